@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared declarations for the pmemscan subcommands. */
+#ifndef PS_CLI_H
+#define PS_CLI_H
+#include <stdint.h>
+
+/* Exit codes (docs/cli.md). */
+enum {
+	EXIT_OK = 0,		/* found, valid / command succeeded */
+	EXIT_PROBLEMS = 1,	/* found with problems / partial success */
+	EXIT_NOTHING = 2,	/* nothing found */
+	EXIT_USAGE = 3,		/* usage or I/O error */
+};
+
+struct cli_cmd {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);	/* argv[0] is the subcommand */
+};
+
+/* One-line error on stderr: "pmemscan: <msg>". */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parse a size/offset: decimal, 0x-hex, optional K/M/G/T suffix (powers of 2). */
+int cli_parse_u64(const char *s, uint64_t *out);
+
+int cmd_scan(int argc, char **argv);
+
+#endif
