@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "ns.h"
+#include "err.h"
+#include "le.h"
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SZ_4K ((uint64_t)4096)
+#define SZ_8K ((uint64_t)8192)
+
+const char *ps_ns_mode_name(enum ps_ns_mode m)
+{
+	switch (m) {
+	case PS_NS_RAW: return "raw";
+	case PS_NS_FSDAX: return "fsdax";
+	case PS_NS_DEVDAX: return "devdax";
+	case PS_NS_SECTOR: return "sector";
+	}
+	return "unknown";
+}
+
+const char *ps_sem_name(enum ps_sem s)
+{
+	switch (s) {
+	case PS_SEM_LEGACY: return "legacy";
+	case PS_SEM_FIXED: return "fixed";
+	default: return "auto";
+	}
+}
+
+const char *ps_verdict_name(enum ps_verdict v)
+{
+	switch (v) {
+	case PS_V_PROVEN: return "proven";
+	case PS_V_AMBIGUOUS: return "ambiguous";
+	case PS_V_DAMAGED: return "damaged";
+	case PS_V_NOFS: return "no-filesystem";
+	case PS_V_NODATA: return "no-filesystem-expected";
+	}
+	return "unknown";
+}
+
+const char *ps_human(uint64_t v, char *buf, size_t n)
+{
+	static const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	int i = 0;
+	uint64_t x = v;
+	while (x >= 1024 && i < 6 && (x % 1024 == 0 || x >= 1024 * 1024)) {
+		if (x % 1024) {
+			double d = (double)v;
+			int j = 0;
+			while (d >= 1024 && j < 6) {
+				d /= 1024;
+				j++;
+			}
+			snprintf(buf, n, "%.1f %s", d, u[j]);
+			return buf;
+		}
+		x /= 1024;
+		i++;
+	}
+	snprintf(buf, n, "%" PRIu64 " %s", x, u[i]);
+	return buf;
+}
+
+static void note(struct ps_ns *ns, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void note(struct ps_ns *ns, const char *fmt, ...)
+{
+	if (ns->nnotes >= (int)(sizeof(ns->notes) / sizeof(ns->notes[0])))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ns->notes[ns->nnotes++], sizeof(ns->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void evidence(struct ps_cand *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void evidence(struct ps_cand *c, const char *fmt, ...)
+{
+	if (c->nevidence >= PS_MAX_EVIDENCE)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->evidence[c->nevidence++], sizeof(c->evidence[0]), fmt, ap);
+	va_end(ap);
+}
+
+static struct ps_ns *add_ns(struct ps_analysis *a, uint64_t base,
+			    enum ps_ns_mode mode)
+{
+	struct ps_ns *n = realloc(a->ns, (a->nns + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	a->ns = n;
+	struct ps_ns *ns = &a->ns[a->nns];
+	memset(ns, 0, sizeof(*ns));
+	ns->index = (int)a->nns++;
+	ns->base = base;
+	ns->mode = mode;
+	ns->info_rec = -1;
+	ns->nested_in = -1;
+	ns->chosen = -1;
+	ps_diags_init(&ns->diags);
+	return ns;
+}
+
+/* Which kernels write a pfn block like this one (spec §3, §8). */
+static void describe_era(struct ps_ns *ns)
+{
+	const struct ps_pfn_sb *sb = &ns->pfn;
+	const char *e;
+	switch (sb->version_minor) {
+	case 0: e = "v4.4-v4.5 (version 1.0: no start_pad field)"; break;
+	case 1: e = "v4.6-v4.7 (version 1.1: start_pad/end_trunc added)"; break;
+	case 2: e = "v4.8-v5.2 (version 1.2: align added)"; break;
+	case 3: e = "v5.3, or a 4.14.y/4.19.y stable kernel with the zero-fields backport (version 1.3)"; break;
+	default:
+		e = sb->eff_page_struct_size == 128 ?
+		    "v6.1 (version 1.4 with 128-byte struct page reservation)" :
+		    "v5.4 or later, or ndctl write-infoblock (version 1.4)";
+	}
+	snprintf(ns->era, sizeof(ns->era), "%s%s", e,
+		 ns->P ? "; a non-zero start_pad is only written by v4.6-v5.2" : "");
+}
+
+static void add_cand(struct ps_ns *ns, const struct ps_src *src, enum ps_sem sem,
+		     const char *name, uint64_t rel_off, uint64_t size)
+{
+	struct ps_cand *c = &ns->cand[ns->ncand++];
+	memset(c, 0, sizeof(*c));
+	c->sem = sem;
+	c->name = name;
+	c->off = ns->base + rel_off;
+	c->size = size;
+	if (c->off > src->size) {
+		c->truncated = true;
+		c->size = 0;
+	} else if (src->size - c->off < size) {
+		c->truncated = true;
+	}
+}
+
+static uint64_t cand_room(const struct ps_src *src, const struct ps_cand *c)
+{
+	if (c->off >= src->size)
+		return 0;
+	uint64_t avail = src->size - c->off;
+	return avail < c->size ? avail : c->size;
+}
+
+static void probe_cand(struct ps_src *src, struct ps_ns *ns, struct ps_cand *c)
+{
+	char h1[32], h2[32];
+	uint64_t room = cand_room(src, c);
+	if (c->truncated)
+		evidence(c, "the image ends %s into this candidate's %s: the dump is truncated",
+			 ps_human(room, h1, sizeof(h1)), ps_human(c->size, h2, sizeof(h2)));
+	if (!room)
+		return;
+	struct ps_src *v;
+	if (ps_src_window(src, c->off, room, &v))
+		return;
+	int rc = ps_probe_view(v, &c->probe);
+	ps_src_close(v);
+	if (rc) {
+		evidence(c, "probe failed: %s", ps_strerror(rc));
+		return;
+	}
+	c->probed = true;
+	c->probe.room = c->size;
+	struct ps_probe *p = &c->probe;
+	if (p->ambivalent)
+		evidence(c, "libblkid found more than one signature here (ambivalent)");
+	if (p->found) {
+		evidence(c, "libblkid: %s %s%s%s%s, superblock checksums valid",
+			 p->type, p->usage[0] ? p->usage : "signature",
+			 p->uuid[0] ? " uuid " : "", p->uuid,
+			 p->label[0] ? " (labelled)" : "");
+	} else if (p->bad_csum) {
+		evidence(c, "libblkid: %s superblock found but its checksum is WRONG (damaged)",
+			 p->type);
+	} else if (p->type[0]) {
+		evidence(c, "libblkid: %s", p->type);
+	} else {
+		evidence(c, "no filesystem or partition table: %s", p->detail);
+	}
+	if (p->fs_size) {
+		if (p->fs_size > c->size)
+			evidence(c, "the filesystem claims %s but this candidate has only %s: it would overrun the namespace by %s",
+				 ps_human(p->fs_size, h1, sizeof(h1)),
+				 ps_human(c->size, h2, sizeof(h2)),
+				 ps_human(p->fs_size - c->size, (char[32]){0}, 32));
+		else
+			evidence(c, "the filesystem claims %s and fits in the %s available",
+				 ps_human(p->fs_size, h1, sizeof(h1)),
+				 ps_human(c->size, h2, sizeof(h2)));
+	}
+	/* Geometry: where this candidate sits in the other reading's layout. */
+	if (c->sem == PS_SEM_FIXED && ns->P) {
+		uint64_t rel = ns->D;
+		if (rel < ns->P)
+			evidence(c, "under the legacy reading this offset (ns+0x%" PRIx64 ") is inside the start_pad area [0, 0x%" PRIx64 "), which the kernel never writes",
+				 rel, ns->P);
+		else if (ns->pfn.mode == PS_PFN_MODE_PMEM && rel >= ns->P + SZ_8K &&
+			 rel < ns->P + ns->D)
+			evidence(c, "under the legacy reading this offset (ns+0x%" PRIx64 ") is inside the struct-page memmap [0x%" PRIx64 ", 0x%" PRIx64 ") the kernel rewrites at every enable",
+				 rel, ns->P + SZ_8K, ns->P + ns->D);
+	}
+	if (c->sem == PS_SEM_LEGACY && ns->P) {
+		uint64_t rel = ns->P + ns->D;
+		if (rel >= ns->size - ns->T)
+			evidence(c, "under the fixed reading this offset is past the data end");
+		else
+			evidence(c, "under the fixed reading this offset is %s into the data area",
+				 ps_human(ns->P, h1, sizeof(h1)));
+	}
+}
+
+static bool cand_fs(const struct ps_cand *c)
+{
+	return c->probed && c->probe.found;
+}
+
+static void decide(struct ps_ns *ns, const char *img)
+{
+	char h1[32], h2[32];
+	int nvalid = 0, ndamaged = 0, vi = -1, di = -1;
+	for (int i = 0; i < ns->ncand; i++) {
+		if (cand_fs(&ns->cand[i])) {
+			nvalid++;
+			vi = i;
+		} else if (ns->cand[i].probed && ns->cand[i].probe.bad_csum) {
+			ndamaged++;
+			di = i;
+		}
+	}
+	if (ns->mode == PS_NS_DEVDAX && !nvalid) {
+		ns->verdict = PS_V_NODATA;
+		ns->chosen = 0;
+		snprintf(ns->summary, sizeof(ns->summary),
+			 "devdax namespace: %s of data at image offset 0x%" PRIx64 " (no filesystem is expected on a devdax namespace)",
+			 ps_human(ns->cand[0].size, h1, sizeof(h1)), ns->cand[0].off);
+		return;
+	}
+	if (nvalid == 1) {
+		ns->verdict = PS_V_PROVEN;
+		ns->chosen = vi;
+	} else if (nvalid > 1) {
+		ns->verdict = PS_V_AMBIGUOUS;
+	} else if (ndamaged == 1) {
+		ns->verdict = PS_V_DAMAGED;
+		ns->chosen = -1;
+	} else {
+		ns->verdict = PS_V_NOFS;
+	}
+	const struct ps_cand *c = vi >= 0 ? &ns->cand[vi] : NULL;
+	switch (ns->verdict) {
+	case PS_V_PROVEN:
+		if (ns->P)
+			snprintf(ns->summary, sizeof(ns->summary),
+				 "%s filesystem at the %s data start (image offset 0x%" PRIx64 ", %s): start_pad %s the dataoff; the other reading finds no filesystem",
+				 c->probe.type, c->name, c->off,
+				 ps_human(c->size, h1, sizeof(h1)),
+				 c->sem == PS_SEM_LEGACY ? "comes before" : "is already inside");
+		else
+			snprintf(ns->summary, sizeof(ns->summary),
+				 "%s filesystem at image offset 0x%" PRIx64 " (%s); start_pad is 0, so both readings agree",
+				 c->probe.type, c->off, ps_human(c->size, h1, sizeof(h1)));
+		break;
+	case PS_V_AMBIGUOUS:
+		snprintf(ns->summary, sizeof(ns->summary),
+			 "AMBIGUOUS: a valid filesystem at both the legacy (0x%" PRIx64 ") and the fixed (0x%" PRIx64 ") data start; pmemscan will not choose: compare the evidence and pass --semantics legacy or --semantics fixed",
+			 ns->cand[0].off, ns->ncand > 1 ? ns->cand[1].off : 0);
+		break;
+	case PS_V_DAMAGED:
+		snprintf(ns->summary, sizeof(ns->summary),
+			 "only a DAMAGED %s filesystem (bad superblock checksum) at the %s data start 0x%" PRIx64 "; nothing valid elsewhere",
+			 ns->cand[di].probe.type, ns->cand[di].name, ns->cand[di].off);
+		break;
+	default:
+		snprintf(ns->summary, sizeof(ns->summary),
+			 "no filesystem at any candidate data start (%d probed)", ns->ncand);
+	}
+
+	/* What kernels do with it. */
+	if (ns->mode == PS_NS_FSDAX && ns->P) {
+		if (ns->verdict == PS_V_PROVEN && c->sem == PS_SEM_LEGACY) {
+			note(ns, "block I/O: every merged kernel reads data at base + start_pad + dataoff, exactly where this filesystem is; it mounts without DAX");
+			note(ns, "fsdax DAX: kernels before v5.1 compute pfns %s too low on this layout (DAX mappings hit the wrong pages); v5.1 to about v5.16 refuse DAX on it; later kernels dropped that check, so do not mount with -o dax",
+			     ps_human(ns->P, h1, sizeof(h1)));
+		} else if (ns->verdict == PS_V_PROVEN && c->sem == PS_SEM_FIXED) {
+			note(ns, "block I/O: no merged kernel reads this layout; every one looks %s further in, at image offset 0x%" PRIx64 ", and finds no filesystem there: mount fails or shows garbage",
+			     ps_human(ns->P, h1, sizeof(h1)), ns->cand[0].off);
+			note(ns, "the filesystem was written by a start_pad-unaware writer (data relative to the raw base); its bytes are intact");
+		}
+		if (ns->pfn.version_minor < 3 && !ns->have_phys)
+			note(ns, "current kernels (v5.7+) accept this block only if base + start_pad and base + size - end_trunc are 2 MiB aligned (x86_64 memremap_compat_align); otherwise the probe fails with \"resource start misaligned\"");
+	}
+	if (ns->have_phys && ns->mode != PS_NS_RAW) {
+		uint64_t B = ns->phys;
+		uint64_t secoff = B % PS_SECTION_SIZE;
+		uint64_t endp = B + ns->size;
+		note(ns, "physical placement: namespace at 0x%" PRIx64 ", %s into its 128 MiB section [0x%" PRIx64 ", 0x%" PRIx64 "); end 0x%" PRIx64 " is %s into its section",
+		     B, ps_human(secoff, h1, sizeof(h1)), B - secoff,
+		     B - secoff + PS_SECTION_SIZE, endp,
+		     ps_human(endp % PS_SECTION_SIZE, h2, sizeof(h2)));
+		if (ns->P) {
+			uint64_t want = secoff ? PS_SECTION_SIZE - secoff : 0;
+			if (want == ns->P)
+				note(ns, "start_pad 0x%" PRIx64 " is exactly the distance to the next section boundary: another region or System RAM shared the first section (the ndctl issue 76 collision), and v4.6-v5.2 padded the namespace past it",
+				     ns->P);
+			else
+				note(ns, "start_pad 0x%" PRIx64 " does NOT match the distance to the next section boundary (0x%" PRIx64 "): the --phys-base given may be wrong, or the block was written by a different tool",
+				     ns->P, want);
+		}
+		bool sa = (B + ns->P) % PS_COMPAT_ALIGN == 0;
+		bool ea = (endp - ns->T) % PS_COMPAT_ALIGN == 0;
+		if (sa && ea)
+			note(ns, "current kernel (v5.7+): base + start_pad and end - end_trunc are 2 MiB aligned: the block is accepted");
+		else
+			note(ns, "current kernel (v5.7+): REFUSES this namespace: \"resource %s misaligned\" (base + start_pad = 0x%" PRIx64 ", end - end_trunc = 0x%" PRIx64 ", need 2 MiB alignment)",
+			     sa ? "end" : "start", B + ns->P, endp - ns->T);
+		if (ns->mode == PS_NS_FSDAX && ns->P)
+			note(ns, "DAX pfn of the first data page: v4.6-v5.0 compute 0x%" PRIx64 " (PHYS_PFN(base + dataoff)); the page really is pfn 0x%" PRIx64 " (base + start_pad + dataoff)",
+			     (B + ns->D) / SZ_4K, (B + ns->P + ns->D) / SZ_4K);
+	}
+
+	/* Next commands. */
+	const char *sem = NULL;
+	if (ns->verdict == PS_V_PROVEN && ns->P)
+		sem = c->sem == PS_SEM_LEGACY ? "legacy" : "fixed";
+	if (ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_DAMAGED ||
+	    ns->verdict == PS_V_AMBIGUOUS) {
+		const struct ps_cand *t = c ? c : ns->verdict == PS_V_DAMAGED ?
+					  &ns->cand[di] : &ns->cand[0];
+		char semarg[48] = "";
+		if (sem)
+			snprintf(semarg, sizeof(semarg), " --semantics %s", sem);
+		else if (ns->verdict != PS_V_PROVEN)
+			snprintf(semarg, sizeof(semarg), " --semantics %s",
+				 t->sem == PS_SEM_FIXED ? "fixed" : "legacy");
+		note(ns, "next: pmemscan extract %s --namespace %d%s -o OUTDIR", img,
+		     ns->index, semarg);
+		if (ns->mode != PS_NS_SECTOR)
+			note(ns, "next: mount -o ro,loop,offset=%" PRIu64 ",sizelimit=%" PRIu64 " %s /mnt",
+			     t->off, t->size, img);
+		note(ns, "next: pmemscan carve %s --namespace %d%s -o ns%d.img", img,
+		     ns->index, semarg, ns->index);
+		if (ns->P || ns->verdict == PS_V_DAMAGED)
+			note(ns, "next: pmemscan repair %s --namespace %d --plan   (rewrite the metadata so a current kernel finds the filesystem where it is)",
+			     img, ns->index);
+	}
+}
+
+static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
+{
+	struct ps_rec *r = &a->scan.recs[ri];
+	if (r->off < SZ_4K || r->truncated)
+		return PS_OK;	/* cannot be at ns + 4096, or nothing to go on */
+	uint64_t base = r->off - SZ_4K;
+	struct ps_ns *ns = add_ns(a, base, r->kind == PS_REC_DAX ? PS_NS_DEVDAX :
+				  PS_NS_FSDAX);
+	if (!ns)
+		return PS_ENOMEM;
+	ns->info_rec = (int)ri;
+	ns->pfn = r->u.pfn;
+	ns->P = ns->pfn.start_pad;
+	ns->T = ns->pfn.end_trunc;
+	ns->D = ns->pfn.dataoff;
+	describe_era(ns);
+
+	/* Namespace size: the block says P + T + D + npfns pages (exact for
+	 * every era's formula); the image bounds it. */
+	uint64_t pages, sz = 0;
+	int ovf = ps_mul_ovf(ns->pfn.npfns, ns->pfn.eff_page_size, &pages) ||
+		  ps_add_ovf(pages, ns->P, &sz) || ps_add_ovf(sz, ns->T, &sz) ||
+		  ps_add_ovf(sz, ns->D, &sz);
+	uint64_t avail = src->size - base;
+	if (ovf || sz == 0) {
+		ps_diag_add(&ns->diags, PS_SEV_ERR, r->off + 0x40, "npfns",
+			    "npfns %" PRIu64 " gives an impossible namespace size; using the rest of the image",
+			    ns->pfn.npfns);
+		ns->size = avail;
+		ns->size_source = "image";
+	} else {
+		ns->size = sz;
+		ns->size_source = "info block";
+		if (base == 0 && avail > sz && avail - sz < ns->pfn.eff_align) {
+			ns->size = avail;	/* partial trailing page */
+			ns->size_source = "image";
+		}
+		if (sz > avail) {
+			char h1[32], h2[32];
+			ps_diag_add(&ns->diags, PS_SEV_ERR, r->off + 0x40, "npfns",
+				    "the info block describes a %s namespace but only %s of the image follow its start: the dump is truncated",
+				    ps_human(sz, h1, sizeof(h1)), ps_human(avail, h2, sizeof(h2)));
+		}
+	}
+	/* Re-parse with the size known: catches dataoff/start_pad overruns. */
+	{
+		struct ps_pfn_sb tmp;
+		uint8_t blk[4096];
+		if (ps_src_pread(src, blk, sizeof(blk), r->off) == PS_OK) {
+			struct ps_diags d2;
+			ps_diags_init(&d2);
+			ps_pfn_parse(blk, sizeof(blk), r->off, ns->size, &tmp, &d2);
+			for (size_t i = 0; i < d2.n; i++)
+				if (!ps_diags_has(&r->diags, d2.v[i].field, d2.v[i].sev))
+					ps_diag_add(&ns->diags, d2.v[i].sev, d2.v[i].off,
+						    d2.v[i].field, "%s", d2.v[i].msg);
+			ps_diags_free(&d2);
+		}
+	}
+	uint64_t used;
+	if (ps_add_ovf(ns->P, ns->T, &used) || ps_add_ovf(used, ns->D, &used) ||
+	    used >= ns->size) {
+		ps_diag_add(&ns->diags, PS_SEV_ERR, r->off + 0x38, "dataoff",
+			    "start_pad + end_trunc + dataoff leave no data; no candidate computed");
+		return PS_OK;
+	}
+	if (ns->P) {
+		add_cand(ns, src, PS_SEM_LEGACY, "legacy", ns->P + ns->D, ns->size - used);
+		add_cand(ns, src, PS_SEM_FIXED, "fixed", ns->D, ns->size - ns->T - ns->D);
+	} else {
+		add_cand(ns, src, PS_SEM_AUTO, "data", ns->D, ns->size - used);
+	}
+	return PS_OK;
+}
+
+static int cmp_ns(const void *x, const void *y)
+{
+	const struct ps_ns *a = x, *b = y;
+	return a->base < b->base ? -1 : a->base > b->base;
+}
+
+int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
+	       struct ps_analysis *a)
+{
+	memset(a, 0, sizeof(*a));
+	ps_diags_init(&a->diags);
+	int rc = ps_scan_run(src, &opts->scan, &a->scan);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < a->scan.nrecs; i++) {
+		struct ps_rec *r = &a->scan.recs[i];
+		if (r->kind == PS_REC_PFN || r->kind == PS_REC_DAX) {
+			rc = pfn_namespace(a, src, i);
+			if (rc)
+				return rc;
+		}
+	}
+	qsort(a->ns, a->nns, sizeof(*a->ns), cmp_ns);
+	/* A namespace that starts inside another's data area is a copy stored
+	 * in that namespace (an image file in its filesystem) or stale. */
+	for (size_t i = 0; i < a->nns; i++) {
+		a->ns[i].index = (int)i;
+		for (size_t j = 0; j < i; j++) {
+			struct ps_ns *o = &a->ns[j];
+			if (o->nested_in < 0 && o->ncand &&
+			    a->ns[i].base >= o->base + o->P + o->D &&
+			    a->ns[i].base < o->base + o->size) {
+				a->ns[i].nested_in = (int)j;
+				break;
+			}
+		}
+	}
+	/* Nothing found: a raw namespace holds its data at offset 0. */
+	if (a->nns == 0 && src->size) {
+		struct ps_ns *ns = add_ns(a, 0, PS_NS_RAW);
+		if (!ns)
+			return PS_ENOMEM;
+		ns->size = src->size;
+		ns->size_source = "image";
+		snprintf(ns->era, sizeof(ns->era), "no info block: a raw namespace, or not a namespace at all");
+		add_cand(ns, src, PS_SEM_AUTO, "data", 0, src->size);
+	}
+	const char *img = opts->image_arg ? opts->image_arg : src->name;
+	for (size_t i = 0; i < a->nns; i++) {
+		struct ps_ns *ns = &a->ns[i];
+		if (opts->have_phys_base) {
+			ns->have_phys = true;
+			ns->phys = opts->phys_base + ns->base;
+		}
+		if (ns->nested_in >= 0) {
+			snprintf(ns->summary, sizeof(ns->summary),
+				 "inside the data of namespace %d: a namespace image stored in its filesystem, or a stale block; not probed",
+				 ns->nested_in);
+			continue;
+		}
+		for (int c = 0; c < ns->ncand; c++)
+			probe_cand(src, ns, &ns->cand[c]);
+		if (ns->ncand)
+			decide(ns, img);
+	}
+	/* A raw image with nothing in it is "nothing found". */
+	if (a->nns == 1 && a->ns[0].mode == PS_NS_RAW &&
+	    a->ns[0].verdict != PS_V_PROVEN && a->ns[0].verdict != PS_V_DAMAGED) {
+		ps_diags_free(&a->ns[0].diags);
+		free(a->ns);
+		a->ns = NULL;
+		a->nns = 0;
+	}
+	return PS_OK;
+}
+
+void ps_analysis_free(struct ps_analysis *a)
+{
+	for (size_t i = 0; i < a->nns; i++)
+		ps_diags_free(&a->ns[i].diags);
+	free(a->ns);
+	ps_scan_free(&a->scan);
+	ps_diags_free(&a->diags);
+	memset(a, 0, sizeof(*a));
+}
+
+int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
+		    int idx, enum ps_sem sem, struct ps_src **view, char *err,
+		    size_t errlen)
+{
+	*view = NULL;
+	if (idx < 0 || (size_t)idx >= a->nns) {
+		snprintf(err, errlen, "%s: no namespace %d (found %zu)", src->name,
+			 idx, a->nns);
+		return PS_EINVAL;
+	}
+	const struct ps_ns *ns = &a->ns[idx];
+	const struct ps_cand *c = NULL;
+	if (sem == PS_SEM_AUTO) {
+		if (ns->chosen >= 0 && ns->verdict != PS_V_AMBIGUOUS) {
+			c = &ns->cand[ns->chosen];
+		} else if (ns->verdict == PS_V_AMBIGUOUS) {
+			snprintf(err, errlen, "%s: namespace %d is ambiguous (a filesystem at both data starts); choose with --semantics legacy or --semantics fixed",
+				 src->name, idx);
+			return PS_EAMBIG;
+		} else {
+			snprintf(err, errlen, "%s: namespace %d: no candidate data start is proven (%s); choose with --semantics legacy or --semantics fixed",
+				 src->name, idx, ps_verdict_name(ns->verdict));
+			return PS_ENOTFOUND;
+		}
+	} else {
+		for (int i = 0; i < ns->ncand; i++)
+			if (ns->cand[i].sem == sem || ns->cand[i].sem == PS_SEM_AUTO)
+				c = &ns->cand[i];
+	}
+	if (!c) {
+		snprintf(err, errlen, "%s: namespace %d has no data start under the %s semantics",
+			 src->name, idx, ps_sem_name(sem));
+		return PS_ENOTFOUND;
+	}
+	uint64_t room = cand_room(src, c);
+	int rc = ps_src_window(src, c->off, room, view);
+	if (rc)
+		snprintf(err, errlen, "%s", ps_src_error(src));
+	return rc;
+}

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "probe.h"
+#include "err.h"
+#include "le.h"
+#include <blkid.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+const char *ps_content_name(enum ps_content c)
+{
+	switch (c) {
+	case PS_CONTENT_FS: return "filesystem";
+	case PS_CONTENT_ZEROS: return "zeros";
+	case PS_CONTENT_MEMMAP: return "memmap";
+	case PS_CONTENT_ENTROPY: return "high-entropy";
+	default: return "unrecognised";
+	}
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+	       ((uint32_t)p[2] << 8) | p[3];
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+	return ((uint64_t)be32(p) << 32) | be32(p + 4);
+}
+
+/* CRC-32C (Castagnoli), reflected, no final inversion (as ext4 uses it). */
+static uint32_t crc32c(uint32_t crc, const uint8_t *p, size_t n)
+{
+	static uint32_t tab[256];
+	if (!tab[1]) {
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+			for (int k = 0; k < 8; k++)
+				c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+			tab[i] = c;
+		}
+	}
+	while (n--)
+		crc = tab[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return crc;
+}
+
+/*
+ * libblkid 2.38 does not verify ext4's superblock checksum (xfs's it
+ * does), so check metadata_csum filesystems here: crc32c(~0) over the
+ * superblock up to s_checksum at 0x3fc.
+ */
+static void ext4_sb_csum(struct ps_src *v, struct ps_probe *p)
+{
+	uint8_t sb[1024];
+	if (strncmp(p->type, "ext", 3) || ps_src_pread(v, sb, sizeof(sb), 1024) ||
+	    ps_le16(sb + 0x38) != 0xEF53)
+		return;
+	if (!(ps_le32(sb + 0x64) & 0x400))	/* RO_COMPAT_METADATA_CSUM */
+		return;
+	if (crc32c(~0u, sb, 0x3fc) != ps_le32(sb + 0x3fc)) {
+		p->found = false;
+		p->bad_csum = true;
+	}
+}
+
+/* The size a filesystem says it has, from its superblock. */
+static void fs_claim(struct ps_src *v, struct ps_probe *p)
+{
+	uint8_t sb[1024];
+	if (!strncmp(p->type, "ext", 3) || !strcmp(p->type, "jbd")) {
+		if (ps_src_pread(v, sb, sizeof(sb), 1024))
+			return;
+		if (ps_le16(sb + 0x38) != 0xEF53)
+			return;
+		uint32_t log = ps_le32(sb + 0x18);
+		if (log > 6)	/* 64 KiB blocks at most */
+			return;
+		uint64_t bs = 1024ull << log;
+		uint64_t blocks = ps_le32(sb + 0x04);
+		if (ps_le32(sb + 0x60) & 0x80)	/* INCOMPAT_64BIT */
+			blocks |= (uint64_t)ps_le32(sb + 0x150) << 32;
+		p->block_size = (uint32_t)bs;
+		if (ps_mul_ovf(blocks, bs, &p->fs_size))
+			p->fs_size = UINT64_MAX;
+	} else if (!strcmp(p->type, "xfs")) {
+		if (ps_src_pread(v, sb, 512, 0) || memcmp(sb, "XFSB", 4))
+			return;
+		uint32_t bs = be32(sb + 4);
+		if (bs < 512 || bs > 65536 || (bs & (bs - 1)))
+			return;
+		p->block_size = bs;
+		if (ps_mul_ovf(be64(sb + 8), bs, &p->fs_size))
+			p->fs_size = UINT64_MAX;
+	}
+}
+
+/* Describe bytes that are not a filesystem: sample the first 256 KiB. */
+static void classify(struct ps_src *v, struct ps_probe *p)
+{
+	enum { SAMPLE = 256 * 1024 };
+	uint64_t d;
+	size_t n = v->size < SAMPLE ? (size_t)v->size : SAMPLE;
+	if (ps_src_next_data(v, 0, &d) == PS_OK && d >= n) {
+		p->content = PS_CONTENT_ZEROS;
+		snprintf(p->detail, sizeof(p->detail), "a hole (never written)");
+		return;
+	}
+	uint8_t *b = malloc(n ? n : 1);
+	if (!b || ps_src_pread(v, b, n, 0)) {
+		free(b);
+		p->content = PS_CONTENT_OTHER;
+		snprintf(p->detail, sizeof(p->detail), "unreadable");
+		return;
+	}
+	size_t nonzero = 0, ptrrec = 0, recs = 0;
+	size_t hist[256] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		hist[b[i]]++;
+		nonzero += b[i] != 0;
+	}
+	/* struct page: 64-byte records holding kernel virtual addresses */
+	for (size_t r = 0; r + 64 <= n; r += 64) {
+		if (ps_is_zero(b + r, 64))
+			continue;
+		recs++;
+		for (size_t q = 0; q < 64; q += 8) {
+			uint64_t w = ps_le64(b + r + q);
+			if ((w >> 48) == 0xffff && w != UINT64_MAX) {
+				ptrrec++;
+				break;
+			}
+		}
+	}
+	double h = 0;
+	for (int i = 0; i < 256; i++) {
+		if (!hist[i])
+			continue;
+		double f = (double)hist[i] / (double)n;
+		h -= f * log2(f);
+	}
+	if (!nonzero) {
+		p->content = PS_CONTENT_ZEROS;
+		snprintf(p->detail, sizeof(p->detail), "zeros");
+	} else if (recs && ptrrec * 4 >= recs * 3) {
+		p->content = PS_CONTENT_MEMMAP;
+		snprintf(p->detail, sizeof(p->detail),
+			 "struct-page memmap: %zu of %zu non-zero 64-byte records hold kernel addresses",
+			 ptrrec, recs);
+	} else if (h > 7.5) {
+		p->content = PS_CONTENT_ENTROPY;
+		snprintf(p->detail, sizeof(p->detail),
+			 "high-entropy bytes (%.2f bits/byte: encrypted, compressed or random)", h);
+	} else {
+		p->content = PS_CONTENT_OTHER;
+		snprintf(p->detail, sizeof(p->detail),
+			 "unrecognised data (%.2f bits/byte, %zu%% non-zero)", h,
+			 nonzero * 100 / n);
+	}
+	free(b);
+}
+
+/*
+ * libblkid needs a file descriptor. A view without one (BTT, memory) is
+ * presented through a sparse memfd holding its first and last 8 MiB,
+ * where every superblock libblkid looks for lives.
+ */
+static int view_fd(struct ps_src *v, int *fd, uint64_t *off, int *owned)
+{
+	enum { EDGE = 8 << 20 };
+	*owned = 0;
+	if (v->fd >= 0) {
+		*fd = v->fd;
+		*off = v->fd_off;
+		return PS_OK;
+	}
+	int m = memfd_create("pmemscan-probe", MFD_CLOEXEC);
+	if (m < 0)
+		return PS_EIO;
+	if (ftruncate(m, (off_t)v->size) < 0) {
+		close(m);
+		return PS_EIO;
+	}
+	uint8_t *buf = malloc(1 << 20);
+	if (!buf) {
+		close(m);
+		return PS_ENOMEM;
+	}
+	uint64_t ranges[2][2] = {
+		{ 0, v->size < EDGE ? v->size : EDGE },
+		{ v->size > EDGE ? v->size - EDGE : 0, v->size },
+	};
+	for (int r = 0; r < 2; r++) {
+		for (uint64_t o = ranges[r][0]; o < ranges[r][1];) {
+			uint64_t dat;
+			if (ps_src_next_data(v, o, &dat) || dat >= ranges[r][1])
+				break;
+			o = dat;
+			size_t n = ranges[r][1] - o > (1 << 20) ? (1 << 20) :
+				   (size_t)(ranges[r][1] - o);
+			if (ps_src_pread(v, buf, n, o) == PS_OK &&
+			    !ps_is_zero(buf, n) &&
+			    pwrite(m, buf, n, (off_t)o) != (ssize_t)n) {
+				free(buf);
+				close(m);
+				return PS_EIO;
+			}
+			o += n;
+		}
+	}
+	free(buf);
+	*fd = m;
+	*off = 0;
+	*owned = 1;
+	return PS_OK;
+}
+
+static void get_value(blkid_probe pr, const char *name, char *dst, size_t n)
+{
+	const char *val;
+	if (blkid_probe_lookup_value(pr, name, &val, NULL) == 0)
+		snprintf(dst, n, "%s", val);
+}
+
+static int blkid_once(int fd, uint64_t off, uint64_t size, int badcsum,
+		      struct ps_probe *p)
+{
+	blkid_probe pr = blkid_new_probe();
+	if (!pr)
+		return PS_ENOMEM;
+	int rc = PS_OK;
+	if (blkid_probe_set_device(pr, fd, (blkid_loff_t)off, (blkid_loff_t)size)) {
+		rc = PS_EIO;
+		goto out;
+	}
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
+		BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE | BLKID_SUBLKS_VERSION |
+		(badcsum ? BLKID_SUBLKS_BADCSUM : 0));
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
+	int r = blkid_do_safeprobe(pr);
+	if (r == -2) {
+		p->ambivalent = true;
+	} else if (r == 0) {
+		const char *val;
+		get_value(pr, "TYPE", p->type, sizeof(p->type));
+		if (!p->type[0] && blkid_probe_lookup_value(pr, "PTTYPE", &val, NULL) == 0) {
+			snprintf(p->type, sizeof(p->type), "%s", val);
+			snprintf(p->usage, sizeof(p->usage), "partition table");
+			get_value(pr, "PTUUID", p->uuid, sizeof(p->uuid));
+		} else {
+			get_value(pr, "USAGE", p->usage, sizeof(p->usage));
+			get_value(pr, "UUID", p->uuid, sizeof(p->uuid));
+		}
+		get_value(pr, "LABEL", p->label, sizeof(p->label));
+		get_value(pr, "VERSION", p->version, sizeof(p->version));
+		if (badcsum && blkid_probe_lookup_value(pr, "SBBADCSUM", &val, NULL) == 0)
+			p->bad_csum = true;
+		if (p->type[0])
+			p->found = !badcsum || !p->bad_csum;
+	} else if (r < 0) {
+		rc = PS_EIO;
+	}
+out:
+	blkid_free_probe(pr);
+	return rc;
+}
+
+int ps_probe_view(struct ps_src *v, struct ps_probe *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->room = v->size;
+	int fd, owned;
+	uint64_t off;
+	int rc = view_fd(v, &fd, &off, &owned);
+	if (rc)
+		return rc;
+	rc = blkid_once(fd, off, v->size, 0, p);
+	if (rc == PS_OK && !p->type[0] && !p->ambivalent) {
+		/* nothing valid: is there a filesystem with bad checksums? */
+		struct ps_probe q;
+		memset(&q, 0, sizeof(q));
+		q.room = v->size;
+		if (blkid_once(fd, off, v->size, 1, &q) == PS_OK && q.type[0]) {
+			*p = q;
+			p->found = false;
+			p->bad_csum = true;
+		}
+	}
+	if (owned)
+		close(fd);
+	if (rc)
+		return rc;
+	if (p->type[0]) {
+		p->content = PS_CONTENT_FS;
+		ext4_sb_csum(v, p);
+		fs_claim(v, p);
+	} else {
+		classify(v, p);
+	}
+	return PS_OK;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What lies at a candidate data start: libblkid (superblock checksums on,
+ * then once more accepting bad checksums to spot a damaged filesystem),
+ * the size the filesystem claims (ext2/3/4, xfs), and a rough description
+ * of the bytes when no filesystem is there (zeros, struct-page memmap,
+ * high-entropy, other).
+ */
+#ifndef PS_PROBE_H
+#define PS_PROBE_H
+#include "imgsrc.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+enum ps_content {
+	PS_CONTENT_FS = 1,	/* libblkid identified something */
+	PS_CONTENT_ZEROS,
+	PS_CONTENT_MEMMAP,	/* looks like an array of struct page */
+	PS_CONTENT_ENTROPY,	/* high-entropy bytes */
+	PS_CONTENT_OTHER,
+};
+
+struct ps_probe {
+	bool found;		/* libblkid found it with checksums enforced */
+	bool bad_csum;		/* found only when bad checksums are allowed */
+	bool ambivalent;	/* libblkid saw more than one signature */
+	char type[32];		/* "ext4", "xfs", "gpt", ... */
+	char usage[32];		/* "filesystem", "raid", "partition table" ... */
+	char uuid[64];
+	char label[128];
+	char version[32];
+	uint32_t block_size;	/* filesystem block size, 0 if unknown */
+	uint64_t fs_size;	/* bytes the filesystem claims, 0 if unknown */
+	uint64_t room;		/* bytes available at this candidate */
+	enum ps_content content;
+	char detail[160];	/* what the bytes look like, when not a fs */
+};
+
+/* Probe the whole of view (which may be a window or a BTT view). */
+int ps_probe_view(struct ps_src *view, struct ps_probe *out);
+const char *ps_content_name(enum ps_content c);
+
+#endif

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+#include "report.h"
+#include "err.h"
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <string.h>
+
+void ps_uuid_str(const uint8_t u[16], char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	int o = 0;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[u[i] >> 4];
+		out[o++] = hex[u[i] & 15];
+	}
+	out[o] = 0;
+}
+
+int ps_report_exit_code(const struct ps_analysis *a)
+{
+	if (a->nns == 0 && a->scan.nrecs == 0)
+		return 2;
+	int bad = ps_diags_count(&a->scan.diags, PS_SEV_ERR) > 0;
+	for (size_t i = 0; i < a->scan.nrecs; i++)
+		if (ps_diags_count(&a->scan.recs[i].diags, PS_SEV_ERR))
+			bad = 1;
+	for (size_t i = 0; i < a->nns; i++) {
+		const struct ps_ns *ns = &a->ns[i];
+		if (ps_diags_count(&ns->diags, PS_SEV_ERR))
+			bad = 1;
+		if (ns->nested_in < 0 && ns->verdict != PS_V_PROVEN &&
+		    ns->verdict != PS_V_NODATA)
+			bad = 1;
+	}
+	return bad;
+}
+
+static int rec_namespace(const struct ps_analysis *a, size_t ri)
+{
+	for (size_t i = 0; i < a->nns; i++)
+		if (a->ns[i].info_rec == (int)ri)
+			return (int)i;
+	return -1;
+}
+
+/* ---- text ---- */
+
+static void text_diags(FILE *f, const struct ps_diags *d, const char *indent)
+{
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(f, "%s%s at 0x%" PRIx64 " [%s]: %s\n", indent,
+			ps_sev_name(d->v[i].sev), d->v[i].off, d->v[i].field,
+			d->v[i].msg);
+	if (d->dropped)
+		fprintf(f, "%s(%zu more diagnostics not shown)\n", indent, d->dropped);
+}
+
+static void text_pfn(FILE *f, const struct ps_rec *r)
+{
+	const struct ps_pfn_sb *sb = &r->u.pfn;
+	char u[37], pu[37], h[32], h2[32];
+	ps_uuid_str(sb->uuid, u);
+	ps_uuid_str(sb->parent_uuid, pu);
+	fprintf(f, "  0x%012" PRIx64 "  %-15s v%u.%u  checksum %s  %s\n", r->off,
+		sb->kind == PS_PFN_DEVDAX ? "NVDIMM_DAX_INFO" : "NVDIMM_PFN_INFO",
+		sb->version_major, sb->version_minor,
+		sb->checksum_ok ? "valid" : "BAD", ps_pfn_kind_name(sb->kind));
+	fprintf(f, "      uuid %s  parent_uuid %s\n", u, pu);
+	fprintf(f, "      dataoff 0x%" PRIx64 " (%s)  npfns %" PRIu64 "  mode %u (%s)\n",
+		sb->dataoff, ps_human(sb->dataoff, h, sizeof(h)), sb->npfns,
+		sb->mode, ps_pfn_mode_name(sb->mode));
+	fprintf(f, "      start_pad 0x%x (%s)  end_trunc 0x%x (%s)  align 0x%x  page_size %u  page_struct_size %u\n",
+		sb->start_pad, ps_human(sb->start_pad, h, sizeof(h)), sb->end_trunc,
+		ps_human(sb->end_trunc, h2, sizeof(h2)), sb->align,
+		sb->eff_page_size, sb->eff_page_struct_size);
+}
+
+void ps_report_text(FILE *f, const struct ps_report_input *in,
+		    const struct ps_analysis *a)
+{
+	char h[32], h2[32];
+	fprintf(f, "pmemscan %s: %s\n", PACKAGE_VERSION, in->path);
+	fprintf(f, "image: %" PRIu64 " bytes (%s), %s allocated\n", in->size,
+		ps_human(in->size, h, sizeof(h)), ps_human(in->allocated, h2, sizeof(h2)));
+	if (in->sha256)
+		fprintf(f, "sha256: %s\n", in->sha256);
+	else if (in->hash_note)
+		fprintf(f, "sha256: not computed (%s)\n", in->hash_note);
+	text_diags(f, &a->scan.diags, "  ");
+
+	fprintf(f, "\nstructures found: %zu\n", a->scan.nrecs);
+	for (size_t i = 0; i < a->scan.nrecs; i++) {
+		const struct ps_rec *r = &a->scan.recs[i];
+		switch (r->kind) {
+		case PS_REC_PFN:
+		case PS_REC_DAX:
+			if (r->truncated)
+				fprintf(f, "  0x%012" PRIx64 "  %s  TRUNCATED by the end of the image\n",
+					r->off, ps_rec_kind_name(r->kind));
+			else
+				text_pfn(f, r);
+			break;
+		default:
+			fprintf(f, "  0x%012" PRIx64 "  %s  checksum %s\n", r->off,
+				ps_rec_kind_name(r->kind), r->checksum_ok ? "valid" : "BAD");
+		}
+		text_diags(f, &r->diags, "      ");
+	}
+
+	fprintf(f, "\nnamespaces: %zu\n", a->nns);
+	for (size_t i = 0; i < a->nns; i++) {
+		const struct ps_ns *ns = &a->ns[i];
+		fprintf(f, "\nnamespace %d: %s at image offset 0x%" PRIx64 ", %s (size from %s)\n",
+			ns->index, ps_ns_mode_name(ns->mode), ns->base,
+			ps_human(ns->size, h, sizeof(h)), ns->size_source);
+		if (ns->info_rec >= 0)
+			fprintf(f, "  info block at 0x%" PRIx64 ", written by %s\n",
+				a->scan.recs[ns->info_rec].off, ns->era);
+		else if (ns->era[0])
+			fprintf(f, "  %s\n", ns->era);
+		if (ns->mode == PS_NS_FSDAX || ns->mode == PS_NS_DEVDAX)
+			fprintf(f, "  layout: start_pad 0x%" PRIx64 " (%s), dataoff 0x%" PRIx64 ", end_trunc 0x%" PRIx64 "\n",
+				ns->P, ps_human(ns->P, h, sizeof(h)), ns->D, ns->T);
+		text_diags(f, &ns->diags, "  ");
+		for (int c = 0; c < ns->ncand; c++) {
+			const struct ps_cand *cd = &ns->cand[c];
+			fprintf(f, "  candidate %-6s data at 0x%" PRIx64 " (ns+0x%" PRIx64 "), %s%s\n",
+				cd->name, cd->off, cd->off - ns->base,
+				ps_human(cd->size, h, sizeof(h)),
+				cd->sem == PS_SEM_LEGACY ? "  [base + start_pad + dataoff]" :
+				cd->sem == PS_SEM_FIXED ? "  [base + dataoff]" : "");
+			for (int e = 0; e < cd->nevidence; e++)
+				fprintf(f, "      - %s\n", cd->evidence[e]);
+		}
+		if (ns->ncand || ns->summary[0]) {
+			const char *ch = ns->chosen >= 0 ? ns->cand[ns->chosen].name : "none";
+			fprintf(f, "  verdict: %s%s%s: %s\n", ps_verdict_name(ns->verdict),
+				ns->verdict == PS_V_PROVEN ? ", semantics " : "",
+				ns->verdict == PS_V_PROVEN ? ch : "", ns->summary);
+		}
+		for (int n = 0; n < ns->nnotes; n++)
+			fprintf(f, "  %s %s\n", strncmp(ns->notes[n], "next:", 5) ? "*" : ">",
+				ns->notes[n]);
+	}
+	if (!a->nns && !a->scan.nrecs)
+		fprintf(f, "\nnothing found: no info block, label area or filesystem in this image\n");
+}
+
+/* ---- JSON ---- */
+
+static json_object *j_u64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+static json_object *j_str(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *j_diags(const struct ps_diags *d)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < d->n; i++) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "severity", j_str(ps_sev_name(d->v[i].sev)));
+		json_object_object_add(o, "offset", j_u64(d->v[i].off));
+		json_object_object_add(o, "field", j_str(d->v[i].field));
+		json_object_object_add(o, "message", j_str(d->v[i].msg));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static json_object *j_pfn(const struct ps_pfn_sb *sb)
+{
+	char u[37], v[16];
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "signature", j_str(sb->kind == PS_PFN_DEVDAX ?
+		"NVDIMM_DAX_INFO" : "NVDIMM_PFN_INFO"));
+	ps_uuid_str(sb->uuid, u);
+	json_object_object_add(o, "uuid", j_str(u));
+	ps_uuid_str(sb->parent_uuid, u);
+	json_object_object_add(o, "parent_uuid", j_str(u));
+	json_object_object_add(o, "flags", j_u64(sb->flags));
+	snprintf(v, sizeof(v), "%u.%u", sb->version_major, sb->version_minor);
+	json_object_object_add(o, "version", j_str(v));
+	json_object_object_add(o, "dataoff", j_u64(sb->dataoff));
+	json_object_object_add(o, "npfns", j_u64(sb->npfns));
+	json_object_object_add(o, "mode", j_u64(sb->mode));
+	json_object_object_add(o, "start_pad", j_u64(sb->start_pad));
+	json_object_object_add(o, "end_trunc", j_u64(sb->end_trunc));
+	json_object_object_add(o, "align", j_u64(sb->align));
+	json_object_object_add(o, "page_size", j_u64(sb->page_size));
+	json_object_object_add(o, "page_struct_size", j_u64(sb->page_struct_size));
+	char cs[24];
+	snprintf(cs, sizeof(cs), "0x%016" PRIx64, sb->checksum);
+	json_object_object_add(o, "checksum", j_str(cs));
+	return o;
+}
+
+static json_object *j_probe(const struct ps_cand *c)
+{
+	const struct ps_probe *p = &c->probe;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "content", j_str(ps_content_name(p->content)));
+	json_object_object_add(o, "type", p->type[0] ? j_str(p->type) : NULL);
+	json_object_object_add(o, "usage", p->usage[0] ? j_str(p->usage) : NULL);
+	json_object_object_add(o, "uuid", p->uuid[0] ? j_str(p->uuid) : NULL);
+	json_object_object_add(o, "label", p->label[0] ? j_str(p->label) : NULL);
+	json_object_object_add(o, "version", p->version[0] ? j_str(p->version) : NULL);
+	json_object_object_add(o, "checksum", p->type[0] ?
+		j_str(p->bad_csum ? "bad" : "valid") : NULL);
+	json_object_object_add(o, "ambivalent", json_object_new_boolean(p->ambivalent));
+	json_object_object_add(o, "block_size", p->block_size ? j_u64(p->block_size) : NULL);
+	json_object_object_add(o, "fs_size", p->fs_size ? j_u64(p->fs_size) : NULL);
+	json_object_object_add(o, "fits", p->fs_size ?
+		json_object_new_boolean(p->fs_size <= c->size) : NULL);
+	json_object_object_add(o, "detail", p->detail[0] ? j_str(p->detail) : NULL);
+	return o;
+}
+
+int ps_report_json(FILE *f, const struct ps_report_input *in,
+		   const struct ps_analysis *a)
+{
+	json_object *root = json_object_new_object();
+	json_object_object_add(root, "schema", j_str("pmemscan-scan/1"));
+	json_object_object_add(root, "version", j_str(PACKAGE_VERSION));
+	json_object *img = json_object_new_object();
+	json_object_object_add(img, "path", j_str(in->path));
+	json_object_object_add(img, "size", j_u64(in->size));
+	json_object_object_add(img, "allocated", j_u64(in->allocated));
+	json_object_object_add(img, "sha256", in->sha256 ? j_str(in->sha256) : NULL);
+	if (!in->sha256 && in->hash_note)
+		json_object_object_add(img, "hash_note", j_str(in->hash_note));
+	json_object_object_add(root, "image", img);
+
+	json_object *st = json_object_new_array();
+	for (size_t i = 0; i < a->scan.nrecs; i++) {
+		const struct ps_rec *r = &a->scan.recs[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "offset", j_u64(r->off));
+		json_object_object_add(o, "kind", j_str(ps_rec_kind_name(r->kind)));
+		json_object_object_add(o, "checksum", j_str(r->checksum_ok ? "valid" : "bad"));
+		int nsi = rec_namespace(a, i);
+		json_object_object_add(o, "namespace", nsi >= 0 ? json_object_new_int(nsi) : NULL);
+		json_object_object_add(o, "truncated", json_object_new_boolean(r->truncated));
+		if ((r->kind == PS_REC_PFN || r->kind == PS_REC_DAX) && !r->truncated)
+			json_object_object_add(o, "fields", j_pfn(&r->u.pfn));
+		json_object_object_add(o, "diagnostics", j_diags(&r->diags));
+		json_object_array_add(st, o);
+	}
+	json_object_object_add(root, "structures", st);
+
+	json_object *nsa = json_object_new_array();
+	for (size_t i = 0; i < a->nns; i++) {
+		const struct ps_ns *ns = &a->ns[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "index", json_object_new_int(ns->index));
+		json_object_object_add(o, "mode", j_str(ps_ns_mode_name(ns->mode)));
+		json_object_object_add(o, "offset", j_u64(ns->base));
+		json_object_object_add(o, "size", j_u64(ns->size));
+		json_object_object_add(o, "size_source", j_str(ns->size_source));
+		json_object_object_add(o, "info_offset", ns->info_rec >= 0 ?
+			j_u64(a->scan.recs[ns->info_rec].off) : NULL);
+		json_object_object_add(o, "nested_in", ns->nested_in >= 0 ?
+			json_object_new_int(ns->nested_in) : NULL);
+		json_object_object_add(o, "written_by", ns->era[0] ? j_str(ns->era) : NULL);
+		json_object_object_add(o, "start_pad", j_u64(ns->P));
+		json_object_object_add(o, "end_trunc", j_u64(ns->T));
+		json_object_object_add(o, "dataoff", j_u64(ns->D));
+		json_object_object_add(o, "phys_base", ns->have_phys ? j_u64(ns->phys) : NULL);
+		json_object *ca = json_object_new_array();
+		for (int c = 0; c < ns->ncand; c++) {
+			const struct ps_cand *cd = &ns->cand[c];
+			json_object *co = json_object_new_object();
+			json_object_object_add(co, "name", j_str(cd->name));
+			json_object_object_add(co, "semantics", j_str(ps_sem_name(cd->sem)));
+			json_object_object_add(co, "offset", j_u64(cd->off));
+			json_object_object_add(co, "size", j_u64(cd->size));
+			json_object_object_add(co, "truncated", json_object_new_boolean(cd->truncated));
+			json_object_object_add(co, "probe", cd->probed ? j_probe(cd) : NULL);
+			json_object *ev = json_object_new_array();
+			for (int e = 0; e < cd->nevidence; e++)
+				json_object_array_add(ev, j_str(cd->evidence[e]));
+			json_object_object_add(co, "evidence", ev);
+			json_object_array_add(ca, co);
+		}
+		json_object_object_add(o, "candidates", ca);
+		json_object *v = json_object_new_object();
+		json_object_object_add(v, "result", ns->ncand ? j_str(ps_verdict_name(ns->verdict)) : NULL);
+		json_object_object_add(v, "chosen", ns->chosen >= 0 ?
+			j_str(ns->cand[ns->chosen].name) : NULL);
+		json_object_object_add(v, "semantics", ns->chosen >= 0 &&
+			ns->verdict == PS_V_PROVEN ?
+			j_str(ps_sem_name(ns->cand[ns->chosen].sem)) : NULL);
+		json_object_object_add(v, "summary", j_str(ns->summary));
+		json_object *notes = json_object_new_array(), *next = json_object_new_array();
+		for (int n = 0; n < ns->nnotes; n++) {
+			if (!strncmp(ns->notes[n], "next: ", 6))
+				json_object_array_add(next, j_str(ns->notes[n] + 6));
+			else
+				json_object_array_add(notes, j_str(ns->notes[n]));
+		}
+		json_object_object_add(v, "notes", notes);
+		json_object_object_add(v, "next_commands", next);
+		json_object_object_add(o, "verdict", v);
+		json_object_object_add(o, "diagnostics", j_diags(&ns->diags));
+		json_object_array_add(nsa, o);
+	}
+	json_object_object_add(root, "namespaces", nsa);
+	json_object_object_add(root, "diagnostics", j_diags(&a->scan.diags));
+	json_object_object_add(root, "exit_code", json_object_new_int(ps_report_exit_code(a)));
+	const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+	int rc = fputs(s, f) < 0 || fputc('\n', f) < 0 ? PS_EIO : PS_OK;
+	json_object_put(root);
+	return rc;
+}

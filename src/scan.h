@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The scanner: one pass over an image's data extents (holes skipped),
+ * matching each known on-media signature at the offsets where it can
+ * start, then handing the bytes to that structure's parser. Table-driven:
+ * one small prober per format, as libblkid does. Memory does not depend
+ * on the image size (a fixed read buffer plus one record per hit, capped).
+ */
+#ifndef PS_SCAN_H
+#define PS_SCAN_H
+#include "diag.h"
+#include "imgsrc.h"
+#include "pfn.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+enum ps_rec_kind {
+	PS_REC_PFN = 1,		/* NVDIMM_PFN_INFO */
+	PS_REC_DAX,		/* NVDIMM_DAX_INFO */
+	PS_REC_BTT,		/* BTT_ARENA_INFO */
+	PS_REC_NSINDEX,		/* NAMESPACE_INDEX */
+};
+
+struct ps_rec {
+	enum ps_rec_kind kind;
+	uint64_t off;		/* absolute offset of the structure */
+	bool checksum_ok;
+	bool truncated;		/* the image ends inside the structure */
+	struct ps_diags diags;	/* everything its parser said */
+	union {
+		struct ps_pfn_sb pfn;	/* PFN and DAX */
+	} u;
+};
+
+#define PS_SCAN_MAX_RECS 65536	/* more hits than this: reported, not kept */
+
+struct ps_scan_opts {
+	size_t chunk;		/* read size, 0 = default (8 MiB) */
+	/* Called for every byte range in order: data as read, holes as
+	 * lengths, so a digest can be computed in the same pass. */
+	void (*on_data)(void *ctx, uint64_t off, const uint8_t *buf, size_t len);
+	void (*on_hole)(void *ctx, uint64_t off, uint64_t len);
+	void (*on_progress)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;
+};
+
+struct ps_scan {
+	struct ps_rec *recs;
+	size_t nrecs, cap;
+	size_t dropped;		/* hits beyond PS_SCAN_MAX_RECS */
+	uint64_t image_size;
+	uint64_t bytes_read;	/* allocated (non-hole) bytes read */
+	struct ps_diags diags;	/* scan-level problems */
+};
+
+/* Scan src; fills *out (free with ps_scan_free). Returns PS_OK or PS_EIO
+ * (with ps_src_error(src) saying where). */
+int ps_scan_run(struct ps_src *src, const struct ps_scan_opts *opts,
+		struct ps_scan *out);
+void ps_scan_free(struct ps_scan *s);
+const char *ps_rec_kind_name(enum ps_rec_kind k);
+
+/* Parse the structure of one kind at an absolute offset, as the scanner
+ * does (used to re-examine known locations: labels, BTT backups). */
+int ps_scan_probe_at(struct ps_src *src, uint64_t off, struct ps_scan *out);
+
+#endif

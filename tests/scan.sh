@@ -1,0 +1,129 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# pmemscan IMAGE: field-for-field agreement with ndctl, the start_pad verdicts,
+# and bad input.
+. "$top_srcdir/tests/lib.sh"
+command -v jq >/dev/null || skip_all "jq not installed"
+[ -n "$NDCTL" ] || skip_all "ndctl not installed"
+
+# ---- agreement with ndctl read-infoblock, field for field ----
+n=0
+for args in "-s 512M" "-s 2G -a 1G -m devdax" "-s 300M -M mem" "-s 2G -O 0x577c000000" \
+	    "-s 1G -O 0x577c000000 -a 128M" "-s 64M -m devdax -a 4K" "-s 1G -O 8K"; do
+	n=$((n + 1))
+	img=$T/ndctl$n.img
+	sz=$(echo "$args" | sed 's/.*-s \([^ ]*\).*/\1/')
+	truncate -s "$sz" "$img"
+	# shellcheck disable=SC2086
+	$NDCTL write-infoblock -o "$img" $(echo "$args" | sed 's/-s [^ ]*//') >/dev/null 2>&1
+	$NDCTL read-infoblock -j -i "$img" 2>/dev/null | jq -S '.[0] | del(.file)' >"$T/ndctl.json"
+	"$PMEMSCAN" --json --hash none "$img" >"$T/ps.json"
+	jq -S '.structures[0].fields | del(.checksum)' "$T/ps.json" >"$T/ps-fields.json"
+	if diff -u "$T/ndctl.json" "$T/ps-fields.json"; then
+		ok "fields equal ndctl read-infoblock for write-infoblock $args"
+	else
+		not_ok "fields equal ndctl read-infoblock for write-infoblock $args"
+	fi
+	# and the structure is where ndctl put it: offset 4096, namespace 0 at 0
+	check "ndctl block ($args) found at 4096, checksum valid" \
+		test "$(jq -r '.structures[0] | "\(.offset) \(.checksum) \(.namespace)"' "$T/ps.json")" = "4096 valid 0"
+done
+
+# ---- start_pad verdicts (ndctl's --offset makes a start_pad block, as its
+# test/align.sh does: x = 0x577c000000, a = 128 MiB: P = D = 64 MiB) ----
+mk() {	# mk NAME: 1 GiB namespace with P = 64 MiB, D = 64 MiB, T = 64 MiB
+	truncate -s 1G "$T/$1.img"
+	$NDCTL write-infoblock -o "$T/$1.img" -O 0x577c000000 -a 128M >/dev/null 2>&1
+}
+fs_at() {	# fs_at IMG OFFSET_MIB SIZE_MIB [UUID]
+	$MKE2FS -q -F -t ext4 -b 4096 \
+		-U "${4:-11111111-2222-3333-4444-555555555555}" \
+		-E offset=$(($2 * 1048576)) "$1" "$(($3 * 256))" >/dev/null 2>&1
+}
+verdict() { jq -r ".namespaces[0].verdict | \"\(.result) \(.chosen)\"" "$1"; }
+
+mk legacy; fs_at "$T/legacy.img" 128 512
+"$PMEMSCAN" --json "$T/legacy.img" >"$T/legacy.json"; rc=$?
+check "legacy-placed ext4: verdict proven legacy" test "$(verdict "$T/legacy.json")" = "proven legacy"
+check "legacy-placed ext4: exit 0" test "$rc" -eq 0
+check "legacy candidate at base+start_pad+dataoff (128 MiB)" \
+	test "$(jq '.namespaces[0].candidates[] | select(.name=="legacy") | .offset' "$T/legacy.json")" = 134217728
+check "fixed candidate at base+dataoff (64 MiB)" \
+	test "$(jq '.namespaces[0].candidates[] | select(.name=="fixed") | .offset' "$T/legacy.json")" = 67108864
+check "legacy probe names ext4 and its uuid" \
+	test "$(jq -r '.namespaces[0].candidates[0].probe | "\(.type) \(.uuid) \(.checksum)"' "$T/legacy.json")" = "ext4 11111111-2222-3333-4444-555555555555 valid"
+check "next command mounts at the proven offset" \
+	sh -c "jq -r '.namespaces[0].verdict.next_commands[]' '$T/legacy.json' | grep -q 'offset=134217728,sizelimit=872415232'"
+
+mk fixed; fs_at "$T/fixed.img" 64 512
+"$PMEMSCAN" --json "$T/fixed.img" >"$T/fixed.json"
+check "fixed-placed ext4: verdict proven fixed" test "$(verdict "$T/fixed.json")" = "proven fixed"
+"$PMEMSCAN" "$T/fixed.img" >"$T/fixed.txt"
+check "fixed-placed: text says no merged kernel reads it" grep -q "no merged kernel reads this layout" "$T/fixed.txt"
+
+mk both; fs_at "$T/both.img" 64 32 aaaaaaaa-0000-0000-0000-000000000001
+fs_at "$T/both.img" 128 512 bbbbbbbb-0000-0000-0000-000000000002
+"$PMEMSCAN" --json "$T/both.img" >"$T/both.json"; rc=$?
+check "filesystem at both: verdict ambiguous, nothing chosen" test "$(verdict "$T/both.json")" = "ambiguous null"
+check "ambiguous exits 1" test "$rc" -eq 1
+check "ambiguous report shows both uuids" \
+	test "$(jq -r '[.namespaces[0].candidates[].probe.uuid] | join(",")' "$T/both.json")" = \
+	"bbbbbbbb-0000-0000-0000-000000000002,aaaaaaaa-0000-0000-0000-000000000001"
+
+mk neither
+"$PMEMSCAN" --json "$T/neither.img" >"$T/neither.json"; rc=$?
+check "no filesystem: verdict no-filesystem" test "$(verdict "$T/neither.json")" = "no-filesystem null"
+check "no filesystem exits 1" test "$rc" -eq 1
+
+mk damaged; fs_at "$T/damaged.img" 128 512
+# break the primary superblock's checksum (s_checksum at 1024 + 0x3fc)
+printf '\377\377\377\377' | dd of="$T/damaged.img" bs=1 seek=$((134217728 + 1024 + 1020)) conv=notrunc status=none
+"$PMEMSCAN" --json "$T/damaged.img" >"$T/damaged.json"
+check "damaged superblock: verdict damaged" test "$(verdict "$T/damaged.json")" = "damaged null"
+check "damaged superblock: probe says checksum bad" \
+	test "$(jq -r '.namespaces[0].candidates[0].probe.checksum' "$T/damaged.json")" = bad
+
+# fs larger than the legacy room: evidence says it would overrun
+mk big; fs_at "$T/big.img" 64 900
+"$PMEMSCAN" --json "$T/big.img" >"$T/big.json"
+check "fixed-placed fs larger than legacy room: proven fixed" test "$(verdict "$T/big.json")" = "proven fixed"
+check "fs size claimed is reported (900 MiB)" \
+	test "$(jq '.namespaces[0].candidates[] | select(.name=="fixed") | .probe.fs_size' "$T/big.json")" = 943718400
+
+# physical placement: the ndctl issue-76 numbers
+"$PMEMSCAN" --phys-base 0x577c000000 "$T/legacy.img" >"$T/phys.txt"
+check "--phys-base: 64 MiB into its section" grep -q "namespace at 0x577c000000, 64 MiB into its 128 MiB section" "$T/phys.txt"
+check "--phys-base: start_pad explained by the section collision" grep -q "exactly the distance to the next section boundary" "$T/phys.txt"
+"$PMEMSCAN" --phys-base 0x577c100000 "$T/legacy.img" >"$T/phys2.txt"
+check "--phys-base misaligned: current kernel refusal explained" grep -q 'REFUSES this namespace: "resource start misaligned"' "$T/phys2.txt"
+
+# same input, same report
+"$PMEMSCAN" --json "$T/legacy.img" >"$T/again.json"
+check "same input, same report" cmp -s "$T/legacy.json" "$T/again.json"
+check "report carries the image's sha256" \
+	test "$(jq -r .image.sha256 "$T/legacy.json")" = "$(sha256sum <"$T/legacy.img" | cut -d' ' -f1)"
+
+# ---- bad input: one line on stderr, exit 3, nothing on stdout ----
+bad() {	# bad DESCRIPTION PATTERN ARGS...
+	d=$1; pat=$2; shift 2
+	"$PMEMSCAN" "$@" >"$T/out" 2>"$T/err"; rc=$?
+	if [ "$rc" -eq 3 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "$pat" "$T/err" && [ ! -s "$T/out" ]; then
+		ok "$d"
+	else
+		not_ok "$d (exit $rc: $(cat "$T/err"))"
+	fi
+}
+: >"$T/empty.img"
+bad "empty file" "empty.img: empty file" "$T/empty.img"
+bad "directory" "is a directory" "$T"
+bad "missing file" "nope.img: cannot open" "$T/nope.img"
+bad "character device" "not a regular file" /dev/null
+bad "no image" "no IMAGE" scan
+bad "bad --phys-base" "phys-base" --phys-base zz "$T/legacy.img"
+bad "two images" "one IMAGE" "$T/legacy.img" "$T/fixed.img"
+head -c 1048576 /dev/urandom >"$T/random.img"
+expect_exit 2 "random bytes: nothing found, exit 2" "$PMEMSCAN" "$T/random.img" >/dev/null
+head -c 8192 "$T/legacy.img" >"$T/trunc.img"; truncate -s 5000 "$T/trunc.img"
+"$PMEMSCAN" "$T/trunc.img" >"$T/trunc.txt"; rc=$?
+check "truncated info block: reported as truncated, exit 1" sh -c "[ $rc -eq 1 ] && grep -q 'error at 0x1000 \[signature\]: info block truncated' '$T/trunc.txt'"
+done_testing
