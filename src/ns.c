@@ -454,7 +454,8 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 				return rc;
 		}
 	}
-	qsort(a->ns, a->nns, sizeof(*a->ns), cmp_ns);
+	if (a->nns)
+		qsort(a->ns, a->nns, sizeof(*a->ns), cmp_ns);
 	/* A namespace that starts inside another's data area is a copy stored
 	 * in that namespace (an image file in its filesystem) or stale. */
 	for (size_t i = 0; i < a->nns; i++) {

@@ -48,7 +48,7 @@ int ps_pfn_parse(const uint8_t *buf, size_t len, uint64_t abs_off,
 
 /* Serialise sb into a 4096-byte block with a correct checksum. Fields the
  * version does not have are written as zero. */
-void ps_pfn_encode(const struct ps_pfn_sb *sb, uint8_t out[4096]);
+void ps_pfn_encode(const struct ps_pfn_sb *sb, uint8_t *out);
 
 const char *ps_pfn_kind_name(enum ps_pfn_kind k);
 const char *ps_pfn_mode_name(uint32_t mode);
