@@ -4,6 +4,7 @@
 #include "err.h"
 #include "imgsrc.h"
 #include "ns.h"
+#include "phys.h"
 #include "report.h"
 #include <getopt.h>
 #include <nettle/sha2.h>
@@ -48,6 +49,9 @@ static void usage(FILE *f)
 		"  --json            machine-readable report (docs/json-schema.md)\n"
 		"  --phys-base ADDR  physical address of the image's first byte (checks section\n"
 		"                    and 2 MiB alignment the way the kernel does)\n"
+		"  --iomem FILE      a saved /proc/iomem: who shared the namespace's sections;\n"
+		"                    without --phys-base, the entry as large as the image places it\n"
+		"  --ndctl-json FILE saved 'ndctl list -R -N -v' output with \"resource\" keys (same use)\n"
 		"  --hash MODE       sha256 of the whole image: auto = unless it is sparse and\n"
 		"                    larger than 4 GiB (default), sha256 = always, none = never\n");
 }
@@ -58,10 +62,13 @@ int cmd_scan(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "phys-base", required_argument, NULL, 'p' },
 		{ "hash", required_argument, NULL, 'H' },
+		{ "iomem", required_argument, NULL, 'I' },
+		{ "ndctl-json", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, c;
+	const char *iomem = NULL, *ndjson = NULL;
 	enum hash_mode hm = HASH_AUTO;
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
@@ -90,6 +97,12 @@ int cmd_scan(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'I':
+			iomem = optarg;
+			break;
+		case 'N':
+			ndjson = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -114,6 +127,47 @@ int cmd_scan(int argc, char **argv)
 		cli_err("%s: empty file (0 bytes): nothing to scan", path);
 		ps_src_close(src);
 		return EXIT_USAGE;
+	}
+
+	struct ps_phys_map map = { 0 };
+	char phys_src[200] = "";
+	if (iomem || ndjson) {
+		const char *f = iomem ? iomem : ndjson;
+		char *text = ps_read_text_file(f, 16 << 20, err, sizeof(err));
+		char perr[256];
+		int prc = !text ? PS_EIO : iomem ? ps_iomem_parse(text, &map, perr, sizeof(perr)) :
+			  ps_ndctl_json_parse(text, &map, perr, sizeof(perr));
+		free(text);
+		if (prc) {
+			if (prc != PS_EIO)
+				snprintf(err, sizeof(err), "%s: %s", f, perr);
+			cli_err("%s", err);
+			ps_src_close(src);
+			return EXIT_USAGE;
+		}
+		if (!ao.have_phys_base) {
+			const struct ps_phys_range *hit = NULL;
+			int nhit = 0;
+			for (size_t i = 0; i < map.n; i++)
+				if (map.r[i].end - map.r[i].start + 1 == src->size) {
+					hit = &map.r[i];
+					nhit++;
+				}
+			if (nhit != 1) {
+				cli_err("%s: %s entry is exactly as large as the image (%llu bytes); give --phys-base",
+					f, nhit ? "more than one" : "no", (unsigned long long)src->size);
+				ps_phys_map_free(&map);
+				ps_src_close(src);
+				return EXIT_USAGE;
+			}
+			ao.have_phys_base = true;
+			ao.phys_base = hit->start;
+			snprintf(phys_src, sizeof(phys_src), "%s entry \"%s\" 0x%llx-0x%llx, as large as the image",
+				 f, hit->name, (unsigned long long)hit->start,
+				 (unsigned long long)hit->end);
+			ao.phys_source = phys_src;
+		}
+		ao.phys_map = &map;
 	}
 
 	/* Decide on hashing before the pass: a sparse image's holes must be
@@ -143,6 +197,7 @@ int cmd_scan(int argc, char **argv)
 		cli_err("%s", rc == PS_EIO || rc == PS_ERANGE ? ps_src_error(src) :
 			ps_strerror(rc));
 		ps_analysis_free(&a);
+		ps_phys_map_free(&map);
 		ps_src_close(src);
 		return EXIT_USAGE;
 	}
@@ -166,6 +221,7 @@ int cmd_scan(int argc, char **argv)
 		ps_report_text(stdout, &in, &a);
 	int code = ps_report_exit_code(&a);
 	ps_analysis_free(&a);
+	ps_phys_map_free(&map);
 	ps_src_close(src);
 	if (fflush(stdout) || rc) {
 		cli_err("writing the report failed");

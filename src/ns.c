@@ -226,7 +226,32 @@ static bool cand_fs(const struct ps_cand *c)
 	return c->probed && c->probe.found;
 }
 
-static void decide(struct ps_ns *ns, const char *img)
+/* Who else lived in the namespace's first and last section. */
+static void section_neighbours(struct ps_ns *ns, const struct ps_phys_map *m)
+{
+	const struct ps_phys_range *hit[8];
+	uint64_t B = ns->phys, E = ns->phys + ns->size;
+	uint64_t lo = B - B % PS_SECTION_SIZE;
+	size_t k = B > lo ? ps_phys_overlaps(m, lo, B - 1, B, hit, 8) : 0;
+	/* a range that encloses the namespace (its region) is no neighbour */
+	for (size_t i = 0; i < k; i++)
+		if (hit[i]->start <= B && hit[i]->end >= E - 1)
+			hit[i--] = hit[--k];
+	for (size_t i = 0; i < k; i++)
+		note(ns, "shares its first section with \"%s\" 0x%" PRIx64 "-0x%" PRIx64 ": the collision that makes v4.6-v5.2 pad the start",
+		     hit[i]->name, hit[i]->start, hit[i]->end);
+	if (B > lo && !k)
+		note(ns, "nothing in the saved memory map shares its first section [0x%" PRIx64 ", 0x%" PRIx64 ")",
+		     lo, B);
+	uint64_t hi = E % PS_SECTION_SIZE ? E - E % PS_SECTION_SIZE + PS_SECTION_SIZE : E;
+	k = hi > E ? ps_phys_overlaps(m, E, hi - 1, B, hit, 8) : 0;
+	for (size_t i = 0; i < k; i++)
+		if (hit[i]->start >= E && !(hit[i]->start <= B && hit[i]->end >= E - 1))
+			note(ns, "shares its last section with \"%s\" 0x%" PRIx64 "-0x%" PRIx64 ": the collision that makes v4.6-v5.2 truncate the end (end_trunc)",
+			     hit[i]->name, hit[i]->start, hit[i]->end);
+}
+
+static void decide(struct ps_ns *ns, const char *img, const struct ps_phys_map *map)
 {
 	char h1[32], h2[32];
 	int nvalid = 0, ndamaged = 0, vi = -1, di = -1;
@@ -318,6 +343,8 @@ static void decide(struct ps_ns *ns, const char *img)
 				note(ns, "start_pad 0x%" PRIx64 " does NOT match the distance to the next section boundary (0x%" PRIx64 "): the --phys-base given may be wrong, or the block was written by a different tool",
 				     ns->P, want);
 		}
+		if (map)
+			section_neighbours(ns, map);
 		bool sa = (B + ns->P) % PS_COMPAT_ALIGN == 0;
 		bool ea = (endp - ns->T) % PS_COMPAT_ALIGN == 0;
 		if (sa && ea)
@@ -443,6 +470,12 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 {
 	memset(a, 0, sizeof(*a));
 	ps_diags_init(&a->diags);
+	if (opts->have_phys_base) {
+		a->have_phys = true;
+		a->phys_base = opts->phys_base;
+		snprintf(a->phys_source, sizeof(a->phys_source), "%s",
+			 opts->phys_source ? opts->phys_source : "--phys-base");
+	}
 	int rc = ps_scan_run(src, &opts->scan, &a->scan);
 	if (rc)
 		return rc;
@@ -496,7 +529,7 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 		for (int c = 0; c < ns->ncand; c++)
 			probe_cand(src, ns, &ns->cand[c]);
 		if (ns->ncand)
-			decide(ns, img);
+			decide(ns, img, opts->phys_map);
 	}
 	/* A raw image with nothing in it is "nothing found". */
 	if (a->nns == 1 && a->ns[0].mode == PS_NS_RAW &&

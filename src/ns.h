@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "imgsrc.h"
 #include "pfn.h"
+#include "phys.h"
 #include "probe.h"
 #include "scan.h"
 #include <stdbool.h>
@@ -77,11 +78,16 @@ struct ps_ns {
 struct ps_analysis_opts {
 	bool have_phys_base;
 	uint64_t phys_base;	/* physical address of image offset 0 */
+	const char *phys_source;	/* where phys_base came from, for the report */
+	const struct ps_phys_map *phys_map;	/* saved /proc/iomem or ndctl list */
 	const char *image_arg;	/* the path as the user typed it, for commands */
 	struct ps_scan_opts scan;
 };
 
 struct ps_analysis {
+	bool have_phys;
+	uint64_t phys_base;
+	char phys_source[160];
 	struct ps_scan scan;
 	struct ps_ns *ns;
 	size_t nns;

@@ -89,6 +89,9 @@ void ps_report_text(FILE *f, const struct ps_report_input *in,
 		fprintf(f, "sha256: %s\n", in->sha256);
 	else if (in->hash_note)
 		fprintf(f, "sha256: not computed (%s)\n", in->hash_note);
+	if (a->have_phys)
+		fprintf(f, "physical address of offset 0: 0x%" PRIx64 " (%s)\n",
+			a->phys_base, a->phys_source);
 	text_diags(f, &a->scan.diags, "  ");
 
 	fprintf(f, "\nstructures found: %zu\n", a->scan.nrecs);
@@ -236,6 +239,8 @@ int ps_report_json(FILE *f, const struct ps_report_input *in,
 	json_object_object_add(img, "sha256", in->sha256 ? j_str(in->sha256) : NULL);
 	if (!in->sha256 && in->hash_note)
 		json_object_object_add(img, "hash_note", j_str(in->hash_note));
+	json_object_object_add(img, "phys_base", a->have_phys ? j_u64(a->phys_base) : NULL);
+	json_object_object_add(img, "phys_source", a->have_phys ? j_str(a->phys_source) : NULL);
 	json_object_object_add(root, "image", img);
 
 	json_object *st = json_object_new_array();
