@@ -465,6 +465,79 @@ static int cmp_ns(const void *x, const void *y)
 	return a->base < b->base ? -1 : a->base > b->base;
 }
 
+/*
+ * Index the (sorted) namespaces; one that starts inside another's data
+ * area (from base + dataoff, the earliest data start of either reading)
+ * is a copy stored in that namespace (an image file in its filesystem)
+ * or a stale block.
+ */
+static void mark_nested(struct ps_analysis *a)
+{
+	for (size_t i = 0; i < a->nns; i++) {
+		a->ns[i].index = (int)i;
+		a->ns[i].nested_in = -1;
+		for (size_t j = 0; j < i; j++) {
+			struct ps_ns *o = &a->ns[j];
+			if (o->nested_in < 0 && o->ncand && o->mode != PS_NS_RAW &&
+			    a->ns[i].base >= o->base + o->D &&
+			    a->ns[i].base < o->base + o->size) {
+				a->ns[i].nested_in = (int)j;
+				break;
+			}
+		}
+	}
+}
+
+#define GAP_MIN ((uint64_t)1 << 20)
+
+static int try_raw(struct ps_analysis *a, struct ps_src *src, uint64_t lo,
+		   uint64_t hi)
+{
+	if (hi <= lo || hi - lo < GAP_MIN)
+		return PS_OK;
+	struct ps_src *v;
+	struct ps_probe p;
+	if (ps_src_window(src, lo, hi - lo, &v))
+		return PS_OK;
+	int rc = ps_probe_view(v, &p);
+	ps_src_close(v);
+	if (rc || !p.type[0])
+		return PS_OK;
+	struct ps_ns *ns = add_ns(a, lo, PS_NS_RAW);
+	if (!ns)
+		return PS_ENOMEM;
+	ns->size = hi - lo;
+	ns->size_source = lo || hi != src->size ? "gap between namespaces" : "image";
+	snprintf(ns->era, sizeof(ns->era),
+		 "no info block: a raw namespace (data at its offset 0), found by its %s signature",
+		 p.type);
+	add_cand(ns, src, PS_SEM_AUTO, "data", 0, hi - lo);
+	return PS_OK;
+}
+
+static int raw_gaps(struct ps_analysis *a, struct ps_src *src)
+{
+	size_t n = a->nns;
+	uint64_t pos = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct ps_ns *ns = &a->ns[i];
+		if (ns->nested_in >= 0)
+			continue;
+		uint64_t base = ns->base, end = ns->base + ns->size;
+		int rc = try_raw(a, src, pos, base);
+		if (rc)
+			return rc;
+		if (end > pos)
+			pos = end;
+	}
+	int rc = try_raw(a, src, pos, src->size);
+	if (rc)
+		return rc;
+	if (a->nns != n)
+		qsort(a->ns, a->nns, sizeof(*a->ns), cmp_ns);
+	return PS_OK;
+}
+
 int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 	       struct ps_analysis *a)
 {
@@ -489,30 +562,14 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 	}
 	if (a->nns)
 		qsort(a->ns, a->nns, sizeof(*a->ns), cmp_ns);
-	/* A namespace that starts inside another's data area is a copy stored
-	 * in that namespace (an image file in its filesystem) or stale. */
-	for (size_t i = 0; i < a->nns; i++) {
-		a->ns[i].index = (int)i;
-		for (size_t j = 0; j < i; j++) {
-			struct ps_ns *o = &a->ns[j];
-			if (o->nested_in < 0 && o->ncand &&
-			    a->ns[i].base >= o->base + o->P + o->D &&
-			    a->ns[i].base < o->base + o->size) {
-				a->ns[i].nested_in = (int)j;
-				break;
-			}
-		}
-	}
-	/* Nothing found: a raw namespace holds its data at offset 0. */
-	if (a->nns == 0 && src->size) {
-		struct ps_ns *ns = add_ns(a, 0, PS_NS_RAW);
-		if (!ns)
-			return PS_ENOMEM;
-		ns->size = src->size;
-		ns->size_source = "image";
-		snprintf(ns->era, sizeof(ns->era), "no info block: a raw namespace, or not a namespace at all");
-		add_cand(ns, src, PS_SEM_AUTO, "data", 0, src->size);
-	}
+	mark_nested(a);
+	/* Stretches no info block claims (all of a raw namespace image; the
+	 * space before, between or after pfn namespaces in a region image):
+	 * a filesystem there is a raw namespace, data at its offset 0. */
+	rc = raw_gaps(a, src);
+	if (rc)
+		return rc;
+	mark_nested(a);
 	const char *img = opts->image_arg ? opts->image_arg : src->name;
 	for (size_t i = 0; i < a->nns; i++) {
 		struct ps_ns *ns = &a->ns[i];
@@ -530,14 +587,6 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 			probe_cand(src, ns, &ns->cand[c]);
 		if (ns->ncand)
 			decide(ns, img, opts->phys_map);
-	}
-	/* A raw image with nothing in it is "nothing found". */
-	if (a->nns == 1 && a->ns[0].mode == PS_NS_RAW &&
-	    a->ns[0].verdict != PS_V_PROVEN && a->ns[0].verdict != PS_V_DAMAGED) {
-		ps_diags_free(&a->ns[0].diags);
-		free(a->ns);
-		a->ns = NULL;
-		a->nns = 0;
 	}
 	return PS_OK;
 }
