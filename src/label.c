@@ -65,7 +65,7 @@ const char *ps_lsa_why_name(enum ps_lsa_why w)
 	}
 }
 
-void ps_uuid_str(const uint8_t u[16], char out[37])
+static void uuid_text(const uint8_t u[16], char out[37])
 {
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 		 "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
@@ -294,8 +294,10 @@ int ps_nsindex_parse(const uint8_t *b, size_t len, uint64_t abs, int which,
 		ix->free_bytes = isz - I_FREE;
 	}
 	if ((ix->seq & 3) == 0) {
-		ps_diag_add(d, PS_SEV_ERR, abs + I_SEQ, "seq",
-			    "sequence number 0x%x has low bits 0: invalid (kernels before 4.17 initialised index 0 this way)",
+		/* an error, unless it is the pattern older kernels' init_labels()
+		 * left (index 0 written with seq 0, the block otherwise sound) */
+		ps_diag_add(d, ix->checksum_ok ? PS_SEV_WARN : PS_SEV_ERR, abs + I_SEQ, "seq",
+			    "sequence number 0x%x has low bits 0: the kernel ignores this block (older kernels initialised index 0 with seq 0)",
 			    ix->seq);
 		ok = false;
 	} else if (ix->seq > 3) {
@@ -737,7 +739,7 @@ int ps_lsa_parse(const uint8_t *b, size_t len, uint64_t abs, struct ps_lsa *lsa,
 			r->active = r->in_use && r->label.valid;
 			if (!r->in_use && r->label.valid && !ps_is_zero(r->label.uuid, 16)) {
 				char u[37];
-				ps_uuid_str(r->label.uuid, u);
+				uuid_text(r->label.uuid, u);
 				ps_diag_add(d, PS_SEV_INFO, abs + off, "free",
 					    "slot %u is free in the current index but in use in the older one: label of %s freed by the last update",
 					    s, u);
@@ -881,7 +883,7 @@ int ps_label_namespaces(const struct ps_lsa *const *lsas, size_t n,
 				continue;
 			if (r->label.flags & PS_NSLABEL_LOCAL) {
 				char u[37];
-				ps_uuid_str(r->label.uuid, u);
+				uuid_text(r->label.uuid, u);
 				ps_diag_add(d, PS_SEV_INFO, r->abs_off + L_FLAGS, "flags",
 					    "DIMM %zu slot %u: blk (LOCAL) namespace %s, not rebuilt (blk support was removed from Linux in 5.18)",
 					    i, r->slot, u);
@@ -904,7 +906,7 @@ int ps_label_namespaces(const struct ps_lsa *const *lsas, size_t n,
 			e++;
 		const struct ps_label *l0 = &v[s].r->label;
 		char u[37];
-		ps_uuid_str(l0->uuid, u);
+		uuid_text(l0->uuid, u);
 		if (out->n == cap) {
 			size_t nc = cap ? cap * 2 : 8;
 			struct ps_namespace *nn = realloc(out->ns, nc * sizeof(*nn));

@@ -271,8 +271,6 @@ int ps_lsa_locate_tail(struct ps_src *src, struct ps_lsa_loc *loc);
 const char *ps_claim_name(enum ps_claim c);
 /* GUID bytes in EFI/guid_t order to text (first three groups LE). */
 void ps_guid_str(const uint8_t g[16], char out[37]);
-/* Raw bytes as a uuid string in byte order (uuid_unparse, as ndctl does). */
-void ps_uuid_str(const uint8_t u[16], char out[37]);
 const char *ps_lsa_why_name(enum ps_lsa_why w);
 
 #endif
