@@ -205,7 +205,8 @@ int ps_nsindex_parse(const uint8_t *b, size_t len, uint64_t abs, int which,
 
 	if (ix->major != 1 || (ix->minor != 1 && ix->minor != 2))
 		ps_diag_add(d, PS_SEV_WARN, abs + I_MAJOR, "major",
-			    "version %u.%u (Linux writes 1.1 or 1.2)", ix->major, ix->minor);
+			    "version %u.%u (EFI label areas are 1.1 or 1.2%s)", ix->major, ix->minor,
+			    ix->major == 2 ? "; 2.1 is a CXL label area, whose labels are not read here" : "");
 	if (ix->minor < 2 && ix->major <= 1 && ix->labelsize_raw)
 		ps_diag_add(d, PS_SEV_INFO, abs + I_LABELSIZE, "labelsize",
 			    "labelsize byte %u ignored: version %u.%u implies 128-byte labels",
@@ -462,8 +463,8 @@ int ps_label_parse(const uint8_t *b, size_t len, uint64_t abs, uint32_t lsz,
 		ps_diag_add(d, PS_SEV_WARN, abs + L_FLAGS, "flags",
 			    "unknown flag bits 0x%x", l->flags & ~0xfu);
 	if (l->flags & PS_NSLABEL_UPDATING)
-		ps_diag_add(d, PS_SEV_WARN, abs + L_FLAGS, "flags",
-			    "UPDATING set: the label set was being written (kernels since the UEFI 2.7 work clear it after writing all DIMMs)");
+		ps_diag_add(d, PS_SEV_INFO, abs + L_FLAGS, "flags",
+			    "UPDATING set: an interrupted update, or a kernel that never cleared it (current kernels write every DIMM with UPDATING, then again with 0)");
 	if ((l->flags & PS_NSLABEL_BTT) && lsz >= 256)
 		ps_diag_add(d, PS_SEV_INFO, abs + L_FLAGS, "flags",
 			    "BTT flag in a v1.2 label (deprecated; the abstraction guid decides)");
@@ -974,6 +975,13 @@ int ps_label_namespaces(const struct ps_lsa *const *lsas, size_t n,
 		if (cookie_mixed)
 			ps_diag_add(d, PS_SEV_WARN, v[s].r->abs_off + L_COOKIE, "isetcookie",
 				    "namespace %s: labels carry different interleave-set cookies", u);
+		size_t upd = 0;
+		for (size_t i = s; i < e; i++)
+			upd += !!(v[i].r->label.flags & PS_NSLABEL_UPDATING);
+		if (upd && upd < e - s)
+			ps_diag_add(d, PS_SEV_WARN, v[s].r->abs_off + L_FLAGS, "flags",
+				    "namespace %s: UPDATING set on %zu of %zu labels: an update stopped between DIMMs",
+				    u, upd, e - s);
 		if (size_mixed && ns->nlabel > 1)
 			ps_diag_add(d, PS_SEV_WARN, v[s].r->abs_off + L_RAWSIZE, "rawsize",
 				    "namespace %s: rawsize differs between DIMMs of the interleave set", u);
