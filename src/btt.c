@@ -358,6 +358,7 @@ struct ps_btt {
 	struct ps_btt_report load;	/* problems found while opening */
 	uint32_t *mapbuf;	/* PS_BTT_MAP_CHUNK entries */
 	uint8_t *bounce;	/* one sector */
+	bool map_identity;	/* the last read_map() chunk was all 0,0 */
 };
 
 static void rep_addv(struct ps_btt_report *r, enum ps_sev sev, const char *check,
@@ -517,8 +518,10 @@ static int read_map_raw(struct ps_btt *b, const struct ps_btt_arena *a,
 	uint64_t off = a->off + a->sb.mapoff + (uint64_t)first * 4;
 	uint64_t len = (uint64_t)n * 4, dat;
 	/* A map chunk in a hole of a sparse image is all zero: skip the read. */
+	b->map_identity = false;
 	if (ps_src_next_data(b->ns, off, &dat) == PS_OK && dat >= off + len) {
 		memset(out, 0, len);
+		b->map_identity = true;
 		return PS_OK;
 	}
 	int r = ps_src_pread(b->ns, out, (size_t)len, off);
@@ -537,8 +540,10 @@ static int read_map(struct ps_btt *b, const struct ps_btt_arena *a,
 	if (r)
 		return r;
 	for (size_t i = 0; i < a->nfix; i++)
-		if (a->fix_lba[i] >= first && a->fix_lba[i] - first < n)
+		if (a->fix_lba[i] >= first && a->fix_lba[i] - first < n) {
 			out[a->fix_lba[i] - first] = a->fix_map[i] | PS_BTT_MAP_NORMAL;
+			b->map_identity = false;
+		}
 	return PS_OK;
 }
 
@@ -671,8 +676,8 @@ static int try_first(struct ps_btt *b, uint64_t io, const uint8_t *puuid,
 	return find_backup(b, io, &bad, r == PS_OK, em, en, puuid, sb, where);
 }
 
-int ps_btt_open(struct ps_src *ns, const struct ps_btt_open_opts *o,
-		struct ps_btt **out, struct ps_diags *d)
+static int open_impl(struct ps_src *ns, const struct ps_btt_open_opts *o,
+		     struct ps_btt **out, struct ps_diags *d)
 {
 	*out = NULL;
 	uint64_t want = o ? o->initial_offset : PS_BTT_OFF_AUTO;
@@ -843,6 +848,18 @@ int ps_btt_open(struct ps_src *ns, const struct ps_btt_open_opts *o,
 	return PS_OK;
 }
 
+int ps_btt_open(struct ps_src *ns, const struct ps_btt_open_opts *o,
+		struct ps_btt **out, struct ps_diags *d)
+{
+	if (d)
+		return open_impl(ns, o, out, d);
+	struct ps_diags tmp;
+	ps_diags_init(&tmp);
+	int r = open_impl(ns, o, out, &tmp);
+	ps_diags_free(&tmp);
+	return r;
+}
+
 /* Arena holding external LBA lba (binary search). */
 static struct ps_btt_arena *lba_arena(struct ps_btt *b, uint64_t lba)
 {
@@ -996,8 +1013,9 @@ static int view_scan(struct ps_src *s, uint64_t off, bool want_data, uint64_t *r
 				i++;
 				continue;
 			}
-			/* maximal run of physically consecutive blocks */
-			uint64_t j = i + 1;
+			/* maximal run of physically consecutive blocks (a
+			 * chunk read from a hole is one identity run) */
+			uint64_t j = b->map_identity ? n : i + 1;
 			uint32_t il = a->sb.internal_lbasize;
 			while (j < n) {
 				struct ps_btt_xlat y;
@@ -1101,6 +1119,32 @@ int ps_btt_view(struct ps_btt *b, struct ps_src **view)
 /* ------------------------------------------------------------------ */
 
 #define DUP_MAX 64
+
+/* If bits [first, first+n) are all clear, set them and return true. */
+static bool range_clear_set(uint64_t *bm, uint64_t first, uint64_t n)
+{
+	for (uint64_t k = first; k < first + n;) {
+		if (!(k % 64) && k + 64 <= first + n) {
+			if (bm[k / 64])
+				return false;
+			k += 64;
+		} else {
+			if (bm[k / 64] & (1ull << (k % 64)))
+				return false;
+			k++;
+		}
+	}
+	for (uint64_t k = first; k < first + n;) {
+		if (!(k % 64) && k + 64 <= first + n) {
+			bm[k / 64] = UINT64_MAX;
+			k += 64;
+		} else {
+			bm[k / 64] |= 1ull << (k % 64);
+			k++;
+		}
+	}
+	return true;
+}
 #define LIST_MAX 8
 
 static int check_arena(struct ps_btt *b, struct ps_btt_arena *a,
@@ -1180,6 +1224,10 @@ static int check_arena(struct ps_btt *b, struct ps_btt_arena *a,
 				"arena %d: cannot read the map: %s", ai, ps_src_error(b->ns));
 			free(bm);
 			return PS_EIO;
+		}
+		if (b->map_identity && range_clear_set(bm, p, n)) {
+			p += n;
+			continue;	/* identity chunk, no block seen before */
 		}
 		for (uint32_t i = 0; i < n; i++) {
 			uint32_t raw = b->mapbuf[i], pm = map_lookup(p + i, raw);

@@ -373,6 +373,13 @@ static void test_translate_flags(void **state)
 	}
 	assert_true(saw_oor);
 	assert_true(saw_err);
+	/* LBA 6 was pointed at LBA 5's block: both named, one error */
+	int saw_dup = 0;
+	for (size_t i = 0; i < r.n; i++)
+		if (!strcmp(r.v[i].check, "bitmap") && r.v[i].lba == 6 &&
+		    strstr(r.v[i].msg, "by LBA 5, LBA 6"))
+			saw_dup++;
+	assert_int_equal(saw_dup, 1);
 	ps_btt_report_free(&r);
 	ps_src_close(v);
 	ps_btt_close(b);
@@ -438,6 +445,45 @@ static void test_torn_write(void **state)
 		free(copy);
 		free(m.buf);
 	}
+}
+
+/* A map entry pointing at a lane's free block: the bitmap check names
+ * the LBA and the flog lane, and the block the map lost. */
+static void test_free_block_dup(void **state)
+{
+	(void)state;
+	struct mem_ns m;
+	mem_format(&m, 17 * MiB, 4096, 1, 0);
+	uint8_t blk[4096];
+	for (uint64_t lba = 0; lba < 10; lba++) {
+		fill(blk, 4096, lba);
+		assert_int_equal(ps_btt_write_lba(m.w, lba, blk, (int)lba, 0), PS_OK);
+	}
+	/* lane 5 wrote LBA 5 (identity block 5), so block 5 is its free block */
+	ps_btt_writer_set_map(m.w, 20, 5 | PS_BTT_MAP_NORMAL);
+	struct ps_src *ns;
+	struct ps_btt *b;
+	assert_int_equal(ps_src_open_mem(m.buf, m.size, "ns", &ns), PS_OK);
+	assert_int_equal(ps_btt_open(ns, NULL, &b, NULL), PS_OK);
+	struct ps_btt_report r;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(ps_btt_check(b, &r), PS_OK);
+	assert_int_equal(r.nerr, 2);
+	int dup = 0, lost = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		if (r.v[i].block == 5 && r.v[i].lane == 5 && r.v[i].lba == 20 &&
+		    strstr(r.v[i].msg, "by LBA 20, flog lane 5"))
+			dup++;
+		if (r.v[i].block == 20 && strstr(r.v[i].msg, "neither"))
+			lost++;
+	}
+	assert_int_equal(dup, 1);
+	assert_int_equal(lost, 1);
+	ps_btt_report_free(&r);
+	ps_btt_close(b);
+	ps_src_close(ns);
+	ps_btt_writer_free(m.w);
+	free(m.buf);
 }
 
 /* Hand-built chain of three 16 MiB arenas; then broken chains. */
@@ -545,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_log_indices),
 		cmocka_unit_test(test_translate_flags),
 		cmocka_unit_test(test_torn_write),
+		cmocka_unit_test(test_free_block_dup),
 		cmocka_unit_test(test_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
