@@ -720,6 +720,10 @@ static int open_impl(struct ps_src *ns, const struct ps_btt_open_opts *o,
 		return sig_seen ? PS_EFORMAT : PS_ENOTFOUND;
 	}
 
+	if (ns->size - b->io < PS_BTT_ARENA_MIN)
+		load_note(b, d, PS_SEV_WARN, -1, b->io, "signature",
+			  "namespace leaves %llu bytes for the BTT, less than the 16 MiB the kernel requires (it would not attach this BTT)",
+			  (unsigned long long)(ns->size - b->io));
 	uint64_t off = b->io, ext = 0;
 	b->a = NULL;
 	for (unsigned idx = 0;; idx++) {

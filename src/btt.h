@@ -18,6 +18,9 @@
  * exception is ps_btt_check(), which needs one bit per internal block of
  * the arena being checked (internal_nlba / 8 bytes: 16 MiB for a full
  * 512 GiB arena of 4 KiB blocks, 128 MiB for 512-byte blocks).
+ *
+ * A struct ps_btt (and the views made from it) is not thread-safe: it
+ * keeps one map chunk buffer. Open one per thread.
  */
 #ifndef PS_BTT_H
 #define PS_BTT_H

@@ -58,14 +58,91 @@ static void make_template(void)
 	}
 }
 
-static void exercise(const uint8_t *ns, size_t len)
+/* A memory source whose all-zero 4 KiB pages are holes, so the sparse
+ * paths (hole-skipping map reads, next_data/next_hole) are exercised. */
+struct sparse_mem {
+	const uint8_t *p;
+	uint8_t *zero;		/* per page: 1 = hole */
+	size_t npages;
+};
+
+static int sm_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
+{
+	struct sparse_mem *m = s->priv;
+	memcpy(buf, m->p + off, len);
+	return PS_OK;
+}
+
+static int sm_seek(struct ps_src *s, uint64_t off, int want_hole, uint64_t *out)
+{
+	struct sparse_mem *m = s->priv;
+	for (uint64_t pg = off / 4096; pg < m->npages; pg++)
+		if (m->zero[pg] == want_hole) {
+			uint64_t at = pg * 4096;
+			*out = at > off ? at : off;
+			return PS_OK;
+		}
+	*out = s->size;
+	return PS_OK;
+}
+
+static int sm_next_data(struct ps_src *s, uint64_t off, uint64_t *out)
+{
+	return sm_seek(s, off, 0, out);
+}
+
+static int sm_next_hole(struct ps_src *s, uint64_t off, uint64_t *out)
+{
+	return sm_seek(s, off, 1, out);
+}
+
+static void sm_close(struct ps_src *s)
+{
+	struct sparse_mem *m = s->priv;
+	free(m->zero);
+	free(m);
+}
+
+static const struct ps_src_ops sm_ops = {
+	.pread = sm_pread,
+	.next_data = sm_next_data,
+	.next_hole = sm_next_hole,
+	.close = sm_close,
+};
+
+static struct ps_src *open_sparse(const uint8_t *p, size_t len)
+{
+	struct sparse_mem *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->p = p;
+	m->npages = (len + 4095) / 4096;
+	m->zero = calloc(m->npages ? m->npages : 1, 1);
+	for (size_t i = 0; m->zero && i < m->npages; i++) {
+		size_t n = len - i * 4096 < 4096 ? len - i * 4096 : 4096;
+		m->zero[i] = ps_is_zero(p + i * 4096, n);
+	}
+	struct ps_src *s = m->zero ? ps_src_new(&sm_ops, m, len, "fuzz") : NULL;
+	if (!s) {
+		free(m->zero);
+		free(m);
+	}
+	return s;
+}
+
+static void exercise(const uint8_t *ns, size_t len, int sparse)
 {
 	struct ps_src *src, *v;
 	struct ps_btt *b;
 	struct ps_diags d;
 	ps_diags_init(&d);
-	if (ps_src_open_mem(ns, len, "fuzz", &src))
+	if (sparse) {
+		src = open_sparse(ns, len);
+		if (!src)
+			return;
+	} else if (ps_src_open_mem(ns, len, "fuzz", &src)) {
 		return;
+	}
 	if (ps_btt_open(src, NULL, &b, &d) == PS_OK) {
 		struct ps_btt_report r;
 		memset(&r, 0, sizeof(r));
@@ -122,11 +199,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ps_diags_free(&d);
 
 	/* The raw input as a (small) namespace. */
-	exercise(data, size);
+	exercise(data, size, 0);
 
 	/* The input spliced over the metadata of a real BTT. Byte 0 is a
 	 * mode: bit 0 re-seals the primary's checksum after splicing (so
-	 * field values get explored, not just checksum failures). The next
+	 * field values get explored, not just checksum failures); bit 1
+	 * reads the namespace through a source whose zero pages are holes. The next
 	 * up to 4096 bytes go over the primary info block (at 4096, from its
 	 * start), the rest over the arena's last 16 KiB (map end, flog,
 	 * backup info block). */
@@ -136,8 +214,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ns)
 		return 0;
 	memcpy(ns, tmpl, NS_SIZE);
+	unsigned mode = 0;
 	if (size >= 1) {
-		unsigned mode = data[0];
+		mode = data[0];
 		data++;
 		size--;
 		size_t k = size < 4096 ? size : 4096;
@@ -152,7 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ps_put_le64(ns + 4096 + 0xff8,
 				    ps_fletcher64(ns + 4096, 4096, 0xff8, 8));
 	}
-	exercise(ns, NS_SIZE);
+	exercise(ns, NS_SIZE, mode & 2);
 	free(ns);
 	return 0;
 }
