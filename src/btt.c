@@ -359,7 +359,155 @@ struct ps_btt {
 	uint32_t *mapbuf;	/* PS_BTT_MAP_CHUNK entries */
 	uint8_t *bounce;	/* one sector */
 	bool map_identity;	/* the last read_map() chunk was all 0,0 */
+	/* the namespace's sparse map, last extents seen: [d_lo, d_hi) is
+	 * all data, [h_lo, h_hi) all hole (so a scan does not lseek per block) */
+	uint64_t d_lo, d_hi, h_lo, h_hi;
+	struct ext_cache *ec;	/* per arena, built on first scan */
 };
+
+/*
+ * The data extents of an arena's data area in the namespace image, listed
+ * once (bounded by EXT_MAX; beyond that the scan asks the image block by
+ * block): a shuffled map makes neighbouring LBAs land anywhere, so the
+ * sparse scan would otherwise lseek for every block.
+ */
+#define EXT_MAX 65536
+struct ext_cache {
+	int state;		/* 0 not built, 1 built, -1 unusable */
+	uint64_t start, end;	/* the data area */
+	uint64_t *lo, *hi;
+	size_t n;
+};
+
+static void ec_build(struct ps_btt *b, const struct ps_btt_arena *a,
+		     struct ext_cache *c)
+{
+	c->state = -1;
+	c->start = a->off + a->sb.dataoff;
+	c->end = a->off + a->sb.mapoff;
+	size_t cap = 0;
+	uint64_t off = c->start;
+	while (off < c->end) {
+		uint64_t q, h;
+		if (ps_src_next_data(b->ns, off, &q) || q >= c->end)
+			break;
+		if (ps_src_next_hole(b->ns, q, &h))
+			return;
+		if (h > c->end)
+			h = c->end;
+		if (h <= q)
+			return;
+		if (c->n == cap) {
+			if (cap >= EXT_MAX)
+				return;
+			size_t nc = cap ? cap * 2 : 64;
+			uint64_t *nl = realloc(c->lo, nc * sizeof(*nl));
+			if (!nl)
+				return;
+			c->lo = nl;
+			uint64_t *nh = realloc(c->hi, nc * sizeof(*nh));
+			if (!nh)
+				return;
+			c->hi = nh;
+			cap = nc;
+		}
+		c->lo[c->n] = q;
+		c->hi[c->n] = h;
+		c->n++;
+		off = h;
+	}
+	c->state = 1;
+}
+
+/* Index of the first extent with hi > x (c->n if none). */
+static size_t ec_find(const struct ext_cache *c, uint64_t x)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->hi[mid] > x)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static struct ext_cache *ec_get(struct ps_btt *b, const struct ps_btt_arena *a,
+				uint64_t x)
+{
+	if (!b->ec) {
+		b->ec = calloc(b->n, sizeof(*b->ec));
+		if (!b->ec)
+			return NULL;
+	}
+	struct ext_cache *c = &b->ec[a->idx];
+	if (!c->state)
+		ec_build(b, a, c);
+	if (c->state != 1 || x < c->start || x >= c->end)
+		return NULL;
+	return c;
+}
+
+/* First offset >= off of the namespace that may hold data. */
+static int par_data(struct ps_btt *b, const struct ps_btt_arena *a,
+		    uint64_t off, uint64_t *q)
+{
+	struct ext_cache *c = ec_get(b, a, off);
+	if (c) {
+		size_t i = ec_find(c, off);
+		*q = i == c->n ? c->end : c->lo[i] > off ? c->lo[i] : off;
+		return PS_OK;
+	}
+	if (off >= b->d_lo && off < b->d_hi) {
+		*q = off;
+		return PS_OK;
+	}
+	if (off >= b->h_lo && off < b->h_hi && b->h_hi >= b->ns->size) {
+		*q = b->ns->size;
+		return PS_OK;
+	}
+	int r = ps_src_next_data(b->ns, off, q);
+	if (r)
+		return r;
+	b->h_lo = off;
+	b->h_hi = *q;
+	if (*q < b->ns->size) {
+		uint64_t h;
+		r = ps_src_next_hole(b->ns, *q, &h);
+		if (r)
+			return r;
+		b->d_lo = *q;
+		b->d_hi = h;
+	}
+	return PS_OK;
+}
+
+/* First offset >= off of the namespace that is surely a hole. */
+static int par_hole(struct ps_btt *b, const struct ps_btt_arena *a,
+		    uint64_t off, uint64_t *h)
+{
+	struct ext_cache *c = ec_get(b, a, off);
+	if (c) {
+		size_t i = ec_find(c, off);
+		*h = i < c->n && c->lo[i] <= off ? c->hi[i] : off;
+		return PS_OK;
+	}
+	if (off >= b->h_lo && off < b->h_hi) {
+		*h = off;
+		return PS_OK;
+	}
+	if (off >= b->d_lo && off < b->d_hi) {
+		*h = b->d_hi;
+		return PS_OK;
+	}
+	int r = ps_src_next_hole(b->ns, off, h);
+	if (r)
+		return r;
+	b->d_lo = off;
+	b->d_hi = *h;
+	return PS_OK;
+}
 
 static void rep_addv(struct ps_btt_report *r, enum ps_sev sev, const char *check,
 		     int arena, int64_t lane, int64_t lba, int64_t block,
@@ -450,6 +598,12 @@ void ps_btt_close(struct ps_btt *b)
 	for (unsigned i = 0; i < b->n; i++)
 		arena_free(&b->a[i]);
 	free(b->a);
+	if (b->ec)
+		for (unsigned i = 0; i < b->n; i++) {
+			free(b->ec[i].lo);
+			free(b->ec[i].hi);
+		}
+	free(b->ec);
 	free(b->mapbuf);
 	free(b->bounce);
 	ps_btt_report_free(&b->load);
@@ -1033,7 +1187,7 @@ static int view_scan(struct ps_src *s, uint64_t off, bool want_data, uint64_t *r
 			uint64_t end = start + (j - i - 1) * il + ss;
 			uint64_t q;
 			if (want_data) {
-				r = ps_src_next_data(b->ns, start, &q);
+				r = par_data(b, a, start, &q);
 				if (r) {
 					ps_src_set_error(s, "%s", ps_src_error(b->ns));
 					return r;
@@ -1049,7 +1203,7 @@ static int view_scan(struct ps_src *s, uint64_t off, bool want_data, uint64_t *r
 			uint64_t k = i;
 			while (k < j) {
 				uint64_t bs = start + (k - i) * il;
-				r = ps_src_next_data(b->ns, bs, &q);
+				r = par_data(b, a, bs, &q);
 				if (r) {
 					ps_src_set_error(s, "%s", ps_src_error(b->ns));
 					return r;
@@ -1061,7 +1215,7 @@ static int view_scan(struct ps_src *s, uint64_t off, bool want_data, uint64_t *r
 				/* data at q: skip to the first block after it
 				 * that could start a hole */
 				uint64_t h;
-				r = ps_src_next_hole(b->ns, q, &h);
+				r = par_hole(b, a, q, &h);
 				if (r) {
 					ps_src_set_error(s, "%s", ps_src_error(b->ns));
 					return r;

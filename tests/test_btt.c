@@ -154,7 +154,7 @@ static void test_info_checksum_and_trunc(void **state)
 	uint8_t b[4096];
 	struct ps_diags d;
 	ps_btt_info_encode(&in, b);
-	/* every single-bit flip in the body is caught */
+	/* single-bit flips spread over the whole block (every 977th bit) are caught */
 	for (unsigned bit = 128; bit < 4096 * 8; bit += 977) {
 		uint8_t c[4096];
 		memcpy(c, b, sizeof(c));
