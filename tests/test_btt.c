@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "btt.h"
 #include "err.h"
@@ -486,6 +487,89 @@ static void test_free_block_dup(void **state)
 	free(m.buf);
 }
 
+/*
+ * next_data/next_hole of the view over a sparse file: a block is a hole
+ * iff it is zero-flagged or its data lies in a hole of the file. Compared
+ * block by block with what the buffer says, for a shuffled map.
+ */
+static void test_view_sparse_map(void **state)
+{
+	(void)state;
+	struct mem_ns m;
+	mem_format(&m, 17 * MiB, 4096, 1, 0);
+	uint8_t blk[4096];
+	uint64_t nlba = ps_btt_writer_nlba(m.w);
+	/* write every third LBA of the first 600, in a scrambled order */
+	for (uint64_t i = 0; i < 600; i++) {
+		uint64_t lba = (i * 7919) % 600;
+		if (lba % 3)
+			continue;
+		fill(blk, 4096, lba + 1);
+		assert_int_equal(ps_btt_write_lba(m.w, lba, blk, -1, 0), PS_OK);
+	}
+	uint32_t raw;
+	assert_int_equal(ps_btt_writer_get_map(m.w, 30, &raw), PS_OK);
+	ps_btt_writer_set_map(m.w, 30, (raw & PS_BTT_MAP_LBA_MASK) | PS_BTT_MAP_Z);
+	/* the file: only non-zero 4 KiB pages are written (holes elsewhere) */
+	char path[] = "/tmp/test_btt.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)m.size), 0);
+	for (uint64_t pg = 0; pg < m.size / 4096; pg++)
+		if (!ps_is_zero(m.buf + pg * 4096, 4096))
+			assert_int_equal(pwrite(fd, m.buf + pg * 4096, 4096, (off_t)(pg * 4096)), 4096);
+	close(fd);
+	struct ps_src *ns, *v;
+	struct ps_btt *b;
+	char err[256];
+	assert_int_equal(ps_src_open_file(path, &ns, err, sizeof(err)), PS_OK);
+	assert_int_equal(ps_btt_open(ns, NULL, &b, NULL), PS_OK);
+	assert_int_equal(ps_btt_view(b, &v), PS_OK);
+	/* expected, from the buffer */
+	uint8_t *hole = calloc(nlba, 1);
+	for (uint64_t lba = 0; lba < nlba; lba++) {
+		struct ps_btt_xlat x;
+		assert_int_equal(ps_btt_translate(b, lba, &x), PS_OK);
+		hole[lba] = x.state == PS_BTT_ZERO ||
+			    ps_is_zero(m.buf + x.data_off, 4096);
+	}
+	assert_true(hole[30]);
+	assert_false(hole[0]);
+	assert_true(hole[1]);
+	/* walk the view's sparse map and compare block by block */
+	uint64_t off = 0, seen = 0;
+	while (off < v->size) {
+		uint64_t d, h;
+		assert_int_equal(ps_src_next_data(v, off, &d), PS_OK);
+		for (uint64_t lba = off / 4096; lba < d / 4096; lba++)
+			if (!hole[lba])
+				fail_msg("LBA %llu has data but was skipped", (unsigned long long)lba);
+		if (d >= v->size)
+			break;
+		assert_int_equal(ps_src_next_hole(v, d, &h), PS_OK);
+		assert_true(h > d);
+		for (uint64_t lba = d / 4096; lba < h / 4096; lba++, seen++)
+			;
+		assert_false(hole[d / 4096]);
+		if (h < v->size)
+			assert_true(hole[h / 4096]);
+		off = h;
+	}
+	/* every data block was inside some data interval */
+	uint64_t ndata = 0;
+	for (uint64_t lba = 0; lba < nlba; lba++)
+		ndata += !hole[lba];
+	assert_true(seen >= ndata);
+	assert_int_equal(ndata, 199);	/* 200 written, LBA 30 trimmed */
+	free(hole);
+	ps_src_close(v);
+	ps_btt_close(b);
+	ps_src_close(ns);
+	unlink(path);
+	ps_btt_writer_free(m.w);
+	free(m.buf);
+}
+
 /* Hand-built chain of three 16 MiB arenas; then broken chains. */
 static void test_chain(void **state)
 {
@@ -592,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_translate_flags),
 		cmocka_unit_test(test_torn_write),
 		cmocka_unit_test(test_free_block_dup),
+		cmocka_unit_test(test_view_sparse_map),
 		cmocka_unit_test(test_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
