@@ -25,5 +25,7 @@ int cli_parse_u64(const char *s, uint64_t *out);
 
 int cmd_scan(int argc, char **argv);
 int cmd_labels(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_btt_cat(int argc, char **argv);
 
 #endif
