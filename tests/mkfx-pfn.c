@@ -468,7 +468,9 @@ int main(int argc, char **argv)
 	print_uuid("parent_uuid", sb.parent_uuid);
 	printf("size=%" PRIu64 "\nphys_base=%" PRIu64 "\nns_offset=%" PRIu64 "\n", o.size, o.base, X);
 	printf("info_offset=%" PRIu64 "\n", X + 4096);
-	printf("align=%" PRIu64 "\nstart_pad=%" PRIu64 "\nend_trunc=%" PRIu64 "\n", o.align, P, T);
+	/* align as stored (the field exists from 1.2) and as the kernel used it */
+	printf("align=%" PRIu64 "\nkernel_align=%" PRIu64 "\n", l.minor >= 2 ? o.align : 0, o.align);
+	printf("start_pad=%" PRIu64 "\nend_trunc=%" PRIu64 "\n", P, T);
 	printf("dataoff=%" PRIu64 "\nnpfns0=%" PRIu64 "\nnpfns=%" PRIu64 "\n", D, l.npfns0, l.npfns);
 	printf("page_size=%u\npage_struct_size=%u\n", l.page_size, l.page_struct_size);
 	/* image offsets of both readings of dataoff (spec §7) */
