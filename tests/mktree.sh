@@ -14,6 +14,7 @@
 # Prints nothing; the manifest is written separately (tests/fxmanifest write).
 set -eu
 export LC_ALL=C
+umask 022
 d=$1; profile=$2
 [ ! -e "$d" ] || { echo "mktree.sh: $d exists" >&2; exit 2; }
 mkdir -p "$d"
