@@ -110,6 +110,23 @@ printf '[{"dev":"namespace1.0","size":1073741824,"resource":"0x577c000000"}]' >"
 check "--ndctl-json: phys_base from the resource key" \
 	test "$(jq .image.phys_base "$T/ndj.json")" = 375742529536
 
+# a raw namespace: no info block, the filesystem at offset 0
+truncate -s 64M "$T/raw.img"; fs_at "$T/raw.img" 0 64 cccccccc-0000-0000-0000-000000000003
+"$PMEMSCAN" --json "$T/raw.img" >"$T/raw.json"; rc=$?
+check "raw ext4 image: one raw namespace, proven, data at 0, exit 0" \
+	test "$(jq -r '[.namespaces[] | "\(.mode) \(.verdict.result) \(.candidates[0].offset)"] | join(";")' "$T/raw.json") $rc" = "raw proven 0 0"
+
+# a region image: a raw namespace at 0, a current fsdax namespace at 64 MiB
+truncate -s 512M "$T/ns1.img"; $NDCTL write-infoblock -o "$T/ns1.img" >/dev/null 2>&1
+fs_at "$T/ns1.img" 10 256 dddddddd-0000-0000-0000-000000000004
+cat "$T/raw.img" "$T/ns1.img" >"$T/region.img"
+"$PMEMSCAN" --json "$T/region.img" >"$T/region.json"
+check "region image: raw namespace at 0 and fsdax at 64 MiB, both proven" \
+	test "$(jq -r '[.namespaces[] | "\(.offset) \(.mode) \(.verdict.result) \(.candidates[0].probe.uuid)"] | join(";")' "$T/region.json")" = \
+	"0 raw proven cccccccc-0000-0000-0000-000000000003;67108864 fsdax proven dddddddd-0000-0000-0000-000000000004"
+check "region image: the fsdax data start is 64 MiB + 10 MiB" \
+	test "$(jq '.namespaces[1].candidates[0].offset' "$T/region.json")" = 77594624
+
 # same input, same report
 "$PMEMSCAN" --json "$T/legacy.img" >"$T/again.json"
 check "same input, same report" cmp -s "$T/legacy.json" "$T/again.json"
