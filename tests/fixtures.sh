@@ -232,6 +232,13 @@ check "$n: spec §7.1 numbers: P=0x4000000 D=0x10200000 npfns=4111872" \
 check "$n: ext4 at the legacy start B+P+D = ns+0x14200000" test "$(lv fs_offset)" = $((0x14200000))
 check_fs ""; check_ext4_manifest "${img%.img}.manifest" "$T/fs"
 
+run legacy-f4-fsdax-ext4-252g
+check_block "" F4 $((252 << 30)) $((I76)) $PMD fsdax pmem 1
+check "$n: spec §7.1 numbers: P=0x4000000 D=0xFC200000 npfns=65011200" \
+	test "$(lv start_pad) $(lv dataoff) $(lv npfns)" = "67108864 4229955584 65011200"
+check "$n: ext4 at the legacy start B+P+D = ns+0x100200000" test "$(lv fs_offset)" = $((0x100200000))
+check_fs ""; check_ext4_manifest "${img%.img}.manifest" "$T/fs"
+
 run legacy-f4-fsdax-xfs
 check_block "" F4 $((16 << 30)) $((I76)) $PMD fsdax pmem 1
 check_fs ""; check_xfs_manifest "${img%.img}.manifest" "$T/fs"

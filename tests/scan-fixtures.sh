@@ -23,6 +23,7 @@ verdict() {
 }
 
 verdict legacy-f4-fsdax-ext4 0 proven legacy
+verdict legacy-f4-fsdax-ext4-252g 0 proven legacy
 verdict legacy-f4-fsdax-xfs 0 proven legacy
 verdict legacy-f2-fsdax-ext4 0 proven legacy
 verdict legacy-f5-fsdax-ext4 0 proven legacy
