@@ -46,8 +46,11 @@ fixture() {
 		cksum | cut -d' ' -f1)
 	_fx_dir=$FX/$1.$_fx_key
 	if [ ! -f "$_fx_dir/$1.layout" ]; then
-		with_lock "$1" sh -c '[ -f "$2/$1.layout" ] || bash "$3/fixtures/gen.sh" "$1" "$2"' \
-			fixture "$1" "$_fx_dir" "$top_srcdir" >&2 || return $?
+		# (under the lock: drop this fixture's images from older generators)
+		with_lock "$1" sh -c '[ -f "$2/$1.layout" ] && exit 0
+			for d in "$4/$1".*; do [ "$d" = "$2" ] || rm -rf "$d"; done
+			bash "$3/fixtures/gen.sh" "$1" "$2"' \
+			fixture "$1" "$_fx_dir" "$top_srcdir" "$FX" >&2 || return $?
 	fi
 	echo "$_fx_dir/$1.img"
 }
