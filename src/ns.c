@@ -460,6 +460,13 @@ static void decide(struct ps_ns *ns, const char *img, const struct ps_phys_map *
 			     t->off, t->size, img);
 		note(ns, "next: pmemscan carve %s --namespace %d%s -o ns%d.img", img,
 		     ns->index, semarg, ns->index);
+		if (ns->verdict == PS_V_DAMAGED && !strncmp(t->probe.type, "ext", 3))
+			note(ns, "next: e2fsck -fn -b %u ns%d.img   (after carving: check it against a backup superblock; ext4's first backup is at block %u)",
+			     t->probe.block_size == 1024 ? 8193u : 32768u, ns->index,
+			     t->probe.block_size == 1024 ? 8193u : 32768u);
+		else if (ns->verdict == PS_V_DAMAGED && !strcmp(t->probe.type, "xfs"))
+			note(ns, "next: xfs_repair -n -f ns%d.img   (after carving: finds the secondary superblocks)",
+			     ns->index);
 		if (ns->P || ns->verdict == PS_V_DAMAGED || ns->btt_used_backup)
 			note(ns, "next: pmemscan repair %s --namespace %d --plan   (rewrite the metadata so a current kernel finds the filesystem where it is)",
 			     img, ns->index);

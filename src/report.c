@@ -194,9 +194,12 @@ void ps_report_text(FILE *f, const struct ps_report_input *in,
 		}
 		if (ns->ncand || ns->summary[0]) {
 			const char *ch = ns->chosen >= 0 ? ns->cand[ns->chosen].name : "none";
+			const struct ps_cand *cc = ns->chosen >= 0 ? &ns->cand[ns->chosen] : NULL;
 			fprintf(f, "  verdict: %s%s%s: %s\n", ps_verdict_name(ns->verdict),
-				ns->verdict == PS_V_PROVEN ? ", semantics " : "",
-				ns->verdict == PS_V_PROVEN ? ch : "", ns->summary);
+				ns->verdict != PS_V_PROVEN ? "" :
+				cc && cc->sem != PS_SEM_AUTO ? ", semantics " : " (one data start)",
+				ns->verdict == PS_V_PROVEN && cc && cc->sem != PS_SEM_AUTO ? ch : "",
+				ns->summary);
 		}
 		for (int n = 0; n < ns->nnotes; n++)
 			fprintf(f, "  %s %s\n", strncmp(ns->notes[n], "next:", 5) ? "*" : ">",
