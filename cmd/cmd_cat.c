@@ -107,44 +107,71 @@ int cmd_cat(int argc, char **argv)
 	}
 	uint8_t *buf = malloc(CHUNK);
 	uint64_t off = 0;
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, eof = 0;
 	if (!buf) {
 		cli_err("out of memory");
 		rc = EXIT_USAGE;
 	}
-	while (buf) {
-		size_t got;
-		if (ps_src_read_upto(s, buf, CHUNK, off, &got)) {
+	/* Walk the sparse map: holes (and, for a compressed dump, the zero
+	 * runs the decoder produced) are skipped, not read. */
+	while (!rc && !eof && off < s->size) {
+		uint64_t d, h;
+		if (ps_src_next_data(s, off, &d) || ps_src_next_hole(s, d, &h)) {
 			cli_err("%s", ps_src_error(s));
 			rc = EXIT_USAGE;
 			break;
 		}
-		for (size_t i = 0; i < got;) {
-			size_t n = got - i < BLK ? got - i : BLK;
-			size_t j = i;
-			if (seekable) {	/* leave zero blocks as holes */
-				if (zero_block(buf + i, n)) {
-					i += n;
-					continue;
+		if (d > off && !seekable) {	/* a pipe gets the zeros */
+			memset(buf, 0, CHUNK);
+			for (uint64_t z = off; z < d && !rc;) {
+				size_t n = d - z < CHUNK ? (size_t)(d - z) : CHUNK;
+				if (write_all(fd, buf, n, 0, z)) {
+					cli_err("(stdout): write error at offset %" PRIu64 ": %s",
+						z, strerror(errno));
+					rc = EXIT_USAGE;
 				}
-				while (j < got && !zero_block(buf + j, got - j < BLK ? got - j : BLK))
-					j += got - j < BLK ? got - j : BLK;
-			} else {
-				j = got;
+				z += n;
 			}
-			if (write_all(fd, buf + i, j - i, seekable, off + i)) {
-				cli_err("%s: write error at offset %" PRIu64 ": %s",
-					outpath ? outpath : "(stdout)", off + i, strerror(errno));
+		}
+		off = d;
+		if (rc || off >= s->size)
+			break;
+		if (h <= off)
+			h = off + CHUNK;
+		while (!rc && off < h) {
+			size_t want = h - off < CHUNK ? (size_t)(h - off) : CHUNK, got;
+			if (ps_src_read_upto(s, buf, want, off, &got)) {
+				cli_err("%s", ps_src_error(s));
 				rc = EXIT_USAGE;
 				break;
 			}
-			i = j;
+			for (size_t i = 0; i < got;) {
+				size_t n = got - i < BLK ? got - i : BLK;
+				size_t j = i;
+				if (seekable) {	/* leave zero blocks as holes */
+					if (zero_block(buf + i, n)) {
+						i += n;
+						continue;
+					}
+					while (j < got && !zero_block(buf + j, got - j < BLK ? got - j : BLK))
+						j += got - j < BLK ? got - j : BLK;
+				} else {
+					j = got;
+				}
+				if (write_all(fd, buf + i, j - i, seekable, off + i)) {
+					cli_err("%s: write error at offset %" PRIu64 ": %s",
+						outpath ? outpath : "(stdout)", off + i, strerror(errno));
+					rc = EXIT_USAGE;
+					break;
+				}
+				i = j;
+			}
+			off += got;
+			if (got < want) {
+				eof = 1;
+				break;
+			}
 		}
-		if (rc)
-			break;
-		off += got;
-		if (got < CHUNK)
-			break;
 	}
 	if (!rc && seekable && ftruncate(fd, (off_t)off) < 0) {
 		cli_err("%s: cannot set size %" PRIu64 ": %s", outpath, off, strerror(errno));
