@@ -337,7 +337,10 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			if (br == BZ_STREAM_END)
 				end = 1;
 			else if (br != BZ_OK) {
-				snprintf(d->msg, sizeof(d->msg), "bzip2 data is corrupt (libbz2 error %d)", br);
+				snprintf(d->msg, sizeof(d->msg), "bzip2 data is corrupt: %s",
+					 br == BZ_DATA_ERROR ? "block CRC or data error" :
+					 br == BZ_DATA_ERROR_MAGIC ? "bad block magic" :
+					 br == BZ_MEM_ERROR ? "out of memory" : "libbz2 error");
 				d->in_pos += used;
 				return -PS_EFORMAT;
 			}
@@ -414,7 +417,7 @@ static int stream_more(struct ps_src *s, struct stream_priv *p)
 		p->failed = 1;
 		p->fail_code = n == -PS_ENOMEM ? PS_ENOMEM : PS_EIO;
 		snprintf(p->fail_msg, sizeof(p->fail_msg),
-			 "%s: %s decompression failed at compressed offset %" PRIu64 " (decoded offset %" PRIu64 "): %s",
+			 "%s: %s decompression failed at compressed offset %" PRIu64 " (after %" PRIu64 " decoded bytes): %s",
 			 p->path, ps_compression_name(p->d.comp), dec_consumed(&p->d),
 			 p->wend, p->d.msg);
 		ps_src_set_error(s, "%s", p->fail_msg);
