@@ -424,6 +424,15 @@ static int stream_more(struct ps_src *s, struct stream_priv *p)
 		return p->fail_code;
 	}
 	if (n == 0) {
+		if (ps_src_size_known(s) && p->wend != s->size) {
+			p->failed = 1;
+			p->fail_code = PS_EIO;
+			snprintf(p->fail_msg, sizeof(p->fail_msg),
+				 "%s: %s data decodes to %" PRIu64 " bytes but its index says %" PRIu64,
+				 p->path, ps_compression_name(p->d.comp), p->wend, s->size);
+			ps_src_set_error(s, "%s", p->fail_msg);
+			return p->fail_code;
+		}
 		p->eof = 1;
 		s->size = p->wend;
 		if (p->d.trailing)
@@ -631,6 +640,56 @@ int ps_src_stream_stats(const struct ps_src *s, struct ps_stream_stats *st)
 	return PS_OK;
 }
 
+/*
+ * The decoded size of an xz file, from its index (the stream footers and
+ * indexes at the end, read with a few seeks; never a decoding pass). The
+ * stream source still checks at the end that the decoded size agrees.
+ */
+static int xz_index_size(int fd, uint64_t csize, uint64_t *size)
+{
+	lzma_stream x = LZMA_STREAM_INIT;
+	lzma_index *idx = NULL;
+	uint8_t *buf = malloc(65536);
+	uint64_t pos = 0;
+	int r = PS_EFORMAT, rounds = 0;
+	if (!buf)
+		return PS_ENOMEM;
+	if (lzma_file_info_decoder(&x, &idx, XZ_MEMLIMIT, csize) != LZMA_OK) {
+		free(buf);
+		return PS_EFORMAT;
+	}
+	while (rounds++ < 1000000) {
+		if (x.avail_in == 0) {
+			ssize_t n = pread(fd, buf, 65536, (off_t)pos);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			x.next_in = buf;
+			x.avail_in = (size_t)n;
+			pos += (uint64_t)n;
+		}
+		lzma_ret lr = lzma_code(&x, LZMA_RUN);
+		if (lr == LZMA_SEEK_NEEDED) {
+			pos = x.seek_pos;
+			x.avail_in = 0;
+			continue;
+		}
+		if (lr == LZMA_STREAM_END) {
+			*size = lzma_index_uncompressed_size(idx);
+			r = PS_OK;
+			break;
+		}
+		if (lr != LZMA_OK)
+			break;
+	}
+	if (idx)
+		lzma_index_end(idx, NULL);
+	lzma_end(&x);
+	free(buf);
+	return r;
+}
+
 /* Takes ownership of fd. */
 static int open_stream_fd(int fd, const char *path, uint64_t csize,
 			  enum ps_compression comp, const struct ps_open_opts *opts,
@@ -666,7 +725,10 @@ static int open_stream_fd(int fd, const char *path, uint64_t csize,
 		return PS_ENOMEM;
 	}
 	int r = dec_reset(&p->d);
-	struct ps_src *s = r ? NULL : ps_src_new(&stream_ops, p, PS_SIZE_UNKNOWN, path);
+	uint64_t size = PS_SIZE_UNKNOWN;
+	if (!r && comp == PS_COMP_XZ && xz_index_size(fd, csize, &size))
+		size = PS_SIZE_UNKNOWN;	/* damaged end: decoding will say where */
+	struct ps_src *s = r ? NULL : ps_src_new(&stream_ops, p, size, path);
 	if (!s) {
 		snprintf(err, errlen, "%s: %s", path, r ? p->d.msg : "out of memory");
 		stream_close(&(struct ps_src){ .priv = p });

@@ -9,9 +9,12 @@
  * default 8 MiB) are served from memory; a read further back restarts the
  * decoder from the beginning (correct but slow; counted in
  * ps_stream_stats.restarts and announced once through the message
- * callback). The decoded size is not known up front: s->size is
- * PS_SIZE_UNKNOWN until the decoder reaches the end (see imgsrc.h);
- * read forward with ps_src_read_upto(). A corrupt or truncated dump makes
+ * callback). The decoded size is known up front only for xz (from the
+ * index at the end of the file, checked again when decoding ends); for
+ * gzip, zstd and bzip2 s->size is PS_SIZE_UNKNOWN until the decoder
+ * reaches the end (see imgsrc.h): gzip's ISIZE is modulo 2^32, a zstd
+ * frame's content size covers that frame only and counting frames would
+ * need a pass over the whole file. Read forward with ps_src_read_upto(). A corrupt or truncated dump makes
  * the read fail (PS_EIO) with a one-line error naming the file, the
  * compressed offset and the decoded offset.
  *
