@@ -88,6 +88,30 @@ check "cache: ... and gone" [ ! -e "$cache" ]
 check "cache: the new content is served" [ "$(cut -d' ' -f1 "$T/d3")" = "$(sha "$T/s2.img")" ]
 check "cache: default dir is TMPDIR" sh -c "TMPDIR='$T' '$PMEMSCAN' digest --cache '$T/a.img.gz' 2>&1 >/dev/null | grep -q 'into cache $T/pmemscan-cache-'"
 
+# two pmemscan runs racing for the same cache: one inflates, the other
+# waits and reuses it; both read the right bytes
+C2=$T/cache2
+mkdir "$C2"
+"$PMEMSCAN" digest --cache --cache-dir "$C2" "$T/s.img.zst" >"$T/r1" 2>"$T/e1" &
+p1=$!
+"$PMEMSCAN" digest --cache --cache-dir "$C2" "$T/s.img.zst" >"$T/r2" 2>"$T/e2" &
+p2=$!
+wait $p1; rc1=$?
+wait $p2; rc2=$?
+check "race: both runs succeed" [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]
+check "race: both digests right" [ "$(cut -d' ' -f1 "$T/r1")" = "$(sha "$S")" ] && [ "$(cut -d' ' -f1 "$T/r2")" = "$(sha "$S")" ]
+check "race: inflated exactly once" [ "$(cat "$T/e1" "$T/e2" | grep -c "^pmemscan: inflating")" -eq 1 ]
+check "race: the other reused it" [ "$(cat "$T/e1" "$T/e2" | grep -c reusing)" -eq 1 ]
+check "race: one cache, no partial" [ "$(ls "$C2" | grep -c '\.img')" -eq 1 ] && [ -z "$(ls "$C2" | grep partial)" ]
+
+# trailing zero padding (tape blocks) after the last member is ignored, said so
+{ cat "$T/a.img.gz"; head -c 10000 /dev/zero; } >"$T/pad.gz"
+"$PMEMSCAN" digest "$T/pad.gz" >"$T/d" 2>"$T/err"
+check "zero padding after gzip: right digest" [ "$(cut -d' ' -f1 "$T/d")" = "$(sha "$A")" ]
+check "zero padding after gzip: a notice says so" grep -q "ignoring 10000 bytes after the end of the gzip data.*zero padding" "$T/err"
+{ cat "$T/a.img.gz" "$T/a.img.gz"; } >"$T/two.gz"
+check "two gzip members decode as one image" [ "$(dig "$T/two.gz")" = "$({ cat "$A" "$A"; } | sha256sum | cut -d' ' -f1)" ]
+
 # --- truncated and corrupt dumps ---
 for z in gz xz zst bz2; do
 	f=$T/trunc.$z
