@@ -4,6 +4,7 @@
 #include "err.h"
 #include "imgsrc.h"
 #include "ns.h"
+#include "phys.h"
 #include "report.h"
 #include <getopt.h>
 #include <nettle/sha2.h>
@@ -38,6 +39,45 @@ static void on_hole(void *ctx, uint64_t off, uint64_t len)
 	}
 }
 
+/* A label area from its own file: a dump (area at 0) or a DIMM file with
+ * the area at its end. One-line error and non-zero on failure. */
+static int load_lsa(const char *path, struct ps_lsa **out)
+{
+	char err[512];
+	struct ps_src *s;
+	*out = NULL;
+	if (ps_src_open_file(path, &s, err, sizeof(err))) {
+		cli_err("--labels %s", err);
+		return -1;
+	}
+	struct ps_lsa_loc loc;
+	int rc = ps_lsa_locate_tail(s, &loc);
+	if (rc) {
+		cli_err("--labels %s: no namespace label area (no valid NAMESPACE_INDEX at offset 0 or at the end)",
+			path);
+		ps_src_close(s);
+		return -1;
+	}
+	struct ps_diags d;
+	ps_diags_init(&d);
+	rc = ps_scan_read_lsa(s, &loc, out, &d);
+	if (!*out || (*out)->current < 0) {
+		cli_err("--labels %s: label area at offset %llu has no valid index block%s%s",
+			path, (unsigned long long)loc.off, d.n ? ": " : "", d.n ? d.v[0].msg : "");
+		if (*out) {
+			ps_lsa_free(*out);
+			free(*out);
+			*out = NULL;
+		}
+		rc = -1;
+	} else {
+		rc = 0;
+	}
+	ps_diags_free(&d);
+	ps_src_close(s);
+	return rc;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -48,6 +88,12 @@ static void usage(FILE *f)
 		"  --json            machine-readable report (docs/json-schema.md)\n"
 		"  --phys-base ADDR  physical address of the image's first byte (checks section\n"
 		"                    and 2 MiB alignment the way the kernel does)\n"
+		"  --iomem FILE      a saved /proc/iomem: who shared the namespace's sections;\n"
+		"                    without --phys-base, the entry as large as the image places it\n"
+		"  --ndctl-json FILE saved 'ndctl list -R -N -v' output with \"resource\" keys (same use)\n"
+		"  --labels FILE     a DIMM's label area ('ndctl read-labels -o' dump, or a DIMM\n"
+		"                    file with it at the end); repeat once per DIMM of the\n"
+		"                    interleave set; IMAGE is then that region's data\n"
 		"  --hash MODE       sha256 of the whole image: auto = unless it is sparse and\n"
 		"                    larger than 4 GiB (default), sha256 = always, none = never\n");
 }
@@ -58,10 +104,16 @@ int cmd_scan(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "phys-base", required_argument, NULL, 'p' },
 		{ "hash", required_argument, NULL, 'H' },
+		{ "iomem", required_argument, NULL, 'I' },
+		{ "ndctl-json", required_argument, NULL, 'N' },
+		{ "labels", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, c;
+	const char *iomem = NULL, *ndjson = NULL;
+	const char *lfiles[16];
+	int nlfiles = 0;
 	enum hash_mode hm = HASH_AUTO;
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
@@ -90,6 +142,19 @@ int cmd_scan(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'I':
+			iomem = optarg;
+			break;
+		case 'N':
+			ndjson = optarg;
+			break;
+		case 'L':
+			if (nlfiles == 16) {
+				cli_err("--labels: at most 16 DIMMs");
+				return EXIT_USAGE;
+			}
+			lfiles[nlfiles++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -114,6 +179,66 @@ int cmd_scan(int argc, char **argv)
 		cli_err("%s: empty file (0 bytes): nothing to scan", path);
 		ps_src_close(src);
 		return EXIT_USAGE;
+	}
+
+	struct ps_lsa *lsas[16] = { 0 };
+	char ldesc[300] = "";
+	for (int i = 0; i < nlfiles; i++) {
+		if (load_lsa(lfiles[i], &lsas[i])) {
+			for (int j = 0; j < i; j++) {
+				ps_lsa_free(lsas[j]);
+				free(lsas[j]);
+			}
+			ps_src_close(src);
+			return EXIT_USAGE;
+		}
+		size_t l = strlen(ldesc);
+		snprintf(ldesc + l, sizeof(ldesc) - l, "%s%s", i ? ", " : "label areas given with --labels: ",
+			 lfiles[i]);
+	}
+	ao.ext_lsas = (const struct ps_lsa *const *)lsas;
+	ao.next_lsas = (size_t)nlfiles;
+	ao.ext_lsas_desc = ldesc;
+
+	struct ps_phys_map map = { 0 };
+	char phys_src[200] = "";
+	if (iomem || ndjson) {
+		const char *f = iomem ? iomem : ndjson;
+		char *text = ps_read_text_file(f, 16 << 20, err, sizeof(err));
+		char perr[256];
+		int prc = !text ? PS_EIO : iomem ? ps_iomem_parse(text, &map, perr, sizeof(perr)) :
+			  ps_ndctl_json_parse(text, &map, perr, sizeof(perr));
+		free(text);
+		if (prc) {
+			if (prc != PS_EIO)
+				snprintf(err, sizeof(err), "%s: %s", f, perr);
+			cli_err("%s", err);
+			ps_src_close(src);
+			return EXIT_USAGE;
+		}
+		if (!ao.have_phys_base) {
+			const struct ps_phys_range *hit = NULL;
+			int nhit = 0;
+			for (size_t i = 0; i < map.n; i++)
+				if (map.r[i].end - map.r[i].start + 1 == src->size) {
+					hit = &map.r[i];
+					nhit++;
+				}
+			if (nhit != 1) {
+				cli_err("%s: %s entry is exactly as large as the image (%llu bytes); give --phys-base",
+					f, nhit ? "more than one" : "no", (unsigned long long)src->size);
+				ps_phys_map_free(&map);
+				ps_src_close(src);
+				return EXIT_USAGE;
+			}
+			ao.have_phys_base = true;
+			ao.phys_base = hit->start;
+			snprintf(phys_src, sizeof(phys_src), "%s entry \"%s\" 0x%llx-0x%llx, as large as the image",
+				 f, hit->name, (unsigned long long)hit->start,
+				 (unsigned long long)hit->end);
+			ao.phys_source = phys_src;
+		}
+		ao.phys_map = &map;
 	}
 
 	/* Decide on hashing before the pass: a sparse image's holes must be
@@ -143,6 +268,7 @@ int cmd_scan(int argc, char **argv)
 		cli_err("%s", rc == PS_EIO || rc == PS_ERANGE ? ps_src_error(src) :
 			ps_strerror(rc));
 		ps_analysis_free(&a);
+		ps_phys_map_free(&map);
 		ps_src_close(src);
 		return EXIT_USAGE;
 	}
@@ -166,6 +292,11 @@ int cmd_scan(int argc, char **argv)
 		ps_report_text(stdout, &in, &a);
 	int code = ps_report_exit_code(&a);
 	ps_analysis_free(&a);
+	for (int i = 0; i < nlfiles; i++) {
+		ps_lsa_free(lsas[i]);
+		free(lsas[i]);
+	}
+	ps_phys_map_free(&map);
 	ps_src_close(src);
 	if (fflush(stdout) || rc) {
 		cli_err("writing the report failed");

@@ -51,6 +51,7 @@ int cli_parse_u64(const char *s, uint64_t *out)
 
 static const struct cli_cmd commands[] = {
 	{ "scan", "find and triage every namespace in an image (default)", cmd_scan },
+	{ "labels", "dump and check namespace label areas (LSA) of DIMM images or ndctl dumps", cmd_labels },
 	{ "cat", "write the decoded image (compressed dumps decoded), sparse", cmd_cat },
 	{ "digest", "SHA-256 or sparse digest of the decoded image", cmd_digest },
 };

@@ -97,6 +97,36 @@ check "--phys-base: start_pad explained by the section collision" grep -q "exact
 "$PMEMSCAN" --phys-base 0x577c100000 "$T/legacy.img" >"$T/phys2.txt"
 check "--phys-base misaligned: current kernel refusal explained" grep -q 'REFUSES this namespace: "resource start misaligned"' "$T/phys2.txt"
 
+# a saved /proc/iomem places the image (the entry as large as it) and names
+# who shared its first section
+printf '%s\n' "00001000-5779ffffff : System RAM" "187c000000-967bffffff : Persistent Memory" \
+	"  577c000000-57bbffffff : namespace1.0" >"$T/iomem"
+"$PMEMSCAN" --iomem "$T/iomem" "$T/legacy.img" >"$T/iomem.txt"
+check "--iomem: placed by the namespace1.0 entry" grep -q 'physical address of offset 0: 0x577c000000 (.*namespace1.0' "$T/iomem.txt"
+check "--iomem: System RAM named as the first-section collision" \
+	grep -q 'shares its first section with "System RAM" 0x1000-0x5779ffffff' "$T/iomem.txt"
+printf '[{"dev":"namespace1.0","size":1073741824,"resource":"0x577c000000"}]' >"$T/ndctl-list.json"
+"$PMEMSCAN" --json --ndctl-json "$T/ndctl-list.json" "$T/legacy.img" >"$T/ndj.json"
+check "--ndctl-json: phys_base from the resource key" \
+	test "$(jq .image.phys_base "$T/ndj.json")" = 375742529536
+
+# a raw namespace: no info block, the filesystem at offset 0
+truncate -s 64M "$T/raw.img"; fs_at "$T/raw.img" 0 64 cccccccc-0000-0000-0000-000000000003
+"$PMEMSCAN" --json "$T/raw.img" >"$T/raw.json"; rc=$?
+check "raw ext4 image: one raw namespace, proven, data at 0, exit 0" \
+	test "$(jq -r '[.namespaces[] | "\(.mode) \(.verdict.result) \(.candidates[0].offset)"] | join(";")' "$T/raw.json") $rc" = "raw proven 0 0"
+
+# a region image: a raw namespace at 0, a current fsdax namespace at 64 MiB
+truncate -s 512M "$T/ns1.img"; $NDCTL write-infoblock -o "$T/ns1.img" >/dev/null 2>&1
+fs_at "$T/ns1.img" 10 256 dddddddd-0000-0000-0000-000000000004
+cat "$T/raw.img" "$T/ns1.img" >"$T/region.img"
+"$PMEMSCAN" --json "$T/region.img" >"$T/region.json"
+check "region image: raw namespace at 0 and fsdax at 64 MiB, both proven" \
+	test "$(jq -r '[.namespaces[] | "\(.offset) \(.mode) \(.verdict.result) \(.candidates[0].probe.uuid)"] | join(";")' "$T/region.json")" = \
+	"0 raw proven cccccccc-0000-0000-0000-000000000003;67108864 fsdax proven dddddddd-0000-0000-0000-000000000004"
+check "region image: the fsdax data start is 64 MiB + 10 MiB" \
+	test "$(jq '.namespaces[1].candidates[0].offset' "$T/region.json")" = 77594624
+
 # same input, same report
 "$PMEMSCAN" --json "$T/legacy.img" >"$T/again.json"
 check "same input, same report" cmp -s "$T/legacy.json" "$T/again.json"
@@ -121,6 +151,9 @@ bad "character device" "not a regular file" /dev/null
 bad "no image" "no IMAGE" scan
 bad "bad --phys-base" "phys-base" --phys-base zz "$T/legacy.img"
 bad "two images" "one IMAGE" "$T/legacy.img" "$T/fixed.img"
+echo garbage >"$T/iomem-bad"
+bad "bad --iomem file" "iomem-bad: line 1: not an iomem line" --iomem "$T/iomem-bad" "$T/legacy.img"
+bad "--iomem with no entry of the image's size" "no entry is exactly as large" --iomem "$T/iomem" "$T/ndctl1.img" --hash none
 head -c 1048576 /dev/urandom >"$T/random.img"
 expect_exit 2 "random bytes: nothing found, exit 2" "$PMEMSCAN" "$T/random.img" >/dev/null
 head -c 8192 "$T/legacy.img" >"$T/trunc.img"; truncate -s 5000 "$T/trunc.img"

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "view.h"
+#include "cli.h"
+#include "err.h"
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+void cli_view_opts_init(struct cli_view_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->ns = -1;
+	o->sem = PS_SEM_AUTO;
+}
+
+int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
+{
+	uint64_t v;
+	switch (c) {
+	case 0x1001:
+		if (cli_parse_u64(arg, &v) || v > 1000000) {
+			cli_err("--namespace: '%s' is not a namespace number (see 'pmemscan IMAGE')", arg);
+			return -1;
+		}
+		o->ns = (int)v;
+		return 1;
+	case 0x1002:
+		if (!strcmp(arg, "legacy"))
+			o->sem = PS_SEM_LEGACY;
+		else if (!strcmp(arg, "fixed"))
+			o->sem = PS_SEM_FIXED;
+		else if (!strcmp(arg, "auto"))
+			o->sem = PS_SEM_AUTO;
+		else {
+			cli_err("--semantics: '%s' is not legacy, fixed or auto", arg);
+			return -1;
+		}
+		return 1;
+	case 0x1003:
+		if (cli_parse_u64(arg, &o->offset)) {
+			cli_err("--offset: '%s' is not an offset", arg);
+			return -1;
+		}
+		o->have_offset = true;
+		return 1;
+	case 0x1004:
+		if (cli_parse_u64(arg, &o->size) || !o->size) {
+			cli_err("--size: '%s' is not a size", arg);
+			return -1;
+		}
+		o->have_size = true;
+		return 1;
+	}
+	return 0;
+}
+
+int cli_view_open(const char *path, const struct cli_view_opts *o,
+		  struct cli_view *v)
+{
+	char err[512];
+	memset(v, 0, sizeof(*v));
+	v->ns = -1;
+	if (o->have_offset && (o->ns >= 0 || o->sem != PS_SEM_AUTO)) {
+		cli_err("--offset selects the data by hand; it cannot be combined with --namespace or --semantics");
+		return EXIT_USAGE;
+	}
+	if (o->have_size && !o->have_offset) {
+		cli_err("--size goes with --offset");
+		return EXIT_USAGE;
+	}
+	if (ps_src_open_file(path, &v->image, err, sizeof(err))) {
+		cli_err("%s", err);
+		return EXIT_USAGE;
+	}
+	if (o->have_offset) {
+		uint64_t size = o->have_size ? o->size :
+				o->offset < v->image->size ? v->image->size - o->offset : 0;
+		if (!size || ps_src_window(v->image, o->offset, size, &v->data)) {
+			cli_err("%s: --offset %" PRIu64 " --size %" PRIu64 " is outside the image (%" PRIu64 " bytes)",
+				path, o->offset, size, v->image->size);
+			cli_view_close(v);
+			return EXIT_USAGE;
+		}
+		snprintf(v->what, sizeof(v->what), "bytes %" PRIu64 "-%" PRIu64 " of %s (--offset)",
+			 o->offset, o->offset + size, path);
+		return EXIT_OK;
+	}
+	struct ps_analysis_opts ao;
+	memset(&ao, 0, sizeof(ao));
+	ao.image_arg = path;
+	int rc = ps_analyze(v->image, &ao, &v->an);
+	v->analysed = true;
+	if (rc) {
+		cli_err("%s", rc == PS_EIO || rc == PS_ERANGE ? ps_src_error(v->image) :
+			ps_strerror(rc));
+		cli_view_close(v);
+		return EXIT_USAGE;
+	}
+	int ns = o->ns;
+	if (ns < 0) {
+		int candidates = 0;
+		for (size_t i = 0; i < v->an.nns; i++)
+			if (v->an.ns[i].nested_in < 0) {
+				candidates++;
+				ns = (int)i;
+			}
+		if (candidates == 0) {
+			cli_err("%s: no namespace or filesystem found (run 'pmemscan %s' for the report)",
+				path, path);
+			cli_view_close(v);
+			return EXIT_NOTHING;
+		}
+		if (candidates > 1) {
+			cli_err("%s: %d namespaces found; choose one with --namespace N (run 'pmemscan %s')",
+				path, candidates, path);
+			cli_view_close(v);
+			return EXIT_USAGE;
+		}
+	}
+	rc = ps_ns_data_view(v->image, &v->an, ns, o->sem, &v->data, err, sizeof(err));
+	if (rc) {
+		cli_err("%s", err);
+		cli_view_close(v);
+		return rc == PS_EINVAL ? EXIT_USAGE : EXIT_PROBLEMS;
+	}
+	v->ns = ns;
+	const struct ps_ns *n = &v->an.ns[ns];
+	const char *cname = "data";
+	for (int i = 0; i < n->ncand; i++)
+		if (n->cand[i].off == v->data->fd_off - v->image->fd_off)
+			cname = n->cand[i].name;
+	snprintf(v->what, sizeof(v->what),
+		 "namespace %d (%s), %s data start at offset %" PRIu64 ", %" PRIu64 " bytes%s",
+		 ns, ps_ns_mode_name(n->mode), cname, v->data->fd_off - v->image->fd_off,
+		 v->data->size, o->sem == PS_SEM_AUTO ? " (proven)" : " (forced by --semantics)");
+	return EXIT_OK;
+}
+
+void cli_view_close(struct cli_view *v)
+{
+	ps_src_close(v->data);
+	if (v->analysed)
+		ps_analysis_free(&v->an);
+	ps_src_close(v->image);
+	memset(v, 0, sizeof(*v));
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Choosing the data a command works on: a namespace found by the scan
+ * (--namespace N, --semantics legacy|fixed|auto) or an explicit window
+ * (--offset N [--size M]). Shared by extract, ls, carve and repair.
+ */
+#ifndef PS_CLI_VIEW_H
+#define PS_CLI_VIEW_H
+#include "imgsrc.h"
+#include "ns.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cli_view_opts {
+	int ns;			/* -1: the only namespace, or the one proven */
+	enum ps_sem sem;
+	bool have_offset;
+	uint64_t offset;
+	bool have_size;
+	uint64_t size;
+	bool quiet;
+};
+
+struct cli_view {
+	struct ps_src *image;	/* the opened input */
+	struct ps_src *data;	/* the namespace's data (a view of image) */
+	struct ps_analysis an;	/* when a scan was needed */
+	bool analysed;
+	int ns;			/* the namespace chosen, -1 for a raw window */
+	char what[256];		/* one line saying what was chosen and why */
+};
+
+/* Parse --namespace/--semantics/--offset/--size into o; returns 1 if the
+ * option was one of these (and consumed optarg), 0 if not, -1 on a bad
+ * value (after printing a one-line error). */
+int cli_view_option(int c, const char *optarg, struct cli_view_opts *o);
+void cli_view_opts_init(struct cli_view_opts *o);
+#define CLI_VIEW_LONGOPTS \
+	{ "namespace", required_argument, NULL, 0x1001 }, \
+	{ "semantics", required_argument, NULL, 0x1002 }, \
+	{ "offset", required_argument, NULL, 0x1003 }, \
+	{ "size", required_argument, NULL, 0x1004 }
+
+/* Open path and select the data; on error prints one line and returns
+ * an exit code (3 usage/I-O, 2 nothing found, 1 ambiguous/unproven). */
+int cli_view_open(const char *path, const struct cli_view_opts *o,
+		  struct cli_view *v);
+void cli_view_close(struct cli_view *v);
+
+#endif
