@@ -56,7 +56,8 @@ struct ps_open_opts {
 	enum ps_open_mode mode;
 	const char *cache_dir;	/* NULL: $TMPDIR, else /tmp */
 	ps_open_msg_fn msg;	/* may be NULL: no notices */
-	void *msg_arg;
+	void *msg_arg;		/* must outlive a stream source (restart and
+				 * trailing-data notices come later) */
 	size_t lookbehind;	/* stream look-behind in bytes; 0: 8 MiB */
 };
 
