@@ -127,6 +127,19 @@ check "region image: raw namespace at 0 and fsdax at 64 MiB, both proven" \
 check "region image: the fsdax data start is 64 MiB + 10 MiB" \
 	test "$(jq '.namespaces[1].candidates[0].offset' "$T/region.json")" = 77594624
 
+# a 4 TiB sparse image (a namespace of a huge region at 3 TiB): found, in
+# constant memory, without reading the holes
+truncate -s 4T "$T/huge.img"
+dd if="$T/legacy.img" of="$T/huge.img" bs=1M count=129 seek=$((3 * 1024 * 1024)) conv=notrunc,sparse status=none
+/usr/bin/time -f %M -o "$T/huge.rss" "$PMEMSCAN" --json "$T/huge.img" >"$T/huge.json" 2>/dev/null || true
+check "4 TiB sparse: the namespace at 3 TiB is found, legacy ext4 proven" \
+	test "$(jq -r '[.namespaces[] | "\(.offset) \(.verdict.result) \(.verdict.chosen)"] | join(";")' "$T/huge.json")" = "3298534883328 proven legacy"
+check "4 TiB sparse: only the allocated bytes were read (< 64 MiB)" \
+	test "$(jq .image.allocated "$T/huge.json")" -lt 67108864
+check "4 TiB sparse: the sparse digest stands in for sha256" \
+	test "$(jq -r '.image | "\(.sha256) \(.sparse_sha256 | length)"' "$T/huge.json")" = "null 64"
+check "4 TiB sparse: peak RSS under 64 MiB" test "$(tail -1 "$T/huge.rss")" -lt 65536
+
 # same input, same report
 "$PMEMSCAN" --json "$T/legacy.img" >"$T/again.json"
 check "same input, same report" cmp -s "$T/legacy.json" "$T/again.json"
