@@ -51,6 +51,9 @@ int cli_parse_u64(const char *s, uint64_t *out)
 
 static const struct cli_cmd commands[] = {
 	{ "scan", "find and triage every namespace in an image (default)", cmd_scan },
+	{ "extract", "copy the files of a namespace's filesystem to a directory or archive", cmd_extract },
+	{ "ls", "list the files of a namespace's filesystem", cmd_ls },
+	{ "carve", "write a namespace's data as a mountable image file", cmd_carve },
 };
 
 static void usage(FILE *f)
