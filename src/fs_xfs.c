@@ -209,6 +209,9 @@ static int raw_inode(struct ps_fs *fs, uint64_t ino)
 	return PS_OK;
 }
 
+#define XFS_DIFLAG2_BIGTIME (1ULL << 3)
+#define XFS_DIFLAG2_NREXT64 (1ULL << 4)
+
 /* XFS time: legacy is be32 signed seconds + be32 nanoseconds; bigtime
  * (di_flags2 XFS_DIFLAG2_BIGTIME) is a be64 count of nanoseconds since
  * the bigtime epoch, 2^31 seconds before the Unix epoch. */
@@ -228,9 +231,6 @@ static struct ps_ts xfs_time(const uint8_t *p, int bigtime)
 	return t;
 }
 
-#define XFS_DIFLAG2_BIGTIME (1ULL << 3)
-#define XFS_DIFLAG2_NREXT64 (1ULL << 4)
-
 static size_t lit_off(const uint8_t *di) { return di[4] >= 3 ? 176 : 100; }
 
 static void short_xattrs(struct ps_fs *fs, const uint8_t *di, struct ps_fs_stat *st)
@@ -238,7 +238,13 @@ static void short_xattrs(struct ps_fs *fs, const uint8_t *di, struct ps_fs_stat 
 	struct xfs_priv *p = fs->priv;
 	size_t isz = p->g.inodesize, lo = lit_off(di);
 	uint8_t forkoff = di[82], aformat = di[83];
+	int v3 = di[4] >= 3;
+	uint64_t flags2 = v3 ? be64(di + 120) : 0;
+	uint32_t anext = (flags2 & XFS_DIFLAG2_NREXT64) ? be32(di + 76) : be16(di + 80);
 	if (!forkoff)
+		return;
+	/* an attr fork set up at create time but never used (no extents) */
+	if (aformat == 2 && anext == 0)
 		return;
 	size_t a = lo + (size_t)forkoff * 8;
 	if (aformat != 1) {
