@@ -323,6 +323,50 @@ static int collect_cb(void *ctx, const char *name, size_t len, uint64_t ino)
 
 static int walk_dir(struct walk *wk, uint64_t dir);
 
+struct rmap {
+	struct ps_range *v;
+	size_t n, cap;
+};
+
+#define MAP_MAX 65536		/* more fragments than this: no sparse map */
+
+static int map_cb(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	struct rmap *m = ctx;
+	(void)buf;
+	if (m->n && m->v[m->n - 1].off + m->v[m->n - 1].len == off) {
+		m->v[m->n - 1].len += len;
+		return 0;
+	}
+	if (m->n == MAP_MAX)
+		return PS_ERANGE;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		struct ps_range *v = realloc(m->v, cap * sizeof(*v));
+		if (!v)
+			return PS_ENOMEM;
+		m->v = v;
+		m->cap = cap;
+	}
+	m->v[m->n++] = (struct ps_range){ off, len };
+	return 0;
+}
+
+/* The data map of a regular file for writers that want it; on any
+ * trouble, no map (the file is then stored whole). */
+static void file_map(struct walk *wk, const struct ps_fs_stat *st, struct rmap *m)
+{
+	struct ps_writer *w = wk->w;
+	w->map = NULL;
+	w->nmap = 0;
+	if (!w->wants_map || !st->size)
+		return;
+	if (ps_fs_map(wk->fs, st, map_cb, m) == PS_OK) {
+		w->map = m->v;
+		w->nmap = m->n;
+	}
+}
+
 static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t ino,
 		    struct nameset *names)
 {
@@ -400,7 +444,12 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 			}
 		}
 	} else if (type == 0100000) {
-		if (!(r = w->ops->file_begin(w, name, &st))) {
+		struct rmap m = { 0 };
+		file_map(wk, &st, &m);
+		r = w->ops->file_begin(w, name, &st);
+		w->map = NULL;
+		free(m.v);
+		if (!r) {
 			r = ps_fs_read(wk->fs, &st, data_cb, wk);
 			int rr = PS_OK;
 			if (r && !w->fatal) {
@@ -1098,6 +1147,15 @@ static int aw_file_begin(struct ps_writer *w, const char *name,
 	if (!e)
 		return PS_ENOMEM;
 	archive_entry_set_size(e, (la_int64_t)st->size);
+	/* holes: pax (GNU sparse 1.0) keeps them; libarchive drops the
+	 * zeros we stream through for them */
+	uint64_t data = 0;
+	for (size_t i = 0; i < w->nmap; i++)
+		data += w->map[i].len;
+	if (w->map && data < st->size)
+		for (size_t i = 0; i < w->nmap; i++)
+			archive_entry_sparse_add_entry(e, (la_int64_t)w->map[i].off,
+						       (la_int64_t)w->map[i].len);
 	int r = aw_header(w, e);
 	archive_entry_free(e);
 	a->pos = 0;
@@ -1247,6 +1305,7 @@ int ps_writer_archive_open(const char *out, int force, struct ps_writer **wp,
 	w->ops = !strcmp(kind, "zip") ? &zip_ops : &tar_ops;
 	a->zip = !strcmp(kind, "zip");
 	w->can_xattr = !a->zip;
+	w->wants_map = !a->zip;
 	a->out = strdup(out);
 	a->path = calloc(1, 256);
 	a->pcap = 256;

@@ -53,9 +53,19 @@ struct ps_writer_ops {
 	void (*free)(struct ps_writer *w);
 };
 
+struct ps_range {
+	uint64_t off, len;
+};
+
 struct ps_writer {
 	const struct ps_writer_ops *ops;
 	void *priv;
+	/* the writer wants a regular file's data map before file_begin
+	 * (archives store holes in their header); the walker then sets map
+	 * (NULL when there is none: all data) */
+	int wants_map;
+	const struct ps_range *map;
+	size_t nmap;
 	int fatal;		/* a write failed in a way that stops the run */
 	int can_xattr;		/* the output can hold xattrs */
 	char err[512];		/* last error, one line */

@@ -129,6 +129,15 @@ int ps_fs_read(struct ps_fs *fs, const struct ps_fs_stat *st, ps_fs_data_cb cb,
 	return fs->ops->read(fs, st, cb, ctx);
 }
 
+int ps_fs_map(struct ps_fs *fs, const struct ps_fs_stat *st, ps_fs_data_cb cb,
+	      void *ctx)
+{
+	if (fs->ops->map)
+		return fs->ops->map(fs, st, cb, ctx);
+	int r = st->size ? cb(ctx, 0, NULL, (size_t)st->size) : PS_OK;
+	return r == PS_FS_STOP ? PS_OK : r;
+}
+
 struct lookup_ctx {
 	const char *name;
 	size_t len;

@@ -87,6 +87,12 @@ typedef int (*ps_fs_data_cb)(void *ctx, uint64_t off, const void *buf,
 int ps_fs_read(struct ps_fs *fs, const struct ps_fs_stat *st, ps_fs_data_cb cb,
 	       void *ctx);
 
+/* The file's data map without reading it: cb(ctx, off, NULL, len) for each
+ * range that may hold data (the rest are holes), in increasing order. A
+ * backend that cannot tell gives one range for the whole file. */
+int ps_fs_map(struct ps_fs *fs, const struct ps_fs_stat *st, ps_fs_data_cb cb,
+	      void *ctx);
+
 /* ---- backends (fs_ext.c, fs_xfs.c) ---- */
 struct ps_fs_ops {
 	void (*close)(struct ps_fs *fs);
@@ -94,6 +100,8 @@ struct ps_fs_ops {
 	int (*readdir)(struct ps_fs *fs, uint64_t dir, ps_fs_dir_cb cb, void *ctx);
 	int (*read)(struct ps_fs *fs, const struct ps_fs_stat *st,
 		    ps_fs_data_cb cb, void *ctx);
+	int (*map)(struct ps_fs *fs, const struct ps_fs_stat *st,
+		   ps_fs_data_cb cb, void *ctx);	/* may be NULL */
 };
 
 struct ps_fs {

@@ -393,6 +393,7 @@ struct run_ctx {
 	ps_fs_data_cb cb;
 	void *ctx;
 	int ret;
+	int map_only;		/* ranges only, nothing read */
 	/* pending run for block-mapped files */
 	uint64_t lblk, pblk, count;
 	uint64_t next_lblk;
@@ -407,6 +408,13 @@ static int emit_run(struct run_ctx *rc, uint64_t lblk, uint64_t pblk,
 	ext2_filsys efs = p->efs;
 	uint64_t bs = efs->blocksize, size = rc->st->size;
 	uint64_t per = PS_FS_CHUNK / bs;
+	if (rc->map_only) {
+		uint64_t off, len;
+		if (__builtin_mul_overflow(lblk, bs, &off) || off >= size)
+			return PS_OK;
+		len = count > (size - off + bs - 1) / bs ? size - off : count * bs;
+		return rc->cb(rc->ctx, off, NULL, (size_t)len);
+	}
 	while (count) {
 		uint64_t off;
 		if (__builtin_mul_overflow(lblk, bs, &off) || off >= size)
@@ -522,8 +530,8 @@ fail:
 	return PS_EIO;
 }
 
-static int ext_read(struct ps_fs *fs, const struct ps_fs_stat *st,
-		    ps_fs_data_cb cb, void *ctx)
+static int ext_walk(struct ps_fs *fs, const struct ps_fs_stat *st,
+		    ps_fs_data_cb cb, void *ctx, int map_only)
 {
 	struct ext_priv *p = fs->priv;
 	ext2_filsys efs = p->efs;
@@ -536,7 +544,12 @@ static int ext_read(struct ps_fs *fs, const struct ps_fs_stat *st,
 				fs->src->name, (unsigned long long)st->ino);
 		return PS_EINVAL;
 	}
-	struct run_ctx rc = { .fs = fs, .st = st, .cb = cb, .ctx = ctx };
+	struct run_ctx rc = { .fs = fs, .st = st, .cb = cb, .ctx = ctx,
+			      .map_only = map_only };
+	if ((in.i_flags & EXT4_INLINE_DATA_FL) && map_only) {
+		r = st->size ? cb(ctx, 0, NULL, (size_t)st->size) : PS_OK;
+		return r == PS_FS_STOP ? PS_OK : r;
+	}
 	if (in.i_flags & EXT4_INLINE_DATA_FL) {
 		size_t isz = 0;
 		errcode_t e = ext2fs_inline_data_size(efs, (ext2_ino_t)st->ino, &isz);
@@ -575,11 +588,24 @@ static int ext_read(struct ps_fs *fs, const struct ps_fs_stat *st,
 	return PS_OK;
 }
 
+static int ext_read(struct ps_fs *fs, const struct ps_fs_stat *st,
+		    ps_fs_data_cb cb, void *ctx)
+{
+	return ext_walk(fs, st, cb, ctx, 0);
+}
+
+static int ext_map(struct ps_fs *fs, const struct ps_fs_stat *st,
+		   ps_fs_data_cb cb, void *ctx)
+{
+	return ext_walk(fs, st, cb, ctx, 1);
+}
+
 static const struct ps_fs_ops ext_ops = {
 	.close = ext_close,
 	.stat = ext_stat,
 	.readdir = ext_readdir,
 	.read = ext_read,
+	.map = ext_map,
 };
 
 int ps_fs_ext_open(struct ps_src *src, struct ps_fs **out, char *err,

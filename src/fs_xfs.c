@@ -473,8 +473,8 @@ static int read_range(struct xread *x, uint64_t off, uint64_t end, int skip_zero
 	return PS_OK;
 }
 
-static int xfs_read(struct ps_fs *fs, const struct ps_fs_stat *st,
-		    ps_fs_data_cb cb, void *ctx)
+static int xfs_walk(struct ps_fs *fs, const struct ps_fs_stat *st,
+		    ps_fs_data_cb cb, void *ctx, int map_only)
 {
 	struct xfs_priv *p = fs->priv;
 	if ((st->mode & 0170000) != 0100000) {
@@ -500,8 +500,12 @@ static int xfs_read(struct ps_fs *fs, const struct ps_fs_stat *st,
 	} else if (fmt == 2) {
 		fmt = 3;	/* implausible count: read it all */
 	}
+	if (map_only && fmt != 2) {	/* no map at hand: all of it */
+		r = st->size ? cb(ctx, 0, NULL, (size_t)st->size) : PS_OK;
+		return r == PS_FS_STOP ? PS_OK : r;
+	}
 	struct xread x = { fs, NULL, st, cb, ctx };
-	r = get_entry(fs, st->ino, &x.fe);
+	r = map_only ? PS_OK : get_entry(fs, st->ino, &x.fe);
 	if (r)
 		return r;
 	uint64_t size = st->size, bs = p->g.blocksize;
@@ -525,15 +529,29 @@ static int xfs_read(struct ps_fs *fs, const struct ps_fs_stat *st,
 			if (b > size)
 				b = size;
 			if (!unwritten)
-				r = read_range(&x, a, b, 0);
+				r = map_only ? cb(ctx, a, NULL, (size_t)(b - a)) :
+					       read_range(&x, a, b, 0);
 		}
 	} else if (fmt == 3) {
 		r = read_range(&x, 0, size, 1);
 	} else {
 		r = read_range(&x, 0, size, 0);	/* local (in-inode) data */
 	}
-	libfsxfs_file_entry_free(&x.fe, NULL);
+	if (x.fe)
+		libfsxfs_file_entry_free(&x.fe, NULL);
 	return r == PS_FS_STOP ? PS_OK : r;
+}
+
+static int xfs_read(struct ps_fs *fs, const struct ps_fs_stat *st,
+		    ps_fs_data_cb cb, void *ctx)
+{
+	return xfs_walk(fs, st, cb, ctx, 0);
+}
+
+static int xfs_map(struct ps_fs *fs, const struct ps_fs_stat *st,
+		   ps_fs_data_cb cb, void *ctx)
+{
+	return xfs_walk(fs, st, cb, ctx, 1);
 }
 
 static const struct ps_fs_ops xfs_ops = {
@@ -541,6 +559,7 @@ static const struct ps_fs_ops xfs_ops = {
 	.stat = xfs_stat,
 	.readdir = xfs_readdir,
 	.read = xfs_read,
+	.map = xfs_map,
 };
 
 int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,

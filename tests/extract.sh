@@ -109,6 +109,8 @@ for f in ext4 xfs; do
 			same_tree "$T/un.$f.$s" "$m"
 	done
 done
+check "tar keeps holes (pax sparse): the 20 MiB file with 8 KiB of data takes little room" \
+	test "$(stat -c %s "$T/ext4.tar")" -lt $((8 * MiB)) -a "$(du -k "$T/un.ext4.tar/sparse.img" | cut -f1)" -lt 1024
 check ".tar.gz is gzip, .tar.zst is zstd" \
 	sh -c "file -b '$T/ext4.tar.gz' | grep -q gzip && file -b '$T/ext4.tar.zst' | grep -q -i zstandard"
 check "ext4 tar: the hard link is a link entry" \
@@ -119,6 +121,10 @@ mkdir "$T/un.zip" && (cd "$T/un.zip" && LC_ALL=C.UTF-8 unzip -K -q "$T/ext4.zip"
 grep -v '	p	' "$T/m.ext" >"$T/m.ext-nofifo"
 check "zip: every file, dir and symlink with its sha256, mode, target" \
 	same_tree "$T/un.zip" "$T/m.ext-nofifo" 1,2,3,7,8,9
+
+"$PMEMSCAN" extract "$T/ext4.img" $(win ext4) -o "$T/noprog" 2>"$T/err"
+check "not a terminal: no progress bar on stderr, a summary line" \
+	sh -c "! grep -q \"\$(printf '\\r')\" '$T/err' && grep -q '^pmemscan: extract: 14 files' '$T/err'"
 
 # ---- --path, ls ----
 "$PMEMSCAN" extract "$T/ext4.img" $(win ext4) --path /dir/sub -o "$T/sub" --quiet 2>/dev/null
