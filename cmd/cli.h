@@ -27,5 +27,8 @@ int cmd_scan(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_carve(int argc, char **argv);
+int cmd_labels(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_btt_cat(int argc, char **argv);
 
 #endif

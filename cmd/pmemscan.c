@@ -54,6 +54,9 @@ static const struct cli_cmd commands[] = {
 	{ "extract", "copy the files of a namespace's filesystem to a directory or archive", cmd_extract },
 	{ "ls", "list the files of a namespace's filesystem", cmd_ls },
 	{ "carve", "write a namespace's data as a mountable image file", cmd_carve },
+	{ "labels", "dump and check namespace label areas (LSA) of DIMM images or ndctl dumps", cmd_labels },
+	{ "check", "check a sector-mode (BTT) namespace image like ndctl check-namespace", cmd_check },
+	{ "btt-cat", "write the BTT-translated block device to a file (testing aid)", cmd_btt_cat },
 };
 
 static void usage(FILE *f)
