@@ -877,10 +877,10 @@ static int dw_finish(struct ps_writer *w, int ok)
 {
 	struct dirw *d = w->priv;
 	(void)ok;
+	/* no fsync: like cp and tar, the tree is left to writeback (an fsync
+	 * of OUT forces out every file's data on ext4 and costs ~1.5x) */
 	while (d->n > 1)
 		close(d->fds[--d->n]);
-	if (fsync(d->fds[0]) < 0 && errno != EINVAL)
-		return wfail(w, errno, "sync of", "output directory");
 	return PS_OK;
 }
 
