@@ -251,6 +251,25 @@ check "broken file: reported by name, summary says 1 error" \
 check "broken file: not left half-written; the others are there" \
 	test ! -e "$T/out.broken/hello.txt" -a -f "$T/out.broken/dir/sub/deep/file.bin"
 
+# ---- a journal that needs recovery is said, once, and extraction goes on ----
+cp "$T/ext4.fs" "$T/dirty.fs"
+debugfs -w -R 'feature needs_recovery' "$T/dirty.fs" >/dev/null 2>&1
+"$PMEMSCAN" extract "$T/dirty.fs" -o "$T/out.dirty" 2>"$T/err"; rc=$?
+check "journal needing recovery: warned, files still extracted (exit 0)" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'journal needs recovery' '$T/err' && test -f '$T/out.dirty/dir/sub/deep/file.bin'"
+
+# ---- a big ext4 directory (htree-indexed) ----
+mkdir -p "$T/bigdir/d"
+i=0; while [ $i -lt 3000 ]; do : >"$T/bigdir/d/entry-with-a-long-name-$i"; i=$((i + 1)); done
+echo needle >"$T/bigdir/d/entry-with-a-long-name-1234"
+mke2fs -q -F -t ext4 -d "$T/bigdir" "$T/bigdir.fs" 32M >/dev/null 2>&1
+e2fsck -fyD "$T/bigdir.fs" >/dev/null 2>&1	# index the directory (htree)
+check "the big directory is htree-indexed (EXT4_INDEX_FL)" \
+	sh -c "debugfs -R 'stat /d' '$T/bigdir.fs' 2>/dev/null | grep -q 'Flags: 0x.*1...\$'"
+"$PMEMSCAN" extract "$T/bigdir.fs" -o "$T/out.bigdir" --quiet 2>/dev/null
+check "htree directory: all 3000 entries, content right" \
+	test "$(ls "$T/out.bigdir/d" | wc -l)" -eq 3000 -a "$(cat "$T/out.bigdir/d/entry-with-a-long-name-1234")" = needle
+
 # ---- hostile names and symlinks ----
 mkdir -p "$T/htree/real" "$T/outside"
 printf 'payload\n' >"$T/htree/real/pwned"
