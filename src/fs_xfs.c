@@ -492,7 +492,7 @@ static int xfs_walk(struct ps_fs *fs, const struct ps_fs_stat *st,
 	uint64_t nex = (flags2 & XFS_DIFLAG2_NREXT64) ? be64(di + 24) : be32(di + 76);
 	size_t lo = lit_off(di), fork_end = di[82] ? lo + (size_t)di[82] * 8 : p->g.inodesize;
 	/* copy the extent list out of p->ibuf: reading goes through libfsxfs */
-	uint8_t recs[512];
+	uint8_t recs[2048];	/* in-inode extents of inodes up to 2 KiB */
 	size_t nrec = 0;
 	if (fmt == 2 && nex <= (fork_end - lo) / 16 && nex * 16 <= sizeof(recs)) {
 		nrec = (size_t)nex;
