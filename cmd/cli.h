@@ -30,5 +30,9 @@ int cmd_carve(int argc, char **argv);
 int cmd_labels(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_btt_cat(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
+/* ps_open_opts.msg for the CLI: the notice on stderr as "pmemscan: MSG". */
+void cli_open_notice(void *arg, const char *msg);
 
 #endif
