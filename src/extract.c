@@ -980,10 +980,12 @@ struct arw {
 	size_t plen, pcap;
 	struct archive_entry *e;
 	uint64_t pos, size;
+	uint64_t data_end;	/* end of the last data range (holes after it) */
 	char name[PS_NAME_MAX + 1];
 };
 
-static const uint8_t zeros[65536];
+static const uint8_t zeros[1 << 20];
+#define ZIP_MAX_HOLES (1ULL << 30)	/* more holes than this: not zipped */
 
 static int aw_fail(struct ps_writer *w, const char *what)
 {
@@ -1143,19 +1145,32 @@ static int aw_file_begin(struct ps_writer *w, const char *name,
 	size_t old;
 	if (aw_push(a, name, &old))
 		return PS_ENOMEM;
+	uint64_t data = 0;
+	for (size_t i = 0; i < w->nmap; i++)
+		data += w->map[i].len;
+	if (a->zip && w->map && st->size - data > ZIP_MAX_HOLES) {
+		/* zip has no holes: every zero would be deflated */
+		a->plen = old;
+		a->path[old] = 0;
+		werr(w, "%s: %llu GiB of holes cannot go into a zip (use .tar)", name,
+		     (unsigned long long)((st->size - data) >> 30));
+		return PS_EUNSUPP;
+	}
 	struct archive_entry *e = aw_entry(w, st);
 	if (!e)
 		return PS_ENOMEM;
 	archive_entry_set_size(e, (la_int64_t)st->size);
 	/* holes: pax (GNU sparse 1.0) keeps them; libarchive drops the
 	 * zeros we stream through for them */
-	uint64_t data = 0;
-	for (size_t i = 0; i < w->nmap; i++)
-		data += w->map[i].len;
-	if (w->map && data < st->size)
+	a->data_end = st->size;
+	if (!a->zip && w->map && data < st->size) {
 		for (size_t i = 0; i < w->nmap; i++)
 			archive_entry_sparse_add_entry(e, (la_int64_t)w->map[i].off,
 						       (la_int64_t)w->map[i].len);
+		/* libarchive needs the bytes of holes between data (it drops
+		 * them), not those of a trailing hole */
+		a->data_end = w->nmap ? w->map[w->nmap - 1].off + w->map[w->nmap - 1].len : 0;
+	}
 	int r = aw_header(w, e);
 	archive_entry_free(e);
 	a->pos = 0;
@@ -1184,7 +1199,7 @@ static int aw_file_end(struct ps_writer *w, int complete)
 	if (!complete)
 		wwarn(w, "%s: content unreadable past byte %llu: zero-filled in the archive",
 		      a->name, (unsigned long long)a->pos);
-	int r = aw_zeros(w, a->size - a->pos);
+	int r = a->pos < a->data_end ? aw_zeros(w, a->data_end - a->pos) : PS_OK;
 	if (r)
 		return r;
 	if (archive_write_finish_entry(a->a) != ARCHIVE_OK)
@@ -1305,7 +1320,7 @@ int ps_writer_archive_open(const char *out, int force, struct ps_writer **wp,
 	w->ops = !strcmp(kind, "zip") ? &zip_ops : &tar_ops;
 	a->zip = !strcmp(kind, "zip");
 	w->can_xattr = !a->zip;
-	w->wants_map = !a->zip;
+	w->wants_map = 1;	/* tar: sparse entries; zip: refuse huge holes */
 	a->out = strdup(out);
 	a->path = calloc(1, 256);
 	a->pcap = 256;
