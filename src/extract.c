@@ -1148,7 +1148,7 @@ static int aw_file_begin(struct ps_writer *w, const char *name,
 	uint64_t data = 0;
 	for (size_t i = 0; i < w->nmap; i++)
 		data += w->map[i].len;
-	if (a->zip && w->map && st->size - data > ZIP_MAX_HOLES) {
+	if (a->zip && w->map && data < st->size && st->size - data > ZIP_MAX_HOLES) {
 		/* zip has no holes: every zero would be deflated */
 		a->plen = old;
 		a->path[old] = 0;

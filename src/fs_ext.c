@@ -412,7 +412,7 @@ static int emit_run(struct run_ctx *rc, uint64_t lblk, uint64_t pblk,
 		uint64_t off, len;
 		if (__builtin_mul_overflow(lblk, bs, &off) || off >= size)
 			return PS_OK;
-		len = count > (size - off + bs - 1) / bs ? size - off : count * bs;
+		len = count > (size - off) / bs ? size - off : count * bs;
 		return rc->cb(rc->ctx, off, NULL, (size_t)len);
 	}
 	while (count) {
