@@ -28,6 +28,9 @@ int cli_parse_u64(const char *s, uint64_t *out);
 int cli_ensure_dir(const char *dir);
 
 int cmd_scan(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_carve(int argc, char **argv);
 int cmd_labels(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_btt_cat(int argc, char **argv);

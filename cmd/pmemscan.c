@@ -64,6 +64,9 @@ int cli_ensure_dir(const char *dir)
 
 static const struct cli_cmd commands[] = {
 	{ "scan", "find and triage every namespace in an image (default)", cmd_scan },
+	{ "extract", "copy the files of a namespace's filesystem to a directory or archive", cmd_extract },
+	{ "ls", "list the files of a namespace's filesystem", cmd_ls },
+	{ "carve", "write a namespace's data as a mountable image file", cmd_carve },
 	{ "labels", "dump and check namespace label areas (LSA) of DIMM images or ndctl dumps", cmd_labels },
 	{ "check", "check a sector-mode (BTT) namespace image like ndctl check-namespace", cmd_check },
 	{ "btt-cat", "write the BTT-translated block device to a file (testing aid)", cmd_btt_cat },

@@ -11,7 +11,7 @@ SECS=${FUZZ_SECONDS:-60}
 OUT=${FUZZ_OUT:-$top_builddir/tests/fuzz/out}
 mkdir -p "$OUT"
 command -v "$CLANG" >/dev/null || { echo "fuzz: $CLANG not found"; exit 77; }
-libs="$(pkg-config --libs blkid libarchive zlib nettle json-c ext2fs libfsxfs libbfio) -lm -lpthread"
+libs="$(pkg-config --libs blkid libarchive zlib nettle json-c ext2fs com_err libfsxfs libbfio) -lm -lpthread"
 cflags="$(pkg-config --cflags blkid libarchive zlib nettle json-c ext2fs libfsxfs libbfio)"
 # compressed dumps (src/imgsrc_open.c)
 libs="$libs $(pkg-config --libs liblzma libzstd) -lbz2"

@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pmemscan extract / ls / carve: getting the customer's files out. */
+#include "cli.h"
+#include "carve.h"
+#include "err.h"
+#include "extract.h"
+#include "fs.h"
+#include "imgsrc.h"
+#include "progress.h"
+#include "view.h"
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+enum { OPT_FSTYPE = 256, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET };
+
+static const struct option common_opts[] = {
+	CLI_VIEW_LONGOPTS,
+	{ "fs-type", required_argument, NULL, OPT_FSTYPE },
+	{ "path", required_argument, NULL, OPT_PATH },
+	{ "output", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct args {
+	struct cli_view_opts vo;
+	enum ps_fs_type fstype;
+	const char *path, *out, *image, *operand;
+	int json, force, quiet;
+};
+
+/* Returns -1 to go on, or an exit code. */
+static int parse(int argc, char **argv, struct args *a, const char *usage,
+		 int want_operand)
+{
+	memset(a, 0, sizeof(*a));
+	cli_view_opts_init(&a->vo);
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "o:qh", common_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FSTYPE:
+			if (!strcmp(optarg, "ext") || !strcmp(optarg, "ext4") ||
+			    !strcmp(optarg, "ext3") || !strcmp(optarg, "ext2"))
+				a->fstype = PS_FS_EXT;
+			else if (!strcmp(optarg, "xfs"))
+				a->fstype = PS_FS_XFS;
+			else if (!strcmp(optarg, "auto"))
+				a->fstype = PS_FS_AUTO;
+			else {
+				cli_err("%s: bad --fs-type '%s' (ext, xfs or auto)", argv[0], optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_PATH: a->path = optarg; break;
+		case 'o': a->out = optarg; break;
+		case OPT_JSON: a->json = 1; break;
+		case OPT_FORCE: a->force = 1; break;
+		case 'q': case OPT_QUIET: a->quiet = 1; a->vo.quiet = true; break;
+		case 'h':
+			printf("usage: %s\n", usage);
+			return EXIT_OK;
+		default:
+			switch (cli_view_option(c, optarg, &a->vo)) {
+			case 1: continue;
+			case -1: return EXIT_USAGE;
+			default: break;
+			}
+			cli_err("%s: unknown option or missing value '%s' (see 'pmemscan %s --help')",
+				argv[0], argv[optind - 1], argv[0]);
+			return EXIT_USAGE;
+		}
+	}
+	int left = argc - optind;
+	if (left < 1 || left > 1 + want_operand) {
+		cli_err("%s: %s (see 'pmemscan %s --help')", argv[0],
+			left < 1 ? "IMAGE missing" : "too many arguments", argv[0]);
+		return EXIT_USAGE;
+	}
+	a->image = argv[optind];
+	if (left == 2)
+		a->operand = argv[optind + 1];
+	return -1;
+}
+
+static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
+{
+	char err[512];
+	int rc = cli_view_open(a->image, &a->vo, v);
+	if (rc)
+		return rc;
+	int r = ps_fs_open(v->data, a->fstype, fs, err, sizeof(err));
+	if (r) {
+		cli_err("%s (%s)", err, v->what);
+		cli_view_close(v);
+		return r == PS_ENOTFOUND || r == PS_EFORMAT ? EXIT_NOTHING : EXIT_USAGE;
+	}
+	if (!a->quiet)
+		fprintf(stderr, "pmemscan: reading %s (%s)\n", v->what,
+			ps_fs_type_name(ps_fs_get_type(*fs)));
+	if (ps_fs_warning(*fs))
+		cli_err("warning: %s", ps_fs_warning(*fs));
+	return EXIT_OK;
+}
+
+/* ---- extract ---- */
+
+static void extract_progress(void *ctx, uint64_t bytes, uint64_t files)
+{
+	ps_progress_update(ctx, bytes, files);
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	while (s && !s[1] && s > p) {	/* trailing slash */
+		const char *t = s - 1;
+		while (t > p && *t != '/')
+			t--;
+		return *t == '/' ? t + 1 : t;
+	}
+	return s ? s + 1 : p;
+}
+
+int cmd_extract(int argc, char **argv)
+{
+	static const char usage[] =
+		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] "
+		"[--fs-type ext|xfs|auto] [--force] [--quiet]\n"
+		"  OUT is a directory, or an archive by its suffix: .tar .tar.gz .tar.zst .tar.xz .zip";
+	struct args a;
+	int rc = parse(argc, argv, &a, usage, 0);
+	if (rc >= 0)
+		return rc;
+	if (!a.out) {
+		cli_err("extract: -o OUT is required (see 'pmemscan extract --help')");
+		return EXIT_USAGE;
+	}
+	struct cli_view v;
+	struct ps_fs *fs;
+	rc = open_fs(&a, &v, &fs);
+	if (rc)
+		return rc;
+	uint64_t ino = ps_fs_root(fs);
+	if (a.path && ps_fs_lookup(fs, a.path, &ino)) {
+		cli_err("%s: --path %s: %s", a.image, a.path, ps_fs_error(fs));
+		ps_fs_close(fs);
+		cli_view_close(&v);
+		return EXIT_USAGE;
+	}
+	char err[512];
+	struct ps_writer *w;
+	int r = ps_writer_open(a.out, a.force, &w, err, sizeof(err));
+	if (r) {
+		cli_err("%s", err);
+		ps_fs_close(fs);
+		cli_view_close(&v);
+		return EXIT_USAGE;
+	}
+	struct ps_progress pg;
+	ps_progress_init(&pg, "extract", ps_fs_used_bytes(fs), a.quiet);
+	struct ps_extract_opts o = {
+		.log = stderr, .prog = "pmemscan: extract",
+		.progress = extract_progress, .progress_ctx = &pg,
+	};
+	struct ps_extract_stats s;
+	double t0 = ps_now();
+	r = ps_extract(fs, ino, a.path ? base_name(a.path) : NULL, w, &o, &s);
+	double dt = ps_now() - t0;
+	ps_progress_end(&pg);
+	char hb[32];
+	fprintf(stderr, "pmemscan: extract: %llu files, %llu directories, %llu symlinks, "
+		"%llu hard links, %llu special; %s in %.2f s; %llu errors, %llu warnings, "
+		"%llu renamed -> %s%s\n",
+		(unsigned long long)s.files, (unsigned long long)s.dirs,
+		(unsigned long long)s.symlinks, (unsigned long long)s.hardlinks,
+		(unsigned long long)s.specials, ps_human_bytes(s.bytes, hb, sizeof(hb)), dt,
+		(unsigned long long)s.errors, (unsigned long long)s.warnings,
+		(unsigned long long)s.renamed, a.out,
+		r ? " (INCOMPLETE: stopped by a fatal error)" : "");
+	if (!r && geteuid() != 0 && !ps_archive_kind(a.out))
+		fprintf(stderr, "pmemscan: extract: not running as root: owners and device nodes not restored\n");
+	ps_writer_free(w);
+	ps_fs_close(fs);
+	cli_view_close(&v);
+	if (r)
+		return EXIT_USAGE;
+	return s.errors ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+/* ---- ls ---- */
+
+struct ls_ctx {
+	struct ps_fs *fs;
+	int json, first;
+	uint64_t errors;
+	uint64_t stack[1024];
+	unsigned depth;
+};
+
+static char type_char(uint32_t mode)
+{
+	switch (mode & 0170000) {
+	case 0100000: return 'r';
+	case 0040000: return 'd';
+	case 0120000: return 'l';
+	case 0020000: return 'c';
+	case 0060000: return 'b';
+	case 0010000: return 'p';
+	case 0140000: return 's';
+	default: return '-';
+	}
+}
+
+static const char *type_name(uint32_t mode)
+{
+	switch (mode & 0170000) {
+	case 0100000: return "file";
+	case 0040000: return "dir";
+	case 0120000: return "symlink";
+	case 0020000: return "chardev";
+	case 0060000: return "blockdev";
+	case 0010000: return "fifo";
+	case 0140000: return "socket";
+	default: return "unknown";
+	}
+}
+
+static void fmt_time(const struct ps_ts *t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t s = (time_t)t->sec;
+	if (!gmtime_r(&s, &tm)) {
+		snprintf(buf, len, "%lld.%09u", (long long)t->sec, t->nsec);
+		return;
+	}
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09uZ", t->nsec);
+}
+
+struct ls_dent {
+	char *name;
+	size_t len;
+	uint64_t ino;
+};
+
+struct ls_list {
+	struct ls_dent *v;
+	size_t n, cap;
+};
+
+static int ls_collect(void *ctx, const char *name, size_t len, uint64_t ino)
+{
+	struct ls_list *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct ls_dent *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return PS_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	char *d = malloc(len + 1);
+	if (!d)
+		return PS_ENOMEM;
+	memcpy(d, name, len);
+	d[len] = 0;
+	l->v[l->n++] = (struct ls_dent){ d, len, ino };
+	return 0;
+}
+
+static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat *st)
+{
+	char mt[64];
+	fmt_time(&st->mtime, mt, sizeof(mt));
+	if (c->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "path", json_object_new_string(path));
+		json_object_object_add(o, "type", json_object_new_string(type_name(st->mode)));
+		json_object_object_add(o, "inode", json_object_new_uint64(st->ino));
+		char m[8];
+		snprintf(m, sizeof(m), "%04o", st->mode & 07777);
+		json_object_object_add(o, "mode", json_object_new_string(m));
+		json_object_object_add(o, "uid", json_object_new_int64(st->uid));
+		json_object_object_add(o, "gid", json_object_new_int64(st->gid));
+		json_object_object_add(o, "size", json_object_new_uint64(st->size));
+		json_object_object_add(o, "nlink", json_object_new_int64(st->nlink));
+		json_object_object_add(o, "mtime", json_object_new_string(mt));
+		json_object_object_add(o, "mtime_sec", json_object_new_int64(st->mtime.sec));
+		json_object_object_add(o, "mtime_nsec", json_object_new_int64(st->mtime.nsec));
+		if (st->symlink)
+			json_object_object_add(o, "target", json_object_new_string(st->symlink));
+		if (st->nxattrs) {
+			json_object *x = json_object_new_array();
+			for (size_t i = 0; i < st->nxattrs; i++)
+				json_object_array_add(x, json_object_new_string(st->xattrs[i].name));
+			json_object_object_add(o, "xattrs", x);
+		}
+		if (st->note[0])
+			json_object_object_add(o, "note", json_object_new_string(st->note));
+		printf("%s\n  %s", c->first ? "" : ",",
+		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		c->first = 0;
+		json_object_put(o);
+		return;
+	}
+	char tgt[1100] = "";
+	if (st->symlink) {
+		char e[1024];
+		ps_name_escape(st->symlink, st->symlink_len, e, sizeof(e));
+		snprintf(tgt, sizeof(tgt), " -> %s", e);
+	}
+	printf("%c/%c %04o %5u %5u %12llu %s %8llu %s%s\n", type_char(st->mode),
+	       type_char(st->mode), st->mode & 07777, st->uid, st->gid,
+	       (unsigned long long)st->size, mt, (unsigned long long)st->ino, path, tgt);
+}
+
+static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, size_t pcap)
+{
+	struct ls_list l = { 0 };
+	if (ps_fs_readdir(c->fs, dir, ls_collect, &l)) {
+		cli_err("ls: %s: %s", plen ? path : "/", ps_fs_error(c->fs));
+		c->errors++;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		char esc[1100];
+		ps_name_escape(l.v[i].name, l.v[i].len, esc, sizeof(esc));
+		int n = snprintf(path + plen, pcap - plen, "/%s", esc);
+		if (n < 0 || (size_t)n >= pcap - plen) {
+			cli_err("ls: %s...: path too long", path);
+			c->errors++;
+			continue;
+		}
+		struct ps_fs_stat st;
+		if (ps_fs_stat(c->fs, l.v[i].ino, &st)) {
+			cli_err("ls: %s: %s", path, ps_fs_error(c->fs));
+			c->errors++;
+			continue;
+		}
+		ls_print(c, path, &st);
+		if ((st.mode & 0170000) == 0040000) {
+			int loop = 0;
+			for (unsigned k = 0; k < c->depth; k++)
+				loop |= c->stack[k] == l.v[i].ino;
+			if (loop || c->depth >= sizeof(c->stack) / sizeof(c->stack[0])) {
+				cli_err("ls: %s: %s", path, loop ? "directory loop, not entered" :
+					"too deep, not entered");
+				c->errors++;
+			} else {
+				c->stack[c->depth++] = l.v[i].ino;
+				ls_walk(c, l.v[i].ino, path, plen + (size_t)n, pcap);
+				c->depth--;
+			}
+		}
+		ps_fs_stat_free(&st);
+	}
+	path[plen] = 0;
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i].name);
+	free(l.v);
+}
+
+int cmd_ls(int argc, char **argv)
+{
+	static const char usage[] =
+		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--fs-type ext|xfs|auto] [--json]";
+	struct args a;
+	int rc = parse(argc, argv, &a, usage, 1);
+	if (rc >= 0)
+		return rc;
+	struct cli_view v;
+	struct ps_fs *fs;
+	rc = open_fs(&a, &v, &fs);
+	if (rc)
+		return rc;
+	const char *p = a.operand ? a.operand : a.path ? a.path : "/";
+	uint64_t ino;
+	if (ps_fs_lookup(fs, p, &ino)) {
+		cli_err("%s: %s: %s", a.image, p, ps_fs_error(fs));
+		ps_fs_close(fs);
+		cli_view_close(&v);
+		return EXIT_USAGE;
+	}
+	struct ls_ctx c = { .fs = fs, .json = a.json, .first = 1 };
+	size_t pcap = 65536;
+	char *path = calloc(1, pcap);
+	if (!path) {
+		cli_err("out of memory");
+		return EXIT_USAGE;
+	}
+	snprintf(path, pcap, "%s", p);
+	size_t plen = strlen(path);
+	while (plen && path[plen - 1] == '/')
+		path[--plen] = 0;
+	if (a.json)
+		printf("{\"filesystem\":\"%s\",\"entries\":[", ps_fs_type_name(ps_fs_get_type(fs)));
+	struct ps_fs_stat st;
+	if (ps_fs_stat(fs, ino, &st)) {
+		cli_err("%s: %s", a.image, ps_fs_error(fs));
+		c.errors++;
+	} else {
+		if ((st.mode & 0170000) == 0040000) {
+			c.stack[c.depth++] = ino;
+			ls_walk(&c, ino, path, plen, pcap);
+		} else {
+			ls_print(&c, path, &st);
+		}
+		ps_fs_stat_free(&st);
+	}
+	if (a.json)
+		printf("\n]}\n");
+	free(path);
+	ps_fs_close(fs);
+	cli_view_close(&v);
+	if (fflush(stdout) != 0) {
+		cli_err("ls: write error on standard output");
+		return EXIT_USAGE;
+	}
+	return c.errors ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+/* ---- carve ---- */
+
+static void carve_progress(void *ctx, uint64_t done)
+{
+	ps_progress_update(ctx, done, 0);
+}
+
+int cmd_carve(int argc, char **argv)
+{
+	static const char usage[] =
+		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--force] [--quiet]";
+	struct args a;
+	int rc = parse(argc, argv, &a, usage, 0);
+	if (rc >= 0)
+		return rc;
+	if (!a.out) {
+		cli_err("carve: -o FS.img is required (see 'pmemscan carve --help')");
+		return EXIT_USAGE;
+	}
+	struct cli_view v;
+	rc = cli_view_open(a.image, &a.vo, &v);
+	if (rc)
+		return rc;
+	struct ps_src *view = v.data;
+	struct ps_progress pg;
+	ps_progress_init(&pg, "carve", view->size, a.quiet);
+	struct ps_carve_stats cs;
+	char err[512], h1[32], h2[32];
+	int r = ps_carve(view, a.out, a.force, carve_progress, &pg, &cs, err, sizeof(err));
+	ps_progress_end(&pg);
+	cli_view_close(&v);
+	if (r) {
+		cli_err("%s", err);
+		return EXIT_USAGE;
+	}
+	if (!a.quiet)
+		fprintf(stderr, "pmemscan: carve: %s written to %s (%s of data, the rest holes)\n",
+			ps_human_bytes(cs.size, h1, sizeof(h1)), a.out,
+			ps_human_bytes(cs.data, h2, sizeof(h2)));
+	return EXIT_OK;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "carve.h"
+#include "err.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CARVE_CHUNK (4u << 20)
+#define ZBLK 4096u
+
+static int zero_block(const uint8_t *b, size_t n)
+{
+	return n == 0 || (b[0] == 0 && !memcmp(b, b + 1, n - 1));
+}
+
+static int write_all(int fd, const uint8_t *b, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, b, len, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		b += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int copy(struct ps_src *src, int fd, uint8_t *buf,
+		void (*progress)(void *, uint64_t), void *ctx,
+		struct ps_carve_stats *st, char *err, size_t errlen, const char *out)
+{
+	uint64_t off = 0, size = src->size;
+	while (off < size) {
+		uint64_t d, h;
+		if (ps_src_next_data(src, off, &d) || (d < size && ps_src_next_hole(src, d, &h))) {
+			snprintf(err, errlen, "%s", ps_src_error(src));
+			return PS_EIO;
+		}
+		if (d >= size)
+			break;
+		if (h <= d)
+			h = size;
+		for (uint64_t p = d; p < h;) {
+			size_t len = h - p < CARVE_CHUNK ? (size_t)(h - p) : CARVE_CHUNK;
+			if (ps_src_pread(src, buf, len, p)) {
+				snprintf(err, errlen, "%s", ps_src_error(src));
+				return PS_EIO;
+			}
+			/* write runs of non-zero 4 KiB blocks (aligned to the view) */
+			size_t i = 0;
+			while (i < len) {
+				size_t bl = ZBLK - (size_t)((p + i) % ZBLK);
+				if (bl > len - i)
+					bl = len - i;
+				if (zero_block(buf + i, bl)) {
+					i += bl;
+					continue;
+				}
+				size_t j = i + bl;
+				while (j < len) {
+					size_t b2 = len - j < ZBLK ? len - j : ZBLK;
+					if (zero_block(buf + j, b2))
+						break;
+					j += b2;
+				}
+				if (write_all(fd, buf + i, j - i, p + i)) {
+					snprintf(err, errlen, "%s: write error at offset %llu: %s",
+						 out, (unsigned long long)(p + i), strerror(errno));
+					return PS_EIO;
+				}
+				st->data += j - i;
+				i = j;
+			}
+			p += len;
+			if (progress)
+				progress(ctx, p);
+		}
+		off = h;
+	}
+	if (ftruncate(fd, (off_t)size) < 0) {
+		snprintf(err, errlen, "%s: cannot set size: %s", out, strerror(errno));
+		return PS_EIO;
+	}
+	st->size = size;
+	return PS_OK;
+}
+
+int ps_carve(struct ps_src *src, const char *out, int force,
+	     void (*progress)(void *ctx, uint64_t done), void *ctx,
+	     struct ps_carve_stats *st, char *err, size_t errlen)
+{
+	struct stat sb;
+	char *partial = NULL;
+	memset(st, 0, sizeof(*st));
+	if (!force && lstat(out, &sb) == 0) {
+		snprintf(err, errlen, "%s: exists (use --force to overwrite it)", out);
+		return PS_EEXIST;
+	}
+	if (asprintf(&partial, "%s.partial", out) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return PS_ENOMEM;
+	}
+	if (force)
+		unlink(partial);
+	int fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create: %s%s", partial, strerror(errno),
+			 errno == EEXIST ? " (left by an earlier run? use --force)" : "");
+		int r = errno == EEXIST ? PS_EEXIST : PS_EIO;
+		free(partial);
+		return r;
+	}
+	uint8_t *buf = NULL;
+	int r = posix_memalign((void **)&buf, 4096, CARVE_CHUNK) ? PS_ENOMEM : PS_OK;
+	if (r)
+		snprintf(err, errlen, "out of memory");
+	if (!r)
+		r = copy(src, fd, buf, progress, ctx, st, err, errlen, out);
+	free(buf);
+	if (!r && fsync(fd) < 0) {
+		snprintf(err, errlen, "%s: sync: %s", partial, strerror(errno));
+		r = PS_EIO;
+	}
+	if (close(fd) < 0 && !r) {
+		snprintf(err, errlen, "%s: close: %s", partial, strerror(errno));
+		r = PS_EIO;
+	}
+	if (!r) {
+		int rr = force ? rename(partial, out) :
+			 renameat2(AT_FDCWD, partial, AT_FDCWD, out, RENAME_NOREPLACE);
+		if (rr < 0) {
+			snprintf(err, errlen, "%s: cannot rename to %s: %s", partial, out,
+				 strerror(errno));
+			r = errno == EEXIST ? PS_EEXIST : PS_EIO;
+			unlink(partial);
+		}
+	} else {
+		unlink(partial);
+	}
+	free(partial);
+	return r;
+}

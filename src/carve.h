@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Carve: copy a block view (namespace data) to a new image file, sparse. */
+#ifndef PS_CARVE_H
+#define PS_CARVE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "imgsrc.h"
+
+struct ps_carve_stats {
+	uint64_t size;		/* apparent size written */
+	uint64_t data;		/* bytes actually written (the rest are holes) */
+};
+
+/* Copy src to out: holes in src (and all-zero 4 KiB blocks) stay holes.
+ * Written to out.partial, renamed to out at the end; an existing out is
+ * refused unless force. progress may be NULL. */
+int ps_carve(struct ps_src *src, const char *out, int force,
+	     void (*progress)(void *ctx, uint64_t done), void *ctx,
+	     struct ps_carve_stats *st, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Extraction: a walker over a struct ps_fs that hands every entry to an
+ * output writer (libarchive style: writers plugged in behind one interface).
+ *   - directory writer: everything relative to OUT's fd (openat/mkdirat,
+ *     O_NOFOLLOW|O_EXCL), never following a symlink, holes kept;
+ *   - archive writer (libarchive), format from OUT's suffix, written to
+ *     OUT.partial and renamed when complete;
+ *   - null writer (counts bytes; benchmarks and fuzzing).
+ * Names reach writers already sanitised: one path component each, never
+ * "", "." or "..", no '/', no control bytes.
+ */
+#ifndef PS_EXTRACT_H
+#define PS_EXTRACT_H
+#include <stdint.h>
+#include <stdio.h>
+#include "fs.h"
+
+#define PS_NAME_MAX 255
+
+/* Map a raw name from the image to a safe single component in out
+ * (PS_NAME_MAX + 1 bytes). Returns 0 if the name was kept as is, 1 if it
+ * was mapped: bytes '/', < 0x20 and 0x7f (and '%' in a mapped name) become
+ * %XX; "." and ".." become "%2E" and "%2E%2E"; "" becomes "%"; names too
+ * long after mapping are cut and end in "%~" and a hash of the original. */
+int ps_name_sanitize(const char *name, size_t len, char *out);
+/* Printable form of a raw name for messages (C-style escapes). */
+void ps_name_escape(const char *name, size_t len, char *out, size_t outlen);
+
+struct ps_writer;
+
+struct ps_writer_ops {
+	int (*dir_enter)(struct ps_writer *w, const char *name,
+			 const struct ps_fs_stat *st);
+	/* Metadata of the directory being left (after its children). */
+	int (*dir_leave)(struct ps_writer *w, const struct ps_fs_stat *st);
+	int (*file_begin)(struct ps_writer *w, const char *name,
+			  const struct ps_fs_stat *st);
+	/* Data in increasing offset order; gaps are holes. */
+	int (*file_data)(struct ps_writer *w, uint64_t off, const void *buf,
+			 size_t len);
+	/* complete == 0: the content could not be read completely. */
+	int (*file_end)(struct ps_writer *w, int complete);
+	int (*symlink)(struct ps_writer *w, const char *name,
+		       const struct ps_fs_stat *st);
+	/* target: earlier entry's path relative to OUT ('/'-separated). */
+	int (*hardlink)(struct ps_writer *w, const char *name,
+			const struct ps_fs_stat *st, const char *target);
+	int (*special)(struct ps_writer *w, const char *name,
+		       const struct ps_fs_stat *st);
+	/* ok == 0: a fatal error stopped the run. */
+	int (*finish)(struct ps_writer *w, int ok);
+	void (*free)(struct ps_writer *w);
+};
+
+struct ps_range {
+	uint64_t off, len;
+};
+
+struct ps_writer {
+	const struct ps_writer_ops *ops;
+	void *priv;
+	/* the writer wants a regular file's data map before file_begin
+	 * (archives store holes in their header); the walker then sets map
+	 * (NULL when there is none: all data) */
+	int wants_map;
+	const struct ps_range *map;
+	size_t nmap;
+	int fatal;		/* a write failed in a way that stops the run */
+	int can_xattr;		/* the output can hold xattrs */
+	char err[512];		/* last error, one line */
+	char warn[512];		/* last non-fatal remark (xattr not set...) */
+	uint64_t nwarn;
+};
+
+/* Open the writer OUT's name asks for: an archive for .tar, .tar.gz,
+ * .tgz, .tar.zst, .tar.xz, .zip; otherwise a directory (which must not
+ * exist or be empty). force: an existing archive is replaced. */
+int ps_writer_open(const char *out, int force, struct ps_writer **w,
+		   char *err, size_t errlen);
+int ps_writer_dir_open(const char *out, struct ps_writer **w, char *err,
+		       size_t errlen);
+int ps_writer_archive_open(const char *out, int force, struct ps_writer **w,
+			   char *err, size_t errlen);
+int ps_writer_null_open(struct ps_writer **w);
+/* libarchive format name for OUT, or NULL when OUT is a directory. */
+const char *ps_archive_kind(const char *out);
+void ps_writer_free(struct ps_writer *w);
+
+struct ps_extract_stats {
+	uint64_t files, dirs, symlinks, hardlinks, specials;
+	uint64_t bytes;		/* file content bytes read */
+	uint64_t errors;	/* entries not (fully) extracted */
+	uint64_t warnings;	/* metadata not fully kept */
+	uint64_t renamed;
+};
+
+struct ps_extract_opts {
+	FILE *log;		/* messages, one line each (NULL: silent) */
+	const char *prog;	/* prefix for messages */
+	void (*progress)(void *ctx, uint64_t bytes, uint64_t files);
+	void *progress_ctx;
+	unsigned max_depth;	/* 0: default 1024 */
+};
+
+/* Extract the tree at ino (a directory: its contents go to OUT's top
+ * level; anything else: that one entry, under top_name). Returns PS_OK when
+ * the run went through (per-entry errors are counted in stats->errors), or
+ * the fatal error that stopped it. Calls w->ops->finish either way. */
+int ps_extract(struct ps_fs *fs, uint64_t ino, const char *top_name,
+	       struct ps_writer *w, const struct ps_extract_opts *o,
+	       struct ps_extract_stats *stats);
+
+#endif

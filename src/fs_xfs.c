@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * XFS through libfsxfs (read-only, forensic), reading the image through a
+ * libbfio handle of our own over a struct ps_src.
+ *
+ * libfsxfs 20201117 (Debian 12) gives names, modes, owners, sizes, inode
+ * numbers, symlink targets and file content. It has no API for xattrs,
+ * link counts or the extent map, and it decodes bigtime timestamps
+ * (xfsprogs >= 5.15 default) as legacy ones. So for each inode we also read
+ * the on-disk inode core ourselves (struct xfs_dinode, big-endian) and take
+ * from it: the times (legacy or bigtime), di_nlink, the data fork extent
+ * map (for holes) and short-form xattrs.
+ */
+#include "fs.h"
+#include "err.h"
+#include "le.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libbfio.h>
+#include <libfsxfs.h>
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
+
+/* ---- libbfio handle over a ps_src ---- */
+
+struct bio {
+	struct ps_src *src;
+	uint64_t off;
+	int open;
+};
+
+static int bio_free(intptr_t **h, libbfio_error_t **e)
+{
+	(void)e;
+	free(*h);
+	*h = NULL;
+	return 1;
+}
+
+static int bio_clone(intptr_t **dst, intptr_t *src, libbfio_error_t **e)
+{
+	(void)e;
+	struct bio *b = malloc(sizeof(*b));
+	if (!b)
+		return -1;
+	memcpy(b, src, sizeof(*b));
+	*dst = (intptr_t *)b;
+	return 1;
+}
+
+static int bio_open(intptr_t *h, int flags, libbfio_error_t **e)
+{
+	(void)e;
+	if (flags & LIBBFIO_ACCESS_FLAG_WRITE)
+		return -1;
+	((struct bio *)h)->open = 1;
+	return 1;
+}
+
+static int bio_close(intptr_t *h, libbfio_error_t **e)
+{
+	(void)e;
+	((struct bio *)h)->open = 0;
+	return 0;
+}
+
+static ssize_t bio_read(intptr_t *h, uint8_t *buf, size_t size, libbfio_error_t **e)
+{
+	(void)e;
+	struct bio *b = (struct bio *)h;
+	if (b->off >= b->src->size)
+		return 0;
+	if (size > b->src->size - b->off)
+		size = (size_t)(b->src->size - b->off);
+	if (size > SSIZE_MAX)
+		size = SSIZE_MAX;
+	if (ps_src_pread(b->src, buf, size, b->off) != PS_OK)
+		return -1;
+	b->off += size;
+	return (ssize_t)size;
+}
+
+static ssize_t bio_write(intptr_t *h, const uint8_t *buf, size_t size,
+			 libbfio_error_t **e)
+{
+	(void)h; (void)buf; (void)size; (void)e;
+	return -1;
+}
+
+static off64_t bio_seek(intptr_t *h, off64_t off, int whence, libbfio_error_t **e)
+{
+	(void)e;
+	struct bio *b = (struct bio *)h;
+	int64_t base = whence == SEEK_CUR ? (int64_t)b->off :
+		       whence == SEEK_END ? (int64_t)b->src->size : 0;
+	if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
+		return -1;
+	int64_t n;
+	if (__builtin_add_overflow(base, (int64_t)off, &n) || n < 0)
+		return -1;
+	b->off = (uint64_t)n;
+	return (off64_t)n;
+}
+
+static int bio_exists(intptr_t *h, libbfio_error_t **e)
+{
+	(void)h; (void)e;
+	return 1;
+}
+
+static int bio_is_open(intptr_t *h, libbfio_error_t **e)
+{
+	(void)e;
+	return ((struct bio *)h)->open;
+}
+
+static int bio_get_size(intptr_t *h, size64_t *size, libbfio_error_t **e)
+{
+	(void)e;
+	*size = ((struct bio *)h)->src->size;
+	return 1;
+}
+
+/* ---- the backend ---- */
+
+struct xfs_geo {
+	uint32_t blocksize, agblocks, agcount;
+	uint16_t inodesize;
+	uint8_t inopblog, agblklog;
+	uint64_t dblocks;
+};
+
+struct xfs_priv {
+	libbfio_handle_t *bfio;
+	libfsxfs_volume_t *vol;
+	struct xfs_geo g;
+	uint8_t *buf;		/* PS_FS_CHUNK */
+	uint8_t *ibuf;		/* one raw inode */
+};
+
+static void set_lib_error(struct ps_fs *fs, libfsxfs_error_t **e, const char *fmt,
+			  unsigned long long v)
+{
+	char what[128], lib[256] = "";
+	snprintf(what, sizeof(what), fmt, v);
+	if (e && *e) {
+		libfsxfs_error_sprint(*e, lib, sizeof(lib));
+		libfsxfs_error_free(e);
+		char *nl = strchr(lib, '\n');
+		if (nl)
+			*nl = 0;
+	}
+	ps_fs_set_error(fs, "%s: %s: libfsxfs: %s", fs->src->name, what,
+			lib[0] ? lib : "failed");
+}
+
+static void xfs_close(struct ps_fs *fs)
+{
+	struct xfs_priv *p = fs->priv;
+	if (!p)
+		return;
+	if (p->vol) {
+		libfsxfs_volume_close(p->vol, NULL);
+		libfsxfs_volume_free(&p->vol, NULL);
+	}
+	if (p->bfio)
+		libbfio_handle_free(&p->bfio, NULL);
+	free(p->buf);
+	free(p->ibuf);
+	free(p);
+}
+
+/* The raw on-disk inode ino into p->ibuf. */
+static int raw_inode(struct ps_fs *fs, uint64_t ino)
+{
+	struct xfs_priv *p = fs->priv;
+	const struct xfs_geo *g = &p->g;
+	unsigned shift = g->agblklog + g->inopblog;
+	uint64_t agno = ino >> shift;
+	uint64_t agino = ino & ((1ULL << shift) - 1);
+	uint64_t agbno = agino >> g->inopblog;
+	uint64_t idx = agino & ((1ULL << g->inopblog) - 1);
+	uint64_t off;
+	if (agno >= g->agcount || agbno >= g->agblocks ||
+	    __builtin_mul_overflow(agno * g->agblocks + agbno, (uint64_t)g->blocksize, &off) ||
+	    __builtin_add_overflow(off, idx * g->inodesize, &off)) {
+		ps_fs_set_error(fs, "%s: XFS inode %llu outside the filesystem",
+				fs->src->name, (unsigned long long)ino);
+		return PS_ERANGE;
+	}
+	if (ps_src_pread(fs->src, p->ibuf, g->inodesize, off) != PS_OK) {
+		ps_fs_set_error(fs, "%s", ps_src_error(fs->src));
+		return PS_EIO;
+	}
+	if (be16(p->ibuf) != 0x494e) {
+		ps_fs_set_error(fs, "%s: XFS inode %llu at offset %llu: bad di_magic",
+				fs->src->name, (unsigned long long)ino,
+				(unsigned long long)off);
+		return PS_EFORMAT;
+	}
+	return PS_OK;
+}
+
+#define XFS_DIFLAG2_BIGTIME (1ULL << 3)
+#define XFS_DIFLAG2_NREXT64 (1ULL << 4)
+
+/* XFS time: legacy is be32 signed seconds + be32 nanoseconds; bigtime
+ * (di_flags2 XFS_DIFLAG2_BIGTIME) is a be64 count of nanoseconds since
+ * the bigtime epoch, 2^31 seconds before the Unix epoch. */
+static struct ps_ts xfs_time(const uint8_t *p, int bigtime)
+{
+	struct ps_ts t;
+	if (bigtime) {
+		uint64_t v = be64(p);
+		t.sec = (int64_t)(v / 1000000000ULL) - (1LL << 31);
+		t.nsec = (uint32_t)(v % 1000000000ULL);
+	} else {
+		t.sec = (int32_t)be32(p);
+		t.nsec = be32(p + 4);
+		if (t.nsec > 999999999)
+			t.nsec = 0;
+	}
+	return t;
+}
+
+static size_t lit_off(const uint8_t *di) { return di[4] >= 3 ? 176 : 100; }
+
+static void short_xattrs(struct ps_fs *fs, const uint8_t *di, struct ps_fs_stat *st)
+{
+	struct xfs_priv *p = fs->priv;
+	size_t isz = p->g.inodesize, lo = lit_off(di);
+	uint8_t forkoff = di[82], aformat = di[83];
+	int v3 = di[4] >= 3;
+	uint64_t flags2 = v3 ? be64(di + 120) : 0;
+	uint32_t anext = (flags2 & XFS_DIFLAG2_NREXT64) ? be32(di + 76) : be16(di + 80);
+	if (!forkoff)
+		return;
+	/* an attr fork set up at create time but never used (no extents) */
+	if (aformat == 2 && anext == 0)
+		return;
+	size_t a = lo + (size_t)forkoff * 8;
+	if (aformat != 1) {
+		st->xattrs_incomplete = 1;
+		snprintf(st->note, sizeof(st->note),
+			 "xattrs stored in attribute blocks (di_aformat %u): not read (only short-form xattrs are supported)",
+			 aformat);
+		return;
+	}
+	if (a + 4 > isz)
+		goto bad;
+	size_t tot = be16(di + a), cnt = di[a + 2];
+	if (tot < 4 || a + tot > isz)
+		goto bad;
+	size_t q = a + 4, end = a + tot;
+	for (size_t i = 0; i < cnt; i++) {
+		if (q + 3 > end)
+			goto bad;
+		size_t nl = di[q], vl = di[q + 1];
+		uint8_t fl = di[q + 2];
+		if (q + 3 + nl + vl > end)
+			goto bad;
+		const char *ns = (fl & 2) ? "trusted." : (fl & 4) ? "security." :
+				 (fl & ~1) ? NULL : "user.";
+		char name[300];
+		if (ns && nl && !memchr(di + q + 3, 0, nl)) {
+			int n = snprintf(name, sizeof(name), "%s%.*s", ns, (int)nl,
+					 (const char *)di + q + 3);
+			if (!strncmp(name, "trusted.SGI_ACL_", 16)) {
+				st->xattrs_incomplete = 1;
+				snprintf(st->note, sizeof(st->note),
+					 "XFS ACL (%.40s) not converted", name + 8);
+			} else if (ps_fs_stat_add_xattr(st, name, (size_t)n,
+							di + q + 3 + nl, vl)) {
+				return;
+			}
+		} else if (!ns) {
+			st->xattrs_incomplete = 1;
+			snprintf(st->note, sizeof(st->note),
+				 "xattr with namespace flags 0x%x skipped", fl);
+		}
+		q += 3 + nl + vl;
+	}
+	return;
+bad:
+	st->xattrs_incomplete = 1;
+	snprintf(st->note, sizeof(st->note), "short-form xattr fork corrupt");
+}
+
+static int get_entry(struct ps_fs *fs, uint64_t ino, libfsxfs_file_entry_t **fe)
+{
+	struct xfs_priv *p = fs->priv;
+	libfsxfs_error_t *e = NULL;
+	*fe = NULL;
+	if (libfsxfs_volume_get_file_entry_by_inode(p->vol, ino, fe, &e) != 1) {
+		set_lib_error(fs, &e, "inode %llu", (unsigned long long)ino);
+		return PS_EIO;
+	}
+	return PS_OK;
+}
+
+static int xfs_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st)
+{
+	struct xfs_priv *p = fs->priv;
+	libfsxfs_file_entry_t *fe;
+	libfsxfs_error_t *e = NULL;
+	int r = get_entry(fs, ino, &fe);
+	if (r)
+		return r;
+	uint16_t mode = 0;
+	uint32_t uid = 0, gid = 0;
+	size64_t size = 0;
+	if (libfsxfs_file_entry_get_file_mode(fe, &mode, &e) != 1 ||
+	    libfsxfs_file_entry_get_owner_identifier(fe, &uid, &e) != 1 ||
+	    libfsxfs_file_entry_get_group_identifier(fe, &gid, &e) != 1 ||
+	    libfsxfs_file_entry_get_size(fe, &size, &e) != 1) {
+		set_lib_error(fs, &e, "inode %llu", (unsigned long long)ino);
+		r = PS_EIO;
+		goto out;
+	}
+	st->ino = ino;
+	st->mode = mode;
+	st->uid = uid;
+	st->gid = gid;
+	st->size = size;
+	if ((mode & 0170000) == 0120000) {
+		size_t n = 0;
+		if (libfsxfs_file_entry_get_utf8_symbolic_link_target_size(fe, &n, &e) != 1 ||
+		    n == 0 || n > 4097) {
+			set_lib_error(fs, &e, "inode %llu: symlink target", (unsigned long long)ino);
+			r = PS_EIO;
+			goto out;
+		}
+		st->symlink = calloc(1, n + 1);
+		if (!st->symlink) {
+			r = PS_ENOMEM;
+			goto out;
+		}
+		if (libfsxfs_file_entry_get_utf8_symbolic_link_target(fe, (uint8_t *)st->symlink,
+								      n, &e) != 1) {
+			set_lib_error(fs, &e, "inode %llu: symlink target", (unsigned long long)ino);
+			r = PS_EIO;
+			goto out;
+		}
+		st->symlink_len = strlen(st->symlink);
+	}
+	/* What libfsxfs does not give: from the on-disk inode core. */
+	r = raw_inode(fs, ino);
+	if (r)
+		goto out;
+	const uint8_t *di = p->ibuf;
+	int v3 = di[4] >= 3;
+	uint64_t flags2 = v3 ? be64(di + 120) : 0;
+	int big = (flags2 & XFS_DIFLAG2_BIGTIME) != 0;
+	st->nlink = di[4] == 1 ? be16(di + 6) : be32(di + 16);
+	st->atime = xfs_time(di + 32, big);
+	st->mtime = xfs_time(di + 40, big);
+	st->ctime = xfs_time(di + 48, big);
+	if (v3) {
+		st->has_crtime = 1;
+		st->crtime = xfs_time(di + 144, big);
+	}
+	if ((mode & 0170000) == 0020000 || (mode & 0170000) == 0060000) {
+		/* data fork holds the xfs_dev_t: sysv-style 14-bit major, 18-bit minor */
+		uint32_t d = be32(di + lit_off(di));
+		st->rdev_major = d >> 18;
+		st->rdev_minor = d & 0x3ffff;
+	}
+	short_xattrs(fs, di, st);
+out:
+	libfsxfs_file_entry_free(&fe, NULL);
+	return r;
+}
+
+static int xfs_readdir(struct ps_fs *fs, uint64_t dir, ps_fs_dir_cb cb, void *ctx)
+{
+	libfsxfs_file_entry_t *fe;
+	libfsxfs_error_t *e = NULL;
+	int r = get_entry(fs, dir, &fe);
+	if (r)
+		return r;
+	int n = 0;
+	if (libfsxfs_file_entry_get_number_of_sub_file_entries(fe, &n, &e) != 1) {
+		set_lib_error(fs, &e, "directory inode %llu", (unsigned long long)dir);
+		libfsxfs_file_entry_free(&fe, NULL);
+		return PS_EIO;
+	}
+	for (int i = 0; i < n && !r; i++) {
+		libfsxfs_file_entry_t *sub = NULL;
+		uint64_t ino = 0;
+		size_t len = 0;
+		uint8_t name[1024];
+		if (libfsxfs_file_entry_get_sub_file_entry_by_index(fe, i, &sub, &e) != 1 ||
+		    libfsxfs_file_entry_get_inode_number(sub, &ino, &e) != 1 ||
+		    libfsxfs_file_entry_get_utf8_name_size(sub, &len, &e) != 1 ||
+		    len == 0 || len > sizeof(name) ||
+		    libfsxfs_file_entry_get_utf8_name(sub, name, len, &e) != 1) {
+			set_lib_error(fs, &e, "directory inode %llu: entry", (unsigned long long)dir);
+			r = PS_EIO;
+		} else {
+			name[len - 1] = 0;
+			size_t nl = strlen((char *)name);
+			if (!(nl == 1 && name[0] == '.') && !(nl == 2 && !memcmp(name, "..", 2)))
+				r = cb(ctx, (char *)name, nl, ino);
+		}
+		libfsxfs_file_entry_free(&sub, NULL);
+	}
+	libfsxfs_file_entry_free(&fe, NULL);
+	return r == PS_FS_STOP ? PS_OK : r;
+}
+
+struct xread {
+	struct ps_fs *fs;
+	libfsxfs_file_entry_t *fe;
+	const struct ps_fs_stat *st;
+	ps_fs_data_cb cb;
+	void *ctx;
+};
+
+static int all_zero(const uint8_t *b, size_t n)
+{
+	return n == 0 || (b[0] == 0 && !memcmp(b, b + 1, n - 1));
+}
+
+/* Read [off, end) through libfsxfs and hand it on; with skip_zero, blocks
+ * of zeros are left out (become holes), for files whose map we lack. */
+static int read_range(struct xread *x, uint64_t off, uint64_t end, int skip_zero)
+{
+	struct xfs_priv *p = x->fs->priv;
+	uint32_t bs = p->g.blocksize;
+	while (off < end) {
+		size_t len = end - off < PS_FS_CHUNK ? (size_t)(end - off) : PS_FS_CHUNK;
+		libfsxfs_error_t *e = NULL;
+		ssize_t n = libfsxfs_file_entry_read_buffer_at_offset(x->fe, p->buf, len,
+								      (off64_t)off, &e);
+		if (n != (ssize_t)len) {
+			set_lib_error(x->fs, &e, "inode %llu: reading content",
+				      (unsigned long long)x->st->ino);
+			return PS_EIO;
+		}
+		if (!skip_zero) {
+			int r = x->cb(x->ctx, off, p->buf, len);
+			if (r)
+				return r;
+		} else {
+			size_t i = 0;
+			while (i < len) {
+				size_t j = i;
+				while (j < len && all_zero(p->buf + j, len - j < bs ? len - j : bs))
+					j += bs;
+				i = j;
+				while (j < len && !all_zero(p->buf + j, len - j < bs ? len - j : bs))
+					j += bs;
+				if (j > len)
+					j = len;
+				if (j > i) {
+					int r = x->cb(x->ctx, off + i, p->buf + i, j - i);
+					if (r)
+						return r;
+				}
+				i = j;
+			}
+		}
+		off += len;
+	}
+	return PS_OK;
+}
+
+static int xfs_walk(struct ps_fs *fs, const struct ps_fs_stat *st,
+		    ps_fs_data_cb cb, void *ctx, int map_only)
+{
+	struct xfs_priv *p = fs->priv;
+	if ((st->mode & 0170000) != 0100000) {
+		ps_fs_set_error(fs, "%s: inode %llu is not a regular file",
+				fs->src->name, (unsigned long long)st->ino);
+		return PS_EINVAL;
+	}
+	int r = raw_inode(fs, st->ino);
+	if (r)
+		return r;
+	const uint8_t *di = p->ibuf;
+	uint8_t fmt = di[5];
+	int v3 = di[4] >= 3;
+	uint64_t flags2 = v3 ? be64(di + 120) : 0;
+	uint64_t nex = (flags2 & XFS_DIFLAG2_NREXT64) ? be64(di + 24) : be32(di + 76);
+	size_t lo = lit_off(di), fork_end = di[82] ? lo + (size_t)di[82] * 8 : p->g.inodesize;
+	/* copy the extent list out of p->ibuf: reading goes through libfsxfs */
+	uint8_t recs[2048];	/* in-inode extents of inodes up to 2 KiB */
+	size_t nrec = 0;
+	if (fmt == 2 && nex <= (fork_end - lo) / 16 && nex * 16 <= sizeof(recs)) {
+		nrec = (size_t)nex;
+		memcpy(recs, di + lo, nrec * 16);
+	} else if (fmt == 2) {
+		fmt = 3;	/* implausible count: read it all */
+	}
+	if (map_only && fmt != 2) {	/* no map at hand: all of it */
+		r = st->size ? cb(ctx, 0, NULL, (size_t)st->size) : PS_OK;
+		return r == PS_FS_STOP ? PS_OK : r;
+	}
+	struct xread x = { fs, NULL, st, cb, ctx };
+	r = map_only ? PS_OK : get_entry(fs, st->ino, &x.fe);
+	if (r)
+		return r;
+	uint64_t size = st->size, bs = p->g.blocksize;
+	if (fmt == 2) {
+		uint64_t next = 0;
+		for (size_t i = 0; i < nrec && !r; i++) {
+			uint64_t l0 = be64(recs + i * 16), l1 = be64(recs + i * 16 + 8);
+			int unwritten = (int)(l0 >> 63);
+			uint64_t soff = (l0 & ((1ULL << 63) - 1)) >> 9;
+			uint64_t cnt = l1 & ((1ULL << 21) - 1);
+			if (soff < next || soff > UINT64_MAX / bs) {
+				ps_fs_set_error(fs, "%s: XFS inode %llu: extent %zu out of order (corrupt data fork)",
+						fs->src->name, (unsigned long long)st->ino, i);
+				r = PS_EFORMAT;
+				break;
+			}
+			next = soff + cnt;
+			uint64_t a = soff * bs, b = (soff + cnt) * bs;
+			if (a >= size)
+				break;
+			if (b > size)
+				b = size;
+			if (!unwritten)
+				r = map_only ? cb(ctx, a, NULL, (size_t)(b - a)) :
+					       read_range(&x, a, b, 0);
+		}
+	} else if (fmt == 3) {
+		r = read_range(&x, 0, size, 1);
+	} else {
+		r = read_range(&x, 0, size, 0);	/* local (in-inode) data */
+	}
+	if (x.fe)
+		libfsxfs_file_entry_free(&x.fe, NULL);
+	return r == PS_FS_STOP ? PS_OK : r;
+}
+
+static int xfs_read(struct ps_fs *fs, const struct ps_fs_stat *st,
+		    ps_fs_data_cb cb, void *ctx)
+{
+	return xfs_walk(fs, st, cb, ctx, 0);
+}
+
+static int xfs_map(struct ps_fs *fs, const struct ps_fs_stat *st,
+		   ps_fs_data_cb cb, void *ctx)
+{
+	return xfs_walk(fs, st, cb, ctx, 1);
+}
+
+static const struct ps_fs_ops xfs_ops = {
+	.close = xfs_close,
+	.stat = xfs_stat,
+	.readdir = xfs_readdir,
+	.read = xfs_read,
+	.map = xfs_map,
+};
+
+int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
+		   size_t errlen)
+{
+	uint8_t sb[512];
+	*out = NULL;
+	if (src->size < sizeof(sb) || ps_src_pread(src, sb, sizeof(sb), 0) != PS_OK ||
+	    memcmp(sb, "XFSB", 4)) {
+		snprintf(err, errlen, "%s: no XFS superblock (sb_magicnum at offset 0)",
+			 src->name);
+		return PS_ENOTFOUND;
+	}
+	struct xfs_geo g = {
+		.blocksize = be32(sb + 4), .dblocks = be64(sb + 8),
+		.agblocks = be32(sb + 84), .agcount = be32(sb + 88),
+		.inodesize = be16(sb + 104), .inopblog = sb[123], .agblklog = sb[124],
+	};
+	if (g.blocksize < 512 || g.blocksize > 65536 || (g.blocksize & (g.blocksize - 1)) ||
+	    g.inodesize < 256 || g.inodesize > 2048 || g.inodesize > g.blocksize ||
+	    !g.agblocks || !g.agcount || g.agblklog > 31 || g.inopblog > 7 ||
+	    (1U << g.inopblog) != g.blocksize / g.inodesize ||
+	    (uint64_t)1 << g.agblklog < g.agblocks) {
+		snprintf(err, errlen, "%s: XFS superblock geometry implausible (sb_blocksize %u, sb_inodesize %u, sb_agblocks %u, sb_agblklog %u)",
+			 src->name, g.blocksize, g.inodesize, g.agblocks, g.agblklog);
+		return PS_EFORMAT;
+	}
+	struct ps_fs *fs = calloc(1, sizeof(*fs));
+	struct xfs_priv *p = calloc(1, sizeof(*p));
+	struct bio *b = calloc(1, sizeof(*b));
+	if (p) {
+		p->buf = malloc(PS_FS_CHUNK);
+		p->ibuf = malloc(g.inodesize);
+	}
+	if (!fs || !p || !b || !p->buf || !p->ibuf) {
+		if (p) {
+			free(p->buf);
+			free(p->ibuf);
+		}
+		free(p);
+		free(fs);
+		free(b);
+		snprintf(err, errlen, "%s: out of memory", src->name);
+		return PS_ENOMEM;
+	}
+	fs->ops = &xfs_ops;
+	fs->type = PS_FS_XFS;
+	fs->src = src;
+	fs->priv = p;
+	p->g = g;
+	b->src = src;
+	libbfio_error_t *be = NULL;
+	if (libbfio_handle_initialize(&p->bfio, (intptr_t *)b, bio_free, bio_clone,
+				      bio_open, bio_close, bio_read, bio_write,
+				      bio_seek, bio_exists, bio_is_open, bio_get_size,
+				      LIBBFIO_FLAG_IO_HANDLE_MANAGED |
+				      LIBBFIO_FLAG_IO_HANDLE_CLONE_BY_FUNCTION, &be) != 1) {
+		libbfio_error_free(&be);
+		free(b);
+		ps_fs_close(fs);
+		snprintf(err, errlen, "%s: libbfio handle setup failed", src->name);
+		return PS_ENOMEM;
+	}
+	libfsxfs_error_t *e = NULL;
+	if (libfsxfs_volume_initialize(&p->vol, &e) != 1 ||
+	    libfsxfs_volume_open_file_io_handle(p->vol, p->bfio, LIBFSXFS_OPEN_READ, &e) != 1) {
+		char lib[256] = "failed";
+		if (e) {
+			libfsxfs_error_sprint(e, lib, sizeof(lib));
+			libfsxfs_error_free(&e);
+			char *nl = strchr(lib, '\n');
+			if (nl)
+				*nl = 0;
+		}
+		if (p->vol)
+			libfsxfs_volume_free(&p->vol, NULL);
+		ps_fs_close(fs);
+		snprintf(err, errlen, "%s: libfsxfs cannot open this XFS: %s", src->name, lib);
+		return PS_EFORMAT;
+	}
+	libfsxfs_file_entry_t *root = NULL;
+	uint64_t rootino = 0;
+	if (libfsxfs_volume_get_root_directory(p->vol, &root, &e) != 1 ||
+	    libfsxfs_file_entry_get_inode_number(root, &rootino, &e) != 1) {
+		libfsxfs_error_free(&e);
+		libfsxfs_file_entry_free(&root, NULL);
+		ps_fs_close(fs);
+		snprintf(err, errlen, "%s: XFS root directory unreadable", src->name);
+		return PS_EFORMAT;
+	}
+	libfsxfs_file_entry_free(&root, NULL);
+	fs->root = rootino;
+	uint64_t fdb = be64(sb + 144);
+	if (fdb <= g.dblocks)
+		fs->used_bytes = (g.dblocks - fdb) * g.blocksize;
+	*out = fs;
+	return PS_OK;
+}
