@@ -141,13 +141,24 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 	v->ns = ns;
 	const struct ps_ns *n = &v->an.ns[ns];
 	const char *cname = "data";
-	for (int i = 0; i < n->ncand; i++)
-		if (n->cand[i].off == v->data->fd_off - v->image->fd_off)
-			cname = n->cand[i].name;
-	snprintf(v->what, sizeof(v->what),
-		 "namespace %d (%s), %s data start at offset %" PRIu64 ", %" PRIu64 " bytes%s",
-		 ns, ps_ns_mode_name(n->mode), cname, v->data->fd_off - v->image->fd_off,
-		 v->data->size, o->sem == PS_SEM_AUTO ? " (proven)" : " (forced by --semantics)");
+	uint64_t off = 0;
+	for (int i = 0; i < n->ncand; i++) {
+		const struct ps_cand *c = &n->cand[i];
+		if ((o->sem == PS_SEM_AUTO && i == n->chosen) ||
+		    (o->sem != PS_SEM_AUTO && (c->sem == o->sem || c->sem == PS_SEM_AUTO))) {
+			cname = c->name;
+			off = c->off;
+		}
+	}
+	if (n->mode == PS_NS_SECTOR)
+		snprintf(v->what, sizeof(v->what),
+			 "namespace %d (sector) at offset %" PRIu64 ", %" PRIu64 " bytes translated through its BTT%s",
+			 ns, n->base, v->data->size, o->sem == PS_SEM_AUTO ? " (proven)" : "");
+	else
+		snprintf(v->what, sizeof(v->what),
+			 "namespace %d (%s), %s data start at offset %" PRIu64 ", %" PRIu64 " bytes%s",
+			 ns, ps_ns_mode_name(n->mode), cname, off, v->data->size,
+			 o->sem == PS_SEM_AUTO ? " (proven)" : " (forced by --semantics)");
 	return EXIT_OK;
 }
 
