@@ -441,9 +441,7 @@ static int plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 				return PS_OK;
 			}
 		} else if (o->assume_aligned) {
-			B = 0;	/* aligned to a: only B mod a matters below */
-			ps_plan_note(plan, "namespace %d: ASSUMPTION (--assume-aligned): its physical base is %s aligned; a current kernel refuses the rewritten block (\"resource start misaligned\" or \"bad offset\") if it is not. Check with 'ndctl list -N -v' (resource) before using it",
-				     n, ps_human(ca, h1, sizeof(h1)));
+			B = 0;	/* aligned to ca: only B mod ca matters below */
 		} else {
 			ps_plan_refuse(plan, n, kind, "namespace %d has start_pad 0x%" PRIx64 ": a current kernel accepts start_pad 0 only if the namespace's physical base is 2 MiB aligned, and the end_trunc it needs depends on that base too. The image does not say where it sat: give --phys-base (from 'ndctl list -N -v' resource, or --iomem with 'pmemscan scan'), or --assume-aligned to take it as aligned",
 				       n, ns->P);
@@ -510,6 +508,9 @@ static int plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		why(&e, "flags", "version 1.3+ guarantees flags 0");
 		why(&e, "padding", "version 1.3+ guarantees zero padding; stale bytes from the old block's era are cleared");
 		dflt = "part of the version 1.4 rewrite";
+		if (!o->have_phys_base)
+			ps_plan_note(plan, "namespace %d: ASSUMPTION (--assume-aligned): its physical base is %s aligned; a current kernel refuses the rewritten block (\"resource start misaligned\" or \"bad offset\") if it is not. Check with 'ndctl list -N -v' (resource) before using it",
+				     n, ps_human(ca, h1, sizeof(h1)));
 		ps_plan_note(plan, "namespace %d: after the rewrite a current kernel (v5.7+) exposes %s of data from image offset 0x%" PRIx64 " (the filesystem's bytes stay where they are); the area [base + 8 KiB, base + 0x%" PRIx64 ") becomes the memmap the kernel rewrites at every enable",
 			     n, ps_human(S - Dn - Tn, h1, sizeof(h1)), ns->base + Dn, Dn);
 	}
