@@ -24,6 +24,7 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_parse_u64(const char *s, uint64_t *out);
 
 int cmd_scan(int argc, char **argv);
+int cmd_labels(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 int cmd_undo(int argc, char **argv);
 

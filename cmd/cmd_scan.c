@@ -39,6 +39,45 @@ static void on_hole(void *ctx, uint64_t off, uint64_t len)
 	}
 }
 
+/* A label area from its own file: a dump (area at 0) or a DIMM file with
+ * the area at its end. One-line error and non-zero on failure. */
+static int load_lsa(const char *path, struct ps_lsa **out)
+{
+	char err[512];
+	struct ps_src *s;
+	*out = NULL;
+	if (ps_src_open_file(path, &s, err, sizeof(err))) {
+		cli_err("--labels %s", err);
+		return -1;
+	}
+	struct ps_lsa_loc loc;
+	int rc = ps_lsa_locate_tail(s, &loc);
+	if (rc) {
+		cli_err("--labels %s: no namespace label area (no valid NAMESPACE_INDEX at offset 0 or at the end)",
+			path);
+		ps_src_close(s);
+		return -1;
+	}
+	struct ps_diags d;
+	ps_diags_init(&d);
+	rc = ps_scan_read_lsa(s, &loc, out, &d);
+	if (!*out || (*out)->current < 0) {
+		cli_err("--labels %s: label area at offset %llu has no valid index block%s%s",
+			path, (unsigned long long)loc.off, d.n ? ": " : "", d.n ? d.v[0].msg : "");
+		if (*out) {
+			ps_lsa_free(*out);
+			free(*out);
+			*out = NULL;
+		}
+		rc = -1;
+	} else {
+		rc = 0;
+	}
+	ps_diags_free(&d);
+	ps_src_close(s);
+	return rc;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -52,6 +91,9 @@ static void usage(FILE *f)
 		"  --iomem FILE      a saved /proc/iomem: who shared the namespace's sections;\n"
 		"                    without --phys-base, the entry as large as the image places it\n"
 		"  --ndctl-json FILE saved 'ndctl list -R -N -v' output with \"resource\" keys (same use)\n"
+		"  --labels FILE     a DIMM's label area ('ndctl read-labels -o' dump, or a DIMM\n"
+		"                    file with it at the end); repeat once per DIMM of the\n"
+		"                    interleave set; IMAGE is then that region's data\n"
 		"  --hash MODE       sha256 of the whole image: auto = unless it is sparse and\n"
 		"                    larger than 4 GiB (default), sha256 = always, none = never\n");
 }
@@ -64,11 +106,14 @@ int cmd_scan(int argc, char **argv)
 		{ "hash", required_argument, NULL, 'H' },
 		{ "iomem", required_argument, NULL, 'I' },
 		{ "ndctl-json", required_argument, NULL, 'N' },
+		{ "labels", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, c;
 	const char *iomem = NULL, *ndjson = NULL;
+	const char *lfiles[16];
+	int nlfiles = 0;
 	enum hash_mode hm = HASH_AUTO;
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
@@ -103,6 +148,13 @@ int cmd_scan(int argc, char **argv)
 		case 'N':
 			ndjson = optarg;
 			break;
+		case 'L':
+			if (nlfiles == 16) {
+				cli_err("--labels: at most 16 DIMMs");
+				return EXIT_USAGE;
+			}
+			lfiles[nlfiles++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -128,6 +180,25 @@ int cmd_scan(int argc, char **argv)
 		ps_src_close(src);
 		return EXIT_USAGE;
 	}
+
+	struct ps_lsa *lsas[16] = { 0 };
+	char ldesc[300] = "";
+	for (int i = 0; i < nlfiles; i++) {
+		if (load_lsa(lfiles[i], &lsas[i])) {
+			for (int j = 0; j < i; j++) {
+				ps_lsa_free(lsas[j]);
+				free(lsas[j]);
+			}
+			ps_src_close(src);
+			return EXIT_USAGE;
+		}
+		size_t l = strlen(ldesc);
+		snprintf(ldesc + l, sizeof(ldesc) - l, "%s%s", i ? ", " : "label areas given with --labels: ",
+			 lfiles[i]);
+	}
+	ao.ext_lsas = (const struct ps_lsa *const *)lsas;
+	ao.next_lsas = (size_t)nlfiles;
+	ao.ext_lsas_desc = ldesc;
 
 	struct ps_phys_map map = { 0 };
 	char phys_src[200] = "";
@@ -221,6 +292,10 @@ int cmd_scan(int argc, char **argv)
 		ps_report_text(stdout, &in, &a);
 	int code = ps_report_exit_code(&a);
 	ps_analysis_free(&a);
+	for (int i = 0; i < nlfiles; i++) {
+		ps_lsa_free(lsas[i]);
+		free(lsas[i]);
+	}
 	ps_phys_map_free(&map);
 	ps_src_close(src);
 	if (fflush(stdout) || rc) {

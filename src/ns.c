@@ -104,6 +104,7 @@ static struct ps_ns *add_ns(struct ps_analysis *a, uint64_t base,
 	ns->mode = mode;
 	ns->info_rec = -1;
 	ns->nested_in = -1;
+	ns->label = -1;
 	ns->chosen = -1;
 	ps_diags_init(&ns->diags);
 	return ns;
@@ -384,6 +385,17 @@ static void decide(struct ps_ns *ns, const char *img, const struct ps_phys_map *
 	}
 }
 
+/* The placed label namespace starting at image offset base, or -1. */
+static int label_at(const struct ps_analysis *a, uint64_t base)
+{
+	if (!a->labels_placed)
+		return -1;
+	for (size_t i = 0; i < a->labels.n; i++)
+		if (a->labels.ns[i].complete && a->labels.ns[i].region_offset == base)
+			return (int)i;
+	return -1;
+}
+
 static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 {
 	struct ps_rec *r = &a->scan.recs[ri];
@@ -395,6 +407,7 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 	if (!ns)
 		return PS_ENOMEM;
 	ns->info_rec = (int)ri;
+	ns->found_by = "info block";
 	ns->pfn = r->u.pfn;
 	ns->P = ns->pfn.start_pad;
 	ns->T = ns->pfn.end_trunc;
@@ -427,6 +440,34 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 				    "the info block describes a %s namespace but only %s of the image follow its start: the dump is truncated",
 				    ps_human(sz, h1, sizeof(h1)), ps_human(avail, h2, sizeof(h2)));
 		}
+	}
+	/* A label for this namespace is the authority on its size and uuid. */
+	ns->label = label_at(a, base);
+	if (ns->label >= 0) {
+		const struct ps_namespace *ln = &a->labels.ns[ns->label];
+		char h1[32], h2[32];
+		ns->found_by = "labels + info block";
+		if (memcmp(ln->uuid, ns->pfn.parent_uuid, 16)) {
+			ps_diag_add(&ns->diags, PS_SEV_ERR, r->off + 0x20, "parent_uuid",
+				    "parent_uuid does not match the uuid of the namespace label at this offset: the kernel ignores this info block (ENODEV) and sees a raw namespace");
+		}
+		if ((ln->claim == PS_CLAIM_PFN && ns->mode != PS_NS_FSDAX) ||
+		    (ln->claim == PS_CLAIM_DAX && ns->mode != PS_NS_DEVDAX) ||
+		    ln->claim == PS_CLAIM_BTT || ln->claim == PS_CLAIM_BTT2)
+			ps_diag_add(&ns->diags, PS_SEV_WARN, r->off, "signature",
+				    "the label claims this namespace for %s, but the info block is %s",
+				    ps_claim_name(ln->claim), ps_ns_mode_name(ns->mode));
+		if (!ovf && sz && ln->size != sz)
+			ps_diag_add(&ns->diags, ln->size < sz ? PS_SEV_ERR : PS_SEV_INFO,
+				    r->off + 0x40, "npfns",
+				    "the labels give the namespace %s, the info block implies %s%s",
+				    ps_human(ln->size, h1, sizeof(h1)),
+				    ps_human(sz, h2, sizeof(h2)),
+				    ln->size < sz ? ": the block describes more than the namespace has" : "");
+		ns->size = ln->size;
+		ns->size_source = "labels";
+		if (ns->size > avail)
+			ns->size = avail;
 	}
 	/* Re-parse with the size known: catches dataoff/start_pad overruns. */
 	{
@@ -463,6 +504,105 @@ static int cmp_ns(const void *x, const void *y)
 {
 	const struct ps_ns *a = x, *b = y;
 	return a->base < b->base ? -1 : a->base > b->base;
+}
+
+/*
+ * Namespace labels: from --labels files (the image is then the region they
+ * describe), else from a label area found in the image. An area at the very
+ * end of the image is a QEMU-style DIMM backing file: the region is the
+ * image before it. Elsewhere (an ndctl read-labels dump, an area inside
+ * other data) the labels are reported but not placed.
+ */
+static int gather_labels(struct ps_analysis *a, struct ps_src *src,
+			 const struct ps_analysis_opts *opts)
+{
+	const struct ps_lsa *one[1];
+	const struct ps_lsa *const *lsas = NULL;
+	size_t n = 0;
+	uint64_t region_end = src->size;
+	if (opts->next_lsas) {
+		lsas = opts->ext_lsas;
+		n = opts->next_lsas;
+		a->labels_placed = true;
+		snprintf(a->labels_source, sizeof(a->labels_source), "%s",
+			 opts->ext_lsas_desc ? opts->ext_lsas_desc : "--labels");
+	} else {
+		for (size_t i = 0; i < a->scan.nrecs; i++) {
+			const struct ps_rec *r = &a->scan.recs[i];
+			if (r->kind != PS_REC_NSINDEX || !r->u.lsa.lsa ||
+			    r->u.lsa.lsa->current < 0)
+				continue;
+			one[0] = r->u.lsa.lsa;
+			lsas = one;
+			n = 1;
+			bool at_end = r->off + r->u.lsa.loc.size == src->size && r->off > 0;
+			a->labels_placed = at_end;
+			region_end = r->off;
+			snprintf(a->labels_source, sizeof(a->labels_source),
+				 "label area at 0x%" PRIx64 "%s", r->off,
+				 at_end ? ", the end of the image (QEMU-style DIMM file: the data before it is the region)" :
+				 " (not at the end of the image: the labels are listed, not placed)");
+			break;	/* one DIMM per image */
+		}
+	}
+	if (!n)
+		return PS_OK;
+	int rc = ps_label_namespaces(lsas, n, NULL, &a->labels, &a->diags);
+	if (rc)
+		return rc;
+	for (size_t i = 0; a->labels_placed && i < a->labels.n; i++) {
+		const struct ps_namespace *ln = &a->labels.ns[i];
+		char h[32];
+		if (ln->complete && (ln->region_offset > region_end ||
+				     ln->size > region_end - ln->region_offset))
+			ps_diag_add(&a->diags, PS_SEV_ERR, ln->region_offset, "rawsize",
+				    "a labelled namespace (%s at region offset 0x%" PRIx64 ") runs past the data in this image: truncated dump or wrong region start",
+				    ps_human(ln->size, h, sizeof(h)), ln->region_offset);
+	}
+	return PS_OK;
+}
+
+/* Placed, complete label namespaces with no info block at their start. */
+static int label_only_namespaces(struct ps_analysis *a, struct ps_src *src)
+{
+	for (size_t i = 0; a->labels_placed && i < a->labels.n; i++) {
+		const struct ps_namespace *ln = &a->labels.ns[i];
+		if (!ln->complete || ln->region_offset >= src->size)
+			continue;
+		bool have = false;
+		for (size_t j = 0; j < a->nns; j++)
+			if (a->ns[j].label == (int)i)
+				have = true;
+		if (have)
+			continue;
+		struct ps_ns *ns = add_ns(a, ln->region_offset, PS_NS_RAW);
+		if (!ns)
+			return PS_ENOMEM;
+		ns->label = (int)i;
+		ns->found_by = "labels";
+		uint64_t avail = src->size - ln->region_offset;
+		ns->size = ln->size < avail ? ln->size : avail;
+		ns->size_source = "labels";
+		switch (ln->claim) {
+		case PS_CLAIM_PFN:
+		case PS_CLAIM_DAX:
+			ps_diag_add(&ns->diags, PS_SEV_ERR, ln->region_offset + 4096, "signature",
+				    "the label claims this namespace for %s but there is no valid info block at +4096: the kernel will not enable it; probing its start as raw",
+				    ps_claim_name(ln->claim));
+			break;
+		case PS_CLAIM_BTT:
+		case PS_CLAIM_BTT2:
+			ps_diag_add(&ns->diags, PS_SEV_WARN, ln->region_offset, "signature",
+				    "the label claims this namespace for %s (sector mode); its BTT is not read by this build, probing its start as raw",
+				    ps_claim_name(ln->claim));
+			break;
+		default:
+			break;
+		}
+		snprintf(ns->era, sizeof(ns->era), "labelled namespace without an info block: raw, data at its offset 0");
+		add_cand(ns, src, PS_SEM_AUTO, "data", 0, ns->size);
+	}
+	return PS_OK;
 }
 
 /*
@@ -507,6 +647,7 @@ static int try_raw(struct ps_analysis *a, struct ps_src *src, uint64_t lo,
 	if (!ns)
 		return PS_ENOMEM;
 	ns->size = hi - lo;
+	ns->found_by = "filesystem signature";
 	ns->size_source = lo || hi != src->size ? "gap between namespaces" : "image";
 	snprintf(ns->era, sizeof(ns->era),
 		 "no info block: a raw namespace (data at its offset 0), found by its %s signature",
@@ -552,6 +693,9 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 	int rc = ps_scan_run(src, &opts->scan, &a->scan);
 	if (rc)
 		return rc;
+	rc = gather_labels(a, src, opts);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < a->scan.nrecs; i++) {
 		struct ps_rec *r = &a->scan.recs[i];
 		if (r->kind == PS_REC_PFN || r->kind == PS_REC_DAX) {
@@ -560,6 +704,9 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 				return rc;
 		}
 	}
+	rc = label_only_namespaces(a, src);
+	if (rc)
+		return rc;
 	if (a->nns)
 		qsort(a->ns, a->nns, sizeof(*a->ns), cmp_ns);
 	mark_nested(a);
@@ -596,6 +743,7 @@ void ps_analysis_free(struct ps_analysis *a)
 	for (size_t i = 0; i < a->nns; i++)
 		ps_diags_free(&a->ns[i].diags);
 	free(a->ns);
+	ps_ns_set_free(&a->labels);
 	ps_scan_free(&a->scan);
 	ps_diags_free(&a->diags);
 	memset(a, 0, sizeof(*a));

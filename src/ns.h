@@ -9,6 +9,7 @@
 #define PS_NS_H
 #include "diag.h"
 #include "imgsrc.h"
+#include "label.h"
 #include "pfn.h"
 #include "phys.h"
 #include "probe.h"
@@ -70,6 +71,10 @@ struct ps_ns {
 	int nnotes;
 	char notes[12][320];	/* kernel behaviour, placement, next commands */
 	struct ps_diags diags;
+	/* the namespace label describing it, if any (index into
+	 * ps_analysis.labels.ns) */
+	int label;
+	const char *found_by;	/* "info block", "labels", "labels + info block", "filesystem signature" */
 	/* physical placement, when --phys-base was given */
 	bool have_phys;
 	uint64_t phys;
@@ -80,6 +85,11 @@ struct ps_analysis_opts {
 	uint64_t phys_base;	/* physical address of image offset 0 */
 	const char *phys_source;	/* where phys_base came from, for the report */
 	const struct ps_phys_map *phys_map;	/* saved /proc/iomem or ndctl list */
+	/* label areas given apart from the image (--labels), one per DIMM of
+	 * the interleave set the image is the region of */
+	const struct ps_lsa *const *ext_lsas;
+	size_t next_lsas;
+	const char *ext_lsas_desc;
 	const char *image_arg;	/* the path as the user typed it, for commands */
 	struct ps_scan_opts scan;
 };
@@ -91,6 +101,10 @@ struct ps_analysis {
 	struct ps_scan scan;
 	struct ps_ns *ns;
 	size_t nns;
+	/* namespaces rebuilt from label areas */
+	struct ps_ns_set labels;
+	bool labels_placed;	/* their region_offset is an image offset */
+	char labels_source[200];
 	struct ps_diags diags;
 };
 

@@ -21,9 +21,10 @@ void ps_uuid_str(const uint8_t u[16], char out[37])
 
 int ps_report_exit_code(const struct ps_analysis *a)
 {
-	if (a->nns == 0 && a->scan.nrecs == 0)
+	if (a->nns == 0 && a->scan.nrecs == 0 && a->labels.n == 0)
 		return 2;
-	int bad = ps_diags_count(&a->scan.diags, PS_SEV_ERR) > 0;
+	int bad = ps_diags_count(&a->scan.diags, PS_SEV_ERR) > 0 ||
+		  ps_diags_count(&a->diags, PS_SEV_ERR) > 0;
 	for (size_t i = 0; i < a->scan.nrecs; i++)
 		if (ps_diags_count(&a->scan.recs[i].diags, PS_SEV_ERR))
 			bad = 1;
@@ -106,6 +107,13 @@ void ps_report_text(FILE *f, const struct ps_report_input *in,
 			else
 				text_pfn(f, r);
 			break;
+		case PS_REC_NSINDEX:
+			fprintf(f, "  0x%012" PRIx64 "  NAMESPACE_INDEX label area, %s, %u-byte labels, current index %d%s\n",
+				r->off, ps_human(r->u.lsa.loc.size, h, sizeof(h)),
+				r->u.lsa.loc.label_size,
+				r->u.lsa.lsa ? r->u.lsa.lsa->current : -1,
+				r->checksum_ok ? "" : " (NO VALID INDEX)");
+			break;
 		default:
 			fprintf(f, "  0x%012" PRIx64 "  %s  checksum %s\n", r->off,
 				ps_rec_kind_name(r->kind), r->checksum_ok ? "valid" : "BAD");
@@ -113,12 +121,35 @@ void ps_report_text(FILE *f, const struct ps_report_input *in,
 		text_diags(f, &r->diags, "      ");
 	}
 
+	if (a->labels.n || a->labels_source[0]) {
+		fprintf(f, "\nnamespace labels: %zu namespace(s) from the %s\n", a->labels.n,
+			a->labels_source);
+		for (size_t i = 0; i < a->labels.n; i++) {
+			const struct ps_namespace *ln = &a->labels.ns[i];
+			char u[37];
+			ps_uuid_str(ln->uuid, u);
+			fprintf(f, "  %s \"%s\" %s, %u-way, %s, region offset 0x%" PRIx64 "%s%s\n",
+				u, ln->name, ps_claim_name(ln->claim), ln->nlabel,
+				ps_human(ln->size, h, sizeof(h)), ln->region_offset,
+				ln->region_offset_assumed ? " (assuming the region starts at the lowest dpa)" : "",
+				ln->complete ? "" : ", INCOMPLETE set");
+		}
+	}
+	text_diags(f, &a->diags, "  ");
+
 	fprintf(f, "\nnamespaces: %zu\n", a->nns);
 	for (size_t i = 0; i < a->nns; i++) {
 		const struct ps_ns *ns = &a->ns[i];
 		fprintf(f, "\nnamespace %d: %s at image offset 0x%" PRIx64 ", %s (size from %s)\n",
 			ns->index, ps_ns_mode_name(ns->mode), ns->base,
 			ps_human(ns->size, h, sizeof(h)), ns->size_source);
+		if (ns->label >= 0) {
+			const struct ps_namespace *ln = &a->labels.ns[ns->label];
+			char u[37];
+			ps_uuid_str(ln->uuid, u);
+			fprintf(f, "  label: uuid %s \"%s\", claim %s, %u-way, %s\n", u, ln->name,
+				ps_claim_name(ln->claim), ln->nlabel, ps_human(ln->size, h, sizeof(h)));
+		}
 		if (ns->info_rec >= 0)
 			fprintf(f, "  info block at 0x%" PRIx64 ", written by %s\n",
 				a->scan.recs[ns->info_rec].off, ns->era);
@@ -269,6 +300,9 @@ int ps_report_json(FILE *f, const struct ps_report_input *in,
 		json_object_object_add(o, "offset", j_u64(ns->base));
 		json_object_object_add(o, "size", j_u64(ns->size));
 		json_object_object_add(o, "size_source", j_str(ns->size_source));
+		json_object_object_add(o, "found_by", j_str(ns->found_by));
+		json_object_object_add(o, "label", ns->label >= 0 ?
+			json_object_new_int(ns->label) : NULL);
 		json_object_object_add(o, "info_offset", ns->info_rec >= 0 ?
 			j_u64(a->scan.recs[ns->info_rec].off) : NULL);
 		json_object_object_add(o, "nested_in", ns->nested_in >= 0 ?
@@ -317,7 +351,33 @@ int ps_report_json(FILE *f, const struct ps_report_input *in,
 		json_object_array_add(nsa, o);
 	}
 	json_object_object_add(root, "namespaces", nsa);
-	json_object_object_add(root, "diagnostics", j_diags(&a->scan.diags));
+	json_object *lb = json_object_new_object();
+	json_object_object_add(lb, "source", a->labels_source[0] ? j_str(a->labels_source) : NULL);
+	json_object_object_add(lb, "placed", json_object_new_boolean(a->labels_placed));
+	json_object *lna = json_object_new_array();
+	for (size_t i = 0; i < a->labels.n; i++) {
+		const struct ps_namespace *ln = &a->labels.ns[i];
+		char u[37];
+		json_object *lo = json_object_new_object();
+		ps_uuid_str(ln->uuid, u);
+		json_object_object_add(lo, "uuid", j_str(u));
+		json_object_object_add(lo, "name", j_str(ln->name));
+		json_object_object_add(lo, "claim", j_str(ps_claim_name(ln->claim)));
+		json_object_object_add(lo, "nlabel", json_object_new_int(ln->nlabel));
+		json_object_object_add(lo, "size", j_u64(ln->size));
+		json_object_object_add(lo, "region_offset", j_u64(ln->region_offset));
+		json_object_object_add(lo, "region_offset_assumed",
+				       json_object_new_boolean(ln->region_offset_assumed));
+		json_object_object_add(lo, "complete", json_object_new_boolean(ln->complete));
+		json_object_array_add(lna, lo);
+	}
+	json_object_object_add(lb, "namespaces", lna);
+	json_object_object_add(root, "labels", lb);
+	json_object *dg = j_diags(&a->scan.diags), *dg2 = j_diags(&a->diags);
+	for (size_t i = 0; i < json_object_array_length(dg2); i++)
+		json_object_array_add(dg, json_object_get(json_object_array_get_idx(dg2, i)));
+	json_object_put(dg2);
+	json_object_object_add(root, "diagnostics", dg);
 	json_object_object_add(root, "exit_code", json_object_new_int(ps_report_exit_code(a)));
 	const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 						       JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -46,12 +46,13 @@ static struct ps_rec *new_rec(struct ps_scan *s, enum ps_rec_kind kind,
 
 /* ---- probers: one per on-media structure ---- */
 
-typedef void (*prober_fn)(struct ps_scan *s, const uint8_t *b, size_t len,
-			  uint64_t off);
+typedef void (*prober_fn)(struct ps_src *src, struct ps_scan *s,
+			  const uint8_t *b, size_t len, uint64_t off);
 
-static void probe_pfn(struct ps_scan *s, const uint8_t *b, size_t len,
-		      uint64_t off)
+static void probe_pfn(struct ps_src *src, struct ps_scan *s, const uint8_t *b,
+		      size_t len, uint64_t off)
 {
+	(void)src;
 	struct ps_pfn_sb sb;
 	struct ps_diags d;
 	ps_diags_init(&d);
@@ -72,6 +73,59 @@ static void probe_pfn(struct ps_scan *s, const uint8_t *b, size_t len,
 	rec->diags = d;
 }
 
+#define LSA_MAX ((uint64_t)16 << 20)	/* larger than any config area */
+
+/* Read and parse a whole label storage area found at loc. */
+int ps_scan_read_lsa(struct ps_src *src, const struct ps_lsa_loc *loc,
+		     struct ps_lsa **out, struct ps_diags *d)
+{
+	*out = NULL;
+	uint64_t size = loc->size;
+	if (loc->off >= src->size)
+		return PS_ERANGE;
+	if (size > src->size - loc->off)
+		size = src->size - loc->off;
+	if (size > LSA_MAX)
+		size = LSA_MAX;
+	uint8_t *buf = malloc(size ? size : 1);
+	struct ps_lsa *lsa = calloc(1, sizeof(*lsa));
+	int rc = buf && lsa ? ps_src_pread(src, buf, size, loc->off) : PS_ENOMEM;
+	if (rc == PS_OK) {
+		rc = ps_lsa_parse(buf, size, loc->off, lsa, d);
+		if (rc == PS_OK || rc == PS_EFORMAT) {
+			*out = lsa;
+			lsa = NULL;
+		}
+	}
+	free(buf);
+	free(lsa);
+	return rc;
+}
+
+static void probe_nsindex(struct ps_src *src, struct ps_scan *s,
+			  const uint8_t *b, size_t len, uint64_t off)
+{
+	/* the second index block of an area already found */
+	for (size_t i = s->nrecs; i-- > 0;) {
+		struct ps_rec *r = &s->recs[i];
+		if (r->kind == PS_REC_NSINDEX && off >= r->off &&
+		    off < r->off + r->u.lsa.loc.size)
+			return;
+		if (r->off + LSA_MAX < off)
+			break;
+	}
+	struct ps_lsa_loc loc;
+	if (ps_lsa_probe(b, len, off, &loc) != PS_OK)
+		return;
+	struct ps_rec *rec = new_rec(s, PS_REC_NSINDEX, loc.off);
+	if (!rec)
+		return;
+	rec->u.lsa.loc = loc;
+	int rc = ps_scan_read_lsa(src, &loc, &rec->u.lsa.lsa, &rec->diags);
+	rec->checksum_ok = rc == PS_OK && rec->u.lsa.lsa && rec->u.lsa.lsa->current >= 0;
+	rec->truncated = rc == PS_ETRUNC || rc == PS_ERANGE;
+}
+
 struct prober {
 	const char *magic;	/* 16 bytes */
 	unsigned step;		/* alignment at which the structure can start */
@@ -82,6 +136,7 @@ struct prober {
 static const struct prober probers[] = {
 	{ "NVDIMM_PFN_INFO\0", BLK, BLK, probe_pfn },
 	{ "NVDIMM_DAX_INFO\0", BLK, BLK, probe_pfn },
+	{ "NAMESPACE_INDEX\0", 256, 1024, probe_nsindex },
 };
 #define NPROBERS (sizeof(probers) / sizeof(probers[0]))
 
@@ -109,7 +164,7 @@ static int scan_buf(struct ps_src *src, struct ps_scan *s, const uint8_t *buf,
 			if (abs % p->step || memcmp(buf + o, p->magic, 16))
 				continue;
 			if (o + p->need <= len) {
-				p->fn(s, buf + o, p->need, abs);
+				p->fn(src, s, buf + o, p->need, abs);
 			} else {
 				uint8_t *tmp = malloc(p->need);
 				if (!tmp)
@@ -118,7 +173,7 @@ static int scan_buf(struct ps_src *src, struct ps_scan *s, const uint8_t *buf,
 				if (abs + have > s->image_size)
 					have = (size_t)(s->image_size - abs);
 				if (ps_src_pread(src, tmp, have, abs) == PS_OK)
-					p->fn(s, tmp, have, abs);
+					p->fn(src, s, tmp, have, abs);
 				free(tmp);
 			}
 		}
@@ -209,8 +264,13 @@ int ps_scan_probe_at(struct ps_src *src, uint64_t off, struct ps_scan *s)
 
 void ps_scan_free(struct ps_scan *s)
 {
-	for (size_t i = 0; i < s->nrecs; i++)
+	for (size_t i = 0; i < s->nrecs; i++) {
 		ps_diags_free(&s->recs[i].diags);
+		if (s->recs[i].kind == PS_REC_NSINDEX && s->recs[i].u.lsa.lsa) {
+			ps_lsa_free(s->recs[i].u.lsa.lsa);
+			free(s->recs[i].u.lsa.lsa);
+		}
+	}
 	free(s->recs);
 	ps_diags_free(&s->diags);
 	memset(s, 0, sizeof(*s));

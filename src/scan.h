@@ -10,6 +10,7 @@
 #define PS_SCAN_H
 #include "diag.h"
 #include "imgsrc.h"
+#include "label.h"
 #include "pfn.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,6 +30,10 @@ struct ps_rec {
 	struct ps_diags diags;	/* everything its parser said */
 	union {
 		struct ps_pfn_sb pfn;	/* PFN and DAX */
+		struct {		/* NSINDEX: a whole label storage area */
+			struct ps_lsa_loc loc;
+			struct ps_lsa *lsa;	/* parsed; NULL if unreadable */
+		} lsa;
 	} u;
 };
 
@@ -59,6 +64,11 @@ int ps_scan_run(struct ps_src *src, const struct ps_scan_opts *opts,
 		struct ps_scan *out);
 void ps_scan_free(struct ps_scan *s);
 const char *ps_rec_kind_name(enum ps_rec_kind k);
+
+/* Read and parse the label storage area at loc (bounded to 16 MiB);
+ * *out is allocated (ps_lsa_free + free) when the area could be parsed. */
+int ps_scan_read_lsa(struct ps_src *src, const struct ps_lsa_loc *loc,
+		     struct ps_lsa **out, struct ps_diags *d);
 
 /* Parse the structure of one kind at an absolute offset, as the scanner
  * does (used to re-examine known locations: labels, BTT backups). */
