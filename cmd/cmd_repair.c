@@ -116,6 +116,35 @@ static void print_plan(FILE *f, const char *path, const struct ps_analysis *a,
 			if (p->r[k].ns == (int)i)
 				fprintf(f, "  REFUSED [%s]: %s\n", p->r[k].kind, p->r[k].msg);
 	}
+	for (size_t ri = 0; ri < a->scan.nrecs; ri++) {
+		int u = PS_UNIT_REC(ri);
+		int has = plan_has_ns(p, u), refused = 0;
+		for (size_t k = 0; k < p->nr; k++)
+			if (p->r[k].ns == u)
+				refused = 1;
+		if (!has && !refused)
+			continue;
+		const struct ps_rec *r = &a->scan.recs[ri];
+		fprintf(f, "\nlabel area at 0x%" PRIx64 "\n", r->off);
+		if (r->kind == PS_REC_NSINDEX && r->u.lsa.lsa) {
+			const struct ps_lsa *l = r->u.lsa.lsa;
+			fprintf(f, "    before: index 0 %s seq %u, index 1 %s seq %u, current %d\n",
+				l->index[0].valid ? "valid" : "INVALID", l->index[0].seq,
+				l->index[1].valid ? "valid" : "INVALID", l->index[1].seq, l->current);
+		}
+		for (size_t k = 0; k < p->n; k++) {
+			const struct ps_patch *x = &p->p[k];
+			if (x->ns != u)
+				continue;
+			fprintf(f, "  patch 0x%" PRIx64 " (%u byte%s) %s [%s]%s%s%s%s\n", x->off, x->len,
+				x->len == 1 ? "" : "s", x->field, x->kind, x->oldv[0] ? ": " : "",
+				x->oldv, x->oldv[0] ? " -> " : "", x->newv);
+			fprintf(f, "        why: %s\n", x->reason);
+		}
+		for (size_t k = 0; k < p->nr; k++)
+			if (p->r[k].ns == u)
+				fprintf(f, "  REFUSED [%s]: %s\n", p->r[k].kind, p->r[k].msg);
+	}
 	for (int k = 0; k < p->nnotes; k++)
 		fprintf(f, "\nnote: %s\n", p->notes[k]);
 	fprintf(f, "\n%zu patch%s, %zu refusal%s\n", p->n, p->n == 1 ? "" : "es",
@@ -241,18 +270,22 @@ static int rescan(const char *path, const struct ps_analysis *before,
 		return -1;
 	}
 	int bad = 0;
-	for (size_t i = 0; i < before->nns && !bad; i++) {
-		if (!plan_has_ns(plan, (int)i))
+	int last = -1000000;
+	for (size_t k = 0; k < plan->n && !bad; k++) {
+		int u = plan->p[k].ns;
+		if (u == last)
 			continue;
-		const struct ps_ns *b = &before->ns[i];
+		last = u;
 		char w[320];
-		const struct ps_ns *n = ps_repair_ns_at(&aa, b->base);
-		if (!ps_repair_ns_valid(&aa, b, n, ps_repair_keep_off(b, ro), w, sizeof(w))) {
-			snprintf(why, whylen, "namespace %zu: %s", i, w);
+		if (!ps_repair_unit_valid(before, u, &aa, ro, w, sizeof(w))) {
+			snprintf(why, whylen, "%s", w);
 			bad = 1;
+		} else if (u >= 0) {
+			printf("re-scan of %s: namespace %d is valid\n", path, u);
+			ns_line(stdout, "now", ps_repair_ns_at(&aa, before->ns[u].base));
 		} else {
-			printf("re-scan of %s: namespace %zu is valid\n", path, i);
-			ns_line(stdout, "now", n);
+			printf("re-scan of %s: label area at 0x%" PRIx64 " is valid (both index blocks, same labels in use)\n",
+			       path, before->scan.recs[PS_UNIT_REC_INDEX(u)].off);
 		}
 	}
 	ps_analysis_free(&aa);
@@ -402,7 +435,10 @@ int cmd_repair(int argc, char **argv)
 		code = EXIT_USAGE;
 		goto done;
 	}
-	if (a.nns == 0) {
+	size_t nlsa = 0;
+	for (size_t i = 0; i < a.scan.nrecs; i++)
+		nlsa += a.scan.recs[i].kind == PS_REC_NSINDEX;
+	if (a.nns == 0 && nlsa == 0) {
 		cli_err("%s: no namespace found: nothing to repair (run 'pmemscan %s')", path, path);
 		code = EXIT_NOTHING;
 		goto done;

@@ -530,23 +530,164 @@ static int plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 	return emit_block(plan, n, boff, old, b, &e, kind, dflt);
 }
 
+/* ---- label storage areas: index blocks that disagree ---- */
+
+struct ix_field {
+	const char *name;
+	uint32_t off, len;
+};
+
+/* struct nd_namespace_index (drivers/nvdimm/label.h) */
+static const struct ix_field ix_fields[] = {
+	{ "sig", 0x00, 16 }, { "flags", 0x10, 3 }, { "labelsize", 0x13, 1 },
+	{ "seq", 0x14, 4 }, { "myoff", 0x18, 8 }, { "mysize", 0x20, 8 },
+	{ "otheroff", 0x28, 8 }, { "labeloff", 0x30, 8 }, { "nslot", 0x38, 4 },
+	{ "major", 0x3c, 2 }, { "minor", 0x3e, 2 }, { "checksum", 0x40, 8 },
+};
+
+/* The sequence number the kernel's nd_inc_seq() steps from to reach s. */
+static uint32_t prev_seq(uint32_t s)
+{
+	switch (s & 3) {
+	case 1: return 3;
+	case 2: return 1;
+	case 3: return 2;
+	}
+	return 0;
+}
+
+static int plan_lsa_one(struct ps_src *src, size_t ri, const struct ps_rec *r,
+			struct ps_plan *plan)
+{
+	static const char *K = "label-index";
+	const struct ps_lsa *l = r->u.lsa.lsa;
+	int unit = PS_UNIT_REC(ri);
+	if (!l || !l->index_size || l->index_size > PS_LSA_MAX / 2)
+		return PS_OK;
+	uint64_t isz = l->index_size;
+	bool v0 = l->index[0].valid, v1 = l->index[1].valid;
+	if (v0 && v1) {
+		if (l->why != PS_LSA_EQUAL_SEQ)
+			return PS_OK;	/* current + previous generation: normal */
+		uint8_t *b0 = malloc(isz), *b1 = malloc(isz);
+		int diff = 1;
+		if (b0 && b1 && !ps_src_pread(src, b0, isz, l->abs_off) &&
+		    !ps_src_pread(src, b1, isz, l->abs_off + isz))
+			diff = memcmp(b0 + 0x48, b1 + 0x48, isz - 0x48) != 0;
+		free(b0);
+		free(b1);
+		if (diff)
+			ps_plan_refuse(plan, unit, K, "label area at 0x%" PRIx64 ": both index blocks are valid with the same sequence number %u but different free bitmaps: the kernel takes index 1, but nothing proves which generation is right; compare 'pmemscan labels' output of both and rewrite with ndctl",
+				       l->abs_off, l->index[0].seq & 3);
+		return PS_OK;
+	}
+	if (!v0 && !v1) {
+		if (l->index_present[0] || l->index_present[1])
+			ps_plan_refuse(plan, unit, K, "label area at 0x%" PRIx64 ": neither index block is valid, so which labels are in use is unknown (the kernel ignores every label); not rebuilding",
+				       l->abs_off);
+		return PS_OK;
+	}
+	int good = v0 ? 0 : 1, bad = 1 - good;
+	const struct ps_nsindex *bi = &l->index[bad];
+	if (bi->sig_ok && bi->checksum_ok && (bi->seq & 3) == 0)
+		return PS_OK;	/* older kernels' init pattern (seq 0): not damage */
+	if (bi->sig_ok && (bi->seq & 3) &&
+	    ps_nsindex_best_seq(bi->seq & 3, l->index[good].seq & 3) == (bi->seq & 3)) {
+		ps_plan_refuse(plan, unit, K, "label area at 0x%" PRIx64 ": index %d is invalid but its sequence number %u says it is NEWER than the valid index %d (seq %u): it may be a torn label update (the kernel then rightly uses index %d) or a newer state with a damaged byte. Two readings: not rewriting; compare both with 'pmemscan labels'",
+			       l->abs_off, bad, bi->seq & 3, good, l->index[good].seq & 3, good);
+		return PS_OK;
+	}
+	uint64_t goff = l->abs_off + (uint64_t)good * isz;
+	uint64_t boff = l->abs_off + (uint64_t)bad * isz;
+	uint8_t *old = malloc(isz), *b = malloc(isz);
+	int rc = PS_OK;
+	if (!old || !b) {
+		rc = PS_ENOMEM;
+		goto out;
+	}
+	if (ps_src_pread(src, b, isz, goff) || ps_src_pread(src, old, isz, boff)) {
+		ps_plan_refuse(plan, unit, K, "label area at 0x%" PRIx64 ": cannot read the index blocks: %s",
+			       l->abs_off, ps_src_error(src));
+		goto out;
+	}
+	uint32_t gseq = l->index[good].seq & 3;
+	ps_put_le32(b + 0x14, prev_seq(gseq));
+	ps_put_le64(b + 0x18, (uint64_t)bad * isz);
+	ps_put_le64(b + 0x28, (uint64_t)good * isz);
+	ps_put_le64(b + 0x40, ps_fletcher64(b, isz, 0x40, 8));
+	char reason[400];
+	snprintf(reason, sizeof(reason),
+		 "index %d is invalid%s while index %d (seq %u) is valid and is what the kernel uses: index %d is rewritten as its copy (same free bitmap, so the same labels stay in use), seq %u so index %d stays current",
+		 bad, l->index[bad].sig_ok ? (l->index[bad].checksum_ok ? "" : " (bad checksum)") :
+		 " (no signature)", good, gseq, bad, prev_seq(gseq), good);
+	/* one patch per header field, then the bitmap in runs <= 4 KiB */
+	for (size_t i = 0; i < sizeof(ix_fields) / sizeof(ix_fields[0]); i++) {
+		const struct ix_field *f = &ix_fields[i];
+		if (!memcmp(old + f->off, b + f->off, f->len))
+			continue;
+		char ov[64] = "", nv[64] = "";
+		if (f->len == 4 || f->len == 8) {
+			snprintf(ov, sizeof(ov), "0x%" PRIx64, f->len == 4 ? ps_le32(old + f->off) : ps_le64(old + f->off));
+			snprintf(nv, sizeof(nv), "0x%" PRIx64, f->len == 4 ? ps_le32(b + f->off) : ps_le64(b + f->off));
+		}
+		if ((rc = ps_plan_add(plan, unit, K, boff + f->off, old + f->off, b + f->off,
+				      f->len, f->name, ov, nv, "%s", reason)))
+			goto out;
+	}
+	for (uint64_t x = 0x48; x < isz;) {
+		if (old[x] == b[x]) {
+			x++;
+			continue;
+		}
+		uint64_t e = x;
+		while (e < isz && e - x < PS_PATCH_MAX_LEN && old[e] != b[e])
+			e++;
+		if ((rc = ps_plan_add(plan, unit, K, boff + x, old + x, b + x,
+				      (uint32_t)(e - x), "free", "", "", "%s", reason)))
+			goto out;
+		x = e;
+	}
+out:
+	free(old);
+	free(b);
+	return rc;
+}
+
+static int plan_lsa(struct ps_src *src, const struct ps_analysis *a,
+		    const struct ps_repair_opts *o, struct ps_plan *plan)
+{
+	if (o->ns >= 0)
+		return PS_OK;	/* --namespace: that namespace only */
+	for (size_t i = 0; i < a->scan.nrecs; i++) {
+		const struct ps_rec *r = &a->scan.recs[i];
+		if (r->kind != PS_REC_NSINDEX || !r->u.lsa.lsa)
+			continue;
+		int rc = plan_lsa_one(src, i, r, plan);
+		if (rc)
+			return rc;
+	}
+	return PS_OK;
+}
+
 const struct ps_repair_kind ps_repair_kinds[] = {
-	{ "pfn", "pfn/dax info block: checksum, derivable fields, start_pad layouts", plan_pfn },
-	/* BTT backup/primary and label index repairs plug in here. */
-	{ NULL, NULL, NULL },
+	{ "pfn", "pfn/dax info block: checksum, derivable fields, start_pad layouts", plan_pfn, NULL },
+	{ "label-index", "label storage area: an invalid index block rebuilt from the valid one", NULL, plan_lsa },
+	/* BTT primary/backup info block repairs plug in here. */
+	{ NULL, NULL, NULL, NULL },
 };
 
 int ps_repair_plan(struct ps_src *src, const struct ps_analysis *a,
 		   const struct ps_repair_opts *o, struct ps_plan *plan)
 {
-	for (size_t i = 0; i < a->nns; i++) {
-		if (o->ns >= 0 && (size_t)o->ns != i)
-			continue;
-		for (const struct ps_repair_kind *k = ps_repair_kinds; k->name; k++) {
-			int rc = k->plan(src, a, &a->ns[i], o, plan);
-			if (rc)
-				return rc;
-		}
+	for (const struct ps_repair_kind *k = ps_repair_kinds; k->name; k++) {
+		int rc = PS_OK;
+		for (size_t i = 0; i < a->nns && k->plan && !rc; i++)
+			if (o->ns < 0 || (size_t)o->ns == i)
+				rc = k->plan(src, a, &a->ns[i], o, plan);
+		if (!rc && k->plan_image)
+			rc = k->plan_image(src, a, o, plan);
+		if (rc)
+			return rc;
 	}
 	return PS_OK;
 }
@@ -710,6 +851,68 @@ static bool ns_valid(const struct ps_analysis *aa, const struct ps_ns *before,
 	return true;
 }
 
+static bool lsa_valid(const struct ps_analysis *before, const struct ps_rec *br,
+		      const struct ps_analysis *aa, char *why_, size_t n)
+{
+	(void)before;
+	const struct ps_lsa *bl = br->u.lsa.lsa, *al = NULL;
+	for (size_t i = 0; i < aa->scan.nrecs; i++)
+		if (aa->scan.recs[i].kind == PS_REC_NSINDEX && aa->scan.recs[i].off == br->off)
+			al = aa->scan.recs[i].u.lsa.lsa;
+	if (!bl || !al) {
+		snprintf(why_, n, "the re-scan finds no label area at 0x%" PRIx64, br->off);
+		return false;
+	}
+	if (!al->index[0].valid || !al->index[1].valid) {
+		snprintf(why_, n, "index block %d is still invalid", al->index[0].valid ? 1 : 0);
+		return false;
+	}
+	if (al->current != bl->current) {
+		snprintf(why_, n, "the current index moved from %d to %d", bl->current, al->current);
+		return false;
+	}
+	size_t nb = 0, na = 0;
+	for (size_t i = 0; i < bl->nrecs; i++)
+		nb += bl->recs[i].active;
+	for (size_t i = 0; i < al->nrecs; i++)
+		na += al->recs[i].active;
+	bool same = nb == na;
+	for (size_t i = 0; i < bl->nrecs && same; i++) {
+		if (!bl->recs[i].active)
+			continue;
+		same = false;
+		for (size_t j = 0; j < al->nrecs; j++)
+			if (al->recs[j].active && al->recs[j].slot == bl->recs[i].slot &&
+			    !memcmp(al->recs[j].label.uuid, bl->recs[i].label.uuid, 16))
+				same = true;
+	}
+	if (!same) {
+		snprintf(why_, n, "the set of active labels changed (%zu before, %zu after)", nb, na);
+		return false;
+	}
+	return true;
+}
+
+bool ps_repair_unit_valid(const struct ps_analysis *before, int unit,
+			  const struct ps_analysis *after,
+			  const struct ps_repair_opts *o, char *why_, size_t n)
+{
+	if (PS_UNIT_IS_REC(unit)) {
+		size_t ri = PS_UNIT_REC_INDEX(unit);
+		if (ri >= before->scan.nrecs) {
+			snprintf(why_, n, "no such record");
+			return false;
+		}
+		return lsa_valid(before, &before->scan.recs[ri], after, why_, n);
+	}
+	if (unit < 0 || (size_t)unit >= before->nns) {
+		snprintf(why_, n, "no such namespace");
+		return false;
+	}
+	const struct ps_ns *b = &before->ns[unit];
+	return ns_valid(after, b, ns_at(after, b->base), ps_repair_keep_off(b, o), why_, n);
+}
+
 bool ps_repair_ns_valid(const struct ps_analysis *aa, const struct ps_ns *before,
 			const struct ps_ns *after, uint64_t want_off, char *why_,
 			size_t whylen)
@@ -767,6 +970,23 @@ int ps_repair_verify(struct ps_src *src, const struct ps_analysis *before,
 				ps_plan_refuse(plan, (int)i, "verify",
 					       "namespace %d: the planned repair was checked on an in-memory copy and rolled back: %s",
 					       (int)i, w);
+				withdrew = true;
+			}
+		}
+		for (size_t ri = 0; ri < before->scan.nrecs; ri++) {
+			int unit = PS_UNIT_REC(ri);
+			bool has = false;
+			for (size_t k = 0; k < plan->n; k++)
+				if (plan->p[k].ns == unit)
+					has = true;
+			if (!has)
+				continue;
+			char w[320];
+			if (!lsa_valid(before, &before->scan.recs[ri], &aa, w, sizeof(w))) {
+				ps_plan_withdraw(plan, unit);
+				ps_plan_refuse(plan, unit, "verify",
+					       "label area at 0x%" PRIx64 ": the planned repair was checked on an in-memory copy and rolled back: %s",
+					       before->scan.recs[ri].off, w);
 				withdrew = true;
 			}
 		}

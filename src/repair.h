@@ -56,13 +56,25 @@ struct ps_repair_opts {
 	uint64_t ns_size;	/* namespace size given by the user, 0 = unknown */
 };
 
+/*
+ * Patches and refusals belong to a unit: a namespace (ns >= 0, its index
+ * in the analysis) or a scan record that is no namespace, such as a label
+ * storage area (ns = PS_UNIT_REC(record index)).
+ */
+#define PS_UNIT_REC(ri) (-2 - (int)(ri))
+#define PS_UNIT_IS_REC(u) ((u) <= -2)
+#define PS_UNIT_REC_INDEX(u) ((size_t)(-2 - (u)))
+
 struct ps_repair_kind {
 	const char *name;
 	const char *summary;
-	/* Append patches and refusals for namespace ns to plan. */
+	/* Append patches and refusals for namespace ns to plan (may be NULL). */
 	int (*plan)(struct ps_src *src, const struct ps_analysis *a,
 		    const struct ps_ns *ns, const struct ps_repair_opts *o,
 		    struct ps_plan *plan);
+	/* Once per image, for structures that are no namespace (may be NULL). */
+	int (*plan_image)(struct ps_src *src, const struct ps_analysis *a,
+			  const struct ps_repair_opts *o, struct ps_plan *plan);
 };
 
 /* The table of repair kinds (NULL-terminated name). */
@@ -101,6 +113,11 @@ int ps_src_overlay(struct ps_src *parent, const struct ps_plan *plan,
 bool ps_repair_ns_valid(const struct ps_analysis *aa, const struct ps_ns *before,
 			const struct ps_ns *after, uint64_t want_off, char *why,
 			size_t whylen);
+/* The same check for any unit of a plan (namespace or label area): is it
+ * valid in after, the analysis of the repaired bytes? */
+bool ps_repair_unit_valid(const struct ps_analysis *before, int unit,
+			  const struct ps_analysis *after,
+			  const struct ps_repair_opts *o, char *why, size_t whylen);
 /* The top-level namespace of a at image offset base, NULL if none. */
 const struct ps_ns *ps_repair_ns_at(const struct ps_analysis *a, uint64_t base);
 /* The data start a repair of ns must keep (0 if none is proven / chosen). */
