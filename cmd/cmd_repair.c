@@ -271,6 +271,10 @@ static int rescan(const char *path, const struct ps_analysis *before,
 	}
 	int bad = 0;
 	int last = -1000000;
+	if (getenv("PMEMSCAN_TEST_FAIL_RESCAN")) {	/* tests: the rollback paths */
+		snprintf(why, whylen, "PMEMSCAN_TEST_FAIL_RESCAN set");
+		bad = 1;
+	}
 	for (size_t k = 0; k < plan->n && !bad; k++) {
 		int u = plan->p[k].ns;
 		if (u == last)
@@ -572,9 +576,11 @@ int cmd_repair(int argc, char **argv)
 	if (rescan(path, &a, &ro, &plan, why, sizeof(why))) {
 		int bad = apply(ifd, &plan, 0, 0);
 		close(ifd);
+		if (!bad)
+			unlink(undo_path);	/* the image is the original again */
 		cli_err("%s: the repaired image did not re-scan valid (%s); %s", path, why,
 			bad ? "ROLLBACK FAILED: run 'pmemscan undo' with the undo file" :
-			      "rolled back to the original bytes");
+			      "rolled back to the original bytes (undo file removed)");
 		code = EXIT_PROBLEMS;
 		goto done;
 	}

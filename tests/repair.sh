@@ -152,6 +152,15 @@ check "simulated kill: half-repaired block has a bad checksum" \
 check "simulated kill: undo restores the original (1 of 5 patches reverted)" \
 	sh -c "[ $rc -eq 0 ] && grep -q '1 of 5 patches had been applied' '$T/ku.txt' && [ \"\$(sha256sum <'$T/killed.img' | cut -d' ' -f1)\" = '$orig' ]"
 
+# a re-scan that does not come out valid: the repair is rolled back
+cp --sparse=always "$T/legacy.img" "$T/rb.img"
+PMEMSCAN_TEST_FAIL_RESCAN=1 "$PMEMSCAN" repair "$T/rb.img" --assume-aligned --in-place >/dev/null 2>"$T/rb.err"; rc=$?
+check "--in-place, re-scan not valid: exit 1, rolled back, image unchanged" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'rolled back to the original bytes' '$T/rb.err' && [ ! -e '$T/rb.img.pmemscan-undo' ] && [ \"\$(sha256sum <'$T/rb.img' | cut -d' ' -f1)\" = '$orig' ]"
+PMEMSCAN_TEST_FAIL_RESCAN=1 "$PMEMSCAN" repair "$T/rb.img" --assume-aligned -o "$T/rb-copy.img" >/dev/null 2>"$T/rb2.err"; rc=$?
+check "-o, re-scan not valid: exit 1, the copy is deleted" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'copy deleted' '$T/rb2.err' && [ ! -e '$T/rb-copy.img' ]"
+
 # undo refuses an image whose bytes are neither the old nor the new ones
 cp --sparse=always "$T/legacy.img" "$T/other.img"
 printf 'XXXX' | dd of="$T/other.img" bs=1 seek=$((4096 + 0x4c)) conv=notrunc status=none
