@@ -301,6 +301,11 @@ static int plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		switch (ns->verdict) {
 		case PS_V_PROVEN:
 			fc = fs_cand(ns, o);
+			if (fc && ns->P && o->sem != PS_SEM_AUTO && fc->sem != o->sem) {
+				ps_plan_refuse(plan, n, K, "namespace %d: the filesystem is proven at the %s data start (0x%" PRIx64 "); --semantics %s would point the kernel at bytes that hold no filesystem: refusing",
+					       n, fc->name, fc->off, ps_sem_name(o->sem));
+				return PS_OK;
+			}
 			break;
 		case PS_V_AMBIGUOUS:
 			fc = fs_cand(ns, o);

@@ -499,6 +499,16 @@ static void test_start_pad_refusals(void **state)
 	assert_non_null(strstr(r.plan.r[0].msg, "--phys-base"));
 	run_free(&r);
 
+	/* --semantics contradicting the proven reading */
+	o.assume_aligned = true;
+	o.sem = PS_SEM_FIXED;
+	run_plan(&v, &o, &r);
+	assert_int_equal(r.plan.n, 0);
+	assert_non_null(strstr(r.plan.r[0].msg, "hold no filesystem"));
+	run_free(&r);
+	o.assume_aligned = false;
+	o.sem = PS_SEM_AUTO;
+
 	/* a base that is not 2 MiB aligned */
 	o.have_phys_base = true;
 	o.phys_base = 0x577c001000;
