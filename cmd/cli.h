@@ -25,6 +25,8 @@ int cli_parse_u64(const char *s, uint64_t *out);
 
 int cmd_scan(int argc, char **argv);
 int cmd_labels(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_btt_cat(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 int cmd_undo(int argc, char **argv);
 

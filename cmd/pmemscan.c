@@ -52,6 +52,8 @@ int cli_parse_u64(const char *s, uint64_t *out)
 static const struct cli_cmd commands[] = {
 	{ "scan", "find and triage every namespace in an image (default)", cmd_scan },
 	{ "labels", "dump and check namespace label areas (LSA) of DIMM images or ndctl dumps", cmd_labels },
+	{ "check", "check a sector-mode (BTT) namespace image like ndctl check-namespace", cmd_check },
+	{ "btt-cat", "write the BTT-translated block device to a file (testing aid)", cmd_btt_cat },
 	{ "repair", "rewrite namespace metadata so a current kernel mounts it (--plan first)", cmd_repair },
 	{ "undo", "restore an image from a repair's undo file, byte for byte", cmd_undo },
 };

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pmemscan check IMAGE: the BTT consistency checks of 'ndctl
+ * check-namespace', offline and read-only.
+ * pmemscan btt-cat IMAGE -o OUT: write the BTT-translated LBA space to a
+ * new file (temporary, for testing translation until namespace detection
+ * feeds the block-view layer).
+ */
+#include "cli.h"
+#include "btt.h"
+#include "err.h"
+#include "imgsrc.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void check_usage(FILE *f)
+{
+	fprintf(f, "usage: pmemscan check IMAGE [--offset N] [--json]\n"
+		   "  Check the BTT (sector-mode metadata) of a namespace image as\n"
+		   "  'ndctl check-namespace' does, without writing anything.\n"
+		   "  --offset N  the namespace starts N bytes into IMAGE (default 0);\n"
+		   "              the BTT is looked for at +4096 (v1.1) then +0 (v2.0)\n"
+		   "  --json      machine-readable output\n"
+		   "Exit: 0 consistent, 1 problems found, 2 no BTT, 3 usage or I/O error.\n");
+}
+
+static void cat_usage(FILE *f)
+{
+	fprintf(f, "usage: pmemscan btt-cat IMAGE [--offset N] -o OUT\n"
+		   "  Write the BTT-translated block device of a namespace image to OUT\n"
+		   "  (a new file; sparse where blocks are trimmed or never written).\n"
+		   "Exit: 0 ok, 1 some blocks unreadable (zero-filled, each reported),\n"
+		   "2 no BTT, 3 usage or I/O error.\n");
+}
+
+struct common {
+	const char *path;
+	uint64_t offset;
+	struct ps_src *file, *ns;
+	struct ps_btt *btt;
+	struct ps_diags d;
+};
+
+static void common_close(struct common *c)
+{
+	ps_btt_close(c->btt);
+	ps_src_close(c->ns);
+	ps_src_close(c->file);
+	ps_diags_free(&c->d);
+}
+
+/* Open IMAGE and the BTT in it; returns an exit code, EXIT_OK on success. */
+static int common_open(struct common *c, bool quiet_diags)
+{
+	char err[512];
+	ps_diags_init(&c->d);
+	if (ps_src_open_file(c->path, &c->file, err, sizeof(err))) {
+		cli_err("%s", err);
+		return EXIT_USAGE;
+	}
+	if (c->offset >= c->file->size) {
+		cli_err("%s: --offset %llu is at or past the end of the image (%llu bytes)",
+			c->path, (unsigned long long)c->offset,
+			(unsigned long long)c->file->size);
+		return EXIT_USAGE;
+	}
+	if (ps_src_window(c->file, c->offset, c->file->size - c->offset, &c->ns)) {
+		cli_err("%s", ps_src_error(c->file));
+		return EXIT_USAGE;
+	}
+	int r = ps_btt_open(c->ns, NULL, &c->btt, &c->d);
+	if (r == PS_ENOTFOUND || r == PS_EFORMAT) {
+		if (r == PS_EFORMAT && !quiet_diags)
+			for (size_t i = 0; i < c->d.n; i++)
+				if (c->d.v[i].sev >= PS_SEV_ERR)
+					fprintf(stderr, "pmemscan: %s: offset %llu: %s: %s\n",
+						c->path,
+						(unsigned long long)(c->offset + c->d.v[i].off),
+						c->d.v[i].field, c->d.v[i].msg);
+		cli_err("%s: no usable BTT info block at namespace offset %llu+4096 or +0%s",
+			c->path, (unsigned long long)c->offset,
+			r == PS_EFORMAT ? " (a BTT signature is there, but neither it nor a backup is valid)" : "");
+		return EXIT_NOTHING;
+	}
+	if (r) {
+		cli_err("%s: cannot read the BTT: %s", c->path,
+			r == PS_EIO ? ps_src_error(c->ns) : ps_strerror(r));
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static json_object *jint_or_null(int64_t v)
+{
+	return v < 0 ? NULL : json_object_new_int64(v);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "offset", required_argument, NULL, 'O' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct common c;
+	memset(&c, 0, sizeof(c));
+	int json = 0, ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 'O':
+			if (cli_parse_u64(optarg, &c.offset)) {
+				cli_err("check: --offset: '%s' is not a byte offset", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			check_usage(stdout);
+			return EXIT_OK;
+		default:
+			check_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		cli_err(optind >= argc ? "check: no IMAGE given (pmemscan check --help)" :
+			"check: one IMAGE at a time (got %d)", argc - optind);
+		return EXIT_USAGE;
+	}
+	c.path = argv[optind];
+	int rc = common_open(&c, json);
+	if (rc != EXIT_OK) {
+		common_close(&c);
+		return rc;
+	}
+	struct ps_btt_report rep;
+	memset(&rep, 0, sizeof(rep));
+	int r = ps_btt_check(c.btt, &rep);
+	if (r) {
+		cli_err("%s: check failed: %s", c.path, r == PS_EIO ?
+			ps_src_error(c.ns) : ps_strerror(r));
+		ps_btt_report_free(&rep);
+		common_close(&c);
+		return EXIT_USAGE;
+	}
+	rc = rep.nerr ? EXIT_PROBLEMS : EXIT_OK;
+	const struct ps_btt_arena *a0 = ps_btt_arena(c.btt, 0);
+	if (json) {
+		json_object *root = json_object_new_object();
+		json_object_object_add(root, "file", json_object_new_string(c.path));
+		json_object_object_add(root, "offset", json_object_new_uint64(c.offset));
+		json_object *bj = json_object_new_object();
+		json_object_object_add(bj, "info_offset", json_object_new_uint64(ps_btt_initial_offset(c.btt)));
+		char ver[16];
+		snprintf(ver, sizeof(ver), "%u.%u", a0->sb.version_major, a0->sb.version_minor);
+		json_object_object_add(bj, "version", json_object_new_string(ver));
+		json_object_object_add(bj, "external_lbasize", json_object_new_int64(ps_btt_lbasize(c.btt)));
+		json_object_object_add(bj, "sector_size", json_object_new_int64(ps_btt_sector_size(c.btt)));
+		json_object_object_add(bj, "nlba", json_object_new_uint64(ps_btt_nlba(c.btt)));
+		json_object_object_add(bj, "size", json_object_new_uint64(ps_btt_nlba(c.btt) * ps_btt_sector_size(c.btt)));
+		json_object *arr = json_object_new_array();
+		for (unsigned i = 0; i < ps_btt_narenas(c.btt); i++) {
+			const struct ps_btt_arena *a = ps_btt_arena(c.btt, i);
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "arena", json_object_new_int((int)i));
+			json_object_object_add(o, "offset", json_object_new_uint64(a->off));
+			json_object_object_add(o, "size", json_object_new_uint64(a->size));
+			json_object_object_add(o, "external_lba_start", json_object_new_uint64(a->ext_start));
+			json_object_object_add(o, "external_nlba", json_object_new_int64(a->sb.external_nlba));
+			json_object_object_add(o, "internal_nlba", json_object_new_int64(a->sb.internal_nlba));
+			json_object_object_add(o, "internal_lbasize", json_object_new_int64(a->sb.internal_lbasize));
+			json_object_object_add(o, "nfree", json_object_new_int64(a->sb.nfree));
+			json_object_object_add(o, "info_used", json_object_new_string(a->used_backup ? "backup" : "primary"));
+			json_object_object_add(o, "info_used_offset", json_object_new_uint64(a->sb_off));
+			json_object_object_add(o, "flog_slots", a->log_ok ?
+				json_object_new_string(a->log_index[1] == 2 ? "0,2" : "0,1") : NULL);
+			json_object_object_add(o, "pending_writes", json_object_new_int64((int64_t)a->nfix));
+			json_object_array_add(arr, o);
+		}
+		json_object_object_add(bj, "arenas", arr);
+		json_object_object_add(root, "btt", bj);
+		json_object *fa = json_object_new_array();
+		for (size_t i = 0; i < rep.n; i++) {
+			const struct ps_btt_finding *f = &rep.v[i];
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "severity", json_object_new_string(ps_sev_name(f->sev)));
+			json_object_object_add(o, "check", json_object_new_string(f->check));
+			json_object_object_add(o, "arena", jint_or_null(f->arena));
+			json_object_object_add(o, "lane", jint_or_null(f->lane));
+			json_object_object_add(o, "lba", jint_or_null(f->lba));
+			json_object_object_add(o, "block", jint_or_null(f->block));
+			json_object_object_add(o, "offset", json_object_new_uint64(c.offset + f->off));
+			json_object_object_add(o, "message", json_object_new_string(f->msg));
+			json_object_array_add(fa, o);
+		}
+		json_object_object_add(root, "findings", fa);
+		json_object_object_add(root, "findings_dropped", json_object_new_uint64(rep.dropped));
+		json_object_object_add(root, "errors", json_object_new_uint64(rep.nerr));
+		json_object_object_add(root, "warnings", json_object_new_uint64(rep.nwarn));
+		json_object_object_add(root, "exit_code", json_object_new_int(rc));
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+	} else {
+		printf("%s: BTT %u.%u at namespace offset %llu: %u arena%s, %llu LBAs of %u bytes (%u-byte sectors)\n",
+		       c.path, a0->sb.version_major, a0->sb.version_minor,
+		       (unsigned long long)ps_btt_initial_offset(c.btt),
+		       ps_btt_narenas(c.btt), ps_btt_narenas(c.btt) == 1 ? "" : "s",
+		       (unsigned long long)ps_btt_nlba(c.btt), ps_btt_lbasize(c.btt),
+		       ps_btt_sector_size(c.btt));
+		for (size_t i = 0; i < rep.n; i++) {
+			const struct ps_btt_finding *f = &rep.v[i];
+			printf("%s: %s: %s (offset %llu)\n", ps_sev_name(f->sev),
+			       f->check, f->msg,
+			       (unsigned long long)(c.offset + f->off));
+		}
+		if (rep.dropped)
+			printf("... %zu more findings not shown\n", rep.dropped);
+		printf("%s: %zu error%s, %zu warning%s\n",
+		       rep.nerr ? "problems found" : "consistent",
+		       rep.nerr, rep.nerr == 1 ? "" : "s",
+		       rep.nwarn, rep.nwarn == 1 ? "" : "s");
+	}
+	ps_btt_report_free(&rep);
+	common_close(&c);
+	return rc;
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off)
+{
+	while (n) {
+		ssize_t k = pwrite(fd, p, n, (off_t)off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+		off += (uint64_t)k;
+	}
+	return 0;
+}
+
+int cmd_btt_cat(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "offset", required_argument, NULL, 'O' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct common c;
+	memset(&c, 0, sizeof(c));
+	const char *outp = NULL;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'O':
+			if (cli_parse_u64(optarg, &c.offset)) {
+				cli_err("btt-cat: --offset: '%s' is not a byte offset", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			outp = optarg;
+			break;
+		case 'h':
+			cat_usage(stdout);
+			return EXIT_OK;
+		default:
+			cat_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || !outp) {
+		cli_err(!outp ? "btt-cat: no output file given (-o OUT)" :
+			"btt-cat: exactly one IMAGE expected (pmemscan btt-cat --help)");
+		return EXIT_USAGE;
+	}
+	c.path = argv[optind];
+	int rc = common_open(&c, false);
+	if (rc != EXIT_OK) {
+		common_close(&c);
+		return rc;
+	}
+	for (size_t i = 0; i < c.d.n; i++)
+		if (c.d.v[i].sev >= PS_SEV_WARN)
+			fprintf(stderr, "pmemscan: %s: offset %llu: %s: %s: %s\n", c.path,
+				(unsigned long long)(c.offset + c.d.v[i].off),
+				ps_sev_name(c.d.v[i].sev), c.d.v[i].field, c.d.v[i].msg);
+	struct ps_src *v;
+	if (ps_btt_view(c.btt, &v)) {
+		cli_err("%s: out of memory", c.path);
+		common_close(&c);
+		return EXIT_USAGE;
+	}
+	int fd = open(outp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		cli_err("%s: cannot create: %s%s", outp, strerror(errno),
+			errno == EEXIST ? " (refusing to overwrite)" : "");
+		ps_src_close(v);
+		common_close(&c);
+		return EXIT_USAGE;
+	}
+	const size_t CH = 1u << 20;
+	uint8_t *buf = malloc(CH);
+	uint32_t ss = ps_btt_sector_size(c.btt);
+	uint64_t off = 0, bad = 0;
+	rc = EXIT_OK;
+	while (buf && off < v->size) {
+		uint64_t d, h;
+		if (ps_src_next_data(v, off, &d) || (d < v->size && ps_src_next_hole(v, d, &h))) {
+			cli_err("%s", ps_src_error(v));
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (d >= v->size)
+			break;
+		for (uint64_t p = d; p < h;) {
+			size_t n = h - p > CH ? CH : (size_t)(h - p);
+			if (ps_src_pread(v, buf, n, p)) {
+				/* fall back to block by block; report bad blocks */
+				for (size_t k = 0; k < n; k += ss) {
+					size_t m = n - k < ss ? n - k : ss;
+					if (ps_src_pread(v, buf + k, m, p + k)) {
+						if (bad++ < 20)
+							fprintf(stderr, "pmemscan: %s\n", ps_src_error(v));
+						memset(buf + k, 0, m);
+						rc = EXIT_PROBLEMS;
+					}
+				}
+			}
+			if (!all_zero(buf, n) && write_all(fd, buf, n, p)) {
+				cli_err("%s: write error at offset %llu: %s", outp,
+					(unsigned long long)p, strerror(errno));
+				rc = EXIT_USAGE;
+				break;
+			}
+			p += n;
+		}
+		if (rc == EXIT_USAGE)
+			break;
+		off = h;
+	}
+	if (!buf) {
+		cli_err("out of memory");
+		rc = EXIT_USAGE;
+	}
+	if (rc != EXIT_USAGE && ftruncate(fd, (off_t)v->size) < 0) {
+		cli_err("%s: cannot set size: %s", outp, strerror(errno));
+		rc = EXIT_USAGE;
+	}
+	if (close(fd) < 0 && rc != EXIT_USAGE) {
+		cli_err("%s: %s", outp, strerror(errno));
+		rc = EXIT_USAGE;
+	}
+	if (bad > 20)
+		fprintf(stderr, "pmemscan: ... %llu unreadable blocks in all\n",
+			(unsigned long long)bad);
+	if (bad)
+		fprintf(stderr, "pmemscan: %s: %llu block%s unreadable, written as zeros\n",
+			outp, (unsigned long long)bad, bad == 1 ? "" : "s");
+	if (rc == EXIT_USAGE)
+		unlink(outp);	/* nothing half-written is left behind */
+	free(buf);
+	ps_src_close(v);
+	common_close(&c);
+	return rc;
+}
