@@ -145,6 +145,34 @@ static void print_plan(FILE *f, const char *path, const struct ps_analysis *a,
 			if (p->r[k].ns == u)
 				fprintf(f, "  REFUSED [%s]: %s\n", p->r[k].kind, p->r[k].msg);
 	}
+	unsigned maxa = 0;
+	for (size_t k = 0; k < p->n; k++)
+		if (PS_UNIT_IS_BTT(p->p[k].ns) && PS_UNIT_BTT_ARENA(p->p[k].ns) + 1 > maxa)
+			maxa = PS_UNIT_BTT_ARENA(p->p[k].ns) + 1;
+	for (size_t k = 0; k < p->nr; k++)
+		if (PS_UNIT_IS_BTT(p->r[k].ns) && PS_UNIT_BTT_ARENA(p->r[k].ns) + 1 > maxa)
+			maxa = PS_UNIT_BTT_ARENA(p->r[k].ns) + 1;
+	for (unsigned ai = 0; ai < maxa; ai++) {
+		int u = PS_UNIT_BTT(ai);
+		int has = plan_has_ns(p, u), refused = 0;
+		for (size_t k = 0; k < p->nr; k++)
+			if (p->r[k].ns == u)
+				refused = 1;
+		if (!has && !refused)
+			continue;
+		fprintf(f, "\nBTT arena %u\n", ai);
+		for (size_t k = 0; k < p->n; k++) {
+			const struct ps_patch *x = &p->p[k];
+			if (x->ns == u) {
+				fprintf(f, "  patch 0x%" PRIx64 " (%u bytes) %s [%s]: %s -> %s\n", x->off,
+					x->len, x->field, x->kind, x->oldv, x->newv);
+				fprintf(f, "        why: %s\n", x->reason);
+			}
+		}
+		for (size_t k = 0; k < p->nr; k++)
+			if (p->r[k].ns == u)
+				fprintf(f, "  REFUSED [%s]: %s\n", p->r[k].kind, p->r[k].msg);
+	}
 	for (int k = 0; k < p->nnotes; k++)
 		fprintf(f, "\nnote: %s\n", p->notes[k]);
 	fprintf(f, "\n%zu patch%s, %zu refusal%s\n", p->n, p->n == 1 ? "" : "es",
@@ -281,15 +309,18 @@ static int rescan(const char *path, const struct ps_analysis *before,
 			continue;
 		last = u;
 		char w[320];
-		if (!ps_repair_unit_valid(before, u, &aa, ro, w, sizeof(w))) {
+		if (!ps_repair_unit_valid(before, u, &aa, s, ro, w, sizeof(w))) {
 			snprintf(why, whylen, "%s", w);
 			bad = 1;
 		} else if (u >= 0) {
 			printf("re-scan of %s: namespace %d is valid\n", path, u);
 			ns_line(stdout, "now", ps_repair_ns_at(&aa, before->ns[u].base));
-		} else {
+		} else if (PS_UNIT_IS_REC(u)) {
 			printf("re-scan of %s: label area at 0x%" PRIx64 " is valid (both index blocks, same labels in use)\n",
 			       path, before->scan.recs[PS_UNIT_REC_INDEX(u)].off);
+		} else {
+			printf("re-scan of %s: BTT arena %u is valid (primary and backup info blocks equal and good)\n",
+			       path, PS_UNIT_BTT_ARENA(u));
 		}
 	}
 	ps_analysis_free(&aa);
@@ -442,11 +473,6 @@ int cmd_repair(int argc, char **argv)
 	size_t nlsa = 0;
 	for (size_t i = 0; i < a.scan.nrecs; i++)
 		nlsa += a.scan.recs[i].kind == PS_REC_NSINDEX;
-	if (a.nns == 0 && nlsa == 0) {
-		cli_err("%s: no namespace found: nothing to repair (run 'pmemscan %s')", path, path);
-		code = EXIT_NOTHING;
-		goto done;
-	}
 	if (vo.ns >= 0 && (size_t)vo.ns >= a.nns) {
 		cli_err("%s: --namespace %d: no such namespace (found %zu)", path, vo.ns, a.nns);
 		code = EXIT_USAGE;
@@ -470,6 +496,12 @@ int cmd_repair(int argc, char **argv)
 	if (rc) {
 		cli_err("%s: planning failed: %s", path, ps_strerror(rc));
 		code = EXIT_USAGE;
+		goto done;
+	}
+	if (a.nns == 0 && nlsa == 0 && !plan.n && !plan.nr) {
+		cli_err("%s: no namespace, label area or BTT found: nothing to repair (run 'pmemscan %s')",
+			path, path);
+		code = EXIT_NOTHING;
 		goto done;
 	}
 	print_plan(stdout, path, &a, have_after ? &after : NULL, &plan);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "repair.h"
+#include "btt.h"
 #include "err.h"
 #include "fletcher.h"
 #include "le.h"
@@ -674,10 +675,109 @@ static int plan_lsa(struct ps_src *src, const struct ps_analysis *a,
 	return PS_OK;
 }
 
+/* ---- BTT info blocks: primary from backup, backup from primary ---- */
+
+/*
+ * A sector-mode namespace image (the BTT at 4096 or 0, as 'pmemscan check'
+ * reads it). The kernel reads only the primary info block of each arena
+ * (a bad arena-0 primary means "no existing arenas": a writable namespace
+ * would be re-initialised); the backup at info2off is a byte copy that
+ * ndctl check-namespace restores either way.
+ */
+static int plan_btt(struct ps_src *src, const struct ps_analysis *a,
+		    const struct ps_repair_opts *o, struct ps_plan *plan)
+{
+	static const char *K = "btt-info";
+	if (o->ns >= 0)
+		return PS_OK;
+	for (size_t i = 0; i < a->nns; i++)
+		if (a->ns[i].nested_in < 0 && a->ns[i].info_rec >= 0)
+			return PS_OK;	/* a pfn/dax namespace: not a BTT image */
+	struct ps_btt *b;
+	struct ps_diags d;
+	ps_diags_init(&d);
+	int rc = ps_btt_open(src, NULL, &b, &d);
+	if (rc == PS_ENOTFOUND || rc == PS_EFORMAT) {
+		if (rc == PS_EFORMAT)
+			ps_plan_refuse(plan, PS_UNIT_BTT(0), K, "a BTT signature is there but neither arena 0's primary info block nor its backup at the expected place is valid: nothing to restore from (ndctl check-namespace --repair has further heuristics)");
+		ps_diags_free(&d);
+		return PS_OK;
+	}
+	ps_diags_free(&d);
+	if (rc)
+		return rc == PS_ENOMEM ? rc : PS_OK;
+	uint8_t from[PS_BTT_INFO_SIZE], to[PS_BTT_INFO_SIZE];
+	for (unsigned i = 0; i < ps_btt_narenas(b); i++) {
+		const struct ps_btt_arena *ar = ps_btt_arena(b, i);
+		uint64_t prim = ar->off, bak = ar->off + ar->sb.info2off;
+		int unit = PS_UNIT_BTT(i);
+		if (ar->used_backup) {
+			if (ar->sb_off != bak) {
+				ps_plan_refuse(plan, unit, K, "BTT arena %u: the primary info block at 0x%" PRIx64 " is bad and the block used instead (0x%" PRIx64 ") is not this arena's backup: not restoring from it",
+					       i, prim, ar->sb_off);
+				continue;
+			}
+			if (ps_src_pread(src, from, sizeof(from), bak) ||
+			    ps_src_pread(src, to, sizeof(to), prim))
+				continue;
+			rc = ps_plan_add(plan, unit, K, prim, to, from, PS_BTT_INFO_SIZE,
+					 "btt_sb", "primary (bad)", "copy of the backup",
+					 "BTT arena %u: the primary info block at 0x%" PRIx64 " is unusable and its backup at 0x%" PRIx64 " (info2off 0x%" PRIx64 ") verifies; the kernel reads only the primary (a bad arena-0 primary means \"no existing arenas\" and a fresh BTT over the data when writable), so the primary becomes a byte copy of the backup, as ndctl check-namespace --repair does",
+					 i, prim, bak, ar->sb.info2off);
+		} else if (ar->backup_differs) {
+			if (ps_src_pread(src, from, sizeof(from), prim) ||
+			    ps_src_pread(src, to, sizeof(to), bak))
+				continue;
+			rc = ps_plan_add(plan, unit, K, bak, to, from, PS_BTT_INFO_SIZE,
+					 "btt_sb.info2", ar->backup_ok ? "differs" : "bad",
+					 "copy of the primary",
+					 "BTT arena %u: the backup info block at 0x%" PRIx64 " %s the valid primary at 0x%" PRIx64 "; it must be its byte copy (btt_check_info2), so a later loss of the primary can be recovered",
+					 i, bak, ar->backup_ok ? "differs from" : "is invalid and differs from", prim);
+		}
+		if (rc)
+			break;
+	}
+	ps_btt_close(b);
+	return rc;
+}
+
+static bool btt_valid(const struct ps_analysis *before, unsigned arena,
+		      struct ps_src *after_src, char *why_, size_t n)
+{
+	(void)before;
+	if (!after_src) {
+		snprintf(why_, n, "no repaired image to check");
+		return false;
+	}
+	struct ps_btt *b;
+	struct ps_diags d;
+	ps_diags_init(&d);
+	int rc = ps_btt_open(after_src, NULL, &b, &d);
+	ps_diags_free(&d);
+	if (rc) {
+		snprintf(why_, n, "the re-scan finds no usable BTT: %s", ps_strerror(rc));
+		return false;
+	}
+	bool ok = false;
+	if (arena >= ps_btt_narenas(b)) {
+		snprintf(why_, n, "the re-scan finds %u arenas, not arena %u", ps_btt_narenas(b), arena);
+	} else {
+		const struct ps_btt_arena *ar = ps_btt_arena(b, arena);
+		if (ar->used_backup)
+			snprintf(why_, n, "arena %u's primary info block is still unusable", arena);
+		else if (ar->backup_differs || !ar->backup_ok)
+			snprintf(why_, n, "arena %u's backup info block still differs from the primary", arena);
+		else
+			ok = true;
+	}
+	ps_btt_close(b);
+	return ok;
+}
+
 const struct ps_repair_kind ps_repair_kinds[] = {
 	{ "pfn", "pfn/dax info block: checksum, derivable fields, start_pad layouts", plan_pfn, NULL },
 	{ "label-index", "label storage area: an invalid index block rebuilt from the valid one", NULL, plan_lsa },
-	/* BTT primary/backup info block repairs plug in here. */
+	{ "btt-info", "BTT arena info blocks: primary restored from its backup, and the reverse", NULL, plan_btt },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -899,9 +999,11 @@ static bool lsa_valid(const struct ps_analysis *before, const struct ps_rec *br,
 }
 
 bool ps_repair_unit_valid(const struct ps_analysis *before, int unit,
-			  const struct ps_analysis *after,
+			  const struct ps_analysis *after, struct ps_src *after_src,
 			  const struct ps_repair_opts *o, char *why_, size_t n)
 {
+	if (PS_UNIT_IS_BTT(unit))
+		return btt_valid(before, PS_UNIT_BTT_ARENA(unit), after_src, why_, n);
 	if (PS_UNIT_IS_REC(unit)) {
 		size_t ri = PS_UNIT_REC_INDEX(unit);
 		if (ri >= before->scan.nrecs) {
@@ -916,6 +1018,18 @@ bool ps_repair_unit_valid(const struct ps_analysis *before, int unit,
 	}
 	const struct ps_ns *b = &before->ns[unit];
 	return ns_valid(after, b, ns_at(after, b->base), ps_repair_keep_off(b, o), why_, n);
+}
+
+const char *ps_repair_unit_name(const struct ps_analysis *a, int unit, char *buf,
+				size_t n)
+{
+	if (PS_UNIT_IS_BTT(unit))
+		snprintf(buf, n, "BTT arena %u", PS_UNIT_BTT_ARENA(unit));
+	else if (PS_UNIT_IS_REC(unit) && PS_UNIT_REC_INDEX(unit) < a->scan.nrecs)
+		snprintf(buf, n, "label area at 0x%" PRIx64, a->scan.recs[PS_UNIT_REC_INDEX(unit)].off);
+	else
+		snprintf(buf, n, "namespace %d", unit);
+	return buf;
 }
 
 bool ps_repair_ns_valid(const struct ps_analysis *aa, const struct ps_ns *before,
@@ -942,7 +1056,7 @@ int ps_repair_verify(struct ps_src *src, const struct ps_analysis *before,
 {
 	struct ps_analysis aa;
 	memset(&aa, 0, sizeof(aa));
-	for (int pass = 0; pass < 2; pass++) {
+	for (;;) {	/* each pass withdraws one unit or ends */
 		struct ps_src *ov;
 		int rc = ps_src_overlay(src, plan, &ov);
 		if (rc)
@@ -957,46 +1071,24 @@ int ps_repair_verify(struct ps_src *src, const struct ps_analysis *before,
 			ps_src_close(ov);
 			return rc;
 		}
+		int bad_unit = 0;
+		char w[320];
+		for (size_t k = 0; k < plan->n && !bad_unit; k++) {
+			int u = plan->p[k].ns;
+			if (k && plan->p[k - 1].ns == u)
+				continue;
+			if (!ps_repair_unit_valid(before, u, &aa, ov, o, w, sizeof(w)))
+				bad_unit = u ? u : INT32_MIN;
+		}
 		ps_src_close(ov);
-		bool withdrew = false;
-		for (size_t i = 0; i < before->nns; i++) {
-			bool has = false;
-			for (size_t k = 0; k < plan->n; k++)
-				if (plan->p[k].ns == (int)i)
-					has = true;
-			if (!has)
-				continue;
-			const struct ps_ns *b = &before->ns[i];
-			const struct ps_cand *fc = fs_cand(b, o);
-			char w[320];
-			if (!ns_valid(&aa, b, ns_at(&aa, b->base), fc ? fc->off : 0,
-				      w, sizeof(w))) {
-				ps_plan_withdraw(plan, (int)i);
-				ps_plan_refuse(plan, (int)i, "verify",
-					       "namespace %d: the planned repair was checked on an in-memory copy and rolled back: %s",
-					       (int)i, w);
-				withdrew = true;
-			}
-		}
-		for (size_t ri = 0; ri < before->scan.nrecs; ri++) {
-			int unit = PS_UNIT_REC(ri);
-			bool has = false;
-			for (size_t k = 0; k < plan->n; k++)
-				if (plan->p[k].ns == unit)
-					has = true;
-			if (!has)
-				continue;
-			char w[320];
-			if (!lsa_valid(before, &before->scan.recs[ri], &aa, w, sizeof(w))) {
-				ps_plan_withdraw(plan, unit);
-				ps_plan_refuse(plan, unit, "verify",
-					       "label area at 0x%" PRIx64 ": the planned repair was checked on an in-memory copy and rolled back: %s",
-					       before->scan.recs[ri].off, w);
-				withdrew = true;
-			}
-		}
-		if (!withdrew)
+		if (!bad_unit)
 			break;
+		int u = bad_unit == INT32_MIN ? 0 : bad_unit;
+		char name[96];
+		ps_plan_withdraw(plan, u);
+		ps_plan_refuse(plan, u, "verify",
+			       "%s: the planned repair was checked on an in-memory copy and rolled back: %s",
+			       ps_repair_unit_name(before, u, name, sizeof(name)), w);
 		ps_analysis_free(&aa);
 		memset(&aa, 0, sizeof(aa));
 	}
@@ -1134,7 +1226,12 @@ int ps_undo_write_fd(int fd, const char *image, uint64_t image_size,
 	sb_printf(&b, "sha256 %s\npatches %zu\n", h, plan->n);
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct ps_patch *x = &plan->p[i];
-		sb_printf(&b, "patch 0x%" PRIx64 " %u %s ", x->off, x->len, x->field);
+		char fld[sizeof(x->field)];
+		size_t fi = 0;
+		for (; x->field[fi] && fi < sizeof(fld) - 1; fi++)	/* one word */
+			fld[fi] = x->field[fi] > ' ' && x->field[fi] < 127 ? x->field[fi] : '_';
+		fld[fi] = 0;
+		sb_printf(&b, "patch 0x%" PRIx64 " %u %s ", x->off, x->len, fi ? fld : "bytes");
 		hex(x->old, x->len, h);
 		sb_printf(&b, "%s ", h);
 		hex(x->new_, x->len, h);
