@@ -154,6 +154,76 @@ static uint64_t cand_room(const struct ps_src *src, const struct ps_cand *c)
 	return avail < c->size ? avail : c->size;
 }
 
+/* ---- sector mode: a view that owns the BTT under it ---- */
+
+struct btt_owner {
+	struct ps_src *win, *view;
+	struct ps_btt *btt;
+};
+
+static int own_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
+{
+	struct btt_owner *o = s->priv;
+	int rc = ps_src_pread(o->view, buf, len, off);
+	if (rc)
+		ps_src_set_error(s, "%s", ps_src_error(o->view));
+	return rc;
+}
+
+static int own_next_data(struct ps_src *s, uint64_t off, uint64_t *out)
+{
+	struct btt_owner *o = s->priv;
+	return ps_src_next_data(o->view, off, out);
+}
+
+static int own_next_hole(struct ps_src *s, uint64_t off, uint64_t *out)
+{
+	struct btt_owner *o = s->priv;
+	return ps_src_next_hole(o->view, off, out);
+}
+
+static void own_close(struct ps_src *s)
+{
+	struct btt_owner *o = s->priv;
+	ps_src_close(o->view);
+	ps_btt_close(o->btt);
+	ps_src_close(o->win);
+	free(o);
+}
+
+static const struct ps_src_ops own_ops = {
+	own_pread, own_next_data, own_next_hole, own_close,
+};
+
+static int btt_data_view(struct ps_src *src, const struct ps_ns *ns,
+			 struct ps_src **out, char *err, size_t errlen)
+{
+	struct btt_owner *o = calloc(1, sizeof(*o));
+	*out = NULL;
+	if (!o)
+		return PS_ENOMEM;
+	uint64_t len = src->size - ns->base < ns->size ? src->size - ns->base : ns->size;
+	int rc = ps_src_window(src, ns->base, len, &o->win);
+	struct ps_btt_open_opts bo = { .initial_offset = ns->btt_initial };
+	if (!rc)
+		rc = ps_btt_open(o->win, &bo, &o->btt, NULL);
+	if (!rc)
+		rc = ps_btt_view(o->btt, &o->view);
+	char name[300];
+	snprintf(name, sizeof(name), "%s (BTT of namespace %d)", src->name, ns->index);
+	if (!rc && !(*out = ps_src_new(&own_ops, o, o->view->size, name)))
+		rc = PS_ENOMEM;
+	if (rc) {
+		snprintf(err, errlen, "%s: namespace %d: BTT: %s", src->name, ns->index,
+			 ps_strerror(rc));
+		ps_src_close(o->view);
+		ps_btt_close(o->btt);
+		ps_src_close(o->win);
+		free(o);
+	}
+	return rc;
+}
+
 static void probe_cand(struct ps_src *src, struct ps_ns *ns, struct ps_cand *c)
 {
 	char h1[32], h2[32];
@@ -164,8 +234,15 @@ static void probe_cand(struct ps_src *src, struct ps_ns *ns, struct ps_cand *c)
 	if (!room)
 		return;
 	struct ps_src *v;
-	if (ps_src_window(src, c->off, room, &v))
+	char err[256];
+	if (c->btt) {
+		if (btt_data_view(src, ns, &v, err, sizeof(err))) {
+			evidence(c, "the BTT could not be opened: %s", err);
+			return;
+		}
+	} else if (ps_src_window(src, c->off, room, &v)) {
 		return;
+	}
 	int rc = ps_probe_view(v, &c->probe);
 	ps_src_close(v);
 	if (rc) {
@@ -287,7 +364,11 @@ static void decide(struct ps_ns *ns, const char *img, const struct ps_phys_map *
 	const struct ps_cand *c = vi >= 0 ? &ns->cand[vi] : NULL;
 	switch (ns->verdict) {
 	case PS_V_PROVEN:
-		if (ns->P)
+		if (c->btt)
+			snprintf(ns->summary, sizeof(ns->summary),
+				 "%s filesystem inside the BTT (sector mode; its blocks are scattered in the namespace and read through the map), %s",
+				 c->probe.type, ps_human(c->size, h1, sizeof(h1)));
+		else if (ns->P)
 			snprintf(ns->summary, sizeof(ns->summary),
 				 "%s filesystem at the %s data start (image offset 0x%" PRIx64 ", %s): start_pad %s the dataoff; the other reading finds no filesystem",
 				 c->probe.type, c->name, c->off,
@@ -379,7 +460,14 @@ static void decide(struct ps_ns *ns, const char *img, const struct ps_phys_map *
 			     t->off, t->size, img);
 		note(ns, "next: pmemscan carve %s --namespace %d%s -o ns%d.img", img,
 		     ns->index, semarg, ns->index);
-		if (ns->P || ns->verdict == PS_V_DAMAGED)
+		if (ns->verdict == PS_V_DAMAGED && !strncmp(t->probe.type, "ext", 3))
+			note(ns, "next: e2fsck -fn -b %u ns%d.img   (after carving: check it against a backup superblock; ext4's first backup is at block %u)",
+			     t->probe.block_size == 1024 ? 8193u : 32768u, ns->index,
+			     t->probe.block_size == 1024 ? 8193u : 32768u);
+		else if (ns->verdict == PS_V_DAMAGED && !strcmp(t->probe.type, "xfs"))
+			note(ns, "next: xfs_repair -n -f ns%d.img   (after carving: finds the secondary superblocks)",
+			     ns->index);
+		if (ns->P || ns->verdict == PS_V_DAMAGED || ns->btt_used_backup)
 			note(ns, "next: pmemscan repair %s --namespace %d --plan   (rewrite the metadata so a current kernel finds the filesystem where it is)",
 			     img, ns->index);
 	}
@@ -562,6 +650,133 @@ static int gather_labels(struct ps_analysis *a, struct ps_src *src,
 	return PS_OK;
 }
 
+/* Does a BTT namespace claim the block at off (an arena's primary or
+ * backup)? */
+static void claim_btt_recs(struct ps_analysis *a, const struct ps_btt *b,
+			   uint64_t base, int nsi)
+{
+	for (unsigned i = 0; i < ps_btt_narenas(b); i++) {
+		const struct ps_btt_arena *ar = ps_btt_arena(b, i);
+		uint64_t start = base + ar->off;	/* off includes the initial offset */
+		for (size_t r = 0; r < a->scan.nrecs; r++) {
+			struct ps_rec *rec = &a->scan.recs[r];
+			if (rec->kind != PS_REC_BTT || rec->role)
+				continue;
+			if (rec->off == start)
+				rec->role = 1;
+			else if (rec->off == start + ar->sb.info2off)
+				rec->role = 2;
+			else
+				continue;
+			(void)nsi;
+		}
+	}
+}
+
+/*
+ * Sector-mode namespaces: every BTT block not yet explained is tried as
+ * arena 0 of a namespace (v1.1 at ns + 4096, v2.0 at ns + 0), then as the
+ * backup at the end of arena 0 (a destroyed primary). The namespace runs
+ * to the next known namespace or the end of the image; the BTT's arenas
+ * say how much of it they use.
+ */
+static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
+{
+	for (size_t r = 0; r < a->scan.nrecs; r++) {
+		struct ps_rec *rec = &a->scan.recs[r];
+		if (rec->kind != PS_REC_BTT || rec->role || rec->truncated)
+			continue;
+		const struct ps_btt_sb *sb = &rec->u.btt;
+		uint64_t init = sb->version_major == 2 ? 0 : 4096;
+		uint64_t tries[2];
+		int ntries = 0;
+		if (rec->off >= init)
+			tries[ntries++] = rec->off - init;
+		if (sb->info2off && rec->off >= sb->info2off + init)
+			tries[ntries++] = rec->off - sb->info2off - init;
+		for (int t = 0; t < ntries; t++) {
+			uint64_t base = tries[t], limit = src->size;
+			bool taken = false;
+			for (size_t j = 0; j < a->nns; j++) {
+				if (a->ns[j].base == base)
+					taken = true;
+				if (a->ns[j].base > base && a->ns[j].base < limit)
+					limit = a->ns[j].base;
+			}
+			int li = label_at(a, base);
+			if (li >= 0 && a->labels.ns[li].size < limit - base)
+				limit = base + a->labels.ns[li].size;
+			if (taken)
+				continue;
+			struct ps_src *win;
+			if (ps_src_window(src, base, limit - base, &win))
+				continue;
+			struct ps_diags d;
+			ps_diags_init(&d);
+			struct ps_btt *b = NULL;
+			struct ps_btt_open_opts bo = { .initial_offset = init };
+			int rc = ps_btt_open(win, &bo, &b, &d);
+			if (rc) {
+				ps_diags_free(&d);
+				ps_src_close(win);
+				continue;
+			}
+			struct ps_ns *ns = add_ns(a, base, PS_NS_SECTOR);
+			if (!ns) {
+				ps_btt_close(b);
+				ps_diags_free(&d);
+				ps_src_close(win);
+				return PS_ENOMEM;
+			}
+			ns->found_by = "info block";
+			ns->btt_initial = init;
+			ns->btt_narenas = ps_btt_narenas(b);
+			ns->btt_nlba = ps_btt_nlba(b);
+			ns->btt_lbasize = ps_btt_lbasize(b);
+			ns->btt_sector = ps_btt_sector_size(b);
+			uint64_t used = init;
+			for (unsigned i = 0; i < ns->btt_narenas; i++) {
+				const struct ps_btt_arena *ar = ps_btt_arena(b, i);
+				ns->btt_used_backup |= ar->used_backup;
+				used = ar->off + ar->size;
+			}
+			ns->size = used;
+			ns->size_source = "BTT arenas";
+			if (li >= 0) {
+				ns->label = li;
+				ns->size = a->labels.ns[li].size;
+				ns->size_source = "labels";
+				ns->found_by = "labels + info block";
+			}
+			ns->info_rec = -1;
+			claim_btt_recs(a, b, base, ns->index);
+			for (size_t r2 = 0; r2 < a->scan.nrecs; r2++)
+				if (a->scan.recs[r2].kind == PS_REC_BTT &&
+				    a->scan.recs[r2].off == base + init && ns->info_rec < 0)
+					ns->info_rec = (int)r2;
+			ps_diags_merge(&ns->diags, &d);
+			ps_diags_free(&d);
+			snprintf(ns->era, sizeof(ns->era),
+				 "BTT %u.%u (%s), %u arena(s), %" PRIu64 " LBAs of %u bytes%s",
+				 init ? 1 : 2, init ? 1 : 0,
+				 init ? "Linux, arena 0 at +4096" : "UEFI, arena 0 at +0",
+				 ns->btt_narenas, ns->btt_nlba, ns->btt_lbasize,
+				 ns->btt_used_backup ? "; a primary info block is damaged, its backup is used" : "");
+			struct ps_cand *c = &ns->cand[ns->ncand++];
+			memset(c, 0, sizeof(*c));
+			c->sem = PS_SEM_AUTO;
+			c->name = "btt";
+			c->btt = true;
+			c->off = base;
+			c->size = ns->btt_nlba * ns->btt_sector;
+			ps_btt_close(b);
+			ps_src_close(win);
+			break;
+		}
+	}
+	return PS_OK;
+}
+
 /* Placed, complete label namespaces with no info block at their start. */
 static int label_only_namespaces(struct ps_analysis *a, struct ps_src *src)
 {
@@ -704,6 +919,9 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 				return rc;
 		}
 	}
+	rc = btt_namespaces(a, src);
+	if (rc)
+		return rc;
 	rc = label_only_namespaces(a, src);
 	if (rc)
 		return rc;
@@ -783,6 +1001,8 @@ int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
 			 src->name, idx, ps_sem_name(sem));
 		return PS_ENOTFOUND;
 	}
+	if (c->btt)
+		return btt_data_view(src, ns, view, err, errlen);
 	uint64_t room = cand_room(src, c);
 	int rc = ps_src_window(src, c->off, room, view);
 	if (rc)

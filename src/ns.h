@@ -42,6 +42,7 @@ enum ps_verdict {
 
 struct ps_cand {
 	enum ps_sem sem;	/* LEGACY, FIXED, or AUTO when both agree (P == 0) */
+	bool btt;		/* data is the BTT translation of the namespace */
 	const char *name;	/* "legacy", "fixed", "data" */
 	uint64_t off;		/* absolute image offset of the first data byte */
 	uint64_t size;		/* bytes of data under this interpretation */
@@ -71,6 +72,12 @@ struct ps_ns {
 	int nnotes;
 	char notes[12][320];	/* kernel behaviour, placement, next commands */
 	struct ps_diags diags;
+	/* sector mode */
+	uint64_t btt_initial;	/* 4096 (v1.1) or 0 (v2.0) */
+	unsigned btt_narenas;
+	uint64_t btt_nlba;
+	uint32_t btt_lbasize, btt_sector;
+	bool btt_used_backup;
 	/* the namespace label describing it, if any (index into
 	 * ps_analysis.labels.ns) */
 	int label;

@@ -107,6 +107,21 @@ void ps_report_text(FILE *f, const struct ps_report_input *in,
 			else
 				text_pfn(f, r);
 			break;
+		case PS_REC_BTT:
+			if (r->truncated) {
+				fprintf(f, "  0x%012" PRIx64 "  btt-info  TRUNCATED by the end of the image\n", r->off);
+				break;
+			}
+			fprintf(f, "  0x%012" PRIx64 "  BTT_ARENA_INFO  v%u.%u  checksum %s  %s\n", r->off,
+				r->u.btt.version_major, r->u.btt.version_minor,
+				r->checksum_ok ? "valid" : "BAD",
+				r->role == 1 ? "arena info block" : r->role == 2 ? "arena backup info block" :
+				"not part of a readable BTT");
+			fprintf(f, "      lbasize %u (internal %u)  nlba %u (internal %u)  nfree %u  nextoff 0x%" PRIx64 "  info2off 0x%" PRIx64 "\n",
+				r->u.btt.external_lbasize, r->u.btt.internal_lbasize,
+				r->u.btt.external_nlba, r->u.btt.internal_nlba, r->u.btt.nfree,
+				r->u.btt.nextoff, r->u.btt.info2off);
+			break;
 		case PS_REC_NSINDEX:
 			fprintf(f, "  0x%012" PRIx64 "  NAMESPACE_INDEX label area, %s, %u-byte labels, current index %d%s\n",
 				r->off, ps_human(r->u.lsa.loc.size, h, sizeof(h)),
@@ -155,12 +170,20 @@ void ps_report_text(FILE *f, const struct ps_report_input *in,
 				a->scan.recs[ns->info_rec].off, ns->era);
 		else if (ns->era[0])
 			fprintf(f, "  %s\n", ns->era);
+		if (ns->mode == PS_NS_SECTOR)
+			fprintf(f, "  sector mode: %u-byte sectors, %" PRIu64 " LBAs (%s) through the BTT map\n",
+				ns->btt_sector, ns->btt_nlba,
+				ps_human(ns->btt_nlba * ns->btt_sector, h, sizeof(h)));
 		if (ns->mode == PS_NS_FSDAX || ns->mode == PS_NS_DEVDAX)
 			fprintf(f, "  layout: start_pad 0x%" PRIx64 " (%s), dataoff 0x%" PRIx64 ", end_trunc 0x%" PRIx64 "\n",
 				ns->P, ps_human(ns->P, h, sizeof(h)), ns->D, ns->T);
 		text_diags(f, &ns->diags, "  ");
 		for (int c = 0; c < ns->ncand; c++) {
 			const struct ps_cand *cd = &ns->cand[c];
+			if (cd->btt)
+				fprintf(f, "  candidate btt    data translated through the BTT map, %s\n",
+					ps_human(cd->size, h, sizeof(h)));
+			else
 			fprintf(f, "  candidate %-6s data at 0x%" PRIx64 " (ns+0x%" PRIx64 "), %s%s\n",
 				cd->name, cd->off, cd->off - ns->base,
 				ps_human(cd->size, h, sizeof(h)),
@@ -171,9 +194,12 @@ void ps_report_text(FILE *f, const struct ps_report_input *in,
 		}
 		if (ns->ncand || ns->summary[0]) {
 			const char *ch = ns->chosen >= 0 ? ns->cand[ns->chosen].name : "none";
+			const struct ps_cand *cc = ns->chosen >= 0 ? &ns->cand[ns->chosen] : NULL;
 			fprintf(f, "  verdict: %s%s%s: %s\n", ps_verdict_name(ns->verdict),
-				ns->verdict == PS_V_PROVEN ? ", semantics " : "",
-				ns->verdict == PS_V_PROVEN ? ch : "", ns->summary);
+				ns->verdict != PS_V_PROVEN ? "" :
+				cc && cc->sem != PS_SEM_AUTO ? ", semantics " : " (one data start)",
+				ns->verdict == PS_V_PROVEN && cc && cc->sem != PS_SEM_AUTO ? ch : "",
+				ns->summary);
 		}
 		for (int n = 0; n < ns->nnotes; n++)
 			fprintf(f, "  %s %s\n", strncmp(ns->notes[n], "next:", 5) ? "*" : ">",
@@ -236,6 +262,35 @@ static json_object *j_pfn(const struct ps_pfn_sb *sb)
 	return o;
 }
 
+/* The keys of `ndctl read-infoblock -j` for a BTT block. */
+static json_object *j_btt(const struct ps_btt_sb *sb)
+{
+	char u[37], v[16], cs[24];
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "signature", j_str("BTT_ARENA_INFO"));
+	ps_uuid_str(sb->uuid, u);
+	json_object_object_add(o, "uuid", j_str(u));
+	ps_uuid_str(sb->parent_uuid, u);
+	json_object_object_add(o, "parent_uuid", j_str(u));
+	json_object_object_add(o, "flags", j_u64(sb->flags));
+	snprintf(v, sizeof(v), "%u.%u", sb->version_major, sb->version_minor);
+	json_object_object_add(o, "version", j_str(v));
+	json_object_object_add(o, "external_lbasize", j_u64(sb->external_lbasize));
+	json_object_object_add(o, "external_nlba", j_u64(sb->external_nlba));
+	json_object_object_add(o, "internal_lbasize", j_u64(sb->internal_lbasize));
+	json_object_object_add(o, "internal_nlba", j_u64(sb->internal_nlba));
+	json_object_object_add(o, "nfree", j_u64(sb->nfree));
+	json_object_object_add(o, "infosize", j_u64(sb->infosize));
+	json_object_object_add(o, "nextoff", j_u64(sb->nextoff));
+	json_object_object_add(o, "dataoff", j_u64(sb->dataoff));
+	json_object_object_add(o, "mapoff", j_u64(sb->mapoff));
+	json_object_object_add(o, "logoff", j_u64(sb->logoff));
+	json_object_object_add(o, "info2off", j_u64(sb->info2off));
+	snprintf(cs, sizeof(cs), "0x%016" PRIx64, sb->checksum);
+	json_object_object_add(o, "checksum", j_str(cs));
+	return o;
+}
+
 static json_object *j_probe(const struct ps_cand *c)
 {
 	const struct ps_probe *p = &c->probe;
@@ -286,6 +341,11 @@ int ps_report_json(FILE *f, const struct ps_report_input *in,
 		json_object_object_add(o, "truncated", json_object_new_boolean(r->truncated));
 		if ((r->kind == PS_REC_PFN || r->kind == PS_REC_DAX) && !r->truncated)
 			json_object_object_add(o, "fields", j_pfn(&r->u.pfn));
+		if (r->kind == PS_REC_BTT && !r->truncated) {
+			json_object_object_add(o, "role", j_str(r->role == 1 ? "primary" :
+				r->role == 2 ? "backup" : "unclaimed"));
+			json_object_object_add(o, "fields", j_btt(&r->u.btt));
+		}
 		json_object_object_add(o, "diagnostics", j_diags(&r->diags));
 		json_object_array_add(st, o);
 	}

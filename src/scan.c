@@ -73,6 +73,29 @@ static void probe_pfn(struct ps_src *src, struct ps_scan *s, const uint8_t *b,
 	rec->diags = d;
 }
 
+static void probe_btt(struct ps_src *src, struct ps_scan *s, const uint8_t *b,
+		      size_t len, uint64_t off)
+{
+	struct ps_btt_sb sb;
+	struct ps_diags d;
+	(void)src;
+	ps_diags_init(&d);
+	int r = ps_btt_info_parse(b, len, off, 0, NULL, 0, 0, &sb, &d);
+	if (r == PS_ENOTFOUND) {
+		ps_diags_free(&d);
+		return;
+	}
+	struct ps_rec *rec = new_rec(s, PS_REC_BTT, off);
+	if (!rec) {
+		ps_diags_free(&d);
+		return;
+	}
+	rec->u.btt = sb;
+	rec->truncated = r == PS_ETRUNC;
+	rec->checksum_ok = r == PS_OK && sb.checksum_ok;
+	rec->diags = d;
+}
+
 #define LSA_MAX ((uint64_t)16 << 20)	/* larger than any config area */
 
 /* Read and parse a whole label storage area found at loc. */
@@ -137,6 +160,7 @@ static const struct prober probers[] = {
 	{ "NVDIMM_PFN_INFO\0", BLK, BLK, probe_pfn },
 	{ "NVDIMM_DAX_INFO\0", BLK, BLK, probe_pfn },
 	{ "NAMESPACE_INDEX\0", 256, 1024, probe_nsindex },
+	{ "BTT_ARENA_INFO\0\0", BLK, BLK, probe_btt },
 };
 #define NPROBERS (sizeof(probers) / sizeof(probers[0]))
 

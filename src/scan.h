@@ -9,6 +9,7 @@
 #ifndef PS_SCAN_H
 #define PS_SCAN_H
 #include "diag.h"
+#include "btt.h"
 #include "imgsrc.h"
 #include "label.h"
 #include "pfn.h"
@@ -27,9 +28,11 @@ struct ps_rec {
 	uint64_t off;		/* absolute offset of the structure */
 	bool checksum_ok;
 	bool truncated;		/* the image ends inside the structure */
+	int role;		/* BTT: 0 unknown, 1 arena primary, 2 backup (set by the analysis) */
 	struct ps_diags diags;	/* everything its parser said */
 	union {
 		struct ps_pfn_sb pfn;	/* PFN and DAX */
+		struct ps_btt_sb btt;	/* BTT (primary or backup) */
 		struct {		/* NSINDEX: a whole label storage area */
 			struct ps_lsa_loc loc;
 			struct ps_lsa *lsa;	/* parsed; NULL if unreadable */
