@@ -72,7 +72,11 @@ static void ns_line(FILE *f, const char *when, const struct ps_ns *ns)
 		return;
 	}
 	fprintf(f, "    %s: %s", when, ps_verdict_name(ns->verdict));
-	if (ns->info_rec >= 0)
+	if (ns->mode == PS_NS_SECTOR)
+		fprintf(f, ", BTT %u arena%s, %" PRIu64 " LBAs of %u bytes%s", ns->btt_narenas,
+			ns->btt_narenas == 1 ? "" : "s", ns->btt_nlba, ns->btt_lbasize,
+			ns->btt_used_backup ? ", a primary info block unusable (backup used)" : "");
+	else if (ns->info_rec >= 0)
 		fprintf(f, ", info block v%u.%u start_pad 0x%" PRIx64 " dataoff 0x%" PRIx64 " end_trunc 0x%" PRIx64 " npfns %" PRIu64 " mode %s checksum %s",
 			ns->pfn.version_major, ns->pfn.version_minor, ns->P, ns->D,
 			ns->T, ns->pfn.npfns, ps_pfn_mode_name(ns->pfn.mode),
@@ -125,7 +129,8 @@ static void print_plan(FILE *f, const char *path, const struct ps_analysis *a,
 		if (!has && !refused)
 			continue;
 		const struct ps_rec *r = &a->scan.recs[ri];
-		fprintf(f, "\nlabel area at 0x%" PRIx64 "\n", r->off);
+		char un[96];
+		fprintf(f, "\n%s\n", ps_repair_unit_name(a, u, un, sizeof(un)));
 		if (r->kind == PS_REC_NSINDEX && r->u.lsa.lsa) {
 			const struct ps_lsa *l = r->u.lsa.lsa;
 			fprintf(f, "    before: index 0 %s seq %u, index 1 %s seq %u, current %d\n",
@@ -140,34 +145,6 @@ static void print_plan(FILE *f, const char *path, const struct ps_analysis *a,
 				x->len == 1 ? "" : "s", x->field, x->kind, x->oldv[0] ? ": " : "",
 				x->oldv, x->oldv[0] ? " -> " : "", x->newv);
 			fprintf(f, "        why: %s\n", x->reason);
-		}
-		for (size_t k = 0; k < p->nr; k++)
-			if (p->r[k].ns == u)
-				fprintf(f, "  REFUSED [%s]: %s\n", p->r[k].kind, p->r[k].msg);
-	}
-	unsigned maxa = 0;
-	for (size_t k = 0; k < p->n; k++)
-		if (PS_UNIT_IS_BTT(p->p[k].ns) && PS_UNIT_BTT_ARENA(p->p[k].ns) + 1 > maxa)
-			maxa = PS_UNIT_BTT_ARENA(p->p[k].ns) + 1;
-	for (size_t k = 0; k < p->nr; k++)
-		if (PS_UNIT_IS_BTT(p->r[k].ns) && PS_UNIT_BTT_ARENA(p->r[k].ns) + 1 > maxa)
-			maxa = PS_UNIT_BTT_ARENA(p->r[k].ns) + 1;
-	for (unsigned ai = 0; ai < maxa; ai++) {
-		int u = PS_UNIT_BTT(ai);
-		int has = plan_has_ns(p, u), refused = 0;
-		for (size_t k = 0; k < p->nr; k++)
-			if (p->r[k].ns == u)
-				refused = 1;
-		if (!has && !refused)
-			continue;
-		fprintf(f, "\nBTT arena %u\n", ai);
-		for (size_t k = 0; k < p->n; k++) {
-			const struct ps_patch *x = &p->p[k];
-			if (x->ns == u) {
-				fprintf(f, "  patch 0x%" PRIx64 " (%u bytes) %s [%s]: %s -> %s\n", x->off,
-					x->len, x->field, x->kind, x->oldv, x->newv);
-				fprintf(f, "        why: %s\n", x->reason);
-			}
 		}
 		for (size_t k = 0; k < p->nr; k++)
 			if (p->r[k].ns == u)
@@ -315,12 +292,9 @@ static int rescan(const char *path, const struct ps_analysis *before,
 		} else if (u >= 0) {
 			printf("re-scan of %s: namespace %d is valid\n", path, u);
 			ns_line(stdout, "now", ps_repair_ns_at(&aa, before->ns[u].base));
-		} else if (PS_UNIT_IS_REC(u)) {
+		} else {
 			printf("re-scan of %s: label area at 0x%" PRIx64 " is valid (both index blocks, same labels in use)\n",
 			       path, before->scan.recs[PS_UNIT_REC_INDEX(u)].off);
-		} else {
-			printf("re-scan of %s: BTT arena %u is valid (primary and backup info blocks equal and good)\n",
-			       path, PS_UNIT_BTT_ARENA(u));
 		}
 	}
 	ps_analysis_free(&aa);
@@ -498,7 +472,7 @@ int cmd_repair(int argc, char **argv)
 		code = EXIT_USAGE;
 		goto done;
 	}
-	if (a.nns == 0 && nlsa == 0 && !plan.n && !plan.nr) {
+	if (a.nns == 0 && nlsa == 0 && !plan.n && !plan.nr) {	/* (BTT blocks refuse) */
 		cli_err("%s: no namespace, label area or BTT found: nothing to repair (run 'pmemscan %s')",
 			path, path);
 		code = EXIT_NOTHING;

@@ -678,49 +678,56 @@ static int plan_lsa(struct ps_src *src, const struct ps_analysis *a,
 /* ---- BTT info blocks: primary from backup, backup from primary ---- */
 
 /*
- * A sector-mode namespace image (the BTT at 4096 or 0, as 'pmemscan check'
- * reads it). The kernel reads only the primary info block of each arena
- * (a bad arena-0 primary means "no existing arenas": a writable namespace
- * would be re-initialised); the backup at info2off is a byte copy that
- * ndctl check-namespace restores either way.
+ * A sector-mode namespace (the analysis found its BTT). The kernel reads
+ * only the primary info block of each arena (a bad arena-0 primary means
+ * "no existing arenas": a writable namespace would get a fresh BTT over
+ * the data); the backup at info2off is a byte copy, which ndctl
+ * check-namespace restores either way.
  */
 static int plan_btt(struct ps_src *src, const struct ps_analysis *a,
-		    const struct ps_repair_opts *o, struct ps_plan *plan)
+		    const struct ps_ns *ns, const struct ps_repair_opts *o,
+		    struct ps_plan *plan)
 {
 	static const char *K = "btt-info";
-	if (o->ns >= 0)
+	(void)a;
+	(void)o;
+	if (ns->mode != PS_NS_SECTOR || ns->nested_in >= 0)
 		return PS_OK;
-	for (size_t i = 0; i < a->nns; i++)
-		if (a->ns[i].nested_in < 0 && a->ns[i].info_rec >= 0)
-			return PS_OK;	/* a pfn/dax namespace: not a BTT image */
+	const int n = ns->index;
+	struct ps_src *win;
+	if (ns->base > src->size || ns->size > src->size - ns->base ||
+	    ps_src_window(src, ns->base, ns->size, &win)) {
+		ps_plan_refuse(plan, n, K, "namespace %d: its BTT extends past the image end: the dump is truncated", n);
+		return PS_OK;
+	}
 	struct ps_btt *b;
 	struct ps_diags d;
 	ps_diags_init(&d);
-	int rc = ps_btt_open(src, NULL, &b, &d);
-	if (rc == PS_ENOTFOUND || rc == PS_EFORMAT) {
-		if (rc == PS_EFORMAT)
-			ps_plan_refuse(plan, PS_UNIT_BTT(0), K, "a BTT signature is there but neither arena 0's primary info block nor its backup at the expected place is valid: nothing to restore from (ndctl check-namespace --repair has further heuristics)");
-		ps_diags_free(&d);
+	struct ps_btt_open_opts bo = { .initial_offset = ns->btt_initial };
+	int rc = ps_btt_open(win, &bo, &b, &d);
+	ps_diags_free(&d);
+	if (rc) {
+		ps_src_close(win);
+		if (rc == PS_ENOMEM)
+			return rc;
+		ps_plan_refuse(plan, n, K, "namespace %d: its BTT cannot be opened (%s): nothing to restore from",
+			       n, ps_strerror(rc));
 		return PS_OK;
 	}
-	ps_diags_free(&d);
-	if (rc)
-		return rc == PS_ENOMEM ? rc : PS_OK;
 	uint8_t from[PS_BTT_INFO_SIZE], to[PS_BTT_INFO_SIZE];
-	for (unsigned i = 0; i < ps_btt_narenas(b); i++) {
+	for (unsigned i = 0; i < ps_btt_narenas(b) && !rc; i++) {
 		const struct ps_btt_arena *ar = ps_btt_arena(b, i);
-		uint64_t prim = ar->off, bak = ar->off + ar->sb.info2off;
-		int unit = PS_UNIT_BTT(i);
+		uint64_t prim = ns->base + ar->off, bak = prim + ar->sb.info2off;
 		if (ar->used_backup) {
-			if (ar->sb_off != bak) {
-				ps_plan_refuse(plan, unit, K, "BTT arena %u: the primary info block at 0x%" PRIx64 " is bad and the block used instead (0x%" PRIx64 ") is not this arena's backup: not restoring from it",
-					       i, prim, ar->sb_off);
+			if (ns->base + ar->sb_off != bak) {
+				ps_plan_refuse(plan, n, K, "namespace %d, BTT arena %u: the primary info block at 0x%" PRIx64 " is bad and the block used instead (0x%" PRIx64 ") is not this arena's own backup: not restoring from it",
+					       n, i, prim, ns->base + ar->sb_off);
 				continue;
 			}
 			if (ps_src_pread(src, from, sizeof(from), bak) ||
 			    ps_src_pread(src, to, sizeof(to), prim))
 				continue;
-			rc = ps_plan_add(plan, unit, K, prim, to, from, PS_BTT_INFO_SIZE,
+			rc = ps_plan_add(plan, n, K, prim, to, from, PS_BTT_INFO_SIZE,
 					 "btt_sb", "primary (bad)", "copy of the backup",
 					 "BTT arena %u: the primary info block at 0x%" PRIx64 " is unusable and its backup at 0x%" PRIx64 " (info2off 0x%" PRIx64 ") verifies; the kernel reads only the primary (a bad arena-0 primary means \"no existing arenas\" and a fresh BTT over the data when writable), so the primary becomes a byte copy of the backup, as ndctl check-namespace --repair does",
 					 i, prim, bak, ar->sb.info2off);
@@ -728,56 +735,82 @@ static int plan_btt(struct ps_src *src, const struct ps_analysis *a,
 			if (ps_src_pread(src, from, sizeof(from), prim) ||
 			    ps_src_pread(src, to, sizeof(to), bak))
 				continue;
-			rc = ps_plan_add(plan, unit, K, bak, to, from, PS_BTT_INFO_SIZE,
+			rc = ps_plan_add(plan, n, K, bak, to, from, PS_BTT_INFO_SIZE,
 					 "btt_sb.info2", ar->backup_ok ? "differs" : "bad",
 					 "copy of the primary",
 					 "BTT arena %u: the backup info block at 0x%" PRIx64 " %s the valid primary at 0x%" PRIx64 "; it must be its byte copy (btt_check_info2), so a later loss of the primary can be recovered",
 					 i, bak, ar->backup_ok ? "differs from" : "is invalid and differs from", prim);
 		}
-		if (rc)
-			break;
 	}
 	ps_btt_close(b);
+	ps_src_close(win);
 	return rc;
 }
 
-static bool btt_valid(const struct ps_analysis *before, unsigned arena,
-		      struct ps_src *after_src, char *why_, size_t n)
+/* BTT blocks no sector namespace took: the analysis could not open them. */
+static int plan_btt_orphans(struct ps_src *src, const struct ps_analysis *a,
+			    const struct ps_repair_opts *o, struct ps_plan *plan)
 {
-	(void)before;
+	(void)src;
+	if (o->ns >= 0)
+		return PS_OK;
+	for (size_t i = 0; i < a->nns; i++)
+		if (a->ns[i].mode == PS_NS_SECTOR)
+			return PS_OK;
+	for (size_t ri = 0; ri < a->scan.nrecs; ri++)
+		if (a->scan.recs[ri].kind == PS_REC_BTT) {
+			ps_plan_refuse(plan, PS_UNIT_REC(ri), "btt-info", "BTT info block(s) found (first at 0x%" PRIx64 ") but no arena opens: neither a primary nor its own backup is valid, so there is nothing to restore from (ndctl check-namespace --repair has further heuristics; 'pmemscan check' shows the details)",
+				       a->scan.recs[ri].off);
+			break;
+		}
+	return PS_OK;
+}
+
+/* The BTT of a repaired sector namespace: every arena from its primary,
+ * every backup equal to it. */
+static bool btt_valid(const struct ps_ns *after, struct ps_src *after_src,
+		      char *why_, size_t n)
+{
 	if (!after_src) {
 		snprintf(why_, n, "no repaired image to check");
+		return false;
+	}
+	struct ps_src *win;
+	if (ps_src_window(after_src, after->base, after->size, &win)) {
+		snprintf(why_, n, "the namespace no longer fits the image");
 		return false;
 	}
 	struct ps_btt *b;
 	struct ps_diags d;
 	ps_diags_init(&d);
-	int rc = ps_btt_open(after_src, NULL, &b, &d);
+	struct ps_btt_open_opts bo = { .initial_offset = after->btt_initial };
+	int rc = ps_btt_open(win, &bo, &b, &d);
 	ps_diags_free(&d);
 	if (rc) {
+		ps_src_close(win);
 		snprintf(why_, n, "the re-scan finds no usable BTT: %s", ps_strerror(rc));
 		return false;
 	}
-	bool ok = false;
-	if (arena >= ps_btt_narenas(b)) {
-		snprintf(why_, n, "the re-scan finds %u arenas, not arena %u", ps_btt_narenas(b), arena);
-	} else {
-		const struct ps_btt_arena *ar = ps_btt_arena(b, arena);
-		if (ar->used_backup)
-			snprintf(why_, n, "arena %u's primary info block is still unusable", arena);
-		else if (ar->backup_differs || !ar->backup_ok)
-			snprintf(why_, n, "arena %u's backup info block still differs from the primary", arena);
-		else
-			ok = true;
+	bool ok = true;
+	for (unsigned i = 0; i < ps_btt_narenas(b) && ok; i++) {
+		const struct ps_btt_arena *ar = ps_btt_arena(b, i);
+		if (ar->used_backup) {
+			snprintf(why_, n, "BTT arena %u's primary info block is still unusable", i);
+			ok = false;
+		} else if (ar->backup_differs || !ar->backup_ok) {
+			snprintf(why_, n, "BTT arena %u's backup info block still differs from the primary", i);
+			ok = false;
+		}
 	}
 	ps_btt_close(b);
+	ps_src_close(win);
 	return ok;
 }
 
 const struct ps_repair_kind ps_repair_kinds[] = {
 	{ "pfn", "pfn/dax info block: checksum, derivable fields, start_pad layouts", plan_pfn, NULL },
 	{ "label-index", "label storage area: an invalid index block rebuilt from the valid one", NULL, plan_lsa },
-	{ "btt-info", "BTT arena info blocks: primary restored from its backup, and the reverse", NULL, plan_btt },
+	{ "btt-info", "BTT arena info blocks: primary restored from its backup, and the reverse", plan_btt, plan_btt_orphans },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -933,7 +966,7 @@ static bool ns_valid(const struct ps_analysis *aa, const struct ps_ns *before,
 		}
 	}
 	for (size_t i = 0; i < after->diags.n; i++)
-		if (after->diags.v[i].sev >= PS_SEV_ERR) {
+		if (after->diags.v[i].sev >= (after->mode == PS_NS_SECTOR ? PS_SEV_WARN : PS_SEV_ERR)) {
 			snprintf(why_, n, "re-scan: %s", after->diags.v[i].msg);
 			return false;
 		}
@@ -943,6 +976,8 @@ static bool ns_valid(const struct ps_analysis *aa, const struct ps_ns *before,
 	}
 	if (after->mode == PS_NS_DEVDAX)
 		return true;
+	if (after->mode == PS_NS_SECTOR && before->verdict != PS_V_PROVEN)
+		return true;	/* no filesystem to keep in place (the BTT is checked apart) */
 	if (after->verdict != PS_V_PROVEN || after->chosen < 0) {
 		snprintf(why_, n, "the re-scan verdict is %s, not proven",
 			 ps_verdict_name(after->verdict));
@@ -1002,8 +1037,6 @@ bool ps_repair_unit_valid(const struct ps_analysis *before, int unit,
 			  const struct ps_analysis *after, struct ps_src *after_src,
 			  const struct ps_repair_opts *o, char *why_, size_t n)
 {
-	if (PS_UNIT_IS_BTT(unit))
-		return btt_valid(before, PS_UNIT_BTT_ARENA(unit), after_src, why_, n);
 	if (PS_UNIT_IS_REC(unit)) {
 		size_t ri = PS_UNIT_REC_INDEX(unit);
 		if (ri >= before->scan.nrecs) {
@@ -1017,16 +1050,22 @@ bool ps_repair_unit_valid(const struct ps_analysis *before, int unit,
 		return false;
 	}
 	const struct ps_ns *b = &before->ns[unit];
-	return ns_valid(after, b, ns_at(after, b->base), ps_repair_keep_off(b, o), why_, n);
+	const struct ps_ns *an = ns_at(after, b->base);
+	if (!ns_valid(after, b, an, ps_repair_keep_off(b, o), why_, n))
+		return false;
+	if (b->mode == PS_NS_SECTOR)
+		return btt_valid(an, after_src, why_, n);
+	return true;
 }
 
 const char *ps_repair_unit_name(const struct ps_analysis *a, int unit, char *buf,
 				size_t n)
 {
-	if (PS_UNIT_IS_BTT(unit))
-		snprintf(buf, n, "BTT arena %u", PS_UNIT_BTT_ARENA(unit));
-	else if (PS_UNIT_IS_REC(unit) && PS_UNIT_REC_INDEX(unit) < a->scan.nrecs)
-		snprintf(buf, n, "label area at 0x%" PRIx64, a->scan.recs[PS_UNIT_REC_INDEX(unit)].off);
+	if (PS_UNIT_IS_REC(unit) && PS_UNIT_REC_INDEX(unit) < a->scan.nrecs) {
+		const struct ps_rec *r = &a->scan.recs[PS_UNIT_REC_INDEX(unit)];
+		snprintf(buf, n, "%s at 0x%" PRIx64, r->kind == PS_REC_NSINDEX ?
+			 "label area" : ps_rec_kind_name(r->kind), r->off);
+	}
 	else
 		snprintf(buf, n, "namespace %d", unit);
 	return buf;

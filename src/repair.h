@@ -62,12 +62,8 @@ struct ps_repair_opts {
  * storage area (ns = PS_UNIT_REC(record index)).
  */
 #define PS_UNIT_REC(ri) (-2 - (int)(ri))
-#define PS_UNIT_IS_REC(u) ((u) <= -2 && (u) > PS_UNIT_BTT(0))
+#define PS_UNIT_IS_REC(u) ((u) <= -2)
 #define PS_UNIT_REC_INDEX(u) ((size_t)(-2 - (u)))
-/* ... or an arena of a BTT (sector-mode) namespace that is the whole image */
-#define PS_UNIT_BTT(arena) (-(1 << 24) - (int)(arena))
-#define PS_UNIT_IS_BTT(u) ((u) <= PS_UNIT_BTT(0))
-#define PS_UNIT_BTT_ARENA(u) ((unsigned)(-(1 << 24) - (u)))
 
 struct ps_repair_kind {
 	const char *name;
@@ -122,7 +118,7 @@ bool ps_repair_ns_valid(const struct ps_analysis *aa, const struct ps_ns *before
 bool ps_repair_unit_valid(const struct ps_analysis *before, int unit,
 			  const struct ps_analysis *after, struct ps_src *after_src,
 			  const struct ps_repair_opts *o, char *why, size_t whylen);
-/* "namespace 2", "label area at 0x...", "BTT arena 0" */
+/* "namespace 2", "label area at 0x..." */
 const char *ps_repair_unit_name(const struct ps_analysis *a, int unit, char *buf,
 				size_t n);
 /* The top-level namespace of a at image offset base, NULL if none. */
