@@ -260,6 +260,42 @@ else
 	ok "# SKIP BTT repair: tests/mkfx-btt not available"
 fi
 
+# ---- the era fixtures (fixtures/gen.sh: each kernel era's own formulas) ----
+# era NAME WANT_DATA_OFFSET: planned with the fixture's physical base, the
+# repaired block puts the data start exactly where the filesystem is
+era() {
+	img=$(fixture "$1"); rc=$?
+	if [ $rc -eq 77 ]; then echo "# $1: generator tool missing, skipped"; return; fi
+	if [ $rc -ne 0 ]; then not_ok "$1: fixture generated (exit $rc)"; return; fi
+	pb=$(fixture_val "$1" phys_base)
+	"$PMEMSCAN" repair "$img" --phys-base "$pb" >"$T/era.txt"; rc=$?
+	hex=$(printf '0x%x' "$2")
+	check "$1: start_pad rewrite planned, re-scan proven with data at $hex (where the filesystem is)" \
+		sh -c "[ $rc -eq 0 ] && grep -q 'after : proven, info block v1.4 start_pad 0x0 dataoff $hex .*data at $hex holds' '$T/era.txt'"
+}
+era legacy-f2-fsdax-ext4 "$(fixture_val legacy-f2-fsdax-ext4 fs_offset)"
+era legacy-f4-fsdax-ext4 "$(fixture_val legacy-f4-fsdax-ext4 fs_offset)"
+era legacy-f4-fsdax-xfs "$(fixture_val legacy-f4-fsdax-xfs fs_offset)"
+era legacy-f5-fsdax-ext4 "$(fixture_val legacy-f5-fsdax-ext4 fs_offset)"
+era fixed-placed-ext4 "$(fixture_val fixed-placed-ext4 fs_offset)"
+era small-legacy-ext4 "$(fixture_val small-legacy-ext4 fs_offset)"
+# the spec's 132 MiB namespace, repaired for real: its files against the manifest
+img=$(fixture small-legacy-ext4); rc=$?
+if [ $rc -eq 0 ]; then
+	"$PMEMSCAN" repair "$img" --phys-base "$(fixture_val small-legacy-ext4 phys_base)" -o "$T/small-r.img" >/dev/null; rc=$?
+	off=$(fixture_val small-legacy-ext4 fs_offset)
+	rm -rf "$T/sx"; mkdir "$T/sx"
+	dd if="$T/small-r.img" of="$T/small-fs.img" bs=1M skip=$((off / MiB)) status=none
+	$DEBUGFS -R "rdump / $T/sx" "$T/small-fs.img" >/dev/null 2>&1
+	check "small-legacy-ext4 (132 MiB): repaired copy written, files match the generator's manifest (sha256, sizes)" \
+		sh -c "[ $rc -eq 0 ] && '$top_builddir/tests/fxmanifest' check -i mode,uid,gid,mtime,links,xattrs -x lost+found '${img%.img}.manifest' '$T/sx' >'$T/man.out' 2>&1" || cat "$T/man.out"
+fi
+for n in damaged-legacy-ext4 both-ext4 legacy-devdax; do
+	img=$(fixture "$n") || continue
+	"$PMEMSCAN" repair "$img" --phys-base "$(fixture_val "$n" phys_base)" >"$T/r.txt"; rc=$?
+	check "$n: refused (exit 1, nothing planned)" sh -c "[ $rc -eq 1 ] && grep -q '^0 patches' '$T/r.txt'"
+done
+
 # ---- bad input: one line on stderr, exit 3, nothing written ----
 bad() {	# bad DESCRIPTION PATTERN ARGS...
 	d=$1; pat=$2; shift 2
