@@ -41,6 +41,9 @@ static void usage(FILE *f)
 		"  -o FILE           write a repaired copy (reflinked or sparse); FILE must not exist\n"
 		"  --in-place        repair IMAGE itself, after writing an undo file\n"
 		"  --undo-file FILE  where --in-place writes its undo file (default IMAGE.pmemscan-undo)\n"
+		"  --no-image-hash   do not hash the whole image for the undo file (huge sparse\n"
+		"                    images: sha256 reads every hole as zeros, ~1 GB/s); undo then\n"
+		"                    verifies the patched bytes only\n"
 		"  --namespace N     only namespace N (numbers as 'pmemscan IMAGE' prints them)\n"
 		"  --semantics S     for an ambiguous namespace: keep the legacy or the fixed filesystem\n"
 		"  --phys-base ADDR  physical address of the image's first byte (start_pad rewrites\n"
@@ -325,6 +328,7 @@ int cmd_repair(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "in-place", no_argument, NULL, 'I' },
 		{ "undo-file", required_argument, NULL, 'U' },
+		{ "no-image-hash", no_argument, NULL, 'N' },
 		{ "phys-base", required_argument, NULL, 'p' },
 		{ "assume-aligned", no_argument, NULL, 'A' },
 		{ "ns-size", required_argument, NULL, 'S' },
@@ -337,7 +341,7 @@ int cmd_repair(int argc, char **argv)
 	cli_view_opts_init(&vo);
 	memset(&ro, 0, sizeof(ro));
 	const char *out = NULL, *undo_path = NULL;
-	int plan_only = 0, in_place = 0, c;
+	int plan_only = 0, in_place = 0, no_hash = 0, c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		int v = cli_view_option(c, optarg, &vo);
@@ -350,6 +354,7 @@ int cmd_repair(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'I': in_place = 1; break;
 		case 'U': undo_path = optarg; break;
+		case 'N': no_hash = 1; break;
 		case 'A': ro.assume_aligned = true; break;
 		case 'p':
 			if (cli_parse_u64(optarg, &ro.phys_base)) {
@@ -387,8 +392,8 @@ int cmd_repair(int argc, char **argv)
 		cli_err("repair: --plan writes nothing; drop it to use %s", out ? "-o" : "--in-place");
 		return EXIT_USAGE;
 	}
-	if (undo_path && !in_place) {
-		cli_err("repair: --undo-file goes with --in-place");
+	if ((undo_path || no_hash) && !in_place) {
+		cli_err("repair: %s goes with --in-place", undo_path ? "--undo-file" : "--no-image-hash");
 		return EXIT_USAGE;
 	}
 	if (vo.have_offset || vo.have_size) {
@@ -528,7 +533,7 @@ int cmd_repair(int argc, char **argv)
 
 	/* --in-place: the undo file first, durable, then the image. */
 	uint8_t sha[32];
-	if (ps_src_sha256(src, sha)) {
+	if (!no_hash && ps_src_sha256(src, sha)) {
 		cli_err("%s", ps_src_error(src));
 		code = EXIT_USAGE;
 		goto done;
@@ -539,7 +544,7 @@ int cmd_repair(int argc, char **argv)
 		code = EXIT_USAGE;
 		goto done;
 	}
-	if (ps_undo_write_fd(ufd, path, src->size, sha, &plan) || fsync(ufd) ||
+	if (ps_undo_write_fd(ufd, path, src->size, no_hash ? NULL : sha, &plan) || fsync(ufd) ||
 	    close(ufd) || fsync_dir_of(undo_path)) {
 		cli_err("%s: writing the undo file failed: %s; the image was not touched",
 			undo_path, strerror(errno));
@@ -591,8 +596,9 @@ int cmd_repair(int argc, char **argv)
 		goto done;
 	}
 	close(ifd);
-	char hex[65];
-	hexstr(sha, 32, hex);
+	char hex[65] = "not recorded (--no-image-hash)";
+	if (!no_hash)
+		hexstr(sha, 32, hex);
 	printf("repaired %s in place, %zu patch%s applied; undo file %s (image sha256 before: %s)\n"
 	       "to restore: pmemscan undo %s %s\n", path, plan.n, plan.n == 1 ? "" : "es",
 	       undo_path, hex, undo_path, path);
@@ -672,6 +678,11 @@ int cmd_undo(int argc, char **argv)
 	}
 	close(fd);
 	fd = -1;
+	if (!u.have_sha256) {
+		printf("restored %s: %zu of %zu patch%s had been applied and were reverted; every patched byte is the original again (no image sha256 was recorded: --no-image-hash)\n",
+		       path, nnew, u.plan.n, u.plan.n == 1 ? "" : "es");
+		goto out;
+	}
 	struct ps_src *s;
 	uint8_t sha[32];
 	if (ps_src_open_file(path, &s, err, sizeof(err))) {

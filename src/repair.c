@@ -1261,7 +1261,10 @@ int ps_undo_write_fd(int fd, const char *image, uint64_t image_size,
 	for (const char *p = image; *p; p++)	/* informational; one line */
 		sb_printf(&b, "%c", *p == '\n' || *p == '\r' ? '?' : *p);
 	sb_printf(&b, "\nsize %" PRIu64 "\n", image_size);
-	hex(sha, 32, h);
+	if (sha)
+		hex(sha, 32, h);
+	else
+		snprintf(h, sizeof(h), "none");
 	sb_printf(&b, "sha256 %s\npatches %zu\n", h, plan->n);
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct ps_patch *x = &plan->p[i];
@@ -1383,9 +1386,13 @@ int ps_undo_parse(const char *t, size_t len, struct ps_undo *u, char *err,
 			}
 			have |= 2;
 		} else if (!strncmp(line, "sha256 ", 7)) {
-			if (strlen(line + 7) != 64 || unhex(line + 7, 32, u->sha256)) {
+			if (!strcmp(line + 7, "none")) {
+				u->have_sha256 = false;
+			} else if (strlen(line + 7) != 64 || unhex(line + 7, 32, u->sha256)) {
 				snprintf(err, errlen, "undo file: bad sha256 line");
 				goto bad;
+			} else {
+				u->have_sha256 = true;
 			}
 			have |= 4;
 		} else if (!strncmp(line, "patches ", 8)) {

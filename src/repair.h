@@ -144,12 +144,14 @@ int ps_src_sha256(struct ps_src *src, uint8_t out[32]);
 struct ps_undo {
 	char image[512];
 	uint64_t image_size;
+	bool have_sha256;	/* false: written with --no-image-hash */
 	uint8_t sha256[32];	/* of the image before any patch */
 	struct ps_plan plan;	/* offsets, old and new bytes, field names */
 };
 
 /* Serialise (text, docs/repair.md) and parse; parse verifies the file's
- * own checksum and every bound. err gets a one-line message. */
+ * own checksum and every bound. err gets a one-line message. sha NULL:
+ * no image hash recorded ("sha256 none"). */
 int ps_undo_write_fd(int fd, const char *image, uint64_t image_size,
 		     const uint8_t sha[32], const struct ps_plan *plan);
 int ps_undo_parse(const char *text, size_t len, struct ps_undo *u, char *err,

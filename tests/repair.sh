@@ -153,6 +153,16 @@ check "simulated kill: half-repaired block has a bad checksum" \
 check "simulated kill: undo restores the original (1 of 5 patches reverted)" \
 	sh -c "[ $rc -eq 0 ] && grep -q '1 of 5 patches had been applied' '$T/ku.txt' && [ \"\$(sha256sum <'$T/killed.img' | cut -d' ' -f1)\" = '$orig' ]"
 
+# --no-image-hash: no whole-image sha256 (huge sparse images); undo still
+# verifies and restores every patched byte
+cp --sparse=always "$T/legacy.img" "$T/nh.img"
+"$PMEMSCAN" repair "$T/nh.img" --assume-aligned --in-place --no-image-hash --undo-file "$T/nh.undo" >/dev/null; rc=$?
+check "--no-image-hash: repaired, undo file records 'sha256 none'" \
+	sh -c "[ $rc -eq 0 ] && grep -q '^sha256 none$' '$T/nh.undo' && cmp -s '$T/nh.img' '$T/fixed.img'"
+"$PMEMSCAN" undo "$T/nh.undo" "$T/nh.img" >"$T/nh.txt"; rc=$?
+check "--no-image-hash: undo restores byte for byte" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'no image sha256 was recorded' '$T/nh.txt' && [ \"\$(sha256sum <'$T/nh.img' | cut -d' ' -f1)\" = '$orig' ]"
+
 # a re-scan that does not come out valid: the repair is rolled back
 cp --sparse=always "$T/legacy.img" "$T/rb.img"
 PMEMSCAN_TEST_FAIL_RESCAN=1 "$PMEMSCAN" repair "$T/rb.img" --assume-aligned --in-place >/dev/null 2>"$T/rb.err"; rc=$?
@@ -310,6 +320,7 @@ bad "repair: no such file" "nope.img: cannot open" repair "$T/nope.img"
 bad "repair: -o exists" "fixed.img: output exists" repair "$T/legacy.img" --assume-aligned -o "$T/fixed.img"
 bad "repair: --in-place with -o" "exclude each other" repair "$T/legacy.img" --in-place -o "$T/new.img"
 bad "repair: --plan with -o" "writes nothing" repair "$T/legacy.img" --plan -o "$T/new.img"
+bad "repair: --no-image-hash without --in-place" "goes with --in-place" repair "$T/legacy.img" --no-image-hash
 bad "repair: no image" "no IMAGE" repair
 bad "repair: bad --namespace" "no such namespace" repair "$T/legacy.img" --namespace 5
 bad "repair: --phys-base with --assume-aligned" "exclude each other" repair "$T/legacy.img" --phys-base 0 --assume-aligned

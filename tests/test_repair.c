@@ -616,6 +616,7 @@ static void test_undo_roundtrip(void **state)
 	assert_int_equal(ps_undo_parse(t, (size_t)len, &u, err, sizeof(err)), PS_OK);
 	assert_string_equal(u.image, "img?name");
 	assert_int_equal(u.image_size, 1 << 20);
+	assert_true(u.have_sha256);
 	assert_memory_equal(u.sha256, sha, 32);
 	assert_int_equal(u.plan.n, 2);
 	assert_int_equal(u.plan.p[0].off, 0x1ff8);
