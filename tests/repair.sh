@@ -172,6 +172,17 @@ PMEMSCAN_TEST_FAIL_RESCAN=1 "$PMEMSCAN" repair "$T/rb.img" --assume-aligned -o "
 check "-o, re-scan not valid: exit 1, the copy is deleted" \
 	sh -c "[ $rc -eq 1 ] && grep -q 'copy deleted' '$T/rb2.err' && [ ! -e '$T/rb-copy.img' ]"
 
+# killed after each later patch too: always undoable
+for k in 2 3 4 5; do
+	cp --sparse=always "$T/legacy.img" "$T/k$k.img"
+	PMEMSCAN_TEST_KILL_AFTER_PATCHES=$k "$PMEMSCAN" repair "$T/k$k.img" --assume-aligned \
+		--in-place --undo-file "$T/k$k.undo" >/dev/null 2>&1; krc=$?
+	"$PMEMSCAN" undo "$T/k$k.undo" "$T/k$k.img" >"$T/k$k.txt"; rc=$?
+	check "killed after patch $k of 5: undo reverts $k and restores the original" \
+		sh -c "[ $krc -eq 137 ] && [ $rc -eq 0 ] && grep -q '$k of 5 patches had been applied' '$T/k$k.txt' && cmp -s '$T/k$k.img' '$T/legacy.img'"
+	rm -f "$T/k$k.img"
+done
+
 # undo refuses an image whose bytes are neither the old nor the new ones
 cp --sparse=always "$T/legacy.img" "$T/other.img"
 printf 'XXXX' | dd of="$T/other.img" bs=1 seek=$((4096 + 0x4c)) conv=notrunc status=none
