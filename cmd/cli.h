@@ -27,6 +27,10 @@ int cmd_scan(int argc, char **argv);
 int cmd_labels(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_btt_cat(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
+/* ps_open_opts.msg for the CLI: the notice on stderr as "pmemscan: MSG". */
+void cli_open_notice(void *arg, const char *msg);
 int cmd_repair(int argc, char **argv);
 int cmd_undo(int argc, char **argv);
 

@@ -54,6 +54,8 @@ static const struct cli_cmd commands[] = {
 	{ "labels", "dump and check namespace label areas (LSA) of DIMM images or ndctl dumps", cmd_labels },
 	{ "check", "check a sector-mode (BTT) namespace image like ndctl check-namespace", cmd_check },
 	{ "btt-cat", "write the BTT-translated block device to a file (testing aid)", cmd_btt_cat },
+	{ "cat", "write the decoded image (compressed dumps decoded), sparse", cmd_cat },
+	{ "digest", "SHA-256 or sparse digest of the decoded image", cmd_digest },
 	{ "repair", "rewrite namespace metadata so a current kernel mounts it (--plan first)", cmd_repair },
 	{ "undo", "restore an image from a repair's undo file, byte for byte", cmd_undo },
 };

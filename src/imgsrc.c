@@ -67,6 +67,30 @@ int ps_src_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
 	return s->ops->pread(s, buf, len, off);
 }
 
+int ps_src_read_upto(struct ps_src *s, void *buf, size_t len, uint64_t off,
+		     size_t *got)
+{
+	*got = 0;
+	if (off >= s->size)
+		return PS_OK;
+	if (len > s->size - off)
+		len = (size_t)(s->size - off);
+	int was_unknown = !ps_src_size_known(s);
+	int r = ps_src_pread(s, buf, len, off);
+	if (r == PS_OK) {
+		*got = len;
+		return PS_OK;
+	}
+	/* A stream that just found its end: the prefix is in buf. */
+	if (r == PS_ERANGE && was_unknown && ps_src_size_known(s)) {
+		*got = s->size > off ? (size_t)(s->size - off) : 0;
+		if (*got > len)		/* cannot happen; be safe */
+			*got = len;
+		return PS_OK;
+	}
+	return r;
+}
+
 int ps_src_next_data(struct ps_src *s, uint64_t off, uint64_t *out)
 {
 	if (off >= s->size) {

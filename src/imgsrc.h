@@ -29,7 +29,7 @@ struct ps_src_ops {
 struct ps_src {
 	const struct ps_src_ops *ops;
 	void *priv;
-	uint64_t size;		/* apparent size in bytes */
+	uint64_t size;		/* apparent size in bytes, or PS_SIZE_UNKNOWN */
 	char *name;		/* for messages: path or description */
 	/* A file descriptor and offset that show the same bytes, when such
 	 * exist (for libblkid and other fd-based readers); fd < 0 if not. */
@@ -38,6 +38,20 @@ struct ps_src {
 	struct ps_src *parent;	/* views: the source they read */
 	char err[320];		/* last error, one line, names file/offset */
 };
+
+/*
+ * A forward stream (a compressed dump read once) may not know its size
+ * until it reaches its end. Such a source has size == PS_SIZE_UNKNOWN;
+ * when a read reaches the true end, the source sets s->size to the real
+ * size and that read fails with PS_ERANGE, with the bytes that did exist
+ * ([off, new size)) already copied into buf. ps_src_read_upto() turns
+ * this into a short read. Sources of known size never change size.
+ */
+#define PS_SIZE_UNKNOWN UINT64_MAX
+static inline int ps_src_size_known(const struct ps_src *s)
+{
+	return s->size != PS_SIZE_UNKNOWN;
+}
 
 /* Open a regular file or block device read-only (O_RDONLY | O_CLOEXEC). */
 int ps_src_open_file(const char *path, struct ps_src **out, char *err,
@@ -52,6 +66,13 @@ void ps_src_close(struct ps_src *s);
 
 /* Read exactly len bytes at off; PS_ERANGE beyond the end, PS_EIO on error. */
 int ps_src_pread(struct ps_src *s, void *buf, size_t len, uint64_t off);
+/*
+ * Read up to len bytes at off: *got < len only at the end of the image
+ * (0 at or past it). The way to read forward through a source whose size
+ * may be unknown (a stream); works on every source.
+ */
+int ps_src_read_upto(struct ps_src *s, void *buf, size_t len, uint64_t off,
+		     size_t *got);
 /* Sparse map helpers; both clamp to size. */
 int ps_src_next_data(struct ps_src *s, uint64_t off, uint64_t *out);
 int ps_src_next_hole(struct ps_src *s, uint64_t off, uint64_t *out);

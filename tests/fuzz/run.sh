@@ -13,6 +13,9 @@ mkdir -p "$OUT"
 command -v "$CLANG" >/dev/null || { echo "fuzz: $CLANG not found"; exit 77; }
 libs="$(pkg-config --libs blkid libarchive zlib nettle json-c ext2fs libfsxfs libbfio) -lm -lpthread"
 cflags="$(pkg-config --cflags blkid libarchive zlib nettle json-c ext2fs libfsxfs libbfio)"
+# compressed dumps (src/imgsrc_open.c)
+libs="$libs $(pkg-config --libs liblzma libzstd) -lbz2"
+cflags="$cflags $(pkg-config --cflags liblzma libzstd)"
 srcs=$(ls "$top_srcdir"/src/*.c)
 harnesses=${*:-$(ls "$top_srcdir"/tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|')}
 fail=0

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pmemscan cat IMAGE [-o OUT]: write the decoded image (a compressed dump
+ * decoded, a plain image as is). OUT is created (never overwritten) and
+ * written sparse; on any error it is removed, so nothing is left behind.
+ */
+#include "cli.h"
+#include "err.h"
+#include "imgsrc.h"
+#include "imgsrc_open.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHUNK (4u * 1024 * 1024)
+#define BLK 4096u
+
+void cli_open_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "pmemscan: %s\n", msg);
+}
+
+static int zero_block(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
+static int write_all(int fd, const uint8_t *b, size_t n, int seekable, uint64_t off)
+{
+	while (n) {
+		ssize_t w = seekable ? pwrite(fd, b, n, (off_t)off) : write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pmemscan cat IMAGE [-o OUT] [--cache [--cache-dir DIR]]\n"
+		   "  Write the decoded image (gzip/xz/zstd/bzip2 dumps are decoded) to OUT\n"
+		   "  (created, never overwritten, written sparse) or to standard output.\n"
+		   "  --cache      go through the random-access cache (as extract/carve do)\n"
+		   "  --cache-dir  where the cache lives (default $TMPDIR or /tmp)\n");
+}
+
+int cmd_cat(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "cache", no_argument, NULL, 'C' },
+		{ "cache-dir", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *outpath = NULL;
+	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice };
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': outpath = optarg; break;
+		case 'C': oo.mode = PS_OPEN_RANDOM; break;
+		case 'D': oo.cache_dir = optarg; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	if (!outpath && isatty(STDOUT_FILENO)) {
+		cli_err("cat: refusing to write an image to a terminal (use -o OUT or a pipe)");
+		return EXIT_USAGE;
+	}
+	char err[512];
+	struct ps_src *s;
+	if (ps_src_open_auto(path, &oo, &s, err, sizeof(err))) {
+		cli_err("%s", err);
+		return EXIT_USAGE;
+	}
+	int fd = STDOUT_FILENO, seekable = 0;
+	if (outpath) {
+		fd = open(outpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			cli_err("%s: cannot create: %s", outpath, strerror(errno));
+			ps_src_close(s);
+			return EXIT_USAGE;
+		}
+		seekable = 1;
+	}
+	uint8_t *buf = malloc(CHUNK);
+	uint64_t off = 0;
+	int rc = EXIT_OK, eof = 0;
+	if (!buf) {
+		cli_err("out of memory");
+		rc = EXIT_USAGE;
+	}
+	/* Walk the sparse map: holes (and, for a compressed dump, the zero
+	 * runs the decoder produced) are skipped, not read. */
+	while (!rc && !eof && off < s->size) {
+		uint64_t d, h;
+		if (ps_src_next_data(s, off, &d) || ps_src_next_hole(s, d, &h)) {
+			cli_err("%s", ps_src_error(s));
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (d > off && !seekable) {	/* a pipe gets the zeros */
+			memset(buf, 0, CHUNK);
+			for (uint64_t z = off; z < d && !rc;) {
+				size_t n = d - z < CHUNK ? (size_t)(d - z) : CHUNK;
+				if (write_all(fd, buf, n, 0, z)) {
+					cli_err("(stdout): write error at offset %" PRIu64 ": %s",
+						z, strerror(errno));
+					rc = EXIT_USAGE;
+				}
+				z += n;
+			}
+		}
+		off = d;
+		if (rc || off >= s->size)
+			break;
+		if (h <= off)
+			h = off + CHUNK;
+		while (!rc && off < h) {
+			size_t want = h - off < CHUNK ? (size_t)(h - off) : CHUNK, got;
+			if (ps_src_read_upto(s, buf, want, off, &got)) {
+				cli_err("%s", ps_src_error(s));
+				rc = EXIT_USAGE;
+				break;
+			}
+			for (size_t i = 0; i < got;) {
+				size_t n = got - i < BLK ? got - i : BLK;
+				size_t j = i;
+				if (seekable) {	/* leave zero blocks as holes */
+					if (zero_block(buf + i, n)) {
+						i += n;
+						continue;
+					}
+					while (j < got && !zero_block(buf + j, got - j < BLK ? got - j : BLK))
+						j += got - j < BLK ? got - j : BLK;
+				} else {
+					j = got;
+				}
+				if (write_all(fd, buf + i, j - i, seekable, off + i)) {
+					cli_err("%s: write error at offset %" PRIu64 ": %s",
+						outpath ? outpath : "(stdout)", off + i, strerror(errno));
+					rc = EXIT_USAGE;
+					break;
+				}
+				i = j;
+			}
+			off += got;
+			if (got < want) {
+				eof = 1;
+				break;
+			}
+		}
+	}
+	if (!rc && seekable && ftruncate(fd, (off_t)off) < 0) {
+		cli_err("%s: cannot set size %" PRIu64 ": %s", outpath, off, strerror(errno));
+		rc = EXIT_USAGE;
+	}
+	if (!rc && seekable && fsync(fd) < 0) {
+		cli_err("%s: sync failed: %s", outpath, strerror(errno));
+		rc = EXIT_USAGE;
+	}
+	if (outpath) {
+		if (close(fd) < 0 && !rc) {
+			cli_err("%s: close failed: %s", outpath, strerror(errno));
+			rc = EXIT_USAGE;
+		}
+		if (rc)
+			unlink(outpath);	/* nothing written on error */
+	}
+	free(buf);
+	ps_src_close(s);
+	return rc;
+}

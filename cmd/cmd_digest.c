@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pmemscan digest IMAGE [--sha256|--sparse]: a content digest of the
+ * decoded image. --sha256 (default) equals sha256sum of the decoded image;
+ * --sparse is the sparse-cheap digest of docs/digest.md (holes and written
+ * zeros give the same value; time proportional to the non-zero data).
+ * Output: "HEX  IMAGE", as sha256sum prints.
+ */
+#include "cli.h"
+#include "digest.h"
+#include "err.h"
+#include "imgsrc.h"
+#include "imgsrc_open.h"
+#include <getopt.h>
+#include <stdio.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pmemscan digest IMAGE [--sha256|--sparse] [--cache [--cache-dir DIR]]\n"
+		   "  --sha256  SHA-256 of the decoded image, as sha256sum prints it (default)\n"
+		   "  --sparse  pmemscan-sparse-sha256-v1 (docs/digest.md): the same whether\n"
+		   "            zeros are holes or written, cost proportional to the data\n");
+}
+
+int cmd_digest(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "sha256", no_argument, NULL, 's' },
+		{ "sparse", no_argument, NULL, 'S' },
+		{ "cache", no_argument, NULL, 'C' },
+		{ "cache-dir", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum ps_digest_kind kind = PS_DIGEST_SHA256;
+	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice };
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': kind = PS_DIGEST_SHA256; break;
+		case 'S': kind = PS_DIGEST_SPARSE; break;
+		case 'C': oo.mode = PS_OPEN_RANDOM; break;
+		case 'D': oo.cache_dir = optarg; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	char err[512], hex[2 * PS_DIGEST_SIZE + 1];
+	uint8_t dig[PS_DIGEST_SIZE];
+	struct ps_src *s;
+	if (ps_src_open_auto(path, &oo, &s, err, sizeof(err))) {
+		cli_err("%s", err);
+		return EXIT_USAGE;
+	}
+	if (ps_digest_src(s, kind, dig, hex, NULL)) {
+		cli_err("%s", ps_src_error(s));
+		ps_src_close(s);
+		return EXIT_USAGE;
+	}
+	ps_src_close(s);
+	printf("%s  %s\n", hex, path);
+	return EXIT_OK;
+}
