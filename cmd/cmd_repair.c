@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "err.h"
 #include "imgsrc.h"
+#include "imgsrc_open.h"
 #include "le.h"
 #include "ns.h"
 #include "phys.h"
@@ -423,8 +424,29 @@ int cmd_repair(int argc, char **argv)
 
 	char err[512];
 	struct ps_src *src;
-	if (ps_src_open_file(path, &src, err, sizeof(err))) {
+	/* A compressed dump is decoded into a sparse cache (read-only); only
+	 * --in-place needs the bytes as stored. */
+	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice };
+	if (in_place ? ps_src_open_file(path, &src, err, sizeof(err)) :
+		       ps_src_open_auto(path, &oo, &src, err, sizeof(err))) {
 		cli_err("%s", err);
+		return EXIT_USAGE;
+	}
+	if (in_place) {
+		uint8_t magic[8];
+		size_t k = src->size < sizeof(magic) ? (size_t)src->size : sizeof(magic);
+		enum ps_compression comp = k && !ps_src_pread(src, magic, k, 0) ?
+					   ps_detect_compression(magic, k) : PS_COMP_NONE;
+		if (comp != PS_COMP_NONE) {
+			cli_err("%s: a %s-compressed dump cannot be repaired in place; use -o FIXED.img for a decoded, repaired copy",
+				path, ps_compression_name(comp));
+			ps_src_close(src);
+			return EXIT_USAGE;
+		}
+	}
+	if (src->fd < 0 && (out || in_place)) {
+		cli_err("%s: no file descriptor for the decoded image; cannot copy it", path);
+		ps_src_close(src);
 		return EXIT_USAGE;
 	}
 	if (src->size == 0) {

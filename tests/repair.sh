@@ -281,6 +281,17 @@ else
 	ok "# SKIP BTT repair: tests/mkfx-btt not available"
 fi
 
+# ---- a compressed dump: planned and copied from the decoded image ----
+if command -v gzip >/dev/null; then
+	gzip -1 -c "$T/legacy.img" >"$T/legacy.img.gz"
+	TMPDIR=$T "$PMEMSCAN" repair "$T/legacy.img.gz" --assume-aligned -o "$T/fromgz.img" >/dev/null 2>&1; rc=$?
+	check "gzip dump: -o writes the decoded, repaired image (same bytes as the repaired raw copy)" \
+		sh -c "[ $rc -eq 0 ] && cmp -s '$T/fromgz.img' '$T/fixed.img'"
+	"$PMEMSCAN" repair "$T/legacy.img.gz" --assume-aligned --in-place >/dev/null 2>"$T/gz.err"; rc=$?
+	check "gzip dump: --in-place refused with a one-line reason (exit 3)" \
+		sh -c "[ $rc -eq 3 ] && [ \$(wc -l <'$T/gz.err') -eq 1 ] && grep -q 'gzip-compressed dump cannot be repaired in place' '$T/gz.err' && [ ! -e '$T/legacy.img.gz.pmemscan-undo' ]"
+fi
+
 # ---- the era fixtures (fixtures/gen.sh: each kernel era's own formulas) ----
 # era NAME WANT_DATA_OFFSET: planned with the fixture's physical base, the
 # repaired block puts the data start exactly where the filesystem is
