@@ -2,12 +2,13 @@
 /* pmemscan [scan] IMAGE: find every namespace, rebuild its layout, verdict. */
 #include "cli.h"
 #include "err.h"
+#include "digest.h"
 #include "imgsrc.h"
+#include "imgsrc_open.h"
 #include "ns.h"
 #include "phys.h"
 #include "report.h"
 #include <getopt.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,28 +16,30 @@
 enum hash_mode { HASH_AUTO, HASH_SHA256, HASH_NONE };
 
 struct hash_ctx {
-	struct sha256_ctx sha;
-	int on;
+	struct ps_digest *d;
+	int failed;
 };
 
 static void on_data(void *ctx, uint64_t off, const uint8_t *buf, size_t len)
 {
 	struct hash_ctx *h = ctx;
 	(void)off;
-	if (h->on)
-		sha256_update(&h->sha, len, buf);
+	if (h->d && ps_digest_data(h->d, buf, len))
+		h->failed = 1;
 }
 
 static void on_hole(void *ctx, uint64_t off, uint64_t len)
 {
-	static const uint8_t zeros[65536];
 	struct hash_ctx *h = ctx;
 	(void)off;
-	while (h->on && len) {
-		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
-		sha256_update(&h->sha, n, zeros);
-		len -= n;
-	}
+	if (h->d && ps_digest_zero(h->d, len))
+		h->failed = 1;
+}
+
+static void notice(void *arg, const char *msg)
+{
+	(void)arg;
+	cli_err("%s", msg);
 }
 
 /* A label area from its own file: a dump (area at 0) or a DIMM file with
@@ -95,7 +98,10 @@ static void usage(FILE *f)
 		"                    file with it at the end); repeat once per DIMM of the\n"
 		"                    interleave set; IMAGE is then that region's data\n"
 		"  --hash MODE       sha256 of the whole image: auto = unless it is sparse and\n"
-		"                    larger than 4 GiB (default), sha256 = always, none = never\n");
+		"                    larger than 4 GiB, where the sparse digest (docs/digest.md)\n"
+		"                    is given instead (default), sha256 = always, none = never\n"
+		"  --cache-dir DIR   where a gzip/xz/zstd/bzip2 dump is inflated (sparse) for\n"
+		"                    random access, and reused next time (default $TMPDIR or /tmp)\n");
 }
 
 int cmd_scan(int argc, char **argv)
@@ -107,11 +113,12 @@ int cmd_scan(int argc, char **argv)
 		{ "iomem", required_argument, NULL, 'I' },
 		{ "ndctl-json", required_argument, NULL, 'N' },
 		{ "labels", required_argument, NULL, 'L' },
+		{ "cache-dir", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, c;
-	const char *iomem = NULL, *ndjson = NULL;
+	const char *iomem = NULL, *ndjson = NULL, *cache_dir = NULL;
 	const char *lfiles[16];
 	int nlfiles = 0;
 	enum hash_mode hm = HASH_AUTO;
@@ -148,6 +155,9 @@ int cmd_scan(int argc, char **argv)
 		case 'N':
 			ndjson = optarg;
 			break;
+		case 'C':
+			cache_dir = optarg;
+			break;
 		case 'L':
 			if (nlfiles == 16) {
 				cli_err("--labels: at most 16 DIMMs");
@@ -171,7 +181,41 @@ int cmd_scan(int argc, char **argv)
 	const char *path = argv[optind];
 	char err[512];
 	struct ps_src *src;
-	if (ps_src_open_file(path, &src, err, sizeof(err))) {
+	struct ps_report_input in;
+	memset(&in, 0, sizeof(in));
+	in.path = path;
+	/* A compressed dump: the evidence is the compressed file (its own
+	 * size and sha256 are reported); the scan reads the decoded image
+	 * from a sparse cache. */
+	char zhex[2 * PS_DIGEST_SIZE + 1];
+	{
+		struct ps_src *raw;
+		uint8_t magic[16];
+		if (ps_src_open_file(path, &raw, err, sizeof(err))) {
+			cli_err("%s", err);
+			return EXIT_USAGE;
+		}
+		size_t got = 0;
+		ps_src_read_upto(raw, magic, sizeof(magic), 0, &got);
+		enum ps_compression comp = ps_detect_compression(magic, got);
+		if (comp != PS_COMP_NONE) {
+			uint8_t dg[PS_DIGEST_SIZE];
+			if (ps_digest_src(raw, PS_DIGEST_SHA256, dg, zhex, NULL)) {
+				cli_err("%s", ps_src_error(raw));
+				ps_src_close(raw);
+				return EXIT_USAGE;
+			}
+			in.compression = ps_compression_name(comp);
+			in.compressed_size = raw->size;
+			in.compressed_sha256 = zhex;
+		}
+		ps_src_close(raw);
+	}
+	if (cli_ensure_dir(cache_dir))
+		return EXIT_USAGE;
+	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .cache_dir = cache_dir,
+				   .msg = notice };
+	if (ps_src_open_auto(path, &oo, &src, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}
@@ -242,7 +286,8 @@ int cmd_scan(int argc, char **argv)
 	}
 
 	/* Decide on hashing before the pass: a sparse image's holes must be
-	 * fed to sha256 as zeros, which costs time for huge ones. */
+	 * fed to sha256 as zeros, which costs time for huge ones; the sparse
+	 * digest costs only the data. */
 	struct hash_ctx hc;
 	memset(&hc, 0, sizeof(hc));
 	const char *hash_note = NULL;
@@ -250,17 +295,23 @@ int cmd_scan(int argc, char **argv)
 	if (ps_src_next_hole(src, 0, &first_hole))
 		first_hole = src->size;
 	int sparse = first_hole < src->size;
-	hc.on = hm == HASH_SHA256 ||
-		(hm == HASH_AUTO && (!sparse || src->size <= (4ull << 30)));
+	int full = hm == HASH_SHA256 ||
+		   (hm == HASH_AUTO && (!sparse || src->size <= (4ull << 30)));
 	if (hm == HASH_NONE)
 		hash_note = "--hash none";
-	else if (!hc.on)
-		hash_note = "sparse image larger than 4 GiB; use --hash sha256";
-	sha256_init(&hc.sha);
+	else if (!full)
+		hash_note = "sparse image larger than 4 GiB: sparse_sha256 given instead; use --hash sha256 for sha256";
+	if (hm != HASH_NONE &&
+	    ps_digest_new(full ? PS_DIGEST_SHA256 : PS_DIGEST_SPARSE, &hc.d)) {
+		cli_err("out of memory");
+		ps_src_close(src);
+		return EXIT_USAGE;
+	}
 	ao.scan.on_data = on_data;
 	ao.scan.on_hole = on_hole;
 	ao.scan.ctx = &hc;
 	ao.image_arg = path;
+	ao.compressed = in.compression != NULL;
 
 	struct ps_analysis a;
 	int rc = ps_analyze(src, &ao, &a);
@@ -272,20 +323,19 @@ int cmd_scan(int argc, char **argv)
 		ps_src_close(src);
 		return EXIT_USAGE;
 	}
-	char hex[2 * SHA256_DIGEST_SIZE + 1];
-	if (hc.on) {
-		uint8_t dg[SHA256_DIGEST_SIZE];
-		sha256_digest(&hc.sha, sizeof(dg), dg);
-		for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
-			snprintf(hex + 2 * i, 3, "%02x", dg[i]);
+	char hex[2 * PS_DIGEST_SIZE + 1];
+	if (hc.d) {
+		uint8_t dg[PS_DIGEST_SIZE];
+		ps_digest_final(hc.d, dg, hex);
+		ps_digest_free(hc.d);
+		if (full)
+			in.sha256 = hex;
+		else
+			in.sparse_sha256 = hex;
 	}
-	struct ps_report_input in = {
-		.path = path,
-		.size = src->size,
-		.allocated = a.scan.bytes_read,
-		.sha256 = hc.on ? hex : NULL,
-		.hash_note = hash_note,
-	};
+	in.size = src->size;
+	in.allocated = a.scan.bytes_read;
+	in.hash_note = hash_note;
 	if (json)
 		rc = ps_report_json(stdout, &in, &a);
 	else

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 
@@ -46,6 +47,18 @@ int cli_parse_u64(const char *s, uint64_t *out)
 	if (shift && v > (UINT64_MAX >> shift))
 		return -1;
 	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int cli_ensure_dir(const char *dir)
+{
+	struct stat st;
+	if (!dir || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+		return 0;
+	if (mkdir(dir, 0700) < 0) {
+		cli_err("%s: cannot create directory: %s", dir, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

@@ -2,10 +2,17 @@
 #include "view.h"
 #include "cli.h"
 #include "err.h"
+#include "imgsrc_open.h"
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+static void view_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	cli_err("%s", msg);
+}
 
 void cli_view_opts_init(struct cli_view_opts *o)
 {
@@ -44,6 +51,9 @@ int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 		}
 		o->have_offset = true;
 		return 1;
+	case 0x1005:
+		o->cache_dir = arg;
+		return 1;
 	case 0x1004:
 		if (cli_parse_u64(arg, &o->size) || !o->size) {
 			cli_err("--size: '%s' is not a size", arg);
@@ -69,7 +79,11 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 		cli_err("--size goes with --offset");
 		return EXIT_USAGE;
 	}
-	if (ps_src_open_file(path, &v->image, err, sizeof(err))) {
+	if (cli_ensure_dir(o->cache_dir))
+		return EXIT_USAGE;
+	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .cache_dir = o->cache_dir,
+				   .msg = o->quiet ? NULL : view_notice };
+	if (ps_src_open_auto(path, &oo, &v->image, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}

@@ -19,6 +19,7 @@ struct cli_view_opts {
 	bool have_size;
 	uint64_t size;
 	bool quiet;
+	const char *cache_dir;	/* --cache-dir for compressed dumps */
 };
 
 struct cli_view {
@@ -39,7 +40,8 @@ void cli_view_opts_init(struct cli_view_opts *o);
 	{ "namespace", required_argument, NULL, 0x1001 }, \
 	{ "semantics", required_argument, NULL, 0x1002 }, \
 	{ "offset", required_argument, NULL, 0x1003 }, \
-	{ "size", required_argument, NULL, 0x1004 }
+	{ "size", required_argument, NULL, 0x1004 }, \
+	{ "cache-dir", required_argument, NULL, 0x1005 }
 
 /* Open path and select the data; on error prints one line and returns
  * an exit code (3 usage/I-O, 2 nothing found, 1 ambiguous/unproven). */

@@ -329,7 +329,8 @@ static void section_neighbours(struct ps_ns *ns, const struct ps_phys_map *m)
 			     hit[i]->name, hit[i]->start, hit[i]->end);
 }
 
-static void decide(struct ps_ns *ns, const char *img, const struct ps_phys_map *map)
+static void decide(struct ps_ns *ns, const char *img, const struct ps_phys_map *map,
+		   bool compressed)
 {
 	char h1[32], h2[32];
 	int nvalid = 0, ndamaged = 0, vi = -1, di = -1;
@@ -455,11 +456,15 @@ static void decide(struct ps_ns *ns, const char *img, const struct ps_phys_map *
 				 t->sem == PS_SEM_FIXED ? "fixed" : "legacy");
 		note(ns, "next: pmemscan extract %s --namespace %d%s -o OUTDIR", img,
 		     ns->index, semarg);
-		if (ns->mode != PS_NS_SECTOR)
+		if (ns->mode != PS_NS_SECTOR && !compressed)
 			note(ns, "next: mount -o ro,loop,offset=%" PRIu64 ",sizelimit=%" PRIu64 " %s /mnt",
 			     t->off, t->size, img);
-		note(ns, "next: pmemscan carve %s --namespace %d%s -o ns%d.img", img,
-		     ns->index, semarg, ns->index);
+		char then[64] = "";
+		if (ns->mode == PS_NS_SECTOR || compressed)
+			snprintf(then, sizeof(then), "   (then: mount -o ro,loop ns%d.img /mnt)",
+				 ns->index);
+		note(ns, "next: pmemscan carve %s --namespace %d%s -o ns%d.img%s", img,
+		     ns->index, semarg, ns->index, then);
 		if (ns->verdict == PS_V_DAMAGED && !strncmp(t->probe.type, "ext", 3))
 			note(ns, "next: e2fsck -fn -b %u ns%d.img   (after carving: check it against a backup superblock; ext4's first backup is at block %u)",
 			     t->probe.block_size == 1024 ? 8193u : 32768u, ns->index,
@@ -951,7 +956,7 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 		for (int c = 0; c < ns->ncand; c++)
 			probe_cand(src, ns, &ns->cand[c]);
 		if (ns->ncand)
-			decide(ns, img, opts->phys_map);
+			decide(ns, img, opts->phys_map, opts->compressed);
 	}
 	return PS_OK;
 }

@@ -98,6 +98,7 @@ struct ps_analysis_opts {
 	size_t next_lsas;
 	const char *ext_lsas_desc;
 	const char *image_arg;	/* the path as the user typed it, for commands */
+	bool compressed;	/* image_arg is a compressed dump: no loop mounts */
 	struct ps_scan_opts scan;
 };
 

@@ -86,10 +86,15 @@ void ps_report_text(FILE *f, const struct ps_report_input *in,
 	fprintf(f, "pmemscan %s: %s\n", PACKAGE_VERSION, in->path);
 	fprintf(f, "image: %" PRIu64 " bytes (%s), %s allocated\n", in->size,
 		ps_human(in->size, h, sizeof(h)), ps_human(in->allocated, h2, sizeof(h2)));
+	if (in->compression)
+		fprintf(f, "input: %s-compressed, %" PRIu64 " bytes, sha256 %s (the image below is its decoded content)\n",
+			in->compression, in->compressed_size, in->compressed_sha256);
 	if (in->sha256)
 		fprintf(f, "sha256: %s\n", in->sha256);
 	else if (in->hash_note)
 		fprintf(f, "sha256: not computed (%s)\n", in->hash_note);
+	if (in->sparse_sha256)
+		fprintf(f, "sparse_sha256: %s\n", in->sparse_sha256);
 	if (a->have_phys)
 		fprintf(f, "physical address of offset 0: 0x%" PRIx64 " (%s)\n",
 			a->phys_base, a->phys_source);
@@ -323,6 +328,16 @@ int ps_report_json(FILE *f, const struct ps_report_input *in,
 	json_object_object_add(img, "size", j_u64(in->size));
 	json_object_object_add(img, "allocated", j_u64(in->allocated));
 	json_object_object_add(img, "sha256", in->sha256 ? j_str(in->sha256) : NULL);
+	json_object_object_add(img, "sparse_sha256", in->sparse_sha256 ? j_str(in->sparse_sha256) : NULL);
+	if (in->compression) {
+		json_object *z = json_object_new_object();
+		json_object_object_add(z, "format", j_str(in->compression));
+		json_object_object_add(z, "size", j_u64(in->compressed_size));
+		json_object_object_add(z, "sha256", j_str(in->compressed_sha256));
+		json_object_object_add(img, "compressed", z);
+	} else {
+		json_object_object_add(img, "compressed", NULL);
+	}
 	if (!in->sha256 && in->hash_note)
 		json_object_object_add(img, "hash_note", j_str(in->hash_note));
 	json_object_object_add(img, "phys_base", a->have_phys ? j_u64(a->phys_base) : NULL);

@@ -10,7 +10,12 @@ struct ps_report_input {
 	uint64_t size;
 	uint64_t allocated;	/* bytes in data extents */
 	const char *sha256;	/* hex, or NULL when not computed */
+	const char *sparse_sha256;	/* pmemscan-sparse-sha256-v1 (docs/digest.md) */
 	const char *hash_note;	/* why not, when NULL */
+	/* a compressed dump: the file as given */
+	const char *compression;	/* "gzip", "xz", ... or NULL */
+	uint64_t compressed_size;
+	const char *compressed_sha256;
 };
 
 /* Exit code the report stands for (cmd/cli.h): 0 valid, 1 problems, 2 nothing. */

@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# pmemscan IMAGE on gzip/xz/zstd dumps: the same namespaces and verdict as
+# the raw image, the compressed file's own size and hash in the report.
+. "$top_srcdir/tests/lib.sh"
+command -v jq >/dev/null || skip_all "jq not installed"
+raw=$T/legacy.img
+xz -dc "$top_srcdir/fixtures/legacy-fsdax-ext4.img.xz" >"$raw"
+"$PMEMSCAN" --json "$raw" >"$T/raw.json"
+strip() { jq -S 'del(.image) | del(.namespaces[].verdict.next_commands)' "$1"; }
+for z in gzip xz zstd; do
+	case $z in gzip) ext=gz ;; xz) ext=xz ;; zstd) ext=zst ;; esac
+	$z -c <"$raw" >"$T/d.img.$ext"
+	"$PMEMSCAN" --json --cache-dir "$T/cache" "$T/d.img.$ext" >"$T/$z.json" 2>"$T/$z.err"; rc=$?
+	check "$z dump: exit 0, same structures, namespaces and verdict as the raw image" \
+		sh -c "[ $rc -eq 0 ] && [ \"\$(strip '$T/$z.json')\" = \"\$(strip '$T/raw.json')\" ]"
+	check "$z dump: decoded size and sha256 equal the raw image's" \
+		test "$(jq -r '.image | "\(.size) \(.sha256)"' "$T/$z.json")" = "$(jq -r '.image | "\(.size) \(.sha256)"' "$T/raw.json")"
+	check "$z dump: the compressed file's format, size and sha256 are reported" \
+		test "$(jq -r '.image.compressed | "\(.format) \(.size) \(.sha256)"' "$T/$z.json")" = \
+		"$z $(stat -c %s "$T/d.img.$ext") $(sha256sum <"$T/d.img.$ext" | cut -d' ' -f1)"
+	check "$z dump: the cache is announced on stderr" grep -q "inflating .* into cache $T/cache/" "$T/$z.err"
+	check "$z dump: no loop-mount suggestion for a compressed file" \
+		sh -c "! jq -r '.namespaces[0].verdict.next_commands[]' '$T/$z.json' | grep -q 'mount -o ro,loop,offset'"
+done
+"$PMEMSCAN" --json --cache-dir "$T/cache" "$T/d.img.xz" >/dev/null 2>"$T/again.err"
+check "second scan reuses the cache" grep -q "reusing cache" "$T/again.err"
+head -c 10000 "$T/d.img.xz" >"$T/cut.img.xz"
+"$PMEMSCAN" --cache-dir "$T/cache" "$T/cut.img.xz" >"$T/out" 2>"$T/err"; rc=$?
+# (the "inflating" notice comes first; the error is the one last line)
+check "truncated xz: exit 3, the error names the file and offset, no report" \
+	sh -c "[ $rc -eq 3 ] && tail -1 '$T/err' | grep -q 'cut.img.xz: xz decompression failed at compressed offset 10000' && [ \$(grep -c failed '$T/err') -eq 1 ] && [ ! -s '$T/out' ]"
+done_testing
