@@ -1071,13 +1071,6 @@ const char *ps_repair_unit_name(const struct ps_analysis *a, int unit, char *buf
 	return buf;
 }
 
-bool ps_repair_ns_valid(const struct ps_analysis *aa, const struct ps_ns *before,
-			const struct ps_ns *after, uint64_t want_off, char *why_,
-			size_t whylen)
-{
-	return ns_valid(aa, before, after, want_off, why_, whylen);
-}
-
 const struct ps_ns *ps_repair_ns_at(const struct ps_analysis *a, uint64_t base)
 {
 	return ns_at(a, base);

@@ -104,17 +104,15 @@ int ps_src_overlay(struct ps_src *parent, const struct ps_plan *plan,
 		   struct ps_src **out);
 
 /*
- * Is namespace `after` (found in aa, the analysis of the repaired bytes)
- * valid? Valid: its info block's checksum is good and the block has no
- * problems, no error diagnostics, start_pad 0, verdict proven (or devdax),
- * and, when want_off is non-zero, the filesystem's data start is at that
- * image offset (where it was before). why gets a one-line reason when not.
+ * Is a unit of a plan (a namespace or a label area) valid in after, the
+ * analysis of the repaired bytes (after_src: those bytes)? A namespace:
+ * its info block's checksum is good and the block has no problems, no
+ * error diagnostics, start_pad 0, verdict proven (or devdax), the data
+ * start where the filesystem was; a sector namespace's BTT opens from every
+ * arena's primary with equal backups. A label area: both index blocks
+ * valid, the same one current, the same labels active. why gets a one-line
+ * reason when not.
  */
-bool ps_repair_ns_valid(const struct ps_analysis *aa, const struct ps_ns *before,
-			const struct ps_ns *after, uint64_t want_off, char *why,
-			size_t whylen);
-/* The same check for any unit of a plan (namespace or label area): is it
- * valid in after, the analysis of the repaired bytes? */
 bool ps_repair_unit_valid(const struct ps_analysis *before, int unit,
 			  const struct ps_analysis *after, struct ps_src *after_src,
 			  const struct ps_repair_opts *o, char *why, size_t whylen);
