@@ -69,6 +69,19 @@ check "--phys-base 0x577c800000, align 16 MiB: base + dataoff' misaligned, refus
 check "--phys-base 16 MiB aligned: planned, exit 0" sh -c "[ $rc -eq 0 ] && grep -q 'base known' '$T/plan4.txt'"
 check "after all --plan runs the image is unchanged" test "$(sha "$T/legacy.img")" = "$orig"
 
+# --plan and -o open the image only O_RDONLY (strace, as tests/readonly.sh)
+if command -v strace >/dev/null; then
+	for args in "--plan" "-o $T/ro-copy.img"; do
+		# shellcheck disable=SC2086
+		strace -f -qq -e trace=open,openat,openat2,creat,truncate -o "$T/trace" \
+			"$PMEMSCAN" repair "$T/legacy.img" --assume-aligned $args >/dev/null 2>&1
+		opens=$(grep -c 'legacy.img"' "$T/trace")
+		bad=$(grep 'legacy.img"' "$T/trace" | grep -E 'O_WRONLY|O_RDWR|O_TRUNC|O_CREAT|creat\(|truncate\(' | head -1)
+		check "repair $args: image opened $opens time(s), always O_RDONLY" sh -c "[ $opens -gt 0 ] && [ -z '$bad' ]"
+	done
+	rm -f "$T/ro-copy.img"
+fi
+
 # ---- -o: a repaired copy ----
 "$PMEMSCAN" repair "$T/legacy.img" --assume-aligned -o "$T/fixed.img" >"$T/o.txt" 2>&1; rc=$?
 check "-o: exit 0, copy written" sh -c "[ $rc -eq 0 ] && [ -f '$T/fixed.img' ] && grep -q 'wrote .*fixed.img' '$T/o.txt'"
@@ -283,8 +296,8 @@ fi
 
 # ---- a compressed dump: planned and copied from the decoded image ----
 if command -v gzip >/dev/null; then
-	gzip -1 -c "$T/legacy.img" >"$T/legacy.img.gz"
-	TMPDIR=$T "$PMEMSCAN" repair "$T/legacy.img.gz" --assume-aligned -o "$T/fromgz.img" >/dev/null 2>&1; rc=$?
+	gzip -1 -c "$T/legacy.img" >"$T/legacy.img.gz"; mkdir -p "$T/cache"
+	"$PMEMSCAN" repair "$T/legacy.img.gz" --cache-dir "$T/cache" --assume-aligned -o "$T/fromgz.img" >/dev/null 2>&1; rc=$?
 	check "gzip dump: -o writes the decoded, repaired image (same bytes as the repaired raw copy)" \
 		sh -c "[ $rc -eq 0 ] && cmp -s '$T/fromgz.img' '$T/fixed.img'"
 	"$PMEMSCAN" repair "$T/legacy.img.gz" --assume-aligned --in-place >/dev/null 2>"$T/gz.err"; rc=$?
