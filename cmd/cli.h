@@ -38,5 +38,7 @@ int cmd_cat(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 /* ps_open_opts.msg for the CLI: the notice on stderr as "pmemscan: MSG". */
 void cli_open_notice(void *arg, const char *msg);
+int cmd_repair(int argc, char **argv);
+int cmd_undo(int argc, char **argv);
 
 #endif

@@ -72,6 +72,8 @@ static const struct cli_cmd commands[] = {
 	{ "btt-cat", "write the BTT-translated block device to a file (testing aid)", cmd_btt_cat },
 	{ "cat", "write the decoded image (compressed dumps decoded), sparse", cmd_cat },
 	{ "digest", "SHA-256 or sparse digest of the decoded image", cmd_digest },
+	{ "repair", "rewrite namespace metadata so a current kernel mounts it (--plan first)", cmd_repair },
+	{ "undo", "restore an image from a repair's undo file, byte for byte", cmd_undo },
 };
 
 static void usage(FILE *f)

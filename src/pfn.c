@@ -83,7 +83,9 @@ int ps_pfn_parse(const uint8_t *b, size_t len, uint64_t abs, uint64_t ns_size,
 	sb->padding_zero = ps_is_zero(b + pad_start, O_CSUM - pad_start);
 
 	/* The kernel's reader back-fill (nd_pfn_validate). */
-	sb->eff_page_size = minor >= 4 ? sb->page_size : SZ_4K;
+	/* page_size 0 in a 1.4 block: missing; the layout is 4 KiB arithmetic
+	 * either way (the kernel only refuses page_size > PAGE_SIZE). */
+	sb->eff_page_size = minor >= 4 && sb->page_size ? sb->page_size : SZ_4K;
 	sb->eff_page_struct_size = minor >= 4 ? sb->page_struct_size : 64;
 	sb->eff_align = sb->align;
 	if (!sb->eff_align && sb->dataoff) {

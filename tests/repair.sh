@@ -1,0 +1,366 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# pmemscan repair / undo on namespace images made by ndctl write-infoblock
+# and mke2fs: --plan writes nothing, -o copies and repairs, --in-place
+# writes an undo file first, undo restores byte for byte, refusals.
+. "$top_srcdir/tests/lib.sh"
+command -v jq >/dev/null || skip_all "jq not installed"
+[ -n "$NDCTL" ] || skip_all "ndctl not installed"
+[ -n "$MKE2FS" ] && [ -n "$DEBUGFS" ] || skip_all "e2fsprogs not installed"
+
+MiB=1048576
+sha() { sha256sum <"$1" | cut -d' ' -f1; }
+# region_sha IMG OFFSET_MIB SIZE_MIB: sha256 of a byte range
+region_sha() { dd if="$1" bs=1M skip="$2" count="$3" status=none | sha256sum | cut -d' ' -f1; }
+
+# a small tree and its hashes
+mkdir -p "$T/tree/sub/deeper"
+echo "hello pmem" >"$T/tree/a.txt"
+head -c 300000 /dev/urandom >"$T/tree/sub/b.bin"
+head -c 5000000 /dev/urandom >"$T/tree/sub/deeper/c.bin"
+(cd "$T/tree" && find . -type f | sort | xargs sha256sum) >"$T/tree.sha"
+
+# mk NAME: a 128 MiB namespace 8 MiB into a 16 MiB alignment unit, as ndctl's
+# test/align.sh makes a start_pad block: x = 0x577c800000, a = 16 MiB gives
+# P = ALIGN(x, a) - x = 8 MiB, D = 8 MiB, T = 8 MiB. Legacy data at 16 MiB,
+# fixed at 8 MiB. (Small, so the whole-image hashes stay quick.)
+mk() {
+	truncate -s 128M "$T/$1.img"
+	$NDCTL write-infoblock -o "$T/$1.img" -O 0x577c800000 -a 16M >/dev/null 2>&1
+}
+fs_at() {	# fs_at IMG OFFSET_MIB SIZE_MIB [UUID] [TREE]
+	$MKE2FS -q -F -t ext4 -b 4096 -U "${4:-11111111-2222-3333-4444-555555555555}" \
+		${5:+-d "$5"} -E offset=$(($2 * MiB)) "$1" "$(($3 * 256))" >/dev/null 2>&1
+}
+# files_ok IMG OFFSET_MIB SIZE_MIB: carve the filesystem, rdump it, compare hashes
+files_ok() {
+	rm -rf "$T/x" "$T/fs.img"; mkdir "$T/x"
+	dd if="$1" of="$T/fs.img" bs=1M skip="$2" count="$3" status=none
+	$DEBUGFS -R "rdump / $T/x" "$T/fs.img" >/dev/null 2>&1
+	(cd "$T/x" && find . -type f | sort | xargs sha256sum) | cmp -s - "$T/tree.sha"
+}
+field() { jq -r ".structures[0].fields.$2" "$1"; }
+
+mk legacy; fs_at "$T/legacy.img" 16 64 "" "$T/tree"
+orig=$(sha "$T/legacy.img")
+fsorig=$(region_sha "$T/legacy.img" 16 64)
+check "fixture: files readable before repair" files_ok "$T/legacy.img" 16 64
+
+# ---- --plan: the default, writes nothing ----
+ls "$T" | grep -v -e '^ls\.' -e '^plan.txt$' >"$T/ls.before"
+"$PMEMSCAN" repair "$T/legacy.img" --assume-aligned >"$T/plan.txt" 2>&1; rc=$?
+ls "$T" | grep -v -e '^ls\.' -e '^plan.txt$' >"$T/ls.after"
+check "--plan (default) exits 0 with patches" sh -c "[ $rc -eq 0 ] && grep -q '^5 patches, 0 refusals' '$T/plan.txt'"
+check "--plan: image sha256 unchanged" test "$(sha "$T/legacy.img")" = "$orig"
+check "--plan: no file created" cmp -s "$T/ls.before" "$T/ls.after"
+check "--plan names dataoff 0x800000 -> 0x1000000 at 0x1038" \
+	grep -q 'patch 0x1038 (8 bytes) dataoff \[start-pad-legacy\]: 0x800000 -> 0x1000000' "$T/plan.txt"
+check "--plan names start_pad -> 0 and why" grep -q 'patch 0x104c (4 bytes) start_pad .*0x800000 -> 0x0' "$T/plan.txt"
+check "--plan shows the verdict after: proven, same data start" \
+	grep -q 'after : proven, info block v1.4 start_pad 0x0 dataoff 0x1000000.*data at 0x1000000 holds ext4' "$T/plan.txt"
+check "--plan states the --assume-aligned assumption" grep -q 'ASSUMPTION (--assume-aligned)' "$T/plan.txt"
+"$PMEMSCAN" repair --plan "$T/legacy.img" >"$T/plan2.txt"; rc=$?
+check "start_pad rewrite without --phys-base or --assume-aligned: refused, exit 1" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'REFUSED \[start-pad-legacy\].*give --phys-base' '$T/plan2.txt'"
+"$PMEMSCAN" repair "$T/legacy.img" --phys-base 0x577c800000 >"$T/plan3.txt"; rc=$?
+check "--phys-base 0x577c800000, align 16 MiB: base + dataoff' misaligned, refused" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'base + new dataoff = 0x577d800000 (physical) is not aligned' '$T/plan3.txt'"
+"$PMEMSCAN" repair "$T/legacy.img" --phys-base 0x5800000000 >"$T/plan4.txt"; rc=$?
+check "--phys-base 16 MiB aligned: planned, exit 0" sh -c "[ $rc -eq 0 ] && grep -q 'base known' '$T/plan4.txt'"
+check "after all --plan runs the image is unchanged" test "$(sha "$T/legacy.img")" = "$orig"
+
+# --plan and -o open the image only O_RDONLY (strace, as tests/readonly.sh)
+if command -v strace >/dev/null; then
+	for args in "--plan" "-o $T/ro-copy.img"; do
+		# shellcheck disable=SC2086
+		strace -f -qq -e trace=open,openat,openat2,creat,truncate -o "$T/trace" \
+			"$PMEMSCAN" repair "$T/legacy.img" --assume-aligned $args >/dev/null 2>&1
+		opens=$(grep -c 'legacy.img"' "$T/trace")
+		bad=$(grep 'legacy.img"' "$T/trace" | grep -E 'O_WRONLY|O_RDWR|O_TRUNC|O_CREAT|creat\(|truncate\(' | head -1)
+		check "repair $args: image opened $opens time(s), always O_RDONLY" sh -c "[ $opens -gt 0 ] && [ -z '$bad' ]"
+	done
+	rm -f "$T/ro-copy.img"
+fi
+
+# ---- -o: a repaired copy ----
+"$PMEMSCAN" repair "$T/legacy.img" --assume-aligned -o "$T/fixed.img" >"$T/o.txt" 2>&1; rc=$?
+check "-o: exit 0, copy written" sh -c "[ $rc -eq 0 ] && [ -f '$T/fixed.img' ] && grep -q 'wrote .*fixed.img' '$T/o.txt'"
+check "-o: the input is unchanged" test "$(sha "$T/legacy.img")" = "$orig"
+check "-o: the copy has the image's size" test "$(stat -c %s "$T/fixed.img")" = 134217728
+alloc=$(($(stat -c %b "$T/fixed.img") * $(stat -c %B "$T/fixed.img")))
+if grep -q 'reflinked' "$T/o.txt"; then ok "-o: reflinked copy (shares extents)"
+else check "-o: sparse copy ($alloc bytes allocated of 128 MiB)" test "$alloc" -lt $((32 * MiB)); fi
+"$PMEMSCAN" --json --hash none "$T/fixed.img" >"$T/fixed.json"; rc=$?
+check "repaired copy re-scans clean (exit 0)" test "$rc" -eq 0
+check "repaired copy: verdict proven, data at 16 MiB" \
+	test "$(jq -r '.namespaces[0] | "\(.verdict.result) \(.candidates[0].offset)"' "$T/fixed.json")" = "proven 16777216"
+check "repaired copy: start_pad 0, version 1.4, dataoff 16 MiB, checksum valid" \
+	test "$(field "$T/fixed.json" start_pad) $(field "$T/fixed.json" version) $(field "$T/fixed.json" dataoff) $(jq -r '.structures[0].checksum' "$T/fixed.json")" = "0 1.4 16777216 valid"
+check "repaired copy: the filesystem's bytes are identical" test "$(region_sha "$T/fixed.img" 16 64)" = "$fsorig"
+check "repaired copy: files extract with the right hashes" files_ok "$T/fixed.img" 16 64
+check "repaired copy: only bytes of the info block changed" \
+	sh -c "cmp -l '$T/legacy.img' '$T/fixed.img' | awk '\$1 <= 4096 || \$1 > 8192 { bad = 1 } END { exit bad }'"
+head -c 8192 "$T/fixed.img" >"$T/ib.bin"
+$NDCTL read-infoblock -j -i "$T/ib.bin" 2>/dev/null >"$T/ndctl.json"
+check "ndctl read-infoblock reads the rewritten block: start_pad 0, dataoff 16 MiB, 1.4" \
+	test "$(jq -r '.[0] | "\(.start_pad) \(.dataoff) \(.version) \(.npfns)"' "$T/ndctl.json")" = "0 16777216 1.4 28672"
+
+# ---- fixed-placed filesystem: start_pad 0, dataoff kept ----
+mk fixedfs; fs_at "$T/fixedfs.img" 8 64 "" "$T/tree"
+"$PMEMSCAN" repair "$T/fixedfs.img" --assume-aligned >"$T/f0.txt" 2>&1; rc=$?
+check "fixed-placed, align 16 MiB, base assumed 16 MiB aligned: data at 8 MiB cannot be aligned, refused" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'REFUSED \[start-pad-fixed\].*bad offset' '$T/f0.txt'"
+# at 0x577c800000 base + 8 MiB is 16 MiB aligned
+"$PMEMSCAN" repair "$T/fixedfs.img" --phys-base 0x577c800000 -o "$T/fixedfs-r.img" >"$T/f.txt" 2>&1; rc=$?
+check "fixed-placed with --phys-base 0x577c800000: repaired copy written" test "$rc" -eq 0
+"$PMEMSCAN" --json --hash none "$T/fixedfs-r.img" >"$T/ff.json"
+check "fixed-placed: re-scan proven at 8 MiB with start_pad 0" \
+	test "$(jq -r '.namespaces[0] | "\(.verdict.result) \(.candidates[0].offset)"' "$T/ff.json") $(field "$T/ff.json" start_pad)" = "proven 8388608 0"
+check "fixed-placed: end_trunc stays 8 MiB (0x577c800000 + 128 MiB - 8 MiB is 16 MiB aligned), npfns (128 - 16 MiB) / 4 KiB" \
+	test "$(field "$T/ff.json" end_trunc) $(field "$T/ff.json" npfns) $(field "$T/ff.json" dataoff)" = "8388608 28672 8388608"
+check "fixed-placed: files extract with the right hashes" files_ok "$T/fixedfs-r.img" 8 64
+
+# ---- checksum re-seal on a current (ndctl, 1.4) namespace ----
+truncate -s 128M "$T/csum.img"; $NDCTL write-infoblock -o "$T/csum.img" >/dev/null 2>&1
+fs_at "$T/csum.img" 4 64 "" "$T/tree"
+good=$(head -c 8192 "$T/csum.img" | sha256sum)
+printf '\125' | dd of="$T/csum.img" bs=1 seek=$((4096 + 4088)) conv=notrunc status=none
+"$PMEMSCAN" repair "$T/csum.img" >"$T/c.txt"; rc=$?
+check "bad checksum: one patch, the checksum, planned" \
+	sh -c "[ $rc -eq 0 ] && grep -q '^1 patch, 0 refusals' '$T/c.txt' && grep -q 'patch 0x1ff8 (8 bytes) checksum \[pfn-checksum\]' '$T/c.txt'"
+"$PMEMSCAN" repair "$T/csum.img" -o "$T/csum-r.img" >/dev/null; rc=$?
+check "bad checksum: repaired copy has exactly ndctl's original block" \
+	sh -c "[ $rc -eq 0 ] && [ \"\$(head -c 8192 '$T/csum-r.img' | sha256sum)\" = '$good' ]"
+check "bad checksum: files extract from the repaired copy" files_ok "$T/csum-r.img" 4 64
+
+# ---- --in-place, undo ----
+cp --sparse=always "$T/legacy.img" "$T/inplace.img"
+"$PMEMSCAN" repair "$T/inplace.img" --assume-aligned --in-place >"$T/ip.txt" 2>&1; rc=$?
+check "--in-place: exit 0, undo file written" sh -c "[ $rc -eq 0 ] && [ -s '$T/inplace.img.pmemscan-undo' ]"
+check "--in-place: undo file starts with its magic and records the image sha256" \
+	sh -c "head -1 '$T/inplace.img.pmemscan-undo' | grep -q '^PMEMSCAN-UNDO 1' && grep -q '^sha256 $orig' '$T/inplace.img.pmemscan-undo'"
+"$PMEMSCAN" --json --hash none "$T/inplace.img" >"$T/ip.json"
+check "--in-place: the image re-scans proven with start_pad 0" \
+	test "$(jq -r '.namespaces[0].verdict.result' "$T/ip.json") $(field "$T/ip.json" start_pad)" = "proven 0"
+check "--in-place: same bytes as the -o copy" cmp -s "$T/inplace.img" "$T/fixed.img"
+"$PMEMSCAN" repair "$T/inplace.img" --assume-aligned --in-place >/dev/null 2>"$T/again.err"; rc=$?
+check "--in-place again with the undo file present: refused (exit 3), image untouched" \
+	sh -c "[ $rc -eq 3 ] && grep -q 'undo file exists' '$T/again.err' && cmp -s '$T/inplace.img' '$T/fixed.img'"
+"$PMEMSCAN" undo "$T/inplace.img.pmemscan-undo" "$T/inplace.img" >"$T/u.txt"; rc=$?
+check "undo: exit 0, sha256 matches" sh -c "[ $rc -eq 0 ] && grep -q 'sha256 $orig matches' '$T/u.txt'"
+check "undo: image restored byte for byte" test "$(sha "$T/inplace.img")" = "$orig"
+"$PMEMSCAN" undo "$T/inplace.img.pmemscan-undo" "$T/inplace.img" >/dev/null; rc=$?
+check "undo twice: nothing to revert, still matches (exit 0)" test "$rc" -eq 0
+
+# ---- a repair killed after the undo file and the first patch ----
+cp --sparse=always "$T/legacy.img" "$T/killed.img"
+PMEMSCAN_TEST_KILL_AFTER_PATCHES=1 "$PMEMSCAN" repair "$T/killed.img" --assume-aligned \
+	--in-place --undo-file "$T/killed.undo" >/dev/null 2>&1; rc=$?
+check "simulated kill: process died (exit 137) after one patch" test "$rc" -eq 137
+check "simulated kill: image is half-repaired (differs from the original)" \
+	test "$(sha "$T/killed.img")" != "$orig"
+"$PMEMSCAN" --json --hash none "$T/killed.img" >"$T/k.json"
+check "simulated kill: half-repaired block has a bad checksum" \
+	test "$(jq -r '.structures[0].checksum' "$T/k.json")" = bad
+"$PMEMSCAN" undo "$T/killed.undo" "$T/killed.img" >"$T/ku.txt"; rc=$?
+check "simulated kill: undo restores the original (1 of 5 patches reverted)" \
+	sh -c "[ $rc -eq 0 ] && grep -q '1 of 5 patches had been applied' '$T/ku.txt' && [ \"\$(sha256sum <'$T/killed.img' | cut -d' ' -f1)\" = '$orig' ]"
+
+# --no-image-hash: no whole-image sha256 (huge sparse images); undo still
+# verifies and restores every patched byte
+cp --sparse=always "$T/legacy.img" "$T/nh.img"
+"$PMEMSCAN" repair "$T/nh.img" --assume-aligned --in-place --no-image-hash --undo-file "$T/nh.undo" >/dev/null; rc=$?
+check "--no-image-hash: repaired, undo file records 'sha256 none'" \
+	sh -c "[ $rc -eq 0 ] && grep -q '^sha256 none$' '$T/nh.undo' && cmp -s '$T/nh.img' '$T/fixed.img'"
+"$PMEMSCAN" undo "$T/nh.undo" "$T/nh.img" >"$T/nh.txt"; rc=$?
+check "--no-image-hash: undo restores byte for byte" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'no image sha256 was recorded' '$T/nh.txt' && [ \"\$(sha256sum <'$T/nh.img' | cut -d' ' -f1)\" = '$orig' ]"
+
+# a re-scan that does not come out valid: the repair is rolled back
+cp --sparse=always "$T/legacy.img" "$T/rb.img"
+PMEMSCAN_TEST_FAIL_RESCAN=1 "$PMEMSCAN" repair "$T/rb.img" --assume-aligned --in-place >/dev/null 2>"$T/rb.err"; rc=$?
+check "--in-place, re-scan not valid: exit 1, rolled back, image unchanged" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'rolled back to the original bytes' '$T/rb.err' && [ ! -e '$T/rb.img.pmemscan-undo' ] && [ \"\$(sha256sum <'$T/rb.img' | cut -d' ' -f1)\" = '$orig' ]"
+PMEMSCAN_TEST_FAIL_RESCAN=1 "$PMEMSCAN" repair "$T/rb.img" --assume-aligned -o "$T/rb-copy.img" >/dev/null 2>"$T/rb2.err"; rc=$?
+check "-o, re-scan not valid: exit 1, the copy is deleted" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'copy deleted' '$T/rb2.err' && [ ! -e '$T/rb-copy.img' ]"
+
+# killed after each later patch too: always undoable
+for k in 2 3 4 5; do
+	cp --sparse=always "$T/legacy.img" "$T/k$k.img"
+	PMEMSCAN_TEST_KILL_AFTER_PATCHES=$k "$PMEMSCAN" repair "$T/k$k.img" --assume-aligned \
+		--in-place --undo-file "$T/k$k.undo" >/dev/null 2>&1; krc=$?
+	"$PMEMSCAN" undo "$T/k$k.undo" "$T/k$k.img" >"$T/k$k.txt"; rc=$?
+	check "killed after patch $k of 5: undo reverts $k and restores the original" \
+		sh -c "[ $krc -eq 137 ] && [ $rc -eq 0 ] && grep -q '$k of 5 patches had been applied' '$T/k$k.txt' && cmp -s '$T/k$k.img' '$T/legacy.img'"
+	rm -f "$T/k$k.img"
+done
+
+# undo refuses an image whose bytes are neither the old nor the new ones
+cp --sparse=always "$T/legacy.img" "$T/other.img"
+printf 'XXXX' | dd of="$T/other.img" bs=1 seek=$((4096 + 0x4c)) conv=notrunc status=none
+osha=$(sha "$T/other.img")
+"$PMEMSCAN" undo "$T/killed.undo" "$T/other.img" >/dev/null 2>"$T/oe"; rc=$?
+check "undo on a changed image: refused, exit 1, nothing written" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'neither the repair' '$T/oe' && [ \"\$(sha256sum <'$T/other.img' | cut -d' ' -f1)\" = '$osha' ]"
+sed 's/^size .*/size 5/' "$T/killed.undo" >"$T/tampered.undo"
+"$PMEMSCAN" undo "$T/tampered.undo" "$T/killed.img" >/dev/null 2>"$T/te"; rc=$?
+check "undo with a tampered undo file: checksum mismatch, exit 3" \
+	sh -c "[ $rc -eq 3 ] && grep -q 'checksum mismatch' '$T/te'"
+head -c 200 "$T/killed.undo" >"$T/short.undo"
+expect_exit 3 "undo with a truncated undo file: refused" "$PMEMSCAN" undo "$T/short.undo" "$T/killed.img" 2>/dev/null
+
+# ---- refusals ----
+mk both; fs_at "$T/both.img" 8 4 aaaaaaaa-0000-0000-0000-000000000001
+fs_at "$T/both.img" 16 64 bbbbbbbb-0000-0000-0000-000000000002
+bsha=$(sha "$T/both.img")
+"$PMEMSCAN" repair "$T/both.img" --assume-aligned -o "$T/both-r.img" >"$T/b.txt"; rc=$?
+check "ambiguous: refused with the reason, exit 1, no copy" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'REFUSED.*AMBIGUOUS' '$T/b.txt' && [ ! -e '$T/both-r.img' ]"
+check "ambiguous: image unchanged" test "$(sha "$T/both.img")" = "$bsha"
+"$PMEMSCAN" repair "$T/both.img" --assume-aligned --semantics legacy >"$T/b2.txt"; rc=$?
+check "ambiguous with --semantics legacy: planned, the other filesystem named" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'the other one (at 0x800000) is NOT kept' '$T/b2.txt'"
+mk neither
+"$PMEMSCAN" repair "$T/neither.img" --assume-aligned >"$T/n.txt"; rc=$?
+check "no filesystem: refused, exit 1" sh -c "[ $rc -eq 1 ] && grep -q 'REFUSED.*no filesystem at any data start' '$T/n.txt'"
+
+# ---- label areas: an invalid index block rebuilt from the valid one ----
+MKFX=$top_builddir/tests/mkfx-labels
+if [ -x "$MKFX" ] && mkdir -p "$T/lfx" && "$MKFX" "$T/lfx" >/dev/null 2>&1; then
+	# v12.lsa: index 0 seq 3 current, index 1 seq 2; one byte of index 1's
+	# free bitmap flipped (its checksum now wrong)
+	cp "$T/lfx/v12.lsa" "$T/l1.lsa"
+	printf '\001' | dd of="$T/l1.lsa" bs=1 seek=$((256 + 0x50)) conv=notrunc status=none
+	"$PMEMSCAN" labels "$T/l1.lsa" >"$T/l1.before"
+	"$PMEMSCAN" repair "$T/l1.lsa" >"$T/l1.txt"; rc=$?
+	check "label index: the invalid older index is planned for rebuild (1 byte)" \
+		sh -c "[ $rc -eq 0 ] && grep -q 'patch 0x150 (1 byte) free \[label-index\]' '$T/l1.txt'"
+	"$PMEMSCAN" repair "$T/l1.lsa" -o "$T/l1r.lsa" >/dev/null; rc=$?
+	"$PMEMSCAN" labels "$T/l1r.lsa" >"$T/l1.after"
+	check "label index: repaired copy has both index blocks valid, index 0 current" \
+		sh -c "[ $rc -eq 0 ] && grep -q '^  1     0x100        yes     yes      2' '$T/l1.after' && grep -q 'kernel uses index 0: both valid' '$T/l1.after'"
+	check "label index: the same labels are active" \
+		test "$(grep -c ' active ' "$T/l1.before")" = "$(grep -c ' active ' "$T/l1.after")"
+	check "label index: the repaired area is the original fixture again" cmp -s "$T/l1r.lsa" "$T/lfx/v12.lsa"
+	# index 1 wiped: rebuilt field by field from index 0
+	cp "$T/lfx/v12.lsa" "$T/l2.lsa"
+	dd if=/dev/zero of="$T/l2.lsa" bs=256 seek=1 count=1 conv=notrunc status=none
+	"$PMEMSCAN" repair "$T/l2.lsa" -o "$T/l2r.lsa" >"$T/l2.txt"; rc=$?
+	check "label index: a wiped index 1 is rebuilt (seq 2, myoff 0x100, otheroff 0)" \
+		sh -c "[ $rc -eq 0 ] && grep -q 'seq \[label-index\]: 0x0 -> 0x2' '$T/l2.txt' && grep -q 'myoff \[label-index\]: 0x0 -> 0x100' '$T/l2.txt'"
+	check "label index: the rebuilt index 1 equals the original" cmp -s "$T/l2r.lsa" "$T/lfx/v12.lsa"
+	# the invalid index claims to be NEWER: two readings, refused
+	"$PMEMSCAN" repair "$T/lfx/badprimary.lsa" >"$T/l3.txt"; rc=$?
+	check "label index: an invalid index newer than the valid one is refused (exit 1)" \
+		sh -c "[ $rc -eq 1 ] && grep -q 'REFUSED \[label-index\].*NEWER' '$T/l3.txt'"
+else
+	ok "# SKIP label-index repair: tests/mkfx-labels not available"
+fi
+
+# ---- BTT: primary info block restored from its backup, and the reverse ----
+MKBTT=$top_builddir/tests/mkfx-btt
+if [ -x "$MKBTT" ]; then
+	truncate -s 32M "$T/bttfs.img"
+	$MKE2FS -q -F -t ext4 -b 4096 -d "$T/tree" "$T/bttfs.img" >/dev/null 2>&1
+	"$MKBTT" -o "$T/b1.img" -s 64M -i "$T/bttfs.img" -S 11 --fault bad-primary >/dev/null
+	b1sha=$(sha "$T/b1.img")
+	"$PMEMSCAN" repair "$T/b1.img" >"$T/b1.txt"; rc=$?
+	check "BTT bad primary: planned as a copy of the backup (4096 bytes at 0x1000)" \
+		sh -c "[ $rc -eq 0 ] && grep -q 'patch 0x1000 (4096 bytes) btt_sb \[btt-info\]: primary (bad) -> copy of the backup' '$T/b1.txt'"
+	check "BTT --plan: image unchanged" test "$(sha "$T/b1.img")" = "$b1sha"
+	"$PMEMSCAN" repair "$T/b1.img" -o "$T/b1r.img" >/dev/null; rc=$?
+	"$PMEMSCAN" check "$T/b1r.img" >"$T/b1c.txt"; crc=$?
+	check "BTT bad primary: the repaired copy checks consistent" \
+		sh -c "[ $rc -eq 0 ] && [ $crc -eq 0 ] && grep -q 'consistent: 0 errors, 0 warnings' '$T/b1c.txt'"
+	check "BTT: primary and backup are byte copies after repair" \
+		sh -c "cmp -s -i 4096:$((0x3fff000)) -n 4096 '$T/b1r.img' '$T/b1r.img'"
+	"$PMEMSCAN" btt-cat "$T/b1r.img" -o "$T/b1.dev" >/dev/null 2>&1
+	check "BTT: files extract through the repaired BTT with the right hashes" files_ok "$T/b1.dev" 0 32
+	# the reverse: a damaged backup restored from the good primary
+	cp --sparse=always "$T/b1r.img" "$T/b2.img"
+	printf 'X' | dd of="$T/b2.img" bs=1 seek=$((0x3fff000 + 0x200)) conv=notrunc status=none
+	"$PMEMSCAN" repair "$T/b2.img" --in-place --undo-file "$T/b2.undo" >"$T/b2.txt"; rc=$?
+	check "BTT damaged backup: restored from the primary in place" \
+		sh -c "[ $rc -eq 0 ] && grep -q 'btt_sb.info2 \[btt-info\]' '$T/b2.txt' && cmp -s '$T/b2.img' '$T/b1r.img'"
+	"$PMEMSCAN" undo "$T/b2.undo" "$T/b2.img" >/dev/null; rc=$?
+	check "BTT: undo brings the damaged backup back byte for byte" \
+		sh -c "[ $rc -eq 0 ] && ! cmp -s '$T/b2.img' '$T/b1r.img' && cmp -s -n $((0x3fff000)) '$T/b2.img' '$T/b1r.img'"
+	"$MKBTT" -o "$T/b3.img" -s 64M -i "$T/bttfs.img" -S 11 --fault bad-both >/dev/null
+	"$PMEMSCAN" repair "$T/b3.img" >"$T/b3.txt"; rc=$?
+	check "BTT with both info blocks bad: refused (exit 1)" \
+		sh -c "[ $rc -eq 1 ] && grep -q 'REFUSED \[btt-info\]' '$T/b3.txt'"
+else
+	ok "# SKIP BTT repair: tests/mkfx-btt not available"
+fi
+
+# ---- a compressed dump: planned and copied from the decoded image ----
+if command -v gzip >/dev/null; then
+	gzip -1 -c "$T/legacy.img" >"$T/legacy.img.gz"; mkdir -p "$T/cache"
+	"$PMEMSCAN" repair "$T/legacy.img.gz" --cache-dir "$T/cache" --assume-aligned -o "$T/fromgz.img" >/dev/null 2>&1; rc=$?
+	check "gzip dump: -o writes the decoded, repaired image (same bytes as the repaired raw copy)" \
+		sh -c "[ $rc -eq 0 ] && cmp -s '$T/fromgz.img' '$T/fixed.img'"
+	"$PMEMSCAN" repair "$T/legacy.img.gz" --assume-aligned --in-place >/dev/null 2>"$T/gz.err"; rc=$?
+	check "gzip dump: --in-place refused with a one-line reason (exit 3)" \
+		sh -c "[ $rc -eq 3 ] && [ \$(wc -l <'$T/gz.err') -eq 1 ] && grep -q 'gzip-compressed dump cannot be repaired in place' '$T/gz.err' && [ ! -e '$T/legacy.img.gz.pmemscan-undo' ]"
+fi
+
+# ---- the era fixtures (fixtures/gen.sh: each kernel era's own formulas) ----
+# era NAME WANT_DATA_OFFSET: planned with the fixture's physical base, the
+# repaired block puts the data start exactly where the filesystem is
+era() {
+	img=$(fixture "$1"); rc=$?
+	if [ $rc -eq 77 ]; then echo "# $1: generator tool missing, skipped"; return; fi
+	if [ $rc -ne 0 ]; then not_ok "$1: fixture generated (exit $rc)"; return; fi
+	pb=$(fixture_val "$1" phys_base)
+	"$PMEMSCAN" repair "$img" --phys-base "$pb" >"$T/era.txt"; rc=$?
+	hex=$(printf '0x%x' "$2")
+	check "$1: start_pad rewrite planned, re-scan proven with data at $hex (where the filesystem is)" \
+		sh -c "[ $rc -eq 0 ] && grep -q 'after : proven, info block v1.4 start_pad 0x0 dataoff $hex .*data at $hex holds' '$T/era.txt'"
+}
+era legacy-f2-fsdax-ext4 "$(fixture_val legacy-f2-fsdax-ext4 fs_offset)"
+era legacy-f4-fsdax-ext4 "$(fixture_val legacy-f4-fsdax-ext4 fs_offset)"
+era legacy-f4-fsdax-xfs "$(fixture_val legacy-f4-fsdax-xfs fs_offset)"
+era legacy-f5-fsdax-ext4 "$(fixture_val legacy-f5-fsdax-ext4 fs_offset)"
+era fixed-placed-ext4 "$(fixture_val fixed-placed-ext4 fs_offset)"
+era small-legacy-ext4 "$(fixture_val small-legacy-ext4 fs_offset)"
+# the spec's 132 MiB namespace, repaired for real: its files against the manifest
+img=$(fixture small-legacy-ext4); rc=$?
+if [ $rc -eq 0 ]; then
+	"$PMEMSCAN" repair "$img" --phys-base "$(fixture_val small-legacy-ext4 phys_base)" -o "$T/small-r.img" >/dev/null; rc=$?
+	off=$(fixture_val small-legacy-ext4 fs_offset)
+	rm -rf "$T/sx"; mkdir "$T/sx"
+	dd if="$T/small-r.img" of="$T/small-fs.img" bs=1M skip=$((off / MiB)) status=none
+	$DEBUGFS -R "rdump / $T/sx" "$T/small-fs.img" >/dev/null 2>&1
+	check "small-legacy-ext4 (132 MiB): repaired copy written, files match the generator's manifest (sha256, sizes)" \
+		sh -c "[ $rc -eq 0 ] && '$top_builddir/tests/fxmanifest' check -i mode,uid,gid,mtime,links,xattrs -x lost+found '${img%.img}.manifest' '$T/sx' >'$T/man.out' 2>&1" || cat "$T/man.out"
+fi
+for n in damaged-legacy-ext4 both-ext4 legacy-devdax; do
+	img=$(fixture "$n") || continue
+	"$PMEMSCAN" repair "$img" --phys-base "$(fixture_val "$n" phys_base)" >"$T/r.txt"; rc=$?
+	check "$n: refused (exit 1, nothing planned)" sh -c "[ $rc -eq 1 ] && grep -q '^0 patches' '$T/r.txt'"
+done
+
+# ---- bad input: one line on stderr, exit 3, nothing written ----
+bad() {	# bad DESCRIPTION PATTERN ARGS...
+	d=$1; pat=$2; shift 2
+	"$PMEMSCAN" "$@" >"$T/out" 2>"$T/err"; rc=$?
+	if [ "$rc" -eq 3 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "$pat" "$T/err" && [ ! -s "$T/out" ]; then
+		ok "$d"
+	else
+		not_ok "$d (exit $rc: $(cat "$T/err"))"
+	fi
+}
+bad "repair: no such file" "nope.img: cannot open" repair "$T/nope.img"
+bad "repair: -o exists" "fixed.img: output exists" repair "$T/legacy.img" --assume-aligned -o "$T/fixed.img"
+bad "repair: --in-place with -o" "exclude each other" repair "$T/legacy.img" --in-place -o "$T/new.img"
+bad "repair: --plan with -o" "writes nothing" repair "$T/legacy.img" --plan -o "$T/new.img"
+bad "repair: --no-image-hash without --in-place" "goes with --in-place" repair "$T/legacy.img" --no-image-hash
+bad "repair: no image" "no IMAGE" repair
+bad "repair: bad --namespace" "no such namespace" repair "$T/legacy.img" --namespace 5
+bad "repair: --phys-base with --assume-aligned" "exclude each other" repair "$T/legacy.img" --phys-base 0 --assume-aligned
+bad "undo: wrong arguments" "usage" undo "$T/killed.undo"
+bad "undo: not an undo file" "not a pmemscan undo file" undo "$T/tree.sha" "$T/killed.img"
+check "no stray output files" sh -c "[ ! -e '$T/new.img' ]"
+check "the original was never written" test "$(sha "$T/legacy.img")" = "$orig"
+done_testing
