@@ -39,6 +39,9 @@ run_ro "extract to a tar.zst" "$img" extract "$img" -o "$T/ex.tar.zst"
 run_ro "ls" "$img" ls "$img"
 run_ro "carve" "$img" carve "$img" -o "$T/carved.img"
 run_ro "extract from the xz dump" "$T/evidence.img.xz" extract --cache-dir "$T/c" "$T/evidence.img.xz" -o "$T/ex2"
+run_ro "repair --plan" "$img" repair "$img" --plan --assume-aligned
+run_ro "repair -o COPY" "$img" repair "$img" -o "$T/fixed.img" --assume-aligned
+check "repair -o wrote a copy (so the check above saw a real repair)" test -s "$T/fixed.img"
 check "the image is byte-identical after every command" test "$(sha256sum <"$img")" = "$before"
 check "the compressed dump is byte-identical" test "$(sha256sum <"$T/evidence.img.xz")" = "$zbefore"
 check "the image's mtime is unchanged" test "$(stat -c %Y "$img")" = "$mtime"

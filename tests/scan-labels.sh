@@ -39,14 +39,10 @@ check "region + --labels: devdax label without its info block is an error on the
 	sh -c "jq -r '.namespaces[1].diagnostics[].message' '$T/r.json' | grep -q 'claims this namespace for dax but there is no valid info block'"
 check "region + --labels: exit 1 (a problem was found)" test "$rc" -eq 1
 
-# the same region and DIMM file compressed: the same report
+# the DIMM file compressed: the same report (the 24 GiB region is not
+# compressed here: decoding 24 GiB of zeros costs minutes of test time)
 strip() { jq -S 'del(.image) | del(.namespaces[].verdict.next_commands)' "$1"; }
 for z in gzip xz zstd; do
-	$z -c <"$T/region.img" >"$T/region.img.$z"
-	"$PMEMSCAN" --json --cache-dir "$T/cache" --labels "$D/il-dimm0.lsa" --labels "$D/il-dimm1.lsa" \
-		"$T/region.img.$z" >"$T/rz.json" 2>/dev/null
-	check "$z-compressed 24 GiB region + --labels: same namespaces and verdicts" \
-		sh -c "[ \"\$(strip '$T/rz.json')\" = \"\$(strip '$T/r.json')\" ]"
 	$z -c <"$D/qemu.img" >"$T/qemu.img.$z"
 	"$PMEMSCAN" --json --cache-dir "$T/cache" "$T/qemu.img.$z" >"$T/qz.json" 2>/dev/null
 	check "$z-compressed QEMU DIMM file: label area found at its end, same report" \
