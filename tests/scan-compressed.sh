@@ -25,6 +25,17 @@ for z in gzip xz zstd; do
 done
 "$PMEMSCAN" --json --cache-dir "$T/cache" "$T/d.img.xz" >/dev/null 2>"$T/again.err"
 check "second scan reuses the cache" grep -q "reusing cache" "$T/again.err"
+# extraction from each compressed dump yields the same files as from the
+# raw image, and both match the fixture's manifest
+"$PMEMSCAN" extract --quiet "$raw" -o "$T/x-raw" 2>/dev/null
+check "extract from the raw image matches the fixture manifest" \
+	manifest_check -x lost+found -i links "$top_srcdir/fixtures/legacy-fsdax-ext4.manifest" "$T/x-raw"
+for ext in gz xz zst; do
+	"$PMEMSCAN" extract --quiet --cache-dir "$T/cache" "$T/d.img.$ext" -o "$T/x-$ext" 2>/dev/null
+	check "extract from the .$ext dump: the same files, modes, owners and times as from the raw image" \
+		sh -c "diff -r --no-dereference '$T/x-raw' '$T/x-$ext' && [ \"\$(cd '$T/x-raw' && find . -mindepth 1 -printf '%p %m %U %G %T@\n' | sort)\" = \"\$(cd '$T/x-$ext' && find . -mindepth 1 -printf '%p %m %U %G %T@\n' | sort)\" ]"
+done
+
 head -c 10000 "$T/d.img.xz" >"$T/cut.img.xz"
 "$PMEMSCAN" --cache-dir "$T/cache" "$T/cut.img.xz" >"$T/out" 2>"$T/err"; rc=$?
 # (the "inflating" notice comes first; the error is the one last line)
