@@ -23,6 +23,10 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parse a size/offset: decimal, 0x-hex, optional K/M/G/T suffix (powers of 2). */
 int cli_parse_u64(const char *s, uint64_t *out);
 
+/* The single IMAGE operand after the options: its path, or NULL after a
+ * one-line usage error naming the command. */
+const char *cli_one_image(const char *cmd, int argc, char **argv, int optind);
+
 /* Create a user-named directory (mode 0700) if it does not exist;
  * one-line error and -1 if that fails. NULL is fine. */
 int cli_ensure_dir(const char *dir);

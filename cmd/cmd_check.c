@@ -132,12 +132,9 @@ int cmd_check(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		cli_err(optind >= argc ? "check: no IMAGE given (pmemscan check --help)" :
-			"check: one IMAGE at a time (got %d)", argc - optind);
+	c.path = cli_one_image("check", argc, argv, optind);
+	if (!c.path)
 		return EXIT_USAGE;
-	}
-	c.path = argv[optind];
 	int rc = common_open(&c, json);
 	if (rc != EXIT_OK) {
 		common_close(&c);

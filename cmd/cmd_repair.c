@@ -380,12 +380,9 @@ int cmd_repair(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		cli_err(optind >= argc ? "repair: no IMAGE given (pmemscan repair --help)" :
-			"repair: one IMAGE at a time (got %d)", argc - optind);
+	const char *path = cli_one_image("repair", argc, argv, optind);
+	if (!path)
 		return EXIT_USAGE;
-	}
-	const char *path = argv[optind];
 	if (out && in_place) {
 		cli_err("repair: -o and --in-place exclude each other (a copy, or the image itself)");
 		return EXIT_USAGE;

@@ -173,12 +173,9 @@ int cmd_scan(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		cli_err(optind >= argc ? "scan: no IMAGE given (pmemscan --help)" :
-			"scan: one IMAGE at a time (got %d)", argc - optind);
+	const char *path = cli_one_image("scan", argc, argv, optind);
+	if (!path)
 		return EXIT_USAGE;
-	}
-	const char *path = argv[optind];
 	char err[512];
 	struct ps_src *src;
 	struct ps_report_input in;

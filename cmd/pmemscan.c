@@ -50,6 +50,17 @@ int cli_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+const char *cli_one_image(const char *cmd, int argc, char **argv, int optind)
+{
+	if (optind == argc - 1)
+		return argv[optind];
+	if (optind >= argc)
+		cli_err("%s: no IMAGE given (pmemscan %s --help)", cmd, cmd);
+	else
+		cli_err("%s: one IMAGE at a time (got %d)", cmd, argc - optind);
+	return NULL;
+}
+
 int cli_ensure_dir(const char *dir)
 {
 	struct stat st;
