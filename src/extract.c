@@ -460,6 +460,8 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 			}
 			if (!w->fatal)
 				rr = w->ops->file_end(w, r == PS_OK);
+			else if (w->ops->file_abort)
+				w->ops->file_abort(w);
 			if (!r && !rr) {
 				wk->s->files++;
 				made = 1;
@@ -785,6 +787,16 @@ static int dw_file_end(struct ps_writer *w, int complete)
 	return r;
 }
 
+static void dw_file_abort(struct ps_writer *w)
+{
+	struct dirw *d = w->priv;
+	if (d->fd < 0)
+		return;
+	close(d->fd);
+	d->fd = -1;
+	unlinkat(cur_dir(d), d->name, 0);
+}
+
 static int dw_symlink(struct ps_writer *w, const char *name,
 		      const struct ps_fs_stat *st)
 {
@@ -899,7 +911,7 @@ static void dw_free(struct ps_writer *w)
 
 static const struct ps_writer_ops dir_ops = {
 	dw_dir_enter, dw_dir_leave, dw_file_begin, dw_file_data, dw_file_end,
-	dw_symlink, dw_hardlink, dw_special, dw_finish, dw_free,
+	dw_symlink, dw_hardlink, dw_special, dw_finish, dw_free, dw_file_abort,
 };
 
 static int dir_is_empty(int fd)
@@ -1274,13 +1286,13 @@ static void aw_free(struct ps_writer *w)
 
 static const struct ps_writer_ops tar_ops = {
 	aw_dir_enter, aw_dir_leave, aw_file_begin, aw_file_data, aw_file_end,
-	aw_symlink, aw_hardlink, aw_special, aw_finish, aw_free,
+	aw_symlink, aw_hardlink, aw_special, aw_finish, aw_free, NULL,
 };
 
 /* zip has no hard links: each link is stored as a full copy */
 static const struct ps_writer_ops zip_ops = {
 	aw_dir_enter, aw_dir_leave, aw_file_begin, aw_file_data, aw_file_end,
-	aw_symlink, NULL, aw_special, aw_finish, aw_free,
+	aw_symlink, NULL, aw_special, aw_finish, aw_free, NULL,
 };
 
 /* pax and zip store UTF-8 names; libarchive converts from the locale's
@@ -1401,7 +1413,7 @@ static void nw_free(struct ps_writer *w) { (void)w; }
 
 static const struct ps_writer_ops null_ops = {
 	nw_dir_enter, nw_dir_leave, nw_file_begin, nw_file_data, nw_file_end,
-	nw_entry, nw_hardlink, nw_entry, nw_finish, nw_free,
+	nw_entry, nw_hardlink, nw_entry, nw_finish, nw_free, NULL,
 };
 
 int ps_writer_null_open(struct ps_writer **wp)

@@ -51,6 +51,9 @@ struct ps_writer_ops {
 	/* ok == 0: a fatal error stopped the run. */
 	int (*finish)(struct ps_writer *w, int ok);
 	void (*free)(struct ps_writer *w);
+	/* Optional: a fatal error (disk full) stopped the file being written;
+	 * drop it rather than leave it truncated under its real name. */
+	void (*file_abort)(struct ps_writer *w);
 };
 
 struct ps_range {
