@@ -60,6 +60,14 @@ one_line_3 "extract into a non-empty directory" extract "$img" -o "$T/exists"
 one_line_3 "carve over an existing file without --force" carve "$img" -o "$T/exists/f"
 one_line_3 "repair -o with --in-place" repair "$img" -o "$T/r.img" --in-place
 one_line_3 "--semantics with a bad value" extract "$img" --semantics sideways -o "$T/x3"
+# an image the user may not read (as nobody, on a root-only file)
+if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	cp "$img" "$T/secret.img"; chmod 600 "$T/secret.img"
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+		"$PMEMSCAN" "$T/secret.img" >"$T/out" 2>"$T/err"; rc=$?
+	check "unreadable image: exit 3, one line saying permission denied, no report" \
+		sh -c "[ $rc -eq 3 ] && [ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'secret.img: cannot open: Permission denied' '$T/err' && [ ! -s '$T/out' ]"
+fi
 check "nothing was created by the refused commands" \
 	sh -c "[ ! -e '$T/x1' ] && [ ! -e '$T/x2' ] && [ ! -e '$T/x3' ] && [ ! -e '$T/r.img' ] && [ ! -s '$T/exists/f' ]"
 done_testing
