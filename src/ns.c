@@ -399,8 +399,12 @@ static void decide(struct ps_ns *ns, const char *img, const struct ps_phys_map *
 	if (ns->mode == PS_NS_FSDAX && ns->P) {
 		if (ns->verdict == PS_V_PROVEN && c->sem == PS_SEM_LEGACY) {
 			note(ns, "block I/O: every merged kernel reads data at base + start_pad + dataoff, exactly where this filesystem is; it mounts without DAX");
-			note(ns, "fsdax DAX: kernels before v5.1 compute pfns %s too low on this layout (DAX mappings hit the wrong pages); v5.1 to about v5.16 refuse DAX on it; later kernels dropped that check, so do not mount with -o dax",
-			     ps_human(ns->P, h1, sizeof(h1)));
+			if (ns->D < ns->P)
+				note(ns, "fsdax DAX: kernels compute the first data page's pfn %s too low, before the mapped range: v4.6 to about v5.16 refuse DAX on it; later kernels dropped that check and would map the wrong pages, so do not mount with -o dax; block I/O is unaffected",
+				     ps_human(ns->P, h1, sizeof(h1)));
+			else
+				note(ns, "fsdax DAX: kernels before v5.1 compute pfns %s too low on this layout (DAX mappings hit the wrong pages); v5.1 to about v5.16 refuse DAX on it; later kernels dropped that check, so do not mount with -o dax",
+				     ps_human(ns->P, h1, sizeof(h1)));
 		} else if (ns->verdict == PS_V_PROVEN && c->sem == PS_SEM_FIXED) {
 			note(ns, "block I/O: no merged kernel reads this layout; every one looks %s further in, at image offset 0x%" PRIx64 ", and finds no filesystem there: mount fails or shows garbage",
 			     ps_human(ns->P, h1, sizeof(h1)), ns->cand[0].off);

@@ -73,10 +73,12 @@ static void text_pfn(FILE *f, const struct ps_rec *r)
 	fprintf(f, "      dataoff 0x%" PRIx64 " (%s)  npfns %" PRIu64 "  mode %u (%s)\n",
 		sb->dataoff, ps_human(sb->dataoff, h, sizeof(h)), sb->npfns,
 		sb->mode, ps_pfn_mode_name(sb->mode));
-	fprintf(f, "      start_pad 0x%x (%s)  end_trunc 0x%x (%s)  align 0x%x  page_size %u  page_struct_size %u\n",
+	fprintf(f, "      start_pad 0x%x (%s)  end_trunc 0x%x (%s)  align 0x%x%s  page_size %u  page_struct_size %u%s\n",
 		sb->start_pad, ps_human(sb->start_pad, h, sizeof(h)), sb->end_trunc,
 		ps_human(sb->end_trunc, h2, sizeof(h2)), sb->align,
-		sb->eff_page_size, sb->eff_page_struct_size);
+		sb->version_minor < 2 ? " (field absent before 1.2)" : "",
+		sb->eff_page_size, sb->eff_page_struct_size,
+		sb->version_minor < 4 ? " (implied: fields absent before 1.4)" : "");
 }
 
 void ps_report_text(FILE *f, const struct ps_report_input *in,
