@@ -20,11 +20,6 @@
 #define CHUNK (4u * 1024 * 1024)
 #define BLK 4096u
 
-void cli_open_notice(void *arg, const char *msg)
-{
-	(void)arg;
-	fprintf(stderr, "pmemscan: %s\n", msg);
-}
 
 static int zero_block(const uint8_t *b, size_t n)
 {

@@ -36,12 +36,6 @@ static void on_hole(void *ctx, uint64_t off, uint64_t len)
 		h->failed = 1;
 }
 
-static void notice(void *arg, const char *msg)
-{
-	(void)arg;
-	cli_err("%s", msg);
-}
-
 /* A label area from its own file: a dump (area at 0) or a DIMM file with
  * the area at its end. One-line error and non-zero on failure. */
 static int load_lsa(const char *path, struct ps_lsa **out)
@@ -211,7 +205,7 @@ int cmd_scan(int argc, char **argv)
 	if (cli_ensure_dir(cache_dir))
 		return EXIT_USAGE;
 	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .cache_dir = cache_dir,
-				   .msg = notice };
+				   .msg = cli_open_notice };
 	if (ps_src_open_auto(path, &oo, &src, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;

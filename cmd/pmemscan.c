@@ -21,6 +21,13 @@ void cli_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Notices from opening a compressed dump ("inflating ... into cache"). */
+void cli_open_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	cli_err("%s", msg);
+}
+
 int cli_parse_u64(const char *s, uint64_t *out)
 {
 	char *end;

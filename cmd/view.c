@@ -8,12 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void view_notice(void *arg, const char *msg)
-{
-	(void)arg;
-	cli_err("%s", msg);
-}
-
 void cli_view_opts_init(struct cli_view_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -82,7 +76,7 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 	if (cli_ensure_dir(o->cache_dir))
 		return EXIT_USAGE;
 	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .cache_dir = o->cache_dir,
-				   .msg = o->quiet ? NULL : view_notice };
+				   .msg = o->quiet ? NULL : cli_open_notice };
 	if (ps_src_open_auto(path, &oo, &v->image, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
