@@ -247,37 +247,6 @@ static void fmt_time(const struct ps_ts *t, char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%09uZ", t->nsec);
 }
 
-struct ls_dent {
-	char *name;
-	size_t len;
-	uint64_t ino;
-};
-
-struct ls_list {
-	struct ls_dent *v;
-	size_t n, cap;
-};
-
-static int ls_collect(void *ctx, const char *name, size_t len, uint64_t ino)
-{
-	struct ls_list *l = ctx;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct ls_dent *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return PS_ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	char *d = malloc(len + 1);
-	if (!d)
-		return PS_ENOMEM;
-	memcpy(d, name, len);
-	d[len] = 0;
-	l->v[l->n++] = (struct ls_dent){ d, len, ino };
-	return 0;
-}
-
 static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat *st)
 {
 	char mt[64];
@@ -326,8 +295,8 @@ static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat
 
 static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, size_t pcap)
 {
-	struct ls_list l = { 0 };
-	if (ps_fs_readdir(c->fs, dir, ls_collect, &l)) {
+	struct ps_fs_dirlist l;
+	if (ps_fs_list(c->fs, dir, &l)) {
 		cli_err("ls: %s: %s", plen ? path : "/", ps_fs_error(c->fs));
 		c->errors++;
 	}
@@ -364,9 +333,7 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 		ps_fs_stat_free(&st);
 	}
 	path[plen] = 0;
-	for (size_t i = 0; i < l.n; i++)
-		free(l.v[i].name);
-	free(l.v);
+	ps_fs_dirlist_free(&l);
 }
 
 int cmd_ls(int argc, char **argv)

@@ -289,38 +289,6 @@ static void take_warning(struct walk *wk, uint64_t before)
 	}
 }
 
-struct dent {
-	char *name;
-	size_t len;
-	uint64_t ino;
-};
-
-struct dlist {
-	struct dent *v;
-	size_t n, cap;
-	int err;
-};
-
-static int collect_cb(void *ctx, const char *name, size_t len, uint64_t ino)
-{
-	struct dlist *l = ctx;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct dent *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return PS_ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	char *d = malloc(len + 1);
-	if (!d)
-		return PS_ENOMEM;
-	memcpy(d, name, len);
-	d[len] = 0;
-	l->v[l->n++] = (struct dent){ d, len, ino };
-	return 0;
-}
-
 static int walk_dir(struct walk *wk, uint64_t dir);
 
 struct rmap {
@@ -504,8 +472,8 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 
 static int walk_dir(struct walk *wk, uint64_t dir)
 {
-	struct dlist l = { 0 };
-	int r = ps_fs_readdir(wk->fs, dir, collect_cb, &l);
+	struct ps_fs_dirlist l;
+	int r = ps_fs_list(wk->fs, dir, &l);
 	if (r == PS_ENOMEM)
 		goto out;
 	if (r) {
@@ -518,9 +486,7 @@ static int walk_dir(struct walk *wk, uint64_t dir)
 		r = do_entry(wk, l.v[i].name, l.v[i].len, l.v[i].ino, &names);
 	ns_free(&names);
 out:
-	for (size_t i = 0; i < l.n; i++)
-		free(l.v[i].name);
-	free(l.v);
+	ps_fs_dirlist_free(&l);
 	return r;
 }
 

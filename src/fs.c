@@ -195,3 +195,37 @@ int ps_fs_lookup(struct ps_fs *fs, const char *path, uint64_t *ino)
 	*ino = cur;
 	return PS_OK;
 }
+
+static int dirlist_add(void *ctx, const char *name, size_t len, uint64_t ino)
+{
+	struct ps_fs_dirlist *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct ps_fs_dirent *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return PS_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	char *d = malloc(len + 1);
+	if (!d)
+		return PS_ENOMEM;
+	memcpy(d, name, len);
+	d[len] = 0;
+	l->v[l->n++] = (struct ps_fs_dirent){ d, len, ino };
+	return 0;
+}
+
+int ps_fs_list(struct ps_fs *fs, uint64_t dir, struct ps_fs_dirlist *l)
+{
+	memset(l, 0, sizeof(*l));
+	return ps_fs_readdir(fs, dir, dirlist_add, l);
+}
+
+void ps_fs_dirlist_free(struct ps_fs_dirlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}

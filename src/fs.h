@@ -76,6 +76,21 @@ typedef int (*ps_fs_dir_cb)(void *ctx, const char *name, size_t namelen,
 			    uint64_t ino);
 int ps_fs_readdir(struct ps_fs *fs, uint64_t dir, ps_fs_dir_cb cb, void *ctx);
 
+/* A directory's entries collected into memory (names NUL-terminated), for
+ * walkers that recurse while iterating. On error the entries read so far
+ * are kept; free with ps_fs_dirlist_free in every case. */
+struct ps_fs_dirent {
+	char *name;
+	size_t len;
+	uint64_t ino;
+};
+struct ps_fs_dirlist {
+	struct ps_fs_dirent *v;
+	size_t n, cap;
+};
+int ps_fs_list(struct ps_fs *fs, uint64_t dir, struct ps_fs_dirlist *l);
+void ps_fs_dirlist_free(struct ps_fs_dirlist *l);
+
 /* Resolve a '/'-separated path from the root (no symlinks followed). */
 int ps_fs_lookup(struct ps_fs *fs, const char *path, uint64_t *ino);
 
