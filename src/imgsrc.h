@@ -82,6 +82,10 @@ void ps_src_set_error(struct ps_src *s, const char *fmt, ...)
 
 /* Generic constructor for other views (BTT, decompressors). Takes
  * ownership of priv (ops->close frees it). */
+/* Bytes allocated to the source by its file system (FIEMAP, so the same
+ * whatever the page cache holds), or in its sparse map's data runs. */
+int ps_src_allocated(struct ps_src *s, uint64_t *out);
+
 struct ps_src *ps_src_new(const struct ps_src_ops *ops, void *priv,
 			  uint64_t size, const char *name);
 
