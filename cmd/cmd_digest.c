@@ -16,10 +16,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pmemscan digest IMAGE [--sha256|--sparse] [--cache [--cache-dir DIR]]\n"
+	fprintf(f, "usage: pmemscan digest IMAGE [--sha256|--sparse] [--threads N] [--cache [--cache-dir DIR]]\n"
 		   "  --sha256  SHA-256 of the decoded image, as sha256sum prints it (default)\n"
 		   "  --sparse  pmemscan-sparse-sha256-v1 (docs/digest.md): the same whether\n"
-		   "            zeros are holes or written, cost proportional to the data\n");
+		   "            zeros are holes or written, cost proportional to the data,\n"
+		   "            hashed on every core\n"
+		   "  --threads N  hashing threads (default: 1 for sha256, which overlaps\n"
+		   "            reading; one per CPU for sparse; 0: no threads)\n");
 }
 
 int cmd_digest(int argc, char **argv)
@@ -28,11 +31,14 @@ int cmd_digest(int argc, char **argv)
 		{ "sha256", no_argument, NULL, 's' },
 		{ "sparse", no_argument, NULL, 'S' },
 		{ "cache", no_argument, NULL, 'C' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "cache-dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum ps_digest_kind kind = PS_DIGEST_SHA256;
+	uint64_t threads = 0;
+	int have_threads = 0;
 	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice };
 	int c;
 	optind = 1;
@@ -41,6 +47,13 @@ int cmd_digest(int argc, char **argv)
 		case 's': kind = PS_DIGEST_SHA256; break;
 		case 'S': kind = PS_DIGEST_SPARSE; break;
 		case 'C': oo.mode = PS_OPEN_RANDOM; break;
+		case 'T':
+			if (cli_parse_u64(optarg, &threads) || threads > 64) {
+				cli_err("--threads: '%s' is not a number from 0 to 64", optarg);
+				return EXIT_USAGE;
+			}
+			have_threads = 1;
+			break;
 		case 'D': oo.cache_dir = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
@@ -58,7 +71,8 @@ int cmd_digest(int argc, char **argv)
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}
-	if (ps_digest_src(s, kind, dig, hex, NULL)) {
+	if (ps_digest_src(s, kind, have_threads ? (unsigned)threads :
+			  ps_digest_default_threads(kind), dig, hex, NULL)) {
 		cli_err("%s", ps_src_error(s));
 		ps_src_close(s);
 		return EXIT_USAGE;

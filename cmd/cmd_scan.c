@@ -13,28 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum hash_mode { HASH_AUTO, HASH_SHA256, HASH_NONE };
+enum hash_mode { HASH_AUTO, HASH_SHA256, HASH_SPARSE, HASH_NONE };
 
-struct hash_ctx {
-	struct ps_digest *d;
-	int failed;
-};
-
-static void on_data(void *ctx, uint64_t off, const uint8_t *buf, size_t len)
-{
-	struct hash_ctx *h = ctx;
-	(void)off;
-	if (h->d && ps_digest_data(h->d, buf, len))
-		h->failed = 1;
-}
-
-static void on_hole(void *ctx, uint64_t off, uint64_t len)
-{
-	struct hash_ctx *h = ctx;
-	(void)off;
-	if (h->d && ps_digest_zero(h->d, len))
-		h->failed = 1;
-}
+/* auto: sha256 up to this size, the sparse digest (parallel, and cheap on
+ * holes) above it */
+#define AUTO_SHA256_MAX (4ull << 30)
 
 /* A label area from its own file: a dump (area at 0) or a DIMM file with
  * the area at its end. One-line error and non-zero on failure. */
@@ -78,7 +61,7 @@ static int load_lsa(const char *path, struct ps_lsa **out)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pmemscan [scan] IMAGE [--json] [--phys-base ADDR] [--hash auto|sha256|none]\n"
+		"usage: pmemscan [scan] IMAGE [--json] [--phys-base ADDR] [--hash MODE] [--threads N]\n"
 		"  Finds pfn/dax/btt info blocks and label areas, groups them into namespaces,\n"
 		"  computes the data start under the legacy and the fixed start_pad semantics,\n"
 		"  probes each with libblkid and prints a verdict with the next commands.\n"
@@ -91,9 +74,12 @@ static void usage(FILE *f)
 		"  --labels FILE     a DIMM's label area ('ndctl read-labels -o' dump, or a DIMM\n"
 		"                    file with it at the end); repeat once per DIMM of the\n"
 		"                    interleave set; IMAGE is then that region's data\n"
-		"  --hash MODE       sha256 of the whole image: auto = unless it is sparse and\n"
-		"                    larger than 4 GiB, where the sparse digest (docs/digest.md)\n"
-		"                    is given instead (default), sha256 = always, none = never\n"
+		"  --hash MODE       the image's digest in the report: sha256 (as sha256sum\n"
+		"                    prints it; one stream, one core), sparse (docs/digest.md:\n"
+		"                    holes cost nothing, hashed on every core), none, or auto\n"
+		"                    (default): sha256 up to 4 GiB, sparse above\n"
+		"  --threads N       hashing threads (default: 1 for sha256, one per CPU for\n"
+		"                    sparse; 0 hashes in the scanning thread)\n"
 		"  --cache-dir DIR   where a gzip/xz/zstd/bzip2 dump is inflated (sparse) for\n"
 		"                    random access, and reused next time (default $TMPDIR or /tmp)\n");
 }
@@ -104,6 +90,7 @@ int cmd_scan(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "phys-base", required_argument, NULL, 'p' },
 		{ "hash", required_argument, NULL, 'H' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "iomem", required_argument, NULL, 'I' },
 		{ "ndctl-json", required_argument, NULL, 'N' },
 		{ "labels", required_argument, NULL, 'L' },
@@ -116,6 +103,8 @@ int cmd_scan(int argc, char **argv)
 	const char *lfiles[16];
 	int nlfiles = 0;
 	enum hash_mode hm = HASH_AUTO;
+	uint64_t threads = 0;
+	int have_threads = 0;
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
 	optind = 1;
@@ -136,12 +125,21 @@ int cmd_scan(int argc, char **argv)
 				hm = HASH_AUTO;
 			else if (!strcmp(optarg, "sha256"))
 				hm = HASH_SHA256;
+			else if (!strcmp(optarg, "sparse"))
+				hm = HASH_SPARSE;
 			else if (!strcmp(optarg, "none"))
 				hm = HASH_NONE;
 			else {
-				cli_err("--hash: '%s' is not auto, sha256 or none", optarg);
+				cli_err("--hash: '%s' is not auto, sha256, sparse or none", optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case 'T':
+			if (cli_parse_u64(optarg, &threads) || threads > 64) {
+				cli_err("--threads: '%s' is not a number from 0 to 64", optarg);
+				return EXIT_USAGE;
+			}
+			have_threads = 1;
 			break;
 		case 'I':
 			iomem = optarg;
@@ -191,7 +189,9 @@ int cmd_scan(int argc, char **argv)
 		enum ps_compression comp = ps_detect_compression(magic, got);
 		if (comp != PS_COMP_NONE) {
 			uint8_t dg[PS_DIGEST_SIZE];
-			if (ps_digest_src(raw, PS_DIGEST_SHA256, dg, zhex, NULL)) {
+			if (ps_digest_src(raw, PS_DIGEST_SHA256,
+					  ps_digest_default_threads(PS_DIGEST_SHA256),
+					  dg, zhex, NULL)) {
 				cli_err("%s", ps_src_error(raw));
 				ps_src_close(raw);
 				return EXIT_USAGE;
@@ -276,31 +276,30 @@ int cmd_scan(int argc, char **argv)
 		ao.phys_map = &map;
 	}
 
-	/* Decide on hashing before the pass: a sparse image's holes must be
-	 * fed to sha256 as zeros, which costs time for huge ones; the sparse
-	 * digest costs only the data. */
-	struct hash_ctx hc;
-	memset(&hc, 0, sizeof(hc));
+	/* Decide on hashing before the pass, which feeds the digest as it
+	 * reads. sha256 is one sequential stream and hashes holes as zeros;
+	 * the sparse digest skips holes and hashes its chunks in parallel. */
+	struct ps_digest *dg = NULL;
 	const char *hash_note = NULL;
-	uint64_t first_hole;
-	if (ps_src_next_hole(src, 0, &first_hole))
-		first_hole = src->size;
-	int sparse = first_hole < src->size;
 	int full = hm == HASH_SHA256 ||
-		   (hm == HASH_AUTO && (!sparse || src->size <= (4ull << 30)));
+		   (hm == HASH_AUTO && src->size <= AUTO_SHA256_MAX);
 	if (hm == HASH_NONE)
 		hash_note = "--hash none";
+	else if (hm == HASH_SPARSE)
+		hash_note = "--hash sparse: sparse_sha256 given instead of sha256";
 	else if (!full)
-		hash_note = "sparse image larger than 4 GiB: sparse_sha256 given instead; use --hash sha256 for sha256";
-	if (hm != HASH_NONE &&
-	    ps_digest_new(full ? PS_DIGEST_SHA256 : PS_DIGEST_SPARSE, &hc.d)) {
-		cli_err("out of memory");
-		ps_src_close(src);
-		return EXIT_USAGE;
+		hash_note = "image larger than 4 GiB: sparse_sha256 given instead (hashed on every core, holes skipped); --hash sha256 for sha256";
+	if (hm != HASH_NONE) {
+		enum ps_digest_kind kind = full ? PS_DIGEST_SHA256 : PS_DIGEST_SPARSE;
+		if (ps_digest_new(kind, &dg)) {
+			cli_err("out of memory");
+			ps_src_close(src);
+			return EXIT_USAGE;
+		}
+		ps_digest_set_threads(dg, have_threads ? (unsigned)threads :
+				      ps_digest_default_threads(kind));
 	}
-	ao.scan.on_data = on_data;
-	ao.scan.on_hole = on_hole;
-	ao.scan.ctx = &hc;
+	ao.scan.digest = dg;
 	ao.image_arg = path;
 	ao.compressed = in.compression != NULL;
 
@@ -309,23 +308,25 @@ int cmd_scan(int argc, char **argv)
 	if (rc) {
 		cli_err("%s", rc == PS_EIO || rc == PS_ERANGE ? ps_src_error(src) :
 			ps_strerror(rc));
+		ps_digest_free(dg);
 		ps_analysis_free(&a);
 		ps_phys_map_free(&map);
 		ps_src_close(src);
 		return EXIT_USAGE;
 	}
 	char hex[2 * PS_DIGEST_SIZE + 1];
-	if (hc.d) {
-		uint8_t dg[PS_DIGEST_SIZE];
-		ps_digest_final(hc.d, dg, hex);
-		ps_digest_free(hc.d);
+	if (dg) {
+		uint8_t bin[PS_DIGEST_SIZE];
+		ps_digest_final(dg, bin, hex);
+		ps_digest_free(dg);
 		if (full)
 			in.sha256 = hex;
 		else
 			in.sparse_sha256 = hex;
 	}
 	in.size = src->size;
-	in.allocated = a.scan.bytes_read;
+	if (ps_src_allocated(src, &in.allocated))
+		in.allocated = a.scan.bytes_read;
 	in.hash_note = hash_note;
 	if (json)
 		rc = ps_report_json(stdout, &in, &a);

@@ -25,8 +25,30 @@ enum ps_digest_kind { PS_DIGEST_SHA256 = 0, PS_DIGEST_SPARSE = 1 };
 struct ps_digest;
 
 int ps_digest_new(enum ps_digest_kind kind, struct ps_digest **out);
+/*
+ * Threads: n workers hash while the caller goes on reading (sha256 uses
+ * one at most: it is a single stream; sparse hashes its 1 MiB chunks on
+ * all of them at once). 0, the default, hashes in the caller. Call before
+ * the first byte; the digest is the same whatever n is.
+ */
+int ps_digest_set_threads(struct ps_digest *d, unsigned n);
+unsigned ps_digest_threads(const struct ps_digest *d);
+/* CPUs this process may run on (affinity mask), 1..64. */
+unsigned ps_cpu_count(void);
+/* Workers worth having for kind on this machine: none on one CPU; else
+ * one for sha256 (overlap with the reader), one per CPU for sparse. */
+unsigned ps_digest_default_threads(enum ps_digest_kind kind);
+
 /* The next len bytes of the image. */
 int ps_digest_data(struct ps_digest *d, const void *buf, size_t len);
+/*
+ * The same without waiting: the digest may read buf until
+ * ps_digest_wait(d, *ticket) returns, so the caller must not change or
+ * free buf before. A ticket of 0 means buf is already free.
+ */
+int ps_digest_data_async(struct ps_digest *d, const void *buf, size_t len,
+			 uint64_t *ticket);
+void ps_digest_wait(struct ps_digest *d, uint64_t ticket);
 /* The next len bytes of the image are all zero. */
 int ps_digest_zero(struct ps_digest *d, uint64_t len);
 /* Bytes fed so far (the image size at the end). */
@@ -35,15 +57,17 @@ uint64_t ps_digest_pos(const struct ps_digest *d);
  * not NULL. The digest cannot be fed afterwards. */
 int ps_digest_final(struct ps_digest *d, uint8_t out[PS_DIGEST_SIZE],
 		    char *hexout);
+/* Waits for every task first, so it is safe on an unfinished digest. */
 void ps_digest_free(struct ps_digest *d);
 
 /*
  * Digest a whole source, using its sparse map (holes are fed as zero runs
  * without reading them) and reading forward only (works on streams of
- * unknown size). *size_out gets the image size. Errors: the source's own
- * (message in ps_src_error(s)).
+ * unknown size), hashing on `threads` workers (ps_digest_set_threads).
+ * *size_out gets the image size. Errors: the source's own (message in
+ * ps_src_error(s)).
  */
-int ps_digest_src(struct ps_src *s, enum ps_digest_kind kind,
+int ps_digest_src(struct ps_src *s, enum ps_digest_kind kind, unsigned threads,
 		  uint8_t out[PS_DIGEST_SIZE], char *hexout, uint64_t *size_out);
 
 #endif

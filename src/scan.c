@@ -7,6 +7,7 @@
 
 #define DEFAULT_CHUNK (8u << 20)
 #define BLK 4096u
+#define RING 3		/* read buffers when a digest hashes behind the scan */
 
 const char *ps_rec_kind_name(enum ps_rec_kind k)
 {
@@ -205,6 +206,14 @@ static int scan_buf(struct ps_src *src, struct ps_scan *s, const uint8_t *buf,
 	return PS_OK;
 }
 
+static void feed_hole(const struct ps_scan_opts *o, uint64_t off, uint64_t len)
+{
+	if (o->on_hole)
+		o->on_hole(o->ctx, off, len);
+	if (o->digest)
+		ps_digest_zero(o->digest, len);
+}
+
 int ps_scan_run(struct ps_src *src, const struct ps_scan_opts *opts,
 		struct ps_scan *s)
 {
@@ -219,8 +228,13 @@ int ps_scan_run(struct ps_src *src, const struct ps_scan_opts *opts,
 	if (chunk < BLK)
 		chunk = BLK;
 	unsigned step = min_step();
-	uint8_t *buf = NULL;
-	if (posix_memalign((void **)&buf, BLK, chunk))
+	/* with a digest that has workers, a ring of buffers: the scan reads
+	 * and probes one while the digest hashes the others */
+	unsigned nbuf = opts->digest && ps_digest_threads(opts->digest) ? RING : 1;
+	uint64_t ticket[RING] = { 0 };
+	unsigned slot = 0;
+	uint8_t *ring = NULL;
+	if (posix_memalign((void **)&ring, BLK, chunk * nbuf))
 		return PS_ENOMEM;
 
 	int rc = PS_OK;
@@ -234,8 +248,8 @@ int ps_scan_run(struct ps_src *src, const struct ps_scan_opts *opts,
 		if (d < off)
 			d = off;
 		if (d >= size) {
-			if (opts->on_hole && size > off)
-				opts->on_hole(opts->ctx, off, size - off);
+			if (size > off)
+				feed_hole(opts, off, size - off);
 			break;
 		}
 		rc = ps_src_next_hole(src, d, &h);
@@ -243,18 +257,28 @@ int ps_scan_run(struct ps_src *src, const struct ps_scan_opts *opts,
 			break;
 		if (h <= d)
 			h = size;
-		if (d > off && opts->on_hole)
-			opts->on_hole(opts->ctx, off, d - off);
+		if (d > off)
+			feed_hole(opts, off, d - off);
 		for (uint64_t p = d; p < h;) {
-			size_t n = (size_t)((h - p) < chunk ? (h - p) : chunk);
+			/* reads end on chunk boundaries of the image, so a
+			 * digest's aligned pieces are whole inside one read */
+			size_t n = chunk - (size_t)(p % chunk);
+			if (h - p < n)
+				n = (size_t)(h - p);
+			uint8_t *buf = ring + (size_t)slot * chunk;
+			if (opts->digest)
+				ps_digest_wait(opts->digest, ticket[slot]);
 			rc = ps_src_pread(src, buf, n, p);
 			if (rc)
 				goto out;
 			if (opts->on_data)
 				opts->on_data(opts->ctx, p, buf, n);
+			if (opts->digest)
+				ps_digest_data_async(opts->digest, buf, n, &ticket[slot]);
 			rc = scan_buf(src, s, buf, n, p, step);
 			if (rc)
 				goto out;
+			slot = (slot + 1) % nbuf;
 			s->bytes_read += n;
 			p += n;
 			if (opts->on_progress)
@@ -263,7 +287,10 @@ int ps_scan_run(struct ps_src *src, const struct ps_scan_opts *opts,
 		off = h;
 	}
 out:
-	free(buf);
+	/* nothing may still read the ring when it is freed */
+	for (unsigned i = 0; opts->digest && i < nbuf; i++)
+		ps_digest_wait(opts->digest, ticket[i]);
+	free(ring);
 	if (s->dropped)
 		ps_diag_add(&s->diags, PS_SEV_WARN, 0, "scan",
 			    "%zu more signature hits than the %u kept were ignored",

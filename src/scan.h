@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "btt.h"
 #include "imgsrc.h"
+#include "digest.h"
 #include "label.h"
 #include "pfn.h"
 #include <stdbool.h>
@@ -50,6 +51,10 @@ struct ps_scan_opts {
 	void (*on_hole)(void *ctx, uint64_t off, uint64_t len);
 	void (*on_progress)(void *ctx, uint64_t done, uint64_t total);
 	void *ctx;
+	/* Fed every byte range in order in the same pass, without waiting:
+	 * the scan reads ahead into a few buffers while the digest's workers
+	 * hash the ones behind (see ps_digest_data_async). */
+	struct ps_digest *digest;
 };
 
 struct ps_scan {

@@ -149,6 +149,17 @@ for f in "$S" "$T/full.img" "$T/s2.img" "$A"; do
 		[ "$($REF --sparse "$f" | cut -d' ' -f1)" = "$(dig --sparse "$f")" ]
 done
 check "digest-ref.py --sha256 agrees with sha256sum" [ "$($REF --sha256 "$A" | cut -d' ' -f1)" = "$(sha "$A")" ]
+# hashing threads change the speed, never the digest
+for n in 0 1 2 7; do
+	for f in "$S:$S" "$T/s.img.zst:$S" "$A:$A"; do	# input:decoded
+		raw=${f%%:*}
+		check "--threads $n: --sparse of $(basename "$raw") equals digest-ref.py" \
+			[ "$(dig --sparse --threads $n "$raw")" = "$($REF --sparse "${f#*:}" | cut -d' ' -f1)" ]
+		check "--threads $n: --sha256 of $(basename "$raw") equals sha256sum" \
+			[ "$(dig --sha256 --threads $n "$raw")" = "$(sha "${f#*:}")" ]
+	done
+done
+expect_exit 3 "--threads 65 is refused" "$PMEMSCAN" digest --threads 65 "$A"
 : >"$T/empty"
 check "--sparse of an empty image is the documented value" \
 	[ "$(dig --sparse "$T/empty")" = "$(python3 -c 'import hashlib;print(hashlib.sha256(b"pmemscan-sparse-sha256-v1"+bytes(8)).hexdigest())')" ]

@@ -370,7 +370,7 @@ static void test_stream_concatenated(void **state)
 		uint8_t dig[32], want[32];
 		uint64_t size;
 		assert_int_equal(ps_src_open_auto(p, NULL, &s, err, sizeof(err)), PS_OK);
-		assert_int_equal(ps_digest_src(s, PS_DIGEST_SHA256, dig, NULL, &size), PS_OK);
+		assert_int_equal(ps_digest_src(s, PS_DIGEST_SHA256, i % 2, dig, NULL, &size), PS_OK);
 		assert_int_equal(size, IMG_SIZE);
 		struct sha256_ctx c;
 		sha256_init(&c);
@@ -529,6 +529,8 @@ static void test_plain_passthrough(void **state)
 	assert_non_null(strstr(err, "/nonexistent/x.gz"));
 }
 
+static unsigned digest_threads;	/* workers for digest_of */
+
 static void digest_of(enum ps_digest_kind k, const uint8_t *b, size_t n,
 		      const size_t *cuts, int holes, uint8_t out[32])
 {
@@ -536,6 +538,7 @@ static void digest_of(enum ps_digest_kind k, const uint8_t *b, size_t n,
 	 * all-zero piece as a zero run instead of data */
 	struct ps_digest *d;
 	assert_int_equal(ps_digest_new(k, &d), PS_OK);
+	assert_int_equal(ps_digest_set_threads(d, digest_threads), PS_OK);
 	size_t off = 0;
 	for (int i = 0; off < n; i++) {
 		size_t end = cuts[i] && cuts[i] < n ? cuts[i] : n;
@@ -594,10 +597,78 @@ static void test_digest(void **state)
 	free(z);
 }
 
+/* Fed asynchronously through a ring of scratch buffers that are
+ * overwritten as soon as their ticket is waited for: the digest must equal
+ * the one-thread digest for every thread count, so no worker may read a
+ * buffer after its ticket (and the result cannot depend on scheduling). */
+static void async_digest(enum ps_digest_kind k, unsigned threads, size_t piece,
+			 uint8_t out[32])
+{
+	enum { NB = 3 };
+	struct ps_digest *d;
+	uint8_t *ring = malloc(NB * piece);
+	uint64_t t[NB] = { 0 };
+	assert_non_null(ring);
+	assert_int_equal(ps_digest_new(k, &d), PS_OK);
+	assert_int_equal(ps_digest_set_threads(d, threads), PS_OK);
+	assert_int_equal(ps_digest_threads(d),
+			 k == PS_DIGEST_SHA256 && threads > 1 ? 1 : threads);
+	size_t off = 0;
+	for (unsigned i = 0; off < IMG_SIZE; i++) {
+		uint8_t *b = ring + (i % NB) * piece;
+		size_t len = IMG_SIZE - off < piece ? IMG_SIZE - off : piece;
+		ps_digest_wait(d, t[i % NB]);
+		memset(b, 0xa5, piece);		/* poison what was there */
+		memcpy(b, img + off, len);
+		assert_int_equal(ps_digest_data_async(d, b, len, &t[i % NB]), PS_OK);
+		off += len;
+	}
+	/* a digest with workers cannot be reconfigured once fed */
+	assert_int_equal(ps_digest_set_threads(d, 2), PS_EINVAL);
+	assert_int_equal(ps_digest_final(d, out, NULL), PS_OK);
+	ps_digest_free(d);
+	memset(ring, 0x5a, NB * piece);
+	free(ring);
+}
+
+static void test_digest_threads(void **state)
+{
+	(void)state;
+	static const size_t cuts1[] = { ZERO_START, ZERO_START + 12345, 7 * MiB,
+					ZERO_END, 25 * MiB, 25 * MiB + 8192, 0 };
+	static const unsigned nth[] = { 1, 2, 3, 8 };
+	static const size_t pieces[] = { MiB, 4 * MiB, 3 * MiB + 4096, 65536 };
+	for (int k = 0; k < 2; k++) {
+		uint8_t ref[32], got[32];
+		digest_threads = 0;
+		digest_of(k, img, IMG_SIZE, cuts1, 1, ref);
+		for (size_t i = 0; i < sizeof(nth) / sizeof(nth[0]); i++) {
+			digest_threads = nth[i];
+			digest_of(k, img, IMG_SIZE, cuts1, 1, got);
+			assert_memory_equal(ref, got, 32);
+			for (size_t j = 0; j < sizeof(pieces) / sizeof(pieces[0]); j++) {
+				async_digest(k, nth[i], pieces[j], got);
+				assert_memory_equal(ref, got, 32);
+			}
+		}
+		digest_threads = 0;
+	}
+	/* freeing a digest with work in flight waits for it */
+	struct ps_digest *d;
+	uint64_t t;
+	assert_int_equal(ps_digest_new(PS_DIGEST_SPARSE, &d), PS_OK);
+	assert_int_equal(ps_digest_set_threads(d, 2), PS_OK);
+	assert_int_equal(ps_digest_data_async(d, img, 8 * MiB, &t), PS_OK);
+	assert_true(t > 0);
+	ps_digest_free(d);
+	assert_true(ps_cpu_count() >= 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_digest_threads),
 		cmocka_unit_test(test_stream_reads_equal_plain),
 		cmocka_unit_test(test_stream_lookbehind_and_restart),
 		cmocka_unit_test(test_stream_sparse_map),
