@@ -3,7 +3,8 @@
 # Decoding throughput of pmemscan's stream source (pmemscan cat to a pipe)
 # against zcat / xzcat / zstdcat / bzcat on the same dump. Prints MB/s of
 # decoded output and the ratio pmemscan/tool time (< 1: pmemscan faster).
-# BENCH_MB sets the image size (default 256).
+# BENCH_MB sets the image size (default 256); BENCH_MD, if set, names a
+# file to which a markdown section with the same numbers is appended.
 set -eu
 : "${PMEMSCAN:?}"
 export LC_ALL=C
@@ -29,6 +30,7 @@ best() { b=; for i in 1 2 3; do x=$(run "$@"); if [ -z "$b" ] || [ "$(echo "$x <
 want=$(sha256sum <"$T/img" | cut -d' ' -f1)
 echo "decoded image: $((size / 1048576)) MiB"
 printf "%-6s %10s %14s %14s %8s\n" format "comp MiB" "pmemscan" "tool" "ratio"
+: >"$T/rows"
 for z in gz:zcat xz:xzcat zst:zstdcat bz2:bzcat; do
 	ext=${z%%:*}
 	tool=${z#*:}
@@ -37,9 +39,33 @@ for z in gz:zcat xz:xzcat zst:zstdcat bz2:bzcat; do
 	[ "$got" = "$want" ] || { echo "pmemscan cat $f: wrong output" >&2; exit 1; }
 	tp=$(best "$PMEMSCAN" cat "$f")
 	tt=$(best $tool "$f")
-	printf "%-6s %10.1f %9.0f MB/s %9.0f MB/s %8.2f  (%s)\n" "$ext" \
+	# format tool comp-MiB pmemscan-MB/s tool-MB/s ratio
+	row=$(printf "%s %s %.1f %.0f %.0f %.2f" "$ext" "$tool" \
 		"$(echo "$(stat -c %s "$f") / 1048576" | bc -l)" \
 		"$(echo "$size / $tp / 1000000" | bc -l)" \
 		"$(echo "$size / $tt / 1000000" | bc -l)" \
-		"$(echo "$tp / $tt" | bc -l)" "$tool"
+		"$(echo "$tp / $tt" | bc -l)")
+	echo "$row" >>"$T/rows"
+	echo "$row" | while read -r e t c p o r; do
+		printf "%-6s %10s %9s MB/s %9s MB/s %8s  (%s)\n" "$e" "$c" "$p" "$o" "$r" "$t"
+	done
 done
+
+if [ -n "${BENCH_MD:-}" ]; then
+	{
+		echo "## Compressed dumps: pmemscan cat vs zcat, xzcat, zstdcat, bzcat"
+		echo
+		echo "A $((size / 1048576)) MiB dump-like image (1/8 random, 3/8 zeros, 1/2" \
+			"shared-library bytes) compressed with gzip -1, xz -0, zstd -3 and bzip2 -1," \
+			"decoded to a pipe by \`pmemscan cat\` and by the format's own tool, best" \
+			"of 3; MB/s is decoded bytes per second, ratio is pmemscan's time over the" \
+			"tool's (< 1: pmemscan faster)."
+		echo
+		echo "| format | compressed MiB | \`pmemscan cat\` MB/s | tool | tool MB/s | pmemscan / tool |"
+		echo "|---|--:|--:|---|--:|--:|"
+		while read -r e t c p o r; do
+			echo "| $e | $c | $p | \`$t\` | $o | $r |"
+		done <"$T/rows"
+		echo
+	} >>"$BENCH_MD"
+fi
