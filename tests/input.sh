@@ -172,7 +172,9 @@ if truncate -s 4T "$H" 2>/dev/null; then
 	/usr/bin/time -f '%e %M' -o "$T/time" "$PMEMSCAN" digest --sparse "$H" >"$T/hd"
 	read -r secs rss <"$T/time"
 	echo "# 4 TiB sparse digest: $secs s, max RSS $rss KiB"
-	check "4 TiB sparse: --sparse in under 20 s ($secs s)" python3 -c "import sys; sys.exit(not $secs < 20)"
+	n=$(bytes_read "$PMEMSCAN" digest --sparse "$H")
+	if [ "$n" = skip ]; then ok "# SKIP strace not installed"
+	else check "4 TiB sparse: --sparse read only the data ($n bytes < 64 MiB)" [ "$n" -lt 67108864 ]; fi
 	check "4 TiB sparse: max RSS under 64 MiB ($rss KiB)" [ "$rss" -lt 65536 ]
 	check "4 TiB sparse: digest-ref.py agrees" [ "$($REF --sparse "$H" | cut -d' ' -f1)" = "$(cut -d' ' -f1 "$T/hd")" ]
 	rm -f "$H"

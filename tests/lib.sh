@@ -65,3 +65,13 @@ fixture_val() {
 # columns (e.g. -i links,xattrs for an extractor that cannot keep them), -x
 # tolerates an extra entry such as lost+found.
 manifest_check() { "$top_builddir/tests/fxmanifest" check "$@"; }
+
+# bytes_read CMD...: run CMD under strace and print the bytes its read and
+# pread64 calls returned (all threads): what it really read, which a test
+# can bound where a timing would be flaky. Prints "skip" without strace.
+bytes_read() {
+	command -v strace >/dev/null || { echo skip; return; }
+	strace -f -qq -e trace=read,pread64,readv,preadv -e signal=none \
+		-o "$T/bytes_read.trace" "$@" >/dev/null 2>&1 || true
+	awk '/= [0-9]+$/ { s += $NF } END { printf "%.0f\n", s }' "$T/bytes_read.trace"
+}
