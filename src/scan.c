@@ -2,12 +2,13 @@
 #include "scan.h"
 #include "err.h"
 #include "le.h"
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_CHUNK (8u << 20)
+#define DEFAULT_CHUNK (2u << 20)	/* the copy target stays in cache */
 #define BLK 4096u
-#define RING 3		/* read buffers when a digest hashes behind the scan */
+#define RING_MAX 16	/* read buffers at most when a digest hashes behind */
 
 const char *ps_rec_kind_name(enum ps_rec_kind k)
 {
@@ -181,9 +182,19 @@ static unsigned min_step(void)
 static int scan_buf(struct ps_src *src, struct ps_scan *s, const uint8_t *buf,
 		    size_t len, uint64_t base, unsigned step)
 {
+	/* cheap first test: one 8-byte load against each magic's first 8
+	 * bytes (distinct for every prober), then the whole magic */
+	uint64_t pfx[NPROBERS];
+	for (size_t i = 0; i < NPROBERS; i++)
+		memcpy(&pfx[i], probers[i].magic, 8);
 	for (size_t o = 0; o + 16 <= len; o += step) {
-		uint64_t abs = base + o;
-		/* cheap first test: 8 bytes against each magic */
+		uint64_t abs = base + o, w;
+		int hit = 0;
+		memcpy(&w, buf + o, 8);
+		for (size_t i = 0; i < NPROBERS; i++)
+			hit |= w == pfx[i];
+		if (!hit)
+			continue;
 		for (size_t i = 0; i < NPROBERS; i++) {
 			const struct prober *p = &probers[i];
 			if (abs % p->step || memcmp(buf + o, p->magic, 16))
@@ -230,12 +241,24 @@ int ps_scan_run(struct ps_src *src, const struct ps_scan_opts *opts,
 	unsigned step = min_step();
 	/* with a digest that has workers, a ring of buffers: the scan reads
 	 * and probes one while the digest hashes the others */
-	unsigned nbuf = opts->digest && ps_digest_threads(opts->digest) ? RING : 1;
-	uint64_t ticket[RING] = { 0 };
+	unsigned nbuf = 1;
+	if (opts->digest && ps_digest_threads(opts->digest)) {
+		/* enough buffers to keep every worker busy while one is read */
+		nbuf = ps_digest_threads(opts->digest) / 2 + 2;
+		if (nbuf < 3)
+			nbuf = 3;
+		if (nbuf > RING_MAX)
+			nbuf = RING_MAX;
+	}
+	uint64_t ticket[RING_MAX] = { 0 };
 	unsigned slot = 0;
 	uint8_t *ring = NULL;
 	if (posix_memalign((void **)&ring, BLK, chunk * nbuf))
 		return PS_ENOMEM;
+
+	/* one pass front to back: let the kernel read ahead further */
+	if (src->fd >= 0)
+		posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
 	int rc = PS_OK;
 	uint64_t off = 0, size = src->size;

@@ -44,7 +44,7 @@ struct ps_rec {
 #define PS_SCAN_MAX_RECS 65536	/* more hits than this: reported, not kept */
 
 struct ps_scan_opts {
-	size_t chunk;		/* read size, 0 = default (8 MiB) */
+	size_t chunk;		/* read size, 0 = default (2 MiB) */
 	/* Called for every byte range in order: data as read, holes as
 	 * lengths, so a digest can be computed in the same pass. */
 	void (*on_data)(void *ctx, uint64_t off, const uint8_t *buf, size_t len);
