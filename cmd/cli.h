@@ -22,6 +22,8 @@ struct cli_cmd {
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parse a size/offset: decimal, 0x-hex, optional K/M/G/T suffix (powers of 2). */
 int cli_parse_u64(const char *s, uint64_t *out);
+/* --threads N: 0..64 into *out; a one-line error and -1 otherwise. */
+int cli_parse_threads(const char *arg, int *out);
 
 /* The single IMAGE operand after the options: its path, or NULL after a
  * one-line usage error naming the command. */

@@ -37,8 +37,7 @@ int cmd_digest(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	enum ps_digest_kind kind = PS_DIGEST_SHA256;
-	uint64_t threads = 0;
-	int have_threads = 0;
+	int threads = -1;	/* --threads, or -1: the default for the kind */
 	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice };
 	int c;
 	optind = 1;
@@ -48,11 +47,8 @@ int cmd_digest(int argc, char **argv)
 		case 'S': kind = PS_DIGEST_SPARSE; break;
 		case 'C': oo.mode = PS_OPEN_RANDOM; break;
 		case 'T':
-			if (cli_parse_u64(optarg, &threads) || threads > 64) {
-				cli_err("--threads: '%s' is not a number from 0 to 64", optarg);
+			if (cli_parse_threads(optarg, &threads))
 				return EXIT_USAGE;
-			}
-			have_threads = 1;
 			break;
 		case 'D': oo.cache_dir = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
@@ -71,7 +67,7 @@ int cmd_digest(int argc, char **argv)
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}
-	if (ps_digest_src(s, kind, have_threads ? (unsigned)threads :
+	if (ps_digest_src(s, kind, threads >= 0 ? (unsigned)threads :
 			  ps_digest_default_threads(kind), dig, hex, NULL)) {
 		cli_err("%s", ps_src_error(s));
 		ps_src_close(s);

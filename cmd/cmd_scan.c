@@ -103,8 +103,7 @@ int cmd_scan(int argc, char **argv)
 	const char *lfiles[16];
 	int nlfiles = 0;
 	enum hash_mode hm = HASH_AUTO;
-	uint64_t threads = 0;
-	int have_threads = 0;
+	int threads = -1;	/* --threads, or -1: the default for the kind */
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
 	optind = 1;
@@ -135,11 +134,8 @@ int cmd_scan(int argc, char **argv)
 			}
 			break;
 		case 'T':
-			if (cli_parse_u64(optarg, &threads) || threads > 64) {
-				cli_err("--threads: '%s' is not a number from 0 to 64", optarg);
+			if (cli_parse_threads(optarg, &threads))
 				return EXIT_USAGE;
-			}
-			have_threads = 1;
 			break;
 		case 'I':
 			iomem = optarg;
@@ -296,7 +292,7 @@ int cmd_scan(int argc, char **argv)
 			ps_src_close(src);
 			return EXIT_USAGE;
 		}
-		ps_digest_set_threads(dg, have_threads ? (unsigned)threads :
+		ps_digest_set_threads(dg, threads >= 0 ? (unsigned)threads :
 				      ps_digest_default_threads(kind));
 	}
 	ao.scan.digest = dg;

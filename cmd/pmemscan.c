@@ -57,6 +57,17 @@ int cli_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+int cli_parse_threads(const char *arg, int *out)
+{
+	uint64_t n;
+	if (cli_parse_u64(arg, &n) || n > 64) {
+		cli_err("--threads: '%s' is not a number from 0 to 64", arg);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 const char *cli_one_image(const char *cmd, int argc, char **argv, int optind)
 {
 	if (optind == argc - 1)

@@ -174,6 +174,17 @@ static void combine(struct ps_digest *d)
 		pthread_cond_broadcast(&d->progress);
 }
 
+/* Run task t with the lock dropped, then mark it done and fold in what is
+ * ready (lock held on entry and on return). */
+static void run_unlocked(struct ps_digest *d, struct task *t)
+{
+	pthread_mutex_unlock(&d->mu);
+	run_task(d, t);
+	pthread_mutex_lock(&d->mu);
+	t->done = 1;
+	combine(d);
+}
+
 static void *worker(void *arg)
 {
 	struct ps_digest *d = arg;
@@ -183,12 +194,7 @@ static void *worker(void *arg)
 			pthread_cond_wait(&d->work, &d->mu);
 		if (d->taken == d->head)
 			break;		/* stop, and nothing left */
-		struct task *t = &d->q[d->taken++ % QCAP];
-		pthread_mutex_unlock(&d->mu);
-		run_task(d, t);
-		pthread_mutex_lock(&d->mu);
-		t->done = 1;
-		combine(d);
+		run_unlocked(d, &d->q[d->taken++ % QCAP]);
 	}
 	pthread_mutex_unlock(&d->mu);
 	return NULL;
@@ -232,11 +238,7 @@ static uint64_t submit(struct ps_digest *d, const struct task *tmpl)
 		pthread_cond_signal(&d->work);
 	} else {
 		d->taken = d->head;
-		pthread_mutex_unlock(&d->mu);
-		run_task(d, t);	/* this is the only thread running tasks */
-		pthread_mutex_lock(&d->mu);
-		t->done = 1;
-		combine(d);
+		run_unlocked(d, t);	/* the only thread running tasks */
 	}
 	pthread_mutex_unlock(&d->mu);
 	return ticket;

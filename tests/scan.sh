@@ -175,6 +175,7 @@ bad() {	# bad DESCRIPTION PATTERN ARGS...
 	fi
 }
 : >"$T/empty.img"
+bad "--threads out of range" "threads: .99. is not a number from 0 to 64" --threads 99 "$T/legacy.img"
 bad "empty file" "empty.img: empty file" "$T/empty.img"
 bad "directory" "is a directory" "$T"
 bad "missing file" "nope.img: cannot open" "$T/nope.img"
