@@ -192,7 +192,8 @@ struct ps_namespace {
 	 * space: (dpa of position 0 - region start dpa of that DIMM) * nlabel.
 	 * UNVERIFIED assumption without the NFIT: the region starts at the
 	 * smallest dpa among that DIMM's active labels, unless the caller
-	 * passed the start dpa. For a 1-way region image (one DIMM, QEMU) this
+	 * passed the start dpa (the scan infers it from an info block whose
+	 * parent_uuid is the namespace's uuid). For a 1-way region image (one DIMM, QEMU) this
 	 * is the offset in the DIMM's data image.
 	 */
 	uint64_t region_offset;

@@ -604,6 +604,117 @@ static int cmp_ns(const void *x, const void *y)
 }
 
 /*
+ * Without the NFIT, the region's start dpa on each DIMM is not on the media:
+ * the labels alone place the region at the smallest dpa in use, which is
+ * wrong once the first namespace has been deleted. An info block whose
+ * parent_uuid names a labelled namespace shows where that namespace really
+ * starts; from it the start dpa of its position-0 DIMM follows. *out gets
+ * per-DIMM start dpas (UINT64_MAX: keep assuming), or stays NULL when no
+ * evidence moves anything. Evidence that disagrees is reported and unused.
+ */
+static int cmp_parent(const void *x, const void *y)
+{
+	const struct ps_rec *const *a = x, *const *b = y;
+	int c = memcmp((*a)->u.pfn.parent_uuid, (*b)->u.pfn.parent_uuid, 16);
+	if (c)
+		return c;
+	return (*a)->off < (*b)->off ? -1 : (*a)->off > (*b)->off;
+}
+
+static int infer_region_start(struct ps_analysis *a, const struct ps_lsa *const *lsas,
+			      size_t n, uint64_t **out)
+{
+	struct ps_ns_set guess = { 0 };
+	struct ps_diags scratch;
+	ps_diags_init(&scratch);
+	int rc = ps_label_namespaces(lsas, n, NULL, &guess, &scratch);
+	ps_diags_free(&scratch);
+	uint64_t *sd = calloc(n, sizeof(*sd));
+	uint64_t *why = calloc(n, sizeof(*why));	/* record offset that told */
+	const struct ps_rec **recs = NULL;
+	bool moved = false;
+	if (rc || !sd || !why) {
+		rc = rc ? rc : PS_ENOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++)
+		sd[k] = why[k] = UINT64_MAX;
+	/* the usable info blocks, sorted by parent_uuid: one lookup per
+	 * namespace, however many of either a hostile image holds */
+	size_t nb = 0;
+	recs = malloc((a->scan.nrecs ? a->scan.nrecs : 1) * sizeof(*recs));
+	if (!recs) {
+		rc = PS_ENOMEM;
+		goto out;
+	}
+	for (size_t r = 0; r < a->scan.nrecs; r++) {
+		const struct ps_rec *rec = &a->scan.recs[r];
+		if ((rec->kind == PS_REC_PFN || rec->kind == PS_REC_DAX) &&
+		    rec->checksum_ok && !rec->truncated && rec->off >= SZ_4K)
+			recs[nb++] = rec;
+	}
+	qsort(recs, nb, sizeof(*recs), cmp_parent);
+	for (size_t i = 0; i < guess.n; i++) {
+		const struct ps_namespace *ln = &guess.ns[i];
+		if (!ln->complete || !ln->nextents || !ln->nlabel ||
+		    ln->extents[0].position != 0 || ln->extents[0].dimm >= n)
+			continue;
+		const struct ps_ns_extent *e0 = &ln->extents[0];
+		size_t lo = 0, hi = nb;
+		while (lo < hi) {	/* first block whose parent >= the uuid */
+			size_t mid = lo + (hi - lo) / 2;
+			if (memcmp(recs[mid]->u.pfn.parent_uuid, ln->uuid, 16) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t r = lo; r < nb; r++) {
+			const struct ps_rec *rec = recs[r];
+			if (memcmp(rec->u.pfn.parent_uuid, ln->uuid, 16))
+				break;
+			uint64_t base = rec->off - SZ_4K;
+			if (base % ln->nlabel || base / ln->nlabel > e0->dpa)
+				continue;
+			uint64_t cand = e0->dpa - base / ln->nlabel;
+			size_t dm = e0->dimm;
+			if (sd[dm] == UINT64_MAX - 1)
+				continue;	/* already found inconsistent */
+			if (sd[dm] == UINT64_MAX) {
+				sd[dm] = cand;
+				why[dm] = rec->off;
+				if (base != ln->region_offset)
+					moved = true;
+			} else if (sd[dm] != cand) {
+				ps_diag_add(&a->diags, PS_SEV_WARN, rec->off + 0x20, "parent_uuid",
+					    "info blocks disagree on where DIMM %zu's region starts (dpa 0x%" PRIx64 " from the block at 0x%" PRIx64 ", 0x%" PRIx64 " from this one): keeping the labels' own placement",
+					    dm, sd[dm], why[dm], cand);
+				sd[dm] = why[dm] = UINT64_MAX - 1;	/* poisoned */
+			}
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (sd[k] == UINT64_MAX - 1) {
+			sd[k] = UINT64_MAX;
+			continue;
+		}
+		if (sd[k] != UINT64_MAX && moved)
+			ps_diag_add(&a->diags, PS_SEV_INFO, why[k] + 0x20, "parent_uuid",
+				    "DIMM %zu's region starts at dpa 0x%" PRIx64 ", not at the smallest dpa in its labels: the info block here names a labelled namespace as its parent, so the namespaces before it were deleted",
+				    k, sd[k]);
+	}
+out:
+	ps_ns_set_free(&guess);
+	free(recs);
+	free(why);
+	if (rc == PS_OK && moved) {
+		*out = sd;
+		return PS_OK;
+	}
+	free(sd);
+	return rc;
+}
+
+/*
  * Namespace labels: from --labels files (the image is then the region they
  * describe), else from a label area found in the image. An area at the very
  * end of the image is a QEMU-style DIMM backing file: the region is the
@@ -644,7 +755,11 @@ static int gather_labels(struct ps_analysis *a, struct ps_src *src,
 	}
 	if (!n)
 		return PS_OK;
-	int rc = ps_label_namespaces(lsas, n, NULL, &a->labels, &a->diags);
+	uint64_t *sd = NULL;
+	int rc = a->labels_placed ? infer_region_start(a, lsas, n, &sd) : PS_OK;
+	if (rc == PS_OK)
+		rc = ps_label_namespaces(lsas, n, sd, &a->labels, &a->diags);
+	free(sd);
 	if (rc)
 		return rc;
 	for (size_t i = 0; a->labels_placed && i < a->labels.n; i++) {

@@ -15,6 +15,8 @@
  *   old-kernel.lsa   pre-4.17 layout: nslot = config/(labelsize+1), seq 0/2
  *   qemu.img         QEMU nvdimm backing file: 64 MiB data (fsdax info block
  *                    at 4096) + 128 KiB label area in the last bytes (sparse)
+ *   qemu-deleted0.img  128 MiB data whose first namespace was destroyed: one
+ *                    label left, dpa 64 MiB, its fsdax block at 64 MiB + 4096
  * Not installed; built by make check.
  */
 #include "err.h"
@@ -220,6 +222,24 @@ int main(int argc, char **argv)
 			die(p);
 		format(b, LSA, 256, &q, 1, NULL);
 		if (pwrite(fd, b, LSA, 64 * MiB) != (ssize_t)LSA)
+			die(p);
+		close(fd);
+
+		/* the same DIMM after "ndctl destroy-namespace namespace0.0":
+		 * 128 MiB of data, the first namespace's label freed, the
+		 * second one's (dpa 64 MiB) left with its info block */
+		snprintf(p, sizeof(p), "%s/qemu-deleted0.img", outdir);
+		fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || ftruncate(fd, 128 * MiB + LSA))
+			die(p);
+		struct ps_label q2 = lab("e6e6e6e6-0000-4000-8000-0000000000e6", "second", 1, 0, 1,
+					 64 * MiB, 64 * MiB, PS_CLAIM_PFN, 0);
+		memcpy(sb.parent_uuid, q2.uuid, 16);
+		ps_pfn_encode(&sb, blk);
+		if (pwrite(fd, blk, sizeof(blk), 64 * MiB + 4096) != (ssize_t)sizeof(blk))
+			die(p);
+		format(b, LSA, 256, &q2, 1, NULL);
+		if (pwrite(fd, b, LSA, 128 * MiB) != (ssize_t)LSA)
 			die(p);
 		close(fd);
 	}

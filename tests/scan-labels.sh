@@ -20,6 +20,31 @@ check "qemu DIMM: labels placed, uuid and name reported" \
 	test "$(jq -r '.labels | "\(.placed) \(.namespaces[0].uuid) \(.namespaces[0].name)"' "$T/q.json")" = \
 	"true e5e5e5e5-0000-4000-8000-0000000000e5 qemu-fsdax"
 
+# the same DIMM after its first namespace was destroyed: the one label left
+# has dpa 64 MiB. Labels alone would put the region's start at that dpa and
+# the namespace at 0; its info block (parent_uuid = the label's uuid) at
+# 64 MiB + 4096 shows the region starts at dpa 0.
+Q=$D/qemu-deleted0.img
+$MKE2FS -q -F -t ext4 -b 4096 -U 77777777-0000-4000-8000-000000000007 \
+	-E offset=$((66 * 1048576)) "$Q" $((32 * 256)) >/dev/null 2>&1
+"$PMEMSCAN" --json "$Q" >"$T/q0.json"
+check "first namespace deleted: the label is placed at 64 MiB, by evidence" \
+	test "$(jq -r '.labels.namespaces[0] | "\(.region_offset) \(.region_offset_assumed)"' "$T/q0.json")" = "67108864 false"
+check "first namespace deleted: one namespace, labels + info block, ext4 proven" \
+	test "$(jq -r '[.namespaces[] | "\(.offset) \(.mode) \(.found_by) \(.verdict.result) \(.candidates[0].probe.uuid)"] | join(";")' "$T/q0.json")" = \
+	"67108864 fsdax labels + info block proven 77777777-0000-4000-8000-000000000007"
+"$PMEMSCAN" "$Q" >"$T/q0.txt"
+check "first namespace deleted: the report says why the region starts at dpa 0" \
+	grep -q "region starts at dpa 0x0, not at the smallest dpa in its labels" "$T/q0.txt"
+# two blocks naming the same parent at different places: no inference
+cp "$Q" "$T/q2.img"
+dd if="$Q" of="$T/q2.img" bs=4096 skip=$((16384 + 1)) seek=$((8192 + 1)) count=1 conv=notrunc status=none
+"$PMEMSCAN" --json "$T/q2.img" >"$T/q2.json"
+check "disagreeing info blocks: labels keep their own placement" \
+	test "$(jq -r '.labels.namespaces[0] | "\(.region_offset) \(.region_offset_assumed)"' "$T/q2.json")" = "0 true"
+check "disagreeing info blocks: reported" \
+	sh -c "'$PMEMSCAN' '$T/q2.img' | grep -q 'info blocks disagree on where DIMM 0.s region starts'"
+
 # a 2-DIMM interleaved region given with its two label dumps: the fsdax
 # namespace (16 GiB at region offset 0) has its info block and an ext4,
 # the devdax one (8 GiB at 16 GiB) lost its info block
