@@ -8,6 +8,7 @@
  * --in-place is the only mode that opens the image for writing, and only
  * after an undo file is written and fsync'ed (docs/repair.md).
  */
+#include "config.h"
 #include "cli.h"
 #include "err.h"
 #include "imgsrc.h"
@@ -18,6 +19,7 @@
 #include "repair.h"
 #include "view.h"
 #include <errno.h>
+#include <json-c/json.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -33,12 +35,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pmemscan repair IMAGE [--plan] [-o FIXED.img | --in-place [--undo-file FILE]]\n"
+		"usage: pmemscan repair IMAGE [--plan [--json]] [-o FIXED.img | --in-place [--undo-file FILE]]\n"
 		"         [--namespace N] [--semantics legacy|fixed] [--phys-base ADDR | --assume-aligned]\n"
 		"         [--ns-size SIZE]\n"
 		"  Rewrites namespace metadata (pfn/dax info blocks) so a current kernel finds the\n"
 		"  data where it is. Every repair is checked by re-scanning its result.\n"
 		"  --plan            (default) print every byte that would change and why; write nothing\n"
+		"  --json            the plan as JSON (schema pmemscan-repair-plan/1, docs/repair.md)\n"
 		"  -o FILE           write a repaired copy (reflinked or sparse); FILE must not exist\n"
 		"  --in-place        repair IMAGE itself, after writing an undo file\n"
 		"  --undo-file FILE  where --in-place writes its undo file (default IMAGE.pmemscan-undo)\n"
@@ -159,6 +162,124 @@ static void print_plan(FILE *f, const char *path, const struct ps_analysis *a,
 		fprintf(f, "\nnote: %s\n", p->notes[k]);
 	fprintf(f, "\n%zu patch%s, %zu refusal%s\n", p->n, p->n == 1 ? "" : "es",
 		p->nr, p->nr == 1 ? "" : "s");
+}
+
+/* ---- the plan as JSON (--plan --json; docs/repair.md) ---- */
+
+static json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *j_ns_state(const struct ps_ns *ns)
+{
+	if (!ns)
+		return NULL;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "verdict", jstr(ps_verdict_name(ns->verdict)));
+	const struct ps_cand *c = ns->chosen >= 0 && ns->chosen < ns->ncand ?
+				  &ns->cand[ns->chosen] : NULL;
+	json_object_object_add(o, "data_offset", c ? json_object_new_uint64(c->off) : NULL);
+	json_object_object_add(o, "filesystem", c && c->probe.type[0] ? jstr(c->probe.type) : NULL);
+	if (ns->mode != PS_NS_SECTOR && ns->info_rec >= 0) {
+		json_object_object_add(o, "start_pad", json_object_new_uint64(ns->P));
+		json_object_object_add(o, "dataoff", json_object_new_uint64(ns->D));
+		json_object_object_add(o, "end_trunc", json_object_new_uint64(ns->T));
+		json_object_object_add(o, "info_checksum", jstr(ns->pfn.checksum_ok ? "valid" : "bad"));
+	}
+	return o;
+}
+
+/* The patches and refusals of one unit; NULL if it has neither. */
+static json_object *j_unit(const struct ps_plan *p, int u, const char *name,
+			   int ns, const struct ps_ns *before, const struct ps_ns *after)
+{
+	json_object *patches = json_object_new_array(), *refusals = json_object_new_array();
+	for (size_t k = 0; k < p->n; k++) {
+		const struct ps_patch *x = &p->p[k];
+		if (x->ns != u)
+			continue;
+		char oh[2 * PS_PATCH_MAX_LEN + 1], nh[2 * PS_PATCH_MAX_LEN + 1];
+		hexstr(x->old, x->len, oh);
+		hexstr(x->new_, x->len, nh);
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "offset", json_object_new_uint64(x->off));
+		json_object_object_add(o, "length", json_object_new_uint64(x->len));
+		json_object_object_add(o, "field", jstr(x->field));
+		json_object_object_add(o, "kind", jstr(x->kind));
+		json_object_object_add(o, "old", jstr(x->oldv));
+		json_object_object_add(o, "new", jstr(x->newv));
+		json_object_object_add(o, "old_bytes", jstr(oh));
+		json_object_object_add(o, "new_bytes", jstr(nh));
+		json_object_object_add(o, "why", jstr(x->reason));
+		json_object_array_add(patches, o);
+	}
+	for (size_t k = 0; k < p->nr; k++) {
+		if (p->r[k].ns != u)
+			continue;
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "kind", jstr(p->r[k].kind));
+		json_object_object_add(o, "why", jstr(p->r[k].msg));
+		json_object_array_add(refusals, o);
+	}
+	if (!json_object_array_length(patches) && !json_object_array_length(refusals)) {
+		json_object_put(patches);
+		json_object_put(refusals);
+		return NULL;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "unit", jstr(name));
+	json_object_object_add(o, "namespace", ns >= 0 ? json_object_new_int(ns) : NULL);
+	json_object_object_add(o, "before", j_ns_state(before));
+	json_object_object_add(o, "after", j_ns_state(after));
+	json_object_object_add(o, "patches", patches);
+	json_object_object_add(o, "refusals", refusals);
+	return o;
+}
+
+static int print_plan_json(FILE *f, const char *path, uint64_t size,
+			   const struct ps_analysis *a, const struct ps_analysis *after,
+			   const struct ps_plan *p)
+{
+	json_object *root = json_object_new_object(), *units = json_object_new_array();
+	json_object_object_add(root, "schema", jstr("pmemscan-repair-plan/1"));
+	json_object_object_add(root, "version", jstr(PACKAGE_VERSION));
+	json_object *img = json_object_new_object();
+	json_object_object_add(img, "path", jstr(path));
+	json_object_object_add(img, "size", json_object_new_uint64(size));
+	json_object_object_add(root, "image", img);
+	char name[96];
+	for (size_t i = 0; i < a->nns; i++) {
+		const struct ps_ns *ns = &a->ns[i];
+		snprintf(name, sizeof(name), "namespace %zu (%s) at 0x%" PRIx64, i,
+			 ps_ns_mode_name(ns->mode), ns->base);
+		json_object *u = j_unit(p, (int)i, name, (int)i, ns,
+					after && plan_has_ns(p, (int)i) ?
+					ps_repair_ns_at(after, ns->base) : NULL);
+		if (u)
+			json_object_array_add(units, u);
+	}
+	for (size_t ri = 0; ri < a->scan.nrecs; ri++) {
+		int un = PS_UNIT_REC(ri);
+		json_object *u = j_unit(p, un, ps_repair_unit_name(a, un, name, sizeof(name)),
+					-1, NULL, NULL);
+		if (u)
+			json_object_array_add(units, u);
+	}
+	json_object_object_add(root, "units", units);
+	json_object *notes = json_object_new_array();
+	for (int k = 0; k < p->nnotes; k++)
+		json_object_array_add(notes, jstr(p->notes[k]));
+	json_object_object_add(root, "notes", notes);
+	json_object_object_add(root, "patches", json_object_new_uint64(p->n));
+	json_object_object_add(root, "refusals", json_object_new_uint64(p->nr));
+	json_object_object_add(root, "result", jstr(p->n ? (p->nr ? "partial" : "plan") :
+						    p->nr ? "refused" : "nothing-to-repair"));
+	const char *js = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	int rc = fprintf(f, "%s\n", js) < 0 ? -1 : 0;
+	json_object_put(root);
+	return rc;
 }
 
 static int fsync_dir_of(const char *path)
@@ -327,6 +448,7 @@ int cmd_repair(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "plan", no_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "in-place", no_argument, NULL, 'I' },
 		{ "undo-file", required_argument, NULL, 'U' },
@@ -343,7 +465,7 @@ int cmd_repair(int argc, char **argv)
 	cli_view_opts_init(&vo);
 	memset(&ro, 0, sizeof(ro));
 	const char *out = NULL, *undo_path = NULL;
-	int plan_only = 0, in_place = 0, no_hash = 0, c;
+	int plan_only = 0, in_place = 0, no_hash = 0, json = 0, c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		int v = cli_view_option(c, optarg, &vo);
@@ -353,6 +475,7 @@ int cmd_repair(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'P': plan_only = 1; break;
+		case 'J': json = 1; break;
 		case 'o': out = optarg; break;
 		case 'I': in_place = 1; break;
 		case 'U': undo_path = optarg; break;
@@ -385,6 +508,10 @@ int cmd_repair(int argc, char **argv)
 		return EXIT_USAGE;
 	if (out && in_place) {
 		cli_err("repair: -o and --in-place exclude each other (a copy, or the image itself)");
+		return EXIT_USAGE;
+	}
+	if (json && (out || in_place)) {
+		cli_err("repair: --json prints the plan only; drop it to use %s", out ? "-o" : "--in-place");
 		return EXIT_USAGE;
 	}
 	if (plan_only && (out || in_place)) {
@@ -502,6 +629,13 @@ int cmd_repair(int argc, char **argv)
 		cli_err("%s: no namespace, label area or BTT found: nothing to repair (run 'pmemscan %s')",
 			path, path);
 		code = EXIT_NOTHING;
+		goto done;
+	}
+	if (json) {
+		if (print_plan_json(stdout, path, src->size, &a, have_after ? &after : NULL, &plan))
+			code = EXIT_USAGE;
+		else
+			code = plan.nr ? EXIT_PROBLEMS : EXIT_OK;
 		goto done;
 	}
 	print_plan(stdout, path, &a, have_after ? &after : NULL, &plan);

@@ -98,6 +98,35 @@ check "repaired copy: start_pad 0, version 1.4, dataoff 16 MiB, checksum valid" 
 	test "$(field "$T/fixed.json" start_pad) $(field "$T/fixed.json" version) $(field "$T/fixed.json" dataoff) $(jq -r '.structures[0].checksum' "$T/fixed.json")" = "0 1.4 16777216 valid"
 check "repaired copy: the filesystem's bytes are identical" test "$(region_sha "$T/fixed.img" 16 64)" = "$fsorig"
 check "repaired copy: files extract with the right hashes" files_ok "$T/fixed.img" 16 64
+
+# ---- --plan --json: the same plan for machines ----
+"$PMEMSCAN" repair "$T/legacy.img" --assume-aligned --plan --json >"$T/plan.json"; rc=$?
+check "--json: exit 0, schema, 5 patches as in the text plan" \
+	test "$rc $(jq -r '"\(.schema) \(.patches) \(.refusals) \(.result)"' "$T/plan.json")" = "0 pmemscan-repair-plan/1 5 0 plan"
+check "--json: the same patches as the text plan (offset, field, kind)" \
+	test "$(jq -r '.units[].patches[] | "patch 0x\(.offset | tostring) \(.field) [\(.kind)]"' "$T/plan.json" |
+		awk '{printf "patch 0x%x %s %s\n", substr($2, 3), $3, $4}')" = \
+	"$(grep '^  patch' "$T/plan.txt" | sed 's/^  //; s/ ([0-9]* bytes\{0,1\})//; s/\]:.*/]/')"
+# every old_bytes is what the image holds there, every new_bytes what -o wrote
+pb() { dd if="$1" bs=1 skip="$2" count="$3" status=none | od -An -tx1 -v | tr -d ' \n'; }
+good=0 all=0
+while read -r off len old new; do
+	all=$((all + 1))
+	[ "$(pb "$T/legacy.img" "$off" "$len")" = "$old" ] && [ "$(pb "$T/fixed.img" "$off" "$len")" = "$new" ] &&
+		good=$((good + 1))
+done <<EOF2
+$(jq -r '.units[].patches[] | "\(.offset) \(.length) \(.old_bytes) \(.new_bytes)"' "$T/plan.json")
+EOF2
+check "--json: old_bytes are the image's, new_bytes what -o wrote ($good of $all)" test "$good" = 5 -a "$all" = 5
+check "--json: before and after verdicts of the namespace" \
+	test "$(jq -r '.units[0] | "\(.namespace) \(.before.start_pad) \(.after.verdict) \(.after.start_pad) \(.after.data_offset) \(.after.filesystem)"' "$T/plan.json")" = \
+	"0 8388608 proven 0 16777216 ext4"
+"$PMEMSCAN" repair --plan --json "$T/legacy.img" >"$T/plan2.json"; rc=$?
+check "--json: a refused repair is a refusal, exit 1" \
+	test "$rc $(jq -r '"\(.result) \(.units[0].refusals[0].kind)"' "$T/plan2.json")" = "1 refused start-pad-legacy"
+"$PMEMSCAN" repair --plan --json "$T/fixed.img" >"$T/plan3.json"; rc=$?
+check "--json: nothing to repair on the repaired copy" \
+	test "$rc $(jq -r '"\(.result) \(.units | length)"' "$T/plan3.json")" = "0 nothing-to-repair 0"
 check "repaired copy: only bytes of the info block changed" \
 	sh -c "cmp -l '$T/legacy.img' '$T/fixed.img' | awk '\$1 <= 4096 || \$1 > 8192 { bad = 1 } END { exit bad }'"
 head -c 8192 "$T/fixed.img" >"$T/ib.bin"
@@ -355,6 +384,7 @@ bad "repair: no such file" "nope.img: cannot open" repair "$T/nope.img"
 bad "repair: -o exists" "fixed.img: output exists" repair "$T/legacy.img" --assume-aligned -o "$T/fixed.img"
 bad "repair: --in-place with -o" "exclude each other" repair "$T/legacy.img" --in-place -o "$T/new.img"
 bad "repair: --plan with -o" "writes nothing" repair "$T/legacy.img" --plan -o "$T/new.img"
+bad "repair: --json with -o" "json prints the plan only" repair "$T/legacy.img" --json -o "$T/new.img"
 bad "repair: --no-image-hash without --in-place" "goes with --in-place" repair "$T/legacy.img" --no-image-hash
 bad "repair: no image" "no IMAGE" repair
 bad "repair: bad --namespace" "no such namespace" repair "$T/legacy.img" --namespace 5
