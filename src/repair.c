@@ -1331,8 +1331,8 @@ int ps_undo_parse(const char *t, size_t len, struct ps_undo *u, char *err,
 	}
 	/* The checksum line covers every byte before it. */
 	const char *endl = NULL;
-	for (size_t i = len; i > 0; i--)
-		if (i >= 5 && i - 1 < len && !memcmp(t + i - 1, "\nend ", 5)) {
+	for (size_t i = len >= 5 ? len - 4 : 0; i > 0; i--)	/* t[i-1 .. i+3] */
+		if (!memcmp(t + i - 1, "\nend ", 5)) {
 			endl = t + i;
 			break;
 		}

@@ -633,6 +633,18 @@ static void test_undo_roundtrip(void **state)
 	/* cut short: incomplete */
 	assert_int_equal(ps_undo_parse(t, (size_t)len / 2, &u, err, sizeof(err)), PS_EFORMAT);
 	assert_non_null(strstr(err, "incomplete"));
+	/* cut inside the last line, in a buffer exactly that long: the search
+	 * for "\nend " must not read past the end (ASan in check-asan; the
+	 * first version read up to 4 bytes beyond, found by fuzz_text) */
+	char *end = strstr(t, "\nend ");
+	assert_non_null(end);
+	for (size_t cut = (size_t)(end - t) + 1; cut <= (size_t)(end - t) + 6; cut++) {
+		char *exact = malloc(cut);
+		memcpy(exact, t, cut);
+		assert_int_equal(ps_undo_parse(exact, cut, &u, err, sizeof(err)), PS_EFORMAT);
+		assert_non_null(strstr(err, "incomplete"));
+		free(exact);
+	}
 	free(t);
 	ps_plan_free(&p);
 }
