@@ -32,6 +32,10 @@ for h in $harnesses; do
 	mkdir -p "$corpus"
 	seeds=$top_srcdir/tests/fuzz/seeds/$h
 	[ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
+	# seeds/H/.also names other harnesses whose seeds H shares
+	for o in $(cat "$seeds/.also" 2>/dev/null); do
+		cp -n "$top_srcdir/tests/fuzz/seeds/$o"/* "$corpus"/ 2>/dev/null || true
+	done
 	echo "fuzz_$h: ${SECS}s"
 	if "$bin" -max_total_time="$SECS" -max_len=1048576 -timeout=20 -rss_limit_mb=2048 \
 		-artifact_prefix="$OUT/crash_${h}_" "$corpus" >"$OUT/fuzz_$h.log" 2>&1; then
