@@ -123,6 +123,18 @@ scan=$(sed -n 2p "$rows" | cut -d'|' -f2)
 verdict=$(echo "$t_cat $scan" | awk '{r=$1/$2; printf "%.2fx: %s", r, (r >= 0.9) ? "met" : "NOT met"}')
 echo "target: the scan >= 0.9x cat: $verdict"
 
+# md_rows FILE T_CAT [rss]: FILE's "label|seconds|rss" lines as markdown
+# rows; "cmd (note)" labels keep the note outside the backquotes
+md_rows() {
+	awk -F'|' -v size="$size" -v tcat="$2" -v rss="${3:-}" '{
+		c = $1; n = ""; i = index($1, " (")
+		if (i) { c = substr($1, 1, i - 1); n = substr($1, i) }
+		printf "| `%s`%s | %.3f | %.0f | %.2fx |", c, n, $2, size / $2 / 1048576, tcat / $2
+		if (rss != "") printf " %.1f |", $3 / 1024
+		printf "\n"
+	}' "$1"
+}
+
 if [ -n "${BENCH_MD:-}" ]; then
 	{
 		echo "## Scan: pmemscan vs cat and grep"
@@ -131,20 +143,14 @@ if [ -n "${BENCH_MD:-}" ]; then
 		echo
 		echo "| command | seconds | MiB/s | vs \`cat\` | peak RSS (MiB) |"
 		echo "|---|--:|--:|--:|--:|"
-		while IFS='|' read -r l t r; do
-			echo "$l|$t|$r|$size|$t_cat" | awk -F'|' '{c=$1; n=""; i=index($1, " ("); if (i) {c=substr($1, 1, i-1); n=substr($1, i)}
-				printf "| `%s`%s | %.3f | %.0f | %.2fx | %.1f |\n", c, n, $2, $4/$2/1048576, $5/$2, $3/1024}'
-		done <"$rows"
+		md_rows "$rows" "$t_cat" rss
 		echo
 		if [ -s "$cold" ]; then
 			echo "The same image read from the disk, the page cache dropped before each run (best of 2):"
 			echo
 			echo "| command | seconds | MiB/s | vs \`cat\` |"
 			echo "|---|--:|--:|--:|"
-			while IFS='|' read -r l t r; do
-				echo "$l|$t|$size|$t_cold" | awk -F'|' '{c=$1; n=""; i=index($1, " ("); if (i) {c=substr($1, 1, i-1); n=substr($1, i)}
-					printf "| `%s`%s | %.3f | %.0f | %.2fx |\n", c, n, $2, $3/$2/1048576, $4/$2}'
-			done <"$cold"
+			md_rows "$cold" "$t_cold"
 			echo
 		fi
 		echo "Target: the scan at >= 0.9x cat: $verdict. 4 TiB sparse image with $((alloc / 1048576)) MiB allocated: \`--hash none\` $(printf %.3f "$t_sp_none") s, default (sparse digest) $(printf %.3f "$t_sp_auto") s, peak RSS $(echo "$r_sp" | awk '{printf "%.1f", $1/1024}') MiB (targets < 2 s, < 64 MiB)."
