@@ -93,10 +93,20 @@ static void evidence(struct ps_cand *c, const char *fmt, ...)
 static struct ps_ns *add_ns(struct ps_analysis *a, uint64_t base,
 			    enum ps_ns_mode mode)
 {
-	struct ps_ns *n = realloc(a->ns, (a->nns + 1) * sizeof(*n));
-	if (!n)
+	if (a->nns >= PS_MAX_NS) {
+		a->ns_dropped++;	/* not an error: reported at the end */
 		return NULL;
-	a->ns = n;
+	}
+	if (a->nns == a->ns_cap) {
+		size_t cap = a->ns_cap ? a->ns_cap * 2 : 8;
+		if (cap > PS_MAX_NS)
+			cap = PS_MAX_NS;
+		struct ps_ns *n = realloc(a->ns, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		a->ns = n;
+		a->ns_cap = cap;
+	}
 	struct ps_ns *ns = &a->ns[a->nns];
 	memset(ns, 0, sizeof(*ns));
 	ns->index = (int)a->nns++;
@@ -502,7 +512,7 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 	struct ps_ns *ns = add_ns(a, base, r->kind == PS_REC_DAX ? PS_NS_DEVDAX :
 				  PS_NS_FSDAX);
 	if (!ns)
-		return PS_ENOMEM;
+		return a->ns_dropped ? PS_OK : PS_ENOMEM;
 	ns->info_rec = (int)ri;
 	ns->found_by = "info block";
 	ns->pfn = r->u.pfn;
@@ -850,6 +860,8 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
 				ps_btt_close(b);
 				ps_diags_free(&d);
 				ps_src_close(win);
+				if (a->ns_dropped)
+					continue;
 				return PS_ENOMEM;
 			}
 			ns->found_by = "info block";
@@ -915,8 +927,11 @@ static int label_only_namespaces(struct ps_analysis *a, struct ps_src *src)
 		if (have)
 			continue;
 		struct ps_ns *ns = add_ns(a, ln->region_offset, PS_NS_RAW);
-		if (!ns)
+		if (!ns) {
+			if (a->ns_dropped)
+				continue;
 			return PS_ENOMEM;
+		}
 		ns->label = (int)i;
 		ns->found_by = "labels";
 		uint64_t avail = src->size - ln->region_offset;
@@ -984,7 +999,7 @@ static int try_raw(struct ps_analysis *a, struct ps_src *src, uint64_t lo,
 		return PS_OK;
 	struct ps_ns *ns = add_ns(a, lo, PS_NS_RAW);
 	if (!ns)
-		return PS_ENOMEM;
+		return a->ns_dropped ? PS_OK : PS_ENOMEM;
 	ns->size = hi - lo;
 	ns->found_by = "filesystem signature";
 	ns->size_source = lo || hi != src->size ? "gap between namespaces" : "image";
@@ -1059,6 +1074,10 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 	if (rc)
 		return rc;
 	mark_nested(a);
+	if (a->ns_dropped)
+		ps_diag_add(&a->diags, PS_SEV_WARN, 0, "namespaces",
+			    "%zu more namespace(s) found (info blocks, labels or filesystems) than the %u analysed: an image tiled with info blocks? the first %u by offset of each kind are reported",
+			    a->ns_dropped, PS_MAX_NS, PS_MAX_NS);
 	const char *img = opts->image_arg ? opts->image_arg : src->name;
 	for (size_t i = 0; i < a->nns; i++) {
 		struct ps_ns *ns = &a->ns[i];

@@ -108,13 +108,19 @@ struct ps_analysis {
 	char phys_source[160];
 	struct ps_scan scan;
 	struct ps_ns *ns;
-	size_t nns;
+	size_t nns, ns_cap;
+	size_t ns_dropped;	/* candidates beyond PS_MAX_NS, reported */
 	/* namespaces rebuilt from label areas */
 	struct ps_ns_set labels;
 	bool labels_placed;	/* their region_offset is an image offset */
 	char labels_source[200];
 	struct ps_diags diags;
 };
+
+/* Namespaces one analysis keeps at most: more than any label area holds
+ * (a few hundred slots per DIMM), few enough that an image tiled with
+ * info blocks stays within constant memory (about 12 KiB each). */
+#define PS_MAX_NS 1024
 
 int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 	       struct ps_analysis *out);

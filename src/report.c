@@ -319,6 +319,43 @@ static json_object *j_probe(const struct ps_cand *c)
 	return o;
 }
 
+#define STRUCTS_MARK "\x01pmemscan-structures\x01"
+#define STRUCTS_MARK_JSON "\"\\u0001pmemscan-structures\\u0001\""
+
+static json_object *j_structure(const struct ps_analysis *a, size_t i)
+{
+	const struct ps_rec *r = &a->scan.recs[i];
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "offset", j_u64(r->off));
+	json_object_object_add(o, "kind", j_str(ps_rec_kind_name(r->kind)));
+	json_object_object_add(o, "checksum", j_str(r->checksum_ok ? "valid" : "bad"));
+	int nsi = rec_namespace(a, i);
+	json_object_object_add(o, "namespace", nsi >= 0 ? json_object_new_int(nsi) : NULL);
+	json_object_object_add(o, "truncated", json_object_new_boolean(r->truncated));
+	if ((r->kind == PS_REC_PFN || r->kind == PS_REC_DAX) && !r->truncated)
+		json_object_object_add(o, "fields", j_pfn(&r->u.pfn));
+	if (r->kind == PS_REC_BTT && !r->truncated) {
+		json_object_object_add(o, "role", j_str(r->role == 1 ? "primary" :
+			r->role == 2 ? "backup" : "unclaimed"));
+		json_object_object_add(o, "fields", j_btt(&r->u.btt));
+	}
+	json_object_object_add(o, "diagnostics", j_diags(&r->diags));
+	return o;
+}
+
+/* Print s with every line prefixed by ind spaces. */
+static int put_indented(FILE *f, const char *s, int ind)
+{
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		if (fprintf(f, "%*s%.*s%s", ind, "", (int)n, s, nl ? "\n" : "") < 0)
+			return -1;
+		s += n + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
 int ps_report_json(FILE *f, const struct ps_report_input *in,
 		   const struct ps_analysis *a)
 {
@@ -346,26 +383,12 @@ int ps_report_json(FILE *f, const struct ps_report_input *in,
 	json_object_object_add(img, "phys_source", a->have_phys ? j_str(a->phys_source) : NULL);
 	json_object_object_add(root, "image", img);
 
+	/* The structures are written one at a time (below), not kept in the
+	 * tree: an image tiled with info blocks has up to 65536 of them. A
+	 * placeholder element marks where they go. */
 	json_object *st = json_object_new_array();
-	for (size_t i = 0; i < a->scan.nrecs; i++) {
-		const struct ps_rec *r = &a->scan.recs[i];
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "offset", j_u64(r->off));
-		json_object_object_add(o, "kind", j_str(ps_rec_kind_name(r->kind)));
-		json_object_object_add(o, "checksum", j_str(r->checksum_ok ? "valid" : "bad"));
-		int nsi = rec_namespace(a, i);
-		json_object_object_add(o, "namespace", nsi >= 0 ? json_object_new_int(nsi) : NULL);
-		json_object_object_add(o, "truncated", json_object_new_boolean(r->truncated));
-		if ((r->kind == PS_REC_PFN || r->kind == PS_REC_DAX) && !r->truncated)
-			json_object_object_add(o, "fields", j_pfn(&r->u.pfn));
-		if (r->kind == PS_REC_BTT && !r->truncated) {
-			json_object_object_add(o, "role", j_str(r->role == 1 ? "primary" :
-				r->role == 2 ? "backup" : "unclaimed"));
-			json_object_object_add(o, "fields", j_btt(&r->u.btt));
-		}
-		json_object_object_add(o, "diagnostics", j_diags(&r->diags));
-		json_object_array_add(st, o);
-	}
+	if (a->scan.nrecs)
+		json_object_array_add(st, j_str(STRUCTS_MARK));
 	json_object_object_add(root, "structures", st);
 
 	json_object *nsa = json_object_new_array();
@@ -456,9 +479,29 @@ int ps_report_json(FILE *f, const struct ps_report_input *in,
 	json_object_put(dg2);
 	json_object_object_add(root, "diagnostics", dg);
 	json_object_object_add(root, "exit_code", json_object_new_int(ps_report_exit_code(a)));
-	const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_NOSLASHESCAPE);
-	int rc = fputs(s, f) < 0 || fputc('\n', f) < 0 ? PS_EIO : PS_OK;
+	const int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *s = json_object_to_json_string_ext(root, flags);
+	const char *mark = a->scan.nrecs ? strstr(s, STRUCTS_MARK_JSON) : NULL;
+	int bad = 0;
+	if (!mark) {
+		bad = fputs(s, f) < 0;
+	} else {
+		/* the placeholder's line: its indent is the elements' */
+		const char *ls = mark;
+		while (ls > s && ls[-1] != '\n')
+			ls--;
+		int ind = (int)(mark - ls);
+		const char *rest = strchr(mark, '\n');
+		bad = fwrite(s, 1, (size_t)(ls - s), f) != (size_t)(ls - s);
+		for (size_t i = 0; i < a->scan.nrecs && !bad; i++) {
+			json_object *o = j_structure(a, i);
+			bad = (i && fputs(",\n", f) < 0) ||
+			      put_indented(f, json_object_to_json_string_ext(o, flags), ind);
+			json_object_put(o);
+		}
+		bad = bad || !rest || fputs(rest, f) < 0;
+	}
+	int rc = bad || fputc('\n', f) < 0 ? PS_EIO : PS_OK;
 	json_object_put(root);
 	return rc;
 }
