@@ -253,19 +253,17 @@ void ps_digest_wait(struct ps_digest *d, uint64_t ticket)
 }
 
 /* End of the current sparse chunk: one record if it was not all zero. */
-static uint64_t chunk_flush(struct ps_digest *d)
+static void chunk_flush(struct ps_digest *d)
 {
-	uint64_t ticket = 0;
 	if (d->clen && d->cnz) {
 		struct task t = { .type = T_REC, .has_rec = 1 };
 		put_le64(t.rec, d->pos - d->clen);
 		put_le64(t.rec + 8, d->clen);
 		sha256_digest(&d->chunk, SHA256_DIGEST_SIZE, t.rec + 16);
-		ticket = submit(d, &t);
+		submit(d, &t);	/* only to keep its place in the order */
 	}
 	d->clen = 0;
 	d->cnz = 0;
-	return ticket;
 }
 
 int ps_digest_data_async(struct ps_digest *d, const void *buf, size_t len,

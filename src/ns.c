@@ -709,7 +709,7 @@ static int infer_region_start(struct ps_analysis *a, const struct ps_lsa *const 
 		}
 		if (sd[k] != UINT64_MAX && moved)
 			ps_diag_add(&a->diags, PS_SEV_INFO, why[k] + 0x20, "parent_uuid",
-				    "DIMM %zu's region starts at dpa 0x%" PRIx64 ", not at the smallest dpa in its labels: the info block here names a labelled namespace as its parent, so the namespaces before it were deleted",
+				    "DIMM %zu's region starts at dpa 0x%" PRIx64 ", not at the smallest dpa in its labels: the info block here names a labelled namespace as its parent, so the space before that namespace holds none now (one was destroyed there)",
 				    k, sd[k]);
 	}
 out:
