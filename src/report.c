@@ -242,19 +242,29 @@ static json_object *j_diags(const struct ps_diags *d)
 	return arr;
 }
 
-static json_object *j_pfn(const struct ps_pfn_sb *sb)
+/* The keys every info block starts with in `ndctl read-infoblock -j`. */
+static json_object *j_info_head(const char *sig, const uint8_t uuid[16],
+				const uint8_t parent_uuid[16], uint64_t flags,
+				unsigned vmaj, unsigned vmin)
 {
 	char u[37], v[16];
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "signature", j_str(sb->kind == PS_PFN_DEVDAX ?
-		"NVDIMM_DAX_INFO" : "NVDIMM_PFN_INFO"));
-	ps_uuid_str(sb->uuid, u);
+	json_object_object_add(o, "signature", j_str(sig));
+	ps_uuid_str(uuid, u);
 	json_object_object_add(o, "uuid", j_str(u));
-	ps_uuid_str(sb->parent_uuid, u);
+	ps_uuid_str(parent_uuid, u);
 	json_object_object_add(o, "parent_uuid", j_str(u));
-	json_object_object_add(o, "flags", j_u64(sb->flags));
-	snprintf(v, sizeof(v), "%u.%u", sb->version_major, sb->version_minor);
+	json_object_object_add(o, "flags", j_u64(flags));
+	snprintf(v, sizeof(v), "%u.%u", vmaj, vmin);
 	json_object_object_add(o, "version", j_str(v));
+	return o;
+}
+
+static json_object *j_pfn(const struct ps_pfn_sb *sb)
+{
+	json_object *o = j_info_head(sb->kind == PS_PFN_DEVDAX ? "NVDIMM_DAX_INFO" :
+				     "NVDIMM_PFN_INFO", sb->uuid, sb->parent_uuid,
+				     sb->flags, sb->version_major, sb->version_minor);
 	json_object_object_add(o, "dataoff", j_u64(sb->dataoff));
 	json_object_object_add(o, "npfns", j_u64(sb->npfns));
 	json_object_object_add(o, "mode", j_u64(sb->mode));
@@ -272,16 +282,9 @@ static json_object *j_pfn(const struct ps_pfn_sb *sb)
 /* The keys of `ndctl read-infoblock -j` for a BTT block. */
 static json_object *j_btt(const struct ps_btt_sb *sb)
 {
-	char u[37], v[16], cs[24];
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "signature", j_str("BTT_ARENA_INFO"));
-	ps_uuid_str(sb->uuid, u);
-	json_object_object_add(o, "uuid", j_str(u));
-	ps_uuid_str(sb->parent_uuid, u);
-	json_object_object_add(o, "parent_uuid", j_str(u));
-	json_object_object_add(o, "flags", j_u64(sb->flags));
-	snprintf(v, sizeof(v), "%u.%u", sb->version_major, sb->version_minor);
-	json_object_object_add(o, "version", j_str(v));
+	char cs[24];
+	json_object *o = j_info_head("BTT_ARENA_INFO", sb->uuid, sb->parent_uuid,
+				     sb->flags, sb->version_major, sb->version_minor);
 	json_object_object_add(o, "external_lbasize", j_u64(sb->external_lbasize));
 	json_object_object_add(o, "external_nlba", j_u64(sb->external_nlba));
 	json_object_object_add(o, "internal_lbasize", j_u64(sb->internal_lbasize));
