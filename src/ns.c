@@ -696,7 +696,7 @@ static int infer_region_start(struct ps_analysis *a, const struct ps_lsa *const 
 					moved = true;
 			} else if (sd[dm] != cand) {
 				ps_diag_add(&a->diags, PS_SEV_WARN, rec->off + 0x20, "parent_uuid",
-					    "info blocks disagree on where DIMM %zu's region starts (dpa 0x%" PRIx64 " from the block at 0x%" PRIx64 ", 0x%" PRIx64 " from this one): keeping the labels' own placement",
+					    "info blocks disagree on where DIMM %zu's region starts (dpa 0x%" PRIx64 " from 0x%" PRIx64 ", 0x%" PRIx64 " from here): labels keep their own placement",
 					    dm, sd[dm], why[dm], cand);
 				sd[dm] = why[dm] = UINT64_MAX - 1;	/* poisoned */
 			}
@@ -709,7 +709,7 @@ static int infer_region_start(struct ps_analysis *a, const struct ps_lsa *const 
 		}
 		if (sd[k] != UINT64_MAX && moved)
 			ps_diag_add(&a->diags, PS_SEV_INFO, why[k] + 0x20, "parent_uuid",
-				    "DIMM %zu's region starts at dpa 0x%" PRIx64 ", not at the smallest dpa in its labels: the info block here names a labelled namespace as its parent, so the space before that namespace holds none now (one was destroyed there)",
+				    "DIMM %zu's region starts at dpa 0x%" PRIx64 ", not at the smallest dpa in its labels: this block's parent_uuid names a labelled namespace; none is left before it",
 				    k, sd[k]);
 	}
 out:
