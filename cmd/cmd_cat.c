@@ -49,16 +49,14 @@ static void usage(FILE *f)
 	fprintf(f, "usage: pmemscan cat IMAGE [-o OUT] [--cache [--cache-dir DIR]]\n"
 		   "  Write the decoded image (gzip/xz/zstd/bzip2 dumps are decoded) to OUT\n"
 		   "  (created, never overwritten, written sparse) or to standard output.\n"
-		   "  --cache      go through the random-access cache (as extract/carve do)\n"
-		   "  --cache-dir  where the cache lives (default $TMPDIR or /tmp)\n");
+		   CLI_CACHE_USAGE);
 }
 
 int cmd_cat(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "cache", no_argument, NULL, 'C' },
-		{ "cache-dir", required_argument, NULL, 'D' },
+		CLI_CACHE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -67,10 +65,10 @@ int cmd_cat(int argc, char **argv)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+		if (cli_cache_option(c, optarg, &oo))
+			continue;
 		switch (c) {
 		case 'o': outpath = optarg; break;
-		case 'C': oo.mode = PS_OPEN_RANDOM; break;
-		case 'D': oo.cache_dir = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}

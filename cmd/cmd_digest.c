@@ -22,7 +22,8 @@ static void usage(FILE *f)
 		   "            zeros are holes or written, cost proportional to the data,\n"
 		   "            hashed on every core\n"
 		   "  --threads N  hashing threads (default: 1 for sha256, which overlaps\n"
-		   "            reading; one per CPU for sparse; 0: no threads)\n");
+		   "            reading; one per CPU for sparse; 0: no threads)\n"
+		   CLI_CACHE_USAGE);
 }
 
 int cmd_digest(int argc, char **argv)
@@ -30,9 +31,8 @@ int cmd_digest(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "sha256", no_argument, NULL, 's' },
 		{ "sparse", no_argument, NULL, 'S' },
-		{ "cache", no_argument, NULL, 'C' },
 		{ "threads", required_argument, NULL, 'T' },
-		{ "cache-dir", required_argument, NULL, 'D' },
+		CLI_CACHE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -42,15 +42,15 @@ int cmd_digest(int argc, char **argv)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (cli_cache_option(c, optarg, &oo))
+			continue;
 		switch (c) {
 		case 's': kind = PS_DIGEST_SHA256; break;
 		case 'S': kind = PS_DIGEST_SPARSE; break;
-		case 'C': oo.mode = PS_OPEN_RANDOM; break;
 		case 'T':
 			if (cli_parse_threads(optarg, &threads))
 				return EXIT_USAGE;
 			break;
-		case 'D': oo.cache_dir = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pmemscan: forensic triage and recovery for NVDIMM namespace images. */
 #include "cli.h"
+#include "imgsrc_open.h"
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -65,6 +66,19 @@ int cli_parse_threads(const char *arg, int *out)
 		return -1;
 	}
 	*out = (int)n;
+	return 0;
+}
+
+int cli_cache_option(int c, const char *arg, struct ps_open_opts *oo)
+{
+	switch (c) {
+	case 0x1101:
+		oo->mode = PS_OPEN_RANDOM;
+		return 1;
+	case 0x1102:
+		oo->cache_dir = arg;
+		return 1;
+	}
 	return 0;
 }
 
