@@ -45,16 +45,20 @@ int cmd_digest(int argc, char **argv);
 /* ps_open_opts.msg for the CLI: the notice on stderr as "pmemscan: MSG". */
 void cli_open_notice(void *arg, const char *msg);
 
-/* --cache / --cache-dir of the commands that read a dump front to back
- * (cat, digest): long options, usage lines, and their handler, which
- * returns 1 when c was one of them (applied to *oo), 0 otherwise. */
+/* --cache / --cache-dir, the same on every command that opens an image:
+ * long options, usage lines, and their handler, which returns 1 when c
+ * was one of them (applied to *oo), 0 otherwise. A compressed dump is
+ * decoded into a nameless temporary file unless one of them asks for a
+ * kept cache (docs/input.md). cat and digest stream unless given one. */
 struct ps_open_opts;
 #define CLI_CACHE_LONGOPTS \
 	{ "cache", no_argument, NULL, 0x1101 }, \
 	{ "cache-dir", required_argument, NULL, 0x1102 }
 #define CLI_CACHE_USAGE \
-	"  --cache      go through the random-access cache (as extract/carve do)\n" \
-	"  --cache-dir  where the cache lives (default $TMPDIR or /tmp)\n"
+	"  --cache           keep a compressed dump's decoded image as a cache for the\n" \
+	"                    next command (sparse, in $TMPDIR or /tmp; reused while the\n" \
+	"                    dump is unchanged); without it the decoded copy is deleted\n" \
+	"  --cache-dir DIR   keep that cache in DIR (implies --cache)\n"
 int cli_cache_option(int c, const char *arg, struct ps_open_opts *oo);
 int cmd_repair(int argc, char **argv);
 int cmd_undo(int argc, char **argv);

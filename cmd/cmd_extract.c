@@ -135,7 +135,7 @@ int cmd_extract(int argc, char **argv)
 {
 	static const char usage[] =
 		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] "
-		"[--fs-type ext|xfs|auto] [--force] [--quiet]\n"
+		"[--fs-type ext|xfs|auto] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
 		"  OUT is a directory, or an archive by its suffix: .tar .tar.gz .tar.zst .tar.xz .zip";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 0);
@@ -339,7 +339,7 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 int cmd_ls(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--fs-type ext|xfs|auto] [--json]";
+		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--fs-type ext|xfs|auto] [--json] [--cache | --cache-dir DIR]";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 1);
 	if (rc >= 0)
@@ -405,7 +405,7 @@ static void carve_progress(void *ctx, uint64_t done)
 int cmd_carve(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--force] [--quiet]";
+		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--force] [--quiet] [--cache | --cache-dir DIR]";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 0);
 	if (rc >= 0)

@@ -37,7 +37,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pmemscan repair IMAGE [--plan [--json]] [-o FIXED.img | --in-place [--undo-file FILE]]\n"
 		"         [--namespace N] [--semantics legacy|fixed] [--phys-base ADDR | --assume-aligned]\n"
-		"         [--ns-size SIZE]\n"
+		"         [--ns-size SIZE] [--cache | --cache-dir DIR]\n"
 		"  Rewrites namespace metadata (pfn/dax info blocks) so a current kernel finds the\n"
 		"  data where it is. Every repair is checked by re-scanning its result.\n"
 		"  --plan            (default) print every byte that would change and why; write nothing\n"
@@ -54,7 +54,7 @@ static void usage(FILE *f)
 		"                    need it: a current kernel wants the namespace base 2 MiB aligned)\n"
 		"  --assume-aligned  take the namespace base as aligned instead (stated in the plan)\n"
 		"  --ns-size SIZE    the namespace size (from 'ndctl list'), to repair npfns\n"
-		"  --cache-dir DIR   where a compressed dump is inflated (sparse) for --plan and -o\n"
+		CLI_CACHE_USAGE
 		"usage: pmemscan undo UNDOFILE IMAGE\n"
 		"  Restores the bytes a --in-place repair changed and checks the image's sha256.\n");
 }
@@ -551,8 +551,9 @@ int cmd_repair(int argc, char **argv)
 	struct ps_src *src;
 	/* A compressed dump is decoded into a sparse cache (read-only); only
 	 * --in-place needs the bytes as stored. */
-	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice,
-				   .cache_dir = vo.cache_dir };
+	struct ps_open_opts oo = vo.open;
+	oo.mode = PS_OPEN_RANDOM;
+	oo.msg = cli_open_notice;
 	if (in_place ? ps_src_open_file(path, &src, err, sizeof(err)) :
 		       ps_src_open_auto(path, &oo, &src, err, sizeof(err))) {
 		cli_err("%s", err);

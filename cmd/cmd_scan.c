@@ -80,8 +80,7 @@ static void usage(FILE *f)
 		"                    (default): sha256 up to 4 GiB, sparse above\n"
 		"  --threads N       hashing threads (default: 1 for sha256, one per CPU for\n"
 		"                    sparse; 0 hashes in the scanning thread)\n"
-		"  --cache-dir DIR   where a gzip/xz/zstd/bzip2 dump is inflated (sparse) for\n"
-		"                    random access, and reused next time (default $TMPDIR or /tmp)\n");
+		CLI_CACHE_USAGE);
 }
 
 int cmd_scan(int argc, char **argv)
@@ -94,12 +93,13 @@ int cmd_scan(int argc, char **argv)
 		{ "iomem", required_argument, NULL, 'I' },
 		{ "ndctl-json", required_argument, NULL, 'N' },
 		{ "labels", required_argument, NULL, 'L' },
-		{ "cache-dir", required_argument, NULL, 'C' },
+		CLI_CACHE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, c;
-	const char *iomem = NULL, *ndjson = NULL, *cache_dir = NULL;
+	const char *iomem = NULL, *ndjson = NULL;
+	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice };
 	const char *lfiles[16];
 	int nlfiles = 0;
 	enum hash_mode hm = HASH_AUTO;
@@ -143,8 +143,9 @@ int cmd_scan(int argc, char **argv)
 		case 'N':
 			ndjson = optarg;
 			break;
-		case 'C':
-			cache_dir = optarg;
+		case 0x1101:
+		case 0x1102:
+			cli_cache_option(c, optarg, &oo);
 			break;
 		case 'L':
 			if (nlfiles == 16) {
@@ -198,10 +199,8 @@ int cmd_scan(int argc, char **argv)
 		}
 		ps_src_close(raw);
 	}
-	if (cli_ensure_dir(cache_dir))
+	if (cli_ensure_dir(oo.cache_dir))
 		return EXIT_USAGE;
-	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .cache_dir = cache_dir,
-				   .msg = cli_open_notice };
 	if (ps_src_open_auto(path, &oo, &src, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;

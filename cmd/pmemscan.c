@@ -74,8 +74,11 @@ int cli_cache_option(int c, const char *arg, struct ps_open_opts *oo)
 	switch (c) {
 	case 0x1101:
 		oo->mode = PS_OPEN_RANDOM;
+		oo->keep_cache = true;
 		return 1;
 	case 0x1102:
+		oo->mode = PS_OPEN_RANDOM;
+		oo->keep_cache = true;
 		oo->cache_dir = arg;
 		return 1;
 	}

@@ -18,6 +18,8 @@ void cli_view_opts_init(struct cli_view_opts *o)
 int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 {
 	uint64_t v;
+	if (cli_cache_option(c, arg, &o->open))
+		return 1;
 	switch (c) {
 	case 0x1001:
 		if (cli_parse_u64(arg, &v) || v > 1000000) {
@@ -45,9 +47,6 @@ int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 		}
 		o->have_offset = true;
 		return 1;
-	case 0x1005:
-		o->cache_dir = arg;
-		return 1;
 	case 0x1004:
 		if (cli_parse_u64(arg, &o->size) || !o->size) {
 			cli_err("--size: '%s' is not a size", arg);
@@ -73,10 +72,11 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 		cli_err("--size goes with --offset");
 		return EXIT_USAGE;
 	}
-	if (cli_ensure_dir(o->cache_dir))
+	if (cli_ensure_dir(o->open.cache_dir))
 		return EXIT_USAGE;
-	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .cache_dir = o->cache_dir,
-				   .msg = o->quiet ? NULL : cli_open_notice };
+	struct ps_open_opts oo = o->open;
+	oo.mode = PS_OPEN_RANDOM;
+	oo.msg = o->quiet ? NULL : cli_open_notice;
 	if (ps_src_open_auto(path, &oo, &v->image, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;

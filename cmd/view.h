@@ -7,6 +7,7 @@
 #ifndef PS_CLI_VIEW_H
 #define PS_CLI_VIEW_H
 #include "imgsrc.h"
+#include "imgsrc_open.h"
 #include "ns.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,7 +20,7 @@ struct cli_view_opts {
 	bool have_size;
 	uint64_t size;
 	bool quiet;
-	const char *cache_dir;	/* --cache-dir for compressed dumps */
+	struct ps_open_opts open;	/* --cache, --cache-dir (CLI_CACHE_LONGOPTS) */
 };
 
 struct cli_view {
@@ -41,7 +42,7 @@ void cli_view_opts_init(struct cli_view_opts *o);
 	{ "semantics", required_argument, NULL, 0x1002 }, \
 	{ "offset", required_argument, NULL, 0x1003 }, \
 	{ "size", required_argument, NULL, 0x1004 }, \
-	{ "cache-dir", required_argument, NULL, 0x1005 }
+	CLI_CACHE_LONGOPTS
 
 /* Open path and select the data; on error prints one line and returns
  * an exit code (3 usage/I-O, 2 nothing found, 1 ambiguous/unproven). */

@@ -923,6 +923,62 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 	return PS_OK;
 }
 
+/*
+ * Decode into a file that has no name: O_TMPFILE where the file system has
+ * it, else a mkstemp file unlinked at once. Whatever happens to this
+ * process, nothing is left behind in dir. The source reopens it through
+ * /proc/self/fd, so it is a plain file source (sparse map, fd for blkid).
+ */
+static int open_temp_decoded(int fd, const struct stat *st, const char *path,
+			     const char *dir, enum ps_compression comp,
+			     const struct ps_open_opts *opts, struct ps_src **out,
+			     char *err, size_t errlen)
+{
+	char *tpath = NULL;
+	int wfd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (wfd < 0) {
+		if (asprintf(&tpath, "%s/pmemscan-decode-XXXXXX", dir) < 0) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			close(fd);
+			return PS_ENOMEM;
+		}
+		wfd = mkostemp(tpath, O_CLOEXEC);
+		if (wfd >= 0)
+			unlink(tpath);
+	}
+	free(tpath);
+	if (wfd < 0) {
+		snprintf(err, errlen, "%s: cannot create a temporary file in %s: %s",
+			 path, dir, strerror(errno));
+		close(fd);
+		return PS_EIO;
+	}
+	notice(opts, "decoding %s (%s) into a temporary sparse file in %s, deleted at exit (--cache keeps it for the next command)",
+	       path, ps_compression_name(comp), dir);
+	struct ps_src *ss = NULL;
+	uint64_t dsize = 0;
+	int r = open_stream_fd(fd, path, (uint64_t)st->st_size, comp, opts, &ss,
+			       err, errlen);
+	if (!r)
+		r = inflate_into(ss, wfd, "the temporary decoded image", &dsize,
+				 err, errlen);
+	ps_src_close(ss);
+	if (!r) {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", wfd);
+		r = ps_src_open_file(proc, out, err, errlen);
+		if (!r) {
+			char *n = strdup(path);
+			if (n) {
+				free((*out)->name);
+				(*out)->name = n;
+			}
+		}
+	}
+	close(wfd);
+	return r;
+}
+
 static int open_cached(int fd, const struct stat *st, const char *path,
 		       enum ps_compression comp, const struct ps_open_opts *opts,
 		       struct ps_src **out, char *err, size_t errlen)
@@ -961,6 +1017,20 @@ static int open_cached(int fd, const struct stat *st, const char *path,
 		snprintf(err, errlen, "%s: out of memory", path);
 		r = PS_ENOMEM;
 		goto out;
+	}
+	if (!opts->keep_cache) {
+		/* A cache an earlier --cache run kept is still used; otherwise
+		 * decode into a nameless file and keep nothing. */
+		int cfd = open(cpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		int trusted = cfd >= 0 && cache_trusted(cfd);
+		if (cfd >= 0)
+			close(cfd);
+		if (!trusted) {
+			r = open_temp_decoded(fd, st, path, dir, comp, opts, out,
+					      err, errlen);
+			fd = -1;
+			goto out;
+		}
 	}
 	lfd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lfd < 0) {
@@ -1051,7 +1121,8 @@ static int open_cached(int fd, const struct stat *st, const char *path,
 out:
 	if (lfd >= 0)
 		close(lfd);	/* releases the lock */
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	free(lpath);
 	free(cpath);
 	free(ppath);

@@ -18,10 +18,13 @@
  * the read fail (PS_EIO) with a one-line error naming the file, the
  * compressed offset and the decoded offset.
  *
- * PS_OPEN_RANDOM: a compressed dump is decoded once into a sparse cache
- * file CACHE_DIR/pmemscan-cache-<id>-<key>.img (zero 4 KiB blocks left as
- * holes), written as .partial, fsync'd and renamed; the next open of the
- * same unchanged input reuses it. The key covers the input's device,
+ * PS_OPEN_RANDOM: a compressed dump is decoded once into a sparse file
+ * (zero 4 KiB blocks left as holes). Without keep_cache that file has no
+ * name (O_TMPFILE, or unlinked at once) and is gone when the source is
+ * closed or the process dies. With keep_cache it is the cache file
+ * CACHE_DIR/pmemscan-cache-<id>-<key>.img, written as .partial, fsync'd
+ * and renamed; the next open of the same unchanged input reuses it (with
+ * or without keep_cache). The key covers the input's device,
  * inode, size, mtime and a SHA-256 of its first and last MiB; caches of an
  * earlier version of the same input (same device and inode) are removed.
  * A lock file next to the cache serialises concurrent pmemscan runs. The
@@ -33,6 +36,7 @@
  */
 #ifndef PS_IMGSRC_OPEN_H
 #define PS_IMGSRC_OPEN_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "imgsrc.h"
@@ -55,6 +59,7 @@ typedef void (*ps_open_msg_fn)(void *arg, const char *msg);
 struct ps_open_opts {
 	enum ps_open_mode mode;
 	const char *cache_dir;	/* NULL: $TMPDIR, else /tmp */
+	bool keep_cache;	/* RANDOM: keep the decoded image as a cache */
 	ps_open_msg_fn msg;	/* may be NULL: no notices */
 	void *msg_arg;		/* must outlive a stream source (restart and
 				 * trailing-data notices come later) */

@@ -57,6 +57,21 @@ echo x >"$T/exists"
 expect_exit 3 "cat -o refuses an existing output" "$PMEMSCAN" cat "$A" -o "$T/exists" 2>"$T/err"
 check "... and leaves it untouched" [ "$(cat "$T/exists")" = x ]
 
+# --- random access without --cache: a nameless temporary file, nothing left ---
+TD=$T/tmpdir
+mkdir -p "$TD"
+TMPDIR=$TD "$PMEMSCAN" "$T/s.img.xz" >"$T/scan-tmp" 2>"$T/err-tmp"
+check "scan of an xz dump without --cache reports the decoded image's sha256" \
+	grep -q "^sha256: $(sha "$S")\$" "$T/scan-tmp"
+check "... says it decodes into a temporary file deleted at exit" \
+	grep -q "decoding $T/s.img.xz (xz) into a temporary sparse file in $TD, deleted at exit" "$T/err-tmp"
+check "... and leaves nothing in TMPDIR ($(ls -A "$TD" | wc -l) entries)" [ -z "$(ls -A "$TD")" ]
+rm -rf "$T/x-tmp"
+TMPDIR=$TD "$PMEMSCAN" extract --offset 0 "$T/s.img.gz" -o "$T/x-tmp" >/dev/null 2>"$T/err-tmp2"
+check "extract of a gzip dump without --cache decodes it into a temporary file" \
+	grep -q "decoding $T/s.img.gz (gzip) into a temporary sparse file in $TD" "$T/err-tmp2"
+check "... and leaves nothing in TMPDIR" [ -z "$(ls -A "$TD")" ]
+
 # --- random access through the cache ---
 C=$T/cache
 mkdir "$C"

@@ -418,7 +418,7 @@ static void test_cache(void **state)
 
 	struct msgs ms = { 0 };
 	struct ps_open_opts o = { .mode = PS_OPEN_RANDOM, .cache_dir = cdir,
-				  .msg = on_msg, .msg_arg = &ms };
+				  .keep_cache = true, .msg = on_msg, .msg_arg = &ms };
 	struct ps_src *s;
 	char err[512];
 	assert_int_equal(ps_src_open_auto(in, &o, &s, err, sizeof(err)), PS_OK);
@@ -498,6 +498,66 @@ static void test_cache(void **state)
 	while ((e = readdir(d)))
 		assert_null(strstr(e->d_name, ".partial"));
 	closedir(d);
+	free(b);
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/* Random access without keep_cache: decoded into a file with no name, so
+ * nothing is left in the directory, not even while the source is open;
+ * a cache an earlier keep_cache run left is used instead. */
+static void test_temp_decode(void **state)
+{
+	(void)state;
+	char dir[300], in[400];
+	snprintf(dir, sizeof(dir), "%s/tmpdec", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(in, sizeof(in), "%s/temp.zst", tmpdir);
+	write_file(in, cdata[2], clen[2]);
+
+	struct msgs ms = { 0 };
+	struct ps_open_opts o = { .mode = PS_OPEN_RANDOM, .cache_dir = dir,
+				  .msg = on_msg, .msg_arg = &ms };
+	struct ps_src *s;
+	char err[512];
+	assert_int_equal(ps_src_open_auto(in, &o, &s, err, sizeof(err)), PS_OK);
+	assert_non_null(strstr(ms.last, "temporary sparse file"));
+	assert_int_equal(ms.inflating, 0);
+	assert_int_equal(count_entries(dir), 0);
+	assert_true(ps_src_size_known(s));
+	assert_int_equal(s->size, IMG_SIZE);
+	assert_string_equal(s->name, in);
+	uint8_t *b = malloc(IMG_SIZE);
+	assert_int_equal(ps_src_pread(s, b, IMG_SIZE, 0), PS_OK);
+	assert_memory_equal(b, img, IMG_SIZE);
+	uint64_t h;
+	assert_int_equal(ps_src_next_hole(s, 0, &h), PS_OK);
+	assert_int_equal(h, ZERO_START);
+	ps_src_close(s);
+	assert_int_equal(count_entries(dir), 0);
+
+	/* keep it once; the next plain open reuses that cache */
+	o.keep_cache = true;
+	assert_int_equal(ps_src_open_auto(in, &o, &s, err, sizeof(err)), PS_OK);
+	ps_src_close(s);
+	assert_int_equal(count_caches(dir), 1);
+	assert_int_equal(ms.inflating, 1);
+	o.keep_cache = false;
+	assert_int_equal(ps_src_open_auto(in, &o, &s, err, sizeof(err)), PS_OK);
+	assert_int_equal(ms.reusing, 1);
+	assert_int_equal(ps_src_pread(s, b, IMG_SIZE, 0), PS_OK);
+	assert_memory_equal(b, img, IMG_SIZE);
+	ps_src_close(s);
 	free(b);
 }
 
@@ -675,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_stream_truncated_corrupt),
 		cmocka_unit_test(test_stream_concatenated),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_temp_decode),
 		cmocka_unit_test(test_plain_passthrough),
 		cmocka_unit_test(test_digest),
 	};
