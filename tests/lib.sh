@@ -12,10 +12,22 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/pmemscan-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 ntests=0
 nfail=0
+# TAP lines go to the test's own stdout, saved here as fd 8: a check whose
+# command is redirected (check D CMD >FILE, expect_exit C D CMD >FILE) must
+# neither lose its line nor write it into FILE.
+exec 8>&1
+# every failure is also counted in a file, so that one in a subshell (a
+# pipeline's while loop) still fails the test
+: >"$T/.not_ok"
 
-# ok DESCRIPTION: a passed check; not_ok DESCRIPTION: a failed one.
-ok() { ntests=$((ntests + 1)); echo "ok $ntests - $*"; }
-not_ok() { ntests=$((ntests + 1)); nfail=$((nfail + 1)); echo "not ok $ntests - $*"; }
+# ok DESCRIPTION: a passed check; not_ok DESCRIPTION: a failed one;
+# skip DESCRIPTION REASON: a check that could not run here, and why.
+ok() { ntests=$((ntests + 1)); echo "ok $ntests - $*" >&8; }
+not_ok() {
+	ntests=$((ntests + 1)); nfail=$((nfail + 1)); echo "$ntests" >>"$T/.not_ok"
+	echo "not ok $ntests - $*" >&8
+}
+skip() { ntests=$((ntests + 1)); echo "ok $ntests - $1 # SKIP $2" >&8; }
 # check DESCRIPTION COMMAND...: runs the command, ok if it exits 0.
 check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 # expect_exit CODE DESCRIPTION COMMAND...: ok if the command exits CODE.
@@ -24,13 +36,15 @@ expect_exit() {
 	"$@"; rc=$?
 	if [ "$rc" -eq "$want" ]; then ok "$d"; else not_ok "$d (exit $rc, wanted $want)"; fi
 }
-skip_all() { echo "1..0 # SKIP $*"; exit 77; }
+skip_all() { echo "1..0 # SKIP $*" >&8; exit 77; }
 # done_testing: print the plan and a plain summary line, exit 0/1.
 done_testing() {
-	echo "1..$ntests"
-	echo "$0: $((ntests - nfail)) passed, $nfail failed"
+	nfail=$(wc -l <"$T/.not_ok")
+	echo "1..$ntests" >&8
+	echo "$0: $((ntests - nfail)) passed, $nfail failed" >&8
 	[ "$nfail" -eq 0 ]
 }
+
 # with_lock NAME COMMAND...: serialise fixture generation between parallel tests.
 with_lock() { n=$1; shift; flock "$FX/.$n.lock" "$@"; }
 
