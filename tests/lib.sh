@@ -45,6 +45,52 @@ done_testing() {
 	[ "$nfail" -eq 0 ]
 }
 
+# ---- comparisons that cannot pass by accident ----
+# Two failed commands print nothing alike: an output comparison must fail
+# when either side is missing or empty (or just "null", what jq prints for
+# a missing key), not report them equal. These are shell functions: call
+# them in the test's own shell, never inside sh -c (there they do not
+# exist, and the command fails with 127).
+# _empty_side FILE: FILE is missing, empty or holds only "null"
+_empty_side() {
+	[ ! -s "$1" ] && return 0
+	[ "$(wc -c <"$1")" -le 5 ] && [ "$(cat "$1")" = null ]
+}
+# same FILE1 FILE2: both exist, hold something, and are byte-identical
+# (on a difference the first lines of diff go to stderr, into the log).
+same() {
+	for _s in "$1" "$2"; do
+		if _empty_side "$_s"; then
+			echo "same: $_s is $([ -e "$_s" ] && echo "empty (or null)" || echo missing)" >&2
+			return 1
+		fi
+	done
+	cmp -s "$1" "$2" && return 0
+	diff -u "$1" "$2" 2>&1 | head -20 >&2
+	return 1
+}
+# same_output DESCRIPTION FILE1 FILE2: a check that two outputs are equal
+same_output() { check "$1" same "$2" "$3"; }
+# same_value DESCRIPTION GOT WANT: a check that two computed values are
+# equal and neither is empty (or "null")
+same_value() {
+	if [ -z "$2" ] || [ -z "$3" ] || [ "$2" = null ] || [ "$3" = null ]; then
+		not_ok "$1 (empty: got '$2', wanted '$3')"
+	elif [ "$2" = "$3" ]; then ok "$1"
+	else not_ok "$1 (got '$2', wanted '$3')"; fi
+}
+# differ_value DESCRIPTION A B: a check that two computed values differ and
+# neither is empty (a failed command is not "different")
+differ_value() {
+	if [ -z "$2" ] || [ -z "$3" ] || [ "$2" = null ] || [ "$3" = null ]; then
+		not_ok "$1 (empty: '$2' vs '$3')"
+	elif [ "$2" != "$3" ]; then ok "$1"
+	else not_ok "$1 (both '$2')"; fi
+}
+# report_core REPORT.json: a scan report without what differs between the
+# same evidence in two containers (the image block: name, size, hashes,
+# compression; the next commands, which name the file), sorted keys
+report_core() { jq -S 'del(.image) | del(.namespaces[].verdict.next_commands)' "$1"; }
 # with_lock NAME COMMAND...: serialise fixture generation between parallel tests.
 with_lock() { n=$1; shift; flock "$FX/.$n.lock" "$@"; }
 
