@@ -60,16 +60,6 @@ formula() {
 
 # ---- checks on one fixture ----
 lv() { sed -n "s/^$1=//p" "$L" | tail -n 1; }
-# entries MANIFEST: how many entries it lists (0 if it is missing)
-entries() { grep -vc '^#' "$1" 2>/dev/null || true; }
-# manifest_match [OPTIONS] MANIFEST DIR: manifest_check, but a manifest
-# listing nothing (missing, or only its header) fails: it matches any
-# empty directory, such as a failed rdump's
-manifest_match() {
-	local man=${*: -2:1}
-	[ "$(entries "$man")" -gt 0 ] || { echo "$man lists no entry" >&2; return 1; }
-	manifest_check "$@"
-}
 # no_info_block IMG: the 4 KiB at 4096 were read and hold no info block
 no_info_block() {
 	rm -f "$T/b4k"

@@ -125,6 +125,16 @@ fixture_val() {
 # columns (e.g. -i links,xattrs for an extractor that cannot keep them), -x
 # tolerates an extra entry such as lost+found.
 manifest_check() { "$top_builddir/tests/fxmanifest" check "$@"; }
+# manifest_entries MANIFEST: how many entries it lists (0 if it is missing)
+manifest_entries() { grep -vc '^#' "$1" 2>/dev/null || true; }
+# manifest_match [OPTIONS] MANIFEST DIR: manifest_check, but a manifest that
+# lists nothing (missing, or only its header) fails: it would match any
+# empty directory, such as the output of a command that failed
+manifest_match() {
+	eval "_mm=\${$(($# - 1))}"
+	[ "$(manifest_entries "$_mm")" -gt 0 ] || { echo "manifest_match: $_mm lists no entry" >&2; return 1; }
+	manifest_check "$@"
+}
 
 # bytes_read CMD...: run CMD under strace and print the bytes its read and
 # pread64 calls returned (all threads): what it really read, which a test
