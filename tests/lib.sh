@@ -138,10 +138,17 @@ manifest_match() {
 
 # bytes_read CMD...: run CMD under strace and print the bytes its read and
 # pread64 calls returned (all threads): what it really read, which a test
-# can bound where a timing would be flaky. Prints "skip" without strace.
+# can bound where a timing would be flaky. Prints "skip" without strace,
+# and "failed (exit N)" (no number: a bound on it cannot pass) when CMD
+# fails or strace cannot trace it: a command that died early read little.
 bytes_read() {
 	command -v strace >/dev/null || { echo skip; return; }
+	rm -f "$T/bytes_read.trace"
 	strace -f -qq -e trace=read,pread64,readv,preadv -e signal=none \
-		-o "$T/bytes_read.trace" "$@" >/dev/null 2>&1 || true
+		-o "$T/bytes_read.trace" "$@" >/dev/null 2>&1
+	_br=$?
+	if [ "$_br" -ne 0 ] || [ ! -s "$T/bytes_read.trace" ]; then
+		echo "failed (exit $_br)"; return 1
+	fi
 	awk '/= [0-9]+$/ { s += $NF } END { printf "%.0f\n", s }' "$T/bytes_read.trace"
 }
