@@ -181,7 +181,7 @@ check "--in-place: the image re-scans proven with start_pad 0" \
 same_output "--in-place: same bytes as the -o copy" "$T/inplace.img" "$T/fixed.img"
 "$PMEMSCAN" repair "$T/inplace.img" --assume-aligned --in-place >/dev/null 2>"$T/again.err"; rc=$?
 check "--in-place again with the undo file present: refused (exit 3), image untouched" \
-	sh -c "[ $rc -eq 3 ] && grep -q 'undo file exists' '$T/again.err' && cmp -s '$T/inplace.img' '$T/fixed.img'"
+	eval '[ $rc -eq 3 ] && grep -q "undo file exists" "$T/again.err" && same "$T/inplace.img" "$T/fixed.img"'
 "$PMEMSCAN" undo "$T/inplace.img.pmemscan-undo" "$T/inplace.img" >"$T/u.txt"; rc=$?
 check "undo: exit 0, sha256 matches" sh -c "[ $rc -eq 0 ] && grep -q 'sha256 $orig matches' '$T/u.txt'"
 check "undo: image restored byte for byte" test "$(sha "$T/inplace.img")" = "$orig"
@@ -207,7 +207,7 @@ check "simulated kill: undo restores the original (1 of 5 patches reverted)" \
 cp --sparse=always "$T/legacy.img" "$T/nh.img"
 "$PMEMSCAN" repair "$T/nh.img" --assume-aligned --in-place --no-image-hash --undo-file "$T/nh.undo" >/dev/null; rc=$?
 check "--no-image-hash: repaired, undo file records 'sha256 none'" \
-	sh -c "[ $rc -eq 0 ] && grep -q '^sha256 none$' '$T/nh.undo' && cmp -s '$T/nh.img' '$T/fixed.img'"
+	eval '[ $rc -eq 0 ] && grep -q "^sha256 none$" "$T/nh.undo" && same "$T/nh.img" "$T/fixed.img"'
 "$PMEMSCAN" undo "$T/nh.undo" "$T/nh.img" >"$T/nh.txt"; rc=$?
 check "--no-image-hash: undo restores byte for byte" \
 	sh -c "[ $rc -eq 0 ] && grep -q 'no image sha256 was recorded' '$T/nh.txt' && [ \"\$(sha256sum <'$T/nh.img' | cut -d' ' -f1)\" = '$orig' ]"
@@ -327,7 +327,7 @@ if [ -x "$MKBTT" ]; then
 	printf 'X' | dd of="$T/b2.img" bs=1 seek=$((0x3fff000 + 0x200)) conv=notrunc status=none
 	"$PMEMSCAN" repair "$T/b2.img" --in-place --undo-file "$T/b2.undo" >"$T/b2.txt"; rc=$?
 	check "BTT damaged backup: restored from the primary in place" \
-		sh -c "[ $rc -eq 0 ] && grep -q 'btt_sb.info2 \[btt-info\]' '$T/b2.txt' && cmp -s '$T/b2.img' '$T/b1r.img'"
+		eval '[ $rc -eq 0 ] && grep -q "btt_sb.info2 \[btt-info\]" "$T/b2.txt" && same "$T/b2.img" "$T/b1r.img"'
 	"$PMEMSCAN" undo "$T/b2.undo" "$T/b2.img" >/dev/null; rc=$?
 	check "BTT: undo brings the damaged backup back byte for byte" \
 		sh -c "[ $rc -eq 0 ] && ! cmp -s '$T/b2.img' '$T/b1r.img' && cmp -s -n $((0x3fff000)) '$T/b2.img' '$T/b1r.img'"
@@ -344,7 +344,7 @@ if command -v gzip >/dev/null; then
 	gzip -1 -c "$T/legacy.img" >"$T/legacy.img.gz"; mkdir -p "$T/cache"
 	"$PMEMSCAN" repair "$T/legacy.img.gz" --cache-dir "$T/cache" --assume-aligned -o "$T/fromgz.img" >/dev/null 2>&1; rc=$?
 	check "gzip dump: -o writes the decoded, repaired image (same bytes as the repaired raw copy)" \
-		sh -c "[ $rc -eq 0 ] && cmp -s '$T/fromgz.img' '$T/fixed.img'"
+		eval '[ $rc -eq 0 ] && same "$T/fromgz.img" "$T/fixed.img"'
 	"$PMEMSCAN" repair "$T/legacy.img.gz" --assume-aligned --in-place >/dev/null 2>"$T/gz.err"; rc=$?
 	check "gzip dump: --in-place refused with a one-line reason (exit 3)" \
 		sh -c "[ $rc -eq 3 ] && [ \$(wc -l <'$T/gz.err') -eq 1 ] && grep -q 'gzip-compressed dump cannot be repaired in place' '$T/gz.err' && [ ! -e '$T/legacy.img.gz.pmemscan-undo' ]"
