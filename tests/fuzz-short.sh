@@ -8,12 +8,11 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-8} FUZZ_OUT=$top_builddir/tests/fuzz/out \
 	sh "$top_srcdir/tests/fuzz/run.sh" >"$T/fuzz.log" 2>&1
 rc=$?
 cat "$T/fuzz.log"
+# (run.sh prints "fuzz_H: ok (Done N runs ...)" only after a run that
+# finished; its "fuzz_H: running" line comes before the run, and matching
+# that passed a harness that was never seen to finish)
 for h in $(ls "$top_srcdir"/tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|'); do
-	if grep -q "^fuzz_$h: FAILED" "$T/fuzz.log"; then
-		not_ok "fuzz_$h: no crash, leak or hang in a short run"
-	else
-		check "fuzz_$h: no crash, leak or hang in a short run" grep -q "^fuzz_$h:" "$T/fuzz.log"
-	fi
+	check "fuzz_$h: no crash, leak or hang in a short run" grep -q "^fuzz_$h: ok (" "$T/fuzz.log"
 done
 check "fuzz run exit status" test "$rc" -eq 0
 done_testing

@@ -12,10 +12,22 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/pmemscan-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 ntests=0
 nfail=0
+# TAP lines go to the test's own stdout, saved here as fd 8: a check whose
+# command is redirected (check D CMD >FILE, expect_exit C D CMD >FILE) must
+# neither lose its line nor write it into FILE.
+exec 8>&1
+# every failure is also counted in a file, so that one in a subshell (a
+# pipeline's while loop) still fails the test
+: >"$T/.not_ok"
 
-# ok DESCRIPTION: a passed check; not_ok DESCRIPTION: a failed one.
-ok() { ntests=$((ntests + 1)); echo "ok $ntests - $*"; }
-not_ok() { ntests=$((ntests + 1)); nfail=$((nfail + 1)); echo "not ok $ntests - $*"; }
+# ok DESCRIPTION: a passed check; not_ok DESCRIPTION: a failed one;
+# skip DESCRIPTION REASON: a check that could not run here, and why.
+ok() { ntests=$((ntests + 1)); echo "ok $ntests - $*" >&8; }
+not_ok() {
+	ntests=$((ntests + 1)); nfail=$((nfail + 1)); echo "$ntests" >>"$T/.not_ok"
+	echo "not ok $ntests - $*" >&8
+}
+skip() { ntests=$((ntests + 1)); echo "ok $ntests - $1 # SKIP $2" >&8; }
 # check DESCRIPTION COMMAND...: runs the command, ok if it exits 0.
 check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 # expect_exit CODE DESCRIPTION COMMAND...: ok if the command exits CODE.
@@ -24,13 +36,61 @@ expect_exit() {
 	"$@"; rc=$?
 	if [ "$rc" -eq "$want" ]; then ok "$d"; else not_ok "$d (exit $rc, wanted $want)"; fi
 }
-skip_all() { echo "1..0 # SKIP $*"; exit 77; }
+skip_all() { echo "1..0 # SKIP $*" >&8; exit 77; }
 # done_testing: print the plan and a plain summary line, exit 0/1.
 done_testing() {
-	echo "1..$ntests"
-	echo "$0: $((ntests - nfail)) passed, $nfail failed"
+	nfail=$(wc -l <"$T/.not_ok")
+	echo "1..$ntests" >&8
+	echo "$0: $((ntests - nfail)) passed, $nfail failed" >&8
 	[ "$nfail" -eq 0 ]
 }
+
+# ---- comparisons that cannot pass by accident ----
+# Two failed commands print nothing alike: an output comparison must fail
+# when either side is missing or empty (or just "null", what jq prints for
+# a missing key), not report them equal. These are shell functions: call
+# them in the test's own shell, never inside sh -c (there they do not
+# exist, and the command fails with 127).
+# _empty_side FILE: FILE is missing, empty or holds only "null"
+_empty_side() {
+	[ ! -s "$1" ] && return 0
+	[ "$(wc -c <"$1")" -le 5 ] && [ "$(cat "$1")" = null ]
+}
+# same FILE1 FILE2: both exist, hold something, and are byte-identical
+# (on a difference the first lines of diff go to stderr, into the log).
+same() {
+	for _s in "$1" "$2"; do
+		if _empty_side "$_s"; then
+			echo "same: $_s is $([ -e "$_s" ] && echo "empty (or null)" || echo missing)" >&2
+			return 1
+		fi
+	done
+	cmp -s "$1" "$2" && return 0
+	diff -u "$1" "$2" 2>&1 | head -20 >&2
+	return 1
+}
+# same_output DESCRIPTION FILE1 FILE2: a check that two outputs are equal
+same_output() { check "$1" same "$2" "$3"; }
+# same_value DESCRIPTION GOT WANT: a check that two computed values are
+# equal and neither is empty (or "null")
+same_value() {
+	if [ -z "$2" ] || [ -z "$3" ] || [ "$2" = null ] || [ "$3" = null ]; then
+		not_ok "$1 (empty: got '$2', wanted '$3')"
+	elif [ "$2" = "$3" ]; then ok "$1"
+	else not_ok "$1 (got '$2', wanted '$3')"; fi
+}
+# differ_value DESCRIPTION A B: a check that two computed values differ and
+# neither is empty (a failed command is not "different")
+differ_value() {
+	if [ -z "$2" ] || [ -z "$3" ] || [ "$2" = null ] || [ "$3" = null ]; then
+		not_ok "$1 (empty: '$2' vs '$3')"
+	elif [ "$2" != "$3" ]; then ok "$1"
+	else not_ok "$1 (both '$2')"; fi
+}
+# report_core REPORT.json: a scan report without what differs between the
+# same evidence in two containers (the image block: name, size, hashes,
+# compression; the next commands, which name the file), sorted keys
+report_core() { jq -S 'del(.image) | del(.namespaces[].verdict.next_commands)' "$1"; }
 # with_lock NAME COMMAND...: serialise fixture generation between parallel tests.
 with_lock() { n=$1; shift; flock "$FX/.$n.lock" "$@"; }
 
@@ -65,13 +125,30 @@ fixture_val() {
 # columns (e.g. -i links,xattrs for an extractor that cannot keep them), -x
 # tolerates an extra entry such as lost+found.
 manifest_check() { "$top_builddir/tests/fxmanifest" check "$@"; }
+# manifest_entries MANIFEST: how many entries it lists (0 if it is missing)
+manifest_entries() { grep -vc '^#' "$1" 2>/dev/null || true; }
+# manifest_match [OPTIONS] MANIFEST DIR: manifest_check, but a manifest that
+# lists nothing (missing, or only its header) fails: it would match any
+# empty directory, such as the output of a command that failed
+manifest_match() {
+	eval "_mm=\${$(($# - 1))}"
+	[ "$(manifest_entries "$_mm")" -gt 0 ] || { echo "manifest_match: $_mm lists no entry" >&2; return 1; }
+	manifest_check "$@"
+}
 
 # bytes_read CMD...: run CMD under strace and print the bytes its read and
 # pread64 calls returned (all threads): what it really read, which a test
-# can bound where a timing would be flaky. Prints "skip" without strace.
+# can bound where a timing would be flaky. Prints "skip" without strace,
+# and "failed (exit N)" (no number: a bound on it cannot pass) when CMD
+# fails or strace cannot trace it: a command that died early read little.
 bytes_read() {
 	command -v strace >/dev/null || { echo skip; return; }
+	rm -f "$T/bytes_read.trace"
 	strace -f -qq -e trace=read,pread64,readv,preadv -e signal=none \
-		-o "$T/bytes_read.trace" "$@" >/dev/null 2>&1 || true
+		-o "$T/bytes_read.trace" "$@" >/dev/null 2>&1
+	_br=$?
+	if [ "$_br" -ne 0 ] || [ ! -s "$T/bytes_read.trace" ]; then
+		echo "failed (exit $_br)"; return 1
+	fi
 	awk '/= [0-9]+$/ { s += $NF } END { printf "%.0f\n", s }' "$T/bytes_read.trace"
 }

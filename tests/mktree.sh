@@ -4,13 +4,15 @@
 #   full    everything ext4 (mke2fs -d) can carry: sizes 0 B .. 3 MiB, a sparse
 #           file, nested dirs, 0600/0755/setgid/sticky modes, several owners,
 #           fixed mtimes with nanoseconds, relative/absolute/dangling symlinks,
-#           hard links, user.* xattrs (if DIR's filesystem takes them), UTF-8
+#           hard links, user.* xattrs, UTF-8
 #           names, a name with spaces and one with a newline, a fifo
 #   xfs     the subset an xfs protofile can carry: no hard links, no sticky
 #           bit, no names with whitespace; xattr values are runs of 'v'
 #           (all xfs_db attr_set can write)
 #   small   a few files for the committed fixture (keeps it small)
-# Needs root (chown) for the owners; without it owners stay the caller's.
+# Needs root (chown: the owners), setfattr (package attr) and a DIR whose
+# filesystem takes user.* xattrs: without one of them the tree would lack
+# what its profile promises, so mktree.sh exits 77 (skip) saying which.
 # Prints nothing; the manifest is written separately (tests/fxmanifest write).
 set -eu
 export LC_ALL=C
@@ -20,15 +22,16 @@ d=$1; profile=$2
 mkdir -p "$d"
 cd "$d"
 
-xattr_ok=no
-if command -v setfattr >/dev/null 2>&1; then
-	: >.xt && setfattr -n user.probe -v 1 .xt 2>/dev/null && xattr_ok=yes
-	rm -f .xt
-fi
-own() { chown -h "$1" "$2" 2>/dev/null || true; }
+# never a silently weaker tree: what cannot be made here is a skip, with why
+missing() { echo "mktree.sh: $*: the '$profile' tree cannot be made here" >&2; cd /; rm -rf "$d"; exit 77; }
+command -v setfattr >/dev/null 2>&1 || missing "setfattr not installed (package attr)"
+: >.xt
+setfattr -n user.probe -v 1 .xt 2>/dev/null || missing "$d's filesystem takes no user.* xattrs (set TMPDIR elsewhere)"
+rm -f .xt
+[ "$(id -u)" -eq 0 ] || missing "not root: chown cannot give entries their owners"
+own() { chown -h "$1" "$2"; }
 xa() {	# xa FILE NAME VALUE (VALUE as setfattr takes it: text, 0x.., 0s..)
-	[ "$xattr_ok" = yes ] && setfattr -h -n "$2" -v "$3" "$1"
-	return 0
+	setfattr -h -n "$2" -v "$3" "$1"
 }
 # deterministic bytes: numbered text lines, N bytes
 lines() { seq 1 $(($1 / 6 + 2)) | sed 's/^/line /' | head -c "$1"; }

@@ -16,15 +16,20 @@ $MKE2FS -q -F -t ext4 -U 0b770b77-0000-4000-8000-000000000001 -d "$T/tree" "$T/f
 check "BTT namespace: sector mode, ext4 proven behind the map, exit 0" \
 	test "$(jq -r '.namespaces[0] | "\(.mode) \(.verdict.result) \(.candidates[0].probe.type) \(.candidates[0].probe.uuid)"' "$T/ns.json") $rc" = \
 	"sector proven ext4 0b770b77-0000-4000-8000-000000000001 0"
-check "BTT: primary at 4096 and its backup both named" \
+# (the backup is the arena's last 4 KiB: the one arena ends with the 40 MiB
+# namespace; the expected offset is not read back from the report itself)
+check "BTT: primary at 4096 and its backup at the namespace's last 4 KiB both named" \
 	test "$(jq -c '[.structures[] | select(.kind=="btt-info") | "\(.offset):\(.role)"]' "$T/ns.json")" = \
-	"[\"4096:primary\",\"$(jq '.structures[1].offset' "$T/ns.json"):backup\"]"
+	"[\"4096:primary\",\"$((40 * 1048576 - 4096)):backup\"]"
 check "BTT fields use ndctl read-infoblock's keys" \
 	test "$(jq -r '.structures[0].fields | "\(.version) \(.external_lbasize) \(.nfree)"' "$T/ns.json")" = "1.1 4096 256"
 if [ -n "$NDCTL" ]; then
 	$NDCTL read-infoblock -j -i "$T/ns.img" 2>/dev/null | jq -S '.[0] | del(.file)' >"$T/nd.json"
 	jq -S '.structures[0].fields | del(.checksum)' "$T/ns.json" >"$T/ps.json"
-	check "BTT fields equal ndctl read-infoblock" diff -u "$T/nd.json" "$T/ps.json"
+	# (both empty or null if ndctl and pmemscan both fail: not equal)
+	same_output "BTT fields equal ndctl read-infoblock" "$T/nd.json" "$T/ps.json"
+else
+	skip "BTT fields equal ndctl read-infoblock" "ndctl not installed"
 fi
 
 "$MKFX" -o "$T/v2.img" -s 40M -v 2.0 -b 512 -i "$T/fs.img" -S 3 >/dev/null

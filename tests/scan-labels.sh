@@ -66,12 +66,13 @@ check "region + --labels: exit 1 (a problem was found)" test "$rc" -eq 1
 
 # the DIMM file compressed: the same report (the 24 GiB region is not
 # compressed here: decoding 24 GiB of zeros costs minutes of test time)
-strip() { jq -S 'del(.image) | del(.namespaces[].verdict.next_commands)' "$1"; }
+report_core "$T/q.json" >"$T/q.core"
 for z in gzip xz zstd; do
 	$z -c <"$D/qemu.img" >"$T/qemu.img.$z"
 	"$PMEMSCAN" --json --cache-dir "$T/cache" "$T/qemu.img.$z" >"$T/qz.json" 2>/dev/null
-	check "$z-compressed QEMU DIMM file: label area found at its end, same report" \
-		sh -c "[ \"\$(strip '$T/qz.json')\" = \"\$(strip '$T/q.json')\" ]"
+	report_core "$T/qz.json" >"$T/qz.core"
+	same_output "$z-compressed QEMU DIMM file: label area found at its end, same report" \
+		"$T/qz.core" "$T/q.core"
 done
 
 # a label dump whose newest index block is corrupt: the other one is used

@@ -19,11 +19,9 @@ for args in "-s 512M" "-s 2G -a 1G -m devdax" "-s 300M -M mem" "-s 2G -O 0x577c0
 	$NDCTL read-infoblock -j -i "$img" 2>/dev/null | jq -S '.[0] | del(.file)' >"$T/ndctl.json"
 	"$PMEMSCAN" --json --hash none "$img" >"$T/ps.json"
 	jq -S '.structures[0].fields | del(.checksum)' "$T/ps.json" >"$T/ps-fields.json"
-	if diff -u "$T/ndctl.json" "$T/ps-fields.json"; then
-		ok "fields equal ndctl read-infoblock for write-infoblock $args"
-	else
-		not_ok "fields equal ndctl read-infoblock for write-infoblock $args"
-	fi
+	# (both sides empty or null when ndctl and pmemscan both fail: not equal)
+	same_output "fields equal ndctl read-infoblock for write-infoblock $args" \
+		"$T/ndctl.json" "$T/ps-fields.json"
 	# and the structure is where ndctl put it: offset 4096, namespace 0 at 0
 	check "ndctl block ($args) found at 4096, checksum valid" \
 		test "$(jq -r '.structures[0] | "\(.offset) \(.checksum) \(.namespace)"' "$T/ps.json")" = "4096 valid 0"
@@ -134,11 +132,13 @@ dd if="$T/legacy.img" of="$T/huge.img" bs=1M count=129 seek=$((3 * 1024 * 1024))
 /usr/bin/time -f %M -o "$T/huge.rss" "$PMEMSCAN" --json "$T/huge.img" >"$T/huge.json" 2>/dev/null || true
 check "4 TiB sparse: the namespace at 3 TiB is found, legacy ext4 proven" \
 	test "$(jq -r '[.namespaces[] | "\(.offset) \(.verdict.result) \(.verdict.chosen)"] | join(";")' "$T/huge.json")" = "3298534883328 proven legacy"
-check "4 TiB sparse: the report says 129 MiB are allocated" \
-	test "$(jq .image.allocated "$T/huge.json")" -le $((129 * 1048576))
+check "4 TiB sparse: the report says at most the 129 MiB copied are allocated, and some are" \
+	test "$(jq .image.allocated "$T/huge.json")" -le $((129 * 1048576)) -a "$(jq .image.allocated "$T/huge.json")" -gt 0
 n=$(bytes_read "$PMEMSCAN" --json "$T/huge.img")
-if [ "$n" = skip ]; then ok "# SKIP strace not installed"
-else check "4 TiB sparse: the scan with its digest read only the data ($n bytes < 192 MiB)" test "$n" -lt $((192 * 1048576)); fi
+# (at least the 1 MiB of ext4 metadata copied: a scan that died early read little too)
+if [ "$n" = skip ]; then skip "4 TiB sparse: the scan read only the data" "strace not installed"
+else check "4 TiB sparse: the scan with its digest read the data and only it (1 MiB <= $n bytes < 192 MiB)" \
+	test "$n" -ge 1048576 -a "$n" -lt $((192 * 1048576)); fi
 check "4 TiB sparse: the sparse digest stands in for sha256" \
 	test "$(jq -r '.image | "\(.sha256) \(.sparse_sha256 | length)"' "$T/huge.json")" = "null 64"
 check "4 TiB sparse: peak RSS under 64 MiB" test "$(tail -1 "$T/huge.rss")" -lt 65536
@@ -156,7 +156,7 @@ check "tiled image: all 65536 structures listed, 1024 namespaces analysed" \
 check "tiled image: the 64511 namespaces not analysed are reported" \
 	grep -q '64511 more namespace(s) found' "$T/tiled.txt"
 if [ -n "${ASAN_OPTIONS:-}" ]; then	# make check-asan: ASan's quarantine keeps what is freed
-	ok "# SKIP tiled image: peak RSS under AddressSanitizer is the sanitizer's"
+	skip "tiled image: peak RSS under 64 MiB" "under AddressSanitizer the peak RSS is the sanitizer's"
 else
 	check "tiled image: peak RSS under 64 MiB for --json ($(tail -1 "$T/tiled.rss") KiB) and text ($(tail -1 "$T/tiled-text.rss") KiB)" \
 		test "$(tail -1 "$T/tiled.rss")" -lt 65536 -a "$(tail -1 "$T/tiled-text.rss")" -lt 65536
@@ -168,19 +168,19 @@ rm -f "$T/tiled.img" "$T/tiled.json" "$T/tiled.txt"
 # pages are cached, so the image is read through between the two runs
 cat "$T/legacy.img" >/dev/null
 "$PMEMSCAN" --json "$T/legacy.img" >"$T/again.json"
-check "same input, same report" cmp -s "$T/legacy.json" "$T/again.json"
+same_output "same input, same report" "$T/legacy.json" "$T/again.json"
 check "report carries the image's sha256" \
 	test "$(jq -r .image.sha256 "$T/legacy.json")" = "$(sha256sum <"$T/legacy.img" | cut -d' ' -f1)"
 # hashing threads change the speed, never the report
 for n in 0 1 3; do
 	"$PMEMSCAN" --json --threads $n "$T/legacy.img" >"$T/th.json"
-	check "--threads $n: same report" cmp -s "$T/legacy.json" "$T/th.json"
+	same_output "--threads $n: same report" "$T/legacy.json" "$T/th.json"
 	"$PMEMSCAN" --json --hash sparse --threads $n "$T/legacy.img" >"$T/sp$n.json"
 	check "--hash sparse --threads $n: sparse_sha256 equals 'digest --sparse', no sha256" \
 		test "$(jq -r '.image | "\(.sha256) \(.sparse_sha256)"' "$T/sp$n.json")" = \
 		"null $("$PMEMSCAN" digest --sparse "$T/legacy.img" | cut -d' ' -f1)"
 done
-check "--hash sparse: the same report whatever the threads" cmp -s "$T/sp0.json" "$T/sp3.json"
+same_output "--hash sparse: the same report whatever the threads" "$T/sp0.json" "$T/sp3.json"
 "$PMEMSCAN" --hash sparse "$T/legacy.img" >"$T/sp.txt"
 check "--hash sparse: the text report says why there is no sha256" grep -q 'sparse_sha256 given instead' "$T/sp.txt"
 

@@ -72,9 +72,14 @@ prep_dir() { rm -rf "$out"; mkdir -p "$out"; }
 cmd_ps() { "$PMEMSCAN" extract "$img" --offset 0 -o "$out" --quiet; }
 cmd_dbg() { debugfs -R "rdump / $out" "$img"; }
 cmd_tar() { tar -xf "$tarball" -C "$out"; }
+# (a timed run that failed is no result: its status is recorded, and the
+# bench fails at the end)
+failed=$B/extract-failed
+: >"$failed"
 once() {	# wall-clock seconds of one run of tool $1 ($2: its prep)
 	$2; sync
-	t0=$(now); cmd_$1 >/dev/null 2>&1 || true; t1=$(now)
+	t0=$(now); if cmd_$1 >/dev/null 2>&1; then st=0; else st=$?; fi; t1=$(now)
+	[ "$st" -eq 0 ] || echo "$1: exit $st" >>"$failed"
 	echo "$t1 $t0" | awk '{print $1-$2}'
 }
 min() { echo "$1 $2" | awk '{print ($1<$2)?$1:$2}'; }
@@ -123,6 +128,7 @@ rows=$(echo "$data $t_ps $t_dbg $t_tar $r_ps $r_dbg $r_tar" | awk '{
 ratio_dbg=$(echo "$t_ps $t_dbg" | awk '{printf "%.2f", $1/$2}')
 met=$(echo "$ratio_dbg" | awk '{print ($1 <= 1.2) ? "met" : "NOT met"}')
 [ "$same" = yes ] || met="NOT met (the trees differ)"
+[ ! -s "$failed" ] || met="NOT met (timed runs failed: no result)"
 imgmib=$(($(stat -c %s "$img") / 1048576))
 shape="$((used / 1048576)) MiB in use, $nfiles files holding $((data / 1048576)) MiB, $inodes inodes"
 
@@ -161,3 +167,4 @@ if [ -n "${BENCH_MD:-}" ]; then
 fi
 # a fast wrong extraction is a failure, not a result
 [ "$same" = yes ] || { echo "extract.sh: the three trees differ (see $B/sum.*)" >&2; exit 1; }
+[ ! -s "$failed" ] || { echo "extract.sh: timed runs failed: $(sort -u "$failed" | tr '\n' ' ')" >&2; exit 1; }

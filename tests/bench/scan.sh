@@ -14,12 +14,28 @@ B=${BENCH_DIR:-${TMPDIR:-/tmp}/pmemscan-bench}
 mkdir -p "$B"
 DENSE_MB=${BENCH_DENSE_MB:-2048}
 
+[ -x /usr/bin/time ] || { echo "scan.sh: /usr/bin/time not installed (package time)" >&2; exit 1; }
 now() { date +%s.%N; }
+# A timed command that failed is no result (a crash is fast): every run's
+# exit status is checked, and the bench fails at the end if one was wrong.
+# pmemscan may exit 1 (it reports the random bytes as a problem); 2 (found
+# nothing: the info block was missed) or worse is a failure, as is any
+# status but 0 for the other tools.
+failed=$B/scan-failed
+: >"$failed"
+status_ok() {	# status_ok STATUS CMD...
+	_st=$1; shift
+	case $1 in
+	"$PMEMSCAN") [ "$_st" -le 1 ] ;;
+	*) [ "$_st" -eq 0 ] ;;
+	esac || echo "exit $_st: $*" >>"$failed"
+}
 # best of 5 wall-clock seconds of a command (output discarded)
 best() {
 	b=999999
 	for _ in 1 2 3 4 5; do
-		t0=$(now); "$@" >/dev/null 2>&1 || true; t1=$(now)
+		t0=$(now); if "$@" >/dev/null 2>&1; then st=0; else st=$?; fi; t1=$(now)
+		status_ok "$st" "$@"
 		b=$(echo "$t1 $t0 $b" | awk '{d=$1-$2; print (d<$3)?d:$3}')
 	done
 	echo "$b"
@@ -54,6 +70,8 @@ row "pmemscan --hash sparse --threads 0 IMAGE (one core)" "$PMEMSCAN" --hash spa
 # through a pipe: GNU grep stops at the first match when stdout is /dev/null
 t=$(best sh -c 'grep -c -a NVDIMM_PFN_INFO "$0" | cat' "$dense")
 echo "grep -c -a NVDIMM_PFN_INFO IMAGE (naive)|$t|$(rss grep -c -a NVDIMM_PFN_INFO "$dense")" >>"$rows"
+# (the pipeline's status is cat's: grep's own count is checked here once)
+[ "$(grep -c -a NVDIMM_PFN_INFO "$dense")" -ge 1 ] || echo "grep: no NVDIMM_PFN_INFO in $dense" >>"$failed"
 # what bounds a digest here: one core's SHA-256, and the fastest
 # cryptographic hash on every core (b3sum, when installed)
 row "openssl dgst -sha256 IMAGE (sha256 alone)" openssl dgst -sha256
@@ -72,7 +90,8 @@ if [ "${BENCH_COLD:-1}" = 1 ] && [ -w /proc/sys/vm/drop_caches ]; then
 		b=999999
 		for _ in 1 2; do
 			sync; echo 3 >/proc/sys/vm/drop_caches
-			t0=$(now); "$@" "$dense" >/dev/null 2>&1 || true; t1=$(now)
+			t0=$(now); if "$@" "$dense" >/dev/null 2>&1; then st=0; else st=$?; fi; t1=$(now)
+			status_ok "$st" "$@" "$dense"
 			b=$(echo "$t1 $t0 $b" | awk '{d=$1-$2; print (d<$3)?d:$3}')
 		done
 		echo "$l|$b|-" >>"$cold"
@@ -156,4 +175,10 @@ if [ -n "${BENCH_MD:-}" ]; then
 		echo "Target: the scan at >= 0.9x cat: $verdict. 4 TiB sparse image with $((alloc / 1048576)) MiB allocated: \`--hash none\` $(printf %.3f "$t_sp_none") s, default (sparse digest) $(printf %.3f "$t_sp_auto") s, peak RSS $(echo "$r_sp" | awk '{printf "%.1f", $1/1024}') MiB (targets < 2 s, < 64 MiB)."
 		echo
 	} >>"$BENCH_MD"
+fi
+# a fast wrong run is a failure, not a result
+if [ -s "$failed" ]; then
+	echo "scan.sh: timed commands failed (the numbers above are not results):" >&2
+	sort -u "$failed" >&2
+	exit 1
 fi

@@ -36,10 +36,15 @@ for h in $harnesses; do
 	for o in $(cat "$seeds/.also" 2>/dev/null); do
 		cp -n "$top_srcdir/tests/fuzz/seeds/$o"/* "$corpus"/ 2>/dev/null || true
 	done
-	echo "fuzz_$h: ${SECS}s"
+	echo "fuzz_$h: running for ${SECS}s"
+	# a harness that exits 0 without libFuzzer's closing 'Done N runs' did
+	# not fuzz (wrong binary, no corpus read): that is a failure too. Only a
+	# run that got there prints "fuzz_H: ok", what tests/fuzz-short.sh reads.
 	if "$bin" -max_total_time="$SECS" -max_len=1048576 -timeout=20 -rss_limit_mb=2048 \
-		-artifact_prefix="$OUT/crash_${h}_" "$corpus" >"$OUT/fuzz_$h.log" 2>&1; then
-		grep -E '^(#[0-9]+.*DONE|Done [0-9]+ runs)' "$OUT/fuzz_$h.log" | tail -1
+		-artifact_prefix="$OUT/crash_${h}_" "$corpus" >"$OUT/fuzz_$h.log" 2>&1 &&
+	   done_line=$(grep -E '^(#[0-9]+.*DONE|Done [0-9]+ runs)' "$OUT/fuzz_$h.log" | tail -1) &&
+	   [ -n "$done_line" ]; then
+		echo "fuzz_$h: ok ($done_line)"
 	else
 		echo "fuzz_$h: FAILED (see $OUT/fuzz_$h.log and $OUT/crash_${h}_*)"
 		tail -30 "$OUT/fuzz_$h.log"
