@@ -2,7 +2,8 @@
 /*
  * fxplace SRC DST OFFSET [SRC_OFFSET LENGTH]: copy the data extents of SRC
  * (or of its range [SRC_OFFSET, SRC_OFFSET + LENGTH)) into DST at OFFSET,
- * leaving SRC's holes as they are in DST (SEEK_DATA/SEEK_HOLE), so a 16 GiB
+ * leaving SRC's holes and all-zero 4 KiB blocks as they are in DST
+ * (SEEK_DATA/SEEK_HOLE), so a 16 GiB
  * sparse filesystem image is placed in (or cut out of) a sparse fixture in
  * milliseconds. DST is extended to OFFSET + length if shorter; nothing else
  * is touched.
@@ -75,8 +76,19 @@ int main(int argc, char **argv)
 			ssize_t r = pread(in, buf, n, p);
 			if (r <= 0)
 				return fail("read", argv[1]);
-			if (pwrite(out, buf, (size_t)r, (off_t)off + (p - from)) != r)
-				return fail("write", argv[2]);
+			/* All-zero 4 KiB blocks are holes too: whether SEEK_DATA
+			 * calls an unwritten extent data depends on the page cache,
+			 * and a fixture's allocation must not. */
+			for (ssize_t b = 0; b < r; b += 4096) {
+				ssize_t bl = r - b < 4096 ? r - b : 4096;
+				ssize_t z = 0;
+				while (z < bl && !buf[b + z])
+					z++;
+				if (z == bl)
+					continue;
+				if (pwrite(out, buf + b, (size_t)bl, (off_t)off + (p - from) + b) != bl)
+					return fail("write", argv[2]);
+			}
 			p += r;
 		}
 		pos = h;

@@ -102,7 +102,8 @@ with_lock() { n=$1; shift; flock "$FX/.$n.lock" "$@"; }
 # is missing: skip).
 fixture() {
 	_fx_key=$(cat "$top_srcdir/fixtures/gen.sh" "$top_srcdir/tests/mktree.sh" \
-		"$top_srcdir/fixtures/hostile.sh" "$top_srcdir/tests/mkfx-pfn.c" 2>/dev/null |
+		"$top_srcdir/fixtures/hostile.sh" "$top_srcdir/tests/mkfx-pfn.c" \
+		"$top_srcdir/tests/fxplace.c" 2>/dev/null |
 		cksum | cut -d' ' -f1)
 	_fx_dir=$FX/$1.$_fx_key
 	if [ ! -f "$_fx_dir/$1.layout" ]; then
