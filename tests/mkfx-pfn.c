@@ -20,6 +20,7 @@
  */
 #include "le.h"
 #include "pfn.h"
+#include "units.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -35,7 +36,6 @@
 #define MiB (1024ull * KiB)
 #define GiB (1024ull * MiB)
 #define PAGE ((uint64_t)4096)
-#define SZ_8K (8 * KiB)
 #define SZ_128K (128 * KiB)
 #define PMD (2 * MiB)			/* PMD_SIZE == HPAGE_SIZE on x86_64 */
 #define SECTION (128 * MiB)		/* 1 << SECTION_SIZE_BITS (27) */
@@ -480,6 +480,6 @@ int main(int argc, char **argv)
 	if (o.mode == PS_PFN_MODE_PMEM)
 		printf("memmap_start=%" PRIu64 "\nmemmap_end=%" PRIu64 "\n",
 		       X + P + (o.era >= F5 && o.era != NDCTL ? up(SZ_8K, PAGE) : SZ_8K), X + P + D);
-	printf("checksum=0x%016" PRIx64 "\n", ps_le64(blk + 0xff8));
+	printf("checksum=0x%016" PRIx64 "\n", PS_FIELD_GET(PS_PFN, blk, checksum));
 	return 0;
 }
