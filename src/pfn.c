@@ -23,8 +23,7 @@ const struct ps_layout ps_pfn_layout = PS_LAYOUT(PS_PFN, "nd_pfn_sb", pfn_fields
 #define STORE(f, src) do { if (HAS(f)) PS_FIELD_STORE(PS_PFN, b, f, src); } while (0)
 #define AT(f) PS_FIELD_AT(PS_PFN, abs, f)
 
-/* Where a version's padding starts: the end of its last field. */
-static uint32_t pad_start(unsigned minor)
+uint32_t ps_pfn_pad_start(unsigned minor)
 {
 	uint32_t end = 0;
 	for (size_t i = 0; pfn_fields[i].off < PS_PFN_OFF_padding; i++)
@@ -90,7 +89,7 @@ int ps_pfn_parse(const uint8_t *b, size_t len, uint64_t abs, uint64_t ns_size,
 					  PS_PFN_LEN_checksum);
 	sb->checksum_ok = sb->checksum == sb->checksum_calc;
 
-	uint32_t pad = pad_start(minor);
+	uint32_t pad = ps_pfn_pad_start(minor);
 	sb->padding_zero = ps_is_zero(b + pad, PS_PFN_OFF_checksum - pad);
 
 	/* The kernel's reader back-fill (nd_pfn_validate). */

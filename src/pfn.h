@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #define PS_INFO_BLOCK_SIZE 4096u
+#define PS_PFN_OFFSET 4096u	/* the block's place in its namespace (SZ_4K) */
 #define PS_PFN_SIG "NVDIMM_PFN_INFO\0"
 #define PS_DAX_SIG "NVDIMM_DAX_INFO\0"
 
@@ -78,6 +79,10 @@ int ps_pfn_parse(const uint8_t *buf, size_t len, uint64_t abs_off,
 /* Serialise sb into a 4096-byte block with a correct checksum. Fields the
  * version does not have are written as zero. */
 void ps_pfn_encode(const struct ps_pfn_sb *sb, uint8_t *out);
+
+/* Where a block of this version_minor has its padding: from the end of
+ * its last field (0x4c in 1.0 ... 0x5e in 1.4) up to the checksum. */
+uint32_t ps_pfn_pad_start(unsigned version_minor);
 
 const char *ps_pfn_kind_name(enum ps_pfn_kind k);
 const char *ps_pfn_mode_name(uint32_t mode);

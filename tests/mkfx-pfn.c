@@ -455,7 +455,7 @@ int main(int argc, char **argv)
 		uint64_t need = o.ns_off + o.size;
 		if ((uint64_t)st.st_size < need && ftruncate(fd, (off_t)need))
 			die("%s: cannot extend", img);
-		if (pwrite(fd, blk, sizeof(blk), (off_t)(o.ns_off + 4096)) != (ssize_t)sizeof(blk) ||
+		if (pwrite(fd, blk, sizeof(blk), (off_t)(o.ns_off + PS_PFN_OFFSET)) != (ssize_t)sizeof(blk) ||
 		    close(fd))
 			die("%s: write failed", img);
 	}
@@ -467,7 +467,7 @@ int main(int argc, char **argv)
 	print_uuid("uuid", sb.uuid);
 	print_uuid("parent_uuid", sb.parent_uuid);
 	printf("size=%" PRIu64 "\nphys_base=%" PRIu64 "\nns_offset=%" PRIu64 "\n", o.size, o.base, X);
-	printf("info_offset=%" PRIu64 "\n", X + 4096);
+	printf("info_offset=%" PRIu64 "\n", X + PS_PFN_OFFSET);
 	/* align as stored (the field exists from 1.2) and as the kernel used it */
 	printf("align=%" PRIu64 "\nkernel_align=%" PRIu64 "\n", l.minor >= 2 ? o.align : 0, o.align);
 	printf("start_pad=%" PRIu64 "\nend_trunc=%" PRIu64 "\n", P, T);

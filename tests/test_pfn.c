@@ -317,6 +317,31 @@ static void test_every_field_roundtrips(void **state)
 	}
 }
 
+/* Padding per version, as the spec lists it: 1.0 from 0x4c, 1.1 from
+ * 0x54, 1.2 and 1.3 from 0x58, 1.4 (and newer, read as 1.4) from 0x5e. */
+static void test_padding_start(void **state)
+{
+	(void)state;
+	const uint32_t want[] = { 0x4c, 0x54, 0x58, 0x58, 0x5e, 0x5e };
+	for (unsigned minor = 0; minor < 6; minor++)
+		assert_int_equal(ps_pfn_pad_start(minor), want[minor]);
+	/* a stray byte at the padding's first or last byte is seen */
+	for (unsigned minor = 0; minor <= 4; minor++) {
+		struct ps_pfn_sb in = make_sb(minor), out;
+		uint8_t b[4096];
+		ps_pfn_encode(&in, b);
+		b[want[minor]] = 1;
+		reseal(b);
+		ps_pfn_parse(b, 4096, 0, 0, &out, NULL);
+		assert_false(out.padding_zero);
+		ps_pfn_encode(&in, b);
+		b[0xff7] = 1;
+		reseal(b);
+		ps_pfn_parse(b, 4096, 0, 0, &out, NULL);
+		assert_false(out.padding_zero);
+	}
+}
+
 /* A field newer than the block's version is neither read nor written:
  * its bytes are that version's padding. */
 static void test_every_field_version_gated(void **state)
@@ -372,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_ndctl_vector),
 		cmocka_unit_test(test_every_field_roundtrips),
 		cmocka_unit_test(test_every_field_version_gated),
+		cmocka_unit_test(test_padding_start),
 	};
 	return cmocka_run_group_tests_name("pfn info block", tests, NULL, NULL);
 }
