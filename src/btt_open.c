@@ -203,6 +203,12 @@ static int load_flog(struct ps_btt *b, struct ps_btt_arena *a, struct ps_diags *
 	return PS_OK;
 }
 
+/*
+ * Arena 0 at initial offset io: its primary block or, when backups is set,
+ * a backup. The location decides the version the block must have (1.1 at
+ * 4096, 2.0 at 0, nd_btt_version). *bad_sig: a primary signature was seen
+ * (so "not found" becomes "found but unusable").
+ */
 static int try_first(struct ps_btt *b, uint64_t io, const uint8_t *puuid,
 		     bool backups, struct ps_btt_sb *sb, uint64_t *where,
 		     bool *bad_sig)
@@ -225,6 +231,7 @@ static int try_first(struct ps_btt *b, uint64_t io, const uint8_t *puuid,
 	}
 	if (io >= b->ns->size)
 		return PS_ENOTFOUND;
+	/* find_backup overwrites sb; it needs the bad primary's info2off */
 	struct ps_btt_sb bad = *sb;
 	return find_backup(b, io, &bad, r == PS_OK, em, en, puuid, sb, where);
 }
@@ -251,6 +258,8 @@ static int open_impl(struct ps_src *ns, const struct ps_btt_open_opts *o,
 	struct ps_btt_sb sb0;
 	uint64_t where = 0;
 	bool found = false, used_backup = false, sig_seen = false;
+	/* Every candidate's primary before any backup: a good primary at
+	 * one offset must win over a backup guessed at the other. */
 	for (int pass = 0; pass < 2 && !found; pass++)
 		for (int i = 0; i < nc && !found; i++) {
 			bool s = false;
