@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * BTT (Block Translation Table, "sector mode"): info block parser, arena
- * discovery, LBA translation as the kernel does it, a translated ps_src
- * view, the consistency checks of 'ndctl check-namespace', and a
- * formatter/writer (for fixtures and repair) that lays arenas out as the
- * kernel's create_arenas()/alloc_arena() do.
+ * BTT (Block Translation Table, "sector mode"), in three parts:
+ *   btt_info.c   the on-media structures: info block (struct btt_sb) and
+ *                flog entry (struct log_entry), their field tables, the
+ *                flog slot rules. Pure: bytes in, struct + diagnostics out.
+ *   btt_open.c,  the reader: arena discovery, LBA translation as the
+ *   btt_view.c   kernel does it, a translated ps_src view.
+ *   btt_check.c  the consistency checks of 'ndctl check-namespace'.
+ * (A writer that lays arenas out as the kernel's create_arenas() does is
+ * test support: tests/support/btt_writer.h.)
  *
  * Facts are from drivers/nvdimm/btt.c, btt.h, btt_devs.c and ndctl's
- * ndctl/check.c (see docs in src/btt.c). Offsets in this API are
+ * ndctl/check.c (see docs in src/btt_open.c). Offsets in this API are
  * namespace-relative (bytes from the start of the ps_src handed to
  * ps_btt_open); diagnostics carry them as given (the caller's source is
  * the namespace, so they are "absolute" in it).
@@ -25,6 +29,7 @@
 #ifndef PS_BTT_H
 #define PS_BTT_H
 #include "diag.h"
+#include "field.h"
 #include "imgsrc.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,12 +47,64 @@
 #define PS_BTT_MAX_LBASIZE 65536u	/* refuse larger blocks */
 #define PS_BTT_MAP_CHUNK 16384u		/* map entries read at once */
 
+/* ---- the on-media structures (btt_info.c) ---- */
+
+/*
+ * struct btt_sb (drivers/nvdimm/btt.h), one row per member (field.h):
+ * name, offset, length, type, version, ndctl read-infoblock's key (it
+ * prints version_major and version_minor together as "version").
+ */
+#define PS_BTT_SIZE PS_BTT_INFO_SIZE
+#define PS_BTT_FIELDS(X, P) \
+	X(P, signature,        0x000,   16, BYTES, 0, "signature") \
+	X(P, uuid,             0x010,   16, BYTES, 0, "uuid") \
+	X(P, parent_uuid,      0x020,   16, BYTES, 0, "parent_uuid") \
+	X(P, flags,            0x030,    4, INT,   0, "flags") \
+	X(P, version_major,    0x034,    2, INT,   0, "version") \
+	X(P, version_minor,    0x036,    2, INT,   0, "version") \
+	X(P, external_lbasize, 0x038,    4, INT,   0, "external_lbasize") \
+	X(P, external_nlba,    0x03c,    4, INT,   0, "external_nlba") \
+	X(P, internal_lbasize, 0x040,    4, INT,   0, "internal_lbasize") \
+	X(P, internal_nlba,    0x044,    4, INT,   0, "internal_nlba") \
+	X(P, nfree,            0x048,    4, INT,   0, "nfree") \
+	X(P, infosize,         0x04c,    4, INT,   0, "infosize") \
+	X(P, nextoff,          0x050,    8, INT,   0, "nextoff") \
+	X(P, dataoff,          0x058,    8, INT,   0, "dataoff") \
+	X(P, mapoff,           0x060,    8, INT,   0, "mapoff") \
+	X(P, logoff,           0x068,    8, INT,   0, "logoff") \
+	X(P, info2off,         0x070,    8, INT,   0, "info2off") \
+	X(P, padding,          0x078, 3968, BYTES, 0, NULL) \
+	X(P, checksum,         0xff8,    8, INT,   0, NULL)
+enum { PS_BTT_FIELDS(PS_FIELD_CONST, PS_BTT) };
+extern const struct ps_layout ps_btt_layout;
+
+/*
+ * struct log_entry (drivers/nvdimm/btt.h): one flog slot. A lane (struct
+ * log_group) is four slots, two of them live (ps_btt_log_indices). ndctl
+ * prints no flog.
+ */
+#define PS_BTT_LOG_SIZE 16u
+#define PS_BTT_LOG_FIELDS(X, P) \
+	X(P, lba,     0x0, 4, INT, 0, NULL) \
+	X(P, old_map, 0x4, 4, INT, 0, NULL) \
+	X(P, new_map, 0x8, 4, INT, 0, NULL) \
+	X(P, seq,     0xc, 4, INT, 0, NULL)
+enum { PS_BTT_LOG_FIELDS(PS_FIELD_CONST, PS_BTT_LOG) };
+extern const struct ps_layout ps_btt_log_layout;
+#define PS_BTT_LOG_GROUP (4 * PS_BTT_LOG_SIZE)	/* one lane */
+
+/* A map entry is one little-endian u32 per external LBA at mapoff (the
+ * kernel has no struct for it): the post-map block and two flag bits. */
+#define PS_BTT_MAP_ENT_SIZE 4u
 /* Map entry bits (btt.h MAP_*). */
 #define PS_BTT_MAP_LBA_MASK 0x3fffffffu
 #define PS_BTT_MAP_E (1u << 30)		/* error */
 #define PS_BTT_MAP_Z (1u << 31)		/* zero / trim */
 #define PS_BTT_MAP_NORMAL 0xc0000000u	/* both set: a plain mapping */
 #define PS_BTT_FLAG_ERROR 1u		/* info block flags bit 0 */
+/* The post-map block of the map entry raw for arena LBA premap
+ * (btt_map_read: neither flag set means "never written", the identity). */
+uint32_t ps_btt_map_lookup(uint32_t premap, uint32_t raw);
 
 /* One info block as stored (struct btt_sb), plus what the parser found. */
 struct ps_btt_sb {
@@ -89,12 +146,13 @@ int ps_btt_info_parse(const uint8_t *buf, size_t len, uint64_t abs_off,
 /* Serialise sb (checksum recomputed) into 4096 bytes. */
 void ps_btt_info_encode(const struct ps_btt_sb *sb, uint8_t *out);
 
-/* ---- flog ---- */
-
-/* One 16-byte flog slot. */
+/* One flog slot, decoded. */
 struct ps_btt_log_ent {
 	uint32_t lba, old_map, new_map, seq;
 };
+/* One 16-byte slot from and to its on-media form. */
+void ps_btt_log_ent_parse(const uint8_t *p, struct ps_btt_log_ent *e);
+void ps_btt_log_ent_encode(const struct ps_btt_log_ent *e, uint8_t *p);
 
 /*
  * Which of a lane's two live slots is the older (btt_log_get_old): 0 or 1
@@ -111,7 +169,7 @@ int ps_btt_log_old(uint32_t seq0, uint32_t seq1);
  */
 int ps_btt_log_indices(const uint8_t *groups, size_t nlanes, int idx[2]);
 
-/* ---- reading ---- */
+/* ---- reading (btt_open.c: arenas and flog; btt_view.c: translation) ---- */
 
 struct ps_btt_lane {
 	struct ps_btt_log_ent slot[2];	/* the two live slots */
@@ -197,7 +255,7 @@ int ps_btt_translate(struct ps_btt *b, uint64_t lba, struct ps_btt_xlat *x);
  */
 int ps_btt_view(struct ps_btt *b, struct ps_src **view);
 
-/* ---- checking (ndctl check-namespace) ---- */
+/* ---- checking, as ndctl check-namespace (btt_check.c) ---- */
 
 struct ps_btt_finding {
 	enum ps_sev sev;
@@ -225,66 +283,5 @@ void ps_btt_report_free(struct ps_btt_report *r);
  * report. Returns PS_OK (findings are in r), PS_ENOMEM, or PS_EIO.
  */
 int ps_btt_check(struct ps_btt *b, struct ps_btt_report *r);
-
-/* ---- writing (fixtures, repair) ---- */
-
-/* Where the writer writes: a file descriptor, or a caller buffer. */
-struct ps_btt_sink {
-	int fd;			/* >= 0: the namespace is at fd offset 'base' */
-	uint8_t *buf;		/* else: the namespace is buf[base ...] */
-	uint64_t base;
-	uint64_t ns_size;	/* namespace size in bytes */
-};
-
-struct ps_btt_fmt {
-	uint32_t lbasize;	/* external_lbasize, e.g. 512 or 4096 */
-	unsigned version_major;	/* 1 (v1.1 at 4096) or 2 (v2.0 at 0) */
-	uint8_t uuid[16];
-	uint8_t parent_uuid[16];
-	uint32_t nfree;		/* 0: 256 */
-	int log_index1;		/* 0/1: slots (0,1); 2: pre-4.15 (0,2) */
-	bool zero_meta;		/* write zeros over map and flog first
-				 * (else the target must read as zero) */
-};
-
-struct ps_btt_writer;
-
-/*
- * Lay out the arenas as create_arenas()/alloc_arena() and write each
- * arena's metadata as btt_arena_write_layout() (map zeroed, flog lane i =
- * {i, external_nlba+i, external_nlba+i, seq 1}, backup info block written
- * before the primary). Returns a writer whose free lists are those
- * btt_freelist_init() builds for a fresh layout.
- */
-int ps_btt_format(const struct ps_btt_sink *s, const struct ps_btt_fmt *f,
-		  struct ps_btt_writer **out, char *err, size_t errlen);
-
-#define PS_BTT_W_TORN 1u	/* stop after the flog write (no map update) */
-/*
- * Write one external LBA as btt_write_pg(): data into the lane's free
- * block, flog entry {lba, old, new, next seq} into the lane's next slot,
- * then the map entry. data is sector_size bytes. lane < 0: round robin.
- */
-int ps_btt_write_lba(struct ps_btt_writer *w, uint64_t lba, const void *data,
-		     int lane, unsigned flags);
-/* Raw map entry access (fault injection): arena-local via external LBA. */
-int ps_btt_writer_get_map(struct ps_btt_writer *w, uint64_t lba, uint32_t *raw);
-int ps_btt_writer_set_map(struct ps_btt_writer *w, uint64_t lba, uint32_t raw);
-uint64_t ps_btt_writer_nlba(const struct ps_btt_writer *w);
-uint32_t ps_btt_writer_sector_size(const struct ps_btt_writer *w);
-unsigned ps_btt_writer_narenas(const struct ps_btt_writer *w);
-/* Namespace offsets of arena i's primary and backup info blocks. */
-int ps_btt_writer_arena(const struct ps_btt_writer *w, unsigned i,
-			uint64_t *info_off, uint64_t *info2_off,
-			uint64_t *mapoff, uint64_t *logoff);
-void ps_btt_writer_free(struct ps_btt_writer *w);
-
-/* Kernel geometry of one arena of 'size' bytes (alloc_arena). */
-struct ps_btt_geom {
-	uint32_t internal_lbasize, internal_nlba, external_nlba, nfree;
-	uint64_t dataoff, mapoff, logoff, info2off;	/* arena-relative */
-};
-int ps_btt_geometry(uint64_t arena_size, uint32_t lbasize, uint32_t nfree,
-		    struct ps_btt_geom *g);
 
 #endif

@@ -3,6 +3,11 @@
  * Namespace label storage areas (LSA): index blocks (struct
  * nd_namespace_index), labels (v1.1 128 bytes, v1.2 256 bytes) and the
  * rebuild of pmem namespaces from the labels of one or more DIMMs.
+ *   label.c  one index block, one label: field tables, parse, encode
+ *   lsa.c    a whole area: choosing the current index, its labels, what
+ *            ndctl read-labels lists, the namespace rebuild, locating an
+ *            area in an image
+ * (Writing a whole area is test support: tests/support/lsa_writer.h.)
  *
  * Rules follow drivers/nvdimm/label.c (__nd_label_validate, slot_valid,
  * nd_label_write_index, init_labels) and namespace_devs.c
@@ -13,6 +18,7 @@
 #ifndef PS_LABEL_H
 #define PS_LABEL_H
 #include "diag.h"
+#include "field.h"
 #include "imgsrc.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,6 +26,58 @@
 
 #define PS_NSINDEX_SIG "NAMESPACE_INDEX\0"
 #define PS_NSINDEX_HDR 72u	/* sizeof(struct nd_namespace_index) */
+
+/*
+ * struct nd_namespace_index (drivers/nvdimm/label.h), one row per member
+ * (field.h): name, offset, length, type, the index minor version that
+ * gave it meaning, ndctl read-labels' key ("signature" for sig; it prints
+ * labelsize decoded, 128 << labelsize). free[] is the slot bitmap, bit set
+ * = slot free, filling the block to mysize.
+ */
+#define PS_NSINDEX_SIZE PS_NSINDEX_HDR
+#define PS_NSINDEX_FIELDS(X, P) \
+	X(P, sig,       0x00, 16, BYTES, 0, "signature") \
+	X(P, flags,     0x10,  3, BYTES, 0, NULL) \
+	X(P, labelsize, 0x13,  1, INT,   2, "labelsize") \
+	X(P, seq,       0x14,  4, INT,   0, "seq") \
+	X(P, myoff,     0x18,  8, INT,   0, NULL) \
+	X(P, mysize,    0x20,  8, INT,   0, NULL) \
+	X(P, otheroff,  0x28,  8, INT,   0, NULL) \
+	X(P, labeloff,  0x30,  8, INT,   0, NULL) \
+	X(P, nslot,     0x38,  4, INT,   0, "nslot") \
+	X(P, major,     0x3c,  2, INT,   0, "major") \
+	X(P, minor,     0x3e,  2, INT,   0, "minor") \
+	X(P, checksum,  0x40,  8, INT,   0, NULL) \
+	X(P, free,      0x48,  0, BYTES, 0, NULL)
+enum { PS_NSINDEX_FIELDS(PS_FIELD_CONST, PS_NSINDEX) };
+extern const struct ps_layout ps_nsindex_layout;
+
+/*
+ * A namespace label: struct nd_namespace_label (v1.1, 128 bytes; its
+ * last 4 bytes, "unused", are not listed) and struct nvdimm_efi_label
+ * (v1.2, 256 bytes: the fields with version 2). ndctl read-labels' keys.
+ */
+#define PS_NSLABEL_SIZE 256u
+#define PS_NSLABEL_V11_SIZE 128u
+#define PS_NSLABEL_FIELDS(X, P) \
+	X(P, uuid,             0x00, 16, BYTES, 0, "uuid") \
+	X(P, name,             0x10, 64, BYTES, 0, "name") \
+	X(P, flags,            0x50,  4, INT,   0, "flags") \
+	X(P, nlabel,           0x54,  2, INT,   0, "nlabel") \
+	X(P, position,         0x56,  2, INT,   0, "position") \
+	X(P, isetcookie,       0x58,  8, INT,   0, "isetcookie") \
+	X(P, lbasize,          0x60,  8, INT,   0, "lbasize") \
+	X(P, dpa,              0x68,  8, INT,   0, "dpa") \
+	X(P, rawsize,          0x70,  8, INT,   0, "rawsize") \
+	X(P, slot,             0x78,  4, INT,   0, "slot") \
+	X(P, align,            0x7c,  1, INT,   2, NULL) \
+	X(P, reserved,         0x7d,  3, BYTES, 2, NULL) \
+	X(P, type_guid,        0x80, 16, BYTES, 2, "type_guid") \
+	X(P, abstraction_guid, 0x90, 16, BYTES, 2, "abstraction_guid") \
+	X(P, reserved2,        0xa0, 88, BYTES, 2, NULL) \
+	X(P, checksum,         0xf8,  8, INT,   2, NULL)
+enum { PS_NSLABEL_FIELDS(PS_FIELD_CONST, PS_NSLABEL) };
+extern const struct ps_layout ps_nslabel_layout;
 #define PS_NSINDEX_ALIGN 256u
 #define PS_LSA_MIN 1024u	/* ND_LABEL_MIN_SIZE: 2 index blocks + 2 labels */
 /* Largest LSA pmemscan reads (the kernel's config_size is a u32; real
@@ -60,8 +118,8 @@ struct ps_nsindex {
 	uint64_t checksum, checksum_calc;
 	uint64_t size;		/* bytes the checksum covers (kernel's sizeof_namespace_index) */
 	uint64_t config_size_est; /* 2*size + nslot*label_size */
-	/* free bitmap: free_bytes bytes at abs_off + 0x48 (inside the buffer
-	 * passed to the parser at +0x48); bit set = slot free */
+	/* free bitmap: free_bytes bytes at abs_off + PS_NSINDEX_OFF_free
+	 * (inside the buffer passed to the parser); bit set = slot free */
 	uint64_t free_bytes;
 };
 
@@ -222,21 +280,6 @@ void ps_ns_set_free(struct ps_ns_set *s);
 
 /* Serialise one label (128 or 256 bytes; v1.2 gets its checksum). */
 int ps_label_encode(const struct ps_label *l, uint32_t label_size, uint8_t *out);
-
-struct ps_lsa_layout {
-	uint32_t seq[2];	/* default {3, 2}: init_labels() in current kernels */
-	bool old_nslot_formula;	/* pre-4.17 nslot = config / (label_size + 1) */
-};
-
-/*
- * Write a complete LSA of config_size bytes into buf: both index blocks
- * (same free bitmap: the given labels' slots in use), the labels at their
- * l->slot. layout may be NULL. Returns PS_OK, PS_EINVAL (bad size, slot
- * out of range or used twice).
- */
-int ps_lsa_format(uint8_t *buf, uint64_t config_size, uint32_t label_size,
-		  const struct ps_label *labels, size_t n,
-		  const struct ps_lsa_layout *layout);
 
 /* ---- locating an LSA in an image ---- */
 

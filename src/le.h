@@ -33,6 +33,20 @@ static inline void ps_put_le64(uint8_t *p, uint64_t v)
 	for (int i = 0; i < 8; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
+/* An unsigned little-endian integer of n bytes (n <= 8): the width comes
+ * from a field table (field.h), so one call serves every field. */
+static inline uint64_t ps_get_le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = n; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+static inline void ps_put_le(uint8_t *p, size_t n, uint64_t v)
+{
+	for (size_t i = 0; i < n; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
 static inline int ps_is_zero(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

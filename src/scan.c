@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define DEFAULT_CHUNK (2u << 20)	/* the copy target stays in cache */
-#define BLK 4096u
+#define BLK 4096u	/* info blocks are 4 KiB aligned; so are reads */
 #define RING_MAX 16	/* read buffers at most when a digest hashes behind */
 
 const char *ps_rec_kind_name(enum ps_rec_kind k)
@@ -159,10 +159,10 @@ struct prober {
 };
 
 static const struct prober probers[] = {
-	{ "NVDIMM_PFN_INFO\0", BLK, BLK, probe_pfn },
-	{ "NVDIMM_DAX_INFO\0", BLK, BLK, probe_pfn },
-	{ "NAMESPACE_INDEX\0", 256, 1024, probe_nsindex },
-	{ "BTT_ARENA_INFO\0\0", BLK, BLK, probe_btt },
+	{ PS_PFN_SIG, BLK, PS_PFN_SIZE, probe_pfn },
+	{ PS_DAX_SIG, BLK, PS_PFN_SIZE, probe_pfn },
+	{ PS_NSINDEX_SIG, PS_NSINDEX_ALIGN, PS_LSA_MIN, probe_nsindex },
+	{ PS_BTT_SIG, BLK, PS_BTT_SIZE, probe_btt },
 };
 #define NPROBERS (sizeof(probers) / sizeof(probers[0]))
 
@@ -319,21 +319,6 @@ out:
 			    "%zu more signature hits than the %u kept were ignored",
 			    s->dropped, PS_SCAN_MAX_RECS);
 	return rc;
-}
-
-int ps_scan_probe_at(struct ps_src *src, uint64_t off, struct ps_scan *s)
-{
-	uint8_t b[BLK];
-	size_t n = BLK;
-	if (off >= src->size)
-		return PS_ERANGE;
-	if (src->size - off < n)
-		n = (size_t)(src->size - off);
-	int rc = ps_src_pread(src, b, n, off);
-	if (rc)
-		return rc;
-	s->image_size = src->size;
-	return scan_buf(src, s, b, n, off, min_step());
 }
 
 void ps_scan_free(struct ps_scan *s)

@@ -78,8 +78,4 @@ const char *ps_rec_kind_name(enum ps_rec_kind k);
 int ps_scan_read_lsa(struct ps_src *src, const struct ps_lsa_loc *loc,
 		     struct ps_lsa **out, struct ps_diags *d);
 
-/* Parse the structure of one kind at an absolute offset, as the scanner
- * does (used to re-examine known locations: labels, BTT backups). */
-int ps_scan_probe_at(struct ps_src *src, uint64_t off, struct ps_scan *out);
-
 #endif

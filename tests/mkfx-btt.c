@@ -21,6 +21,7 @@
 #include "btt.h"
 #include "err.h"
 #include "le.h"
+#include "support/btt_writer.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -180,9 +181,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(F, "bad-primary") || !strcmp(F, "bad-both")) {
 			uint64_t io, i2;
 			ps_btt_writer_arena(w, 0, &io, &i2, NULL, NULL);
-			corrupt(fd, io + 0x40);		/* internal_lbasize */
+			corrupt(fd, io + PS_BTT_OFF_internal_lbasize);
 			if (!strcmp(F, "bad-both"))
-				corrupt(fd, i2 + 0x40);
+				corrupt(fd, i2 + PS_BTT_OFF_internal_lbasize);
 		} else if (!strncmp(F, "map-oor:", 8)) {
 			a = strtoull(F + 8, NULL, 0);
 			if (ps_btt_writer_set_map(w, a, PS_BTT_MAP_NORMAL | 0x3ffffff0u))

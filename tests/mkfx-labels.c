@@ -23,6 +23,7 @@
 #include "fletcher.h"
 #include "label.h"
 #include "le.h"
+#include "support/lsa_writer.h"
 #include "pfn.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -94,7 +95,8 @@ static void put(const char *name, const uint8_t *b, size_t len)
 
 static void reseal(uint8_t *ix, uint64_t isz)
 {
-	ps_put_le64(ix + 0x40, ps_fletcher64(ix, isz, 0x40, 8));
+	PS_FIELD_PUT(PS_NSINDEX, ix, checksum,
+		     ps_fletcher64(ix, isz, PS_NSINDEX_OFF_checksum, PS_NSINDEX_LEN_checksum));
 }
 
 static void format(uint8_t *b, uint64_t size, uint32_t lsz, const struct ps_label *l,
@@ -118,9 +120,9 @@ static void two_states(uint8_t *b, uint32_t lsz, const struct ps_label *a, size_
 	for (size_t i = 0; i < nb; i++)
 		memcpy(b + 512 + (uint64_t)bl[i].slot * lsz,
 		       t + 512 + (uint64_t)bl[i].slot * lsz, lsz);
-	ps_put_le32(b + 0x14, seq0);
+	PS_FIELD_PUT(PS_NSINDEX, b, seq, seq0);
 	reseal(b, 256);
-	ps_put_le32(b + 256 + 0x14, seq1);
+	PS_FIELD_PUT(PS_NSINDEX, b + 256, seq, seq1);
 	reseal(b + 256, 256);
 	free(t);
 }
@@ -178,7 +180,7 @@ int main(int argc, char **argv)
 		lab("c2c2c2c2-0000-4000-8000-000000000002", "newest", 1, 0, 1, 64 * MiB, 64 * MiB, PS_CLAIM_DAX, 0),
 	};
 	two_states(b, 256, older, 1, 3, newer, 2, 1);
-	b[256 + 0x48] ^= 0x04;		/* one bit of block 1's bitmap: checksum fails */
+	b[256 + PS_NSINDEX_OFF_free] ^= 0x04;		/* one bit of block 1's bitmap: checksum fails */
 	put("badprimary.lsa", b, LSA);
 
 	/* Both valid; block 0 (seq 2) is newest: it freed slot 2 ("gone")

@@ -20,6 +20,7 @@
  */
 #include "le.h"
 #include "pfn.h"
+#include "units.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -35,7 +36,6 @@
 #define MiB (1024ull * KiB)
 #define GiB (1024ull * MiB)
 #define PAGE ((uint64_t)4096)
-#define SZ_8K (8 * KiB)
 #define SZ_128K (128 * KiB)
 #define PMD (2 * MiB)			/* PMD_SIZE == HPAGE_SIZE on x86_64 */
 #define SECTION (128 * MiB)		/* 1 << SECTION_SIZE_BITS (27) */
@@ -455,7 +455,7 @@ int main(int argc, char **argv)
 		uint64_t need = o.ns_off + o.size;
 		if ((uint64_t)st.st_size < need && ftruncate(fd, (off_t)need))
 			die("%s: cannot extend", img);
-		if (pwrite(fd, blk, sizeof(blk), (off_t)(o.ns_off + 4096)) != (ssize_t)sizeof(blk) ||
+		if (pwrite(fd, blk, sizeof(blk), (off_t)(o.ns_off + PS_PFN_OFFSET)) != (ssize_t)sizeof(blk) ||
 		    close(fd))
 			die("%s: write failed", img);
 	}
@@ -467,7 +467,7 @@ int main(int argc, char **argv)
 	print_uuid("uuid", sb.uuid);
 	print_uuid("parent_uuid", sb.parent_uuid);
 	printf("size=%" PRIu64 "\nphys_base=%" PRIu64 "\nns_offset=%" PRIu64 "\n", o.size, o.base, X);
-	printf("info_offset=%" PRIu64 "\n", X + 4096);
+	printf("info_offset=%" PRIu64 "\n", X + PS_PFN_OFFSET);
 	/* align as stored (the field exists from 1.2) and as the kernel used it */
 	printf("align=%" PRIu64 "\nkernel_align=%" PRIu64 "\n", l.minor >= 2 ? o.align : 0, o.align);
 	printf("start_pad=%" PRIu64 "\nend_trunc=%" PRIu64 "\n", P, T);
@@ -480,6 +480,6 @@ int main(int argc, char **argv)
 	if (o.mode == PS_PFN_MODE_PMEM)
 		printf("memmap_start=%" PRIu64 "\nmemmap_end=%" PRIu64 "\n",
 		       X + P + (o.era >= F5 && o.era != NDCTL ? up(SZ_8K, PAGE) : SZ_8K), X + P + D);
-	printf("checksum=0x%016" PRIx64 "\n", ps_le64(blk + 0xff8));
+	printf("checksum=0x%016" PRIx64 "\n", PS_FIELD_GET(PS_PFN, blk, checksum));
 	return 0;
 }

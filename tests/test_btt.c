@@ -12,8 +12,12 @@
 #include "fletcher.h"
 #include "imgsrc.h"
 #include "le.h"
+#include "support/btt_writer.h"
 
 #define MiB (1024ULL * 1024)
+
+/* Offsets in this file are written out as the spec gives them, on
+ * purpose: they check btt.h's field tables from outside. */
 
 /* A kernel-layout info block for an arena of 'size' bytes. */
 static struct ps_btt_sb make_sb(unsigned major, uint64_t size, uint32_t lbasize)
@@ -137,6 +141,13 @@ static void test_info_rejects(void **state)
 		assert_int_equal(parse(b, 64 * MiB, 1, &out, &d), PS_OK);
 		if (!ps_diags_has(&d, cases[i].field, PS_SEV_WARN))
 			fail_msg("case %zu: no diagnostic for %s", i, cases[i].field);
+		/* every diagnostic names a field of btt_sb, at its offset */
+		for (size_t k = 0; k < d.n; k++) {
+			const struct ps_field *f = ps_field_find(&ps_btt_layout, d.v[k].field);
+			if (!f || d.v[k].off != 4096 + f->off)
+				fail_msg("case %zu: diagnostic on \"%s\" at 0x%llx", i,
+					 d.v[k].field, (unsigned long long)d.v[k].off);
+		}
 		assert_true(out.checksum_ok);
 		if (cases[i].kills_valid)
 			assert_false(out.valid);
@@ -186,6 +197,83 @@ static void test_info_checksum_and_trunc(void **state)
 	memset(other, 0, sizeof(other));	/* zero ns uuid: not checked */
 	assert_int_equal(ps_btt_info_parse(b, 4096, 0, 0, other, 2, 0, &out, NULL), PS_OK);
 	assert_true(out.valid);
+}
+
+/* The parsed struct member that field f fills; fails the test for a
+ * field the table has and the parser does not fill. */
+static uint64_t sb_member(const struct ps_btt_sb *sb, const char *f)
+{
+#define M(x) if (!strcmp(f, #x)) return sb->x
+	M(flags); M(version_major); M(version_minor); M(external_lbasize);
+	M(external_nlba); M(internal_lbasize); M(internal_nlba); M(nfree);
+	M(infosize); M(nextoff); M(dataoff); M(mapoff); M(logoff); M(info2off);
+	M(checksum);
+#undef M
+	fail_msg("btt_sb.%s: no struct member", f);
+	return 0;
+}
+
+/* Every field of btt_sb and log_entry: a value written at its offset is
+ * what the parser reads, and encoding what was parsed gives the bytes back. */
+static void test_every_field_roundtrips(void **state)
+{
+	(void)state;
+	struct ps_btt_sb in = make_sb(1, 64 * MiB, 4096), out;
+	uint8_t good[4096], b[4096], b2[4096];
+	ps_btt_info_encode(&in, good);
+	for (size_t i = 0; i < ps_btt_layout.nfields; i++) {
+		const struct ps_field *f = &ps_btt_layout.fields[i];
+		/* the encoder zeroes padding, computes the checksum and
+		 * writes the one signature */
+		if (!strcmp(f->name, "padding") || !strcmp(f->name, "checksum") ||
+		    !strcmp(f->name, "signature"))
+			continue;
+		memcpy(b, good, sizeof(b));
+		uint64_t v = 0x8877665544332211ull + i;
+		if (f->type == PS_FIELD_INT) {
+			ps_field_put(f, b, v);
+			v = ps_field_get(f, b);
+		} else {
+			memset(b + f->off, (int)(0x40 + i), f->len);
+		}
+		reseal(b);
+		assert_int_equal(ps_btt_info_parse(b, 4096, 0, 0, NULL, 0, 0, &out, NULL), PS_OK);
+		assert_true(out.checksum_ok);
+		if (f->type == PS_FIELD_INT)
+			assert_int_equal(sb_member(&out, f->name), v);
+		else if (!strcmp(f->name, "uuid"))
+			assert_memory_equal(out.uuid, b + f->off, f->len);
+		else if (!strcmp(f->name, "parent_uuid"))
+			assert_memory_equal(out.parent_uuid, b + f->off, f->len);
+		else
+			fail_msg("btt_sb.%s: not checked", f->name);
+		ps_btt_info_encode(&out, b2);
+		if (memcmp(b, b2, sizeof(b)))
+			fail_msg("btt_sb.%s: encode(parse(block)) differs", f->name);
+	}
+	for (size_t i = 0; i < ps_btt_log_layout.nfields; i++) {
+		const struct ps_field *f = &ps_btt_log_layout.fields[i];
+		uint8_t e[PS_BTT_LOG_SIZE] = { 0 }, e2[PS_BTT_LOG_SIZE];
+		struct ps_btt_log_ent le;
+		ps_field_put(f, e, 0xc0000000u + (uint32_t)i);
+		ps_btt_log_ent_parse(e, &le);
+		uint32_t got = !strcmp(f->name, "lba") ? le.lba :
+			       !strcmp(f->name, "old_map") ? le.old_map :
+			       !strcmp(f->name, "new_map") ? le.new_map :
+			       !strcmp(f->name, "seq") ? le.seq : 0;
+		assert_int_equal(got, 0xc0000000u + (uint32_t)i);
+		assert_int_equal(le.lba + le.old_map + le.new_map + le.seq, got);
+		ps_btt_log_ent_encode(&le, e2);
+		assert_memory_equal(e, e2, sizeof(e));
+	}
+	/* the spec's slot layout: {lba, old_map, new_map, seq}, le32 each */
+	uint8_t raw[16] = { 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0 };
+	struct ps_btt_log_ent le;
+	ps_btt_log_ent_parse(raw, &le);
+	assert_int_equal(le.lba, 1);
+	assert_int_equal(le.old_map, 2);
+	assert_int_equal(le.new_map, 3);
+	assert_int_equal(le.seq, 4);
 }
 
 /* btt_log_get_old: which slot is older. */
@@ -671,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_info_valid),
 		cmocka_unit_test(test_info_rejects),
 		cmocka_unit_test(test_info_checksum_and_trunc),
+		cmocka_unit_test(test_every_field_roundtrips),
 		cmocka_unit_test(test_log_seq),
 		cmocka_unit_test(test_log_indices),
 		cmocka_unit_test(test_translate_flags),

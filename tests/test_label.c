@@ -12,10 +12,14 @@
 #include "imgsrc.h"
 #include "label.h"
 #include "le.h"
+#include "support/lsa_writer.h"
 
 #define KiB 1024ULL
 #define MiB (1024ULL * 1024)
 #define LSA (128 * KiB)
+
+/* Offsets in this file are written out as the spec gives them, on
+ * purpose: they check label.h's field tables from outside. */
 
 static struct ps_label mk(uint32_t slot, uint8_t id, uint16_t pos, uint16_t nlabel,
 			  uint64_t dpa, uint64_t rawsize, enum ps_claim claim)
@@ -212,6 +216,120 @@ static void test_claim_classes(void **state)
 	ps_diags_free(&d);
 }
 
+/* The parsed label member that field f fills (0 when absent). */
+static uint64_t label_member(const struct ps_label *l, const char *f)
+{
+#define M(x) if (!strcmp(f, #x)) return l->x
+	M(flags); M(nlabel); M(position); M(isetcookie); M(lbasize); M(dpa);
+	M(rawsize); M(slot); M(align); M(checksum);
+#undef M
+	fail_msg("label.%s: no struct member", f);
+	return 0;
+}
+
+/* Every label field of both versions: a value written at its offset is
+ * what the parser reads, encoding what was parsed gives the label back,
+ * and a v1.2 field in a v1.1 label is neither read nor written. */
+static void test_every_label_field_roundtrips(void **state)
+{
+	(void)state;
+	for (unsigned version = 1; version <= 2; version++) {
+		uint32_t lsz = version == 1 ? PS_NSLABEL_V11_SIZE : PS_NSLABEL_SIZE;
+		struct ps_label in = mk(3, 7, 0, 1, 0x200000, 0x400000, PS_CLAIM_PFN), out;
+		uint8_t good[256], b[256], b2[256];
+		ps_label_encode(&in, lsz, good);
+		for (size_t i = 0; i < ps_nslabel_layout.nfields; i++) {
+			const struct ps_field *f = &ps_nslabel_layout.fields[i];
+			/* the encoder zeroes reserved bytes, computes the checksum */
+			if (strstr(f->name, "reserved") || !strcmp(f->name, "checksum"))
+				continue;
+			memcpy(b, good, sizeof(b));
+			bool in_v = ps_field_in(f, version);
+			if (!in_v && f->off >= lsz)
+				continue;	/* beyond a v1.1 label */
+			uint64_t v = 0x8877665544332211ull + i;
+			if (f->type == PS_FIELD_INT) {
+				ps_field_put(f, b, v);
+				v = ps_field_get(f, b);
+			} else {
+				memset(b + f->off, (int)('A' + i), f->len);
+			}
+			if (version == 2)
+				ps_put_le64(b + 0xf8, ps_fletcher64(b, 256, 0xf8, 8));
+			assert_int_equal(ps_label_parse(b, lsz, 0, lsz, UINT32_MAX, &out, NULL), PS_OK);
+			assert_true(out.checksum_ok);
+			if (!in_v) {
+				/* v1.1's "unused" bytes: not align */
+				assert_int_equal(label_member(&out, f->name), 0);
+				ps_label_encode(&out, lsz, b2);
+				assert_true(ps_is_zero(b2 + f->off, f->len));
+				continue;
+			}
+			if (f->type == PS_FIELD_INT)
+				assert_int_equal(label_member(&out, f->name), v);
+			else if (!strcmp(f->name, "uuid"))
+				assert_memory_equal(out.uuid, b + f->off, f->len);
+			else if (!strcmp(f->name, "name"))
+				assert_memory_equal(out.name, b + f->off, f->len);
+			else if (!strcmp(f->name, "type_guid"))
+				assert_memory_equal(out.type_guid, b + f->off, f->len);
+			else if (!strcmp(f->name, "abstraction_guid"))
+				assert_memory_equal(out.abstraction_guid, b + f->off, f->len);
+			else
+				fail_msg("label.%s: not checked", f->name);
+			ps_label_encode(&out, lsz, b2);
+			if (memcmp(b, b2, lsz))
+				fail_msg("label v1.%u .%s: encode(parse(label)) differs",
+					 version, f->name);
+		}
+	}
+}
+
+/* The parsed index member that field f fills. */
+static uint64_t index_member(const struct ps_nsindex *ix, const char *f)
+{
+#define M(x) if (!strcmp(f, #x)) return ix->x
+	M(seq); M(myoff); M(mysize); M(otheroff); M(labeloff); M(nslot);
+	M(major); M(minor); M(checksum);
+#undef M
+	if (!strcmp(f, "labelsize"))
+		return ix->labelsize_raw;
+	fail_msg("nd_namespace_index.%s: no struct member", f);
+	return 0;
+}
+
+/* Every index field: a value written at its offset is what the parser
+ * reads (the index is only written by test support, lsa_writer.c). */
+static void test_every_index_field_parses(void **state)
+{
+	(void)state;
+	struct ps_label l = mk(0, 1, 0, 1, 0, 16 * MiB, PS_CLAIM_PFN);
+	for (size_t i = 0; i < ps_nsindex_layout.nfields; i++) {
+		const struct ps_field *f = &ps_nsindex_layout.fields[i];
+		if (!strcmp(f->name, "sig") || !strcmp(f->name, "free"))
+			continue;	/* the signature test; the bitmap's own tests */
+		uint8_t *b = fresh(256, &l, 1);
+		uint64_t v = 0x8877665544332211ull + i;
+		if (f->type == PS_FIELD_INT) {
+			ps_field_put(f, b, v);
+			v = ps_field_get(f, b);
+		} else {
+			memset(b + f->off, (int)(0x40 + i), f->len);
+		}
+		if (strcmp(f->name, "checksum"))
+			reseal_index(b, 256);
+		struct ps_nsindex ix;
+		assert_int_equal(ps_nsindex_parse(b, 256, 0, -1, 0, 0, &ix, NULL), PS_OK);
+		if (f->type == PS_FIELD_INT)
+			assert_int_equal(index_member(&ix, f->name), v);
+		else if (!strcmp(f->name, "flags"))
+			assert_memory_equal(ix.flags, b + f->off, f->len);
+		else
+			fail_msg("nd_namespace_index.%s: not checked", f->name);
+		free(b);
+	}
+}
+
 /* Each rule of slot_valid() rejects; the diagnostic names the field. */
 static void test_label_rejects(void **state)
 {
@@ -242,6 +360,13 @@ static void test_label_rejects(void **state)
 			    d.v[k].off == 0x9000 + cases[i].at)
 				off_ok = true;
 		assert_true(off_ok);
+		/* every diagnostic names a label field, at its offset */
+		for (size_t k = 0; k < d.n; k++) {
+			const struct ps_field *f = ps_field_find(&ps_nslabel_layout, d.v[k].field);
+			if (!f || d.v[k].off != 0x9000 + f->off)
+				fail_msg("case %zu: diagnostic on \"%s\" at 0x%llx", i,
+					 d.v[k].field, (unsigned long long)d.v[k].off);
+		}
 		ps_diags_free(&d);
 	}
 	/* v1.1 labels carry no checksum: a flipped uuid bit is just data */
@@ -303,6 +428,11 @@ static void test_index_field_rejects(void **state)
 		assert_int_equal(lsa.nactive, 1);	/* labels still found */
 		assert_true(ps_diags_has(&d, cases[i].field,
 					 strcmp(cases[i].field, "seq") ? PS_SEV_ERR : PS_SEV_WARN));
+		/* every diagnostic names a field of an index block or label */
+		for (size_t k = 0; k < d.n; k++)
+			if (!ps_field_find(&ps_nsindex_layout, d.v[k].field) &&
+			    !ps_field_find(&ps_nslabel_layout, d.v[k].field))
+				fail_msg("case %zu: diagnostic on \"%s\"", i, d.v[k].field);
 		ps_lsa_free(&lsa);
 		ps_diags_free(&d);
 		free(b);
@@ -617,6 +747,8 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_v11),
 		cmocka_unit_test(test_roundtrip_v12),
 		cmocka_unit_test(test_label_encode_roundtrip),
+		cmocka_unit_test(test_every_label_field_roundtrips),
+		cmocka_unit_test(test_every_index_field_parses),
 		cmocka_unit_test(test_claim_classes),
 		cmocka_unit_test(test_label_rejects),
 		cmocka_unit_test(test_index_field_rejects),

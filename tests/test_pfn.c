@@ -12,6 +12,9 @@
 
 #define MiB (1024ULL * 1024)
 
+/* Offsets in this file are written out as the spec gives them, on
+ * purpose: they check pfn.h's field table from outside. */
+
 static struct ps_pfn_sb make_sb(unsigned minor)
 {
 	struct ps_pfn_sb sb;
@@ -159,6 +162,21 @@ static void test_checksum_one_bit(void **state)
 	ps_diags_free(&d);
 }
 
+/* Every diagnostic names a field of the table, at its offset. */
+static void assert_fields_known(const struct ps_diags *d, uint64_t abs)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ps_field *f = ps_field_find(&ps_pfn_layout, d->v[i].field);
+		if (!f)
+			fail_msg("diagnostic field \"%s\" is not in nd_pfn_sb", d->v[i].field);
+		/* padding starts where the block's version ends */
+		if (strcmp(f->name, "padding") && d->v[i].off != abs + f->off)
+			fail_msg("%s at 0x%llx, not 0x%llx", f->name,
+				 (unsigned long long)d->v[i].off,
+				 (unsigned long long)(abs + f->off));
+	}
+}
+
 struct bad_case {
 	const char *field;
 	void (*mutate)(struct ps_pfn_sb *);
@@ -213,6 +231,7 @@ static void test_each_rejected_field(void **state)
 		if (!ps_diags_has(&d, cases[i].field, cases[i].sev))
 			fail_msg("case %zu: no %s diagnostic for field %s", i,
 				 ps_sev_name(cases[i].sev), cases[i].field);
+		assert_fields_known(&d, 4096);
 		/* the checksum is still good: the problem is the field */
 		assert_true(out.checksum_ok);
 		ps_diags_free(&d);
@@ -237,7 +256,114 @@ static void test_reports_all_problems(void **state)
 	assert_true(ps_diags_has(&d, "dataoff", PS_SEV_ERR));
 	assert_true(ps_diags_has(&d, "page_struct_size", PS_SEV_ERR));
 	assert_true(ps_diags_has(&d, "checksum", PS_SEV_ERR));
+	assert_fields_known(&d, 0);
 	ps_diags_free(&d);
+}
+
+/* The parsed struct member that field f fills; fails the test for a
+ * field the table has and the parser does not fill. */
+static uint64_t member(const struct ps_pfn_sb *sb, const char *f)
+{
+#define M(x) if (!strcmp(f, #x)) return sb->x
+	M(flags); M(version_major); M(version_minor); M(dataoff); M(npfns);
+	M(mode); M(start_pad); M(end_trunc); M(align); M(page_size);
+	M(page_struct_size); M(checksum);
+#undef M
+	fail_msg("nd_pfn_sb.%s: no struct member", f);
+	return 0;
+}
+
+/* Every field of the table: a value written at its offset is what the
+ * parser reads, and encoding what was parsed gives the same block back. */
+static void test_every_field_roundtrips(void **state)
+{
+	(void)state;
+	struct ps_pfn_sb in = make_sb(4), out;
+	uint8_t good[4096], b[4096], b2[4096];
+	ps_pfn_encode(&in, good);
+	for (size_t i = 0; i < ps_pfn_layout.nfields; i++) {
+		const struct ps_field *f = &ps_pfn_layout.fields[i];
+		/* the encoder zeroes padding and computes the checksum; a
+		 * version_minor change is test_every_field_version_gated's */
+		if (!strcmp(f->name, "padding") || !strcmp(f->name, "checksum") ||
+		    !strcmp(f->name, "version_minor"))
+			continue;
+		memcpy(b, good, sizeof(b));
+		uint64_t v = 0x8877665544332211ull + i;
+		if (f->type == PS_FIELD_INT) {
+			ps_field_put(f, b, v);
+			v = ps_field_get(f, b);
+		} else if (!strcmp(f->name, "signature")) {
+			memcpy(b + f->off, PS_DAX_SIG, f->len);
+		} else {
+			memset(b + f->off, (int)(0x40 + i), f->len);
+		}
+		reseal(b);
+		assert_int_equal(ps_pfn_parse(b, 4096, 0, 0, &out, NULL), PS_OK);
+		assert_true(out.checksum_ok);
+		if (f->type == PS_FIELD_INT)
+			assert_int_equal(member(&out, f->name), v);
+		else if (!strcmp(f->name, "uuid"))
+			assert_memory_equal(out.uuid, b + f->off, f->len);
+		else if (!strcmp(f->name, "parent_uuid"))
+			assert_memory_equal(out.parent_uuid, b + f->off, f->len);
+		else if (!strcmp(f->name, "signature"))
+			assert_int_equal(out.kind, PS_PFN_DEVDAX);
+		else
+			fail_msg("nd_pfn_sb.%s: not checked", f->name);
+		ps_pfn_encode(&out, b2);
+		if (memcmp(b, b2, sizeof(b)))
+			fail_msg("nd_pfn_sb.%s: encode(parse(block)) differs", f->name);
+	}
+}
+
+/* Padding per version, as the spec lists it: 1.0 from 0x4c, 1.1 from
+ * 0x54, 1.2 and 1.3 from 0x58, 1.4 (and newer, read as 1.4) from 0x5e. */
+static void test_padding_start(void **state)
+{
+	(void)state;
+	const uint32_t want[] = { 0x4c, 0x54, 0x58, 0x58, 0x5e, 0x5e };
+	for (unsigned minor = 0; minor < 6; minor++)
+		assert_int_equal(ps_pfn_pad_start(minor), want[minor]);
+	/* a stray byte at the padding's first or last byte is seen */
+	for (unsigned minor = 0; minor <= 4; minor++) {
+		struct ps_pfn_sb in = make_sb(minor), out;
+		uint8_t b[4096];
+		ps_pfn_encode(&in, b);
+		b[want[minor]] = 1;
+		reseal(b);
+		ps_pfn_parse(b, 4096, 0, 0, &out, NULL);
+		assert_false(out.padding_zero);
+		ps_pfn_encode(&in, b);
+		b[0xff7] = 1;
+		reseal(b);
+		ps_pfn_parse(b, 4096, 0, 0, &out, NULL);
+		assert_false(out.padding_zero);
+	}
+}
+
+/* A field newer than the block's version is neither read nor written:
+ * its bytes are that version's padding. */
+static void test_every_field_version_gated(void **state)
+{
+	(void)state;
+	for (unsigned minor = 0; minor < 4; minor++) {
+		for (size_t i = 0; i < ps_pfn_layout.nfields; i++) {
+			const struct ps_field *f = &ps_pfn_layout.fields[i];
+			if (ps_field_in(f, minor))
+				continue;
+			struct ps_pfn_sb in = make_sb(minor), out;
+			uint8_t b[4096], b2[4096];
+			ps_pfn_encode(&in, b);
+			ps_field_put(f, b, 0x5a5a5a5a5a5a5a5aull);
+			reseal(b);
+			assert_int_equal(ps_pfn_parse(b, 4096, 0, 0, &out, NULL), PS_OK);
+			assert_int_equal(member(&out, f->name), 0);
+			assert_false(out.padding_zero);
+			ps_pfn_encode(&out, b2);
+			assert_true(ps_is_zero(b2 + f->off, f->len));
+		}
+	}
 }
 
 /* The ndctl-verified 512 MiB layout (basics.md), field for field. */
@@ -269,6 +395,9 @@ int main(void)
 		cmocka_unit_test(test_each_rejected_field),
 		cmocka_unit_test(test_reports_all_problems),
 		cmocka_unit_test(test_ndctl_vector),
+		cmocka_unit_test(test_every_field_roundtrips),
+		cmocka_unit_test(test_every_field_version_gated),
+		cmocka_unit_test(test_padding_start),
 	};
 	return cmocka_run_group_tests_name("pfn info block", tests, NULL, NULL);
 }

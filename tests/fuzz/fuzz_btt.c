@@ -5,15 +5,15 @@
  * when short, so the fuzzer mutates real metadata): open, check, read
  * (up to 2 MiB of) the translated view and walk its sparse map.
  *
- * Build (not part of make):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -D_GNU_SOURCE \
- *     tests/fuzz/fuzz_btt.c src/btt.c src/imgsrc.c src/diag.c src/fletcher.c
+ * Built and run by tests/fuzz/run.sh (make fuzz), with the library and
+ * the test-support writer (tests/support/btt_writer.c) that formats it.
  */
 #include "btt.h"
 #include "err.h"
 #include "imgsrc.h"
 #include "fletcher.h"
 #include "le.h"
+#include "../support/btt_writer.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,8 +228,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(ns + NS_SIZE - 16384, data + k, rest);
 		}
 		if (mode & 1)
-			ps_put_le64(ns + 4096 + 0xff8,
-				    ps_fletcher64(ns + 4096, 4096, 0xff8, 8));
+			PS_FIELD_PUT(PS_BTT, ns + 4096, checksum,
+				     ps_fletcher64(ns + 4096, PS_BTT_SIZE, PS_BTT_OFF_checksum,
+						   PS_BTT_LEN_checksum));
 	}
 	exercise(ns, NS_SIZE, mode & 2);
 	free(ns);

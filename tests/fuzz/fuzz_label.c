@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer entry point for the label-area parsers (src/label.c).
- * Not wired into the build yet. By hand:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -D_GNU_SOURCE \
- *     tests/fuzz/fuzz_label.c src/label.c src/fletcher.c src/diag.c src/imgsrc.c \
- *     -o fuzz_label
- *   ./fuzz_label -max_len=140000 CORPUS_DIR   (seed: tests/mkfx-labels output)
+ * libFuzzer entry point for the label-area parsers (src/label.c, lsa.c).
+ * Built and run by tests/fuzz/run.sh (make fuzz), with the library and
+ * tests/support/lsa_writer.c; seeds: tests/mkfx-labels output.
  * Inputs whose size is 1 mod 4 lose that last byte and get their
  * index-block and v1.2 label checksums recomputed first, so the fuzzer
  * reaches the logic behind the checksum checks (index choice, slot walk,
@@ -17,6 +14,7 @@
 #include "imgsrc.h"
 #include "label.h"
 #include "le.h"
+#include "../support/lsa_writer.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +25,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void reseal(uint8_t *b, size_t len)
 {
 	/* index blocks at 0 and at mysize (or 256), labels of 256 bytes */
-	uint64_t isz = len >= 0x28 ? ps_le64(b + 0x20) : 0;
+	uint64_t isz = len >= PS_NSINDEX_OFF_mysize + PS_NSINDEX_LEN_mysize ?
+		       PS_FIELD_GET(PS_NSINDEX, b, mysize) : 0;
 	if (isz < 256 || isz > 4096 || isz % 256)
 		isz = 256;
 	for (int i = 0; i < 2; i++)
 		if ((i + 1) * isz <= len)
-			ps_put_le64(b + i * isz + 0x40, ps_fletcher64(b + i * isz, isz, 0x40, 8));
+			PS_FIELD_PUT(PS_NSINDEX, b + i * isz, checksum,
+				     ps_fletcher64(b + i * isz, isz, PS_NSINDEX_OFF_checksum,
+						   PS_NSINDEX_LEN_checksum));
 	for (size_t off = 2 * isz; off + 256 <= len && off < 2 * isz + 64 * 256; off += 256)
-		ps_put_le64(b + off + 0xf8, ps_fletcher64(b + off, 256, 0xf8, 8));
+		PS_FIELD_PUT(PS_NSLABEL, b + off, checksum,
+			     ps_fletcher64(b + off, 256, PS_NSLABEL_OFF_checksum,
+					   PS_NSLABEL_LEN_checksum));
 }
 
 int ps_fuzz_label(const uint8_t *data, size_t size)
