@@ -16,7 +16,8 @@ cflags="$(pkg-config --cflags blkid libarchive zlib nettle json-c ext2fs libfsxf
 # compressed dumps (src/imgsrc_open.c)
 libs="$libs $(pkg-config --libs liblzma libzstd) -lbz2"
 cflags="$cflags $(pkg-config --cflags liblzma libzstd)"
-srcs=$(ls "$top_srcdir"/src/*.c)
+# (modules may have subdirectories: src/repair/)
+srcs=$(find "$top_srcdir/src" -name '*.c' | sort)
 harnesses=${*:-$(ls "$top_srcdir"/tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|')}
 fail=0
 for h in $harnesses; do
