@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ---- the plan (src/repair/plan.c; the planners: plan_*.c) ---- */
+
 #define PS_PATCH_MAX_LEN 4096u
 
 struct ps_patch {
@@ -107,6 +109,8 @@ void ps_plan_withdraw(struct ps_plan *p, int ns);
 /* Run every repair kind over every (selected) namespace of a. */
 int ps_repair_plan(struct ps_src *src, const struct ps_analysis *a,
 		   const struct ps_repair_opts *o, struct ps_plan *plan);
+
+/* ---- checking a plan before it is written (src/repair/verify.c) ---- */
 
 /* The image with the plan's patches laid over it (reads only; the plan
  * must outlive the source). fd is -1 so every reader sees the patches. */

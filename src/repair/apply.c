@@ -45,14 +45,6 @@ void ps_repair_vmsg(char **msg, const char *fmt, va_list ap)
 	*msg = k < 0 ? oom_msg : s;
 }
 
-void ps_repair_msg(char **msg, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	ps_repair_vmsg(msg, fmt, ap);
-	va_end(ap);
-}
-
 void ps_repair_msg_free(char **msg)
 {
 	if (*msg != oom_msg)

@@ -54,7 +54,9 @@ static int plan_lsa_one(struct ps_src *src, size_t ri, const struct ps_rec *r,
 		if (l->why != PS_LSA_EQUAL_SEQ)
 			return PS_OK;	/* current + previous generation: normal */
 		uint8_t *b0 = malloc(isz), *b1 = malloc(isz);
-		int diff = 1;
+		int diff = 1;	/* unreadable counts as different: refuse */
+		/* the header differs by design (myoff, otheroff); the free
+		 * bitmap after it is what says which labels are in use */
 		if (b0 && b1 && !ps_src_pread(src, b0, isz, l->abs_off) &&
 		    !ps_src_pread(src, b1, isz, l->abs_off + isz))
 			diff = memcmp(b0 + 0x48, b1 + 0x48, isz - 0x48) != 0;
@@ -94,6 +96,9 @@ static int plan_lsa_one(struct ps_src *src, size_t ri, const struct ps_rec *r,
 			       l->abs_off, ps_src_error(src));
 		goto out;
 	}
+	/* the copy of the valid block, made to be the older generation: its
+	 * own position, and the sequence number just before the valid one's,
+	 * so the kernel keeps choosing the valid block as current */
 	uint32_t gseq = l->index[good].seq & 3;
 	ps_put_le32(b + 0x14, prev_seq(gseq));
 	ps_put_le64(b + 0x18, (uint64_t)bad * isz);

@@ -26,7 +26,7 @@
 struct pfn_field {
 	const char *name;
 	uint32_t off, len;
-	int numeric;
+	int numeric;	/* shown as a number, and patched whole (below) */
 };
 
 /* struct nd_pfn_sb as version 1.4 lays it out (drivers/nvdimm/pfn.h). */
@@ -50,6 +50,9 @@ static const struct pfn_field pfn_fields[] = {
 };
 #define NFIELDS (sizeof(pfn_fields) / sizeof(pfn_fields[0]))
 
+/* Why each field changes. The first rule that changes a field gives the
+ * reason (why() keeps it), so a specific reason is never replaced by the
+ * generic ones the version 1.4 rewrite states for every field. */
 struct pfn_edit {
 	char reason[NFIELDS][400];
 };
@@ -98,7 +101,11 @@ static void fmt_field(const uint8_t *b, const struct pfn_field *f, char *out,
 	snprintf(out, n, "%zu non-zero byte%s", nz, nz == 1 ? "" : "s");
 }
 
-/* Turn the differences between old and new into one patch per field. */
+/* Turn the differences between old and new into one patch per field.
+ * Numeric fields are patched whole, so the plan can show old -> new as
+ * values; byte fields (uuid, padding) only where they differ, so clearing
+ * one stray padding byte is a 1-byte patch, not a 4 KiB one. The checksum
+ * is a kind of its own: it follows every change. */
 static int emit_block(struct ps_plan *plan, int ns, uint64_t boff,
 		      const uint8_t *old, const uint8_t *b,
 		      const struct pfn_edit *e, const char *kind,
@@ -152,7 +159,12 @@ static bool last_in_image(const struct ps_analysis *a, const struct ps_ns *ns)
 	return true;
 }
 
-
+/*
+ * Checks first, each refusing with the one reason a user can act on (the
+ * first that applies); then the size S of the namespace; then the edit of
+ * the block (derivable fields in place, or the start_pad rewrite); the
+ * checksum last, over the edited block.
+ */
 int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		const struct ps_ns *ns, const struct ps_repair_opts *o,
 		struct ps_plan *plan)

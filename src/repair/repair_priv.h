@@ -38,10 +38,9 @@ int ps_repair_write_patches(int fd, const struct ps_plan *p, bool use_new,
 			    enum ps_repair_write w,
 			    const struct ps_repair_faults *faults, size_t *done);
 
-/* *msg = the formatted line (replacing one set before); "out of memory"
- * (static, never freed) if it cannot be allocated. */
-void ps_repair_msg(char **msg, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* *msg = the formatted line, allocated (a result's message has no length
+ * limit), replacing one set before; "out of memory" (static, never
+ * freed) if it cannot be. */
 void ps_repair_vmsg(char **msg, const char *fmt, va_list ap);
 void ps_repair_msg_free(char **msg);
 

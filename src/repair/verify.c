@@ -15,6 +15,12 @@
 
 /* ---- overlay source ---- */
 
+/*
+ * Reads the parent and lays every patch over the bytes, in plan order (a
+ * later patch over the same bytes wins, as when the plan is written). Its
+ * fd is -1: the analysis then reads through the patches everywhere, also
+ * in the probes that would otherwise use a file descriptor (libblkid).
+ */
 struct ovl_priv {
 	const struct ps_plan *plan;
 };
@@ -114,8 +120,10 @@ int ps_src_overlay(struct ps_src *parent, const struct ps_plan *plan,
 	return PS_OK;
 }
 
-/* ---- verification ---- */
+/* ---- the validity rules (docs/repair.md, "How a repair is made") ---- */
 
+/* Namespaces are matched by base: a repair may renumber them (a label area
+ * repaired can add or drop one), never move them. */
 static const struct ps_ns *ns_at(const struct ps_analysis *a, uint64_t base)
 {
 	for (size_t i = 0; i < a->nns; i++)
@@ -124,6 +132,10 @@ static const struct ps_ns *ns_at(const struct ps_analysis *a, uint64_t base)
 	return NULL;
 }
 
+/* The namespace after the repair is what a current kernel accepts and shows
+ * the data where it was: the same mode, a sound info block, no error left
+ * (no warning either for a sector namespace, whose BTT is the repair), no
+ * start_pad, and the proven filesystem at want_off. */
 static bool ns_valid(const struct ps_analysis *aa, const struct ps_ns *before,
 		     const struct ps_ns *after, uint64_t want_off, char *why_,
 		     size_t n)
@@ -174,6 +186,9 @@ static bool ns_valid(const struct ps_analysis *aa, const struct ps_ns *before,
 	return true;
 }
 
+/* A label area after the repair: both index blocks valid, the same one
+ * current, and the same labels (slot and uuid) in use: the repair must not
+ * change which namespaces the kernel builds from it. */
 static bool lsa_valid(const struct ps_analysis *before, const struct ps_rec *br,
 		      const struct ps_analysis *aa, char *why_, size_t n)
 {
@@ -312,7 +327,10 @@ int ps_repair_verify(struct ps_src *src, const struct ps_analysis *before,
 {
 	struct ps_analysis aa;
 	memset(&aa, 0, sizeof(aa));
-	for (;;) {	/* each pass withdraws one unit or ends */
+	/* Each pass re-analyses the overlay and withdraws the first unit
+	 * that is not valid, until every unit left is. One at a time, since
+	 * units can interact (a label area describes the namespaces). */
+	for (;;) {
 		struct ps_src *ov;
 		int rc = ps_src_overlay(src, plan, &ov);
 		if (rc)
@@ -327,7 +345,7 @@ int ps_repair_verify(struct ps_src *src, const struct ps_analysis *before,
 			ps_src_close(ov);
 			return rc;
 		}
-		int bad_unit = 0;
+		int bad_unit = 0;	/* 0: none; unit 0 itself is INT32_MIN */
 		char w[320];
 		for (size_t k = 0; k < plan->n && !bad_unit; k++) {
 			int u = plan->p[k].ns;
