@@ -7,30 +7,25 @@
  * -o copies the image (reflink, else sparse) and repairs the copy.
  * --in-place is the only mode that opens the image for writing, and only
  * after an undo file is written and fsync'ed (docs/repair.md).
+ *
+ * This file is options, exit codes and messages: planning, checking and
+ * the crash-safe writing are the library's (src/repair.h), and the plan is
+ * rendered by repair_render.c.
  */
 #include "config.h"
 #include "cli.h"
 #include "err.h"
 #include "imgsrc.h"
 #include "imgsrc_open.h"
-#include "le.h"
 #include "ns.h"
-#include "phys.h"
 #include "repair.h"
+#include "repair_render.h"
 #include "view.h"
-#include <errno.h>
-#include <json-c/json.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <libgen.h>
-#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -59,389 +54,44 @@ static void usage(FILE *f)
 		"  Restores the bytes a --in-place repair changed and checks the image's sha256.\n");
 }
 
-static void hexstr(const uint8_t *b, size_t n, char *out)
+/*
+ * -o or --in-place: the library writes and re-scans; this says what came
+ * of it. Returns the exit code (code: the plan's own, 1 if it refused some).
+ */
+static int apply_and_report(struct ps_src *src, const char *path,
+			    const struct ps_analysis *a, const struct ps_repair_opts *ro,
+			    const struct ps_plan *plan, const char *out,
+			    const char *undo_path, int no_hash, int code)
 {
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-static int plan_has_ns(const struct ps_plan *p, int ns)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (p->p[i].ns == ns)
-			return 1;
-	return 0;
-}
-
-static void ns_line(FILE *f, const char *when, const struct ps_ns *ns)
-{
-	if (!ns) {
-		fprintf(f, "    %s: no namespace\n", when);
-		return;
-	}
-	fprintf(f, "    %s: %s", when, ps_verdict_name(ns->verdict));
-	if (ns->mode == PS_NS_SECTOR)
-		fprintf(f, ", BTT %u arena%s, %" PRIu64 " LBAs of %u bytes%s", ns->btt_narenas,
-			ns->btt_narenas == 1 ? "" : "s", ns->btt_nlba, ns->btt_lbasize,
-			ns->btt_used_backup ? ", a primary info block unusable (backup used)" : "");
-	else if (ns->info_rec >= 0)
-		fprintf(f, ", info block v%u.%u start_pad 0x%" PRIx64 " dataoff 0x%" PRIx64 " end_trunc 0x%" PRIx64 " npfns %" PRIu64 " mode %s checksum %s",
-			ns->pfn.version_major, ns->pfn.version_minor, ns->P, ns->D,
-			ns->T, ns->pfn.npfns, ps_pfn_mode_name(ns->pfn.mode),
-			ns->pfn.checksum_ok ? "ok" : "BAD");
-	if (ns->chosen >= 0 && ns->chosen < ns->ncand)
-		fprintf(f, "; data at 0x%" PRIx64 "%s%s", ns->cand[ns->chosen].off,
-			ns->cand[ns->chosen].probe.type[0] ? " holds " : "",
-			ns->cand[ns->chosen].probe.type);
-	fputc('\n', f);
-}
-
-static void print_plan(FILE *f, const char *path, const struct ps_analysis *a,
-		       const struct ps_analysis *after, const struct ps_plan *p)
-{
-	fprintf(f, "repair plan for %s\n", path);
-	for (size_t i = 0; i < a->nns; i++) {
-		const struct ps_ns *ns = &a->ns[i];
-		int has = plan_has_ns(p, (int)i);
-		int refused = 0;
-		for (size_t k = 0; k < p->nr; k++)
-			if (p->r[k].ns == (int)i)
-				refused = 1;
-		if (!has && !refused)
-			continue;
-		fprintf(f, "\nnamespace %zu (%s) at 0x%" PRIx64 ", %" PRIu64 " bytes\n", i,
-			ps_ns_mode_name(ns->mode), ns->base, ns->size);
-		ns_line(f, "before", ns);
-		if (has) {
-			ns_line(f, "after ", after ? ps_repair_ns_at(after, ns->base) : NULL);
-			for (size_t k = 0; k < p->n; k++) {
-				const struct ps_patch *x = &p->p[k];
-				if (x->ns != (int)i)
-					continue;
-				fprintf(f, "  patch 0x%" PRIx64 " (%u byte%s) %s [%s]: %s -> %s\n",
-					x->off, x->len, x->len == 1 ? "" : "s", x->field,
-					x->kind, x->oldv, x->newv);
-				fprintf(f, "        why: %s\n", x->reason);
-			}
-		}
-		for (size_t k = 0; k < p->nr; k++)
-			if (p->r[k].ns == (int)i)
-				fprintf(f, "  REFUSED [%s]: %s\n", p->r[k].kind, p->r[k].msg);
-	}
-	for (size_t ri = 0; ri < a->scan.nrecs; ri++) {
-		int u = PS_UNIT_REC(ri);
-		int has = plan_has_ns(p, u), refused = 0;
-		for (size_t k = 0; k < p->nr; k++)
-			if (p->r[k].ns == u)
-				refused = 1;
-		if (!has && !refused)
-			continue;
-		const struct ps_rec *r = &a->scan.recs[ri];
-		char un[96];
-		fprintf(f, "\n%s\n", ps_repair_unit_name(a, u, un, sizeof(un)));
-		if (r->kind == PS_REC_NSINDEX && r->u.lsa.lsa) {
-			const struct ps_lsa *l = r->u.lsa.lsa;
-			fprintf(f, "    before: index 0 %s seq %u, index 1 %s seq %u, current %d\n",
-				l->index[0].valid ? "valid" : "INVALID", l->index[0].seq,
-				l->index[1].valid ? "valid" : "INVALID", l->index[1].seq, l->current);
-		}
-		for (size_t k = 0; k < p->n; k++) {
-			const struct ps_patch *x = &p->p[k];
-			if (x->ns != u)
-				continue;
-			fprintf(f, "  patch 0x%" PRIx64 " (%u byte%s) %s [%s]%s%s%s%s\n", x->off, x->len,
-				x->len == 1 ? "" : "s", x->field, x->kind, x->oldv[0] ? ": " : "",
-				x->oldv, x->oldv[0] ? " -> " : "", x->newv);
-			fprintf(f, "        why: %s\n", x->reason);
-		}
-		for (size_t k = 0; k < p->nr; k++)
-			if (p->r[k].ns == u)
-				fprintf(f, "  REFUSED [%s]: %s\n", p->r[k].kind, p->r[k].msg);
-	}
-	for (int k = 0; k < p->nnotes; k++)
-		fprintf(f, "\nnote: %s\n", p->notes[k]);
-	fprintf(f, "\n%zu patch%s, %zu refusal%s\n", p->n, p->n == 1 ? "" : "es",
-		p->nr, p->nr == 1 ? "" : "s");
-}
-
-/* ---- the plan as JSON (--plan --json; docs/repair.md) ---- */
-
-static json_object *jstr(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static json_object *j_ns_state(const struct ps_ns *ns)
-{
-	if (!ns)
-		return NULL;
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "verdict", jstr(ps_verdict_name(ns->verdict)));
-	const struct ps_cand *c = ns->chosen >= 0 && ns->chosen < ns->ncand ?
-				  &ns->cand[ns->chosen] : NULL;
-	json_object_object_add(o, "data_offset", c ? json_object_new_uint64(c->off) : NULL);
-	json_object_object_add(o, "filesystem", c && c->probe.type[0] ? jstr(c->probe.type) : NULL);
-	if (ns->mode != PS_NS_SECTOR && ns->info_rec >= 0) {
-		json_object_object_add(o, "start_pad", json_object_new_uint64(ns->P));
-		json_object_object_add(o, "dataoff", json_object_new_uint64(ns->D));
-		json_object_object_add(o, "end_trunc", json_object_new_uint64(ns->T));
-		json_object_object_add(o, "info_checksum", jstr(ns->pfn.checksum_ok ? "valid" : "bad"));
-	}
-	return o;
-}
-
-/* The patches and refusals of one unit; NULL if it has neither. */
-static json_object *j_unit(const struct ps_plan *p, int u, const char *name,
-			   int ns, const struct ps_ns *before, const struct ps_ns *after)
-{
-	json_object *patches = json_object_new_array(), *refusals = json_object_new_array();
-	for (size_t k = 0; k < p->n; k++) {
-		const struct ps_patch *x = &p->p[k];
-		if (x->ns != u)
-			continue;
-		char oh[2 * PS_PATCH_MAX_LEN + 1], nh[2 * PS_PATCH_MAX_LEN + 1];
-		hexstr(x->old, x->len, oh);
-		hexstr(x->new_, x->len, nh);
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "offset", json_object_new_uint64(x->off));
-		json_object_object_add(o, "length", json_object_new_uint64(x->len));
-		json_object_object_add(o, "field", jstr(x->field));
-		json_object_object_add(o, "kind", jstr(x->kind));
-		json_object_object_add(o, "old", jstr(x->oldv));
-		json_object_object_add(o, "new", jstr(x->newv));
-		json_object_object_add(o, "old_bytes", jstr(oh));
-		json_object_object_add(o, "new_bytes", jstr(nh));
-		json_object_object_add(o, "why", jstr(x->reason));
-		json_object_array_add(patches, o);
-	}
-	for (size_t k = 0; k < p->nr; k++) {
-		if (p->r[k].ns != u)
-			continue;
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "kind", jstr(p->r[k].kind));
-		json_object_object_add(o, "why", jstr(p->r[k].msg));
-		json_object_array_add(refusals, o);
-	}
-	if (!json_object_array_length(patches) && !json_object_array_length(refusals)) {
-		json_object_put(patches);
-		json_object_put(refusals);
-		return NULL;
-	}
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "unit", jstr(name));
-	json_object_object_add(o, "namespace", ns >= 0 ? json_object_new_int(ns) : NULL);
-	json_object_object_add(o, "before", j_ns_state(before));
-	json_object_object_add(o, "after", j_ns_state(after));
-	json_object_object_add(o, "patches", patches);
-	json_object_object_add(o, "refusals", refusals);
-	return o;
-}
-
-static int print_plan_json(FILE *f, const char *path, uint64_t size,
-			   const struct ps_analysis *a, const struct ps_analysis *after,
-			   const struct ps_plan *p)
-{
-	json_object *root = json_object_new_object(), *units = json_object_new_array();
-	json_object_object_add(root, "schema", jstr("pmemscan-repair-plan/1"));
-	json_object_object_add(root, "version", jstr(PACKAGE_VERSION));
-	json_object *img = json_object_new_object();
-	json_object_object_add(img, "path", jstr(path));
-	json_object_object_add(img, "size", json_object_new_uint64(size));
-	json_object_object_add(root, "image", img);
-	char name[96];
-	for (size_t i = 0; i < a->nns; i++) {
-		const struct ps_ns *ns = &a->ns[i];
-		snprintf(name, sizeof(name), "namespace %zu (%s) at 0x%" PRIx64, i,
-			 ps_ns_mode_name(ns->mode), ns->base);
-		json_object *u = j_unit(p, (int)i, name, (int)i, ns,
-					after && plan_has_ns(p, (int)i) ?
-					ps_repair_ns_at(after, ns->base) : NULL);
-		if (u)
-			json_object_array_add(units, u);
-	}
-	for (size_t ri = 0; ri < a->scan.nrecs; ri++) {
-		int un = PS_UNIT_REC(ri);
-		json_object *u = j_unit(p, un, ps_repair_unit_name(a, un, name, sizeof(name)),
-					-1, NULL, NULL);
-		if (u)
-			json_object_array_add(units, u);
-	}
-	json_object_object_add(root, "units", units);
-	json_object *notes = json_object_new_array();
-	for (int k = 0; k < p->nnotes; k++)
-		json_object_array_add(notes, jstr(p->notes[k]));
-	json_object_object_add(root, "notes", notes);
-	json_object_object_add(root, "patches", json_object_new_uint64(p->n));
-	json_object_object_add(root, "refusals", json_object_new_uint64(p->nr));
-	json_object_object_add(root, "result", jstr(p->n ? (p->nr ? "partial" : "plan") :
-						    p->nr ? "refused" : "nothing-to-repair"));
-	const char *js = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_NOSLASHESCAPE);
-	int rc = fprintf(f, "%s\n", js) < 0 ? -1 : 0;
-	json_object_put(root);
-	return rc;
-}
-
-static int fsync_dir_of(const char *path)
-{
-	char *d = strdup(path);
-	if (!d)
-		return -1;
-	int fd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(d);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-static int pwrite_all(int fd, const uint8_t *b, size_t n, uint64_t off)
-{
-	while (n) {
-		ssize_t k = pwrite(fd, b, n, (off_t)off);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += k;
-		n -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
-}
-
-static int pread_all(int fd, uint8_t *b, size_t n, uint64_t off)
-{
-	while (n) {
-		ssize_t k = pread(fd, b, n, (off_t)off);
-		if (k <= 0) {
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k == 0)
-				errno = EIO;
-			return -1;
-		}
-		b += k;
-		n -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
-}
-
-/* Reflink, else copy the data extents only (all-zero blocks stay holes). */
-static int copy_image(int in, int out, uint64_t size, int *reflinked)
-{
-	*reflinked = 0;
-	if (ioctl(out, FICLONE, in) == 0) {
-		*reflinked = 1;
-		return 0;
-	}
-	if (ftruncate(out, (off_t)size))
-		return -1;
-	size_t bl = 1 << 20;
-	uint8_t *buf = malloc(bl);
-	if (!buf)
-		return -1;
-	uint64_t off = 0;
-	int rc = 0;
-	while (off < size) {
-		off_t d = lseek(in, (off_t)off, SEEK_DATA);
-		if (d < 0 && errno == ENXIO)
-			break;
-		uint64_t h;
-		if (d < 0) {	/* no SEEK_DATA: copy everything */
-			d = (off_t)off;
-			h = size;
-		} else {
-			off_t hh = lseek(in, d, SEEK_HOLE);
-			h = hh < 0 ? size : (uint64_t)hh;
-		}
-		for (uint64_t x = (uint64_t)d; x < h;) {
-			size_t k = h - x < bl ? (size_t)(h - x) : bl;
-			if (pread_all(in, buf, k, x)) {
-				rc = -1;
-				goto out;
-			}
-			if (!ps_is_zero(buf, k) && pwrite_all(out, buf, k, x)) {
-				rc = -1;
-				goto out;
-			}
-			x += k;
-		}
-		off = h;
-	}
-out:
-	free(buf);
-	return rc;
-}
-
-/* Re-scan path and check every namespace the plan touched. */
-static int rescan(const char *path, const struct ps_analysis *before,
-		  const struct ps_repair_opts *ro, const struct ps_plan *plan,
-		  char *why, size_t whylen)
-{
-	struct ps_src *s;
-	char err[512];
-	if (ps_src_open_file(path, &s, err, sizeof(err))) {
-		snprintf(why, whylen, "%.300s", err);
-		return -1;
-	}
-	struct ps_analysis_opts ao;
-	memset(&ao, 0, sizeof(ao));
-	ao.have_phys_base = ro->have_phys_base;
-	ao.phys_base = ro->phys_base;
-	struct ps_analysis aa;
-	int rc = ps_analyze(s, &ao, &aa);
+	struct ps_apply_opts ao = {
+		.image = path,
+		.output = out,
+		.undo_file = out ? NULL : undo_path,
+		.no_image_hash = no_hash,
+	};
+	struct ps_apply_result r;
+	int rc = ps_repair_apply(src, a, ro, plan, &ao, &r);
+	repair_print_rescan(stdout, out ? out : path, a, &r);
 	if (rc) {
-		snprintf(why, whylen, "re-scan of %s failed: %s", path, ps_strerror(rc));
-		ps_analysis_free(&aa);
-		ps_src_close(s);
-		return -1;
+		if (r.state == PS_APPLY_ROLLBACK_FAILED && r.step == PS_STEP_RESCAN)
+			cli_err("%s: run 'pmemscan undo' with the undo file", r.msg);
+		else
+			cli_err("%s", r.msg);
+		/* 1: written, and the re-scan refused it (rolled back);
+		 * 3: it could not be written */
+		code = r.step == PS_STEP_RESCAN ? EXIT_PROBLEMS : EXIT_USAGE;
+	} else if (out) {
+		printf("wrote %s (%s), %zu patch%s applied\n", out,
+		       r.reflinked ? "reflinked copy" : "sparse copy", plan->n,
+		       plan->n == 1 ? "" : "es");
+	} else {
+		printf("repaired %s in place, %zu patch%s applied; undo file %s (image sha256 before: %s)\n"
+		       "to restore: pmemscan undo %s %s\n", path, plan->n, plan->n == 1 ? "" : "es",
+		       undo_path, r.have_sha256 ? r.sha256_hex : "not recorded (--no-image-hash)",
+		       undo_path, path);
 	}
-	int bad = 0;
-	int last = -1000000;
-	if (getenv("PMEMSCAN_TEST_FAIL_RESCAN")) {	/* tests: the rollback paths */
-		snprintf(why, whylen, "PMEMSCAN_TEST_FAIL_RESCAN set");
-		bad = 1;
-	}
-	for (size_t k = 0; k < plan->n && !bad; k++) {
-		int u = plan->p[k].ns;
-		if (u == last)
-			continue;
-		last = u;
-		char w[320];
-		if (!ps_repair_unit_valid(before, u, &aa, s, ro, w, sizeof(w))) {
-			snprintf(why, whylen, "%s", w);
-			bad = 1;
-		} else if (u >= 0) {
-			printf("re-scan of %s: namespace %d is valid\n", path, u);
-			ns_line(stdout, "now", ps_repair_ns_at(&aa, before->ns[u].base));
-		} else {
-			printf("re-scan of %s: label area at 0x%" PRIx64 " is valid (both index blocks, same labels in use)\n",
-			       path, before->scan.recs[PS_UNIT_REC_INDEX(u)].off);
-		}
-	}
-	ps_analysis_free(&aa);
-	ps_src_close(s);
-	return bad ? -1 : 0;
-}
-
-/* Write each patch's bytes (old or new) into fd; the kill hook is for
- * the tests: exit right after `kill_after` patches were written. */
-static int apply(int fd, const struct ps_plan *p, int use_new, long kill_after)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		const struct ps_patch *x = &p->p[i];
-		if (pwrite_all(fd, use_new ? x->new_ : x->old, x->len, x->off))
-			return -1;
-		if (kill_after > 0 && (long)i + 1 == kill_after) {
-			fsync(fd);
-			_exit(137);
-		}
-	}
-	return fsync(fd);
+	ps_apply_result_free(&r);
+	return code;
 }
 
 int cmd_repair(int argc, char **argv)
@@ -559,20 +209,11 @@ int cmd_repair(int argc, char **argv)
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}
-	if (in_place) {
-		uint8_t magic[8];
-		size_t k = src->size < sizeof(magic) ? (size_t)src->size : sizeof(magic);
-		enum ps_compression comp = k && !ps_src_pread(src, magic, k, 0) ?
-					   ps_detect_compression(magic, k) : PS_COMP_NONE;
-		if (comp != PS_COMP_NONE) {
-			cli_err("%s: a %s-compressed dump cannot be repaired in place; use -o FIXED.img for a decoded, repaired copy",
-				path, ps_compression_name(comp));
-			ps_src_close(src);
-			return EXIT_USAGE;
-		}
-	}
-	if (src->fd < 0 && (out || in_place)) {
-		cli_err("%s: no file descriptor for the decoded image; cannot copy it", path);
+	/* before the analysis: a repair that cannot be written is refused
+	 * before the user reads a plan for it */
+	char msg[8192];
+	if ((out || in_place) && ps_repair_can_apply(src, path, in_place, msg, sizeof(msg))) {
+		cli_err("%s", msg);
 		ps_src_close(src);
 		return EXIT_USAGE;
 	}
@@ -633,13 +274,13 @@ int cmd_repair(int argc, char **argv)
 		goto done;
 	}
 	if (json) {
-		if (print_plan_json(stdout, path, src->size, &a, have_after ? &after : NULL, &plan))
+		if (repair_print_plan_json(stdout, path, src->size, &a, have_after ? &after : NULL, &plan))
 			code = EXIT_USAGE;
 		else
 			code = plan.nr ? EXIT_PROBLEMS : EXIT_OK;
 		goto done;
 	}
-	print_plan(stdout, path, &a, have_after ? &after : NULL, &plan);
+	repair_print_plan(stdout, path, &a, have_after ? &after : NULL, &plan);
 	if (!plan.n) {
 		if (plan.nr) {
 			printf("nothing repaired: every repair was refused (see above)\n");
@@ -655,109 +296,9 @@ int cmd_repair(int argc, char **argv)
 		printf("plan only (--plan): nothing was written. Apply with -o FIXED.img, or --in-place (writes an undo file first)\n");
 		goto done;
 	}
+	/* the plan is on the screen before anything is written */
 	fflush(stdout);
-
-	if (out) {
-		int ofd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (ofd < 0) {
-			cli_err("%s: cannot create: %s", out, strerror(errno));
-			code = EXIT_USAGE;
-			goto done;
-		}
-		int reflinked;
-		if (copy_image(src->fd, ofd, src->size, &reflinked) ||
-		    apply(ofd, &plan, 1, 0)) {
-			cli_err("%s: writing the copy failed: %s", out, strerror(errno));
-			close(ofd);
-			unlink(out);
-			code = EXIT_USAGE;
-			goto done;
-		}
-		close(ofd);
-		char why[400];
-		if (rescan(out, &a, &ro, &plan, why, sizeof(why))) {
-			unlink(out);
-			cli_err("%s: the repaired copy did not re-scan valid (%s); copy deleted", out, why);
-			code = EXIT_PROBLEMS;
-			goto done;
-		}
-		printf("wrote %s (%s), %zu patch%s applied\n", out,
-		       reflinked ? "reflinked copy" : "sparse copy", plan.n,
-		       plan.n == 1 ? "" : "es");
-		goto done;
-	}
-
-	/* --in-place: the undo file first, durable, then the image. */
-	uint8_t sha[32];
-	if (!no_hash && ps_src_sha256(src, sha)) {
-		cli_err("%s", ps_src_error(src));
-		code = EXIT_USAGE;
-		goto done;
-	}
-	int ufd = open(undo_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (ufd < 0) {
-		cli_err("%s: cannot create the undo file: %s", undo_path, strerror(errno));
-		code = EXIT_USAGE;
-		goto done;
-	}
-	if (ps_undo_write_fd(ufd, path, src->size, no_hash ? NULL : sha, &plan) || fsync(ufd) ||
-	    close(ufd) || fsync_dir_of(undo_path)) {
-		cli_err("%s: writing the undo file failed: %s; the image was not touched",
-			undo_path, strerror(errno));
-		unlink(undo_path);
-		code = EXIT_USAGE;
-		goto done;
-	}
-	int ifd = open(path, O_RDWR | O_CLOEXEC);
-	if (ifd < 0) {
-		cli_err("%s: cannot open for writing: %s; the image was not touched", path, strerror(errno));
-		unlink(undo_path);
-		code = EXIT_USAGE;
-		goto done;
-	}
-	/* The bytes must still be what the plan was made from. */
-	for (size_t i = 0; i < plan.n; i++) {
-		uint8_t cur[PS_PATCH_MAX_LEN];
-		if (pread_all(ifd, cur, plan.p[i].len, plan.p[i].off) ||
-		    memcmp(cur, plan.p[i].old, plan.p[i].len)) {
-			cli_err("%s: bytes at 0x%" PRIx64 " (%s) changed while planning; the image was not touched",
-				path, plan.p[i].off, plan.p[i].field);
-			close(ifd);
-			unlink(undo_path);
-			code = EXIT_USAGE;
-			goto done;
-		}
-	}
-	const char *ka = getenv("PMEMSCAN_TEST_KILL_AFTER_PATCHES");
-	long kill_after = ka ? strtol(ka, NULL, 10) : 0;
-	if (apply(ifd, &plan, 1, kill_after)) {
-		int e = errno;
-		apply(ifd, &plan, 0, 0);
-		close(ifd);
-		cli_err("%s: writing a patch failed: %s; the original bytes were written back (undo file %s kept)",
-			path, strerror(e), undo_path);
-		code = EXIT_USAGE;
-		goto done;
-	}
-	char why[400];
-	if (rescan(path, &a, &ro, &plan, why, sizeof(why))) {
-		int bad = apply(ifd, &plan, 0, 0);
-		close(ifd);
-		if (!bad)
-			unlink(undo_path);	/* the image is the original again */
-		cli_err("%s: the repaired image did not re-scan valid (%s); %s", path, why,
-			bad ? "ROLLBACK FAILED: run 'pmemscan undo' with the undo file" :
-			      "rolled back to the original bytes (undo file removed)");
-		code = EXIT_PROBLEMS;
-		goto done;
-	}
-	close(ifd);
-	char hex[65] = "not recorded (--no-image-hash)";
-	if (!no_hash)
-		hexstr(sha, 32, hex);
-	printf("repaired %s in place, %zu patch%s applied; undo file %s (image sha256 before: %s)\n"
-	       "to restore: pmemscan undo %s %s\n", path, plan.n, plan.n == 1 ? "" : "es",
-	       undo_path, hex, undo_path, path);
+	code = apply_and_report(src, path, &a, &ro, &plan, out, undo_path, no_hash, code);
 done:
 	if (have_after)
 		ps_analysis_free(&after);
@@ -781,87 +322,22 @@ int cmd_undo(int argc, char **argv)
 		cli_err("undo: usage: pmemscan undo UNDOFILE IMAGE");
 		return EXIT_USAGE;
 	}
-	const char *up = argv[1], *path = argv[2];
-	char err[512];
-	char *text = ps_read_text_file(up, 64 << 20, err, sizeof(err));
-	if (!text) {
-		cli_err("%s", err);
-		return EXIT_USAGE;
-	}
-	struct ps_undo u;
-	if (ps_undo_parse(text, strlen(text), &u, err, sizeof(err))) {
-		cli_err("%s: %s", up, err);
-		free(text);
-		return EXIT_USAGE;
-	}
-	free(text);
+	const char *path = argv[2];
+	struct ps_undo_result r;
 	int code = EXIT_OK;
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st)) {
-		cli_err("%s: cannot open for writing: %s", path, strerror(errno));
-		code = EXIT_USAGE;
-		goto out;
-	}
-	if ((uint64_t)st.st_size != u.image_size) {
-		cli_err("%s: size %" PRIu64 " is not the %" PRIu64 " bytes the undo file was made for; refusing",
-			path, (uint64_t)st.st_size, u.image_size);
-		code = EXIT_USAGE;
-		goto out;
-	}
-	size_t nnew = 0;
-	for (size_t i = 0; i < u.plan.n; i++) {
-		const struct ps_patch *x = &u.plan.p[i];
-		uint8_t cur[PS_PATCH_MAX_LEN];
-		if (pread_all(fd, cur, x->len, x->off)) {
-			cli_err("%s: read error at 0x%" PRIx64 ": %s", path, x->off, strerror(errno));
-			code = EXIT_USAGE;
-			goto out;
-		}
-		if (!memcmp(cur, x->new_, x->len))
-			nnew++;
-		else if (memcmp(cur, x->old, x->len)) {
-			cli_err("%s: bytes at 0x%" PRIx64 " (%s) are neither the repair's nor the original: the image changed since; refusing (nothing written)",
-				path, x->off, x->field);
-			code = EXIT_PROBLEMS;
-			goto out;
-		}
-	}
-	if (apply(fd, &u.plan, 0, 0)) {
-		cli_err("%s: writing failed: %s", path, strerror(errno));
-		code = EXIT_USAGE;
-		goto out;
-	}
-	close(fd);
-	fd = -1;
-	if (!u.have_sha256) {
+	if (ps_repair_undo(argv[1], path, NULL, &r)) {
+		cli_err("%s", r.msg);
+		/* 1: the image is not what the undo file can restore (changed
+		 * since, or not the recorded sha256 after it); 3: it could not run */
+		code = r.step == PS_STEP_CHECK || r.step == PS_STEP_VERIFY ?
+		       EXIT_PROBLEMS : EXIT_USAGE;
+	} else if (!r.have_sha256) {
 		printf("restored %s: %zu of %zu patch%s had been applied and were reverted; every patched byte is the original again (no image sha256 was recorded: --no-image-hash)\n",
-		       path, nnew, u.plan.n, u.plan.n == 1 ? "" : "es");
-		goto out;
+		       path, r.reverted, r.npatches, r.npatches == 1 ? "" : "es");
+	} else {
+		printf("restored %s: %zu of %zu patch%s had been applied and were reverted; sha256 %s matches the undo file\n",
+		       path, r.reverted, r.npatches, r.npatches == 1 ? "" : "es", r.sha256_hex);
 	}
-	struct ps_src *s;
-	uint8_t sha[32];
-	if (ps_src_open_file(path, &s, err, sizeof(err))) {
-		cli_err("%s", err);
-		code = EXIT_USAGE;
-		goto out;
-	}
-	int rc = ps_src_sha256(s, sha);
-	ps_src_close(s);
-	char h1[65], h2[65];
-	hexstr(sha, 32, h1);
-	hexstr(u.sha256, 32, h2);
-	if (rc || memcmp(sha, u.sha256, 32)) {
-		cli_err("%s: restored %zu patch%s but the sha256 is %s, not the recorded %s",
-			path, u.plan.n, u.plan.n == 1 ? "" : "es", rc ? "unreadable" : h1, h2);
-		code = EXIT_PROBLEMS;
-		goto out;
-	}
-	printf("restored %s: %zu of %zu patch%s had been applied and were reverted; sha256 %s matches the undo file\n",
-	       path, nnew, u.plan.n, u.plan.n == 1 ? "" : "es", h1);
-out:
-	if (fd >= 0)
-		close(fd);
-	ps_undo_free(&u);
+	ps_undo_result_free(&r);
 	return code;
 }

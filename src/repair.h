@@ -1,22 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Repair planning: each "repair kind" inspects the analysis of an image and
- * proposes byte patches (offset, old bytes, new bytes, reason), or refuses
- * with an explanation. Planners are pure: analysis + source in, plan out;
- * nothing is written here. A plan is checked by applying it to an overlay
- * source (the image with the patches laid over it, in memory) and
- * re-running ps_analyze on that: a namespace whose verdict does not become
- * valid has its patches withdrawn and is reported.
+ * Repair: plan, check, apply, undo. The CLI (cmd/cmd_repair.c) only parses
+ * options and renders what these return; nothing here prints.
  *
- * The undo file format and the execution (copy, in place, undo) are also
- * here so that tests can drive them without the CLI.
+ * 1. Plan (src/repair/plan*.c). Each "repair kind" inspects the analysis of
+ *    an image and proposes byte patches (offset, old bytes, new bytes,
+ *    reason), or refuses with an explanation. Planners are pure: analysis +
+ *    source in, plan out; nothing is written.
+ * 2. Verify (src/repair/verify.c). The plan is applied to an overlay source
+ *    (the image with the patches laid over it, in memory) and ps_analyze
+ *    runs on that: a unit that does not come out valid has its patches
+ *    withdrawn and is reported.
+ * 3. Apply (src/repair/apply.c). ps_repair_apply writes a checked plan to
+ *    a copy or, after an undo file is durable, into the image itself, and
+ *    re-scans the written file from disk; a result that is not valid is
+ *    rolled back. ps_repair_undo (src/repair/undo.c) puts an undo file's
+ *    old bytes back and checks the image's sha256.
+ *
+ * Errors: the house style (src/err.h codes) plus, in the results, a
+ * one-line message naming the file, the offset and the field.
  */
 #ifndef PS_REPAIR_H
 #define PS_REPAIR_H
 #include "imgsrc.h"
 #include "ns.h"
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* ---- the plan (src/repair/plan.c; the planners: plan_*.c) ---- */
 
 #define PS_PATCH_MAX_LEN 4096u
 
@@ -98,6 +110,8 @@ void ps_plan_withdraw(struct ps_plan *p, int ns);
 int ps_repair_plan(struct ps_src *src, const struct ps_analysis *a,
 		   const struct ps_repair_opts *o, struct ps_plan *plan);
 
+/* ---- checking a plan before it is written (src/repair/verify.c) ---- */
+
 /* The image with the plan's patches laid over it (reads only; the plan
  * must outlive the source). fd is -1 so every reader sees the patches. */
 int ps_src_overlay(struct ps_src *parent, const struct ps_plan *plan,
@@ -134,10 +148,7 @@ int ps_repair_verify(struct ps_src *src, const struct ps_analysis *before,
 		     const struct ps_repair_opts *o, struct ps_plan *plan,
 		     struct ps_analysis *after);
 
-/* sha256 of a whole source (holes read as zeros). */
-int ps_src_sha256(struct ps_src *src, uint8_t out[32]);
-
-/* ---- undo files ---- */
+/* ---- undo files (src/repair/undo.c; the format: docs/repair.md) ---- */
 
 struct ps_undo {
 	char image[512];
@@ -155,5 +166,152 @@ int ps_undo_write_fd(int fd, const char *image, uint64_t image_size,
 int ps_undo_parse(const char *text, size_t len, struct ps_undo *u, char *err,
 		  size_t errlen);
 void ps_undo_free(struct ps_undo *u);
+
+/* ---- applying a plan (src/repair/apply.c) and undoing it (undo.c) ---- */
+
+/* The writes a fault hook sees. */
+enum ps_repair_write {
+	PS_WRITE_PATCH,		/* a patch's new bytes, into the copy or the image */
+	PS_WRITE_ROLLBACK,	/* a patch's old bytes, written back after a failure */
+	PS_WRITE_UNDO,		/* ps_repair_undo: a patch's old bytes */
+};
+
+/*
+ * Fault injection, for the tests only: the CLI passes none, and nothing
+ * in the library reads the environment. The promises of the transaction
+ * are about a write that fails and a process that dies midway, which a
+ * test cannot provoke otherwise.
+ */
+struct ps_repair_faults {
+	/* Called at every point of a run of writes of kind w, with the
+	 * number of patches written so far: 0 before the first, ...,
+	 * plan->n after the last (before the fsync). A non-zero return makes
+	 * the run fail there with that errno (the next write, or the fsync,
+	 * fails; nothing more is written). The hook may also end the
+	 * process: a crash after `written` patches. */
+	int (*at_write)(void *arg, enum ps_repair_write w, size_t written);
+	void *arg;
+	/* Non-NULL: the re-scan counts as not valid, for this reason, before
+	 * any unit is checked (the rollback paths). */
+	const char *fail_rescan;
+};
+
+struct ps_apply_opts {
+	const char *image;	/* the image's path: patched in place, named in the undo file */
+	const char *output;	/* non-NULL: write a repaired copy there (must not exist) */
+	const char *undo_file;	/* in place: the undo file (must not exist) */
+	bool no_image_hash;	/* in place: record no whole-image sha256 */
+	const struct ps_repair_faults *faults;	/* NULL but in tests */
+};
+
+/* Where a transaction stopped: the step that failed, or DONE. */
+enum ps_repair_step {
+	PS_STEP_DONE = 0,
+	PS_STEP_HASH,		/* the sha256 of the image */
+	PS_STEP_UNDO_FILE,	/* creating, writing, syncing or reading the undo file */
+	PS_STEP_OPEN,		/* creating the copy, opening the image for writing;
+				 * undo: the image is not the size the file was made for */
+	PS_STEP_READ,		/* reading the bytes under a patch */
+	PS_STEP_CHECK,		/* those bytes are not what they must be */
+	PS_STEP_WRITE,		/* copying the image, writing patches, fsync */
+	PS_STEP_RESCAN,		/* the written file did not re-scan valid */
+	PS_STEP_VERIFY,		/* undo: the image's sha256 is not the recorded one */
+};
+
+/* What the file written holds when ps_repair_apply returns. */
+enum ps_apply_state {
+	PS_APPLY_UNTOUCHED,	/* nothing written: the image as it was, no copy left */
+	PS_APPLY_KEPT,		/* every patch written, re-scanned valid, kept */
+	PS_APPLY_ROLLED_BACK,	/* written, then undone: the copy deleted, or the
+				 * old bytes written back (and the undo file
+				 * removed if the re-scan was what failed) */
+	PS_APPLY_ROLLBACK_FAILED,	/* in place: the old bytes could not all be
+					 * written back; the undo file is kept */
+};
+
+/* A unit the re-scan checked; in plan order, up to the first not valid. */
+struct ps_unit_check {
+	int unit;		/* as in the plan (ps_patch.ns) */
+	bool valid;
+	char why[320];		/* not valid: the reason */
+};
+
+struct ps_apply_result {
+	int rc;			/* PS_OK, or the code of the failure */
+	enum ps_repair_step step;
+	enum ps_apply_state state;
+	char *msg;		/* rc != PS_OK: one line, names file, offset, field */
+	int sys_errno;		/* of the failed system call, 0 if none */
+	size_t written;		/* patches written (before any rollback) */
+	bool reflinked;		/* copy: FICLONE shared the extents (else sparse) */
+	bool have_sha256;	/* in place: the image's sha256 before any patch */
+	uint8_t sha256[32];
+	char sha256_hex[65];
+	bool undo_written;	/* in place: the undo file was made durable */
+	bool undo_removed;	/* ... and removed again (the image is the original) */
+	bool rescanned;		/* the written file was analysed again */
+	struct ps_analysis rescan;	/* that analysis (when rescanned) */
+	struct ps_unit_check *checks;
+	size_t nchecks;
+	char rescan_why[400];	/* step RESCAN: why the result is not valid */
+};
+
+/*
+ * Can src, opened from path, be applied from? Copies are read through its
+ * file descriptor; in place, the file is patched as stored, so a
+ * compressed dump cannot be. PS_OK, or PS_EUNSUPP with a one-line msg.
+ */
+int ps_repair_can_apply(struct ps_src *src, const char *path, bool in_place,
+			char *msg, size_t msglen);
+
+/*
+ * The one way a plan (checked by ps_repair_verify on src) reaches a disk.
+ * before is the analysis the plan was made from; ro the options it was
+ * made with.
+ *
+ * Copy (o->output): the output is created (O_EXCL), the image reflinked
+ * into it (FICLONE) or copied as its data extents only (zero blocks stay
+ * holes), the patches written and fsync'd, and the copy re-scanned from
+ * disk; a copy that is not valid is deleted.
+ *
+ * In place: the image's sha256 (unless no_image_hash), then the undo file
+ * written (O_EXCL), fsync'd with its directory; only then is the image
+ * opened for writing. The bytes under every patch must still be the
+ * planned old bytes; the patches are written and fsync'd and the image
+ * re-scanned from disk. A failed write or an invalid re-scan writes the
+ * old bytes back; after an invalid re-scan rolled back, the undo file is
+ * removed (the image is the original again).
+ *
+ * Returns res->rc; res says what was written and what the re-scan found
+ * (free with ps_apply_result_free).
+ */
+int ps_repair_apply(struct ps_src *src, const struct ps_analysis *before,
+		    const struct ps_repair_opts *ro, const struct ps_plan *plan,
+		    const struct ps_apply_opts *o, struct ps_apply_result *res);
+void ps_apply_result_free(struct ps_apply_result *res);
+
+struct ps_undo_result {
+	int rc;			/* PS_OK, or the code of the failure */
+	enum ps_repair_step step;
+	char *msg;		/* rc != PS_OK: one line */
+	int sys_errno;
+	size_t npatches;	/* in the undo file */
+	size_t reverted;	/* of them, applied (held the new bytes) and reverted */
+	bool have_sha256;	/* the undo file records the image's sha256 */
+	char sha256_hex[65];	/* the restored image's (when have_sha256) */
+};
+
+/*
+ * Undo a repair: the undo file is read and checked (its own checksum,
+ * every bound); the image must have the recorded size, and the bytes under
+ * every patch must be the new bytes (applied) or the old ones (a repair
+ * stopped midway); anything else refuses with nothing written. Then the
+ * old bytes are written and fsync'd, and the image's sha256 compared with
+ * the recorded one. Running it twice is harmless. Returns res->rc (free
+ * with ps_undo_result_free).
+ */
+int ps_repair_undo(const char *undo_file, const char *image,
+		   const struct ps_repair_faults *faults, struct ps_undo_result *res);
+void ps_undo_result_free(struct ps_undo_result *res);
 
 #endif

@@ -19,10 +19,7 @@
 #include "ns.h"
 #include "pfn.h"
 #include "repair.h"
-
-#define KiB 1024ULL
-#define MiB (1024ULL * 1024)
-#define GiB (1024ULL * MiB)
+#include "repair_fx.h"
 
 /* ---- a sparse virtual image ---- */
 
@@ -126,55 +123,7 @@ static void reseal(uint8_t *b)
 /* An ext2 superblock (no journal, 4 KiB blocks) at image offset off. */
 static void put_ext2(struct vimg *v, uint64_t off, uint64_t bytes, uint8_t uuid0)
 {
-	uint8_t *b = vimg_ext(v, off)->b;
-	uint8_t *sb = b + 1024;
-	ps_put_le32(sb + 0x00, 16384);		/* s_inodes_count */
-	ps_put_le32(sb + 0x04, (uint32_t)(bytes / 4096));
-	ps_put_le32(sb + 0x0c, (uint32_t)(bytes / 4096 / 2));	/* free blocks */
-	ps_put_le32(sb + 0x10, 16000);		/* free inodes */
-	ps_put_le32(sb + 0x18, 2);		/* 4 KiB blocks */
-	ps_put_le32(sb + 0x1c, 2);
-	ps_put_le32(sb + 0x20, 32768);		/* blocks per group */
-	ps_put_le32(sb + 0x24, 32768);
-	ps_put_le32(sb + 0x28, 8192);		/* inodes per group */
-	ps_put_le16(sb + 0x38, 0xEF53);
-	ps_put_le16(sb + 0x3a, 1);		/* clean */
-	ps_put_le32(sb + 0x4c, 1);		/* dynamic rev */
-	ps_put_le32(sb + 0x54, 11);		/* first inode */
-	ps_put_le16(sb + 0x58, 256);		/* inode size */
-	for (int i = 0; i < 16; i++)
-		sb[0x68 + i] = (uint8_t)(uuid0 + i);
-}
-
-static struct ps_pfn_sb sb14(uint64_t S, uint64_t D, uint32_t mode)
-{
-	struct ps_pfn_sb sb;
-	memset(&sb, 0, sizeof(sb));
-	sb.kind = PS_PFN_FSDAX;
-	for (int i = 0; i < 16; i++)
-		sb.uuid[i] = (uint8_t)(0xa0 + i);
-	sb.version_major = 1;
-	sb.version_minor = 4;
-	sb.dataoff = D;
-	sb.npfns = (S - D) / 4096;
-	sb.mode = mode;
-	sb.align = 2 * MiB;
-	sb.page_size = 4096;
-	sb.page_struct_size = 64;
-	return sb;
-}
-
-/* A legacy (v4.18-v5.0, version 1.2) block with start_pad. */
-static struct ps_pfn_sb sb12(uint64_t S, uint64_t P, uint64_t T, uint64_t D)
-{
-	struct ps_pfn_sb sb = sb14(S, D, PS_PFN_MODE_PMEM);
-	sb.version_minor = 2;
-	sb.start_pad = (uint32_t)P;
-	sb.end_trunc = (uint32_t)T;
-	sb.npfns = (S - P - T - D) / 4096;
-	sb.page_size = 0;
-	sb.page_struct_size = 0;
-	return sb;
+	fx_ext2(vimg_ext(v, off)->b, bytes, uuid0);
 }
 
 struct run {
@@ -250,7 +199,7 @@ static void test_checksum_reseal(void **state)
 {
 	(void)state;
 	struct vimg v = { .size = 512 * MiB };
-	struct ps_pfn_sb sb = sb14(512 * MiB, 10 * MiB, PS_PFN_MODE_PMEM);
+	struct ps_pfn_sb sb = fx_sb14(512 * MiB, 10 * MiB, PS_PFN_MODE_PMEM);
 	put_block(&v, &sb);
 	put_ext2(&v, 10 * MiB, 256 * MiB, 1);
 	uint8_t good[8];
@@ -275,7 +224,7 @@ static void test_intact_block_nothing_to_do(void **state)
 {
 	(void)state;
 	struct vimg v = { .size = 512 * MiB };
-	struct ps_pfn_sb sb = sb14(512 * MiB, 10 * MiB, PS_PFN_MODE_PMEM);
+	struct ps_pfn_sb sb = fx_sb14(512 * MiB, 10 * MiB, PS_PFN_MODE_PMEM);
 	put_block(&v, &sb);
 	put_ext2(&v, 10 * MiB, 256 * MiB, 1);
 	struct ps_repair_opts o;
@@ -300,7 +249,7 @@ static void test_derivable_fields(void **state)
 	};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct vimg v = { .size = 512 * MiB };
-		struct ps_pfn_sb sb = sb14(512 * MiB, 10 * MiB, PS_PFN_MODE_PMEM);
+		struct ps_pfn_sb sb = fx_sb14(512 * MiB, 10 * MiB, PS_PFN_MODE_PMEM);
 		put_block(&v, &sb);
 		put_ext2(&v, 10 * MiB, 256 * MiB, 1);
 		uint8_t *b = block(&v);
@@ -335,7 +284,7 @@ static void test_npfns_from_image_size(void **state)
 	/* npfns too small in a namespace image: dataoff and end_trunc are
 	 * what nd_pfn_init writes for the image size, so npfns is wrong. */
 	struct vimg v = { .size = 512 * MiB };
-	struct ps_pfn_sb sb = sb14(512 * MiB, 10 * MiB, PS_PFN_MODE_PMEM);
+	struct ps_pfn_sb sb = fx_sb14(512 * MiB, 10 * MiB, PS_PFN_MODE_PMEM);
 	assert_int_equal(sb.npfns, 128512);	/* spec §8 checked vector */
 	sb.npfns = 1000;
 	put_block(&v, &sb);
@@ -370,7 +319,7 @@ static void test_bad_checksum_and_bad_mode_refused(void **state)
 {
 	(void)state;
 	struct vimg v = { .size = 512 * MiB };
-	struct ps_pfn_sb sb = sb14(512 * MiB, 10 * MiB, PS_PFN_MODE_PMEM);
+	struct ps_pfn_sb sb = fx_sb14(512 * MiB, 10 * MiB, PS_PFN_MODE_PMEM);
 	put_block(&v, &sb);
 	put_ext2(&v, 10 * MiB, 256 * MiB, 1);
 	ps_put_le32(block(&v) + 0x48, 7);	/* mode 7, checksum now wrong */
@@ -389,7 +338,7 @@ static void test_legacy_16g(void **state)
 {
 	(void)state;
 	struct vimg v = { .size = 16 * GiB };
-	struct ps_pfn_sb sb = sb12(16 * GiB, 0x4000000, 0, 0x10200000);
+	struct ps_pfn_sb sb = fx_sb12(16 * GiB, 0x4000000, 0, 0x10200000);
 	assert_int_equal(sb.npfns, 4111872);
 	put_block(&v, &sb);
 	put_ext2(&v, 0x14200000, 8 * GiB, 3);	/* legacy: base + P + D */
@@ -432,7 +381,7 @@ static void test_132m(void **state)
 	struct run r;
 
 	struct vimg v = { .size = 132 * MiB };
-	struct ps_pfn_sb sb = sb12(132 * MiB, 0x4000000, 0, 0x400000);
+	struct ps_pfn_sb sb = fx_sb12(132 * MiB, 0x4000000, 0, 0x400000);
 	assert_int_equal(sb.npfns, 16384);
 	put_block(&v, &sb);
 	put_ext2(&v, 0x4400000, 32 * MiB, 4);
@@ -463,7 +412,7 @@ static void test_fixed_switches_to_ram_mode(void **state)
 	/* 1 GiB, P = 64 MiB, D = 4 MiB, fs at base + D: the memmap of a
 	 * 1 GiB namespace (16 MiB) does not fit below 4 MiB. */
 	struct vimg v = { .size = 1 * GiB };
-	struct ps_pfn_sb sb = sb12(1 * GiB, 64 * MiB, 0, 4 * MiB);
+	struct ps_pfn_sb sb = fx_sb12(1 * GiB, 64 * MiB, 0, 4 * MiB);
 	put_block(&v, &sb);
 	put_ext2(&v, 4 * MiB, 512 * MiB, 6);
 	struct ps_repair_opts o;
@@ -485,7 +434,7 @@ static void test_start_pad_refusals(void **state)
 {
 	(void)state;
 	struct vimg v = { .size = 132 * MiB };
-	struct ps_pfn_sb sb = sb12(132 * MiB, 0x4000000, 0, 0x400000);
+	struct ps_pfn_sb sb = fx_sb12(132 * MiB, 0x4000000, 0, 0x400000);
 	put_block(&v, &sb);
 	put_ext2(&v, 0x4400000, 32 * MiB, 4);
 	struct ps_repair_opts o;
@@ -539,7 +488,7 @@ static void test_nofs_refused(void **state)
 {
 	(void)state;
 	struct vimg v = { .size = 132 * MiB };
-	struct ps_pfn_sb sb = sb12(132 * MiB, 0x4000000, 0, 0x400000);
+	struct ps_pfn_sb sb = fx_sb12(132 * MiB, 0x4000000, 0, 0x400000);
 	put_block(&v, &sb);
 	block(&v)[0xff8] ^= 1;
 	struct ps_repair_opts o;

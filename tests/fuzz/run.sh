@@ -16,8 +16,9 @@ cflags="$(pkg-config --cflags blkid libarchive zlib nettle json-c ext2fs libfsxf
 # compressed dumps (src/imgsrc_open.c)
 libs="$libs $(pkg-config --libs liblzma libzstd) -lbz2"
 cflags="$cflags $(pkg-config --cflags liblzma libzstd)"
-# the library, and the test-support writers some harnesses seed from
-srcs="$(ls "$top_srcdir"/src/*.c) $(ls "$top_srcdir"/tests/support/*.c)"
+# the library (modules may have subdirectories: src/repair/), and the
+# test-support writers some harnesses seed from
+srcs="$(find "$top_srcdir/src" -name '*.c' | sort) $(ls "$top_srcdir"/tests/support/*.c)"
 harnesses=${*:-$(ls "$top_srcdir"/tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|')}
 fail=0
 for h in $harnesses; do

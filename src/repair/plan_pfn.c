@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The "pfn" repair kind: pfn (fsdax) and dax (devdax) info blocks. What it
+ * rewrites and refuses, with the kernel facts behind each rule, is in
+ * docs/repair.md; the spec sections cited are /work/shared/spec's.
+ *
+ * The block is edited as a whole (4096 bytes, old -> b) and then cut into
+ * one patch per changed field, so the plan and the undo file name fields,
+ * not byte ranges.
+ */
+#include "repair_priv.h"
+#include "err.h"
+#include "fletcher.h"
+#include "le.h"
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SZ_4K ((uint64_t)4096)
+#define SZ_8K ((uint64_t)8192)
+#define SZ_2M ((uint64_t)2 << 20)
+
+/* ---- the pfn / dax info block ---- */
+
+struct pfn_field {
+	const char *name;
+	uint32_t off, len;
+	int numeric;	/* shown as a number, and patched whole (below) */
+};
+
+/* struct nd_pfn_sb as version 1.4 lays it out (drivers/nvdimm/pfn.h). */
+static const struct pfn_field pfn_fields[] = {
+	{ "signature", 0x00, 16, 0 },
+	{ "uuid", 0x10, 16, 0 },
+	{ "parent_uuid", 0x20, 16, 0 },
+	{ "flags", 0x30, 4, 1 },
+	{ "version_major", 0x34, 2, 1 },
+	{ "version_minor", 0x36, 2, 1 },
+	{ "dataoff", 0x38, 8, 1 },
+	{ "npfns", 0x40, 8, 1 },
+	{ "mode", 0x48, 4, 1 },
+	{ "start_pad", 0x4c, 4, 1 },
+	{ "end_trunc", 0x50, 4, 1 },
+	{ "align", 0x54, 4, 1 },
+	{ "page_size", 0x58, 4, 1 },
+	{ "page_struct_size", 0x5c, 2, 1 },
+	{ "padding", 0x5e, 0xff8 - 0x5e, 0 },
+	{ "checksum", 0xff8, 8, 1 },
+};
+#define NFIELDS (sizeof(pfn_fields) / sizeof(pfn_fields[0]))
+
+/* Why each field changes. The first rule that changes a field gives the
+ * reason (why() keeps it), so a specific reason is never replaced by the
+ * generic ones the version 1.4 rewrite states for every field. */
+struct pfn_edit {
+	char reason[NFIELDS][400];
+};
+
+static int field_index(const char *name)
+{
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (!strcmp(pfn_fields[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static void why(struct pfn_edit *e, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void why(struct pfn_edit *e, const char *field, const char *fmt, ...)
+{
+	int i = field_index(field);
+	if (i < 0 || e->reason[i][0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->reason[i], sizeof(e->reason[i]), fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t get_field(const uint8_t *b, const struct pfn_field *f)
+{
+	switch (f->len) {
+	case 2: return ps_le16(b + f->off);
+	case 4: return ps_le32(b + f->off);
+	case 8: return ps_le64(b + f->off);
+	}
+	return 0;
+}
+
+static void fmt_field(const uint8_t *b, const struct pfn_field *f, char *out,
+		      size_t n)
+{
+	if (f->numeric) {
+		snprintf(out, n, "0x%" PRIx64, get_field(b, f));
+		return;
+	}
+	size_t nz = 0;
+	for (uint32_t i = 0; i < f->len; i++)
+		nz += b[f->off + i] != 0;
+	snprintf(out, n, "%zu non-zero byte%s", nz, nz == 1 ? "" : "s");
+}
+
+/* Turn the differences between old and new into one patch per field.
+ * Numeric fields are patched whole, so the plan can show old -> new as
+ * values; byte fields (uuid, padding) only where they differ, so clearing
+ * one stray padding byte is a 1-byte patch, not a 4 KiB one. The checksum
+ * is a kind of its own: it follows every change. */
+static int emit_block(struct ps_plan *plan, int ns, uint64_t boff,
+		      const uint8_t *old, const uint8_t *b,
+		      const struct pfn_edit *e, const char *kind,
+		      const char *dflt_reason)
+{
+	for (size_t i = 0; i < NFIELDS; i++) {
+		const struct pfn_field *f = &pfn_fields[i];
+		uint32_t lo = f->off, hi = f->off + f->len;
+		while (lo < hi && old[lo] == b[lo])
+			lo++;
+		while (hi > lo && old[hi - 1] == b[hi - 1])
+			hi--;
+		if (lo == hi)
+			continue;
+		if (f->numeric) {	/* numeric fields: the whole field */
+			lo = f->off;
+			hi = f->off + f->len;
+		}
+		char ov[64], nv[64];
+		fmt_field(old, f, ov, sizeof(ov));
+		fmt_field(b, f, nv, sizeof(nv));
+		const char *k = !strcmp(f->name, "checksum") ? "pfn-checksum" : kind;
+		int rc = ps_plan_add(plan, ns, k, boff + lo, old + lo, b + lo,
+				     hi - lo, f->name, ov, nv, "%s",
+				     e->reason[i][0] ? e->reason[i] : dflt_reason);
+		if (rc)
+			return rc;
+	}
+	return PS_OK;
+}
+
+/* The dataoff nd_pfn_init (v5.3+) and ndctl write-infoblock choose for a
+ * namespace of size S at an a-aligned base, pmem mode with 64-byte struct
+ * pages or ram mode (spec §8 F6-F8). */
+static uint64_t kernel_dataoff(uint64_t S, uint32_t mode, uint64_t a)
+{
+	if (S < SZ_8K)
+		return 0;
+	uint64_t npfns0 = (S - SZ_8K) / SZ_4K;
+	if (mode == PS_PFN_MODE_PMEM)
+		return ps_align_up(SZ_8K + 64 * npfns0, a);
+	return ps_align_up(SZ_8K, a);
+}
+
+/* Is the namespace alone from its base to the end of the image? */
+static bool last_in_image(const struct ps_analysis *a, const struct ps_ns *ns)
+{
+	for (size_t i = 0; i < a->nns; i++)
+		if (a->ns[i].nested_in < 0 && a->ns[i].base > ns->base)
+			return false;
+	return true;
+}
+
+/*
+ * Checks first, each refusing with the one reason a user can act on (the
+ * first that applies); then the size S of the namespace; then the edit of
+ * the block (derivable fields in place, or the start_pad rewrite); the
+ * checksum last, over the edited block.
+ */
+int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
+		const struct ps_ns *ns, const struct ps_repair_opts *o,
+		struct ps_plan *plan)
+{
+	static const char *K = "pfn";
+	char h1[32], h2[32];
+	if (ns->mode != PS_NS_FSDAX && ns->mode != PS_NS_DEVDAX)
+		return PS_OK;
+	if (ns->info_rec < 0 || ns->nested_in >= 0)
+		return PS_OK;
+	const struct ps_rec *r = &a->scan.recs[ns->info_rec];
+	const struct ps_pfn_sb *sb = &ns->pfn;
+	const int n = ns->index;
+	uint64_t boff = r->off;
+	uint8_t old[4096], b[4096];
+	if (ps_src_pread(src, old, sizeof(old), boff)) {
+		ps_plan_refuse(plan, n, K, "cannot read the info block at 0x%" PRIx64 ": %s",
+			       boff, ps_src_error(src));
+		return PS_OK;
+	}
+	memcpy(b, old, sizeof(b));
+
+	/* Fields whose wrong value has more than one reading: refuse. */
+	if (sb->version_minor > 4) {
+		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": version_minor %u is newer than any known (1.4): its fields may mean something else; not touching it",
+			       boff, sb->version_minor);
+		return PS_OK;
+	}
+	if (sb->mode != PS_PFN_MODE_RAM && sb->mode != PS_PFN_MODE_PMEM) {
+		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": mode %u is neither ram (1) nor pmem (2), and either could be right (the memmap area alone does not tell): choose by re-creating the block with 'ndctl write-infoblock -M'",
+			       boff + 0x48, sb->mode);
+		return PS_OK;
+	}
+	if (sb->dataoff % SZ_4K || sb->dataoff < SZ_8K) {
+		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": dataoff 0x%" PRIx64 " is impossible and cannot be derived from the other fields (several era formulas give different values): extract the data with --offset instead",
+			       boff + 0x38, sb->dataoff);
+		return PS_OK;
+	}
+	if (sb->eff_page_size != SZ_4K) {
+		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": page_size %u: written by a kernel with other pages (or corrupt); a repair for a 4 KiB-page kernel would change the layout",
+			       boff + 0x58, sb->eff_page_size);
+		return PS_OK;
+	}
+	if (ns->P % SZ_4K || ns->T % SZ_4K) {
+		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": start_pad 0x%" PRIx64 " / end_trunc 0x%" PRIx64 " not page aligned: cannot tell which is corrupt",
+			       boff + 0x4c, ns->P, ns->T);
+		return PS_OK;
+	}
+
+	/* Where the data is proven to be. */
+	const struct ps_cand *fc = NULL;
+	if (ns->mode == PS_NS_FSDAX) {
+		switch (ns->verdict) {
+		case PS_V_PROVEN:
+			fc = ps_repair_fs_cand(ns, o);
+			if (fc && ns->P && o->sem != PS_SEM_AUTO && fc->sem != o->sem) {
+				ps_plan_refuse(plan, n, K, "namespace %d: the filesystem is proven at the %s data start (0x%" PRIx64 "); --semantics %s would point the kernel at bytes that hold no filesystem: refusing",
+					       n, fc->name, fc->off, ps_sem_name(o->sem));
+				return PS_OK;
+			}
+			break;
+		case PS_V_AMBIGUOUS:
+			fc = ps_repair_fs_cand(ns, o);
+			if (!fc) {
+				ps_plan_refuse(plan, n, K, "namespace %d is AMBIGUOUS: a valid filesystem at both the legacy (0x%" PRIx64 ") and the fixed (0x%" PRIx64 ") data start; a repair would make the kernel read one and overwrite part of the other with its memmap. Extract both first ('pmemscan extract --semantics legacy|fixed'), then choose with --semantics",
+					       n, ns->cand[0].off, ns->ncand > 1 ? ns->cand[1].off : 0);
+				return PS_OK;
+			}
+			ps_plan_note(plan, "namespace %d: --semantics %s chose the filesystem at 0x%" PRIx64 "; the other one (at 0x%" PRIx64 ") is NOT kept: extract it before using the repaired namespace",
+				     n, ps_sem_name(o->sem), fc->off,
+				     fc == &ns->cand[0] ? ns->cand[1].off : ns->cand[0].off);
+			break;
+		case PS_V_DAMAGED:
+			ps_plan_refuse(plan, n, K, "namespace %d: the only filesystem found (at 0x%" PRIx64 ") has a bad superblock checksum, so nothing proves which data start is right; carve it ('pmemscan carve') and run fsck on the copy first",
+				       n, ns->ncand ? ns->cand[0].off : 0);
+			return PS_OK;
+		default:
+			ps_plan_refuse(plan, n, K, "namespace %d: no filesystem at any data start, so nothing proves what the info block should say; pmemscan repairs only a layout it can prove (try 'pmemscan carve' or --offset to look by hand)",
+				       n);
+			return PS_OK;
+		}
+	}
+
+	/* The namespace size: given, or the image when the namespace is the
+	 * whole image and the block's own formula agrees. */
+	uint64_t pages, S_blk = 0;
+	bool S_ovf = ps_mul_ovf(sb->npfns, SZ_4K, &pages) ||
+		     ps_add_ovf(pages, ns->P + ns->T, &S_blk) ||
+		     ps_add_ovf(S_blk, sb->dataoff, &S_blk);
+	uint64_t S = S_ovf ? ns->size : S_blk;
+	bool npfns_wrong = false;
+	const char *S_src = "the info block (start_pad + end_trunc + dataoff + npfns pages)";
+	if (o->ns_size) {
+		S = o->ns_size;
+		S_src = "--ns-size";
+		npfns_wrong = S_ovf || S_blk != S;
+	} else if (ns->base == 0 && last_in_image(a, ns) &&
+		   (S_ovf || S_blk != src->size)) {
+		uint64_t Si = src->size - src->size % SZ_4K;
+		uint64_t al = sb->eff_align > SZ_2M ? sb->eff_align : SZ_2M;
+		if (!S_ovf && S_blk > src->size) {
+			ps_plan_refuse(plan, n, K, "namespace %d: npfns %" PRIu64 " makes the namespace %s but the image holds %s: either the dump is truncated or npfns is wrong; give the namespace size with --ns-size (from 'ndctl list')",
+				       n, sb->npfns, ps_human(S_blk, h1, sizeof(h1)),
+				       ps_human(src->size, h2, sizeof(h2)));
+			return PS_OK;
+		}
+		if (!S_ovf && src->size - S_blk < SZ_4K) {
+			/* a partial page at the end: npfns is right */
+		} else if (sb->version_minor >= 3 && ns->P == 0 &&
+			   kernel_dataoff(Si, sb->mode, al) == sb->dataoff &&
+			   ns->T == Si % al) {
+			S = Si;
+			S_src = "the image size (the namespace is the whole image: dataoff and end_trunc are exactly what nd_pfn_init writes for that size)";
+			npfns_wrong = true;
+		} else {
+			ps_plan_refuse(plan, n, K, "namespace %d: npfns %" PRIu64 " does not describe the whole image (%s), and nothing proves whether npfns is wrong or the image holds more than this namespace; give --ns-size to repair npfns",
+				       n, sb->npfns, ps_human(src->size, h1, sizeof(h1)));
+			return PS_OK;
+		}
+	}
+	if (S < sb->dataoff + ns->P + ns->T + SZ_4K) {
+		ps_plan_refuse(plan, n, K, "namespace %d: a %s namespace cannot hold start_pad 0x%" PRIx64 " + dataoff 0x%" PRIx64 " + end_trunc 0x%" PRIx64 "; refusing",
+			       n, ps_human(S, h1, sizeof(h1)), ns->P, sb->dataoff, ns->T);
+		return PS_OK;
+	}
+
+	/* devdax holds no filesystem to prove dataoff; accept the block's
+	 * fields only when they are exactly what nd_pfn_init writes. */
+	if (ns->mode == PS_NS_DEVDAX) {
+		uint64_t al = sb->eff_align > SZ_2M ? sb->eff_align : SZ_2M;
+		bool formula = sb->version_minor >= 3 && ns->P == 0 &&
+			       kernel_dataoff(S, sb->mode, al) == sb->dataoff;
+		if (ns->P) {
+			ps_plan_refuse(plan, n, K, "devdax namespace %d has start_pad 0x%" PRIx64 ": with no filesystem in it nothing proves where its data begins; not converting",
+				       n, ns->P);
+			return PS_OK;
+		}
+		if ((!sb->checksum_ok || npfns_wrong) && !formula) {
+			ps_plan_refuse(plan, n, K, "devdax namespace %d: the info block is damaged and its dataoff is not what nd_pfn_init would write for a %s namespace, so nothing proves the other fields; not resealing",
+				       n, ps_human(S, h1, sizeof(h1)));
+			return PS_OK;
+		}
+	}
+
+	struct pfn_edit e;
+	memset(&e, 0, sizeof(e));
+	const char *kind = "pfn-field";
+	const char *dflt = "";
+	bool convert = ns->P != 0;
+
+	if (!convert) {
+		/* Derivable fields, in place. */
+		if (sb->version_minor >= 3 && sb->flags) {
+			ps_put_le32(b + 0x30, 0);
+			why(&e, "flags", "version 1.%u guarantees flags 0 and Linux never sets one: these bits are corruption",
+			    sb->version_minor);
+		}
+		if (sb->version_minor >= 3 && !sb->padding_zero) {
+			size_t ps = sb->version_minor >= 4 ? 0x5e : 0x58;
+			memset(b + ps, 0, 0xff8 - ps);
+			why(&e, "padding", "version 1.%u guarantees zero padding (v5.3 \"Fix fsdax-mode namespace info-block zero-fields\"): stray bytes are corruption",
+			    sb->version_minor);
+		}
+		if (sb->version_minor >= 4 && sb->page_size == 0) {
+			ps_put_le32(b + 0x58, 4096);
+			why(&e, "page_size", "version 1.4 records the creating kernel's PAGE_SIZE; 0 is missing, and dataoff is 4 KiB-page arithmetic, so 4096");
+		}
+		if (sb->version_minor >= 4 && sb->page_struct_size < 64) {
+			ps_put_le16(b + 0x5c, 64);
+			why(&e, "page_struct_size", "version 1.4 records the struct page reservation; below 64 a pmem-mode namespace is refused (\"struct page size mismatch\"); 64 is MAX_STRUCT_PAGE_SIZE of current kernels");
+		}
+		if (npfns_wrong) {
+			uint64_t want = (S - ns->P - ns->T - sb->dataoff) / SZ_4K;
+			ps_put_le64(b + 0x40, want);
+			why(&e, "npfns", "npfns must be (size - start_pad - end_trunc - dataoff) / 4096 = %" PRIu64 " for the %s namespace (size from %s)",
+			    want, ps_human(S, h1, sizeof(h1)), S_src);
+		}
+	} else {
+		/* start_pad != 0: rewrite as a v5.7+ kernel would have written
+		 * it, keeping the proven data start (spec §7, §8 F8, §9). */
+		bool legacy = fc->sem == PS_SEM_LEGACY;
+		kind = legacy ? "start-pad-legacy" : "start-pad-fixed";
+		uint64_t Dn = legacy ? ns->P + sb->dataoff : sb->dataoff;
+		uint64_t fs_rel = fc->off - ns->base;
+		if (fs_rel != Dn) {
+			ps_plan_refuse(plan, n, kind, "internal: proven data start 0x%" PRIx64 " is not base + 0x%" PRIx64,
+				       fc->off, Dn);
+			return PS_OK;
+		}
+		uint64_t align = sb->version_minor >= 2 && sb->align ? sb->align : SZ_2M;
+		uint64_t ca = align > SZ_2M ? align : SZ_2M;
+		uint64_t B;
+		if (o->have_phys_base) {
+			B = o->phys_base + ns->base;
+			if (B % SZ_2M) {
+				ps_plan_refuse(plan, n, kind, "namespace %d starts at physical 0x%" PRIx64 ", not 2 MiB aligned: a current kernel (v5.7+) refuses start_pad 0 there (\"resource start misaligned\"); the legacy block, which pads to 0x%" PRIx64 ", is the only form it accepts: leave it",
+					       n, B, B + ns->P);
+				return PS_OK;
+			}
+		} else if (o->assume_aligned) {
+			B = 0;	/* aligned to ca: only B mod ca matters below */
+		} else {
+			ps_plan_refuse(plan, n, kind, "namespace %d has start_pad 0x%" PRIx64 ": a current kernel accepts start_pad 0 only if the namespace's physical base is 2 MiB aligned, and the end_trunc it needs depends on that base too. The image does not say where it sat: give --phys-base (from 'ndctl list -N -v' resource, or --iomem with 'pmemscan scan'), or --assume-aligned to take it as aligned",
+				       n, ns->P);
+			return PS_OK;
+		}
+		uint64_t Tn = (B + S) - ps_align_down(B + S, ca);
+		if ((B + Dn) % align) {
+			ps_plan_refuse(plan, n, kind, "namespace %d: base + new dataoff = 0x%" PRIx64 "%s is not aligned to align 0x%" PRIx64 ": the kernel would refuse it (\"bad offset\") and the data cannot move",
+				       n, B + Dn, o->have_phys_base ? " (physical)" : " (relative to an aligned base)", align);
+			return PS_OK;
+		}
+		if (Dn + Tn + SZ_4K > S) {
+			ps_plan_refuse(plan, n, kind, "namespace %d: dataoff 0x%" PRIx64 " + end_trunc 0x%" PRIx64 " leave no data in %s",
+				       n, Dn, Tn, ps_human(S, h1, sizeof(h1)));
+			return PS_OK;
+		}
+		if (fc->probe.fs_size && Dn + fc->probe.fs_size > S - Tn) {
+			ps_plan_refuse(plan, n, kind, "namespace %d: the filesystem (%s from 0x%" PRIx64 ") would extend past the new data end 0x%" PRIx64 " (end_trunc 0x%" PRIx64 "): refusing to cut it",
+				       n, ps_human(fc->probe.fs_size, h1, sizeof(h1)),
+				       Dn, S - Tn, Tn);
+			return PS_OK;
+		}
+		uint32_t mode = sb->mode;
+		uint64_t need = SZ_8K + 64 * ((S - SZ_8K) / SZ_4K);
+		if (mode == PS_PFN_MODE_PMEM && need > Dn) {
+			mode = PS_PFN_MODE_RAM;
+			why(&e, "mode", "the memmap a pmem-mode namespace of %s needs (8 KiB + 64 bytes x %" PRIu64 " pages = 0x%" PRIx64 ") does not fit below dataoff 0x%" PRIx64 "; the data cannot move, so the struct pages go to DRAM (map=mem) instead",
+			    ps_human(S, h1, sizeof(h1)), (S - SZ_8K) / SZ_4K, need, Dn);
+		}
+		struct ps_pfn_sb nsb;
+		memset(&nsb, 0, sizeof(nsb));
+		nsb.kind = sb->kind;
+		memcpy(nsb.uuid, sb->uuid, 16);
+		memcpy(nsb.parent_uuid, sb->parent_uuid, 16);
+		nsb.version_major = 1;
+		nsb.version_minor = 4;
+		nsb.dataoff = Dn;
+		nsb.npfns = (S - Dn - Tn) / SZ_4K;
+		nsb.mode = mode;
+		nsb.start_pad = 0;
+		nsb.end_trunc = (uint32_t)Tn;
+		nsb.align = (uint32_t)align;
+		nsb.page_size = 4096;
+		nsb.page_struct_size = 64;
+		ps_pfn_encode(&nsb, b);
+		if (legacy) {
+			why(&e, "start_pad", "start_pad is deprecated (v5.3+ never pads); the %s pad moves into dataoff so the data start stays at base + 0x%" PRIx64 " (the filesystem does not move)",
+			    ps_human(ns->P, h1, sizeof(h1)), Dn);
+			why(&e, "dataoff", "dataoff' = start_pad + dataoff = 0x%" PRIx64 " + 0x%" PRIx64 ": every kernel reads data at base + start_pad + dataoff, so the filesystem is found at the same bytes",
+			    ns->P, sb->dataoff);
+		} else {
+			why(&e, "start_pad", "the filesystem was written at base + dataoff (start_pad-unaware); with start_pad 0 every kernel reads it there");
+			why(&e, "dataoff", "dataoff stays 0x%" PRIx64 ": the proven filesystem is at base + dataoff", Dn);
+		}
+		why(&e, "end_trunc", "end_trunc' = (base + size) - ALIGN_DOWN(base + size, max(align, 2 MiB)) as nd_pfn_init writes it (%s): base + size - end_trunc must be 2 MiB aligned (\"resource end misaligned\")",
+		    o->have_phys_base ? "physical base known" : "base assumed aligned");
+		why(&e, "npfns", "npfns' = (size - dataoff' - end_trunc') / 4096 = %" PRIu64 " (the kernel recomputes it; written for ndctl and older readers)",
+		    nsb.npfns);
+		why(&e, "version_minor", "version 1.4, the current format: page_size and page_struct_size recorded, padding guaranteed zero");
+		why(&e, "page_size", "version 1.4 field: PAGE_SIZE 4096");
+		why(&e, "page_struct_size", "version 1.4 field: 64 (MAX_STRUCT_PAGE_SIZE); dataoff' - 8 KiB holds 0x%" PRIx64 " bytes of memmap",
+		    Dn - SZ_8K);
+		why(&e, "align", "version 1.2+ field: the mapping alignment (0x%" PRIx64 ")", align);
+		why(&e, "flags", "version 1.3+ guarantees flags 0");
+		why(&e, "padding", "version 1.3+ guarantees zero padding; stale bytes from the old block's era are cleared");
+		dflt = "part of the version 1.4 rewrite";
+		if (!o->have_phys_base)
+			ps_plan_note(plan, "namespace %d: ASSUMPTION (--assume-aligned): its physical base is %s aligned; a current kernel refuses the rewritten block (\"resource start misaligned\" or \"bad offset\") if it is not. Check with 'ndctl list -N -v' (resource) before using it",
+				     n, ps_human(ca, h1, sizeof(h1)));
+		ps_plan_note(plan, "namespace %d: after the rewrite a current kernel (v5.7+) exposes %s of data from image offset 0x%" PRIx64 " (the filesystem's bytes stay where they are); the area [base + 8 KiB, base + 0x%" PRIx64 ") becomes the memmap the kernel rewrites at every enable",
+			     n, ps_human(S - Dn - Tn, h1, sizeof(h1)), ns->base + Dn, Dn);
+	}
+
+	bool changed = memcmp(old, b, sizeof(b)) != 0;
+	if (!changed && sb->checksum_ok)
+		return PS_OK;	/* nothing to do */
+	ps_put_le64(b + 0xff8, ps_fletcher64(b, 4096, 0xff8, 8));
+	if (!changed)
+		why(&e, "checksum", "stored checksum 0x%016" PRIx64 " is wrong and every field checks out (%s; size %s from %s): the kernel ignores a block with a bad checksum (ENODEV), so it is re-sealed",
+		    sb->checksum,
+		    fc ? "the filesystem is at the data start the block gives" :
+			 "dataoff is what nd_pfn_init writes for this size",
+		    ps_human(S, h1, sizeof(h1)), S_src);
+	else
+		why(&e, "checksum", "fletcher64 of the rewritten block");
+	return emit_block(plan, n, boff, old, b, &e, kind, dflt);
+}
