@@ -10,15 +10,14 @@
 #include "err.h"
 #include "imgsrc.h"
 #include "label.h"
-#include "report.h"
+#include "ns.h"
+#include "render.h"
 #include <ctype.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define HEAD_PROBE (64 * 1024 + 512)
 
 enum fstat { F_OK, F_PROBLEMS, F_BAD, F_NOTHING };
 
@@ -47,11 +46,6 @@ static void usage(FILE *f)
 		"                  lowest label dpa on that DIMM; QEMU regions start at 0)\n");
 }
 
-static const char *sev_short(enum ps_sev s)
-{
-	return s == PS_SEV_ERR ? "error" : s == PS_SEV_WARN ? "warning" : "info";
-}
-
 /* First error-level diagnostic as a one-line message. */
 static void one_line(const char *path, const struct ps_diags *d, const char *fallback)
 {
@@ -64,6 +58,19 @@ static void one_line(const char *path, const struct ps_diags *d, const char *fal
 	cli_err("%s: %s", path, fallback);
 }
 
+/* How the report names where the area was found. */
+static const char *place_name(enum ps_lsa_place p)
+{
+	switch (p) {
+	case PS_LSA_PLACE_GIVEN: return "at --offset";
+	case PS_LSA_PLACE_END: return "at the end of the image (QEMU label-size area)";
+	case PS_LSA_PLACE_DUMP: return "whole file (ndctl read-labels dump)";
+	case PS_LSA_PLACE_START: return "at the start of the image";
+	case PS_LSA_PLACE_DAMAGED: return "whole file (no valid index block)";
+	}
+	return "";
+}
+
 static int load(struct dimm *dm, bool have_off, uint64_t off, uint64_t size_opt)
 {
 	struct ps_src *src;
@@ -73,93 +80,50 @@ static int load(struct dimm *dm, bool have_off, uint64_t off, uint64_t size_opt)
 		return EXIT_USAGE;
 	}
 	uint64_t fsize = src->size;
-	uint64_t lsa_off = 0, lsa_size = 0;
 	if (fsize == 0) {
 		cli_err("%s: empty file, no label area", dm->path);
 		dm->st = F_NOTHING;
 		ps_src_close(src);
 		return EXIT_OK;
 	}
-	if (have_off) {
-		if (off >= fsize) {
-			cli_err("%s: --offset 0x%llx is beyond the end (size 0x%llx)", dm->path,
-				(unsigned long long)off, (unsigned long long)fsize);
-			ps_src_close(src);
-			return EXIT_USAGE;
-		}
-		lsa_off = off;
-		lsa_size = size_opt;
-		if (!lsa_size) {
-			uint8_t head[HEAD_PROBE];
-			uint64_t hl = fsize - off < sizeof(head) ? fsize - off : sizeof(head);
-			struct ps_lsa_loc loc;
-			if (ps_src_pread(src, head, hl, off)) {
-				cli_err("%s", ps_src_error(src));
-				ps_src_close(src);
-				return EXIT_USAGE;
-			}
-			if (ps_lsa_probe(head, hl, off, &loc) == PS_OK)
-				lsa_size = loc.size;
-			else
-				lsa_size = 128 * 1024;	/* the common config size */
-		}
-		if (lsa_size > fsize - off)
-			lsa_size = fsize - off;
-		dm->where = "at --offset";
-	} else {
-		struct ps_lsa_loc loc;
-		int rc = ps_lsa_locate_tail(src, &loc);
-		if (rc == PS_OK) {
-			lsa_off = loc.off;
-			lsa_size = size_opt && size_opt <= fsize - loc.off ? size_opt : loc.size;
-			dm->where = loc.where == PS_LSA_AT_END ? "at the end of the image (QEMU label-size area)" :
-				    fsize == loc.size ? "whole file (ndctl read-labels dump)" :
-				    "at the start of the image";
-		} else if (rc == PS_ENOMEM || rc == PS_EIO || rc == PS_ERANGE) {
-			cli_err("%s: %s", dm->path, rc == PS_ENOMEM ? "out of memory" : ps_src_error(src));
-			ps_src_close(src);
-			return EXIT_USAGE;
-		} else {
-			/* a damaged dump: signatures but nothing the kernel takes */
-			uint8_t h[512 + 16];
-			uint64_t hl = fsize < sizeof(h) ? fsize : sizeof(h);
-			bool sig = false;
-			if (!ps_src_pread(src, h, hl, 0))
-				for (uint64_t o = 0; o + 16 <= hl; o += 256)
-					sig |= !memcmp(h + o, PS_NSINDEX_SIG, 16);
-			if (!sig || fsize > PS_LSA_MAX) {
-				cli_err("%s: no namespace label area found (no valid NAMESPACE_INDEX at offset 0 or in the last %u MiB)",
-					dm->path, PS_LSA_TAIL_WINDOW >> 20);
-				dm->st = F_NOTHING;
-				ps_src_close(src);
-				return EXIT_OK;
-			}
-			lsa_off = 0;
-			lsa_size = size_opt && size_opt <= fsize ? size_opt : fsize;
-			dm->where = "whole file (no valid index block)";
-		}
+	/* a damaged dump is taken whole, so that its damage can be shown */
+	struct ps_lsa_find_opts fo = {
+		.have_offset = have_off, .offset = off, .size = size_opt, .damaged_dump = true,
+	};
+	struct ps_lsa_area area;
+	int rc = ps_lsa_find(src, &fo, &area);
+	if (rc == PS_ERANGE && have_off) {
+		cli_err("%s: --offset 0x%llx is beyond the end (size 0x%llx)", dm->path,
+			(unsigned long long)off, (unsigned long long)fsize);
+		ps_src_close(src);
+		return EXIT_USAGE;
 	}
-	if (lsa_size > PS_LSA_MAX) {
+	if (rc == PS_ENOTFOUND) {
+		cli_err("%s: no namespace label area found (no valid NAMESPACE_INDEX at offset 0 or in the last %u MiB)",
+			dm->path, PS_LSA_TAIL_WINDOW >> 20);
+		dm->st = F_NOTHING;
+		ps_src_close(src);
+		return EXIT_OK;
+	}
+	if (rc) {
+		cli_err("%s: %s", dm->path, rc == PS_ENOMEM ? "out of memory" : ps_src_error(src));
+		ps_src_close(src);
+		return EXIT_USAGE;
+	}
+	dm->where = place_name(area.place);
+	if (area.size > PS_LSA_MAX) {
 		cli_err("%s: label area of %llu bytes is larger than the %u MiB pmemscan reads",
-			dm->path, (unsigned long long)lsa_size, PS_LSA_MAX >> 20);
+			dm->path, (unsigned long long)area.size, PS_LSA_MAX >> 20);
 		ps_src_close(src);
 		return EXIT_USAGE;
 	}
-	uint8_t *buf = malloc(lsa_size ? lsa_size : 1);
-	if (!buf) {
-		cli_err("%s: out of memory", dm->path);
-		ps_src_close(src);
-		return EXIT_USAGE;
-	}
-	if (ps_src_pread(src, buf, lsa_size, lsa_off)) {
+	rc = ps_lsa_load(src, &area, PS_LSA_MAX, &dm->lsa, &dm->diags);
+	if (rc == PS_EIO) {
 		cli_err("%s", ps_src_error(src));
-		free(buf);
 		ps_src_close(src);
 		return EXIT_USAGE;
 	}
 	ps_src_close(src);
-	int rc = ps_lsa_parse(buf, lsa_size, lsa_off, &dm->lsa, &dm->diags);
-	free(buf);
 	switch (rc) {
 	case PS_OK:
 		dm->parsed = true;
@@ -201,20 +165,6 @@ static struct json_object *ju64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
-static struct json_object *jdiags(const struct ps_diags *d)
-{
-	struct json_object *a = json_object_new_array();
-	for (size_t i = 0; i < d->n; i++) {
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "severity", json_object_new_string(sev_short(d->v[i].sev)));
-		json_object_object_add(o, "offset", ju64(d->v[i].off));
-		json_object_object_add(o, "field", json_object_new_string(d->v[i].field));
-		json_object_object_add(o, "message", json_object_new_string(d->v[i].msg));
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
 static struct json_object *json_dimm(const struct dimm *dm)
 {
 	const struct ps_lsa *lsa = &dm->lsa;
@@ -248,7 +198,7 @@ static struct json_object *json_dimm(const struct dimm *dm)
 		const struct ps_label *l = &r->label;
 		struct json_object *j = json_object_new_object();
 		char u[37];
-		ps_uuid_str(l->uuid, u);
+		render_uuid(l->uuid, u);
 		json_object_object_add(j, "uuid", json_object_new_string(u));
 		json_object_object_add(j, "name", json_object_new_string(l->name));
 		json_object_object_add(j, "slot", ju64(l->slot));
@@ -261,9 +211,9 @@ static struct json_object *json_dimm(const struct dimm *dm)
 		json_object_object_add(j, "rawsize", ju64(l->rawsize));
 		if (l->label_size >= 256) {
 			/* as ndctl: uuid_unparse() of the raw guid bytes */
-			ps_uuid_str(l->type_guid, u);
+			render_uuid(l->type_guid, u);
 			json_object_object_add(j, "type_guid", json_object_new_string(u));
-			ps_uuid_str(l->abstraction_guid, u);
+			render_uuid(l->abstraction_guid, u);
 			json_object_object_add(j, "abstraction_guid", json_object_new_string(u));
 		}
 		json_object_array_add(jl, j);
@@ -316,7 +266,7 @@ static struct json_object *json_dimm(const struct dimm *dm)
 		json_object_object_add(j, "in_use_other_index", json_object_new_boolean(r->in_use_other));
 		json_object_object_add(j, "ndctl_listed", json_object_new_boolean(r->ndctl_listed));
 		json_object_object_add(j, "valid", json_object_new_boolean(l->valid));
-		ps_uuid_str(l->uuid, u);
+		render_uuid(l->uuid, u);
 		json_object_object_add(j, "uuid", json_object_new_string(u));
 		json_object_object_add(j, "claim_class", json_object_new_string(ps_claim_name(l->claim)));
 		if (l->label_size >= 256) {
@@ -333,7 +283,7 @@ static struct json_object *json_dimm(const struct dimm *dm)
 		json_object_array_add(xl, j);
 	}
 	json_object_object_add(x, "labels", xl);
-	json_object_object_add(x, "diagnostics", jdiags(&dm->diags));
+	json_object_object_add(x, "diagnostics", render_json_diags(&dm->diags));
 	json_object_object_add(o, "pmemscan", x);
 	return o;
 }
@@ -345,7 +295,7 @@ static struct json_object *json_ns(const struct ps_ns_set *set, struct dimm **dv
 		const struct ps_namespace *ns = &set->ns[i];
 		struct json_object *o = json_object_new_object();
 		char u[37];
-		ps_uuid_str(ns->uuid, u);
+		render_uuid(ns->uuid, u);
 		json_object_object_add(o, "uuid", json_object_new_string(u));
 		json_object_object_add(o, "name", json_object_new_string(ns->name));
 		json_object_object_add(o, "claim_class", json_object_new_string(ps_claim_name(ns->claim)));
@@ -431,7 +381,7 @@ static void text_dimm(const struct dimm *dm)
 			const char *st = r->active ? "active" : r->in_use ? "INVALID" :
 					 r->in_use_other ? "freed-last" : "stale";
 			char u[37], pn[16], rs[32];
-			ps_uuid_str(l->uuid, u);
+			render_uuid(l->uuid, u);
 			snprintf(pn, sizeof(pn), "%u/%u", l->position, l->nlabel);
 			human(l->rawsize, rs, sizeof(rs));
 			printf("  %-5u %-11s %-36s ", r->slot, st, u);
@@ -453,7 +403,7 @@ static void text_dimm(const struct dimm *dm)
 	if (dm->diags.n) {
 		printf("  diagnostics:\n");
 		for (size_t i = 0; i < dm->diags.n; i++)
-			printf("    %-7s 0x%-10llx %-16s %s\n", sev_short(dm->diags.v[i].sev),
+			printf("    %-7s 0x%-10llx %-16s %s\n", ps_sev_name(dm->diags.v[i].sev),
 			       (unsigned long long)dm->diags.v[i].off, dm->diags.v[i].field,
 			       dm->diags.v[i].msg);
 		if (dm->diags.dropped)
@@ -469,7 +419,7 @@ static void text_ns(const struct ps_ns_set *set, struct dimm **dv, const struct 
 	for (size_t i = 0; i < set->n; i++) {
 		const struct ps_namespace *ns = &set->ns[i];
 		char u[37], sz[32];
-		ps_uuid_str(ns->uuid, u);
+		render_uuid(ns->uuid, u);
 		human(ns->size, sz, sizeof(sz));
 		printf("  %s \"", u);
 		print_name(ns->name);
@@ -484,7 +434,7 @@ static void text_ns(const struct ps_ns_set *set, struct dimm **dv, const struct 
 			       (unsigned long long)ns->extents[k].rawsize);
 	}
 	for (size_t i = 0; i < d->n; i++)
-		printf("  %-7s 0x%-10llx %-16s %s\n", sev_short(d->v[i].sev),
+		printf("  %-7s 0x%-10llx %-16s %s\n", ps_sev_name(d->v[i].sev),
 		       (unsigned long long)d->v[i].off, d->v[i].field, d->v[i].msg);
 }
 
@@ -592,7 +542,7 @@ int cmd_labels(int argc, char **argv)
 				json_object_array_add(jd, json_dimm(dv[i]));
 			json_object_object_add(top, "dimms", jd);
 			json_object_object_add(top, "namespaces", json_ns(&set, dv));
-			json_object_object_add(top, "diagnostics", jdiags(&nd));
+			json_object_object_add(top, "diagnostics", render_json_diags(&nd));
 			printf("%s\n", json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
 								      JSON_C_TO_STRING_NOSLASHESCAPE));
 			json_object_put(top);

@@ -226,7 +226,6 @@ int cmd_repair(int argc, char **argv)
 	memset(&ao, 0, sizeof(ao));
 	ao.have_phys_base = ro.have_phys_base;
 	ao.phys_base = ro.phys_base;
-	ao.image_arg = path;
 	struct ps_analysis a;
 	int rc = ps_analyze(src, &ao, &a);
 	int code = EXIT_OK;

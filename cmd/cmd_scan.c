@@ -7,7 +7,7 @@
 #include "imgsrc_open.h"
 #include "ns.h"
 #include "phys.h"
-#include "report.h"
+#include "render.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +30,9 @@ static int load_lsa(const char *path, struct ps_lsa **out)
 		cli_err("--labels %s", err);
 		return -1;
 	}
-	struct ps_lsa_loc loc;
-	int rc = ps_lsa_locate_tail(s, &loc);
-	if (rc) {
+	struct ps_lsa_find_opts fo = { 0 };
+	struct ps_lsa_area area;
+	if (ps_lsa_find(s, &fo, &area)) {
 		cli_err("--labels %s: no namespace label area (no valid NAMESPACE_INDEX at offset 0 or at the end)",
 			path);
 		ps_src_close(s);
@@ -40,17 +40,17 @@ static int load_lsa(const char *path, struct ps_lsa **out)
 	}
 	struct ps_diags d;
 	ps_diags_init(&d);
-	rc = ps_scan_read_lsa(s, &loc, out, &d);
-	if (!*out || (*out)->current < 0) {
+	struct ps_lsa *lsa = calloc(1, sizeof(*lsa));
+	int rc = lsa ? ps_lsa_load(s, &area, PS_LSA_READ_MAX, lsa, &d) : PS_ENOMEM;
+	if ((rc != PS_OK && rc != PS_EFORMAT) || lsa->current < 0) {
 		cli_err("--labels %s: label area at offset %llu has no valid index block%s%s",
-			path, (unsigned long long)loc.off, d.n ? ": " : "", d.n ? d.v[0].msg : "");
-		if (*out) {
-			ps_lsa_free(*out);
-			free(*out);
-			*out = NULL;
-		}
+			path, (unsigned long long)area.off, d.n ? ": " : "", d.n ? d.v[0].msg : "");
+		if (lsa)
+			ps_lsa_free(lsa);
+		free(lsa);
 		rc = -1;
 	} else {
+		*out = lsa;
 		rc = 0;
 	}
 	ps_diags_free(&d);
@@ -167,7 +167,7 @@ int cmd_scan(int argc, char **argv)
 		return EXIT_USAGE;
 	char err[512];
 	struct ps_src *src;
-	struct ps_report_input in;
+	struct render_input in;
 	memset(&in, 0, sizeof(in));
 	in.path = path;
 	/* A compressed dump: the evidence is the compressed file (its own
@@ -212,7 +212,6 @@ int cmd_scan(int argc, char **argv)
 	}
 
 	struct ps_lsa *lsas[16] = { 0 };
-	char ldesc[300] = "";
 	for (int i = 0; i < nlfiles; i++) {
 		if (load_lsa(lfiles[i], &lsas[i])) {
 			for (int j = 0; j < i; j++) {
@@ -222,16 +221,13 @@ int cmd_scan(int argc, char **argv)
 			ps_src_close(src);
 			return EXIT_USAGE;
 		}
-		size_t l = strlen(ldesc);
-		snprintf(ldesc + l, sizeof(ldesc) - l, "%s%s", i ? ", " : "label areas given with --labels: ",
-			 lfiles[i]);
 	}
 	ao.ext_lsas = (const struct ps_lsa *const *)lsas;
 	ao.next_lsas = (size_t)nlfiles;
-	ao.ext_lsas_desc = ldesc;
+	in.label_files = lfiles;
+	in.nlabel_files = (size_t)nlfiles;
 
 	struct ps_phys_map map = { 0 };
-	char phys_src[200] = "";
 	if (iomem || ndjson) {
 		const char *f = iomem ? iomem : ndjson;
 		char *text = ps_read_text_file(f, 16 << 20, err, sizeof(err));
@@ -247,26 +243,20 @@ int cmd_scan(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		if (!ao.have_phys_base) {
-			const struct ps_phys_range *hit = NULL;
-			int nhit = 0;
-			for (size_t i = 0; i < map.n; i++)
-				if (map.r[i].end - map.r[i].start + 1 == src->size) {
-					hit = &map.r[i];
-					nhit++;
-				}
-			if (nhit != 1) {
+			const struct ps_phys_range *hit;
+			int mrc = ps_phys_match_size(&map, src->size, &hit);
+			if (mrc) {
 				cli_err("%s: %s entry is exactly as large as the image (%llu bytes); give --phys-base",
-					f, nhit ? "more than one" : "no", (unsigned long long)src->size);
+					f, mrc == PS_EAMBIG ? "more than one" : "no",
+					(unsigned long long)src->size);
 				ps_phys_map_free(&map);
 				ps_src_close(src);
 				return EXIT_USAGE;
 			}
 			ao.have_phys_base = true;
 			ao.phys_base = hit->start;
-			snprintf(phys_src, sizeof(phys_src), "%s entry \"%s\" 0x%llx-0x%llx, as large as the image",
-				 f, hit->name, (unsigned long long)hit->start,
-				 (unsigned long long)hit->end);
-			ao.phys_source = phys_src;
+			ao.phys_entry = hit;
+			in.phys_map_path = f;
 		}
 		ao.phys_map = &map;
 	}
@@ -295,8 +285,6 @@ int cmd_scan(int argc, char **argv)
 				      ps_digest_default_threads(kind));
 	}
 	ao.scan.digest = dg;
-	ao.image_arg = path;
-	ao.compressed = in.compression != NULL;
 
 	struct ps_analysis a;
 	int rc = ps_analyze(src, &ao, &a);
@@ -324,10 +312,10 @@ int cmd_scan(int argc, char **argv)
 		in.allocated = a.scan.bytes_read;
 	in.hash_note = hash_note;
 	if (json)
-		rc = ps_report_json(stdout, &in, &a);
+		rc = render_scan_json(stdout, &in, &a);
 	else
-		ps_report_text(stdout, &in, &a);
-	int code = ps_report_exit_code(&a);
+		rc = render_scan_text(stdout, &in, &a);
+	int code = render_exit_code(&a);
 	ps_analysis_free(&a);
 	for (int i = 0; i < nlfiles; i++) {
 		ps_lsa_free(lsas[i]);

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void cli_view_opts_init(struct cli_view_opts *o)
@@ -90,13 +91,17 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 			cli_view_close(v);
 			return EXIT_USAGE;
 		}
-		snprintf(v->what, sizeof(v->what), "bytes %" PRIu64 "-%" PRIu64 " of %s (--offset)",
-			 o->offset, o->offset + size, path);
+		if (asprintf(&v->what, "bytes %" PRIu64 "-%" PRIu64 " of %s (--offset)",
+			     o->offset, o->offset + size, path) < 0) {
+			v->what = NULL;
+			cli_err("out of memory");
+			cli_view_close(v);
+			return EXIT_USAGE;
+		}
 		return EXIT_OK;
 	}
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
-	ao.image_arg = path;
 	int rc = ps_analyze(v->image, &ao, &v->an);
 	v->analysed = true;
 	if (rc) {
@@ -126,9 +131,19 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 			return EXIT_USAGE;
 		}
 	}
-	rc = ps_ns_data_view(v->image, &v->an, ns, o->sem, &v->data, err, sizeof(err));
+	/* the message names the image: room for all of its name */
+	size_t dlen = strlen(v->image->name) + sizeof(err);
+	char *derr = malloc(dlen);
+	if (!derr) {
+		cli_err("out of memory");
+		cli_view_close(v);
+		return EXIT_USAGE;
+	}
+	rc = ps_ns_data_view(v->image, &v->an, ns, o->sem, &v->data, derr, dlen);
+	if (rc)
+		cli_err("%s", derr);
+	free(derr);
 	if (rc) {
-		cli_err("%s", err);
 		cli_view_close(v);
 		return rc == PS_EINVAL ? EXIT_USAGE : EXIT_PROBLEMS;
 	}
@@ -144,15 +159,22 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 			off = c->off;
 		}
 	}
+	int len;
 	if (n->mode == PS_NS_SECTOR)
-		snprintf(v->what, sizeof(v->what),
-			 "namespace %d (sector) at offset %" PRIu64 ", %" PRIu64 " bytes translated through its BTT%s",
-			 ns, n->base, v->data->size, o->sem == PS_SEM_AUTO ? " (proven)" : "");
+		len = asprintf(&v->what,
+			       "namespace %d (sector) at offset %" PRIu64 ", %" PRIu64 " bytes translated through its BTT%s",
+			       ns, n->base, v->data->size, o->sem == PS_SEM_AUTO ? " (proven)" : "");
 	else
-		snprintf(v->what, sizeof(v->what),
-			 "namespace %d (%s), %s data start at offset %" PRIu64 ", %" PRIu64 " bytes%s",
-			 ns, ps_ns_mode_name(n->mode), cname, off, v->data->size,
-			 o->sem == PS_SEM_AUTO ? " (proven)" : " (forced by --semantics)");
+		len = asprintf(&v->what,
+			       "namespace %d (%s), %s data start at offset %" PRIu64 ", %" PRIu64 " bytes%s",
+			       ns, ps_ns_mode_name(n->mode), cname, off, v->data->size,
+			       o->sem == PS_SEM_AUTO ? " (proven)" : " (forced by --semantics)");
+	if (len < 0) {
+		v->what = NULL;
+		cli_err("out of memory");
+		cli_view_close(v);
+		return EXIT_USAGE;
+	}
 	return EXIT_OK;
 }
 
@@ -162,5 +184,6 @@ void cli_view_close(struct cli_view *v)
 	if (v->analysed)
 		ps_analysis_free(&v->an);
 	ps_src_close(v->image);
+	free(v->what);
 	memset(v, 0, sizeof(*v));
 }

@@ -29,7 +29,7 @@ struct cli_view {
 	struct ps_analysis an;	/* when a scan was needed */
 	bool analysed;
 	int ns;			/* the namespace chosen, -1 for a raw window */
-	char what[256];		/* one line saying what was chosen and why */
+	char *what;		/* one line saying what was chosen and why */
 };
 
 /* Parse --namespace/--semantics/--offset/--size into o; returns 1 if the

@@ -13,6 +13,8 @@ void ps_diags_init(struct ps_diags *d)
 
 void ps_diags_free(struct ps_diags *d)
 {
+	for (size_t i = 0; i < d->n; i++)
+		free(d->v[i].msg);
 	free(d->v);
 	memset(d, 0, sizeof(*d));
 }
@@ -36,15 +38,21 @@ void ps_diag_add(struct ps_diags *d, enum ps_sev sev, uint64_t off,
 		d->v = nv;
 		d->cap = ncap;
 	}
+	char *msg;
+	va_list ap;
+	va_start(ap, fmt);
+	int len = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (len < 0) {
+		d->dropped++;
+		return;
+	}
 	struct ps_diag *e = &d->v[d->n++];
 	memset(e, 0, sizeof(*e));
 	e->sev = sev;
 	e->off = off;
 	snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
+	e->msg = msg;
 }
 
 size_t ps_diags_count(const struct ps_diags *d, enum ps_sev min)

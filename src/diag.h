@@ -14,10 +14,10 @@ struct ps_diag {
 	enum ps_sev sev;
 	uint64_t off;		/* absolute offset in the image of the field */
 	char field[32];		/* field name as in the kernel struct */
-	char msg[192];
+	char *msg;		/* whole, however long; owned by the list */
 };
 
-#define PS_DIAG_MAX 512		/* beyond this, one "too many" entry */
+#define PS_DIAG_MAX 512		/* beyond this, counted in dropped */
 
 struct ps_diags {
 	struct ps_diag *v;
@@ -25,6 +25,8 @@ struct ps_diags {
 	size_t dropped;
 };
 
+/* Append one entry; fmt is printf's. An entry that cannot be stored (the
+ * list is full, or memory ran out) is counted in dropped, never cut. */
 void ps_diag_add(struct ps_diags *d, enum ps_sev sev, uint64_t off,
 		 const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

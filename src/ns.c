@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "ns.h"
+/*
+ * The analysis: from the scanner's records to namespaces (pfn/dax info
+ * blocks, BTTs, labels, filesystems in the gaps), their candidate data
+ * starts, and then, per namespace, the probes and conclusions of
+ * ns_facts.c. Label areas are gathered by ns_labels.c.
+ */
+#include "ns_internal.h"
 #include "err.h"
 #include "le.h"
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +44,30 @@ const char *ps_verdict_name(enum ps_verdict v)
 	case PS_V_DAMAGED: return "damaged";
 	case PS_V_NOFS: return "no-filesystem";
 	case PS_V_NODATA: return "no-filesystem-expected";
+	case PS_V_NONE: break;
+	}
+	return "unknown";
+}
+
+const char *ps_found_by_name(enum ps_found_by f)
+{
+	switch (f) {
+	case PS_FOUND_INFO_BLOCK: return "info block";
+	case PS_FOUND_LABELS: return "labels";
+	case PS_FOUND_LABELS_INFO: return "labels + info block";
+	case PS_FOUND_FS_SIGNATURE: return "filesystem signature";
+	}
+	return "unknown";
+}
+
+const char *ps_size_source_name(enum ps_size_source s)
+{
+	switch (s) {
+	case PS_SIZE_INFO_BLOCK: return "info block";
+	case PS_SIZE_IMAGE: return "image";
+	case PS_SIZE_LABELS: return "labels";
+	case PS_SIZE_BTT: return "BTT arenas";
+	case PS_SIZE_GAP: return "gap between namespaces";
 	}
 	return "unknown";
 }
@@ -64,30 +93,6 @@ const char *ps_human(uint64_t v, char *buf, size_t n)
 	}
 	snprintf(buf, n, "%" PRIu64 " %s", x, u[i]);
 	return buf;
-}
-
-static void note(struct ps_ns *ns, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void note(struct ps_ns *ns, const char *fmt, ...)
-{
-	if (ns->nnotes >= (int)(sizeof(ns->notes) / sizeof(ns->notes[0])))
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(ns->notes[ns->nnotes++], sizeof(ns->notes[0]), fmt, ap);
-	va_end(ap);
-}
-
-static void evidence(struct ps_cand *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void evidence(struct ps_cand *c, const char *fmt, ...)
-{
-	if (c->nevidence >= PS_MAX_EVIDENCE)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->evidence[c->nevidence++], sizeof(c->evidence[0]), fmt, ap);
-	va_end(ap);
 }
 
 static struct ps_ns *add_ns(struct ps_analysis *a, uint64_t base,
@@ -116,27 +121,9 @@ static struct ps_ns *add_ns(struct ps_analysis *a, uint64_t base,
 	ns->nested_in = -1;
 	ns->label = -1;
 	ns->chosen = -1;
+	ns->damaged = -1;
 	ps_diags_init(&ns->diags);
 	return ns;
-}
-
-/* Which kernels write a pfn block like this one (spec §3, §8). */
-static void describe_era(struct ps_ns *ns)
-{
-	const struct ps_pfn_sb *sb = &ns->pfn;
-	const char *e;
-	switch (sb->version_minor) {
-	case 0: e = "v4.4-v4.5 (version 1.0: no start_pad field)"; break;
-	case 1: e = "v4.6-v4.7 (version 1.1: start_pad/end_trunc added)"; break;
-	case 2: e = "v4.8-v5.2 (version 1.2: align added)"; break;
-	case 3: e = "v5.3, or a 4.14.y/4.19.y stable kernel with the zero-fields backport (version 1.3)"; break;
-	default:
-		e = sb->eff_page_struct_size == 128 ?
-		    "v6.1 (version 1.4 with 128-byte struct page reservation)" :
-		    "v5.4 or later, or ndctl write-infoblock (version 1.4)";
-	}
-	snprintf(ns->era, sizeof(ns->era), "%s%s", e,
-		 ns->P ? "; a non-zero start_pad is only written by v4.6-v5.2" : "");
 }
 
 static void add_cand(struct ps_ns *ns, const struct ps_src *src, enum ps_sem sem,
@@ -156,7 +143,7 @@ static void add_cand(struct ps_ns *ns, const struct ps_src *src, enum ps_sem sem
 	}
 }
 
-static uint64_t cand_room(const struct ps_src *src, const struct ps_cand *c)
+uint64_t ns_cand_room(const struct ps_src *src, const struct ps_cand *c)
 {
 	if (c->off >= src->size)
 		return 0;
@@ -205,10 +192,10 @@ static const struct ps_src_ops own_ops = {
 	own_pread, own_next_data, own_next_hole, own_close,
 };
 
-static int btt_data_view(struct ps_src *src, const struct ps_ns *ns,
-			 struct ps_src **out, char *err, size_t errlen)
+int ns_btt_view(struct ps_src *src, const struct ps_ns *ns, struct ps_src **out)
 {
 	struct btt_owner *o = calloc(1, sizeof(*o));
+	char *name = NULL;
 	*out = NULL;
 	if (!o)
 		return PS_ENOMEM;
@@ -219,288 +206,20 @@ static int btt_data_view(struct ps_src *src, const struct ps_ns *ns,
 		rc = ps_btt_open(o->win, &bo, &o->btt, NULL);
 	if (!rc)
 		rc = ps_btt_view(o->btt, &o->view);
-	char name[300];
-	snprintf(name, sizeof(name), "%s (BTT of namespace %d)", src->name, ns->index);
+	if (!rc && asprintf(&name, "%s (BTT of namespace %d)", src->name, ns->index) < 0) {
+		name = NULL;
+		rc = PS_ENOMEM;
+	}
 	if (!rc && !(*out = ps_src_new(&own_ops, o, o->view->size, name)))
 		rc = PS_ENOMEM;
+	free(name);
 	if (rc) {
-		snprintf(err, errlen, "%s: namespace %d: BTT: %s", src->name, ns->index,
-			 ps_strerror(rc));
 		ps_src_close(o->view);
 		ps_btt_close(o->btt);
 		ps_src_close(o->win);
 		free(o);
 	}
 	return rc;
-}
-
-static void probe_cand(struct ps_src *src, struct ps_ns *ns, struct ps_cand *c)
-{
-	char h1[32], h2[32];
-	uint64_t room = cand_room(src, c);
-	if (c->truncated)
-		evidence(c, "the image ends %s into this candidate's %s: the dump is truncated",
-			 ps_human(room, h1, sizeof(h1)), ps_human(c->size, h2, sizeof(h2)));
-	if (!room)
-		return;
-	struct ps_src *v;
-	char err[256];
-	if (c->btt) {
-		if (btt_data_view(src, ns, &v, err, sizeof(err))) {
-			evidence(c, "the BTT could not be opened: %s", err);
-			return;
-		}
-	} else if (ps_src_window(src, c->off, room, &v)) {
-		return;
-	}
-	int rc = ps_probe_view(v, &c->probe);
-	ps_src_close(v);
-	if (rc) {
-		evidence(c, "probe failed: %s", ps_strerror(rc));
-		return;
-	}
-	c->probed = true;
-	c->probe.room = c->size;
-	struct ps_probe *p = &c->probe;
-	if (p->ambivalent)
-		evidence(c, "libblkid found more than one signature here (ambivalent)");
-	if (p->found) {
-		evidence(c, "libblkid: %s %s%s%s%s, superblock checksums valid",
-			 p->type, p->usage[0] ? p->usage : "signature",
-			 p->uuid[0] ? " uuid " : "", p->uuid,
-			 p->label[0] ? " (labelled)" : "");
-	} else if (p->bad_csum) {
-		evidence(c, "libblkid: %s superblock found but its checksum is WRONG (damaged)",
-			 p->type);
-	} else if (p->type[0]) {
-		evidence(c, "libblkid: %s", p->type);
-	} else {
-		evidence(c, "no filesystem or partition table: %s", p->detail);
-	}
-	if (p->fs_size) {
-		if (p->fs_size > c->size)
-			evidence(c, "the filesystem claims %s but this candidate has only %s: it would overrun the namespace by %s",
-				 ps_human(p->fs_size, h1, sizeof(h1)),
-				 ps_human(c->size, h2, sizeof(h2)),
-				 ps_human(p->fs_size - c->size, (char[32]){0}, 32));
-		else
-			evidence(c, "the filesystem claims %s and fits in the %s available",
-				 ps_human(p->fs_size, h1, sizeof(h1)),
-				 ps_human(c->size, h2, sizeof(h2)));
-	}
-	/* Geometry: where this candidate sits in the other reading's layout. */
-	if (c->sem == PS_SEM_FIXED && ns->P) {
-		uint64_t rel = ns->D;
-		if (rel < ns->P)
-			evidence(c, "under the legacy reading this offset (ns+0x%" PRIx64 ") is inside the start_pad area [0, 0x%" PRIx64 "), which the kernel never writes",
-				 rel, ns->P);
-		else if (ns->pfn.mode == PS_PFN_MODE_PMEM && rel >= ns->P + SZ_8K &&
-			 rel < ns->P + ns->D)
-			evidence(c, "under the legacy reading this offset (ns+0x%" PRIx64 ") is inside the struct-page memmap [0x%" PRIx64 ", 0x%" PRIx64 ") the kernel rewrites at every enable",
-				 rel, ns->P + SZ_8K, ns->P + ns->D);
-	}
-	if (c->sem == PS_SEM_LEGACY && ns->P) {
-		uint64_t rel = ns->P + ns->D;
-		if (rel >= ns->size - ns->T)
-			evidence(c, "under the fixed reading this offset is past the data end");
-		else
-			evidence(c, "under the fixed reading this offset is %s into the data area",
-				 ps_human(ns->P, h1, sizeof(h1)));
-	}
-}
-
-static bool cand_fs(const struct ps_cand *c)
-{
-	return c->probed && c->probe.found;
-}
-
-/* Who else lived in the namespace's first and last section. */
-static void section_neighbours(struct ps_ns *ns, const struct ps_phys_map *m)
-{
-	const struct ps_phys_range *hit[8];
-	uint64_t B = ns->phys, E = ns->phys + ns->size;
-	uint64_t lo = B - B % PS_SECTION_SIZE;
-	size_t k = B > lo ? ps_phys_overlaps(m, lo, B - 1, B, hit, 8) : 0;
-	/* a range that encloses the namespace (its region) is no neighbour */
-	for (size_t i = 0; i < k; i++)
-		if (hit[i]->start <= B && hit[i]->end >= E - 1)
-			hit[i--] = hit[--k];
-	for (size_t i = 0; i < k; i++)
-		note(ns, "shares its first section with \"%s\" 0x%" PRIx64 "-0x%" PRIx64 ": the collision that makes v4.6-v5.2 pad the start",
-		     hit[i]->name, hit[i]->start, hit[i]->end);
-	if (B > lo && !k)
-		note(ns, "nothing in the saved memory map shares its first section [0x%" PRIx64 ", 0x%" PRIx64 ")",
-		     lo, B);
-	uint64_t hi = E % PS_SECTION_SIZE ? E - E % PS_SECTION_SIZE + PS_SECTION_SIZE : E;
-	k = hi > E ? ps_phys_overlaps(m, E, hi - 1, B, hit, 8) : 0;
-	for (size_t i = 0; i < k; i++)
-		if (hit[i]->start >= E && !(hit[i]->start <= B && hit[i]->end >= E - 1))
-			note(ns, "shares its last section with \"%s\" 0x%" PRIx64 "-0x%" PRIx64 ": the collision that makes v4.6-v5.2 truncate the end (end_trunc)",
-			     hit[i]->name, hit[i]->start, hit[i]->end);
-}
-
-static void decide(struct ps_ns *ns, const char *img, const struct ps_phys_map *map,
-		   bool compressed)
-{
-	char h1[32], h2[32];
-	int nvalid = 0, ndamaged = 0, vi = -1, di = -1;
-	for (int i = 0; i < ns->ncand; i++) {
-		if (cand_fs(&ns->cand[i])) {
-			nvalid++;
-			vi = i;
-		} else if (ns->cand[i].probed && ns->cand[i].probe.bad_csum) {
-			ndamaged++;
-			di = i;
-		}
-	}
-	if (ns->mode == PS_NS_DEVDAX && !nvalid) {
-		ns->verdict = PS_V_NODATA;
-		ns->chosen = 0;
-		snprintf(ns->summary, sizeof(ns->summary),
-			 "devdax namespace: %s of data at image offset 0x%" PRIx64 " (no filesystem is expected on a devdax namespace)",
-			 ps_human(ns->cand[0].size, h1, sizeof(h1)), ns->cand[0].off);
-		return;
-	}
-	if (nvalid == 1) {
-		ns->verdict = PS_V_PROVEN;
-		ns->chosen = vi;
-	} else if (nvalid > 1) {
-		ns->verdict = PS_V_AMBIGUOUS;
-	} else if (ndamaged == 1) {
-		ns->verdict = PS_V_DAMAGED;
-		ns->chosen = -1;
-	} else {
-		ns->verdict = PS_V_NOFS;
-	}
-	const struct ps_cand *c = vi >= 0 ? &ns->cand[vi] : NULL;
-	switch (ns->verdict) {
-	case PS_V_PROVEN:
-		if (c->btt)
-			snprintf(ns->summary, sizeof(ns->summary),
-				 "%s filesystem inside the BTT (sector mode; its blocks are scattered in the namespace and read through the map), %s",
-				 c->probe.type, ps_human(c->size, h1, sizeof(h1)));
-		else if (ns->P)
-			snprintf(ns->summary, sizeof(ns->summary),
-				 "%s filesystem at the %s data start (image offset 0x%" PRIx64 ", %s): start_pad %s the dataoff; the other reading finds no filesystem",
-				 c->probe.type, c->name, c->off,
-				 ps_human(c->size, h1, sizeof(h1)),
-				 c->sem == PS_SEM_LEGACY ? "comes before" : "is already inside");
-		else
-			snprintf(ns->summary, sizeof(ns->summary),
-				 "%s filesystem at image offset 0x%" PRIx64 " (%s); start_pad is 0, so both readings agree",
-				 c->probe.type, c->off, ps_human(c->size, h1, sizeof(h1)));
-		break;
-	case PS_V_AMBIGUOUS:
-		snprintf(ns->summary, sizeof(ns->summary),
-			 "AMBIGUOUS: a valid filesystem at both the legacy (0x%" PRIx64 ") and the fixed (0x%" PRIx64 ") data start; pmemscan will not choose: compare the evidence and pass --semantics legacy or --semantics fixed",
-			 ns->cand[0].off, ns->ncand > 1 ? ns->cand[1].off : 0);
-		break;
-	case PS_V_DAMAGED:
-		snprintf(ns->summary, sizeof(ns->summary),
-			 "only a DAMAGED %s filesystem (bad superblock checksum) at the %s data start 0x%" PRIx64 "; nothing valid elsewhere",
-			 ns->cand[di].probe.type, ns->cand[di].name, ns->cand[di].off);
-		break;
-	default:
-		snprintf(ns->summary, sizeof(ns->summary),
-			 "no filesystem at any candidate data start (%d probed)", ns->ncand);
-	}
-
-	/* What kernels do with it. */
-	if (ns->mode == PS_NS_FSDAX && ns->P) {
-		if (ns->verdict == PS_V_PROVEN && c->sem == PS_SEM_LEGACY) {
-			note(ns, "block I/O: every merged kernel reads data at base + start_pad + dataoff, exactly where this filesystem is; it mounts without DAX");
-			if (ns->D < ns->P)
-				note(ns, "fsdax DAX: kernels compute the first data page's pfn %s too low, before the mapped range: v4.6 to about v5.16 refuse DAX on it; later kernels dropped that check and would map the wrong pages, so do not mount with -o dax; block I/O is unaffected",
-				     ps_human(ns->P, h1, sizeof(h1)));
-			else
-				note(ns, "fsdax DAX: kernels before v5.1 compute pfns %s too low on this layout (DAX mappings hit the wrong pages); v5.1 to about v5.16 refuse DAX on it; later kernels dropped that check, so do not mount with -o dax",
-				     ps_human(ns->P, h1, sizeof(h1)));
-		} else if (ns->verdict == PS_V_PROVEN && c->sem == PS_SEM_FIXED) {
-			note(ns, "block I/O: no merged kernel reads this layout; every one looks %s further in, at image offset 0x%" PRIx64 ", and finds no filesystem there: mount fails or shows garbage",
-			     ps_human(ns->P, h1, sizeof(h1)), ns->cand[0].off);
-			note(ns, "the filesystem was written by a start_pad-unaware writer (data relative to the raw base); its bytes are intact");
-		}
-		if (ns->pfn.version_minor < 3 && !ns->have_phys)
-			note(ns, "current kernels (v5.7+) accept this block only if base + start_pad and base + size - end_trunc are 2 MiB aligned (x86_64 memremap_compat_align); otherwise the probe fails with \"resource start misaligned\"");
-	}
-	if (ns->have_phys && ns->mode != PS_NS_RAW) {
-		uint64_t B = ns->phys;
-		uint64_t secoff = B % PS_SECTION_SIZE;
-		uint64_t endp = B + ns->size;
-		note(ns, "physical placement: namespace at 0x%" PRIx64 ", %s into its 128 MiB section [0x%" PRIx64 ", 0x%" PRIx64 "); end 0x%" PRIx64 " is %s into its section",
-		     B, ps_human(secoff, h1, sizeof(h1)), B - secoff,
-		     B - secoff + PS_SECTION_SIZE, endp,
-		     ps_human(endp % PS_SECTION_SIZE, h2, sizeof(h2)));
-		if (ns->P) {
-			uint64_t want = secoff ? PS_SECTION_SIZE - secoff : 0;
-			if (want == ns->P)
-				note(ns, "start_pad 0x%" PRIx64 " is exactly the distance to the next section boundary: another region or System RAM shared the first section (the ndctl issue 76 collision), and v4.6-v5.2 padded the namespace past it",
-				     ns->P);
-			else
-				note(ns, "start_pad 0x%" PRIx64 " does NOT match the distance to the next section boundary (0x%" PRIx64 "): the --phys-base given may be wrong, or the block was written by a different tool",
-				     ns->P, want);
-		}
-		if (map)
-			section_neighbours(ns, map);
-		bool sa = (B + ns->P) % PS_COMPAT_ALIGN == 0;
-		bool ea = (endp - ns->T) % PS_COMPAT_ALIGN == 0;
-		if (sa && ea)
-			note(ns, "current kernel (v5.7+): base + start_pad and end - end_trunc are 2 MiB aligned: the block is accepted");
-		else
-			note(ns, "current kernel (v5.7+): REFUSES this namespace: \"resource %s misaligned\" (base + start_pad = 0x%" PRIx64 ", end - end_trunc = 0x%" PRIx64 ", need 2 MiB alignment)",
-			     sa ? "end" : "start", B + ns->P, endp - ns->T);
-		if (ns->mode == PS_NS_FSDAX && ns->P)
-			note(ns, "DAX pfn of the first data page: v4.6-v5.0 compute 0x%" PRIx64 " (PHYS_PFN(base + dataoff)); the page really is pfn 0x%" PRIx64 " (base + start_pad + dataoff)",
-			     (B + ns->D) / SZ_4K, (B + ns->P + ns->D) / SZ_4K);
-	}
-
-	/* Next commands. */
-	const char *sem = NULL;
-	if (ns->verdict == PS_V_PROVEN && ns->P)
-		sem = c->sem == PS_SEM_LEGACY ? "legacy" : "fixed";
-	if (ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_DAMAGED ||
-	    ns->verdict == PS_V_AMBIGUOUS) {
-		const struct ps_cand *t = c ? c : ns->verdict == PS_V_DAMAGED ?
-					  &ns->cand[di] : &ns->cand[0];
-		char semarg[48] = "";
-		if (sem)
-			snprintf(semarg, sizeof(semarg), " --semantics %s", sem);
-		else if (ns->verdict != PS_V_PROVEN)
-			snprintf(semarg, sizeof(semarg), " --semantics %s",
-				 t->sem == PS_SEM_FIXED ? "fixed" : "legacy");
-		note(ns, "next: pmemscan extract %s --namespace %d%s -o OUTDIR", img,
-		     ns->index, semarg);
-		if (ns->mode != PS_NS_SECTOR && !compressed)
-			note(ns, "next: mount -o ro,loop,offset=%" PRIu64 ",sizelimit=%" PRIu64 " %s /mnt",
-			     t->off, t->size, img);
-		char then[64] = "";
-		if (ns->mode == PS_NS_SECTOR || compressed)
-			snprintf(then, sizeof(then), "   (then: mount -o ro,loop ns%d.img /mnt)",
-				 ns->index);
-		note(ns, "next: pmemscan carve %s --namespace %d%s -o ns%d.img%s", img,
-		     ns->index, semarg, ns->index, then);
-		if (ns->verdict == PS_V_DAMAGED && !strncmp(t->probe.type, "ext", 3))
-			note(ns, "next: e2fsck -fn -b %u ns%d.img   (after carving: check it against a backup superblock; ext4's first backup is at block %u)",
-			     t->probe.block_size == 1024 ? 8193u : 32768u, ns->index,
-			     t->probe.block_size == 1024 ? 8193u : 32768u);
-		else if (ns->verdict == PS_V_DAMAGED && !strcmp(t->probe.type, "xfs"))
-			note(ns, "next: xfs_repair -n -f ns%d.img   (after carving: finds the secondary superblocks)",
-			     ns->index);
-		if (ns->P || ns->verdict == PS_V_DAMAGED || ns->btt_used_backup)
-			note(ns, "next: pmemscan repair %s --namespace %d --plan   (rewrite the metadata so a current kernel finds the filesystem where it is)",
-			     img, ns->index);
-	}
-}
-
-/* The placed label namespace starting at image offset base, or -1. */
-static int label_at(const struct ps_analysis *a, uint64_t base)
-{
-	if (!a->labels_placed)
-		return -1;
-	for (size_t i = 0; i < a->labels.n; i++)
-		if (a->labels.ns[i].complete && a->labels.ns[i].region_offset == base)
-			return (int)i;
-	return -1;
 }
 
 static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
@@ -514,12 +233,11 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 	if (!ns)
 		return a->ns_dropped ? PS_OK : PS_ENOMEM;
 	ns->info_rec = (int)ri;
-	ns->found_by = "info block";
+	ns->found_by = PS_FOUND_INFO_BLOCK;
 	ns->pfn = r->u.pfn;
 	ns->P = ns->pfn.start_pad;
 	ns->T = ns->pfn.end_trunc;
 	ns->D = ns->pfn.dataoff;
-	describe_era(ns);
 
 	/* Namespace size: the block says P + T + D + npfns pages (exact for
 	 * every era's formula); the image bounds it. */
@@ -533,13 +251,13 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 			    "npfns %" PRIu64 " gives an impossible namespace size; using the rest of the image",
 			    ns->pfn.npfns);
 		ns->size = avail;
-		ns->size_source = "image";
+		ns->size_source = PS_SIZE_IMAGE;
 	} else {
 		ns->size = sz;
-		ns->size_source = "info block";
+		ns->size_source = PS_SIZE_INFO_BLOCK;
 		if (base == 0 && avail > sz && avail - sz < ns->pfn.eff_align) {
 			ns->size = avail;	/* partial trailing page */
-			ns->size_source = "image";
+			ns->size_source = PS_SIZE_IMAGE;
 		}
 		if (sz > avail) {
 			char h1[32], h2[32];
@@ -549,11 +267,11 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 		}
 	}
 	/* A label for this namespace is the authority on its size and uuid. */
-	ns->label = label_at(a, base);
+	ns->label = ns_label_at(a, base);
 	if (ns->label >= 0) {
 		const struct ps_namespace *ln = &a->labels.ns[ns->label];
 		char h1[32], h2[32];
-		ns->found_by = "labels + info block";
+		ns->found_by = PS_FOUND_LABELS_INFO;
 		if (memcmp(ln->uuid, ns->pfn.parent_uuid, 16)) {
 			ps_diag_add(&ns->diags, PS_SEV_ERR, r->off + 0x20, "parent_uuid",
 				    "parent_uuid does not match the uuid of the namespace label at this offset: the kernel ignores this info block (ENODEV) and sees a raw namespace");
@@ -572,7 +290,7 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 				    ps_human(sz, h2, sizeof(h2)),
 				    ln->size < sz ? ": the block describes more than the namespace has" : "");
 		ns->size = ln->size;
-		ns->size_source = "labels";
+		ns->size_source = PS_SIZE_LABELS;
 		if (ns->size > avail)
 			ns->size = avail;
 	}
@@ -611,177 +329,6 @@ static int cmp_ns(const void *x, const void *y)
 {
 	const struct ps_ns *a = x, *b = y;
 	return a->base < b->base ? -1 : a->base > b->base;
-}
-
-/*
- * Without the NFIT, the region's start dpa on each DIMM is not on the media:
- * the labels alone place the region at the smallest dpa in use, which is
- * wrong once the first namespace has been deleted. An info block whose
- * parent_uuid names a labelled namespace shows where that namespace really
- * starts; from it the start dpa of its position-0 DIMM follows. *out gets
- * per-DIMM start dpas (UINT64_MAX: keep assuming), or stays NULL when no
- * evidence moves anything. Evidence that disagrees is reported and unused.
- */
-static int cmp_parent(const void *x, const void *y)
-{
-	const struct ps_rec *const *a = x, *const *b = y;
-	int c = memcmp((*a)->u.pfn.parent_uuid, (*b)->u.pfn.parent_uuid, 16);
-	if (c)
-		return c;
-	return (*a)->off < (*b)->off ? -1 : (*a)->off > (*b)->off;
-}
-
-static int infer_region_start(struct ps_analysis *a, const struct ps_lsa *const *lsas,
-			      size_t n, uint64_t **out)
-{
-	struct ps_ns_set guess = { 0 };
-	struct ps_diags scratch;
-	ps_diags_init(&scratch);
-	int rc = ps_label_namespaces(lsas, n, NULL, &guess, &scratch);
-	ps_diags_free(&scratch);
-	uint64_t *sd = calloc(n, sizeof(*sd));
-	uint64_t *why = calloc(n, sizeof(*why));	/* record offset that told */
-	const struct ps_rec **recs = NULL;
-	bool moved = false;
-	if (rc || !sd || !why) {
-		rc = rc ? rc : PS_ENOMEM;
-		goto out;
-	}
-	for (size_t k = 0; k < n; k++)
-		sd[k] = why[k] = UINT64_MAX;
-	/* the usable info blocks, sorted by parent_uuid: one lookup per
-	 * namespace, however many of either a hostile image holds */
-	size_t nb = 0;
-	recs = malloc((a->scan.nrecs ? a->scan.nrecs : 1) * sizeof(*recs));
-	if (!recs) {
-		rc = PS_ENOMEM;
-		goto out;
-	}
-	for (size_t r = 0; r < a->scan.nrecs; r++) {
-		const struct ps_rec *rec = &a->scan.recs[r];
-		if ((rec->kind == PS_REC_PFN || rec->kind == PS_REC_DAX) &&
-		    rec->checksum_ok && !rec->truncated && rec->off >= SZ_4K)
-			recs[nb++] = rec;
-	}
-	qsort(recs, nb, sizeof(*recs), cmp_parent);
-	for (size_t i = 0; i < guess.n; i++) {
-		const struct ps_namespace *ln = &guess.ns[i];
-		if (!ln->complete || !ln->nextents || !ln->nlabel ||
-		    ln->extents[0].position != 0 || ln->extents[0].dimm >= n)
-			continue;
-		const struct ps_ns_extent *e0 = &ln->extents[0];
-		size_t lo = 0, hi = nb;
-		while (lo < hi) {	/* first block whose parent >= the uuid */
-			size_t mid = lo + (hi - lo) / 2;
-			if (memcmp(recs[mid]->u.pfn.parent_uuid, ln->uuid, 16) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (size_t r = lo; r < nb; r++) {
-			const struct ps_rec *rec = recs[r];
-			if (memcmp(rec->u.pfn.parent_uuid, ln->uuid, 16))
-				break;
-			uint64_t base = rec->off - SZ_4K;
-			if (base % ln->nlabel || base / ln->nlabel > e0->dpa)
-				continue;
-			uint64_t cand = e0->dpa - base / ln->nlabel;
-			size_t dm = e0->dimm;
-			if (sd[dm] == UINT64_MAX - 1)
-				continue;	/* already found inconsistent */
-			if (sd[dm] == UINT64_MAX) {
-				sd[dm] = cand;
-				why[dm] = rec->off;
-				if (base != ln->region_offset)
-					moved = true;
-			} else if (sd[dm] != cand) {
-				ps_diag_add(&a->diags, PS_SEV_WARN, rec->off + 0x20, "parent_uuid",
-					    "info blocks disagree on where DIMM %zu's region starts (dpa 0x%" PRIx64 " from 0x%" PRIx64 ", 0x%" PRIx64 " from here): labels keep their own placement",
-					    dm, sd[dm], why[dm], cand);
-				sd[dm] = why[dm] = UINT64_MAX - 1;	/* poisoned */
-			}
-		}
-	}
-	for (size_t k = 0; k < n; k++) {
-		if (sd[k] == UINT64_MAX - 1) {
-			sd[k] = UINT64_MAX;
-			continue;
-		}
-		if (sd[k] != UINT64_MAX && moved)
-			ps_diag_add(&a->diags, PS_SEV_INFO, why[k] + 0x20, "parent_uuid",
-				    "DIMM %zu's region starts at dpa 0x%" PRIx64 ", not at the smallest dpa in its labels: this block's parent_uuid names a labelled namespace; none is left before it",
-				    k, sd[k]);
-	}
-out:
-	ps_ns_set_free(&guess);
-	free(recs);
-	free(why);
-	if (rc == PS_OK && moved) {
-		*out = sd;
-		return PS_OK;
-	}
-	free(sd);
-	return rc;
-}
-
-/*
- * Namespace labels: from --labels files (the image is then the region they
- * describe), else from a label area found in the image. An area at the very
- * end of the image is a QEMU-style DIMM backing file: the region is the
- * image before it. Elsewhere (an ndctl read-labels dump, an area inside
- * other data) the labels are reported but not placed.
- */
-static int gather_labels(struct ps_analysis *a, struct ps_src *src,
-			 const struct ps_analysis_opts *opts)
-{
-	const struct ps_lsa *one[1];
-	const struct ps_lsa *const *lsas = NULL;
-	size_t n = 0;
-	uint64_t region_end = src->size;
-	if (opts->next_lsas) {
-		lsas = opts->ext_lsas;
-		n = opts->next_lsas;
-		a->labels_placed = true;
-		snprintf(a->labels_source, sizeof(a->labels_source), "%s",
-			 opts->ext_lsas_desc ? opts->ext_lsas_desc : "--labels");
-	} else {
-		for (size_t i = 0; i < a->scan.nrecs; i++) {
-			const struct ps_rec *r = &a->scan.recs[i];
-			if (r->kind != PS_REC_NSINDEX || !r->u.lsa.lsa ||
-			    r->u.lsa.lsa->current < 0)
-				continue;
-			one[0] = r->u.lsa.lsa;
-			lsas = one;
-			n = 1;
-			bool at_end = r->off + r->u.lsa.loc.size == src->size && r->off > 0;
-			a->labels_placed = at_end;
-			region_end = r->off;
-			snprintf(a->labels_source, sizeof(a->labels_source),
-				 "label area at 0x%" PRIx64 "%s", r->off,
-				 at_end ? ", the end of the image (QEMU-style DIMM file: the data before it is the region)" :
-				 " (not at the end of the image: the labels are listed, not placed)");
-			break;	/* one DIMM per image */
-		}
-	}
-	if (!n)
-		return PS_OK;
-	uint64_t *sd = NULL;
-	int rc = a->labels_placed ? infer_region_start(a, lsas, n, &sd) : PS_OK;
-	if (rc == PS_OK)
-		rc = ps_label_namespaces(lsas, n, sd, &a->labels, &a->diags);
-	free(sd);
-	if (rc)
-		return rc;
-	for (size_t i = 0; a->labels_placed && i < a->labels.n; i++) {
-		const struct ps_namespace *ln = &a->labels.ns[i];
-		char h[32];
-		if (ln->complete && (ln->region_offset > region_end ||
-				     ln->size > region_end - ln->region_offset))
-			ps_diag_add(&a->diags, PS_SEV_ERR, ln->region_offset, "rawsize",
-				    "a labelled namespace (%s at region offset 0x%" PRIx64 ") runs past the data in this image: truncated dump or wrong region start",
-				    ps_human(ln->size, h, sizeof(h)), ln->region_offset);
-	}
-	return PS_OK;
 }
 
 /* Does a BTT namespace claim the block at off (an arena's primary or
@@ -837,7 +384,7 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
 				if (a->ns[j].base > base && a->ns[j].base < limit)
 					limit = a->ns[j].base;
 			}
-			int li = label_at(a, base);
+			int li = ns_label_at(a, base);
 			if (li >= 0 && a->labels.ns[li].size < limit - base)
 				limit = base + a->labels.ns[li].size;
 			if (taken)
@@ -864,7 +411,7 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
 					continue;
 				return PS_ENOMEM;
 			}
-			ns->found_by = "info block";
+			ns->found_by = PS_FOUND_INFO_BLOCK;
 			ns->btt_initial = init;
 			ns->btt_narenas = ps_btt_narenas(b);
 			ns->btt_nlba = ps_btt_nlba(b);
@@ -877,12 +424,12 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
 				used = ar->off + ar->size;
 			}
 			ns->size = used;
-			ns->size_source = "BTT arenas";
+			ns->size_source = PS_SIZE_BTT;
 			if (li >= 0) {
 				ns->label = li;
 				ns->size = a->labels.ns[li].size;
-				ns->size_source = "labels";
-				ns->found_by = "labels + info block";
+				ns->size_source = PS_SIZE_LABELS;
+				ns->found_by = PS_FOUND_LABELS_INFO;
 			}
 			ns->info_rec = -1;
 			claim_btt_recs(a, b, base, ns->index);
@@ -892,12 +439,6 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
 					ns->info_rec = (int)r2;
 			ps_diags_merge(&ns->diags, &d);
 			ps_diags_free(&d);
-			snprintf(ns->era, sizeof(ns->era),
-				 "BTT %u.%u (%s), %u arena(s), %" PRIu64 " LBAs of %u bytes%s",
-				 init ? 1 : 2, init ? 1 : 0,
-				 init ? "Linux, arena 0 at +4096" : "UEFI, arena 0 at +0",
-				 ns->btt_narenas, ns->btt_nlba, ns->btt_lbasize,
-				 ns->btt_used_backup ? "; a primary info block is damaged, its backup is used" : "");
 			struct ps_cand *c = &ns->cand[ns->ncand++];
 			memset(c, 0, sizeof(*c));
 			c->sem = PS_SEM_AUTO;
@@ -933,10 +474,10 @@ static int label_only_namespaces(struct ps_analysis *a, struct ps_src *src)
 			return PS_ENOMEM;
 		}
 		ns->label = (int)i;
-		ns->found_by = "labels";
+		ns->found_by = PS_FOUND_LABELS;
 		uint64_t avail = src->size - ln->region_offset;
 		ns->size = ln->size < avail ? ln->size : avail;
-		ns->size_source = "labels";
+		ns->size_source = PS_SIZE_LABELS;
 		switch (ln->claim) {
 		case PS_CLAIM_PFN:
 		case PS_CLAIM_DAX:
@@ -953,7 +494,6 @@ static int label_only_namespaces(struct ps_analysis *a, struct ps_src *src)
 		default:
 			break;
 		}
-		snprintf(ns->era, sizeof(ns->era), "labelled namespace without an info block: raw, data at its offset 0");
 		add_cand(ns, src, PS_SEM_AUTO, "data", 0, ns->size);
 	}
 	return PS_OK;
@@ -1001,11 +541,9 @@ static int try_raw(struct ps_analysis *a, struct ps_src *src, uint64_t lo,
 	if (!ns)
 		return a->ns_dropped ? PS_OK : PS_ENOMEM;
 	ns->size = hi - lo;
-	ns->found_by = "filesystem signature";
-	ns->size_source = lo || hi != src->size ? "gap between namespaces" : "image";
-	snprintf(ns->era, sizeof(ns->era),
-		 "no info block: a raw namespace (data at its offset 0), found by its %s signature",
-		 p.type);
+	ns->found_by = PS_FOUND_FS_SIGNATURE;
+	ns->size_source = lo || hi != src->size ? PS_SIZE_GAP : PS_SIZE_IMAGE;
+	memcpy(ns->fs_signature, p.type, sizeof(ns->fs_signature));
 	add_cand(ns, src, PS_SEM_AUTO, "data", 0, hi - lo);
 	return PS_OK;
 }
@@ -1041,13 +579,21 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 	if (opts->have_phys_base) {
 		a->have_phys = true;
 		a->phys_base = opts->phys_base;
-		snprintf(a->phys_source, sizeof(a->phys_source), "%s",
-			 opts->phys_source ? opts->phys_source : "--phys-base");
+	}
+	if (opts->have_phys_base && opts->phys_entry) {
+		/* copied: the report outlives the caller's map */
+		const struct ps_phys_range *e = opts->phys_entry;
+		a->have_phys_entry = true;
+		a->phys_entry.start = e->start;
+		a->phys_entry.end = e->end;
+		a->phys_entry.name = strdup(e->name ? e->name : "");
+		if (!a->phys_entry.name)
+			return PS_ENOMEM;
 	}
 	int rc = ps_scan_run(src, &opts->scan, &a->scan);
 	if (rc)
 		return rc;
-	rc = gather_labels(a, src, opts);
+	rc = ns_gather_labels(a, src, opts);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < a->scan.nrecs; i++) {
@@ -1078,32 +624,34 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 		ps_diag_add(&a->diags, PS_SEV_WARN, 0, "namespaces",
 			    "%zu more namespace(s) found (info blocks, labels or filesystems) than the %u analysed: an image tiled with info blocks? the first %u by offset of each kind are reported",
 			    a->ns_dropped, PS_MAX_NS, PS_MAX_NS);
-	const char *img = opts->image_arg ? opts->image_arg : src->name;
 	for (size_t i = 0; i < a->nns; i++) {
 		struct ps_ns *ns = &a->ns[i];
 		if (opts->have_phys_base) {
 			ns->have_phys = true;
 			ns->phys = opts->phys_base + ns->base;
 		}
-		if (ns->nested_in >= 0) {
-			snprintf(ns->summary, sizeof(ns->summary),
-				 "inside the data of namespace %d: a namespace image stored in its filesystem, or a stale block; not probed",
-				 ns->nested_in);
+		/* a copy inside another namespace's filesystem is that
+		 * filesystem's content, not a namespace of this image */
+		if (ns->nested_in >= 0)
 			continue;
-		}
-		for (int c = 0; c < ns->ncand; c++)
-			probe_cand(src, ns, &ns->cand[c]);
-		if (ns->ncand)
-			decide(ns, img, opts->phys_map, opts->compressed);
+		for (int c = 0; c < ns->ncand && !rc; c++)
+			rc = ns_probe_cand(src, ns, &ns->cand[c]);
+		if (!rc && ns->ncand)
+			rc = ns_decide(ns, opts->phys_map);
+		if (rc)
+			return rc;
 	}
 	return PS_OK;
 }
 
 void ps_analysis_free(struct ps_analysis *a)
 {
-	for (size_t i = 0; i < a->nns; i++)
+	for (size_t i = 0; i < a->nns; i++) {
 		ps_diags_free(&a->ns[i].diags);
+		ns_free_facts(&a->ns[i]);
+	}
 	free(a->ns);
+	free(a->phys_entry.name);
 	ps_ns_set_free(&a->labels);
 	ps_scan_free(&a->scan);
 	ps_diags_free(&a->diags);
@@ -1144,9 +692,14 @@ int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
 			 src->name, idx, ps_sem_name(sem));
 		return PS_ENOTFOUND;
 	}
-	if (c->btt)
-		return btt_data_view(src, ns, view, err, errlen);
-	uint64_t room = cand_room(src, c);
+	if (c->btt) {
+		int rc = ns_btt_view(src, ns, view);
+		if (rc)
+			snprintf(err, errlen, "%s: namespace %d: BTT: %s", src->name, ns->index,
+				 ps_strerror(rc));
+		return rc;
+	}
+	uint64_t room = ns_cand_room(src, c);
 	int rc = ps_src_window(src, c->off, room, view);
 	if (rc)
 		snprintf(err, errlen, "%s", ps_src_error(src));

@@ -8,6 +8,7 @@
 #ifndef PS_NS_H
 #define PS_NS_H
 #include "diag.h"
+#include "facts.h"
 #include "imgsrc.h"
 #include "label.h"
 #include "pfn.h"
@@ -22,35 +23,52 @@
 
 enum ps_ns_mode { PS_NS_RAW = 1, PS_NS_FSDAX, PS_NS_DEVDAX, PS_NS_SECTOR };
 
-/* Which interpretation of start_pad (spec §7). */
-enum ps_sem {
-	PS_SEM_AUTO = 0,	/* the proven one; refuse if none is */
-	PS_SEM_LEGACY,		/* data at base + start_pad + dataoff */
-	PS_SEM_FIXED,		/* data at base + dataoff */
-};
-
 enum ps_verdict {
-	PS_V_PROVEN = 1,	/* exactly one candidate holds a valid filesystem */
+	PS_V_NONE = 0,		/* not probed: inside another namespace's data */
+	PS_V_PROVEN,		/* exactly one candidate holds a valid filesystem */
 	PS_V_AMBIGUOUS,		/* more than one does: never resolved silently */
 	PS_V_DAMAGED,		/* only a filesystem with bad checksums was found */
 	PS_V_NOFS,		/* no candidate holds a filesystem */
 	PS_V_NODATA,		/* devdax / nothing expected to hold a filesystem */
 };
 
-#define PS_MAX_CAND 3
-#define PS_MAX_EVIDENCE 8
+/* What made the analysis see a namespace here. */
+enum ps_found_by {
+	PS_FOUND_INFO_BLOCK = 1,	/* a pfn/dax info block or a BTT */
+	PS_FOUND_LABELS,		/* a placed namespace label, no info block */
+	PS_FOUND_LABELS_INFO,		/* both, agreeing on the offset */
+	PS_FOUND_FS_SIGNATURE,		/* a filesystem where nothing else is */
+};
+
+/* Where the namespace's size comes from. */
+enum ps_size_source {
+	PS_SIZE_INFO_BLOCK = 1,	/* npfns and the padding of the pfn block */
+	PS_SIZE_IMAGE,		/* the rest of the image */
+	PS_SIZE_LABELS,		/* the namespace labels' rawsize */
+	PS_SIZE_BTT,		/* the BTT's arenas */
+	PS_SIZE_GAP,		/* the space up to the next namespace */
+};
+
+/* Where the namespace labels of the analysis come from. */
+enum ps_labels_from {
+	PS_LABELS_NONE = 0,
+	PS_LABELS_GIVEN,	/* label areas passed apart from the image */
+	PS_LABELS_IN_IMAGE,	/* a label area found in the image, at labels_off */
+};
+
+#define PS_MAX_CAND 3	/* legacy and fixed; or data; or btt */
 
 struct ps_cand {
 	enum ps_sem sem;	/* LEGACY, FIXED, or AUTO when both agree (P == 0) */
 	bool btt;		/* data is the BTT translation of the namespace */
-	const char *name;	/* "legacy", "fixed", "data" */
+	const char *name;	/* "legacy", "fixed", "data", "btt" */
 	uint64_t off;		/* absolute image offset of the first data byte */
 	uint64_t size;		/* bytes of data under this interpretation */
 	bool truncated;		/* the image ends before off + size */
 	bool probed;
 	struct ps_probe probe;
 	int nevidence;
-	char evidence[PS_MAX_EVIDENCE][240];
+	struct ps_evidence evidence[PS_MAX_EVIDENCE];
 };
 
 struct ps_ns {
@@ -58,7 +76,7 @@ struct ps_ns {
 	enum ps_ns_mode mode;
 	uint64_t base;		/* absolute image offset of the namespace */
 	uint64_t size;
-	const char *size_source;
+	enum ps_size_source size_source;
 	int info_rec;		/* index into scan.recs, -1 if none */
 	int nested_in;		/* namespace whose data holds this one, or -1 */
 	struct ps_pfn_sb pfn;	/* PFN/DAX */
@@ -67,10 +85,14 @@ struct ps_ns {
 	struct ps_cand cand[PS_MAX_CAND];
 	enum ps_verdict verdict;
 	int chosen;		/* candidate auto selects, -1 if none */
-	char era[160];		/* which kernels write this block */
-	char summary[400];	/* verdict in plain words */
-	int nnotes;
-	char notes[12][320];	/* kernel behaviour, placement, next commands */
+	int damaged;		/* the candidate with the damaged filesystem
+				 * (verdict DAMAGED), -1 if none */
+	/* what kernels do with it and where it sat, in that order */
+	struct ps_note *notes;
+	size_t nnotes, notes_cap;
+	/* what to run next, in the order to try them */
+	int nactions;
+	struct ps_action actions[PS_MAX_ACTIONS];
 	struct ps_diags diags;
 	/* sector mode */
 	uint64_t btt_initial;	/* 4096 (v1.1) or 0 (v2.0) */
@@ -81,8 +103,10 @@ struct ps_ns {
 	/* the namespace label describing it, if any (index into
 	 * ps_analysis.labels.ns) */
 	int label;
-	const char *found_by;	/* "info block", "labels", "labels + info block", "filesystem signature" */
-	/* physical placement, when --phys-base was given */
+	enum ps_found_by found_by;
+	/* found by a filesystem signature: libblkid's name for it */
+	char fs_signature[sizeof(((struct ps_probe *)0)->type)];
+	/* physical placement, when the physical base is known */
 	bool have_phys;
 	uint64_t phys;
 };
@@ -90,22 +114,24 @@ struct ps_ns {
 struct ps_analysis_opts {
 	bool have_phys_base;
 	uint64_t phys_base;	/* physical address of image offset 0 */
-	const char *phys_source;	/* where phys_base came from, for the report */
+	/* the entry of phys_map phys_base was taken from (ps_phys_match_size),
+	 * or NULL when it was given as a number */
+	const struct ps_phys_range *phys_entry;
 	const struct ps_phys_map *phys_map;	/* saved /proc/iomem or ndctl list */
 	/* label areas given apart from the image (--labels), one per DIMM of
 	 * the interleave set the image is the region of */
 	const struct ps_lsa *const *ext_lsas;
 	size_t next_lsas;
-	const char *ext_lsas_desc;
-	const char *image_arg;	/* the path as the user typed it, for commands */
-	bool compressed;	/* image_arg is a compressed dump: no loop mounts */
 	struct ps_scan_opts scan;
 };
 
 struct ps_analysis {
 	bool have_phys;
 	uint64_t phys_base;
-	char phys_source[160];
+	/* phys_base came from this entry of the saved map (copied), when
+	 * have_phys_entry; else it was given as a number */
+	bool have_phys_entry;
+	struct ps_phys_range phys_entry;
 	struct ps_scan scan;
 	struct ps_ns *ns;
 	size_t nns, ns_cap;
@@ -113,7 +139,8 @@ struct ps_analysis {
 	/* namespaces rebuilt from label areas */
 	struct ps_ns_set labels;
 	bool labels_placed;	/* their region_offset is an image offset */
-	char labels_source[200];
+	enum ps_labels_from labels_from;
+	uint64_t labels_off;	/* PS_LABELS_IN_IMAGE: the area's offset */
 	struct ps_diags diags;
 };
 
@@ -135,9 +162,52 @@ int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
 		    int ns_index, enum ps_sem sem, struct ps_src **view,
 		    char *err, size_t errlen);
 
+/* ---- a DIMM's label area in a file of its own ---- */
+
+/* Where the area was found in its file. */
+enum ps_lsa_place {
+	PS_LSA_PLACE_GIVEN = 1,	/* at the offset the caller gave */
+	PS_LSA_PLACE_END,	/* at the end (QEMU nvdimm label-size area) */
+	PS_LSA_PLACE_DUMP,	/* the whole file ('ndctl read-labels -o') */
+	PS_LSA_PLACE_START,	/* at the start of a larger file */
+	PS_LSA_PLACE_DAMAGED,	/* the whole file: index signatures, none valid */
+};
+
+struct ps_lsa_find_opts {
+	bool have_offset;	/* the area starts at offset (no search) */
+	uint64_t offset;
+	uint64_t size;		/* the config size; 0: from the index block */
+	bool damaged_dump;	/* take a small file with index signatures but
+				 * no valid index block as the area, so it can
+				 * be shown and its damage reported */
+};
+
+struct ps_lsa_area {
+	uint64_t off, size;
+	enum ps_lsa_place place;
+};
+
+/*
+ * Find the label area in src: at o->offset, else at the end or the start
+ * (ps_lsa_locate_tail). PS_OK; PS_ERANGE when o->offset is past the end;
+ * PS_ENOTFOUND; PS_EIO/PS_ENOMEM. The size is not bounded here: callers
+ * refuse or cut an area larger than they read.
+ */
+int ps_lsa_find(struct ps_src *src, const struct ps_lsa_find_opts *o,
+		struct ps_lsa_area *out);
+/* Read at most max bytes of the area and parse them (ps_lsa_parse's
+ * codes, or PS_EIO/PS_ENOMEM/PS_ERANGE). *out is always safe to
+ * ps_lsa_free. */
+int ps_lsa_load(struct ps_src *src, const struct ps_lsa_area *area, uint64_t max,
+		struct ps_lsa *out, struct ps_diags *d);
+/* What the analysis reads of a label area: more than any config area. */
+#define PS_LSA_READ_MAX ((uint64_t)16 << 20)
+
 const char *ps_ns_mode_name(enum ps_ns_mode m);
 const char *ps_sem_name(enum ps_sem s);
 const char *ps_verdict_name(enum ps_verdict v);
+const char *ps_found_by_name(enum ps_found_by f);
+const char *ps_size_source_name(enum ps_size_source s);
 /* Human units: "64 MiB", "16 GiB", "1.5 KiB"; buf of 32 bytes. */
 const char *ps_human(uint64_t v, char *buf, size_t n);
 

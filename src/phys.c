@@ -11,6 +11,11 @@
 
 #define MAX_RANGES 4096
 
+/* A range's names, copied whole: they end up in the report's notes. */
+struct ps_range_text {
+	char *name, *uuid;
+};
+
 static int add_range(struct ps_phys_map *m, uint64_t s, uint64_t e,
 		     const char *name, size_t namelen, const char *uuid)
 {
@@ -20,15 +25,18 @@ static int add_range(struct ps_phys_map *m, uint64_t s, uint64_t e,
 	if (!n)
 		return PS_ENOMEM;
 	m->r = n;
+	struct ps_range_text t = { strndup(name, namelen), uuid ? strdup(uuid) : NULL };
+	if (!t.name || (uuid && !t.uuid)) {
+		free(t.name);
+		free(t.uuid);
+		return PS_ENOMEM;
+	}
 	struct ps_phys_range *r = &m->r[m->n++];
 	memset(r, 0, sizeof(*r));
 	r->start = s;
 	r->end = e;
-	if (namelen >= sizeof(r->name))
-		namelen = sizeof(r->name) - 1;
-	memcpy(r->name, name, namelen);
-	if (uuid)
-		snprintf(r->uuid, sizeof(r->uuid), "%s", uuid);
+	r->name = t.name;
+	r->uuid = t.uuid;
 	return PS_OK;
 }
 
@@ -162,6 +170,10 @@ int ps_ndctl_json_parse(const char *text, struct ps_phys_map *m, char *err,
 
 void ps_phys_map_free(struct ps_phys_map *m)
 {
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->r[i].name);
+		free(m->r[i].uuid);
+	}
 	free(m->r);
 	memset(m, 0, sizeof(*m));
 }
@@ -179,6 +191,21 @@ size_t ps_phys_overlaps(const struct ps_phys_map *m, uint64_t lo, uint64_t hi,
 			out[k++] = r;
 	}
 	return k;
+}
+
+int ps_phys_match_size(const struct ps_phys_map *m, uint64_t size,
+		       const struct ps_phys_range **hit)
+{
+	int n = 0;
+	*hit = NULL;
+	for (size_t i = 0; m && i < m->n; i++)
+		if (m->r[i].end - m->r[i].start + 1 == size) {
+			if (!n++)
+				*hit = &m->r[i];
+		}
+	if (n != 1)
+		*hit = NULL;
+	return n == 1 ? PS_OK : n ? PS_EAMBIG : PS_ENOTFOUND;
 }
 
 char *ps_read_text_file(const char *path, size_t max, char *err, size_t errlen)

@@ -11,8 +11,8 @@
 
 struct ps_phys_range {
 	uint64_t start, end;	/* inclusive, as /proc/iomem prints them */
-	char name[64];		/* "System RAM", "Persistent Memory", "namespace1.0" ... */
-	char uuid[40];		/* ndctl JSON only */
+	char *name;		/* "System RAM", "Persistent Memory", "namespace1.0" ... */
+	char *uuid;		/* ndctl JSON only, else NULL */
 };
 
 struct ps_phys_map {
@@ -33,6 +33,14 @@ void ps_phys_map_free(struct ps_phys_map *m);
 size_t ps_phys_overlaps(const struct ps_phys_map *m, uint64_t lo, uint64_t hi,
 			uint64_t self_start, const struct ps_phys_range **out,
 			size_t max);
+/*
+ * The entry that places an image of size bytes: the one range exactly
+ * that large (a namespace or region the image is a dump of). PS_OK with
+ * *hit set; PS_ENOTFOUND when no range is that large, PS_EAMBIG when more
+ * than one is (then only --phys-base can tell).
+ */
+int ps_phys_match_size(const struct ps_phys_map *m, uint64_t size,
+		       const struct ps_phys_range **hit);
 /* Read a whole small text file (at most max bytes) into a NUL-terminated
  * buffer; one-line error in err. */
 char *ps_read_text_file(const char *path, size_t max, char *err, size_t errlen);

@@ -108,14 +108,14 @@ static void classify(struct ps_src *v, struct ps_probe *p)
 	size_t n = v->size < SAMPLE ? (size_t)v->size : SAMPLE;
 	if (ps_src_next_data(v, 0, &d) == PS_OK && d >= n) {
 		p->content = PS_CONTENT_ZEROS;
-		snprintf(p->detail, sizeof(p->detail), "a hole (never written)");
+		p->hole = true;
 		return;
 	}
 	uint8_t *b = malloc(n ? n : 1);
 	if (!b || ps_src_pread(v, b, n, 0)) {
 		free(b);
 		p->content = PS_CONTENT_OTHER;
-		snprintf(p->detail, sizeof(p->detail), "unreadable");
+		p->unreadable = true;
 		return;
 	}
 	size_t nonzero = 0, ptrrec = 0, recs = 0;
@@ -144,24 +144,18 @@ static void classify(struct ps_src *v, struct ps_probe *p)
 		double f = (double)hist[i] / (double)n;
 		h -= f * log2(f);
 	}
-	if (!nonzero) {
+	p->entropy = h;
+	p->memmap_recs = recs;
+	p->memmap_ptrs = ptrrec;
+	p->nonzero_pct = n ? (unsigned)(nonzero * 100 / n) : 0;
+	if (!nonzero)
 		p->content = PS_CONTENT_ZEROS;
-		snprintf(p->detail, sizeof(p->detail), "zeros");
-	} else if (recs && ptrrec * 4 >= recs * 3) {
+	else if (recs && ptrrec * 4 >= recs * 3)
 		p->content = PS_CONTENT_MEMMAP;
-		snprintf(p->detail, sizeof(p->detail),
-			 "struct-page memmap: %zu of %zu non-zero 64-byte records hold kernel addresses",
-			 ptrrec, recs);
-	} else if (h > 7.5) {
+	else if (h > 7.5)	/* compressed, encrypted and random data are all near 8 */
 		p->content = PS_CONTENT_ENTROPY;
-		snprintf(p->detail, sizeof(p->detail),
-			 "high-entropy bytes (%.2f bits/byte: encrypted, compressed or random)", h);
-	} else {
+	else
 		p->content = PS_CONTENT_OTHER;
-		snprintf(p->detail, sizeof(p->detail),
-			 "unrecognised data (%.2f bits/byte, %zu%% non-zero)", h,
-			 nonzero * 100 / n);
-	}
 	free(b);
 }
 

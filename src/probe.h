@@ -14,10 +14,10 @@
 
 enum ps_content {
 	PS_CONTENT_FS = 1,	/* libblkid identified something */
-	PS_CONTENT_ZEROS,
+	PS_CONTENT_ZEROS,	/* zeros (hole: never written at all) */
 	PS_CONTENT_MEMMAP,	/* looks like an array of struct page */
 	PS_CONTENT_ENTROPY,	/* high-entropy bytes */
-	PS_CONTENT_OTHER,
+	PS_CONTENT_OTHER,	/* something else (unreadable: could not tell) */
 };
 
 struct ps_probe {
@@ -32,8 +32,15 @@ struct ps_probe {
 	uint32_t block_size;	/* filesystem block size, 0 if unknown */
 	uint64_t fs_size;	/* bytes the filesystem claims, 0 if unknown */
 	uint64_t room;		/* bytes available at this candidate */
+	/* what the bytes look like, when not a filesystem (a sample of the
+	 * first 256 KiB) */
 	enum ps_content content;
-	char detail[160];	/* what the bytes look like, when not a fs */
+	bool hole;		/* ZEROS: not even allocated */
+	bool unreadable;	/* OTHER: the sample could not be read */
+	double entropy;		/* bits per byte (MEMMAP, ENTROPY, OTHER) */
+	unsigned nonzero_pct;	/* OTHER: share of non-zero bytes, % */
+	size_t memmap_recs;	/* MEMMAP: non-zero 64-byte records ... */
+	size_t memmap_ptrs;	/* ... and those holding kernel addresses */
 };
 
 /* Probe the whole of view (which may be a window or a BTT view). */

@@ -5,7 +5,7 @@
  * 4 KiB offsets: each fuzz byte block of 4 KiB is a page of the image. */
 #include "imgsrc.h"
 #include "ns.h"
-#include "report.h"
+#include "render.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ps_analysis a;
 	if (ps_analyze(src, &o, &a) == 0) {
 		FILE *null = fopen("/dev/null", "w");
-		struct ps_report_input in = { .path = "fuzz", .size = size };
+		/* a path that needs quoting, and a compressed input now and
+		 * then: the next commands take both branches */
+		struct render_input in = { .path = "fuzz 'image'", .size = size,
+					   .compression = size > 1 && (data[1] & 1) ? "xz" : NULL };
 		if (null) {
-			ps_report_text(null, &in, &a);
-			ps_report_json(null, &in, &a);
+			render_scan_text(null, &in, &a);
+			render_scan_json(null, &in, &a);
 			fclose(null);
 		}
 		for (size_t i = 0; i < a.nns; i++) {

@@ -16,18 +16,19 @@ cflags="$(pkg-config --cflags blkid libarchive zlib nettle json-c ext2fs libfsxf
 # compressed dumps (src/imgsrc_open.c)
 libs="$libs $(pkg-config --libs liblzma libzstd) -lbz2"
 cflags="$cflags $(pkg-config --cflags liblzma libzstd)"
-# the library (modules may have subdirectories: src/repair/), and the
-# test-support writers some harnesses seed from
-srcs="$(find "$top_srcdir/src" -name '*.c' | sort) $(ls "$top_srcdir"/tests/support/*.c)"
+# the library (modules may have subdirectories: src/repair/), the CLI's
+# rendering layer (fuzz_scan renders both reports), and the test-support
+# writers some harnesses seed from
+srcs="$(find "$top_srcdir/src" -name '*.c' | sort) $(ls "$top_srcdir"/cmd/render_*.c) $(ls "$top_srcdir"/tests/support/*.c)"
 harnesses=${*:-$(ls "$top_srcdir"/tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|')}
 fail=0
 for h in $harnesses; do
 	bin=$OUT/fuzz_$h
-	if [ ! -x "$bin" ] || [ -n "$(find "$top_srcdir/src" "$top_srcdir/tests/support" "$top_srcdir/tests/fuzz/fuzz_$h.c" -newer "$bin" -name '*.[ch]' | head -1)" ]; then
+	if [ ! -x "$bin" ] || [ -n "$(find "$top_srcdir/src" "$top_srcdir/cmd" "$top_srcdir/tests/support" "$top_srcdir/tests/fuzz/fuzz_$h.c" -newer "$bin" -name '*.[ch]' | head -1)" ]; then
 		# shellcheck disable=SC2086
 		"$CLANG" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 			-D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -include "$top_builddir/config.h" \
-			-I"$top_srcdir/src" -I"$top_builddir" $cflags \
+			-I"$top_srcdir/src" -I"$top_srcdir/cmd" -I"$top_builddir" $cflags \
 			"$top_srcdir/tests/fuzz/fuzz_$h.c" $srcs $libs -o "$bin"
 	fi
 	corpus=$OUT/corpus_$h

@@ -1,25 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The scan report as JSON (schema in docs/json-schema.md), and the
+ * diagnostics array every JSON report shares. */
 #include "config.h"
-#include "report.h"
+#include "render.h"
 #include "err.h"
 #include <inttypes.h>
-#include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 
-void ps_uuid_str(const uint8_t u[16], char out[37])
-{
-	static const char hex[] = "0123456789abcdef";
-	int o = 0;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[u[i] >> 4];
-		out[o++] = hex[u[i] & 15];
-	}
-	out[o] = 0;
-}
-
-int ps_report_exit_code(const struct ps_analysis *a)
+int render_exit_code(const struct ps_analysis *a)
 {
 	if (a->nns == 0 && a->scan.nrecs == 0 && a->labels.n == 0)
 		return 2;
@@ -47,177 +36,6 @@ static int rec_namespace(const struct ps_analysis *a, size_t ri)
 	return -1;
 }
 
-/* ---- text ---- */
-
-static void text_diags(FILE *f, const struct ps_diags *d, const char *indent)
-{
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(f, "%s%s at 0x%" PRIx64 " [%s]: %s\n", indent,
-			ps_sev_name(d->v[i].sev), d->v[i].off, d->v[i].field,
-			d->v[i].msg);
-	if (d->dropped)
-		fprintf(f, "%s(%zu more diagnostics not shown)\n", indent, d->dropped);
-}
-
-static void text_pfn(FILE *f, const struct ps_rec *r)
-{
-	const struct ps_pfn_sb *sb = &r->u.pfn;
-	char u[37], pu[37], h[32], h2[32];
-	ps_uuid_str(sb->uuid, u);
-	ps_uuid_str(sb->parent_uuid, pu);
-	fprintf(f, "  0x%012" PRIx64 "  %-15s v%u.%u  checksum %s  %s\n", r->off,
-		sb->kind == PS_PFN_DEVDAX ? "NVDIMM_DAX_INFO" : "NVDIMM_PFN_INFO",
-		sb->version_major, sb->version_minor,
-		sb->checksum_ok ? "valid" : "BAD", ps_pfn_kind_name(sb->kind));
-	fprintf(f, "      uuid %s  parent_uuid %s\n", u, pu);
-	fprintf(f, "      dataoff 0x%" PRIx64 " (%s)  npfns %" PRIu64 "  mode %u (%s)\n",
-		sb->dataoff, ps_human(sb->dataoff, h, sizeof(h)), sb->npfns,
-		sb->mode, ps_pfn_mode_name(sb->mode));
-	fprintf(f, "      start_pad 0x%x (%s)  end_trunc 0x%x (%s)  align 0x%x%s  page_size %u  page_struct_size %u%s\n",
-		sb->start_pad, ps_human(sb->start_pad, h, sizeof(h)), sb->end_trunc,
-		ps_human(sb->end_trunc, h2, sizeof(h2)), sb->align,
-		sb->version_minor < 2 ? " (field absent before 1.2)" : "",
-		sb->eff_page_size, sb->eff_page_struct_size,
-		sb->version_minor < 4 ? " (implied: fields absent before 1.4)" : "");
-}
-
-void ps_report_text(FILE *f, const struct ps_report_input *in,
-		    const struct ps_analysis *a)
-{
-	char h[32], h2[32];
-	fprintf(f, "pmemscan %s: %s\n", PACKAGE_VERSION, in->path);
-	fprintf(f, "image: %" PRIu64 " bytes (%s), %s allocated\n", in->size,
-		ps_human(in->size, h, sizeof(h)), ps_human(in->allocated, h2, sizeof(h2)));
-	if (in->compression)
-		fprintf(f, "input: %s-compressed, %" PRIu64 " bytes, sha256 %s (the image below is its decoded content)\n",
-			in->compression, in->compressed_size, in->compressed_sha256);
-	if (in->sha256)
-		fprintf(f, "sha256: %s\n", in->sha256);
-	else if (in->hash_note)
-		fprintf(f, "sha256: not computed (%s)\n", in->hash_note);
-	if (in->sparse_sha256)
-		fprintf(f, "sparse_sha256: %s\n", in->sparse_sha256);
-	if (a->have_phys)
-		fprintf(f, "physical address of offset 0: 0x%" PRIx64 " (%s)\n",
-			a->phys_base, a->phys_source);
-	text_diags(f, &a->scan.diags, "  ");
-
-	fprintf(f, "\nstructures found: %zu\n", a->scan.nrecs);
-	for (size_t i = 0; i < a->scan.nrecs; i++) {
-		const struct ps_rec *r = &a->scan.recs[i];
-		switch (r->kind) {
-		case PS_REC_PFN:
-		case PS_REC_DAX:
-			if (r->truncated)
-				fprintf(f, "  0x%012" PRIx64 "  %s  TRUNCATED by the end of the image\n",
-					r->off, ps_rec_kind_name(r->kind));
-			else
-				text_pfn(f, r);
-			break;
-		case PS_REC_BTT:
-			if (r->truncated) {
-				fprintf(f, "  0x%012" PRIx64 "  btt-info  TRUNCATED by the end of the image\n", r->off);
-				break;
-			}
-			fprintf(f, "  0x%012" PRIx64 "  BTT_ARENA_INFO  v%u.%u  checksum %s  %s\n", r->off,
-				r->u.btt.version_major, r->u.btt.version_minor,
-				r->checksum_ok ? "valid" : "BAD",
-				r->role == 1 ? "arena info block" : r->role == 2 ? "arena backup info block" :
-				"not part of a readable BTT");
-			fprintf(f, "      lbasize %u (internal %u)  nlba %u (internal %u)  nfree %u  nextoff 0x%" PRIx64 "  info2off 0x%" PRIx64 "\n",
-				r->u.btt.external_lbasize, r->u.btt.internal_lbasize,
-				r->u.btt.external_nlba, r->u.btt.internal_nlba, r->u.btt.nfree,
-				r->u.btt.nextoff, r->u.btt.info2off);
-			break;
-		case PS_REC_NSINDEX:
-			fprintf(f, "  0x%012" PRIx64 "  NAMESPACE_INDEX label area, %s, %u-byte labels, current index %d%s\n",
-				r->off, ps_human(r->u.lsa.loc.size, h, sizeof(h)),
-				r->u.lsa.loc.label_size,
-				r->u.lsa.lsa ? r->u.lsa.lsa->current : -1,
-				r->checksum_ok ? "" : " (NO VALID INDEX)");
-			break;
-		default:
-			fprintf(f, "  0x%012" PRIx64 "  %s  checksum %s\n", r->off,
-				ps_rec_kind_name(r->kind), r->checksum_ok ? "valid" : "BAD");
-		}
-		text_diags(f, &r->diags, "      ");
-	}
-
-	if (a->labels.n || a->labels_source[0]) {
-		fprintf(f, "\nnamespace labels: %zu namespace(s) from the %s\n", a->labels.n,
-			a->labels_source);
-		for (size_t i = 0; i < a->labels.n; i++) {
-			const struct ps_namespace *ln = &a->labels.ns[i];
-			char u[37];
-			ps_uuid_str(ln->uuid, u);
-			fprintf(f, "  %s \"%s\" %s, %u-way, %s, region offset 0x%" PRIx64 "%s%s\n",
-				u, ln->name, ps_claim_name(ln->claim), ln->nlabel,
-				ps_human(ln->size, h, sizeof(h)), ln->region_offset,
-				ln->region_offset_assumed ? " (assuming the region starts at the lowest dpa)" : "",
-				ln->complete ? "" : ", INCOMPLETE set");
-		}
-	}
-	text_diags(f, &a->diags, "  ");
-
-	fprintf(f, "\nnamespaces: %zu\n", a->nns);
-	for (size_t i = 0; i < a->nns; i++) {
-		const struct ps_ns *ns = &a->ns[i];
-		fprintf(f, "\nnamespace %d: %s at image offset 0x%" PRIx64 ", %s (size from %s)\n",
-			ns->index, ps_ns_mode_name(ns->mode), ns->base,
-			ps_human(ns->size, h, sizeof(h)), ns->size_source);
-		if (ns->label >= 0) {
-			const struct ps_namespace *ln = &a->labels.ns[ns->label];
-			char u[37];
-			ps_uuid_str(ln->uuid, u);
-			fprintf(f, "  label: uuid %s \"%s\", claim %s, %u-way, %s\n", u, ln->name,
-				ps_claim_name(ln->claim), ln->nlabel, ps_human(ln->size, h, sizeof(h)));
-		}
-		if (ns->info_rec >= 0)
-			fprintf(f, "  info block at 0x%" PRIx64 ", written by %s\n",
-				a->scan.recs[ns->info_rec].off, ns->era);
-		else if (ns->era[0])
-			fprintf(f, "  %s\n", ns->era);
-		if (ns->mode == PS_NS_SECTOR)
-			fprintf(f, "  sector mode: %u-byte sectors, %" PRIu64 " LBAs (%s) through the BTT map\n",
-				ns->btt_sector, ns->btt_nlba,
-				ps_human(ns->btt_nlba * ns->btt_sector, h, sizeof(h)));
-		if (ns->mode == PS_NS_FSDAX || ns->mode == PS_NS_DEVDAX)
-			fprintf(f, "  layout: start_pad 0x%" PRIx64 " (%s), dataoff 0x%" PRIx64 ", end_trunc 0x%" PRIx64 "\n",
-				ns->P, ps_human(ns->P, h, sizeof(h)), ns->D, ns->T);
-		text_diags(f, &ns->diags, "  ");
-		for (int c = 0; c < ns->ncand; c++) {
-			const struct ps_cand *cd = &ns->cand[c];
-			if (cd->btt)
-				fprintf(f, "  candidate btt    data translated through the BTT map, %s\n",
-					ps_human(cd->size, h, sizeof(h)));
-			else
-			fprintf(f, "  candidate %-6s data at 0x%" PRIx64 " (ns+0x%" PRIx64 "), %s%s\n",
-				cd->name, cd->off, cd->off - ns->base,
-				ps_human(cd->size, h, sizeof(h)),
-				cd->sem == PS_SEM_LEGACY ? "  [base + start_pad + dataoff]" :
-				cd->sem == PS_SEM_FIXED ? "  [base + dataoff]" : "");
-			for (int e = 0; e < cd->nevidence; e++)
-				fprintf(f, "      - %s\n", cd->evidence[e]);
-		}
-		if (ns->ncand || ns->summary[0]) {
-			const char *ch = ns->chosen >= 0 ? ns->cand[ns->chosen].name : "none";
-			const struct ps_cand *cc = ns->chosen >= 0 ? &ns->cand[ns->chosen] : NULL;
-			fprintf(f, "  verdict: %s%s%s: %s\n", ps_verdict_name(ns->verdict),
-				ns->verdict != PS_V_PROVEN ? "" :
-				cc && cc->sem != PS_SEM_AUTO ? ", semantics " : " (one data start)",
-				ns->verdict == PS_V_PROVEN && cc && cc->sem != PS_SEM_AUTO ? ch : "",
-				ns->summary);
-		}
-		for (int n = 0; n < ns->nnotes; n++)
-			fprintf(f, "  %s %s\n", strncmp(ns->notes[n], "next:", 5) ? "*" : ">",
-				ns->notes[n]);
-	}
-	if (!a->nns && !a->scan.nrecs)
-		fprintf(f, "\nnothing found: no info block, label area or filesystem in this image\n");
-}
-
-/* ---- JSON ---- */
-
 static json_object *j_u64(uint64_t v)
 {
 	return json_object_new_uint64(v);
@@ -228,7 +46,7 @@ static json_object *j_str(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-static json_object *j_diags(const struct ps_diags *d)
+json_object *render_json_diags(const struct ps_diags *d)
 {
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < d->n; i++) {
@@ -250,9 +68,9 @@ static json_object *j_info_head(const char *sig, const uint8_t uuid[16],
 	char u[37], v[16];
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "signature", j_str(sig));
-	ps_uuid_str(uuid, u);
+	render_uuid(uuid, u);
 	json_object_object_add(o, "uuid", j_str(u));
-	ps_uuid_str(parent_uuid, u);
+	render_uuid(parent_uuid, u);
 	json_object_object_add(o, "parent_uuid", j_str(u));
 	json_object_object_add(o, "flags", j_u64(flags));
 	snprintf(v, sizeof(v), "%u.%u", vmaj, vmin);
@@ -301,7 +119,44 @@ static json_object *j_btt(const struct ps_btt_sb *sb)
 	return o;
 }
 
-static json_object *j_probe(const struct ps_cand *c)
+/*
+ * The pieces written by render_facts.c, as JSON strings: RENDERED(j,
+ * null_if_empty, call) runs call with j->m as its stream and takes what
+ * it wrote. A failure to allocate is remembered in j->oom.
+ */
+struct jctx {
+	const struct render_input *in;
+	struct render_str b;
+	FILE *m;
+	bool oom;
+};
+
+static bool j_open(struct jctx *j)
+{
+	j->m = render_str_open(&j->b);
+	if (!j->m) {
+		render_str_close(&j->b);
+		j->oom = true;
+	}
+	return j->m != NULL;
+}
+
+static json_object *j_take(struct jctx *j, bool null_if_empty)
+{
+	char *s = render_str_close(&j->b);
+	json_object *o = NULL;
+	if (!s)
+		j->oom = true;
+	else if (*s || !null_if_empty)
+		o = json_object_new_string(s);
+	free(s);
+	return o;
+}
+
+#define RENDERED(j, null_if_empty, call) \
+	(j_open(j) ? ((void)(call), j_take((j), (null_if_empty))) : NULL)
+
+static json_object *j_probe(struct jctx *j, const struct ps_cand *c)
 {
 	const struct ps_probe *p = &c->probe;
 	json_object *o = json_object_new_object();
@@ -318,7 +173,7 @@ static json_object *j_probe(const struct ps_cand *c)
 	json_object_object_add(o, "fs_size", p->fs_size ? j_u64(p->fs_size) : NULL);
 	json_object_object_add(o, "fits", p->fs_size ?
 		json_object_new_boolean(p->fs_size <= c->size) : NULL);
-	json_object_object_add(o, "detail", p->detail[0] ? j_str(p->detail) : NULL);
+	json_object_object_add(o, "detail", RENDERED(j, true, render_probe_detail(j->m, p)));
 	return o;
 }
 
@@ -342,7 +197,7 @@ static json_object *j_structure(const struct ps_analysis *a, size_t i)
 			r->role == 2 ? "backup" : "unclaimed"));
 		json_object_object_add(o, "fields", j_btt(&r->u.btt));
 	}
-	json_object_object_add(o, "diagnostics", j_diags(&r->diags));
+	json_object_object_add(o, "diagnostics", render_json_diags(&r->diags));
 	return o;
 }
 
@@ -359,9 +214,10 @@ static int put_indented(FILE *f, const char *s, int ind)
 	return 0;
 }
 
-int ps_report_json(FILE *f, const struct ps_report_input *in,
-		   const struct ps_analysis *a)
+int render_scan_json(FILE *f, const struct render_input *in,
+		     const struct ps_analysis *a)
 {
+	struct jctx jc = { .in = in }, *j = &jc;
 	json_object *root = json_object_new_object();
 	json_object_object_add(root, "schema", j_str("pmemscan-scan/1"));
 	json_object_object_add(root, "version", j_str(PACKAGE_VERSION));
@@ -383,7 +239,8 @@ int ps_report_json(FILE *f, const struct ps_report_input *in,
 	if (!in->sha256 && in->hash_note)
 		json_object_object_add(img, "hash_note", j_str(in->hash_note));
 	json_object_object_add(img, "phys_base", a->have_phys ? j_u64(a->phys_base) : NULL);
-	json_object_object_add(img, "phys_source", a->have_phys ? j_str(a->phys_source) : NULL);
+	json_object_object_add(img, "phys_source", a->have_phys ?
+		RENDERED(j, false, render_phys_source(j->m, in, a)) : NULL);
 	json_object_object_add(root, "image", img);
 
 	/* The structures are written one at a time (below), not kept in the
@@ -402,15 +259,15 @@ int ps_report_json(FILE *f, const struct ps_report_input *in,
 		json_object_object_add(o, "mode", j_str(ps_ns_mode_name(ns->mode)));
 		json_object_object_add(o, "offset", j_u64(ns->base));
 		json_object_object_add(o, "size", j_u64(ns->size));
-		json_object_object_add(o, "size_source", j_str(ns->size_source));
-		json_object_object_add(o, "found_by", j_str(ns->found_by));
+		json_object_object_add(o, "size_source", j_str(ps_size_source_name(ns->size_source)));
+		json_object_object_add(o, "found_by", j_str(ps_found_by_name(ns->found_by)));
 		json_object_object_add(o, "label", ns->label >= 0 ?
 			json_object_new_int(ns->label) : NULL);
 		json_object_object_add(o, "info_offset", ns->info_rec >= 0 ?
 			j_u64(a->scan.recs[ns->info_rec].off) : NULL);
 		json_object_object_add(o, "nested_in", ns->nested_in >= 0 ?
 			json_object_new_int(ns->nested_in) : NULL);
-		json_object_object_add(o, "written_by", ns->era[0] ? j_str(ns->era) : NULL);
+		json_object_object_add(o, "written_by", RENDERED(j, true, render_era(j->m, ns)));
 		json_object_object_add(o, "start_pad", j_u64(ns->P));
 		json_object_object_add(o, "end_trunc", j_u64(ns->T));
 		json_object_object_add(o, "dataoff", j_u64(ns->D));
@@ -424,10 +281,11 @@ int ps_report_json(FILE *f, const struct ps_report_input *in,
 			json_object_object_add(co, "offset", j_u64(cd->off));
 			json_object_object_add(co, "size", j_u64(cd->size));
 			json_object_object_add(co, "truncated", json_object_new_boolean(cd->truncated));
-			json_object_object_add(co, "probe", cd->probed ? j_probe(cd) : NULL);
+			json_object_object_add(co, "probe", cd->probed ? j_probe(j, cd) : NULL);
 			json_object *ev = json_object_new_array();
 			for (int e = 0; e < cd->nevidence; e++)
-				json_object_array_add(ev, j_str(cd->evidence[e]));
+				json_object_array_add(ev, RENDERED(j, false,
+					render_evidence(j->m, ns, cd, &cd->evidence[e])));
 			json_object_object_add(co, "evidence", ev);
 			json_object_array_add(ca, co);
 		}
@@ -439,30 +297,34 @@ int ps_report_json(FILE *f, const struct ps_report_input *in,
 		json_object_object_add(v, "semantics", ns->chosen >= 0 &&
 			ns->verdict == PS_V_PROVEN ?
 			j_str(ps_sem_name(ns->cand[ns->chosen].sem)) : NULL);
-		json_object_object_add(v, "summary", j_str(ns->summary));
+		json_object_object_add(v, "summary", RENDERED(j, false, render_summary(j->m, ns)));
 		json_object *notes = json_object_new_array(), *next = json_object_new_array();
-		for (int n = 0; n < ns->nnotes; n++) {
-			if (!strncmp(ns->notes[n], "next: ", 6))
-				json_object_array_add(next, j_str(ns->notes[n] + 6));
-			else
-				json_object_array_add(notes, j_str(ns->notes[n]));
+		for (size_t n = 0; n < ns->nnotes; n++)
+			json_object_array_add(notes, RENDERED(j, false,
+				render_note(j->m, &ns->notes[n])));
+		for (int k = 0; k < ns->nactions; k++) {
+			/* an action that does not apply to this input: none */
+			json_object *cmd = RENDERED(j, true,
+				render_action(j->m, in, &ns->actions[k]));
+			if (cmd)
+				json_object_array_add(next, cmd);
 		}
 		json_object_object_add(v, "notes", notes);
 		json_object_object_add(v, "next_commands", next);
 		json_object_object_add(o, "verdict", v);
-		json_object_object_add(o, "diagnostics", j_diags(&ns->diags));
+		json_object_object_add(o, "diagnostics", render_json_diags(&ns->diags));
 		json_object_array_add(nsa, o);
 	}
 	json_object_object_add(root, "namespaces", nsa);
 	json_object *lb = json_object_new_object();
-	json_object_object_add(lb, "source", a->labels_source[0] ? j_str(a->labels_source) : NULL);
+	json_object_object_add(lb, "source", RENDERED(j, true, render_labels_source(j->m, in, a)));
 	json_object_object_add(lb, "placed", json_object_new_boolean(a->labels_placed));
 	json_object *lna = json_object_new_array();
 	for (size_t i = 0; i < a->labels.n; i++) {
 		const struct ps_namespace *ln = &a->labels.ns[i];
 		char u[37];
 		json_object *lo = json_object_new_object();
-		ps_uuid_str(ln->uuid, u);
+		render_uuid(ln->uuid, u);
 		json_object_object_add(lo, "uuid", j_str(u));
 		json_object_object_add(lo, "name", j_str(ln->name));
 		json_object_object_add(lo, "claim", j_str(ps_claim_name(ln->claim)));
@@ -476,12 +338,16 @@ int ps_report_json(FILE *f, const struct ps_report_input *in,
 	}
 	json_object_object_add(lb, "namespaces", lna);
 	json_object_object_add(root, "labels", lb);
-	json_object *dg = j_diags(&a->scan.diags), *dg2 = j_diags(&a->diags);
+	json_object *dg = render_json_diags(&a->scan.diags), *dg2 = render_json_diags(&a->diags);
 	for (size_t i = 0; i < json_object_array_length(dg2); i++)
 		json_object_array_add(dg, json_object_get(json_object_array_get_idx(dg2, i)));
 	json_object_put(dg2);
 	json_object_object_add(root, "diagnostics", dg);
-	json_object_object_add(root, "exit_code", json_object_new_int(ps_report_exit_code(a)));
+	json_object_object_add(root, "exit_code", json_object_new_int(render_exit_code(a)));
+	if (j->oom) {
+		json_object_put(root);
+		return PS_ENOMEM;
+	}
 	const int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE;
 	const char *s = json_object_to_json_string_ext(root, flags);
 	const char *mark = a->scan.nrecs ? strstr(s, STRUCTS_MARK_JSON) : NULL;

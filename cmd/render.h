@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The one place where what the analysis found becomes words: the scan's
+ * text report, its JSON report (docs/json-schema.md), and the commands
+ * suggested next, quoted for a POSIX shell. The analysis (src/ns.h,
+ * src/facts.h) hands over data only. Nothing here is cut to a fixed size:
+ * every piece is written to a stream (a string, when the JSON needs one).
+ */
+#ifndef PS_CLI_RENDER_H
+#define PS_CLI_RENDER_H
+#include "ns.h"
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* What the analysis does not know: how the user named things, and what
+ * the CLI learnt about the input before it was analysed. */
+struct render_input {
+	const char *path;	/* the image as the user typed it */
+	uint64_t size;
+	uint64_t allocated;	/* bytes in data extents */
+	const char *sha256;	/* hex, or NULL when not computed */
+	const char *sparse_sha256;	/* pmemscan-sparse-sha256-v1 (docs/digest.md) */
+	const char *hash_note;	/* why not, when NULL */
+	/* a compressed dump: the file as given. The image file is then not
+	 * the data, so nothing suggests loop-mounting a range of it. */
+	const char *compression;	/* "gzip", "xz", ... or NULL */
+	uint64_t compressed_size;
+	const char *compressed_sha256;
+	/* the saved memory map whose entry placed the image
+	 * (ps_analysis.have_phys_entry) */
+	const char *phys_map_path;
+	/* the label area files given with --labels (PS_LABELS_GIVEN) */
+	const char *const *label_files;
+	size_t nlabel_files;
+};
+
+/* ---- the scan report (render_text.c, render_json.c) ---- */
+
+/* Exit code the report stands for (cmd/cli.h): 0 valid, 1 problems, 2 nothing. */
+int render_exit_code(const struct ps_analysis *a);
+/* PS_OK, or PS_EIO when f could not be written. */
+int render_scan_text(FILE *f, const struct render_input *in,
+		     const struct ps_analysis *a);
+/* PS_OK, PS_EIO, or PS_ENOMEM. */
+int render_scan_json(FILE *f, const struct render_input *in,
+		     const struct ps_analysis *a);
+/* Diagnostics as the JSON array every report uses: severity, offset,
+ * field, message. */
+json_object *render_json_diags(const struct ps_diags *d);
+
+/* ---- the findings in words (render_facts.c) ---- */
+
+void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
+		     const struct ps_evidence *e);
+void render_note(FILE *f, const struct ps_note *n);
+/* Which kernels or tools write a namespace like this; false (nothing
+ * written) when there is nothing to say. */
+bool render_era(FILE *f, const struct ps_ns *ns);
+/* The verdict in plain words; nothing for a namespace without candidates. */
+void render_summary(FILE *f, const struct ps_ns *ns);
+/* What the bytes of a candidate are when no filesystem is there; false
+ * (nothing written) when a filesystem is. */
+bool render_probe_detail(FILE *f, const struct ps_probe *p);
+/* A suggested command line, with the image path quoted for the shell and
+ * any remark after three spaces in parentheses; false (nothing written)
+ * when the command does not apply to this input. */
+bool render_action(FILE *f, const struct render_input *in, const struct ps_action *x);
+/* Where the physical base and the namespace labels came from; false
+ * (nothing written) when they did not. */
+bool render_phys_source(FILE *f, const struct render_input *in,
+			const struct ps_analysis *a);
+bool render_labels_source(FILE *f, const struct render_input *in,
+			  const struct ps_analysis *a);
+/* s as one word of a POSIX shell command: unchanged when it needs no
+ * quoting, else in single quotes (a ' inside as '\''). */
+void render_shell_word(FILE *f, const char *s);
+
+/* A string of any length written with stdio (open_memstream), for the
+ * pieces the JSON needs as strings. render_str_open returns the stream
+ * to write to (NULL when out of memory); render_str_close returns the
+ * string, "" when nothing was written, NULL when anything failed (the
+ * caller frees it). Close it even when open returned NULL. */
+struct render_str {
+	char *s;
+	size_t len;
+	FILE *f;
+};
+FILE *render_str_open(struct render_str *b);
+char *render_str_close(struct render_str *b);
+
+/* "01020304-0506-..." (36 chars + NUL) */
+void render_uuid(const uint8_t u[16], char out[37]);
+
+#endif

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The scan report as text: the structures found, the namespace labels,
+ * and per namespace its layout, candidates, evidence, verdict, notes and
+ * next commands. */
+#include "config.h"
+#include "render.h"
+#include "err.h"
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void text_diags(FILE *f, const struct ps_diags *d, const char *indent)
+{
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(f, "%s%s at 0x%" PRIx64 " [%s]: %s\n", indent,
+			ps_sev_name(d->v[i].sev), d->v[i].off, d->v[i].field,
+			d->v[i].msg);
+	if (d->dropped)
+		fprintf(f, "%s(%zu more diagnostics not shown)\n", indent, d->dropped);
+}
+
+static void text_pfn(FILE *f, const struct ps_rec *r)
+{
+	const struct ps_pfn_sb *sb = &r->u.pfn;
+	char u[37], pu[37], h[32], h2[32];
+	render_uuid(sb->uuid, u);
+	render_uuid(sb->parent_uuid, pu);
+	fprintf(f, "  0x%012" PRIx64 "  %-15s v%u.%u  checksum %s  %s\n", r->off,
+		sb->kind == PS_PFN_DEVDAX ? "NVDIMM_DAX_INFO" : "NVDIMM_PFN_INFO",
+		sb->version_major, sb->version_minor,
+		sb->checksum_ok ? "valid" : "BAD", ps_pfn_kind_name(sb->kind));
+	fprintf(f, "      uuid %s  parent_uuid %s\n", u, pu);
+	fprintf(f, "      dataoff 0x%" PRIx64 " (%s)  npfns %" PRIu64 "  mode %u (%s)\n",
+		sb->dataoff, ps_human(sb->dataoff, h, sizeof(h)), sb->npfns,
+		sb->mode, ps_pfn_mode_name(sb->mode));
+	fprintf(f, "      start_pad 0x%x (%s)  end_trunc 0x%x (%s)  align 0x%x%s  page_size %u  page_struct_size %u%s\n",
+		sb->start_pad, ps_human(sb->start_pad, h, sizeof(h)), sb->end_trunc,
+		ps_human(sb->end_trunc, h2, sizeof(h2)), sb->align,
+		sb->version_minor < 2 ? " (field absent before 1.2)" : "",
+		sb->eff_page_size, sb->eff_page_struct_size,
+		sb->version_minor < 4 ? " (implied: fields absent before 1.4)" : "");
+}
+
+int render_scan_text(FILE *f, const struct render_input *in,
+		     const struct ps_analysis *a)
+{
+	char h[32], h2[32];
+	fprintf(f, "pmemscan %s: %s\n", PACKAGE_VERSION, in->path);
+	fprintf(f, "image: %" PRIu64 " bytes (%s), %s allocated\n", in->size,
+		ps_human(in->size, h, sizeof(h)), ps_human(in->allocated, h2, sizeof(h2)));
+	if (in->compression)
+		fprintf(f, "input: %s-compressed, %" PRIu64 " bytes, sha256 %s (the image below is its decoded content)\n",
+			in->compression, in->compressed_size, in->compressed_sha256);
+	if (in->sha256)
+		fprintf(f, "sha256: %s\n", in->sha256);
+	else if (in->hash_note)
+		fprintf(f, "sha256: not computed (%s)\n", in->hash_note);
+	if (in->sparse_sha256)
+		fprintf(f, "sparse_sha256: %s\n", in->sparse_sha256);
+	if (a->have_phys) {
+		fprintf(f, "physical address of offset 0: 0x%" PRIx64 " (", a->phys_base);
+		render_phys_source(f, in, a);
+		fputs(")\n", f);
+	}
+	text_diags(f, &a->scan.diags, "  ");
+
+	fprintf(f, "\nstructures found: %zu\n", a->scan.nrecs);
+	for (size_t i = 0; i < a->scan.nrecs; i++) {
+		const struct ps_rec *r = &a->scan.recs[i];
+		switch (r->kind) {
+		case PS_REC_PFN:
+		case PS_REC_DAX:
+			if (r->truncated)
+				fprintf(f, "  0x%012" PRIx64 "  %s  TRUNCATED by the end of the image\n",
+					r->off, ps_rec_kind_name(r->kind));
+			else
+				text_pfn(f, r);
+			break;
+		case PS_REC_BTT:
+			if (r->truncated) {
+				fprintf(f, "  0x%012" PRIx64 "  btt-info  TRUNCATED by the end of the image\n", r->off);
+				break;
+			}
+			fprintf(f, "  0x%012" PRIx64 "  BTT_ARENA_INFO  v%u.%u  checksum %s  %s\n", r->off,
+				r->u.btt.version_major, r->u.btt.version_minor,
+				r->checksum_ok ? "valid" : "BAD",
+				r->role == 1 ? "arena info block" : r->role == 2 ? "arena backup info block" :
+				"not part of a readable BTT");
+			fprintf(f, "      lbasize %u (internal %u)  nlba %u (internal %u)  nfree %u  nextoff 0x%" PRIx64 "  info2off 0x%" PRIx64 "\n",
+				r->u.btt.external_lbasize, r->u.btt.internal_lbasize,
+				r->u.btt.external_nlba, r->u.btt.internal_nlba, r->u.btt.nfree,
+				r->u.btt.nextoff, r->u.btt.info2off);
+			break;
+		case PS_REC_NSINDEX:
+			fprintf(f, "  0x%012" PRIx64 "  NAMESPACE_INDEX label area, %s, %u-byte labels, current index %d%s\n",
+				r->off, ps_human(r->u.lsa.loc.size, h, sizeof(h)),
+				r->u.lsa.loc.label_size,
+				r->u.lsa.lsa ? r->u.lsa.lsa->current : -1,
+				r->checksum_ok ? "" : " (NO VALID INDEX)");
+			break;
+		default:
+			fprintf(f, "  0x%012" PRIx64 "  %s  checksum %s\n", r->off,
+				ps_rec_kind_name(r->kind), r->checksum_ok ? "valid" : "BAD");
+		}
+		text_diags(f, &r->diags, "      ");
+	}
+
+	if (a->labels.n || a->labels_from != PS_LABELS_NONE) {
+		fprintf(f, "\nnamespace labels: %zu namespace(s) from the ", a->labels.n);
+		render_labels_source(f, in, a);
+		fputc('\n', f);
+		for (size_t i = 0; i < a->labels.n; i++) {
+			const struct ps_namespace *ln = &a->labels.ns[i];
+			char u[37];
+			render_uuid(ln->uuid, u);
+			fprintf(f, "  %s \"%s\" %s, %u-way, %s, region offset 0x%" PRIx64 "%s%s\n",
+				u, ln->name, ps_claim_name(ln->claim), ln->nlabel,
+				ps_human(ln->size, h, sizeof(h)), ln->region_offset,
+				ln->region_offset_assumed ? " (assuming the region starts at the lowest dpa)" : "",
+				ln->complete ? "" : ", INCOMPLETE set");
+		}
+	}
+	text_diags(f, &a->diags, "  ");
+
+	fprintf(f, "\nnamespaces: %zu\n", a->nns);
+	for (size_t i = 0; i < a->nns; i++) {
+		const struct ps_ns *ns = &a->ns[i];
+		fprintf(f, "\nnamespace %d: %s at image offset 0x%" PRIx64 ", %s (size from %s)\n",
+			ns->index, ps_ns_mode_name(ns->mode), ns->base,
+			ps_human(ns->size, h, sizeof(h)), ps_size_source_name(ns->size_source));
+		if (ns->label >= 0) {
+			const struct ps_namespace *ln = &a->labels.ns[ns->label];
+			char u[37];
+			render_uuid(ln->uuid, u);
+			fprintf(f, "  label: uuid %s \"%s\", claim %s, %u-way, %s\n", u, ln->name,
+				ps_claim_name(ln->claim), ln->nlabel, ps_human(ln->size, h, sizeof(h)));
+		}
+		if (ns->info_rec >= 0) {
+			fprintf(f, "  info block at 0x%" PRIx64 ", written by ",
+				a->scan.recs[ns->info_rec].off);
+			render_era(f, ns);
+			fputc('\n', f);
+		} else {
+			struct render_str b;
+			FILE *m = render_str_open(&b);
+			if (m)
+				render_era(m, ns);
+			char *era = render_str_close(&b);
+			if (!era)
+				return PS_ENOMEM;
+			if (*era)
+				fprintf(f, "  %s\n", era);
+			free(era);
+		}
+		if (ns->mode == PS_NS_SECTOR)
+			fprintf(f, "  sector mode: %u-byte sectors, %" PRIu64 " LBAs (%s) through the BTT map\n",
+				ns->btt_sector, ns->btt_nlba,
+				ps_human(ns->btt_nlba * ns->btt_sector, h, sizeof(h)));
+		if (ns->mode == PS_NS_FSDAX || ns->mode == PS_NS_DEVDAX)
+			fprintf(f, "  layout: start_pad 0x%" PRIx64 " (%s), dataoff 0x%" PRIx64 ", end_trunc 0x%" PRIx64 "\n",
+				ns->P, ps_human(ns->P, h, sizeof(h)), ns->D, ns->T);
+		text_diags(f, &ns->diags, "  ");
+		for (int c = 0; c < ns->ncand; c++) {
+			const struct ps_cand *cd = &ns->cand[c];
+			if (cd->btt)
+				fprintf(f, "  candidate btt    data translated through the BTT map, %s\n",
+					ps_human(cd->size, h, sizeof(h)));
+			else
+			fprintf(f, "  candidate %-6s data at 0x%" PRIx64 " (ns+0x%" PRIx64 "), %s%s\n",
+				cd->name, cd->off, cd->off - ns->base,
+				ps_human(cd->size, h, sizeof(h)),
+				cd->sem == PS_SEM_LEGACY ? "  [base + start_pad + dataoff]" :
+				cd->sem == PS_SEM_FIXED ? "  [base + dataoff]" : "");
+			for (int e = 0; e < cd->nevidence; e++) {
+				fputs("      - ", f);
+				render_evidence(f, ns, cd, &cd->evidence[e]);
+				fputc('\n', f);
+			}
+		}
+		if (ns->ncand || ns->nested_in >= 0) {
+			const char *ch = ns->chosen >= 0 ? ns->cand[ns->chosen].name : "none";
+			const struct ps_cand *cc = ns->chosen >= 0 ? &ns->cand[ns->chosen] : NULL;
+			fprintf(f, "  verdict: %s%s%s: ", ps_verdict_name(ns->verdict),
+				ns->verdict != PS_V_PROVEN ? "" :
+				cc && cc->sem != PS_SEM_AUTO ? ", semantics " : " (one data start)",
+				ns->verdict == PS_V_PROVEN && cc && cc->sem != PS_SEM_AUTO ? ch : "");
+			render_summary(f, ns);
+			fputc('\n', f);
+		}
+		for (size_t n = 0; n < ns->nnotes; n++) {
+			fputs("  * ", f);
+			render_note(f, &ns->notes[n]);
+			fputc('\n', f);
+		}
+		for (int k = 0; k < ns->nactions; k++) {
+			/* an action that does not apply to this input (an empty
+			 * string) leaves no "next:" line behind */
+			struct render_str b;
+			FILE *m = render_str_open(&b);
+			if (m)
+				render_action(m, in, &ns->actions[k]);
+			char *cmd = render_str_close(&b);
+			if (!cmd)
+				return PS_ENOMEM;
+			if (*cmd)
+				fprintf(f, "  > next: %s\n", cmd);
+			free(cmd);
+		}
+	}
+	if (!a->nns && !a->scan.nrecs)
+		fprintf(f, "\nnothing found: no info block, label area or filesystem in this image\n");
+	return ferror(f) ? PS_EIO : PS_OK;
+}
+

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * From probed candidates to conclusions: the evidence each candidate
+ * offers, the verdict, what kernels make of the layout, and what to run
+ * next. Everything is recorded as data (src/facts.h); the words are the
+ * CLI's (cmd/render_facts.c).
+ */
+#include "ns_internal.h"
+#include "err.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define SZ_4K ((uint64_t)4096)
+#define SZ_8K ((uint64_t)8192)
+
+static struct ps_evidence *evidence(struct ps_cand *c, enum ps_ev_kind kind,
+				    uint64_t a, uint64_t b, uint64_t x)
+{
+	/* cannot fill up: at most one record of each group (facts.h) */
+	if (c->nevidence >= PS_MAX_EVIDENCE)
+		return NULL;
+	struct ps_evidence *e = &c->evidence[c->nevidence++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->a = a;
+	e->b = b;
+	e->c = x;
+	return e;
+}
+
+static int note(struct ps_ns *ns, enum ps_note_kind kind, uint64_t a,
+		uint64_t b, uint64_t c, const char *name)
+{
+	if (ns->nnotes == ns->notes_cap) {
+		size_t cap = ns->notes_cap ? ns->notes_cap * 2 : 8;
+		struct ps_note *v = realloc(ns->notes, cap * sizeof(*v));
+		if (!v)
+			return PS_ENOMEM;
+		ns->notes = v;
+		ns->notes_cap = cap;
+	}
+	struct ps_note *n = &ns->notes[ns->nnotes];
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	n->a = a;
+	n->b = b;
+	n->c = c;
+	if (name && !(n->name = strdup(name)))
+		return PS_ENOMEM;
+	ns->nnotes++;
+	return PS_OK;
+}
+
+static struct ps_action *action(struct ps_ns *ns, enum ps_act_kind kind,
+				enum ps_sem sem)
+{
+	/* one of each kind at most; FSCK stands for either fsck */
+	if (ns->nactions >= PS_MAX_ACTIONS)
+		return NULL;
+	struct ps_action *x = &ns->actions[ns->nactions++];
+	memset(x, 0, sizeof(*x));
+	x->kind = kind;
+	x->ns = ns->index;
+	x->sem = sem;
+	return x;
+}
+
+void ns_free_facts(struct ps_ns *ns)
+{
+	for (int c = 0; c < ns->ncand; c++)
+		for (int e = 0; e < ns->cand[c].nevidence; e++)
+			free(ns->cand[c].evidence[e].text);
+	for (size_t i = 0; i < ns->nnotes; i++)
+		free(ns->notes[i].name);
+	free(ns->notes);
+	ns->notes = NULL;
+	ns->nnotes = ns->notes_cap = 0;
+}
+
+int ns_probe_cand(struct ps_src *src, struct ps_ns *ns, struct ps_cand *c)
+{
+	uint64_t room = ns_cand_room(src, c);
+	if (c->truncated)
+		evidence(c, PS_EV_TRUNCATED, room, c->size, 0);
+	if (!room)
+		return PS_OK;
+	struct ps_src *v;
+	if (c->btt) {
+		int rc = ns_btt_view(src, ns, &v);
+		if (rc) {
+			/* the source's name, not the user's: it is the name the
+			 * error is about (a decoded cache, a window) */
+			struct ps_evidence *e = evidence(c, PS_EV_BTT_UNREADABLE, 0, 0, 0);
+			if (e) {
+				e->err = rc;
+				if (!(e->text = strdup(src->name)))
+					return PS_ENOMEM;
+			}
+			return PS_OK;
+		}
+	} else if (ps_src_window(src, c->off, room, &v)) {
+		return PS_OK;
+	}
+	int rc = ps_probe_view(v, &c->probe);
+	ps_src_close(v);
+	if (rc) {
+		struct ps_evidence *e = evidence(c, PS_EV_PROBE_FAILED, 0, 0, 0);
+		if (e)
+			e->err = rc;
+		return PS_OK;
+	}
+	c->probed = true;
+	c->probe.room = c->size;
+	struct ps_probe *p = &c->probe;
+	if (p->ambivalent)
+		evidence(c, PS_EV_AMBIVALENT, 0, 0, 0);
+	if (p->found)
+		evidence(c, PS_EV_FS_VALID, 0, 0, 0);
+	else if (p->bad_csum)
+		evidence(c, PS_EV_FS_BAD_CSUM, 0, 0, 0);
+	else if (p->type[0])
+		evidence(c, PS_EV_SIGNATURE, 0, 0, 0);
+	else
+		evidence(c, PS_EV_NO_FS, 0, 0, 0);
+	if (p->fs_size)
+		evidence(c, p->fs_size > c->size ? PS_EV_FS_OVERRUNS : PS_EV_FS_FITS,
+			 p->fs_size, c->size, 0);
+	/* Geometry: where this candidate sits in the other reading's layout,
+	 * so the reader sees why the other reading cannot hold it. */
+	if (c->sem == PS_SEM_FIXED && ns->P) {
+		uint64_t rel = ns->D;
+		if (rel < ns->P)
+			evidence(c, PS_EV_IN_START_PAD, rel, ns->P, 0);
+		else if (ns->pfn.mode == PS_PFN_MODE_PMEM && rel >= ns->P + SZ_8K &&
+			 rel < ns->P + ns->D)
+			evidence(c, PS_EV_IN_MEMMAP, rel, ns->P + SZ_8K, ns->P + ns->D);
+	}
+	if (c->sem == PS_SEM_LEGACY && ns->P) {
+		uint64_t rel = ns->P + ns->D;
+		if (rel >= ns->size - ns->T)
+			evidence(c, PS_EV_PAST_DATA_END, 0, 0, 0);
+		else
+			evidence(c, PS_EV_INTO_DATA, ns->P, 0, 0);
+	}
+	return PS_OK;
+}
+
+static bool cand_fs(const struct ps_cand *c)
+{
+	return c->probed && c->probe.found;
+}
+
+/* Is [start, end] the range that holds the whole namespace [B, E) (its
+ * region)? That one shares every section with it and is no neighbour. */
+static bool encloses(const struct ps_phys_range *r, uint64_t B, uint64_t E)
+{
+	return r->start <= B && r->end >= E - 1;
+}
+
+/* Who else lived in the namespace's first and last section: the reason
+ * v4.6-v5.2 padded the start or truncated the end. */
+static int section_neighbours(struct ps_ns *ns, const struct ps_phys_map *m)
+{
+	const struct ps_phys_range **hit = malloc((m->n ? m->n : 1) * sizeof(*hit));
+	if (!hit)
+		return PS_ENOMEM;
+	int rc = PS_OK;
+	uint64_t B = ns->phys, E = ns->phys + ns->size;
+	uint64_t lo = B - B % PS_SECTION_SIZE;
+	size_t k = B > lo ? ps_phys_overlaps(m, lo, B - 1, B, hit, m->n) : 0;
+	for (size_t i = 0; i < k;) {
+		if (encloses(hit[i], B, E))
+			hit[i] = hit[--k];	/* (the order the report has always had) */
+		else
+			i++;
+	}
+	for (size_t i = 0; i < k && !rc; i++)
+		rc = note(ns, PS_NOTE_FIRST_SECTION_SHARED, hit[i]->start, hit[i]->end, 0,
+			  hit[i]->name);
+	if (B > lo && !k && !rc)
+		rc = note(ns, PS_NOTE_FIRST_SECTION_ALONE, lo, B, 0, NULL);
+	uint64_t hi = E % PS_SECTION_SIZE ? E - E % PS_SECTION_SIZE + PS_SECTION_SIZE : E;
+	k = hi > E ? ps_phys_overlaps(m, E, hi - 1, B, hit, m->n) : 0;
+	for (size_t i = 0; i < k && !rc; i++)
+		if (hit[i]->start >= E && !encloses(hit[i], B, E))
+			rc = note(ns, PS_NOTE_LAST_SECTION_SHARED, hit[i]->start,
+				  hit[i]->end, 0, hit[i]->name);
+	free(hit);
+	return rc;
+}
+
+/* What kernels do with an fsdax layout that has a start_pad. */
+static int kernel_notes(struct ps_ns *ns, const struct ps_cand *c)
+{
+	int rc = PS_OK;
+	if (ns->verdict == PS_V_PROVEN && c->sem == PS_SEM_LEGACY) {
+		rc = note(ns, PS_NOTE_BLOCKIO_READS_LEGACY, 0, 0, 0, NULL);
+		if (!rc)
+			rc = note(ns, ns->D < ns->P ? PS_NOTE_DAX_PFN_BEFORE_RANGE :
+				  PS_NOTE_DAX_PFN_TOO_LOW, ns->P, 0, 0, NULL);
+	} else if (ns->verdict == PS_V_PROVEN && c->sem == PS_SEM_FIXED) {
+		rc = note(ns, PS_NOTE_BLOCKIO_MISSES_FIXED, ns->P, ns->cand[0].off, 0, NULL);
+		if (!rc)
+			rc = note(ns, PS_NOTE_UNAWARE_WRITER, 0, 0, 0, NULL);
+	}
+	if (!rc && ns->pfn.version_minor < 3 && !ns->have_phys)
+		rc = note(ns, PS_NOTE_COMPAT_ALIGN_RULE, 0, 0, 0, NULL);
+	return rc;
+}
+
+/* The physical placement, checked the way the kernel checks it. */
+static int placement_notes(struct ps_ns *ns, const struct ps_phys_map *map)
+{
+	uint64_t B = ns->phys;
+	uint64_t secoff = B % PS_SECTION_SIZE;
+	uint64_t endp = B + ns->size;
+	int rc = note(ns, PS_NOTE_PLACEMENT, B, secoff, endp, NULL);
+	if (!rc && ns->P) {
+		uint64_t want = secoff ? PS_SECTION_SIZE - secoff : 0;
+		rc = want == ns->P ? note(ns, PS_NOTE_PAD_IS_COLLISION, ns->P, 0, 0, NULL) :
+		     note(ns, PS_NOTE_PAD_MISMATCH, ns->P, want, 0, NULL);
+	}
+	if (!rc && map)
+		rc = section_neighbours(ns, map);
+	bool sa = (B + ns->P) % PS_COMPAT_ALIGN == 0;
+	bool ea = (endp - ns->T) % PS_COMPAT_ALIGN == 0;
+	if (!rc)
+		rc = sa && ea ? note(ns, PS_NOTE_ALIGN_ACCEPTED, 0, 0, 0, NULL) :
+		     note(ns, PS_NOTE_ALIGN_REFUSED, B + ns->P, endp - ns->T, sa, NULL);
+	if (!rc && ns->mode == PS_NS_FSDAX && ns->P)
+		rc = note(ns, PS_NOTE_DAX_PFNS, (B + ns->D) / SZ_4K,
+			  (B + ns->P + ns->D) / SZ_4K, 0, NULL);
+	return rc;
+}
+
+/*
+ * Next commands for a namespace with a filesystem (proven, ambiguous or
+ * damaged). t is the candidate they work on: the proven one, the damaged
+ * one, or the last of the ambiguous ones (the fixed reading: the user
+ * compares the evidence and may switch). A reading is named whenever the
+ * choice matters or auto would refuse.
+ */
+static void next_actions(struct ps_ns *ns, const struct ps_cand *t)
+{
+	enum ps_sem sem = PS_SEM_AUTO;
+	if (ns->verdict == PS_V_PROVEN && ns->P)
+		sem = t->sem;
+	else if (ns->verdict != PS_V_PROVEN)
+		sem = t->sem == PS_SEM_FIXED ? PS_SEM_FIXED : PS_SEM_LEGACY;
+	action(ns, PS_ACT_EXTRACT, sem);
+	struct ps_action *x;
+	if (ns->mode != PS_NS_SECTOR && (x = action(ns, PS_ACT_MOUNT, sem))) {
+		x->off = t->off;
+		x->size = t->size;
+	}
+	if ((x = action(ns, PS_ACT_CARVE, sem)))
+		x->carved_only = ns->mode == PS_NS_SECTOR;
+	if (ns->verdict == PS_V_DAMAGED && !strncmp(t->probe.type, "ext", 3) &&
+	    (x = action(ns, PS_ACT_FSCK, PS_SEM_AUTO))) {
+		x->fsck = PS_FSCK_EXT;
+		/* ext's first backup superblock: block 8193 with 1 KiB blocks
+		 * (8192 blocks per group after the boot block), else 32768 */
+		x->backup_block = t->probe.block_size == 1024 ? 8193u : 32768u;
+	} else if (ns->verdict == PS_V_DAMAGED && !strcmp(t->probe.type, "xfs") &&
+		   (x = action(ns, PS_ACT_FSCK, PS_SEM_AUTO))) {
+		x->fsck = PS_FSCK_XFS;
+	}
+	if (ns->P || ns->verdict == PS_V_DAMAGED || ns->btt_used_backup)
+		action(ns, PS_ACT_REPAIR_PLAN, PS_SEM_AUTO);	/* repair decides itself */
+}
+
+int ns_decide(struct ps_ns *ns, const struct ps_phys_map *map)
+{
+	int nvalid = 0, ndamaged = 0, vi = -1, di = -1;
+	for (int i = 0; i < ns->ncand; i++) {
+		if (cand_fs(&ns->cand[i])) {
+			nvalid++;
+			vi = i;
+		} else if (ns->cand[i].probed && ns->cand[i].probe.bad_csum) {
+			ndamaged++;
+			di = i;
+		}
+	}
+	ns->damaged = -1;
+	if (ns->mode == PS_NS_DEVDAX && !nvalid) {
+		ns->verdict = PS_V_NODATA;
+		ns->chosen = 0;
+		return PS_OK;
+	}
+	if (nvalid == 1) {
+		ns->verdict = PS_V_PROVEN;
+		ns->chosen = vi;
+	} else if (nvalid > 1) {
+		ns->verdict = PS_V_AMBIGUOUS;
+	} else if (ndamaged == 1) {
+		ns->verdict = PS_V_DAMAGED;
+		ns->chosen = -1;
+		ns->damaged = di;
+	} else {
+		ns->verdict = PS_V_NOFS;
+	}
+	const struct ps_cand *c = vi >= 0 ? &ns->cand[vi] : NULL;
+	int rc = PS_OK;
+	if (ns->mode == PS_NS_FSDAX && ns->P)
+		rc = kernel_notes(ns, c);
+	if (!rc && ns->have_phys && ns->mode != PS_NS_RAW)
+		rc = placement_notes(ns, map);
+	if (rc)
+		return rc;
+	if (ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_DAMAGED ||
+	    ns->verdict == PS_V_AMBIGUOUS)
+		next_actions(ns, c ? c : ns->verdict == PS_V_DAMAGED ?
+			     &ns->cand[di] : &ns->cand[0]);
+	return PS_OK;
+}
