@@ -379,7 +379,7 @@ check "hostile: nothing written outside OUT" \
 # directory fd, symlinks followed) and the name itself. (find . in OUT can
 # only ever list paths under '.': that check could not fail.)
 if command -v strace >/dev/null; then
-	strace -f -qq -y -e trace=mkdir,mkdirat,open,openat,creat,symlink,symlinkat,link,linkat,mknod,mknodat,rename,renameat,renameat2 \
+	traced -f -qq -y -e trace=mkdir,mkdirat,open,openat,creat,symlink,symlinkat,link,linkat,mknod,mknodat,rename,renameat,renameat2 \
 		-o "$T/htrace" "$PMEMSCAN" extract "$T/hostile.fs" -o "$T/hostile-traced" 2>/dev/null
 	awk -v out="$T/hostile-traced" -v out2="$(cd "$T/hostile-traced" 2>/dev/null && pwd -P)" \
 		-f "$T/created.awk" "$T/htrace" >"$T/hout"

@@ -16,7 +16,7 @@ mtime=$(stat -c %Y "$img")
 # open it for writing.
 run_ro() {
 	d=$1; target=$2; shift 2
-	strace -f -qq -e trace=open,openat,openat2,creat,truncate -o "$T/trace" \
+	traced -f -qq -e trace=open,openat,openat2,creat,truncate -o "$T/trace" \
 		"$PMEMSCAN" "$@" >/dev/null 2>&1
 	name=$(basename "$target")
 	opens=$(grep -c "$name\"" "$T/trace")
