@@ -377,6 +377,41 @@ out:
 	return rc;
 }
 
+/* The same from a source without a file descriptor (an EWF or split raw
+ * image): its sparse map and reads. -2 (message in ps_src_error) if
+ * reading fails, -1 (errno) if writing does. */
+static int copy_src(struct ps_src *in, int out)
+{
+	if (ftruncate(out, (off_t)in->size))
+		return -1;
+	size_t bl = 1 << 20;
+	uint8_t *buf = malloc(bl);
+	if (!buf)
+		return -1;
+	uint64_t off = 0;
+	int rc = 0;
+	while (off < in->size && !rc) {
+		uint64_t d, h;
+		if (ps_src_next_data(in, off, &d) || ps_src_next_hole(in, d, &h)) {
+			rc = -2;
+			break;
+		}
+		if (h <= d)
+			h = in->size;
+		for (uint64_t x = d; x < h && !rc;) {
+			size_t k = h - x < bl ? (size_t)(h - x) : bl;
+			if (ps_src_pread(in, buf, k, x))
+				rc = -2;
+			else if (!ps_is_zero(buf, k) && pwrite_all(out, buf, k, x))
+				rc = -1;
+			x += k;
+		}
+		off = h;
+	}
+	free(buf);
+	return rc;
+}
+
 /* Re-scan path and check every namespace the plan touched. */
 static int rescan(const char *path, const struct ps_analysis *before,
 		  const struct ps_repair_opts *ro, const struct ps_plan *plan,
@@ -571,7 +606,27 @@ int cmd_repair(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (src->fd < 0 && (out || in_place)) {
+	if (in_place) {
+		/* an EWF or split raw image read through ps_src_open_auto is
+		 * not the bytes of the file ps_src_open_file has opened */
+		struct ps_open_opts po = { .mode = PS_OPEN_STREAM, .no_verify = true };
+		struct ps_src *probe;
+		struct ps_container_info ci;
+		if (ps_src_open_auto(path, &po, &probe, err, sizeof(err))) {
+			cli_err("%s", err);
+			ps_src_close(src);
+			return EXIT_USAGE;
+		}
+		ps_src_container_info(probe, &ci);
+		ps_src_close(probe);
+		if (ci.kind == PS_CONT_EWF || ci.kind == PS_CONT_SPLIT) {
+			cli_err("%s: %s image in %zu segment%s: cannot be repaired in place; use -o FIXED.img for a repaired raw copy",
+				path, ci.format, ci.nsegments, ci.nsegments == 1 ? "" : "s");
+			ps_src_close(src);
+			return EXIT_USAGE;
+		}
+	}
+	if (src->fd < 0 && in_place) {
 		cli_err("%s: no file descriptor for the decoded image; cannot copy it", path);
 		ps_src_close(src);
 		return EXIT_USAGE;
@@ -664,10 +719,14 @@ int cmd_repair(int argc, char **argv)
 			code = EXIT_USAGE;
 			goto done;
 		}
-		int reflinked;
-		if (copy_image(src->fd, ofd, src->size, &reflinked) ||
-		    apply(ofd, &plan, 1, 0)) {
-			cli_err("%s: writing the copy failed: %s", out, strerror(errno));
+		int reflinked = 0;
+		int crc = src->fd >= 0 && src->fd_off == 0 ?
+			  copy_image(src->fd, ofd, src->size, &reflinked) : copy_src(src, ofd);
+		if (crc || apply(ofd, &plan, 1, 0)) {
+			if (crc == -2)
+				cli_err("%s", ps_src_error(src));
+			else
+				cli_err("%s: writing the copy failed: %s", out, strerror(errno));
 			close(ofd);
 			unlink(out);
 			code = EXIT_USAGE;
