@@ -296,7 +296,10 @@ int cmd_scan(int argc, char **argv)
 	}
 	ao.scan.digest = dg;
 	ao.image_arg = path;
-	ao.compressed = in.compression != NULL;
+	/* a compressed dump, an EWF or split raw set: no loop mount of it */
+	struct ps_container_info ci;
+	ps_src_container_info(src, &ci);
+	ao.compressed = in.compression != NULL || ci.kind != PS_CONT_PLAIN;
 
 	struct ps_analysis a;
 	int rc = ps_analyze(src, &ao, &a);
