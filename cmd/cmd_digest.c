@@ -73,7 +73,12 @@ int cmd_digest(int argc, char **argv)
 		ps_src_close(s);
 		return EXIT_USAGE;
 	}
+	/* an EWF image read in full was checked against its stored hashes
+	 * on the way (a notice says how it went): a mismatch is a problem */
+	struct ps_container_info ci;
+	ps_src_container_info(s, &ci);
+	int code = ci.verify == PS_VERIFY_MISMATCH ? EXIT_PROBLEMS : EXIT_OK;
 	ps_src_close(s);
 	printf("%s  %s\n", hex, path);
-	return EXIT_OK;
+	return code;
 }
