@@ -38,7 +38,8 @@ int cmd_digest(int argc, char **argv)
 	};
 	enum ps_digest_kind kind = PS_DIGEST_SHA256;
 	int threads = -1;	/* --threads, or -1: the default for the kind */
-	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice };
+	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice,
+				   .verify = true };
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {

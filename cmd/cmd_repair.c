@@ -609,7 +609,7 @@ int cmd_repair(int argc, char **argv)
 	if (in_place) {
 		/* an EWF or split raw image read through ps_src_open_auto is
 		 * not the bytes of the file ps_src_open_file has opened */
-		struct ps_open_opts po = { .mode = PS_OPEN_STREAM, .no_verify = true };
+		struct ps_open_opts po = { .mode = PS_OPEN_STREAM };
 		struct ps_src *probe;
 		struct ps_container_info ci;
 		if (ps_src_open_auto(path, &po, &probe, err, sizeof(err))) {

@@ -99,7 +99,8 @@ int cmd_scan(int argc, char **argv)
 	};
 	int json = 0, c;
 	const char *iomem = NULL, *ndjson = NULL;
-	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice };
+	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice,
+				   .verify = true };
 	const char *lfiles[16];
 	int nlfiles = 0;
 	enum hash_mode hm = HASH_AUTO;

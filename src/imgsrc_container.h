@@ -39,9 +39,9 @@ int ps_open_ewf(const char *path, enum ps_ewf_sig sig,
 		char *err, size_t errlen);
 /* Fill ci if s is an EWF source; PS_EINVAL otherwise. */
 int ps_ewf_container_info(const struct ps_src *s, struct ps_container_info *ci);
-/* Where the verification hashing stopped (the next offset to hash), or
- * UINT64_MAX when nothing is left to hash (done, off, nothing stored, or
- * not an EWF source). */
+/* Where the verification hashing stopped (the next offset to hash;
+ * starting it at 0 if it was off), or UINT64_MAX when nothing is left to
+ * hash (done, nothing stored, or not an EWF source). */
 uint64_t ps_ewf_verify_pos(const struct ps_src *s);
 
 /* ---- split raw (imgsrc_split.c) ---- */

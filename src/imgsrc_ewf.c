@@ -672,10 +672,8 @@ int ps_open_ewf(const char *path, enum ps_ewf_sig sig,
 	read_meta(p);
 	p->have_md5 = read_hash(p, "MD5", 32, p->stored_md5);
 	p->have_sha1 = read_hash(p, "SHA1", 40, p->stored_sha1);
-	if (opts && opts->no_verify)
-		p->verify = PS_VERIFY_OFF;
-	else if (p->have_md5 || p->have_sha1)
-		p->verify = PS_VERIFY_PENDING;
+	if (p->have_md5 || p->have_sha1)
+		p->verify = opts && opts->verify ? PS_VERIFY_PENDING : PS_VERIFY_OFF;
 	md5_init(&p->md5);
 	sha1_init(&p->sha1);
 	struct ps_src *s = ps_src_new(&ewf_ops, p, (uint64_t)msize, path);
@@ -730,6 +728,12 @@ uint64_t ps_ewf_verify_pos(const struct ps_src *s)
 		return UINT64_MAX;
 	struct ewf_priv *p = s->priv;
 	pthread_mutex_lock(&p->lock);
+	if (p->verify == PS_VERIFY_OFF) {	/* asked for now: from the start */
+		p->verify = PS_VERIFY_PENDING;
+		p->vpos = 0;
+		md5_init(&p->md5);
+		sha1_init(&p->sha1);
+	}
 	uint64_t v = p->verify == PS_VERIFY_PENDING ? p->vpos : UINT64_MAX;
 	pthread_mutex_unlock(&p->lock);
 	return v;

@@ -75,8 +75,9 @@ struct ps_open_opts {
 	void *msg_arg;		/* must outlive a stream source (restart and
 				 * trailing-data notices come later) */
 	size_t lookbehind;	/* stream look-behind in bytes; 0: 8 MiB */
-	bool no_verify;		/* EWF: do not hash the data read in order
-				 * against the stored MD5/SHA1 */
+	bool verify;		/* EWF: check the data read front to back
+				 * against the stored MD5/SHA1 (see
+				 * ps_verify_state; costs MD5 + SHA1 time) */
 };
 
 /* Which compression do these first bytes (up to 6 needed) announce? */
@@ -107,9 +108,10 @@ enum ps_container_kind {
 };
 
 /*
- * Checking an EWF image against the MD5/SHA1 stored in it. The source
- * hashes (MD5 and SHA1, in the reading thread) the bytes it is asked for
- * as long as they continue the bytes it hashed before, starting at 0: a
+ * Checking an EWF image against the MD5/SHA1 stored in it (opened with
+ * ps_open_opts.verify, or from ps_src_verify() on). The source hashes
+ * (MD5 and SHA1, in the reading thread) the bytes it is asked for as long
+ * as they continue the bytes it hashed before, starting at 0: a
  * front-to-back pass that happens anyway (the scan's, digest's, cat's)
  * verifies the image at no extra I/O; random reads before, between or
  * after do not disturb it. When the hashed prefix reaches the end the
@@ -120,7 +122,7 @@ enum ps_verify_state {
 	PS_VERIFY_PENDING,	/* not read in full, in order, yet */
 	PS_VERIFY_MATCH,	/* every stored hash equals the data's */
 	PS_VERIFY_MISMATCH,	/* a stored hash differs from the data's */
-	PS_VERIFY_OFF,		/* ps_open_opts.no_verify */
+	PS_VERIFY_OFF,		/* hashes stored, checking not asked for */
 };
 const char *ps_verify_name(enum ps_verify_state v);	/* "match", ... */
 
@@ -153,9 +155,10 @@ struct ps_container_info {
  * stored as. */
 int ps_src_container_info(const struct ps_src *s, struct ps_container_info *ci);
 
-/* Read the rest of an EWF image front to back (from where the hashing
- * stopped) so that its verification completes; a no-op for other sources
- * and when done. Errors: the source's. */
+/* Verification on request: read an EWF image front to back from where
+ * the hashing stopped (from 0 if it was not asked for at open) so that
+ * its verification completes; a no-op for other sources, without stored
+ * hashes, and when done. Errors: the source's. */
 int ps_src_verify(struct ps_src *s);
 
 /*
