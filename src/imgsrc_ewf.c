@@ -535,7 +535,7 @@ static void incomplete_msg(struct ewf_priv *p, enum ps_ewf_sig sig, char *err, s
 	if (sig == PS_EWF1 && !read_head(last, tail, sizeof(tail), 0, 1))
 		t = ps_ewf1_tail(tail, sizeof(tail));
 	if (t == PS_EWF_TAIL_NEXT) {
-		if (ps_ewf_next_segment_name(last, next, sizeof(next)) == 0)
+		if (p->globbed && ps_ewf_next_segment_name(last, next, sizeof(next)) == 0)
 			snprintf(err, errlen, "%s: the EWF set is incomplete: segment %d (%s) is missing (%s ends at offset %" PRIu64 " with a 'next' section; %d segment%s found)",
 				 p->path, p->nsegs + 1, base(next), base(last),
 				 tsize, p->nsegs, p->nsegs == 1 ? "" : "s");

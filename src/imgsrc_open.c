@@ -110,6 +110,7 @@ struct dec {
 	ZSTD_DStream *zs;
 	bz_stream b;
 	LZ4F_dctx *lz;
+	size_t lz_hint;		/* input liblz4 wants next (0: unknown) */
 	char msg[200];		/* decoder error */
 };
 
@@ -172,6 +173,7 @@ static int dec_member_init(struct dec *d)
 		} else {
 			LZ4F_resetDecompressionContext(d->lz);
 		}
+		d->lz_hint = 0;
 		break;
 	default:
 		snprintf(d->msg, sizeof(d->msg), "no decoder");
@@ -396,17 +398,22 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			break;
 		}
 		case PS_COMP_LZ4: {
-			size_t dn = want, sn = avail;
+			/* at most what liblz4 asked for (the next block, or the
+			 * frame's end): an error it finds is then known to lie
+			 * in that piece, reported at the piece's end */
+			size_t give = d->lz_hint && d->lz_hint < avail ? d->lz_hint : avail;
+			size_t dn = want, sn = give;
 			size_t lr = LZ4F_decompress(d->lz, out + produced, &dn,
 						    d->in + d->in_pos, &sn, NULL);
-			used = sn;
-			made = dn;
 			if (LZ4F_isError(lr)) {
 				snprintf(d->msg, sizeof(d->msg), "lz4 data is corrupt: %s",
 					 lz4_why(lr));
-				d->in_pos += used;
+				d->in_pos += give;
 				return -PS_EFORMAT;
 			}
+			used = sn;
+			made = dn;
+			d->lz_hint = lr;
 			if (lr == 0)	/* the frame (and its checksum) is complete */
 				end = 1;
 			break;
