@@ -49,12 +49,15 @@ uint64_t ps_ewf_verify_pos(const struct ps_src *s);
 /*
  * path names the first segment of a split raw image and its second
  * segment exists: open the whole set as one source (*out set, PS_OK).
+ * compressed names the first segment's compression (from its magic), or
+ * is NULL: the segments of a compressed dump are refused (join them).
  * path is not a first segment, or has no sibling: *out stays NULL, PS_OK
  * (a notice says so when the name looked like one). A gap, a short
  * segment, or path being a later segment: one-line error, non-zero.
  */
-int ps_open_split(const char *path, const struct ps_open_opts *opts,
-		  struct ps_src **out, char *err, size_t errlen);
+int ps_open_split(const char *path, const char *compressed,
+		  const struct ps_open_opts *opts, struct ps_src **out,
+		  char *err, size_t errlen);
 int ps_split_container_info(const struct ps_src *s, struct ps_container_info *ci);
 
 #endif

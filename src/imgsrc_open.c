@@ -1373,18 +1373,10 @@ int ps_src_open_auto(const char *path, const struct ps_open_opts *opts,
 			return ps_open_ewf(path, es, opts, out, err, errlen);
 		}
 		struct ps_src *sp = NULL;
-		int r = ps_open_split(path, opts, &sp, err, errlen);
+		int r = ps_open_split(path, c != PS_COMP_NONE ? ps_compression_name(c) : NULL,
+				      opts, &sp, err, errlen);
 		if (r || sp) {
 			close(fd);
-			if (!r && c != PS_COMP_NONE) {
-				struct ps_container_info ci;
-				ps_src_container_info(sp, &ci);
-				snprintf(err, errlen, "%s: the first of %zu split segments of a %s-compressed dump: join them first (cat %s ... %s > FILE) and give FILE",
-					 path, ci.nsegments, ps_compression_name(c), path,
-					 ci.segments[ci.nsegments - 1]);
-				ps_src_close(sp);
-				return PS_EUNSUPP;
-			}
 			*out = sp;
 			return r;
 		}

@@ -417,8 +417,9 @@ out:
 	return r;
 }
 
-int ps_open_split(const char *path, const struct ps_open_opts *opts,
-		  struct ps_src **out, char *err, size_t errlen)
+int ps_open_split(const char *path, const char *compressed,
+		  const struct ps_open_opts *opts, struct ps_src **out,
+		  char *err, size_t errlen)
 {
 	struct sname sn;
 	struct stat st;
@@ -570,6 +571,12 @@ int ps_open_split(const char *path, const struct ps_open_opts *opts,
 	}
 	for (size_t i = 0; i < p->n; i++)
 		p->names[i] = p->seg[i].path;
+	if (compressed) {
+		snprintf(err, errlen, "%s: the first of %zu split segments of a %s-compressed dump: join them first (cat %s ... %s > FILE) and give FILE",
+			 path, p->n, compressed, path, p->seg[p->n - 1].path);
+		r = PS_EUNSUPP;
+		goto out;
+	}
 	struct ps_src *s = ps_src_new(&split_ops, p, total, path);
 	if (!s) {
 		r = PS_ENOMEM;
