@@ -16,6 +16,8 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <lz4frame.h>
+#include <nettle/md5.h>
+#include <nettle/sha1.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -226,6 +228,108 @@ static void test_ewf_refusals(void **state)
 		assert_non_null(strstr(err, c[i].want));
 		assert_null(strchr(err, '\n'));
 	}
+}
+
+/*
+ * Verification against the stored hashes, on an E01 that the real
+ * ewfacquire makes of a generated image (skipped without ewf-tools):
+ * the hashed prefix grows only with reads that continue it; random reads
+ * around it change nothing; ps_src_verify() completes it on request.
+ */
+static void hexof(const uint8_t *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static void test_ewf_verify(void **state)
+{
+	(void)state;
+	if (system("command -v ewfacquire >/dev/null 2>&1")) {
+		skip();
+		return;
+	}
+	const size_t n = 3 * MiB + 4096;
+	uint8_t *img = make_data(n, 5);
+	char p[400], cmd[1200], e01[400], err[512];
+	snprintf(p, sizeof(p), "%s/v.img", tmpdir);
+	write_file(p, img, n);
+	snprintf(cmd, sizeof(cmd), "ewfacquire -u -q -t %s/v -c fast -d sha1 %s >/dev/null 2>&1",
+		 tmpdir, p);
+	assert_int_equal(system(cmd), 0);
+	snprintf(e01, sizeof(e01), "%s/v.E01", tmpdir);
+	uint8_t m[MD5_DIGEST_SIZE], h[SHA1_DIGEST_SIZE];
+	char md5[33], sha1[41];
+	struct md5_ctx mc;
+	struct sha1_ctx sc;
+	md5_init(&mc);
+	md5_update(&mc, n, img);
+	md5_digest(&mc, sizeof(m), m);
+	sha1_init(&sc);
+	sha1_update(&sc, n, img);
+	sha1_digest(&sc, sizeof(h), h);
+	hexof(m, sizeof(m), md5);
+	hexof(h, sizeof(h), sha1);
+
+	struct msgs ms = { 0 };
+	struct ps_open_opts o = { .mode = PS_OPEN_RANDOM, .verify = true, .msg = on_msg,
+				  .msg_arg = &ms };
+	struct ps_src *s;
+	struct ps_container_info ci;
+	uint8_t *buf = malloc(n);
+	assert_non_null(buf);
+	assert_int_equal(ps_src_open_auto(e01, &o, &s, err, sizeof(err)), PS_OK);
+	assert_int_equal(ps_src_container_info(s, &ci), PS_OK);
+	assert_int_equal(ci.kind, PS_CONT_EWF);
+	assert_int_equal(ci.media_size, n);
+	assert_string_equal(ci.stored_md5, md5);
+	assert_string_equal(ci.stored_sha1, sha1);
+	assert_int_equal(ci.verify, PS_VERIFY_PENDING);
+	assert_null(ci.data_md5);
+	/* reads ahead of the prefix, then the prefix in overlapping pieces,
+	 * a read far back in between: still pending until the end */
+	assert_int_equal(ps_src_pread(s, buf, 4096, 2 * MiB), PS_OK);
+	assert_memory_equal(buf, img + 2 * MiB, 4096);
+	assert_int_equal(ps_src_pread(s, buf, 1000, 0), PS_OK);
+	assert_int_equal(ps_src_pread(s, buf, 5000, 500), PS_OK);
+	assert_memory_equal(buf, img + 500, 5000);
+	assert_int_equal(ps_src_pread(s, buf, 10, 100), PS_OK);
+	assert_int_equal(ps_src_pread(s, buf, n - 5500, 5500), PS_OK);
+	assert_memory_equal(buf, img + 5500, n - 5500);
+	assert_int_equal(ps_src_container_info(s, &ci), PS_OK);
+	assert_int_equal(ci.verify, PS_VERIFY_MATCH);
+	assert_string_equal(ci.data_md5, md5);
+	assert_string_equal(ci.data_sha1, sha1);
+	assert_non_null(strstr(ms.last, "verified: the data matches the MD5 and SHA1"));
+	ps_src_close(s);
+
+	/* a gap in the reads: pending; ps_src_verify() reads on from there */
+	assert_int_equal(ps_src_open_auto(e01, &o, &s, err, sizeof(err)), PS_OK);
+	assert_int_equal(ps_src_pread(s, buf, MiB, 0), PS_OK);
+	assert_int_equal(ps_src_pread(s, buf, MiB, 2 * MiB), PS_OK);
+	assert_int_equal(ps_src_container_info(s, &ci), PS_OK);
+	assert_int_equal(ci.verify, PS_VERIFY_PENDING);
+	assert_int_equal(ps_src_verify(s), PS_OK);
+	assert_int_equal(ps_src_container_info(s, &ci), PS_OK);
+	assert_int_equal(ci.verify, PS_VERIFY_MATCH);
+	ps_src_close(s);
+
+	/* not asked for at open: off, no notice; on request from 0 */
+	o.verify = false;
+	ms.n = 0;
+	assert_int_equal(ps_src_open_auto(e01, &o, &s, err, sizeof(err)), PS_OK);
+	assert_int_equal(ps_src_pread(s, buf, n, 0), PS_OK);
+	assert_int_equal(ps_src_container_info(s, &ci), PS_OK);
+	assert_int_equal(ci.verify, PS_VERIFY_OFF);
+	assert_int_equal(ms.n, 0);
+	assert_int_equal(ps_src_verify(s), PS_OK);
+	assert_int_equal(ps_src_container_info(s, &ci), PS_OK);
+	assert_int_equal(ci.verify, PS_VERIFY_MATCH);
+	assert_string_equal(ci.data_sha1, sha1);
+	assert_int_equal(ms.n, 1);
+	ps_src_close(s);
+	free(buf);
+	free(img);
 }
 
 /* ---- split raw source ---- */
@@ -563,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_split_names),
 		cmocka_unit_test(test_ewf_names),
 		cmocka_unit_test(test_ewf_refusals),
+		cmocka_unit_test(test_ewf_verify),
 		cmocka_unit_test(test_split_source),
 		cmocka_unit_test(test_split_many),
 		cmocka_unit_test(test_lz4),
