@@ -61,7 +61,8 @@ int cmd_cat(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *outpath = NULL;
-	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice };
+	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice,
+				   .verify = true };
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {

@@ -10,6 +10,7 @@
 #include "btt.h"
 #include "err.h"
 #include "imgsrc.h"
+#include "imgsrc_open.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -60,7 +61,9 @@ static int common_open(struct common *c, bool quiet_diags)
 {
 	char err[512];
 	ps_diags_init(&c->d);
-	if (ps_src_open_file(c->path, &c->file, err, sizeof(err))) {
+	/* a compressed dump, an EWF or split raw image like a plain one */
+	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice };
+	if (ps_src_open_auto(c->path, &oo, &c->file, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}

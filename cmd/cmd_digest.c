@@ -38,7 +38,8 @@ int cmd_digest(int argc, char **argv)
 	};
 	enum ps_digest_kind kind = PS_DIGEST_SHA256;
 	int threads = -1;	/* --threads, or -1: the default for the kind */
-	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice };
+	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice,
+				   .verify = true };
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -73,7 +74,12 @@ int cmd_digest(int argc, char **argv)
 		ps_src_close(s);
 		return EXIT_USAGE;
 	}
+	/* an EWF image read in full was checked against its stored hashes
+	 * on the way (a notice says how it went): a mismatch is a problem */
+	struct ps_container_info ci;
+	ps_src_container_info(s, &ci);
+	int code = ci.verify == PS_VERIFY_MISMATCH ? EXIT_PROBLEMS : EXIT_OK;
 	ps_src_close(s);
 	printf("%s  %s\n", hex, path);
-	return EXIT_OK;
+	return code;
 }

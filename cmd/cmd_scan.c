@@ -99,7 +99,8 @@ int cmd_scan(int argc, char **argv)
 	};
 	int json = 0, c;
 	const char *iomem = NULL, *ndjson = NULL;
-	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice };
+	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice,
+				   .verify = true };
 	const char *lfiles[16];
 	int nlfiles = 0;
 	enum hash_mode hm = HASH_AUTO;
@@ -285,6 +286,10 @@ int cmd_scan(int argc, char **argv)
 				      ps_digest_default_threads(kind));
 	}
 	ao.scan.digest = dg;
+	/* a compressed dump, an EWF or split raw set: no loop mount of it */
+	struct ps_container_info ci;
+	ps_src_container_info(src, &ci);
+	in.container = &ci;
 
 	struct ps_analysis a;
 	int rc = ps_analyze(src, &ao, &a);

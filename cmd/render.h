@@ -8,6 +8,7 @@
  */
 #ifndef PS_CLI_RENDER_H
 #define PS_CLI_RENDER_H
+#include "imgsrc_open.h"
 #include "ns.h"
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -27,6 +28,10 @@ struct render_input {
 	const char *compression;	/* "gzip", "xz", ... or NULL */
 	uint64_t compressed_size;
 	const char *compressed_sha256;
+	/* what the image is stored as (ps_src_container_info), or NULL for
+	 * a plain file: an EWF or split raw set is no loop-mountable file
+	 * either */
+	const struct ps_container_info *container;
 	/* the saved memory map whose entry placed the image
 	 * (ps_analysis.have_phys_entry) */
 	const char *phys_map_path;

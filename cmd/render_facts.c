@@ -302,9 +302,11 @@ static void sem_arg(FILE *f, enum ps_sem sem)
 
 bool render_action(FILE *f, const struct render_input *in, const struct ps_action *x)
 {
-	/* a compressed dump: the file is not the image, so no byte range of
-	 * it can be loop-mounted; the carved image can */
-	bool compressed = in->compression != NULL;
+	/* a compressed dump, an EWF or split raw set: the file is not the
+	 * image, so no byte range of it can be loop-mounted; the carved
+	 * image can */
+	bool compressed = in->compression != NULL ||
+			  (in->container && in->container->kind != PS_CONT_PLAIN);
 	switch (x->kind) {
 	case PS_ACT_EXTRACT:
 		fputs("pmemscan extract ", f);

@@ -5,7 +5,7 @@
  * See imgsrc_open.h for the contract.
  *
  * Decoders are the format libraries themselves (zlib, liblzma, libzstd,
- * libbz2), not libarchive's raw reader: libarchive 3.6 does not verify the
+ * libbz2, liblz4's frame API), not libarchive's raw reader: libarchive 3.6 does not verify the
  * gzip CRC32/ISIZE (a flipped byte in a deflate stream decodes to silent
  * garbage), cannot tell an empty decoded stream from a corrupt header,
  * and reports the compressed offset of a failure only to within its
@@ -13,12 +13,14 @@
  * the format has and the exact compressed offset where decoding failed.
  */
 #include "imgsrc_open.h"
+#include "imgsrc_container.h"
 #include "err.h"
 #include <bzlib.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <lz4frame.h>
 #include <lzma.h>
 #include <nettle/sha2.h>
 #include <stdarg.h>
@@ -68,6 +70,11 @@ enum ps_compression ps_detect_compression(const uint8_t *b, size_t n)
 	if (n >= 4 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' &&
 	    b[3] >= '1' && b[3] <= '9')
 		return PS_COMP_BZIP2;
+	/* lz4 frame (0x184D2204 LE), and the legacy format (lz4 -l,
+	 * 0x184C2102), recognised so that it is refused by name */
+	if (n >= 4 && (!memcmp(b, "\x04\x22\x4d\x18", 4) ||
+		       !memcmp(b, "\x02\x21\x4c\x18", 4)))
+		return PS_COMP_LZ4;
 	return PS_COMP_NONE;
 }
 
@@ -102,6 +109,8 @@ struct dec {
 	lzma_stream x;
 	ZSTD_DStream *zs;
 	bz_stream b;
+	LZ4F_dctx *lz;
+	size_t lz_hint;		/* input liblz4 wants next (0: unknown) */
 	char msg[200];		/* decoder error */
 };
 
@@ -156,6 +165,16 @@ static int dec_member_init(struct dec *d)
 		if (BZ2_bzDecompressInit(&d->b, 0, 0) != BZ_OK)
 			goto nomem;
 		break;
+	case PS_COMP_LZ4:
+		/* one context for every frame, reset between them */
+		if (!d->lz) {
+			if (LZ4F_isError(LZ4F_createDecompressionContext(&d->lz, LZ4F_VERSION)))
+				goto nomem;
+		} else {
+			LZ4F_resetDecompressionContext(d->lz);
+		}
+		d->lz_hint = 0;
+		break;
 	default:
 		snprintf(d->msg, sizeof(d->msg), "no decoder");
 		return PS_EUNSUPP;
@@ -208,11 +227,37 @@ static int dec_fill(struct dec *d, size_t want)
 	return PS_OK;
 }
 
+static int lz4_legacy(const uint8_t *b, size_t n)
+{
+	return n >= 4 && !memcmp(b, "\x02\x21\x4c\x18", 4);
+}
+
 static int member_magic(enum ps_compression c, const uint8_t *b, size_t n)
 {
 	if (c == PS_COMP_XZ && n >= 1 && b[0] == 0)
 		return 0;	/* stream padding is not a member */
+	/* lz4: a skippable frame (0x184D2A5?) is part of the stream too */
+	if (c == PS_COMP_LZ4 && n >= 4 && (b[0] & 0xf0) == 0x50 &&
+	    b[1] == 0x2a && b[2] == 0x4d && b[3] == 0x18)
+		return 1;
 	return ps_detect_compression(b, n) == c;
+}
+
+/* liblz4's error names, said the way the other decoders' are */
+static const char *lz4_why(size_t code)
+{
+	const char *n = LZ4F_getErrorName(code);
+	if (strstr(n, "contentChecksum"))
+		return "content checksum mismatch (the decoded data is not what was compressed)";
+	if (strstr(n, "blockChecksum"))
+		return "block checksum mismatch";
+	if (strstr(n, "decompressionFailed"))
+		return "a block does not decode";
+	if (strstr(n, "headerChecksum"))
+		return "frame header checksum mismatch";
+	if (strstr(n, "frameType_unknown"))
+		return "not an lz4 frame";
+	return n;
 }
 
 /*
@@ -234,6 +279,11 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			size_t avail = d->in_len - d->in_pos;
 			if (avail == 0)
 				return 0;
+			if (d->comp == PS_COMP_LZ4 && lz4_legacy(d->in + d->in_pos, avail)) {
+				snprintf(d->msg, sizeof(d->msg),
+					 "lz4 legacy format (lz4 -l) is not supported: it has no checksums; recompress with lz4 without -l");
+				return -PS_EUNSUPP;
+			}
 			if (!member_magic(d->comp, d->in + d->in_pos, avail)) {
 				/* zero padding (tape blocks, xz stream padding) and
 				 * anything else after the last member is not
@@ -256,7 +306,8 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			snprintf(d->msg, sizeof(d->msg),
 				 "truncated %s data: the compressed input ends at offset %" PRIu64 " inside a %s",
 				 ps_compression_name(d->comp), dec_consumed(d),
-				 d->comp == PS_COMP_ZSTD ? "frame" : "member");
+				 d->comp == PS_COMP_ZSTD || d->comp == PS_COMP_LZ4 ?
+				 "frame" : "member");
 			return -PS_ETRUNC;
 		}
 		size_t want = len - produced;
@@ -344,6 +395,27 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 				d->in_pos += used;
 				return -PS_EFORMAT;
 			}
+			break;
+		}
+		case PS_COMP_LZ4: {
+			/* at most what liblz4 asked for (the next block, or the
+			 * frame's end): an error it finds is then known to lie
+			 * in that piece, reported at the piece's end */
+			size_t give = d->lz_hint && d->lz_hint < avail ? d->lz_hint : avail;
+			size_t dn = want, sn = give;
+			size_t lr = LZ4F_decompress(d->lz, out + produced, &dn,
+						    d->in + d->in_pos, &sn, NULL);
+			if (LZ4F_isError(lr)) {
+				snprintf(d->msg, sizeof(d->msg), "lz4 data is corrupt: %s",
+					 lz4_why(lr));
+				d->in_pos += give;
+				return -PS_EFORMAT;
+			}
+			used = sn;
+			made = dn;
+			d->lz_hint = lr;
+			if (lr == 0)	/* the frame (and its checksum) is complete */
+				end = 1;
 			break;
 		}
 		default:
@@ -612,6 +684,8 @@ static void stream_close(struct ps_src *s)
 	dec_end(&p->d);
 	if (p->d.zs)
 		ZSTD_freeDStream(p->d.zs);
+	if (p->d.lz)
+		LZ4F_freeDecompressionContext(p->d.lz);
 	if (p->d.fd >= 0)
 		close(p->d.fd);
 	free(p->d.in);
@@ -1130,6 +1204,145 @@ out:
 	return r;
 }
 
+/*
+ * The decoded temporary file or cache of a compressed dump, as a view that
+ * remembers what it was decoded from (ps_src_container_info): reads, the
+ * sparse map and the fd are the file's.
+ */
+struct dec_view {
+	struct ps_src *in;
+	enum ps_compression comp;
+	char *path;
+};
+
+static int dv_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
+{
+	struct dec_view *v = s->priv;
+	int r = ps_src_pread(v->in, buf, len, off);
+	if (r)
+		ps_src_set_error(s, "%s", ps_src_error(v->in));
+	return r;
+}
+
+static int dv_next_data(struct ps_src *s, uint64_t off, uint64_t *out)
+{
+	struct dec_view *v = s->priv;
+	int r = ps_src_next_data(v->in, off, out);
+	if (r)
+		ps_src_set_error(s, "%s", ps_src_error(v->in));
+	return r;
+}
+
+static int dv_next_hole(struct ps_src *s, uint64_t off, uint64_t *out)
+{
+	struct dec_view *v = s->priv;
+	int r = ps_src_next_hole(v->in, off, out);
+	if (r)
+		ps_src_set_error(s, "%s", ps_src_error(v->in));
+	return r;
+}
+
+static void dv_close(struct ps_src *s)
+{
+	struct dec_view *v = s->priv;
+	ps_src_close(v->in);
+	free(v->path);
+	free(v);
+}
+
+static const struct ps_src_ops dec_view_ops = {
+	.pread = dv_pread,
+	.next_data = dv_next_data,
+	.next_hole = dv_next_hole,
+	.close = dv_close,
+};
+
+/* Takes in (closed on failure). */
+static int dec_view_new(struct ps_src *in, const char *path, enum ps_compression comp,
+			struct ps_src **out, char *err, size_t errlen)
+{
+	struct dec_view *v = calloc(1, sizeof(*v));
+	struct ps_src *s = NULL;
+	if (v && (v->path = strdup(path)))
+		s = ps_src_new(&dec_view_ops, v, in->size, path);
+	if (!s) {
+		if (v)
+			free(v->path);
+		free(v);
+		ps_src_close(in);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return PS_ENOMEM;
+	}
+	v->in = in;
+	v->comp = comp;
+	s->fd = in->fd;
+	s->fd_off = in->fd_off;
+	*out = s;
+	return PS_OK;
+}
+
+const char *ps_verify_name(enum ps_verify_state v)
+{
+	switch (v) {
+	case PS_VERIFY_NONE: return "none";
+	case PS_VERIFY_PENDING: return "pending";
+	case PS_VERIFY_MATCH: return "match";
+	case PS_VERIFY_MISMATCH: return "mismatch";
+	case PS_VERIFY_OFF: return "off";
+	}
+	return "?";
+}
+
+int ps_src_container_info(const struct ps_src *s, struct ps_container_info *ci)
+{
+	if (!s)
+		return PS_EINVAL;
+	if (ps_ewf_container_info(s, ci) == PS_OK || ps_split_container_info(s, ci) == PS_OK)
+		return PS_OK;
+	memset(ci, 0, sizeof(*ci));
+	ci->media_size = s->size;
+	ci->nsegments = 1;
+	if (s->ops == &stream_ops) {
+		const struct stream_priv *p = s->priv;
+		ci->kind = PS_CONT_COMPRESSED;
+		ci->format = ps_compression_name(p->d.comp);
+		ci->segments = (const char *const *)&p->path;
+	} else if (s->ops == &dec_view_ops) {
+		const struct dec_view *v = s->priv;
+		ci->kind = PS_CONT_COMPRESSED;
+		ci->format = ps_compression_name(v->comp);
+		ci->segments = (const char *const *)&v->path;
+	} else {
+		ci->kind = PS_CONT_PLAIN;
+		ci->format = "raw";
+		ci->segments = (const char *const *)&s->name;
+	}
+	return PS_OK;
+}
+
+int ps_src_verify(struct ps_src *s)
+{
+	uint64_t pos = ps_ewf_verify_pos(s);
+	if (pos == UINT64_MAX)
+		return PS_OK;
+	const size_t chunk = 1 << 20;
+	uint8_t *buf = malloc(chunk);
+	if (!buf) {
+		ps_src_set_error(s, "%s: out of memory", s->name);
+		return PS_ENOMEM;
+	}
+	int r = PS_OK;
+	while (pos < s->size) {
+		size_t n = s->size - pos < chunk ? (size_t)(s->size - pos) : chunk;
+		r = ps_src_pread(s, buf, n, pos);
+		if (r)
+			break;
+		pos += n;
+	}
+	free(buf);
+	return r;
+}
+
 int ps_src_open_auto(const char *path, const struct ps_open_opts *opts,
 		     struct ps_src **out, char *err, size_t errlen)
 {
@@ -1152,12 +1365,33 @@ int ps_src_open_auto(const char *path, const struct ps_open_opts *opts,
 	}
 	enum ps_compression c = S_ISREG(st.st_mode) ?
 		ps_detect_compression(magic, got) : PS_COMP_NONE;
+	if (S_ISREG(st.st_mode)) {
+		/* containers: EWF by its signature, split raw by its name */
+		enum ps_ewf_sig es = ps_ewf_signature(magic, got);
+		if (es != PS_EWF_NONE) {
+			close(fd);
+			return ps_open_ewf(path, es, opts, out, err, errlen);
+		}
+		struct ps_src *sp = NULL;
+		int r = ps_open_split(path, c != PS_COMP_NONE ? ps_compression_name(c) : NULL,
+				      opts, &sp, err, errlen);
+		if (r || sp) {
+			close(fd);
+			*out = sp;
+			return r;
+		}
+	}
 	if (c == PS_COMP_NONE) {
 		close(fd);
 		return ps_src_open_file(path, out, err, errlen);
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if (opts->mode == PS_OPEN_RANDOM)
-		return open_cached(fd, &st, path, c, opts, out, err, errlen);
+	if (opts->mode == PS_OPEN_RANDOM) {
+		struct ps_src *f = NULL;
+		int r = open_cached(fd, &st, path, c, opts, &f, err, errlen);
+		if (r)
+			return r;
+		return dec_view_new(f, path, c, out, err, errlen);
+	}
 	return open_stream_fd(fd, path, (uint64_t)st.st_size, c, opts, out, err, errlen);
 }

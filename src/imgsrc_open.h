@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Opening an image whatever it is stored as: a plain file or block device,
- * or a compressed dump (gzip, xz, zstd, bzip2, lz4), recognised by its
- * magic bytes, never by its name.
+ * a compressed dump (gzip, xz, zstd, bzip2, lz4), recognised by its
+ * magic bytes, never by its name, or a forensic container (below).
  *
  * PS_OPEN_STREAM: a compressed dump is decoded on the fly, once, forward
  * (for the scanner). Small backward re-reads (within the look-behind,
@@ -11,7 +11,7 @@
  * ps_stream_stats.restarts and announced once through the message
  * callback). The decoded size is known up front only for xz (from the
  * index at the end of the file, checked again when decoding ends); for
- * gzip, zstd and bzip2 s->size is PS_SIZE_UNKNOWN until the decoder
+ * gzip, zstd, bzip2 and lz4 s->size is PS_SIZE_UNKNOWN until the decoder
  * reaches the end (see imgsrc.h): gzip's ISIZE is modulo 2^32, a zstd
  * frame's content size covers that frame only and counting frames would
  * need a pass over the whole file. Read forward with ps_src_read_upto(). A corrupt or truncated dump makes
@@ -33,6 +33,17 @@
  *
  * A plain (uncompressed) input is opened with ps_src_open_file() in both
  * modes.
+ *
+ * Forensic containers (docs/input.md), in both modes, with no decoded copy:
+ * - an EWF set (EnCase E01/Ex01, SMART, ...; recognised by the segment
+ *   file signature, as libewf_check_file_signature does) is read through
+ *   libewf, which has random access: every segment is opened given any one
+ *   of them. Its stored MD5/SHA1 and acquisition metadata are in
+ *   ps_src_container_info(); the data is checked against them as it is
+ *   read front to back (see ps_verify_state).
+ * - split raw segments (NAME.001 NAME.002 ..., NAME.000 ..., xaa xab ...,
+ *   x00 x01 ..., NAME.aa ...), recognised by the name of the first segment
+ *   and the existence of the second, are read as one image.
  */
 #ifndef PS_IMGSRC_OPEN_H
 #define PS_IMGSRC_OPEN_H
@@ -64,6 +75,9 @@ struct ps_open_opts {
 	void *msg_arg;		/* must outlive a stream source (restart and
 				 * trailing-data notices come later) */
 	size_t lookbehind;	/* stream look-behind in bytes; 0: 8 MiB */
+	bool verify;		/* EWF: check the data read front to back
+				 * against the stored MD5/SHA1 (see
+				 * ps_verify_state; costs MD5 + SHA1 time) */
 };
 
 /* Which compression do these first bytes (up to 6 needed) announce? */
@@ -83,5 +97,82 @@ struct ps_stream_stats {
 };
 /* Progress and counters of a stream source; PS_EINVAL if s is not one. */
 int ps_src_stream_stats(const struct ps_src *s, struct ps_stream_stats *st);
+
+/* ---- what an image is stored as ---- */
+
+enum ps_container_kind {
+	PS_CONT_PLAIN = 0,	/* a file or block device, read as it is */
+	PS_CONT_COMPRESSED,	/* gzip, xz, zstd, bzip2 or lz4, decoded */
+	PS_CONT_EWF,		/* EWF evidence (E01, Ex01, S01) through libewf */
+	PS_CONT_SPLIT,		/* split raw segments, concatenated */
+};
+
+/*
+ * Checking an EWF image against the MD5/SHA1 stored in it (opened with
+ * ps_open_opts.verify, or from ps_src_verify() on). The source hashes
+ * (MD5 and SHA1, in the reading thread) the bytes it is asked for as long
+ * as they continue the bytes it hashed before, starting at 0: a
+ * front-to-back pass that happens anyway (the scan's, digest's, cat's)
+ * verifies the image at no extra I/O; random reads before, between or
+ * after do not disturb it. When the hashed prefix reaches the end the
+ * state becomes MATCH or MISMATCH and a notice says so (opts->msg).
+ */
+enum ps_verify_state {
+	PS_VERIFY_NONE = 0,	/* no stored hash to check (or not an EWF source) */
+	PS_VERIFY_PENDING,	/* not read in full, in order, yet */
+	PS_VERIFY_MATCH,	/* every stored hash equals the data's */
+	PS_VERIFY_MISMATCH,	/* a stored hash differs from the data's */
+	PS_VERIFY_OFF,		/* hashes stored, checking not asked for */
+};
+const char *ps_verify_name(enum ps_verify_state v);	/* "match", ... */
+
+#define PS_CONT_META_MAX 12
+struct ps_container_meta {
+	const char *key;	/* JSON key: "case_number", "examiner", ... */
+	const char *label;	/* for text: "case number", "examiner", ... */
+	const char *value;
+};
+
+/* Valid while the source is open. */
+struct ps_container_info {
+	enum ps_container_kind kind;
+	const char *format;	/* "raw", "gzip", ..., "EnCase 6", "split raw" */
+	size_t nsegments;	/* the files the image is read from, in order */
+	const char *const *segments;
+	uint64_t segment_size;	/* split: size of each segment but the last */
+	uint64_t media_size;	/* bytes of image data (s->size when known) */
+	/* EWF */
+	const char *stored_md5, *stored_sha1;	/* lower-case hex; NULL: absent */
+	const char *data_md5, *data_sha1;	/* of the data, once read in full */
+	enum ps_verify_state verify;
+	uint32_t bytes_per_sector, chunk_size;
+	uint32_t acquisition_errors;	/* sector runs unreadable when acquired */
+	size_t nmeta;			/* acquisition metadata present */
+	struct ps_container_meta meta[PS_CONT_META_MAX];
+};
+
+/* What s (as returned by ps_src_open_auto, or any other source: "raw") is
+ * stored as. */
+int ps_src_container_info(const struct ps_src *s, struct ps_container_info *ci);
+
+/* Verification on request: read an EWF image front to back from where
+ * the hashing stopped (from 0 if it was not asked for at open) so that
+ * its verification completes; a no-op for other sources, without stored
+ * hashes, and when done. Errors: the source's. */
+int ps_src_verify(struct ps_src *s);
+
+/*
+ * Split raw segment names. A first segment is NAME.001 / NAME.000 /
+ * NAME.00 ... (two or more digits after a dot, value 0 or 1), NAME.aa /
+ * NAME.aaa ... (two or more letters after a dot, all 'a'), or GNU split's
+ * default names x00 / xaa. ps_split_next_name() gives the name that
+ * follows name with the same suffix width (dump.009 -> dump.010, xaz ->
+ * xba) into out, and GNU split's widened name (xyz -> xzaaa, x89 -> x9000)
+ * into wide (empty when not at such a step). 0 on success, -1 if name has
+ * no split suffix or the suffix cannot grow.
+ */
+int ps_split_is_first_name(const char *path);
+int ps_split_next_name(const char *path, char *out, size_t outlen,
+		       char *wide, size_t widelen);
 
 #endif

@@ -14,6 +14,7 @@
 #include <bzlib.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <lz4frame.h>
 #include <lzma.h>
 #include <nettle/sha2.h>
 #include <sys/stat.h>
@@ -100,6 +101,19 @@ static size_t compress_buf(enum ps_compression c, const uint8_t *in, size_t n,
 		len = ol;
 		break;
 	}
+	case PS_COMP_LZ4: {
+		/* as the lz4 tool writes it: linked blocks, content checksum */
+		LZ4F_preferences_t pr;
+		memset(&pr, 0, sizeof(pr));
+		pr.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+		free(*out);
+		cap = LZ4F_compressFrameBound(n, &pr);
+		*out = malloc(cap);
+		assert_non_null(*out);
+		len = LZ4F_compressFrame(*out, cap, in, n, &pr);
+		assert_false(LZ4F_isError(len));
+		break;
+	}
 	default:
 		fail();
 	}
@@ -107,7 +121,7 @@ static size_t compress_buf(enum ps_compression c, const uint8_t *in, size_t n,
 }
 
 static const enum ps_compression comps[] = {
-	PS_COMP_GZIP, PS_COMP_XZ, PS_COMP_ZSTD, PS_COMP_BZIP2,
+	PS_COMP_GZIP, PS_COMP_XZ, PS_COMP_ZSTD, PS_COMP_BZIP2, PS_COMP_LZ4,
 };
 #define NCOMPS (sizeof(comps) / sizeof(comps[0]))
 static char cpath[NCOMPS][300];
@@ -173,6 +187,8 @@ static void test_detect(void **state)
 	assert_int_equal(ps_detect_compression((const uint8_t *)"\x28\xb5\x2f\xfd", 4), PS_COMP_ZSTD);
 	assert_int_equal(ps_detect_compression((const uint8_t *)"\x50\x2a\x4d\x18", 4), PS_COMP_ZSTD);
 	assert_int_equal(ps_detect_compression((const uint8_t *)"BZh9", 4), PS_COMP_BZIP2);
+	assert_int_equal(ps_detect_compression((const uint8_t *)"\x04\x22\x4d\x18", 4), PS_COMP_LZ4);
+	assert_int_equal(ps_detect_compression((const uint8_t *)"\x04\x22\x4d", 3), PS_COMP_NONE);
 	assert_int_equal(ps_detect_compression((const uint8_t *)"BZh0", 4), PS_COMP_NONE);
 	assert_int_equal(ps_detect_compression((const uint8_t *)"\x1f\x8b", 2), PS_COMP_NONE);
 	assert_int_equal(ps_detect_compression((const uint8_t *)"\xfd" "7zX", 4), PS_COMP_NONE);

@@ -148,7 +148,7 @@ static int fsync_dir_of(const char *path)
  * leaves all-zero blocks inside data extents as holes, so a copy of a
  * 252 GiB region costs what its data costs.
  */
-static int copy_image(int in, int out, uint64_t size, bool *reflinked)
+static int copy_fd(int in, int out, uint64_t size, bool *reflinked)
 {
 	*reflinked = false;
 	if (ioctl(out, FICLONE, in) == 0) {
@@ -192,6 +192,52 @@ static int copy_image(int in, int out, uint64_t size, bool *reflinked)
 out:
 	free(buf);
 	return rc;
+}
+
+/*
+ * The same from a source without a file of its own (an EWF or split raw
+ * image): its sparse map and its reads. -2 (message in ps_src_error) if
+ * reading fails, -1 (errno) if writing does.
+ */
+static int copy_src(struct ps_src *in, int out)
+{
+	if (ftruncate(out, (off_t)in->size))
+		return -1;
+	size_t bl = 1 << 20;
+	uint8_t *buf = malloc(bl);
+	if (!buf)
+		return -1;
+	uint64_t off = 0;
+	int rc = 0;
+	while (off < in->size && !rc) {
+		uint64_t d, h;
+		if (ps_src_next_data(in, off, &d) || ps_src_next_hole(in, d, &h)) {
+			rc = -2;
+			break;
+		}
+		if (h <= d)
+			h = in->size;
+		for (uint64_t x = d; x < h && !rc;) {
+			size_t k = h - x < bl ? (size_t)(h - x) : bl;
+			if (ps_src_pread(in, buf, k, x))
+				rc = -2;
+			else if (!ps_is_zero(buf, k) && ps_repair_pwrite_all(out, buf, k, x))
+				rc = -1;
+			x += k;
+		}
+		off = h;
+	}
+	free(buf);
+	return rc;
+}
+
+/* The image the source reads, into out: -1 (errno) or -2 (ps_src_error). */
+static int copy_image(struct ps_src *src, int out, bool *reflinked)
+{
+	*reflinked = false;
+	if (src->fd >= 0 && src->fd_off == 0)
+		return copy_fd(src->fd, out, src->size, reflinked);
+	return copy_src(src, out);
 }
 
 /* ---- the re-scan ---- */
@@ -271,9 +317,28 @@ int ps_repair_can_apply(struct ps_src *src, const char *path, bool in_place,
 			return PS_EUNSUPP;
 		}
 	}
-	if (src->fd < 0) {
-		snprintf(msg, msglen, "%s: no file descriptor for the decoded image; cannot copy it", path);
-		return PS_EUNSUPP;
+	if (in_place) {
+		/* an EWF or split raw set is read through ps_src_open_auto:
+		 * its bytes are not those of the file opened for writing */
+		struct ps_open_opts po = { .mode = PS_OPEN_STREAM };
+		struct ps_src *probe;
+		struct ps_container_info ci;
+		char err[512];
+		if (ps_src_open_auto(path, &po, &probe, err, sizeof(err))) {
+			snprintf(msg, msglen, "%s", err);
+			return PS_EIO;
+		}
+		ps_src_container_info(probe, &ci);
+		ps_src_close(probe);
+		if (ci.kind == PS_CONT_EWF || ci.kind == PS_CONT_SPLIT) {
+			snprintf(msg, msglen, "%s: %s image in %zu segment%s: cannot be repaired in place; use -o FIXED.img for a repaired raw copy",
+				 path, ci.format, ci.nsegments, ci.nsegments == 1 ? "" : "s");
+			return PS_EUNSUPP;
+		}
+		if (src->fd < 0) {
+			snprintf(msg, msglen, "%s: no file descriptor for the image; cannot repair it in place", path);
+			return PS_EUNSUPP;
+		}
 	}
 	return PS_OK;
 }
@@ -289,12 +354,14 @@ static int apply_copy(struct ps_src *src, const struct ps_analysis *before,
 		return fail(res, PS_STEP_OPEN, e == EEXIST ? PS_EEXIST : PS_EIO, e,
 			    "%s: cannot create: %s", out, strerror(e));
 	}
-	if (copy_image(src->fd, ofd, src->size, &res->reflinked) ||
-	    ps_repair_write_patches(ofd, plan, true, PS_WRITE_PATCH, o->faults,
-				    &res->written)) {
+	int crc = copy_image(src, ofd, &res->reflinked);
+	if (crc || ps_repair_write_patches(ofd, plan, true, PS_WRITE_PATCH, o->faults,
+					   &res->written)) {
 		int e = errno;
 		close(ofd);
 		unlink(out);
+		if (crc == -2)
+			return fail(res, PS_STEP_WRITE, PS_EIO, 0, "%s: %s", out, ps_src_error(src));
 		return fail(res, PS_STEP_WRITE, PS_EIO, e, "%s: writing the copy failed: %s",
 			    out, strerror(e));
 	}

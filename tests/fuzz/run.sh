@@ -16,6 +16,11 @@ cflags="$(pkg-config --cflags blkid libarchive zlib nettle json-c ext2fs libfsxf
 # compressed dumps (src/imgsrc_open.c)
 libs="$libs $(pkg-config --libs liblzma libzstd) -lbz2"
 cflags="$cflags $(pkg-config --cflags liblzma libzstd)"
+# forensic containers: lz4, and libewf as the build links it (Makefile.am:
+# its static archive with only libewf_* global)
+libs="$libs $(pkg-config --libs liblz4) $top_builddir/src/libewf-private.o"
+cflags="$cflags $(pkg-config --cflags liblz4 libewf)"
+[ -f "$top_builddir/src/libewf-private.o" ] || { echo "fuzz: src/libewf-private.o not built (make)"; exit 77; }
 # the library (modules may have subdirectories: src/repair/), the CLI's
 # rendering layer (fuzz_scan renders both reports), and the test-support
 # writers some harnesses seed from
