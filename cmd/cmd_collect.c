@@ -611,30 +611,49 @@ static void collect_image(struct collect *c, struct json_object *list, const cha
 	static const unsigned char zero[64 << 10];
 	uint64_t off = 0;
 	int bad = fd < 0 ? errno : 0;
-	while (!bad && (map ? off < size : true)) {
-		size_t k;
-		if (map) {
-			size_t len = size - off < win ? (size_t)(size - off) : win;
-			void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, in, (off_t)off);
-			if (m == MAP_FAILED) {
-				bad = errno;
-				break;
-			}
-			memcpy(buf, m, len);
-			munmap(m, len);
-			k = len;
-		} else {
-			ssize_t r = pread(in, buf, win, (off_t)off);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0) {
-				bad = errno;
-				break;
-			}
-			if (r == 0)
-				break;
-			k = (size_t)r;
+	/* device-dax maps only whole aligned units (its align attribute) */
+	uint64_t mwin = 2 << 20;
+	if (map) {
+		char al[64] = "";
+		char *ap = xasprintf("%s/sys/bus/dax/devices/%s/align", c->root, base);
+		FILE *f = fopen(ap, "re");
+		free(ap);
+		if (f) {
+			if (!fgets(al, sizeof(al), f))
+				al[0] = 0;
+			fclose(f);
 		}
+		uint64_t a = strtoull(al, NULL, 0);
+		if (a >= 4096 && a <= (1ULL << 30) && !(a & (a - 1)))
+			mwin = a;
+	}
+	while (!bad && map && off < size) {
+		size_t len = size - off < mwin ? (size_t)(size - off) : (size_t)mwin;
+		unsigned char *m = mmap(NULL, len, PROT_READ, MAP_SHARED, in, (off_t)off);
+		if (m == MAP_FAILED) {
+			bad = errno;
+			break;
+		}
+		for (size_t x = 0; x < len && !bad; x += win) {
+			size_t k = len - x < win ? len - x : win;
+			if (memcmp(m + x, zero, k) && pwrite(fd, m + x, k, (off_t)(off + x)) != (ssize_t)k)
+				bad = errno ? errno : EIO;
+		}
+		munmap(m, len);
+		if (!bad)
+			off += len;
+	}
+	while (!bad && !map) {
+		ssize_t r = pread(in, buf, win, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			bad = errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		size_t k = (size_t)r;
 		if (memcmp(buf, zero, k) && pwrite(fd, buf, k, (off_t)off) != (ssize_t)k)
 			bad = errno ? errno : EIO;
 		off += k;
