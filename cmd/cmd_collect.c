@@ -508,6 +508,33 @@ static const char *jstr(struct json_object *o, const char *key)
 	return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
 }
 
+/* key anywhere inside o (ndctl nests a devdax namespace's "chardev" in
+ * "daxregion": {"devices": [...]}) */
+static const char *jfind(struct json_object *o, const char *key)
+{
+	if (!o)
+		return NULL;
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			const char *r = jfind(json_object_array_get_idx(o, i), key);
+			if (r)
+				return r;
+		}
+		return NULL;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return NULL;
+	const char *r = jstr(o, key);
+	if (r)
+		return r;
+	json_object_object_foreach(o, k, v) {
+		(void)k;
+		if ((r = jfind(v, key)))
+			return r;
+	}
+	return NULL;
+}
+
 /* A sysfs attribute's first line, or "" (static buffer per call site). */
 static void sysattr(const struct collect *c, const char *dev, const char *attr, char *buf, size_t len)
 {
@@ -548,8 +575,8 @@ static void collect_image(struct collect *c, struct json_object *list, const cha
 		dev = xstrdup(arg);
 	else if (ns && jstr(ns, "blockdev"))
 		dev = xasprintf("/dev/%s", jstr(ns, "blockdev"));
-	else if (ns && jstr(ns, "chardev"))
-		dev = xasprintf("/dev/%s", jstr(ns, "chardev"));
+	else if (ns && jfind(ns, "chardev"))
+		dev = xasprintf("/dev/%s", jfind(ns, "chardev"));
 	struct piece *p = add_piece(c, name, dev ? dev : arg);
 	free(name);
 	if (!dev) {
@@ -592,7 +619,8 @@ static void collect_image(struct collect *c, struct json_object *list, const cha
 			size = 0;
 	} else if (S_ISCHR(st.st_mode)) {
 		char sz[64] = "";
-		char *sp = xasprintf("%s/sys/bus/dax/devices/%s/size", c->root, base);
+		const char *dbase = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
+		char *sp = xasprintf("%s/sys/bus/dax/devices/%s/size", c->root, dbase);
 		FILE *f = fopen(sp, "re");
 		free(sp);
 		if (f) {
@@ -605,6 +633,14 @@ static void collect_image(struct collect *c, struct json_object *list, const cha
 	} else {
 		size = (uint64_t)st.st_size;
 	}
+	if (map && !size) {
+		set_error(p, "%s: a character device whose size sysfs does not give (/sys/bus/dax/devices/*/size)",
+			  full);
+		close(in);
+		free(full);
+		free(dev);
+		return;
+	}
 	int fd = tmp_file(c);
 	const size_t win = 64 << 10;
 	static unsigned char buf[64 << 10];
@@ -615,7 +651,8 @@ static void collect_image(struct collect *c, struct json_object *list, const cha
 	uint64_t mwin = 2 << 20;
 	if (map) {
 		char al[64] = "";
-		char *ap = xasprintf("%s/sys/bus/dax/devices/%s/align", c->root, base);
+		const char *dbase = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
+		char *ap = xasprintf("%s/sys/bus/dax/devices/%s/align", c->root, dbase);
 		FILE *f = fopen(ap, "re");
 		free(ap);
 		if (f) {

@@ -29,12 +29,19 @@ cat >"$T/bin/ndctl" <<EOF
 #!/bin/sh
 case \$1 in
 --version) echo 76.1 ;;
-list) echo '{"dimms":[{"dev":"nmem0"},{"dev":"nmem1"}],"regions":[{"dev":"region0","namespaces":[{"dev":"namespace0.0","mode":"fsdax","blockdev":"pmem0","size":67108864,"uuid":"5e2ad2a6-0000-4000-8000-000000000001"}]}]}' ;;
+list) echo '{"dimms":[{"dev":"nmem0"},{"dev":"nmem1"}],"regions":[{"dev":"region0","namespaces":[{"dev":"namespace0.0","mode":"fsdax","blockdev":"pmem0","size":67108864,"uuid":"5e2ad2a6-0000-4000-8000-000000000001"},{"dev":"namespace0.1","mode":"devdax","size":4194304,"daxregion":{"id":0,"devices":[{"chardev":"dax0.1","size":4194304}]}}]}]}' ;;
 read-labels) [ "\$4" = nmem1 ] && { echo "nmem1: Permission denied" >&2; exit 1; }; cat "$T/lsa/v12.lsa" >"\$3" ;;
 *) exit 1 ;;
 esac
 EOF
 chmod +x "$T/bin/ndctl"
+# a device-dax stand-in: /dev/zero's device number, which maps as dax does
+# (read-only, shared), its size and alignment in sysfs
+mkdir -p "$R/sys/bus/dax/devices/dax0.1"
+echo 4194304 >"$R/sys/bus/dax/devices/dax0.1/size"
+echo 2097152 >"$R/sys/bus/dax/devices/dax0.1/align"
+have_dax=0
+mknod "$R/dev/dax0.1" c 1 5 2>/dev/null && have_dax=1
 collect() { "$PMEMSCAN" collect --ndctl "$T/bin/ndctl" --root "$R" "$@"; }
 
 collect -o "$T/b.tar.zst" --image namespace0.0 --image namespace9.9 >"$T/c.out" 2>"$T/c.err"; rc=$?
@@ -81,6 +88,20 @@ check "collect: ... and left as it was, with a hint" \
 expect_exit 3 "collect: -o is required" collect
 collect -o "$T/b.tar.zst" --force --image namespace0.0 >/dev/null 2>&1
 check "collect: --force replaces it" test "$(sha256sum <"$T/b.tar.zst")" != "$s0"
+
+if [ "$have_dax" -eq 1 ]; then
+	collect -o "$T/dax.tar" --image namespace0.1 >/dev/null 2>"$T/dax.err"
+	mkdir "$T/dx"
+	tar -C "$T/dx" -xf "$T/dax.tar"
+	check "collect: a devdax namespace's character device (nested in ndctl's daxregion) is mapped, its sysfs size long" \
+		sh -c "[ \$(stat -c %s '$T/dx/pmemscan-bundle/images/namespace0.1.img') -eq 4194304 ] && cmp -s -n 4194304 /dev/zero '$T/dx/pmemscan-bundle/images/namespace0.1.img'"
+	rm "$R/sys/bus/dax/devices/dax0.1/size"
+	collect -o "$T/dax2.tar" --image namespace0.1 >/dev/null 2>"$T/dax2.err"
+	check "collect: a character device of unknown size is not stored empty: it is named as not collected" \
+		grep -q 'not collected: images/namespace0.1.img.*size' "$T/dax2.err"
+else
+	skip "collect: a devdax namespace's character device is mapped" "cannot mknod here"
+fi
 
 # ---- triage of the bundle, no flag ----
 collect -o "$T/t.tar.zst" --image namespace0.0 >/dev/null 2>&1
