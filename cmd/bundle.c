@@ -309,6 +309,32 @@ static const char *image_phys(struct json_object *im)
 	return NULL;	/* sector: translated sectors, no physical address */
 }
 
+/* key anywhere inside o (ndctl nests a devdax namespace's chardev) */
+static const char *jfind(struct json_object *o, const char *key)
+{
+	if (!o)
+		return NULL;
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			const char *r = jfind(json_object_array_get_idx(o, i), key);
+			if (r)
+				return r;
+		}
+		return NULL;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return NULL;
+	const char *r = jstr(o, key);
+	if (r)
+		return r;
+	json_object_object_foreach(o, k, v) {
+		(void)k;
+		if ((r = jfind(v, key)))
+			return r;
+	}
+	return NULL;
+}
+
 static void ns_lines(FILE *f, struct json_object *o)
 {
 	if (!o)
@@ -322,7 +348,7 @@ static void ns_lines(FILE *f, struct json_object *o)
 		return;
 	const char *dev = jstr(o, "dev");
 	if (dev && !strncmp(dev, "namespace", 9)) {
-		const char *bd = jstr(o, "blockdev"), *cd = jstr(o, "chardev");
+		const char *bd = jstr(o, "blockdev"), *cd = jfind(o, "chardev");
 		fprintf(f, "  %s: mode %s, size %s%s%s%s%s\n", dev, jstr(o, "mode") ? jstr(o, "mode") : "?",
 			jstr(o, "size") ? jstr(o, "size") : "?", bd || cd ? ", device /dev/" : "",
 			bd ? bd : cd ? cd : "", jstr(o, "uuid") ? ", uuid " : "",

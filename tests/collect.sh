@@ -110,6 +110,8 @@ check "triage: exit 0 (the filesystem is proven, the bundle verified)" test "$rc
 check "triage: every sha256 matches the manifest" grep -q 'every sha256 matches the manifest' "$T/t.txt"
 check "triage: the machine's namespaces, as its ndctl listed them" \
 	grep -q 'namespace0.0: mode fsdax, size 67108864, device /dev/pmem0' "$T/t.txt"
+check "triage: a devdax namespace's device, from where ndctl nests it" \
+	grep -q 'namespace0.1: mode devdax, size 4194304, device /dev/dax0.1' "$T/t.txt"
 check "triage: the image placed at the data start the kernel gave, without --phys-base" \
 	grep -q 'physical address of offset 0: 0x141200000' "$T/t.txt"
 check "triage: the ext4 in the image is found and proven" grep -q 'verdict: proven' "$T/t.txt"
