@@ -62,5 +62,6 @@ struct ps_open_opts;
 int cli_cache_option(int c, const char *arg, struct ps_open_opts *oo);
 int cmd_repair(int argc, char **argv);
 int cmd_undo(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pmemscan [scan] IMAGE: find every namespace, rebuild its layout, verdict. */
+#include "bundle.h"
 #include "cli.h"
 #include "err.h"
 #include "digest.h"
@@ -166,6 +167,10 @@ int cmd_scan(int argc, char **argv)
 	const char *path = cli_one_image("scan", argc, argv, optind);
 	if (!path)
 		return EXIT_USAGE;
+	/* a bundle from `pmemscan collect`: its images, labels and iomem
+	 * are triaged together, with the places the kernel gave them */
+	if (bundle_is(path))
+		return bundle_triage(path, json);
 	char err[512];
 	struct ps_src *src;
 	struct render_input in;

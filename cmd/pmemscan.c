@@ -120,6 +120,7 @@ static const struct cli_cmd commands[] = {
 	{ "digest", "SHA-256 or sparse digest of the decoded image", cmd_digest },
 	{ "repair", "rewrite namespace metadata so a current kernel mounts it (--plan first)", cmd_repair },
 	{ "undo", "restore an image from a repair's undo file, byte for byte", cmd_undo },
+	{ "collect", "gather a live machine's pmem facts (ndctl, labels, iomem, dmesg) into a bundle", cmd_collect },
 };
 
 static void usage(FILE *f)
