@@ -2,7 +2,7 @@
 /*
  * libFuzzer entry point for the label-area parsers (src/label.c, lsa.c).
  * Built and run by tests/fuzz/run.sh (make fuzz), with the library and
- * tests/support/lsa_writer.c; seeds: tests/mkfx-labels output.
+ * tests/support/lsa_writer.c; seeds: tests/support/mkfx-labels output.
  * Inputs whose size is 1 mod 4 lose that last byte and get their
  * index-block and v1.2 label checksums recomputed first, so the fuzzer
  * reaches the logic behind the checksum checks (index choice, slot walk,

@@ -24,7 +24,7 @@ cflags="$cflags $(pkg-config --cflags liblz4 libewf)"
 # the library (modules may have subdirectories: src/repair/), the CLI's
 # rendering layer (fuzz_scan renders both reports), and the test-support
 # writers some harnesses seed from
-srcs="$(find "$top_srcdir/src" -name '*.c' | sort) $(ls "$top_srcdir"/cmd/render_*.c) $(ls "$top_srcdir"/tests/support/*.c)"
+srcs="$(find "$top_srcdir/src" -name '*.c' | sort) $(ls "$top_srcdir"/cmd/render_*.c) $(ls "$top_srcdir"/tests/support/*_writer.c)"
 harnesses=${*:-$(ls "$top_srcdir"/tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|')}
 fail=0
 for h in $harnesses; do
@@ -47,7 +47,7 @@ for h in $harnesses; do
 	echo "fuzz_$h: running for ${SECS}s"
 	# a harness that exits 0 without libFuzzer's closing 'Done N runs' did
 	# not fuzz (wrong binary, no corpus read): that is a failure too. Only a
-	# run that got there prints "fuzz_H: ok", what tests/fuzz-short.sh reads.
+	# run that got there prints "fuzz_H: ok", what tests/fuzz/short.sh reads.
 	if "$bin" -max_total_time="$SECS" -max_len=1048576 -timeout=20 -rss_limit_mb=2048 \
 		-artifact_prefix="$OUT/crash_${h}_" "$corpus" >"$OUT/fuzz_$h.log" 2>&1 &&
 	   done_line=$(grep -E '^(#[0-9]+.*DONE|Done [0-9]+ runs)' "$OUT/fuzz_$h.log" | tail -1) &&

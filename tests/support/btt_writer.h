@@ -2,7 +2,7 @@
 /*
  * Test support: a BTT writer that lays arenas out as the kernel's
  * create_arenas()/alloc_arena() do and writes LBAs as btt_write_pg()
- * does, so tests and tests/mkfx-btt can build BTTs (fresh, written,
+ * does, so tests and tests/support/mkfx-btt can build BTTs (fresh, written,
  * torn, damaged) for the reader and the checker in src/btt*.c to read.
  * pmemscan itself never formats a BTT.
  */

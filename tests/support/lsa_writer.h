@@ -2,7 +2,7 @@
 /*
  * Test support: write a whole label storage area as the kernel's
  * init_labels() and nd_label_write_index() lay it out, so tests,
- * tests/mkfx-labels and the label fuzzer's seeds have areas to parse.
+ * tests/support/mkfx-labels and the label fuzzer's seeds have areas to parse.
  * pmemscan itself never writes labels.
  */
 #ifndef PS_TEST_LSA_WRITER_H
