@@ -42,7 +42,11 @@ enum ps_ev_kind {
 	PS_EV_IN_START_PAD,	/* fixed candidate at ns + a, inside the legacy
 				 * reading's start_pad area [0, b) */
 	PS_EV_IN_MEMMAP,	/* fixed candidate at ns + a, inside the legacy
-				 * reading's struct-page memmap [b, c) */
+				 * reading's struct-page reservation [b, c):
+				 * the kernel writes only part of it
+				 * (measured: from start_pad + 2 MiB on; a
+				 * 1 GiB namespace up to start_pad + 16 MiB,
+				 * not start_pad + dataoff) */
 	PS_EV_PAST_DATA_END,	/* legacy candidate: past the fixed data end */
 	PS_EV_INTO_DATA,	/* legacy candidate: a bytes into the fixed
 				 * reading's data area */
