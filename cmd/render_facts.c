@@ -253,8 +253,15 @@ void render_summary(FILE *f, const struct ps_ns *ns)
 				c->probe.type, c->off, HUMAN(c->size));
 		return;
 	case PS_V_AMBIGUOUS:
-		fprintf(f, "AMBIGUOUS: a valid filesystem at both the legacy (0x%" PRIx64 ") and the fixed (0x%" PRIx64 ") data start; pmemscan will not choose: compare the evidence and pass --semantics legacy or --semantics fixed",
+		fprintf(f, "AMBIGUOUS: a valid filesystem at both the legacy (0x%" PRIx64 ") and the fixed (0x%" PRIx64 ") data start; ",
 			ns->cand[0].off, ns->ncand > 1 ? ns->cand[1].off : 0);
+		if (ns->weigh.recommend == PS_SEM_AUTO)
+			fputs("the evidence does not choose (weighing below): compare it and pass --semantics legacy or --semantics fixed", f);
+		else
+			fprintf(f, "the evidence recommends the %s reading, %s (weighing below)",
+				ps_sem_name(ns->weigh.recommend),
+				ns->weigh.decisive ? "decisively: --semantics auto takes it" :
+				"not decisively: --semantics auto refuses");
 		return;
 	case PS_V_DAMAGED:
 		fprintf(f, "only a DAMAGED %s filesystem (bad superblock checksum) at the %s data start 0x%" PRIx64 "; nothing valid elsewhere",
