@@ -11,6 +11,7 @@
 #include "err.h"
 #include "imgsrc.h"
 #include "imgsrc_open.h"
+#include "ns.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -22,9 +23,11 @@
 
 static void check_usage(FILE *f)
 {
-	fprintf(f, "usage: pmemscan check IMAGE [--offset N] [--json]\n"
+	fprintf(f, "usage: pmemscan check IMAGE [--namespace N | --offset N] [--json]\n"
 		   "  Check the BTT (sector-mode metadata) of a namespace image as\n"
 		   "  'ndctl check-namespace' does, without writing anything.\n"
+		   "  --namespace N  the sector-mode namespace N of the scan's report\n"
+		   "              (pmemscan IMAGE lists them), e.g. the second of a region\n"
 		   "  --offset N  the namespace starts N bytes into IMAGE (default 0);\n"
 		   "              the BTT is looked for at +4096 (v1.1) then +0 (v2.0)\n"
 		   "  --json      machine-readable output\n"
@@ -43,7 +46,9 @@ static void cat_usage(FILE *f)
 struct common {
 	const char *path;
 	uint64_t offset;
-	struct ps_src *file, *ns;
+	int ns;			/* check --namespace N, or -1 */
+	uint64_t size;		/* of the namespace; 0: to the end of the image */
+	struct ps_src *file, *nsv;
 	struct ps_btt *btt;
 	struct ps_diags d;
 };
@@ -51,15 +56,48 @@ struct common {
 static void common_close(struct common *c)
 {
 	ps_btt_close(c->btt);
-	ps_src_close(c->ns);
+	ps_src_close(c->nsv);
 	ps_src_close(c->file);
 	ps_diags_free(&c->d);
+}
+
+/* --namespace N: where the scan found namespace N, which must be in
+ * sector mode; sets c->offset and c->size, or prints one line and returns
+ * an exit code. */
+static int namespace_offset(struct common *c)
+{
+	struct ps_analysis an;
+	struct ps_analysis_opts ao;
+	memset(&ao, 0, sizeof(ao));
+	int r = ps_analyze(c->file, &ao, &an);
+	if (r) {
+		cli_err("%s", r == PS_EIO || r == PS_ERANGE ? ps_src_error(c->file) :
+			ps_strerror(r));
+		return EXIT_USAGE;
+	}
+	int rc = EXIT_OK;
+	if ((size_t)c->ns >= an.nns) {
+		cli_err("%s: no namespace %d: the scan found %zu (run 'pmemscan %s')",
+			c->path, c->ns, an.nns, c->path);
+		rc = an.nns ? EXIT_USAGE : EXIT_NOTHING;
+	} else if (an.ns[c->ns].mode != PS_NS_SECTOR) {
+		cli_err("%s: namespace %d at offset %llu is %s, not sector mode: it has no BTT to check",
+			c->path, c->ns, (unsigned long long)an.ns[c->ns].base,
+			ps_ns_mode_name(an.ns[c->ns].mode));
+		rc = EXIT_NOTHING;
+	} else {
+		c->offset = an.ns[c->ns].base;
+		c->size = an.ns[c->ns].size;
+	}
+	ps_analysis_free(&an);
+	return rc;
 }
 
 /* Open IMAGE and the BTT in it; returns an exit code, EXIT_OK on success. */
 static int common_open(struct common *c, bool quiet_diags)
 {
 	char err[512];
+	int rc;
 	ps_diags_init(&c->d);
 	/* a compressed dump, an EWF or split raw image like a plain one */
 	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice };
@@ -67,17 +105,22 @@ static int common_open(struct common *c, bool quiet_diags)
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}
+	if (c->ns >= 0 && (rc = namespace_offset(c)) != EXIT_OK)
+		return rc;
 	if (c->offset >= c->file->size) {
 		cli_err("%s: --offset %llu is at or past the end of the image (%llu bytes)",
 			c->path, (unsigned long long)c->offset,
 			(unsigned long long)c->file->size);
 		return EXIT_USAGE;
 	}
-	if (ps_src_window(c->file, c->offset, c->file->size - c->offset, &c->ns)) {
+	uint64_t len = c->file->size - c->offset;
+	if (c->size && c->size < len)
+		len = c->size;
+	if (ps_src_window(c->file, c->offset, len, &c->nsv)) {
 		cli_err("%s", ps_src_error(c->file));
 		return EXIT_USAGE;
 	}
-	int r = ps_btt_open(c->ns, NULL, &c->btt, &c->d);
+	int r = ps_btt_open(c->nsv, NULL, &c->btt, &c->d);
 	if (r == PS_ENOTFOUND || r == PS_EFORMAT) {
 		if (r == PS_EFORMAT && !quiet_diags)
 			for (size_t i = 0; i < c->d.n; i++)
@@ -93,7 +136,7 @@ static int common_open(struct common *c, bool quiet_diags)
 	}
 	if (r) {
 		cli_err("%s: cannot read the BTT: %s", c->path,
-			r == PS_EIO ? ps_src_error(c->ns) : ps_strerror(r));
+			r == PS_EIO ? ps_src_error(c->nsv) : ps_strerror(r));
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -109,11 +152,14 @@ int cmd_check(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "offset", required_argument, NULL, 'O' },
+		{ "namespace", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct common c;
 	memset(&c, 0, sizeof(c));
+	c.ns = -1;
+	bool have_offset = false;
 	int json = 0, ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
@@ -126,7 +172,18 @@ int cmd_check(int argc, char **argv)
 				cli_err("check: --offset: '%s' is not a byte offset", optarg);
 				return EXIT_USAGE;
 			}
+			have_offset = true;
 			break;
+		case 'N': {
+			uint64_t v;
+			if (cli_parse_u64(optarg, &v) || v > 1000000) {
+				cli_err("check: --namespace: '%s' is not a namespace number (see 'pmemscan IMAGE')",
+					optarg);
+				return EXIT_USAGE;
+			}
+			c.ns = (int)v;
+			break;
+		}
 		case 'h':
 			check_usage(stdout);
 			return EXIT_OK;
@@ -138,6 +195,10 @@ int cmd_check(int argc, char **argv)
 	c.path = cli_one_image("check", argc, argv, optind);
 	if (!c.path)
 		return EXIT_USAGE;
+	if (have_offset && c.ns >= 0) {
+		cli_err("check: --offset and --namespace both select the namespace; give one");
+		return EXIT_USAGE;
+	}
 	int rc = common_open(&c, json);
 	if (rc != EXIT_OK) {
 		common_close(&c);
@@ -148,7 +209,7 @@ int cmd_check(int argc, char **argv)
 	int r = ps_btt_check(c.btt, &rep);
 	if (r) {
 		cli_err("%s: check failed: %s", c.path, r == PS_EIO ?
-			ps_src_error(c.ns) : ps_strerror(r));
+			ps_src_error(c.nsv) : ps_strerror(r));
 		ps_btt_report_free(&rep);
 		common_close(&c);
 		return EXIT_USAGE;
@@ -159,6 +220,7 @@ int cmd_check(int argc, char **argv)
 		json_object *root = json_object_new_object();
 		json_object_object_add(root, "file", json_object_new_string(c.path));
 		json_object_object_add(root, "offset", json_object_new_uint64(c.offset));
+		json_object_object_add(root, "namespace", c.ns >= 0 ? json_object_new_int(c.ns) : NULL);
 		json_object *bj = json_object_new_object();
 		json_object_object_add(bj, "info_offset", json_object_new_uint64(ps_btt_initial_offset(c.btt)));
 		char ver[16];
@@ -212,8 +274,12 @@ int cmd_check(int argc, char **argv)
 						    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	} else {
-		printf("%s: BTT %u.%u at namespace offset %llu: %u arena%s, %llu LBAs of %u bytes (%u-byte sectors)\n",
-		       c.path, a0->sb.version_major, a0->sb.version_minor,
+		printf("%s", c.path);
+		if (c.ns >= 0)
+			printf(" namespace %d (at offset %llu)", c.ns,
+			       (unsigned long long)c.offset);
+		printf(": BTT %u.%u at namespace offset %llu: %u arena%s, %llu LBAs of %u bytes (%u-byte sectors)\n",
+		       a0->sb.version_major, a0->sb.version_minor,
 		       (unsigned long long)ps_btt_initial_offset(c.btt),
 		       ps_btt_narenas(c.btt), ps_btt_narenas(c.btt) == 1 ? "" : "s",
 		       (unsigned long long)ps_btt_nlba(c.btt), ps_btt_lbasize(c.btt),
@@ -269,6 +335,7 @@ int cmd_btt_cat(int argc, char **argv)
 	};
 	struct common c;
 	memset(&c, 0, sizeof(c));
+	c.ns = -1;
 	const char *outp = NULL;
 	int ch;
 	optind = 1;

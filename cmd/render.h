@@ -62,6 +62,13 @@ void render_note(FILE *f, const struct ps_note *n);
 /* Which kernels or tools write a namespace like this; false (nothing
  * written) when there is nothing to say. */
 bool render_era(FILE *f, const struct ps_ns *ns);
+/* The weighing of an ambiguous namespace (render_weigh.c): a reason, the
+ * names of reason kinds and decisive rules for the JSON, and the
+ * recommendation with why it is or is not decisive. */
+void render_reason(FILE *f, const struct ps_reason *r);
+const char *render_why_name(enum ps_why_kind k);
+const char *render_decisive_name(enum ps_decisive d);
+void render_recommendation(FILE *f, const struct ps_weighing *w);
 /* The verdict in plain words; nothing for a namespace without candidates. */
 void render_summary(FILE *f, const struct ps_ns *ns);
 /* What the bytes of a candidate are when no filesystem is there; false

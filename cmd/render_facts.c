@@ -61,8 +61,16 @@ void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 			e->a, e->b);
 		break;
 	case PS_EV_IN_MEMMAP:
-		fprintf(f, "under the legacy reading this offset (ns+0x%" PRIx64 ") is inside the struct-page memmap [0x%" PRIx64 ", 0x%" PRIx64 ") the kernel rewrites at every enable",
+		/* only what was measured (spec 7.2, tests/kernel/README.md):
+		 * the kernel fills part of the reserved range, from
+		 * start_pad + 2 MiB on; a 1 GiB legacy namespace got
+		 * [P + 2 MiB, P + 16 MiB) of [P + 8 KiB, P + 18 MiB) */
+		fprintf(f, "under the legacy reading this offset (ns+0x%" PRIx64 ") is inside the area reserved for struct pages [0x%" PRIx64 ", 0x%" PRIx64 "); kernels write struct pages into only part of it at each enable (measured on 6.1 and 6.12: from start_pad + 2 MiB on; a 1 GiB namespace got [start_pad + 2 MiB, start_pad + 16 MiB), the rest kept its bytes)",
 			e->a, e->b, e->c);
+		if (e->a < ns->P + 2 * 1024 * 1024)
+			fputs(": this offset is below start_pad + 2 MiB, where no measured kernel wrote", f);
+		else
+			fputs(": whether this offset was overwritten depends on the kernel and the namespace size (the bytes found here tell)", f);
 		break;
 	case PS_EV_PAST_DATA_END:
 		fputs("under the fixed reading this offset is past the data end", f);
@@ -245,8 +253,15 @@ void render_summary(FILE *f, const struct ps_ns *ns)
 				c->probe.type, c->off, HUMAN(c->size));
 		return;
 	case PS_V_AMBIGUOUS:
-		fprintf(f, "AMBIGUOUS: a valid filesystem at both the legacy (0x%" PRIx64 ") and the fixed (0x%" PRIx64 ") data start; pmemscan will not choose: compare the evidence and pass --semantics legacy or --semantics fixed",
+		fprintf(f, "AMBIGUOUS: a valid filesystem at both the legacy (0x%" PRIx64 ") and the fixed (0x%" PRIx64 ") data start; ",
 			ns->cand[0].off, ns->ncand > 1 ? ns->cand[1].off : 0);
+		if (ns->weigh.recommend == PS_SEM_AUTO)
+			fputs("the evidence does not choose (weighing below): compare it and pass --semantics legacy or --semantics fixed", f);
+		else
+			fprintf(f, "the evidence recommends the %s reading, %s (weighing below)",
+				ps_sem_name(ns->weigh.recommend),
+				ns->weigh.decisive ? "decisively: --semantics auto takes it" :
+				"not decisively: --semantics auto refuses");
 		return;
 	case PS_V_DAMAGED:
 		fprintf(f, "only a DAMAGED %s filesystem (bad superblock checksum) at the %s data start 0x%" PRIx64 "; nothing valid elsewhere",

@@ -156,6 +156,31 @@ static json_object *j_take(struct jctx *j, bool null_if_empty)
 #define RENDERED(j, null_if_empty, call) \
 	(j_open(j) ? ((void)(call), j_take((j), (null_if_empty))) : NULL)
 
+/* An ambiguous namespace's weighing (docs/json-schema.md). */
+static json_object *j_weighing(struct jctx *j, const struct ps_ns *ns)
+{
+	const struct ps_weighing *w = &ns->weigh;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "recommended", w->recommend == PS_SEM_AUTO ? NULL :
+			       j_str(ps_sem_name(w->recommend)));
+	const char *d = render_decisive_name(w->decisive);
+	json_object_object_add(o, "decisive", d ? j_str(d) : NULL);
+	json_object_object_add(o, "conflict", json_object_new_boolean(w->conflict));
+	json_object_object_add(o, "summary", RENDERED(j, false, render_recommendation(j->m, w)));
+	json_object *ra = json_object_new_array();
+	for (int i = 0; i < w->nreasons; i++) {
+		const struct ps_reason *r = &w->reasons[i];
+		json_object *ro = json_object_new_object();
+		json_object_object_add(ro, "rule", j_str(render_why_name(r->kind)));
+		json_object_object_add(ro, "favours", r->favours == PS_SEM_AUTO ? NULL :
+				       j_str(ps_sem_name(r->favours)));
+		json_object_object_add(ro, "text", RENDERED(j, false, render_reason(j->m, r)));
+		json_object_array_add(ra, ro);
+	}
+	json_object_object_add(o, "reasons", ra);
+	return o;
+}
+
 static json_object *j_probe(struct jctx *j, const struct ps_cand *c)
 {
 	const struct ps_probe *p = &c->probe;
@@ -298,6 +323,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 			ns->verdict == PS_V_PROVEN ?
 			j_str(ps_sem_name(ns->cand[ns->chosen].sem)) : NULL);
 		json_object_object_add(v, "summary", RENDERED(j, false, render_summary(j->m, ns)));
+		json_object_object_add(v, "weighing", ns->weigh.weighed ? j_weighing(j, ns) : NULL);
 		json_object *notes = json_object_new_array(), *next = json_object_new_array();
 		for (size_t n = 0; n < ns->nnotes; n++)
 			json_object_array_add(notes, RENDERED(j, false,

@@ -187,6 +187,16 @@ int render_scan_text(FILE *f, const struct render_input *in,
 			render_summary(f, ns);
 			fputc('\n', f);
 		}
+		if (ns->weigh.weighed) {
+			fputs("  weighing: ", f);
+			render_recommendation(f, &ns->weigh);
+			fputc('\n', f);
+			for (int r = 0; r < ns->weigh.nreasons; r++) {
+				fputs("    + ", f);
+				render_reason(f, &ns->weigh.reasons[r]);
+				fputc('\n', f);
+			}
+		}
 		for (size_t n = 0; n < ns->nnotes; n++) {
 			fputs("  * ", f);
 			render_note(f, &ns->notes[n]);

@@ -168,7 +168,9 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 		len = asprintf(&v->what,
 			       "namespace %d (%s), %s data start at offset %" PRIu64 ", %" PRIu64 " bytes%s",
 			       ns, ps_ns_mode_name(n->mode), cname, off, v->data->size,
-			       o->sem == PS_SEM_AUTO ? " (proven)" : " (forced by --semantics)");
+			       o->sem != PS_SEM_AUTO ? " (forced by --semantics)" :
+			       n->verdict == PS_V_AMBIGUOUS ? " (ambiguous; the evidence weighed decides it: see the scan)" :
+			       " (proven)");
 	if (len < 0) {
 		v->what = NULL;
 		cli_err("out of memory");

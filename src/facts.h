@@ -42,7 +42,11 @@ enum ps_ev_kind {
 	PS_EV_IN_START_PAD,	/* fixed candidate at ns + a, inside the legacy
 				 * reading's start_pad area [0, b) */
 	PS_EV_IN_MEMMAP,	/* fixed candidate at ns + a, inside the legacy
-				 * reading's struct-page memmap [b, c) */
+				 * reading's struct-page reservation [b, c):
+				 * the kernel writes only part of it
+				 * (measured: from start_pad + 2 MiB on; a
+				 * 1 GiB namespace up to start_pad + 16 MiB,
+				 * not start_pad + dataoff) */
 	PS_EV_PAST_DATA_END,	/* legacy candidate: past the fixed data end */
 	PS_EV_INTO_DATA,	/* legacy candidate: a bytes into the fixed
 				 * reading's data area */
@@ -58,6 +62,60 @@ struct ps_evidence {
 /* At most one of each group above applies to a candidate, so five
  * records are the most one can hold; the array has room to spare. */
 #define PS_MAX_EVIDENCE 8
+
+/* ---- weighing two readings that both hold a filesystem ----
+ * (docs/start_pad.md "Weighing"). Each reason favours one reading (or
+ * none: a fact said for completeness); the numbers per kind: */
+
+enum ps_why_kind {
+	PS_WHY_IN_START_PAD = 1, /* the fixed reading's filesystem [a, a + b)
+				  * (namespace offsets) lies entirely inside
+				  * the start_pad area [0, c), which the kernel
+				  * never writes under this block: it predates
+				  * the block (favours legacy) */
+	PS_WHY_SIZE_IS_ROOM,	/* the favoured reading's filesystem claims
+				 * a bytes, exactly the room that reading
+				 * gives (b = the other's claim, c = its room) */
+	PS_WHY_NEWER,		/* ext: the favoured filesystem was last
+				 * written or mounted at a (unix seconds),
+				 * the other at b */
+	PS_WHY_NEEDS_RECOVERY,	/* ext: the favoured filesystem's journal
+				 * needs recovery (it was mounted when the
+				 * image was taken); the other's is clean */
+	PS_WHY_JOURNAL_USED,	/* ext: the favoured filesystem's journal
+				 * has committed transactions (its sequence
+				 * a > 1); the other's never did (b <= 1) */
+	PS_WHY_NO_TIMES,	/* favours none: the filesystem of reading
+				 * "sem" (xfs) keeps no last-write or
+				 * last-mount time in its superblock */
+};
+
+struct ps_reason {
+	enum ps_why_kind kind;
+	enum ps_sem favours;	/* PS_SEM_AUTO: favours neither */
+	enum ps_sem about;	/* NO_TIMES: the reading it is about */
+	uint64_t a, b, c;
+};
+
+/* Which rule made a recommendation decisive (--semantics auto takes it). */
+enum ps_decisive {
+	PS_DECISIVE_NO = 0,	/* not decisive: auto refuses */
+	PS_DECISIVE_START_PAD,	/* the start_pad reason, nothing against it */
+	PS_DECISIVE_TWO_KINDS,	/* two reasons of different kinds agree,
+				 * nothing against them */
+};
+
+#define PS_MAX_REASONS 8
+
+struct ps_weighing {
+	bool weighed;		/* both readings hold a valid filesystem */
+	int nreasons;
+	struct ps_reason reasons[PS_MAX_REASONS];
+	enum ps_sem recommend;	/* PS_SEM_AUTO: no recommendation (no
+				 * reason, or reasons on both sides) */
+	bool conflict;		/* reasons favour both readings */
+	enum ps_decisive decisive;
+};
 
 /* ---- what kernels do with a namespace, where it sat ---- */
 

@@ -637,7 +637,7 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 		for (int c = 0; c < ns->ncand && !rc; c++)
 			rc = ns_probe_cand(src, ns, &ns->cand[c]);
 		if (!rc && ns->ncand)
-			rc = ns_decide(ns, opts->phys_map);
+			rc = ns_decide(src, ns, opts->phys_map);
 		if (rc)
 			return rc;
 	}
@@ -671,11 +671,15 @@ int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
 	const struct ps_ns *ns = &a->ns[idx];
 	const struct ps_cand *c = NULL;
 	if (sem == PS_SEM_AUTO) {
-		if (ns->chosen >= 0 && ns->verdict != PS_V_AMBIGUOUS) {
+		if (ns->chosen >= 0 && (ns->verdict != PS_V_AMBIGUOUS ||
+					ns->weigh.decisive != PS_DECISIVE_NO)) {
 			c = &ns->cand[ns->chosen];
 		} else if (ns->verdict == PS_V_AMBIGUOUS) {
-			snprintf(err, errlen, "%s: namespace %d is ambiguous (a filesystem at both data starts); choose with --semantics legacy or --semantics fixed",
-				 src->name, idx);
+			snprintf(err, errlen, "%s: namespace %d is ambiguous (a filesystem at both data starts)%s%s%s; choose with --semantics legacy or --semantics fixed",
+				 src->name, idx,
+				 ns->weigh.recommend != PS_SEM_AUTO ? ": the evidence favours the " : "",
+				 ns->weigh.recommend != PS_SEM_AUTO ? ps_sem_name(ns->weigh.recommend) : "",
+				 ns->weigh.recommend != PS_SEM_AUTO ? " reading, but not decisively (docs/start_pad.md)" : "");
 			return PS_EAMBIG;
 		} else {
 			snprintf(err, errlen, "%s: namespace %d: no candidate data start is proven (%s); choose with --semantics legacy or --semantics fixed",

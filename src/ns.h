@@ -15,6 +15,7 @@
 #include "phys.h"
 #include "probe.h"
 #include "scan.h"
+#include "weigh.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -69,6 +70,7 @@ struct ps_cand {
 	struct ps_probe probe;
 	int nevidence;
 	struct ps_evidence evidence[PS_MAX_EVIDENCE];
+	struct ps_sb_facts sb;	/* read when both readings hold a filesystem */
 };
 
 struct ps_ns {
@@ -84,7 +86,10 @@ struct ps_ns {
 	int ncand;
 	struct ps_cand cand[PS_MAX_CAND];
 	enum ps_verdict verdict;
-	int chosen;		/* candidate auto selects, -1 if none */
+	int chosen;		/* candidate auto selects, -1 if none (an
+				 * ambiguous namespace: the recommended one
+				 * when weigh.decisive) */
+	struct ps_weighing weigh;	/* AMBIGUOUS: what the evidence says */
 	int damaged;		/* the candidate with the damaged filesystem
 				 * (verdict DAMAGED), -1 if none */
 	/* what kernels do with it and where it sat, in that order */

@@ -265,11 +265,14 @@ static void next_actions(struct ps_ns *ns, const struct ps_cand *t)
 		   (x = action(ns, PS_ACT_FSCK, PS_SEM_AUTO))) {
 		x->fsck = PS_FSCK_XFS;
 	}
+	/* repair decides itself; an ambiguous namespace it refuses unless
+	 * told which filesystem to keep: the recommended one */
 	if (ns->P || ns->verdict == PS_V_DAMAGED || ns->btt_used_backup)
-		action(ns, PS_ACT_REPAIR_PLAN, PS_SEM_AUTO);	/* repair decides itself */
+		action(ns, PS_ACT_REPAIR_PLAN, ns->verdict == PS_V_AMBIGUOUS &&
+		       ns->weigh.recommend != PS_SEM_AUTO ? sem : PS_SEM_AUTO);
 }
 
-int ns_decide(struct ps_ns *ns, const struct ps_phys_map *map)
+int ns_decide(struct ps_src *src, struct ps_ns *ns, const struct ps_phys_map *map)
 {
 	int nvalid = 0, ndamaged = 0, vi = -1, di = -1;
 	for (int i = 0; i < ns->ncand; i++) {
@@ -292,6 +295,12 @@ int ns_decide(struct ps_ns *ns, const struct ps_phys_map *map)
 		ns->chosen = vi;
 	} else if (nvalid > 1) {
 		ns->verdict = PS_V_AMBIGUOUS;
+		int wrc = ps_weigh(src, ns);
+		if (wrc)
+			return wrc;
+		for (int i = 0; i < ns->ncand && ns->weigh.decisive; i++)
+			if (ns->cand[i].sem == ns->weigh.recommend)
+				ns->chosen = i;
 	} else if (ndamaged == 1) {
 		ns->verdict = PS_V_DAMAGED;
 		ns->chosen = -1;
@@ -307,6 +316,11 @@ int ns_decide(struct ps_ns *ns, const struct ps_phys_map *map)
 		rc = placement_notes(ns, map);
 	if (rc)
 		return rc;
+	/* an ambiguous namespace: the commands follow the recommendation */
+	if (ns->verdict == PS_V_AMBIGUOUS && ns->weigh.recommend != PS_SEM_AUTO)
+		for (int i = 0; i < ns->ncand; i++)
+			if (ns->cand[i].sem == ns->weigh.recommend)
+				c = &ns->cand[i];
 	if (ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_DAMAGED ||
 	    ns->verdict == PS_V_AMBIGUOUS)
 		next_actions(ns, c ? c : ns->verdict == PS_V_DAMAGED ?

@@ -19,7 +19,7 @@ int ns_btt_view(struct ps_src *src, const struct ps_ns *ns, struct ps_src **out)
  * evidence, not an error) or PS_ENOMEM. */
 int ns_probe_cand(struct ps_src *src, struct ps_ns *ns, struct ps_cand *c);
 /* Verdict, notes and next actions from the probed candidates. */
-int ns_decide(struct ps_ns *ns, const struct ps_phys_map *map);
+int ns_decide(struct ps_src *src, struct ps_ns *ns, const struct ps_phys_map *map);
 /* Free what the facts of ns own (evidence texts, notes). */
 void ns_free_facts(struct ps_ns *ns);
 
