@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # What the real kernel showed (spec 7.2, tests/kernel/README.md "Facts the
 # kernel showed") and the scan must not contradict (issue 16, item 6).
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/support/lib.sh"
 command -v jq >/dev/null || skip_all "jq not installed"
 
 # 6b: the fixed start of the ndctl #76 layout lies in the legacy reading's
@@ -30,7 +30,7 @@ fi
 # 6c: check --namespace N, like extract/ls/carve: the second namespace of a
 # region image (two sector-mode namespaces, the second with a duplicate map
 # entry) needs no --offset.
-MKFX=$top_builddir/tests/mkfx-btt
+MKFX=$top_builddir/tests/support/mkfx-btt
 if [ ! -x "$MKFX" ]; then
 	skip "check --namespace" "mkfx-btt not built"
 else

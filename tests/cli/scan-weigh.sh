@@ -5,10 +5,10 @@
 # decides one image; one image stays undecided; decisive ones are taken by
 # --semantics auto, the others are refused, and the suggested commands
 # follow the recommendation.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/support/lib.sh"
 command -v jq >/dev/null || skip_all "jq not installed"
-MKFX=$top_builddir/tests/mkfx-pfn
-[ -x "$MKFX" ] || skip_all "tests/mkfx-pfn not built"
+MKFX=$top_builddir/tests/support/mkfx-pfn
+[ -x "$MKFX" ] || skip_all "tests/support/mkfx-pfn not built"
 command -v debugfs >/dev/null || skip_all "debugfs not installed"
 I76="--phys-base 0x577c000000 --region-below 0x577c000000"
 OLD=1600000000	# 2020-09-13 12:26:40 UTC
