@@ -309,8 +309,11 @@ int cmd_extract(int argc, char **argv)
 {
 	static const char usage[] =
 		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] "
-		"[--fs-type ext|xfs|auto] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
-		"  OUT is a directory, or an archive by its suffix: .tar .tar.gz .tar.zst .tar.xz .zip";
+		"[--fs-type ext|xfs|auto] [--view read|mmap|auto] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
+		"  OUT is a directory, or an archive by its suffix: .tar .tar.gz .tar.zst .tar.xz .zip\n"
+		"  --view: on a legacy start_pad namespace mounted with -o dax, a file can have two contents\n"
+		"  (docs/start_pad.md): read = what read() returned, mmap = what a mapping showed, auto (the\n"
+		"  default where mmap-written files are found) = each file's writer's view, a mixed file in both";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 0);
 	if (rc >= 0)
@@ -402,6 +405,7 @@ int cmd_extract(int argc, char **argv)
 
 struct ls_ctx {
 	struct ps_fs *fs;
+	const struct xview *xv;	/* the view each regular file gets */
 	int json, first;
 	uint64_t errors;
 	uint64_t stack[1024];
@@ -477,6 +481,14 @@ static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat
 		}
 		if (st->note[0])
 			json_object_object_add(o, "note", json_object_new_string(st->note));
+		if ((st->mode & 0170000) == 0100000) {
+			const struct ps_split_file *sf;
+			unsigned views = xview_of(c->xv, st, &sf);
+			json_object_object_add(o, "view", json_object_new_string(view_name(views)));
+			if (sf)
+				json_object_object_add(o, "split_class",
+					json_object_new_string(ps_split_class_name(sf->cls)));
+		}
 		printf("%s\n  %s", c->first ? "" : ",",
 		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		c->first = 0;
@@ -540,7 +552,7 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 int cmd_ls(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--fs-type ext|xfs|auto] [--json] [--cache | --cache-dir DIR]";
+		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--json] [--cache | --cache-dir DIR]";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 1);
 	if (rc >= 0)
@@ -558,10 +570,19 @@ int cmd_ls(int argc, char **argv)
 		cli_view_close(&v);
 		return EXIT_USAGE;
 	}
-	struct ls_ctx c = { .fs = fs, .json = a.json, .first = 1 };
+	struct xview xv;
+	rc = xview_setup(&a, &v, &xv);
+	if (rc >= 0) {
+		xview_free(&xv);
+		ps_fs_close(fs);
+		cli_view_close(&v);
+		return rc;
+	}
+	struct ls_ctx c = { .fs = fs, .xv = &xv, .json = a.json, .first = 1 };
 	size_t pcap = 65536;
 	char *path = calloc(1, pcap);
 	if (!path) {
+		xview_free(&xv);
 		cli_err("out of memory");
 		return EXIT_USAGE;
 	}
@@ -570,7 +591,8 @@ int cmd_ls(int argc, char **argv)
 	while (plen && path[plen - 1] == '/')
 		path[--plen] = 0;
 	if (a.json)
-		printf("{\"filesystem\":\"%s\",\"entries\":[", ps_fs_type_name(ps_fs_get_type(fs)));
+		printf("{\"filesystem\":\"%s\",\"view\":\"%s\",\"entries\":[",
+		       ps_fs_type_name(ps_fs_get_type(fs)), mode_name(xv.mode));
 	struct ps_fs_stat st;
 	if (ps_fs_stat(fs, ino, &st)) {
 		cli_err("%s: %s", a.image, ps_fs_error(fs));
@@ -586,6 +608,7 @@ int cmd_ls(int argc, char **argv)
 	}
 	if (a.json)
 		printf("\n]}\n");
+	xview_free(&xv);
 	free(path);
 	ps_fs_close(fs);
 	cli_view_close(&v);
