@@ -298,13 +298,6 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 				goto out;
 			}
 			s->bytes_read += 2 * n;
-			if (e->logical + done == 0) {
-				const char *sig = pmdk_sig(fb, (size_t)n);
-				if (sig)
-					snprintf(f->header, sizeof(f->header), "%s", sig);
-				if (sig && pmdk_sig(lb, (size_t)n) == sig)
-					f->header_at_l = true;
-			}
 			for (uint64_t k = 0; k < n; k += bs) {
 				size_t m = (size_t)(n - k < bs ? n - k : bs);
 				int lz = all_zero(lb + k, m), fz = all_zero(fb + k, m);
@@ -314,6 +307,15 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 				 * there were stored through a mapping */
 				int f_own = wh == PS_SW_FREE || wh == PS_SW_FILE_UNWRITTEN ||
 					    wh == PS_SW_NOT_FILE;
+				/* a pool header at F of block 0 is evidence only
+				 * where F holds nobody else's data */
+				if (e->logical + done + k == 0 && f_own) {
+					const char *sig = pmdk_sig(fb, m);
+					if (sig)
+						snprintf(f->header, sizeof(f->header), "%s", sig);
+					if (sig && pmdk_sig(lb, m) == sig)
+						f->header_at_l = true;
+				}
 				if (lz && fz) {
 					f->zero_blocks++;
 				} else if (!lz && (fz || !f_own)) {
