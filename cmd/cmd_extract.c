@@ -638,6 +638,10 @@ int cmd_carve(int argc, char **argv)
 		cli_err("carve: -o FS.img is required (see 'pmemscan carve --help')");
 		return EXIT_USAGE;
 	}
+	if (a.view) {
+		cli_err("carve: --view applies to extract and ls (carve copies the block view)");
+		return EXIT_USAGE;
+	}
 	struct cli_view v;
 	rc = cli_view_open(a.image, &a.vo, &v);
 	if (rc)
