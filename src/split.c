@@ -247,21 +247,21 @@ static enum ps_split_where where_of(struct walk *w, uint64_t g, size_t *file)
 	return a == 1 ? PS_SW_METADATA : PS_SW_NOT_FILE;
 }
 
-static int add_victim(struct ps_split_file *f, enum ps_split_where where,
+/* Count one block whose F lands on (where, file) in a victim list. */
+static int add_victim(struct ps_split_victim **v, size_t *n, enum ps_split_where where,
 		      size_t file, uint64_t at)
 {
-	for (size_t i = 0; i < f->nvictims; i++)
-		if (f->victims[i].where == where &&
-		    (f->victims[i].file == file ||
-		     (where != PS_SW_FILE && where != PS_SW_FILE_UNWRITTEN))) {
-			f->victims[i].blocks++;
+	int is_file = where == PS_SW_FILE || where == PS_SW_FILE_UNWRITTEN;
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i].where == where && (!is_file || (*v)[i].file == file)) {
+			(*v)[i].blocks++;
 			return PS_OK;
 		}
-	struct ps_split_victim *v = realloc(f->victims, (f->nvictims + 1) * sizeof(*v));
-	if (!v)
+	struct ps_split_victim *x = realloc(*v, (*n + 1) * sizeof(*x));
+	if (!x)
 		return PS_ENOMEM;
-	f->victims = v;
-	f->victims[f->nvictims++] = (struct ps_split_victim){ where, file, 1, at };
+	*v = x;
+	x[(*n)++] = (struct ps_split_victim){ where, is_file ? file : 0, 1, at };
 	return PS_OK;
 }
 
@@ -270,14 +270,10 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 {
 	struct ps_split *s = w->s;
 	uint64_t bs = s->blocksize;
-	/* where each block's F lands, for the victims (kept per block until
-	 * the class is known: only MMAP and MIXED files have victims) */
-	struct pending {
-		enum ps_split_where where;
-		size_t file;
-		uint64_t at;
-	} *pend = NULL;
-	size_t npend = 0, pendcap = 0;
+	/* where the F positions with data land (victims: kept for MMAP and
+	 * MIXED files once the class is known; one record per place) */
+	struct ps_split_victim *vict = NULL;
+	size_t nvict = 0;
 	int r = PS_OK;
 	for (size_t i = 0; i < f->next && !r; i++) {
 		const struct ps_fs_extent *e = &f->ext[i];
@@ -331,17 +327,9 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 					f->f_unwritten_nonzero += wh == PS_SW_FILE_UNWRITTEN;
 				}
 				if (!fz) {
-					if (npend == pendcap) {
-						size_t cap = pendcap ? pendcap * 2 : 64;
-						struct pending *p = realloc(pend, cap * sizeof(*p));
-						if (!p) {
-							r = PS_ENOMEM;
-							goto out;
-						}
-						pend = p;
-						pendcap = cap;
-					}
-					pend[npend++] = (struct pending){ wh, file, s->f_off + g + k };
+					r = add_victim(&vict, &nvict, wh, file, s->f_off + g + k);
+					if (r)
+						goto out;
 				}
 			}
 			done += n;
@@ -358,13 +346,15 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 		f->cls = PS_SPLIT_WRITE;
 	else
 		f->cls = PS_SPLIT_UNKNOWN;
-	if (f->cls == PS_SPLIT_MMAP || f->cls == PS_SPLIT_MIXED)
-		for (size_t i = 0; i < npend && !r; i++) {
-			r = add_victim(f, pend[i].where, pend[i].file, pend[i].at);
-			s->victim_blocks[pend[i].where]++;
-		}
+	if (f->cls == PS_SPLIT_MMAP || f->cls == PS_SPLIT_MIXED) {
+		for (size_t i = 0; i < nvict; i++)
+			s->victim_blocks[vict[i].where] += vict[i].blocks;
+		f->victims = vict;
+		f->nvictims = nvict;
+		vict = NULL;
+	}
 out:
-	free(pend);
+	free(vict);
 	return r;
 }
 

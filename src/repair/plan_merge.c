@@ -135,9 +135,17 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 		ps_split_free(&s);
 		return r;
 	}
-	if (r || s.errors) {
-		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: the split check (which files were written through a mapping under DAX, their data start_pad lower) could not read %s: %s; a rewrite could strand mmap-written data: extract both views first ('pmemscan extract --view read' and '--view mmap')",
-			       n, r ? "the filesystem" : "every file", s.err);
+	if (r) {
+		/* not a filesystem pmemscan walks (or not walkable): the
+		 * rewrite goes on as before the check existed, said plainly */
+		ps_plan_note(plan, "namespace %d: split check not run (%s): if this namespace was ever mounted with -o dax, files stored through a mapping keep their data start_pad lower, which the rewrite strands; 'pmemscan extract --view mmap' cannot read them either",
+			     n, s.err[0] ? s.err : ps_strerror(r));
+		ps_split_free(&s);
+		return PS_OK;
+	}
+	if (s.errors) {
+		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: the split check (which files were written through a mapping under DAX, their data start_pad lower) could not read every file (%" PRIu64 " not checked; first: %s); a rewrite could strand mmap-written data: extract both views first ('pmemscan extract --view read' and '--view mmap')",
+			       n, s.errors, s.err);
 		ps_split_free(&s);
 		return PS_EAMBIG;
 	}
