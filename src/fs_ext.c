@@ -717,6 +717,8 @@ static int ext_block_allocated(struct ps_fs *fs, uint64_t off)
 	uint64_t blk = off / efs->blocksize;
 	if (blk >= ext2fs_blocks_count(efs->super))
 		return PS_ERANGE;
+	if (blk < efs->super->s_first_data_block)
+		return 1;	/* the boot block of a 1 KiB-block filesystem */
 	if (!efs->block_map) {
 		errcode_t e = ext2fs_read_block_bitmap(efs);
 		if (e) {

@@ -409,7 +409,8 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 	r = walk_dir(&w, ps_fs_root(fs));
 	if (r)
 		goto done;
-	qsort(w.own, w.nown, sizeof(*w.own), owner_cmp);
+	if (w.nown)
+		qsort(w.own, w.nown, sizeof(*w.own), owner_cmp);
 	for (size_t i = 0; i < out->nfiles && !r; i++) {
 		r = classify(&w, &out->files[i], image, lb, fb);
 		out->count[out->files[i].cls]++;
