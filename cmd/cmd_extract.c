@@ -7,8 +7,10 @@
 #include "fs.h"
 #include "imgsrc.h"
 #include "progress.h"
+#include "split_cli.h"
 #include "view.h"
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-enum { OPT_FSTYPE = 256, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET };
+enum { OPT_FSTYPE = 256, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET, OPT_VIEW };
 
 static const struct option common_opts[] = {
 	CLI_VIEW_LONGOPTS,
@@ -26,12 +28,19 @@ static const struct option common_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "view", required_argument, NULL, OPT_VIEW },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
+/* --view (issue 16): which content of a file split by a legacy start_pad
+ * namespace under DAX; VIEW_DEFAULT: auto when the split check finds
+ * mmap-written files, else read. */
+enum view_mode { VIEW_DEFAULT = 0, VIEW_READ, VIEW_MMAP, VIEW_AUTO };
+
 struct args {
 	struct cli_view_opts vo;
+	enum view_mode view;
 	enum ps_fs_type fstype;
 	const char *path, *out, *image, *operand;
 	int json, force, quiet;
@@ -62,6 +71,18 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 			}
 			break;
 		case OPT_PATH: a->path = optarg; break;
+		case OPT_VIEW:
+			if (!strcmp(optarg, "read"))
+				a->view = VIEW_READ;
+			else if (!strcmp(optarg, "mmap"))
+				a->view = VIEW_MMAP;
+			else if (!strcmp(optarg, "auto"))
+				a->view = VIEW_AUTO;
+			else {
+				cli_err("%s: bad --view '%s' (read, mmap or auto)", argv[0], optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'o': a->out = optarg; break;
 		case OPT_JSON: a->json = 1; break;
 		case OPT_FORCE: a->force = 1; break;
@@ -112,6 +133,159 @@ static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 	return EXIT_OK;
 }
 
+/* ---- views of a split file (issue 16) ---- */
+
+/* the name a mixed file's mmap view gets under --view auto (docs/cli.md) */
+#define MMAP_VIEW_SUFFIX ".mmap-view"
+
+struct xview {
+	enum view_mode mode;	/* READ, MMAP or AUTO once chosen */
+	const char *why;	/* why this view */
+	struct ps_split *split;	/* the check, when it ran */
+	struct ps_src *image;
+	/* the files not given in the read view alone, for the summary */
+	char **paths;
+	unsigned *views;
+	size_t n;
+	uint64_t nread;		/* files given in the read view only */
+};
+
+/* The view for this run: the split check when it applies to the data
+ * chosen; one line and an exit code when --view asks for what is not
+ * there. Returns -1 to go on. */
+static int xview_setup(const struct args *a, struct cli_view *v, struct xview *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->image = v->image;
+	int ci = -1, chosen = -1;
+	if (v->analysed && v->ns >= 0) {
+		const struct ps_ns *n = &v->an.ns[v->ns];
+		ci = cli_split_cand(&v->an, (size_t)v->ns);
+		for (int i = 0; i < n->ncand; i++)
+			if ((a->vo.sem == PS_SEM_AUTO && i == n->chosen) ||
+			    (a->vo.sem != PS_SEM_AUTO && n->cand[i].sem == a->vo.sem))
+				chosen = i;
+	}
+	int applies = ci >= 0 && ci == chosen;
+	if (a->view == VIEW_READ) {
+		x->mode = VIEW_READ;
+		x->why = "--view read";
+		return -1;
+	}
+	if (!applies) {
+		if (a->view == VIEW_MMAP) {
+			cli_err("%s: --view mmap: the data chosen is not a filesystem at the legacy data start of an fsdax namespace with start_pad != 0, so no file has a separate mmap view (spec §7.2)",
+				a->image);
+			return EXIT_USAGE;
+		}
+		x->mode = VIEW_READ;
+		x->why = a->view == VIEW_AUTO ? "--view auto: no start_pad split here" :
+			 "default: no start_pad split here";
+		return -1;
+	}
+	x->split = cli_split_run(v->image, &v->an, (size_t)v->ns);
+	if (!x->split || !x->split->blocksize) {
+		cli_err("%s: namespace %d: split check failed: %s", a->image, v->ns,
+			x->split && x->split->err[0] ? x->split->err : "out of memory");
+		return EXIT_USAGE;
+	}
+	if (a->view == VIEW_MMAP) {
+		x->mode = VIEW_MMAP;
+		x->why = "--view mmap";
+	} else if (a->view == VIEW_AUTO) {
+		x->mode = VIEW_AUTO;
+		x->why = "--view auto";
+	} else if (cli_split_mapped(x->split)) {
+		x->mode = VIEW_AUTO;
+		x->why = "default: the split check found mmap-written files";
+	} else {
+		x->mode = VIEW_READ;
+		x->why = "default: the split check found no mmap-written file";
+	}
+	return -1;
+}
+
+static void xview_free(struct xview *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->paths[i]);
+	free(x->paths);
+	free(x->views);
+	cli_split_free(x->split);
+}
+
+static unsigned xview_of(const struct xview *x, const struct ps_fs_stat *st,
+			 const struct ps_split_file **f)
+{
+	*f = x->split ? ps_split_find(x->split, st->ino) : NULL;
+	switch (x->mode) {
+	case VIEW_MMAP: return PS_VIEW_MMAP;
+	case VIEW_AUTO: return *f ? ps_split_auto_views(*f) : PS_VIEW_READ;
+	default: return PS_VIEW_READ;
+	}
+}
+
+static unsigned xv_versions(void *ctx, const char *path, const struct ps_fs_stat *st,
+			    const char *suffix[2])
+{
+	struct xview *x = ctx;
+	const struct ps_split_file *f;
+	unsigned views = xview_of(x, st, &f);
+	if (views == PS_VIEW_READ) {
+		x->nread++;
+		return 1;
+	}
+	char **p = realloc(x->paths, (x->n + 1) * sizeof(*p));
+	if (p)
+		x->paths = p;
+	unsigned *vv = p ? realloc(x->views, (x->n + 1) * sizeof(*vv)) : NULL;
+	if (vv) {
+		x->views = vv;
+		x->paths[x->n] = strdup(path);
+		if (x->paths[x->n])
+			x->views[x->n++] = views;
+	}
+	if (views == (PS_VIEW_READ | PS_VIEW_MMAP)) {
+		suffix[1] = MMAP_VIEW_SUFFIX;
+		return 2;
+	}
+	return 1;
+}
+
+static int xv_read(void *ctx, struct ps_fs *fs, const struct ps_fs_stat *st,
+		   unsigned v, ps_fs_data_cb cb, void *cbctx)
+{
+	struct xview *x = ctx;
+	const struct ps_split_file *f;
+	unsigned views = xview_of(x, st, &f);
+	enum ps_view which = views == PS_VIEW_MMAP || v == 1 ? PS_VIEW_MMAP : PS_VIEW_READ;
+	if (which == PS_VIEW_READ)
+		return ps_fs_read(fs, st, cb, cbctx);
+	if (!f) {
+		ps_fs_set_error(fs, "inode %llu: not in the split check: no mmap view",
+				(unsigned long long)st->ino);
+		return PS_ENOTFOUND;
+	}
+	int r = ps_split_read(x->image, x->split, f, which, cb, cbctx);
+	if (r && r != PS_ENOMEM)
+		ps_fs_set_error(fs, "%s", ps_src_error(x->image));
+	return r;
+}
+
+static const char *view_name(unsigned views)
+{
+	switch (views) {
+	case PS_VIEW_READ: return "read";
+	case PS_VIEW_MMAP: return "mmap";
+	default: return "read+mmap";
+	}
+}
+
+static const char *mode_name(enum view_mode m)
+{
+	return m == VIEW_MMAP ? "mmap" : m == VIEW_AUTO ? "auto" : "read";
+}
+
 /* ---- extract ---- */
 
 static void extract_progress(void *ctx, uint64_t bytes, uint64_t files)
@@ -135,8 +309,11 @@ int cmd_extract(int argc, char **argv)
 {
 	static const char usage[] =
 		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] "
-		"[--fs-type ext|xfs|auto] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
-		"  OUT is a directory, or an archive by its suffix: .tar .tar.gz .tar.zst .tar.xz .zip";
+		"[--fs-type ext|xfs|auto] [--view read|mmap|auto] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
+		"  OUT is a directory, or an archive by its suffix: .tar .tar.gz .tar.zst .tar.xz .zip\n"
+		"  --view: on a legacy start_pad namespace mounted with -o dax, a file can have two contents\n"
+		"  (docs/start_pad.md): read = what read() returned, mmap = what a mapping showed, auto (the\n"
+		"  default where mmap-written files are found) = each file's writer's view, a mixed file in both";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 0);
 	if (rc >= 0)
@@ -157,11 +334,21 @@ int cmd_extract(int argc, char **argv)
 		cli_view_close(&v);
 		return EXIT_USAGE;
 	}
+	struct xview xv;
+	rc = xview_setup(&a, &v, &xv);
+	if (rc >= 0) {
+		xview_free(&xv);
+		ps_fs_close(fs);
+		cli_view_close(&v);
+		return rc;
+	}
+	struct ps_extract_source xsrc = { xv_versions, xv_read, &xv };
 	char err[512];
 	struct ps_writer *w;
 	int r = ps_writer_open(a.out, a.force, &w, err, sizeof(err));
 	if (r) {
 		cli_err("%s", err);
+		xview_free(&xv);
 		ps_fs_close(fs);
 		cli_view_close(&v);
 		return EXIT_USAGE;
@@ -171,6 +358,7 @@ int cmd_extract(int argc, char **argv)
 	struct ps_extract_opts o = {
 		.log = stderr, .prog = "pmemscan: extract",
 		.progress = extract_progress, .progress_ctx = &pg,
+		.source = xv.mode == VIEW_READ ? NULL : &xsrc,
 	};
 	struct ps_extract_stats s;
 	double t0 = ps_now();
@@ -189,6 +377,22 @@ int cmd_extract(int argc, char **argv)
 		r ? " (INCOMPLETE: stopped by a fatal error)" : "");
 	if (!r && geteuid() != 0 && !ps_archive_kind(a.out))
 		fprintf(stderr, "pmemscan: extract: not running as root: owners and device nodes not restored\n");
+	/* which view each file got (issue 16) */
+	fprintf(stderr, "pmemscan: extract: view %s (%s)", mode_name(xv.mode), xv.why);
+	if (xv.split)
+		fprintf(stderr, "; split check: %" PRIu64 " write, %" PRIu64 " mmap, %" PRIu64 " mixed, %" PRIu64 " unknown",
+			xv.split->count[PS_SPLIT_WRITE], xv.split->count[PS_SPLIT_MMAP],
+			xv.split->count[PS_SPLIT_MIXED], xv.split->count[PS_SPLIT_UNKNOWN]);
+	fputc('\n', stderr);
+	for (size_t i = 0; i < xv.n; i++)
+		fprintf(stderr, "pmemscan: extract: view %s: /%s%s%s%s\n", view_name(xv.views[i]),
+			xv.paths[i],
+			xv.views[i] == (PS_VIEW_READ | PS_VIEW_MMAP) ? " (read view; mmap view as /" : "",
+			xv.views[i] == (PS_VIEW_READ | PS_VIEW_MMAP) ? xv.paths[i] : "",
+			xv.views[i] == (PS_VIEW_READ | PS_VIEW_MMAP) ? MMAP_VIEW_SUFFIX ")" : "");
+	if (xv.mode != VIEW_READ)
+		fprintf(stderr, "pmemscan: extract: view read: the other %" PRIu64 " file(s)\n", xv.nread);
+	xview_free(&xv);
 	ps_writer_free(w);
 	ps_fs_close(fs);
 	cli_view_close(&v);
@@ -201,6 +405,7 @@ int cmd_extract(int argc, char **argv)
 
 struct ls_ctx {
 	struct ps_fs *fs;
+	const struct xview *xv;	/* the view each regular file gets */
 	int json, first;
 	uint64_t errors;
 	uint64_t stack[1024];
@@ -276,6 +481,14 @@ static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat
 		}
 		if (st->note[0])
 			json_object_object_add(o, "note", json_object_new_string(st->note));
+		if ((st->mode & 0170000) == 0100000) {
+			const struct ps_split_file *sf;
+			unsigned views = xview_of(c->xv, st, &sf);
+			json_object_object_add(o, "view", json_object_new_string(view_name(views)));
+			if (sf)
+				json_object_object_add(o, "split_class",
+					json_object_new_string(ps_split_class_name(sf->cls)));
+		}
 		printf("%s\n  %s", c->first ? "" : ",",
 		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		c->first = 0;
@@ -339,7 +552,7 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 int cmd_ls(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--fs-type ext|xfs|auto] [--json] [--cache | --cache-dir DIR]";
+		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--json] [--cache | --cache-dir DIR]";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 1);
 	if (rc >= 0)
@@ -357,10 +570,19 @@ int cmd_ls(int argc, char **argv)
 		cli_view_close(&v);
 		return EXIT_USAGE;
 	}
-	struct ls_ctx c = { .fs = fs, .json = a.json, .first = 1 };
+	struct xview xv;
+	rc = xview_setup(&a, &v, &xv);
+	if (rc >= 0) {
+		xview_free(&xv);
+		ps_fs_close(fs);
+		cli_view_close(&v);
+		return rc;
+	}
+	struct ls_ctx c = { .fs = fs, .xv = &xv, .json = a.json, .first = 1 };
 	size_t pcap = 65536;
 	char *path = calloc(1, pcap);
 	if (!path) {
+		xview_free(&xv);
 		cli_err("out of memory");
 		return EXIT_USAGE;
 	}
@@ -369,7 +591,8 @@ int cmd_ls(int argc, char **argv)
 	while (plen && path[plen - 1] == '/')
 		path[--plen] = 0;
 	if (a.json)
-		printf("{\"filesystem\":\"%s\",\"entries\":[", ps_fs_type_name(ps_fs_get_type(fs)));
+		printf("{\"filesystem\":\"%s\",\"view\":\"%s\",\"entries\":[",
+		       ps_fs_type_name(ps_fs_get_type(fs)), mode_name(xv.mode));
 	struct ps_fs_stat st;
 	if (ps_fs_stat(fs, ino, &st)) {
 		cli_err("%s: %s", a.image, ps_fs_error(fs));
@@ -385,6 +608,7 @@ int cmd_ls(int argc, char **argv)
 	}
 	if (a.json)
 		printf("\n]}\n");
+	xview_free(&xv);
 	free(path);
 	ps_fs_close(fs);
 	cli_view_close(&v);
@@ -412,6 +636,10 @@ int cmd_carve(int argc, char **argv)
 		return rc;
 	if (!a.out) {
 		cli_err("carve: -o FS.img is required (see 'pmemscan carve --help')");
+		return EXIT_USAGE;
+	}
+	if (a.view) {
+		cli_err("carve: --view applies to extract and ls (carve copies the block view)");
 		return EXIT_USAGE;
 	}
 	struct cli_view v;

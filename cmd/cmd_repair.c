@@ -32,7 +32,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pmemscan repair IMAGE [--plan [--json]] [-o FIXED.img | --in-place [--undo-file FILE]]\n"
 		"         [--namespace N] [--semantics legacy|fixed] [--phys-base ADDR | --assume-aligned]\n"
-		"         [--ns-size SIZE] [--cache | --cache-dir DIR]\n"
+		"         [--ns-size SIZE] [--merge-mmap] [--cache | --cache-dir DIR]\n"
 		"  Rewrites namespace metadata (pfn/dax info blocks) so a current kernel finds the\n"
 		"  data where it is. Every repair is checked by re-scanning its result.\n"
 		"  --plan            (default) print every byte that would change and why; write nothing\n"
@@ -49,6 +49,9 @@ static void usage(FILE *f)
 		"                    need it: a current kernel wants the namespace base 2 MiB aligned)\n"
 		"  --assume-aligned  take the namespace base as aligned instead (stated in the plan)\n"
 		"  --ns-size SIZE    the namespace size (from 'ndctl list'), to repair npfns\n"
+		"  --merge-mmap      a legacy start_pad namespace whose files were written through a\n"
+		"                    mapping under DAX (the scan's split check): copy each such file's\n"
+		"                    mmap view into its own blocks first (without it: refused)\n"
 		CLI_CACHE_USAGE
 		"usage: pmemscan undo UNDOFILE IMAGE\n"
 		"  Restores the bytes a --in-place repair changed and checks the image's sha256.\n");
@@ -106,6 +109,7 @@ int cmd_repair(int argc, char **argv)
 		{ "phys-base", required_argument, NULL, 'p' },
 		{ "assume-aligned", no_argument, NULL, 'A' },
 		{ "ns-size", required_argument, NULL, 'S' },
+		{ "merge-mmap", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_VIEW_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -131,6 +135,7 @@ int cmd_repair(int argc, char **argv)
 		case 'U': undo_path = optarg; break;
 		case 'N': no_hash = 1; break;
 		case 'A': ro.assume_aligned = true; break;
+		case 'M': ro.merge_mmap = true; break;
 		case 'p':
 			if (cli_parse_u64(optarg, &ro.phys_base)) {
 				cli_err("--phys-base: '%s' is not an address", optarg);

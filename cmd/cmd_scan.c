@@ -9,6 +9,7 @@
 #include "ns.h"
 #include "phys.h"
 #include "render.h"
+#include "split_cli.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,11 +322,22 @@ int cmd_scan(int argc, char **argv)
 	if (ps_src_allocated(src, &in.allocated))
 		in.allocated = a.scan.bytes_read;
 	in.hash_note = hash_note;
+	/* the split check of legacy start_pad namespaces (issue 16) */
+	struct ps_split **splits = a.nns ? calloc(a.nns, sizeof(*splits)) : NULL;
+	if (splits) {
+		for (size_t i = 0; i < a.nns; i++)
+			splits[i] = cli_split_run(src, &a, i);
+		in.splits = splits;
+		in.nsplits = a.nns;
+	}
 	if (json)
 		rc = render_scan_json(stdout, &in, &a);
 	else
 		rc = render_scan_text(stdout, &in, &a);
 	int code = render_exit_code(&a);
+	for (size_t i = 0; splits && i < a.nns; i++)
+		cli_split_free(splits[i]);
+	free(splits);
 	ps_analysis_free(&a);
 	for (int i = 0; i < nlfiles; i++) {
 		ps_lsa_free(lsas[i]);

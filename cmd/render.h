@@ -38,6 +38,10 @@ struct render_input {
 	/* the label area files given with --labels (PS_LABELS_GIVEN) */
 	const char *const *label_files;
 	size_t nlabel_files;
+	/* the split check per namespace (cmd/split_cli.h; issue 16): NULL
+	 * where it does not apply */
+	struct ps_split *const *splits;
+	size_t nsplits;
 };
 
 /* ---- the scan report (render_text.c, render_json.c) ---- */

@@ -3,6 +3,7 @@
  * diagnostics array every JSON report shares. */
 #include "config.h"
 #include "render.h"
+#include "split_cli.h"
 #include "err.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -339,6 +340,8 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_object_add(v, "next_commands", next);
 		json_object_object_add(o, "verdict", v);
 		json_object_object_add(o, "diagnostics", render_json_diags(&ns->diags));
+		if (i < in->nsplits && in->splits[i])
+			json_object_object_add(o, "split", render_split_json(in, (int)i, in->splits[i]));
 		json_object_array_add(nsa, o);
 	}
 	json_object_object_add(root, "namespaces", nsa);

@@ -4,6 +4,7 @@
  * next commands. */
 #include "config.h"
 #include "render.h"
+#include "split_cli.h"
 #include "err.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -202,6 +203,8 @@ int render_scan_text(FILE *f, const struct render_input *in,
 			render_note(f, &ns->notes[n]);
 			fputc('\n', f);
 		}
+		if (i < in->nsplits && in->splits[i])
+			render_split_text(f, in, (int)i, in->splits[i]);
 		for (int k = 0; k < ns->nactions; k++) {
 			/* an action that does not apply to this input (an empty
 			 * string) leaves no "next:" line behind */

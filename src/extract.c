@@ -412,13 +412,23 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 			}
 		}
 	} else if (type == 0100000) {
+		const struct ps_extract_source *src = wk->o->source;
+		const char *suffix[2] = { "", "" };
+		unsigned nv = src ? src->versions(src->ctx, wk->path, &st, suffix) : 1;
+		for (unsigned v = 0; v < nv && !r && !w->fatal; v++) {
+		char vname[PS_NAME_MAX + 1];
+		size_t sl = strlen(suffix[v]), bl = strlen(name);
+		if (bl + sl > PS_NAME_MAX)
+			bl = PS_NAME_MAX - sl;
+		snprintf(vname, sizeof(vname), "%.*s%s", (int)bl, name, suffix[v]);
 		struct rmap m = { 0 };
 		file_map(wk, &st, &m);
-		r = w->ops->file_begin(w, name, &st);
+		r = w->ops->file_begin(w, vname, &st);
 		w->map = NULL;
 		free(m.v);
 		if (!r) {
-			r = ps_fs_read(wk->fs, &st, data_cb, wk);
+			r = src ? src->read(src->ctx, wk->fs, &st, v, data_cb, wk) :
+				  ps_fs_read(wk->fs, &st, data_cb, wk);
 			int rr = PS_OK;
 			if (r && !w->fatal) {
 				wlog(wk, wk->path, "content not extracted: %s",
@@ -438,6 +448,7 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 			} else {
 				r = w->fatal ? r : PS_OK;
 			}
+		}
 		}
 	} else if (type == 0120000) {
 		if (!(r = w->ops->symlink(w, name, &st))) {

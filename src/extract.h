@@ -98,12 +98,25 @@ struct ps_extract_stats {
 	uint64_t renamed;
 };
 
+/* A per-file block source (issue 16): which versions of a regular file
+ * to write and how to read each. versions() returns 1 or 2 and sets each
+ * version's name suffix ("" keeps the file's name); read() reads version
+ * v as ps_fs_read does. path: the entry's path relative to OUT. */
+struct ps_extract_source {
+	unsigned (*versions)(void *ctx, const char *path,
+			     const struct ps_fs_stat *st, const char *suffix[2]);
+	int (*read)(void *ctx, struct ps_fs *fs, const struct ps_fs_stat *st,
+		    unsigned v, ps_fs_data_cb cb, void *cbctx);
+	void *ctx;
+};
+
 struct ps_extract_opts {
 	FILE *log;		/* messages, one line each (NULL: silent) */
 	const char *prog;	/* prefix for messages */
 	void (*progress)(void *ctx, uint64_t bytes, uint64_t files);
 	void *progress_ctx;
 	unsigned max_depth;	/* 0: default 1024 */
+	const struct ps_extract_source *source;	/* NULL: ps_fs_read */
 };
 
 /* Extract the tree at ino (a directory: its contents go to OUT's top

@@ -138,6 +138,30 @@ int ps_fs_map(struct ps_fs *fs, const struct ps_fs_stat *st, ps_fs_data_cb cb,
 	return r == PS_FS_STOP ? PS_OK : r;
 }
 
+int ps_fs_bmap(struct ps_fs *fs, const struct ps_fs_stat *st,
+	       ps_fs_extent_cb cb, void *ctx)
+{
+	if (!fs->ops->bmap) {
+		ps_fs_set_error(fs, "%s: %s: no block map reader", fs->src->name,
+				ps_fs_type_name(fs->type));
+		return PS_EUNSUPP;
+	}
+	int r = fs->ops->bmap(fs, st, cb, ctx);
+	return r == PS_FS_STOP ? PS_OK : r;
+}
+
+int ps_fs_block_allocated(struct ps_fs *fs, uint64_t off)
+{
+	if (!fs->ops->block_allocated)
+		return PS_EUNSUPP;
+	return fs->ops->block_allocated(fs, off);
+}
+
+uint32_t ps_fs_block_size(const struct ps_fs *fs)
+{
+	return fs->blocksize;
+}
+
 struct lookup_ctx {
 	const char *name;
 	size_t len;

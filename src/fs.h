@@ -108,6 +108,26 @@ int ps_fs_read(struct ps_fs *fs, const struct ps_fs_stat *st, ps_fs_data_cb cb,
 int ps_fs_map(struct ps_fs *fs, const struct ps_fs_stat *st, ps_fs_data_cb cb,
 	      void *ctx);
 
+/* The file's block map (issue 16, the split check): cb(ctx, e) for each
+ * extent in increasing logical order, in bytes: logical offset in the file,
+ * physical offset on the filesystem's device (the ps_src it was opened
+ * on), length; an unwritten (preallocated) extent reads as zeros.
+ * PS_EUNSUPP when the backend cannot map this file (inline data, an XFS
+ * data fork in btree format). */
+struct ps_fs_extent {
+	uint64_t logical, physical, len;
+	int unwritten;
+};
+typedef int (*ps_fs_extent_cb)(void *ctx, const struct ps_fs_extent *e);
+int ps_fs_bmap(struct ps_fs *fs, const struct ps_fs_stat *st,
+	       ps_fs_extent_cb cb, void *ctx);
+/* Is the filesystem block holding device byte off allocated in the
+ * filesystem's own free-space map? 1 yes, 0 free, PS_EUNSUPP when the
+ * backend does not read that map, PS_ERANGE beyond the filesystem. */
+int ps_fs_block_allocated(struct ps_fs *fs, uint64_t off);
+/* Bytes per filesystem block. */
+uint32_t ps_fs_block_size(const struct ps_fs *fs);
+
 /* ---- backends (fs_ext.c, fs_xfs.c) ---- */
 struct ps_fs_ops {
 	void (*close)(struct ps_fs *fs);
@@ -117,6 +137,9 @@ struct ps_fs_ops {
 		    ps_fs_data_cb cb, void *ctx);
 	int (*map)(struct ps_fs *fs, const struct ps_fs_stat *st,
 		   ps_fs_data_cb cb, void *ctx);	/* may be NULL */
+	int (*bmap)(struct ps_fs *fs, const struct ps_fs_stat *st,
+		    ps_fs_extent_cb cb, void *ctx);	/* may be NULL */
+	int (*block_allocated)(struct ps_fs *fs, uint64_t off);	/* may be NULL */
 };
 
 struct ps_fs {
@@ -126,6 +149,7 @@ struct ps_fs {
 	void *priv;
 	uint64_t root;
 	uint64_t used_bytes;
+	uint32_t blocksize;
 	char warning[256];
 	char err[512];
 };

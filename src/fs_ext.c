@@ -600,12 +600,144 @@ static int ext_map(struct ps_fs *fs, const struct ps_fs_stat *st,
 	return ext_walk(fs, st, cb, ctx, 1);
 }
 
+/* ---- block map and block bitmap (the split check, issue 16) ---- */
+
+struct bmap_ctx {
+	struct ps_fs *fs;
+	ps_fs_extent_cb cb;
+	void *ctx;
+	int ret;
+	struct ps_fs_extent run;	/* pending run of a block-mapped file */
+};
+
+static int bmap_emit(struct bmap_ctx *b, const struct ps_fs_extent *e)
+{
+	int r = b->cb(b->ctx, e);
+	if (r)
+		b->ret = r;
+	return r;
+}
+
+static int bmap_blk_cb(ext2_filsys efs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
+		       blk64_t ref_blk, int ref_offset, void *priv)
+{
+	(void)ref_blk; (void)ref_offset;
+	struct bmap_ctx *b = priv;
+	uint64_t bs = efs->blocksize;
+	if (blockcnt < 0 || !*blocknr)
+		return 0;
+	uint64_t l = (uint64_t)blockcnt * bs, ph = (uint64_t)*blocknr * bs;
+	if (b->run.len && l == b->run.logical + b->run.len &&
+	    ph == b->run.physical + b->run.len) {
+		b->run.len += bs;
+		return 0;
+	}
+	if (b->run.len && bmap_emit(b, &b->run))
+		return BLOCK_ABORT;
+	b->run = (struct ps_fs_extent){ l, ph, bs, 0 };
+	return 0;
+}
+
+static int ext_bmap(struct ps_fs *fs, const struct ps_fs_stat *st,
+		    ps_fs_extent_cb cb, void *ctx)
+{
+	ext2_filsys efs = EFS(fs);
+	struct ext2_inode_large in;
+	int r = read_inode(fs, st->ino, &in);
+	if (r)
+		return r;
+	if (in.i_flags & EXT4_INLINE_DATA_FL) {
+		ps_fs_set_error(fs, "%s: inode %llu: inline data has no block map",
+				fs->src->name, (unsigned long long)st->ino);
+		return PS_EUNSUPP;
+	}
+	uint64_t bs = efs->blocksize, nblk = ext2fs_blocks_count(efs->super);
+	struct bmap_ctx b = { .fs = fs, .cb = cb, .ctx = ctx };
+	errcode_t e;
+	if (in.i_flags & EXT4_EXTENTS_FL) {
+		ext2_extent_handle_t h;
+		e = ext2fs_extent_open2(efs, (ext2_ino_t)st->ino, (struct ext2_inode *)&in, &h);
+		if (e)
+			goto fail;
+		struct ext2fs_extent ex;
+		int op = EXT2_EXTENT_ROOT;
+		uint64_t next = 0;
+		for (;;) {
+			e = ext2fs_extent_get(h, op, &ex);
+			if (e == EXT2_ET_EXTENT_NO_NEXT) {
+				e = 0;
+				break;
+			}
+			if (e)
+				break;
+			op = EXT2_EXTENT_NEXT;
+			if (!(ex.e_flags & EXT2_EXTENT_FLAGS_LEAF) ||
+			    (ex.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT))
+				continue;
+			if (ex.e_lblk < next || ex.e_pblk >= nblk || ex.e_len > nblk - ex.e_pblk) {
+				ps_fs_set_error(fs, "%s: inode %llu: extent at logical block %llu (physical %llu, %u blocks) overlaps the previous one or lies beyond the filesystem",
+						fs->src->name, (unsigned long long)st->ino,
+						(unsigned long long)ex.e_lblk,
+						(unsigned long long)ex.e_pblk, ex.e_len);
+				ext2fs_extent_free(h);
+				return PS_EFORMAT;
+			}
+			next = ex.e_lblk + ex.e_len;
+			struct ps_fs_extent x = { ex.e_lblk * bs, ex.e_pblk * bs,
+						  (uint64_t)ex.e_len * bs,
+						  !!(ex.e_flags & EXT2_EXTENT_FLAGS_UNINIT) };
+			if (bmap_emit(&b, &x))
+				break;
+		}
+		ext2fs_extent_free(h);
+		if (b.ret)
+			return b.ret;
+		if (e)
+			goto fail;
+		return PS_OK;
+	}
+	e = ext2fs_block_iterate3(efs, (ext2_ino_t)st->ino,
+				  BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY,
+				  NULL, bmap_blk_cb, &b);
+	if (!b.ret && !e && b.run.len)
+		bmap_emit(&b, &b.run);
+	if (b.ret)
+		return b.ret;
+	if (!e)
+		return PS_OK;
+fail:
+	ps_fs_set_error(fs, "%s: inode %llu: block map: %s", fs->src->name,
+			(unsigned long long)st->ino, error_message(e));
+	return PS_EIO;
+}
+
+static int ext_block_allocated(struct ps_fs *fs, uint64_t off)
+{
+	ext2_filsys efs = EFS(fs);
+	uint64_t blk = off / efs->blocksize;
+	if (blk >= ext2fs_blocks_count(efs->super))
+		return PS_ERANGE;
+	if (blk < efs->super->s_first_data_block)
+		return 1;	/* the boot block of a 1 KiB-block filesystem */
+	if (!efs->block_map) {
+		errcode_t e = ext2fs_read_block_bitmap(efs);
+		if (e) {
+			ps_fs_set_error(fs, "%s: block bitmap: %s", fs->src->name,
+					error_message(e));
+			return PS_EIO;
+		}
+	}
+	return ext2fs_test_block_bitmap2(efs->block_map, blk) ? 1 : 0;
+}
+
 static const struct ps_fs_ops ext_ops = {
 	.close = ext_close,
 	.stat = ext_stat,
 	.readdir = ext_readdir,
 	.read = ext_read,
 	.map = ext_map,
+	.bmap = ext_bmap,
+	.block_allocated = ext_block_allocated,
 };
 
 int ps_fs_ext_open(struct ps_src *src, struct ps_fs **out, char *err,
@@ -644,6 +776,7 @@ int ps_fs_ext_open(struct ps_src *src, struct ps_fs **out, char *err,
 	}
 	ext2_filsys efs = p->efs;
 	fs->root = EXT2_ROOT_INO;
+	fs->blocksize = efs->blocksize;
 	uint64_t used = ext2fs_blocks_count(efs->super) -
 			ext2fs_free_blocks_count(efs->super);
 	if (used <= ext2fs_blocks_count(efs->super))

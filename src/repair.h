@@ -50,7 +50,27 @@ struct ps_refusal {
 	char msg[720];
 };
 
+/* --merge-mmap (issue 16, src/repair/plan_merge.c): what the re-scan of
+ * the written file must find on a namespace whose mmap-written files were
+ * merged: every regular file's read view (by inode) with the sha256 given,
+ * that of its former mmap view for a merged file, its former read view
+ * for every other (nothing else changed). */
+struct ps_merge_file {
+	uint64_t ino;
+	uint8_t sha256[32];
+	bool merged;
+	char path[256];
+};
+struct ps_merge_expect {
+	int ns;
+	uint64_t data_off, data_size;	/* the filesystem in the image */
+	struct ps_merge_file *f;
+	size_t n;
+};
+
 struct ps_plan {
+	struct ps_merge_expect *merge;	/* one per merged namespace */
+	size_t nmerge;
 	struct ps_patch *p;
 	size_t n, cap;
 	struct ps_refusal *r;
@@ -66,6 +86,10 @@ struct ps_repair_opts {
 	uint64_t phys_base;	/* physical address of image offset 0 */
 	bool assume_aligned;	/* take the namespace base as max(align, 2 MiB) aligned */
 	uint64_t ns_size;	/* namespace size given by the user, 0 = unknown */
+	/* a legacy start_pad rewrite where the split check (src/split.h)
+	 * found mmap-written files: refused unless merge_mmap, which copies
+	 * each such file's F view into its L blocks first */
+	bool merge_mmap;
 };
 
 /*
@@ -105,6 +129,20 @@ void ps_plan_note(struct ps_plan *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Drop every patch of namespace ns. */
 void ps_plan_withdraw(struct ps_plan *p, int ns);
+
+/*
+ * The split check of a legacy start_pad rewrite (plan_pfn.c calls it
+ * once all other checks pass): PS_OK to go on (no mmap-written file, or
+ * o->merge_mmap and the merge patches added with their expectation);
+ * PS_EAMBIG when it refused (recorded in plan); other codes on failure.
+ */
+int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
+		       const struct ps_cand *legacy, const struct ps_repair_opts *o,
+		       struct ps_plan *plan);
+/* Is every file of m what it must be in after (an image source)? 0 yes;
+ * -1 with a one-line reason. */
+int ps_merge_verify(struct ps_src *after, const struct ps_merge_expect *m,
+		    char *why, size_t whylen);
 
 /* Run every repair kind over every (selected) namespace of a. */
 int ps_repair_plan(struct ps_src *src, const struct ps_analysis *a,

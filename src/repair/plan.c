@@ -22,6 +22,9 @@ void ps_plan_init(struct ps_plan *p)
 
 void ps_plan_free(struct ps_plan *p)
 {
+	for (size_t i = 0; i < p->nmerge; i++)
+		free(p->merge[i].f);
+	free(p->merge);
 	free(p->p);
 	free(p->r);
 	memset(p, 0, sizeof(*p));
@@ -99,6 +102,14 @@ void ps_plan_withdraw(struct ps_plan *p, int ns)
 		if (p->p[i].ns != ns)
 			p->p[j++] = p->p[i];
 	p->n = j;
+	j = 0;
+	for (size_t i = 0; i < p->nmerge; i++) {
+		if (p->merge[i].ns != ns)
+			p->merge[j++] = p->merge[i];
+		else
+			free(p->merge[i].f);
+	}
+	p->nmerge = j;
 }
 
 /* ---- what a repair keeps ---- */

@@ -388,6 +388,15 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 				       Dn, S - Tn, Tn);
 			return PS_OK;
 		}
+		/* the split check: files written through a mapping under DAX
+		 * keep their data start_pad lower (issue 16, plan_merge.c) */
+		if (legacy) {
+			int mr = ps_plan_merge_mmap(src, ns, fc, o, plan);
+			if (mr == PS_EAMBIG)
+				return PS_OK;
+			if (mr)
+				return mr;
+		}
 		uint32_t mode = sb->mode;
 		uint64_t need = SZ_8K + 64 * ((S - SZ_8K) / SZ_4K);
 		if (mode == PS_PFN_MODE_PMEM && need > Dn) {

@@ -24,7 +24,7 @@ cflags="$cflags $(pkg-config --cflags liblz4 libewf)"
 # the library (modules may have subdirectories: src/repair/), the CLI's
 # rendering layer (fuzz_scan renders both reports), and the test-support
 # writers some harnesses seed from
-srcs="$(find "$top_srcdir/src" -name '*.c' | sort) $(ls "$top_srcdir"/cmd/render_*.c) $(ls "$top_srcdir"/tests/support/*_writer.c)"
+srcs="$(find "$top_srcdir/src" -name '*.c' | sort) $(ls "$top_srcdir"/cmd/render_*.c) $top_srcdir/cmd/split_cli.c $(ls "$top_srcdir"/tests/support/*_writer.c)"
 harnesses=${*:-$(ls "$top_srcdir"/tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|')}
 fail=0
 for h in $harnesses; do

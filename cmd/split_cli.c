@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The split check for the CLI, and its words (split_cli.h). */
+#include "split_cli.h"
+#include "err.h"
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_split_cand(const struct ps_analysis *a, size_t ns)
+{
+	const struct ps_ns *n = &a->ns[ns];
+	if (n->mode != PS_NS_FSDAX || !n->P || n->nested_in >= 0)
+		return -1;
+	for (int i = 0; i < n->ncand; i++) {
+		const struct ps_cand *c = &n->cand[i];
+		if (c->sem == PS_SEM_LEGACY && c->probed &&
+		    (c->probe.found || c->probe.bad_csum) &&
+		    (!strcmp(c->probe.type, "ext4") || !strcmp(c->probe.type, "ext3") ||
+		     !strcmp(c->probe.type, "ext2") || !strcmp(c->probe.type, "xfs")))
+			return i;
+	}
+	return -1;
+}
+
+struct ps_split *cli_split_run(struct ps_src *image, const struct ps_analysis *a,
+			       size_t ns)
+{
+	int ci = cli_split_cand(a, ns);
+	if (ci < 0)
+		return NULL;
+	const struct ps_ns *n = &a->ns[ns];
+	const struct ps_cand *c = &n->cand[ci];
+	struct ps_split *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	uint64_t size = c->size;
+	if (image->size != PS_SIZE_UNKNOWN && c->off < image->size &&
+	    size > image->size - c->off)
+		size = image->size - c->off;
+	ps_split_check(image, n->base, n->P, n->D, c->off, size, PS_FS_AUTO, s);
+	return s;
+}
+
+void cli_split_free(struct ps_split *s)
+{
+	if (!s)
+		return;
+	ps_split_free(s);
+	free(s);
+}
+
+uint64_t cli_split_mapped(const struct ps_split *s)
+{
+	return s ? s->count[PS_SPLIT_MMAP] + s->count[PS_SPLIT_MIXED] : 0;
+}
+
+/* ---- words ---- */
+
+static void evidence_text(FILE *f, const struct ps_split_file *x)
+{
+	if (x->unmapped) {
+		fputs("no block map: not checked", f);
+		return;
+	}
+	fprintf(f, "%" PRIu64 " written blocks: %" PRIu64 " with data at L only, %" PRIu64
+		" with data only at F, %" PRIu64 " at both, %" PRIu64 " zero at both",
+		x->blocks, x->w_blocks, x->m_blocks, x->both_blocks, x->zero_blocks);
+	if (x->ambiguous)
+		fprintf(f, ", %" PRIu64 " zero at L with another file's data or metadata at F",
+			x->ambiguous);
+	if (x->f_free_nonzero)
+		fprintf(f, "; %" PRIu64 " F positions are free blocks yet hold data", x->f_free_nonzero);
+	if (x->f_unwritten_nonzero)
+		fprintf(f, "; %" PRIu64 " F positions lie in unwritten (preallocated) extents yet hold data",
+			x->f_unwritten_nonzero);
+	if (x->header[0])
+		fprintf(f, "; a PMDK %s pool header at F of block 0%s", x->header,
+			x->header_at_l ? " (and at L)" : "");
+	if (x->unwritten)
+		fprintf(f, "; %" PRIu64 " unwritten blocks (zeros in both views)", x->unwritten);
+}
+
+static void victim_text(FILE *f, const struct ps_split *s, const struct ps_split_victim *v)
+{
+	switch (v->where) {
+	case PS_SW_FILE:
+		fprintf(f, "%s (its data)", s->files[v->file].path);
+		break;
+	case PS_SW_FILE_UNWRITTEN:
+		fprintf(f, "%s (its unwritten extent)", s->files[v->file].path);
+		break;
+	case PS_SW_FREE: fputs("free blocks", f); break;
+	case PS_SW_METADATA: fputs("filesystem metadata or directories", f); break;
+	case PS_SW_NOT_FILE: fputs("blocks of no regular file (free or metadata: the free map is not read)", f); break;
+	case PS_SW_MEMMAP: fputs("the struct-page (memmap) area", f); break;
+	case PS_SW_PAD: fputs("the start_pad area (a DAX fault there oopses the kernel)", f); break;
+	}
+	fprintf(f, ": %" PRIu64 " block%s from offset 0x%" PRIx64, v->blocks,
+		v->blocks == 1 ? "" : "s", v->first);
+}
+
+static void dax_note(FILE *f, const struct ps_split *s)
+{
+	char h[32], h2[32];
+	fprintf(f, "current kernels (Debian 6.1 and 6.12 seen) mount this namespace with -o dax without a warning: "
+		"write() data goes to L = base + start_pad + dataoff + g, stores through a shared mapping to "
+		"F = base + dataoff + g, %s lower, over whatever lies there; if start_pad > dataoff + g "
+		"(here: file blocks below %s of the filesystem) the first DAX fault oopses the kernel",
+		ps_human(s->P, h, sizeof(h)), ps_human(s->P > s->D ? s->P - s->D : 0, h2, sizeof(h2)));
+}
+
+static void next_text(FILE *f, const struct render_input *in, int ns, const struct ps_split *s,
+		      int which)
+{
+	/* which 0: extract, 1: repair */
+	if (which == 0) {
+		fputs("pmemscan extract ", f);
+		render_shell_word(f, in->path);
+		fprintf(f, " --namespace %d --view %s -o OUT", ns, cli_split_mapped(s) ? "auto" : "read");
+	} else {
+		fputs("pmemscan repair ", f);
+		render_shell_word(f, in->path);
+		fprintf(f, " --namespace %d --merge-mmap -o COPY", ns);
+	}
+}
+
+#define TEXT_LIST_MAX 20
+
+void render_split_text(FILE *f, const struct render_input *in, int ns,
+		       const struct ps_split *s)
+{
+	char h[32];
+	fprintf(f, "  split check (start_pad %s under DAX, spec §7.2):", ps_human(s->P, h, sizeof(h)));
+	if (!s->blocksize) {
+		fprintf(f, " not run: %s\n", s->err[0] ? s->err : "no filesystem");
+		return;
+	}
+	fprintf(f, " %zu regular files on %s: %" PRIu64 " written through write(), %" PRIu64
+		" through mmap, %" PRIu64 " mixed, %" PRIu64 " unknown (%s read)\n",
+		s->nfiles, ps_fs_type_name(s->fstype), s->count[PS_SPLIT_WRITE],
+		s->count[PS_SPLIT_MMAP], s->count[PS_SPLIT_MIXED], s->count[PS_SPLIT_UNKNOWN],
+		ps_human(s->bytes_read, h, sizeof(h)));
+	fprintf(f, "    L = offset 0x%" PRIx64 " + g (the legacy data start, block I/O), F = offset 0x%" PRIx64
+		" + g (where DAX stores went)\n", s->l_off, s->f_off);
+	if (s->errors)
+		fprintf(f, "    %" PRIu64 " entries not checked; first: %s\n", s->errors, s->err);
+	static const enum ps_split_class order[] = { PS_SPLIT_MMAP, PS_SPLIT_MIXED,
+						     PS_SPLIT_WRITE, PS_SPLIT_UNKNOWN };
+	for (size_t k = 0; k < 4; k++) {
+		size_t shown = 0, more = 0;
+		for (size_t i = 0; i < s->nfiles; i++) {
+			const struct ps_split_file *x = &s->files[i];
+			if (x->cls != order[k])
+				continue;
+			if ((order[k] == PS_SPLIT_WRITE || order[k] == PS_SPLIT_UNKNOWN) &&
+			    shown >= TEXT_LIST_MAX) {
+				more++;
+				continue;
+			}
+			shown++;
+			fprintf(f, "    %-7s %s (%" PRIu64 " bytes): ", ps_split_class_name(x->cls),
+				x->path, x->size);
+			evidence_text(f, x);
+			fputc('\n', f);
+			for (size_t v = 0; v < x->nvictims; v++) {
+				fputs("            its stores through a mapping landed on ", f);
+				victim_text(f, s, &x->victims[v]);
+				fputc('\n', f);
+			}
+		}
+		if (more)
+			fprintf(f, "    ... and %zu more %s files (--json lists all)\n", more,
+				ps_split_class_name(order[k]));
+	}
+	fputs("    DAX: ", f);
+	dax_note(f, s);
+	fputs("\n", f);
+	if (cli_split_mapped(s)) {
+		fprintf(f, "    these files have two contents: read() gives L, a mapping gave F; "
+			"extract gives each file its writer's view by default (--view auto), a mixed file in both\n");
+		fputs("    next: ", f);
+		next_text(f, in, ns, s, 0);
+		fputs("\n    next: ", f);
+		next_text(f, in, ns, s, 1);
+		fputs("   (copies each mmap-written file's F view into its L blocks, then rewrites the block)\n", f);
+	} else {
+		fputs("    no file holds data only at F: extract's read view (the default here) gives every file\n", f);
+	}
+}
+
+static json_object *ju(uint64_t v) { return json_object_new_uint64(v); }
+static json_object *js(const char *s) { return json_object_new_string(s); }
+
+static json_object *str_of(void (*fn)(FILE *, const struct ps_split *), const struct ps_split *s)
+{
+	struct render_str b;
+	FILE *f = render_str_open(&b);
+	if (f)
+		fn(f, s);
+	char *t = render_str_close(&b);
+	json_object *o = t ? js(t) : NULL;
+	free(t);
+	return o;
+}
+
+json_object *render_split_json(const struct render_input *in, int ns,
+			       const struct ps_split *s)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "start_pad", ju(s->P));
+	json_object_object_add(o, "dataoff", ju(s->D));
+	json_object_object_add(o, "l_offset", ju(s->l_off));
+	json_object_object_add(o, "f_offset", ju(s->f_off));
+	json_object_object_add(o, "ran", json_object_new_boolean(s->blocksize != 0));
+	json_object_object_add(o, "error", s->err[0] ? js(s->err) : NULL);
+	if (!s->blocksize)
+		return o;
+	json_object_object_add(o, "filesystem", js(ps_fs_type_name(s->fstype)));
+	json_object_object_add(o, "block_size", ju(s->blocksize));
+	json_object_object_add(o, "free_map_read", json_object_new_boolean(s->have_bitmap));
+	json_object_object_add(o, "bytes_read", ju(s->bytes_read));
+	json_object_object_add(o, "entries_not_checked", ju(s->errors));
+	json_object *cnt = json_object_new_object();
+	for (int c = 0; c < PS_SPLIT_NCLASS; c++)
+		json_object_object_add(cnt, ps_split_class_name((enum ps_split_class)c), ju(s->count[c]));
+	json_object_object_add(o, "counts", cnt);
+	json_object *vb = json_object_new_object();
+	for (int w = 0; w < PS_SPLIT_NWHERE; w++)
+		json_object_object_add(vb, ps_split_where_name((enum ps_split_where)w), ju(s->victim_blocks[w]));
+	json_object_object_add(o, "victim_blocks", vb);
+	json_object_object_add(o, "default_view", js(cli_split_mapped(s) ? "auto" : "read"));
+	json_object *files = json_object_new_array();
+	for (size_t i = 0; i < s->nfiles; i++) {
+		const struct ps_split_file *x = &s->files[i];
+		json_object *fo = json_object_new_object();
+		json_object_object_add(fo, "path", js(x->path));
+		json_object_object_add(fo, "inode", ju(x->ino));
+		json_object_object_add(fo, "size", ju(x->size));
+		json_object_object_add(fo, "class", js(ps_split_class_name(x->cls)));
+		unsigned v = ps_split_auto_views(x);
+		json_object *va = json_object_new_array();
+		if (v & PS_VIEW_READ)
+			json_object_array_add(va, js("read"));
+		if (v & PS_VIEW_MMAP)
+			json_object_array_add(va, js("mmap"));
+		json_object_object_add(fo, "auto_views", va);
+		json_object *ev = json_object_new_object();
+		json_object_object_add(ev, "mapped", json_object_new_boolean(!x->unmapped));
+		json_object_object_add(ev, "blocks", ju(x->blocks));
+		json_object_object_add(ev, "unwritten_blocks", ju(x->unwritten));
+		json_object_object_add(ev, "l_only_blocks", ju(x->w_blocks));
+		json_object_object_add(ev, "f_only_blocks", ju(x->m_blocks));
+		json_object_object_add(ev, "both_blocks", ju(x->both_blocks));
+		json_object_object_add(ev, "zero_blocks", ju(x->zero_blocks));
+		json_object_object_add(ev, "ambiguous_blocks", ju(x->ambiguous));
+		json_object_object_add(ev, "f_free_nonzero", ju(x->f_free_nonzero));
+		json_object_object_add(ev, "f_unwritten_nonzero", ju(x->f_unwritten_nonzero));
+		json_object_object_add(ev, "pmdk_header", x->header[0] ? js(x->header) : NULL);
+		json_object_object_add(ev, "pmdk_header_at_l", json_object_new_boolean(x->header_at_l));
+		json_object_object_add(fo, "evidence", ev);
+		json_object *vs = json_object_new_array();
+		for (size_t k = 0; k < x->nvictims; k++) {
+			const struct ps_split_victim *vv = &x->victims[k];
+			json_object *vo = json_object_new_object();
+			json_object_object_add(vo, "kind", js(ps_split_where_name(vv->where)));
+			json_object_object_add(vo, "path", vv->where == PS_SW_FILE ||
+					       vv->where == PS_SW_FILE_UNWRITTEN ?
+					       js(s->files[vv->file].path) : NULL);
+			json_object_object_add(vo, "blocks", ju(vv->blocks));
+			json_object_object_add(vo, "first_offset", ju(vv->first));
+			json_object_array_add(vs, vo);
+		}
+		json_object_object_add(fo, "victims", vs);
+		json_object_array_add(files, fo);
+	}
+	json_object_object_add(o, "files", files);
+	json_object_object_add(o, "dax_note", str_of(dax_note, s));
+	json_object *next = json_object_new_array();
+	for (int k = 0; k < (cli_split_mapped(s) ? 2 : 1); k++) {
+		struct render_str b;
+		FILE *f = render_str_open(&b);
+		if (f)
+			next_text(f, in, ns, s, k);
+		char *t = render_str_close(&b);
+		if (t)
+			json_object_array_add(next, js(t));
+		free(t);
+	}
+	json_object_object_add(o, "next", next);
+	return o;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The split check (src/split.h) for the CLI: when it applies to a
+ * namespace, running it, and its words for the scan report (text and
+ * JSON) and the extract/ls summaries.
+ */
+#ifndef PS_CLI_SPLIT_H
+#define PS_CLI_SPLIT_H
+#include "ns.h"
+#include "render.h"
+#include "split.h"
+#include <json-c/json.h>
+#include <stdio.h>
+
+/* The candidate the check runs on: namespace ns is fsdax with start_pad
+ * != 0 and its legacy reading holds a filesystem; -1 when not. */
+int cli_split_cand(const struct ps_analysis *a, size_t ns);
+/* Run it on namespace ns when it applies: a new result (free with
+ * cli_split_free), or NULL (not applicable, or out of memory). A failed
+ * check is a result with its error in err. */
+struct ps_split *cli_split_run(struct ps_src *image, const struct ps_analysis *a,
+			       size_t ns);
+void cli_split_free(struct ps_split *s);
+/* mmap-written or mixed files found */
+uint64_t cli_split_mapped(const struct ps_split *s);
+
+/* The scan report's split section of namespace ns (text, indented two
+ * spaces) and its JSON object. */
+void render_split_text(FILE *f, const struct render_input *in, int ns,
+		       const struct ps_split *s);
+json_object *render_split_json(const struct render_input *in, int ns,
+			       const struct ps_split *s);
+#endif

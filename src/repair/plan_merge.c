@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * --merge-mmap (issue 16): before a legacy start_pad block is rewritten to
+ * start_pad 0 (which keeps the data at L, base + start_pad + dataoff), the
+ * split check (src/split.h) says which files were written through a
+ * mapping under DAX: their data sits at F, start_pad lower, and the
+ * rewrite would strand it. Without --merge-mmap the rewrite is refused.
+ * With it, each such file's F blocks become patches over its own L
+ * blocks: an mmap-written file's whole F view; of a mixed file the blocks
+ * whose data is only at F. The expectation recorded with the plan (every
+ * file's read view after the repair) is what the re-scan checks.
+ */
+#include "repair_priv.h"
+#include "split.h"
+#include "err.h"
+#include <inttypes.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MERGE_MAX_PATCHES 65536	/* 256 MiB of 4 KiB blocks in one plan */
+
+/* sha256 of a file as sha256sum(1) of its extracted copy: data at its
+ * offsets, zeros in between and up to the size */
+struct fhash {
+	struct sha256_ctx c;
+	uint64_t at;
+};
+
+static void fh_zeros(struct fhash *h, uint64_t upto)
+{
+	static const uint8_t z[4096];
+	while (h->at < upto) {
+		uint64_t n = upto - h->at < sizeof(z) ? upto - h->at : sizeof(z);
+		sha256_update(&h->c, (size_t)n, z);
+		h->at += n;
+	}
+}
+
+static int fh_cb(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	struct fhash *h = ctx;
+	if (off < h->at)
+		return PS_EFORMAT;
+	fh_zeros(h, off);
+	sha256_update(&h->c, len, buf);
+	h->at += len;
+	return PS_OK;
+}
+
+static int all_zero(const uint8_t *b, size_t n)
+{
+	return n == 0 || (b[0] == 0 && !memcmp(b, b + 1, n - 1));
+}
+
+/* The blocks of f to copy from F to L, handed to cb(ctx, g, lbuf, fbuf, n). */
+struct merge_ctx {
+	struct ps_src *src;
+	const struct ps_split *s;
+	struct ps_plan *plan;
+	int ns;
+	uint64_t npatch;
+	const char *path;
+	struct fhash h;		/* the file's read view after the merge */
+	int err;
+};
+
+static int merge_file(struct merge_ctx *m, const struct ps_split_file *f, bool do_patch)
+{
+	const struct ps_split *s = m->s;
+	uint64_t bs = s->blocksize;
+	uint8_t lb[4096], fb[4096];
+	sha256_init(&m->h.c);
+	m->h.at = 0;
+	for (size_t i = 0; i < f->next; i++) {
+		const struct ps_fs_extent *e = &f->ext[i];
+		for (uint64_t done = 0; done < e->len; done += bs) {
+			uint64_t off = e->logical + done;
+			if (off >= f->size)
+				break;
+			/* a block in pieces of at most 4 KiB (the patch size) */
+			for (uint64_t k = 0; k < bs; k += sizeof(lb)) {
+				if (off + k >= f->size)
+					break;
+				size_t n = bs - k < sizeof(lb) ? (size_t)(bs - k) : sizeof(lb);
+				uint64_t g = e->physical + done + k;
+				int r = ps_src_pread(m->src, lb, n, s->l_off + g);
+				if (!r)
+					r = ps_src_pread(m->src, fb, n, s->f_off + g);
+				if (r)
+					return r;
+				const uint8_t *now = lb;
+				bool copy = do_patch && memcmp(lb, fb, n) &&
+					    (f->cls == PS_SPLIT_MMAP ||
+					     (all_zero(lb, n) && !all_zero(fb, n)));
+				if (copy) {
+					if (++m->npatch > MERGE_MAX_PATCHES)
+						return PS_ERANGE;
+					r = ps_plan_add(m->plan, m->ns, "merge-mmap", s->l_off + g, lb, fb,
+							(uint32_t)n, "file data", "read view (L)",
+							"mmap view (F)",
+							"%s (inode %" PRIu64 ", %s) bytes %" PRIu64 "-%" PRIu64 ": what was stored through a mapping sits at F = 0x%" PRIx64 ", start_pad lower; copied into the file's own block at L so that read() gives it after the rewrite",
+							f->path, f->ino, ps_split_class_name(f->cls),
+							off + k, off + k + n, s->f_off + g);
+					if (r)
+						return r;
+					now = fb;
+				}
+				uint64_t len = n;
+				if (len > f->size - (off + k))
+					len = f->size - (off + k);
+				r = fh_cb(&m->h, off + k, now, (size_t)len);
+				if (r)
+					return r;
+			}
+		}
+	}
+	fh_zeros(&m->h, f->size);
+	return PS_OK;
+}
+
+int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
+		       const struct ps_cand *legacy, const struct ps_repair_opts *o,
+		       struct ps_plan *plan)
+{
+	const int n = ns->index;
+	struct ps_split s;
+	uint64_t size = legacy->size;
+	if (src->size != PS_SIZE_UNKNOWN && legacy->off < src->size &&
+	    size > src->size - legacy->off)
+		size = src->size - legacy->off;
+	int r = ps_split_check(src, ns->base, ns->P, ns->D, legacy->off, size, PS_FS_AUTO, &s);
+	if (r == PS_ENOMEM) {
+		ps_split_free(&s);
+		return r;
+	}
+	if (r) {
+		/* not a filesystem pmemscan walks (or not walkable): the
+		 * rewrite goes on as before the check existed, said plainly */
+		ps_plan_note(plan, "namespace %d: split check not run (%s): if this namespace was ever mounted with -o dax, files stored through a mapping keep their data start_pad lower, which the rewrite strands; 'pmemscan extract --view mmap' cannot read them either",
+			     n, s.err[0] ? s.err : ps_strerror(r));
+		ps_split_free(&s);
+		return PS_OK;
+	}
+	if (s.errors) {
+		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: the split check (which files were written through a mapping under DAX, their data start_pad lower) could not read every file (%" PRIu64 " not checked; first: %s); a rewrite could strand mmap-written data: extract both views first ('pmemscan extract --view read' and '--view mmap')",
+			       n, s.errors, s.err);
+		ps_split_free(&s);
+		return PS_EAMBIG;
+	}
+	uint64_t mapped = s.count[PS_SPLIT_MMAP] + s.count[PS_SPLIT_MIXED];
+	if (!mapped) {
+		ps_plan_note(plan, "namespace %d: split check: none of its %zu files was written through a mapping (no data only at F, start_pad lower): the rewrite strands nothing",
+			     n, s.nfiles);
+		ps_split_free(&s);
+		return PS_OK;
+	}
+	const char *ex = "";
+	for (size_t i = 0; i < s.nfiles && !*ex; i++)
+		if (s.files[i].cls == PS_SPLIT_MMAP || s.files[i].cls == PS_SPLIT_MIXED)
+			ex = s.files[i].path;
+	if (!o->merge_mmap) {
+		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: the split check found %" PRIu64 " file(s) written through a mapping under DAX and %" PRIu64 " mixed (e.g. %s): their mapped data sits at F, start_pad lower, and rewriting the block keeps only the read() view at L. Extract both views first ('pmemscan extract --view auto'), or repair with --merge-mmap to copy each such file's F view into its own L blocks",
+			       n, s.count[PS_SPLIT_MMAP], s.count[PS_SPLIT_MIXED], ex);
+		ps_split_free(&s);
+		return PS_EAMBIG;
+	}
+	struct ps_merge_expect *me = realloc(plan->merge, (plan->nmerge + 1) * sizeof(*me));
+	if (!me) {
+		ps_split_free(&s);
+		return PS_ENOMEM;
+	}
+	plan->merge = me;
+	me = &plan->merge[plan->nmerge];
+	memset(me, 0, sizeof(*me));
+	me->ns = n;
+	me->data_off = legacy->off;
+	me->data_size = size;
+	me->f = calloc(s.nfiles ? s.nfiles : 1, sizeof(*me->f));
+	if (!me->f) {
+		ps_split_free(&s);
+		return PS_ENOMEM;
+	}
+	plan->nmerge++;
+	struct merge_ctx m = { .src = src, .s = &s, .plan = plan, .ns = n };
+	uint64_t before = plan->n;
+	for (size_t i = 0; i < s.nfiles; i++) {
+		const struct ps_split_file *f = &s.files[i];
+		bool merge = f->cls == PS_SPLIT_MMAP || f->cls == PS_SPLIT_MIXED;
+		struct ps_merge_file *mf = &me->f[me->n];
+		if (f->unmapped)
+			continue;
+		r = merge_file(&m, f, merge);
+		if (r == PS_ERANGE) {
+			ps_plan_withdraw(plan, n);
+			ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: more than %d blocks to merge: too large for one repair plan; extract the mmap view ('pmemscan extract --view mmap') instead",
+				       n, MERGE_MAX_PATCHES);
+			ps_split_free(&s);
+			return PS_EAMBIG;
+		}
+		if (r) {
+			ps_split_free(&s);
+			return r;
+		}
+		mf->ino = f->ino;
+		mf->merged = merge;
+		snprintf(mf->path, sizeof(mf->path), "%s", f->path);
+		sha256_digest(&m.h.c, sizeof(mf->sha256), mf->sha256);
+		me->n++;
+	}
+	ps_plan_note(plan, "namespace %d: --merge-mmap: %" PRIu64 " block(s) of %" PRIu64 " mmap-written and %" PRIu64 " mixed file(s) copied from F (start_pad lower) into their L blocks before the rewrite; the re-scan checks that every file then reads as planned (a merged file as its former mmap view, a mixed one as its write() blocks plus its mapped blocks, every other file unchanged)",
+		     n, (uint64_t)(plan->n - before), s.count[PS_SPLIT_MMAP], s.count[PS_SPLIT_MIXED]);
+	ps_split_free(&s);
+	return PS_OK;
+}
+
+int ps_merge_verify(struct ps_src *after, const struct ps_merge_expect *m,
+		    char *why, size_t whylen)
+{
+	struct ps_src *view;
+	if (ps_src_window(after, m->data_off, m->data_size, &view)) {
+		snprintf(why, whylen, "merge check: the filesystem at 0x%" PRIx64 " is outside the written file",
+			 m->data_off);
+		return -1;
+	}
+	struct ps_fs *fs;
+	char err[320];
+	if (ps_fs_open(view, PS_FS_AUTO, &fs, err, sizeof(err))) {
+		snprintf(why, whylen, "merge check: %s", err);
+		ps_src_close(view);
+		return -1;
+	}
+	int bad = 0;
+	for (size_t i = 0; i < m->n && !bad; i++) {
+		const struct ps_merge_file *f = &m->f[i];
+		struct ps_fs_stat st;
+		struct fhash h;
+		uint8_t d[32];
+		if (ps_fs_stat(fs, f->ino, &st)) {
+			snprintf(why, whylen, "merge check: %s (inode %" PRIu64 "): %s", f->path, f->ino,
+				 ps_fs_error(fs));
+			bad = 1;
+			break;
+		}
+		sha256_init(&h.c);
+		h.at = 0;
+		int r = ps_fs_read(fs, &st, fh_cb, &h);
+		fh_zeros(&h, st.size);
+		ps_fs_stat_free(&st);
+		sha256_digest(&h.c, sizeof(d), d);
+		if (r || memcmp(d, f->sha256, sizeof(d))) {
+			snprintf(why, whylen, "merge check: %s (inode %" PRIu64 ") does not read as planned after the repair (%s)",
+				 f->path, f->ino, r ? ps_fs_error(fs) :
+				 f->merged ? "not its former mmap view" : "its read view changed");
+			bad = 1;
+		}
+	}
+	ps_fs_close(fs);
+	ps_src_close(view);
+	return bad ? -1 : 0;
+}

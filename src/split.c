@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The split check of a legacy start_pad namespace under DAX (split.h). */
+#include "split.h"
+#include "err.h"
+#include "extract.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SPLIT_CHUNK ((uint64_t)1 << 20)
+#define SPLIT_MAX_DEPTH 256
+
+const char *ps_split_class_name(enum ps_split_class c)
+{
+	switch (c) {
+	case PS_SPLIT_WRITE: return "write";
+	case PS_SPLIT_MMAP: return "mmap";
+	case PS_SPLIT_MIXED: return "mixed";
+	case PS_SPLIT_UNKNOWN: return "unknown";
+	}
+	return "?";
+}
+
+const char *ps_split_where_name(enum ps_split_where w)
+{
+	switch (w) {
+	case PS_SW_PAD: return "start_pad";
+	case PS_SW_MEMMAP: return "memmap";
+	case PS_SW_FREE: return "free";
+	case PS_SW_FILE: return "file";
+	case PS_SW_FILE_UNWRITTEN: return "file-unwritten";
+	case PS_SW_METADATA: return "metadata";
+	case PS_SW_NOT_FILE: return "not-a-file";
+	}
+	return "?";
+}
+
+/* ---- the owner map: every regular file's extents by physical offset ---- */
+
+struct owner {
+	uint64_t phys, len;
+	size_t file;
+	int unwritten;
+};
+
+struct walk {
+	struct ps_fs *fs;
+	struct ps_split *s;
+	struct owner *own;
+	size_t nown, owncap;
+	size_t cur;		/* file being mapped */
+	uint64_t stack[SPLIT_MAX_DEPTH];
+	unsigned depth;
+	char *path;
+	size_t plen, pcap;
+};
+
+static void note_err(struct ps_split *s, const char *msg)
+{
+	s->errors++;
+	if (!s->err[0])
+		snprintf(s->err, sizeof(s->err), "%s", msg);
+}
+
+static int add_ext(void *ctx, const struct ps_fs_extent *e)
+{
+	struct walk *w = ctx;
+	struct ps_split_file *f = &w->s->files[w->cur];
+	uint64_t bs = w->s->blocksize;
+	if (!e->len || e->logical >= f->size)
+		return PS_OK;
+	uint64_t len = e->len;
+	uint64_t room = (f->size - e->logical + bs - 1) / bs * bs;
+	if (len > room)
+		len = room;
+	if (w->nown == w->owncap) {
+		size_t cap = w->owncap ? w->owncap * 2 : 256;
+		struct owner *o = realloc(w->own, cap * sizeof(*o));
+		if (!o)
+			return PS_ENOMEM;
+		w->own = o;
+		w->owncap = cap;
+	}
+	w->own[w->nown++] = (struct owner){ e->physical, len, w->cur, e->unwritten };
+	if (e->unwritten) {
+		f->unwritten += len / bs;
+		return PS_OK;
+	}
+	f->blocks += (len + bs - 1) / bs;
+	if (f->next % 16 == 0) {
+		struct ps_fs_extent *x = realloc(f->ext, (f->next + 16) * sizeof(*x));
+		if (!x)
+			return PS_ENOMEM;
+		f->ext = x;
+	}
+	f->ext[f->next] = *e;
+	f->ext[f->next++].len = len;
+	return PS_OK;
+}
+
+static int add_file(struct walk *w, uint64_t ino, const struct ps_fs_stat *st)
+{
+	struct ps_split *s = w->s;
+	if (s->nfiles % 64 == 0) {
+		struct ps_split_file *v = realloc(s->files, (s->nfiles + 64) * sizeof(*v));
+		if (!v)
+			return PS_ENOMEM;
+		s->files = v;
+	}
+	struct ps_split_file *f = &s->files[s->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->path = strdup(w->plen ? w->path : "/");
+	if (!f->path)
+		return PS_ENOMEM;
+	f->ino = ino;
+	f->size = st->size;
+	f->cls = PS_SPLIT_UNKNOWN;
+	w->cur = s->nfiles++;
+	int r = ps_fs_bmap(w->fs, st, add_ext, w);
+	if (r == PS_ENOMEM)
+		return r;
+	if (r) {
+		f->unmapped = true;
+		note_err(s, ps_fs_error(w->fs));
+	}
+	return PS_OK;
+}
+
+static int walk_dir(struct walk *w, uint64_t dir)
+{
+	struct ps_fs_dirlist l;
+	int r = ps_fs_list(w->fs, dir, &l);
+	if (r == PS_ENOMEM) {
+		ps_fs_dirlist_free(&l);
+		return r;
+	}
+	if (r)
+		note_err(w->s, ps_fs_error(w->fs));
+	w->s->dirs++;
+	r = PS_OK;
+	for (size_t i = 0; i < l.n && !r; i++) {
+		char esc[1100];
+		ps_name_escape(l.v[i].name, l.v[i].len, esc, sizeof(esc));
+		size_t n = strlen(esc), old = w->plen;
+		if (w->plen + n + 2 > w->pcap) {
+			size_t cap = (w->plen + n + 2) * 2;
+			char *p = realloc(w->path, cap);
+			if (!p) {
+				r = PS_ENOMEM;
+				break;
+			}
+			w->path = p;
+			w->pcap = cap;
+		}
+		w->path[w->plen++] = '/';
+		memcpy(w->path + w->plen, esc, n + 1);
+		w->plen += n;
+		struct ps_fs_stat st;
+		if (ps_fs_stat(w->fs, l.v[i].ino, &st)) {
+			note_err(w->s, ps_fs_error(w->fs));
+		} else {
+			unsigned type = st.mode & 0170000;
+			if (type == 0100000) {
+				r = add_file(w, l.v[i].ino, &st);
+			} else if (type == 0040000) {
+				int loop = 0;
+				for (unsigned k = 0; k < w->depth; k++)
+					loop |= w->stack[k] == l.v[i].ino;
+				if (loop || w->depth >= SPLIT_MAX_DEPTH) {
+					note_err(w->s, "directory loop or too deep: not entered");
+				} else {
+					w->stack[w->depth++] = l.v[i].ino;
+					r = walk_dir(w, l.v[i].ino);
+					w->depth--;
+				}
+			}
+			ps_fs_stat_free(&st);
+		}
+		w->plen = old;
+		w->path[old] = 0;
+	}
+	ps_fs_dirlist_free(&l);
+	return r;
+}
+
+static int owner_cmp(const void *a, const void *b)
+{
+	const struct owner *x = a, *y = b;
+	return x->phys < y->phys ? -1 : x->phys > y->phys;
+}
+
+/* The extent holding device offset g, or NULL. */
+static const struct owner *owner_of(const struct walk *w, uint64_t g)
+{
+	size_t lo = 0, hi = w->nown;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (w->own[mid].phys <= g)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct owner *o = &w->own[lo - 1];
+	return g < o->phys + o->len ? o : NULL;
+}
+
+/* ---- the classification ---- */
+
+static int all_zero(const uint8_t *b, size_t n)
+{
+	return n == 0 || (b[0] == 0 && !memcmp(b, b + 1, n - 1));
+}
+
+static const char *const pmdk_sigs[] = { "PMEMOBJ", "PMEMBLK", "PMEMLOG" };
+
+static const char *pmdk_sig(const uint8_t *b, size_t n)
+{
+	if (n < 8 || b[7] != 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof(pmdk_sigs) / sizeof(pmdk_sigs[0]); i++)
+		if (!memcmp(b, pmdk_sigs[i], 8))
+			return pmdk_sigs[i];
+	return NULL;
+}
+
+/* What sits at the F position of the file block at device offset g. */
+static enum ps_split_where where_of(struct walk *w, uint64_t g, size_t *file)
+{
+	const struct ps_split *s = w->s;
+	if (s->D + g < s->P)
+		return PS_SW_PAD;
+	if (g < s->P)
+		return PS_SW_MEMMAP;
+	uint64_t h = g - s->P;
+	const struct owner *o = owner_of(w, h);
+	if (o) {
+		*file = o->file;
+		return o->unwritten ? PS_SW_FILE_UNWRITTEN : PS_SW_FILE;
+	}
+	if (!s->have_bitmap)
+		return PS_SW_NOT_FILE;
+	int a = ps_fs_block_allocated(w->fs, h);
+	if (a == 0)
+		return PS_SW_FREE;
+	return a == 1 ? PS_SW_METADATA : PS_SW_NOT_FILE;
+}
+
+/* Count one block whose F lands on (where, file) in a victim list. */
+static int add_victim(struct ps_split_victim **v, size_t *n, enum ps_split_where where,
+		      size_t file, uint64_t at)
+{
+	int is_file = where == PS_SW_FILE || where == PS_SW_FILE_UNWRITTEN;
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i].where == where && (!is_file || (*v)[i].file == file)) {
+			(*v)[i].blocks++;
+			return PS_OK;
+		}
+	struct ps_split_victim *x = realloc(*v, (*n + 1) * sizeof(*x));
+	if (!x)
+		return PS_ENOMEM;
+	*v = x;
+	x[(*n)++] = (struct ps_split_victim){ where, is_file ? file : 0, 1, at };
+	return PS_OK;
+}
+
+static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *image,
+		    uint8_t *lb, uint8_t *fb)
+{
+	struct ps_split *s = w->s;
+	uint64_t bs = s->blocksize;
+	/* where the F positions with data land (victims: kept for MMAP and
+	 * MIXED files once the class is known; one record per place) */
+	struct ps_split_victim *vict = NULL;
+	size_t nvict = 0;
+	int r = PS_OK;
+	for (size_t i = 0; i < f->next && !r; i++) {
+		const struct ps_fs_extent *e = &f->ext[i];
+		for (uint64_t done = 0; done < e->len && !r;) {
+			uint64_t n = e->len - done < SPLIT_CHUNK ? e->len - done : SPLIT_CHUNK;
+			uint64_t g = e->physical + done;
+			if (s->l_off + g + n > image->size || n > image->size) {
+				note_err(s, "a file block lies beyond the image");
+				r = PS_OK;
+				goto out;
+			}
+			r = ps_src_pread(image, lb, (size_t)n, s->l_off + g);
+			if (!r)
+				r = ps_src_pread(image, fb, (size_t)n, s->f_off + g);
+			if (r) {
+				note_err(s, ps_src_error(image));
+				r = PS_OK;
+				goto out;
+			}
+			s->bytes_read += 2 * n;
+			for (uint64_t k = 0; k < n; k += bs) {
+				size_t m = (size_t)(n - k < bs ? n - k : bs);
+				int lz = all_zero(lb + k, m), fz = all_zero(fb + k, m);
+				size_t file = 0;
+				enum ps_split_where wh = where_of(w, g + k, &file);
+				/* F holds nobody else's data: non-zero bytes
+				 * there were stored through a mapping */
+				int f_own = wh == PS_SW_FREE || wh == PS_SW_FILE_UNWRITTEN ||
+					    wh == PS_SW_NOT_FILE;
+				/* a pool header at F of block 0 is evidence only
+				 * where F holds nobody else's data */
+				if (e->logical + done + k == 0 && f_own) {
+					const char *sig = pmdk_sig(fb, m);
+					if (sig)
+						snprintf(f->header, sizeof(f->header), "%s", sig);
+					if (sig && pmdk_sig(lb, m) == sig)
+						f->header_at_l = true;
+				}
+				if (lz && fz) {
+					f->zero_blocks++;
+				} else if (!lz && (fz || !f_own)) {
+					f->w_blocks++;
+				} else if (lz && !f_own) {
+					f->ambiguous++;
+				} else {
+					if (lz)
+						f->m_blocks++;
+					else
+						f->both_blocks++;
+					f->f_free_nonzero += wh == PS_SW_FREE;
+					f->f_unwritten_nonzero += wh == PS_SW_FILE_UNWRITTEN;
+				}
+				if (!fz) {
+					r = add_victim(&vict, &nvict, wh, file, s->f_off + g + k);
+					if (r)
+						goto out;
+				}
+			}
+			done += n;
+		}
+	}
+	uint64_t m = f->m_blocks + f->both_blocks;
+	if (f->header[0] && !f->header_at_l)
+		m++;
+	if (m && !f->w_blocks && !f->both_blocks)
+		f->cls = PS_SPLIT_MMAP;
+	else if (m)
+		f->cls = PS_SPLIT_MIXED;
+	else if (f->w_blocks)
+		f->cls = PS_SPLIT_WRITE;
+	else
+		f->cls = PS_SPLIT_UNKNOWN;
+	if (f->cls == PS_SPLIT_MMAP || f->cls == PS_SPLIT_MIXED) {
+		for (size_t i = 0; i < nvict; i++)
+			s->victim_blocks[vict[i].where] += vict[i].blocks;
+		f->victims = vict;
+		f->nvictims = nvict;
+		vict = NULL;
+	}
+out:
+	free(vict);
+	return r;
+}
+
+int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
+		   uint64_t l_off, uint64_t l_size, enum ps_fs_type type,
+		   struct ps_split *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->base = base;
+	out->P = P;
+	out->D = D;
+	out->l_off = l_off;
+	out->f_off = base + D;
+	if (!P || l_off != base + P + D || base + D < base) {
+		snprintf(out->err, sizeof(out->err),
+			 "split check: start_pad %llu and data start %llu do not describe a legacy start_pad namespace",
+			 (unsigned long long)P, (unsigned long long)l_off);
+		return PS_EINVAL;
+	}
+	struct ps_src *view = NULL;
+	int r = ps_src_window(image, l_off, l_size, &view);
+	if (r) {
+		snprintf(out->err, sizeof(out->err), "%s: the legacy data [%llu, +%llu) is outside the image",
+			 image->name, (unsigned long long)l_off, (unsigned long long)l_size);
+		return r;
+	}
+	struct ps_fs *fs = NULL;
+	r = ps_fs_open(view, type, &fs, out->err, sizeof(out->err));
+	if (r) {
+		ps_src_close(view);
+		return r;
+	}
+	out->fstype = ps_fs_get_type(fs);
+	out->blocksize = ps_fs_block_size(fs);
+	if (!out->blocksize || out->blocksize > SPLIT_CHUNK) {
+		snprintf(out->err, sizeof(out->err), "%s: filesystem block size %u not handled",
+			 image->name, out->blocksize);
+		ps_fs_close(fs);
+		ps_src_close(view);
+		return PS_EUNSUPP;
+	}
+	out->have_bitmap = ps_fs_block_allocated(fs, 0) >= 0;
+	struct walk w = { .fs = fs, .s = out };
+	w.pcap = 256;
+	w.path = calloc(1, w.pcap);
+	uint8_t *lb = malloc(SPLIT_CHUNK), *fb = malloc(SPLIT_CHUNK);
+	if (!w.path || !lb || !fb) {
+		r = PS_ENOMEM;
+		goto done;
+	}
+	w.stack[w.depth++] = ps_fs_root(fs);
+	r = walk_dir(&w, ps_fs_root(fs));
+	if (r)
+		goto done;
+	if (w.nown)
+		qsort(w.own, w.nown, sizeof(*w.own), owner_cmp);
+	for (size_t i = 0; i < out->nfiles && !r; i++) {
+		r = classify(&w, &out->files[i], image, lb, fb);
+		out->count[out->files[i].cls]++;
+	}
+done:
+	if (r == PS_ENOMEM)
+		snprintf(out->err, sizeof(out->err), "split check: out of memory");
+	free(lb);
+	free(fb);
+	free(w.path);
+	free(w.own);
+	ps_fs_close(fs);
+	ps_src_close(view);
+	return r;
+}
+
+void ps_split_free(struct ps_split *s)
+{
+	for (size_t i = 0; i < s->nfiles; i++) {
+		free(s->files[i].path);
+		free(s->files[i].victims);
+		free(s->files[i].ext);
+	}
+	free(s->files);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct ps_split_file *ps_split_find(const struct ps_split *s, uint64_t ino)
+{
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (s->files[i].ino == ino)
+			return &s->files[i];
+	return NULL;
+}
+
+unsigned ps_split_auto_views(const struct ps_split_file *f)
+{
+	switch (f->cls) {
+	case PS_SPLIT_MMAP: return PS_VIEW_MMAP;
+	case PS_SPLIT_MIXED: return PS_VIEW_READ | PS_VIEW_MMAP;
+	default: return PS_VIEW_READ;
+	}
+}
+
+int ps_split_read(struct ps_src *image, const struct ps_split *s,
+		  const struct ps_split_file *f, enum ps_view v,
+		  ps_fs_data_cb cb, void *ctx)
+{
+	if (f->unmapped) {
+		ps_src_set_error(image, "%s: inode %llu: no block map, so no %s view",
+				 image->name, (unsigned long long)f->ino,
+				 v == PS_VIEW_MMAP ? "mmap" : "read");
+		return PS_EUNSUPP;
+	}
+	uint64_t base = v == PS_VIEW_MMAP ? s->f_off : s->l_off;
+	uint8_t *buf = malloc(SPLIT_CHUNK);
+	if (!buf)
+		return PS_ENOMEM;
+	int r = PS_OK;
+	for (size_t i = 0; i < f->next && !r; i++) {
+		const struct ps_fs_extent *e = &f->ext[i];
+		for (uint64_t done = 0; done < e->len && !r;) {
+			uint64_t off = e->logical + done;
+			if (off >= f->size)
+				break;
+			uint64_t n = e->len - done < SPLIT_CHUNK ? e->len - done : SPLIT_CHUNK;
+			if (n > f->size - off)
+				n = f->size - off;
+			r = ps_src_pread(image, buf, (size_t)n, base + e->physical + done);
+			if (!r)
+				r = cb(ctx, off, buf, (size_t)n);
+			done += n;
+		}
+	}
+	free(buf);
+	return r == PS_FS_STOP ? PS_OK : r;
+}

@@ -1,0 +1,137 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Files with two contents (issue 16): a legacy start_pad namespace (mkfx-pfn,
+# F4: start_pad 4 MiB, dataoff 6 MiB, data at 10 MiB) holding an ext4 made by
+# mke2fs -d, with what a kernel's DAX did imitated by hand: an mmap-written
+# file's bytes moved start_pad lower (to F = base + dataoff + g), zeros left
+# at L; a mixed file with its second half moved. Checks the scan's split
+# section, extract/ls --view, and repair's refusal and --merge-mmap.
+# (tests/kernel/run proves the same on images a real kernel wrote.)
+. "$top_srcdir/tests/lib.sh"
+command -v jq >/dev/null || skip_all "jq not installed"
+[ -n "$MKE2FS" ] && [ -n "$DEBUGFS" ] || skip_all "e2fsprogs not installed"
+MKFX=$top_builddir/tests/mkfx-pfn
+[ -x "$MKFX" ] || skip_all "tests/mkfx-pfn not built"
+
+sha() { sha256sum <"$1" | cut -d' ' -f1; }
+MiB=1048576
+P=$((4 * MiB)) D=$((6 * MiB)) L0=$((10 * MiB))
+
+# the tree: a hole to free below the files (so their F lands on free
+# blocks), a write() file, an mmap pool with a PMDK header, a mixed file
+mkdir -p "$T/tree"
+head -c $((6 * MiB)) /dev/urandom >"$T/tree/hole.bin"
+head -c 40000 /dev/urandom >"$T/tree/w.bin"
+{ printf 'PMEMOBJ\0'; head -c $((65536 - 8)) /dev/urandom; } >"$T/tree/m.bin"
+head -c 65536 /dev/urandom >"$T/tree/x.bin"
+img=$T/ns.img
+truncate -s 256M "$img"
+"$MKFX" --era F4 --size 256M --phys-base 0x577FC00000 --region-below 0x577FC00000 "$img" >"$T/layout"
+[ "$(sed -n 's/^start_pad=//p' "$T/layout") $(sed -n 's/^legacy_data=//p' "$T/layout")" = "$P $L0" ] ||
+	skip_all "mkfx-pfn layout is not start_pad 4 MiB, data at 10 MiB"
+$MKE2FS -q -F -t ext4 -b 4096 -O ^has_journal -d "$T/tree" "$T/fs.img" $((246 * 1024))K >/dev/null 2>&1 ||
+	skip_all "mke2fs -d failed"
+# blocks NAME: the file's block numbers, one a line
+blocks() { $DEBUGFS -R "blocks /$1" "$T/fs.img" 2>/dev/null | tr ' ' '\n' | sed '/^$/d'; }
+blocks hole.bin >"$T/hole.blocks"
+$DEBUGFS -w -R "rm hole.bin" "$T/fs.img" >/dev/null 2>&1
+blocks m.bin >"$T/m.blocks"
+blocks x.bin >"$T/x.blocks"
+dd if="$T/fs.img" of="$img" bs=1M seek=10 conv=notrunc status=none
+# a freed block keeps its bytes: zero them (free space never written)
+while read -r b; do
+	dd if=/dev/zero of="$img" bs=4096 seek=$((L0 / 4096 + b)) count=1 conv=notrunc status=none
+done <"$T/hole.blocks"
+# move BLOCKS-FILE FIRST: its blocks from the FIRST-th on go start_pad lower
+move() {
+	n=0
+	while read -r b; do
+		n=$((n + 1))
+		[ "$n" -gt "$2" ] || continue
+		dd if="$img" of="$T/blk" bs=4096 skip=$((L0 / 4096 + b)) count=1 status=none
+		dd if="$T/blk" of="$img" bs=4096 seek=$(((L0 - P) / 4096 + b)) conv=notrunc status=none
+		dd if=/dev/zero of="$img" bs=4096 seek=$((L0 / 4096 + b)) count=1 conv=notrunc status=none
+	done <"$1"
+}
+check "m.bin lies above start_pad in the filesystem (so its F is inside it)" \
+	test "$(head -n 1 "$T/m.blocks")" -ge $((P / 4096))
+cp "$img" "$T/clean.img"
+move "$T/m.blocks" 0
+move "$T/x.blocks" 8
+
+# ---- the scan ----
+"$PMEMSCAN" --json --hash none "$img" >"$T/scan.json" 2>"$T/scan.err"
+cls() { jq -r --arg p "$2" '.namespaces[0].split.files[] | select(.path == $p) | .class' "$1"; }
+same_value "the split check classes m.bin as mmap" "$(cls "$T/scan.json" /m.bin)" mmap
+same_value "... x.bin as mixed" "$(cls "$T/scan.json" /x.bin)" mixed
+same_value "... w.bin as write" "$(cls "$T/scan.json" /w.bin)" write
+same_value "counts: 1 write, 1 mmap, 1 mixed, 0 unknown" \
+	"$(jq -c '.namespaces[0].split.counts' "$T/scan.json")" '{"write":1,"mmap":1,"mixed":1,"unknown":0}'
+same_value "m.bin's evidence: 16 blocks only at F, all on free blocks, a PMEMOBJ header at F" \
+	"$(jq -r '.namespaces[0].split.files[] | select(.path == "/m.bin") | .evidence | "\(.f_only_blocks) \(.f_free_nonzero) \(.pmdk_header)"' "$T/scan.json")" \
+	"16 16 PMEMOBJ"
+same_value "m.bin's victims: 16 free blocks from F of its first block" \
+	"$(jq -r '.namespaces[0].split.files[] | select(.path == "/m.bin") | .victims[] | "\(.kind) \(.blocks) \(.first_offset)"' "$T/scan.json")" \
+	"free 16 $((L0 - P + $(head -n 1 "$T/m.blocks") * 4096))"
+same_value "x.bin: 8 blocks at L only, 8 only at F" \
+	"$(jq -r '.namespaces[0].split.files[] | select(.path == "/x.bin") | .evidence | "\(.l_only_blocks) \(.f_only_blocks)"' "$T/scan.json")" "8 8"
+same_value "the default view is auto" "$(jq -r '.namespaces[0].split.default_view' "$T/scan.json")" auto
+check "the DAX note says current kernels mount it with -o dax without a warning, and the oops case" \
+	sh -c 'jq -r ".namespaces[0].split.dax_note" "$1" | grep -q "without a warning.*oopses"' sh "$T/scan.json"
+"$PMEMSCAN" --hash none "$img" >"$T/scan.txt" 2>&1
+check "the text report has the split section with m.bin and its victims" \
+	sh -c 'grep -q "split check (start_pad 4 MiB" "$1" && grep -q "mmap    /m.bin" "$1" && grep -q "landed on free blocks: 16 blocks" "$1" && grep -q -- "--merge-mmap" "$1"' sh "$T/scan.txt"
+"$PMEMSCAN" --json --hash none "$T/clean.img" >"$T/clean.json" 2>/dev/null
+same_value "before the moves: every file is write, default view read" \
+	"$(jq -r '.namespaces[0].split | "\(.counts.write) \(.counts.mmap) \(.counts.mixed) \(.default_view)"' "$T/clean.json")" "3 0 0 read"
+
+# ---- extract --view ----
+"$PMEMSCAN" extract "$img" -o "$T/auto" --quiet 2>"$T/auto.err"
+same_value "extract (default auto): m.bin is the mmap view (what was stored)" "$(sha "$T/auto/m.bin")" "$(sha "$T/tree/m.bin")"
+same_value "... w.bin the read view" "$(sha "$T/auto/w.bin")" "$(sha "$T/tree/w.bin")"
+check "... x.bin in both views: x.bin and x.bin.mmap-view" test -f "$T/auto/x.bin" -a -f "$T/auto/x.bin.mmap-view"
+same_value "... x.bin's read view: its first half, zeros after" \
+	"$(head -c 32768 "$T/auto/x.bin" | sha256sum | cut -d' ' -f1) $(tail -c 32768 "$T/auto/x.bin" | tr -d '\0' | wc -c)" \
+	"$(head -c 32768 "$T/tree/x.bin" | sha256sum | cut -d' ' -f1) 0"
+same_value "... x.bin.mmap-view's second half is the mapped data" \
+	"$(tail -c 32768 "$T/auto/x.bin.mmap-view" | sha256sum | cut -d' ' -f1)" "$(tail -c 32768 "$T/tree/x.bin" | sha256sum | cut -d' ' -f1)"
+check "the summary says auto, and which view m.bin and x.bin got" \
+	sh -c 'grep -q "view auto (default: the split check found mmap-written files)" "$1" && grep -q "view mmap: /m.bin" "$1" && grep -q "view read+mmap: /x.bin" "$1"' sh "$T/auto.err"
+"$PMEMSCAN" extract "$img" --view read -o "$T/read" --quiet 2>/dev/null
+same_value "extract --view read: m.bin reads as zeros (what read() gave)" "$(tr -d '\0' <"$T/read/m.bin" | wc -c)" 0
+check "... and no .mmap-view file" test ! -e "$T/read/x.bin.mmap-view"
+"$PMEMSCAN" extract "$img" --view mmap -o "$T/mmap.tar" --quiet 2>/dev/null
+same_value "extract --view mmap into a tar: m.bin is the stored data" \
+	"$(tar -xOf "$T/mmap.tar" m.bin | sha256sum | cut -d' ' -f1)" "$(sha "$T/tree/m.bin")"
+"$PMEMSCAN" extract "$T/clean.img" -o "$T/clean" --quiet 2>"$T/clean.err"
+check "on the image without mapped files the default is read" \
+	grep -q "view read (default: the split check found no mmap-written file)" "$T/clean.err"
+same_value "ls --json: the view each file gets" \
+	"$("$PMEMSCAN" ls --json "$img" 2>/dev/null | jq -r '[.view] + [.entries[] | select(.type == "file") | "\(.path)=\(.view)"] | sort | join(" ")')" \
+	"/m.bin=mmap /w.bin=read /x.bin=read+mmap auto"
+# bad input: --view mmap where nothing is split
+truncate -s 64M "$T/plain.img"
+$MKE2FS -q -F -t ext4 "$T/plain.img" >/dev/null 2>&1
+expect_exit 3 "extract --view mmap on a plain filesystem: refused, exit 3" \
+	"$PMEMSCAN" extract "$T/plain.img" --view mmap -o "$T/none"
+check "... and nothing written" test ! -e "$T/none"
+expect_exit 3 "a bad --view value: exit 3" "$PMEMSCAN" extract "$img" --view both -o "$T/none"
+
+# ---- repair ----
+"$PMEMSCAN" repair "$img" --assume-aligned >"$T/plan.txt" 2>&1
+check "repair refuses the start_pad rewrite: mmap-written files found" grep -q 'REFUSED \[merge-mmap\]' "$T/plan.txt"
+rc=0
+"$PMEMSCAN" repair "$img" --assume-aligned --merge-mmap -o "$T/merged.img" >"$T/merge.txt" 2>&1 || rc=$?
+same_value "repair --merge-mmap -o COPY exits 0 (its re-scan checks every file)" "$rc" 0
+"$PMEMSCAN" extract "$T/merged.img" -o "$T/merged" --quiet 2>"$T/merged.err"
+same_value "after the merge, read() gives m.bin's former mmap view" "$(sha "$T/merged/m.bin")" "$(sha "$T/tree/m.bin")"
+same_value "... x.bin its write() half and its mapped half" "$(sha "$T/merged/x.bin")" "$(sha "$T/tree/x.bin")"
+same_value "... w.bin unchanged" "$(sha "$T/merged/w.bin")" "$(sha "$T/tree/w.bin")"
+same_value "the copy has start_pad 0 and the data where it was" \
+	"$("$PMEMSCAN" --json --hash none "$T/merged.img" | jq -r '.namespaces[0] | "\(.verdict.result) \(.candidates[0].offset)"')" "proven $L0"
+cp "$img" "$T/inplace.img"
+"$PMEMSCAN" repair "$T/inplace.img" --assume-aligned --merge-mmap --in-place >/dev/null 2>&1
+"$PMEMSCAN" undo "$T/inplace.img.pmemscan-undo" "$T/inplace.img" >/dev/null 2>&1
+same_value "in place with the undo file, then undo: the image is byte for byte the original" \
+	"$(sha "$T/inplace.img")" "$(sha "$img")"
+done_testing
