@@ -35,7 +35,7 @@ ns=$B/split-legacy.img
 if [ ! -f "$ns" ] || [ -n "$(find "$fs" -newer "$ns")" ]; then
 	rm -f "$ns"
 	truncate -s 1G "$ns.tmp"
-	"$top_builddir/tests/mkfx-pfn" --era F4 --size 1G --phys-base 0x577c000000 \
+	"$top_builddir/tests/support/mkfx-pfn" --era F4 --size 1G --phys-base 0x577c000000 \
 		--region-below 0x577c000000 "$ns.tmp" >"$B/split-layout"
 	l0=$(sed -n 's/^legacy_data=//p' "$B/split-layout")
 	dd if="$fs" of="$ns.tmp" bs=1M seek=$((l0 / 1048576)) conv=notrunc,sparse status=none

@@ -7,11 +7,11 @@
 # at L; a mixed file with its second half moved. Checks the scan's split
 # section, extract/ls --view, and repair's refusal and --merge-mmap.
 # (tests/kernel/run proves the same on images a real kernel wrote.)
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/support/lib.sh"
 command -v jq >/dev/null || skip_all "jq not installed"
 [ -n "$MKE2FS" ] && [ -n "$DEBUGFS" ] || skip_all "e2fsprogs not installed"
-MKFX=$top_builddir/tests/mkfx-pfn
-[ -x "$MKFX" ] || skip_all "tests/mkfx-pfn not built"
+MKFX=$top_builddir/tests/support/mkfx-pfn
+[ -x "$MKFX" ] || skip_all "tests/support/mkfx-pfn not built"
 
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 MiB=1048576
