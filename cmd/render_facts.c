@@ -12,6 +12,18 @@
 
 /* ps_human into a buffer the caller does not have to declare. */
 #define HUMAN(v) ps_human((v), (char[32]){ 0 }, 32)
+/* part of whole as a percentage ("34%"), rounded down so that anything
+ * short of the whole never reads 100% */
+#define pct(part, whole) render_pct((part), (whole), (char[16]){ 0 }, 16)
+
+const char *render_pct(uint64_t part, uint64_t whole, char *buf, size_t n)
+{
+	unsigned v = whole ? (unsigned)((double)part * 100.0 / (double)whole) : 0;
+	if (part < whole && v >= 100)
+		v = 99;
+	snprintf(buf, n, "%u%%", v);
+	return buf;
+}
 
 void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 		     const struct ps_evidence *e)
@@ -19,8 +31,12 @@ void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 	const struct ps_probe *p = &c->probe;
 	switch (e->kind) {
 	case PS_EV_TRUNCATED:
-		fprintf(f, "the image ends %s into this candidate's %s: the dump is truncated",
-			HUMAN(e->a), HUMAN(e->b));
+		if (!e->a)
+			fprintf(f, "the image ends before this data start: none of this candidate's %s is in it (truncated dump)",
+				HUMAN(e->b));
+		else
+			fprintf(f, "the image ends %s into this candidate's %s (%s present): the dump is truncated",
+				HUMAN(e->a), HUMAN(e->b), pct(e->a, e->b));
 		break;
 	case PS_EV_BTT_UNREADABLE:
 		fprintf(f, "the BTT could not be opened: %s: namespace %d: BTT: %s",
@@ -53,8 +69,13 @@ void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 			HUMAN(e->a), HUMAN(e->b), HUMAN(e->a - e->b));
 		break;
 	case PS_EV_FS_FITS:
-		fprintf(f, "the filesystem claims %s and fits in the %s available",
-			HUMAN(e->a), HUMAN(e->b));
+		fprintf(f, "the filesystem claims %s and fits in the %s available%s",
+			HUMAN(e->a), HUMAN(e->b),
+			e->c < e->b ? "; all of it is in the image" : "");
+		break;
+	case PS_EV_FS_CUT:
+		fprintf(f, "the filesystem claims %s (it would fit in the %s of the layout), but the image holds only its first %s (%s): the end of the file cuts it",
+			HUMAN(e->a), HUMAN(e->b), HUMAN(e->c), pct(e->c, e->a));
 		break;
 	case PS_EV_IN_START_PAD:
 		fprintf(f, "under the legacy reading this offset (ns+0x%" PRIx64 ") is inside the start_pad area [0, 0x%" PRIx64 "), which the kernel never writes",
@@ -244,6 +265,14 @@ void render_summary(FILE *f, const struct ps_ns *ns)
 			fprintf(f, "%s filesystem at image offset 0x%" PRIx64 " (%s); start_pad is 0, so both readings agree",
 				c->probe.type, c->off, HUMAN(c->size));
 		return;
+	case PS_V_TRUNCATED: {
+		uint64_t want = c->probe.fs_size && c->probe.fs_size < c->size ?
+				c->probe.fs_size : c->size;
+		fprintf(f, "%s filesystem at the %s data start (image offset 0x%" PRIx64 "), but the file ends inside it: only %s of its %s are in the image (%s; namespace: %s of %s). Files whose blocks lie past the end cannot be recovered from this file; get the whole dump if you can",
+			c->probe.type, c->name, c->off, HUMAN(c->present), HUMAN(want),
+			pct(c->present, want), HUMAN(ns->present), HUMAN(ns->size));
+		return;
+	}
 	case PS_V_AMBIGUOUS:
 		fprintf(f, "AMBIGUOUS: a valid filesystem at both the legacy (0x%" PRIx64 ") and the fixed (0x%" PRIx64 ") data start; pmemscan will not choose: compare the evidence and pass --semantics legacy or --semantics fixed",
 			ns->cand[0].off, ns->ncand > 1 ? ns->cand[1].off : 0);
@@ -257,6 +286,9 @@ void render_summary(FILE *f, const struct ps_ns *ns)
 		break;
 	}
 	fprintf(f, "no filesystem at any candidate data start (%d probed)", ns->ncand);
+	if (ns->present < ns->size)
+		fprintf(f, "; the image holds only %s of the %s namespace (%s): a filesystem may be in the part the file lacks",
+			HUMAN(ns->present), HUMAN(ns->size), pct(ns->present, ns->size));
 }
 
 /* Characters no POSIX shell treats specially anywhere in a word. */
@@ -329,7 +361,10 @@ bool render_action(FILE *f, const struct render_input *in, const struct ps_actio
 		fprintf(f, " --namespace %d", x->ns);
 		sem_arg(f, x->sem);
 		fprintf(f, " -o ns%d.img", x->ns);
-		if (x->carved_only || compressed)
+		if (x->need)
+			fprintf(f, "   (writes the %s the file holds of the %s filesystem; 'truncate -s %" PRIu64 " ns%d.img' then lets fsck -n or a read-only mount see the rest as zeros)",
+				HUMAN(x->size), HUMAN(x->need), x->need, x->ns);
+		else if (x->carved_only || compressed)
 			fprintf(f, "   (then: mount -o ro,loop ns%d.img /mnt)", x->ns);
 		return true;
 	case PS_ACT_FSCK:

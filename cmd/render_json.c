@@ -259,6 +259,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_object_add(o, "mode", j_str(ps_ns_mode_name(ns->mode)));
 		json_object_object_add(o, "offset", j_u64(ns->base));
 		json_object_object_add(o, "size", j_u64(ns->size));
+		json_object_object_add(o, "present", j_u64(ns->present));
 		json_object_object_add(o, "size_source", j_str(ps_size_source_name(ns->size_source)));
 		json_object_object_add(o, "found_by", j_str(ps_found_by_name(ns->found_by)));
 		json_object_object_add(o, "label", ns->label >= 0 ?
@@ -281,6 +282,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 			json_object_object_add(co, "offset", j_u64(cd->off));
 			json_object_object_add(co, "size", j_u64(cd->size));
 			json_object_object_add(co, "truncated", json_object_new_boolean(cd->truncated));
+			json_object_object_add(co, "present", j_u64(cd->present));
 			json_object_object_add(co, "probe", cd->probed ? j_probe(j, cd) : NULL);
 			json_object *ev = json_object_new_array();
 			for (int e = 0; e < cd->nevidence; e++)
@@ -295,7 +297,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_object_add(v, "chosen", ns->chosen >= 0 ?
 			j_str(ns->cand[ns->chosen].name) : NULL);
 		json_object_object_add(v, "semantics", ns->chosen >= 0 &&
-			ns->verdict == PS_V_PROVEN ?
+			(ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_TRUNCATED) ?
 			j_str(ps_sem_name(ns->cand[ns->chosen].sem)) : NULL);
 		json_object_object_add(v, "summary", RENDERED(j, false, render_summary(j->m, ns)));
 		json_object *notes = json_object_new_array(), *next = json_object_new_array();

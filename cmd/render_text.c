@@ -125,9 +125,13 @@ int render_scan_text(FILE *f, const struct render_input *in,
 	fprintf(f, "\nnamespaces: %zu\n", a->nns);
 	for (size_t i = 0; i < a->nns; i++) {
 		const struct ps_ns *ns = &a->ns[i];
-		fprintf(f, "\nnamespace %d: %s at image offset 0x%" PRIx64 ", %s (size from %s)\n",
+		fprintf(f, "\nnamespace %d: %s at image offset 0x%" PRIx64 ", %s (size from %s)",
 			ns->index, ps_ns_mode_name(ns->mode), ns->base,
 			ps_human(ns->size, h, sizeof(h)), ps_size_source_name(ns->size_source));
+		if (ns->present < ns->size)
+			fprintf(f, ", only %s (%s) in the image", ps_human(ns->present, h, sizeof(h)),
+				render_pct(ns->present, ns->size, h2, sizeof(h2)));
+		fputc('\n', f);
 		if (ns->label >= 0) {
 			const struct ps_namespace *ln = &a->labels.ns[ns->label];
 			char u[37];
@@ -166,9 +170,12 @@ int render_scan_text(FILE *f, const struct render_input *in,
 				fprintf(f, "  candidate btt    data translated through the BTT map, %s\n",
 					ps_human(cd->size, h, sizeof(h)));
 			else
-			fprintf(f, "  candidate %-6s data at 0x%" PRIx64 " (ns+0x%" PRIx64 "), %s%s\n",
+			fprintf(f, "  candidate %-6s data at 0x%" PRIx64 " (ns+0x%" PRIx64 "), %s%s%s%s%s\n",
 				cd->name, cd->off, cd->off - ns->base,
 				ps_human(cd->size, h, sizeof(h)),
+				cd->present < cd->size ? ", only " : "",
+				cd->present < cd->size ? ps_human(cd->present, h2, sizeof(h2)) : "",
+				cd->present < cd->size ? " in the image" : "",
 				cd->sem == PS_SEM_LEGACY ? "  [base + start_pad + dataoff]" :
 				cd->sem == PS_SEM_FIXED ? "  [base + dataoff]" : "");
 			for (int e = 0; e < cd->nevidence; e++) {
@@ -180,10 +187,12 @@ int render_scan_text(FILE *f, const struct render_input *in,
 		if (ns->ncand || ns->nested_in >= 0) {
 			const char *ch = ns->chosen >= 0 ? ns->cand[ns->chosen].name : "none";
 			const struct ps_cand *cc = ns->chosen >= 0 ? &ns->cand[ns->chosen] : NULL;
+			bool located = ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_TRUNCATED;
 			fprintf(f, "  verdict: %s%s%s: ", ps_verdict_name(ns->verdict),
-				ns->verdict != PS_V_PROVEN ? "" :
-				cc && cc->sem != PS_SEM_AUTO ? ", semantics " : " (one data start)",
-				ns->verdict == PS_V_PROVEN && cc && cc->sem != PS_SEM_AUTO ? ch : "");
+				!located ? "" :
+				cc && cc->sem != PS_SEM_AUTO ? ", semantics " :
+				ns->verdict == PS_V_PROVEN ? " (one data start)" : "",
+				located && cc && cc->sem != PS_SEM_AUTO ? ch : "");
 			render_summary(f, ns);
 			fputc('\n', f);
 		}
