@@ -175,6 +175,8 @@ int cmd_scan(int argc, char **argv)
 	 * size and sha256 are reported); the scan reads the decoded image
 	 * from a sparse cache. */
 	char zhex[2 * PS_DIGEST_SIZE + 1];
+	struct cli_watch watch;
+	cli_watch_start(&watch, path);
 	{
 		struct ps_src *raw;
 		uint8_t magic[16];
@@ -316,6 +318,11 @@ int cmd_scan(int argc, char **argv)
 	if (ps_src_allocated(src, &in.allocated))
 		in.allocated = a.scan.bytes_read;
 	in.hash_note = hash_note;
+	char changed[512];
+	if (cli_watch_changed(&watch, changed, sizeof(changed))) {
+		in.changed = changed;
+		cli_err("warning: %s: %s", path, changed);
+	}
 	if (json)
 		rc = render_scan_json(stdout, &in, &a);
 	else

@@ -23,6 +23,9 @@ struct render_input {
 	const char *sha256;	/* hex, or NULL when not computed */
 	const char *sparse_sha256;	/* pmemscan-sparse-sha256-v1 (docs/digest.md) */
 	const char *hash_note;	/* why not, when NULL */
+	/* the file's size or mtime changed between open and the end of the
+	 * run: what changed (cli_watch_changed), else NULL */
+	const char *changed;
 	/* a compressed dump: the file as given. The image file is then not
 	 * the data, so nothing suggests loop-mounting a range of it. */
 	const char *compression;	/* "gzip", "xz", ... or NULL */

@@ -241,6 +241,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 	json_object_object_add(img, "phys_base", a->have_phys ? j_u64(a->phys_base) : NULL);
 	json_object_object_add(img, "phys_source", a->have_phys ?
 		RENDERED(j, false, render_phys_source(j->m, in, a)) : NULL);
+	json_object_object_add(img, "changed", j_str(in->changed));
 	json_object_object_add(root, "image", img);
 
 	/* The structures are written one at a time (below), not kept in the

@@ -57,6 +57,8 @@ int render_scan_text(FILE *f, const struct render_input *in,
 		fprintf(f, "sha256: not computed (%s)\n", in->hash_note);
 	if (in->sparse_sha256)
 		fprintf(f, "sparse_sha256: %s\n", in->sparse_sha256);
+	if (in->changed)
+		fprintf(f, "WARNING: %s changed while pmemscan read it: %s\n", in->path, in->changed);
 	if (a->have_phys) {
 		fprintf(f, "physical address of offset 0: 0x%" PRIx64 " (", a->phys_base);
 		render_phys_source(f, in, a);

@@ -54,4 +54,35 @@ check "cut before the data: the verdict says the filesystem may be in the missin
 check "whole dump: proven, nothing said about missing bytes" \
 	sh -c "grep -q 'verdict: proven, semantics legacy' '$T/fx.txt' && ! grep -q 'in the image (' '$T/fx.txt'"
 
+# ---- the image changes during the run (item 8) ----
+# --iomem from a FIFO holds the scan after it opened the image: the test
+# appends to the image (or only touches it), then lets the scan go on
+changed_run() {	# changed_run NAME CHANGE-COMMAND...
+	_n=$1; shift
+	cp "$T/fx.img" "$T/$_n.img"
+	touch -d '2020-01-01 00:00:00' "$T/$_n.img"
+	rm -f "$T/$_n.fifo"; mkfifo "$T/$_n.fifo"
+	"$PMEMSCAN" "$@" "$T/$_n.img" --iomem "$T/$_n.fifo" --phys-base 0 \
+		>"$T/$_n.out" 2>"$T/$_n.err" &
+	_pid=$!
+	sleep 1
+	case $_n in
+	grow) truncate -s +1M "$T/$_n.img" ;;
+	touch) touch "$T/$_n.img" ;;
+	esac
+	echo "0-ffffffffff : Persistent Memory" >"$T/$_n.fifo"
+	wait "$_pid"
+}
+changed_run grow
+check "image grown during the scan: one warning on stderr with both sizes" \
+	grep -q "^pmemscan: warning: .*grow.img: its size changed during the run, from 138412032 to 139460608 bytes" "$T/grow.err"
+check "image grown during the scan: the report says so" \
+	grep -q "^WARNING: .*grow.img changed while pmemscan read it: its size changed" "$T/grow.out"
+changed_run touch --json
+check "image touched during the scan: JSON image.changed names the mtime" \
+	sh -c "jq -r .image.changed '$T/touch.out' | grep -q '^its mtime changed during the run, from 2020-01-01 00:00:00.000000000 UTC to '"
+"$PMEMSCAN" --json "$T/fx.img" >"$T/still.json" 2>"$T/still.err"
+check "image left alone: changed is null, no warning" \
+	sh -c "test \"\$(jq -r .image.changed '$T/still.json')\" = null && ! grep -q warning '$T/still.err'"
+
 done_testing
