@@ -43,6 +43,8 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 {
 	memset(a, 0, sizeof(*a));
 	cli_view_opts_init(&a->vo);
+	/* argv[0] is "pmemscan extract" (for getopt's messages): the word */
+	const char *cmd = strrchr(argv[0], ' ') ? strrchr(argv[0], ' ') + 1 : argv[0];
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -57,7 +59,7 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 			else if (!strcmp(optarg, "auto"))
 				a->fstype = PS_FS_AUTO;
 			else {
-				cli_err("%s: bad --fs-type '%s' (ext, xfs or auto)", argv[0], optarg);
+				cli_err("%s: bad --fs-type '%s' (ext, xfs or auto)", cmd, optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -76,14 +78,14 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 			default: break;
 			}
 			cli_err("%s: unknown option or missing value '%s' (see 'pmemscan %s --help')",
-				argv[0], argv[optind - 1], argv[0]);
+				cmd, argv[optind - 1], cmd);
 			return EXIT_USAGE;
 		}
 	}
 	int left = argc - optind;
 	if (left < 1 || left > 1 + want_operand) {
-		cli_err("%s: %s (see 'pmemscan %s --help')", argv[0],
-			left < 1 ? "IMAGE missing" : "too many arguments", argv[0]);
+		cli_err("%s: %s (see 'pmemscan %s --help')", cmd,
+			left < 1 ? "IMAGE missing" : "too many arguments", cmd);
 		return EXIT_USAGE;
 	}
 	a->image = argv[optind];
@@ -351,8 +353,13 @@ int cmd_ls(int argc, char **argv)
 		return rc;
 	const char *p = a.operand ? a.operand : a.path ? a.path : "/";
 	uint64_t ino;
-	if (ps_fs_lookup(fs, p, &ino)) {
-		cli_err("%s: %s: %s", a.image, p, ps_fs_error(fs));
+	int lrc = ps_fs_lookup(fs, p, &ino);
+	if (lrc) {
+		/* a path not found: the error names it already */
+		if (lrc == PS_ENOTFOUND)
+			cli_err("%s: %s", a.image, ps_fs_error(fs));
+		else
+			cli_err("%s: %s: %s", a.image, p, ps_fs_error(fs));
 		ps_fs_close(fs);
 		cli_view_close(&v);
 		return EXIT_USAGE;

@@ -311,10 +311,25 @@ done:
 	return code;
 }
 
+static void undo_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pmemscan undo UNDOFILE IMAGE\n"
+		"  Puts back, byte for byte, what 'pmemscan repair IMAGE --in-place' changed,\n"
+		"  from the undo file it wrote first (default IMAGE.pmemscan-undo).\n"
+		"  Before writing, it checks the undo file's own checksum, IMAGE's size, and that\n"
+		"  every patched range holds the new or the old bytes (refused otherwise, nothing\n"
+		"  written); after, that IMAGE's sha256 is the one recorded before the repair\n"
+		"  (only the patched bytes are checked when the repair ran with --no-image-hash).\n"
+		"  Running it twice is harmless.\n"
+		"  Exit: 0 restored, 1 IMAGE is not what the undo file can restore, 3 usage or\n"
+		"  I/O error (docs/repair.md).\n");
+}
+
 int cmd_undo(int argc, char **argv)
 {
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
+		undo_usage(stdout);
 		return EXIT_OK;
 	}
 	if (argc != 3) {

@@ -25,6 +25,18 @@ const char *render_pct(uint64_t part, uint64_t whole, char *buf, size_t n)
 	return buf;
 }
 
+/* A filesystem label as the image holds it: bytes a terminal would act on
+ * (control characters, DEL), a quote or a backslash as \xHH. */
+static void quoted_label(FILE *f, const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\')
+			fprintf(f, "\\x%02x", *c);
+		else
+			fputc(*c, f);
+	}
+}
+
 void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 		     const struct ps_evidence *e)
 {
@@ -49,9 +61,15 @@ void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 		fputs("libblkid found more than one signature here (ambivalent)", f);
 		break;
 	case PS_EV_FS_VALID:
-		fprintf(f, "libblkid: %s %s%s%s%s, superblock checksums valid", p->type,
+		fprintf(f, "libblkid: %s %s%s%s", p->type,
 			p->usage[0] ? p->usage : "signature", p->uuid[0] ? " uuid " : "",
-			p->uuid, p->label[0] ? " (labelled)" : "");
+			p->uuid);
+		if (p->label[0]) {
+			fputs(" label \"", f);
+			quoted_label(f, p->label);
+			fputc('"', f);
+		}
+		fputs(", superblock checksums valid", f);
 		break;
 	case PS_EV_FS_BAD_CSUM:
 		fprintf(f, "libblkid: %s superblock found but its checksum is WRONG (damaged)",
@@ -112,6 +130,12 @@ bool render_probe_detail(FILE *f, const struct ps_probe *p)
 	case PS_CONTENT_OTHER:
 		if (p->unreadable)
 			fputs("unreadable", f);
+		else if (p->sampled && p->nonzero * 100 < p->sampled)
+			/* "0.00 bits/byte, 0% non-zero" said nothing: a few
+			 * bytes in an area of zeros */
+			fprintf(f, "all zeros but %zu byte%s in the first %s sampled (%.2f bits/byte)",
+				p->nonzero, p->nonzero == 1 ? "" : "s", HUMAN(p->sampled),
+				p->entropy);
 		else
 			fprintf(f, "unrecognised data (%.2f bits/byte, %u%% non-zero)",
 				p->entropy, p->nonzero_pct);
@@ -203,7 +227,12 @@ static void pfn_era(FILE *f, const struct ps_ns *ns)
 		    "v6.1 (version 1.4 with 128-byte struct page reservation)" :
 		    "v5.4 or later, or ndctl write-infoblock (version 1.4)";
 	}
-	fprintf(f, "%s%s", e, ns->P ? "; a non-zero start_pad is only written by v4.6-v5.2" : "");
+	/* kernels stopped padding in v5.3; version 1.4 blocks with a
+	 * start_pad are what ndctl write-infoblock --offset writes (its
+	 * test/align.sh makes them with -O 8K) */
+	fprintf(f, "%s%s", e, !ns->P ? "" : sb->version_minor >= 4 ?
+		"; kernels since v5.3 write start_pad 0: this non-zero one comes from a tool (ndctl write-infoblock --offset writes such blocks)" :
+		"; a non-zero start_pad is only written by v4.6-v5.2");
 }
 
 bool render_era(FILE *f, const struct ps_ns *ns)

@@ -219,7 +219,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 {
 	struct jctx jc = { .in = in }, *j = &jc;
 	json_object *root = json_object_new_object();
-	json_object_object_add(root, "schema", j_str("pmemscan-scan/1"));
+	json_object_object_add(root, "schema", j_str("pmemscan-scan/2"));
 	json_object_object_add(root, "version", j_str(PACKAGE_VERSION));
 	json_object *img = json_object_new_object();
 	json_object_object_add(img, "path", j_str(in->path));

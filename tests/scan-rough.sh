@@ -85,4 +85,64 @@ check "image touched during the scan: JSON image.changed names the mtime" \
 check "image left alone: changed is null, no warning" \
 	sh -c "test \"\$(jq -r .image.changed '$T/still.json')\" = null && ! grep -q warning '$T/still.err'"
 
+# ---- small things (item 10) ----
+# a raw namespace (a bare ext4): its one data start is "data start", not
+# "data data start"
+truncate -s 32M "$T/raw.img"
+$MKE2FS -q -F -t ext4 -L 'my"lab' "$T/raw.img" >/dev/null 2>&1
+"$PMEMSCAN" ls "$T/raw.img" >/dev/null 2>"$T/ls.err"
+check "ls on a raw namespace: 'data start at offset 0', no 'data data'" \
+	sh -c "grep -q 'namespace 0 (raw), data start at offset 0, ' '$T/ls.err' && ! grep -q 'data data' '$T/ls.err'"
+"$PMEMSCAN" "$T/raw.img" >"$T/raw.txt"
+check "the evidence names the filesystem label (a quote in it escaped)" \
+	grep -q 'libblkid: ext4 filesystem uuid [0-9a-f-]* label "my\\x22lab", superblock checksums valid' "$T/raw.txt"
+"$PMEMSCAN" ls "$T/fx.img" /nonexistent >/dev/null 2>"$T/lsx.err"
+check "ls IMAGE /nonexistent names the path once" \
+	test "$(grep -c 'nonexistent' "$T/lsx.err") $(grep -o '/nonexistent' "$T/lsx.err" | wc -l)" = "1 1"
+"$PMEMSCAN" lables >/dev/null 2>"$T/cmd.err"; rc=$?
+check "pmemscan lables: no such command or file, the closest command is 'labels', exit 3" \
+	sh -c "grep -q \"lables: no such command, and no such file; the closest command is 'labels'\" '$T/cmd.err' && test $rc -eq 3"
+"$PMEMSCAN" frobnicate >/dev/null 2>"$T/cmd2.err"
+check "pmemscan frobnicate: suggests a command, does not try to open an image" \
+	sh -c "grep -q 'the closest command is' '$T/cmd2.err' && ! grep -q 'cannot open' '$T/cmd2.err'"
+"$PMEMSCAN" check --bogus >/dev/null 2>"$T/opt.err"
+check "getopt errors start with 'pmemscan check:'" grep -q "^pmemscan check: unrecognized option '--bogus'" "$T/opt.err"
+"$PMEMSCAN" "$T/fx.img" --bogus >/dev/null 2>"$T/opt2.err"
+check "getopt errors of the default scan start with 'pmemscan scan:', not argv[0]" \
+	grep -q "^pmemscan scan: unrecognized option '--bogus'" "$T/opt2.err"
+"$PMEMSCAN" undo --help >"$T/undo.txt"
+check "undo --help is undo's own help, not repair's" \
+	sh -c "head -1 '$T/undo.txt' | grep -q '^usage: pmemscan undo UNDOFILE IMAGE' && ! grep -q -- '--in-place \[' '$T/undo.txt'"
+if [ -n "$NDCTL" ]; then
+	# ndctl write-infoblock -O 8K writes a version 1.4 block with a start_pad
+	truncate -s 1G "$T/o8k.img"
+	$NDCTL write-infoblock -o "$T/o8k.img" -O 8K >/dev/null 2>&1
+	"$PMEMSCAN" --hash none "$T/o8k.img" >"$T/o8k.txt"
+	check "ndctl -O 8K block: start_pad from a tool, not 'only written by v4.6-v5.2'" \
+		sh -c "grep -q 'this non-zero one comes from a tool (ndctl write-infoblock --offset writes such blocks)' '$T/o8k.txt' && ! grep -q 'only written by v4.6-v5.2' '$T/o8k.txt'"
+	# a data area of zeros but for 16 bytes: not "unrecognised data (0.00 bits/byte)"
+	truncate -s 64M "$T/z.img"
+	$NDCTL write-infoblock -o "$T/z.img" >/dev/null 2>&1
+	printf 'GARBAGEGARBAGE12' | dd of="$T/z.img" bs=1 seek=$((2097152 + 100)) conv=notrunc 2>/dev/null
+	"$PMEMSCAN" --hash none "$T/z.img" >"$T/z.txt"
+	check "a data area of zeros but 16 bytes says so" \
+		grep -q "no filesystem or partition table: all zeros but 16 bytes in the first 256 KiB sampled" "$T/z.txt"
+else
+	skip "ndctl -O 8K block: start_pad from a tool" "ndctl not installed"
+	skip "a data area of zeros but 16 bytes says so" "ndctl not installed"
+fi
+if [ -x "$top_builddir/tests/mkfx-labels" ]; then
+	mkdir -p "$T/lfx"
+	"$top_builddir/tests/mkfx-labels" "$T/lfx" >/dev/null
+	"$PMEMSCAN" labels "$T/lfx/old-kernel.lsa" >"$T/lab.txt"
+	check "labels: the invalid index block's cause is named (sequence number 0)" \
+		grep -q "index block 0 is invalid: its sequence number is 0, which the kernel ignores" "$T/lab.txt"
+	"$PMEMSCAN" labels --json "$T/lfx/v11.lsa" >"$T/lab.json"
+	check "labels --json: schema pmemscan-labels/2, checksums and isetcookie as 0x + 16 hex digits" \
+		test "$(jq -r '[.schema, .dimms[0].pmemscan.index_blocks[0].checksum, .dimms[0].pmemscan.index_blocks[0].checksum_calc, .namespaces[0].isetcookie] | map(tostring | test("^(pmemscan-labels/2|0x[0-9a-f]{16})$")) | all' "$T/lab.json")" = true
+else
+	skip "labels: the invalid index block's cause is named" "mkfx-labels not built"
+	skip "labels --json: hex strings" "mkfx-labels not built"
+fi
+
 done_testing
