@@ -177,7 +177,25 @@ int cmd_scan(int argc, char **argv)
 	char zhex[2 * PS_DIGEST_SIZE + 1];
 	struct cli_watch watch;
 	cli_watch_start(&watch, path);
-	{
+	/* standard input or a pipe: read once into a temporary file (its
+	 * bytes' size and sha256 are reported), then scanned from there */
+	struct ps_pipe_info pinfo;
+	bool piped = ps_path_is_pipe(path);
+	if (piped) {
+		if (cli_ensure_dir(oo.cache_dir))
+			return EXIT_USAGE;
+		if (ps_src_open_pipe(path, &oo, &src, &pinfo, err, sizeof(err))) {
+			cli_err("%s", err);
+			return EXIT_USAGE;
+		}
+		in.pipe = &pinfo;
+		if (pinfo.comp != PS_COMP_NONE) {
+			in.compression = ps_compression_name(pinfo.comp);
+			in.compressed_size = pinfo.size;
+			in.compressed_sha256 = pinfo.sha256;
+		}
+	}
+	if (!piped) {
 		struct ps_src *raw;
 		uint8_t magic[16];
 		if (ps_src_open_file(path, &raw, err, sizeof(err))) {
@@ -202,9 +220,9 @@ int cmd_scan(int argc, char **argv)
 		}
 		ps_src_close(raw);
 	}
-	if (cli_ensure_dir(oo.cache_dir))
+	if (!piped && cli_ensure_dir(oo.cache_dir))
 		return EXIT_USAGE;
-	if (ps_src_open_auto(path, &oo, &src, err, sizeof(err))) {
+	if (!piped && ps_src_open_auto(path, &oo, &src, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}

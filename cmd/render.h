@@ -26,6 +26,9 @@ struct render_input {
 	/* the file's size or mtime changed between open and the end of the
 	 * run: what changed (cli_watch_changed), else NULL */
 	const char *changed;
+	/* standard input or a pipe, read once into a temporary file: what
+	 * was read (the bytes as they came, before any decoding); or NULL */
+	const struct ps_pipe_info *pipe;
 	/* a compressed dump: the file as given. The image file is then not
 	 * the data, so nothing suggests loop-mounting a range of it. */
 	const char *compression;	/* "gzip", "xz", ... or NULL */

@@ -242,6 +242,15 @@ int render_scan_json(FILE *f, const struct render_input *in,
 	json_object_object_add(img, "phys_source", a->have_phys ?
 		RENDERED(j, false, render_phys_source(j->m, in, a)) : NULL);
 	json_object_object_add(img, "changed", j_str(in->changed));
+	if (in->pipe) {
+		json_object *pi = json_object_new_object();
+		json_object_object_add(pi, "kind", j_str(in->pipe->is_stdin ? "stdin" : "pipe"));
+		json_object_object_add(pi, "size", j_u64(in->pipe->size));
+		json_object_object_add(pi, "sha256", j_str(in->pipe->sha256));
+		json_object_object_add(img, "pipe", pi);
+	} else {
+		json_object_object_add(img, "pipe", NULL);
+	}
 	json_object_object_add(root, "image", img);
 
 	/* The structures are written one at a time (below), not kept in the

@@ -48,6 +48,11 @@ int render_scan_text(FILE *f, const struct render_input *in,
 	fprintf(f, "pmemscan %s: %s\n", PACKAGE_VERSION, in->path);
 	fprintf(f, "image: %" PRIu64 " bytes (%s), %s allocated\n", in->size,
 		ps_human(in->size, h, sizeof(h)), ps_human(in->allocated, h2, sizeof(h2)));
+	if (in->pipe)
+		fprintf(f, "input: %s, a pipe read once into a temporary file: %" PRIu64 " bytes read, sha256 %s%s\n",
+			in->pipe->is_stdin ? "standard input" : in->path, in->pipe->size,
+			in->pipe->sha256, in->compression ? " (compressed: decoded below)" :
+			" (the image below)");
 	if (in->compression)
 		fprintf(f, "input: %s-compressed, %" PRIu64 " bytes, sha256 %s (the image below is its decoded content)\n",
 			in->compression, in->compressed_size, in->compressed_sha256);

@@ -85,6 +85,34 @@ check "image touched during the scan: JSON image.changed names the mtime" \
 check "image left alone: changed is null, no warning" \
 	sh -c "test \"\$(jq -r .image.changed '$T/still.json')\" = null && ! grep -q warning '$T/still.err'"
 
+# ---- standard input and pipes (item 7) ----
+want_sha=$(sha256sum "$T/fx.img" | cut -d' ' -f1)
+"$PMEMSCAN" --json - <"$T/fx.img" >"$T/stdin.json" 2>"$T/stdin.err"; rc=$?
+check "pmemscan - <IMAGE: scanned, proven legacy, exit 0" \
+	test "$(jq -r '.namespaces[0].verdict | "\(.result) \(.chosen)"' "$T/stdin.json") $rc" = "proven legacy 0"
+check "pmemscan -: the report says standard input, its size and sha256 as read" \
+	test "$(jq -r '.image.pipe | "\(.kind) \(.size) \(.sha256)"' "$T/stdin.json")" = "stdin 138412032 $want_sha"
+xz -c "$T/fx.img" >"$T/fx.img.xz"
+xz -dc "$T/fx.img.xz" | "$PMEMSCAN" /dev/stdin >"$T/devstdin.txt" 2>&1; rc=$?
+check "xz -dc | pmemscan /dev/stdin: scanned (exit 0), the text says a pipe was read" \
+	sh -c "test $rc -eq 0 && grep -q '^input: /dev/stdin, a pipe read once into a temporary file: 138412032 bytes read, sha256 $want_sha' '$T/devstdin.txt' && grep -q 'verdict: proven, semantics legacy' '$T/devstdin.txt'"
+xz_sha=$(sha256sum "$T/fx.img.xz" | cut -d' ' -f1)
+"$PMEMSCAN" --json - <"$T/fx.img.xz" >"$T/stdinxz.json" 2>/dev/null
+check "a compressed stream on stdin is decoded once: pipe and compressed are the xz bytes, sha256 the image's" \
+	test "$(jq -r '.image | "\(.pipe.size) \(.pipe.sha256) \(.compressed.format) \(.compressed.sha256) \(.sha256)"' "$T/stdinxz.json")" = \
+	"$(stat -c %s "$T/fx.img.xz") $xz_sha xz $xz_sha $want_sha"
+rm -f "$T/fifo"; mkfifo "$T/fifo"
+cat "$T/fx.img" >"$T/fifo" &
+"$PMEMSCAN" --json "$T/fifo" >"$T/fifo.json" 2>/dev/null
+wait
+check "a named FIFO: scanned, kind pipe" \
+	test "$(jq -r '"\(.image.pipe.kind) \(.image.pipe.size) \(.namespaces[0].verdict.result)"' "$T/fifo.json")" = "pipe 138412032 proven"
+xz -dc "$T/fx.img.xz" | "$PMEMSCAN" ls - /README.txt >"$T/lsstdin.txt" 2>/dev/null
+check "ls - reads standard input too" grep -q ' /README.txt$' "$T/lsstdin.txt"
+"$PMEMSCAN" - </dev/null >/dev/null 2>"$T/empty.err"; rc=$?
+check "empty standard input: one line, exit 3" \
+	sh -c "test $rc -eq 3 && test \$(wc -l <'$T/empty.err') -le 2 && grep -q 'standard input: empty (0 bytes read)' '$T/empty.err'"
+
 # ---- small things (item 10) ----
 # a raw namespace (a bare ext4): its one data start is "data start", not
 # "data data start"
