@@ -178,7 +178,10 @@ int cmd_extract(int argc, char **argv)
 	double t0 = ps_now();
 	r = ps_extract(fs, ino, a.path ? base_name(a.path) : NULL, w, &o, &s);
 	double dt = ps_now() - t0;
-	ps_progress_end(&pg);
+	if (!r)		/* the total was an estimate: end at what was copied */
+		ps_progress_finish(&pg, s.bytes);
+	else
+		ps_progress_end(&pg);
 	char hb[32];
 	fprintf(stderr, "pmemscan: extract: %llu files, %llu directories, %llu symlinks, "
 		"%llu hard links, %llu special; %s in %.2f s; %llu errors, %llu warnings, "
@@ -431,7 +434,10 @@ int cmd_carve(int argc, char **argv)
 	struct ps_carve_stats cs;
 	char err[512], h1[32], h2[32];
 	int r = ps_carve(view, a.out, a.force, carve_progress, &pg, &cs, err, sizeof(err));
-	ps_progress_end(&pg);
+	if (!r)		/* (a hole at the end is done without a callback) */
+		ps_progress_finish(&pg, view->size);
+	else
+		ps_progress_end(&pg);
 	cli_view_close(&v);
 	if (r) {
 		cli_err("%s", err);

@@ -7,6 +7,7 @@
 #include "imgsrc_open.h"
 #include "ns.h"
 #include "phys.h"
+#include "progress.h"
 #include "render.h"
 #include <getopt.h>
 #include <stdio.h>
@@ -58,6 +59,12 @@ static int load_lsa(const char *path, struct ps_lsa **out)
 	return rc;
 }
 
+static void scan_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	(void)total;
+	ps_progress_update(ctx, done, 0);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -80,6 +87,8 @@ static void usage(FILE *f)
 		"                    (default): sha256 up to 4 GiB, sparse above\n"
 		"  --threads N       hashing threads (default: 1 for sha256, one per CPU for\n"
 		"                    sparse; 0 hashes in the scanning thread)\n"
+		"  -q, --quiet       no progress bar (it is shown on a terminal, on stderr,\n"
+		"                    when the scan takes more than a second)\n"
 		CLI_CACHE_USAGE);
 }
 
@@ -93,11 +102,12 @@ int cmd_scan(int argc, char **argv)
 		{ "iomem", required_argument, NULL, 'I' },
 		{ "ndctl-json", required_argument, NULL, 'N' },
 		{ "labels", required_argument, NULL, 'L' },
+		{ "quiet", no_argument, NULL, 'q' },
 		CLI_CACHE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int json = 0, c;
+	int json = 0, quiet = 0, c;
 	const char *iomem = NULL, *ndjson = NULL;
 	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice,
 				   .verify = true };
@@ -108,10 +118,13 @@ int cmd_scan(int argc, char **argv)
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'p':
 			if (cli_parse_u64(optarg, &ao.phys_base)) {
@@ -311,8 +324,17 @@ int cmd_scan(int argc, char **argv)
 	ps_src_container_info(src, &ci);
 	in.container = &ci;
 
+	/* a bar on a terminal for a scan that takes more than a second */
+	struct ps_progress pg;
+	ps_progress_init(&pg, "scan", src->size, quiet);
+	ao.scan.on_progress = scan_progress;
+	ao.scan.ctx = &pg;
 	struct ps_analysis a;
 	int rc = ps_analyze(src, &ao, &a);
+	if (!rc)
+		ps_progress_finish(&pg, src->size);
+	else
+		ps_progress_end(&pg);
 	if (rc) {
 		cli_err("%s", rc == PS_EIO || rc == PS_ERANGE ? ps_src_error(src) :
 			ps_strerror(rc));

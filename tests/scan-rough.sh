@@ -113,6 +113,49 @@ check "ls - reads standard input too" grep -q ' /README.txt$' "$T/lsstdin.txt"
 check "empty standard input: one line, exit 3" \
 	sh -c "test $rc -eq 3 && test \$(wc -l <'$T/empty.err') -le 2 && grep -q 'standard input: empty (0 bytes read)' '$T/empty.err'"
 
+# ---- progress on a terminal (item 6) ----
+# tests/pty-run.py puts stderr on a pseudo-terminal of the given width, as
+# a user sees it; PMEMSCAN_PROGRESS_AFTER=0 shows the bar of these short
+# runs (a real one appears after a second)
+PTY="python3 $top_srcdir/tests/pty-run.py"
+# bar_lines FILE: the bar's redraws, one a line (escape sequences dropped)
+bar_lines() { tr '\r' '\n' <"$1" | sed 's/\x1b\[K//g' | grep -v '^$'; }
+fits() {	# fits FILE WIDTH LABEL: every redraw of LABEL's bar within WIDTH - 1
+	bar_lines "$1" | grep "^$3: " >"$1.bars" || return 1
+	! awk -v w="$2" 'length($0) > w - 1 { bad = 1 } END { exit !bad }' "$1.bars"
+}
+if python3 -c 'import pty' 2>/dev/null; then
+	PMEMSCAN_PROGRESS_AFTER=0 $PTY 40 "$PMEMSCAN" --hash sha256 "$T/fx.img" >"$T/p-scan.tty"
+	check "scan on a 40-column terminal: every redraw fits in 39 columns" fits "$T/p-scan.tty" 40 scan
+	check "scan: the bar reaches 100% of the image" \
+		sh -c "tail -n 1 '$T/p-scan.tty.bars' | grep -q '^scan: 132.0 MiB (100%)'"
+	check "scan: bytes done, percentage and time left while it runs" \
+		sh -c "grep -Eq '^scan: [0-9.]+ [KMG]?i?B \([0-9]+%\)  [0-9]+:[0-9]{2} left' '$T/p-scan.tty.bars'"
+	PMEMSCAN_PROGRESS_AFTER=0 $PTY 200 "$PMEMSCAN" --quiet "$T/fx.img" >"$T/p-quiet.tty"
+	check "scan --quiet: no bar" sh -c "! grep -q 'scan: ' '$T/p-quiet.tty'"
+	PMEMSCAN_PROGRESS_AFTER=0 "$PMEMSCAN" "$T/fx.img" >/dev/null 2>"$T/p-notty.err"
+	check "stderr not a terminal: no bar" sh -c "! grep -q 'scan: ' '$T/p-notty.err'"
+	PMEMSCAN_PROGRESS_AFTER=0 $PTY 120 "$PMEMSCAN" carve "$T/fx.img" -o "$T/p.img" >"$T/p-carve.tty"
+	check "carve: the bar reaches 100% although the image ends in a hole" \
+		sh -c "tr '\r' '\n' <'$T/p-carve.tty' | grep -q '^carve: 64.0 MiB of 64.0 MiB (100%)'"
+	PMEMSCAN_PROGRESS_AFTER=0 $PTY 120 "$PMEMSCAN" extract "$T/fx.img" -o "$T/p-out" >"$T/p-ext.tty"
+	check "extract: the bar ends at 100% of what was copied" \
+		sh -c "tr '\r' '\n' <'$T/p-ext.tty' | grep -Eq '^extract: 19.6 KiB of 19.6 KiB \(100%\)'"
+	cp "$T/fx.img" "$T/rp.img"
+	PMEMSCAN_PROGRESS_AFTER=0 $PTY 120 "$PMEMSCAN" repair "$T/rp.img" --in-place --assume-aligned >"$T/p-rep.tty"
+	check "repair --in-place: the sha256 before it has a bar, to 100%" \
+		sh -c "tr '\r' '\n' <'$T/p-rep.tty' | grep -q '^hashing the image before the repair: 132.0 MiB of 132.0 MiB (100%)'"
+	COLUMNS=50 PMEMSCAN_PROGRESS_AFTER=0 script -qec "'$PMEMSCAN' --hash sha256 '$T/fx.img' >/dev/null" /dev/null >"$T/p-script.tty" 2>&1 </dev/null
+	if [ -s "$T/p-script.tty" ]; then
+		check "under script(1) (a pty with no size): \$COLUMNS=50 is the width" fits "$T/p-script.tty" 50 scan
+	else
+		skip "under script(1): \$COLUMNS is the width" "script gave no output here"
+	fi
+else
+	skip_n=9
+	while [ $skip_n -gt 0 ]; do skip "progress bar on a terminal" "python3 pty missing"; skip_n=$((skip_n - 1)); done
+fi
+
 # ---- small things (item 10) ----
 # a raw namespace (a bare ext4): its one data start is "data start", not
 # "data data start"
