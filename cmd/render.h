@@ -68,6 +68,15 @@ void render_note(FILE *f, const struct ps_note *n);
 /* Which kernels or tools write a namespace like this; false (nothing
  * written) when there is nothing to say. */
 bool render_era(FILE *f, const struct ps_ns *ns);
+/* The namespace in plain words for someone who has never heard of
+ * start_pad: what it is, where the files are, whether they can be got out
+ * and the command to run (the first suggested). *told: whether legacy and
+ * fixed were already explained in this report (set when this does). False
+ * (nothing written) for a namespace nested in another's data. */
+bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns *ns,
+		     bool *told);
+/* What legacy and fixed mean, in a few words, and where to read more. */
+void render_legacy_fixed(FILE *f);
 /* The verdict in plain words; nothing for a namespace without candidates. */
 void render_summary(FILE *f, const struct ps_ns *ns);
 /* What the bytes of a candidate are when no filesystem is there; false

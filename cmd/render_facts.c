@@ -320,6 +320,123 @@ void render_summary(FILE *f, const struct ps_ns *ns)
 			HUMAN(ns->present), HUMAN(ns->size), pct(ns->present, ns->size));
 }
 
+/* The filesystem a candidate holds, in plain words: "an ext4 filesystem
+ * labelled "x"". */
+static void plain_fs(FILE *f, const struct ps_cand *c)
+{
+	fprintf(f, "%s %s filesystem", strchr("aeiouxAEIOUX", c->probe.type[0]) ? "an" : "a",
+		c->probe.type);
+	if (c->probe.label[0]) {
+		fputs(" labelled \"", f);
+		quoted_label(f, c->probe.label);
+		fputc('"', f);
+	}
+}
+
+/* Where a candidate's data starts, in plain words; says once per report
+ * what legacy and fixed mean (*told). */
+static void plain_where(FILE *f, const struct ps_cand *c, bool *told)
+{
+	if (c->btt) {
+		fputs("behind its BTT (sector mode: the blocks are read through a map)", f);
+		return;
+	}
+	fprintf(f, "at image offset 0x%" PRIx64, c->off);
+	if (c->sem == PS_SEM_AUTO)
+		return;
+	fprintf(f, " (the %s reading of start_pad%s)", c->name, *told ? "" : ", see below");
+	*told = true;
+}
+
+void render_legacy_fixed(FILE *f)
+{
+	fputs("legacy and fixed: a namespace's info block says where its data starts, and its"
+	      " start_pad field is read two ways. Legacy, as the kernels that wrote a start_pad"
+	      " (v4.6-v5.2) read it: the data starts at base + start_pad + dataoff. Fixed, as a"
+	      " writer that ignored start_pad placed it: at base + dataoff. Only one of them"
+	      " holds the filesystem; docs/start_pad.md explains how pmemscan proves which.", f);
+}
+
+bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns *ns,
+		     bool *told)
+{
+	if (ns->nested_in >= 0)
+		return false;
+	const struct ps_cand *c = ns->chosen >= 0 ? &ns->cand[ns->chosen] : NULL;
+	const struct ps_cand *d = ns->damaged >= 0 ? &ns->cand[ns->damaged] : NULL;
+	fprintf(f, "namespace %d, %s of %s at image offset 0x%" PRIx64 ": ", ns->index,
+		ns->mode == PS_NS_FSDAX ? "an fsdax namespace (a filesystem's disk, DAX-capable)" :
+		ns->mode == PS_NS_DEVDAX ? "a devdax namespace (memory handed to applications whole)" :
+		ns->mode == PS_NS_SECTOR ? "a sector-mode namespace (a disk with atomic sectors)" :
+		"a raw namespace (the data starts at its first byte)",
+		HUMAN(ns->size), ns->base);
+	bool act = false;
+	switch (ns->verdict) {
+	case PS_V_PROVEN:
+		fputs("it holds ", f);
+		plain_fs(f, c);
+		fprintf(f, " of %s ", HUMAN(c->probe.fs_size ? c->probe.fs_size : c->size));
+		plain_where(f, c, told);
+		fputs(". Its files can be copied out", f);
+		act = true;
+		break;
+	case PS_V_TRUNCATED:
+		fputs("it holds the start of ", f);
+		plain_fs(f, c);
+		fputc(' ', f);
+		plain_where(f, c, told);
+		fprintf(f, ", but the file ends inside it: %s of its %s are here. Files whose blocks lie in the missing part are lost; the others can be copied out",
+			HUMAN(c->present), HUMAN(c->probe.fs_size && c->probe.fs_size < c->size ?
+						  c->probe.fs_size : c->size));
+		act = true;
+		break;
+	case PS_V_AMBIGUOUS:
+		fputs("a valid filesystem lies at both places its data can start", f);
+		if (ns->ncand > 1) {
+			fputs(", ", f);
+			plain_where(f, &ns->cand[0], told);
+			fputs(" and ", f);
+			plain_where(f, &ns->cand[1], told);
+		}
+		fputs(". pmemscan does not choose: copy both out (--semantics legacy, then fixed) and compare", f);
+		act = true;
+		break;
+	case PS_V_DAMAGED:
+		fputs("the only filesystem found is damaged (its superblock checksum is wrong): ", f);
+		plain_fs(f, d);
+		fputc(' ', f);
+		plain_where(f, d, told);
+		fputs(". Work on a copy: carve it, then check it", f);
+		act = true;
+		break;
+	case PS_V_NODATA:
+		fprintf(f, "no filesystem is expected on it; its %s of data can be written to a file with 'pmemscan carve'",
+			HUMAN(ns->ncand ? ns->cand[0].size : 0));
+		break;
+	case PS_V_NOFS:
+	case PS_V_NONE:
+		if (!ns->ncand)
+			fputs("no data start could be worked out (see the diagnostics below)", f);
+		else
+			fputs("no filesystem was found where its data can start, so there are no files to copy out (the evidence below says what the bytes are)", f);
+		if (ns->present < ns->size)
+			fprintf(f, "; the file holds only %s of it", HUMAN(ns->present));
+		break;
+	}
+	if (act && ns->nactions) {
+		struct render_str b;
+		FILE *m = render_str_open(&b);
+		if (m)
+			render_action(m, in, &ns->actions[0]);
+		char *cmd = render_str_close(&b);
+		if (cmd && *cmd)
+			fprintf(f, ": %s", cmd);
+		free(cmd);
+	}
+	fputc('.', f);
+	return true;
+}
+
 /* Characters no POSIX shell treats specially anywhere in a word. */
 static bool shell_safe(char ch)
 {

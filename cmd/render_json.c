@@ -310,6 +310,10 @@ int render_scan_json(FILE *f, const struct render_input *in,
 			(ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_TRUNCATED) ?
 			j_str(ps_sem_name(ns->cand[ns->chosen].sem)) : NULL);
 		json_object_object_add(v, "summary", RENDERED(j, false, render_summary(j->m, ns)));
+		/* (the JSON defines legacy and fixed once, in "terms") */
+		bool told = true;
+		json_object_object_add(v, "overview", RENDERED(j, true,
+			render_overview(j->m, in, ns, &told)));
 		json_object *notes = json_object_new_array(), *next = json_object_new_array();
 		for (size_t n = 0; n < ns->nnotes; n++)
 			json_object_array_add(notes, RENDERED(j, false,
@@ -350,6 +354,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 	}
 	json_object_object_add(lb, "namespaces", lna);
 	json_object_object_add(root, "labels", lb);
+	json_object_object_add(root, "terms", RENDERED(j, false, render_legacy_fixed(j->m)));
 	json_object *dg = render_json_diags(&a->scan.diags), *dg2 = render_json_diags(&a->diags);
 	for (size_t i = 0; i < json_object_array_length(dg2); i++)
 		json_object_array_add(dg, json_object_get(json_object_array_get_idx(dg2, i)));

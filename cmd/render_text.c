@@ -71,6 +71,30 @@ int render_scan_text(FILE *f, const struct render_input *in,
 	}
 	text_diags(f, &a->scan.diags, "  ");
 
+	/* first, in plain words, what each namespace is and what to do; the
+	 * details follow as evidence */
+	bool told = false, any = false;
+	for (size_t i = 0; i < a->nns; i++) {
+		struct render_str b;
+		FILE *m = render_str_open(&b);
+		if (m)
+			render_overview(m, in, &a->ns[i], &told);
+		char *o = render_str_close(&b);
+		if (!o)
+			return PS_ENOMEM;
+		if (*o)
+			fprintf(f, "%s  %s\n", any ? "" : "\nsummary:\n", o);
+		any |= *o != 0;
+		free(o);
+	}
+	if (told) {
+		fputs("  ", f);
+		render_legacy_fixed(f);
+		fputc('\n', f);
+	}
+	if (any)
+		fputs("\nthe details (the evidence for the summary):\n", f);
+
 	fprintf(f, "\nstructures found: %zu\n", a->scan.nrecs);
 	for (size_t i = 0; i < a->scan.nrecs; i++) {
 		const struct ps_rec *r = &a->scan.recs[i];

@@ -54,6 +54,17 @@ check "cut before the data: the verdict says the filesystem may be in the missin
 check "whole dump: proven, nothing said about missing bytes" \
 	sh -c "grep -q 'verdict: proven, semantics legacy' '$T/fx.txt' && ! grep -q 'in the image (' '$T/fx.txt'"
 
+# ---- a plain summary first (item 11) ----
+check "the report opens with a summary, before the structures" \
+	sh -c "awk '/^summary:/ { s = NR } /^structures found/ { t = NR } END { exit !(s && t && s < t) }' '$T/fx.txt'"
+check "summary: what it is, where the files are, the command to get them" \
+	grep -q '^  namespace 0, an fsdax namespace (a filesystem.s disk, DAX-capable) of 132 MiB at image offset 0x0: it holds an ext4 filesystem labelled "pmemscan-fx" of 64 MiB at image offset 0x4400000 (the legacy reading of start_pad, see below). Its files can be copied out: pmemscan extract .*fx.img --namespace 0 --semantics legacy -o OUTDIR.$' "$T/fx.txt"
+check "the first use of legacy/fixed is explained, pointing to docs/start_pad.md" \
+	sh -c "awk '/legacy/ { print; exit }' '$T/fx.txt' | grep -q 'see below' && grep -q '^  legacy and fixed: .*base + start_pad + dataoff.*base + dataoff.*docs/start_pad.md' '$T/fx.txt'"
+check "docs/start_pad.md, which the report points to, exists" test -s "$top_srcdir/docs/start_pad.md"
+check "cut dump: the summary says what is lost" \
+	grep -q "^  namespace 0, .*it holds the start of an ext4 filesystem .*but the file ends inside it: 22 MiB of its 64 MiB are here" "$T/cut.txt"
+
 # ---- the image changes during the run (item 8) ----
 # --iomem from a FIFO holds the scan after it opened the image: the test
 # appends to the image (or only touches it), then lets the scan go on
@@ -84,6 +95,9 @@ check "image touched during the scan: JSON image.changed names the mtime" \
 "$PMEMSCAN" --json "$T/fx.img" >"$T/still.json" 2>"$T/still.err"
 check "image left alone: changed is null, no warning" \
 	sh -c "test \"\$(jq -r .image.changed '$T/still.json')\" = null && ! grep -q warning '$T/still.err'"
+
+check "JSON: the summary per namespace (verdict.overview) and the terms" \
+	sh -c "jq -e '(.namespaces[0].verdict.overview | test(\"^namespace 0, an fsdax namespace\")) and (.terms | test(\"^legacy and fixed\"))' '$T/still.json' >/dev/null"
 
 # ---- standard input and pipes (item 7) ----
 want_sha=$(sha256sum "$T/fx.img" | cut -d' ' -f1)
