@@ -2,7 +2,10 @@
 /* Shared declarations for the pmemscan subcommands. */
 #ifndef PS_CLI_H
 #define PS_CLI_H
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Exit codes (docs/cli.md). */
 enum {
@@ -60,6 +63,18 @@ struct ps_open_opts;
 	"                    dump is unchanged); without it the decoded copy is deleted\n" \
 	"  --cache-dir DIR   keep that cache in DIR (implies --cache)\n"
 int cli_cache_option(int c, const char *arg, struct ps_open_opts *oo);
+/* The input file's size and mtime when a command opened it, to warn when
+ * either changed by the end (something still writing the image). */
+struct cli_watch {
+	bool active;		/* a regular file: watched */
+	const char *path;
+	uint64_t size;
+	struct timespec mtime;
+};
+void cli_watch_start(struct cli_watch *w, const char *path);
+/* true, with what changed in msg, when the file is not as it was */
+bool cli_watch_changed(const struct cli_watch *w, char *msg, size_t n);
+
 int cmd_repair(int argc, char **argv);
 int cmd_undo(int argc, char **argv);
 int cmd_collect(int argc, char **argv);

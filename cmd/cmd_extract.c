@@ -52,6 +52,8 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 {
 	memset(a, 0, sizeof(*a));
 	cli_view_opts_init(&a->vo);
+	/* argv[0] is "pmemscan extract" (for getopt's messages): the word */
+	const char *cmd = strrchr(argv[0], ' ') ? strrchr(argv[0], ' ') + 1 : argv[0];
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -66,7 +68,7 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 			else if (!strcmp(optarg, "auto"))
 				a->fstype = PS_FS_AUTO;
 			else {
-				cli_err("%s: bad --fs-type '%s' (ext, xfs or auto)", argv[0], optarg);
+				cli_err("%s: bad --fs-type '%s' (ext, xfs or auto)", cmd, optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -97,14 +99,14 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 			default: break;
 			}
 			cli_err("%s: unknown option or missing value '%s' (see 'pmemscan %s --help')",
-				argv[0], argv[optind - 1], argv[0]);
+				cmd, argv[optind - 1], cmd);
 			return EXIT_USAGE;
 		}
 	}
 	int left = argc - optind;
 	if (left < 1 || left > 1 + want_operand) {
-		cli_err("%s: %s (see 'pmemscan %s --help')", argv[0],
-			left < 1 ? "IMAGE missing" : "too many arguments", argv[0]);
+		cli_err("%s: %s (see 'pmemscan %s --help')", cmd,
+			left < 1 ? "IMAGE missing" : "too many arguments", cmd);
 		return EXIT_USAGE;
 	}
 	a->image = argv[optind];
@@ -364,7 +366,10 @@ int cmd_extract(int argc, char **argv)
 	double t0 = ps_now();
 	r = ps_extract(fs, ino, a.path ? base_name(a.path) : NULL, w, &o, &s);
 	double dt = ps_now() - t0;
-	ps_progress_end(&pg);
+	if (!r)		/* the total was an estimate: end at what was copied */
+		ps_progress_finish(&pg, s.bytes);
+	else
+		ps_progress_end(&pg);
 	char hb[32];
 	fprintf(stderr, "pmemscan: extract: %llu files, %llu directories, %llu symlinks, "
 		"%llu hard links, %llu special; %s in %.2f s; %llu errors, %llu warnings, "
@@ -564,8 +569,13 @@ int cmd_ls(int argc, char **argv)
 		return rc;
 	const char *p = a.operand ? a.operand : a.path ? a.path : "/";
 	uint64_t ino;
-	if (ps_fs_lookup(fs, p, &ino)) {
-		cli_err("%s: %s: %s", a.image, p, ps_fs_error(fs));
+	int lrc = ps_fs_lookup(fs, p, &ino);
+	if (lrc) {
+		/* a path not found: the error names it already */
+		if (lrc == PS_ENOTFOUND)
+			cli_err("%s: %s", a.image, ps_fs_error(fs));
+		else
+			cli_err("%s: %s: %s", a.image, p, ps_fs_error(fs));
 		ps_fs_close(fs);
 		cli_view_close(&v);
 		return EXIT_USAGE;
@@ -652,7 +662,10 @@ int cmd_carve(int argc, char **argv)
 	struct ps_carve_stats cs;
 	char err[512], h1[32], h2[32];
 	int r = ps_carve(view, a.out, a.force, carve_progress, &pg, &cs, err, sizeof(err));
-	ps_progress_end(&pg);
+	if (!r)		/* (a hole at the end is done without a callback) */
+		ps_progress_finish(&pg, view->size);
+	else
+		ps_progress_end(&pg);
 	cli_view_close(&v);
 	if (r) {
 		cli_err("%s", err);

@@ -165,6 +165,17 @@ static struct json_object *ju64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
+/* A 64-bit value that is a bit pattern, not a quantity (checksums, the
+ * interleave-set cookie): "0x" and 16 hex digits, as the scan report's
+ * checksums. As a JSON number it would lose its low bits above 2^53 in
+ * jq, JavaScript and most readers (pmemscan-labels/2). */
+static struct json_object *jhex64(uint64_t v)
+{
+	char b[24];
+	snprintf(b, sizeof(b), "0x%016llx", (unsigned long long)v);
+	return json_object_new_string(b);
+}
+
 static struct json_object *json_dimm(const struct dimm *dm)
 {
 	const struct ps_lsa *lsa = &dm->lsa;
@@ -248,8 +259,8 @@ static struct json_object *json_dimm(const struct dimm *dm)
 		json_object_object_add(j, "otheroff", ju64(ix->otheroff));
 		json_object_object_add(j, "labeloff", ju64(ix->labeloff));
 		json_object_object_add(j, "nslot", ju64(ix->nslot));
-		json_object_object_add(j, "checksum", ju64(ix->checksum));
-		json_object_object_add(j, "checksum_calc", ju64(ix->checksum_calc));
+		json_object_object_add(j, "checksum", jhex64(ix->checksum));
+		json_object_object_add(j, "checksum_calc", jhex64(ix->checksum_calc));
 		json_object_array_add(xi, j);
 	}
 	json_object_object_add(x, "index_blocks", xi);
@@ -303,7 +314,7 @@ static struct json_object *json_ns(const struct ps_ns_set *set, struct dimm **dv
 		json_object_object_add(o, "size", ju64(ns->size));
 		json_object_object_add(o, "lbasize", ju64(ns->lbasize));
 		json_object_object_add(o, "flags", ju64(ns->flags));
-		json_object_object_add(o, "isetcookie", ju64(ns->isetcookie));
+		json_object_object_add(o, "isetcookie", jhex64(ns->isetcookie));
 		json_object_object_add(o, "complete", json_object_new_boolean(ns->complete));
 		json_object_object_add(o, "region_offset", ju64(ns->region_offset));
 		json_object_object_add(o, "region_offset_assumed",
@@ -538,6 +549,9 @@ int cmd_labels(int argc, char **argv)
 		if (json) {
 			struct json_object *top = json_object_new_object();
 			struct json_object *jd = json_object_new_array();
+			/* /2: bit patterns as hex strings (jhex64); there was no
+			 * schema key before, call that /1 */
+			json_object_object_add(top, "schema", json_object_new_string("pmemscan-labels/2"));
 			for (size_t i = 0; i < np; i++)
 				json_object_array_add(jd, json_dimm(dv[i]));
 			json_object_object_add(top, "dimms", jd);

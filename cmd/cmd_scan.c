@@ -8,6 +8,7 @@
 #include "imgsrc_open.h"
 #include "ns.h"
 #include "phys.h"
+#include "progress.h"
 #include "render.h"
 #include "split_cli.h"
 #include <getopt.h>
@@ -60,6 +61,12 @@ static int load_lsa(const char *path, struct ps_lsa **out)
 	return rc;
 }
 
+static void scan_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	(void)total;
+	ps_progress_update(ctx, done, 0);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -82,6 +89,8 @@ static void usage(FILE *f)
 		"                    (default): sha256 up to 4 GiB, sparse above\n"
 		"  --threads N       hashing threads (default: 1 for sha256, one per CPU for\n"
 		"                    sparse; 0 hashes in the scanning thread)\n"
+		"  -q, --quiet       no progress bar (it is shown on a terminal, on stderr,\n"
+		"                    when the scan takes more than a second)\n"
 		CLI_CACHE_USAGE);
 }
 
@@ -95,11 +104,12 @@ int cmd_scan(int argc, char **argv)
 		{ "iomem", required_argument, NULL, 'I' },
 		{ "ndctl-json", required_argument, NULL, 'N' },
 		{ "labels", required_argument, NULL, 'L' },
+		{ "quiet", no_argument, NULL, 'q' },
 		CLI_CACHE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int json = 0, c;
+	int json = 0, quiet = 0, c;
 	const char *iomem = NULL, *ndjson = NULL;
 	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice,
 				   .verify = true };
@@ -110,10 +120,13 @@ int cmd_scan(int argc, char **argv)
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'p':
 			if (cli_parse_u64(optarg, &ao.phys_base)) {
@@ -181,7 +194,27 @@ int cmd_scan(int argc, char **argv)
 	 * size and sha256 are reported); the scan reads the decoded image
 	 * from a sparse cache. */
 	char zhex[2 * PS_DIGEST_SIZE + 1];
-	{
+	struct cli_watch watch;
+	cli_watch_start(&watch, path);
+	/* standard input or a pipe: read once into a temporary file (its
+	 * bytes' size and sha256 are reported), then scanned from there */
+	struct ps_pipe_info pinfo;
+	bool piped = ps_path_is_pipe(path);
+	if (piped) {
+		if (cli_ensure_dir(oo.cache_dir))
+			return EXIT_USAGE;
+		if (ps_src_open_pipe(path, &oo, &src, &pinfo, err, sizeof(err))) {
+			cli_err("%s", err);
+			return EXIT_USAGE;
+		}
+		in.pipe = &pinfo;
+		if (pinfo.comp != PS_COMP_NONE) {
+			in.compression = ps_compression_name(pinfo.comp);
+			in.compressed_size = pinfo.size;
+			in.compressed_sha256 = pinfo.sha256;
+		}
+	}
+	if (!piped) {
 		struct ps_src *raw;
 		uint8_t magic[16];
 		if (ps_src_open_file(path, &raw, err, sizeof(err))) {
@@ -206,9 +239,9 @@ int cmd_scan(int argc, char **argv)
 		}
 		ps_src_close(raw);
 	}
-	if (cli_ensure_dir(oo.cache_dir))
+	if (!piped && cli_ensure_dir(oo.cache_dir))
 		return EXIT_USAGE;
-	if (ps_src_open_auto(path, &oo, &src, err, sizeof(err))) {
+	if (!piped && ps_src_open_auto(path, &oo, &src, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}
@@ -297,8 +330,17 @@ int cmd_scan(int argc, char **argv)
 	ps_src_container_info(src, &ci);
 	in.container = &ci;
 
+	/* a bar on a terminal for a scan that takes more than a second */
+	struct ps_progress pg;
+	ps_progress_init(&pg, "scan", src->size, quiet);
+	ao.scan.on_progress = scan_progress;
+	ao.scan.ctx = &pg;
 	struct ps_analysis a;
 	int rc = ps_analyze(src, &ao, &a);
+	if (!rc)
+		ps_progress_finish(&pg, src->size);
+	else
+		ps_progress_end(&pg);
 	if (rc) {
 		cli_err("%s", rc == PS_EIO || rc == PS_ERANGE ? ps_src_error(src) :
 			ps_strerror(rc));
@@ -329,6 +371,11 @@ int cmd_scan(int argc, char **argv)
 			splits[i] = cli_split_run(src, &a, i);
 		in.splits = splits;
 		in.nsplits = a.nns;
+	}
+	char changed[512];
+	if (cli_watch_changed(&watch, changed, sizeof(changed))) {
+		in.changed = changed;
+		cli_err("warning: %s: %s", path, changed);
 	}
 	if (json)
 		rc = render_scan_json(stdout, &in, &a);

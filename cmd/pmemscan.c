@@ -123,6 +123,45 @@ static const struct cli_cmd commands[] = {
 	{ "collect", "gather a live machine's pmem facts (ndctl, labels, iomem, dmesg) into a bundle", cmd_collect },
 };
 
+/* Levenshtein distance, for names of at most 63 characters (longer ones
+ * are compared by their first 63). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strnlen(a, 63), lb = strnlen(b, 63);
+	size_t row[64];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static const char *closest_command(const char *word)
+{
+	const char *best = commands[0].name;
+	size_t bd = (size_t)-1;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		size_t d = distance(word, commands[i].name);
+		if (d < bd) {
+			bd = d;
+			best = commands[i].name;
+		}
+	}
+	return best;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pmemscan [scan] IMAGE [options]\n"
@@ -147,9 +186,24 @@ int main(int argc, char **argv)
 		printf("pmemscan %s\n", PACKAGE_VERSION);
 		return EXIT_OK;
 	}
+	/* getopt's own messages start with argv[0]: "pmemscan CMD: ..." */
+	char prog[64];
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			snprintf(prog, sizeof(prog), "pmemscan %s", commands[i].name);
+			argv[1] = prog;
 			return commands[i].run(argc - 1, argv + 1);
+		}
+	/* pmemscan WORD, where WORD is no file and looks like no path: a
+	 * mistyped command, not an image that cannot be opened */
+	struct stat st;
+	if (argv[1][0] != '-' && !strpbrk(argv[1], "/.") && stat(argv[1], &st) &&
+	    errno == ENOENT) {
+		cli_err("%s: no such command, and no such file; the closest command is '%s' ('pmemscan --help' lists them)",
+			argv[1], closest_command(argv[1]));
+		return EXIT_USAGE;
+	}
 	/* pmemscan IMAGE ...: scan is the default command */
+	argv[0] = (char *)"pmemscan scan";
 	return cmd_scan(argc, argv);
 }

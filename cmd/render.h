@@ -23,6 +23,12 @@ struct render_input {
 	const char *sha256;	/* hex, or NULL when not computed */
 	const char *sparse_sha256;	/* pmemscan-sparse-sha256-v1 (docs/digest.md) */
 	const char *hash_note;	/* why not, when NULL */
+	/* the file's size or mtime changed between open and the end of the
+	 * run: what changed (cli_watch_changed), else NULL */
+	const char *changed;
+	/* standard input or a pipe, read once into a temporary file: what
+	 * was read (the bytes as they came, before any decoding); or NULL */
+	const struct ps_pipe_info *pipe;
 	/* a compressed dump: the file as given. The image file is then not
 	 * the data, so nothing suggests loop-mounting a range of it. */
 	const char *compression;	/* "gzip", "xz", ... or NULL */
@@ -73,6 +79,15 @@ void render_reason(FILE *f, const struct ps_reason *r);
 const char *render_why_name(enum ps_why_kind k);
 const char *render_decisive_name(enum ps_decisive d);
 void render_recommendation(FILE *f, const struct ps_weighing *w);
+/* The namespace in plain words for someone who has never heard of
+ * start_pad: what it is, where the files are, whether they can be got out
+ * and the command to run (the first suggested). *told: whether legacy and
+ * fixed were already explained in this report (set when this does). False
+ * (nothing written) for a namespace nested in another's data. */
+bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns *ns,
+		     bool *told);
+/* What legacy and fixed mean, in a few words, and where to read more. */
+void render_legacy_fixed(FILE *f);
 /* The verdict in plain words; nothing for a namespace without candidates. */
 void render_summary(FILE *f, const struct ps_ns *ns);
 /* What the bytes of a candidate are when no filesystem is there; false
@@ -104,6 +119,9 @@ struct render_str {
 };
 FILE *render_str_open(struct render_str *b);
 char *render_str_close(struct render_str *b);
+
+/* part of whole as "34%", rounded down (never 100% short of whole) */
+const char *render_pct(uint64_t part, uint64_t whole, char *buf, size_t n);
 
 /* "01020304-0506-..." (36 chars + NUL) */
 void render_uuid(const uint8_t u[16], char out[37]);

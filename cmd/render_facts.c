@@ -12,6 +12,30 @@
 
 /* ps_human into a buffer the caller does not have to declare. */
 #define HUMAN(v) ps_human((v), (char[32]){ 0 }, 32)
+/* part of whole as a percentage ("34%"), rounded down so that anything
+ * short of the whole never reads 100% */
+#define pct(part, whole) render_pct((part), (whole), (char[16]){ 0 }, 16)
+
+const char *render_pct(uint64_t part, uint64_t whole, char *buf, size_t n)
+{
+	unsigned v = whole ? (unsigned)((double)part * 100.0 / (double)whole) : 0;
+	if (part < whole && v >= 100)
+		v = 99;
+	snprintf(buf, n, "%u%%", v);
+	return buf;
+}
+
+/* A filesystem label as the image holds it: bytes a terminal would act on
+ * (control characters, DEL), a quote or a backslash as \xHH. */
+static void quoted_label(FILE *f, const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\')
+			fprintf(f, "\\x%02x", *c);
+		else
+			fputc(*c, f);
+	}
+}
 
 void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 		     const struct ps_evidence *e)
@@ -19,8 +43,12 @@ void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 	const struct ps_probe *p = &c->probe;
 	switch (e->kind) {
 	case PS_EV_TRUNCATED:
-		fprintf(f, "the image ends %s into this candidate's %s: the dump is truncated",
-			HUMAN(e->a), HUMAN(e->b));
+		if (!e->a)
+			fprintf(f, "the image ends before this data start: none of this candidate's %s is in it (truncated dump)",
+				HUMAN(e->b));
+		else
+			fprintf(f, "the image ends %s into this candidate's %s (%s present): the dump is truncated",
+				HUMAN(e->a), HUMAN(e->b), pct(e->a, e->b));
 		break;
 	case PS_EV_BTT_UNREADABLE:
 		fprintf(f, "the BTT could not be opened: %s: namespace %d: BTT: %s",
@@ -33,9 +61,15 @@ void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 		fputs("libblkid found more than one signature here (ambivalent)", f);
 		break;
 	case PS_EV_FS_VALID:
-		fprintf(f, "libblkid: %s %s%s%s%s, superblock checksums valid", p->type,
+		fprintf(f, "libblkid: %s %s%s%s", p->type,
 			p->usage[0] ? p->usage : "signature", p->uuid[0] ? " uuid " : "",
-			p->uuid, p->label[0] ? " (labelled)" : "");
+			p->uuid);
+		if (p->label[0]) {
+			fputs(" label \"", f);
+			quoted_label(f, p->label);
+			fputc('"', f);
+		}
+		fputs(", superblock checksums valid", f);
 		break;
 	case PS_EV_FS_BAD_CSUM:
 		fprintf(f, "libblkid: %s superblock found but its checksum is WRONG (damaged)",
@@ -53,8 +87,13 @@ void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 			HUMAN(e->a), HUMAN(e->b), HUMAN(e->a - e->b));
 		break;
 	case PS_EV_FS_FITS:
-		fprintf(f, "the filesystem claims %s and fits in the %s available",
-			HUMAN(e->a), HUMAN(e->b));
+		fprintf(f, "the filesystem claims %s and fits in the %s available%s",
+			HUMAN(e->a), HUMAN(e->b),
+			e->c < e->b ? "; all of it is in the image" : "");
+		break;
+	case PS_EV_FS_CUT:
+		fprintf(f, "the filesystem claims %s (it would fit in the %s of the layout), but the image holds only its first %s (%s): the end of the file cuts it",
+			HUMAN(e->a), HUMAN(e->b), HUMAN(e->c), pct(e->c, e->a));
 		break;
 	case PS_EV_IN_START_PAD:
 		fprintf(f, "under the legacy reading this offset (ns+0x%" PRIx64 ") is inside the start_pad area [0, 0x%" PRIx64 "), which the kernel never writes",
@@ -99,6 +138,12 @@ bool render_probe_detail(FILE *f, const struct ps_probe *p)
 	case PS_CONTENT_OTHER:
 		if (p->unreadable)
 			fputs("unreadable", f);
+		else if (p->sampled && p->nonzero * 100 < p->sampled)
+			/* "0.00 bits/byte, 0% non-zero" said nothing: a few
+			 * bytes in an area of zeros */
+			fprintf(f, "all zeros but %zu byte%s in the first %s sampled (%.2f bits/byte)",
+				p->nonzero, p->nonzero == 1 ? "" : "s", HUMAN(p->sampled),
+				p->entropy);
 		else
 			fprintf(f, "unrecognised data (%.2f bits/byte, %u%% non-zero)",
 				p->entropy, p->nonzero_pct);
@@ -190,7 +235,12 @@ static void pfn_era(FILE *f, const struct ps_ns *ns)
 		    "v6.1 (version 1.4 with 128-byte struct page reservation)" :
 		    "v5.4 or later, or ndctl write-infoblock (version 1.4)";
 	}
-	fprintf(f, "%s%s", e, ns->P ? "; a non-zero start_pad is only written by v4.6-v5.2" : "");
+	/* kernels stopped padding in v5.3; version 1.4 blocks with a
+	 * start_pad are what ndctl write-infoblock --offset writes (its
+	 * test/align.sh makes them with -O 8K) */
+	fprintf(f, "%s%s", e, !ns->P ? "" : sb->version_minor >= 4 ?
+		"; kernels since v5.3 write start_pad 0: this non-zero one comes from a tool (ndctl write-infoblock --offset writes such blocks)" :
+		"; a non-zero start_pad is only written by v4.6-v5.2");
 }
 
 bool render_era(FILE *f, const struct ps_ns *ns)
@@ -252,6 +302,14 @@ void render_summary(FILE *f, const struct ps_ns *ns)
 			fprintf(f, "%s filesystem at image offset 0x%" PRIx64 " (%s); start_pad is 0, so both readings agree",
 				c->probe.type, c->off, HUMAN(c->size));
 		return;
+	case PS_V_TRUNCATED: {
+		uint64_t want = c->probe.fs_size && c->probe.fs_size < c->size ?
+				c->probe.fs_size : c->size;
+		fprintf(f, "%s filesystem at the %s data start (image offset 0x%" PRIx64 "), but the file ends inside it: only %s of its %s are in the image (%s; namespace: %s of %s). Files whose blocks lie past the end cannot be recovered from this file; get the whole dump if you can",
+			c->probe.type, c->name, c->off, HUMAN(c->present), HUMAN(want),
+			pct(c->present, want), HUMAN(ns->present), HUMAN(ns->size));
+		return;
+	}
 	case PS_V_AMBIGUOUS:
 		fprintf(f, "AMBIGUOUS: a valid filesystem at both the legacy (0x%" PRIx64 ") and the fixed (0x%" PRIx64 ") data start; ",
 			ns->cand[0].off, ns->ncand > 1 ? ns->cand[1].off : 0);
@@ -272,6 +330,126 @@ void render_summary(FILE *f, const struct ps_ns *ns)
 		break;
 	}
 	fprintf(f, "no filesystem at any candidate data start (%d probed)", ns->ncand);
+	if (ns->present < ns->size)
+		fprintf(f, "; the image holds only %s of the %s namespace (%s): a filesystem may be in the part the file lacks",
+			HUMAN(ns->present), HUMAN(ns->size), pct(ns->present, ns->size));
+}
+
+/* The filesystem a candidate holds, in plain words: "an ext4 filesystem
+ * labelled "x"". */
+static void plain_fs(FILE *f, const struct ps_cand *c)
+{
+	fprintf(f, "%s %s filesystem", strchr("aeiouxAEIOUX", c->probe.type[0]) ? "an" : "a",
+		c->probe.type);
+	if (c->probe.label[0]) {
+		fputs(" labelled \"", f);
+		quoted_label(f, c->probe.label);
+		fputc('"', f);
+	}
+}
+
+/* Where a candidate's data starts, in plain words; says once per report
+ * what legacy and fixed mean (*told). */
+static void plain_where(FILE *f, const struct ps_cand *c, bool *told)
+{
+	if (c->btt) {
+		fputs("behind its BTT (sector mode: the blocks are read through a map)", f);
+		return;
+	}
+	fprintf(f, "at image offset 0x%" PRIx64, c->off);
+	if (c->sem == PS_SEM_AUTO)
+		return;
+	fprintf(f, " (the %s reading of start_pad%s)", c->name, *told ? "" : ", see below");
+	*told = true;
+}
+
+void render_legacy_fixed(FILE *f)
+{
+	fputs("legacy and fixed: a namespace's info block says where its data starts, and its"
+	      " start_pad field is read two ways. Legacy, as the kernels that wrote a start_pad"
+	      " (v4.6-v5.2) read it: the data starts at base + start_pad + dataoff. Fixed, as a"
+	      " writer that ignored start_pad placed it: at base + dataoff. Only one of them"
+	      " holds the filesystem; docs/start_pad.md explains how pmemscan proves which.", f);
+}
+
+bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns *ns,
+		     bool *told)
+{
+	if (ns->nested_in >= 0)
+		return false;
+	const struct ps_cand *c = ns->chosen >= 0 ? &ns->cand[ns->chosen] : NULL;
+	const struct ps_cand *d = ns->damaged >= 0 ? &ns->cand[ns->damaged] : NULL;
+	fprintf(f, "namespace %d, %s of %s at image offset 0x%" PRIx64 ": ", ns->index,
+		ns->mode == PS_NS_FSDAX ? "an fsdax namespace (a filesystem's disk, DAX-capable)" :
+		ns->mode == PS_NS_DEVDAX ? "a devdax namespace (memory handed to applications whole)" :
+		ns->mode == PS_NS_SECTOR ? "a sector-mode namespace (a disk with atomic sectors)" :
+		"a raw namespace (the data starts at its first byte)",
+		HUMAN(ns->size), ns->base);
+	bool act = false;
+	switch (ns->verdict) {
+	case PS_V_PROVEN:
+		fputs("it holds ", f);
+		plain_fs(f, c);
+		fprintf(f, " of %s ", HUMAN(c->probe.fs_size ? c->probe.fs_size : c->size));
+		plain_where(f, c, told);
+		fputs(". Its files can be copied out", f);
+		act = true;
+		break;
+	case PS_V_TRUNCATED:
+		fputs("it holds the start of ", f);
+		plain_fs(f, c);
+		fputc(' ', f);
+		plain_where(f, c, told);
+		fprintf(f, ", but the file ends inside it: %s of its %s are here. Files whose blocks lie in the missing part are lost; the others can be copied out",
+			HUMAN(c->present), HUMAN(c->probe.fs_size && c->probe.fs_size < c->size ?
+						  c->probe.fs_size : c->size));
+		act = true;
+		break;
+	case PS_V_AMBIGUOUS:
+		fputs("a valid filesystem lies at both places its data can start", f);
+		if (ns->ncand > 1) {
+			fputs(", ", f);
+			plain_where(f, &ns->cand[0], told);
+			fputs(" and ", f);
+			plain_where(f, &ns->cand[1], told);
+		}
+		fputs(". pmemscan does not choose: copy both out (--semantics legacy, then fixed) and compare", f);
+		act = true;
+		break;
+	case PS_V_DAMAGED:
+		fputs("the only filesystem found is damaged (its superblock checksum is wrong): ", f);
+		plain_fs(f, d);
+		fputc(' ', f);
+		plain_where(f, d, told);
+		fputs(". Work on a copy: carve it, then check it", f);
+		act = true;
+		break;
+	case PS_V_NODATA:
+		fprintf(f, "no filesystem is expected on it; its %s of data can be written to a file with 'pmemscan carve'",
+			HUMAN(ns->ncand ? ns->cand[0].size : 0));
+		break;
+	case PS_V_NOFS:
+	case PS_V_NONE:
+		if (!ns->ncand)
+			fputs("no data start could be worked out (see the diagnostics below)", f);
+		else
+			fputs("no filesystem was found where its data can start, so there are no files to copy out (the evidence below says what the bytes are)", f);
+		if (ns->present < ns->size)
+			fprintf(f, "; the file holds only %s of it", HUMAN(ns->present));
+		break;
+	}
+	if (act && ns->nactions) {
+		struct render_str b;
+		FILE *m = render_str_open(&b);
+		if (m)
+			render_action(m, in, &ns->actions[0]);
+		char *cmd = render_str_close(&b);
+		if (cmd && *cmd)
+			fprintf(f, ": %s", cmd);
+		free(cmd);
+	}
+	fputc('.', f);
+	return true;
 }
 
 /* Characters no POSIX shell treats specially anywhere in a word. */
@@ -344,7 +522,10 @@ bool render_action(FILE *f, const struct render_input *in, const struct ps_actio
 		fprintf(f, " --namespace %d", x->ns);
 		sem_arg(f, x->sem);
 		fprintf(f, " -o ns%d.img", x->ns);
-		if (x->carved_only || compressed)
+		if (x->need)
+			fprintf(f, "   (writes the %s the file holds of the %s filesystem; 'truncate -s %" PRIu64 " ns%d.img' then lets fsck -n or a read-only mount see the rest as zeros)",
+				HUMAN(x->size), HUMAN(x->need), x->need, x->ns);
+		else if (x->carved_only || compressed)
 			fprintf(f, "   (then: mount -o ro,loop ns%d.img /mnt)", x->ns);
 		return true;
 	case PS_ACT_FSCK:

@@ -245,7 +245,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 {
 	struct jctx jc = { .in = in }, *j = &jc;
 	json_object *root = json_object_new_object();
-	json_object_object_add(root, "schema", j_str("pmemscan-scan/1"));
+	json_object_object_add(root, "schema", j_str("pmemscan-scan/2"));
 	json_object_object_add(root, "version", j_str(PACKAGE_VERSION));
 	json_object *img = json_object_new_object();
 	json_object_object_add(img, "path", j_str(in->path));
@@ -267,6 +267,16 @@ int render_scan_json(FILE *f, const struct render_input *in,
 	json_object_object_add(img, "phys_base", a->have_phys ? j_u64(a->phys_base) : NULL);
 	json_object_object_add(img, "phys_source", a->have_phys ?
 		RENDERED(j, false, render_phys_source(j->m, in, a)) : NULL);
+	json_object_object_add(img, "changed", j_str(in->changed));
+	if (in->pipe) {
+		json_object *pi = json_object_new_object();
+		json_object_object_add(pi, "kind", j_str(in->pipe->is_stdin ? "stdin" : "pipe"));
+		json_object_object_add(pi, "size", j_u64(in->pipe->size));
+		json_object_object_add(pi, "sha256", j_str(in->pipe->sha256));
+		json_object_object_add(img, "pipe", pi);
+	} else {
+		json_object_object_add(img, "pipe", NULL);
+	}
 	json_object_object_add(root, "image", img);
 
 	/* The structures are written one at a time (below), not kept in the
@@ -285,6 +295,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_object_add(o, "mode", j_str(ps_ns_mode_name(ns->mode)));
 		json_object_object_add(o, "offset", j_u64(ns->base));
 		json_object_object_add(o, "size", j_u64(ns->size));
+		json_object_object_add(o, "present", j_u64(ns->present));
 		json_object_object_add(o, "size_source", j_str(ps_size_source_name(ns->size_source)));
 		json_object_object_add(o, "found_by", j_str(ps_found_by_name(ns->found_by)));
 		json_object_object_add(o, "label", ns->label >= 0 ?
@@ -307,6 +318,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 			json_object_object_add(co, "offset", j_u64(cd->off));
 			json_object_object_add(co, "size", j_u64(cd->size));
 			json_object_object_add(co, "truncated", json_object_new_boolean(cd->truncated));
+			json_object_object_add(co, "present", j_u64(cd->present));
 			json_object_object_add(co, "probe", cd->probed ? j_probe(j, cd) : NULL);
 			json_object *ev = json_object_new_array();
 			for (int e = 0; e < cd->nevidence; e++)
@@ -321,10 +333,14 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_object_add(v, "chosen", ns->chosen >= 0 ?
 			j_str(ns->cand[ns->chosen].name) : NULL);
 		json_object_object_add(v, "semantics", ns->chosen >= 0 &&
-			ns->verdict == PS_V_PROVEN ?
+			(ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_TRUNCATED) ?
 			j_str(ps_sem_name(ns->cand[ns->chosen].sem)) : NULL);
 		json_object_object_add(v, "summary", RENDERED(j, false, render_summary(j->m, ns)));
 		json_object_object_add(v, "weighing", ns->weigh.weighed ? j_weighing(j, ns) : NULL);
+		/* (the JSON defines legacy and fixed once, in "terms") */
+		bool told = true;
+		json_object_object_add(v, "overview", RENDERED(j, true,
+			render_overview(j->m, in, ns, &told)));
 		json_object *notes = json_object_new_array(), *next = json_object_new_array();
 		for (size_t n = 0; n < ns->nnotes; n++)
 			json_object_array_add(notes, RENDERED(j, false,
@@ -367,6 +383,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 	}
 	json_object_object_add(lb, "namespaces", lna);
 	json_object_object_add(root, "labels", lb);
+	json_object_object_add(root, "terms", RENDERED(j, false, render_legacy_fixed(j->m)));
 	json_object *dg = render_json_diags(&a->scan.diags), *dg2 = render_json_diags(&a->diags);
 	for (size_t i = 0; i < json_object_array_length(dg2); i++)
 		json_object_array_add(dg, json_object_get(json_object_array_get_idx(dg2, i)));

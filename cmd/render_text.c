@@ -49,6 +49,11 @@ int render_scan_text(FILE *f, const struct render_input *in,
 	fprintf(f, "pmemscan %s: %s\n", PACKAGE_VERSION, in->path);
 	fprintf(f, "image: %" PRIu64 " bytes (%s), %s allocated\n", in->size,
 		ps_human(in->size, h, sizeof(h)), ps_human(in->allocated, h2, sizeof(h2)));
+	if (in->pipe)
+		fprintf(f, "input: %s, a pipe read once into a temporary file: %" PRIu64 " bytes read, sha256 %s%s\n",
+			in->pipe->is_stdin ? "standard input" : in->path, in->pipe->size,
+			in->pipe->sha256, in->compression ? " (compressed: decoded below)" :
+			" (the image below)");
 	if (in->compression)
 		fprintf(f, "input: %s-compressed, %" PRIu64 " bytes, sha256 %s (the image below is its decoded content)\n",
 			in->compression, in->compressed_size, in->compressed_sha256);
@@ -58,12 +63,38 @@ int render_scan_text(FILE *f, const struct render_input *in,
 		fprintf(f, "sha256: not computed (%s)\n", in->hash_note);
 	if (in->sparse_sha256)
 		fprintf(f, "sparse_sha256: %s\n", in->sparse_sha256);
+	if (in->changed)
+		fprintf(f, "WARNING: %s changed while pmemscan read it: %s\n", in->path, in->changed);
 	if (a->have_phys) {
 		fprintf(f, "physical address of offset 0: 0x%" PRIx64 " (", a->phys_base);
 		render_phys_source(f, in, a);
 		fputs(")\n", f);
 	}
 	text_diags(f, &a->scan.diags, "  ");
+
+	/* first, in plain words, what each namespace is and what to do; the
+	 * details follow as evidence */
+	bool told = false, any = false;
+	for (size_t i = 0; i < a->nns; i++) {
+		struct render_str b;
+		FILE *m = render_str_open(&b);
+		if (m)
+			render_overview(m, in, &a->ns[i], &told);
+		char *o = render_str_close(&b);
+		if (!o)
+			return PS_ENOMEM;
+		if (*o)
+			fprintf(f, "%s  %s\n", any ? "" : "\nsummary:\n", o);
+		any |= *o != 0;
+		free(o);
+	}
+	if (told) {
+		fputs("  ", f);
+		render_legacy_fixed(f);
+		fputc('\n', f);
+	}
+	if (any)
+		fputs("\nthe details (the evidence for the summary):\n", f);
 
 	fprintf(f, "\nstructures found: %zu\n", a->scan.nrecs);
 	for (size_t i = 0; i < a->scan.nrecs; i++) {
@@ -126,9 +157,13 @@ int render_scan_text(FILE *f, const struct render_input *in,
 	fprintf(f, "\nnamespaces: %zu\n", a->nns);
 	for (size_t i = 0; i < a->nns; i++) {
 		const struct ps_ns *ns = &a->ns[i];
-		fprintf(f, "\nnamespace %d: %s at image offset 0x%" PRIx64 ", %s (size from %s)\n",
+		fprintf(f, "\nnamespace %d: %s at image offset 0x%" PRIx64 ", %s (size from %s)",
 			ns->index, ps_ns_mode_name(ns->mode), ns->base,
 			ps_human(ns->size, h, sizeof(h)), ps_size_source_name(ns->size_source));
+		if (ns->present < ns->size)
+			fprintf(f, ", only %s (%s) in the image", ps_human(ns->present, h, sizeof(h)),
+				render_pct(ns->present, ns->size, h2, sizeof(h2)));
+		fputc('\n', f);
 		if (ns->label >= 0) {
 			const struct ps_namespace *ln = &a->labels.ns[ns->label];
 			char u[37];
@@ -167,9 +202,12 @@ int render_scan_text(FILE *f, const struct render_input *in,
 				fprintf(f, "  candidate btt    data translated through the BTT map, %s\n",
 					ps_human(cd->size, h, sizeof(h)));
 			else
-			fprintf(f, "  candidate %-6s data at 0x%" PRIx64 " (ns+0x%" PRIx64 "), %s%s\n",
+			fprintf(f, "  candidate %-6s data at 0x%" PRIx64 " (ns+0x%" PRIx64 "), %s%s%s%s%s\n",
 				cd->name, cd->off, cd->off - ns->base,
 				ps_human(cd->size, h, sizeof(h)),
+				cd->present < cd->size ? ", only " : "",
+				cd->present < cd->size ? ps_human(cd->present, h2, sizeof(h2)) : "",
+				cd->present < cd->size ? " in the image" : "",
 				cd->sem == PS_SEM_LEGACY ? "  [base + start_pad + dataoff]" :
 				cd->sem == PS_SEM_FIXED ? "  [base + dataoff]" : "");
 			for (int e = 0; e < cd->nevidence; e++) {
@@ -181,10 +219,12 @@ int render_scan_text(FILE *f, const struct render_input *in,
 		if (ns->ncand || ns->nested_in >= 0) {
 			const char *ch = ns->chosen >= 0 ? ns->cand[ns->chosen].name : "none";
 			const struct ps_cand *cc = ns->chosen >= 0 ? &ns->cand[ns->chosen] : NULL;
+			bool located = ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_TRUNCATED;
 			fprintf(f, "  verdict: %s%s%s: ", ps_verdict_name(ns->verdict),
-				ns->verdict != PS_V_PROVEN ? "" :
-				cc && cc->sem != PS_SEM_AUTO ? ", semantics " : " (one data start)",
-				ns->verdict == PS_V_PROVEN && cc && cc->sem != PS_SEM_AUTO ? ch : "");
+				!located ? "" :
+				cc && cc->sem != PS_SEM_AUTO ? ", semantics " :
+				ns->verdict == PS_V_PROVEN ? " (one data start)" : "",
+				located && cc && cc->sem != PS_SEM_AUTO ? ch : "");
 			render_summary(f, ns);
 			fputc('\n', f);
 		}

@@ -165,10 +165,14 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 			       "namespace %d (sector) at offset %" PRIu64 ", %" PRIu64 " bytes translated through its BTT%s",
 			       ns, n->base, v->data->size, o->sem == PS_SEM_AUTO ? " (proven)" : "");
 	else
+		/* "legacy data start", "fixed data start"; a namespace with one
+		 * data start (its candidate is called "data") has just a "data start" */
 		len = asprintf(&v->what,
-			       "namespace %d (%s), %s data start at offset %" PRIu64 ", %" PRIu64 " bytes%s",
-			       ns, ps_ns_mode_name(n->mode), cname, off, v->data->size,
+			       "namespace %d (%s), %s%sdata start at offset %" PRIu64 ", %" PRIu64 " bytes%s",
+			       ns, ps_ns_mode_name(n->mode), strcmp(cname, "data") ? cname : "",
+			       strcmp(cname, "data") ? " " : "", off, v->data->size,
 			       o->sem != PS_SEM_AUTO ? " (forced by --semantics)" :
+			       n->verdict == PS_V_TRUNCATED ? " (found, but the image ends inside the filesystem: a truncated dump)" :
 			       n->verdict == PS_V_AMBIGUOUS ? " (ambiguous; the evidence weighed decides it: see the scan)" :
 			       " (proven)");
 	if (len < 0) {

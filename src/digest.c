@@ -414,6 +414,13 @@ void ps_digest_free(struct ps_digest *d)
 int ps_digest_src(struct ps_src *s, enum ps_digest_kind kind, unsigned threads,
 		  uint8_t out[PS_DIGEST_SIZE], char *hexout, uint64_t *size_out)
 {
+	return ps_digest_src_progress(s, kind, threads, out, hexout, size_out, NULL, NULL);
+}
+
+int ps_digest_src_progress(struct ps_src *s, enum ps_digest_kind kind, unsigned threads,
+			   uint8_t out[PS_DIGEST_SIZE], char *hexout, uint64_t *size_out,
+			   void (*progress)(void *ctx, uint64_t done), void *ctx)
+{
 	struct ps_digest *d = NULL;
 	uint8_t *buf = malloc((size_t)SRC_BUFS * SRC_BUFSZ);
 	uint64_t ticket[SRC_BUFS] = { 0 };
@@ -436,6 +443,8 @@ int ps_digest_src(struct ps_src *s, enum ps_digest_kind kind, unsigned threads,
 		if (dat > off) {
 			ps_digest_zero(d, dat - off);
 			off = dat;
+			if (progress)
+				progress(ctx, off);
 			if (off >= s->size)
 				break;
 		}
@@ -460,6 +469,8 @@ int ps_digest_src(struct ps_src *s, enum ps_digest_kind kind, unsigned threads,
 			ps_digest_data_async(d, b, got, &ticket[slot]);
 			slot = (slot + 1) % SRC_BUFS;
 			off += got;
+			if (progress)
+				progress(ctx, off);
 			if (got < want) {
 				eof = 1;
 				break;

@@ -69,5 +69,10 @@ void ps_digest_free(struct ps_digest *d);
  */
 int ps_digest_src(struct ps_src *s, enum ps_digest_kind kind, unsigned threads,
 		  uint8_t out[PS_DIGEST_SIZE], char *hexout, uint64_t *size_out);
+/* The same, telling progress (may be NULL) how far it got: done is the
+ * offset hashed up to (holes count as done), from the hashing thread. */
+int ps_digest_src_progress(struct ps_src *s, enum ps_digest_kind kind, unsigned threads,
+			   uint8_t out[PS_DIGEST_SIZE], char *hexout, uint64_t *size_out,
+			   void (*progress)(void *ctx, uint64_t done), void *ctx);
 
 #endif

@@ -26,7 +26,8 @@ enum ps_sem {
 /* ---- evidence about one candidate data start ---- */
 
 enum ps_ev_kind {
-	PS_EV_TRUNCATED = 1,	/* the image ends a bytes into the candidate's b */
+	PS_EV_TRUNCATED = 1,	/* the image ends a bytes into the candidate's b
+				 * (a = 0: before the candidate starts) */
 	PS_EV_BTT_UNREADABLE,	/* the BTT could not be opened; text: the error */
 	PS_EV_PROBE_FAILED,	/* err: the PS_E* code of the failed probe */
 	PS_EV_AMBIVALENT,	/* libblkid found more than one signature */
@@ -37,7 +38,10 @@ enum ps_ev_kind {
 	PS_EV_NO_FS,		/* nothing: probe.content says what the bytes are */
 	/* the size the filesystem claims (a) against the candidate's (b): */
 	PS_EV_FS_OVERRUNS,	/* a > b: it would run past the namespace */
-	PS_EV_FS_FITS,		/* a <= b */
+	PS_EV_FS_FITS,		/* a <= b; c = the candidate's bytes in the image
+				 * (all of the filesystem is there: a <= c) */
+	PS_EV_FS_CUT,		/* a <= b, but the image ends c bytes into the
+				 * filesystem (c < a): only its start is there */
 	/* geometry: where this candidate lies in the other reading's layout */
 	PS_EV_IN_START_PAD,	/* fixed candidate at ns + a, inside the legacy
 				 * reading's start_pad area [0, b) */
@@ -178,9 +182,16 @@ struct ps_action {
 	int ns;			/* the namespace index */
 	enum ps_sem sem;	/* the reading to ask for (--semantics);
 				 * PS_SEM_AUTO: none needed */
-	uint64_t off, size;	/* MOUNT: the byte range of the image */
+	uint64_t off, size;	/* MOUNT: the byte range of the image (never
+				 * past its end); CARVE: see need */
 	bool carved_only;	/* CARVE: the carved image is the only thing
 				 * to mount (the data is behind a BTT) */
+	uint64_t need;		/* CARVE of a truncated namespace (verdict
+				 * TRUNCATED): the filesystem's size, of which
+				 * the carved image holds only size bytes;
+				 * 0 otherwise. No MOUNT is suggested then:
+				 * the kernel refuses a filesystem larger
+				 * than its device */
 	enum ps_fsck_kind fsck;	/* FSCK */
 	uint32_t backup_block;	/* FSCK of ext: the first backup superblock */
 };

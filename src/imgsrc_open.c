@@ -1353,6 +1353,8 @@ int ps_src_open_auto(const char *path, const struct ps_open_opts *opts,
 	if (!opts)
 		opts = &defaults;
 	*out = NULL;
+	if (ps_path_is_pipe(path))	/* read once into a temporary file */
+		return ps_src_open_pipe(path, opts, out, NULL, err, errlen);
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));

@@ -88,6 +88,32 @@ const char *ps_compression_name(enum ps_compression c);
 int ps_src_open_auto(const char *path, const struct ps_open_opts *opts,
 		     struct ps_src **out, char *err, size_t errlen);
 
+/* ---- standard input and pipes (imgsrc_pipe.c) ---- */
+
+/* "-" (standard input), or a path that is a FIFO or socket (/dev/stdin
+ * when it is a pipe, a named pipe): bytes that can be read only once. */
+bool ps_path_is_pipe(const char *path);
+
+struct ps_pipe_info {
+	bool is_stdin;		/* "-" */
+	uint64_t size;		/* bytes read from it */
+	char sha256[65];	/* of those bytes, hex */
+	enum ps_compression comp;	/* what they were (decoded after) */
+};
+
+/*
+ * Read such a pipe to its end, once, into a nameless sparse temporary file
+ * in opts->cache_dir, $TMPDIR or /tmp (deleted when the source is closed
+ * or the process dies; keep_cache is ignored: nothing names the stream
+ * again), hashing the bytes as they come (info, may be NULL); then open
+ * that file as ps_src_open_auto does (a compressed stream is decoded).
+ * The source is named "standard input" or path. ps_src_open_auto calls
+ * this for such a path.
+ */
+int ps_src_open_pipe(const char *path, const struct ps_open_opts *opts,
+		     struct ps_src **out, struct ps_pipe_info *info,
+		     char *err, size_t errlen);
+
 struct ps_stream_stats {
 	enum ps_compression comp;
 	uint64_t compressed_size;	/* size of the compressed file */

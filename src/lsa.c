@@ -189,10 +189,18 @@ int ps_lsa_parse(const uint8_t *b, size_t len, uint64_t abs, struct ps_lsa *lsa,
 	} else if (ix0->valid || ix1->valid) {
 		lsa->current = ix0->valid ? 0 : 1;
 		lsa->why = PS_LSA_ONLY_VALID;
-		if (lsa->index_present[!lsa->current])
-			ps_diag_add(d, PS_SEV_WARN, lsa->index[!lsa->current].abs_off, "sig",
-				    "index block %d is invalid; the kernel uses index block %d",
-				    !lsa->current, lsa->current);
+		if (lsa->index_present[!lsa->current]) {
+			/* say why, not just that: the first cause the kernel
+			 * checks for (the errors above give every detail) */
+			const struct ps_nsindex *bad = &lsa->index[!lsa->current];
+			const char *why = !bad->sig_ok ? "no NAMESPACE_INDEX signature" :
+				!bad->checksum_ok ? "its checksum is wrong" :
+				(bad->seq & 3) == 0 ? "its sequence number is 0, which the kernel ignores (older kernels initialised index 0 so)" :
+				"its fields are inconsistent (see the errors above)";
+			ps_diag_add(d, PS_SEV_WARN, bad->abs_off, "sig",
+				    "index block %d is invalid: %s; the kernel uses index block %d",
+				    !lsa->current, why, lsa->current);
+		}
 	} else {
 		lsa->why = PS_LSA_NO_INDEX;
 		ps_diag_add(d, PS_SEV_ERR, abs, "sig",

@@ -44,6 +44,7 @@ const char *ps_verdict_name(enum ps_verdict v)
 	case PS_V_DAMAGED: return "damaged";
 	case PS_V_NOFS: return "no-filesystem";
 	case PS_V_NODATA: return "no-filesystem-expected";
+	case PS_V_TRUNCATED: return "truncated";
 	case PS_V_NONE: break;
 	}
 	return "unknown";
@@ -135,12 +136,11 @@ static void add_cand(struct ps_ns *ns, const struct ps_src *src, enum ps_sem sem
 	c->name = name;
 	c->off = ns->base + rel_off;
 	c->size = size;
-	if (c->off > src->size) {
+	/* the size stays what the layout says: the report tells how much of
+	 * it the image holds (present) */
+	if (c->off >= src->size || src->size - c->off < size)
 		c->truncated = true;
-		c->size = 0;
-	} else if (src->size - c->off < size) {
-		c->truncated = true;
-	}
+	c->present = ns_cand_room(src, c);
 }
 
 uint64_t ns_cand_room(const struct ps_src *src, const struct ps_cand *c)
@@ -446,6 +446,7 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
 			c->btt = true;
 			c->off = base;
 			c->size = ns->btt_nlba * ns->btt_sector;
+			c->present = c->size;	/* the BTT opened: its map is there */
 			ps_btt_close(b);
 			ps_src_close(win);
 			break;
@@ -626,6 +627,9 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 			    a->ns_dropped, PS_MAX_NS, PS_MAX_NS);
 	for (size_t i = 0; i < a->nns; i++) {
 		struct ps_ns *ns = &a->ns[i];
+		ns->present = ns->base >= src->size ? 0 :
+			      src->size - ns->base < ns->size ? src->size - ns->base :
+			      ns->size;
 		if (opts->have_phys_base) {
 			ns->have_phys = true;
 			ns->phys = opts->phys_base + ns->base;

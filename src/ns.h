@@ -31,6 +31,9 @@ enum ps_verdict {
 	PS_V_DAMAGED,		/* only a filesystem with bad checksums was found */
 	PS_V_NOFS,		/* no candidate holds a filesystem */
 	PS_V_NODATA,		/* devdax / nothing expected to hold a filesystem */
+	PS_V_TRUNCATED,		/* exactly one candidate holds a valid filesystem,
+				 * but the image ends inside it: the data start
+				 * is found, the filesystem is not all there */
 };
 
 /* What made the analysis see a namespace here. */
@@ -66,6 +69,7 @@ struct ps_cand {
 	uint64_t off;		/* absolute image offset of the first data byte */
 	uint64_t size;		/* bytes of data under this interpretation */
 	bool truncated;		/* the image ends before off + size */
+	uint64_t present;	/* bytes of [off, off + size) the image holds */
 	bool probed;
 	struct ps_probe probe;
 	int nevidence;
@@ -78,6 +82,7 @@ struct ps_ns {
 	enum ps_ns_mode mode;
 	uint64_t base;		/* absolute image offset of the namespace */
 	uint64_t size;
+	uint64_t present;	/* bytes of [base, base + size) the image holds */
 	enum ps_size_source size_source;
 	int info_rec;		/* index into scan.recs, -1 if none */
 	int nested_in;		/* namespace whose data holds this one, or -1 */

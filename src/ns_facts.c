@@ -123,8 +123,9 @@ int ns_probe_cand(struct ps_src *src, struct ps_ns *ns, struct ps_cand *c)
 	else
 		evidence(c, PS_EV_NO_FS, 0, 0, 0);
 	if (p->fs_size)
-		evidence(c, p->fs_size > c->size ? PS_EV_FS_OVERRUNS : PS_EV_FS_FITS,
-			 p->fs_size, c->size, 0);
+		evidence(c, p->fs_size > c->size ? PS_EV_FS_OVERRUNS :
+			 p->fs_size > room ? PS_EV_FS_CUT : PS_EV_FS_FITS,
+			 p->fs_size, c->size, room);
 	/* Geometry: where this candidate sits in the other reading's layout,
 	 * so the reader sees why the other reading cannot hold it. */
 	if (c->sem == PS_SEM_FIXED && ns->P) {
@@ -143,6 +144,12 @@ int ns_probe_cand(struct ps_src *src, struct ps_ns *ns, struct ps_cand *c)
 			evidence(c, PS_EV_INTO_DATA, ns->P, 0, 0);
 	}
 	return PS_OK;
+}
+
+/* One valid filesystem: its data start is known, all there or not. */
+static bool located(const struct ps_ns *ns)
+{
+	return ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_TRUNCATED;
 }
 
 static bool cand_fs(const struct ps_cand *c)
@@ -193,12 +200,12 @@ static int section_neighbours(struct ps_ns *ns, const struct ps_phys_map *m)
 static int kernel_notes(struct ps_ns *ns, const struct ps_cand *c)
 {
 	int rc = PS_OK;
-	if (ns->verdict == PS_V_PROVEN && c->sem == PS_SEM_LEGACY) {
+	if (located(ns) && c->sem == PS_SEM_LEGACY) {
 		rc = note(ns, PS_NOTE_BLOCKIO_READS_LEGACY, 0, 0, 0, NULL);
 		if (!rc)
 			rc = note(ns, ns->D < ns->P ? PS_NOTE_DAX_PFN_BEFORE_RANGE :
 				  PS_NOTE_DAX_PFN_TOO_LOW, ns->P, 0, 0, NULL);
-	} else if (ns->verdict == PS_V_PROVEN && c->sem == PS_SEM_FIXED) {
+	} else if (located(ns) && c->sem == PS_SEM_FIXED) {
 		rc = note(ns, PS_NOTE_BLOCKIO_MISSES_FIXED, ns->P, ns->cand[0].off, 0, NULL);
 		if (!rc)
 			rc = note(ns, PS_NOTE_UNAWARE_WRITER, 0, 0, 0, NULL);
@@ -243,18 +250,26 @@ static int placement_notes(struct ps_ns *ns, const struct ps_phys_map *map)
 static void next_actions(struct ps_ns *ns, const struct ps_cand *t)
 {
 	enum ps_sem sem = PS_SEM_AUTO;
-	if (ns->verdict == PS_V_PROVEN && ns->P)
+	if (located(ns) && ns->P)
 		sem = t->sem;
-	else if (ns->verdict != PS_V_PROVEN)
+	else if (!located(ns))
 		sem = t->sem == PS_SEM_FIXED ? PS_SEM_FIXED : PS_SEM_LEGACY;
 	action(ns, PS_ACT_EXTRACT, sem);
 	struct ps_action *x;
-	if (ns->mode != PS_NS_SECTOR && (x = action(ns, PS_ACT_MOUNT, sem))) {
+	bool cut = ns->verdict == PS_V_TRUNCATED;
+	if (ns->mode != PS_NS_SECTOR && !cut && (x = action(ns, PS_ACT_MOUNT, sem))) {
+		/* only what the file holds: a loop device past its end fails */
 		x->off = t->off;
-		x->size = t->size;
+		x->size = t->present;
 	}
-	if ((x = action(ns, PS_ACT_CARVE, sem)))
+	if ((x = action(ns, PS_ACT_CARVE, sem))) {
 		x->carved_only = ns->mode == PS_NS_SECTOR;
+		if (cut) {
+			x->size = t->present;
+			x->need = t->probe.fs_size && t->probe.fs_size < t->size ?
+				  t->probe.fs_size : t->size;
+		}
+	}
 	if (ns->verdict == PS_V_DAMAGED && !strncmp(t->probe.type, "ext", 3) &&
 	    (x = action(ns, PS_ACT_FSCK, PS_SEM_AUTO))) {
 		x->fsck = PS_FSCK_EXT;
@@ -266,8 +281,10 @@ static void next_actions(struct ps_ns *ns, const struct ps_cand *t)
 		x->fsck = PS_FSCK_XFS;
 	}
 	/* repair decides itself; an ambiguous namespace it refuses unless
-	 * told which filesystem to keep: the recommended one */
-	if (ns->P || ns->verdict == PS_V_DAMAGED || ns->btt_used_backup)
+	 * told which filesystem to keep: the recommended one. (A truncated
+	 * dump is not repaired: the metadata would describe bytes the file
+	 * does not hold.) */
+	if ((ns->P || ns->verdict == PS_V_DAMAGED || ns->btt_used_backup) && !cut)
 		action(ns, PS_ACT_REPAIR_PLAN, ns->verdict == PS_V_AMBIGUOUS &&
 		       ns->weigh.recommend != PS_SEM_AUTO ? sem : PS_SEM_AUTO);
 }
@@ -291,7 +308,12 @@ int ns_decide(struct ps_src *src, struct ps_ns *ns, const struct ps_phys_map *ma
 		return PS_OK;
 	}
 	if (nvalid == 1) {
-		ns->verdict = PS_V_PROVEN;
+		/* found, but the end of the image cuts the filesystem (or,
+		 * without a size from it, the candidate): not all there */
+		const struct ps_cand *v = &ns->cand[vi];
+		uint64_t want = v->probe.fs_size && v->probe.fs_size < v->size ?
+				v->probe.fs_size : v->size;
+		ns->verdict = v->present < want ? PS_V_TRUNCATED : PS_V_PROVEN;
 		ns->chosen = vi;
 	} else if (nvalid > 1) {
 		ns->verdict = PS_V_AMBIGUOUS;
@@ -321,7 +343,7 @@ int ns_decide(struct ps_src *src, struct ps_ns *ns, const struct ps_phys_map *ma
 		for (int i = 0; i < ns->ncand; i++)
 			if (ns->cand[i].sem == ns->weigh.recommend)
 				c = &ns->cand[i];
-	if (ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_DAMAGED ||
+	if (located(ns) || ns->verdict == PS_V_DAMAGED ||
 	    ns->verdict == PS_V_AMBIGUOUS)
 		next_actions(ns, c ? c : ns->verdict == PS_V_DAMAGED ?
 			     &ns->cand[di] : &ns->cand[0]);

@@ -148,6 +148,8 @@ static void classify(struct ps_src *v, struct ps_probe *p)
 	p->memmap_recs = recs;
 	p->memmap_ptrs = ptrrec;
 	p->nonzero_pct = n ? (unsigned)(nonzero * 100 / n) : 0;
+	p->nonzero = nonzero;
+	p->sampled = n;
 	if (!nonzero)
 		p->content = PS_CONTENT_ZEROS;
 	else if (recs && ptrrec * 4 >= recs * 3)

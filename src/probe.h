@@ -39,6 +39,7 @@ struct ps_probe {
 	bool unreadable;	/* OTHER: the sample could not be read */
 	double entropy;		/* bits per byte (MEMMAP, ENTROPY, OTHER) */
 	unsigned nonzero_pct;	/* OTHER: share of non-zero bytes, % */
+	size_t nonzero, sampled;	/* non-zero bytes of the sample, its size */
 	size_t memmap_recs;	/* MEMMAP: non-zero 64-byte records ... */
 	size_t memmap_ptrs;	/* ... and those holding kernel addresses */
 };

@@ -239,6 +239,9 @@ struct ps_apply_opts {
 	const char *output;	/* non-NULL: write a repaired copy there (must not exist) */
 	const char *undo_file;	/* in place: the undo file (must not exist) */
 	bool no_image_hash;	/* in place: record no whole-image sha256 */
+	/* in place: how far the whole-image sha256 got (may be NULL) */
+	void (*hash_progress)(void *ctx, uint64_t done);
+	void *hash_progress_ctx;
 	const struct ps_repair_faults *faults;	/* NULL but in tests */
 };
 

@@ -431,9 +431,10 @@ static int apply_in_place(struct ps_src *src, const struct ps_analysis *before,
 	const char *path = o->image;
 	int rc;
 	if (!o->no_image_hash) {
-		rc = ps_digest_src(src, PS_DIGEST_SHA256,
-				   ps_digest_default_threads(PS_DIGEST_SHA256),
-				   res->sha256, res->sha256_hex, NULL);
+		rc = ps_digest_src_progress(src, PS_DIGEST_SHA256,
+					    ps_digest_default_threads(PS_DIGEST_SHA256),
+					    res->sha256, res->sha256_hex, NULL,
+					    o->hash_progress, o->hash_progress_ctx);
 		if (rc)
 			return fail(res, PS_STEP_HASH, rc, 0, "%s", ps_src_error(src));
 		res->have_sha256 = true;

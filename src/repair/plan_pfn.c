@@ -237,6 +237,10 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 				     n, ps_sem_name(o->sem), fc->off,
 				     fc == &ns->cand[0] ? ns->cand[1].off : ns->cand[0].off);
 			break;
+		case PS_V_TRUNCATED:
+			ps_plan_refuse(plan, n, K, "namespace %d: the image ends inside the filesystem at the %s data start (a truncated dump): a repaired info block would describe bytes the file does not hold; get the whole dump, or carve what is there ('pmemscan carve')",
+				       n, ns->chosen >= 0 ? ns->cand[ns->chosen].name : "found");
+			return PS_OK;
 		case PS_V_DAMAGED:
 			ps_plan_refuse(plan, n, K, "namespace %d: the only filesystem found (at 0x%" PRIx64 ") has a bad superblock checksum, so nothing proves which data start is right; carve it ('pmemscan carve') and run fsck on the copy first",
 				       n, ns->ncand ? ns->cand[0].off : 0);
