@@ -3,7 +3,7 @@
 # Issue 15, the scan and report side: truncated dumps, standard input and
 # pipes, an image that changes during the run, and the small things a
 # support engineer trips over.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/support/lib.sh"
 command -v jq >/dev/null || skip_all "jq not installed"
 
 # the bundled fixture: a 132 MiB fsdax namespace, start_pad 64 MiB, a 64 MiB
@@ -128,10 +128,10 @@ check "empty standard input: one line, exit 3" \
 	sh -c "test $rc -eq 3 && test \$(wc -l <'$T/empty.err') -le 2 && grep -q 'standard input: empty (0 bytes read)' '$T/empty.err'"
 
 # ---- progress on a terminal (item 6) ----
-# tests/pty-run.py puts stderr on a pseudo-terminal of the given width, as
+# tests/support/pty-run.py puts stderr on a pseudo-terminal of the given width, as
 # a user sees it; PMEMSCAN_PROGRESS_AFTER=0 shows the bar of these short
 # runs (a real one appears after a second)
-PTY="python3 $top_srcdir/tests/pty-run.py"
+PTY="python3 $top_srcdir/tests/support/pty-run.py"
 # bar_lines FILE: the bar's redraws, one a line (escape sequences dropped)
 bar_lines() { tr '\r' '\n' <"$1" | sed 's/\x1b\[K//g' | grep -v '^$'; }
 fits() {	# fits FILE WIDTH LABEL: every redraw of LABEL's bar within WIDTH - 1
@@ -216,9 +216,9 @@ else
 	skip "ndctl -O 8K block: start_pad from a tool" "ndctl not installed"
 	skip "a data area of zeros but 16 bytes says so" "ndctl not installed"
 fi
-if [ -x "$top_builddir/tests/mkfx-labels" ]; then
+if [ -x "$top_builddir/tests/support/mkfx-labels" ]; then
 	mkdir -p "$T/lfx"
-	"$top_builddir/tests/mkfx-labels" "$T/lfx" >/dev/null
+	"$top_builddir/tests/support/mkfx-labels" "$T/lfx" >/dev/null
 	"$PMEMSCAN" labels "$T/lfx/old-kernel.lsa" >"$T/lab.txt"
 	check "labels: the invalid index block's cause is named (sequence number 0)" \
 		grep -q "index block 0 is invalid: its sequence number is 0, which the kernel ignores" "$T/lab.txt"
