@@ -4,6 +4,7 @@
  * next commands. */
 #include "config.h"
 #include "render.h"
+#include "render_map.h"
 #include "err.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ int render_scan_text(FILE *f, const struct render_input *in,
 	if (in->compression)
 		fprintf(f, "input: %s-compressed, %" PRIu64 " bytes, sha256 %s (the image below is its decoded content)\n",
 			in->compression, in->compressed_size, in->compressed_sha256);
+	render_text_container(f, in);	/* EWF, split raw (render_container.c) */
 	if (in->sha256)
 		fprintf(f, "sha256: %s\n", in->sha256);
 	else if (in->hash_note)
@@ -128,6 +130,7 @@ int render_scan_text(FILE *f, const struct render_input *in,
 		fprintf(f, "\nnamespace %d: %s at image offset 0x%" PRIx64 ", %s (size from %s)\n",
 			ns->index, ps_ns_mode_name(ns->mode), ns->base,
 			ps_human(ns->size, h, sizeof(h)), ps_size_source_name(ns->size_source));
+		render_text_map(f, a, i);	/* the layout to scale (render_map.c) */
 		if (ns->label >= 0) {
 			const struct ps_namespace *ln = &a->labels.ns[ns->label];
 			char u[37];
