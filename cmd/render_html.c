@@ -74,7 +74,7 @@ static const char css[] =
 	"svg .zoom{fill:#ffeda0;fill-opacity:.45;stroke:#e6a800;stroke-dasharray:3 2}"
 	".verdict{font-weight:600;padding:.3em .5em;border-radius:4px;display:inline-block}"
 	".v-proven{background:#c7e9c0}.v-ambiguous,.v-damaged{background:#fdd0a2}"
-	".v-nofs,.v-none{background:#eee}.v-nodata{background:#deebf7}"
+	".v-no-filesystem,.v-none,.v-nested,.v-unknown{background:#eee}.v-no-filesystem-expected{background:#deebf7}"
 	".v-mismatch{background:#fcbba1}.v-match{background:#c7e9c0}"
 	"ul{margin:.2em 0;padding-left:1.3em}li{margin:.15em 0}"
 	"code,pre{font:12px/1.35 ui-monospace,monospace}pre.cmd{background:#f6f6f6;padding:.3em .5em;margin:.2em 0;white-space:pre-wrap;word-break:break-all}"
