@@ -74,7 +74,7 @@ static int write_html(const char *path, const struct render_input *in,
 	snprintf(tmp, n, "%s.partial", path);
 	FILE *f = fopen(tmp, "w");
 	if (!f) {
-		cli_err("--html %s: %s", tmp, strerror(errno));
+		cli_err("--html %s: cannot create %s: %s", path, tmp, strerror(errno));
 		free(tmp);
 		return -1;
 	}

@@ -22,6 +22,13 @@
 
 #define HUMAN(v) ps_human((v), (char[32]){ 0 }, 32)
 
+/* a + b, or UINT64_MAX where it would wrap: offsets and sizes come from
+ * the image */
+static uint64_t sat(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 /* s as HTML text or a double-quoted attribute value. Control characters
  * (which no report needs) become U+FFFD; bytes >= 0x80 pass: the page is
  * UTF-8 and a browser shows invalid sequences as U+FFFD itself. */
@@ -176,7 +183,7 @@ static void ns_rows(FILE *f, const struct ps_analysis *a, const struct ps_ns *ns
 		snprintf(at, sizeof(at), " data-kind=\"%s\"", map_kind_name(rg[k].kind));
 		char cls[32];
 		snprintf(cls, sizeof(cls), "k-%s", map_kind_name(rg[k].kind));
-		rect(f, s, ns->base + rg[k].a, ns->base + rg[k].b, y, ROW_H - 4, cls,
+		rect(f, s, sat(ns->base, rg[k].a), sat(ns->base, rg[k].b), y, ROW_H - 4, cls,
 		     map_kind_words(rg[k].kind), at);
 	}
 	(void)a;
@@ -197,11 +204,10 @@ static void ns_rows(FILE *f, const struct ps_analysis *a, const struct ps_ns *ns
 			 cd->probed && cd->probe.type[0] ? cd->probe.type :
 			 cd->probed ? ps_content_name(cd->probe.content) : "not probed");
 		snprintf(at, sizeof(at), " data-cand=\"%s\" data-ns=\"%d\"", cd->name, ns->index);
-		rect(f, s, cd->off, cd->off + cd->size < cd->off ? UINT64_MAX : cd->off + cd->size,
+		rect(f, s, cd->off, sat(cd->off, cd->size),
 		     y, ROW_H - 8, cand_class(cd), title, at);
 		if (cd->probed && cd->probe.fs_size) {
-			uint64_t fe = cd->off + cd->probe.fs_size;
-			double x0 = sx(s, cd->off), x1 = sx(s, fe < cd->off ? UINT64_MAX : fe);
+			double x0 = sx(s, cd->off), x1 = sx(s, sat(cd->off, cd->probe.fs_size));
 			fprintf(f, "<line class=\"%s\" x1=\"%.2f\" x2=\"%.2f\" y1=\"%.1f\" y2=\"%.1f\"><title>the filesystem claims %s</title></line>\n",
 				cd->probe.fs_size > cd->size ? "fs-overruns" : "fs-fits",
 				x0, x1 < x0 + MIN_W ? x0 + MIN_W : x1, y + ROW_H - 6, y + ROW_H - 6,
@@ -283,8 +289,8 @@ static int zooms(const struct ps_ns *ns, const struct map_region *rg, size_t n,
 			uint64_t pad = span / 4 > 4096 ? span / 4 : 4096;
 			lo = lo > pad ? lo - pad : 0;
 			hi = S - hi > pad ? hi + pad : S;
-			z[nz].lo = ns->base + lo;
-			z[nz].hi = ns->base + hi;
+			z[nz].lo = sat(ns->base, lo);
+			z[nz].hi = sat(ns->base, hi);
 			nz++;
 		}
 		i = j + 1;
@@ -348,9 +354,9 @@ static void ns_section(FILE *f, const struct render_input *in, const struct ps_a
 		ps_ns_mode_name(ns->mode), ns->base, HUMAN(ns->size));
 	fputs("<div class=\"cols\"><div class=\"maps\">\n", f);
 	char id[48], title[128];
-	struct scale s = { ns->base, ns->base + ns->size };
-	if (s.hi < s.lo || s.hi == s.lo)
-		s.hi = s.lo + 1 > s.lo ? s.lo + 1 : UINT64_MAX;
+	struct scale s = { ns->base, sat(ns->base, ns->size) };
+	if (s.hi == s.lo)
+		s.hi = sat(s.lo, 1);
 	struct scale z[MAX_ZOOM];
 	int nz = zooms(ns, rg, n, z);
 	snprintf(id, sizeof(id), "map-ns-%d", ns->index);
@@ -529,10 +535,9 @@ static void image_map(FILE *f, const struct render_input *in, const struct ps_an
 		row_name(f, 0, "label area");
 		bg(f, 0);
 		uint64_t is = l->index_size, slots = (uint64_t)l->nslot * l->label_size;
-		if (is && is <= hi - lo) {
+		if (is && is <= (hi - lo) / 2) {
 			rect(f, &z, lo, lo + is, 0, ROW_H - 4, "k-index", "index block 0", NULL);
-			if (2 * is <= hi - lo)
-				rect(f, &z, lo + is, lo + 2 * is, 0, ROW_H - 4, "k-index", "index block 1", NULL);
+			rect(f, &z, lo + is, lo + 2 * is, 0, ROW_H - 4, "k-index", "index block 1", NULL);
 			if (slots && slots <= hi - lo - 2 * is) {
 				char t[96];
 				snprintf(t, sizeof(t), "%u label slots of %u bytes (%zu active labels)",

@@ -52,4 +52,8 @@ for m in re.findall(r"<pre class=\"cmd\"[^>]*>(.*?)</pre>", d, re.S):
     print(html.unescape(m))' "$T/r.html" >"$T/html-cmds"
 same_output "the page's next commands are the text report's, shell-quoted" "$T/text-cmds" "$T/html-cmds"
 check "... with the hostile path in single quotes" grep -q "^pmemscan extract '$T/a<img src=x onerror=alert(1)>'\\\\''\"&amp;.img' --namespace 0" "$T/html-cmds"
+# a page that cannot be written: one line naming it, exit 3, no report
+"$PMEMSCAN" --hash none "$IMG" --html "$T/no/such/dir/r.html" >"$T/out" 2>"$T/err"; rc=$?
+check "an unwritable --html path: exit 3, one line naming it, nothing on stdout (exit $rc)" \
+	sh -c "[ $rc -eq 3 ] && [ \$(wc -l <'$T/err') -eq 1 ] && grep -q '^pmemscan: --html $T/no/such/dir/r.html: cannot create' '$T/err' && [ ! -s '$T/out' ]"
 done_testing
