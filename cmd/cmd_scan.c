@@ -11,10 +11,12 @@
 #include "progress.h"
 #include "render.h"
 #include "split_cli.h"
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum hash_mode { HASH_AUTO, HASH_SHA256, HASH_SPARSE, HASH_NONE };
 
@@ -67,14 +69,50 @@ static void scan_progress(void *ctx, uint64_t done, uint64_t total)
 	ps_progress_update(ctx, done, 0);
 }
 
+/* The HTML report, written next to its name and renamed into place: no
+ * half page is left behind. 0, or -1 after one line saying why. */
+static int write_html(const char *path, const struct render_input *in,
+		      const struct ps_analysis *a)
+{
+	size_t n = strlen(path) + 16;
+	char *tmp = malloc(n);
+	if (!tmp) {
+		cli_err("out of memory");
+		return -1;
+	}
+	snprintf(tmp, n, "%s.partial", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		cli_err("--html %s: cannot create %s: %s", path, tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	int rc = render_scan_html(f, in, a);
+	int werr = ferror(f) ? EIO : 0;
+	if (fclose(f) && !werr)
+		werr = errno;
+	if (rc || werr || rename(tmp, path)) {
+		int e = werr ? werr : rc ? EIO : errno;
+		cli_err("--html %s: %s", path, rc == PS_ENOMEM ? "out of memory" : strerror(e));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pmemscan [scan] IMAGE [--json] [--phys-base ADDR] [--hash MODE] [--threads N]\n"
+		"usage: pmemscan [scan] IMAGE [--json] [--html FILE] [--phys-base ADDR] [--hash MODE] [--threads N]\n"
 		"  Finds pfn/dax/btt info blocks and label areas, groups them into namespaces,\n"
 		"  computes the data start under the legacy and the fixed start_pad semantics,\n"
 		"  probes each with libblkid and prints a verdict with the next commands.\n"
 		"  --json            machine-readable report (docs/json-schema.md)\n"
+		"  --html FILE       also write the report as one self-contained HTML page: a map\n"
+		"                    of the image and of each namespace to scale, verdicts,\n"
+		"                    evidence and next commands (loads nothing from the network)\n"
 		"  --phys-base ADDR  physical address of the image's first byte (checks section\n"
 		"                    and 2 MiB alignment the way the kernel does)\n"
 		"  --iomem FILE      a saved /proc/iomem: who shared the namespace's sections;\n"
@@ -98,6 +136,7 @@ int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "html", required_argument, NULL, 'W' },
 		{ "phys-base", required_argument, NULL, 'p' },
 		{ "hash", required_argument, NULL, 'H' },
 		{ "threads", required_argument, NULL, 'T' },
@@ -110,7 +149,7 @@ int cmd_scan(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int json = 0, quiet = 0, c;
-	const char *iomem = NULL, *ndjson = NULL;
+	const char *iomem = NULL, *ndjson = NULL, *html = NULL;
 	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice,
 				   .verify = true };
 	const char *lfiles[16];
@@ -152,6 +191,9 @@ int cmd_scan(int argc, char **argv)
 		case 'T':
 			if (cli_parse_threads(optarg, &threads))
 				return EXIT_USAGE;
+			break;
+		case 'W':
+			html = optarg;
 			break;
 		case 'I':
 			iomem = optarg;
@@ -377,11 +419,28 @@ int cmd_scan(int argc, char **argv)
 		in.changed = changed;
 		cli_err("warning: %s: %s", path, changed);
 	}
+	/* the scan's pass has verified an EWF image against its stored
+	 * hashes; if it could not (not read in order to the end), read the
+	 * rest now: the report says match or mismatch */
+	if (ci.kind == PS_CONT_EWF && ci.verify == PS_VERIFY_PENDING &&
+	    ps_src_verify(src))
+		cli_err("%s", ps_src_error(src));
+	ps_src_container_info(src, &ci);
+	if (html && write_html(html, &in, &a)) {
+		ps_analysis_free(&a);
+		for (int i = 0; i < nlfiles; i++) {
+			ps_lsa_free(lsas[i]);
+			free(lsas[i]);
+		}
+		ps_phys_map_free(&map);
+		ps_src_close(src);
+		return EXIT_USAGE;
+	}
 	if (json)
 		rc = render_scan_json(stdout, &in, &a);
 	else
 		rc = render_scan_text(stdout, &in, &a);
-	int code = render_exit_code(&a);
+	int code = render_scan_exit_code(&in, &a);
 	for (size_t i = 0; splits && i < a.nns; i++)
 		cli_split_free(splits[i]);
 	free(splits);

@@ -60,6 +60,19 @@ int render_scan_text(FILE *f, const struct render_input *in,
 /* PS_OK, PS_EIO, or PS_ENOMEM. */
 int render_scan_json(FILE *f, const struct render_input *in,
 		     const struct ps_analysis *a);
+/* The scan report as one self-contained HTML page (render_html.c):
+ * PS_OK, PS_EIO, or PS_ENOMEM. */
+int render_scan_html(FILE *f, const struct render_input *in,
+		     const struct ps_analysis *a);
+/* render_exit_code, and 1 when an EWF image's data does not match the
+ * hashes stored in it (render_container.c; docs/json-schema.md). */
+int render_scan_exit_code(const struct render_input *in, const struct ps_analysis *a);
+/* The container block of the reports (EWF, split raw; nothing, NULL for
+ * a plain file or a compressed dump) and the words for the state of the
+ * check against the stored hashes. */
+void render_text_container(FILE *f, const struct render_input *in);
+json_object *render_json_container(const struct render_input *in);
+void render_container_verify(FILE *f, const struct ps_container_info *ci);
 /* Diagnostics as the JSON array every report uses: severity, offset,
  * field, message. */
 json_object *render_json_diags(const struct ps_diags *d);

@@ -262,6 +262,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 	} else {
 		json_object_object_add(img, "compressed", NULL);
 	}
+	json_object_object_add(img, "container", render_json_container(in));
 	if (!in->sha256 && in->hash_note)
 		json_object_object_add(img, "hash_note", j_str(in->hash_note));
 	json_object_object_add(img, "phys_base", a->have_phys ? j_u64(a->phys_base) : NULL);
@@ -389,7 +390,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_array_add(dg, json_object_get(json_object_array_get_idx(dg2, i)));
 	json_object_put(dg2);
 	json_object_object_add(root, "diagnostics", dg);
-	json_object_object_add(root, "exit_code", json_object_new_int(render_exit_code(a)));
+	json_object_object_add(root, "exit_code", json_object_new_int(render_scan_exit_code(in, a)));
 	if (j->oom) {
 		json_object_put(root);
 		return PS_ENOMEM;

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "render.h"
 #include "split_cli.h"
+#include "render_map.h"
 #include "err.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@ int render_scan_text(FILE *f, const struct render_input *in,
 	if (in->compression)
 		fprintf(f, "input: %s-compressed, %" PRIu64 " bytes, sha256 %s (the image below is its decoded content)\n",
 			in->compression, in->compressed_size, in->compressed_sha256);
+	render_text_container(f, in);	/* EWF, split raw (render_container.c) */
 	if (in->sha256)
 		fprintf(f, "sha256: %s\n", in->sha256);
 	else if (in->hash_note)
@@ -164,6 +166,7 @@ int render_scan_text(FILE *f, const struct render_input *in,
 			fprintf(f, ", only %s (%s) in the image", ps_human(ns->present, h, sizeof(h)),
 				render_pct(ns->present, ns->size, h2, sizeof(h2)));
 		fputc('\n', f);
+		render_text_map(f, a, i);	/* the layout to scale (render_map.c) */
 		if (ns->label >= 0) {
 			const struct ps_namespace *ln = &a->labels.ns[ns->label];
 			char u[37];

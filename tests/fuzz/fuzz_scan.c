@@ -33,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (null) {
 			render_scan_text(null, &in, &a);
 			render_scan_json(null, &in, &a);
+			render_scan_html(null, &in, &a);
 			fclose(null);
 		}
 		for (size_t i = 0; i < a.nns; i++) {

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the image is stored as, in the scan report (docs/input.md,
+ * docs/json-schema.md "container"): an EWF set's format, segments, stored
+ * MD5/SHA1, whether the data matches them, and its acquisition metadata;
+ * a split raw set's segments. The exit code a mismatch stands for.
+ */
+#include "config.h"
+#include "render.h"
+#include "err.h"
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The container worth a block of the report: EWF and split raw. A plain
+ * file has none; a compressed dump has its own ("input:", "compressed"). */
+static const struct ps_container_info *shown(const struct render_input *in)
+{
+	const struct ps_container_info *ci = in->container;
+	return ci && (ci->kind == PS_CONT_EWF || ci->kind == PS_CONT_SPLIT) ? ci : NULL;
+}
+
+void render_container_verify(FILE *f, const struct ps_container_info *ci)
+{
+	const char *what = ci->stored_md5 && ci->stored_sha1 ? "MD5 and SHA1" :
+			   ci->stored_md5 ? "MD5" : "SHA1";
+	switch (ci->verify) {
+	case PS_VERIFY_MATCH:
+		fprintf(f, "match: the data's %s equal%s the %s stored in the image", what,
+			ci->stored_md5 && ci->stored_sha1 ? "" : "s", what);
+		break;
+	case PS_VERIFY_MISMATCH:
+		fprintf(f, "MISMATCH: the data does not match the %s stored in the image:", what);
+		if (ci->stored_md5)
+			fprintf(f, " MD5 stored %s, data %s%s", ci->stored_md5,
+				ci->data_md5 ? ci->data_md5 : "?", ci->stored_sha1 ? ";" : "");
+		if (ci->stored_sha1)
+			fprintf(f, " SHA1 stored %s, data %s", ci->stored_sha1,
+				ci->data_sha1 ? ci->data_sha1 : "?");
+		break;
+	case PS_VERIFY_NONE:
+		fputs("not checked: the image stores no MD5 or SHA1", f);
+		break;
+	case PS_VERIFY_PENDING:
+		fputs("not checked: the data could not be read in full", f);
+		break;
+	case PS_VERIFY_OFF:
+		fputs("not checked: verification was not asked for", f);
+		break;
+	}
+}
+
+void render_text_container(FILE *f, const struct render_input *in)
+{
+	const struct ps_container_info *ci = shown(in);
+	if (!ci)
+		return;
+	fprintf(f, "container: %s, %zu segment(s)", ci->format, ci->nsegments);
+	if (ci->kind == PS_CONT_SPLIT && ci->nsegments > 1)
+		fprintf(f, " of %" PRIu64 " bytes (the last %" PRIu64 ")", ci->segment_size,
+			ci->media_size - ci->segment_size * (ci->nsegments - 1));
+	fputc(':', f);
+	for (size_t i = 0; i < ci->nsegments; i++)
+		fprintf(f, " %s", ci->segments[i]);
+	fputc('\n', f);
+	if (ci->kind != PS_CONT_EWF)
+		return;
+	fprintf(f, "  stored md5: %s\n  stored sha1: %s\n",
+		ci->stored_md5 ? ci->stored_md5 : "none", ci->stored_sha1 ? ci->stored_sha1 : "none");
+	fputs("  verification: ", f);
+	render_container_verify(f, ci);
+	fputc('\n', f);
+	fprintf(f, "  %u bytes per sector, chunks of %u bytes, %u acquisition error(s)\n",
+		ci->bytes_per_sector, ci->chunk_size, ci->acquisition_errors);
+	for (size_t i = 0; i < ci->nmeta; i++)
+		fprintf(f, "  %s: %s\n", ci->meta[i].label, ci->meta[i].value);
+}
+
+static json_object *str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+json_object *render_json_container(const struct render_input *in)
+{
+	const struct ps_container_info *ci = shown(in);
+	if (!ci)
+		return NULL;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string(ci->kind == PS_CONT_EWF ? "ewf" : "split"));
+	json_object_object_add(o, "format", str_or_null(ci->format));
+	json_object *sg = json_object_new_array();
+	for (size_t i = 0; i < ci->nsegments; i++)
+		json_object_array_add(sg, str_or_null(ci->segments[i]));
+	json_object_object_add(o, "segments", sg);
+	json_object_object_add(o, "media_size", json_object_new_uint64(ci->media_size));
+	if (ci->kind == PS_CONT_SPLIT) {
+		json_object_object_add(o, "segment_size", json_object_new_uint64(ci->segment_size));
+		return o;
+	}
+	json_object_object_add(o, "stored_md5", str_or_null(ci->stored_md5));
+	json_object_object_add(o, "stored_sha1", str_or_null(ci->stored_sha1));
+	json_object_object_add(o, "data_md5", str_or_null(ci->data_md5));
+	json_object_object_add(o, "data_sha1", str_or_null(ci->data_sha1));
+	json_object_object_add(o, "verify", json_object_new_string(ps_verify_name(ci->verify)));
+	struct render_str b;
+	FILE *m = render_str_open(&b);
+	if (m)
+		render_container_verify(m, ci);
+	char *s = render_str_close(&b);
+	json_object_object_add(o, "verify_detail", str_or_null(s));
+	free(s);
+	json_object_object_add(o, "bytes_per_sector", json_object_new_uint64(ci->bytes_per_sector));
+	json_object_object_add(o, "chunk_size", json_object_new_uint64(ci->chunk_size));
+	json_object_object_add(o, "acquisition_errors", json_object_new_uint64(ci->acquisition_errors));
+	json_object *md = json_object_new_object();
+	for (size_t i = 0; i < ci->nmeta; i++)
+		json_object_object_add(md, ci->meta[i].key, str_or_null(ci->meta[i].value));
+	json_object_object_add(o, "metadata", md);
+	return o;
+}
+
+int render_scan_exit_code(const struct render_input *in, const struct ps_analysis *a)
+{
+	int code = render_exit_code(a);
+	/* evidence that does not match its stored hashes is a problem
+	 * whatever the scan found in it: exit 1, as digest and ewfverify */
+	if (in->container && in->container->kind == PS_CONT_EWF &&
+	    in->container->verify == PS_VERIFY_MISMATCH)
+		code = 1;
+	return code;
+}
