@@ -8,7 +8,7 @@
 # checksum recomputed, so only the stored hashes can tell) gives
 # "mismatch" and exit 1, as ewfverify fails; a split raw set lists its
 # segments; a plain file has no container block.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/support/lib.sh"
 for t in ewfacquire ewfinfo ewfverify jq xz python3 split; do
 	command -v $t >/dev/null 2>&1 || skip_all "$t not installed"
 done

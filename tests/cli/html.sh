@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The HTML report (pmemscan IMAGE --html FILE) in a real browser: headless
 # Chromium renders each page (a screenshot is kept next to this test's log,
-# tests/html-NAME.png) and dumps the DOM it built; tests/html-dom.py checks
+# tests/cli/html-NAME.png) and dumps the DOM it built; tests/support/html-dom.py checks
 # that every namespace, candidate, piece of evidence, verdict and next
 # command of the JSON report of the same scan is in it. Chromium goes
 # through a proxy that records every connection: the page must cause none
@@ -10,14 +10,14 @@
 # Chromium itself talks to Google's update, time and sign-in services
 # whatever the page (even with every --disable flag for them); requests to
 # those hosts are counted apart, and the page has no URL in it at all
-# (tests/html-dom.py), so none of them can be the page's.
-. "$top_srcdir/tests/lib.sh"
+# (tests/support/html-dom.py), so none of them can be the page's.
+. "$top_srcdir/tests/support/lib.sh"
 command -v chromium >/dev/null 2>&1 ||
 	skip_all "chromium not installed (Debian package chromium, scripts/install-deps)"
 for t in jq python3 xz timeout; do
 	command -v $t >/dev/null 2>&1 || skip_all "$t not installed"
 done
-SHOTS=$top_builddir/tests
+SHOTS=$top_builddir/tests/cli
 
 # A proxy that accepts, records the request line and answers 502.
 python3 - "$T/proxy.port" "$T/proxy.log" <<'EOF' &
@@ -91,12 +91,12 @@ page() {
 	browse "$T/$name.html" "$SHOTS/html-$name.png" "$T/$name.dom"
 	brc=$?
 	check "$name: chromium renders the page (exit $brc)" test $brc -eq 0 -a -s "$T/$name.dom"
-	check "$name: a screenshot is kept, tests/html-$name.png ($(wc -c <"$SHOTS/html-$name.png" 2>/dev/null) bytes)" \
+	check "$name: a screenshot is kept, tests/cli/html-$name.png ($(wc -c <"$SHOTS/html-$name.png" 2>/dev/null) bytes)" \
 		sh -c "[ \$(wc -c <'$SHOTS/html-$name.png') -gt 20000 ] && head -c 8 '$SHOTS/html-$name.png' | od -An -c | grep -q 'P   N   G'"
 	all=$(($(wc -l <"$T/proxy.log") - before)) mine=$(requests_since "$before" | wc -l)
 	check "$name: the page made no network request (the recording proxy saw $mine, and $((all - mine)) of Chromium's own)" \
 		no_requests_since "$before"
-	python3 "$top_srcdir/tests/html-dom.py" "$T/$name.json" "$T/$name.dom" >"$T/$name.checks"
+	python3 "$top_srcdir/tests/support/html-dom.py" "$T/$name.json" "$T/$name.dom" >"$T/$name.checks"
 	n=$(grep -c '^PASS' "$T/$name.checks")
 	check "$name: the DOM holds every namespace, candidate, verdict and next command of the JSON report ($n checks)" \
 		sh -c "[ $n -gt 10 ] && ! grep '^FAIL' '$T/$name.checks' >&2"
@@ -111,23 +111,23 @@ page legacy "$T/legacy.img"
 img=$(fixture both-ext4) && page ambiguous "$img"
 img=$(fixture region-two-ns) && page two-ns "$img"
 # a sector namespace: its BTT arena's map, flog and info blocks zoomed
-if [ -x "$top_builddir/tests/mkfx-btt" ]; then
-	"$top_builddir/tests/mkfx-btt" -o "$T/btt.img" -s 64M -S 5 >/dev/null
+if [ -x "$top_builddir/tests/support/mkfx-btt" ]; then
+	"$top_builddir/tests/support/mkfx-btt" -o "$T/btt.img" -s 64M -S 5 >/dev/null
 	page btt "$T/btt.img"
 	check "btt: a zoomed inset draws the BTT info block, map and flog" \
 		zoomed "$T/btt.dom" btt_info btt_map btt_log
 else
-	skip "btt page" "tests/mkfx-btt not built"
+	skip "btt page" "tests/support/mkfx-btt not built"
 fi
 # names from the image and a path that are markup stay text in the DOM
-if [ -x "$top_builddir/tests/mkfx-labels" ] && command -v "${MKE2FS:=mke2fs}" >/dev/null 2>&1; then
-	sh "$top_srcdir/tests/mkhostile-html.sh" "$top_builddir/tests/mkfx-labels" \
+if [ -x "$top_builddir/tests/support/mkfx-labels" ] && command -v "${MKE2FS:=mke2fs}" >/dev/null 2>&1; then
+	sh "$top_srcdir/tests/support/mkhostile-html.sh" "$top_builddir/tests/support/mkfx-labels" \
 		"$T/h<img src=x onerror=alert(1)>'\"&amp;.img" >"$T/names"
 	page hostile "$T/h<img src=x onerror=alert(1)>'\"&amp;.img"
 	check "hostile: the browser built no script, svg-onload or img element from the names" \
 		sh -c "! grep -i -q -e '<script' -e '<svg onload' -e '<img' '$T/hostile.dom'"
 else
-	skip "hostile page" "tests/mkfx-labels or mke2fs missing"
+	skip "hostile page" "tests/support/mkfx-labels or mke2fs missing"
 fi
 check "legacy: zoomed insets draw the info block (4 KiB) and the memmap" \
 	zoomed "$T/legacy.dom" info memmap

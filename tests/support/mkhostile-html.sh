@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # mkhostile-html.sh MKFX-LABELS OUT: a QEMU-style DIMM image whose names are
 # markup: the namespace label's name (patched into the label area of
-# tests/mkfx-labels' qemu.img, its fletcher64 recomputed) and the volume
+# tests/support/mkfx-labels' qemu.img, its fletcher64 recomputed) and the volume
 # label of an ext4 filesystem at the namespace's data start (2 MiB). For
 # the HTML report's escaping tests (tests/html-escape.sh, tests/html.sh).
 # Prints the two names, one a line.

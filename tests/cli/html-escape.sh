@@ -5,13 +5,13 @@
 # and an image path holding <img src=x onerror=...> and quotes come out as
 # text, never as markup, and read back (HTML-parsed) exactly as stored.
 # No browser needed (tests/html.sh renders the same page in Chromium).
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/support/lib.sh"
 for t in python3 jq; do command -v $t >/dev/null 2>&1 || skip_all "$t not installed"; done
-MKFX=$top_builddir/tests/mkfx-labels
-[ -x "$MKFX" ] || skip_all "tests/mkfx-labels not built"
+MKFX=$top_builddir/tests/support/mkfx-labels
+[ -x "$MKFX" ] || skip_all "tests/support/mkfx-labels not built"
 command -v "${MKE2FS:=mke2fs}" >/dev/null 2>&1 || skip_all "mke2fs not installed"
 IMG="$T/a<img src=x onerror=alert(1)>'\"&amp;.img"
-sh "$top_srcdir/tests/mkhostile-html.sh" "$MKFX" "$IMG" >"$T/names"
+sh "$top_srcdir/tests/support/mkhostile-html.sh" "$MKFX" "$IMG" >"$T/names"
 NAME=$(sed -n 1p "$T/names")
 FSLABEL=$(sed -n 2p "$T/names")
 "$PMEMSCAN" --json --hash none "$IMG" >"$T/r.json" 2>/dev/null
@@ -33,14 +33,14 @@ sed -e 's/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g' "$T/r.html" >"$T/unescaped.html"
 check "control: that check finds the markup in a page without escaping" markup_from "$T/unescaped.html"
 # parsed as HTML, the page reads back the exact names and path; every
 # namespace, candidate and command of the JSON is in it
-python3 "$top_srcdir/tests/html-dom.py" "$T/r.json" "$T/r.html" >"$T/checks"
+python3 "$top_srcdir/tests/support/html-dom.py" "$T/r.json" "$T/r.html" >"$T/checks"
 check "parsed, the page holds the JSON's names, path, namespaces, candidates and commands ($(grep -c '^PASS' "$T/checks") checks)" \
 	sh -c "! grep '^FAIL' '$T/checks' >&2 && grep -q '^PASS label .* as stored' '$T/checks' && grep -q 'its filesystem label as stored' '$T/checks'"
 grep '^FAIL' "$T/checks" | head -5 | sed 's/^/# /'
 # the checker fails a page that lacks something: a candidate moved
 sed 's/data-cand="data" data-semantics="auto" data-offset="2097152"/data-cand="data" data-semantics="auto" data-offset="4096"/' \
 	"$T/r.html" >"$T/moved.html"
-python3 "$top_srcdir/tests/html-dom.py" "$T/r.json" "$T/moved.html" >"$T/checks2"
+python3 "$top_srcdir/tests/support/html-dom.py" "$T/r.json" "$T/moved.html" >"$T/checks2"
 check "control: the DOM checker fails a page whose candidate offset is wrong" \
 	sh -c "cmp -s '$T/r.html' '$T/moved.html' && exit 1; grep -q '^FAIL namespace 0: candidate data at 2097152' '$T/checks2'"
 # the commands next to the map are quoted for the shell exactly as the
