@@ -11,6 +11,8 @@
 #include "err.h"
 #include "imgsrc.h"
 #include "imgsrc_open.h"
+#include "le.h"
+#include "util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -92,8 +94,7 @@ static int common_open(struct common *c, bool quiet_diags)
 		return EXIT_NOTHING;
 	}
 	if (r) {
-		cli_err("%s: cannot read the BTT: %s", c->path,
-			r == PS_EIO ? ps_src_error(c->ns) : ps_strerror(r));
+		cli_err("%s: cannot read the BTT: %s", c->path, ps_src_strerror(c->ns, r));
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -147,8 +148,7 @@ int cmd_check(int argc, char **argv)
 	memset(&rep, 0, sizeof(rep));
 	int r = ps_btt_check(c.btt, &rep);
 	if (r) {
-		cli_err("%s: check failed: %s", c.path, r == PS_EIO ?
-			ps_src_error(c.ns) : ps_strerror(r));
+		cli_err("%s: check failed: %s", c.path, ps_src_strerror(c.ns, r));
 		ps_btt_report_free(&rep);
 		common_close(&c);
 		return EXIT_USAGE;
@@ -234,29 +234,6 @@ int cmd_check(int argc, char **argv)
 	ps_btt_report_free(&rep);
 	common_close(&c);
 	return rc;
-}
-
-static int all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off)
-{
-	while (n) {
-		ssize_t k = pwrite(fd, p, n, (off_t)off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
 }
 
 int cmd_btt_cat(int argc, char **argv)
@@ -349,7 +326,7 @@ int cmd_btt_cat(int argc, char **argv)
 					}
 				}
 			}
-			if (!all_zero(buf, n) && write_all(fd, buf, n, p)) {
+			if (!ps_is_zero(buf, n) && ps_pwrite_all(fd, buf, n, p)) {
 				cli_err("%s: write error at offset %llu: %s", outp,
 					(unsigned long long)p, strerror(errno));
 				rc = EXIT_USAGE;

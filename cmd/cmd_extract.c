@@ -7,6 +7,7 @@
 #include "fs.h"
 #include "imgsrc.h"
 #include "progress.h"
+#include "util.h"
 #include "view.h"
 #include <getopt.h>
 #include <stdio.h>
@@ -183,7 +184,7 @@ int cmd_extract(int argc, char **argv)
 		"%llu renamed -> %s%s\n",
 		(unsigned long long)s.files, (unsigned long long)s.dirs,
 		(unsigned long long)s.symlinks, (unsigned long long)s.hardlinks,
-		(unsigned long long)s.specials, ps_human_bytes(s.bytes, hb, sizeof(hb)), dt,
+		(unsigned long long)s.specials, ps_human_fmt(s.bytes, PS_HUMAN_TENTHS, hb, sizeof(hb)), dt,
 		(unsigned long long)s.errors, (unsigned long long)s.warnings,
 		(unsigned long long)s.renamed, a.out,
 		r ? " (INCOMPLETE: stopped by a fatal error)" : "");
@@ -432,7 +433,7 @@ int cmd_carve(int argc, char **argv)
 	}
 	if (!a.quiet)
 		fprintf(stderr, "pmemscan: carve: %s written to %s (%s of data, the rest holes)\n",
-			ps_human_bytes(cs.size, h1, sizeof(h1)), a.out,
-			ps_human_bytes(cs.data, h2, sizeof(h2)));
+			ps_human_fmt(cs.size, PS_HUMAN_TENTHS, h1, sizeof(h1)), a.out,
+			ps_human_fmt(cs.data, PS_HUMAN_TENTHS, h2, sizeof(h2)));
 	return EXIT_OK;
 }

@@ -94,7 +94,4 @@ struct render_str {
 FILE *render_str_open(struct render_str *b);
 char *render_str_close(struct render_str *b);
 
-/* "01020304-0506-..." (36 chars + NUL) */
-void render_uuid(const uint8_t u[16], char out[37]);
-
 #endif

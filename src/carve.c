@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "carve.h"
 #include "err.h"
+#include "le.h"
+#include "util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,27 +13,6 @@
 
 #define CARVE_CHUNK (4u << 20)
 #define ZBLK 4096u
-
-static int zero_block(const uint8_t *b, size_t n)
-{
-	return n == 0 || (b[0] == 0 && !memcmp(b, b + 1, n - 1));
-}
-
-static int write_all(int fd, const uint8_t *b, size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, b, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
 
 static int copy(struct ps_src *src, int fd, uint8_t *buf,
 		void (*progress)(void *, uint64_t), void *ctx,
@@ -60,18 +41,18 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 				size_t bl = ZBLK - (size_t)((p + i) % ZBLK);
 				if (bl > len - i)
 					bl = len - i;
-				if (zero_block(buf + i, bl)) {
+				if (ps_is_zero(buf + i, bl)) {
 					i += bl;
 					continue;
 				}
 				size_t j = i + bl;
 				while (j < len) {
 					size_t b2 = len - j < ZBLK ? len - j : ZBLK;
-					if (zero_block(buf + j, b2))
+					if (ps_is_zero(buf + j, b2))
 						break;
 					j += b2;
 				}
-				if (write_all(fd, buf + i, j - i, p + i)) {
+				if (ps_pwrite_all(fd, buf + i, j - i, p + i)) {
 					snprintf(err, errlen, "%s: write error at offset %llu: %s",
 						 out, (unsigned long long)(p + i), strerror(errno));
 					return PS_EIO;

@@ -2,6 +2,7 @@
 /* Plain and sparse-cheap SHA-256 digests of an image (docs/digest.md). */
 #include "digest.h"
 #include "err.h"
+#include "util.h"
 #include <nettle/sha2.h>
 #include <pthread.h>
 #include <sched.h>
@@ -385,14 +386,8 @@ int ps_digest_final(struct ps_digest *d, uint8_t out[PS_DIGEST_SIZE], char *hexo
 	}
 	sha256_digest(&d->outer, PS_DIGEST_SIZE, out);
 	d->finished = 1;
-	if (hexout) {
-		static const char x[] = "0123456789abcdef";
-		for (int i = 0; i < PS_DIGEST_SIZE; i++) {
-			hexout[2 * i] = x[out[i] >> 4];
-			hexout[2 * i + 1] = x[out[i] & 15];
-		}
-		hexout[2 * PS_DIGEST_SIZE] = 0;
-	}
+	if (hexout)
+		ps_hex(out, PS_DIGEST_SIZE, hexout);
 	return PS_OK;
 }
 

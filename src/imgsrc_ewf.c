@@ -19,6 +19,7 @@
 #include "imgsrc_container.h"
 #include "digest.h"
 #include "err.h"
+#include "util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -224,16 +225,6 @@ static void ewf_errstr(libewf_error_t **e, char *out, size_t outlen)
 	libewf_error_free(e);
 }
 
-static void hexstr(const uint8_t *b, size_t n, char *out)
-{
-	static const char x[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = x[b[i] >> 4];
-		out[2 * i + 1] = x[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
 static void *vq_worker(void *arg);
 
 static uint64_t vq_min_done(const struct vq *q)
@@ -350,8 +341,8 @@ static void verify_finish(struct ps_src *s, struct ewf_priv *p)
 	uint8_t m[MD5_DIGEST_SIZE], h[SHA1_DIGEST_SIZE];
 	md5_digest(&p->md5, sizeof(m), m);
 	sha1_digest(&p->sha1, sizeof(h), h);
-	hexstr(m, sizeof(m), p->data_md5);
-	hexstr(h, sizeof(h), p->data_sha1);
+	ps_hex(m, sizeof(m), p->data_md5);
+	ps_hex(h, sizeof(h), p->data_sha1);
 	int md5_ok = !p->have_md5 || !strcmp(p->stored_md5, p->data_md5);
 	int sha1_ok = !p->have_sha1 || !strcmp(p->stored_sha1, p->data_sha1);
 	const char *which = p->have_md5 && p->have_sha1 ? "MD5 and SHA1" :

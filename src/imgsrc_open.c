@@ -15,6 +15,7 @@
 #include "imgsrc_open.h"
 #include "imgsrc_container.h"
 #include "err.h"
+#include "util.h"
 #include <bzlib.h>
 #include <dirent.h>
 #include <errno.h>
@@ -840,16 +841,6 @@ static void hash_u64(struct sha256_ctx *c, uint64_t v)
 	sha256_update(c, 8, b);
 }
 
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char x[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = x[b[i] >> 4];
-		out[2 * i + 1] = x[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
 /*
  * Cache file stem "pmemscan-cache-<id>-<key>": id = 8 hex of SHA-256 over
  * (device, inode), key = 32 hex of SHA-256 over ("pmemscan-cache-v1",
@@ -867,7 +858,7 @@ static int cache_stem(int fd, const struct stat *st, char id[17], char key[33])
 	hash_u64(&c, (uint64_t)st->st_dev);
 	hash_u64(&c, (uint64_t)st->st_ino);
 	sha256_digest(&c, sizeof(dig), dig);
-	hex(dig, 4, id);
+	ps_hex(dig, 4, id);
 
 	sha256_init(&c);
 	sha256_update(&c, 17, (const uint8_t *)"pmemscan-cache-v1");
@@ -889,7 +880,7 @@ static int cache_stem(int fd, const struct stat *st, char id[17], char key[33])
 	}
 	sha256_update(&c, got, buf);
 	sha256_digest(&c, sizeof(dig), dig);
-	hex(dig, 16, key);
+	ps_hex(dig, 16, key);
 	free(buf);
 	return PS_OK;
 }
@@ -964,20 +955,11 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 					break;
 				j += bl2;
 			}
-			size_t w = 0;
-			while (w < j - i) {
-				ssize_t n = pwrite(wfd, buf + i + w, j - i - w,
-						   (off_t)(off + i + w));
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n <= 0) {
-					snprintf(err, errlen, "%s: cannot write the cache at offset %" PRIu64 ": %s",
-						 wpath, off + i + w,
-						 n < 0 ? strerror(errno) : "short write");
-					free(buf);
-					return PS_EIO;
-				}
-				w += (size_t)n;
+			if (ps_pwrite_all(wfd, buf + i, j - i, off + i)) {
+				snprintf(err, errlen, "%s: cannot write the cache at offset %" PRIu64 ": %s",
+					 wpath, off + i, strerror(errno));
+				free(buf);
+				return PS_EIO;
 			}
 			i = j;
 		}

@@ -72,29 +72,6 @@ const char *ps_size_source_name(enum ps_size_source s)
 	return "unknown";
 }
 
-const char *ps_human(uint64_t v, char *buf, size_t n)
-{
-	static const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	int i = 0;
-	uint64_t x = v;
-	while (x >= 1024 && i < 6 && (x % 1024 == 0 || x >= 1024 * 1024)) {
-		if (x % 1024) {
-			double d = (double)v;
-			int j = 0;
-			while (d >= 1024 && j < 6) {
-				d /= 1024;
-				j++;
-			}
-			snprintf(buf, n, "%.1f %s", d, u[j]);
-			return buf;
-		}
-		x /= 1024;
-		i++;
-	}
-	snprintf(buf, n, "%" PRIu64 " %s", x, u[i]);
-	return buf;
-}
-
 static struct ps_ns *add_ns(struct ps_analysis *a, uint64_t base,
 			    enum ps_ns_mode mode)
 {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "progress.h"
+#include "util.h"
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -9,19 +10,6 @@ double ps_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-const char *ps_human_bytes(uint64_t n, char *buf, unsigned len)
-{
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)n;
-	unsigned i = 0;
-	while (v >= 1024 && i < 5) {
-		v /= 1024;
-		i++;
-	}
-	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", v, u[i]);
-	return buf;
 }
 
 void ps_progress_init(struct ps_progress *p, const char *label, uint64_t total,
@@ -49,13 +37,13 @@ void ps_progress_update(struct ps_progress *p, uint64_t done, uint64_t files)
 	double rate = el > 0 ? (double)done / el : 0;
 	char d[32], r[32], line[160];
 	int n = snprintf(line, sizeof(line), "%s: %s", p->label,
-			 ps_human_bytes(done, d, sizeof(d)));
+			 ps_human_fmt(done, PS_HUMAN_TENTHS, d, sizeof(d)));
 	if (p->total && done <= p->total) {
 		n += snprintf(line + n, sizeof(line) - (size_t)n, " (%.0f%%)",
 			      100.0 * (double)done / (double)p->total);
 	}
 	n += snprintf(line + n, sizeof(line) - (size_t)n, "  %s/s",
-		      ps_human_bytes((uint64_t)rate, r, sizeof(r)));
+		      ps_human_fmt((uint64_t)rate, PS_HUMAN_TENTHS, r, sizeof(r)));
 	if (files)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, "  %llu files",
 			      (unsigned long long)files);

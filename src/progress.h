@@ -22,8 +22,6 @@ void ps_progress_init(struct ps_progress *p, const char *label, uint64_t total,
 void ps_progress_update(struct ps_progress *p, uint64_t done, uint64_t files);
 /* Erase the bar (before printing the summary). */
 void ps_progress_end(struct ps_progress *p);
-/* Format n bytes as "12.3 MiB" into buf. */
-const char *ps_human_bytes(uint64_t n, char *buf, unsigned len);
 double ps_now(void);
 
 #endif
