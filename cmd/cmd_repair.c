@@ -234,7 +234,7 @@ int cmd_repair(int argc, char **argv)
 	int have_after = 0;
 	ps_plan_init(&plan);
 	if (rc) {
-		cli_err("%s", rc == PS_EIO || rc == PS_ERANGE ? ps_src_error(src) : ps_strerror(rc));
+		cli_err("%s", ps_src_strerror(src, rc));
 		code = EXIT_USAGE;
 		goto done;
 	}

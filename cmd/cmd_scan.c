@@ -294,8 +294,7 @@ int cmd_scan(int argc, char **argv)
 	struct ps_analysis a;
 	int rc = ps_analyze(src, &ao, &a);
 	if (rc) {
-		cli_err("%s", rc == PS_EIO || rc == PS_ERANGE ? ps_src_error(src) :
-			ps_strerror(rc));
+		cli_err("%s", ps_src_strerror(src, rc));
 		ps_digest_free(dg);
 		ps_analysis_free(&a);
 		ps_phys_map_free(&map);

@@ -105,8 +105,7 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 	int rc = ps_analyze(v->image, &ao, &v->an);
 	v->analysed = true;
 	if (rc) {
-		cli_err("%s", rc == PS_EIO || rc == PS_ERANGE ? ps_src_error(v->image) :
-			ps_strerror(rc));
+		cli_err("%s", ps_src_strerror(v->image, rc));
 		cli_view_close(v);
 		return EXIT_USAGE;
 	}
