@@ -44,13 +44,14 @@ int cmd_cat(int argc, char **argv)
 				   .verify = true };
 	int c;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
 		if (cli_cache_option(c, optarg, &oo))
 			continue;
 		switch (c) {
 		case 'o': outpath = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("cat", argv);
 		}
 	}
 	if (optind != argc - 1) {

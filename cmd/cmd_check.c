@@ -117,6 +117,7 @@ int cmd_check(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	int json = 0, ch;
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
@@ -132,8 +133,7 @@ int cmd_check(int argc, char **argv)
 			check_usage(stdout);
 			return EXIT_OK;
 		default:
-			check_usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("check", argv);
 		}
 	}
 	c.path = cli_one_image("check", argc, argv, optind);
@@ -249,6 +249,7 @@ int cmd_btt_cat(int argc, char **argv)
 	const char *outp = NULL;
 	int ch;
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'O':
@@ -264,8 +265,7 @@ int cmd_btt_cat(int argc, char **argv)
 			cat_usage(stdout);
 			return EXIT_OK;
 		default:
-			cat_usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("btt-cat", argv);
 		}
 	}
 	if (optind != argc - 1 || !outp) {

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-enum { OPT_FSTYPE = 256, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET };
+enum { OPT_FSTYPE = CLI_OPT_CMD, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET };
 
 static const struct option common_opts[] = {
 	CLI_VIEW_LONGOPTS,
@@ -76,9 +76,7 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 			case -1: return EXIT_USAGE;
 			default: break;
 			}
-			cli_err("%s: unknown option or missing value '%s' (see 'pmemscan %s --help')",
-				argv[0], argv[optind - 1], argv[0]);
-			return EXIT_USAGE;
+			return cli_bad_option(argv[0], argv);
 		}
 	}
 	int left = argc - optind;

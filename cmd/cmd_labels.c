@@ -440,6 +440,7 @@ int cmd_labels(int argc, char **argv)
 	bool have_off = false;
 	uint64_t off = 0, size = 0, sdpa = UINT64_MAX;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -470,8 +471,7 @@ int cmd_labels(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("labels", argv);
 		}
 	}
 	int n = argc - optind;

@@ -117,6 +117,7 @@ int cmd_repair(int argc, char **argv)
 	const char *out = NULL, *undo_path = NULL;
 	int plan_only = 0, in_place = 0, no_hash = 0, json = 0, c;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		int v = cli_view_option(c, optarg, &vo);
 		if (v < 0)
@@ -149,8 +150,7 @@ int cmd_repair(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("repair", argv);
 		}
 	}
 	const char *path = cli_one_image("repair", argc, argv, optind);
@@ -317,6 +317,14 @@ int cmd_undo(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
+	/* undo has no options: a word that looks like one is a mistake, not
+	 * an undo file to read or an image to write */
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1]) {
+			cli_err("undo: unknown option or missing value '%s' (see 'pmemscan undo --help')",
+				argv[i]);
+			return EXIT_USAGE;
+		}
 	if (argc != 3) {
 		cli_err("undo: usage: pmemscan undo UNDOFILE IMAGE");
 		return EXIT_USAGE;

@@ -108,6 +108,7 @@ int cmd_scan(int argc, char **argv)
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -144,8 +145,8 @@ int cmd_scan(int argc, char **argv)
 		case 'N':
 			ndjson = optarg;
 			break;
-		case 0x1101:
-		case 0x1102:
+		case CLI_OPT_CACHE:
+		case CLI_OPT_CACHE_DIR:
 			cli_cache_option(c, optarg, &oo);
 			break;
 		case 'L':
@@ -159,8 +160,7 @@ int cmd_scan(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("scan", argv);
 		}
 	}
 	const char *path = cli_one_image("scan", argc, argv, optind);

@@ -22,14 +22,14 @@ int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 	if (cli_cache_option(c, arg, &o->open))
 		return 1;
 	switch (c) {
-	case 0x1001:
+	case CLI_OPT_NAMESPACE:
 		if (cli_parse_u64(arg, &v) || v > 1000000) {
 			cli_err("--namespace: '%s' is not a namespace number (see 'pmemscan IMAGE')", arg);
 			return -1;
 		}
 		o->ns = (int)v;
 		return 1;
-	case 0x1002:
+	case CLI_OPT_SEMANTICS:
 		if (!strcmp(arg, "legacy"))
 			o->sem = PS_SEM_LEGACY;
 		else if (!strcmp(arg, "fixed"))
@@ -41,14 +41,14 @@ int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 			return -1;
 		}
 		return 1;
-	case 0x1003:
+	case CLI_OPT_OFFSET:
 		if (cli_parse_u64(arg, &o->offset)) {
 			cli_err("--offset: '%s' is not an offset", arg);
 			return -1;
 		}
 		o->have_offset = true;
 		return 1;
-	case 0x1004:
+	case CLI_OPT_SIZE:
 		if (cli_parse_u64(arg, &o->size) || !o->size) {
 			cli_err("--size: '%s' is not a size", arg);
 			return -1;
