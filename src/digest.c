@@ -92,19 +92,6 @@ static int all_zero(const uint8_t *b, size_t n)
 	return 1;
 }
 
-unsigned ps_cpu_count(void)
-{
-	cpu_set_t set;
-	long n = 0;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		n = CPU_COUNT(&set);
-	if (n <= 0)
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n <= 0)
-		n = 1;
-	return n > (long)MAX_THREADS ? MAX_THREADS : (unsigned)n;
-}
-
 unsigned ps_digest_default_threads(enum ps_digest_kind kind)
 {
 	unsigned n = ps_cpu_count();

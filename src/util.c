@@ -2,6 +2,7 @@
 #include "util.h"
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -138,4 +139,35 @@ int ps_pread_all(int fd, void *b, size_t n, uint64_t off)
 		off += (uint64_t)k;
 	}
 	return 0;
+}
+
+int ps_pread_upto(int fd, void *b, size_t n, uint64_t off, size_t *got)
+{
+	uint8_t *p = b;
+	size_t done = 0;
+	while (done < n) {
+		ssize_t k = pread(fd, p + done, n - done, (off_t)(off + done));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		done += (size_t)k;
+	}
+	*got = done;
+	return 0;
+}
+
+unsigned ps_cpu_count(void)
+{
+	cpu_set_t set;
+	long n = 0;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n <= 0)
+		n = 1;
+	return n > 64 ? 64 : (unsigned)n;	/* the digest's worker limit */
 }

@@ -45,6 +45,10 @@ static inline const char *ps_human(uint64_t v, char *buf, size_t n)
 	return ps_human_fmt(v, PS_HUMAN_EXACT, buf, n);
 }
 
+/* CPUs this process may run on (its affinity mask), 1..64: how many
+ * hashing workers are worth starting (digest, EWF verification). */
+unsigned ps_cpu_count(void);
+
 /* ---- I/O loops ---- */
 
 /*
@@ -56,5 +60,8 @@ int ps_pwrite_all(int fd, const void *b, size_t n, uint64_t off);
 int ps_write_all(int fd, const void *b, size_t n);
 /* Read exactly n bytes at off; -1 with errno (EIO at end of file). */
 int ps_pread_all(int fd, void *b, size_t n, uint64_t off);
+/* Read up to n bytes at off, fewer only at end of file (*got says how
+ * many); -1 with errno on an error. */
+int ps_pread_upto(int fd, void *b, size_t n, uint64_t off, size_t *got);
 
 #endif
