@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #define CARVE_CHUNK (4u << 20)
+/* Zero blocks are left as holes at this granularity: the smallest block
+ * a filesystem the carved image lands on can leave unallocated, so a
+ * hole never costs a partial-block write. */
 #define ZBLK 4096u
 
 static int copy(struct ps_src *src, int fd, uint8_t *buf,
@@ -27,6 +30,7 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 		}
 		if (d >= size)
 			break;
+		/* a source without a hole after d (a stream) is data to the end */
 		if (h <= d)
 			h = size;
 		for (uint64_t p = d; p < h;) {
@@ -66,6 +70,7 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 		}
 		off = h;
 	}
+	/* the holes at the end were never written: the size says they exist */
 	if (ftruncate(fd, (off_t)size) < 0) {
 		snprintf(err, errlen, "%s: cannot set size: %s", out, strerror(errno));
 		return PS_EIO;
@@ -89,6 +94,9 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 		snprintf(err, errlen, "out of memory");
 		return PS_ENOMEM;
 	}
+	/* Written as OUT.partial and renamed at the end, so that OUT either
+	 * does not exist or is the whole image: a run cut short never leaves
+	 * a truncated image under the name the user will mount. */
 	if (force)
 		unlink(partial);
 	int fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -106,6 +114,7 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 	if (!r)
 		r = copy(src, fd, buf, progress, ctx, st, err, errlen, out);
 	free(buf);
+	/* on disk before the rename makes it visible under its real name */
 	if (!r && fsync(fd) < 0) {
 		snprintf(err, errlen, "%s: sync: %s", partial, strerror(errno));
 		r = PS_EIO;
@@ -115,6 +124,8 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 		r = PS_EIO;
 	}
 	if (!r) {
+		/* without --force, an OUT created meanwhile by someone else is
+		 * not replaced: the check at the start is not enough alone */
 		int rr = force ? rename(partial, out) :
 			 renameat2(AT_FDCWD, partial, AT_FDCWD, out, RENAME_NOREPLACE);
 		if (rr < 0) {
