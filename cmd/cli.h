@@ -21,6 +21,22 @@ struct cli_cmd {
 	int (*run)(int argc, char **argv);	/* argv[0] is the subcommand */
 };
 
+/*
+ * Ids of the long options that have no short letter, named here for every
+ * command so that the shared groups below (CLI_VIEW_LONGOPTS,
+ * CLI_CACHE_LONGOPTS) never collide with a command's own ids; all are
+ * above any char getopt can return for a short option.
+ */
+enum cli_opt {
+	CLI_OPT_NAMESPACE = 0x1001,	/* view.h */
+	CLI_OPT_SEMANTICS,
+	CLI_OPT_OFFSET,
+	CLI_OPT_SIZE,
+	CLI_OPT_CACHE = 0x1101,		/* --cache, --cache-dir */
+	CLI_OPT_CACHE_DIR,
+	CLI_OPT_CMD = 0x1201,		/* first id a command may use for its own */
+};
+
 /* One-line error on stderr: "pmemscan: <msg>". */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parse a size/offset: decimal, 0x-hex, optional K/M/G/T suffix (powers of 2). */
@@ -35,6 +51,15 @@ const char *cli_one_image(const char *cmd, int argc, char **argv, int optind);
 /* Create a user-named directory (mode 0700) if it does not exist;
  * one-line error and -1 if that fails. NULL is fine. */
 int cli_ensure_dir(const char *dir);
+
+/*
+ * What every command does when getopt_long returns '?' (an unknown option,
+ * or one whose value is missing; the command sets opterr = 0 so getopt
+ * says nothing itself): one line, "pmemscan: CMD: unknown option or
+ * missing value 'WORD' (see 'pmemscan CMD --help')", and EXIT_USAGE to
+ * return. No usage text: it would bury the line that says what is wrong.
+ */
+int cli_bad_option(const char *cmd, char **argv);
 
 int cmd_scan(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
@@ -55,8 +80,8 @@ void cli_open_notice(void *arg, const char *msg);
  * kept cache (docs/input.md). cat and digest stream unless given one. */
 struct ps_open_opts;
 #define CLI_CACHE_LONGOPTS \
-	{ "cache", no_argument, NULL, 0x1101 }, \
-	{ "cache-dir", required_argument, NULL, 0x1102 }
+	{ "cache", no_argument, NULL, CLI_OPT_CACHE }, \
+	{ "cache-dir", required_argument, NULL, CLI_OPT_CACHE_DIR }
 #define CLI_CACHE_USAGE \
 	"  --cache           keep a compressed dump's decoded image as a cache for the\n" \
 	"                    next command (sparse, in $TMPDIR or /tmp; reused while the\n" \

@@ -8,6 +8,8 @@
 #include "err.h"
 #include "imgsrc.h"
 #include "imgsrc_open.h"
+#include "le.h"
+#include "util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,29 +22,6 @@
 #define CHUNK (4u * 1024 * 1024)
 #define BLK 4096u
 
-
-static int zero_block(const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return 0;
-	return 1;
-}
-
-static int write_all(int fd, const uint8_t *b, size_t n, int seekable, uint64_t off)
-{
-	while (n) {
-		ssize_t w = seekable ? pwrite(fd, b, n, (off_t)off) : write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
 
 static void usage(FILE *f)
 {
@@ -65,13 +44,14 @@ int cmd_cat(int argc, char **argv)
 				   .verify = true };
 	int c;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
 		if (cli_cache_option(c, optarg, &oo))
 			continue;
 		switch (c) {
 		case 'o': outpath = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("cat", argv);
 		}
 	}
 	if (optind != argc - 1) {
@@ -119,7 +99,7 @@ int cmd_cat(int argc, char **argv)
 			memset(buf, 0, CHUNK);
 			for (uint64_t z = off; z < d && !rc;) {
 				size_t n = d - z < CHUNK ? (size_t)(d - z) : CHUNK;
-				if (write_all(fd, buf, n, 0, z)) {
+				if (ps_write_all(fd, buf, n)) {
 					cli_err("(stdout): write error at offset %" PRIu64 ": %s",
 						z, strerror(errno));
 					rc = EXIT_USAGE;
@@ -143,16 +123,17 @@ int cmd_cat(int argc, char **argv)
 				size_t n = got - i < BLK ? got - i : BLK;
 				size_t j = i;
 				if (seekable) {	/* leave zero blocks as holes */
-					if (zero_block(buf + i, n)) {
+					if (ps_is_zero(buf + i, n)) {
 						i += n;
 						continue;
 					}
-					while (j < got && !zero_block(buf + j, got - j < BLK ? got - j : BLK))
+					while (j < got && !ps_is_zero(buf + j, got - j < BLK ? got - j : BLK))
 						j += got - j < BLK ? got - j : BLK;
 				} else {
 					j = got;
 				}
-				if (write_all(fd, buf + i, j - i, seekable, off + i)) {
+				if (seekable ? ps_pwrite_all(fd, buf + i, j - i, off + i) :
+				    ps_write_all(fd, buf + i, j - i)) {
 					cli_err("%s: write error at offset %" PRIu64 ": %s",
 						outpath ? outpath : "(stdout)", off + i, strerror(errno));
 					rc = EXIT_USAGE;

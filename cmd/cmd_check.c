@@ -12,6 +12,8 @@
 #include "imgsrc.h"
 #include "imgsrc_open.h"
 #include "ns.h"
+#include "le.h"
+#include "util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -135,8 +137,7 @@ static int common_open(struct common *c, bool quiet_diags)
 		return EXIT_NOTHING;
 	}
 	if (r) {
-		cli_err("%s: cannot read the BTT: %s", c->path,
-			r == PS_EIO ? ps_src_error(c->nsv) : ps_strerror(r));
+		cli_err("%s: cannot read the BTT: %s", c->path, ps_src_strerror(c->nsv, r));
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -162,6 +163,7 @@ int cmd_check(int argc, char **argv)
 	bool have_offset = false;
 	int json = 0, ch;
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
@@ -188,8 +190,7 @@ int cmd_check(int argc, char **argv)
 			check_usage(stdout);
 			return EXIT_OK;
 		default:
-			check_usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("check", argv);
 		}
 	}
 	c.path = cli_one_image("check", argc, argv, optind);
@@ -208,8 +209,7 @@ int cmd_check(int argc, char **argv)
 	memset(&rep, 0, sizeof(rep));
 	int r = ps_btt_check(c.btt, &rep);
 	if (r) {
-		cli_err("%s: check failed: %s", c.path, r == PS_EIO ?
-			ps_src_error(c.nsv) : ps_strerror(r));
+		cli_err("%s: check failed: %s", c.path, ps_src_strerror(c.nsv, r));
 		ps_btt_report_free(&rep);
 		common_close(&c);
 		return EXIT_USAGE;
@@ -302,29 +302,6 @@ int cmd_check(int argc, char **argv)
 	return rc;
 }
 
-static int all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off)
-{
-	while (n) {
-		ssize_t k = pwrite(fd, p, n, (off_t)off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
-}
-
 int cmd_btt_cat(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -339,6 +316,7 @@ int cmd_btt_cat(int argc, char **argv)
 	const char *outp = NULL;
 	int ch;
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'O':
@@ -354,8 +332,7 @@ int cmd_btt_cat(int argc, char **argv)
 			cat_usage(stdout);
 			return EXIT_OK;
 		default:
-			cat_usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("btt-cat", argv);
 		}
 	}
 	if (optind != argc - 1 || !outp) {
@@ -416,7 +393,7 @@ int cmd_btt_cat(int argc, char **argv)
 					}
 				}
 			}
-			if (!all_zero(buf, n) && write_all(fd, buf, n, p)) {
+			if (!ps_is_zero(buf, n) && ps_pwrite_all(fd, buf, n, p)) {
 				cli_err("%s: write error at offset %llu: %s", outp,
 					(unsigned long long)p, strerror(errno));
 				rc = EXIT_USAGE;

@@ -42,6 +42,7 @@ int cmd_digest(int argc, char **argv)
 				   .verify = true };
 	int c;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		if (cli_cache_option(c, optarg, &oo))
 			continue;
@@ -53,7 +54,7 @@ int cmd_digest(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		default: return cli_bad_option("digest", argv);
 		}
 	}
 	if (optind != argc - 1) {

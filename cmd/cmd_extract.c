@@ -8,6 +8,7 @@
 #include "imgsrc.h"
 #include "progress.h"
 #include "split_cli.h"
+#include "util.h"
 #include "view.h"
 #include <getopt.h>
 #include <inttypes.h>
@@ -18,7 +19,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-enum { OPT_FSTYPE = 256, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET, OPT_VIEW };
+enum { OPT_FSTYPE = CLI_OPT_CMD, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET, OPT_VIEW };
 
 static const struct option common_opts[] = {
 	CLI_VIEW_LONGOPTS,
@@ -98,9 +99,7 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 			case -1: return EXIT_USAGE;
 			default: break;
 			}
-			cli_err("%s: unknown option or missing value '%s' (see 'pmemscan %s --help')",
-				cmd, argv[optind - 1], cmd);
-			return EXIT_USAGE;
+			return cli_bad_option(cmd, argv);
 		}
 	}
 	int left = argc - optind;
@@ -376,7 +375,7 @@ int cmd_extract(int argc, char **argv)
 		"%llu renamed -> %s%s\n",
 		(unsigned long long)s.files, (unsigned long long)s.dirs,
 		(unsigned long long)s.symlinks, (unsigned long long)s.hardlinks,
-		(unsigned long long)s.specials, ps_human_bytes(s.bytes, hb, sizeof(hb)), dt,
+		(unsigned long long)s.specials, ps_human_fmt(s.bytes, PS_HUMAN_TENTHS, hb, sizeof(hb)), dt,
 		(unsigned long long)s.errors, (unsigned long long)s.warnings,
 		(unsigned long long)s.renamed, a.out,
 		r ? " (INCOMPLETE: stopped by a fatal error)" : "");
@@ -673,7 +672,7 @@ int cmd_carve(int argc, char **argv)
 	}
 	if (!a.quiet)
 		fprintf(stderr, "pmemscan: carve: %s written to %s (%s of data, the rest holes)\n",
-			ps_human_bytes(cs.size, h1, sizeof(h1)), a.out,
-			ps_human_bytes(cs.data, h2, sizeof(h2)));
+			ps_human_fmt(cs.size, PS_HUMAN_TENTHS, h1, sizeof(h1)), a.out,
+			ps_human_fmt(cs.data, PS_HUMAN_TENTHS, h2, sizeof(h2)));
 	return EXIT_OK;
 }

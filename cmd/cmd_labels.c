@@ -209,7 +209,7 @@ static struct json_object *json_dimm(const struct dimm *dm)
 		const struct ps_label *l = &r->label;
 		struct json_object *j = json_object_new_object();
 		char u[37];
-		render_uuid(l->uuid, u);
+		ps_uuid_str(l->uuid, u);
 		json_object_object_add(j, "uuid", json_object_new_string(u));
 		json_object_object_add(j, "name", json_object_new_string(l->name));
 		json_object_object_add(j, "slot", ju64(l->slot));
@@ -222,9 +222,9 @@ static struct json_object *json_dimm(const struct dimm *dm)
 		json_object_object_add(j, "rawsize", ju64(l->rawsize));
 		if (l->label_size >= 256) {
 			/* as ndctl: uuid_unparse() of the raw guid bytes */
-			render_uuid(l->type_guid, u);
+			ps_uuid_str(l->type_guid, u);
 			json_object_object_add(j, "type_guid", json_object_new_string(u));
-			render_uuid(l->abstraction_guid, u);
+			ps_uuid_str(l->abstraction_guid, u);
 			json_object_object_add(j, "abstraction_guid", json_object_new_string(u));
 		}
 		json_object_array_add(jl, j);
@@ -277,7 +277,7 @@ static struct json_object *json_dimm(const struct dimm *dm)
 		json_object_object_add(j, "in_use_other_index", json_object_new_boolean(r->in_use_other));
 		json_object_object_add(j, "ndctl_listed", json_object_new_boolean(r->ndctl_listed));
 		json_object_object_add(j, "valid", json_object_new_boolean(l->valid));
-		render_uuid(l->uuid, u);
+		ps_uuid_str(l->uuid, u);
 		json_object_object_add(j, "uuid", json_object_new_string(u));
 		json_object_object_add(j, "claim_class", json_object_new_string(ps_claim_name(l->claim)));
 		if (l->label_size >= 256) {
@@ -306,7 +306,7 @@ static struct json_object *json_ns(const struct ps_ns_set *set, struct dimm **dv
 		const struct ps_namespace *ns = &set->ns[i];
 		struct json_object *o = json_object_new_object();
 		char u[37];
-		render_uuid(ns->uuid, u);
+		ps_uuid_str(ns->uuid, u);
 		json_object_object_add(o, "uuid", json_object_new_string(u));
 		json_object_object_add(o, "name", json_object_new_string(ns->name));
 		json_object_object_add(o, "claim_class", json_object_new_string(ps_claim_name(ns->claim)));
@@ -338,18 +338,6 @@ static struct json_object *json_ns(const struct ps_ns_set *set, struct dimm **dv
 
 /* ---------------------------------------------------------------- text */
 
-static void human(uint64_t v, char *out, size_t n)
-{
-	const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	int i = 0;
-	double d = (double)v;
-	while (d >= 1024 && i < 5) {
-		d /= 1024;
-		i++;
-	}
-	snprintf(out, n, i ? "%.4g %s" : "%.0f %s", d, u[i]);
-}
-
 static void print_name(const char *s)
 {
 	for (; *s; s++)
@@ -360,7 +348,7 @@ static void text_dimm(const struct dimm *dm)
 {
 	const struct ps_lsa *lsa = &dm->lsa;
 	char h[32];
-	human(lsa->size, h, sizeof(h));
+	ps_human(lsa->size, h, sizeof(h));
 	printf("%s: label area at 0x%llx, %s (%llu bytes), %s\n", dm->path,
 	       (unsigned long long)lsa->abs_off, h, (unsigned long long)lsa->size,
 	       dm->where ? dm->where : "");
@@ -392,9 +380,9 @@ static void text_dimm(const struct dimm *dm)
 			const char *st = r->active ? "active" : r->in_use ? "INVALID" :
 					 r->in_use_other ? "freed-last" : "stale";
 			char u[37], pn[16], rs[32];
-			render_uuid(l->uuid, u);
+			ps_uuid_str(l->uuid, u);
 			snprintf(pn, sizeof(pn), "%u/%u", l->position, l->nlabel);
-			human(l->rawsize, rs, sizeof(rs));
+			ps_human(l->rawsize, rs, sizeof(rs));
 			printf("  %-5u %-11s %-36s ", r->slot, st, u);
 			char nm[17];
 			size_t nl = strnlen(l->name, 16);
@@ -430,8 +418,8 @@ static void text_ns(const struct ps_ns_set *set, struct dimm **dv, const struct 
 	for (size_t i = 0; i < set->n; i++) {
 		const struct ps_namespace *ns = &set->ns[i];
 		char u[37], sz[32];
-		render_uuid(ns->uuid, u);
-		human(ns->size, sz, sizeof(sz));
+		ps_uuid_str(ns->uuid, u);
+		ps_human(ns->size, sz, sizeof(sz));
 		printf("  %s \"", u);
 		print_name(ns->name);
 		printf("\" %s, %u-way, %s (%llu bytes), %s\n", ps_claim_name(ns->claim), ns->nlabel,
@@ -463,6 +451,7 @@ int cmd_labels(int argc, char **argv)
 	bool have_off = false;
 	uint64_t off = 0, size = 0, sdpa = UINT64_MAX;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -493,8 +482,7 @@ int cmd_labels(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("labels", argv);
 		}
 	}
 	int n = argc - optind;

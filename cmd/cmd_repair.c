@@ -143,6 +143,7 @@ int cmd_repair(int argc, char **argv)
 	int plan_only = 0, in_place = 0, no_hash = 0, json = 0, c;
 	optind = 1;
 	repair_quiet = 0;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		int v = cli_view_option(c, optarg, &vo);
 		if (v < 0)
@@ -177,8 +178,7 @@ int cmd_repair(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("repair", argv);
 		}
 	}
 	const char *path = cli_one_image("repair", argc, argv, optind);
@@ -262,7 +262,7 @@ int cmd_repair(int argc, char **argv)
 	int have_after = 0;
 	ps_plan_init(&plan);
 	if (rc) {
-		cli_err("%s", rc == PS_EIO || rc == PS_ERANGE ? ps_src_error(src) : ps_strerror(rc));
+		cli_err("%s", ps_src_strerror(src, rc));
 		code = EXIT_USAGE;
 		goto done;
 	}
@@ -360,6 +360,14 @@ int cmd_undo(int argc, char **argv)
 		undo_usage(stdout);
 		return EXIT_OK;
 	}
+	/* undo has no options: a word that looks like one is a mistake, not
+	 * an undo file to read or an image to write */
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1]) {
+			cli_err("undo: unknown option or missing value '%s' (see 'pmemscan undo --help')",
+				argv[i]);
+			return EXIT_USAGE;
+		}
 	if (argc != 3) {
 		cli_err("undo: usage: pmemscan undo UNDOFILE IMAGE");
 		return EXIT_USAGE;

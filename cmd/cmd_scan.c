@@ -159,6 +159,7 @@ int cmd_scan(int argc, char **argv)
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "jqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -201,8 +202,8 @@ int cmd_scan(int argc, char **argv)
 		case 'N':
 			ndjson = optarg;
 			break;
-		case 0x1101:
-		case 0x1102:
+		case CLI_OPT_CACHE:
+		case CLI_OPT_CACHE_DIR:
 			cli_cache_option(c, optarg, &oo);
 			break;
 		case 'L':
@@ -216,8 +217,7 @@ int cmd_scan(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("scan", argv);
 		}
 	}
 	const char *path = cli_one_image("scan", argc, argv, optind);
@@ -384,8 +384,7 @@ int cmd_scan(int argc, char **argv)
 	else
 		ps_progress_end(&pg);
 	if (rc) {
-		cli_err("%s", rc == PS_EIO || rc == PS_ERANGE ? ps_src_error(src) :
-			ps_strerror(rc));
+		cli_err("%s", ps_src_strerror(src, rc));
 		ps_digest_free(dg);
 		ps_analysis_free(&a);
 		ps_phys_map_free(&map);

@@ -4,6 +4,7 @@
 #include "imgsrc_open.h"
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,11 +73,11 @@ int cli_parse_threads(const char *arg, int *out)
 int cli_cache_option(int c, const char *arg, struct ps_open_opts *oo)
 {
 	switch (c) {
-	case 0x1101:
+	case CLI_OPT_CACHE:
 		oo->mode = PS_OPEN_RANDOM;
 		oo->keep_cache = true;
 		return 1;
-	case 0x1102:
+	case CLI_OPT_CACHE_DIR:
 		oo->mode = PS_OPEN_RANDOM;
 		oo->keep_cache = true;
 		oo->cache_dir = arg;
@@ -106,6 +107,15 @@ int cli_ensure_dir(const char *dir)
 		return -1;
 	}
 	return 0;
+}
+
+int cli_bad_option(const char *cmd, char **argv)
+{
+	/* getopt_long has stepped past the word it choked on (for a short
+	 * option inside a bundle, the word before: close enough to find) */
+	cli_err("%s: unknown option or missing value '%s' (see 'pmemscan %s --help')",
+		cmd, optind > 0 ? argv[optind - 1] : "", cmd);
+	return EXIT_USAGE;
 }
 
 static const struct cli_cmd commands[] = {

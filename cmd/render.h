@@ -136,7 +136,4 @@ char *render_str_close(struct render_str *b);
 /* part of whole as "34%", rounded down (never 100% short of whole) */
 const char *render_pct(uint64_t part, uint64_t whole, char *buf, size_t n);
 
-/* "01020304-0506-..." (36 chars + NUL) */
-void render_uuid(const uint8_t u[16], char out[37]);
-
 #endif

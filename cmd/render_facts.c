@@ -586,19 +586,6 @@ bool render_labels_source(FILE *f, const struct render_input *in,
 	return false;
 }
 
-void render_uuid(const uint8_t u[16], char out[37])
-{
-	static const char hex[] = "0123456789abcdef";
-	int o = 0;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[u[i] >> 4];
-		out[o++] = hex[u[i] & 15];
-	}
-	out[o] = 0;
-}
-
 FILE *render_str_open(struct render_str *b)
 {
 	b->s = NULL;

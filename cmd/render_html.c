@@ -14,6 +14,7 @@
  */
 #include "config.h"
 #include "render.h"
+#include "util.h"
 #include "render_map.h"
 #include "err.h"
 #include <inttypes.h>
@@ -400,7 +401,7 @@ static void ns_section(FILE *f, const struct render_input *in, const struct ps_a
 	if (ns->label >= 0) {
 		const struct ps_namespace *ln = &a->labels.ns[ns->label];
 		char u[37];
-		render_uuid(ln->uuid, u);
+		ps_uuid_str(ln->uuid, u);
 		fprintf(f, "<dt>label</dt><dd data-label-uuid=\"%s\">uuid %s &quot;", u, u);
 		esc(f, ln->name);
 		fprintf(f, "&quot;, claim %s, %u-way</dd>\n", ps_claim_name(ln->claim), ln->nlabel);
@@ -639,7 +640,7 @@ int render_scan_html(FILE *f, const struct render_input *in, const struct ps_ana
 		for (size_t i = 0; i < a->labels.n; i++) {
 			const struct ps_namespace *ln = &a->labels.ns[i];
 			char u[37];
-			render_uuid(ln->uuid, u);
+			ps_uuid_str(ln->uuid, u);
 			fprintf(f, "<li class=\"label\" data-label-uuid=\"%s\">%s &quot;", u, u);
 			esc(f, ln->name);
 			fprintf(f, "&quot; %s, %u-way, %s, region offset 0x%" PRIx64 "%s</li>\n",

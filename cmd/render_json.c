@@ -69,9 +69,9 @@ static json_object *j_info_head(const char *sig, const uint8_t uuid[16],
 	char u[37], v[16];
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "signature", j_str(sig));
-	render_uuid(uuid, u);
+	ps_uuid_str(uuid, u);
 	json_object_object_add(o, "uuid", j_str(u));
-	render_uuid(parent_uuid, u);
+	ps_uuid_str(parent_uuid, u);
 	json_object_object_add(o, "parent_uuid", j_str(u));
 	json_object_object_add(o, "flags", j_u64(flags));
 	snprintf(v, sizeof(v), "%u.%u", vmaj, vmin);
@@ -370,7 +370,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		const struct ps_namespace *ln = &a->labels.ns[i];
 		char u[37];
 		json_object *lo = json_object_new_object();
-		render_uuid(ln->uuid, u);
+		ps_uuid_str(ln->uuid, u);
 		json_object_object_add(lo, "uuid", j_str(u));
 		json_object_object_add(lo, "name", j_str(ln->name));
 		json_object_object_add(lo, "claim", j_str(ps_claim_name(ln->claim)));

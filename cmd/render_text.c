@@ -25,8 +25,8 @@ static void text_pfn(FILE *f, const struct ps_rec *r)
 {
 	const struct ps_pfn_sb *sb = &r->u.pfn;
 	char u[37], pu[37], h[32], h2[32];
-	render_uuid(sb->uuid, u);
-	render_uuid(sb->parent_uuid, pu);
+	ps_uuid_str(sb->uuid, u);
+	ps_uuid_str(sb->parent_uuid, pu);
 	fprintf(f, "  0x%012" PRIx64 "  %-15s v%u.%u  checksum %s  %s\n", r->off,
 		sb->kind == PS_PFN_DEVDAX ? "NVDIMM_DAX_INFO" : "NVDIMM_PFN_INFO",
 		sb->version_major, sb->version_minor,
@@ -146,7 +146,7 @@ int render_scan_text(FILE *f, const struct render_input *in,
 		for (size_t i = 0; i < a->labels.n; i++) {
 			const struct ps_namespace *ln = &a->labels.ns[i];
 			char u[37];
-			render_uuid(ln->uuid, u);
+			ps_uuid_str(ln->uuid, u);
 			fprintf(f, "  %s \"%s\" %s, %u-way, %s, region offset 0x%" PRIx64 "%s%s\n",
 				u, ln->name, ps_claim_name(ln->claim), ln->nlabel,
 				ps_human(ln->size, h, sizeof(h)), ln->region_offset,
@@ -170,7 +170,7 @@ int render_scan_text(FILE *f, const struct render_input *in,
 		if (ns->label >= 0) {
 			const struct ps_namespace *ln = &a->labels.ns[ns->label];
 			char u[37];
-			render_uuid(ln->uuid, u);
+			ps_uuid_str(ln->uuid, u);
 			fprintf(f, "  label: uuid %s \"%s\", claim %s, %u-way, %s\n", u, ln->name,
 				ps_claim_name(ln->claim), ln->nlabel, ps_human(ln->size, h, sizeof(h)));
 		}

@@ -6,15 +6,10 @@
  */
 #include "config.h"
 #include "repair_render.h"
+#include "util.h"
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <string.h>
-
-static void hexstr(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
 
 static int plan_has_ns(const struct ps_plan *p, int ns)
 {
@@ -151,8 +146,8 @@ static json_object *j_unit(const struct ps_plan *p, int u, const char *name,
 		if (x->ns != u)
 			continue;
 		char oh[2 * PS_PATCH_MAX_LEN + 1], nh[2 * PS_PATCH_MAX_LEN + 1];
-		hexstr(x->old, x->len, oh);
-		hexstr(x->new_, x->len, nh);
+		ps_hex(x->old, x->len, oh);
+		ps_hex(x->new_, x->len, nh);
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "offset", json_object_new_uint64(x->off));
 		json_object_object_add(o, "length", json_object_new_uint64(x->len));

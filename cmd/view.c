@@ -22,14 +22,14 @@ int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 	if (cli_cache_option(c, arg, &o->open))
 		return 1;
 	switch (c) {
-	case 0x1001:
+	case CLI_OPT_NAMESPACE:
 		if (cli_parse_u64(arg, &v) || v > 1000000) {
 			cli_err("--namespace: '%s' is not a namespace number (see 'pmemscan IMAGE')", arg);
 			return -1;
 		}
 		o->ns = (int)v;
 		return 1;
-	case 0x1002:
+	case CLI_OPT_SEMANTICS:
 		if (!strcmp(arg, "legacy"))
 			o->sem = PS_SEM_LEGACY;
 		else if (!strcmp(arg, "fixed"))
@@ -41,14 +41,14 @@ int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 			return -1;
 		}
 		return 1;
-	case 0x1003:
+	case CLI_OPT_OFFSET:
 		if (cli_parse_u64(arg, &o->offset)) {
 			cli_err("--offset: '%s' is not an offset", arg);
 			return -1;
 		}
 		o->have_offset = true;
 		return 1;
-	case 0x1004:
+	case CLI_OPT_SIZE:
 		if (cli_parse_u64(arg, &o->size) || !o->size) {
 			cli_err("--size: '%s' is not a size", arg);
 			return -1;
@@ -76,12 +76,16 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 	if (cli_ensure_dir(o->open.cache_dir))
 		return EXIT_USAGE;
 	struct ps_open_opts oo = o->open;
+	/* the analysis and the filesystem readers seek back and forth: a
+	 * compressed dump is decoded once rather than streamed */
 	oo.mode = PS_OPEN_RANDOM;
 	oo.msg = o->quiet ? NULL : cli_open_notice;
 	if (ps_src_open_auto(path, &oo, &v->image, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}
+	/* --offset trusts the user and skips the analysis entirely, so that a
+	 * namespace the scan cannot find (wiped metadata) can still be read */
 	if (o->have_offset) {
 		uint64_t size = o->have_size ? o->size :
 				o->offset < v->image->size ? v->image->size - o->offset : 0;
@@ -105,12 +109,14 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 	int rc = ps_analyze(v->image, &ao, &v->an);
 	v->analysed = true;
 	if (rc) {
-		cli_err("%s", rc == PS_EIO || rc == PS_ERANGE ? ps_src_error(v->image) :
-			ps_strerror(rc));
+		cli_err("%s", ps_src_strerror(v->image, rc));
 		cli_view_close(v);
 		return EXIT_USAGE;
 	}
 	int ns = o->ns;
+	/* Without --namespace, pick one only when there is nothing to choose:
+	 * nested namespaces (a BTT inside a pfn's data) are not candidates of
+	 * their own; two or more real ones are the user's choice, not ours. */
 	if (ns < 0) {
 		int candidates = 0;
 		for (size_t i = 0; i < v->an.nns; i++)
@@ -145,10 +151,14 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 	free(derr);
 	if (rc) {
 		cli_view_close(v);
+		/* PS_EINVAL: a namespace number that does not exist; otherwise
+		 * the analysis could not prove a data start (exit 1, as scan) */
 		return rc == PS_EINVAL ? EXIT_USAGE : EXIT_PROBLEMS;
 	}
 	v->ns = ns;
 	const struct ps_ns *n = &v->an.ns[ns];
+	/* the candidate the view was built from, to say which reading of
+	 * start_pad the data start comes from */
 	const char *cname = "data";
 	uint64_t off = 0;
 	for (int i = 0; i < n->ncand; i++) {

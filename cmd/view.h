@@ -38,10 +38,10 @@ struct cli_view {
 int cli_view_option(int c, const char *optarg, struct cli_view_opts *o);
 void cli_view_opts_init(struct cli_view_opts *o);
 #define CLI_VIEW_LONGOPTS \
-	{ "namespace", required_argument, NULL, 0x1001 }, \
-	{ "semantics", required_argument, NULL, 0x1002 }, \
-	{ "offset", required_argument, NULL, 0x1003 }, \
-	{ "size", required_argument, NULL, 0x1004 }, \
+	{ "namespace", required_argument, NULL, CLI_OPT_NAMESPACE }, \
+	{ "semantics", required_argument, NULL, CLI_OPT_SEMANTICS }, \
+	{ "offset", required_argument, NULL, CLI_OPT_OFFSET }, \
+	{ "size", required_argument, NULL, CLI_OPT_SIZE }, \
 	CLI_CACHE_LONGOPTS
 
 /* Open path and select the data; on error prints one line and returns

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "carve.h"
 #include "err.h"
+#include "le.h"
+#include "util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,28 +12,10 @@
 #include <unistd.h>
 
 #define CARVE_CHUNK (4u << 20)
+/* Zero blocks are left as holes at this granularity: the smallest block
+ * a filesystem the carved image lands on can leave unallocated, so a
+ * hole never costs a partial-block write. */
 #define ZBLK 4096u
-
-static int zero_block(const uint8_t *b, size_t n)
-{
-	return n == 0 || (b[0] == 0 && !memcmp(b, b + 1, n - 1));
-}
-
-static int write_all(int fd, const uint8_t *b, size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, b, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
 
 static int copy(struct ps_src *src, int fd, uint8_t *buf,
 		void (*progress)(void *, uint64_t), void *ctx,
@@ -46,6 +30,7 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 		}
 		if (d >= size)
 			break;
+		/* a source without a hole after d (a stream) is data to the end */
 		if (h <= d)
 			h = size;
 		for (uint64_t p = d; p < h;) {
@@ -60,18 +45,18 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 				size_t bl = ZBLK - (size_t)((p + i) % ZBLK);
 				if (bl > len - i)
 					bl = len - i;
-				if (zero_block(buf + i, bl)) {
+				if (ps_is_zero(buf + i, bl)) {
 					i += bl;
 					continue;
 				}
 				size_t j = i + bl;
 				while (j < len) {
 					size_t b2 = len - j < ZBLK ? len - j : ZBLK;
-					if (zero_block(buf + j, b2))
+					if (ps_is_zero(buf + j, b2))
 						break;
 					j += b2;
 				}
-				if (write_all(fd, buf + i, j - i, p + i)) {
+				if (ps_pwrite_all(fd, buf + i, j - i, p + i)) {
 					snprintf(err, errlen, "%s: write error at offset %llu: %s",
 						 out, (unsigned long long)(p + i), strerror(errno));
 					return PS_EIO;
@@ -85,6 +70,7 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 		}
 		off = h;
 	}
+	/* the holes at the end were never written: the size says they exist */
 	if (ftruncate(fd, (off_t)size) < 0) {
 		snprintf(err, errlen, "%s: cannot set size: %s", out, strerror(errno));
 		return PS_EIO;
@@ -108,6 +94,9 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 		snprintf(err, errlen, "out of memory");
 		return PS_ENOMEM;
 	}
+	/* Written as OUT.partial and renamed at the end, so that OUT either
+	 * does not exist or is the whole image: a run cut short never leaves
+	 * a truncated image under the name the user will mount. */
 	if (force)
 		unlink(partial);
 	int fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -125,6 +114,7 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 	if (!r)
 		r = copy(src, fd, buf, progress, ctx, st, err, errlen, out);
 	free(buf);
+	/* on disk before the rename makes it visible under its real name */
 	if (!r && fsync(fd) < 0) {
 		snprintf(err, errlen, "%s: sync: %s", partial, strerror(errno));
 		r = PS_EIO;
@@ -134,6 +124,8 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 		r = PS_EIO;
 	}
 	if (!r) {
+		/* without --force, an OUT created meanwhile by someone else is
+		 * not replaced: the check at the start is not enough alone */
 		int rr = force ? rename(partial, out) :
 			 renameat2(AT_FDCWD, partial, AT_FDCWD, out, RENAME_NOREPLACE);
 		if (rr < 0) {

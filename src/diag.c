@@ -24,6 +24,9 @@ void ps_diag_add(struct ps_diags *d, enum ps_sev sev, uint64_t off,
 {
 	if (!d)
 		return;
+	/* A hostile image can make a parser complain about every one of
+	 * millions of slots: the list is bounded, and the count of what was
+	 * left out is kept so a report can say that it is incomplete. */
 	if (d->n >= PS_DIAG_MAX) {
 		d->dropped++;
 		return;
@@ -38,6 +41,8 @@ void ps_diag_add(struct ps_diags *d, enum ps_sev sev, uint64_t off,
 		d->v = nv;
 		d->cap = ncap;
 	}
+	/* allocated at its full length: a diagnostic is evidence, and a
+	 * message cut at a fixed size can lose the value or offset at its end */
 	char *msg;
 	va_list ap;
 	va_start(ap, fmt);
@@ -64,6 +69,8 @@ size_t ps_diags_count(const struct ps_diags *d, enum ps_sev min)
 	return c;
 }
 
+/* Through ps_diag_add, so the merged list keeps its bound and what did
+ * not fit is counted, not lost silently. */
 void ps_diags_merge(struct ps_diags *dst, const struct ps_diags *src)
 {
 	for (size_t i = 0; i < src->n; i++)

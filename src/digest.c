@@ -2,6 +2,7 @@
 /* Plain and sparse-cheap SHA-256 digests of an image (docs/digest.md). */
 #include "digest.h"
 #include "err.h"
+#include "util.h"
 #include <nettle/sha2.h>
 #include <pthread.h>
 #include <sched.h>
@@ -89,19 +90,6 @@ static int all_zero(const uint8_t *b, size_t n)
 		if (b[i])
 			return 0;
 	return 1;
-}
-
-unsigned ps_cpu_count(void)
-{
-	cpu_set_t set;
-	long n = 0;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		n = CPU_COUNT(&set);
-	if (n <= 0)
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n <= 0)
-		n = 1;
-	return n > (long)MAX_THREADS ? MAX_THREADS : (unsigned)n;
 }
 
 unsigned ps_digest_default_threads(enum ps_digest_kind kind)
@@ -385,14 +373,8 @@ int ps_digest_final(struct ps_digest *d, uint8_t out[PS_DIGEST_SIZE], char *hexo
 	}
 	sha256_digest(&d->outer, PS_DIGEST_SIZE, out);
 	d->finished = 1;
-	if (hexout) {
-		static const char x[] = "0123456789abcdef";
-		for (int i = 0; i < PS_DIGEST_SIZE; i++) {
-			hexout[2 * i] = x[out[i] >> 4];
-			hexout[2 * i + 1] = x[out[i] & 15];
-		}
-		hexout[2 * PS_DIGEST_SIZE] = 0;
-	}
+	if (hexout)
+		ps_hex(out, PS_DIGEST_SIZE, hexout);
 	return PS_OK;
 }
 

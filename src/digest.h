@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "imgsrc.h"
+#include "util.h"
 
 enum ps_digest_kind { PS_DIGEST_SHA256 = 0, PS_DIGEST_SPARSE = 1 };
 
@@ -33,8 +34,7 @@ int ps_digest_new(enum ps_digest_kind kind, struct ps_digest **out);
  */
 int ps_digest_set_threads(struct ps_digest *d, unsigned n);
 unsigned ps_digest_threads(const struct ps_digest *d);
-/* CPUs this process may run on (affinity mask), 1..64. */
-unsigned ps_cpu_count(void);
+/* ps_cpu_count() (util.h) says how many CPUs there are to use. */
 /* Workers worth having for kind on this machine: none on one CPU; else
  * one for sha256 (overlap with the reader), one per CPU for sparse. */
 unsigned ps_digest_default_threads(enum ps_digest_kind kind);

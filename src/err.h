@@ -1,5 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Explicit error codes for the pmemscan library (e2fsprogs style). */
+/*
+ * Explicit error codes for the pmemscan library (e2fsprogs style), and the
+ * rule for how an error travels, which every module follows:
+ *
+ * 1. The code. A library function returns an enum ps_err (PS_OK is 0).
+ *    Never -1 with errno: the util.h I/O loops, which do, sit below this
+ *    rule and their callers turn -1 into PS_EIO.
+ * 2. The words travel with the object that failed, as one line naming the
+ *    file, offset and field:
+ *    - a read through an image source: the source keeps it (ps_src_error;
+ *      ps_src_strerror(s, rc) gives that line or ps_strerror(rc));
+ *    - a filesystem, a writer, a repair: its handle or result keeps it
+ *      (ps_fs.err, ps_writer.err, ps_apply_result.msg,
+ *      ps_undo_result.msg);
+ *    - a call that creates the handle (ps_src_open_auto, the container
+ *      openers, ps_fs_open, ps_ns_data_view) or writes a file the caller
+ *      named (ps_carve) has no handle to keep it in yet, so it takes the
+ *      caller's buffer (char *err, size_t errlen). Only these.
+ * 3. What is wrong in the bytes is not an error. A parser that finds a bad
+ *    checksum or an impossible field records a diagnostic (diag.h: offset,
+ *    field, message) and goes on; its code says only whether it could
+ *    produce a result at all.
+ * 4. The CLI turns the code into an exit code (cmd/cli.h) and prints the
+ *    line from 2 once: "pmemscan: LINE".
+ */
 #ifndef PS_ERR_H
 #define PS_ERR_H
 
@@ -17,6 +41,7 @@ enum ps_err {
 	PS_EAMBIG,	/* two readings possible, refusing to guess */
 };
 
+/* A short generic phrase for the code, when no line from rule 2 exists. */
 const char *ps_strerror(int err);
 
 #endif

@@ -424,11 +424,6 @@ struct xread {
 	void *ctx;
 };
 
-static int all_zero(const uint8_t *b, size_t n)
-{
-	return n == 0 || (b[0] == 0 && !memcmp(b, b + 1, n - 1));
-}
-
 /* Read [off, end) through libfsxfs and hand it on; with skip_zero, blocks
  * of zeros are left out (become holes), for files whose map we lack. */
 static int read_range(struct xread *x, uint64_t off, uint64_t end, int skip_zero)
@@ -453,10 +448,10 @@ static int read_range(struct xread *x, uint64_t off, uint64_t end, int skip_zero
 			size_t i = 0;
 			while (i < len) {
 				size_t j = i;
-				while (j < len && all_zero(p->buf + j, len - j < bs ? len - j : bs))
+				while (j < len && ps_is_zero(p->buf + j, len - j < bs ? len - j : bs))
 					j += bs;
 				i = j;
-				while (j < len && !all_zero(p->buf + j, len - j < bs ? len - j : bs))
+				while (j < len && !ps_is_zero(p->buf + j, len - j < bs ? len - j : bs))
 					j += bs;
 				if (j > len)
 					j = len;

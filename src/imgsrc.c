@@ -46,6 +46,16 @@ const char *ps_src_error(const struct ps_src *s)
 	return s->err[0] ? s->err : "no error";
 }
 
+const char *ps_src_strerror(const struct ps_src *s, int rc)
+{
+	/* A parser that finds an offset out of range returns PS_ERANGE
+	 * without touching the source, so its message would be a stale one
+	 * or none: only a source that said something is quoted. */
+	if ((rc == PS_EIO || rc == PS_ERANGE) && s && s->err[0])
+		return s->err;
+	return ps_strerror(rc);
+}
+
 void ps_src_close(struct ps_src *s)
 {
 	if (!s)

@@ -77,6 +77,13 @@ int ps_src_read_upto(struct ps_src *s, void *buf, size_t len, uint64_t off,
 int ps_src_next_data(struct ps_src *s, uint64_t off, uint64_t *out);
 int ps_src_next_hole(struct ps_src *s, uint64_t off, uint64_t *out);
 const char *ps_src_error(const struct ps_src *s);
+/*
+ * The one line for an error code that a call reading through s returned
+ * (the rule in err.h): the source's own message, which names the file and
+ * offset, when rc is one a source sets a message for (PS_EIO, PS_ERANGE)
+ * and s has one; ps_strerror(rc) otherwise.
+ */
+const char *ps_src_strerror(const struct ps_src *s, int rc);
 void ps_src_set_error(struct ps_src *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

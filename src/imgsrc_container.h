@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal to the image openers (imgsrc_open.c, imgsrc_ewf.c,
- * imgsrc_split.c): the container sources behind ps_src_open_auto().
+ * Internal to the image openers (imgsrc_open.c, imgsrc_stream.c,
+ * imgsrc_cache.c, imgsrc_ewf*.c, imgsrc_split.c): the container sources
+ * behind ps_src_open_auto().
  * The public side (ps_container_info, the split-name helpers) is in
  * imgsrc_open.h.
  */
 #ifndef PS_IMGSRC_CONTAINER_H
 #define PS_IMGSRC_CONTAINER_H
 #include "imgsrc_open.h"
+#include <sys/stat.h>
 
 /* ---- EWF (imgsrc_ewf.c) ---- */
 
@@ -59,5 +61,31 @@ int ps_open_split(const char *path, const char *compressed,
 		  const struct ps_open_opts *opts, struct ps_src **out,
 		  char *err, size_t errlen);
 int ps_split_container_info(const struct ps_src *s, struct ps_container_info *ci);
+
+/* ---- compressed dumps ---- */
+
+/* A notice for the user through opts->msg (nothing when it is NULL):
+ * what an opener did that the user should know (imgsrc_open.c). */
+void ps_open_notice(const struct ps_open_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The streaming decoder source over fd (taken, closed on failure), csize
+ * bytes of comp-compressed data (imgsrc_stream.c). */
+int ps_open_stream_fd(int fd, const char *path, uint64_t csize,
+		      enum ps_compression comp, const struct ps_open_opts *opts,
+		      struct ps_src **out, char *err, size_t errlen);
+int ps_stream_container_info(const struct ps_src *s, struct ps_container_info *ci);
+
+/* The dump behind fd (taken) decoded into a temporary sparse file, or
+ * into the kept cache when opts asks for one (imgsrc_cache.c); *out is
+ * that file, to be wrapped by ps_dec_view_new. */
+int ps_open_cached(int fd, const struct stat *st, const char *path,
+		   enum ps_compression comp, const struct ps_open_opts *opts,
+		   struct ps_src **out, char *err, size_t errlen);
+/* in (taken, closed on failure) as the decoded image of the comp dump at
+ * path: reads are in's, ps_src_container_info names the dump. */
+int ps_dec_view_new(struct ps_src *in, const char *path, enum ps_compression comp,
+		    struct ps_src **out, char *err, size_t errlen);
+int ps_dec_view_container_info(const struct ps_src *s, struct ps_container_info *ci);
 
 #endif

@@ -15,192 +15,25 @@
  *   counted: every read checks the count, and remembers the bad ranges so
  *   a re-read of a cached chunk fails too;
  * - segments renamed out of order: each file header's segment number.
+ *
+ * The signatures and segment names are in imgsrc_ewf_names.c, the
+ * MD5/SHA1 verification in imgsrc_ewf_verify.c.
  */
-#include "imgsrc_container.h"
-#include "digest.h"
+#include "imgsrc_ewf_int.h"
 #include "err.h"
+#include "util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libewf.h>
-#include <nettle/md5.h>
-#include <nettle/sha1.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
-#define MAX_BAD 256		/* checksum-error ranges remembered */
-#define VQ_SLOTS 8		/* verification queue: copies of the data read */
-#define VQ_SLOT (1u << 20)	/* ... of at most this many bytes each */
 #define META_VALUE_MAX 4096	/* longer acquisition values are cut */
 
-enum ps_ewf_sig ps_ewf_signature(const uint8_t *b, size_t n)
-{
-	if (n < 8)
-		return PS_EWF_NONE;
-	if (!memcmp(b, "EVF\x09\x0d\x0a\xff\x00", 8))
-		return PS_EWF1;
-	if (!memcmp(b, "LVF\x09\x0d\x0a\xff\x00", 8))
-		return PS_EWF1_LOGICAL;
-	if (!memcmp(b, "EVF2\x0d\x0a\x81\x00", 8))
-		return PS_EWF2;
-	if (!memcmp(b, "LEF2\x0d\x0a\x81\x00", 8))
-		return PS_EWF2_LOGICAL;
-	return PS_EWF_NONE;
-}
-
-enum ps_ewf_tail ps_ewf1_tail(const uint8_t *b, size_t n)
-{
-	if (n < PS_EWF1_SECTION_DESC)
-		return PS_EWF_TAIL_BAD;
-	b += n - PS_EWF1_SECTION_DESC;
-	uint32_t want = (uint32_t)b[72] | (uint32_t)b[73] << 8 |
-			(uint32_t)b[74] << 16 | (uint32_t)b[75] << 24;
-	if (adler32(1, b, 72) != want)
-		return PS_EWF_TAIL_BAD;
-	/* the type is a NUL-padded 16-byte string */
-	if (!memcmp(b, "next", 5))
-		return PS_EWF_TAIL_NEXT;
-	if (!memcmp(b, "done", 5))
-		return PS_EWF_TAIL_DONE;
-	return PS_EWF_TAIL_BAD;
-}
-
-/*
- * Extensions: a letter, then two characters counting 01..99 then AA..ZZ,
- * with the letter going on from there (E01..E99, EAA..EZZ, FAA..ZZZ);
- * EWF2 has a fixed 'x' after the first letter (Ex01.., ExAA..ExZZ,
- * EyAA..EzZZ: the 'x' counts on instead of the first letter).
- */
-int ps_ewf_next_segment_name(const char *name, char *out, size_t outlen)
-{
-	const char *dot = strrchr(name, '.');
-	size_t n = strlen(name);
-	if (!dot || strchr(dot, '/') || (n - (size_t)(dot - name)) < 4 ||
-	    n + 1 > outlen)
-		return -1;
-	size_t el = n - (size_t)(dot - name) - 1;
-	if (el != 3 && el != 4)
-		return -1;
-	memcpy(out, name, n + 1);
-	char *e = out + (dot - name) + 1;
-	int lower = e[0] >= 'a' && e[0] <= 'z';
-	char A = lower ? 'a' : 'A', Z = lower ? 'z' : 'Z';
-	/* lead: the letter that counts on after ZZ (e[0], or e[1] in EWF2) */
-	char *lead = el == 4 ? e + 1 : e;
-	char *d = lead + 1;	/* the two counting characters */
-	if (!((e[0] >= 'a' && e[0] <= 'z') || (e[0] >= 'A' && e[0] <= 'Z')))
-		return -1;
-	if (el == 4 && !(*lead == 'x' || *lead == 'y' || *lead == 'z' ||
-			 *lead == 'X' || *lead == 'Y' || *lead == 'Z'))
-		return -1;
-	if (d[0] >= '0' && d[0] <= '9' && d[1] >= '0' && d[1] <= '9') {
-		int v = (d[0] - '0') * 10 + (d[1] - '0');
-		if (v == 0)
-			return -1;
-		if (v < 99) {
-			v++;
-			d[0] = (char)('0' + v / 10);
-			d[1] = (char)('0' + v % 10);
-		} else {
-			d[0] = d[1] = A;
-		}
-		return 0;
-	}
-	if (!(d[0] >= A && d[0] <= Z && d[1] >= A && d[1] <= Z))
-		return -1;
-	if (d[1] < Z) {
-		d[1]++;
-		return 0;
-	}
-	d[1] = A;
-	if (d[0] < Z) {
-		d[0]++;
-		return 0;
-	}
-	d[0] = A;
-	if (*lead == Z || *lead == 'z' || *lead == 'Z')
-		return -1;	/* ZZZ, EzZZ: the last name there is */
-	(*lead)++;
-	return 0;
-}
-
 /* ---- the source ---- */
-
-struct bad_range {
-	uint64_t a, b;		/* media offsets [a, b) */
-};
-
-/*
- * MD5 and SHA1 of the data read, each on its own thread: the reader
- * copies what it read into a slot of a ring and goes on (decoding is the
- * reader's work, MD5 and SHA1 cost about as much again each), the two
- * workers hash every slot in order; a slot is reused once both are done.
- * Without threads (one CPU, or none could be created) the reader hashes.
- */
-struct vq {
-	pthread_t th[2];
-	int nth;
-	pthread_mutex_t m;
-	pthread_cond_t work, space;
-	uint8_t *buf[VQ_SLOTS];
-	size_t len[VQ_SLOTS];
-	uint64_t head;		/* slots filled */
-	uint64_t done[2];	/* slots hashed by each worker */
-	int stop;
-	int ids;		/* workers started: the first hashes MD5 */
-	struct md5_ctx *md5;
-	struct sha1_ctx *sha1;
-};
-
-struct ewf_priv {
-	libewf_handle_t *h;
-	pthread_mutex_t lock;
-	char *path;
-	char **segs;		/* from libewf_glob, or our own one-entry list */
-	int nsegs, globbed;
-	char format[64];
-	uint32_t bps, chunk, acq_errors;
-	/* checksum errors libewf counted, and the ranges we keep */
-	uint32_t nerr_seen;
-	struct bad_range bad[MAX_BAD];
-	unsigned nbad;
-	int bad_overflow;	/* more ranges than kept: refuse every read */
-	/* verification */
-	enum ps_verify_state verify;
-	uint64_t vpos;
-	struct md5_ctx md5;
-	struct sha1_ctx sha1;
-	struct vq *vq;		/* NULL: hash in the reader */
-	int vq_tried;
-	char stored_md5[33], stored_sha1[41];
-	char data_md5[33], data_sha1[41];
-	int have_md5, have_sha1;
-	/* metadata */
-	size_t nmeta;
-	struct ps_container_meta meta[PS_CONT_META_MAX];
-	char *metaval[PS_CONT_META_MAX];
-	struct ps_open_opts opts;
-};
-
-static void notice(const struct ps_open_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void notice(const struct ps_open_opts *o, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	if (!o || !o->msg)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	o->msg(o->msg_arg, buf);
-}
 
 /* libewf's error as one line: the innermost cause of its backtrace,
  * without the function name, then freed. */
@@ -222,179 +55,6 @@ static void ewf_errstr(libewf_error_t **e, char *out, size_t outlen)
 		snprintf(out, outlen, "%s", m);
 	}
 	libewf_error_free(e);
-}
-
-static void hexstr(const uint8_t *b, size_t n, char *out)
-{
-	static const char x[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = x[b[i] >> 4];
-		out[2 * i + 1] = x[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
-static void *vq_worker(void *arg);
-
-static uint64_t vq_min_done(const struct vq *q)
-{
-	return q->done[0] < q->done[1] ? q->done[0] : q->done[1];
-}
-
-static void vq_free(struct vq *q)
-{
-	if (!q)
-		return;
-	pthread_mutex_lock(&q->m);
-	q->stop = 1;
-	pthread_cond_broadcast(&q->work);
-	pthread_mutex_unlock(&q->m);
-	for (int i = 0; i < q->nth; i++)
-		pthread_join(q->th[i], NULL);
-	for (int i = 0; i < VQ_SLOTS; i++)
-		free(q->buf[i]);
-	pthread_cond_destroy(&q->work);
-	pthread_cond_destroy(&q->space);
-	pthread_mutex_destroy(&q->m);
-	free(q);
-}
-
-/* The workers, on the first data to hash; NULL (hash in the reader) on
- * one CPU or if they cannot be had. */
-static struct vq *vq_new(struct ewf_priv *p)
-{
-	if (ps_cpu_count() < 2)
-		return NULL;
-	struct vq *q = calloc(1, sizeof(*q));
-	if (!q)
-		return NULL;
-	pthread_mutex_init(&q->m, NULL);
-	pthread_cond_init(&q->work, NULL);
-	pthread_cond_init(&q->space, NULL);
-	q->md5 = &p->md5;
-	q->sha1 = &p->sha1;
-	for (int i = 0; i < VQ_SLOTS; i++)
-		if (!(q->buf[i] = malloc(VQ_SLOT))) {
-			vq_free(q);
-			return NULL;
-		}
-	for (int i = 0; i < 2; i++) {
-		if (pthread_create(&q->th[i], NULL, vq_worker, q)) {
-			vq_free(q);
-			return NULL;
-		}
-		q->nth++;
-	}
-	return q;
-}
-
-/* The first worker to start hashes MD5, the second SHA1. */
-static void *vq_worker(void *arg)
-{
-	struct vq *q = arg;
-	pthread_mutex_lock(&q->m);
-	int me = q->ids++;
-	for (;;) {
-		while (q->done[me] == q->head && !q->stop)
-			pthread_cond_wait(&q->work, &q->m);
-		if (q->done[me] == q->head)
-			break;		/* stop, and nothing left */
-		unsigned slot = (unsigned)(q->done[me] % VQ_SLOTS);
-		size_t len = q->len[slot];
-		pthread_mutex_unlock(&q->m);
-		if (me == 0)
-			md5_update(q->md5, len, q->buf[slot]);
-		else
-			sha1_update(q->sha1, len, q->buf[slot]);
-		pthread_mutex_lock(&q->m);
-		q->done[me]++;
-		pthread_cond_broadcast(&q->space);
-	}
-	pthread_mutex_unlock(&q->m);
-	return NULL;
-}
-
-static void vq_put(struct vq *q, const uint8_t *b, size_t len)
-{
-	while (len) {
-		size_t n = len < VQ_SLOT ? len : VQ_SLOT;
-		pthread_mutex_lock(&q->m);
-		while (q->head - vq_min_done(q) >= VQ_SLOTS)
-			pthread_cond_wait(&q->space, &q->m);
-		unsigned slot = (unsigned)(q->head % VQ_SLOTS);
-		pthread_mutex_unlock(&q->m);
-		memcpy(q->buf[slot], b, n);	/* free: both workers are past it */
-		pthread_mutex_lock(&q->m);
-		q->len[slot] = n;
-		q->head++;
-		pthread_cond_broadcast(&q->work);
-		pthread_mutex_unlock(&q->m);
-		b += n;
-		len -= n;
-	}
-}
-
-/* Wait until both workers have hashed everything put. */
-static void vq_drain(struct vq *q)
-{
-	pthread_mutex_lock(&q->m);
-	while (vq_min_done(q) < q->head)
-		pthread_cond_wait(&q->space, &q->m);
-	pthread_mutex_unlock(&q->m);
-}
-
-static void verify_finish(struct ps_src *s, struct ewf_priv *p)
-{
-	if (p->vq)
-		vq_drain(p->vq);
-	uint8_t m[MD5_DIGEST_SIZE], h[SHA1_DIGEST_SIZE];
-	md5_digest(&p->md5, sizeof(m), m);
-	sha1_digest(&p->sha1, sizeof(h), h);
-	hexstr(m, sizeof(m), p->data_md5);
-	hexstr(h, sizeof(h), p->data_sha1);
-	int md5_ok = !p->have_md5 || !strcmp(p->stored_md5, p->data_md5);
-	int sha1_ok = !p->have_sha1 || !strcmp(p->stored_sha1, p->data_sha1);
-	const char *which = p->have_md5 && p->have_sha1 ? "MD5 and SHA1" :
-			    p->have_md5 ? "MD5" : "SHA1";
-	if (md5_ok && sha1_ok) {
-		p->verify = PS_VERIFY_MATCH;
-		notice(&p->opts, "%s: verified: the data matches the %s stored in the EWF image",
-		       s->name, which);
-	} else {
-		char what[300] = "";
-		size_t l = 0;
-		p->verify = PS_VERIFY_MISMATCH;
-		if (!md5_ok)
-			l += (size_t)snprintf(what, sizeof(what), "MD5 stored %s, read %s",
-					      p->stored_md5, p->data_md5);
-		if (!sha1_ok)
-			snprintf(what + l, sizeof(what) - l, "%sSHA1 stored %s, read %s",
-				 l ? "; " : "", p->stored_sha1, p->data_sha1);
-		notice(&p->opts, "%s: the data does NOT match the %s stored in the EWF image: %s",
-		       s->name, which, what);
-	}
-}
-
-/* The bytes [off, off+len) were read: hash what continues the prefix. */
-static void verify_feed(struct ps_src *s, struct ewf_priv *p, const uint8_t *b,
-			size_t len, uint64_t off)
-{
-	if (p->verify != PS_VERIFY_PENDING || off > p->vpos || off + len <= p->vpos)
-		return;
-	size_t skip = (size_t)(p->vpos - off);
-	if (!p->vq_tried) {
-		p->vq = vq_new(p);
-		p->vq_tried = 1;
-	}
-	if (p->vq) {
-		vq_put(p->vq, b + skip, len - skip);
-	} else {
-		md5_update(&p->md5, len - skip, b + skip);
-		sha1_update(&p->sha1, len - skip, b + skip);
-	}
-	p->vpos = off + len;
-	if (p->vpos == s->size)
-		verify_finish(s, p);
 }
 
 /* Name of the segment file holding media offset off (libewf's current
@@ -494,7 +154,7 @@ static int ewf_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
 		r = PS_EIO;
 		goto out;
 	}
-	verify_feed(s, p, b, len, off);
+	ps_ewf_verify_feed(s, p, b, len, off);
 out:
 	pthread_mutex_unlock(&p->lock);
 	return r;
@@ -524,7 +184,7 @@ static void ewf_close(struct ps_src *s)
 	}
 	for (size_t i = 0; i < PS_CONT_META_MAX; i++)
 		free(p->metaval[i]);
-	vq_free(p->vq);
+	ps_ewf_vq_free(p->vq);
 	pthread_mutex_destroy(&p->lock);
 	free(p->path);
 	free(p);
@@ -830,9 +490,9 @@ int ps_open_ewf(const char *path, enum ps_ewf_sig sig,
 		goto fail;
 	}
 	if (p->verify == PS_VERIFY_PENDING && s->size == 0)
-		verify_finish(s, p);
+		ps_ewf_verify_finish(s, p);
 	if (p->nsegs > 1)
-		notice(opts, "%s: %s image in %d segments (%s ... %s), %" PRIu64 " bytes of media data",
+		ps_open_notice(opts, "%s: %s image in %d segments (%s ... %s), %" PRIu64 " bytes of media data",
 		       path, p->format, p->nsegs, base(p->segs[0]), base(p->segs[p->nsegs - 1]),
 		       s->size);
 	*out = s;

@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,20 +350,6 @@ static int is_file(const char *path, struct stat *st)
 	return stat(path, st) == 0 && S_ISREG(st->st_mode);
 }
 
-static void notice(const struct ps_open_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void notice(const struct ps_open_opts *o, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	if (!o || !o->msg)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	o->msg(o->msg_arg, buf);
-}
-
 /* The name of the segment after cur that exists (fixed width, else GNU's
  * widened form) into next; 0 if there is one, 1 if not (next then holds
  * the fixed-width name, or is empty when the suffix cannot grow). */
@@ -470,7 +455,7 @@ int ps_open_split(const char *path, const char *compressed,
 		if (next[0] && (r = find_gap(path, path, next, err, errlen)))
 			goto out;
 		if (next[0])
-			notice(opts, "%s: named like the first segment of a split raw image, but there is no %s: read as one plain image",
+			ps_open_notice(opts, "%s: named like the first segment of a split raw image, but there is no %s: read as one plain image",
 			       path, base(next));
 		goto out;
 	}
@@ -583,7 +568,7 @@ int ps_open_split(const char *path, const char *compressed,
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	notice(opts, "%s: split raw image: %zu segments (%s ... %s), %" PRIu64 " bytes each, the last %" PRIu64 "; %" PRIu64 " bytes in all",
+	ps_open_notice(opts, "%s: split raw image: %zu segments (%s ... %s), %" PRIu64 " bytes each, the last %" PRIu64 "; %" PRIu64 " bytes in all",
 	       path, p->n, base(p->seg[0].path), base(p->seg[p->n - 1].path), p->segsize,
 	       p->seg[p->n - 1].size, total);
 	*out = s;

@@ -9,6 +9,7 @@
 #include "label.h"
 #include "err.h"
 #include "le.h"
+#include "util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,6 @@
  * lies at image offset base, for a diagnostic. */
 #define IX_AT(base, f) PS_FIELD_AT(PS_NSINDEX, base, f)
 #define LB_AT(base, f) PS_FIELD_AT(PS_NSLABEL, base, f)
-
-static void uuid_text(const uint8_t u[16], char out[37])
-{
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
-		 u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-}
 
 /* ------------------------------------------------------------------ */
 /* whole LSA                                                            */
@@ -262,7 +256,7 @@ int ps_lsa_parse(const uint8_t *b, size_t len, uint64_t abs, struct ps_lsa *lsa,
 			r->active = r->in_use && r->label.valid;
 			if (!r->in_use && r->label.valid && !ps_is_zero(r->label.uuid, 16)) {
 				char u[37];
-				uuid_text(r->label.uuid, u);
+				ps_uuid_str(r->label.uuid, u);
 				ps_diag_add(d, PS_SEV_INFO, abs + off, "free",
 					    "slot %u is free in the current index but in use in the older one: label of %s freed by the last update",
 					    s, u);
@@ -353,7 +347,7 @@ int ps_label_namespaces(const struct ps_lsa *const *lsas, size_t n,
 				continue;
 			if (r->label.flags & PS_NSLABEL_LOCAL) {
 				char u[37];
-				uuid_text(r->label.uuid, u);
+				ps_uuid_str(r->label.uuid, u);
 				ps_diag_add(d, PS_SEV_INFO, LB_AT(r->abs_off, flags),
 					    "DIMM %zu slot %u: blk (LOCAL) namespace %s, not rebuilt (blk support was removed from Linux in 5.18)",
 					    i, r->slot, u);
@@ -376,7 +370,7 @@ int ps_label_namespaces(const struct ps_lsa *const *lsas, size_t n,
 			e++;
 		const struct ps_label *l0 = &v[s].r->label;
 		char u[37];
-		uuid_text(l0->uuid, u);
+		ps_uuid_str(l0->uuid, u);
 		if (out->n == cap) {
 			size_t nc = cap ? cap * 2 : 8;
 			struct ps_namespace *nn = realloc(out->ns, nc * sizeof(*nn));

@@ -7,14 +7,13 @@
  */
 #include "ns_internal.h"
 #include "err.h"
+#include "units.h"
 #include "le.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SZ_4K ((uint64_t)4096)
-#define SZ_8K ((uint64_t)8192)
 
 const char *ps_ns_mode_name(enum ps_ns_mode m)
 {
@@ -71,29 +70,6 @@ const char *ps_size_source_name(enum ps_size_source s)
 	case PS_SIZE_GAP: return "gap between namespaces";
 	}
 	return "unknown";
-}
-
-const char *ps_human(uint64_t v, char *buf, size_t n)
-{
-	static const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	int i = 0;
-	uint64_t x = v;
-	while (x >= 1024 && i < 6 && (x % 1024 == 0 || x >= 1024 * 1024)) {
-		if (x % 1024) {
-			double d = (double)v;
-			int j = 0;
-			while (d >= 1024 && j < 6) {
-				d /= 1024;
-				j++;
-			}
-			snprintf(buf, n, "%.1f %s", d, u[j]);
-			return buf;
-		}
-		x /= 1024;
-		i++;
-	}
-	snprintf(buf, n, "%" PRIu64 " %s", x, u[i]);
-	return buf;
 }
 
 static struct ps_ns *add_ns(struct ps_analysis *a, uint64_t base,
@@ -225,9 +201,9 @@ int ns_btt_view(struct ps_src *src, const struct ps_ns *ns, struct ps_src **out)
 static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 {
 	struct ps_rec *r = &a->scan.recs[ri];
-	if (r->off < SZ_4K || r->truncated)
+	if (r->off < PS_PFN_OFFSET || r->truncated)
 		return PS_OK;	/* cannot be at ns + 4096, or nothing to go on */
-	uint64_t base = r->off - SZ_4K;
+	uint64_t base = r->off - PS_PFN_OFFSET;
 	struct ps_ns *ns = add_ns(a, base, r->kind == PS_REC_DAX ? PS_NS_DEVDAX :
 				  PS_NS_FSDAX);
 	if (!ns)
@@ -247,7 +223,7 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 		  ps_add_ovf(sz, ns->D, &sz);
 	uint64_t avail = src->size - base;
 	if (ovf || sz == 0) {
-		ps_diag_add(&ns->diags, PS_SEV_ERR, r->off + 0x40, "npfns",
+		ps_diag_add(&ns->diags, PS_SEV_ERR, PS_FIELD_AT(PS_PFN, r->off, npfns),
 			    "npfns %" PRIu64 " gives an impossible namespace size; using the rest of the image",
 			    ns->pfn.npfns);
 		ns->size = avail;
@@ -261,7 +237,7 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 		}
 		if (sz > avail) {
 			char h1[32], h2[32];
-			ps_diag_add(&ns->diags, PS_SEV_ERR, r->off + 0x40, "npfns",
+			ps_diag_add(&ns->diags, PS_SEV_ERR, PS_FIELD_AT(PS_PFN, r->off, npfns),
 				    "the info block describes a %s namespace but only %s of the image follow its start: the dump is truncated",
 				    ps_human(sz, h1, sizeof(h1)), ps_human(avail, h2, sizeof(h2)));
 		}
@@ -273,7 +249,7 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 		char h1[32], h2[32];
 		ns->found_by = PS_FOUND_LABELS_INFO;
 		if (memcmp(ln->uuid, ns->pfn.parent_uuid, 16)) {
-			ps_diag_add(&ns->diags, PS_SEV_ERR, r->off + 0x20, "parent_uuid",
+			ps_diag_add(&ns->diags, PS_SEV_ERR, PS_FIELD_AT(PS_PFN, r->off, parent_uuid),
 				    "parent_uuid does not match the uuid of the namespace label at this offset: the kernel ignores this info block (ENODEV) and sees a raw namespace");
 		}
 		if ((ln->claim == PS_CLAIM_PFN && ns->mode != PS_NS_FSDAX) ||
@@ -284,7 +260,7 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 				    ps_claim_name(ln->claim), ps_ns_mode_name(ns->mode));
 		if (!ovf && sz && ln->size != sz)
 			ps_diag_add(&ns->diags, ln->size < sz ? PS_SEV_ERR : PS_SEV_INFO,
-				    r->off + 0x40, "npfns",
+				    PS_FIELD_AT(PS_PFN, r->off, npfns),
 				    "the labels give the namespace %s, the info block implies %s%s",
 				    ps_human(ln->size, h1, sizeof(h1)),
 				    ps_human(sz, h2, sizeof(h2)),
@@ -297,7 +273,7 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 	/* Re-parse with the size known: catches dataoff/start_pad overruns. */
 	{
 		struct ps_pfn_sb tmp;
-		uint8_t blk[4096];
+		uint8_t blk[PS_INFO_BLOCK_SIZE];
 		if (ps_src_pread(src, blk, sizeof(blk), r->off) == PS_OK) {
 			struct ps_diags d2;
 			ps_diags_init(&d2);
@@ -312,7 +288,7 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 	uint64_t used;
 	if (ps_add_ovf(ns->P, ns->T, &used) || ps_add_ovf(used, ns->D, &used) ||
 	    used >= ns->size) {
-		ps_diag_add(&ns->diags, PS_SEV_ERR, r->off + 0x38, "dataoff",
+		ps_diag_add(&ns->diags, PS_SEV_ERR, PS_FIELD_AT(PS_PFN, r->off, dataoff),
 			    "start_pad + end_trunc + dataoff leave no data; no candidate computed");
 		return PS_OK;
 	}
@@ -368,7 +344,7 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
 		if (rec->kind != PS_REC_BTT || rec->role || rec->truncated)
 			continue;
 		const struct ps_btt_sb *sb = &rec->u.btt;
-		uint64_t init = sb->version_major == 2 ? 0 : 4096;
+		uint64_t init = sb->version_major == 2 ? PS_BTT2_OFFSET : PS_BTT1_OFFSET;
 		uint64_t tries[2];
 		int ntries = 0;
 		if (rec->off >= init)
@@ -482,7 +458,8 @@ static int label_only_namespaces(struct ps_analysis *a, struct ps_src *src)
 		switch (ln->claim) {
 		case PS_CLAIM_PFN:
 		case PS_CLAIM_DAX:
-			ps_diag_add(&ns->diags, PS_SEV_ERR, ln->region_offset + 4096, "signature",
+			ps_diag_add(&ns->diags, PS_SEV_ERR,
+				    PS_FIELD_AT(PS_PFN, ln->region_offset + PS_PFN_OFFSET, signature),
 				    "the label claims this namespace for %s but there is no valid info block at +4096: the kernel will not enable it; probing its start as raw",
 				    ps_claim_name(ln->claim));
 			break;

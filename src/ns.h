@@ -16,6 +16,7 @@
 #include "probe.h"
 #include "scan.h"
 #include "weigh.h"
+#include "util.h"	/* ps_human, which every size in a report goes through */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -218,7 +219,5 @@ const char *ps_sem_name(enum ps_sem s);
 const char *ps_verdict_name(enum ps_verdict v);
 const char *ps_found_by_name(enum ps_found_by f);
 const char *ps_size_source_name(enum ps_size_source s);
-/* Human units: "64 MiB", "16 GiB", "1.5 KiB"; buf of 32 bytes. */
-const char *ps_human(uint64_t v, char *buf, size_t n);
 
 #endif

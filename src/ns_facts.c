@@ -7,11 +7,10 @@
  */
 #include "ns_internal.h"
 #include "err.h"
+#include "units.h"
 #include <stdlib.h>
 #include <string.h>
 
-#define SZ_4K ((uint64_t)4096)
-#define SZ_8K ((uint64_t)8192)
 
 static struct ps_evidence *evidence(struct ps_cand *c, enum ps_ev_kind kind,
 				    uint64_t a, uint64_t b, uint64_t x)

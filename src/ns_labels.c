@@ -6,11 +6,11 @@
  */
 #include "ns_internal.h"
 #include "err.h"
+#include "units.h"
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SZ_4K ((uint64_t)4096)
 
 int ns_label_at(const struct ps_analysis *a, uint64_t base)
 {
@@ -104,7 +104,7 @@ static int infer_region_start(struct ps_analysis *a, const struct ps_lsa *const 
 				if (base != ln->region_offset)
 					moved = true;
 			} else if (sd[dm] != cand) {
-				ps_diag_add(&a->diags, PS_SEV_WARN, rec->off + 0x20, "parent_uuid",
+				ps_diag_add(&a->diags, PS_SEV_WARN, PS_FIELD_AT(PS_PFN, rec->off, parent_uuid),
 					    "info blocks disagree on where DIMM %zu's region starts (dpa 0x%" PRIx64 " from 0x%" PRIx64 ", 0x%" PRIx64 " from here): labels keep their own placement",
 					    dm, sd[dm], why[dm], cand);
 				sd[dm] = why[dm] = UINT64_MAX - 1;	/* poisoned */
@@ -117,7 +117,7 @@ static int infer_region_start(struct ps_analysis *a, const struct ps_lsa *const 
 			continue;
 		}
 		if (sd[k] != UINT64_MAX && moved)
-			ps_diag_add(&a->diags, PS_SEV_INFO, why[k] + 0x20, "parent_uuid",
+			ps_diag_add(&a->diags, PS_SEV_INFO, PS_FIELD_AT(PS_PFN, why[k], parent_uuid),
 				    "DIMM %zu's region starts at dpa 0x%" PRIx64 ", not at the smallest dpa in its labels: this block's parent_uuid names a labelled namespace; none is left before it",
 				    k, sd[k]);
 	}

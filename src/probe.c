@@ -2,6 +2,7 @@
 #include "probe.h"
 #include "err.h"
 #include "le.h"
+#include "util.h"
 #include <blkid.h>
 #include <errno.h>
 #include <math.h>
@@ -201,7 +202,7 @@ static int view_fd(struct ps_src *v, int *fd, uint64_t *off, int *owned)
 				   (size_t)(ranges[r][1] - o);
 			if (ps_src_pread(v, buf, n, o) == PS_OK &&
 			    !ps_is_zero(buf, n) &&
-			    pwrite(m, buf, n, (off_t)o) != (ssize_t)n) {
+			    ps_pwrite_all(m, buf, n, o)) {
 				free(buf);
 				close(m);
 				return PS_EIO;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #define SZ_4K ((uint64_t)4096)
+#define SZ_1M ((uint64_t)1 << 20)
 #define SZ_8K ((uint64_t)8192)
 #define SZ_2M ((uint64_t)2 << 20)
 

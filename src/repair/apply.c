@@ -21,6 +21,7 @@
 #include "err.h"
 #include "imgsrc_open.h"
 #include "le.h"
+#include "util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -70,40 +71,6 @@ static int fail(struct ps_apply_result *r, enum ps_repair_step step, int rc,
 
 /* ---- file I/O ---- */
 
-int ps_repair_pwrite_all(int fd, const uint8_t *b, size_t n, uint64_t off)
-{
-	while (n) {
-		ssize_t k = pwrite(fd, b, n, (off_t)off);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += k;
-		n -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
-}
-
-int ps_repair_pread_all(int fd, uint8_t *b, size_t n, uint64_t off)
-{
-	while (n) {
-		ssize_t k = pread(fd, b, n, (off_t)off);
-		if (k <= 0) {
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k == 0)
-				errno = EIO;
-			return -1;
-		}
-		b += k;
-		n -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
-}
-
 int ps_repair_write_patches(int fd, const struct ps_plan *p, bool use_new,
 			    enum ps_repair_write w,
 			    const struct ps_repair_faults *faults, size_t *done)
@@ -120,7 +87,7 @@ int ps_repair_write_patches(int fd, const struct ps_plan *p, bool use_new,
 		if (i == p->n)
 			break;
 		const struct ps_patch *x = &p->p[i];
-		if (ps_repair_pwrite_all(fd, use_new ? x->new_ : x->old, x->len, x->off))
+		if (ps_pwrite_all(fd, use_new ? x->new_ : x->old, x->len, x->off))
 			return -1;
 		*done = i + 1;
 	}
@@ -177,11 +144,11 @@ static int copy_fd(int in, int out, uint64_t size, bool *reflinked)
 		}
 		for (uint64_t x = (uint64_t)d; x < h;) {
 			size_t k = h - x < bl ? (size_t)(h - x) : bl;
-			if (ps_repair_pread_all(in, buf, k, x)) {
+			if (ps_pread_all(in, buf, k, x)) {
 				rc = -1;
 				goto out;
 			}
-			if (!ps_is_zero(buf, k) && ps_repair_pwrite_all(out, buf, k, x)) {
+			if (!ps_is_zero(buf, k) && ps_pwrite_all(out, buf, k, x)) {
 				rc = -1;
 				goto out;
 			}
@@ -221,7 +188,7 @@ static int copy_src(struct ps_src *in, int out)
 			size_t k = h - x < bl ? (size_t)(h - x) : bl;
 			if (ps_src_pread(in, buf, k, x))
 				rc = -2;
-			else if (!ps_is_zero(buf, k) && ps_repair_pwrite_all(out, buf, k, x))
+			else if (!ps_is_zero(buf, k) && ps_pwrite_all(out, buf, k, x))
 				rc = -1;
 			x += k;
 		}
@@ -455,7 +422,7 @@ static int apply_in_place(struct ps_src *src, const struct ps_analysis *before,
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct ps_patch *x = &plan->p[i];
 		uint8_t cur[PS_PATCH_MAX_LEN];
-		bool unread = ps_repair_pread_all(ifd, cur, x->len, x->off) != 0;
+		bool unread = ps_pread_all(ifd, cur, x->len, x->off) != 0;
 		if (unread || memcmp(cur, x->old, x->len)) {
 			int e = unread ? errno : 0;
 			close(ifd);

@@ -16,19 +16,6 @@
 
 /* ---- label storage areas: index blocks that disagree ---- */
 
-struct ix_field {
-	const char *name;
-	uint32_t off, len;
-};
-
-/* struct nd_namespace_index (drivers/nvdimm/label.h) */
-static const struct ix_field ix_fields[] = {
-	{ "sig", 0x00, 16 }, { "flags", 0x10, 3 }, { "labelsize", 0x13, 1 },
-	{ "seq", 0x14, 4 }, { "myoff", 0x18, 8 }, { "mysize", 0x20, 8 },
-	{ "otheroff", 0x28, 8 }, { "labeloff", 0x30, 8 }, { "nslot", 0x38, 4 },
-	{ "major", 0x3c, 2 }, { "minor", 0x3e, 2 }, { "checksum", 0x40, 8 },
-};
-
 /* The sequence number the kernel's nd_inc_seq() steps from to reach s. */
 static uint32_t prev_seq(uint32_t s)
 {
@@ -59,7 +46,8 @@ static int plan_lsa_one(struct ps_src *src, size_t ri, const struct ps_rec *r,
 		 * bitmap after it is what says which labels are in use */
 		if (b0 && b1 && !ps_src_pread(src, b0, isz, l->abs_off) &&
 		    !ps_src_pread(src, b1, isz, l->abs_off + isz))
-			diff = memcmp(b0 + 0x48, b1 + 0x48, isz - 0x48) != 0;
+			diff = memcmp(b0 + PS_NSINDEX_OFF_free, b1 + PS_NSINDEX_OFF_free,
+				      isz - PS_NSINDEX_OFF_free) != 0;
 		free(b0);
 		free(b1);
 		if (diff)
@@ -100,19 +88,22 @@ static int plan_lsa_one(struct ps_src *src, size_t ri, const struct ps_rec *r,
 	 * own position, and the sequence number just before the valid one's,
 	 * so the kernel keeps choosing the valid block as current */
 	uint32_t gseq = l->index[good].seq & 3;
-	ps_put_le32(b + 0x14, prev_seq(gseq));
-	ps_put_le64(b + 0x18, (uint64_t)bad * isz);
-	ps_put_le64(b + 0x28, (uint64_t)good * isz);
-	ps_put_le64(b + 0x40, ps_fletcher64(b, isz, 0x40, 8));
+	PS_FIELD_PUT(PS_NSINDEX, b, seq, prev_seq(gseq));
+	PS_FIELD_PUT(PS_NSINDEX, b, myoff, (uint64_t)bad * isz);
+	PS_FIELD_PUT(PS_NSINDEX, b, otheroff, (uint64_t)good * isz);
+	PS_FIELD_PUT(PS_NSINDEX, b, checksum,
+		     ps_fletcher64(b, isz, PS_NSINDEX_OFF_checksum, PS_NSINDEX_LEN_checksum));
 	char reason[400];
 	snprintf(reason, sizeof(reason),
 		 "index %d is invalid%s while index %d (seq %u) is valid and is what the kernel uses: index %d is rewritten as its copy (same free bitmap, so the same labels stay in use), seq %u so index %d stays current",
 		 bad, l->index[bad].sig_ok ? (l->index[bad].checksum_ok ? "" : " (bad checksum)") :
 		 " (no signature)", good, gseq, bad, prev_seq(gseq), good);
-	/* one patch per header field, then the bitmap in runs <= 4 KiB */
-	for (size_t i = 0; i < sizeof(ix_fields) / sizeof(ix_fields[0]); i++) {
-		const struct ix_field *f = &ix_fields[i];
-		if (!memcmp(old + f->off, b + f->off, f->len))
+	/* one patch per header field, then the bitmap in runs <= 4 KiB; the
+	 * header fields are the table's rows with a length (free[] has none:
+	 * it runs to the block's end) */
+	for (size_t i = 0; i < ps_nsindex_layout.nfields; i++) {
+		const struct ps_field *f = &ps_nsindex_layout.fields[i];
+		if (!f->len || !memcmp(old + f->off, b + f->off, f->len))
 			continue;
 		char ov[64] = "", nv[64] = "";
 		if (f->len == 4 || f->len == 8) {
@@ -123,7 +114,7 @@ static int plan_lsa_one(struct ps_src *src, size_t ri, const struct ps_rec *r,
 				      f->len, f->name, ov, nv, "%s", reason)))
 			goto out;
 	}
-	for (uint64_t x = 0x48; x < isz;) {
+	for (uint64_t x = PS_NSINDEX_OFF_free; x < isz;) {
 		if (old[x] == b[x]) {
 			x++;
 			continue;

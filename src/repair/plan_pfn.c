@@ -12,43 +12,20 @@
 #include "err.h"
 #include "fletcher.h"
 #include "le.h"
+#include "units.h"
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define SZ_4K ((uint64_t)4096)
-#define SZ_8K ((uint64_t)8192)
-#define SZ_2M ((uint64_t)2 << 20)
-
 /* ---- the pfn / dax info block ---- */
 
-struct pfn_field {
-	const char *name;
-	uint32_t off, len;
-	int numeric;	/* shown as a number, and patched whole (below) */
-};
-
-/* struct nd_pfn_sb as version 1.4 lays it out (drivers/nvdimm/pfn.h). */
-static const struct pfn_field pfn_fields[] = {
-	{ "signature", 0x00, 16, 0 },
-	{ "uuid", 0x10, 16, 0 },
-	{ "parent_uuid", 0x20, 16, 0 },
-	{ "flags", 0x30, 4, 1 },
-	{ "version_major", 0x34, 2, 1 },
-	{ "version_minor", 0x36, 2, 1 },
-	{ "dataoff", 0x38, 8, 1 },
-	{ "npfns", 0x40, 8, 1 },
-	{ "mode", 0x48, 4, 1 },
-	{ "start_pad", 0x4c, 4, 1 },
-	{ "end_trunc", 0x50, 4, 1 },
-	{ "align", 0x54, 4, 1 },
-	{ "page_size", 0x58, 4, 1 },
-	{ "page_struct_size", 0x5c, 2, 1 },
-	{ "padding", 0x5e, 0xff8 - 0x5e, 0 },
-	{ "checksum", 0xff8, 8, 1 },
-};
-#define NFIELDS (sizeof(pfn_fields) / sizeof(pfn_fields[0]))
+/* The block's fields are nd_pfn_sb's table (pfn.h) as version 1.4 lays it
+ * out: the repair writes 1.4 and cuts its patches along these rows. */
+#define pfn_fields (ps_pfn_layout.fields)
+#define ONE_FIELD(P, name, off, len, type, since, ndctl) + 1
+enum { NFIELDS = 0 PS_PFN_FIELDS(ONE_FIELD, PS_PFN) };
+#undef ONE_FIELD
 
 /* Why each field changes. The first rule that changes a field gives the
  * reason (why() keeps it), so a specific reason is never replaced by the
@@ -78,21 +55,11 @@ static void why(struct pfn_edit *e, const char *field, const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t get_field(const uint8_t *b, const struct pfn_field *f)
-{
-	switch (f->len) {
-	case 2: return ps_le16(b + f->off);
-	case 4: return ps_le32(b + f->off);
-	case 8: return ps_le64(b + f->off);
-	}
-	return 0;
-}
-
-static void fmt_field(const uint8_t *b, const struct pfn_field *f, char *out,
+static void fmt_field(const uint8_t *b, const struct ps_field *f, char *out,
 		      size_t n)
 {
-	if (f->numeric) {
-		snprintf(out, n, "0x%" PRIx64, get_field(b, f));
+	if (f->type == PS_FIELD_INT) {
+		snprintf(out, n, "0x%" PRIx64, ps_field_get(f, b));
 		return;
 	}
 	size_t nz = 0;
@@ -112,7 +79,7 @@ static int emit_block(struct ps_plan *plan, int ns, uint64_t boff,
 		      const char *dflt_reason)
 {
 	for (size_t i = 0; i < NFIELDS; i++) {
-		const struct pfn_field *f = &pfn_fields[i];
+		const struct ps_field *f = &pfn_fields[i];
 		uint32_t lo = f->off, hi = f->off + f->len;
 		while (lo < hi && old[lo] == b[lo])
 			lo++;
@@ -120,7 +87,7 @@ static int emit_block(struct ps_plan *plan, int ns, uint64_t boff,
 			hi--;
 		if (lo == hi)
 			continue;
-		if (f->numeric) {	/* numeric fields: the whole field */
+		if (f->type == PS_FIELD_INT) {	/* numbers: the whole field */
 			lo = f->off;
 			hi = f->off + f->len;
 		}
@@ -179,7 +146,7 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 	const struct ps_pfn_sb *sb = &ns->pfn;
 	const int n = ns->index;
 	uint64_t boff = r->off;
-	uint8_t old[4096], b[4096];
+	uint8_t old[PS_PFN_SIZE], b[PS_PFN_SIZE];
 	if (ps_src_pread(src, old, sizeof(old), boff)) {
 		ps_plan_refuse(plan, n, K, "cannot read the info block at 0x%" PRIx64 ": %s",
 			       boff, ps_src_error(src));
@@ -195,22 +162,22 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 	}
 	if (sb->mode != PS_PFN_MODE_RAM && sb->mode != PS_PFN_MODE_PMEM) {
 		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": mode %u is neither ram (1) nor pmem (2), and either could be right (the memmap area alone does not tell): choose by re-creating the block with 'ndctl write-infoblock -M'",
-			       boff + 0x48, sb->mode);
+			       boff + PS_PFN_OFF_mode, sb->mode);
 		return PS_OK;
 	}
 	if (sb->dataoff % SZ_4K || sb->dataoff < SZ_8K) {
 		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": dataoff 0x%" PRIx64 " is impossible and cannot be derived from the other fields (several era formulas give different values): extract the data with --offset instead",
-			       boff + 0x38, sb->dataoff);
+			       boff + PS_PFN_OFF_dataoff, sb->dataoff);
 		return PS_OK;
 	}
 	if (sb->eff_page_size != SZ_4K) {
 		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": page_size %u: written by a kernel with other pages (or corrupt); a repair for a 4 KiB-page kernel would change the layout",
-			       boff + 0x58, sb->eff_page_size);
+			       boff + PS_PFN_OFF_page_size, sb->eff_page_size);
 		return PS_OK;
 	}
 	if (ns->P % SZ_4K || ns->T % SZ_4K) {
 		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": start_pad 0x%" PRIx64 " / end_trunc 0x%" PRIx64 " not page aligned: cannot tell which is corrupt",
-			       boff + 0x4c, ns->P, ns->T);
+			       boff + PS_PFN_OFF_start_pad, ns->P, ns->T);
 		return PS_OK;
 	}
 
@@ -322,27 +289,27 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 	if (!convert) {
 		/* Derivable fields, in place. */
 		if (sb->version_minor >= 3 && sb->flags) {
-			ps_put_le32(b + 0x30, 0);
+			PS_FIELD_PUT(PS_PFN, b, flags, 0);
 			why(&e, "flags", "version 1.%u guarantees flags 0 and Linux never sets one: these bits are corruption",
 			    sb->version_minor);
 		}
 		if (sb->version_minor >= 3 && !sb->padding_zero) {
-			size_t ps = sb->version_minor >= 4 ? 0x5e : 0x58;
-			memset(b + ps, 0, 0xff8 - ps);
+			size_t ps = ps_pfn_pad_start(sb->version_minor);
+			memset(b + ps, 0, PS_PFN_OFF_checksum - ps);
 			why(&e, "padding", "version 1.%u guarantees zero padding (v5.3 \"Fix fsdax-mode namespace info-block zero-fields\"): stray bytes are corruption",
 			    sb->version_minor);
 		}
 		if (sb->version_minor >= 4 && sb->page_size == 0) {
-			ps_put_le32(b + 0x58, 4096);
+			PS_FIELD_PUT(PS_PFN, b, page_size, SZ_4K);
 			why(&e, "page_size", "version 1.4 records the creating kernel's PAGE_SIZE; 0 is missing, and dataoff is 4 KiB-page arithmetic, so 4096");
 		}
 		if (sb->version_minor >= 4 && sb->page_struct_size < 64) {
-			ps_put_le16(b + 0x5c, 64);
+			PS_FIELD_PUT(PS_PFN, b, page_struct_size, 64);
 			why(&e, "page_struct_size", "version 1.4 records the struct page reservation; below 64 a pmem-mode namespace is refused (\"struct page size mismatch\"); 64 is MAX_STRUCT_PAGE_SIZE of current kernels");
 		}
 		if (npfns_wrong) {
 			uint64_t want = (S - ns->P - ns->T - sb->dataoff) / SZ_4K;
-			ps_put_le64(b + 0x40, want);
+			PS_FIELD_PUT(PS_PFN, b, npfns, want);
 			why(&e, "npfns", "npfns must be (size - start_pad - end_trunc - dataoff) / 4096 = %" PRIu64 " for the %s namespace (size from %s)",
 			    want, ps_human(S, h1, sizeof(h1)), S_src);
 		}
@@ -455,7 +422,8 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 	bool changed = memcmp(old, b, sizeof(b)) != 0;
 	if (!changed && sb->checksum_ok)
 		return PS_OK;	/* nothing to do */
-	ps_put_le64(b + 0xff8, ps_fletcher64(b, 4096, 0xff8, 8));
+	PS_FIELD_PUT(PS_PFN, b, checksum,
+		     ps_fletcher64(b, PS_PFN_SIZE, PS_PFN_OFF_checksum, PS_PFN_LEN_checksum));
 	if (!changed)
 		why(&e, "checksum", "stored checksum 0x%016" PRIx64 " is wrong and every field checks out (%s; size %s from %s): the kernel ignores a block with a bad checksum (ENODEV), so it is re-sealed",
 		    sb->checksum,

@@ -27,8 +27,6 @@ const struct ps_cand *ps_repair_fs_cand(const struct ps_ns *ns,
 
 /* Whole-buffer pread/pwrite, restarted on EINTR; -1 with errno set. A
  * short pread (end of file) fails with EIO. */
-int ps_repair_pread_all(int fd, uint8_t *b, size_t n, uint64_t off);
-int ps_repair_pwrite_all(int fd, const uint8_t *b, size_t n, uint64_t off);
 /*
  * Write each patch's new bytes (use_new) or old bytes into fd, in plan
  * order, then fsync; faults->at_write sees every point between (as w).

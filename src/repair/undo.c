@@ -11,6 +11,7 @@
 #include "le.h"
 #include "imgsrc.h"
 #include "phys.h"
+#include "util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -22,34 +23,6 @@
 #include <unistd.h>
 
 /* ---- the undo file format ---- */
-
-static const char hexd[] = "0123456789abcdef";
-
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hexd[b[i] >> 4];
-		out[2 * i + 1] = hexd[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
-static int unhex(const char *s, size_t n, uint8_t *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		int v = 0;
-		for (int k = 0; k < 2; k++) {
-			char c = s[2 * i + k];
-			int d = c >= '0' && c <= '9' ? c - '0' :
-				c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-			if (d < 0)
-				return -1;
-			v = v * 16 + d;
-		}
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
 
 struct sbuf {
 	char *s;
@@ -115,7 +88,7 @@ int ps_undo_write_fd(int fd, const char *image, uint64_t image_size,
 		sb_printf(&b, "%c", *p == '\n' || *p == '\r' ? '?' : *p);
 	sb_printf(&b, "\nsize %" PRIu64 "\n", image_size);
 	if (sha)
-		hex(sha, 32, h);
+		ps_hex(sha, 32, h);
 	else
 		snprintf(h, sizeof(h), "none");
 	sb_printf(&b, "sha256 %s\npatches %zu\n", h, plan->n);
@@ -127,9 +100,9 @@ int ps_undo_write_fd(int fd, const char *image, uint64_t image_size,
 			fld[fi] = x->field[fi] > ' ' && x->field[fi] < 127 ? x->field[fi] : '_';
 		fld[fi] = 0;
 		sb_printf(&b, "patch 0x%" PRIx64 " %u %s ", x->off, x->len, fi ? fld : "bytes");
-		hex(x->old, x->len, h);
+		ps_hex(x->old, x->len, h);
 		sb_printf(&b, "%s ", h);
-		hex(x->new_, x->len, h);
+		ps_hex(x->new_, x->len, h);
 		sb_printf(&b, "%s\n", h);
 	}
 	uint8_t dg[32];
@@ -137,25 +110,15 @@ int ps_undo_write_fd(int fd, const char *image, uint64_t image_size,
 		free(b.s);
 		return PS_ENOMEM;
 	}
-	hex(dg, 32, h);
+	ps_hex(dg, 32, h);
 	sb_printf(&b, "end %s\n", h);
 	if (b.oom) {
 		free(b.s);
 		return PS_ENOMEM;
 	}
-	size_t done = 0;
-	while (done < b.n) {
-		ssize_t k = write(fd, b.s + done, b.n - done);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			free(b.s);
-			return PS_EIO;
-		}
-		done += (size_t)k;
-	}
+	int w = ps_write_all(fd, b.s, b.n);
 	free(b.s);
-	return PS_OK;
+	return w ? PS_EIO : PS_OK;
 }
 
 void ps_undo_free(struct ps_undo *u)
@@ -201,7 +164,7 @@ int ps_undo_parse(const char *t, size_t len, struct ps_undo *u, char *err,
 	}
 	size_t body = (size_t)(endl - t);
 	uint8_t want[32], dg[32];
-	if (unhex(endl + 4, 32, want)) {
+	if (ps_unhex(endl + 4, 32, want)) {
 		snprintf(err, errlen, "undo file: bad 'end' checksum line");
 		return PS_EFORMAT;
 	}
@@ -240,7 +203,7 @@ int ps_undo_parse(const char *t, size_t len, struct ps_undo *u, char *err,
 		} else if (!strncmp(line, "sha256 ", 7)) {
 			if (!strcmp(line + 7, "none")) {
 				u->have_sha256 = false;
-			} else if (strlen(line + 7) != 64 || unhex(line + 7, 32, u->sha256)) {
+			} else if (strlen(line + 7) != 64 || ps_unhex(line + 7, 32, u->sha256)) {
 				snprintf(err, errlen, "undo file: bad sha256 line");
 				goto bad;
 			} else {
@@ -277,7 +240,7 @@ int ps_undo_parse(const char *t, size_t len, struct ps_undo *u, char *err,
 				goto badpatch;
 			nh = oh + 2 * l2 + 1;
 			uint8_t ob[PS_PATCH_MAX_LEN], nb[PS_PATCH_MAX_LEN];
-			if (unhex(oh, l2, ob) || unhex(nh, l2, nb))
+			if (ps_unhex(oh, l2, ob) || ps_unhex(nh, l2, nb))
 				goto badpatch;
 			uint64_t end;
 			if (ps_add_ovf(off, l2, &end) || (have & 2 && end > u->image_size))
@@ -342,7 +305,7 @@ static int check_sha256(const char *image, const struct ps_undo *u,
 	ps_src_close(s);
 	if (rc || memcmp(sha, u->sha256, sizeof(sha))) {
 		char want[2 * PS_DIGEST_SIZE + 1];
-		hex(u->sha256, sizeof(u->sha256), want);
+		ps_hex(u->sha256, sizeof(u->sha256), want);
 		return ufail(res, PS_STEP_VERIFY, rc ? rc : PS_EFORMAT, 0,
 			     "%s: restored %zu patch%s but the sha256 is %s, not the recorded %s",
 			     image, u->plan.n, u->plan.n == 1 ? "" : "es",
@@ -388,7 +351,7 @@ int ps_repair_undo(const char *undo_file, const char *image,
 	for (size_t i = 0; i < u.plan.n; i++) {
 		const struct ps_patch *x = &u.plan.p[i];
 		uint8_t cur[PS_PATCH_MAX_LEN];
-		if (ps_repair_pread_all(fd, cur, x->len, x->off)) {
+		if (ps_pread_all(fd, cur, x->len, x->off)) {
 			int e = errno;
 			ufail(res, PS_STEP_READ, PS_EIO, e, "%s: read error at 0x%" PRIx64 ": %s",
 			      image, x->off, strerror(e));

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A compressed dump decoded once for random access (ps_src_open_auto with
+ * PS_OPEN_RANDOM): into a nameless temporary sparse file, or into a kept
+ * cache named after the dump's identity and content (--cache), shared
+ * safely between concurrent pmemscan runs. Either is then presented as a
+ * view that remembers the dump it came from. See imgsrc_open.h and
+ * docs/input.md.
+ */
+#include "imgsrc_open.h"
+#include "imgsrc_container.h"
+#include "err.h"
+#include "le.h"
+#include "units.h"
+#include "util.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void hash_u64(struct sha256_ctx *c, uint64_t v)
+{
+	uint8_t b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	sha256_update(c, 8, b);
+}
+
+/*
+ * Cache file stem "pmemscan-cache-<id>-<key>": id = 8 hex of SHA-256 over
+ * (device, inode), key = 32 hex of SHA-256 over ("pmemscan-cache-v1",
+ * device, inode, size, mtime s, mtime ns, first MiB, last MiB).
+ */
+static int cache_stem(int fd, const struct stat *st, char id[17], char key[33])
+{
+	struct sha256_ctx c;
+	uint8_t dig[SHA256_DIGEST_SIZE];
+	uint8_t *buf = malloc(SZ_1M);
+	size_t got;
+	if (!buf)
+		return PS_ENOMEM;
+	sha256_init(&c);
+	hash_u64(&c, (uint64_t)st->st_dev);
+	hash_u64(&c, (uint64_t)st->st_ino);
+	sha256_digest(&c, sizeof(dig), dig);
+	ps_hex(dig, 4, id);
+
+	sha256_init(&c);
+	sha256_update(&c, 17, (const uint8_t *)"pmemscan-cache-v1");
+	hash_u64(&c, (uint64_t)st->st_dev);
+	hash_u64(&c, (uint64_t)st->st_ino);
+	hash_u64(&c, (uint64_t)st->st_size);
+	hash_u64(&c, (uint64_t)st->st_mtim.tv_sec);
+	hash_u64(&c, (uint64_t)st->st_mtim.tv_nsec);
+	uint64_t size = (uint64_t)st->st_size;
+	if (ps_pread_upto(fd, buf, SZ_1M, 0, &got)) {
+		free(buf);
+		return PS_EIO;
+	}
+	sha256_update(&c, got, buf);
+	uint64_t last = size > SZ_1M ? size - SZ_1M : 0;
+	if (ps_pread_upto(fd, buf, SZ_1M, last, &got)) {
+		free(buf);
+		return PS_EIO;
+	}
+	sha256_update(&c, got, buf);
+	sha256_digest(&c, sizeof(dig), dig);
+	ps_hex(dig, 16, key);
+	free(buf);
+	return PS_OK;
+}
+
+/* Is this cache file one we may trust (ours, regular, not writable by others)? */
+static int cache_trusted(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return 0;
+	return S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static void remove_stale(const char *dir, const char *id, const char *keep,
+			 const struct ps_open_opts *opts)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "pmemscan-cache-%s-", id);
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+	if (!dp)
+		return;
+	while ((e = readdir(dp))) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, prefix, strlen(prefix)) ||
+		    !strcmp(e->d_name, keep) || n < 4 ||
+		    strcmp(e->d_name + n - 4, ".img"))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(dp), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		if (!unlinkat(dirfd(dp), e->d_name, 0))
+			ps_open_notice(opts, "removed stale cache %s/%s (its input changed)", dir,
+			       e->d_name);
+	}
+	closedir(dp);
+}
+
+/* Decode src (a stream) into the open file wfd, leaving zero blocks as holes. */
+static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
+			uint64_t *size_out, char *err, size_t errlen)
+{
+	const size_t chunk = 4 * SZ_1M;
+	uint8_t *buf = malloc(chunk);
+	uint64_t off = 0;
+	int r = PS_OK;
+	if (!buf) {
+		snprintf(err, errlen, "%s: out of memory", src->name);
+		return PS_ENOMEM;
+	}
+	for (;;) {
+		size_t got;
+		r = ps_src_read_upto(src, buf, chunk, off, &got);
+		if (r) {
+			snprintf(err, errlen, "%s", ps_src_error(src));
+			break;
+		}
+		/* write runs of non-zero 4 KiB blocks; skip zero ones */
+		size_t i = 0;
+		while (i < got) {
+			size_t bl = got - i < SZ_4K ? got - i : SZ_4K;
+			if (ps_is_zero(buf + i, bl)) {
+				i += bl;
+				continue;
+			}
+			size_t j = i + bl;
+			while (j < got) {
+				size_t bl2 = got - j < SZ_4K ? got - j : SZ_4K;
+				if (ps_is_zero(buf + j, bl2))
+					break;
+				j += bl2;
+			}
+			if (ps_pwrite_all(wfd, buf + i, j - i, off + i)) {
+				snprintf(err, errlen, "%s: cannot write the cache at offset %" PRIu64 ": %s",
+					 wpath, off + i, strerror(errno));
+				free(buf);
+				return PS_EIO;
+			}
+			i = j;
+		}
+		off += got;
+		if (got < chunk)
+			break;
+	}
+	free(buf);
+	if (r)
+		return r;
+	if (ftruncate(wfd, (off_t)off) < 0) {
+		snprintf(err, errlen, "%s: cannot set the cache size to %" PRIu64 ": %s",
+			 wpath, off, strerror(errno));
+		return PS_EIO;
+	}
+	*size_out = off;
+	return PS_OK;
+}
+
+/*
+ * Decode into a file that has no name: O_TMPFILE where the file system has
+ * it, else a mkstemp file unlinked at once. Whatever happens to this
+ * process, nothing is left behind in dir. The source reopens it through
+ * /proc/self/fd, so it is a plain file source (sparse map, fd for blkid).
+ */
+static int open_temp_decoded(int fd, const struct stat *st, const char *path,
+			     const char *dir, enum ps_compression comp,
+			     const struct ps_open_opts *opts, struct ps_src **out,
+			     char *err, size_t errlen)
+{
+	char *tpath = NULL;
+	int wfd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (wfd < 0) {
+		if (asprintf(&tpath, "%s/pmemscan-decode-XXXXXX", dir) < 0) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			close(fd);
+			return PS_ENOMEM;
+		}
+		wfd = mkostemp(tpath, O_CLOEXEC);
+		if (wfd >= 0)
+			unlink(tpath);
+	}
+	free(tpath);
+	if (wfd < 0) {
+		snprintf(err, errlen, "%s: cannot create a temporary file in %s: %s",
+			 path, dir, strerror(errno));
+		close(fd);
+		return PS_EIO;
+	}
+	ps_open_notice(opts, "decoding %s (%s) into a temporary sparse file in %s, deleted at exit (--cache keeps it for the next command)",
+	       path, ps_compression_name(comp), dir);
+	struct ps_src *ss = NULL;
+	uint64_t dsize = 0;
+	int r = ps_open_stream_fd(fd, path, (uint64_t)st->st_size, comp, opts, &ss,
+			       err, errlen);
+	if (!r)
+		r = inflate_into(ss, wfd, "the temporary decoded image", &dsize,
+				 err, errlen);
+	ps_src_close(ss);
+	if (!r) {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", wfd);
+		r = ps_src_open_file(proc, out, err, errlen);
+		if (!r) {
+			char *n = strdup(path);
+			if (n) {
+				free((*out)->name);
+				(*out)->name = n;
+			}
+		}
+	}
+	close(wfd);
+	return r;
+}
+
+int ps_open_cached(int fd, const struct stat *st, const char *path,
+		       enum ps_compression comp, const struct ps_open_opts *opts,
+		       struct ps_src **out, char *err, size_t errlen)
+{
+	const char *dir = opts->cache_dir;
+	char id[17], key[33];
+	char *lpath = NULL, *cpath = NULL, *ppath = NULL, *cname = NULL;
+	int lfd = -1, r;
+	struct stat dst;
+
+	if (!dir || !*dir)
+		dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (stat(dir, &dst) < 0) {
+		snprintf(err, errlen, "%s: cache directory %s: %s", path, dir,
+			 strerror(errno));
+		close(fd);
+		return PS_EIO;
+	}
+	if (!S_ISDIR(dst.st_mode)) {
+		snprintf(err, errlen, "%s: cache directory %s: not a directory", path, dir);
+		close(fd);
+		return PS_EIO;
+	}
+	r = cache_stem(fd, st, id, key);
+	if (r) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		close(fd);
+		return r;
+	}
+	if (asprintf(&cname, "pmemscan-cache-%s-%s.img", id, key) < 0 ||
+	    asprintf(&cpath, "%s/%s", dir, cname) < 0 ||
+	    asprintf(&lpath, "%s/pmemscan-cache-%s-%s.lock", dir, id, key) < 0 ||
+	    asprintf(&ppath, "%s.partial", cpath) < 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		r = PS_ENOMEM;
+		goto out;
+	}
+	if (!opts->keep_cache) {
+		/* A cache an earlier --cache run kept is still used; otherwise
+		 * decode into a nameless file and keep nothing. */
+		int cfd = open(cpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		int trusted = cfd >= 0 && cache_trusted(cfd);
+		if (cfd >= 0)
+			close(cfd);
+		if (!trusted) {
+			r = open_temp_decoded(fd, st, path, dir, comp, opts, out,
+					      err, errlen);
+			fd = -1;
+			goto out;
+		}
+	}
+	lfd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lfd < 0) {
+		snprintf(err, errlen, "%s: cannot create the cache lock %s: %s", path,
+			 lpath, strerror(errno));
+		r = PS_EIO;
+		goto out;
+	}
+	if (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+		ps_open_notice(opts, "waiting for another pmemscan inflating %s into %s", path, cpath);
+		while (flock(lfd, LOCK_EX) < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "%s: cannot lock %s: %s", path, lpath,
+				 strerror(errno));
+			r = PS_EIO;
+			goto out;
+		}
+	}
+	int cfd = open(cpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (cfd >= 0) {
+		int trusted = cache_trusted(cfd);
+		close(cfd);
+		if (!trusted) {
+			snprintf(err, errlen, "%s: refusing the cache %s: not a regular file of ours (remove it or choose --cache-dir)",
+				 path, cpath);
+			r = PS_EIO;
+			goto out;
+		}
+		ps_open_notice(opts, "reusing cache %s for %s", cpath, path);
+	} else {
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "%s: cannot open the cache %s: %s", path,
+				 cpath, strerror(errno));
+			r = PS_EIO;
+			goto out;
+		}
+		remove_stale(dir, id, cname, opts);
+		unlink(ppath);	/* left by a crashed run; we hold the lock */
+		int wfd = open(ppath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (wfd < 0) {
+			snprintf(err, errlen, "%s: cannot create the cache %s: %s", path,
+				 ppath, strerror(errno));
+			r = PS_EIO;
+			goto out;
+		}
+		ps_open_notice(opts, "inflating %s (%s) into cache %s", path,
+		       ps_compression_name(comp), cpath);
+		struct ps_src *ss = NULL;
+		int sfd = dup(fd);
+		r = sfd < 0 ? PS_EIO : ps_open_stream_fd(sfd, path, (uint64_t)st->st_size,
+						      comp, opts, &ss, err, errlen);
+		if (sfd < 0)
+			snprintf(err, errlen, "%s: dup: %s", path, strerror(errno));
+		uint64_t dsize = 0;
+		if (!r)
+			r = inflate_into(ss, wfd, ppath, &dsize, err, errlen);
+		ps_src_close(ss);
+		if (!r && fsync(wfd) < 0) {
+			snprintf(err, errlen, "%s: cannot sync the cache %s: %s", path,
+				 ppath, strerror(errno));
+			r = PS_EIO;
+		}
+		close(wfd);
+		if (!r && rename(ppath, cpath) < 0) {
+			snprintf(err, errlen, "%s: cannot rename %s to %s: %s", path,
+				 ppath, cpath, strerror(errno));
+			r = PS_EIO;
+		}
+		if (r) {
+			unlink(ppath);
+			goto out;
+		}
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	r = ps_src_open_file(cpath, out, err, errlen);
+	if (!r) {
+		char *n = strdup(path);
+		if (n) {
+			free((*out)->name);
+			(*out)->name = n;
+		}
+	}
+out:
+	if (lfd >= 0)
+		close(lfd);	/* releases the lock */
+	if (fd >= 0)
+		close(fd);
+	free(lpath);
+	free(cpath);
+	free(ppath);
+	free(cname);
+	return r;
+}
+
+/*
+ * The decoded temporary file or cache of a compressed dump, as a view that
+ * remembers what it was decoded from (ps_src_container_info): reads, the
+ * sparse map and the fd are the file's.
+ */
+struct dec_view {
+	struct ps_src *in;
+	enum ps_compression comp;
+	char *path;
+};
+
+static int dv_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
+{
+	struct dec_view *v = s->priv;
+	int r = ps_src_pread(v->in, buf, len, off);
+	if (r)
+		ps_src_set_error(s, "%s", ps_src_error(v->in));
+	return r;
+}
+
+static int dv_next_data(struct ps_src *s, uint64_t off, uint64_t *out)
+{
+	struct dec_view *v = s->priv;
+	int r = ps_src_next_data(v->in, off, out);
+	if (r)
+		ps_src_set_error(s, "%s", ps_src_error(v->in));
+	return r;
+}
+
+static int dv_next_hole(struct ps_src *s, uint64_t off, uint64_t *out)
+{
+	struct dec_view *v = s->priv;
+	int r = ps_src_next_hole(v->in, off, out);
+	if (r)
+		ps_src_set_error(s, "%s", ps_src_error(v->in));
+	return r;
+}
+
+static void dv_close(struct ps_src *s)
+{
+	struct dec_view *v = s->priv;
+	ps_src_close(v->in);
+	free(v->path);
+	free(v);
+}
+
+static const struct ps_src_ops dec_view_ops = {
+	.pread = dv_pread,
+	.next_data = dv_next_data,
+	.next_hole = dv_next_hole,
+	.close = dv_close,
+};
+
+/* Takes in (closed on failure). */
+int ps_dec_view_new(struct ps_src *in, const char *path, enum ps_compression comp,
+			struct ps_src **out, char *err, size_t errlen)
+{
+	struct dec_view *v = calloc(1, sizeof(*v));
+	struct ps_src *s = NULL;
+	if (v && (v->path = strdup(path)))
+		s = ps_src_new(&dec_view_ops, v, in->size, path);
+	if (!s) {
+		if (v)
+			free(v->path);
+		free(v);
+		ps_src_close(in);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return PS_ENOMEM;
+	}
+	v->in = in;
+	v->comp = comp;
+	s->fd = in->fd;
+	s->fd_off = in->fd_off;
+	*out = s;
+	return PS_OK;
+}
+
+int ps_dec_view_container_info(const struct ps_src *s, struct ps_container_info *ci)
+{
+	if (s->ops != &dec_view_ops)
+		return PS_EINVAL;
+	const struct dec_view *v = s->priv;
+	memset(ci, 0, sizeof(*ci));
+	ci->media_size = s->size;
+	ci->nsegments = 1;
+	ci->kind = PS_CONT_COMPRESSED;
+	ci->format = ps_compression_name(v->comp);
+	ci->segments = (const char *const *)&v->path;
+	return PS_OK;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Small helpers every layer uses, written once: hex text, UUID text,
+ * human-readable sizes, and read/write loops that survive short transfers
+ * and EINTR. Nothing here knows an on-media format or an image source
+ * (those are le.h and imgsrc.h); util sits at the bottom of the layers
+ * with le.h and err.h (docs/architecture.md).
+ */
+#ifndef PS_UTIL_H
+#define PS_UTIL_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- text ---- */
+
+/* n bytes as 2n lower-case hex digits and a NUL (out holds 2n + 1). */
+void ps_hex(const void *b, size_t n, char *out);
+/* The reverse: exactly 2n hex digits (lower case) from s into n bytes;
+ * -1 (out partly written) at the first character that is not one. */
+int ps_unhex(const char *s, size_t n, uint8_t *out);
+/* A 16-byte UUID in byte order as "01020304-0506-0708-090a-0b0c0d0e0f10"
+ * (36 characters and a NUL). Label UUIDs are stored this way; the EFI
+ * GUIDs of label.c are not (they swap the first three groups). */
+void ps_uuid_str(const uint8_t u[16], char out[37]);
+
+/*
+ * v bytes for a human, in B/KiB/MiB/GiB/TiB/PiB/EiB, into buf (n bytes;
+ * 24 is always enough); returns buf. Two styles of the one formatter:
+ *
+ * PS_HUMAN_EXACT: whole units as long as the value divides evenly, so a
+ *   size the kernel aligned reads as it was made ("2014 MiB", "128 KiB");
+ *   a value that does not divide and is at least 1 MiB gets one decimal in
+ *   the largest unit ("1.5 GiB" for 1.5 GiB + 1 byte). Used wherever a size
+ *   is evidence (analysis, repair, labels): rounding there would hide the
+ *   misalignment the reader is looking for.
+ * PS_HUMAN_TENTHS: always the largest unit with one decimal ("2.0 GiB"),
+ *   plain bytes below 1 KiB. Used for amounts of work done (progress,
+ *   extract and carve totals), where the magnitude is what matters.
+ */
+enum ps_human_style { PS_HUMAN_EXACT, PS_HUMAN_TENTHS };
+const char *ps_human_fmt(uint64_t v, enum ps_human_style style, char *buf,
+			 size_t n);
+static inline const char *ps_human(uint64_t v, char *buf, size_t n)
+{
+	return ps_human_fmt(v, PS_HUMAN_EXACT, buf, n);
+}
+
+/* CPUs this process may run on (its affinity mask), 1..64: how many
+ * hashing workers are worth starting (digest, EWF verification). */
+unsigned ps_cpu_count(void);
+
+/* ---- I/O loops ---- */
+
+/*
+ * Write all n bytes (at off for the p-variant), retrying short writes and
+ * EINTR. 0, or -1 with errno set (ENOSPC when the kernel accepted nothing
+ * without saying why). Callers map -1 to PS_EIO and name the file.
+ */
+int ps_pwrite_all(int fd, const void *b, size_t n, uint64_t off);
+int ps_write_all(int fd, const void *b, size_t n);
+/* Read exactly n bytes at off; -1 with errno (EIO at end of file). */
+int ps_pread_all(int fd, void *b, size_t n, uint64_t off);
+/* Read up to n bytes at off, fewer only at end of file (*got says how
+ * many); -1 with errno on an error. */
+int ps_pread_upto(int fd, void *b, size_t n, uint64_t off, size_t *got);
+
+#endif

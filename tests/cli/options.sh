@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Every command treats a bad option the same way: exactly one line on
+# stderr, "pmemscan: CMD: unknown option or missing value 'WORD' (see
+# 'pmemscan CMD --help')", nothing on stdout, exit 3, and nothing created.
+. "$top_srcdir/tests/support/lib.sh"
+img=$T/x.img
+: >"$img"
+
+# bad CMD WORD ARGS...: pmemscan ARGS... (CMD's name in messages) must
+# refuse WORD that way
+bad() {
+	cmd=$1; word=$2; shift 2
+	(cd "$T" && "$PMEMSCAN" "$@" >"$T/out" 2>"$T/err"); rc=$?
+	want="pmemscan: $cmd: unknown option or missing value '$word' (see 'pmemscan $cmd --help')"
+	lines=$(wc -l <"$T/err")
+	if [ "$rc" -eq 3 ] && [ "$lines" -eq 1 ] && [ "$(cat "$T/err")" = "$want" ] &&
+	   [ ! -s "$T/out" ]; then
+		ok "$cmd $*: one line, exit 3"
+	else
+		not_ok "$cmd $*: exit $rc, $lines line(s) on stderr: $(head -3 "$T/err")"
+	fi
+}
+
+for c in scan extract ls carve labels check btt-cat cat digest repair; do
+	bad "$c" --frobnicate "$c" --frobnicate "$img"
+done
+bad undo --frobnicate undo --frobnicate "$img"
+# the default command is scan, whatever the program is called
+bad scan --frobnicate --frobnicate "$img"
+# a value missing at the end: the option's own word is named
+bad check --offset check "$img" --offset
+bad repair --phys-base repair "$img" --phys-base
+bad extract --namespace extract "$img" --namespace
+bad cat -o cat "$img" -o
+# an unknown short option
+bad labels -Z labels -Z "$img"
+# carve/extract/repair would create their output: nothing is
+"$PMEMSCAN" carve --frobnicate "$img" -o "$T/carved" 2>/dev/null
+check "carve with a bad option creates no output" test ! -e "$T/carved"
+done_testing

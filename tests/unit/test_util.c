@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* src/util.c: the helpers every layer shares (hex, UUIDs, sizes, I/O loops). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "le.h"
+#include "util.h"
+
+static void test_hex_roundtrip(void **state)
+{
+	(void)state;
+	const uint8_t b[] = { 0x00, 0x01, 0x7f, 0x80, 0xab, 0xff };
+	char h[2 * sizeof(b) + 1];
+	memset(h, 'x', sizeof(h));
+	ps_hex(b, sizeof(b), h);
+	assert_string_equal(h, "00017f80abff");
+	uint8_t back[sizeof(b)];
+	assert_int_equal(ps_unhex(h, sizeof(b), back), 0);
+	assert_memory_equal(back, b, sizeof(b));
+	ps_hex(b, 0, h);
+	assert_string_equal(h, "");
+}
+
+static void test_unhex_refuses(void **state)
+{
+	(void)state;
+	uint8_t o[2];
+	assert_int_equal(ps_unhex("0g12", 2, o), -1);	/* not hex */
+	assert_int_equal(ps_unhex("AB12", 2, o), -1);	/* upper case: not ours */
+	assert_int_equal(ps_unhex("ab1", 2, o), -1);	/* too short: NUL */
+}
+
+static void test_uuid(void **state)
+{
+	(void)state;
+	uint8_t u[16];
+	for (int i = 0; i < 16; i++)
+		u[i] = (uint8_t)(0x01 + i);
+	char s[37];
+	ps_uuid_str(u, s);
+	assert_string_equal(s, "01020304-0506-0708-090a-0b0c0d0e0f10");
+}
+
+static const char *ex(uint64_t v)
+{
+	static char b[32];
+	return ps_human(v, b, sizeof(b));
+}
+
+static const char *te(uint64_t v)
+{
+	static char b[32];
+	return ps_human_fmt(v, PS_HUMAN_TENTHS, b, sizeof(b));
+}
+
+/* The two styles of the one formatter, on the values where they differ. */
+static void test_human(void **state)
+{
+	(void)state;
+	const uint64_t M = 1024 * 1024;
+	assert_string_equal(ex(0), "0 B");
+	assert_string_equal(ex(1023), "1023 B");
+	assert_string_equal(ex(1025), "1025 B");
+	assert_string_equal(ex(128 * 1024), "128 KiB");
+	assert_string_equal(ex(2014 * M), "2014 MiB");
+	assert_string_equal(ex(16ULL << 30), "16 GiB");
+	assert_string_equal(ex(1536 * M + 1), "1.5 GiB");
+	assert_string_equal(ex(UINT64_MAX), "16.0 EiB");
+	assert_string_equal(te(0), "0 B");
+	assert_string_equal(te(1023), "1023 B");
+	assert_string_equal(te(128 * 1024), "128.0 KiB");
+	assert_string_equal(te(2014 * M), "2.0 GiB");
+	assert_string_equal(te(3 * M), "3.0 MiB");
+	/* a buffer too small is cut, never overrun */
+	char small[4];
+	ps_human(2014 * M, small, sizeof(small));
+	assert_string_equal(small, "201");
+}
+
+static void test_is_zero(void **state)
+{
+	(void)state;
+	uint8_t b[4096] = { 0 };
+	assert_true(ps_is_zero(b, 0));
+	assert_true(ps_is_zero(b, sizeof(b)));
+	b[4095] = 1;
+	assert_false(ps_is_zero(b, sizeof(b)));
+	assert_true(ps_is_zero(b, 4095));
+	b[0] = 1;
+	assert_false(ps_is_zero(b, 1));
+}
+
+static void test_io_loops(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_util.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	static uint8_t big[1 << 20];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7);
+	assert_int_equal(ps_pwrite_all(fd, big, sizeof(big), 4096), 0);
+	assert_int_equal(ps_write_all(fd, "ab", 2), 0);	/* at the file offset, 0 */
+	static uint8_t back[1 << 20];
+	assert_int_equal(ps_pread_all(fd, back, sizeof(back), 4096), 0);
+	assert_memory_equal(back, big, sizeof(big));
+	assert_int_equal(ps_pread_all(fd, back, 2, 0), 0);
+	assert_memory_equal(back, "ab", 2);
+	/* past the end: -1 with EIO, not a short success */
+	errno = 0;
+	assert_int_equal(ps_pread_all(fd, back, 16, 4096 + sizeof(big) - 8), -1);
+	assert_int_equal(errno, EIO);
+	close(fd);
+	/* a closed descriptor: -1 with the kernel's errno */
+	assert_int_equal(ps_pwrite_all(fd, big, 1, 0), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(ps_write_all(fd, big, 1), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest t[] = {
+		cmocka_unit_test(test_hex_roundtrip),
+		cmocka_unit_test(test_unhex_refuses),
+		cmocka_unit_test(test_uuid),
+		cmocka_unit_test(test_human),
+		cmocka_unit_test(test_is_zero),
+		cmocka_unit_test(test_io_loops),
+	};
+	return cmocka_run_group_tests(t, NULL, NULL);
+}
