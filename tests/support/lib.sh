@@ -89,8 +89,8 @@ differ_value() {
 }
 # report_core REPORT.json: a scan report without what differs between the
 # same evidence in two containers (the image block: name, size, hashes,
-# compression; the next commands, which name the file), sorted keys
-report_core() { jq -S 'del(.image) | del(.namespaces[].verdict.next_commands) | del(.namespaces[].split.next)' "$1"; }
+# compression; the next commands and the plain overview, which name the file), sorted keys
+report_core() { jq -S 'del(.image) | del(.namespaces[].verdict.next_commands) | del(.namespaces[].verdict.overview) | del(.namespaces[].split.next)' "$1"; }
 # with_lock NAME COMMAND...: serialise fixture generation between parallel tests.
 with_lock() { n=$1; shift; flock "$FX/.$n.lock" "$@"; }
 
