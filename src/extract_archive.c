@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The archive writer (libarchive): tar (pax, sparse entries for holes)
+ * and zip, optionally compressed, chosen by the output's name. */
+#include "extract_int.h"
+#include "err.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <archive.h>
+#include <archive_entry.h>
+
+
+/* ---- archive writer (libarchive) ---- */
+
+struct arw {
+	struct archive *a;
+	int fd;
+	char *out, *partial;
+	int zip;
+	char *path;
+	size_t plen, pcap;
+	struct archive_entry *e;
+	uint64_t pos, size;
+	uint64_t data_end;	/* end of the last data range (holes after it) */
+	char name[PS_NAME_MAX + 1];
+};
+
+static const uint8_t zeros[1 << 20];
+#define ZIP_MAX_HOLES (1ULL << 30)	/* more holes than this: not zipped */
+
+static int aw_fail(struct ps_writer *w, const char *what)
+{
+	struct arw *a = w->priv;
+	int en = archive_errno(a->a);
+	ps_werr(w, "%s: %s: %s", a->partial, what,
+	     archive_error_string(a->a) ? archive_error_string(a->a) : strerror(en));
+	w->fatal = 1;		/* an archive cannot be repaired midway */
+	return PS_EIO;
+}
+
+static int aw_push(struct arw *a, const char *name, size_t *old)
+{
+	size_t n = strlen(name);
+	*old = a->plen;
+	if (a->plen + n + 2 > a->pcap) {
+		size_t cap = (a->plen + n + 2) * 2;
+		char *p = realloc(a->path, cap);
+		if (!p)
+			return PS_ENOMEM;
+		a->path = p;
+		a->pcap = cap;
+	}
+	if (a->plen)
+		a->path[a->plen++] = '/';
+	memcpy(a->path + a->plen, name, n + 1);
+	a->plen += n;
+	return PS_OK;
+}
+
+/* pax times are decimal numbers; libarchive 3.6 prints seconds and
+ * nanoseconds side by side, so -5 s + 0.5 s would read as -5.5: hand it
+ * the next second up for negative times with a fraction (-4.5). */
+static void pax_time(const struct ps_ts *t, time_t *s, long *ns)
+{
+	*s = (time_t)t->sec;
+	*ns = (long)t->nsec;
+	if (t->sec < 0 && t->nsec)
+		*s += 1;
+}
+
+static struct archive_entry *aw_entry(struct ps_writer *w, const struct ps_fs_stat *st)
+{
+	struct arw *a = w->priv;
+	struct archive_entry *e = archive_entry_new();
+	if (!e)
+		return NULL;
+	archive_entry_copy_pathname(e, a->path);
+	archive_entry_set_mode(e, (mode_t)st->mode);
+	archive_entry_set_uid(e, st->uid);
+	archive_entry_set_gid(e, st->gid);
+	time_t s;
+	long ns;
+	if (a->zip) {
+		archive_entry_set_mtime(e, (time_t)st->mtime.sec, 0);
+	} else {
+		pax_time(&st->mtime, &s, &ns);
+		archive_entry_set_mtime(e, s, ns);
+		pax_time(&st->atime, &s, &ns);
+		archive_entry_set_atime(e, s, ns);
+		pax_time(&st->ctime, &s, &ns);
+		archive_entry_set_ctime(e, s, ns);
+		for (size_t i = 0; i < st->nxattrs; i++)
+			archive_entry_xattr_add_entry(e, st->xattrs[i].name,
+						      st->xattrs[i].value, st->xattrs[i].len);
+	}
+	return e;
+}
+
+static int aw_header(struct ps_writer *w, struct archive_entry *e)
+{
+	struct arw *a = w->priv;
+	int r = archive_write_header(a->a, e);
+	if (r == ARCHIVE_WARN) {
+		ps_wwarn(w, "%s: %s", a->path, archive_error_string(a->a));
+		return PS_OK;
+	}
+	return r == ARCHIVE_OK ? PS_OK : aw_fail(w, "writing header");
+}
+
+static int aw_simple(struct ps_writer *w, const char *name, const struct ps_fs_stat *st,
+		     const char *hardlink, int pop)
+{
+	struct arw *a = w->priv;
+	size_t old;
+	if (aw_push(a, name, &old))
+		return PS_ENOMEM;
+	struct archive_entry *e = aw_entry(w, st);
+	if (!e)
+		return PS_ENOMEM;
+	unsigned type = st->mode & 0170000;
+	if (hardlink) {
+		archive_entry_copy_hardlink(e, hardlink);
+		archive_entry_set_size(e, 0);
+	} else if (type == 0120000) {
+		archive_entry_copy_symlink(e, st->symlink ? st->symlink : "");
+	} else if (type == 0020000 || type == 0060000) {
+		archive_entry_set_rdevmajor(e, (dev_t)st->rdev_major);
+		archive_entry_set_rdevminor(e, (dev_t)st->rdev_minor);
+	}
+	int r = aw_header(w, e);
+	archive_entry_free(e);
+	if (pop || r) {
+		a->plen = old;
+		a->path[old] = 0;
+	}
+	return r;
+}
+
+static int aw_dir_enter(struct ps_writer *w, const char *name,
+			const struct ps_fs_stat *st)
+{
+	return aw_simple(w, name, st, NULL, 0);
+}
+
+static int aw_dir_leave(struct ps_writer *w, const struct ps_fs_stat *st)
+{
+	(void)st;
+	struct arw *a = w->priv;
+	char *s = strrchr(a->path, '/');
+	a->plen = s ? (size_t)(s - a->path) : 0;
+	a->path[a->plen] = 0;
+	return PS_OK;
+}
+
+static int aw_write(struct ps_writer *w, const void *buf, size_t len)
+{
+	struct arw *a = w->priv;
+	const uint8_t *b = buf;
+	while (len) {
+		la_ssize_t n = archive_write_data(a->a, b, len);
+		if (n <= 0)
+			return aw_fail(w, "writing data");
+		b += n;
+		len -= (size_t)n;
+		a->pos += (uint64_t)n;
+	}
+	return PS_OK;
+}
+
+static int aw_zeros(struct ps_writer *w, uint64_t n)
+{
+	while (n) {
+		size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
+		int r = aw_write(w, zeros, k);
+		if (r)
+			return r;
+		n -= k;
+	}
+	return PS_OK;
+}
+
+static int aw_file_begin(struct ps_writer *w, const char *name,
+			 const struct ps_fs_stat *st)
+{
+	struct arw *a = w->priv;
+	size_t old;
+	if (aw_push(a, name, &old))
+		return PS_ENOMEM;
+	uint64_t data = 0;
+	for (size_t i = 0; i < w->nmap; i++)
+		data += w->map[i].len;
+	if (a->zip && w->map && data < st->size && st->size - data > ZIP_MAX_HOLES) {
+		/* zip has no holes: every zero would be deflated */
+		a->plen = old;
+		a->path[old] = 0;
+		ps_werr(w, "%s: %llu GiB of holes cannot go into a zip (use .tar)", name,
+		     (unsigned long long)((st->size - data) >> 30));
+		return PS_EUNSUPP;
+	}
+	struct archive_entry *e = aw_entry(w, st);
+	if (!e)
+		return PS_ENOMEM;
+	archive_entry_set_size(e, (la_int64_t)st->size);
+	/* holes: pax (GNU sparse 1.0) keeps them; libarchive drops the
+	 * zeros we stream through for them */
+	a->data_end = st->size;
+	if (!a->zip && w->map && data < st->size) {
+		for (size_t i = 0; i < w->nmap; i++)
+			archive_entry_sparse_add_entry(e, (la_int64_t)w->map[i].off,
+						       (la_int64_t)w->map[i].len);
+		/* libarchive needs the bytes of holes between data (it drops
+		 * them), not those of a trailing hole */
+		a->data_end = w->nmap ? w->map[w->nmap - 1].off + w->map[w->nmap - 1].len : 0;
+	}
+	int r = aw_header(w, e);
+	archive_entry_free(e);
+	a->pos = 0;
+	a->size = st->size;
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->plen = old;
+	a->path[old] = 0;
+	return r;
+}
+
+static int aw_file_data(struct ps_writer *w, uint64_t off, const void *buf,
+			size_t len)
+{
+	struct arw *a = w->priv;
+	if (off < a->pos || off >= a->size)
+		return PS_OK;
+	if (len > a->size - off)
+		len = (size_t)(a->size - off);
+	int r = aw_zeros(w, off - a->pos);
+	return r ? r : aw_write(w, buf, len);
+}
+
+static int aw_file_end(struct ps_writer *w, int complete)
+{
+	struct arw *a = w->priv;
+	if (!complete)
+		ps_wwarn(w, "%s: content unreadable past byte %llu: zero-filled in the archive",
+		      a->name, (unsigned long long)a->pos);
+	int r = a->pos < a->data_end ? aw_zeros(w, a->data_end - a->pos) : PS_OK;
+	if (r)
+		return r;
+	if (archive_write_finish_entry(a->a) != ARCHIVE_OK)
+		return aw_fail(w, "finishing entry");
+	return PS_OK;
+}
+
+static int aw_symlink(struct ps_writer *w, const char *name, const struct ps_fs_stat *st)
+{
+	return aw_simple(w, name, st, NULL, 1);
+}
+
+static int aw_hardlink(struct ps_writer *w, const char *name,
+		       const struct ps_fs_stat *st, const char *target)
+{
+	return aw_simple(w, name, st, target, 1);
+}
+
+static int aw_special(struct ps_writer *w, const char *name, const struct ps_fs_stat *st)
+{
+	struct arw *a = w->priv;
+	if ((st->mode & 0170000) == 0140000 || a->zip) {
+		ps_werr(w, "%s %s not archived: the format cannot hold it",
+		     (st->mode & 0170000) == 0140000 ? "socket" : "special file", name);
+		return PS_EUNSUPP;
+	}
+	return aw_simple(w, name, st, NULL, 1);
+}
+
+static int aw_finish(struct ps_writer *w, int ok)
+{
+	struct arw *a = w->priv;
+	int r = PS_OK;
+	if (a->a) {
+		if (ok && archive_write_close(a->a) != ARCHIVE_OK)
+			r = aw_fail(w, "closing archive");
+		archive_write_free(a->a);
+		a->a = NULL;
+	}
+	if (a->fd >= 0) {
+		if (!r && ok && fsync(a->fd) < 0 && errno != EINVAL)
+			r = ps_wfail(w, errno, "sync of", a->partial);
+		if (close(a->fd) < 0 && !r && ok)
+			r = ps_wfail(w, errno, "write error on", a->partial);
+		a->fd = -1;
+	}
+	if (ok && !r) {
+		if (rename(a->partial, a->out) < 0)
+			r = ps_wfail(w, errno, "cannot rename to final name", a->partial);
+	} else {
+		ps_wwarn(w, "incomplete archive left as %s", a->partial);
+		if (!w->err[0])
+			ps_werr(w, "incomplete archive left as %s", a->partial);
+	}
+	return r;
+}
+
+static void aw_free(struct ps_writer *w)
+{
+	struct arw *a = w->priv;
+	if (!a)
+		return;
+	if (a->a)
+		archive_write_free(a->a);
+	if (a->fd >= 0)
+		close(a->fd);
+	free(a->out);
+	free(a->partial);
+	free(a->path);
+	free(a);
+}
+
+static const struct ps_writer_ops tar_ops = {
+	aw_dir_enter, aw_dir_leave, aw_file_begin, aw_file_data, aw_file_end,
+	aw_symlink, aw_hardlink, aw_special, aw_finish, aw_free, NULL,
+};
+
+/* zip has no hard links: each link is stored as a full copy */
+static const struct ps_writer_ops zip_ops = {
+	aw_dir_enter, aw_dir_leave, aw_file_begin, aw_file_data, aw_file_end,
+	aw_symlink, NULL, aw_special, aw_finish, aw_free, NULL,
+};
+
+/* pax and zip store UTF-8 names; libarchive converts from the locale's
+ * charset, which in the C locale cannot carry them. (A name that is not
+ * valid UTF-8 is still stored, as raw bytes, with a warning.) */
+static void ensure_utf8_ctype(void)
+{
+	const char *c = setlocale(LC_CTYPE, NULL);
+	if (!c || !strcmp(c, "C") || !strcmp(c, "POSIX"))
+		setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+int ps_writer_archive_open(const char *out, int force, struct ps_writer **wp,
+			   char *err, size_t errlen)
+{
+	*wp = NULL;
+	const char *kind = ps_archive_kind(out);
+	struct stat sb;
+	if (!kind) {
+		snprintf(err, errlen, "%s: unknown archive suffix", out);
+		return PS_EINVAL;
+	}
+	if (!force && lstat(out, &sb) == 0) {
+		snprintf(err, errlen, "%s: exists (use --force to replace it)", out);
+		return PS_EEXIST;
+	}
+	struct ps_writer *w = calloc(1, sizeof(*w));
+	struct arw *a = calloc(1, sizeof(*a));
+	if (!w || !a) {
+		free(w);
+		free(a);
+		snprintf(err, errlen, "out of memory");
+		return PS_ENOMEM;
+	}
+	a->fd = -1;
+	w->priv = a;
+	w->ops = !strcmp(kind, "zip") ? &zip_ops : &tar_ops;
+	a->zip = !strcmp(kind, "zip");
+	w->can_xattr = !a->zip;
+	w->wants_map = 1;	/* tar: sparse entries; zip: refuse huge holes */
+	a->out = strdup(out);
+	a->path = calloc(1, 256);
+	a->pcap = 256;
+	if (!a->out || !a->path || asprintf(&a->partial, "%s.partial", out) < 0) {
+		a->partial = NULL;
+		ps_writer_free(w);
+		snprintf(err, errlen, "out of memory");
+		return PS_ENOMEM;
+	}
+	if (force)
+		unlink(a->partial);
+	a->fd = open(a->partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (a->fd < 0) {
+		snprintf(err, errlen, "%s: cannot create: %s%s", a->partial, strerror(errno),
+			 errno == EEXIST ? " (left by an earlier run? use --force)" : "");
+		ps_writer_free(w);
+		return errno == EEXIST ? PS_EEXIST : PS_EIO;
+	}
+	a->a = archive_write_new();
+	int r = a->a ? ARCHIVE_OK : ARCHIVE_FATAL;
+	if (r == ARCHIVE_OK)
+		r = a->zip ? archive_write_set_format_zip(a->a) :
+			     archive_write_set_format_pax(a->a);
+	if (r == ARCHIVE_OK && !strcmp(kind, "tar.gz"))
+		r = archive_write_add_filter_gzip(a->a);
+	else if (r == ARCHIVE_OK && !strcmp(kind, "tar.zst"))
+		r = archive_write_add_filter_zstd(a->a);
+	else if (r == ARCHIVE_OK && !strcmp(kind, "tar.xz"))
+		r = archive_write_add_filter_xz(a->a);
+	if (r == ARCHIVE_OK)
+		ensure_utf8_ctype();
+	if (r == ARCHIVE_OK && !a->zip)
+		r = archive_write_set_bytes_in_last_block(a->a, 1);
+	if (r == ARCHIVE_OK)
+		r = archive_write_open_fd(a->a, a->fd);
+	if (r != ARCHIVE_OK) {
+		snprintf(err, errlen, "%s: cannot start a %s archive: %s", out, kind,
+			 a->a && archive_error_string(a->a) ? archive_error_string(a->a) :
+			 "libarchive failed");
+		unlink(a->partial);
+		ps_writer_free(w);
+		return PS_EUNSUPP;
+	}
+	*wp = w;
+	return PS_OK;
+}
+
