@@ -185,8 +185,9 @@ check "the evidence names the filesystem label (a quote in it escaped)" \
 check "ls IMAGE /nonexistent names the path once" \
 	test "$(grep -c 'nonexistent' "$T/lsx.err") $(grep -o '/nonexistent' "$T/lsx.err" | wc -l)" = "1 1"
 "$PMEMSCAN" lables >/dev/null 2>"$T/cmd.err"; rc=$?
+want="lables: no such command, and no such file; the closest command is 'labels'"
 check "pmemscan lables: no such command or file, the closest command is 'labels', exit 3" \
-	sh -c "grep -q \"lables: no such command, and no such file; the closest command is 'labels'\" '$T/cmd.err' && test $rc -eq 3"
+	sh -c 'grep -qF "$1" "$2" && test "$3" -eq 3' _ "$want" "$T/cmd.err" "$rc"
 "$PMEMSCAN" frobnicate >/dev/null 2>"$T/cmd2.err"
 check "pmemscan frobnicate: suggests a command, does not try to open an image" \
 	sh -c "grep -q 'the closest command is' '$T/cmd2.err' && ! grep -q 'cannot open' '$T/cmd2.err'"
