@@ -13,6 +13,7 @@
 #include "config.h"
 #include "bundle.h"
 #include "cli.h"
+#include "collect.h"
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -218,11 +219,6 @@ static bool usable(const struct bundle *b, const char *name)
 	return g && g->verified;
 }
 
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL;
-}
 
 /* Run a subcommand with its stdout captured: the text (malloc'd), or
  * NULL; what it wrote to stderr into *errs (malloc'd, maybe empty). */
@@ -309,31 +305,6 @@ static const char *image_phys(struct json_object *im)
 	return NULL;	/* sector: translated sectors, no physical address */
 }
 
-/* key anywhere inside o (ndctl nests a devdax namespace's chardev) */
-static const char *jfind(struct json_object *o, const char *key)
-{
-	if (!o)
-		return NULL;
-	if (json_object_is_type(o, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(o); i++) {
-			const char *r = jfind(json_object_array_get_idx(o, i), key);
-			if (r)
-				return r;
-		}
-		return NULL;
-	}
-	if (!json_object_is_type(o, json_type_object))
-		return NULL;
-	const char *r = jstr(o, key);
-	if (r)
-		return r;
-	json_object_object_foreach(o, k, v) {
-		(void)k;
-		if ((r = jfind(v, key)))
-			return r;
-	}
-	return NULL;
-}
 
 static void ns_lines(FILE *f, struct json_object *o)
 {

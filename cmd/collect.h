@@ -61,4 +61,9 @@ size_t find_dimms(struct collect *c, struct json_object *list, char ***out);
 void collect_image(struct collect *c, struct json_object *list, const char *arg,
 		   struct image_info *ii);
 
+/* ndctl's JSON: a key's string value in o, or anywhere inside o (ndctl
+ * nests a devdax namespace's chardev in daxregion.devices); NULL if none */
+const char *jstr(struct json_object *o, const char *key);
+const char *jfind(struct json_object *o, const char *key);
+
 #endif

@@ -444,7 +444,7 @@ static struct json_object *find_ns(struct json_object *o, const char *dev)
 	return NULL;
 }
 
-static const char *jstr(struct json_object *o, const char *key)
+const char *jstr(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 	return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
@@ -452,7 +452,7 @@ static const char *jstr(struct json_object *o, const char *key)
 
 /* key anywhere inside o (ndctl nests a devdax namespace's "chardev" in
  * "daxregion": {"devices": [...]}) */
-static const char *jfind(struct json_object *o, const char *key)
+const char *jfind(struct json_object *o, const char *key)
 {
 	if (!o)
 		return NULL;
