@@ -29,7 +29,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BUNDLE_DIR "pmemscan-bundle/"
 #define BUNDLE_MAGIC "pmemscan-bundle 1\n"
 
 static struct archive *open_archive(const char *path)
