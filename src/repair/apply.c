@@ -299,12 +299,14 @@ int ps_repair_can_apply(struct ps_src *src, const char *path, bool in_place,
 			return PS_EIO;
 		}
 		ps_src_container_info(probe, &ci);
-		ps_src_close(probe);
-		if (ci.kind == PS_CONT_EWF || ci.kind == PS_CONT_SPLIT) {
+		/* (ci points into the source: used before it is closed) */
+		bool refuse = ci.kind == PS_CONT_EWF || ci.kind == PS_CONT_SPLIT;
+		if (refuse)
 			snprintf(msg, msglen, "%s: %s image in %zu segment%s: cannot be repaired in place; use -o FIXED.img for a repaired raw copy",
 				 path, ci.format, ci.nsegments, ci.nsegments == 1 ? "" : "s");
+		ps_src_close(probe);
+		if (refuse)
 			return PS_EUNSUPP;
-		}
 		if (src->fd < 0) {
 			snprintf(msg, msglen, "%s: no file descriptor for the image; cannot repair it in place", path);
 			return PS_EUNSUPP;
