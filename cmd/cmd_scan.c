@@ -426,6 +426,9 @@ int cmd_scan(int argc, char **argv)
 		cli_err("%s", ps_src_error(src));
 	ps_src_container_info(src, &ci);
 	if (html && write_html(html, &in, &a)) {
+		for (size_t i = 0; splits && i < a.nns; i++)
+			cli_split_free(splits[i]);
+		free(splits);
 		ps_analysis_free(&a);
 		for (int i = 0; i < nlfiles; i++) {
 			ps_lsa_free(lsas[i]);
