@@ -11,6 +11,7 @@
 #include "err.h"
 #include "imgsrc.h"
 #include "imgsrc_open.h"
+#include "pmdk.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -26,7 +27,9 @@ static void check_usage(FILE *f)
 		   "  Check the BTT (sector-mode metadata) of a namespace image as\n"
 		   "  'ndctl check-namespace' does, without writing anything.\n"
 		   "  --offset N  the namespace starts N bytes into IMAGE (default 0);\n"
-		   "              the BTT is looked for at +4096 (v1.1) then +0 (v2.0)\n"
+		   "              the BTT is looked for at +4096 (v1.1) then +0 (v2.0);\n"
+		   "              without it, a PMDK pmemblk pool (pmempool create blk)\n"
+		   "              is checked at its BTT, 0x2000 into the pool\n"
 		   "  --json      machine-readable output\n"
 		   "Exit: 0 consistent, 1 problems found, 2 no BTT, 3 usage or I/O error.\n");
 }
@@ -43,6 +46,8 @@ static void cat_usage(FILE *f)
 struct common {
 	const char *path;
 	uint64_t offset;
+	bool have_offset;	/* --offset given */
+	bool pmemblk;		/* a PMDK pmemblk pool: its BTT at 0x2000, arena 0 at +0 */
 	struct ps_src *file, *ns;
 	struct ps_btt *btt;
 	struct ps_diags d;
@@ -73,11 +78,21 @@ static int common_open(struct common *c, bool quiet_diags)
 			(unsigned long long)c->file->size);
 		return EXIT_USAGE;
 	}
+	/* a PMDK pmemblk pool given as it is: its BTT starts at pool + 8 KiB
+	 * with arena 0 right there (docs/pmdk.md) */
+	uint8_t sig[PS_PMDK_SIG_LEN];
+	struct ps_btt_open_opts bo = { .initial_offset = 0, .any_version = true };
+	if (!c->have_offset && c->file->size > PS_PMDK_BLK_DATA_OFF &&
+	    ps_src_pread(c->file, sig, sizeof(sig), 0) == PS_OK &&
+	    !memcmp(sig, PS_PMDK_BLK_SIG, sizeof(sig))) {
+		c->pmemblk = true;
+		c->offset = PS_PMDK_BLK_DATA_OFF;
+	}
 	if (ps_src_window(c->file, c->offset, c->file->size - c->offset, &c->ns)) {
 		cli_err("%s", ps_src_error(c->file));
 		return EXIT_USAGE;
 	}
-	int r = ps_btt_open(c->ns, NULL, &c->btt, &c->d);
+	int r = ps_btt_open(c->ns, c->pmemblk ? &bo : NULL, &c->btt, &c->d);
 	if (r == PS_ENOTFOUND || r == PS_EFORMAT) {
 		if (r == PS_EFORMAT && !quiet_diags)
 			for (size_t i = 0; i < c->d.n; i++)
@@ -86,6 +101,10 @@ static int common_open(struct common *c, bool quiet_diags)
 						c->path,
 						(unsigned long long)(c->offset + c->d.v[i].off),
 						c->d.v[i].field, c->d.v[i].msg);
+		if (c->pmemblk)
+			cli_err("%s: a PMDK pmemblk pool with no usable BTT at 0x%x (a pool never written to has none yet)",
+				c->path, PS_PMDK_BLK_DATA_OFF);
+		else
 		cli_err("%s: no usable BTT info block at namespace offset %llu+4096 or +0%s",
 			c->path, (unsigned long long)c->offset,
 			r == PS_EFORMAT ? " (a BTT signature is there, but neither it nor a backup is valid)" : "");
@@ -126,6 +145,7 @@ int cmd_check(int argc, char **argv)
 				cli_err("check: --offset: '%s' is not a byte offset", optarg);
 				return EXIT_USAGE;
 			}
+			c.have_offset = true;
 			break;
 		case 'h':
 			check_usage(stdout);
@@ -159,6 +179,7 @@ int cmd_check(int argc, char **argv)
 		json_object *root = json_object_new_object();
 		json_object_object_add(root, "file", json_object_new_string(c.path));
 		json_object_object_add(root, "offset", json_object_new_uint64(c.offset));
+		json_object_object_add(root, "pmdk_pool", c.pmemblk ? json_object_new_string("blk") : NULL);
 		json_object *bj = json_object_new_object();
 		json_object_object_add(bj, "info_offset", json_object_new_uint64(ps_btt_initial_offset(c.btt)));
 		char ver[16];
@@ -212,6 +233,9 @@ int cmd_check(int argc, char **argv)
 						    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	} else {
+		if (c.pmemblk)
+			printf("%s: PMDK pmemblk pool: its BTT at image offset 0x%llx (pool + 0x%x)\n",
+			       c.path, (unsigned long long)c.offset, PS_PMDK_BLK_DATA_OFF);
 		printf("%s: BTT %u.%u at namespace offset %llu: %u arena%s, %llu LBAs of %u bytes (%u-byte sectors)\n",
 		       c.path, a0->sb.version_major, a0->sb.version_minor,
 		       (unsigned long long)ps_btt_initial_offset(c.btt),
@@ -275,6 +299,7 @@ int cmd_btt_cat(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'O':
+			c.have_offset = true;
 			if (cli_parse_u64(optarg, &c.offset)) {
 				cli_err("btt-cat: --offset: '%s' is not a byte offset", optarg);
 				return EXIT_USAGE;

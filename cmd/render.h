@@ -94,6 +94,18 @@ struct render_str {
 FILE *render_str_open(struct render_str *b);
 char *render_str_close(struct render_str *b);
 
+/* ---- PMDK pools (render_pmdk.c, docs/pmdk.md) ---- */
+/* A pool header or poolset file of the structures list, as text lines. */
+void render_pmdk_rec_text(FILE *f, const struct ps_analysis *a, const struct ps_rec *r);
+/* What a namespace's data is in PMDK's terms (a pmemblk pool's BTT, what
+ * a devdax namespace holds), as a text line; false when nothing. */
+bool render_pmdk_ns_text(FILE *f, const struct ps_analysis *a, const struct ps_ns *ns);
+/* The same as JSON: one pool or poolset; every one found; a namespace's
+ * "data_holds" (NULL when nothing to say). */
+json_object *render_pmdk_rec_json(const struct ps_analysis *a, const struct ps_rec *r);
+json_object *render_pmdk_pools_json(const struct ps_analysis *a);
+json_object *render_pmdk_ns_json(const struct ps_analysis *a, const struct ps_ns *ns);
+
 /* "01020304-0506-..." (36 chars + NUL) */
 void render_uuid(const uint8_t u[16], char out[37]);
 

@@ -197,6 +197,8 @@ static json_object *j_structure(const struct ps_analysis *a, size_t i)
 			r->role == 2 ? "backup" : "unclaimed"));
 		json_object_object_add(o, "fields", j_btt(&r->u.btt));
 	}
+	if (r->kind == PS_REC_PMDK || r->kind == PS_REC_POOLSET)
+		json_object_object_add(o, "fields", render_pmdk_rec_json(a, r));
 	json_object_object_add(o, "diagnostics", render_json_diags(&r->diags));
 	return o;
 }
@@ -272,6 +274,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_object_add(o, "end_trunc", j_u64(ns->T));
 		json_object_object_add(o, "dataoff", j_u64(ns->D));
 		json_object_object_add(o, "phys_base", ns->have_phys ? j_u64(ns->phys) : NULL);
+		json_object_object_add(o, "data_holds", render_pmdk_ns_json(a, ns));
 		json_object *ca = json_object_new_array();
 		for (int c = 0; c < ns->ncand; c++) {
 			const struct ps_cand *cd = &ns->cand[c];
@@ -316,6 +319,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_array_add(nsa, o);
 	}
 	json_object_object_add(root, "namespaces", nsa);
+	json_object_object_add(root, "pmdk_pools", render_pmdk_pools_json(a));
 	json_object *lb = json_object_new_object();
 	json_object_object_add(lb, "source", RENDERED(j, true, render_labels_source(j->m, in, a)));
 	json_object_object_add(lb, "placed", json_object_new_boolean(a->labels_placed));

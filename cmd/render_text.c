@@ -98,6 +98,10 @@ int render_scan_text(FILE *f, const struct render_input *in,
 				r->u.lsa.lsa ? r->u.lsa.lsa->current : -1,
 				r->checksum_ok ? "" : " (NO VALID INDEX)");
 			break;
+		case PS_REC_PMDK:
+		case PS_REC_POOLSET:
+			render_pmdk_rec_text(f, a, r);
+			break;
 		default:
 			fprintf(f, "  0x%012" PRIx64 "  %s  checksum %s\n", r->off,
 				ps_rec_kind_name(r->kind), r->checksum_ok ? "valid" : "BAD");
@@ -152,6 +156,7 @@ int render_scan_text(FILE *f, const struct render_input *in,
 				fprintf(f, "  %s\n", era);
 			free(era);
 		}
+		render_pmdk_ns_text(f, a, ns);
 		if (ns->mode == PS_NS_SECTOR)
 			fprintf(f, "  sector mode: %u-byte sectors, %" PRIu64 " LBAs (%s) through the BTT map\n",
 				ns->btt_sector, ns->btt_nlba,

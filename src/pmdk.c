@@ -56,6 +56,13 @@ const char *ps_pmdk_sig_name(enum ps_pmdk_type t)
 	return "unknown";
 }
 
+void ps_pmdk_uuid_str(const uint8_t u[16], char out[37])
+{
+	snprintf(out, 37, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 ps_le32(u), ps_le16(u + 4), ps_le16(u + 6), u[8], u[9], u[10], u[11],
+		 u[12], u[13], u[14], u[15]);
+}
+
 bool ps_pmdk_is_pool(const uint8_t *buf, size_t len)
 {
 	if (len < PS_PMDK_SIG_LEN)

@@ -152,6 +152,10 @@ int ps_pmdk_parse(const uint8_t *buf, size_t len, uint64_t abs, uint64_t size,
 uint64_t ps_pmdk_hdr_checksum(const uint8_t *hdr);
 /* Does buf (len bytes) start with one of the three pool signatures? */
 bool ps_pmdk_is_pool(const uint8_t *buf, size_t len);
+/* A uuid as PMDK stores and prints it: its first three fields are
+ * little-endian integers (struct uuid's time_low, time_mid,
+ * time_hi_and_ver), so the bytes on media are not in printed order. */
+void ps_pmdk_uuid_str(const uint8_t u[16], char out[37]);
 /* "blk", "obj", "log" */
 const char *ps_pmdk_type_name(enum ps_pmdk_type t);
 /* "PMEMBLK", ... */
