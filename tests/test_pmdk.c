@@ -68,6 +68,12 @@ static void test_real_pools(void **state)
 	assert_memory_equal(p.uuid, blk + 0x28, 16);
 	assert_memory_equal(p.poolset_uuid, blk + 0x18, 16);
 	assert_int_equal(ps_diags_count(&d, PS_SEV_INFO), 0);
+	/* as `pmempool info` printed them for this pool */
+	char u[37];
+	ps_pmdk_uuid_str(p.uuid, u);
+	assert_string_equal(u, "aaa4f25c-d45e-4f06-ab2c-4ece6bf76f48");
+	ps_pmdk_uuid_str(p.poolset_uuid, u);
+	assert_string_equal(u, "f2d45995-fc27-4bf0-afe0-a0ccabe7ed71");
 
 	assert_int_equal(ps_pmdk_parse(obj, sizeof(obj), 0, 20971520, &p, &d), PS_OK);
 	assert_int_equal(p.type, PS_PMDK_OBJ);
