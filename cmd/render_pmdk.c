@@ -81,7 +81,7 @@ void render_pmdk_rec_text(FILE *f, const struct ps_analysis *a, const struct ps_
 		return;
 	fprintf(f, "  0x%012" PRIx64 "  %-15s v%u  checksum %s  PMDK %s pool, %s; ", r->off,
 		ps_pmdk_sig_name(p->type), p->major, p->checksum_ok ? "valid" : "BAD",
-		ps_pmdk_type_name(p->type), HUMAN(p->size));
+		ps_pmdk_type_name(p->type), p->size ? HUMAN(p->size) : "size in its filesystem");
 	where(f, r);
 	fputc('\n', f);
 	ps_pmdk_uuid_str(p->uuid, u);
@@ -217,7 +217,7 @@ json_object *render_pmdk_rec_json(const struct ps_analysis *a, const struct ps_r
 	json_object_object_add(o, "single_part", json_object_new_boolean(p->single_part));
 	json_object_object_add(o, "layout", p->type == PS_PMDK_OBJ && p->desc_read ?
 			       j_str(p->layout) : NULL);
-	json_object_object_add(o, "size", j_u64(p->size));
+	json_object_object_add(o, "size", p->size ? j_u64(p->size) : NULL);
 	json_object_object_add(o, "checksum", j_str(p->checksum_ok ? "valid" : "bad"));
 	json_object_object_add(o, "checksum_stored", j_hex(p->checksum));
 	json_object_object_add(o, "checksum_computed", j_hex(p->checksum_calc));

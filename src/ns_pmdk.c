@@ -68,6 +68,9 @@ void ns_pmdk_place(struct ps_analysis *a)
 			    rec->off - ns->base < ns->size) {
 				rec->pmdk_place = PS_PMDK_IN_DATA;
 				rec->ns = (int)i;
+				/* a file: its size is in the filesystem (ls) */
+				if (rec->kind == PS_REC_PMDK && rec->u.pmdk)
+					rec->u.pmdk->size = 0;
 			}
 		}
 	}

@@ -125,7 +125,8 @@ struct ps_pmdk_pool {
 	/* one part, one replica: every part and replica uuid is its own */
 	bool single_part;
 	bool desc_read;		/* the buffer held the descriptor */
-	uint64_t size;		/* bytes the pool spans (given by the caller) */
+	uint64_t size;		/* bytes the pool spans (given by the caller);
+				 * 0: unknown (a file inside a filesystem) */
 	/* blk */
 	uint32_t bsize, is_zeroed;
 	uint64_t data_off;	/* blk: the BTT's place in the pool */
