@@ -79,6 +79,11 @@ void render_pmdk_rec_text(FILE *f, const struct ps_analysis *a, const struct ps_
 	const struct ps_pmdk_pool *p = r->u.pmdk;
 	if (!p)
 		return;
+	if (!p->checksum_end) {	/* the header itself was cut */
+		fprintf(f, "  0x%012" PRIx64 "  %-15s TRUNCATED by the end of the image\n",
+			r->off, ps_pmdk_sig_name(p->type));
+		return;
+	}
 	fprintf(f, "  0x%012" PRIx64 "  %-15s v%u  checksum %s  PMDK %s pool, %s; ", r->off,
 		ps_pmdk_sig_name(p->type), p->major, p->checksum_ok ? "valid" : "BAD",
 		ps_pmdk_type_name(p->type), p->size ? HUMAN(p->size) : "size in its filesystem");

@@ -14,6 +14,9 @@
 #include "err.h"
 #include "le.h"
 #include "pmdk.h"
+#include "imgsrc.h"
+#include "ns.h"
+#include "support/btt_writer.h"
 
 static uint8_t blk[6144], obj[6144], lg[6144];
 
@@ -303,6 +306,64 @@ static void test_poolset(void **state)
 	ps_diags_free(&d);
 }
 
+/* The analysis: a BTT at 0x2000 behind a PMEMBLK header is the pool's
+ * (arena 0 at +0 of a "namespace" at 0x2000), a pmemblk pool holds no
+ * filesystem by design; the same BTT without the header is read as
+ * Linux's (a sector namespace at 0x1000). */
+static void analyze_blk(bool with_header, struct ps_analysis *a, uint8_t **img)
+{
+	const size_t size = 20u << 20;
+	uint8_t *b = calloc(1, size);
+	assert_non_null(b);
+	struct ps_btt_sink sink = { .fd = -1, .buf = b, .base = 0x1000, .ns_size = size - 0x1000 };
+	struct ps_btt_fmt fmt = { .lbasize = 4096, .version_major = 1 };
+	memcpy(fmt.parent_uuid, blk + 0x18, 16);	/* the pool set uuid */
+	struct ps_btt_writer *w = NULL;
+	char err[256];
+	assert_int_equal(ps_btt_format(&sink, &fmt, &w, err, sizeof(err)), PS_OK);
+	ps_btt_writer_free(w);
+	if (with_header)
+		memcpy(b, blk, sizeof(blk));	/* header and descriptor: 6 KiB */
+	struct ps_src *src;
+	assert_int_equal(ps_src_open_mem(b, size, "blk", &src), PS_OK);
+	struct ps_analysis_opts o;
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(ps_analyze(src, &o, a), PS_OK);
+	ps_src_close(src);
+	*img = b;
+}
+
+static void test_analysis_blk(void **state)
+{
+	(void)state;
+	struct ps_analysis a;
+	uint8_t *img;
+	analyze_blk(true, &a, &img);
+	assert_int_equal(a.nns, 1);
+	assert_int_equal(a.ns[0].mode, PS_NS_SECTOR);
+	assert_int_equal(a.ns[0].base, 0x2000);
+	assert_int_equal(a.ns[0].btt_initial, 0);
+	assert_true(a.ns[0].pmdk_rec >= 0);
+	const struct ps_rec *r = &a.scan.recs[a.ns[0].pmdk_rec];
+	assert_int_equal(r->kind, PS_REC_PMDK);
+	assert_int_equal(r->off, 0);
+	assert_int_equal(r->pmdk_place, PS_PMDK_BLK_BTT);
+	assert_int_equal(r->ns, 0);
+	assert_int_equal(a.ns[0].verdict, PS_V_NODATA);
+	assert_int_equal(ps_diags_count(&a.ns[0].diags, PS_SEV_WARN), 0);
+	ps_analysis_free(&a);
+	free(img);
+
+	analyze_blk(false, &a, &img);
+	assert_int_equal(a.nns, 1);
+	assert_int_equal(a.ns[0].base, 0x1000);
+	assert_int_equal(a.ns[0].btt_initial, 4096);
+	assert_int_equal(a.ns[0].pmdk_rec, -1);
+	assert_int_equal(a.ns[0].verdict, PS_V_NOFS);
+	ps_analysis_free(&a);
+	free(img);
+}
+
 int main(void)
 {
 	load("blk-pool-header", blk);
@@ -318,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_header_notes),
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_poolset),
+		cmocka_unit_test(test_analysis_blk),
 	};
 	return cmocka_run_group_tests_name("pmdk pools", tests, NULL, NULL);
 }
