@@ -14,6 +14,7 @@
 #include "ns.h"
 #include "le.h"
 #include "util.h"
+#include "pmdk.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -31,7 +32,9 @@ static void check_usage(FILE *f)
 		   "  --namespace N  the sector-mode namespace N of the scan's report\n"
 		   "              (pmemscan IMAGE lists them), e.g. the second of a region\n"
 		   "  --offset N  the namespace starts N bytes into IMAGE (default 0);\n"
-		   "              the BTT is looked for at +4096 (v1.1) then +0 (v2.0)\n"
+		   "              the BTT is looked for at +4096 (v1.1) then +0 (v2.0);\n"
+		   "              without it, a PMDK pmemblk pool (pmempool create blk)\n"
+		   "              is checked at its BTT, 0x2000 into the pool\n"
 		   "  --json      machine-readable output\n"
 		   "Exit: 0 consistent, 1 problems found, 2 no BTT, 3 usage or I/O error.\n");
 }
@@ -48,6 +51,8 @@ static void cat_usage(FILE *f)
 struct common {
 	const char *path;
 	uint64_t offset;
+	bool have_offset;	/* --offset given */
+	bool pmemblk;		/* a PMDK pmemblk pool: its BTT at 0x2000, arena 0 at +0 */
 	int ns;			/* check --namespace N, or -1 */
 	uint64_t size;		/* of the namespace; 0: to the end of the image */
 	struct ps_src *file, *nsv;
@@ -115,6 +120,16 @@ static int common_open(struct common *c, bool quiet_diags)
 			(unsigned long long)c->file->size);
 		return EXIT_USAGE;
 	}
+	/* a PMDK pmemblk pool given as it is: its BTT starts at pool + 8 KiB
+	 * with arena 0 right there (docs/pmdk.md) */
+	uint8_t sig[PS_PMDK_SIG_LEN];
+	struct ps_btt_open_opts bo = { .initial_offset = 0, .any_version = true };
+	if (!c->have_offset && c->ns < 0 && c->file->size > PS_PMDK_BLK_DATA_OFF &&
+	    ps_src_pread(c->file, sig, sizeof(sig), 0) == PS_OK &&
+	    !memcmp(sig, PS_PMDK_BLK_SIG, sizeof(sig))) {
+		c->pmemblk = true;
+		c->offset = PS_PMDK_BLK_DATA_OFF;
+	}
 	uint64_t len = c->file->size - c->offset;
 	if (c->size && c->size < len)
 		len = c->size;
@@ -122,7 +137,7 @@ static int common_open(struct common *c, bool quiet_diags)
 		cli_err("%s", ps_src_error(c->file));
 		return EXIT_USAGE;
 	}
-	int r = ps_btt_open(c->nsv, NULL, &c->btt, &c->d);
+	int r = ps_btt_open(c->nsv, c->pmemblk ? &bo : NULL, &c->btt, &c->d);
 	if (r == PS_ENOTFOUND || r == PS_EFORMAT) {
 		if (r == PS_EFORMAT && !quiet_diags)
 			for (size_t i = 0; i < c->d.n; i++)
@@ -131,6 +146,10 @@ static int common_open(struct common *c, bool quiet_diags)
 						c->path,
 						(unsigned long long)(c->offset + c->d.v[i].off),
 						c->d.v[i].field, c->d.v[i].msg);
+		if (c->pmemblk)
+			cli_err("%s: a PMDK pmemblk pool with no usable BTT at 0x%x (a pool never written to has none yet)",
+				c->path, PS_PMDK_BLK_DATA_OFF);
+		else
 		cli_err("%s: no usable BTT info block at namespace offset %llu+4096 or +0%s",
 			c->path, (unsigned long long)c->offset,
 			r == PS_EFORMAT ? " (a BTT signature is there, but neither it nor a backup is valid)" : "");
@@ -160,7 +179,6 @@ int cmd_check(int argc, char **argv)
 	struct common c;
 	memset(&c, 0, sizeof(c));
 	c.ns = -1;
-	bool have_offset = false;
 	int json = 0, ch;
 	optind = 1;
 	opterr = 0;
@@ -174,7 +192,7 @@ int cmd_check(int argc, char **argv)
 				cli_err("check: --offset: '%s' is not a byte offset", optarg);
 				return EXIT_USAGE;
 			}
-			have_offset = true;
+			c.have_offset = true;
 			break;
 		case 'N': {
 			uint64_t v;
@@ -196,7 +214,7 @@ int cmd_check(int argc, char **argv)
 	c.path = cli_one_image("check", argc, argv, optind);
 	if (!c.path)
 		return EXIT_USAGE;
-	if (have_offset && c.ns >= 0) {
+	if (c.have_offset && c.ns >= 0) {
 		cli_err("check: --offset and --namespace both select the namespace; give one");
 		return EXIT_USAGE;
 	}
@@ -221,6 +239,7 @@ int cmd_check(int argc, char **argv)
 		json_object_object_add(root, "file", json_object_new_string(c.path));
 		json_object_object_add(root, "offset", json_object_new_uint64(c.offset));
 		json_object_object_add(root, "namespace", c.ns >= 0 ? json_object_new_int(c.ns) : NULL);
+		json_object_object_add(root, "pmdk_pool", c.pmemblk ? json_object_new_string("blk") : NULL);
 		json_object *bj = json_object_new_object();
 		json_object_object_add(bj, "info_offset", json_object_new_uint64(ps_btt_initial_offset(c.btt)));
 		char ver[16];
@@ -274,6 +293,9 @@ int cmd_check(int argc, char **argv)
 						    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	} else {
+		if (c.pmemblk)
+			printf("%s: PMDK pmemblk pool: its BTT at image offset 0x%llx (pool + 0x%x)\n",
+			       c.path, (unsigned long long)c.offset, PS_PMDK_BLK_DATA_OFF);
 		printf("%s", c.path);
 		if (c.ns >= 0)
 			printf(" namespace %d (at offset %llu)", c.ns,
@@ -320,6 +342,7 @@ int cmd_btt_cat(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'O':
+			c.have_offset = true;
 			if (cli_parse_u64(optarg, &c.offset)) {
 				cli_err("btt-cat: --offset: '%s' is not a byte offset", optarg);
 				return EXIT_USAGE;

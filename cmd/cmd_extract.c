@@ -4,6 +4,7 @@
 #include "carve.h"
 #include "err.h"
 #include "extract.h"
+#include "pmdk.h"
 #include "fs.h"
 #include "imgsrc.h"
 #include "progress.h"
@@ -456,9 +457,67 @@ static void fmt_time(const struct ps_ts *t, char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%09uZ", t->nsec);
 }
 
+/* ---- PMDK pool files and poolsets among the files (docs/pmdk.md) ---- */
+
+struct sniff {
+	uint8_t buf[PS_PMDK_PARSE_LEN];	/* holes read as zeros */
+	size_t have;
+};
+
+static int sniff_cb(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	struct sniff *s = ctx;
+	if (off >= sizeof(s->buf))
+		return PS_FS_STOP;
+	size_t n = len < sizeof(s->buf) - off ? len : sizeof(s->buf) - (size_t)off;
+	memcpy(s->buf + off, buf, n);
+	s->have = (size_t)off + n;
+	return s->have >= sizeof(s->buf) ? PS_FS_STOP : 0;
+}
+
+/* What a regular file is in PMDK's terms, as a JSON object (NULL: not a
+ * pool). Cheap: only files as large as the smallest pool (2 MiB) are read,
+ * and poolsets named *.set, and only their first 6 KiB. */
+static json_object *ls_pmdk(struct ls_ctx *c, const char *path, const struct ps_fs_stat *st)
+{
+	size_t pl = strlen(path);
+	bool set = pl > 4 && !strcmp(path + pl - 4, ".set") && st->size < 65536;
+	if ((st->mode & 0170000) != 0100000 || (st->size < ((uint64_t)2 << 20) && !set))
+		return NULL;
+	struct sniff *s = calloc(1, sizeof(*s));
+	if (!s || ps_fs_read(c->fs, st, sniff_cb, s)) {
+		free(s);
+		return NULL;
+	}
+	json_object *o = NULL;
+	char u[37];
+	struct ps_pmdk_pool p;
+	struct ps_pmdk_poolset *ps = malloc(sizeof(*ps));
+	/* what the file holds of the first 6 KiB (holes are zeros) */
+	size_t len = st->size < sizeof(s->buf) ? (size_t)st->size : sizeof(s->buf);
+	if (ps_pmdk_parse(s->buf, len, 0, st->size, &p, NULL) == PS_OK) {
+		o = json_object_new_object();
+		json_object_object_add(o, "type", json_object_new_string(ps_pmdk_type_name(p.type)));
+		ps_pmdk_uuid_str(p.uuid, u);
+		json_object_object_add(o, "uuid", json_object_new_string(u));
+		json_object_object_add(o, "layout", p.type == PS_PMDK_OBJ && p.desc_read ?
+				       render_jstr_img(p.layout) : NULL);
+		json_object_object_add(o, "checksum", json_object_new_string(p.checksum_ok ? "valid" : "bad"));
+	} else if (ps && ps_pmdk_poolset_parse(s->buf, len, 0, ps, NULL) == PS_OK) {
+		o = json_object_new_object();
+		json_object_object_add(o, "type", json_object_new_string("poolset"));
+		json_object_object_add(o, "parts", json_object_new_uint64(ps->nparts));
+		json_object_object_add(o, "size", json_object_new_uint64(ps->size));
+	}
+	free(ps);
+	free(s);
+	return o;
+}
+
 static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat *st)
 {
 	char mt[64];
+	json_object *pm = ls_pmdk(c, path, st);
 	fmt_time(&st->mtime, mt, sizeof(mt));
 	if (c->json) {
 		json_object *o = json_object_new_object();
@@ -493,6 +552,8 @@ static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat
 				json_object_object_add(o, "split_class",
 					json_object_new_string(ps_split_class_name(sf->cls)));
 		}
+		if (pm)
+			json_object_object_add(o, "pmdk", pm);
 		printf("%s\n  %s", c->first ? "" : ",",
 		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		c->first = 0;
@@ -505,9 +566,20 @@ static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat
 		ps_name_escape(st->symlink, st->symlink_len, e, sizeof(e));
 		snprintf(tgt, sizeof(tgt), " -> %s", e);
 	}
-	printf("%c/%c %04o %5u %5u %12llu %s %8llu %s%s\n", type_char(st->mode),
+	printf("%c/%c %04o %5u %5u %12llu %s %8llu %s%s", type_char(st->mode),
 	       type_char(st->mode), st->mode & 07777, st->uid, st->gid,
 	       (unsigned long long)st->size, mt, (unsigned long long)st->ino, path, tgt);
+	if (pm) {
+		json_object *t = json_object_object_get(pm, "type");
+		json_object *l = json_object_object_get(pm, "layout");
+		json_object *k = json_object_object_get(pm, "checksum");
+		printf("   [PMDK %s%s%s%s%s%s]", json_object_get_string(t),
+		       strcmp(json_object_get_string(t), "poolset") ? " pool" : "",
+		       l ? ", layout \"" : "", l ? json_object_get_string(l) : "", l ? "\"" : "",
+		       k && strcmp(json_object_get_string(k), "valid") ? ", header checksum BAD" : "");
+		json_object_put(pm);
+	}
+	putchar('\n');
 }
 
 static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, size_t pcap)

@@ -211,7 +211,7 @@ static struct json_object *json_dimm(const struct dimm *dm)
 		char u[37];
 		ps_uuid_str(l->uuid, u);
 		json_object_object_add(j, "uuid", json_object_new_string(u));
-		json_object_object_add(j, "name", json_object_new_string(l->name));
+		json_object_object_add(j, "name", render_jstr_img(l->name));
 		json_object_object_add(j, "slot", ju64(l->slot));
 		json_object_object_add(j, "position", json_object_new_int(l->position));
 		json_object_object_add(j, "nlabel", json_object_new_int(l->nlabel));
@@ -308,7 +308,7 @@ static struct json_object *json_ns(const struct ps_ns_set *set, struct dimm **dv
 		char u[37];
 		ps_uuid_str(ns->uuid, u);
 		json_object_object_add(o, "uuid", json_object_new_string(u));
-		json_object_object_add(o, "name", json_object_new_string(ns->name));
+		json_object_object_add(o, "name", render_jstr_img(ns->name));
 		json_object_object_add(o, "claim_class", json_object_new_string(ps_claim_name(ns->claim)));
 		json_object_object_add(o, "nlabel", json_object_new_int(ns->nlabel));
 		json_object_object_add(o, "size", ju64(ns->size));

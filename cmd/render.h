@@ -76,6 +76,12 @@ void render_container_verify(FILE *f, const struct ps_container_info *ci);
 /* Diagnostics as the JSON array every report uses: severity, offset,
  * field, message. */
 json_object *render_json_diags(const struct ps_diags *d);
+/* A string read from the image (a label name, a volume label, a PMDK
+ * layout or poolset path) as a JSON string that is valid UTF-8 (bytes that
+ * are not, as \xNN: ps_str_escape), and as text for a terminal (control
+ * characters and the characters of `also` escaped too). NULL: JSON null. */
+json_object *render_jstr_img(const char *s);
+void render_text_img(FILE *f, const char *s, const char *also);
 
 /* ---- the findings in words (render_facts.c) ---- */
 
@@ -135,5 +141,19 @@ char *render_str_close(struct render_str *b);
 
 /* part of whole as "34%", rounded down (never 100% short of whole) */
 const char *render_pct(uint64_t part, uint64_t whole, char *buf, size_t n);
+/* ---- PMDK pools (render_pmdk.c, docs/pmdk.md) ---- */
+/* A pool header or poolset file of the structures list, as text lines. */
+void render_pmdk_rec_text(FILE *f, const struct ps_analysis *a, const struct ps_rec *r);
+/* What a namespace's data is in PMDK's terms (a pmemblk pool's BTT, what
+ * a devdax namespace holds), as a text line; false when nothing. */
+bool render_pmdk_ns_text(FILE *f, const struct ps_analysis *a, const struct ps_ns *ns);
+/* The same as JSON: one pool or poolset; every one found; a namespace's
+ * "data_holds" (NULL when nothing to say). */
+json_object *render_pmdk_rec_json(const struct ps_analysis *a, const struct ps_rec *r);
+json_object *render_pmdk_pools_json(const struct ps_analysis *a);
+json_object *render_pmdk_ns_json(const struct ps_analysis *a, const struct ps_ns *ns);
+
+/* "01020304-0506-..." (36 chars + NUL) */
+void render_uuid(const uint8_t u[16], char out[37]);
 
 #endif

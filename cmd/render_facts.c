@@ -29,12 +29,7 @@ const char *render_pct(uint64_t part, uint64_t whole, char *buf, size_t n)
  * (control characters, DEL), a quote or a backslash as \xHH. */
 static void quoted_label(FILE *f, const char *s)
 {
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\')
-			fprintf(f, "\\x%02x", *c);
-		else
-			fputc(*c, f);
-	}
+	render_text_img(f, s, "\"\\");
 }
 
 void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
@@ -252,6 +247,11 @@ bool render_era(FILE *f, const struct ps_ns *ns)
 		return true;
 	case PS_NS_SECTOR: {
 		bool v11 = ns->btt_initial != 0;	/* Linux puts arena 0 at +4096 */
+		if (ns->pmdk_rec >= 0) {	/* docs/pmdk.md */
+			fprintf(f, "libpmemblk (PMDK pmemblk pool, BTT at pool + 0x%x), %u arena(s), %" PRIu64 " blocks of %u bytes",
+				PS_PMDK_BLK_DATA_OFF, ns->btt_narenas, ns->btt_nlba, ns->btt_lbasize);
+			return true;
+		}
 		fprintf(f, "BTT %u.%u (%s), %u arena(s), %" PRIu64 " LBAs of %u bytes%s",
 			v11 ? 1 : 2, v11 ? 1 : 0,
 			v11 ? "Linux, arena 0 at +4096" : "UEFI, arena 0 at +0",
@@ -287,6 +287,11 @@ void render_summary(FILE *f, const struct ps_ns *ns)
 	const struct ps_cand *d = ns->damaged >= 0 ? &ns->cand[ns->damaged] : NULL;
 	switch (ns->verdict) {
 	case PS_V_NODATA:
+		if (ns->mode == PS_NS_SECTOR) {	/* a pmemblk pool: docs/pmdk.md */
+			fprintf(f, "PMDK pmemblk pool: %" PRIu64 " blocks of %u bytes of application data through its BTT (no filesystem expected)",
+				ns->btt_nlba, ns->btt_lbasize);
+			return;
+		}
 		fprintf(f, "devdax namespace: %s of data at image offset 0x%" PRIx64 " (no filesystem is expected on a devdax namespace)",
 			HUMAN(ns->cand[0].size), ns->cand[0].off);
 		return;

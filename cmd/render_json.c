@@ -47,6 +47,31 @@ static json_object *j_str(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+json_object *render_jstr_img(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s), cap = 4 * n + 1;
+	char *b = malloc(cap);
+	if (!b)
+		return NULL;
+	ps_str_escape(s, n, 0, NULL, b, cap);
+	json_object *o = json_object_new_string(b);
+	free(b);
+	return o;
+}
+
+void render_text_img(FILE *f, const char *s, const char *also)
+{
+	size_t n = strlen(s), cap = 4 * n + 1;
+	char *b = malloc(cap);
+	if (!b)
+		return;
+	ps_str_escape(s, n, PS_ESC_CONTROL, also, b, cap);
+	fputs(b, f);
+	free(b);
+}
+
 json_object *render_json_diags(const struct ps_diags *d)
 {
 	json_object *arr = json_object_new_array();
@@ -190,7 +215,7 @@ static json_object *j_probe(struct jctx *j, const struct ps_cand *c)
 	json_object_object_add(o, "type", p->type[0] ? j_str(p->type) : NULL);
 	json_object_object_add(o, "usage", p->usage[0] ? j_str(p->usage) : NULL);
 	json_object_object_add(o, "uuid", p->uuid[0] ? j_str(p->uuid) : NULL);
-	json_object_object_add(o, "label", p->label[0] ? j_str(p->label) : NULL);
+	json_object_object_add(o, "label", p->label[0] ? render_jstr_img(p->label) : NULL);
 	json_object_object_add(o, "version", p->version[0] ? j_str(p->version) : NULL);
 	json_object_object_add(o, "checksum", p->type[0] ?
 		j_str(p->bad_csum ? "bad" : "valid") : NULL);
@@ -223,6 +248,8 @@ static json_object *j_structure(const struct ps_analysis *a, size_t i)
 			r->role == 2 ? "backup" : "unclaimed"));
 		json_object_object_add(o, "fields", j_btt(&r->u.btt));
 	}
+	if (r->kind == PS_REC_PMDK || r->kind == PS_REC_POOLSET)
+		json_object_object_add(o, "fields", render_pmdk_rec_json(a, r));
 	json_object_object_add(o, "diagnostics", render_json_diags(&r->diags));
 	return o;
 }
@@ -310,6 +337,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_object_add(o, "end_trunc", j_u64(ns->T));
 		json_object_object_add(o, "dataoff", j_u64(ns->D));
 		json_object_object_add(o, "phys_base", ns->have_phys ? j_u64(ns->phys) : NULL);
+		json_object_object_add(o, "data_holds", render_pmdk_ns_json(a, ns));
 		json_object *ca = json_object_new_array();
 		for (int c = 0; c < ns->ncand; c++) {
 			const struct ps_cand *cd = &ns->cand[c];
@@ -362,6 +390,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_array_add(nsa, o);
 	}
 	json_object_object_add(root, "namespaces", nsa);
+	json_object_object_add(root, "pmdk_pools", render_pmdk_pools_json(a));
 	json_object *lb = json_object_new_object();
 	json_object_object_add(lb, "source", RENDERED(j, true, render_labels_source(j->m, in, a)));
 	json_object_object_add(lb, "placed", json_object_new_boolean(a->labels_placed));
@@ -372,7 +401,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object *lo = json_object_new_object();
 		ps_uuid_str(ln->uuid, u);
 		json_object_object_add(lo, "uuid", j_str(u));
-		json_object_object_add(lo, "name", j_str(ln->name));
+		json_object_object_add(lo, "name", render_jstr_img(ln->name));
 		json_object_object_add(lo, "claim", j_str(ps_claim_name(ln->claim)));
 		json_object_object_add(lo, "nlabel", json_object_new_int(ln->nlabel));
 		json_object_object_add(lo, "size", j_u64(ln->size));

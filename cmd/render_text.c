@@ -132,6 +132,10 @@ int render_scan_text(FILE *f, const struct render_input *in,
 				r->u.lsa.lsa ? r->u.lsa.lsa->current : -1,
 				r->checksum_ok ? "" : " (NO VALID INDEX)");
 			break;
+		case PS_REC_PMDK:
+		case PS_REC_POOLSET:
+			render_pmdk_rec_text(f, a, r);
+			break;
 		default:
 			fprintf(f, "  0x%012" PRIx64 "  %s  checksum %s\n", r->off,
 				ps_rec_kind_name(r->kind), r->checksum_ok ? "valid" : "BAD");
@@ -147,8 +151,10 @@ int render_scan_text(FILE *f, const struct render_input *in,
 			const struct ps_namespace *ln = &a->labels.ns[i];
 			char u[37];
 			ps_uuid_str(ln->uuid, u);
-			fprintf(f, "  %s \"%s\" %s, %u-way, %s, region offset 0x%" PRIx64 "%s%s\n",
-				u, ln->name, ps_claim_name(ln->claim), ln->nlabel,
+			fprintf(f, "  %s \"", u);
+			render_text_img(f, ln->name, "\"\\");
+			fprintf(f, "\" %s, %u-way, %s, region offset 0x%" PRIx64 "%s%s\n",
+				ps_claim_name(ln->claim), ln->nlabel,
 				ps_human(ln->size, h, sizeof(h)), ln->region_offset,
 				ln->region_offset_assumed ? " (assuming the region starts at the lowest dpa)" : "",
 				ln->complete ? "" : ", INCOMPLETE set");
@@ -171,7 +177,9 @@ int render_scan_text(FILE *f, const struct render_input *in,
 			const struct ps_namespace *ln = &a->labels.ns[ns->label];
 			char u[37];
 			ps_uuid_str(ln->uuid, u);
-			fprintf(f, "  label: uuid %s \"%s\", claim %s, %u-way, %s\n", u, ln->name,
+			fprintf(f, "  label: uuid %s \"", u);
+			render_text_img(f, ln->name, "\"\\");
+			fprintf(f, "\", claim %s, %u-way, %s\n",
 				ps_claim_name(ln->claim), ln->nlabel, ps_human(ln->size, h, sizeof(h)));
 		}
 		if (ns->info_rec >= 0) {
@@ -191,6 +199,7 @@ int render_scan_text(FILE *f, const struct render_input *in,
 				fprintf(f, "  %s\n", era);
 			free(era);
 		}
+		render_pmdk_ns_text(f, a, ns);
 		if (ns->mode == PS_NS_SECTOR)
 			fprintf(f, "  sector mode: %u-byte sectors, %" PRIu64 " LBAs (%s) through the BTT map\n",
 				ns->btt_sector, ns->btt_nlba,

@@ -204,6 +204,9 @@ struct ps_btt_open_opts {
 	 * (v2.0), as ndctl check-namespace does. */
 	uint64_t initial_offset;
 	const uint8_t *parent_uuid;	/* optional namespace uuid */
+	/* accept version 1.1 or 2.0 wherever arena 0 starts: libpmemblk
+	 * writes a 1.1 BTT at +0 of its pool's data area (docs/pmdk.md) */
+	bool any_version;
 };
 #define PS_BTT_OFF_AUTO UINT64_MAX
 

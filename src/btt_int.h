@@ -13,6 +13,7 @@ struct ext_cache;	/* btt_view.c */
 struct ps_btt {
 	struct ps_src *ns;
 	uint64_t io;		/* initial offset */
+	bool any_version;	/* the location does not decide the version */
 	uint32_t ss, lbasize;
 	uint64_t nlba;
 	unsigned n;

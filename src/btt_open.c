@@ -214,6 +214,8 @@ static int try_first(struct ps_btt *b, uint64_t io, const uint8_t *puuid,
 		     bool *bad_sig)
 {
 	unsigned em = io == PS_BTT1_OFFSET ? 1 : io == PS_BTT2_OFFSET ? 2 : 0;
+	if (b->any_version)
+		em = 0;
 	unsigned en = em == 1 ? 1 : 0;
 	uint8_t raw[PS_BTT_INFO_SIZE];
 	struct ps_diags tmp;
@@ -254,6 +256,7 @@ static int open_impl(struct ps_src *ns, const struct ps_btt_open_opts *o,
 	if (!b)
 		return PS_ENOMEM;
 	b->ns = ns;
+	b->any_version = o && o->any_version;
 
 	struct ps_btt_sb sb0;
 	uint64_t where = 0;
@@ -275,6 +278,8 @@ static int open_impl(struct ps_src *ns, const struct ps_btt_open_opts *o,
 		for (int i = 0; i < nc; i++) {
 			uint8_t raw[PS_BTT_INFO_SIZE];
 			unsigned em = cands[i] == PS_BTT1_OFFSET ? 1 : cands[i] == PS_BTT2_OFFSET ? 2 : 0;
+			if (b->any_version)
+				em = 0;
 			struct ps_btt_sb s;
 			read_info(ns, cands[i], cands[i], puuid, em, em == 1 ? 1 : 0, raw, &s, d);
 		}
@@ -300,7 +305,8 @@ static int open_impl(struct ps_src *ns, const struct ps_btt_open_opts *o,
 		A.off = off;
 		uint8_t raw[PS_BTT_INFO_SIZE], raw2[PS_BTT_INFO_SIZE];
 		unsigned em = 0, en = 0;
-		if (idx == 0 && (b->io == PS_BTT1_OFFSET || b->io == PS_BTT2_OFFSET)) {
+		if (idx == 0 && !b->any_version &&
+		    (b->io == PS_BTT1_OFFSET || b->io == PS_BTT2_OFFSET)) {
 			em = b->io == PS_BTT1_OFFSET ? 1 : 2;
 			en = em == 1 ? 1 : 0;
 		}

@@ -99,6 +99,7 @@ static struct ps_ns *add_ns(struct ps_analysis *a, uint64_t base,
 	ns->label = -1;
 	ns->chosen = -1;
 	ns->damaged = -1;
+	ns->pmdk_rec = -1;
 	ps_diags_init(&ns->diags);
 	return ns;
 }
@@ -177,7 +178,8 @@ int ns_btt_view(struct ps_src *src, const struct ps_ns *ns, struct ps_src **out)
 		return PS_ENOMEM;
 	uint64_t len = src->size - ns->base < ns->size ? src->size - ns->base : ns->size;
 	int rc = ps_src_window(src, ns->base, len, &o->win);
-	struct ps_btt_open_opts bo = { .initial_offset = ns->btt_initial };
+	struct ps_btt_open_opts bo = { .initial_offset = ns->btt_initial,
+				       .any_version = ns->pmdk_rec >= 0 };
 	if (!rc)
 		rc = ps_btt_open(o->win, &bo, &o->btt, NULL);
 	if (!rc)
@@ -344,15 +346,25 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
 		if (rec->kind != PS_REC_BTT || rec->role || rec->truncated)
 			continue;
 		const struct ps_btt_sb *sb = &rec->u.btt;
-		uint64_t init = sb->version_major == 2 ? PS_BTT2_OFFSET : PS_BTT1_OFFSET;
-		uint64_t tries[2];
+		uint64_t linux_init = sb->version_major == 2 ? PS_BTT2_OFFSET : PS_BTT1_OFFSET;
+		uint64_t tries[3], inits[3];
 		int ntries = 0;
-		if (rec->off >= init)
-			tries[ntries++] = rec->off - init;
-		if (sb->info2off && rec->off >= sb->info2off + init)
-			tries[ntries++] = rec->off - sb->info2off - init;
+		/* libpmemblk's BTT: arena 0 right at pool + 8 KiB */
+		int pool = ns_pmdk_blk_for_btt(a, rec->off);
+		if (pool >= 0) {
+			inits[ntries] = 0;
+			tries[ntries++] = rec->off;
+		}
+		if (rec->off >= linux_init) {
+			inits[ntries] = linux_init;
+			tries[ntries++] = rec->off - linux_init;
+		}
+		if (sb->info2off && rec->off >= sb->info2off + linux_init) {
+			inits[ntries] = linux_init;
+			tries[ntries++] = rec->off - sb->info2off - linux_init;
+		}
 		for (int t = 0; t < ntries; t++) {
-			uint64_t base = tries[t], limit = src->size;
+			uint64_t base = tries[t], limit = src->size, init = inits[t];
 			bool taken = false;
 			for (size_t j = 0; j < a->nns; j++) {
 				if (a->ns[j].base == base)
@@ -371,7 +383,8 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
 			struct ps_diags d;
 			ps_diags_init(&d);
 			struct ps_btt *b = NULL;
-			struct ps_btt_open_opts bo = { .initial_offset = init };
+			struct ps_btt_open_opts bo = { .initial_offset = init,
+						       .any_version = pool >= 0 && t == 0 };
 			int rc = ps_btt_open(win, &bo, &b, &d);
 			if (rc) {
 				ps_diags_free(&d);
@@ -389,6 +402,8 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
 			}
 			ns->found_by = PS_FOUND_INFO_BLOCK;
 			ns->btt_initial = init;
+			if (pool >= 0 && t == 0)
+				ns_pmdk_blk_attach(a, pool, ns, sb);
 			ns->btt_narenas = ps_btt_narenas(b);
 			ns->btt_nlba = ps_btt_nlba(b);
 			ns->btt_lbasize = ps_btt_lbasize(b);
@@ -622,6 +637,7 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 		if (rc)
 			return rc;
 	}
+	ns_pmdk_place(a);
 	return PS_OK;
 }
 

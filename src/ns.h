@@ -120,6 +120,21 @@ struct ps_ns {
 	/* physical placement, when the physical base is known */
 	bool have_phys;
 	uint64_t phys;
+	/* PMDK (docs/pmdk.md): the pool header (index into scan.recs) this
+	 * namespace's data is: the PMEMBLK pool whose BTT this sector
+	 * "namespace" is, or the pool a devdax namespace's data starts
+	 * with; -1 if none */
+	int pmdk_rec;
+};
+
+/* Where the analysis placed a PMDK pool header or poolset file
+ * (ps_rec.pmdk_place). */
+enum ps_pmdk_place {
+	PS_PMDK_LOOSE = 0,	/* in no namespace: the image is the pool file */
+	PS_PMDK_BLK_BTT,	/* a PMEMBLK pool whose BTT is namespace rec.ns */
+	PS_PMDK_DEVDAX_DATA,	/* the data of devdax namespace rec.ns */
+	PS_PMDK_IN_DATA,	/* inside namespace rec.ns's data: a file in
+				 * its filesystem, most likely */
 };
 
 struct ps_analysis_opts {

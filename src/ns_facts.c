@@ -301,7 +301,9 @@ int ns_decide(struct ps_src *src, struct ps_ns *ns, const struct ps_phys_map *ma
 		}
 	}
 	ns->damaged = -1;
-	if (ns->mode == PS_NS_DEVDAX && !nvalid) {
+	/* a pmemblk pool holds blocks an application wrote: no filesystem
+	 * is expected (docs/pmdk.md) */
+	if ((ns->mode == PS_NS_DEVDAX || ns->pmdk_rec >= 0) && !nvalid) {
 		ns->verdict = PS_V_NODATA;
 		ns->chosen = 0;
 		return PS_OK;

@@ -30,4 +30,15 @@ int ns_gather_labels(struct ps_analysis *a, struct ps_src *src,
 /* The placed, complete label namespace starting at image offset base, or -1. */
 int ns_label_at(const struct ps_analysis *a, uint64_t base);
 
+/* ---- PMDK pools (ns_pmdk.c) ---- */
+/* The PMEMBLK pool header (index into scan.recs) whose BTT starts at
+ * image offset btt_off, or -1. */
+int ns_pmdk_blk_for_btt(const struct ps_analysis *a, uint64_t btt_off);
+/* ns is the BTT of pool rec: tie them, and say where they disagree. */
+void ns_pmdk_blk_attach(struct ps_analysis *a, int rec, struct ps_ns *ns,
+			const struct ps_btt_sb *sb);
+/* After the namespaces are decided: place every pool header and poolset
+ * file (a devdax namespace's data, inside a namespace, loose). */
+void ns_pmdk_place(struct ps_analysis *a);
+
 #endif

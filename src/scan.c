@@ -17,6 +17,8 @@ const char *ps_rec_kind_name(enum ps_rec_kind k)
 	case PS_REC_DAX: return "dax-info";
 	case PS_REC_BTT: return "btt-info";
 	case PS_REC_NSINDEX: return "namespace-index";
+	case PS_REC_PMDK: return "pmdk-pool";
+	case PS_REC_POOLSET: return "pmdk-poolset";
 	}
 	return "unknown";
 }
@@ -42,6 +44,7 @@ static struct ps_rec *new_rec(struct ps_scan *s, enum ps_rec_kind kind,
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
 	r->off = off;
+	r->ns = -1;
 	ps_diags_init(&r->diags);
 	return r;
 }
@@ -151,18 +154,72 @@ static void probe_nsindex(struct ps_src *src, struct ps_scan *s,
 	rec->truncated = rc == PS_ETRUNC || rc == PS_ERANGE;
 }
 
+/* PMDK pool headers start a pool file or a devdax device: 4 KiB aligned
+ * in any image, in a namespace, in a filesystem's blocks. */
+static void probe_pmdk(struct ps_src *src, struct ps_scan *s, const uint8_t *b,
+		       size_t len, uint64_t off)
+{
+	(void)src;
+	struct ps_pmdk_pool *p = malloc(sizeof(*p));
+	struct ps_diags d;
+	ps_diags_init(&d);
+	if (!p) {
+		s->dropped++;
+		return;
+	}
+	int r = ps_pmdk_parse(b, len, off, s->image_size - off, p, &d);
+	struct ps_rec *rec = r == PS_ENOTFOUND ? NULL : new_rec(s, PS_REC_PMDK, off);
+	if (!rec) {
+		ps_diags_free(&d);
+		free(p);
+		return;
+	}
+	rec->u.pmdk = p;
+	rec->truncated = r == PS_ETRUNC || !p->desc_read;
+	rec->checksum_ok = r == PS_OK && p->checksum_ok;
+	rec->diags = d;
+}
+
+static void probe_poolset(struct ps_src *src, struct ps_scan *s, const uint8_t *b,
+			  size_t len, uint64_t off)
+{
+	(void)src;
+	struct ps_pmdk_poolset *ps = malloc(sizeof(*ps));
+	struct ps_diags d;
+	ps_diags_init(&d);
+	if (!ps) {
+		s->dropped++;
+		return;
+	}
+	int r = ps_pmdk_poolset_parse(b, len, off, ps, &d);
+	struct ps_rec *rec = r == PS_ENOTFOUND ? NULL : new_rec(s, PS_REC_POOLSET, off);
+	if (!rec) {
+		ps_diags_free(&d);
+		free(ps);
+		return;
+	}
+	rec->u.poolset = ps;
+	rec->checksum_ok = ps->nparts > 0;
+	rec->diags = d;
+}
+
 struct prober {
-	const char *magic;	/* 16 bytes */
+	const char *magic;	/* mlen bytes */
 	unsigned step;		/* alignment at which the structure can start */
 	unsigned need;		/* bytes the parser wants */
 	prober_fn fn;
+	unsigned mlen;
 };
 
 static const struct prober probers[] = {
-	{ PS_PFN_SIG, BLK, PS_PFN_SIZE, probe_pfn },
-	{ PS_DAX_SIG, BLK, PS_PFN_SIZE, probe_pfn },
-	{ PS_NSINDEX_SIG, PS_NSINDEX_ALIGN, PS_LSA_MIN, probe_nsindex },
-	{ PS_BTT_SIG, BLK, PS_BTT_SIZE, probe_btt },
+	{ PS_PFN_SIG, BLK, PS_PFN_SIZE, probe_pfn, 16 },
+	{ PS_DAX_SIG, BLK, PS_PFN_SIZE, probe_pfn, 16 },
+	{ PS_NSINDEX_SIG, PS_NSINDEX_ALIGN, PS_LSA_MIN, probe_nsindex, 16 },
+	{ PS_BTT_SIG, BLK, PS_BTT_SIZE, probe_btt, 16 },
+	{ PS_PMDK_BLK_SIG, BLK, PS_PMDK_PARSE_LEN, probe_pmdk, PS_PMDK_SIG_LEN },
+	{ PS_PMDK_OBJ_SIG, BLK, PS_PMDK_PARSE_LEN, probe_pmdk, PS_PMDK_SIG_LEN },
+	{ PS_PMDK_LOG_SIG, BLK, PS_PMDK_PARSE_LEN, probe_pmdk, PS_PMDK_SIG_LEN },
+	{ PS_PMDK_POOLSET_SIG, BLK, BLK, probe_poolset, PS_PMDK_POOLSET_SIG_LEN },
 };
 #define NPROBERS (sizeof(probers) / sizeof(probers[0]))
 
@@ -197,7 +254,8 @@ static int scan_buf(struct ps_src *src, struct ps_scan *s, const uint8_t *buf,
 			continue;
 		for (size_t i = 0; i < NPROBERS; i++) {
 			const struct prober *p = &probers[i];
-			if (abs % p->step || memcmp(buf + o, p->magic, 16))
+			if (abs % p->step ||
+			    memcmp(buf + o, p->magic, p->mlen))
 				continue;
 			if (o + p->need <= len) {
 				p->fn(src, s, buf + o, p->need, abs);
@@ -329,6 +387,10 @@ void ps_scan_free(struct ps_scan *s)
 			ps_lsa_free(s->recs[i].u.lsa.lsa);
 			free(s->recs[i].u.lsa.lsa);
 		}
+		if (s->recs[i].kind == PS_REC_PMDK)
+			free(s->recs[i].u.pmdk);
+		if (s->recs[i].kind == PS_REC_POOLSET)
+			free(s->recs[i].u.poolset);
 	}
 	free(s->recs);
 	ps_diags_free(&s->diags);

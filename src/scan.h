@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "label.h"
 #include "pfn.h"
+#include "pmdk.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,6 +23,8 @@ enum ps_rec_kind {
 	PS_REC_DAX,		/* NVDIMM_DAX_INFO */
 	PS_REC_BTT,		/* BTT_ARENA_INFO */
 	PS_REC_NSINDEX,		/* NAMESPACE_INDEX */
+	PS_REC_PMDK,		/* a PMDK pool header: PMEMBLK, PMEMOBJ, PMEMLOG */
+	PS_REC_POOLSET,		/* a PMDK poolset file (PMEMPOOLSET text) */
 };
 
 struct ps_rec {
@@ -30,6 +33,10 @@ struct ps_rec {
 	bool checksum_ok;
 	bool truncated;		/* the image ends inside the structure */
 	int role;		/* BTT: 0 unknown, 1 arena primary, 2 backup (set by the analysis) */
+	/* PMDK, POOLSET: the namespace whose data holds it, -1 if none (set
+	 * by the analysis, ps_pmdk_place says how) */
+	int ns;
+	int pmdk_place;
 	struct ps_diags diags;	/* everything its parser said */
 	union {
 		struct ps_pfn_sb pfn;	/* PFN and DAX */
@@ -38,6 +45,10 @@ struct ps_rec {
 			struct ps_lsa_loc loc;
 			struct ps_lsa *lsa;	/* parsed; NULL if unreadable */
 		} lsa;
+		/* PMDK: parsed (size: up to the end of the image, until the
+		 * analysis knows the namespace); NULL only when out of memory */
+		struct ps_pmdk_pool *pmdk;
+		struct ps_pmdk_poolset *poolset;	/* POOLSET */
 	} u;
 };
 

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static const char hexdigits[] = "0123456789abcdef";
@@ -48,6 +50,69 @@ void ps_uuid_str(const uint8_t u[16], char out[37])
 		out[o++] = hexdigits[u[i] & 15];
 	}
 	out[o] = 0;
+}
+
+/* the length of the well-formed UTF-8 sequence at p (n bytes there), or 0
+ * (overlong forms, surrogates and code points past U+10FFFF are not) */
+static size_t utf8_len(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	unsigned char c = p[0];
+	size_t k;
+	uint32_t v, min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		k = 2, v = c & 0x1f, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		k = 3, v = c & 0x0f, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		k = 4, v = c & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return k;
+}
+
+size_t ps_str_escape(const char *s, size_t len, unsigned flags, const char *also,
+		     char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, n = 0;
+	if (!outlen)
+		return 0;
+	while (n < len && p[n])
+		n++;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp = 0;
+		size_t k = utf8_len(p + i, n - i, &cp);
+		bool esc = !k || (k == 1 && also && cp && strchr(also, (int)cp)) ||
+			   ((flags & PS_ESC_CONTROL) && (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)));
+		if (esc) {
+			if (o + 4 >= outlen)
+				break;
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", p[i]);
+			i++;
+			continue;
+		}
+		if (o + k >= outlen)
+			break;
+		memcpy(out + o, p + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = 0;
+	return o;
 }
 
 static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };

@@ -24,6 +24,20 @@ int ps_unhex(const char *s, size_t n, uint8_t *out);
 void ps_uuid_str(const uint8_t u[16], char out[37]);
 
 /*
+ * A string read from an image (a label name, a volume label, a PMDK layout
+ * or poolset path) as text that is safe to print and valid UTF-8: up to len
+ * bytes of s, stopping at a NUL; well-formed UTF-8 sequences are copied,
+ * every byte that is not part of one becomes "\xNN", and so do C0/C1 control
+ * characters and DEL when PS_ESC_CONTROL is set (for a terminal; JSON
+ * escapes those itself) and the characters of `also` (a quote, a
+ * backslash). Always NUL-terminated (outlen >= 1); an escape or a
+ * character is never cut in two. Returns the bytes written.
+ */
+#define PS_ESC_CONTROL 1
+size_t ps_str_escape(const char *s, size_t len, unsigned flags, const char *also,
+		     char *out, size_t outlen);
+
+/*
  * v bytes for a human, in B/KiB/MiB/GiB/TiB/PiB/EiB, into buf (n bytes;
  * 24 is always enough); returns buf. Two styles of the one formatter:
  *

@@ -93,4 +93,25 @@ check "junk --labels: exit 3, one line naming the file" \
 	sh -c "[ $rc -eq 3 ] && [ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'junk.lsa: no namespace label area' '$T/err' && [ ! -s '$T/out' ]"
 "$PMEMSCAN" --labels "$T/nonexistent" "$T/region.img" >/dev/null 2>"$T/err"; rc=$?
 check "missing --labels file: exit 3" sh -c "[ $rc -eq 3 ] && grep -q 'cannot open' '$T/err'"
+# names that are not UTF-8 or hold control characters (a label name with
+# an invalid byte and a terminal escape, a volume label with 0xff): the JSON
+# stays valid UTF-8 with the bytes as \xNN, the text report prints no raw
+# control byte (tests/support/mkhostile-html.sh makes the image)
+if command -v "${MKE2FS:=mke2fs}" >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+	HOSTILE_NAME=$(printf 'caf\303\251 \207\033[31mx') HOSTILE_FSLABEL=$(printf 'v\377l') \
+		sh "$top_srcdir/tests/support/mkhostile-html.sh" "$MKFX" "$T/bytes.img" >/dev/null
+	"$PMEMSCAN" --json --hash none "$T/bytes.img" >"$T/bytes.json" 2>/dev/null
+	check "a label name and a volume label that are not UTF-8: the JSON is valid UTF-8" \
+		python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$T/bytes.json"
+	same_value "... the label name keeps é, its invalid byte as \\x87, the escape as a control character" \
+		"$(jq -r '.labels.namespaces[0].name' "$T/bytes.json" | od -An -c | tr -s ' ')" \
+		"$(printf 'caf\303\251 \\x87\033[31mx\n' | od -An -c | tr -s ' ')"
+	same_value "... the volume label's 0xff as \\xff" \
+		"$(jq -r '.namespaces[0].candidates[0].probe.label' "$T/bytes.json")" 'v\xffl'
+	"$PMEMSCAN" --hash none "$T/bytes.img" >"$T/bytes.txt" 2>/dev/null
+	check "the text report names them with \\x87, \\x1b and \\xff, and has no raw ESC or 0x87/0xff byte" \
+		sh -c 'grep -qF "\\x87\\x1b[31mx" "$1" && grep -qF "v\\xffl" "$1" && ! LC_ALL=C grep -q "$(printf "[\033\207\377]")" "$1"' sh "$T/bytes.txt"
+else
+	skip "names that are not UTF-8" "mke2fs or python3 missing"
+fi
 done_testing

@@ -12,13 +12,13 @@ mkfx=$1 out=$2
 w=$(mktemp -d "${TMPDIR:-/tmp}/pmemscan-hostile-html.XXXXXX")
 trap 'rm -rf "$w"' EXIT
 "$mkfx" "$w" >/dev/null
-NAME='<script>alert("ns")</script>'"'"'&amp;"x'
-FSLABEL='<svg onload=x>'"'"'"'
+NAME=${HOSTILE_NAME:-'<script>alert("ns")</script>'"'"'&amp;"x'}
+FSLABEL=${HOSTILE_FSLABEL:-'<svg onload=x>'"'"'"'}
 "${MKE2FS:-mke2fs}" -q -F -t ext4 -L "$FSLABEL" "$w/fs.img" 32M >/dev/null 2>&1
 dd if="$w/fs.img" of="$w/qemu.img" bs=1M seek=2 conv=notrunc,sparse status=none
 python3 - "$w/qemu.img" "$NAME" <<'PY'
-import struct, sys
-p, name = sys.argv[1], sys.argv[2].encode()
+import os, struct, sys
+p, name = sys.argv[1], os.fsencode(sys.argv[2])
 b = bytearray(open(p, 'rb').read())
 at = b.find(b'qemu-fsdax\0')
 assert at > 0 and len(name) < 64

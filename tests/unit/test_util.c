@@ -38,6 +38,44 @@ static void test_unhex_refuses(void **state)
 	assert_int_equal(ps_unhex("ab1", 2, o), -1);	/* too short: NUL */
 }
 
+/* strings from an image: valid UTF-8 kept, the rest as \xNN, never cut
+ * inside an escape or a character */
+static void test_str_escape(void **state)
+{
+	(void)state;
+	char out[64];
+	/* plain ASCII and a two- and a four-byte character pass */
+	assert_int_equal(ps_str_escape("app \xc3\xa9\xf0\x9f\x98\x80", 64, 0, NULL, out, sizeof(out)), 10);
+	assert_string_equal(out, "app \xc3\xa9\xf0\x9f\x98\x80");
+	/* a lone continuation byte, a truncated sequence, an overlong '/', a
+	 * surrogate, 0xff */
+	ps_str_escape("a\x87" "b\xe2\x82", 64, 0, NULL, out, sizeof(out));
+	assert_string_equal(out, "a\\x87b\\xe2\\x82");
+	ps_str_escape("\xc0\xaf|\xed\xa0\x80|\xff", 64, 0, NULL, out, sizeof(out));
+	assert_string_equal(out, "\\xc0\\xaf|\\xed\\xa0\\x80|\\xff");
+	/* control characters only for a terminal; `also` escapes a quote */
+	ps_str_escape("x\ty\x1b[0m\"", 64, 0, NULL, out, sizeof(out));
+	assert_string_equal(out, "x\ty\x1b[0m\"");
+	ps_str_escape("x\ty\x1b[0m\"", 64, PS_ESC_CONTROL, "\"\\", out, sizeof(out));
+	assert_string_equal(out, "x\\x09y\\x1b[0m\\x22");
+	/* a C1 control (U+0085, c2 85) under PS_ESC_CONTROL */
+	ps_str_escape("\xc2\x85", 64, PS_ESC_CONTROL, NULL, out, sizeof(out));
+	assert_string_equal(out, "\\xc2\\x85");
+	/* len bounds the read; a NUL ends it */
+	ps_str_escape("abcdef", 3, 0, NULL, out, sizeof(out));
+	assert_string_equal(out, "abc");
+	ps_str_escape("ab\0cd", 5, 0, NULL, out, sizeof(out));
+	assert_string_equal(out, "ab");
+	/* a small buffer cuts before an escape or a character, never inside */
+	char small[6];
+	ps_str_escape("ab\x87" "c", 64, 0, NULL, small, sizeof(small));
+	assert_string_equal(small, "ab");
+	ps_str_escape("abcd\xc3\xa9", 64, 0, NULL, small, sizeof(small));
+	assert_string_equal(small, "abcd");
+	assert_int_equal(ps_str_escape("x", 1, 0, NULL, small, 1), 0);
+	assert_string_equal(small, "");
+}
+
 static void test_uuid(void **state)
 {
 	(void)state;
@@ -132,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_hex_roundtrip),
 		cmocka_unit_test(test_unhex_refuses),
 		cmocka_unit_test(test_uuid),
+		cmocka_unit_test(test_str_escape),
 		cmocka_unit_test(test_human),
 		cmocka_unit_test(test_is_zero),
 		cmocka_unit_test(test_io_loops),
