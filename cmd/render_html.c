@@ -16,6 +16,7 @@
 #include "render.h"
 #include "util.h"
 #include "render_map.h"
+#include "split_cli.h"
 #include "err.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -87,7 +88,11 @@ static const char css[] =
 	"ul{margin:.2em 0;padding-left:1.3em}li{margin:.15em 0}"
 	"code,pre{font:12px/1.35 ui-monospace,monospace}pre.cmd{background:#f6f6f6;padding:.3em .5em;margin:.2em 0;white-space:pre-wrap;word-break:break-all}"
 	".legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;margin-right:.3em;border:1px solid #999}"
-	".small{color:#555;font-size:.9em}";
+	".small{color:#555;font-size:.9em}"
+	"svg .s-l{fill:#3182bd}svg .s-f{fill:#e6550d}svg .s-pad{fill:#fdd0a2}"
+	"table.split-files{border-collapse:collapse;margin:.3em 0}table.split-files td,table.split-files th{border-top:1px solid #ddd;padding:.2em .5em;vertical-align:top;text-align:left}"
+	".c-mmap,.c-mixed{font-weight:600;color:#a63603}"
+	"pre.split-cmd{background:#f6f6f6;padding:.3em .5em;margin:.2em 0;white-space:pre-wrap;word-break:break-all}";
 
 /* ---- drawing to scale ---- */
 
@@ -341,6 +346,145 @@ static void diags_list(FILE *f, const struct ps_diags *d)
 	fputs("</ul>\n", f);
 }
 
+/* ---- the split check of a legacy start_pad namespace (issue 16) ---- */
+
+#define SPLIT_RECTS_MAX 4096	/* extents drawn per namespace */
+#define SPLIT_ROWS_MAX 200	/* write and unknown files listed */
+
+/* Where the mmap and mixed files' blocks are read (L) and where their
+ * stores through a mapping went (F), over the namespace to scale, with the
+ * start_pad area; returns the extents not drawn. */
+static size_t split_map(FILE *f, const struct ps_ns *ns, const struct ps_split *sp)
+{
+	struct scale s = { ns->base, sat(ns->base, ns->size) };
+	if (s.hi == s.lo)
+		s.hi = sat(s.lo, 1);
+	char at[96];
+	char id[48];
+	snprintf(id, sizeof(id), "split-map-ns-%d", ns->index);
+	svg_open(f, 3, id, "where the files written through a mapping are read and where their stores went");
+	row_name(f, 0, "start_pad");
+	bg(f, 0);
+	rect(f, &s, ns->base, sat(ns->base, sp->P), 0, ROW_H - 4, "s-pad",
+	     "the start_pad area", " data-kind=\"start_pad\"");
+	row_name(f, ROW_H, "read() (L)");
+	bg(f, ROW_H);
+	row_name(f, 2 * ROW_H, "mmap (F)");
+	bg(f, 2 * ROW_H);
+	size_t drawn = 0, skipped = 0;
+	for (size_t i = 0; i < sp->nfiles; i++) {
+		const struct ps_split_file *x = &sp->files[i];
+		if (x->cls != PS_SPLIT_MMAP && x->cls != PS_SPLIT_MIXED)
+			continue;
+		for (size_t e = 0; e < x->next; e++) {
+			const struct ps_fs_extent *ex = &x->ext[e];
+			if (drawn + 2 > SPLIT_RECTS_MAX) {
+				skipped++;
+				continue;
+			}
+			/* an attribute value: the path escaped by esc() below */
+			snprintf(at, sizeof(at), " data-split-file=\"%zu\"", i);
+			char title[64];
+			snprintf(title, sizeof(title), "%s file, its blocks read at L",
+				 ps_split_class_name(x->cls));
+			rect(f, &s, sat(sp->l_off, ex->physical),
+			     sat(sat(sp->l_off, ex->physical), ex->len), ROW_H, ROW_H - 4, "s-l",
+			     title, at);
+			snprintf(title, sizeof(title), "%s file, its mapping's stores at F",
+				 ps_split_class_name(x->cls));
+			rect(f, &s, sat(sp->f_off, ex->physical),
+			     sat(sat(sp->f_off, ex->physical), ex->len), 2 * ROW_H, ROW_H - 4, "s-f",
+			     title, at);
+			drawn += 2;
+		}
+	}
+	axis(f, &s, 3 * ROW_H - 4, ns->base);
+	fputs("</svg>\n", f);
+	return skipped;
+}
+
+static void split_block(FILE *f, const struct render_input *in, const struct ps_ns *ns,
+			const struct ps_split *sp, bool *oom)
+{
+	fprintf(f, "<div class=\"split\" id=\"split-ns-%d\" data-split-ns=\"%d\" data-split-ran=\"%s\"",
+		ns->index, ns->index, sp->blocksize ? "true" : "false");
+	if (sp->blocksize)
+		for (int c = 0; c < PS_SPLIT_NCLASS; c++)
+			fprintf(f, " data-split-%s=\"%" PRIu64 "\"",
+				ps_split_class_name((enum ps_split_class)c), sp->count[c]);
+	fprintf(f, " data-default-view=\"%s\">\n", cli_split_mapped(sp) ? "auto" : "read");
+	fprintf(f, "<h3>Split check: files with two contents (start_pad %s under DAX)</h3>\n",
+		HUMAN(sp->P));
+	if (!sp->blocksize) {
+		fputs("<p class=\"split-error\">not run: ", f);
+		esc(f, sp->err[0] ? sp->err : "no filesystem");
+		fputs("</p>\n</div>\n", f);
+		return;
+	}
+	fprintf(f, "<p>%zu regular files on %s: %" PRIu64 " written through write(), %" PRIu64
+		" through mmap, %" PRIu64 " mixed, %" PRIu64 " unknown (%s read). "
+		"L = offset 0x%" PRIx64 " + g (the legacy data start, what block I/O and read() see), "
+		"F = offset 0x%" PRIx64 " + g (where stores through a DAX mapping went).</p>\n",
+		sp->nfiles, ps_fs_type_name(sp->fstype), sp->count[PS_SPLIT_WRITE],
+		sp->count[PS_SPLIT_MMAP], sp->count[PS_SPLIT_MIXED], sp->count[PS_SPLIT_UNKNOWN],
+		HUMAN(sp->bytes_read), sp->l_off, sp->f_off);
+	if (sp->errors) {
+		fprintf(f, "<p class=\"split-error\">%" PRIu64 " entries not checked; first: ", sp->errors);
+		esc(f, sp->err);
+		fputs("</p>\n", f);
+	}
+	if (cli_split_mapped(sp)) {
+		size_t skipped = split_map(f, ns, sp);
+		if (skipped)
+			fprintf(f, "<p class=\"small\">%zu more extents are not drawn.</p>\n", skipped);
+	}
+	fputs("<table class=\"split-files\"><tr><th>class</th><th>file</th><th>bytes</th><th>evidence</th></tr>\n", f);
+	static const enum ps_split_class order[] = { PS_SPLIT_MMAP, PS_SPLIT_MIXED,
+						     PS_SPLIT_WRITE, PS_SPLIT_UNKNOWN };
+	size_t more = 0;
+	for (size_t k = 0; k < 4; k++) {
+		size_t shown = 0;
+		for (size_t i = 0; i < sp->nfiles; i++) {
+			const struct ps_split_file *x = &sp->files[i];
+			if (x->cls != order[k])
+				continue;
+			if ((order[k] == PS_SPLIT_WRITE || order[k] == PS_SPLIT_UNKNOWN) &&
+			    shown >= SPLIT_ROWS_MAX) {
+				more++;
+				continue;
+			}
+			shown++;
+			const char *cn = ps_split_class_name(x->cls);
+			fprintf(f, "<tr data-split-file=\"%zu\" data-split-class=\"%s\" data-split-path=\"", i, cn);
+			esc(f, x->path);
+			fprintf(f, "\"><td class=\"c-%s\">%s</td><td><code>", cn, cn);
+			esc(f, x->path);
+			fprintf(f, "</code></td><td>%" PRIu64 "</td><td>", x->size);
+			PIECE(f, *oom, render_split_evidence(m, x));
+			if (x->nvictims)
+				fputs("<ul>", f);
+			for (size_t v = 0; v < x->nvictims; v++) {
+				fputs("<li class=\"victim\">its stores through a mapping landed on ", f);
+				PIECE(f, *oom, render_split_victim(m, sp, &x->victims[v]));
+				fputs("</li>", f);
+			}
+			fputs(x->nvictims ? "</ul></td></tr>\n" : "</td></tr>\n", f);
+		}
+	}
+	fputs("</table>\n", f);
+	if (more)
+		fprintf(f, "<p class=\"small\">... and %zu more write() or unknown files (--json lists all).</p>\n", more);
+	fputs("<p class=\"dax-note\">DAX: ", f);
+	PIECE(f, *oom, render_split_dax_note(m, sp));
+	fputs("</p>\n", f);
+	for (int k = 0; k < (cli_split_mapped(sp) ? 2 : 1); k++) {
+		fputs("<pre class=\"split-cmd\">", f);
+		PIECE(f, *oom, render_split_next(m, in, ns->index, sp, k));
+		fputs("</pre>\n", f);
+	}
+	fputs("</div>\n", f);
+}
+
 static void ns_section(FILE *f, const struct render_input *in, const struct ps_analysis *a,
 		       const struct ps_ns *ns, bool *oom)
 {
@@ -473,10 +617,11 @@ static void ns_section(FILE *f, const struct render_input *in, const struct ps_a
 	if (ns->nnotes)
 		fputs("</ul>\n", f);
 	cmd_list(f, in, ns, oom);
-	/* SPLIT-CHECK (issue 16): the split-check results of this namespace
-	 * go here once the facts carry them (src/facts.h has no such record
-	 * in this build); see the page's #split-check section. */
-	fputs("</div></div>\n</section>\n", f);
+	fputs("</div></div>\n", f);
+	size_t k = (size_t)(ns - a->ns);
+	if (in->splits && k < in->nsplits && in->splits[k])
+		split_block(f, in, ns, in->splits[k], oom);
+	fputs("</section>\n", f);
 }
 
 /* ---- the image as a whole ---- */
@@ -653,12 +798,35 @@ int render_scan_html(FILE *f, const struct render_input *in, const struct ps_ana
 		ns_section(f, in, a, &a->ns[i], &oom);
 	if (!a->nns && !a->scan.nrecs)
 		fputs("<p id=\"nothing\">nothing found: no info block, label area or filesystem in this image</p>\n", f);
-	/* SPLIT-CHECK (issue 16): where the split-check results go. This
-	 * build's facts (src/facts.h, src/ns.h) carry none; when they do,
-	 * draw them per namespace in ns_section and list them here. */
-	fputs("<section id=\"split-check\" data-split-check=\"absent\"><h2>Split check</h2>\n"
-	      "<p class=\"small\">Not in this report: this build's analysis has no split-check results.</p>\n"
-	      "</section>\n", f);
+	/* the split check: where it ran, or why it did not */
+	size_t nsplit = 0;
+	for (size_t i = 0; in->splits && i < in->nsplits; i++)
+		nsplit += in->splits[i] != NULL;
+	fprintf(f, "<section id=\"split-check\" data-split-check=\"%s\"><h2>Split check</h2>\n",
+		nsplit ? "present" : "none");
+	if (!nsplit)
+		fputs("<p class=\"small\">No namespace has a start_pad with a filesystem at its legacy "
+		      "data start: no file can have two contents (docs/start_pad.md).</p>\n", f);
+	else
+		fputs("<ul>\n", f);
+	for (size_t i = 0; nsplit && i < in->nsplits; i++) {
+		const struct ps_split *sp = in->splits[i];
+		if (!sp)
+			continue;
+		int idx = a->ns[i].index;
+		fprintf(f, "<li><a href=\"#split-ns-%d\">namespace %d</a>: ", idx, idx);
+		if (!sp->blocksize)
+			fputs("not run", f);
+		else
+			fprintf(f, "%" PRIu64 " through mmap, %" PRIu64 " mixed, %" PRIu64
+				" written through write(), %" PRIu64 " unknown",
+				sp->count[PS_SPLIT_MMAP], sp->count[PS_SPLIT_MIXED],
+				sp->count[PS_SPLIT_WRITE], sp->count[PS_SPLIT_UNKNOWN]);
+		fputs("</li>\n", f);
+	}
+	if (nsplit)
+		fputs("</ul>\n", f);
+	fputs("</section>\n", f);
 	fputs("</body></html>\n", f);
 	if (oom)
 		return PS_ENOMEM;

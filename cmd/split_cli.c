@@ -56,7 +56,7 @@ uint64_t cli_split_mapped(const struct ps_split *s)
 
 /* ---- words ---- */
 
-static void evidence_text(FILE *f, const struct ps_split_file *x)
+void render_split_evidence(FILE *f, const struct ps_split_file *x)
 {
 	if (x->unmapped) {
 		fputs("no block map: not checked", f);
@@ -80,7 +80,7 @@ static void evidence_text(FILE *f, const struct ps_split_file *x)
 		fprintf(f, "; %" PRIu64 " unwritten blocks (zeros in both views)", x->unwritten);
 }
 
-static void victim_text(FILE *f, const struct ps_split *s, const struct ps_split_victim *v)
+void render_split_victim(FILE *f, const struct ps_split *s, const struct ps_split_victim *v)
 {
 	switch (v->where) {
 	case PS_SW_FILE:
@@ -99,7 +99,7 @@ static void victim_text(FILE *f, const struct ps_split *s, const struct ps_split
 		v->blocks == 1 ? "" : "s", v->first);
 }
 
-static void dax_note(FILE *f, const struct ps_split *s)
+void render_split_dax_note(FILE *f, const struct ps_split *s)
 {
 	char h[32], h2[32];
 	fprintf(f, "current kernels (Debian 6.1 and 6.12 seen) mount this namespace with -o dax without a warning: "
@@ -109,8 +109,8 @@ static void dax_note(FILE *f, const struct ps_split *s)
 		ps_human(s->P, h, sizeof(h)), ps_human(s->P > s->D ? s->P - s->D : 0, h2, sizeof(h2)));
 }
 
-static void next_text(FILE *f, const struct render_input *in, int ns, const struct ps_split *s,
-		      int which)
+void render_split_next(FILE *f, const struct render_input *in, int ns,
+		       const struct ps_split *s, int which)
 {
 	/* which 0: extract, 1: repair */
 	if (which == 0) {
@@ -160,11 +160,11 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 			shown++;
 			fprintf(f, "    %-7s %s (%" PRIu64 " bytes): ", ps_split_class_name(x->cls),
 				x->path, x->size);
-			evidence_text(f, x);
+			render_split_evidence(f, x);
 			fputc('\n', f);
 			for (size_t v = 0; v < x->nvictims; v++) {
 				fputs("            its stores through a mapping landed on ", f);
-				victim_text(f, s, &x->victims[v]);
+				render_split_victim(f, s, &x->victims[v]);
 				fputc('\n', f);
 			}
 		}
@@ -173,15 +173,15 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 				ps_split_class_name(order[k]));
 	}
 	fputs("    DAX: ", f);
-	dax_note(f, s);
+	render_split_dax_note(f, s);
 	fputs("\n", f);
 	if (cli_split_mapped(s)) {
 		fprintf(f, "    these files have two contents: read() gives L, a mapping gave F; "
 			"extract gives each file its writer's view by default (--view auto), a mixed file in both\n");
 		fputs("    next: ", f);
-		next_text(f, in, ns, s, 0);
+		render_split_next(f, in, ns, s, 0);
 		fputs("\n    next: ", f);
-		next_text(f, in, ns, s, 1);
+		render_split_next(f, in, ns, s, 1);
 		fputs("   (copies each mmap-written file's F view into its L blocks, then rewrites the block)\n", f);
 	} else {
 		fputs("    no file holds data only at F: extract's read view (the default here) gives every file\n", f);
@@ -274,13 +274,13 @@ json_object *render_split_json(const struct render_input *in, int ns,
 		json_object_array_add(files, fo);
 	}
 	json_object_object_add(o, "files", files);
-	json_object_object_add(o, "dax_note", str_of(dax_note, s));
+	json_object_object_add(o, "dax_note", str_of(render_split_dax_note, s));
 	json_object *next = json_object_new_array();
 	for (int k = 0; k < (cli_split_mapped(s) ? 2 : 1); k++) {
 		struct render_str b;
 		FILE *f = render_str_open(&b);
 		if (f)
-			next_text(f, in, ns, s, k);
+			render_split_next(f, in, ns, s, k);
 		char *t = render_str_close(&b);
 		if (t)
 			json_object_array_add(next, js(t));

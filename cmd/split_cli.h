@@ -30,4 +30,12 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 		       const struct ps_split *s);
 json_object *render_split_json(const struct render_input *in, int ns,
 			       const struct ps_split *s);
+/* Their pieces, for the HTML page: a file's evidence and one of its
+ * victims as one line, the DAX note, and next command `which` (0 extract,
+ * 1 repair --merge-mmap; the latter only when cli_split_mapped(s)). */
+void render_split_evidence(FILE *f, const struct ps_split_file *x);
+void render_split_victim(FILE *f, const struct ps_split *s, const struct ps_split_victim *v);
+void render_split_dax_note(FILE *f, const struct ps_split *s);
+void render_split_next(FILE *f, const struct render_input *in, int ns,
+		       const struct ps_split *s, int which);
 #endif

@@ -2,62 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Files with two contents (issue 16): a legacy start_pad namespace (mkfx-pfn,
 # F4: start_pad 4 MiB, dataoff 6 MiB, data at 10 MiB) holding an ext4 made by
-# mke2fs -d, with what a kernel's DAX did imitated by hand: an mmap-written
-# file's bytes moved start_pad lower (to F = base + dataoff + g), zeros left
-# at L; a mixed file with its second half moved. Checks the scan's split
+# mke2fs -d, with what a kernel's DAX did imitated by hand (built by
+# tests/support/mkdax-split.sh): an mmap-written file's bytes moved start_pad
+# lower (to F = base + dataoff + g), zeros left at L; a mixed file with its
+# second half moved. Checks the scan's split
 # section, extract/ls --view, and repair's refusal and --merge-mmap.
 # (tests/kernel/run proves the same on images a real kernel wrote.)
 . "$top_srcdir/tests/support/lib.sh"
+. "$top_srcdir/tests/support/mkdax-split.sh"
 command -v jq >/dev/null || skip_all "jq not installed"
-[ -n "$MKE2FS" ] && [ -n "$DEBUGFS" ] || skip_all "e2fsprogs not installed"
-MKFX=$top_builddir/tests/support/mkfx-pfn
-[ -x "$MKFX" ] || skip_all "tests/support/mkfx-pfn not built"
 
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 MiB=1048576
 P=$((4 * MiB)) D=$((6 * MiB)) L0=$((10 * MiB))
-
-# the tree: a hole to free below the files (so their F lands on free
-# blocks), a write() file, an mmap pool with a PMDK header, a mixed file
-mkdir -p "$T/tree"
-head -c $((6 * MiB)) /dev/urandom >"$T/tree/hole.bin"
-head -c 40000 /dev/urandom >"$T/tree/w.bin"
-{ printf 'PMEMOBJ\0'; head -c $((65536 - 8)) /dev/urandom; } >"$T/tree/m.bin"
-head -c 65536 /dev/urandom >"$T/tree/x.bin"
+mk_dax_split "$T" || skip_all "$(cat "$T/why")"
 img=$T/ns.img
-truncate -s 256M "$img"
-"$MKFX" --era F4 --size 256M --phys-base 0x577FC00000 --region-below 0x577FC00000 "$img" >"$T/layout"
-[ "$(sed -n 's/^start_pad=//p' "$T/layout") $(sed -n 's/^legacy_data=//p' "$T/layout")" = "$P $L0" ] ||
-	skip_all "mkfx-pfn layout is not start_pad 4 MiB, data at 10 MiB"
-$MKE2FS -q -F -t ext4 -b 4096 -O ^has_journal -d "$T/tree" "$T/fs.img" $((246 * 1024))K >/dev/null 2>&1 ||
-	skip_all "mke2fs -d failed"
-# blocks NAME: the file's block numbers, one a line
-blocks() { $DEBUGFS -R "blocks /$1" "$T/fs.img" 2>/dev/null | tr ' ' '\n' | sed '/^$/d'; }
-blocks hole.bin >"$T/hole.blocks"
-$DEBUGFS -w -R "rm hole.bin" "$T/fs.img" >/dev/null 2>&1
-blocks m.bin >"$T/m.blocks"
-blocks x.bin >"$T/x.blocks"
-dd if="$T/fs.img" of="$img" bs=1M seek=10 conv=notrunc status=none
-# a freed block keeps its bytes: zero them (free space never written)
-while read -r b; do
-	dd if=/dev/zero of="$img" bs=4096 seek=$((L0 / 4096 + b)) count=1 conv=notrunc status=none
-done <"$T/hole.blocks"
-# move BLOCKS-FILE FIRST: its blocks from the FIRST-th on go start_pad lower
-move() {
-	n=0
-	while read -r b; do
-		n=$((n + 1))
-		[ "$n" -gt "$2" ] || continue
-		dd if="$img" of="$T/blk" bs=4096 skip=$((L0 / 4096 + b)) count=1 status=none
-		dd if="$T/blk" of="$img" bs=4096 seek=$(((L0 - P) / 4096 + b)) conv=notrunc status=none
-		dd if=/dev/zero of="$img" bs=4096 seek=$((L0 / 4096 + b)) count=1 conv=notrunc status=none
-	done <"$1"
-}
 check "m.bin lies above start_pad in the filesystem (so its F is inside it)" \
 	test "$(head -n 1 "$T/m.blocks")" -ge $((P / 4096))
-cp "$img" "$T/clean.img"
-move "$T/m.blocks" 0
-move "$T/x.blocks" 8
 
 # ---- the scan ----
 "$PMEMSCAN" --json --hash none "$img" >"$T/scan.json" 2>"$T/scan.err"

@@ -52,6 +52,48 @@ for m in re.findall(r"<pre class=\"cmd\"[^>]*>(.*?)</pre>", d, re.S):
     print(html.unescape(m))' "$T/r.html" >"$T/html-cmds"
 same_output "the page's next commands are the text report's, shell-quoted" "$T/text-cmds" "$T/html-cmds"
 check "... with the hostile path in single quotes" grep -q "^pmemscan extract '$T/a<img src=x onerror=alert(1)>'\\\\''\"&amp;.img' --namespace 0" "$T/html-cmds"
+# the split check (issue 16) on the page: a legacy start_pad namespace with
+# an mmap-written and a mixed file (tests/support/mkdax-split.sh), under a
+# path that is markup too
+. "$top_srcdir/tests/support/mkdax-split.sh"
+mkdir -p "$T/split"
+if mk_dax_split "$T/split"; then
+	SIMG="$T/split/s<b>'x.img"
+	mv "$T/split/ns.img" "$SIMG"
+	"$PMEMSCAN" --json --hash none "$SIMG" >"$T/s.json" 2>/dev/null
+	"$PMEMSCAN" --hash none "$SIMG" --html "$T/s.html" >/dev/null 2>&1
+	python3 "$top_srcdir/tests/support/html-dom.py" "$T/s.json" "$T/s.html" >"$T/s.checks"
+	check "split: the page holds the split check's counts, files, victims, DAX note, commands and L/F map ($(grep -c '^PASS' "$T/s.checks") checks)" \
+		sh -c "! grep '^FAIL' '$T/s.checks' >&2 && grep -q '^PASS namespace 0: /m.bin is listed as mmap' '$T/s.checks' &&
+			grep -q '^PASS namespace 0: /x.bin is listed as mixed' '$T/s.checks' &&
+			grep -q '^PASS namespace 0: the map draws the mmap/mixed files at L and at F' '$T/s.checks' &&
+			grep -q '^PASS the split-check section says present' '$T/s.checks'"
+	grep '^FAIL' "$T/s.checks" | head -5 | sed 's/^/# /'
+	# controls: a page without m.bin's row, and one whose F extents are
+	# drawn at L, fail the checker
+	grep -v 'data-split-path="/m.bin"' "$T/s.html" >"$T/s-norow.html"
+	python3 "$top_srcdir/tests/support/html-dom.py" "$T/s.json" "$T/s-norow.html" >"$T/s.checks2"
+	check "split control: the checker fails a page without m.bin's row" \
+		grep -q '^FAIL namespace 0: /m.bin is listed as mmap' "$T/s.checks2"
+	sed 's/class="s-f"/class="s-x"/' "$T/s.html" >"$T/s-nof.html"
+	python3 "$top_srcdir/tests/support/html-dom.py" "$T/s.json" "$T/s-nof.html" >"$T/s.checks3"
+	check "split control: ... and a page without the F extents" \
+		grep -q '^FAIL namespace 0: the map draws the mmap/mixed files at L and at F' "$T/s.checks3"
+	check "split: the image path in the split commands is escaped, never markup (the quoting is checked above)" \
+		sh -c 'grep -q "split-cmd\">pmemscan extract &#39;.*s&lt;b&gt;&#39;" "$1" && ! grep -qF "<b>'"'"'x" "$1"' sh "$T/s.html"
+	# before the stores moved: every file write(), no map, the default view read
+	"$PMEMSCAN" --json --hash none "$T/split/clean.img" >"$T/c.json" 2>/dev/null
+	"$PMEMSCAN" --hash none "$T/split/clean.img" --html "$T/c.html" >/dev/null 2>&1
+	python3 "$top_srcdir/tests/support/html-dom.py" "$T/c.json" "$T/c.html" >"$T/c.checks"
+	check "split, before the moves: 3 write files listed, no L/F map ($(grep -c '^PASS' "$T/c.checks") checks)" \
+		sh -c "! grep '^FAIL' '$T/c.checks' >&2 && grep -q '^PASS namespace 0: no L/F map' '$T/c.checks' &&
+			[ \$(grep -c '^PASS namespace 0: /.*is listed as write' '$T/c.checks') -eq 3 ]"
+else
+	skip "split page" "$(cat "$T/split/why")"
+fi
+# a page with no legacy start_pad namespace says there is nothing to check
+check "the page without a start_pad namespace says the split check has nothing to do" \
+	grep -q 'data-split-check="none"' "$T/r.html"
 # a page that cannot be written: one line naming it, exit 3, no report
 "$PMEMSCAN" --hash none "$IMG" --html "$T/no/such/dir/r.html" >"$T/out" 2>"$T/err"; rc=$?
 check "an unwritable --html path: exit 3, one line naming it, nothing on stdout (exit $rc)" \

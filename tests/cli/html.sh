@@ -114,6 +114,18 @@ xz -dc "$top_srcdir/fixtures/legacy-fsdax-ext4.img.xz" >"$T/legacy.img"
 page legacy "$T/legacy.img"
 img=$(fixture both-ext4) && page ambiguous "$img"
 img=$(fixture region-two-ns) && page two-ns "$img"
+# a legacy start_pad namespace whose files have two contents: the split
+# check's table and its map of L and F (tests/support/mkdax-split.sh)
+. "$top_srcdir/tests/support/mkdax-split.sh"
+mkdir -p "$T/split"
+if mk_dax_split "$T/split"; then
+	page split "$T/split/ns.img"
+	check "split: the DOM checks covered the split check's files and its L/F map" \
+		sh -c "grep -q '^PASS namespace 0: /m.bin is listed as mmap' '$T/split.checks' &&
+			grep -q '^PASS namespace 0: the map draws the mmap/mixed files at L and at F' '$T/split.checks'"
+else
+	skip "split page" "$(cat "$T/split/why")"
+fi
 # a sector namespace: its BTT arena's map, flog and info blocks zoomed
 if [ -x "$top_builddir/tests/support/mkfx-btt" ]; then
 	"$top_builddir/tests/support/mkfx-btt" -o "$T/btt.img" -s 64M -S 5 >/dev/null

@@ -203,6 +203,71 @@ def main():
               repr(li[0].text()) if li else "missing")
     sc = find(id="split-check")
     check(sc, "the split-check section is there (#split-check)")
+    splits = [ns for ns in rep["namespaces"] if ns.get("split")]
+    if sc:
+        want = "present" if splits else "none"
+        check(sc[0].attrs.get("data-split-check") == want,
+              "the split-check section says %s" % want, repr(sc[0].attrs.get("data-split-check")))
+    # the split check of each namespace: its counts, every file with its
+    # class (all mmap and mixed ones; write/unknown up to 200 a class), the
+    # DAX note, the next commands, and the map of L and F
+    for ns in splits:
+        i, sp = ns["index"], ns["split"]
+        d = find("div", cls="split", id="split-ns-%d" % i)
+        if not d:
+            check(False, "namespace %d: its split check (div#split-ns-%d)" % (i, i))
+            continue
+        d = d[0]
+        check(d.attrs.get("data-split-ran") == ("true" if sp["ran"] else "false"),
+              "namespace %d: the split check ran = %s" % (i, sp["ran"]), repr(d.attrs))
+        if not sp["ran"]:
+            continue
+        for c, n in sp["counts"].items():
+            check(d.attrs.get("data-split-" + c) == str(n),
+                  "namespace %d: split check counts %d %s files" % (i, n, c),
+                  repr(d.attrs.get("data-split-" + c)))
+        check(d.attrs.get("data-default-view") == sp["default_view"],
+              "namespace %d: default view %s" % (i, sp["default_view"]))
+        rows = {r.attrs.get("data-split-path"): r for r in under(d, "tr") if "data-split-path" in r.attrs}
+        seen = {}
+        for fi in sp["files"]:
+            seen[fi["class"]] = seen.get(fi["class"], 0) + 1
+            if fi["class"] in ("write", "unknown") and seen[fi["class"]] > 200:
+                continue
+            r = rows.get(fi["path"])
+            check(r is not None and r.attrs.get("data-split-class") == fi["class"],
+                  "namespace %d: %s is listed as %s" % (i, fi["path"], fi["class"]),
+                  repr(r.attrs) if r is not None else "not listed")
+            if r is not None and fi["victims"]:
+                vs = [v.text() for v in under(r, "li", cls="victim")]
+                check(len(vs) == len(fi["victims"]) and all(
+                          ("0x%x" % v["first_offset"]) in t and ("%d block" % v["blocks"]) in t
+                          for v, t in zip(fi["victims"], vs)),
+                      "namespace %d: %s's %d victims with their first offsets" % (i, fi["path"], len(vs)),
+                      repr(vs))
+        note = under(d, "p", cls="dax-note")
+        check(note and note[0].text() == "DAX: " + sp["dax_note"],
+              "namespace %d: the split check's DAX note" % i, repr(note[0].text()) if note else "none")
+        cmds = [n.text() for n in under(d, "pre", cls="split-cmd")]
+        check(cmds == sp["next"], "namespace %d: the split check's %d next commands" % (i, len(sp["next"])),
+              repr(cmds))
+        mapped = [fi for fi in sp["files"] if fi["class"] in ("mmap", "mixed")]
+        m = find("svg", id="split-map-ns-%d" % i)
+        if mapped:
+            lr = under(m[0], "rect", cls="s-l") if m else []
+            fr = under(m[0], "rect", cls="s-f") if m else []
+            # each victim's first F position lies inside a drawn F rectangle
+            firsts = [v["first_offset"] for fi in mapped for v in fi["victims"]]
+            inside = all(any(int(r.attrs["data-off"]) <= o < int(r.attrs["data-end"]) for r in fr)
+                         for o in firsts)
+            check(m and lr and len(lr) == len(fr) and inside,
+                  "namespace %d: the map draws the mmap/mixed files at L and at F (%d extents; every victim's first F offset inside one)"
+                  % (i, len(fr)), "svg %s, %d L, %d F" % (bool(m), len(lr), len(fr)))
+            check(all(int(r.attrs["data-off"]) - int(fr_.attrs["data-off"]) == sp["start_pad"]
+                      for r, fr_ in zip(lr, fr)),
+                  "namespace %d: each F extent lies start_pad (%d) below its L extent" % (i, sp["start_pad"]))
+        else:
+            check(not m, "namespace %d: no L/F map when no file was written through a mapping" % i)
 
     bad = 0
     for ok, what, why in results:
