@@ -13,6 +13,7 @@
 #include "config.h"
 #include "bundle.h"
 #include "cli.h"
+#include "util.h"
 #include "collect.h"
 #include <archive.h>
 #include <archive_entry.h>
@@ -129,7 +130,6 @@ static int unpack(const char *path, struct bundle *b)
 	struct archive_entry *e;
 	int r;
 	static unsigned char buf[64 << 10];
-	static const unsigned char zero[64 << 10];
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		const char *n = archive_entry_pathname(e);
 		if (archive_entry_filetype(e) != AE_IFREG || strncmp(n, BUNDLE_DIR, strlen(BUNDLE_DIR)))
@@ -159,8 +159,7 @@ static int unpack(const char *path, struct bundle *b)
 		int bad = 0;
 		while ((k = archive_read_data(a, buf, sizeof(buf))) > 0) {
 			sha256_update(&h, (size_t)k, buf);
-			if (memcmp(buf, zero, (size_t)k) &&
-			    pwrite(fd, buf, (size_t)k, (off_t)off) != (ssize_t)k)
+			if (ps_pwrite_nonzero(fd, buf, (size_t)k, off))
 				bad = errno ? errno : EIO;
 			off += (uint64_t)k;
 		}

@@ -4,6 +4,7 @@
  * holds). */
 #include "config.h"
 #include "cli.h"
+#include "util.h"
 #include "collect.h"
 #include <archive.h>
 #include <archive_entry.h>
@@ -575,7 +576,6 @@ void collect_image(struct collect *c, struct json_object *list, const char *arg,
 	int fd = tmp_file(c);
 	const size_t win = 64 << 10;
 	static unsigned char buf[64 << 10];
-	static const unsigned char zero[64 << 10];
 	uint64_t off = 0;
 	int bad = fd < 0 ? errno : 0;
 	/* device-dax maps only whole aligned units (its align attribute) */
@@ -604,7 +604,7 @@ void collect_image(struct collect *c, struct json_object *list, const char *arg,
 		}
 		for (size_t x = 0; x < len && !bad; x += win) {
 			size_t k = len - x < win ? len - x : win;
-			if (memcmp(m + x, zero, k) && pwrite(fd, m + x, k, (off_t)(off + x)) != (ssize_t)k)
+			if (ps_pwrite_nonzero(fd, m + x, k, off + x))
 				bad = errno ? errno : EIO;
 		}
 		munmap(m, len);
@@ -622,7 +622,7 @@ void collect_image(struct collect *c, struct json_object *list, const char *arg,
 		if (r == 0)
 			break;
 		size_t k = (size_t)r;
-		if (memcmp(buf, zero, k) && pwrite(fd, buf, k, (off_t)off) != (ssize_t)k)
+		if (ps_pwrite_nonzero(fd, buf, k, off))
 			bad = errno ? errno : EIO;
 		off += k;
 	}

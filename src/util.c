@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "util.h"
+#include "le.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
@@ -167,6 +168,11 @@ int ps_pwrite_all(int fd, const void *b, size_t n, uint64_t off)
 		off += (uint64_t)k;
 	}
 	return 0;
+}
+
+int ps_pwrite_nonzero(int fd, const void *b, size_t n, uint64_t off)
+{
+	return ps_is_zero(b, n) ? 0 : ps_pwrite_all(fd, b, n, off);
 }
 
 int ps_write_all(int fd, const void *b, size_t n)

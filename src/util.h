@@ -72,6 +72,10 @@ unsigned ps_cpu_count(void);
  */
 int ps_pwrite_all(int fd, const void *b, size_t n, uint64_t off);
 int ps_write_all(int fd, const void *b, size_t n);
+/* The same, but n bytes that are all zero are not written: a file made
+ * this way (and ftruncate'd to its size at the end) has holes where its
+ * source had zeros. */
+int ps_pwrite_nonzero(int fd, const void *b, size_t n, uint64_t off);
 /* Read exactly n bytes at off; -1 with errno (EIO at end of file). */
 int ps_pread_all(int fd, void *b, size_t n, uint64_t off);
 /* Read up to n bytes at off, fewer only at end of file (*got says how
