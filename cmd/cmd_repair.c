@@ -232,6 +232,7 @@ int cmd_repair(int argc, char **argv)
 	struct ps_open_opts oo = vo.open;
 	oo.mode = PS_OPEN_RANDOM;
 	oo.msg = cli_open_notice;
+	cli_fill_progress_attach(&oo, repair_quiet);
 	if (in_place ? ps_src_open_file(path, &src, err, sizeof(err)) :
 		       ps_src_open_auto(path, &oo, &src, err, sizeof(err))) {
 		cli_err("%s", err);
