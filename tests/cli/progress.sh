@@ -93,12 +93,13 @@ $PTY 120 sh -c "cat '$T/fs.img' | '$PMEMSCAN' carve - -o '$T/c3.img'" >"$T/pipe.
 same_value "a pipe on a terminal: reading it has a bar, to its 64 MiB" \
 	"$(last_bar "$T/pipe.tty" 'reading the pipe' | sed 's/%).*/%)/')" "reading the pipe: 64.0 MiB of 64.0 MiB (100%)"
 
-# ---- the image changes while extract or carve reads it (item 8) ----
+# ---- the image changes while extract, carve, cat or repair -o reads it (item 8) ----
 # PMEMSCAN_TEST_PAUSE_AFTER_OPEN holds the command after it opened the
 # image; the test appends to it (or touches it) meanwhile
+IMG=$T/fs.img	# the image changed_run copies to NAME.img
 changed_run() {	# changed_run NAME CHANGE COMMAND...: stderr in $T/NAME.err
 	_n=$1 _c=$2; shift 2
-	cp "$T/fs.img" "$T/$_n.img"
+	cp "$IMG" "$T/$_n.img"
 	touch -d '2020-01-01 00:00:00' "$T/$_n.img"
 	PMEMSCAN_TEST_PAUSE_AFTER_OPEN=3 "$PMEMSCAN" "$@" >/dev/null 2>"$T/$_n.err" &
 	_pid=$!
@@ -120,6 +121,16 @@ changed_run ctouch touch carve "$T/ctouch.img" -o "$T/ctouch-out.img"
 check "image touched during carve: the warning names the mtime change" \
 	grep -q "^pmemscan: warning: .*ctouch.img: its mtime changed during the run, from 2020-01-01 00:00:00.000000000 UTC to " "$T/ctouch.err"
 same_value "image touched during carve: exit status unchanged (0)" "$(cat "$T/ctouch.rc")" 0
+changed_run cgrow grow cat "$T/cgrow.img" -o "$T/cgrow-out.img"
+check "image grown during cat -o: the warning names both sizes" \
+	grep -q "^pmemscan: warning: .*cgrow.img: its size changed during the run, from 67108864 to 68157440 bytes" "$T/cgrow.err"
+# repair -o copies the image: the bundled fixture has something to repair
+xz -dc "$top_srcdir/fixtures/legacy-fsdax-ext4.img.xz" >"$T/fx.img"
+IMG=$T/fx.img
+changed_run rgrow grow repair "$T/rgrow.img" -o "$T/rgrow-out.img" --assume-aligned
+check "image grown during repair -o: the warning names both sizes, the copy is written" \
+	sh -c "grep -q '^pmemscan: warning: .*rgrow.img: its size changed during the run, from 138412032 to 139460608 bytes' '$T/rgrow.err' && test -s '$T/rgrow-out.img'"
+same_value "image grown during repair -o: exit status unchanged (0)" "$(cat "$T/rgrow.rc")" 0
 "$PMEMSCAN" extract "$T/fs.img" -o "$T/still-out" 2>"$T/still.err"
 check "image left alone: no warning, no remark in the summary" \
 	sh -c "grep -q '^pmemscan: extract: 5 files' '$T/still.err' && ! grep -q 'pmemscan: warning:\|changed while it was read' '$T/still.err'"
