@@ -89,6 +89,10 @@ check "xz dump, stderr not a terminal: no decoding bar" \
 	sh -c "! grep -q '^decoding: ' '$T/xz-notty.err' && ! grep -q \"\$(printf '\r')\" '$T/xz-notty.err'"
 $PTY 120 "$PMEMSCAN" ls --quiet "$T/fs.img.xz" / >"$T/xz-quiet.tty"
 check "xz dump, --quiet: no decoding bar" sh -c "! tr '\r' '\n' <'$T/xz-quiet.tty' | grep -q '^decoding: '"
+$PTY 40 "$PMEMSCAN" ls "$T/fs.img.xz" / >"$T/xz40.tty"
+bar_lines "$T/xz40.tty" decoding >"$T/xz40.bars"
+check "xz dump on a 40-column terminal: every decoding redraw fits in 39 columns" \
+	sh -c "test -s '$T/xz40.bars' && ! awk 'length(\$0) > 39 { bad = 1 } END { exit !bad }' '$T/xz40.bars'"
 $PTY 120 sh -c "cat '$T/fs.img' | '$PMEMSCAN' carve - -o '$T/c3.img'" >"$T/pipe.tty"
 same_value "a pipe on a terminal: reading it has a bar, to its 64 MiB" \
 	"$(last_bar "$T/pipe.tty" 'reading the pipe' | sed 's/%).*/%)/')" "reading the pipe: 64.0 MiB of 64.0 MiB (100%)"
