@@ -92,7 +92,7 @@ static size_t line_parts(const struct ps_progress *p, double now, char *buf,
 	size_t n = 0;
 	buf[0] = 0;
 	add(buf, len, &n, "%s: %s", p->label, ps_human_bytes(p->done, d, sizeof(d)));
-	if (p->input)
+	if (p->input && (parts & 1))
 		add(buf, len, &n, " written");
 	if (den) {
 		/* an estimate can be passed: never 100% before the end */
