@@ -113,7 +113,8 @@ static void remove_stale(const char *dir, const char *id, const char *keep,
 	closedir(dp);
 }
 
-/* Decode src (a stream) into the open file wfd, leaving zero blocks as holes. */
+/* Tell opts->fill_progress how far the decoding got (last: see
+ * ps_fill_progress_fn). */
 static void fill_report(const struct ps_open_opts *opts, struct ps_src *src,
 			uint64_t off, int last)
 {
@@ -126,6 +127,7 @@ static void fill_report(const struct ps_open_opts *opts, struct ps_src *src,
 			    ss.compressed_size, last);
 }
 
+/* Decode src (a stream) into the open file wfd, leaving zero blocks as holes. */
 static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 			const struct ps_open_opts *opts,
 			uint64_t *size_out, char *err, size_t errlen)
