@@ -99,6 +99,12 @@ struct cli_watch {
 void cli_watch_start(struct cli_watch *w, const char *path);
 /* true, with what changed in msg, when the file is not as it was */
 bool cli_watch_changed(const struct cli_watch *w, char *msg, size_t n);
+/* The same, the message ending in what the change means for this command
+ * ("the files written are what was read while it changed"). */
+bool cli_watch_changed_for(const struct cli_watch *w, const char *consequence,
+			   char *msg, size_t n);
+/* Tests only: sleep $PMEMSCAN_TEST_PAUSE_AFTER_OPEN seconds (0-60). */
+void cli_watch_test_pause(void);
 
 int cmd_repair(int argc, char **argv);
 int cmd_undo(int argc, char **argv);

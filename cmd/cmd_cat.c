@@ -65,10 +65,13 @@ int cmd_cat(int argc, char **argv)
 	}
 	char err[512];
 	struct ps_src *s;
+	struct cli_watch watch;
+	cli_watch_start(&watch, path);
 	if (ps_src_open_auto(path, &oo, &s, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}
+	cli_watch_test_pause();
 	int fd = STDOUT_FILENO, seekable = 0;
 	if (outpath) {
 		fd = open(outpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -164,6 +167,11 @@ int cmd_cat(int argc, char **argv)
 		if (rc)
 			unlink(outpath);	/* nothing written on error */
 	}
+	/* the image still being written (issue 15 item 8) */
+	char changed[512];
+	if (cli_watch_changed_for(&watch, "the bytes written are what was read while it changed",
+				  changed, sizeof(changed)))
+		cli_err("warning: %s: %s", path, changed);
 	free(buf);
 	ps_src_close(s);
 	return rc;

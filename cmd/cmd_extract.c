@@ -5,6 +5,7 @@
 #include "err.h"
 #include "extract.h"
 #include "pmdk.h"
+#include "extract_total.h"
 #include "fs.h"
 #include "imgsrc.h"
 #include "progress.h"
@@ -274,6 +275,14 @@ static int xv_read(void *ctx, struct ps_fs *fs, const struct ps_fs_stat *st,
 	return r;
 }
 
+/* how many times extract writes this file: twice for a mixed file under
+ * --view auto (the read view and the mmap view) */
+static unsigned xv_count(void *ctx, const struct ps_fs_stat *st)
+{
+	const struct ps_split_file *f;
+	return xview_of(ctx, st, &f) == (PS_VIEW_READ | PS_VIEW_MMAP) ? 2 : 1;
+}
+
 static const char *view_name(unsigned views)
 {
 	switch (views) {
@@ -326,9 +335,12 @@ int cmd_extract(int argc, char **argv)
 	}
 	struct cli_view v;
 	struct ps_fs *fs;
+	struct cli_watch watch;
+	cli_watch_start(&watch, a.image);
 	rc = open_fs(&a, &v, &fs);
 	if (rc)
 		return rc;
+	cli_watch_test_pause();
 	uint64_t ino = ps_fs_root(fs);
 	if (a.path && ps_fs_lookup(fs, a.path, &ino)) {
 		cli_err("%s: --path %s: %s", a.image, a.path, ps_fs_error(fs));
@@ -355,8 +367,16 @@ int cmd_extract(int argc, char **argv)
 		cli_view_close(&v);
 		return EXIT_USAGE;
 	}
+	/* the bar's total: the data of the files it will write (not the
+	 * filesystem's used bytes, which count metadata and the journal) */
+	struct cli_extract_total_opts to = {
+		.hardlinks = w->ops->hardlink != NULL, .quiet = a.quiet,
+		.versions = xv.mode == VIEW_READ ? NULL : xv_count, .ctx = &xv,
+	};
+	struct cli_extract_total tot;
+	cli_extract_total(fs, ino, &to, &tot);
 	struct ps_progress pg;
-	ps_progress_init(&pg, "extract", ps_fs_used_bytes(fs), a.quiet);
+	ps_progress_init(&pg, "extract", tot.bytes, a.quiet);
 	struct ps_extract_opts o = {
 		.log = stderr, .prog = "pmemscan: extract",
 		.progress = extract_progress, .progress_ctx = &pg,
@@ -366,20 +386,27 @@ int cmd_extract(int argc, char **argv)
 	double t0 = ps_now();
 	r = ps_extract(fs, ino, a.path ? base_name(a.path) : NULL, w, &o, &s);
 	double dt = ps_now() - t0;
-	if (!r)		/* the total was an estimate: end at what was copied */
+	if (!r)		/* a file not read completely: end at what was copied */
 		ps_progress_finish(&pg, s.bytes);
 	else
 		ps_progress_end(&pg);
+	/* the image still being written (issue 15 item 8) */
+	char changed[512];
+	bool chg = cli_watch_changed_for(&watch, "the files written are what was read while it changed",
+					 changed, sizeof(changed));
+	if (chg)
+		cli_err("warning: %s: %s", a.image, changed);
 	char hb[32];
 	fprintf(stderr, "pmemscan: extract: %llu files, %llu directories, %llu symlinks, "
 		"%llu hard links, %llu special; %s in %.2f s; %llu errors, %llu warnings, "
-		"%llu renamed -> %s%s\n",
+		"%llu renamed -> %s%s%s\n",
 		(unsigned long long)s.files, (unsigned long long)s.dirs,
 		(unsigned long long)s.symlinks, (unsigned long long)s.hardlinks,
 		(unsigned long long)s.specials, ps_human_fmt(s.bytes, PS_HUMAN_TENTHS, hb, sizeof(hb)), dt,
 		(unsigned long long)s.errors, (unsigned long long)s.warnings,
 		(unsigned long long)s.renamed, a.out,
-		r ? " (INCOMPLETE: stopped by a fatal error)" : "");
+		r ? " (INCOMPLETE: stopped by a fatal error)" : "",
+		chg ? " (the image changed while it was read: see the warning)" : "");
 	if (!r && geteuid() != 0 && !ps_archive_kind(a.out))
 		fprintf(stderr, "pmemscan: extract: not running as root: owners and device nodes not restored\n");
 	/* which view each file got (issue 16) */
@@ -724,9 +751,12 @@ int cmd_carve(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct cli_view v;
+	struct cli_watch watch;
+	cli_watch_start(&watch, a.image);
 	rc = cli_view_open(a.image, &a.vo, &v);
 	if (rc)
 		return rc;
+	cli_watch_test_pause();
 	struct ps_src *view = v.data;
 	struct ps_progress pg;
 	ps_progress_init(&pg, "carve", view->size, a.quiet);
@@ -738,6 +768,11 @@ int cmd_carve(int argc, char **argv)
 	else
 		ps_progress_end(&pg);
 	cli_view_close(&v);
+	char changed[512];
+	if (cli_watch_changed_for(&watch, r ? "what was read changed while it was read" :
+				  "the image written is what was read while it changed",
+				  changed, sizeof(changed)))
+		cli_err("warning: %s: %s", a.image, changed);
 	if (r) {
 		cli_err("%s", err);
 		return EXIT_USAGE;

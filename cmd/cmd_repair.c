@@ -232,11 +232,17 @@ int cmd_repair(int argc, char **argv)
 	struct ps_open_opts oo = vo.open;
 	oo.mode = PS_OPEN_RANDOM;
 	oo.msg = cli_open_notice;
+	cli_fill_progress_attach(&oo, repair_quiet);
+	/* -o copies the image: warn if it changed meanwhile (issue 15 item 8;
+	 * --in-place changes it itself) */
+	struct cli_watch watch;
+	cli_watch_start(&watch, out ? path : NULL);
 	if (in_place ? ps_src_open_file(path, &src, err, sizeof(err)) :
 		       ps_src_open_auto(path, &oo, &src, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}
+	cli_watch_test_pause();
 	/* before the analysis: a repair that cannot be written is refused
 	 * before the user reads a plan for it */
 	char msg[8192];
@@ -326,6 +332,10 @@ int cmd_repair(int argc, char **argv)
 	/* the plan is on the screen before anything is written */
 	fflush(stdout);
 	code = apply_and_report(src, path, &a, &ro, &plan, out, undo_path, no_hash, code);
+	char changed[512];
+	if (cli_watch_changed_for(&watch, "the copy is of what was read while it changed",
+				  changed, sizeof(changed)))
+		cli_err("warning: %s: %s", path, changed);
 done:
 	if (have_after)
 		ps_analysis_free(&after);

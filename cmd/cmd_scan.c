@@ -238,6 +238,7 @@ int cmd_scan(int argc, char **argv)
 	char zhex[2 * PS_DIGEST_SIZE + 1];
 	struct cli_watch watch;
 	cli_watch_start(&watch, path);
+	cli_fill_progress_attach(&oo, quiet);
 	/* standard input or a pipe: read once into a temporary file (its
 	 * bytes' size and sha256 are reported), then scanned from there */
 	struct ps_pipe_info pinfo;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "progress.h"
+#include "imgsrc_open.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,9 @@ void ps_progress_init(struct ps_progress *p, const char *label, uint64_t total,
 	p->done = p->files = 0;
 	p->start = p->last = ps_now();
 	p->drawn = 0;
+	p->input = 0;
+	p->in_pos = p->in_total = 0;
+	p->full_drawn = 0;
 	p->width = p->enabled ? term_width() : 80;
 	/* a test sees the bar of a short run with PMEMSCAN_PROGRESS_AFTER=0 */
 	const char *a = getenv("PMEMSCAN_PROGRESS_AFTER");
@@ -74,32 +78,41 @@ static void add(char *buf, size_t len, size_t *n, const char *fmt, ...)
 }
 
 /* The line with some of its parts: bit 0 the total, bit 1 the file
- * count, bit 2 the rate. */
+ * count, bit 2 the rate. In input mode the percentage and the time left
+ * are the input's (in_pos of in_total), the bytes are the output's. */
 static size_t line_parts(const struct ps_progress *p, double now, char *buf,
 			 size_t len, unsigned parts)
 {
 	double el = now - p->start;
 	double rate = el > 0 ? (double)p->done / el : 0;
+	uint64_t num = p->input ? p->in_pos : p->done;
+	uint64_t den = p->input ? p->in_total : p->total;
+	double nrate = el > 0 ? (double)num / el : 0;
 	char d[32], t[32], r[32];
 	size_t n = 0;
 	buf[0] = 0;
 	add(buf, len, &n, "%s: %s", p->label, ps_human_bytes(p->done, d, sizeof(d)));
-	if (p->total) {
+	if (p->input && (parts & 1))
+		add(buf, len, &n, " written");
+	if (den) {
 		/* an estimate can be passed: never 100% before the end */
-		unsigned pct = p->done >= p->total ? 100 :
-			       (unsigned)((double)p->done * 100.0 / (double)p->total);
-		if ((pct >= 100 && p->done < p->total) || p->done > p->total)
+		unsigned pct = num >= den ? 100 :
+			       (unsigned)((double)num * 100.0 / (double)den);
+		if ((pct >= 100 && num < den) || num > den)
 			pct = 99;
-		if (parts & 1)
-			add(buf, len, &n, " of %s", ps_human_bytes(p->total, t, sizeof(t)));
-		add(buf, len, &n, " (%u%%)", pct);
+		if (p->input)
+			add(buf, len, &n, (parts & 1) ? " (%u%% of the input)" : " (%u%%)", pct);
+		else if (parts & 1)
+			add(buf, len, &n, " of %s (%u%%)", ps_human_bytes(den, t, sizeof(t)), pct);
+		else
+			add(buf, len, &n, " (%u%%)", pct);
 	}
 	if (parts & 4)
 		add(buf, len, &n, "  %s/s", ps_human_bytes((uint64_t)rate, r, sizeof(r)));
 	if (p->files && (parts & 2))
 		add(buf, len, &n, "  %llu files", (unsigned long long)p->files);
-	if (p->total && p->done < p->total && rate > 0) {
-		uint64_t left = (uint64_t)((double)(p->total - p->done) / rate);
+	if (den && num < den && nrate > 0) {
+		uint64_t left = (uint64_t)((double)(den - num) / nrate);
 		if (left >= 3600)
 			add(buf, len, &n, "  %llu:%02llu:%02llu left", (unsigned long long)(left / 3600),
 			    (unsigned long long)(left / 60 % 60), (unsigned long long)(left % 60));
@@ -140,18 +153,41 @@ static void draw(struct ps_progress *p, double now)
 	p->drawn = 1;
 }
 
+static void maybe_draw(struct ps_progress *p)
+{
+	if (!p->enabled)
+		return;
+	double now = ps_now();
+	uint64_t num = p->input ? p->in_pos : p->done;
+	uint64_t den = p->input ? p->in_total : p->total;
+	/* the moment the known total is reached is drawn at once: the bar
+	 * shows 100% as the last byte is written, not only at the end */
+	int full = den && num >= den;
+	/* nothing for runs under a second; then a few redraws a second */
+	if (now - p->start < p->after)
+		return;
+	if (p->drawn && now - p->last < 0.25 && !(full && !p->full_drawn))
+		return;
+	p->last = now;
+	draw(p, now);
+	p->full_drawn = full;
+}
+
 void ps_progress_update(struct ps_progress *p, uint64_t done, uint64_t files)
 {
 	p->done = done;
 	p->files = files;
-	if (!p->enabled)
-		return;
-	double now = ps_now();
-	/* nothing for runs under a second; then a few redraws a second */
-	if (now - p->start < p->after || (p->drawn && now - p->last < 0.25))
-		return;
-	p->last = now;
-	draw(p, now);
+	maybe_draw(p);
+}
+
+void ps_progress_update_input(struct ps_progress *p, uint64_t done, uint64_t in_pos,
+			      uint64_t in_total)
+{
+	p->input = 1;
+	p->done = done;
+	p->in_pos = in_pos;
+	p->in_total = in_total;
+	maybe_draw(p);
 }
 
 void ps_progress_end(struct ps_progress *p)
@@ -165,9 +201,53 @@ void ps_progress_end(struct ps_progress *p)
 
 void ps_progress_finish(struct ps_progress *p, uint64_t done)
 {
+	/* the 100% line of this count is on screen already */
+	int same = p->full_drawn && p->done == done;
 	p->done = done;
 	p->total = done;
-	if (p->enabled && p->drawn)
+	if (p->input)
+		p->in_total = p->in_pos = p->in_total ? p->in_total : p->in_pos;
+	if (p->enabled && p->drawn && !same)
 		draw(p, ps_now());
 	ps_progress_end(p);
+}
+
+/* ---- the bar of the cache fill (decoding a dump, reading a pipe) ---- */
+
+struct fill_bar {
+	struct ps_progress pg;
+	int quiet, on;
+	char label[40];
+};
+
+static void fill_cb(void *arg, const char *what, uint64_t written, uint64_t in_pos,
+		    uint64_t in_total, int last)
+{
+	struct fill_bar *f = arg;
+	if (!f->on) {
+		snprintf(f->label, sizeof(f->label), "%s",
+			 !strcmp(what, "reading") ? "reading the pipe" : what);
+		ps_progress_init(&f->pg, f->label, 0, f->quiet);
+		f->on = 1;
+	}
+	if (in_total)
+		ps_progress_update_input(&f->pg, written, in_pos, in_total);
+	else
+		ps_progress_update(&f->pg, written, 0);
+	if (last > 0)
+		ps_progress_finish(&f->pg, written);
+	else if (last < 0)
+		ps_progress_end(&f->pg);
+	if (last)
+		f->on = 0;
+}
+
+void cli_fill_progress_attach(struct ps_open_opts *oo, int quiet)
+{
+	/* one fill at a time: a pipe is read, then its copy decoded */
+	static struct fill_bar fill;
+	fill.quiet = quiet;
+	fill.on = 0;
+	oo->fill_progress = fill_cb;
+	oo->fill_progress_arg = &fill;
 }

@@ -21,12 +21,21 @@ struct ps_progress {
 	unsigned width;		/* columns of the terminal, at init */
 	double after;		/* seconds before the first draw: 1, or
 				 * $PMEMSCAN_PROGRESS_AFTER (tests) */
+	/* input mode (ps_progress_update_input): done is the output written,
+	 * the percentage and time left come from the input's position */
+	int input;
+	uint64_t in_pos, in_total;	/* in_total 0: unknown */
+	int full_drawn;		/* the 100% line is on screen */
 };
 
 void ps_progress_init(struct ps_progress *p, const char *label, uint64_t total,
 		      int quiet);
 /* Redraws at most a few times a second. */
 void ps_progress_update(struct ps_progress *p, uint64_t done, uint64_t files);
+/* Input mode, for a decoder: done bytes written, the percentage and time
+ * left from the input's position in_pos of in_total (0: unknown). */
+void ps_progress_update_input(struct ps_progress *p, uint64_t done, uint64_t in_pos,
+			      uint64_t in_total);
 /* Erase the bar (before printing the summary). */
 void ps_progress_end(struct ps_progress *p);
 /* The run is complete: done becomes the total (the estimate is replaced
@@ -37,6 +46,11 @@ void ps_progress_finish(struct ps_progress *p, uint64_t done);
  * most width - 1 characters. */
 void ps_progress_line(const struct ps_progress *p, double now, char *buf,
 		      size_t len, unsigned width);
+/* ps_open_opts.fill_progress for the CLI: a bar for decoding a compressed
+ * dump or reading a pipe into the cache (off with quiet or without a
+ * terminal). */
+struct ps_open_opts;
+void cli_fill_progress_attach(struct ps_open_opts *oo, int quiet);
 /* Format n bytes as "12.3 MiB" into buf. */
 const char *ps_human_bytes(uint64_t n, char *buf, unsigned len);
 double ps_now(void);

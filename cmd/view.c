@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "err.h"
 #include "imgsrc_open.h"
+#include "progress.h"
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -80,6 +81,7 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 	 * compressed dump is decoded once rather than streamed */
 	oo.mode = PS_OPEN_RANDOM;
 	oo.msg = o->quiet ? NULL : cli_open_notice;
+	cli_fill_progress_attach(&oo, o->quiet);
 	if (ps_src_open_auto(path, &oo, &v->image, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;

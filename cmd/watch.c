@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Did the input file change while a command read it? (issue 15 item 8) */
 #include "cli.h"
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -34,6 +36,13 @@ static void when(char *buf, size_t n, const struct timespec *t)
 
 bool cli_watch_changed(const struct cli_watch *w, char *msg, size_t n)
 {
+	return cli_watch_changed_for(w, "what is reported (sizes, hash, findings) is what was read while it changed",
+				     msg, n);
+}
+
+bool cli_watch_changed_for(const struct cli_watch *w, const char *consequence,
+			   char *msg, size_t n)
+{
 	struct stat st;
 	if (!w->active)
 		return false;
@@ -61,9 +70,23 @@ bool cli_watch_changed(const struct cli_watch *w, char *msg, size_t n)
 		fprintf(m, "%sits mtime changed during the run, from %s to %s",
 			sz ? "; " : "", t0, t1);
 	}
-	fputs(": something is still writing it; what is reported (sizes, hash, findings) is what was read while it changed", m);
+	fprintf(m, ": something is still writing it; %s", consequence);
 	fputc(0, m);
 	fclose(m);
 	msg[n - 1] = 0;
 	return true;
+}
+
+void cli_watch_test_pause(void)
+{
+	/* tests change the image while a command runs: it waits here, after
+	 * it opened the image, for $PMEMSCAN_TEST_PAUSE_AFTER_OPEN seconds */
+	const char *e = getenv("PMEMSCAN_TEST_PAUSE_AFTER_OPEN");
+	char *end;
+	double v = e ? strtod(e, &end) : 0;
+	if (!e || !*e || *end || !(v > 0 && v <= 60))
+		return;
+	struct timespec ts = { (time_t)v, (long)((v - (double)(time_t)v) * 1e9) };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }

@@ -70,6 +70,10 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 		}
 		off = h;
 	}
+	/* the holes at the end are done too: the bar reaches 100% now, not
+	 * after the fsync of what was written */
+	if (progress)
+		progress(ctx, size);
 	/* the holes at the end were never written: the size says they exist */
 	if (ftruncate(fd, (off_t)size) < 0) {
 		snprintf(err, errlen, "%s: cannot set size: %s", out, strerror(errno));

@@ -113,8 +113,23 @@ static void remove_stale(const char *dir, const char *id, const char *keep,
 	closedir(dp);
 }
 
+/* Tell opts->fill_progress how far the decoding got (last: see
+ * ps_fill_progress_fn). */
+static void fill_report(const struct ps_open_opts *opts, struct ps_src *src,
+			uint64_t off, int last)
+{
+	if (!opts->fill_progress)
+		return;
+	struct ps_stream_stats ss;
+	if (ps_src_stream_stats(src, &ss))
+		memset(&ss, 0, sizeof(ss));
+	opts->fill_progress(opts->fill_progress_arg, "decoding", off, ss.compressed_pos,
+			    ss.compressed_size, last);
+}
+
 /* Decode src (a stream) into the open file wfd, leaving zero blocks as holes. */
 static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
+			const struct ps_open_opts *opts,
 			uint64_t *size_out, char *err, size_t errlen)
 {
 	const size_t chunk = 4 * SZ_1M;
@@ -151,6 +166,7 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 				snprintf(err, errlen, "%s: cannot write the cache at offset %" PRIu64 ": %s",
 					 wpath, off + i, strerror(errno));
 				free(buf);
+				fill_report(opts, src, off, -1);
 				return PS_EIO;
 			}
 			i = j;
@@ -158,8 +174,10 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 		off += got;
 		if (got < chunk)
 			break;
+		fill_report(opts, src, off, 0);
 	}
 	free(buf);
+	fill_report(opts, src, off, r ? -1 : 1);
 	if (r)
 		return r;
 	if (ftruncate(wfd, (off_t)off) < 0) {
@@ -208,7 +226,7 @@ static int open_temp_decoded(int fd, const struct stat *st, const char *path,
 	int r = ps_open_stream_fd(fd, path, (uint64_t)st->st_size, comp, opts, &ss,
 			       err, errlen);
 	if (!r)
-		r = inflate_into(ss, wfd, "the temporary decoded image", &dsize,
+		r = inflate_into(ss, wfd, "the temporary decoded image", opts, &dsize,
 				 err, errlen);
 	ps_src_close(ss);
 	if (!r) {
@@ -335,7 +353,7 @@ int ps_open_cached(int fd, const struct stat *st, const char *path,
 			snprintf(err, errlen, "%s: dup: %s", path, strerror(errno));
 		uint64_t dsize = 0;
 		if (!r)
-			r = inflate_into(ss, wfd, ppath, &dsize, err, errlen);
+			r = inflate_into(ss, wfd, ppath, opts, &dsize, err, errlen);
 		ps_src_close(ss);
 		if (!r && fsync(wfd) < 0) {
 			snprintf(err, errlen, "%s: cannot sync the cache %s: %s", path,

@@ -67,6 +67,14 @@ enum ps_compression {
  * no trailing newline. */
 typedef void (*ps_open_msg_fn)(void *arg, const char *msg);
 
+/* Progress of filling the decoded copy (decoding a compressed dump, or
+ * reading a pipe, into the cache or temporary file): what ("decoding",
+ * "reading"), bytes written so far, the input's position and size (0:
+ * unknown, a pipe); last is 0 while it runs, then once 1 (the copy is
+ * complete) or -1 (an error stopped it). */
+typedef void (*ps_fill_progress_fn)(void *arg, const char *what, uint64_t written,
+				    uint64_t in_pos, uint64_t in_total, int last);
+
 struct ps_open_opts {
 	enum ps_open_mode mode;
 	const char *cache_dir;	/* NULL: $TMPDIR, else /tmp */
@@ -78,6 +86,8 @@ struct ps_open_opts {
 	bool verify;		/* EWF: check the data read front to back
 				 * against the stored MD5/SHA1 (see
 				 * ps_verify_state; costs MD5 + SHA1 time) */
+	ps_fill_progress_fn fill_progress;	/* may be NULL */
+	void *fill_progress_arg;
 };
 
 /* Which compression do these first bytes (up to 6 needed) announce? */

@@ -60,7 +60,7 @@ static int temp_file(const char *dir, char *err, size_t errlen, const char *name
 
 /* Read fd to its end into wfd, holes for zero blocks; size and sha256. */
 static int spool(int fd, int wfd, const char *name, struct ps_pipe_info *info,
-		 char *err, size_t errlen)
+		 const struct ps_open_opts *opts, char *err, size_t errlen)
 {
 	uint8_t *buf = malloc(SPOOL_CHUNK);
 	if (!buf) {
@@ -120,8 +120,12 @@ static int spool(int fd, int wfd, const char *name, struct ps_pipe_info *info,
 		off += got;
 		if (got < SPOOL_CHUNK)
 			break;
+		if (opts->fill_progress)
+			opts->fill_progress(opts->fill_progress_arg, "reading", off, 0, 0, 0);
 	}
 	free(buf);
+	if (opts->fill_progress)
+		opts->fill_progress(opts->fill_progress_arg, "reading", off, 0, 0, rc ? -1 : 1);
 	if (!rc && ftruncate(wfd, (off_t)off) < 0) {
 		snprintf(err, errlen, "%s: cannot set the size of its temporary copy to %" PRIu64 ": %s",
 			 name, off, strerror(errno));
@@ -186,7 +190,7 @@ int ps_src_open_pipe(const char *path, const struct ps_open_opts *opts,
 			 name, dir);
 		opts->msg(opts->msg_arg, m);
 	}
-	int rc = spool(fd, wfd, name, info, err, errlen);
+	int rc = spool(fd, wfd, name, info, opts, err, errlen);
 	if (!std)
 		close(fd);
 	if (!rc && info->size == 0) {

@@ -58,6 +58,21 @@ same_value "... x.bin.mmap-view's second half is the mapped data" \
 	"$(tail -c 32768 "$T/auto/x.bin.mmap-view" | sha256sum | cut -d' ' -f1)" "$(tail -c 32768 "$T/tree/x.bin" | sha256sum | cut -d' ' -f1)"
 check "the summary says auto, and which view m.bin and x.bin got" \
 	sh -c 'grep -q "view auto (default: the split check found mmap-written files)" "$1" && grep -q "view mmap: /m.bin" "$1" && grep -q "view read+mmap: /x.bin" "$1"' sh "$T/auto.err"
+# the progress bar's total (issue 15 item 6): the data written, the mixed
+# x.bin twice (its read view and its mmap view)
+if python3 -c 'import pty' 2>/dev/null; then
+	PMEMSCAN_PROGRESS_AFTER=0 python3 "$top_srcdir/tests/support/pty-run.py" 120 \
+		"$PMEMSCAN" extract "$img" -o "$T/auto-tty" >"$T/auto.tty"
+	tot=$(($(stat -c %s "$T/tree/w.bin") + $(stat -c %s "$T/tree/m.bin") + 2 * $(stat -c %s "$T/tree/x.bin")))
+	tot=$(awk -v n="$tot" 'BEGIN { printf "%.1f KiB", n / 1024 }')
+	tr '\r' '\n' <"$T/auto.tty" | sed 's/\x1b\[K//g' | grep '^extract: ' >"$T/auto.bars"
+	check "extract --view auto on a terminal: every bar's total is the data written, x.bin twice ($tot)" \
+		sh -c 'test -s "$1" && ! grep -v "^extract: [0-9.]* [KMG]*i*B of $2 (" "$1"' sh "$T/auto.bars" "$tot"
+	check "... and the bar reaches $tot of $tot (100%)" grep -q "^extract: $tot of $tot (100%)" "$T/auto.bars"
+else
+	skip "extract --view auto: the bar's total" "python3 pty missing"
+	skip "extract --view auto: the bar reaches 100%" "python3 pty missing"
+fi
 "$PMEMSCAN" extract "$img" --view read -o "$T/read" --quiet 2>/dev/null
 same_value "extract --view read: m.bin reads as zeros (what read() gave)" "$(tr -d '\0' <"$T/read/m.bin" | wc -c)" 0
 check "... and no .mmap-view file" test ! -e "$T/read/x.bin.mmap-view"
