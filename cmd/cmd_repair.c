@@ -37,7 +37,7 @@ static void usage(FILE *f)
 		"  data where it is. Every repair is checked by re-scanning its result.\n"
 		"  --plan            (default) print every byte that would change and why; write nothing\n"
 		"  --json            the plan as JSON (schema pmemscan-repair-plan/1, docs/repair.md)\n"
-		"  -o FILE           write a repaired copy (reflinked or sparse); FILE must not exist\n"
+		"  -o, --output FILE write a repaired copy (reflinked or sparse); FILE must not exist\n"
 		"  --in-place        repair IMAGE itself, after writing an undo file\n"
 		"  --undo-file FILE  where --in-place writes its undo file (default IMAGE.pmemscan-undo)\n"
 		"  --no-image-hash   do not hash the whole image for the undo file (huge sparse\n"
@@ -50,8 +50,17 @@ static void usage(FILE *f)
 		"  --assume-aligned  take the namespace base as aligned instead (stated in the plan)\n"
 		"  --ns-size SIZE    the namespace size (from 'ndctl list'), to repair npfns\n"
 		CLI_CACHE_USAGE
+		"Exit: 0 planned or repaired, 1 refused or rolled back, 2 nothing found,\n"
+		"3 usage or I/O error. 'pmemscan undo' reverts an --in-place repair.\n");
+}
+
+static void undo_usage(FILE *f)
+{
+	fprintf(f,
 		"usage: pmemscan undo UNDOFILE IMAGE\n"
-		"  Restores the bytes a --in-place repair changed and checks the image's sha256.\n");
+		"  Restores the bytes a --in-place repair changed and checks the image's sha256\n"
+		"  (the one recorded in UNDOFILE, unless repair ran with --no-image-hash).\n"
+		"Exit: 0 restored, 1 IMAGE is not what UNDOFILE can restore, 3 usage or I/O error.\n");
 }
 
 /*
@@ -314,7 +323,7 @@ done:
 int cmd_undo(int argc, char **argv)
 {
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
+		undo_usage(stdout);
 		return EXIT_OK;
 	}
 	if (argc != 3) {

@@ -65,7 +65,7 @@ static void usage(FILE *f)
 		"  Finds pfn/dax/btt info blocks and label areas, groups them into namespaces,\n"
 		"  computes the data start under the legacy and the fixed start_pad semantics,\n"
 		"  probes each with libblkid and prints a verdict with the next commands.\n"
-		"  --json            machine-readable report (docs/json-schema.md)\n"
+		"  -j, --json        machine-readable report (docs/json-schema.md)\n"
 		"  --phys-base ADDR  physical address of the image's first byte (checks section\n"
 		"                    and 2 MiB alignment the way the kernel does)\n"
 		"  --iomem FILE      a saved /proc/iomem: who shared the namespace's sections;\n"
