@@ -32,7 +32,8 @@ static void check_usage(FILE *f)
 		   "              (pmemscan IMAGE lists them), e.g. the second of a region\n"
 		   "  --offset N  the namespace starts N bytes into IMAGE (default 0);\n"
 		   "              the BTT is looked for at +4096 (v1.1) then +0 (v2.0)\n"
-		   "  --json      machine-readable output\n"
+		   "  -j, --json  machine-readable output: findings[] with severity, arena,\n"
+		   "              lane, LBA, block and offset\n"
 		   "Exit: 0 consistent, 1 problems found, 2 no BTT, 3 usage or I/O error.\n");
 }
 
@@ -41,6 +42,8 @@ static void cat_usage(FILE *f)
 	fprintf(f, "usage: pmemscan btt-cat IMAGE [--offset N] -o OUT\n"
 		   "  Write the BTT-translated block device of a namespace image to OUT\n"
 		   "  (a new file; sparse where blocks are trimmed or never written).\n"
+		   "  --offset N         the namespace starts N bytes into IMAGE (default 0)\n"
+		   "  -o, --output OUT   the file to write; it must not exist\n"
 		   "Exit: 0 ok, 1 some blocks unreadable (zero-filled, each reported),\n"
 		   "2 no BTT, 3 usage or I/O error.\n");
 }
