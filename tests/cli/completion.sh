@@ -10,9 +10,6 @@
 . "$top_srcdir/tests/support/help-opts.sh"
 command -v bash >/dev/null 2>&1 || { not_ok "bash is installed"; done_testing; exit; }
 COMP=$top_srcdir/bash-completion/pmemscan
-# options a completion may offer before the command's --help names them:
-# --view (extract, ls) comes with the split-views work (issue 16)
-PENDING="--view"
 
 # comp WORD...: the answers, sorted, one per line, for the command line
 # "pmemscan WORD..." with the cursor at the end of the last WORD ("" for
@@ -72,10 +69,10 @@ while read -r c; do
 	comp "$c" -- >"$T/$c.offered"
 	help_long "$c" >"$T/$c.help"
 	missing=$(comm -23 "$T/$c.help" "$T/$c.offered" | tr '\n' ' ')
-	check "pmemscan $c --<TAB> offers every option of pmemscan $c --help${missing:+ (missing: $missing)}" \
+	check "pmemscan $c --<TAB> offers every option of pmemscan $c --help${missing:+ (missing: $missing; add to _pmemscan_options in bash-completion/pmemscan)}" \
 		[ -z "$missing" ]
-	extra=$(comm -13 "$T/$c.help" "$T/$c.offered" | grep -v -x -e "$(echo $PENDING | tr ' ' '\n')" | tr '\n' ' ')
-	check "pmemscan $c --<TAB> offers no option pmemscan $c --help lacks${extra:+ (extra: $extra)}" \
+	extra=$(comm -13 "$T/$c.help" "$T/$c.offered" | tr '\n' ' ')
+	check "pmemscan $c --<TAB> offers no option pmemscan $c --help lacks${extra:+ (extra: $extra; in _pmemscan_options of bash-completion/pmemscan)}" \
 		[ -z "$extra" ]
 done <"$T/commands"
 check "the --help texts name options ($(cat "$T"/*.help | sort -u | wc -l) distinct)" \
@@ -88,6 +85,7 @@ answers "pmemscan extract IMG --na<TAB>" "--namespace" extract dump.img --na
 # ---- values ----
 answers "--semantics <TAB>: legacy fixed auto" "legacy fixed auto" extract dump.img --semantics ""
 answers "--semantics f<TAB>" "fixed" repair dump.img --semantics f
+answers "--semantics d<TAB>: nothing (no value starts so; no file either)" "" extract --semantics d
 answers "--semantics=<TAB> (words split at =)" "legacy fixed auto" ls dump.img --semantics = ""
 answers "--semantics=le<TAB> (words split at =)" "legacy" ls dump.img --semantics = le
 answers "--semantics=le<TAB> (one word)" "--semantics=legacy" ls dump.img --semantics=le
@@ -118,14 +116,29 @@ for v in $(comp dump.img --hash ""); do
 done
 expect_exit 3 "pmemscan IMAGE --hash bogus (not offered) is refused" \
 	"$PMEMSCAN" "$T/zero.img" --hash bogus >/dev/null 2>&1
-if grep -q -x -e --view "$T/extract.help"; then
-	for v in $(comp extract dump.img --view ""); do
-		expect_exit 2 "pmemscan ls --view $v (offered) is accepted" \
-			"$PMEMSCAN" ls "$T/zero.img" --view "$v" >/dev/null 2>&1
+for v in $(comp extract dump.img --view ""); do
+	expect_exit 2 "pmemscan ls --view $v (offered) is accepted" \
+		"$PMEMSCAN" ls "$T/zero.img" --view "$v" >/dev/null 2>&1
+done
+expect_exit 3 "pmemscan ls --view bogus (not offered) is refused" \
+	"$PMEMSCAN" ls "$T/zero.img" --view bogus >/dev/null 2>&1
+
+# every option whose --help line gives it a value (--opt ARG) is one the
+# completion knows takes a value: it completes that value (or offers
+# nothing), and does not count the value as an operand
+valued() { grep '^  *-' | awk "$TERMS_AWK_VALUED"; }
+while read -r c; do
+	"$PMEMSCAN" "$c" --help 2>&1 | valued | sort -u >"$T/$c.valued"
+	unknown=
+	for o in $(cat "$T/$c.valued"); do
+		bash -c '. "$1"; _pmemscan_value "$2" "" >/dev/null 2>&1' bash "$COMP" "$o" ||
+			unknown="$unknown$o "
 	done
-else
-	skip "the --view values are ones pmemscan takes" "pmemscan extract --help has no --view yet"
-fi
+	check "pmemscan $c: the completion knows the value of every option that takes one${unknown:+ (unknown: $unknown; add it to _pmemscan_value in bash-completion/pmemscan)}" \
+		[ -z "$unknown" ]
+done <"$T/commands"
+check "options with a value found in the --help texts ($(cat "$T"/*.valued | sort -u | wc -l) distinct)" \
+	[ "$(cat "$T"/*.valued | sort -u | wc -l)" -ge 15 ]
 
 # ---- file names ----
 answers "pmemscan extract du<TAB>: the files" "dump.img dump.img.xz" extract du
@@ -144,6 +157,13 @@ answers "pmemscan ls IMG <TAB>: a PATH inside the image, nothing to offer" "" ls
 answers "pmemscan labels F1 n<TAB>: FILE..." "nmem0.lsa" labels nmem0.lsa n
 answers "pmemscan undo U d<TAB>: IMAGE" "dump.img dump.img.xz" undo nmem0.lsa d
 answers "pmemscan undo U I <TAB>: nothing more" "" undo nmem0.lsa dump.img ""
+answers "pmemscan scan IMG --html d<TAB>: a file" "dump.img dump.img.xz" scan dump.img --html d
+answers "pmemscan collect -o d<TAB>: a file" "dump.img dump.img.xz" collect -o d
+answers "pmemscan collect --root <TAB>: directories only" "cache|sub dir" collect -o b.tar --root ""
+answers "pmemscan collect --ndctl n<TAB>: a file" "nmem0.lsa" collect -o b.tar --ndctl n
+answers "pmemscan collect --image d<TAB>: no file names (a namespace or a device)" "" \
+	collect -o b.tar --image d
+answers "pmemscan collect -o B <TAB>: no operand" "" collect -o b.tar ""
 
 # ---- the bash-completion package loads it by the command's name ----
 BC=/usr/share/bash-completion/bash_completion

@@ -14,6 +14,17 @@ TERMS_AWK='{
 		s = substr(s, 3)
 	}
 }'
+# the options of a term line that take a value ("--opt ARG", or every
+# option of "-o, --output OUT")
+TERMS_AWK_VALUED='{
+	s = $0; sub(/^ +/, "", s); n = 0
+	while (match(s, /^(-[A-Za-z]|--[a-z0-9][a-z0-9-]*)/)) {
+		o[++n] = substr(s, 1, RLENGTH); s = substr(s, RLENGTH + 1)
+		if (s ~ /^ [^ ,-]/) { for (i = 1; i <= n; i++) print o[i]; break }
+		if (s !~ /^, /) break
+		s = substr(s, 3)
+	}
+}'
 # help_terms: the options --help explains (its term lines, indented)
 help_terms() { grep '^  *-' | awk "$TERMS_AWK" | sort -u; }
 # help_synopsis: the options of the usage lines (the first line, and the
