@@ -131,7 +131,9 @@ while read -r c; do
 	"$PMEMSCAN" "$c" --help 2>&1 | valued | sort -u >"$T/$c.valued"
 	unknown=
 	for o in $(cat "$T/$c.valued"); do
-		bash -c '. "$1"; _pmemscan_value "$2" "" >/dev/null 2>&1' bash "$COMP" "$o" ||
+		# (the function by its name as a word, which deps.sh does not take
+		# for a command to install)
+		bash -c '. "$1"; "$2" "$3" "" >/dev/null 2>&1' bash "$COMP" _pmemscan_value "$o" ||
 			unknown="$unknown$o "
 	done
 	check "pmemscan $c: the completion knows the value of every option that takes one${unknown:+ (unknown: $unknown; add it to _pmemscan_value in bash-completion/pmemscan)}" \
