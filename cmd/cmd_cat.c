@@ -26,8 +26,10 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pmemscan cat IMAGE [-o OUT] [--cache [--cache-dir DIR]]\n"
-		   "  Write the decoded image (gzip/xz/zstd/bzip2 dumps are decoded) to OUT\n"
-		   "  (created, never overwritten, written sparse) or to standard output.\n"
+		   "  Write the decoded image (compressed dumps, EWF evidence and split raw\n"
+		   "  segments decoded) to OUT (created, never overwritten, written sparse)\n"
+		   "  or to standard output.\n"
+		   "  -o, --output OUT  the file to write (default: standard output)\n"
 		   CLI_CACHE_USAGE);
 }
 

@@ -35,7 +35,8 @@ static void check_usage(FILE *f)
 		   "              the BTT is looked for at +4096 (v1.1) then +0 (v2.0);\n"
 		   "              without it, a PMDK pmemblk pool (pmempool create blk)\n"
 		   "              is checked at its BTT, 0x2000 into the pool\n"
-		   "  --json      machine-readable output\n"
+		   "  -j, --json  machine-readable output: findings[] with severity, arena,\n"
+		   "              lane, LBA, block and offset\n"
 		   "Exit: 0 consistent, 1 problems found, 2 no BTT, 3 usage or I/O error.\n");
 }
 
@@ -44,6 +45,8 @@ static void cat_usage(FILE *f)
 	fprintf(f, "usage: pmemscan btt-cat IMAGE [--offset N] -o OUT\n"
 		   "  Write the BTT-translated block device of a namespace image to OUT\n"
 		   "  (a new file; sparse where blocks are trimmed or never written).\n"
+		   "  --offset N         the namespace starts N bytes into IMAGE (default 0)\n"
+		   "  -o, --output OUT   the file to write; it must not exist\n"
 		   "Exit: 0 ok, 1 some blocks unreadable (zero-filled, each reported),\n"
 		   "2 no BTT, 3 usage or I/O error.\n");
 }

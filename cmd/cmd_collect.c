@@ -59,13 +59,16 @@ static void usage(FILE *f)
 		"  what offline triage needs into one archive, each piece with its sha256 in\n"
 		"  a manifest, and says what it could not read and why. Never writes to a\n"
 		"  namespace. 'pmemscan BUNDLE' then triages the bundle (docs/collect.md).\n"
-		"  -o, --output FILE  the bundle: .tar, .tar.gz, .tar.xz or .tar.zst\n"
+		"  -o, --output FILE  the bundle, compressed by its suffix: .tar, .tar.gz/.tgz,\n"
+		"                     .tar.xz/.txz, .tar.zst/.tzst, .tar.bz2\n"
 		"  --image NS         also store a read-only image of namespace NS (its name,\n"
 		"                     e.g. namespace0.0, or its device, e.g. /dev/pmem0);\n"
 		"                     repeat for more\n"
 		"  --force            replace an existing bundle file\n"
 		"  --ndctl PATH       the ndctl to run (default: ndctl from PATH)\n"
-		"  --root DIR         read proc and sys under DIR instead of / (testing)\n");
+		"  --root DIR         read proc, sys and dev under DIR instead of / (testing)\n"
+		"Exit: 0 every piece collected, 1 some could not be (each named, with the\n"
+		"reason), 3 usage error or the bundle could not be written.\n");
 }
 
 static int set_filter(struct archive *a, const char *name)

@@ -49,6 +49,26 @@ struct args {
 	int json, force, quiet;
 };
 
+/* --help text of the options above that extract, ls and carve share: which
+ * namespace's data (NSDATA_HELP), which content of a split file (VIEWMODE_HELP) */
+#define NSDATA_HELP \
+	"  --namespace N     the namespace numbered N in 'pmemscan IMAGE' (default: the\n" \
+	"                    only one found)\n" \
+	"  --semantics S     where a pfn/dax namespace's data starts: legacy (base +\n" \
+	"                    start_pad + dataoff), fixed (base + dataoff), or auto\n" \
+	"                    (default: the one the scan proves)\n" \
+	"  --offset N        no scan: the data starts N bytes into IMAGE (read as is,\n" \
+	"                    no BTT translation); not with --namespace or --semantics\n" \
+	"  --size M          with --offset: the data is M bytes long (default: to the end)\n"
+#define VIEWMODE_HELP \
+	"  --view V          read, mmap or auto: on a legacy start_pad namespace mounted\n" \
+	"                    with -o dax a file can have two contents (docs/start_pad.md):\n" \
+	"                    read = what read() returned, mmap = what a mapping showed,\n" \
+	"                    auto = each file's writer's view, a mixed file in both\n" \
+	"                    (default: auto where mmap-written files are found, else read)\n"
+#define FSTYPE_HELP \
+	"  --fs-type T       ext, xfs, or auto (default: whichever the data holds)\n"
+
 /* Returns -1 to go on, or an exit code. */
 static int parse(int argc, char **argv, struct args *a, const char *usage,
 		 int want_operand)
@@ -321,10 +341,17 @@ int cmd_extract(int argc, char **argv)
 	static const char usage[] =
 		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] "
 		"[--fs-type ext|xfs|auto] [--view read|mmap|auto] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
-		"  OUT is a directory, or an archive by its suffix: .tar .tar.gz .tar.zst .tar.xz .zip\n"
-		"  --view: on a legacy start_pad namespace mounted with -o dax, a file can have two contents\n"
-		"  (docs/start_pad.md): read = what read() returned, mmap = what a mapping showed, auto (the\n"
-		"  default where mmap-written files are found) = each file's writer's view, a mixed file in both";
+		"  Copies the files of the ext2/3/4 or XFS filesystem in a namespace's data\n"
+		"  to OUT, never writing outside it (man pmemscan-extract).\n"
+		"  -o, --output OUT  a directory (created, or an existing empty one), or an\n"
+		"                    archive by its suffix: .tar .tar.gz .tgz .tar.zst .tar.xz .zip\n"
+		"  --path /sub/dir   only this directory (or file) of the filesystem\n"
+		NSDATA_HELP VIEWMODE_HELP FSTYPE_HELP
+		"  --force           replace an existing archive OUT\n"
+		"  -q, --quiet       no progress bar and no notices on stderr\n"
+		CLI_CACHE_USAGE
+		"Exit: 0 done, 1 some entries not extracted (or the data start not proven),\n"
+		"2 no namespace or filesystem, 3 usage or I/O error.";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 0);
 	if (rc >= 0)
@@ -655,7 +682,16 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 int cmd_ls(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--json] [--cache | --cache-dir DIR]";
+		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--json] [--cache | --cache-dir DIR]\n"
+		"  Lists the tree under PATH (default /) of the filesystem in a namespace's\n"
+		"  data, one line per entry (man pmemscan-ls).\n"
+		"  --json            one JSON object: the filesystem type and every entry\n"
+		"  --path PATH       the same as the PATH operand\n"
+		NSDATA_HELP VIEWMODE_HELP FSTYPE_HELP
+		"  -q, --quiet       no notices on stderr\n"
+		CLI_CACHE_USAGE
+		"Exit: 0 done, 1 some entries unreadable (or the data start not proven),\n"
+		"2 no namespace or filesystem, 3 usage or I/O error.";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 1);
 	if (rc >= 0)
@@ -737,7 +773,16 @@ static void carve_progress(void *ctx, uint64_t done)
 int cmd_carve(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--force] [--quiet] [--cache | --cache-dir DIR]";
+		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
+		"  Writes a namespace's data (BTT-translated in sector mode) as an image file\n"
+		"  to mount or fsck; zero blocks stay holes (man pmemscan-carve).\n"
+		"  -o, --output FS.img  the image file to write (through FS.img.partial)\n"
+		NSDATA_HELP
+		"  --force           replace an existing FS.img\n"
+		"  -q, --quiet       no progress bar and no notices on stderr\n"
+		CLI_CACHE_USAGE
+		"Exit: 0 written, 1 the data start not proven, 2 no namespace, 3 usage or\n"
+		"I/O error.";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 0);
 	if (rc >= 0)

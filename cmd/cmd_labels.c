@@ -38,12 +38,14 @@ static void usage(FILE *f)
 		"  rebuilds the pmem namespaces described by the labels of all FILEs together.\n"
 		"  A FILE is an 'ndctl read-labels -o' dump, or a DIMM image whose label area\n"
 		"  is found at its end (QEMU nvdimm label-size) or at offset 0.\n"
-		"  --json          'ndctl read-labels -j' keys per DIMM (dimms[].index, .label),\n"
+		"  -j, --json      'ndctl read-labels -j' keys per DIMM (dimms[].index, .label),\n"
 		"                  pmemscan's own findings under dimms[].pmemscan, namespaces[]\n"
 		"  --offset N      the label area starts at byte N of every FILE\n"
 		"  --size N        the label area (config) size; default: from the index block\n"
 		"  --start-dpa N   region start DPA on every DIMM (default: assumed to be the\n"
-		"                  lowest label dpa on that DIMM; QEMU regions start at 0)\n");
+		"                  lowest label dpa on that DIMM; QEMU regions start at 0)\n"
+		"Exit: 0 valid and complete, 1 problems found, 2 no label area, 3 usage or\n"
+		"I/O error.\n");
 }
 
 /* First error-level diagnostic as a one-line message. */

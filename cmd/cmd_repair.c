@@ -38,7 +38,7 @@ static void usage(FILE *f)
 		"  data where it is. Every repair is checked by re-scanning its result.\n"
 		"  --plan            (default) print every byte that would change and why; write nothing\n"
 		"  --json            the plan as JSON (schema pmemscan-repair-plan/1, docs/repair.md)\n"
-		"  -o FILE           write a repaired copy (reflinked or sparse); FILE must not exist\n"
+		"  -o, --output FILE write a repaired copy (reflinked or sparse); FILE must not exist\n"
 		"  --in-place        repair IMAGE itself, after writing an undo file\n"
 		"  --undo-file FILE  where --in-place writes its undo file (default IMAGE.pmemscan-undo)\n"
 		"  --no-image-hash   do not hash the whole image for the undo file (huge sparse\n"
@@ -56,8 +56,8 @@ static void usage(FILE *f)
 		"  -q, --quiet       no progress bar for the sha256 before --in-place (shown on a\n"
 		"                    terminal, on stderr, when it takes more than a second)\n"
 		CLI_CACHE_USAGE
-		"usage: pmemscan undo UNDOFILE IMAGE\n"
-		"  Restores the bytes a --in-place repair changed and checks the image's sha256.\n");
+		"Exit: 0 planned or repaired, 1 refused or rolled back, 2 nothing found,\n"
+		"3 usage or I/O error. 'pmemscan undo' reverts an --in-place repair.\n");
 }
 
 static int repair_quiet;	/* --quiet: no progress bar */

@@ -109,7 +109,7 @@ static void usage(FILE *f)
 		"  Finds pfn/dax/btt info blocks and label areas, groups them into namespaces,\n"
 		"  computes the data start under the legacy and the fixed start_pad semantics,\n"
 		"  probes each with libblkid and prints a verdict with the next commands.\n"
-		"  --json            machine-readable report (docs/json-schema.md)\n"
+		"  -j, --json        machine-readable report (docs/json-schema.md)\n"
 		"  --html FILE       also write the report as one self-contained HTML page: a map\n"
 		"                    of the image and of each namespace to scale, verdicts,\n"
 		"                    evidence and next commands (loads nothing from the network)\n"

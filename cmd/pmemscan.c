@@ -175,7 +175,8 @@ static const char *closest_command(const char *word)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pmemscan [scan] IMAGE [options]\n"
-		   "       pmemscan COMMAND [options]\n\ncommands:\n");
+		   "       pmemscan COMMAND [options]\n"
+		   "       pmemscan --help | --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'pmemscan COMMAND --help' for a command's options. "
