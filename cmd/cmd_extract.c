@@ -6,6 +6,7 @@
 #include "extract.h"
 #include "fs.h"
 #include "imgsrc.h"
+#include "interrupt.h"
 #include "progress.h"
 #include "split_cli.h"
 #include "util.h"
@@ -19,7 +20,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-enum { OPT_FSTYPE = CLI_OPT_CMD, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET, OPT_VIEW };
+enum { OPT_FSTYPE = CLI_OPT_CMD, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET, OPT_VIEW, OPT_RAWNAMES };
 
 static const struct option common_opts[] = {
 	CLI_VIEW_LONGOPTS,
@@ -30,6 +31,7 @@ static const struct option common_opts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "view", required_argument, NULL, OPT_VIEW },
+	{ "raw-names", no_argument, NULL, OPT_RAWNAMES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -44,7 +46,7 @@ struct args {
 	enum view_mode view;
 	enum ps_fs_type fstype;
 	const char *path, *out, *image, *operand;
-	int json, force, quiet;
+	int json, force, quiet, raw_names;
 };
 
 /* Returns -1 to go on, or an exit code. */
@@ -89,6 +91,7 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 		case 'o': a->out = optarg; break;
 		case OPT_JSON: a->json = 1; break;
 		case OPT_FORCE: a->force = 1; break;
+		case OPT_RAWNAMES: a->raw_names = 1; break;
 		case 'q': case OPT_QUIET: a->quiet = 1; a->vo.quiet = true; break;
 		case 'h':
 			printf("usage: %s\n", usage);
@@ -310,11 +313,17 @@ int cmd_extract(int argc, char **argv)
 {
 	static const char usage[] =
 		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] "
-		"[--fs-type ext|xfs|auto] [--view read|mmap|auto] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
+		"[--fs-type ext|xfs|auto] [--view read|mmap|auto] [--force] [--raw-names] [--quiet] [--cache | --cache-dir DIR]\n"
 		"  OUT is a directory, or an archive by its suffix: .tar .tar.gz .tar.zst .tar.xz .zip\n"
 		"  --view: on a legacy start_pad namespace mounted with -o dax, a file can have two contents\n"
 		"  (docs/start_pad.md): read = what read() returned, mmap = what a mapping showed, auto (the\n"
-		"  default where mmap-written files are found) = each file's writer's view, a mixed file in both";
+		"  default where mmap-written files are found) = each file's writer's view, a mixed file in both\n"
+		"  --force      replace an existing archive; extract into a non-empty directory\n"
+		"               (nothing there is overwritten, followed or removed)\n"
+		"  --raw-names  keep control bytes in names (only '/', '.', '..', empty and\n"
+		"               over-long names are still mapped)\n"
+		"  Ctrl-C (SIGINT), SIGTERM, SIGHUP: stops cleanly (partial file removed,\n"
+		"  an archive left as OUT.partial), exit 128 + signal (130 for Ctrl-C)";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 0);
 	if (rc >= 0)
@@ -325,6 +334,7 @@ int cmd_extract(int argc, char **argv)
 	}
 	struct cli_view v;
 	struct ps_fs *fs;
+	ps_intr_enter();	/* also covers the cache fill of a compressed dump */
 	rc = open_fs(&a, &v, &fs);
 	if (rc)
 		return rc;
@@ -360,6 +370,7 @@ int cmd_extract(int argc, char **argv)
 		.log = stderr, .prog = "pmemscan: extract",
 		.progress = extract_progress, .progress_ctx = &pg,
 		.source = xv.mode == VIEW_READ ? NULL : &xsrc,
+		.raw_names = a.raw_names,
 	};
 	struct ps_extract_stats s;
 	double t0 = ps_now();
@@ -369,16 +380,23 @@ int cmd_extract(int argc, char **argv)
 		ps_progress_finish(&pg, s.bytes);
 	else
 		ps_progress_end(&pg);
-	char hb[32];
-	fprintf(stderr, "pmemscan: extract: %llu files, %llu directories, %llu symlinks, "
+	char hb[32], kept[64] = "", stop[64] = "";
+	if (s.existing)
+		snprintf(kept, sizeof(kept), ", %llu already there (kept)",
+			 (unsigned long long)s.existing);
+	if (s.interrupted)
+		snprintf(stop, sizeof(stop), " (INCOMPLETE: interrupted by %s)",
+			 ps_intr_name(s.interrupted));
+	else if (r)
+		snprintf(stop, sizeof(stop), " (INCOMPLETE: stopped by a fatal error)");
+	fprintf(stderr, "pmemscan: extract: %s%llu files, %llu directories, %llu symlinks, "
 		"%llu hard links, %llu special; %s in %.2f s; %llu errors, %llu warnings, "
-		"%llu renamed -> %s%s\n",
+		"%llu renamed%s -> %s%s\n", s.interrupted ? "interrupted: so far " : "",
 		(unsigned long long)s.files, (unsigned long long)s.dirs,
 		(unsigned long long)s.symlinks, (unsigned long long)s.hardlinks,
 		(unsigned long long)s.specials, ps_human_fmt(s.bytes, PS_HUMAN_TENTHS, hb, sizeof(hb)), dt,
 		(unsigned long long)s.errors, (unsigned long long)s.warnings,
-		(unsigned long long)s.renamed, a.out,
-		r ? " (INCOMPLETE: stopped by a fatal error)" : "");
+		(unsigned long long)s.renamed, kept, a.out, stop);
 	if (!r && geteuid() != 0 && !ps_archive_kind(a.out))
 		fprintf(stderr, "pmemscan: extract: not running as root: owners and device nodes not restored\n");
 	/* which view each file got (issue 16) */
