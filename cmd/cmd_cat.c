@@ -10,6 +10,7 @@
 #include "imgsrc_open.h"
 #include "le.h"
 #include "util.h"
+#include "interrupt.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -65,6 +66,7 @@ int cmd_cat(int argc, char **argv)
 	}
 	char err[512];
 	struct ps_src *s;
+	ps_intr_enter();	/* Ctrl-C: OUT removed, exit 130 */
 	if (ps_src_open_auto(path, &oo, &s, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
@@ -113,6 +115,13 @@ int cmd_cat(int argc, char **argv)
 		if (h <= off)
 			h = off + CHUNK;
 		while (!rc && off < h) {
+			int sig = ps_intr_check();
+			if (sig) {
+				cli_err("cat: interrupted by %s after %" PRIu64 " bytes%s", ps_intr_name(sig),
+					off, outpath ? "" : "; the output on stdout is incomplete");
+				rc = EXIT_USAGE;
+				break;
+			}
 			size_t want = h - off < CHUNK ? (size_t)(h - off) : CHUNK, got;
 			if (ps_src_read_upto(s, buf, want, off, &got)) {
 				cli_err("%s", ps_src_error(s));
@@ -161,8 +170,8 @@ int cmd_cat(int argc, char **argv)
 			cli_err("%s: close failed: %s", outpath, strerror(errno));
 			rc = EXIT_USAGE;
 		}
-		if (rc)
-			unlink(outpath);	/* nothing written on error */
+		if (rc && unlink(outpath) == 0)	/* nothing written on error */
+			cli_err("cat: %s removed (incomplete)", outpath);
 	}
 	free(buf);
 	ps_src_close(s);

@@ -670,6 +670,7 @@ int cmd_carve(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct cli_view v;
+	ps_intr_enter();	/* Ctrl-C: FS.img.partial removed, exit 130 */
 	rc = cli_view_open(a.image, &a.vo, &v);
 	if (rc)
 		return rc;

@@ -599,7 +599,6 @@ int ps_extract(struct ps_fs *fs, uint64_t ino, const char *top_name,
 	int ok = !r && !w->fatal;
 	char cause[sizeof(w->err)];
 	snprintf(cause, sizeof(cause), "%s", w->err);
-	w->left[0] = 0;
 	int fr = w->ops->finish(w, ok);
 	if (fr && ok) {
 		wlog(&wk, "", "%s", w->err);
