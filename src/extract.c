@@ -559,8 +559,13 @@ static int walk_dir(struct walk *wk, uint64_t dir)
 		r = PS_OK;
 	}
 	struct nameset names = { 0 };
-	for (size_t i = 0; i < l.n && !r && !wk->w->fatal && !intr_stop(wk); i++)
+	for (size_t i = 0; i < l.n && !r && !wk->w->fatal; i++) {
+		if (intr_stop(wk)) {	/* between entries: name the directory */
+			note_fatal(wk);
+			break;
+		}
 		r = do_entry(wk, l.v[i].name, l.v[i].len, l.v[i].ino, &names);
+	}
 	ns_free(&names);
 out:
 	ps_fs_dirlist_free(&l);
