@@ -317,6 +317,15 @@ static void path_pop(struct walk *wk, size_t old)
 	wk->path[old] = 0;
 }
 
+/* The last component becomes name (a file's second version, NAME.mmap-view,
+ * is named as itself in messages and in the fatal line). */
+static int path_last(struct walk *wk, size_t old, const char *name)
+{
+	size_t o;
+	path_pop(wk, old);
+	return path_push(wk, name, &o);
+}
+
 static int data_cb(void *ctx, uint64_t off, const void *buf, size_t len)
 {
 	struct walk *wk = ctx;
@@ -478,12 +487,23 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		if (bl + sl > PS_NAME_MAX)
 			bl = PS_NAME_MAX - sl;
 		snprintf(vname, sizeof(vname), "%.*s%s", (int)bl, name, suffix[v]);
+		if (v && (r = path_last(wk, old, vname)))
+			break;
 		struct rmap m = { 0 };
 		file_map(wk, &st, &m);
 		r = w->ops->file_begin(w, vname, &st);
 		w->map = NULL;
 		w->has_map = 0;
 		free(m.v);
+		if (r == PS_EEXIST && !w->fatal) {
+			/* --force merge: this version is kept as it is; the
+			 * other one may still be missing (an interrupted run) */
+			wlog(wk, wk->path, "kept: already in the output, not overwritten");
+			wk->s->existing++;
+			w->err[0] = 0;
+			r = PS_OK;
+			continue;
+		}
 		if (!r) {
 			r = src ? src->read(src->ctx, wk->fs, &st, v, data_cb, wk) :
 				  ps_fs_read(wk->fs, &st, data_cb, wk);
@@ -509,6 +529,10 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 			}
 		}
 		}
+		/* back to the file's own name (shorter: cannot fail), which
+		 * hard links to it are made against */
+		if (nv > 1 && r != PS_ENOMEM)
+			path_last(wk, old, name);
 	} else if (type == 0120000) {
 		if (!(r = w->ops->symlink(w, name, &st))) {
 			wk->s->symlinks++;
