@@ -73,6 +73,21 @@ same_value "cat -o: SIGINT exits 130" "$rc" 130
 check "cat -o: OUT removed, and it says so" \
 	sh -c "[ ! -e '$T/cat.img' ] && grep -q 'cat: interrupted by SIGINT' '$T/e4' && grep -q 'cat.img removed' '$T/e4'"
 
+# inputs main reads differently: a pipe (copied once into a nameless
+# temporary file, which now polls too) and split raw segments
+rc=0
+cat "$T/a.img" | PMEMSCAN_TEST_SIGNAL=3 "$P" extract - -o "$T/op" >/dev/null 2>"$T/e4p" || rc=$?
+same_value "extract from standard input: SIGINT while it is read exits 130" "$rc" 130
+check "... one line says so, OUT is not created" \
+	sh -c "grep -q 'standard input: interrupted by SIGINT after [0-9]* bytes read' '$T/e4p' && [ ! -e '$T/op' ]"
+mkdir "$T/seg"
+split -b 16M -d -a 3 --numeric-suffixes=1 "$T/a.img" "$T/seg/a.img."
+rc=0
+PMEMSCAN_TEST_SIGNAL=3 "$P" carve "$T/seg/a.img.001" -o "$T/cs.img" >/dev/null 2>"$T/e4s" || rc=$?
+same_value "carve from split raw segments: SIGINT exits 130" "$rc" 130
+check "... neither FS.img nor FS.img.partial left, and it says so" \
+	sh -c "[ ! -e '$T/cs.img' ] && [ ! -e '$T/cs.img.partial' ] && grep -q 'cs.img.partial removed' '$T/e4s'"
+
 # (a small image for the compressed cases: xz is slow on random data)
 mkdir "$T/src2"; seq 1 2000000 >"$T/src2/n.txt"
 truncate -s 24M "$T/b.img"; mke2fs -q -F -t ext4 -d "$T/src2" "$T/b.img" >/dev/null 2>&1
