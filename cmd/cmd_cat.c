@@ -117,8 +117,10 @@ int cmd_cat(int argc, char **argv)
 		while (!rc && off < h) {
 			int sig = ps_intr_check();
 			if (sig) {
-				cli_err("cat: interrupted by %s after %" PRIu64 " bytes%s", ps_intr_name(sig),
-					off, outpath ? "" : "; the output on stdout is incomplete");
+				/* one line: OUT is removed below, as on any error */
+				cli_err("cat: interrupted by %s after %" PRIu64 " bytes; %s%s", ps_intr_name(sig),
+					off, outpath ? outpath : "the output on stdout is incomplete",
+					outpath ? " removed (incomplete)" : "");
 				rc = EXIT_USAGE;
 				break;
 			}
@@ -170,8 +172,11 @@ int cmd_cat(int argc, char **argv)
 			cli_err("%s: close failed: %s", outpath, strerror(errno));
 			rc = EXIT_USAGE;
 		}
-		if (rc && unlink(outpath) == 0)	/* nothing written on error */
-			cli_err("cat: %s removed (incomplete)", outpath);
+		/* nothing written on error (silently: a bad input's error stays
+		 * one line); said only when it cannot be done */
+		if (rc && unlink(outpath) < 0 && errno != ENOENT)
+			cli_err("cat: %s could not be removed (%s): delete it", outpath,
+				strerror(errno));
 	}
 	free(buf);
 	ps_src_close(s);
