@@ -10,6 +10,7 @@
 #include "imgsrc_open.h"
 #include "le.h"
 #include "util.h"
+#include "interrupt.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -69,6 +70,7 @@ int cmd_cat(int argc, char **argv)
 	struct ps_src *s;
 	struct cli_watch watch;
 	cli_watch_start(&watch, path);
+	ps_intr_enter();	/* Ctrl-C: OUT removed, exit 130 */
 	if (ps_src_open_auto(path, &oo, &s, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
@@ -118,6 +120,15 @@ int cmd_cat(int argc, char **argv)
 		if (h <= off)
 			h = off + CHUNK;
 		while (!rc && off < h) {
+			int sig = ps_intr_check();
+			if (sig) {
+				/* one line: OUT is removed below, as on any error */
+				cli_err("cat: interrupted by %s after %" PRIu64 " bytes; %s%s", ps_intr_name(sig),
+					off, outpath ? outpath : "the output on stdout is incomplete",
+					outpath ? " removed (incomplete)" : "");
+				rc = EXIT_USAGE;
+				break;
+			}
 			size_t want = h - off < CHUNK ? (size_t)(h - off) : CHUNK, got;
 			if (ps_src_read_upto(s, buf, want, off, &got)) {
 				cli_err("%s", ps_src_error(s));
@@ -166,8 +177,11 @@ int cmd_cat(int argc, char **argv)
 			cli_err("%s: close failed: %s", outpath, strerror(errno));
 			rc = EXIT_USAGE;
 		}
-		if (rc)
-			unlink(outpath);	/* nothing written on error */
+		/* nothing written on error (silently: a bad input's error stays
+		 * one line); said only when it cannot be done */
+		if (rc && unlink(outpath) < 0 && errno != ENOENT)
+			cli_err("cat: %s could not be removed (%s): delete it", outpath,
+				strerror(errno));
 	}
 	/* the image still being written (issue 15 item 8) */
 	char changed[512];

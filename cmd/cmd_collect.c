@@ -23,6 +23,7 @@
 #include "config.h"
 #include "cli.h"
 #include "collect.h"
+#include "interrupt.h"
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
@@ -161,6 +162,9 @@ int cmd_collect(int argc, char **argv)
 		free(images);
 		return EXIT_USAGE;
 	}
+	/* from here a write error or Ctrl-C removes the bundle (bundle_abort) */
+	c.out = out;
+	ps_intr_enter();
 	/* temporary pieces next to the bundle: the same filesystem, which
 	 * the user chose to have room */
 	char *slash = strrchr(out, '/');
@@ -314,11 +318,15 @@ int cmd_collect(int argc, char **argv)
 	}
 	store_buf(&c, add_piece(&c, "SHA256SUMS", "pmemscan collect"), sums, strlen(sums));
 	int arc = archive_write_close(c.a);
+	int en = arc != ARCHIVE_OK && archive_errno(c.a) > 0 ? archive_errno(c.a) : 0;
 	archive_write_free(c.a);
 	int crc = close(ofd);
 	if (arc != ARCHIVE_OK || crc) {
-		cli_err("collect: %s: writing the bundle failed: %s", out, strerror(errno));
-		unlink(out);
+		if (!en)
+			en = errno;
+		const char *nm = strerrorname_np(en);
+		cli_err("collect: %s: writing the bundle failed: %s (%s); %s", out, strerror(en),
+			nm ? nm : "?", unlink(out) == 0 ? "removed (incomplete)" : "delete it");
 	}
 
 	/* what was gathered, and what not and why */

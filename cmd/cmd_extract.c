@@ -8,6 +8,7 @@
 #include "extract_total.h"
 #include "fs.h"
 #include "imgsrc.h"
+#include "interrupt.h"
 #include "progress.h"
 #include "split_cli.h"
 #include "util.h"
@@ -21,7 +22,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-enum { OPT_FSTYPE = CLI_OPT_CMD, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET, OPT_VIEW };
+enum { OPT_FSTYPE = CLI_OPT_CMD, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET, OPT_VIEW, OPT_RAWNAMES };
 
 static const struct option common_opts[] = {
 	CLI_VIEW_LONGOPTS,
@@ -32,6 +33,7 @@ static const struct option common_opts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "view", required_argument, NULL, OPT_VIEW },
+	{ "raw-names", no_argument, NULL, OPT_RAWNAMES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -46,7 +48,7 @@ struct args {
 	enum view_mode view;
 	enum ps_fs_type fstype;
 	const char *path, *out, *image, *operand;
-	int json, force, quiet;
+	int json, force, quiet, raw_names;
 };
 
 /* --help text of the options above that extract, ls and carve share: which
@@ -111,6 +113,7 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 		case 'o': a->out = optarg; break;
 		case OPT_JSON: a->json = 1; break;
 		case OPT_FORCE: a->force = 1; break;
+		case OPT_RAWNAMES: a->raw_names = 1; break;
 		case 'q': case OPT_QUIET: a->quiet = 1; a->vo.quiet = true; break;
 		case 'h':
 			printf("usage: %s\n", usage);
@@ -340,16 +343,21 @@ int cmd_extract(int argc, char **argv)
 {
 	static const char usage[] =
 		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] "
-		"[--fs-type ext|xfs|auto] [--view read|mmap|auto] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
+		"[--fs-type ext|xfs|auto] [--view read|mmap|auto] [--force] [--raw-names] [--quiet] [--cache | --cache-dir DIR]\n"
 		"  Copies the files of the ext2/3/4 or XFS filesystem in a namespace's data\n"
 		"  to OUT, never writing outside it (man pmemscan-extract).\n"
 		"  -o, --output OUT  a directory (created, or an existing empty one), or an\n"
 		"                    archive by its suffix: .tar .tar.gz .tgz .tar.zst .tar.xz .zip\n"
 		"  --path /sub/dir   only this directory (or file) of the filesystem\n"
 		NSDATA_HELP VIEWMODE_HELP FSTYPE_HELP
-		"  --force           replace an existing archive OUT\n"
+		"  --force           replace an existing archive OUT; extract into a non-empty\n"
+		"                    directory (nothing there is overwritten, followed or removed)\n"
+		"  --raw-names       keep control bytes in names (only '/', '.', '..', empty\n"
+		"                    and over-long names are still mapped)\n"
 		"  -q, --quiet       no progress bar and no notices on stderr\n"
 		CLI_CACHE_USAGE
+		"  Ctrl-C (SIGINT), SIGTERM, SIGHUP stop cleanly (the partial file removed,\n"
+		"  an archive left as OUT.partial), exit 128 + signal (130 for Ctrl-C).\n"
 		"Exit: 0 done, 1 some entries not extracted (or the data start not proven),\n"
 		"2 no namespace or filesystem, 3 usage or I/O error.";
 	struct args a;
@@ -364,6 +372,7 @@ int cmd_extract(int argc, char **argv)
 	struct ps_fs *fs;
 	struct cli_watch watch;
 	cli_watch_start(&watch, a.image);
+	ps_intr_enter();	/* also covers the cache fill of a compressed dump */
 	rc = open_fs(&a, &v, &fs);
 	if (rc)
 		return rc;
@@ -408,6 +417,7 @@ int cmd_extract(int argc, char **argv)
 		.log = stderr, .prog = "pmemscan: extract",
 		.progress = extract_progress, .progress_ctx = &pg,
 		.source = xv.mode == VIEW_READ ? NULL : &xsrc,
+		.raw_names = a.raw_names,
 	};
 	struct ps_extract_stats s;
 	double t0 = ps_now();
@@ -423,16 +433,23 @@ int cmd_extract(int argc, char **argv)
 					 changed, sizeof(changed));
 	if (chg)
 		cli_err("warning: %s: %s", a.image, changed);
-	char hb[32];
-	fprintf(stderr, "pmemscan: extract: %llu files, %llu directories, %llu symlinks, "
+	char hb[32], kept[64] = "", stop[64] = "";
+	if (s.existing)
+		snprintf(kept, sizeof(kept), ", %llu already there (kept)",
+			 (unsigned long long)s.existing);
+	if (s.interrupted)
+		snprintf(stop, sizeof(stop), " (INCOMPLETE: interrupted by %s)",
+			 ps_intr_name(s.interrupted));
+	else if (r)
+		snprintf(stop, sizeof(stop), " (INCOMPLETE: stopped by a fatal error)");
+	fprintf(stderr, "pmemscan: extract: %s%llu files, %llu directories, %llu symlinks, "
 		"%llu hard links, %llu special; %s in %.2f s; %llu errors, %llu warnings, "
-		"%llu renamed -> %s%s%s\n",
+		"%llu renamed%s -> %s%s%s\n", s.interrupted ? "interrupted: so far " : "",
 		(unsigned long long)s.files, (unsigned long long)s.dirs,
 		(unsigned long long)s.symlinks, (unsigned long long)s.hardlinks,
 		(unsigned long long)s.specials, ps_human_fmt(s.bytes, PS_HUMAN_TENTHS, hb, sizeof(hb)), dt,
 		(unsigned long long)s.errors, (unsigned long long)s.warnings,
-		(unsigned long long)s.renamed, a.out,
-		r ? " (INCOMPLETE: stopped by a fatal error)" : "",
+		(unsigned long long)s.renamed, kept, a.out, stop,
 		chg ? " (the image changed while it was read: see the warning)" : "");
 	if (!r && geteuid() != 0 && !ps_archive_kind(a.out))
 		fprintf(stderr, "pmemscan: extract: not running as root: owners and device nodes not restored\n");
@@ -798,6 +815,7 @@ int cmd_carve(int argc, char **argv)
 	struct cli_view v;
 	struct cli_watch watch;
 	cli_watch_start(&watch, a.image);
+	ps_intr_enter();	/* Ctrl-C: FS.img.partial removed, exit 130 */
 	rc = cli_view_open(a.image, &a.vo, &v);
 	if (rc)
 		return rc;

@@ -12,6 +12,7 @@
  * the crash-safe writing are the library's (src/repair.h), and the plan is
  * rendered by repair_render.c.
  */
+#include "interrupt.h"
 #include "config.h"
 #include "cli.h"
 #include "err.h"
@@ -89,11 +90,15 @@ static int apply_and_report(struct ps_src *src, const char *path,
 		.hash_progress_ctx = &pg,
 	};
 	struct ps_apply_result r;
+	if (out)	/* -o: Ctrl-C removes the partial copy, exit 130 */
+		ps_intr_enter();
 	int rc = ps_repair_apply(src, a, ro, plan, &ao, &r);
 	if (rc && r.step == PS_STEP_HASH)
 		ps_progress_end(&pg);
 	else
 		ps_progress_finish(&pg, src->size);
+	if (out)
+		ps_intr_leave();
 	repair_print_rescan(stdout, out ? out : path, a, &r);
 	if (rc) {
 		if (r.state == PS_APPLY_ROLLBACK_FAILED && r.step == PS_STEP_RESCAN)

@@ -28,6 +28,7 @@ struct collect {
 	size_t n, cap;
 	char tmpdir[4096];
 	time_t now;
+	const char *out;	/* the bundle, removed when the run stops midway */
 };
 
 struct image_info {
@@ -47,6 +48,12 @@ char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct piece *add_piece(struct collect *c, const char *name, const char *source);
 void set_error(struct piece *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The bundle cannot be finished (a write failed, or a signal stopped the
+ * run: sig, else 0): one line, the bundle removed, exit 3 or 128 + sig. */
+void bundle_abort(struct collect *c, int sig, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4), noreturn));
+/* Ctrl-C, SIGTERM, SIGHUP (src/interrupt.h) while piece name is read or stored */
+void collect_poll(struct collect *c, const char *name);
 /* a private temporary file next to the bundle */
 int tmp_file(struct collect *c);
 /* the temporary file fd (all of it) as piece p, hashed; 0 or -1 */

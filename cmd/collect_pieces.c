@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "util.h"
 #include "collect.h"
+#include "interrupt.h"
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
@@ -87,6 +88,40 @@ void set_error(struct piece *p, const char *fmt, ...)
 		p->error = xstrdup("failed (out of memory)");
 }
 
+/* ---- stopping midway: no half bundle under its name ---- */
+
+void bundle_abort(struct collect *c, int sig, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	int removed = unlink(c->out) == 0;
+	cli_err("collect: %s; %s %s", msg, c->out,
+		removed ? "removed (incomplete)" : "could not be removed: delete it");
+	exit(sig ? 128 + sig : EXIT_USAGE);
+}
+
+void collect_poll(struct collect *c, const char *name)
+{
+	int sig = ps_intr_check();
+	if (sig)
+		bundle_abort(c, sig, "interrupted by %s while collecting %s", ps_intr_name(sig), name);
+}
+
+/* what libarchive says of a failed bundle write, with the errno's name */
+static void bundle_write_failed(struct collect *c, const char *name)
+{
+	int en = archive_errno(c->a);
+	const char *es = archive_error_string(c->a);
+	const char *nm = en > 0 ? strerrorname_np(en) : NULL;
+	if (nm)
+		bundle_abort(c, 0, "writing %s into the bundle: %s%s%s (%s)", name, es ? es : "",
+			     es ? ": " : "", strerror(en), nm);
+	bundle_abort(c, 0, "writing %s into the bundle: %s", name, es ? es : "libarchive failed");
+}
+
 /* ---- storing: a temporary file, hashed, then one archive entry ---- */
 
 int tmp_file(struct collect *c)
@@ -136,28 +171,23 @@ int store_fd(struct collect *c, struct piece *p, int fd)
 	archive_entry_set_mtime(e, c->now, 0);
 	int rc = archive_write_header(c->a, e);
 	archive_entry_free(e);
-	if (rc != ARCHIVE_OK) {
-		cli_err("collect: writing the bundle: %s", archive_error_string(c->a));
-		exit(EXIT_USAGE);
-	}
+	if (rc != ARCHIVE_OK)
+		bundle_write_failed(c, p->name);
 	struct sha256_ctx h;
 	sha256_init(&h);
 	static unsigned char buf[1 << 20];
 	for (;;) {
+		collect_poll(c, p->name);
 		ssize_t k = read(fd, buf, sizeof(buf));
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0) {
-			cli_err("collect: reading back %s: %s", p->name, strerror(errno));
-			exit(EXIT_USAGE);
-		}
+		if (k < 0)
+			bundle_abort(c, 0, "reading back %s: %s", p->name, strerror(errno));
 		if (k == 0)
 			break;
 		sha256_update(&h, (size_t)k, buf);
-		if (archive_write_data(c->a, buf, (size_t)k) != k) {
-			cli_err("collect: writing the bundle: %s", archive_error_string(c->a));
-			exit(EXIT_USAGE);
-		}
+		if (archive_write_data(c->a, buf, (size_t)k) != k)
+			bundle_write_failed(c, p->name);
 	}
 	uint8_t d[SHA256_DIGEST_SIZE];
 	sha256_digest(&h, sizeof(d), d);
@@ -268,7 +298,7 @@ void collect_file(struct collect *c, const char *name, const char *path)
 	char buf[65536];
 	ssize_t k;
 	int bad = fd < 0;
-	while (!bad && (k = read(in, buf, sizeof(buf))) != 0) {
+	while (!bad && (collect_poll(c, name), k = read(in, buf, sizeof(buf))) != 0) {
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0 || write_all(fd, buf, (size_t)k))
@@ -604,6 +634,7 @@ void collect_image(struct collect *c, struct json_object *list, const char *arg,
 		}
 		for (size_t x = 0; x < len && !bad; x += win) {
 			size_t k = len - x < win ? len - x : win;
+			collect_poll(c, p->name);
 			if (ps_pwrite_nonzero(fd, m + x, k, off + x))
 				bad = errno ? errno : EIO;
 		}
@@ -612,6 +643,7 @@ void collect_image(struct collect *c, struct json_object *list, const char *arg,
 			off += len;
 	}
 	while (!bad && !map) {
+		collect_poll(c, p->name);
 		ssize_t r = pread(in, buf, win, (off_t)off);
 		if (r < 0 && errno == EINTR)
 			continue;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pmemscan: forensic triage and recovery for NVDIMM namespace images. */
 #include "cli.h"
+#include "interrupt.h"
 #include "imgsrc_open.h"
 #include <ctype.h>
 #include <errno.h>
@@ -199,22 +200,31 @@ int main(int argc, char **argv)
 	}
 	/* getopt's own messages start with argv[0]: "pmemscan CMD: ..." */
 	char prog[64];
+	int rc = -1;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name)) {
 			snprintf(prog, sizeof(prog), "pmemscan %s", commands[i].name);
 			argv[1] = prog;
-			return commands[i].run(argc - 1, argv + 1);
+			rc = commands[i].run(argc - 1, argv + 1);
+			break;
 		}
-	/* pmemscan WORD, where WORD is no file and looks like no path: a
-	 * mistyped command, not an image that cannot be opened */
-	struct stat st;
-	if (argv[1][0] != '-' && !strpbrk(argv[1], "/.") && stat(argv[1], &st) &&
-	    errno == ENOENT) {
-		cli_err("%s: no such command, and no such file; the closest command is '%s' ('pmemscan --help' lists them)",
-			argv[1], closest_command(argv[1]));
-		return EXIT_USAGE;
+	if (rc < 0) {
+		/* pmemscan WORD, where WORD is no file and looks like no path: a
+		 * mistyped command, not an image that cannot be opened */
+		struct stat st;
+		if (argv[1][0] != '-' && !strpbrk(argv[1], "/.") && stat(argv[1], &st) &&
+		    errno == ENOENT) {
+			cli_err("%s: no such command, and no such file; the closest command is '%s' ('pmemscan --help' lists them)",
+				argv[1], closest_command(argv[1]));
+			return EXIT_USAGE;
+		}
+		/* pmemscan IMAGE ...: scan is the default command */
+		argv[0] = (char *)"pmemscan scan";
+		rc = cmd_scan(argc, argv);
 	}
-	/* pmemscan IMAGE ...: scan is the default command */
-	argv[0] = (char *)"pmemscan scan";
-	return cmd_scan(argc, argv);
+	/* a signal stopped the output (src/interrupt.h): the command cleaned up
+	 * and said so; the status is the shell's 128 + signal */
+	if (ps_intr_pending())
+		rc = 128 + ps_intr_pending();
+	return rc;
 }

@@ -3,6 +3,7 @@
 #include "err.h"
 #include "le.h"
 #include "util.h"
+#include "interrupt.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,6 +35,13 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 		if (h <= d)
 			h = size;
 		for (uint64_t p = d; p < h;) {
+			int sig = ps_intr_check();
+			if (sig) {
+				snprintf(err, errlen, "%s: interrupted by %s at offset %llu of %llu",
+					 out, ps_intr_name(sig), (unsigned long long)p,
+					 (unsigned long long)size);
+				return PS_EIO;
+			}
 			size_t len = h - p < CARVE_CHUNK ? (size_t)(h - p) : CARVE_CHUNK;
 			if (ps_src_pread(src, buf, len, p)) {
 				snprintf(err, errlen, "%s", ps_src_error(src));
@@ -57,8 +65,10 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 					j += b2;
 				}
 				if (ps_pwrite_all(fd, buf + i, j - i, p + i)) {
-					snprintf(err, errlen, "%s: write error at offset %llu: %s",
-						 out, (unsigned long long)(p + i), strerror(errno));
+					const char *en = strerrorname_np(errno);
+					snprintf(err, errlen, "%s: write error at offset %llu: %s (%s)",
+						 out, (unsigned long long)(p + i), strerror(errno),
+						 en ? en : "?");
 					return PS_EIO;
 				}
 				st->data += j - i;
@@ -139,7 +149,12 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 			unlink(partial);
 		}
 	} else {
-		unlink(partial);
+		/* nothing half-written is left under any name; say so */
+		size_t n = strlen(err);
+		if (n + 1 < errlen)
+			snprintf(err + n, errlen - n, "; %s %s", partial,
+				 unlink(partial) == 0 ? "removed" :
+				 "could not be removed: delete it");
 	}
 	free(partial);
 	return r;

@@ -3,6 +3,7 @@
  * (extract_writer.c, extract_dir.c, extract_archive.c). */
 #include "extract.h"
 #include "err.h"
+#include "interrupt.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -38,13 +39,36 @@ static int bad_byte(unsigned char c)
 	return c == '/' || c < 0x20 || c == 0x7f;
 }
 
+static int raw_mode;		/* set for one ps_name_map call */
+
+static int bad(unsigned char c)
+{
+	return raw_mode ? c == '/' : bad_byte(c);
+}
+
+static int name_map(const char *name, size_t len, char *out);
+
+/* raw: only '/', "", ".", ".." and over-long names are mapped */
+static int ps_name_map(const char *name, size_t len, char *out, int raw)
+{
+	raw_mode = raw;
+	int r = name_map(name, len, out);
+	raw_mode = 0;
+	return r;
+}
+
 int ps_name_sanitize(const char *name, size_t len, char *out)
+{
+	return ps_name_map(name, len, out, 0);
+}
+
+static int name_map(const char *name, size_t len, char *out)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	int dots = (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.');
 	int need = dots || len == 0 || len > PS_NAME_MAX;
 	for (size_t i = 0; i < len && !need; i++)
-		need = bad_byte((unsigned char)name[i]);
+		need = bad((unsigned char)name[i]);
 	if (!need) {
 		memcpy(out, name, len);
 		out[len] = 0;
@@ -59,7 +83,7 @@ int ps_name_sanitize(const char *name, size_t len, char *out)
 	size_t o = 0;
 	for (size_t i = 0; i < len && o + 3 < sizeof(buf); i++) {
 		unsigned char c = (unsigned char)name[i];
-		if (bad_byte(c) || c == '%' || dots) {
+		if (bad(c) || c == '%' || dots) {
 			buf[o++] = '%';
 			buf[o++] = hex[c >> 4];
 			buf[o++] = hex[c & 15];
@@ -228,7 +252,30 @@ struct walk {
 	struct inomap links, dirs;
 	unsigned depth, max_depth;
 	uint64_t files_seen;
+	char *fatal_path;	/* the entry a fatal error stopped at */
 };
+
+/* A signal asked to stop (src/interrupt.h): make it a fatal stop of the
+ * writer, so the normal error path cleans up. */
+static int intr_stop(struct walk *wk)
+{
+	int sig = ps_intr_check();
+	if (!sig)
+		return 0;
+	if (!wk->w->fatal) {
+		wk->w->fatal = 1;
+		snprintf(wk->w->err, sizeof(wk->w->err), "interrupted by %s",
+			 ps_intr_name(sig));
+	}
+	wk->s->interrupted = sig;
+	return 1;
+}
+
+static void note_fatal(struct walk *wk)
+{
+	if (wk->w->fatal && !wk->fatal_path)
+		wk->fatal_path = strdup(wk->path[0] ? wk->path : "/");
+}
 
 static void wlog(struct walk *wk, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -270,9 +317,20 @@ static void path_pop(struct walk *wk, size_t old)
 	wk->path[old] = 0;
 }
 
+/* The last component becomes name (a file's second version, NAME.mmap-view,
+ * is named as itself in messages and in the fatal line). */
+static int path_last(struct walk *wk, size_t old, const char *name)
+{
+	size_t o;
+	path_pop(wk, old);
+	return path_push(wk, name, &o);
+}
+
 static int data_cb(void *ctx, uint64_t off, const void *buf, size_t len)
 {
 	struct walk *wk = ctx;
+	if (intr_stop(wk))
+		return PS_EIO;
 	int r = wk->w->ops->file_data(wk->w, off, buf, len);
 	if (r)
 		return r;
@@ -328,11 +386,13 @@ static void file_map(struct walk *wk, const struct ps_fs_stat *st, struct rmap *
 	struct ps_writer *w = wk->w;
 	w->map = NULL;
 	w->nmap = 0;
+	w->has_map = 0;
 	if (!w->wants_map || !st->size)
 		return;
 	if (ps_fs_map(wk->fs, st, map_cb, m) == PS_OK) {
 		w->map = m->v;
 		w->nmap = m->n;
+		w->has_map = 1;	/* nmap == 0: all holes (no or unwritten extents) */
 	}
 }
 
@@ -341,7 +401,7 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 {
 	struct ps_writer *w = wk->w;
 	char name[PS_NAME_MAX + 1], esc[1024];
-	int mapped = ps_name_sanitize(raw, rawlen, name);
+	int mapped = ps_name_map(raw, rawlen, name, wk->o->raw_names);
 	if (ns_has(names, name)) {
 		char base[PS_NAME_MAX + 1];
 		strcpy(base, name);
@@ -373,7 +433,12 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		path_pop(wk, old);
 		return PS_OK;
 	}
-	if (st.note[0]) {
+	if (st.xattrs_incomplete) {
+		/* a lossy extraction must not look complete: an error */
+		wk->s->errors++;
+		wlog(wk, wk->path, "xattrs of %s not extracted: %s", wk->path,
+		     st.note[0] ? st.note : "not readable");
+	} else if (st.note[0]) {
 		wk->s->warnings++;
 		wlog(wk, wk->path, "%s", st.note);
 	}
@@ -422,11 +487,23 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		if (bl + sl > PS_NAME_MAX)
 			bl = PS_NAME_MAX - sl;
 		snprintf(vname, sizeof(vname), "%.*s%s", (int)bl, name, suffix[v]);
+		if (v && (r = path_last(wk, old, vname)))
+			break;
 		struct rmap m = { 0 };
 		file_map(wk, &st, &m);
 		r = w->ops->file_begin(w, vname, &st);
 		w->map = NULL;
+		w->has_map = 0;
 		free(m.v);
+		if (r == PS_EEXIST && !w->fatal) {
+			/* --force merge: this version is kept as it is; the
+			 * other one may still be missing (an interrupted run) */
+			wlog(wk, wk->path, "kept: already in the output, not overwritten");
+			wk->s->existing++;
+			w->err[0] = 0;
+			r = PS_OK;
+			continue;
+		}
 		if (!r) {
 			r = src ? src->read(src->ctx, wk->fs, &st, v, data_cb, wk) :
 				  ps_fs_read(wk->fs, &st, data_cb, wk);
@@ -439,7 +516,8 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 			}
 			if (!w->fatal)
 				rr = w->ops->file_end(w, r == PS_OK);
-			else if (w->ops->file_abort)
+			note_fatal(wk);
+			if (w->fatal && w->ops->file_abort)
 				w->ops->file_abort(w);
 			if (!r && !rr) {
 				wk->s->files++;
@@ -451,6 +529,10 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 			}
 		}
 		}
+		/* back to the file's own name (shorter: cannot fail), which
+		 * hard links to it are made against */
+		if (nv > 1 && r != PS_ENOMEM)
+			path_last(wk, old, name);
 	} else if (type == 0120000) {
 		if (!(r = w->ops->symlink(w, name, &st))) {
 			wk->s->symlinks++;
@@ -464,7 +546,14 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 	}
 	if (made && st.nlink > 1 && w->ops->hardlink)
 		r = im_put(&wk->links, ino, wk->path);
-	if (r == PS_EUNSUPP && !w->fatal) {
+	note_fatal(wk);
+	if (r == PS_EEXIST && !w->fatal) {
+		/* --force into a non-empty directory: what is there is kept */
+		wlog(wk, wk->path, "kept: already in the output, not overwritten");
+		wk->s->existing++;
+		w->err[0] = 0;
+		r = PS_OK;
+	} else if (r == PS_EUNSUPP && !w->fatal) {
 		/* a limit of the output (format, privileges), not of the image */
 		wlog(wk, wk->path, "skipped: %s", w->err[0] ? w->err : ps_strerror(r));
 		wk->s->warnings++;
@@ -494,8 +583,13 @@ static int walk_dir(struct walk *wk, uint64_t dir)
 		r = PS_OK;
 	}
 	struct nameset names = { 0 };
-	for (size_t i = 0; i < l.n && !r && !wk->w->fatal; i++)
+	for (size_t i = 0; i < l.n && !r && !wk->w->fatal; i++) {
+		if (intr_stop(wk)) {	/* between entries: name the directory */
+			note_fatal(wk);
+			break;
+		}
 		r = do_entry(wk, l.v[i].name, l.v[i].len, l.v[i].ino, &names);
+	}
 	ns_free(&names);
 out:
 	ps_fs_dirlist_free(&l);
@@ -531,19 +625,29 @@ int ps_extract(struct ps_fs *fs, uint64_t ino, const char *top_name,
 			ps_fs_stat_free(&st);
 		}
 	}
-	if (w->fatal && w->err[0])
-		wlog(&wk, wk.path, "%s", w->err);
 	int ok = !r && !w->fatal;
+	char cause[sizeof(w->err)];
+	snprintf(cause, sizeof(cause), "%s", w->err);
 	int fr = w->ops->finish(w, ok);
 	if (fr && ok) {
 		wlog(&wk, "", "%s", w->err);
 		r = fr;
+	}
+	if (!ok && w->fatal) {
+		/* one line: where it stopped, why, and what is left behind */
+		if (!stats->interrupted)
+			stats->errors++;
+		wlog(&wk, wk.fatal_path ? wk.fatal_path : "", "%s %s; %s",
+		     stats->interrupted ? "stopped here:" : "stopped here by a fatal error:",
+		     cause[0] ? cause : "write failed",
+		     w->left[0] ? w->left : "the entries before it are complete");
 	}
 	if (!r && w->fatal)
 		r = PS_EIO;
 	im_free(&wk.links);
 	im_free(&wk.dirs);
 	free(wk.path);
+	free(wk.fatal_path);
 	return r;
 }
 

@@ -8,7 +8,7 @@
  *     OUT.partial and renamed when complete;
  *   - null writer (counts bytes; benchmarks and fuzzing).
  * Names reach writers already sanitised: one path component each, never
- * "", "." or "..", no '/', no control bytes.
+ * "", "." or "..", no '/', no control bytes (unless raw_names).
  */
 #ifndef PS_EXTRACT_H
 #define PS_EXTRACT_H
@@ -69,7 +69,10 @@ struct ps_writer {
 	int wants_map;
 	const struct ps_range *map;
 	size_t nmap;
+	int has_map;		/* map is valid (nmap may be 0: all holes) */
 	int fatal;		/* a write failed in a way that stops the run */
+	/* after a fatal stop: what the writer left behind, one phrase */
+	char left[256];
 	int can_xattr;		/* the output can hold xattrs */
 	char err[512];		/* last error, one line */
 	char warn[512];		/* last non-fatal remark (xattr not set...) */
@@ -78,9 +81,16 @@ struct ps_writer {
 
 /* Open the writer OUT's name asks for: an archive for .tar, .tar.gz,
  * .tgz, .tar.zst, .tar.xz, .zip; otherwise a directory (which must not
- * exist or be empty). force: an existing archive is replaced. */
+ * exist or be empty, and must be writable). force (PS_WRITE_FORCE): an
+ * existing archive is replaced; a non-empty directory is merged into:
+ * directories already there are entered, anything else already there is
+ * kept and reported (PS_EEXIST from the writer), nothing is overwritten
+ * or followed. */
+#define PS_WRITE_FORCE 1
 int ps_writer_open(const char *out, int force, struct ps_writer **w,
 		   char *err, size_t errlen);
+int ps_writer_dir_open_flags(const char *out, int flags, struct ps_writer **w,
+			     char *err, size_t errlen);
 int ps_writer_dir_open(const char *out, struct ps_writer **w, char *err,
 		       size_t errlen);
 int ps_writer_archive_open(const char *out, int force, struct ps_writer **w,
@@ -96,6 +106,8 @@ struct ps_extract_stats {
 	uint64_t errors;	/* entries not (fully) extracted */
 	uint64_t warnings;	/* metadata not fully kept */
 	uint64_t renamed;
+	uint64_t existing;	/* already in OUT (--force merge), kept */
+	int interrupted;	/* the signal that stopped the run, or 0 */
 };
 
 /* A per-file block source (issue 16): which versions of a regular file
@@ -117,6 +129,9 @@ struct ps_extract_opts {
 	void *progress_ctx;
 	unsigned max_depth;	/* 0: default 1024 */
 	const struct ps_extract_source *source;	/* NULL: ps_fs_read */
+	/* names as the image has them, control bytes included; only "",
+	 * ".", "..", '/' and names over 255 bytes are still mapped */
+	int raw_names;
 };
 
 /* Extract the tree at ino (a directory: its contents go to OUT's top

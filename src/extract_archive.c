@@ -3,6 +3,7 @@
  * and zip, optionally compressed, chosen by the output's name. */
 #include "extract_int.h"
 #include "err.h"
+#include "interrupt.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +44,12 @@ static int aw_fail(struct ps_writer *w, const char *what)
 {
 	struct arw *a = w->priv;
 	int en = archive_errno(a->a);
-	ps_werr(w, "%s: %s: %s", a->partial, what,
-	     archive_error_string(a->a) ? archive_error_string(a->a) : strerror(en));
+	const char *es = archive_error_string(a->a);
+	if (en > 0 && strerrorname_np(en))	/* e.g. "Write error": give the cause */
+		ps_werr(w, "%s: %s: %s%s%s (%s)", a->partial, what, es ? es : "",
+		     es ? ": " : "", strerror(en), strerrorname_np(en));
+	else
+		ps_werr(w, "%s: %s: %s", a->partial, what, es ? es : "libarchive failed");
 	w->fatal = 1;		/* an archive cannot be repaired midway */
 	return PS_EIO;
 }
@@ -181,6 +186,12 @@ static int aw_write(struct ps_writer *w, const void *buf, size_t len)
 static int aw_zeros(struct ps_writer *w, uint64_t n)
 {
 	while (n) {
+		int sig = ps_intr_check();	/* zip: holes can be long */
+		if (sig) {
+			ps_werr(w, "interrupted by %s", ps_intr_name(sig));
+			w->fatal = 1;
+			return PS_EIO;
+		}
 		size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
 		int r = aw_write(w, zeros, k);
 		if (r)
@@ -200,7 +211,7 @@ static int aw_file_begin(struct ps_writer *w, const char *name,
 	uint64_t data = 0;
 	for (size_t i = 0; i < w->nmap; i++)
 		data += w->map[i].len;
-	if (a->zip && w->map && data < st->size && st->size - data > ZIP_MAX_HOLES) {
+	if (a->zip && w->has_map && data < st->size && st->size - data > ZIP_MAX_HOLES) {
 		/* zip has no holes: every zero would be deflated */
 		a->plen = old;
 		a->path[old] = 0;
@@ -215,16 +226,26 @@ static int aw_file_begin(struct ps_writer *w, const char *name,
 	/* holes: pax (GNU sparse 1.0) keeps them; libarchive drops the
 	 * zeros we stream through for them */
 	a->data_end = st->size;
-	if (!a->zip && w->map && data < st->size) {
+	if (!a->zip && w->has_map && data < st->size) {
 		for (size_t i = 0; i < w->nmap; i++)
 			archive_entry_sparse_add_entry(e, (la_int64_t)w->map[i].off,
 						       (la_int64_t)w->map[i].len);
+		/* all holes: an empty data run at the end makes it a sparse
+		 * entry (as GNU tar writes it); without one libarchive would
+		 * store the whole size as zeros */
+		if (!w->nmap)
+			archive_entry_sparse_add_entry(e, (la_int64_t)st->size, 0);
 		/* libarchive needs the bytes of holes between data (it drops
 		 * them), not those of a trailing hole */
 		a->data_end = w->nmap ? w->map[w->nmap - 1].off + w->map[w->nmap - 1].len : 0;
 	}
 	int r = aw_header(w, e);
 	archive_entry_free(e);
+	/* libarchive writes the GNU sparse map with the first data; a file
+	 * of holes only has none, so hand it an empty piece */
+	if (!r && !a->zip && w->has_map && !w->nmap && st->size &&
+	    archive_write_data(a->a, zeros, 0) < 0)
+		r = aw_fail(w, "writing data");
 	a->pos = 0;
 	a->size = st->size;
 	snprintf(a->name, sizeof(a->name), "%s", name);
@@ -302,7 +323,14 @@ static int aw_finish(struct ps_writer *w, int ok)
 		if (rename(a->partial, a->out) < 0)
 			r = ps_wfail(w, errno, "cannot rename to final name", a->partial);
 	} else {
-		ps_wwarn(w, "incomplete archive left as %s", a->partial);
+		struct stat sb;
+		char sz[48] = "";
+		if (stat(a->partial, &sb) == 0)
+			snprintf(sz, sizeof(sz), ", %llu bytes",
+				 (unsigned long long)sb.st_size);
+		snprintf(w->left, sizeof(w->left),
+			 "the incomplete archive is left as %s%s (the entries before this one are whole in it; delete it if not wanted)",
+			 a->partial, sz);
 		if (!w->err[0])
 			ps_werr(w, "incomplete archive left as %s", a->partial);
 	}

@@ -31,6 +31,8 @@ struct dirw {
 	char name[PS_NAME_MAX + 1];
 	const struct ps_fs_stat *st;
 	int root;		/* running as root: owners and devices */
+	int merge;		/* --force into a non-empty OUT */
+	uint8_t *kept;		/* kept[i]: fds[i] was there before (merge) */
 };
 
 static int cur_dir(struct dirw *d) { return d->fds[d->n - 1]; }
@@ -95,13 +97,25 @@ static int dw_dir_enter(struct ps_writer *w, const char *name,
 		if (!v)
 			return PS_ENOMEM;
 		d->fds = v;
+		uint8_t *k = realloc(d->kept, cap);
+		if (!k)
+			return PS_ENOMEM;
+		d->kept = k;
 		d->cap = cap;
 	}
-	if (mkdirat(cur_dir(d), name, 0700) < 0)
-		return ps_wfail(w, errno, "cannot create directory", name);
+	int old = 0;
+	if (mkdirat(cur_dir(d), name, 0700) < 0) {
+		if (errno != EEXIST || !d->merge)
+			return ps_wfail(w, errno, "cannot create directory", name);
+		old = 1;	/* merge: enter a directory already there (never a symlink) */
+	}
 	int fd = openat(cur_dir(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		if (old && (errno == ENOTDIR || errno == ELOOP))
+			errno = EEXIST;	/* a file or symlink of that name: kept */
 		return ps_wfail(w, errno, "cannot open directory", name);
+	}
+	d->kept[d->n] = (uint8_t)old;
 	d->fds[d->n++] = fd;
 	return PS_OK;
 }
@@ -112,7 +126,8 @@ static int dw_dir_leave(struct ps_writer *w, const struct ps_fs_stat *st)
 	if (d->n <= 1)
 		return PS_EINVAL;
 	int fd = d->fds[--d->n];
-	apply_meta(w, d, fd, st, "directory");
+	if (!d->kept[d->n])	/* a directory that was there keeps its own */
+		apply_meta(w, d, fd, st, "directory");
 	close(fd);
 	return PS_OK;
 }
@@ -176,7 +191,13 @@ static void dw_file_abort(struct ps_writer *w)
 		return;
 	close(d->fd);
 	d->fd = -1;
-	unlinkat(cur_dir(d), d->name, 0);
+	if (unlinkat(cur_dir(d), d->name, 0) == 0)
+		snprintf(w->left, sizeof(w->left),
+			 "its partial copy was removed; the entries before it are complete");
+	else
+		snprintf(w->left, sizeof(w->left),
+			 "its partial copy could not be removed (%s): delete it; the entries before it are complete",
+			 strerror(errno));
 }
 
 static int dw_symlink(struct ps_writer *w, const char *name,
@@ -187,9 +208,20 @@ static int dw_symlink(struct ps_writer *w, const char *name,
 		return PS_EINVAL;
 	if (symlinkat(st->symlink, cur_dir(d), name) < 0)
 		return ps_wfail(w, errno, "cannot create symlink", name);
+	/* xattrs on the link itself, as tar does (Linux takes trusted.* and
+	 * security.* on a symlink, not user.*): through the directory's
+	 * /proc/self/fd path, the link's own name never followed */
+	if (st->nxattrs) {
+		char p[64 + PS_NAME_MAX];
+		snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", cur_dir(d), name);
+		for (size_t i = 0; i < st->nxattrs; i++) {
+			const struct ps_xattr *x = &st->xattrs[i];
+			if (lsetxattr(p, x->name, x->value, x->len, 0) < 0)
+				ps_wwarn(w, "xattr %s not set on symlink %s: %s", x->name,
+				      name, strerror(errno));
+		}
+	}
 	apply_meta_at(w, d, name, st, 1);
-	if (st->nxattrs)
-		ps_wwarn(w, "%zu xattr(s) of symlink %s not kept", st->nxattrs, name);
 	return PS_OK;
 }
 
@@ -288,6 +320,7 @@ static void dw_free(struct ps_writer *w)
 	for (size_t i = 0; i < d->n; i++)
 		close(d->fds[i]);
 	free(d->fds);
+	free(d->kept);
 	free(d);
 }
 
@@ -319,6 +352,12 @@ static int dir_is_empty(int fd)
 int ps_writer_dir_open(const char *out, struct ps_writer **wp, char *err,
 		       size_t errlen)
 {
+	return ps_writer_dir_open_flags(out, 0, wp, err, errlen);
+}
+
+int ps_writer_dir_open_flags(const char *out, int flags, struct ps_writer **wp,
+			     char *err, size_t errlen)
+{
 	*wp = NULL;
 	if (mkdir(out, 0755) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: cannot create output directory: %s", out,
@@ -332,21 +371,34 @@ int ps_writer_dir_open(const char *out, struct ps_writer **wp, char *err,
 			 "exists and is not a directory" : strerror(errno));
 		return errno == ENOTDIR || errno == ELOOP ? PS_EEXIST : PS_EIO;
 	}
+	/* one up-front error rather than one per entry */
+	if (faccessat(fd, ".", W_OK | X_OK, AT_EACCESS) < 0) {
+		snprintf(err, errlen, "%s: output directory not writable: %s", out,
+			 strerror(errno));
+		close(fd);
+		return PS_EIO;
+	}
 	int e = dir_is_empty(fd);
-	if (e != 1) {
+	if (e == -1 || (e == 0 && !(flags & PS_WRITE_FORCE))) {
 		snprintf(err, errlen, "%s: output directory %s", out,
-			 e == 0 ? "exists and is not empty" : "unreadable");
+			 e == 0 ? "exists and is not empty (--force extracts into it: "
+				  "directories there are entered, nothing there is "
+				  "overwritten, followed or removed)" : "unreadable");
 		close(fd);
 		return PS_EEXIST;
 	}
 	struct ps_writer *w = calloc(1, sizeof(*w));
 	struct dirw *d = calloc(1, sizeof(*d));
-	if (d)
+	if (d) {
 		d->fds = calloc(16, sizeof(int));
-	if (!w || !d || !d->fds) {
+		d->kept = calloc(16, 1);
+	}
+	if (!w || !d || !d->fds || !d->kept) {
 		free(w);
-		if (d)
+		if (d) {
 			free(d->fds);
+			free(d->kept);
+		}
 		free(d);
 		close(fd);
 		snprintf(err, errlen, "out of memory");
@@ -356,6 +408,7 @@ int ps_writer_dir_open(const char *out, struct ps_writer **wp, char *err,
 	d->fds[d->n++] = fd;
 	d->fd = -1;
 	d->root = geteuid() == 0;
+	d->merge = e == 0;
 	w->ops = &dir_ops;
 	w->priv = d;
 	w->can_xattr = 1;

@@ -14,7 +14,8 @@ void ps_wwarn(struct ps_writer *w, const char *fmt, ...) __attribute__((format(p
 /* e stops the run (ENOSPC, EIO, EROFS, ...) */
 int ps_fatal_errno(int e);
 /* errno-based failure: "WHAT NAME: strerror", w->fatal for the errors
- * that stop a run; returns PS_EIO */
+ * that stop a run (then "strerror (ENAME)"); returns PS_EEXIST for
+ * EEXIST (a --force merge keeps what is there), else PS_EIO */
 int ps_wfail(struct ps_writer *w, int e, const char *what, const char *name);
 
 #endif

@@ -35,13 +35,18 @@ int ps_fatal_errno(int e)
 	       e == ENOMEM || e == EMFILE || e == ENFILE || e == EBADF;
 }
 
-/* errno-based failure: sets w->fatal for the errors that stop a run */
+/* errno-based failure: sets w->fatal for the errors that stop a run
+ * (those name the errno too: "No space left on device (ENOSPC)") */
 int ps_wfail(struct ps_writer *w, int e, const char *what, const char *name)
 {
-	ps_werr(w, "%s %s: %s", what, name, strerror(e));
-	if (ps_fatal_errno(e))
+	if (ps_fatal_errno(e)) {
+		const char *en = strerrorname_np(e);
+		ps_werr(w, "%s %s: %s (%s)", what, name, strerror(e), en ? en : "?");
 		w->fatal = 1;
-	return PS_EIO;
+	} else {
+		ps_werr(w, "%s %s: %s", what, name, strerror(e));
+	}
+	return e == EEXIST ? PS_EEXIST : PS_EIO;
 }
 
 void ps_writer_free(struct ps_writer *w)
@@ -74,7 +79,7 @@ int ps_writer_open(const char *out, int force, struct ps_writer **w, char *err,
 {
 	if (ps_archive_kind(out))
 		return ps_writer_archive_open(out, force, w, err, errlen);
-	return ps_writer_dir_open(out, w, err, errlen);
+	return ps_writer_dir_open_flags(out, force ? PS_WRITE_FORCE : 0, w, err, errlen);
 }
 
 

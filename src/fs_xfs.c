@@ -233,6 +233,209 @@ static struct ps_ts xfs_time(const uint8_t *p, int bigtime)
 
 static size_t lit_off(const uint8_t *di) { return di[4] >= 3 ? 176 : 100; }
 
+/* ---- xattrs in attribute blocks (attr fork in extents format) ----
+ * libfsxfs has no xattr API, so the leaf blocks are read here: from block 0
+ * of the attr fork (a leaf, or a da-btree node whose first entries lead
+ * down to the leftmost leaf), then along the leaves' forward links. Every
+ * block number, count and offset comes from the image and is checked. */
+
+#define XATTR_VALUE_MAX 65536	/* XATTR_SIZE_MAX: no value is longer */
+
+struct afork {
+	uint64_t off[64], blk[64], cnt[64];	/* startoff, fsblock, count */
+	size_t n;
+	uint64_t nblocks;
+	int v3;
+	uint8_t *b;		/* one block */
+};
+
+static int xattr_ns(uint8_t fl, const char **ns)
+{
+	/* LOCAL (1) and INCOMPLETE (0x80) are not namespaces */
+	uint8_t f = fl & (uint8_t)~0x81u;
+	*ns = f == 0 ? "user." : f == 2 ? "trusted." : f == 4 ? "security." : NULL;
+	return *ns != NULL;
+}
+
+/* Byte offset of attr-fork block dablk, or UINT64_MAX. */
+static uint64_t afork_byte(const struct xfs_priv *p, const struct afork *af, uint64_t dablk)
+{
+	const struct xfs_geo *g = &p->g;
+	for (size_t i = 0; i < af->n; i++) {
+		if (dablk < af->off[i] || dablk - af->off[i] >= af->cnt[i])
+			continue;
+		uint64_t fsb = af->blk[i] + (dablk - af->off[i]);
+		uint64_t agno = fsb >> g->agblklog, agbno = fsb & ((1ULL << g->agblklog) - 1);
+		uint64_t off;
+		if (agno >= g->agcount || agbno >= g->agblocks ||
+		    __builtin_mul_overflow(agno * g->agblocks + agbno,
+					   (uint64_t)g->blocksize, &off))
+			return UINT64_MAX;
+		return off;
+	}
+	return UINT64_MAX;
+}
+
+static int afork_read(struct ps_fs *fs, const struct afork *af, uint64_t dablk)
+{
+	struct xfs_priv *p = fs->priv;
+	uint64_t off = afork_byte(p, af, dablk);
+	if (off == UINT64_MAX || ps_src_pread(fs->src, af->b, p->g.blocksize, off) != PS_OK)
+		return -1;
+	return 0;
+}
+
+/* A remote value of len bytes starting at attr-fork block dablk into v. */
+static int remote_value(struct ps_fs *fs, const struct afork *af, uint64_t dablk,
+			uint8_t *v, size_t len)
+{
+	struct xfs_priv *p = fs->priv;
+	size_t hdr = af->v3 ? 56 : 0, per = p->g.blocksize - hdr, got = 0;
+	while (got < len) {
+		if (afork_read(fs, af, dablk))
+			return -1;
+		if (af->v3 && memcmp(af->b, "XARM", 4))
+			return -1;
+		size_t k = len - got < per ? len - got : per;
+		memcpy(v + got, af->b + hdr, k);
+		got += k;
+		dablk++;
+	}
+	return 0;
+}
+
+#define NOTE(...) do { st->xattrs_incomplete = 1; \
+	snprintf(st->note, sizeof(st->note), __VA_ARGS__); } while (0)
+
+/* One leaf block (in af->b, copied to leaf): its entries into st. */
+static int leaf_xattrs(struct ps_fs *fs, struct afork *af, const uint8_t *leaf,
+		       struct ps_fs_stat *st)
+{
+	struct xfs_priv *p = fs->priv;
+	size_t bs = p->g.blocksize, hdr = af->v3 ? 80 : 32;
+	size_t cnt = be16(leaf + (af->v3 ? 56 : 12));
+	if (hdr + cnt * 8 > bs)
+		return -1;
+	for (size_t i = 0; i < cnt; i++) {
+		const uint8_t *e = leaf + hdr + i * 8;
+		size_t ni = be16(e + 4);
+		uint8_t fl = e[6];
+		if (fl & 0x80)		/* INCOMPLETE: a set that never finished */
+			continue;
+		const char *ns;
+		const uint8_t *name, *val;
+		size_t nl, vl;
+		uint8_t *rv = NULL;
+		if (fl & 1) {		/* local: valuelen, namelen, name, value */
+			if (ni + 3 > bs)
+				return -1;
+			vl = be16(leaf + ni);
+			nl = leaf[ni + 2];
+			name = leaf + ni + 3;
+			val = name + nl;
+			if (ni + 3 + nl + vl > bs)
+				return -1;
+		} else {		/* remote: valueblk, valuelen, namelen, name */
+			if (ni + 9 > bs)
+				return -1;
+			uint64_t vb = be32(leaf + ni);
+			vl = be32(leaf + ni + 4);
+			nl = leaf[ni + 8];
+			name = leaf + ni + 9;
+			if (ni + 9 + nl > bs || vl > XATTR_VALUE_MAX)
+				return -1;
+			rv = malloc(vl ? vl : 1);
+			if (!rv)
+				return PS_ENOMEM;
+			if (remote_value(fs, af, vb, rv, vl)) {
+				free(rv);
+				NOTE("xattr value in remote attribute blocks unreadable");
+				continue;
+			}
+			val = rv;
+		}
+		char full[300];
+		if (!xattr_ns(fl, &ns)) {
+			NOTE("xattr with namespace flags 0x%x skipped", fl);
+		} else if (nl && !memchr(name, 0, nl)) {
+			int n = snprintf(full, sizeof(full), "%s%.*s", ns, (int)nl,
+					 (const char *)name);
+			if (!strncmp(full, "trusted.SGI_ACL_", 16)) {
+				NOTE("XFS ACL (%.40s) not converted", full + 8);
+			} else if (ps_fs_stat_add_xattr(st, full, (size_t)n, val, vl)) {
+				free(rv);
+				return PS_ENOMEM;
+			}
+		}
+		free(rv);
+	}
+	return 0;
+}
+
+static void block_xattrs(struct ps_fs *fs, const uint8_t *di, size_t a, uint32_t anext,
+			 struct ps_fs_stat *st)
+{
+	struct xfs_priv *p = fs->priv;
+	size_t isz = p->g.inodesize, bs = p->g.blocksize;
+	struct afork af = { .v3 = di[4] >= 3 };
+	if (anext > sizeof(af.off) / sizeof(af.off[0]) || a + (size_t)anext * 16 > isz) {
+		NOTE("attribute fork of %u extents: xattrs not read", anext);
+		return;
+	}
+	for (uint32_t i = 0; i < anext; i++) {
+		uint64_t l0 = be64(di + a + i * 16), l1 = be64(di + a + i * 16 + 8);
+		af.off[af.n] = (l0 & ((1ULL << 63) - 1)) >> 9;
+		af.blk[af.n] = ((l0 & 0x1ff) << 43) | (l1 >> 21);
+		af.cnt[af.n] = l1 & ((1ULL << 21) - 1);
+		af.nblocks += af.cnt[af.n];
+		af.n++;
+	}
+	uint8_t *leaf = malloc(bs);
+	af.b = malloc(bs);
+	if (!leaf || !af.b) {
+		NOTE("xattrs not read: out of memory");
+		goto out;
+	}
+	uint16_t leafm = af.v3 ? 0x3bee : 0xfbee, nodem = af.v3 ? 0x3ebe : 0xfebe;
+	size_t nhdr = af.v3 ? 64 : 16;
+	uint64_t blk = 0, steps = 0;
+	/* down the first entries of the da-btree to the leftmost leaf */
+	for (;;) {
+		if (steps++ > 8 || afork_read(fs, &af, blk))
+			goto bad;
+		uint16_t m = be16(af.b + 8);
+		if (m == leafm)
+			break;
+		if (m != nodem || be16(af.b + nhdr - (af.v3 ? 8 : 4)) == 0)
+			goto bad;
+		blk = be32(af.b + nhdr + 4);	/* entry 0: hashval, before */
+	}
+	/* along the leaves: forw links, at most as many as the fork's blocks */
+	for (steps = 0; ; steps++) {
+		if (steps > af.nblocks || be16(af.b + 8) != leafm)
+			goto bad;
+		memcpy(leaf, af.b, bs);
+		int r = leaf_xattrs(fs, &af, leaf, st);
+		if (r == PS_ENOMEM) {
+			NOTE("xattrs not read: out of memory");
+			goto out;
+		}
+		if (r)
+			goto bad;
+		uint64_t forw = be32(leaf);
+		if (!forw)
+			break;
+		if (afork_read(fs, &af, forw))
+			goto bad;
+	}
+	goto out;
+bad:
+	NOTE("attribute blocks corrupt or unreadable: xattrs not all read");
+out:
+	free(leaf);
+	free(af.b);
+}
+
 static void short_xattrs(struct ps_fs *fs, const uint8_t *di, struct ps_fs_stat *st)
 {
 	struct xfs_priv *p = fs->priv;
@@ -247,6 +450,10 @@ static void short_xattrs(struct ps_fs *fs, const uint8_t *di, struct ps_fs_stat 
 	if (aformat == 2 && anext == 0)
 		return;
 	size_t a = lo + (size_t)forkoff * 8;
+	if (aformat == 2) {	/* extents: leaf or node attribute blocks */
+		block_xattrs(fs, di, a, anext, st);
+		return;
+	}
 	if (aformat != 1) {
 		st->xattrs_incomplete = 1;
 		snprintf(st->note, sizeof(st->note),

@@ -8,6 +8,7 @@
  * docs/input.md.
  */
 #include "imgsrc_open.h"
+#include "interrupt.h"
 #include "imgsrc_container.h"
 #include "err.h"
 #include "le.h"
@@ -140,8 +141,16 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 		snprintf(err, errlen, "%s: out of memory", src->name);
 		return PS_ENOMEM;
 	}
+	ps_intr_enter();	/* Ctrl-C: stop, the caller removes what was written */
 	for (;;) {
 		size_t got;
+		int sig = ps_intr_check();
+		if (sig) {
+			snprintf(err, errlen, "%s: interrupted by %s while decoding into %s (%" PRIu64 " bytes done)",
+				 src->name, ps_intr_name(sig), wpath, off);
+			r = PS_EIO;
+			break;
+		}
 		r = ps_src_read_upto(src, buf, chunk, off, &got);
 		if (r) {
 			snprintf(err, errlen, "%s", ps_src_error(src));
@@ -167,6 +176,7 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 					 wpath, off + i, strerror(errno));
 				free(buf);
 				fill_report(opts, src, off, -1);
+				ps_intr_leave();
 				return PS_EIO;
 			}
 			i = j;
@@ -178,6 +188,7 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 	}
 	free(buf);
 	fill_report(opts, src, off, r ? -1 : 1);
+	ps_intr_leave();
 	if (r)
 		return r;
 	if (ftruncate(wfd, (off_t)off) < 0) {
@@ -307,9 +318,19 @@ int ps_open_cached(int fd, const struct stat *st, const char *path,
 	}
 	if (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
 		ps_open_notice(opts, "waiting for another pmemscan inflating %s into %s", path, cpath);
-		while (flock(lfd, LOCK_EX) < 0) {
-			if (errno == EINTR)
+		/* poll, so that Ctrl-C (src/interrupt.h) ends the wait */
+		while (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+			int sig = ps_intr_check();
+			if (sig) {
+				snprintf(err, errlen, "%s: interrupted by %s while waiting for the cache lock %s",
+					 path, ps_intr_name(sig), lpath);
+				r = PS_EIO;
+				goto out;
+			}
+			if (errno == EWOULDBLOCK || errno == EINTR) {
+				usleep(100000);
 				continue;
+			}
 			snprintf(err, errlen, "%s: cannot lock %s: %s", path, lpath,
 				 strerror(errno));
 			r = PS_EIO;
@@ -367,7 +388,9 @@ int ps_open_cached(int fd, const struct stat *st, const char *path,
 			r = PS_EIO;
 		}
 		if (r) {
-			unlink(ppath);
+			size_t n = strlen(err);
+			if (unlink(ppath) == 0 && n + 1 < errlen)
+				snprintf(err + n, errlen - n, "; %s removed", ppath);
 			goto out;
 		}
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -8,6 +8,7 @@
  */
 #include "imgsrc_open.h"
 #include "err.h"
+#include "interrupt.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -76,6 +77,15 @@ static int spool(int fd, int wfd, const char *name, struct ps_pipe_info *info,
 		/* fill the chunk (a pipe hands over at most 64 KiB a read) */
 		size_t got = 0;
 		while (got < SPOOL_CHUNK) {
+			/* extract, carve, cat: Ctrl-C stops the copy (src/interrupt.h);
+			 * the temporary file has no name, nothing is left */
+			int sig = ps_intr_check();
+			if (sig) {
+				snprintf(err, errlen, "%s: interrupted by %s after %" PRIu64 " bytes read (its temporary copy is gone)",
+					 name, ps_intr_name(sig), off + got);
+				rc = PS_EIO;
+				break;
+			}
 			ssize_t n = read(fd, buf + got, SPOOL_CHUNK - got);
 			if (n < 0 && errno == EINTR)
 				continue;

@@ -16,6 +16,7 @@
  * whose bytes are still the old ones, so `undo` restores a repair that
  * died after any number of patches.
  */
+#include "interrupt.h"
 #include "repair_priv.h"
 #include "digest.h"
 #include "err.h"
@@ -144,6 +145,11 @@ static int copy_fd(int in, int out, uint64_t size, bool *reflinked)
 		}
 		for (uint64_t x = (uint64_t)d; x < h;) {
 			size_t k = h - x < bl ? (size_t)(h - x) : bl;
+			if (ps_intr_check()) {	/* Ctrl-C: the copy is removed */
+				errno = EINTR;
+				rc = -1;
+				goto out;
+			}
 			if (ps_pread_all(in, buf, k, x)) {
 				rc = -1;
 				goto out;
@@ -186,6 +192,11 @@ static int copy_src(struct ps_src *in, int out)
 			h = in->size;
 		for (uint64_t x = d; x < h && !rc;) {
 			size_t k = h - x < bl ? (size_t)(h - x) : bl;
+			if (ps_intr_check()) {	/* Ctrl-C: the copy is removed */
+				errno = EINTR;
+				rc = -1;
+				break;
+			}
 			if (ps_src_pread(in, buf, k, x))
 				rc = -2;
 			else if (!ps_is_zero(buf, k) && ps_pwrite_all(out, buf, k, x))
@@ -334,6 +345,10 @@ static int apply_copy(struct ps_src *src, const struct ps_analysis *before,
 		unlink(out);
 		if (crc == -2)
 			return fail(res, PS_STEP_WRITE, PS_EIO, 0, "%s: %s", out, ps_src_error(src));
+		if (ps_intr_pending())
+			return fail(res, PS_STEP_WRITE, PS_EIO, EINTR,
+				    "%s: interrupted by %s while copying; the partial copy was removed",
+				    out, ps_intr_name(ps_intr_pending()));
 		return fail(res, PS_STEP_WRITE, PS_EIO, e, "%s: writing the copy failed: %s",
 			    out, strerror(e));
 	}

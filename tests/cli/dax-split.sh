@@ -93,6 +93,57 @@ expect_exit 3 "extract --view mmap on a plain filesystem: refused, exit 3" \
 check "... and nothing written" test ! -e "$T/none"
 expect_exit 3 "a bad --view value: exit 3" "$PMEMSCAN" extract "$img" --view both -o "$T/none"
 
+# ---- the output side (issue 15) on a mixed file's second copy ----
+# an interrupt while x.bin.mmap-view is written: the copy being written is
+# removed and named, x.bin (done before it) stays whole. PMEMSCAN_TEST_SIGNAL=N
+# raises SIGINT at the N-th poll; the first N that lands in that copy is used.
+n=1 hit=
+while [ $n -le 80 ] && [ -z "$hit" ]; do
+	rm -rf "$T/int"
+	rc=0
+	PMEMSCAN_TEST_SIGNAL=$n "$PMEMSCAN" extract "$img" -o "$T/int" --quiet 2>"$T/int.err" || rc=$?
+	grep -q '^pmemscan: extract: x.bin.mmap-view: stopped here: interrupted by SIGINT' "$T/int.err" && hit=$n
+	n=$((n + 1))
+done
+check "an interrupt during x.bin.mmap-view's copy names that copy as where it stopped" test -n "$hit"
+same_value "... exit 130" "$rc" 130
+check "... its partial copy removed, the line says so" \
+	sh -c '! test -e "$1/x.bin.mmap-view" && grep -q "x.bin.mmap-view: stopped here: .*its partial copy was removed" "$2"' sh "$T/int" "$T/int.err"
+same_value "... x.bin, written before it, is whole" "$(sha "$T/int/x.bin")" "$(sha "$T/auto/x.bin")"
+# --force resumes such a run: x.bin is kept, the missing second copy is
+# written (the output made by hand as an interrupt leaves it)
+rm -rf "$T/resume"
+cp -a "$T/auto" "$T/resume"
+rm "$T/resume/x.bin.mmap-view"
+rc=0
+"$PMEMSCAN" extract "$img" -o "$T/resume" --force --quiet 2>"$T/resume.err" || rc=$?
+same_value "extract --force into an output where x.bin is and x.bin.mmap-view is not: exit 0" "$rc" 0
+same_value "... the missing x.bin.mmap-view is written (not skipped with x.bin)" \
+	"$(sha "$T/resume/x.bin.mmap-view")" "$(sha "$T/auto/x.bin.mmap-view")"
+check "... x.bin reported as kept, x.bin.mmap-view not" \
+	sh -c 'grep -q "^pmemscan: extract: x.bin: kept: already in the output" "$1" && ! grep -q "x.bin.mmap-view: kept" "$1"' sh "$T/resume.err"
+# disk full while x.bin.mmap-view is written: the ENOSPC line names that copy
+if [ "$(id -u)" -eq 0 ] && mkdir "$T/full" && mount -t tmpfs -o size=1m tmpfs "$T/full" 2>/dev/null; then
+	trap 'umount "$T/full" 2>/dev/null; rm -rf "$T"' EXIT
+	# the tmpfs size, in 4 KiB pages, where the run fills it in that copy
+	pages=4 hit=
+	while [ $pages -le 80 ] && [ -z "$hit" ]; do
+		mount -o remount,size=$((pages * 4))k "$T/full"
+		rm -rf "$T/full/o"
+		rc=0
+		"$PMEMSCAN" extract "$img" -o "$T/full/o" --quiet 2>"$T/full.err" || rc=$?
+		grep -q '^pmemscan: extract: x.bin.mmap-view: stopped here by a fatal error: .*(ENOSPC)' "$T/full.err" && hit=$pages
+		pages=$((pages + 2))
+	done
+	check "disk full in x.bin.mmap-view's copy: one line names that copy and ENOSPC" test -n "$hit"
+	same_value "... exit 3" "$rc" 3
+	check "... its partial copy removed and said so; x.bin whole" \
+		sh -c '! test -e "$1/x.bin.mmap-view" && grep -q "its partial copy was removed" "$2" && cmp -s "$1/x.bin" "$3"' sh "$T/full/o" "$T/full.err" "$T/auto/x.bin"
+	umount "$T/full"
+else
+	skip "disk full in x.bin.mmap-view's copy" "needs root for a tmpfs"
+fi
+
 # ---- repair ----
 "$PMEMSCAN" repair "$img" --assume-aligned >"$T/plan.txt" 2>&1
 check "repair refuses the start_pad rewrite: mmap-written files found" grep -q 'REFUSED \[merge-mmap\]' "$T/plan.txt"
