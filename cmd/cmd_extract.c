@@ -81,8 +81,20 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 	const char *cmd = strrchr(argv[0], ' ') ? strrchr(argv[0], ' ') + 1 : argv[0];
 	optind = 1;
 	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "o:qh", common_opts, NULL)) != -1) {
+	int c, li;
+	while ((li = -1, c = getopt_long(argc, argv, "o:qh", common_opts, &li)) != -1) {
+		/* extract, ls and carve share one option table: an option is
+		 * taken only by the commands whose --help names it */
+		if (c != '?' && c != ':' && c != 'h') {
+			char opt[40];
+			snprintf(opt, sizeof(opt), "--%s", li >= 0 ? common_opts[li].name :
+				 c == 'o' ? "output" : "quiet");
+			if (!strstr(usage, opt)) {
+				cli_err("%s: unknown option or missing value '%s' (see 'pmemscan %s --help')",
+					cmd, opt, cmd);
+				return EXIT_USAGE;
+			}
+		}
 		switch (c) {
 		case OPT_FSTYPE:
 			if (!strcmp(optarg, "ext") || !strcmp(optarg, "ext4") ||

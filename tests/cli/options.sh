@@ -35,6 +35,17 @@ bad extract --namespace extract "$img" --namespace
 bad cat -o cat "$img" -o
 # an unknown short option
 bad labels -Z labels -Z "$img"
+# extract, ls and carve share an option table: each takes only the options
+# its --help names (carve has no --json, --path, --fs-type, --view or
+# --raw-names; ls no --output, --force or --raw-names)
+bad carve --json carve --json "$img" -o "$T/c1"
+bad carve --path carve "$img" --path /x -o "$T/c1"
+bad carve --fs-type carve --fs-type xfs "$img" -o "$T/c1"
+bad carve --view carve --view mmap "$img" -o "$T/c1"
+bad ls --output ls -o "$T/l1" "$img"
+bad ls --force ls --force "$img"
+bad ls --raw-names ls --raw-names "$img"
+check "... and none of them created anything" test ! -e "$T/c1" -a ! -e "$T/l1"
 # carve/extract/repair would create their output: nothing is
 "$PMEMSCAN" carve --frobnicate "$img" -o "$T/carved" 2>/dev/null
 check "carve with a bad option creates no output" test ! -e "$T/carved"
