@@ -820,10 +820,6 @@ int cmd_carve(int argc, char **argv)
 		cli_err("carve: -o FS.img is required (see 'pmemscan carve --help')");
 		return EXIT_USAGE;
 	}
-	if (a.view) {
-		cli_err("carve: --view applies to extract and ls (carve copies the block view)");
-		return EXIT_USAGE;
-	}
 	struct cli_view v;
 	struct cli_watch watch;
 	cli_watch_start(&watch, a.image);

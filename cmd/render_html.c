@@ -439,38 +439,30 @@ static void split_block(FILE *f, const struct render_input *in, const struct ps_
 			fprintf(f, "<p class=\"small\">%zu more extents are not drawn.</p>\n", skipped);
 	}
 	fputs("<table class=\"split-files\"><tr><th>class</th><th>file</th><th>bytes</th><th>evidence</th></tr>\n", f);
-	static const enum ps_split_class order[] = { PS_SPLIT_MMAP, PS_SPLIT_MIXED,
-						     PS_SPLIT_WRITE, PS_SPLIT_UNKNOWN };
-	size_t more = 0;
-	for (size_t k = 0; k < 4; k++) {
-		size_t shown = 0;
-		for (size_t i = 0; i < sp->nfiles; i++) {
-			const struct ps_split_file *x = &sp->files[i];
-			if (x->cls != order[k])
-				continue;
-			if ((order[k] == PS_SPLIT_WRITE || order[k] == PS_SPLIT_UNKNOWN) &&
-			    shown >= SPLIT_ROWS_MAX) {
-				more++;
-				continue;
-			}
-			shown++;
-			const char *cn = ps_split_class_name(x->cls);
-			fprintf(f, "<tr data-split-file=\"%zu\" data-split-class=\"%s\" data-split-path=\"", i, cn);
-			esc(f, x->path);
-			fprintf(f, "\"><td class=\"c-%s\">%s</td><td><code>", cn, cn);
-			esc(f, x->path);
-			fprintf(f, "</code></td><td>%" PRIu64 "</td><td>", x->size);
-			PIECE(f, *oom, render_split_evidence(m, x));
-			if (x->nvictims)
-				fputs("<ul>", f);
-			for (size_t v = 0; v < x->nvictims; v++) {
-				fputs("<li class=\"victim\">its stores through a mapping landed on ", f);
-				PIECE(f, *oom, render_split_victim(m, sp, &x->victims[v]));
-				fputs("</li>", f);
-			}
-			fputs(x->nvictims ? "</ul></td></tr>\n" : "</td></tr>\n", f);
+	struct cli_split_listing ls;
+	if (cli_split_listing(sp, SPLIT_ROWS_MAX, &ls))
+		*oom = true;
+	size_t more = ls.more[PS_SPLIT_WRITE] + ls.more[PS_SPLIT_UNKNOWN];
+	for (size_t j = 0; j < ls.n; j++) {
+		size_t i = ls.idx[j];
+		const struct ps_split_file *x = &sp->files[i];
+		const char *cn = ps_split_class_name(x->cls);
+		fprintf(f, "<tr data-split-file=\"%zu\" data-split-class=\"%s\" data-split-path=\"", i, cn);
+		esc(f, x->path);
+		fprintf(f, "\"><td class=\"c-%s\">%s</td><td><code>", cn, cn);
+		esc(f, x->path);
+		fprintf(f, "</code></td><td>%" PRIu64 "</td><td>", x->size);
+		PIECE(f, *oom, render_split_evidence(m, x));
+		if (x->nvictims)
+			fputs("<ul>", f);
+		for (size_t v = 0; v < x->nvictims; v++) {
+			fputs("<li class=\"victim\">its stores through a mapping landed on ", f);
+			PIECE(f, *oom, render_split_victim(m, sp, &x->victims[v]));
+			fputs("</li>", f);
 		}
+		fputs(x->nvictims ? "</ul></td></tr>\n" : "</td></tr>\n", f);
 	}
+	free(ls.idx);
 	fputs("</table>\n", f);
 	if (more)
 		fprintf(f, "<p class=\"small\">... and %zu more write() or unknown files (--json lists all).</p>\n", more);

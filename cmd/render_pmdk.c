@@ -5,6 +5,8 @@
 #include "config.h"
 #include "render.h"
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define HUMAN(v) ps_human((v), hb, sizeof(hb))
@@ -39,6 +41,25 @@ static void iso_time(uint64_t t, char out[32])
 	if (t > (uint64_t)253402300799ull || !gmtime_r(&tt, &tm) ||
 	    !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(out, 32, "%" PRIu64, t);
+}
+
+/* An obj pool's layout name, quoted and escaped, at most LAYOUT_SHOWN
+ * characters of it: a real one is short, the 1 KiB of a damaged or
+ * chance header is noise (the JSON keeps it whole). */
+#define LAYOUT_SHOWN 64
+static void layout_text(FILE *f, const char *s)
+{
+	char b[LAYOUT_SHOWN + 1];
+	size_t n = strlen(s), all = 0;
+	size_t w = ps_str_escape(s, n, PS_ESC_CONTROL, "\"\\", b, sizeof(b));
+	char *full = malloc(4 * n + 1);
+	if (full) {
+		all = ps_str_escape(s, n, PS_ESC_CONTROL, "\"\\", full, 4 * n + 1);
+		free(full);
+	}
+	fprintf(f, "\"%s\"", b);
+	if (all > w)
+		fprintf(f, " (cut: %zu bytes; --json has it whole)", n);
 }
 
 static void where(FILE *f, const struct ps_rec *r)
@@ -112,9 +133,9 @@ void render_pmdk_rec_text(FILE *f, const struct ps_analysis *a, const struct ps_
 			p->bsize, p->is_zeroed ? "yes" : "no", r->off + p->data_off, p->data_off);
 		break;
 	case PS_PMDK_OBJ:
-		fputs("      layout \"", f);
-		render_text_img(f, p->layout, "\"\\");
-		fprintf(f, "\"  lanes at +0x%" PRIx64 " (%" PRIu64 ")  heap at +0x%" PRIx64 "  descriptor checksum %s\n",
+		fputs("      layout ", f);
+		layout_text(f, p->layout);
+		fprintf(f, "  lanes at +0x%" PRIx64 " (%" PRIu64 ")  heap at +0x%" PRIx64 "  descriptor checksum %s\n",
 			p->lanes_offset, p->nlanes, p->heap_offset,
 			p->obj_checksum_ok ? "valid" : "BAD");
 		break;
@@ -135,9 +156,8 @@ static void pool_phrase(FILE *f, const struct ps_rec *r)
 	fprintf(f, "a PMDK %s pool (%s", ps_pmdk_type_name(p->type), ps_pmdk_sig_name(p->type));
 	if (p->type == PS_PMDK_OBJ && p->desc_read)
 	{
-		fputs(", layout \"", f);
-		render_text_img(f, p->layout, "\"\\");
-		fputc('"', f);
+		fputs(", layout ", f);
+		layout_text(f, p->layout);
 	}
 	fprintf(f, ", uuid %s, header checksum %s)", u, p->checksum_ok ? "valid" : "BAD");
 }

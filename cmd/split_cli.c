@@ -54,6 +54,31 @@ uint64_t cli_split_mapped(const struct ps_split *s)
 	return s ? s->count[PS_SPLIT_MMAP] + s->count[PS_SPLIT_MIXED] : 0;
 }
 
+int cli_split_listing(const struct ps_split *s, size_t cap, struct cli_split_listing *out)
+{
+	static const enum ps_split_class order[] = { PS_SPLIT_MMAP, PS_SPLIT_MIXED,
+						     PS_SPLIT_WRITE, PS_SPLIT_UNKNOWN };
+	memset(out, 0, sizeof(*out));
+	out->idx = s->nfiles ? malloc(s->nfiles * sizeof(*out->idx)) : NULL;
+	if (s->nfiles && !out->idx)
+		return PS_ENOMEM;
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		size_t shown = 0;
+		for (size_t i = 0; i < s->nfiles; i++) {
+			if (s->files[i].cls != order[k])
+				continue;
+			if ((order[k] == PS_SPLIT_WRITE || order[k] == PS_SPLIT_UNKNOWN) &&
+			    shown >= cap) {
+				out->more[order[k]]++;
+				continue;
+			}
+			shown++;
+			out->idx[out->n++] = i;
+		}
+	}
+	return PS_OK;
+}
+
 /* ---- words ---- */
 
 void render_split_evidence(FILE *f, const struct ps_split_file *x)
@@ -144,34 +169,26 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 		" + g (where DAX stores went)\n", s->l_off, s->f_off);
 	if (s->errors)
 		fprintf(f, "    %" PRIu64 " entries not checked; first: %s\n", s->errors, s->err);
-	static const enum ps_split_class order[] = { PS_SPLIT_MMAP, PS_SPLIT_MIXED,
-						     PS_SPLIT_WRITE, PS_SPLIT_UNKNOWN };
-	for (size_t k = 0; k < 4; k++) {
-		size_t shown = 0, more = 0;
-		for (size_t i = 0; i < s->nfiles; i++) {
-			const struct ps_split_file *x = &s->files[i];
-			if (x->cls != order[k])
-				continue;
-			if ((order[k] == PS_SPLIT_WRITE || order[k] == PS_SPLIT_UNKNOWN) &&
-			    shown >= TEXT_LIST_MAX) {
-				more++;
-				continue;
-			}
-			shown++;
-			fprintf(f, "    %-7s %s (%" PRIu64 " bytes): ", ps_split_class_name(x->cls),
-				x->path, x->size);
-			render_split_evidence(f, x);
+	struct cli_split_listing ls;
+	if (cli_split_listing(s, TEXT_LIST_MAX, &ls))
+		fputs("    (out of memory: the files are not listed)\n", f);
+	for (size_t j = 0; j < ls.n; j++) {
+		const struct ps_split_file *x = &s->files[ls.idx[j]];
+		fprintf(f, "    %-7s %s (%" PRIu64 " bytes): ", ps_split_class_name(x->cls),
+			x->path, x->size);
+		render_split_evidence(f, x);
+		fputc('\n', f);
+		for (size_t v = 0; v < x->nvictims; v++) {
+			fputs("            its stores through a mapping landed on ", f);
+			render_split_victim(f, s, &x->victims[v]);
 			fputc('\n', f);
-			for (size_t v = 0; v < x->nvictims; v++) {
-				fputs("            its stores through a mapping landed on ", f);
-				render_split_victim(f, s, &x->victims[v]);
-				fputc('\n', f);
-			}
 		}
-		if (more)
-			fprintf(f, "    ... and %zu more %s files (--json lists all)\n", more,
-				ps_split_class_name(order[k]));
+		/* after the last one listed of its class, how many were not */
+		if ((j + 1 == ls.n || s->files[ls.idx[j + 1]].cls != x->cls) && ls.more[x->cls])
+			fprintf(f, "    ... and %zu more %s files (--json lists all)\n", ls.more[x->cls],
+				ps_split_class_name(x->cls));
 	}
+	free(ls.idx);
 	fputs("    DAX: ", f);
 	render_split_dax_note(f, s);
 	fputs("\n", f);

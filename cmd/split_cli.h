@@ -30,6 +30,16 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 		       const struct ps_split *s);
 json_object *render_split_json(const struct render_input *in, int ns,
 			       const struct ps_split *s);
+/* The files a listing shows (text report, HTML page), in its order: mmap,
+ * mixed, write, unknown, each class in the check's order, at most cap write
+ * and cap unknown files; idx[n] (free it) indexes s->files, more[class]
+ * counts the files left out. PS_ENOMEM. */
+struct cli_split_listing {
+	size_t *idx, n;
+	size_t more[PS_SPLIT_NCLASS];
+};
+int cli_split_listing(const struct ps_split *s, size_t cap, struct cli_split_listing *out);
+
 /* Their pieces, for the HTML page: a file's evidence and one of its
  * victims as one line, the DAX note, and next command `which` (0 extract,
  * 1 repair --merge-mmap; the latter only when cli_split_mapped(s)). */

@@ -42,6 +42,11 @@ check "the DAX note says current kernels mount it with -o dax without a warning,
 "$PMEMSCAN" --hash none "$img" >"$T/scan.txt" 2>&1
 check "the text report has the split section with m.bin and its victims" \
 	sh -c 'grep -q "split check (start_pad 4 MiB" "$1" && grep -q "mmap    /m.bin" "$1" && grep -q "landed on free blocks: 16 blocks" "$1" && grep -q -- "--merge-mmap" "$1"' sh "$T/scan.txt"
+# m.bin's header at F looks like a PMDK pool to the scan (it is one, by
+# its first bytes) with a 1 KiB layout of noise: the text report shows at
+# most 64 characters of it, escaped, and says it cut it
+check "the text report cuts a chance pool header's layout of noise, escaped, and says so" \
+	sh -c 'l=$(grep "^      layout \"" "$1") && [ ${#l} -lt 300 ] && echo "$l" | grep -q "(cut: [0-9]* bytes; --json has it whole)" && ! LC_ALL=C grep -q "$(printf "[\001-\010\016-\037\177]")" "$1"' sh "$T/scan.txt"
 "$PMEMSCAN" --json --hash none "$T/clean.img" >"$T/clean.json" 2>/dev/null
 same_value "before the moves: every file is write, default view read" \
 	"$(jq -r '.namespaces[0].split | "\(.counts.write) \(.counts.mmap) \(.counts.mixed) \(.default_view)"' "$T/clean.json")" "3 0 0 read"
