@@ -18,7 +18,11 @@ mk_dax_split() {
 	mkdir -p "$d/tree"
 	head -c $((6 * 1048576)) /dev/urandom >"$d/tree/hole.bin"
 	head -c 40000 /dev/urandom >"$d/tree/w.bin"
-	{ printf 'PMEMOBJ\0'; head -c $((65536 - 8)) /dev/urandom; } >"$d/tree/m.bin"
+	# m.bin starts like a PMDK obj pool; where its layout name would be
+	# (4 KiB in), 1023 bytes of noise with no NUL, so the scan always meets
+	# a long layout of noise (a random one would end at its first NUL)
+	{ printf 'PMEMOBJ\0'; head -c 4088 /dev/urandom; head -c 1023 /dev/urandom | tr '\0' '\1'
+	  printf '\0'; head -c $((65536 - 5120)) /dev/urandom; } >"$d/tree/m.bin"
 	head -c 65536 /dev/urandom >"$d/tree/x.bin"
 	img=$d/ns.img
 	truncate -s 256M "$img"
