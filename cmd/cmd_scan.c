@@ -426,24 +426,16 @@ int cmd_scan(int argc, char **argv)
 	    ps_src_verify(src))
 		cli_err("%s", ps_src_error(src));
 	ps_src_container_info(src, &ci);
-	if (html && write_html(html, &in, &a)) {
-		for (size_t i = 0; splits && i < a.nns; i++)
-			cli_split_free(splits[i]);
-		free(splits);
-		ps_analysis_free(&a);
-		for (int i = 0; i < nlfiles; i++) {
-			ps_lsa_free(lsas[i]);
-			free(lsas[i]);
-		}
-		ps_phys_map_free(&map);
-		ps_src_close(src);
-		return EXIT_USAGE;
+	/* a page that cannot be written: its one line, no report */
+	bool html_failed = html && write_html(html, &in, &a);
+	int code = EXIT_USAGE;
+	if (!html_failed) {
+		if (json)
+			rc = render_scan_json(stdout, &in, &a);
+		else
+			rc = render_scan_text(stdout, &in, &a);
+		code = render_scan_exit_code(&in, &a);
 	}
-	if (json)
-		rc = render_scan_json(stdout, &in, &a);
-	else
-		rc = render_scan_text(stdout, &in, &a);
-	int code = render_scan_exit_code(&in, &a);
 	for (size_t i = 0; splits && i < a.nns; i++)
 		cli_split_free(splits[i]);
 	free(splits);
@@ -454,6 +446,8 @@ int cmd_scan(int argc, char **argv)
 	}
 	ps_phys_map_free(&map);
 	ps_src_close(src);
+	if (html_failed)
+		return EXIT_USAGE;
 	if (fflush(stdout) || rc) {
 		cli_err("writing the report failed");
 		return EXIT_USAGE;
