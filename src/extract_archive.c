@@ -112,6 +112,28 @@ static struct archive_entry *aw_entry(struct ps_writer *w, const struct ps_fs_st
 	return e;
 }
 
+/* What libarchive 3.6.2 copies into places of fixed size, checked before
+ * it is handed an entry (a name it cannot take is refused here, with an
+ * error, and the run goes on):
+ * - zip: the entry's path (a directory's with the '/' libarchive adds) goes
+ *   into 16-bit length fields and into one 64 KiB segment of the central
+ *   directory: a longer one overflows that buffer (heap corruption). A
+ *   symlink's target is the entry's data, of any length.
+ * - pax: path and link target go into an extended header when they do not
+ *   fit the ustar fields, which libarchive fills with a cut copy: no limit. */
+#define ZIP_PATH_MAX 65535
+
+static int aw_fits(struct ps_writer *w, int dir)
+{
+	struct arw *a = w->priv;
+	size_t n = a->plen + (dir && a->plen && a->path[a->plen - 1] != '/');
+	if (!a->zip || n <= ZIP_PATH_MAX)
+		return PS_OK;
+	ps_werr(w, "its path is %zu bytes long, over the %u a zip entry can hold%s (use .tar)",
+		n, ZIP_PATH_MAX, dir ? "; nothing under it archived" : "");
+	return PS_ERANGE;
+}
+
 static int aw_header(struct ps_writer *w, struct archive_entry *e)
 {
 	struct arw *a = w->priv;
@@ -130,10 +152,14 @@ static int aw_simple(struct ps_writer *w, const char *name, const struct ps_fs_s
 	size_t old;
 	if (aw_push(a, name, &old))
 		return PS_ENOMEM;
-	struct archive_entry *e = aw_entry(w, st);
-	if (!e)
-		return PS_ENOMEM;
 	unsigned type = st->mode & 0170000;
+	int r = aw_fits(w, type == 0040000);
+	struct archive_entry *e = r ? NULL : aw_entry(w, st);
+	if (!e) {
+		a->plen = old;
+		a->path[old] = 0;
+		return r ? r : PS_ENOMEM;
+	}
 	if (hardlink) {
 		archive_entry_copy_hardlink(e, hardlink);
 		archive_entry_set_size(e, 0);
@@ -143,7 +169,7 @@ static int aw_simple(struct ps_writer *w, const char *name, const struct ps_fs_s
 		archive_entry_set_rdevmajor(e, (dev_t)st->rdev_major);
 		archive_entry_set_rdevminor(e, (dev_t)st->rdev_minor);
 	}
-	int r = aw_header(w, e);
+	r = aw_header(w, e);
 	archive_entry_free(e);
 	if (pop || r) {
 		a->plen = old;
@@ -208,6 +234,12 @@ static int aw_file_begin(struct ps_writer *w, const char *name,
 	size_t old;
 	if (aw_push(a, name, &old))
 		return PS_ENOMEM;
+	int r = aw_fits(w, 0);
+	if (r) {
+		a->plen = old;
+		a->path[old] = 0;
+		return r;
+	}
 	uint64_t data = 0;
 	for (size_t i = 0; i < w->nmap; i++)
 		data += w->map[i].len;
@@ -239,7 +271,7 @@ static int aw_file_begin(struct ps_writer *w, const char *name,
 		 * them), not those of a trailing hole */
 		a->data_end = w->nmap ? w->map[w->nmap - 1].off + w->map[w->nmap - 1].len : 0;
 	}
-	int r = aw_header(w, e);
+	r = aw_header(w, e);
 	archive_entry_free(e);
 	/* libarchive writes the GNU sparse map with the first data; a file
 	 * of holes only has none, so hand it an empty piece */
