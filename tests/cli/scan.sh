@@ -206,6 +206,25 @@ bad "two images" "one IMAGE" "$T/legacy.img" "$T/fixed.img"
 echo garbage >"$T/iomem-bad"
 bad "bad --iomem file" "iomem-bad: line 1: not an iomem line" --iomem "$T/iomem-bad" "$T/legacy.img"
 bad "--iomem with no entry of the image's size" "no entry is exactly as large" --iomem "$T/iomem" "$T/ndctl1.img" --hash none
+# every field read from the user's ndctl list must have its type (issue
+# 21: "dev": null crashed): one line naming the file and the field, exit 3
+for f in dev uuid resource size; do
+	for v in null '[1]' '{"a":"b"}' true; do
+		d='"namespace1.0"' u='"u"' z=1073741824 r='"0x577c000000"'
+		case $f in dev) d=$v;; uuid) u=$v;; size) z=$v;; resource) r=$v;; esac
+		printf '{"regions":[{"dev":"region1","namespaces":[{"dev":%s,"uuid":%s,"size":%s,"resource":%s}]}]}' \
+			"$d" "$u" "$z" "$r" >"$T/nd-bad.json"
+		bad "--ndctl-json with \"$f\": $v" \
+			"nd-bad.json: regions\[0\]\.namespaces\[0\]: \"$f\": $(echo "$v" | sed 's/\[1\]/array/; s/{.*}/object/; s/true/boolean/'), not " \
+			--ndctl-json "$T/nd-bad.json" "$T/legacy.img"
+	done
+done
+printf '[{"dev":"namespace1.0","size":"1.00 GiB (1.07 GB)","resource":"0x577c000000"}]' >"$T/nd-human.json"
+bad "--ndctl-json saved with --human: the size is named, not skipped" \
+	'nd-human.json: \[0\]: "size": "1.00 GiB (1.07 GB)" is not an integer' --ndctl-json "$T/nd-human.json" "$T/legacy.img"
+printf '1000-1fff : System RAM\n  -577c000000-57bbffffff : namespace1.0\n' >"$T/iomem-sign"
+bad "--iomem with a signed address: the line and the field" \
+	"iomem-sign: line 2: not an iomem line .*field START" --iomem "$T/iomem-sign" "$T/legacy.img"
 head -c 1048576 /dev/urandom >"$T/random.img"
 expect_exit 2 "random bytes: nothing found, exit 2" "$PMEMSCAN" "$T/random.img" >/dev/null
 head -c 8192 "$T/legacy.img" >"$T/trunc.img"; truncate -s 5000 "$T/trunc.img"
