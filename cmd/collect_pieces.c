@@ -420,7 +420,9 @@ size_t find_dimms(struct collect *c, struct json_object *list, char ***out)
 		v = calloc(k ? k : 1, sizeof(*v));
 		for (size_t i = 0; v && i < k; i++) {
 			struct json_object *d = json_object_array_get_idx(dimms, i), *dev;
-			if (json_object_object_get_ex(d, "dev", &dev))
+			/* (a "dev" that is not a string names no DIMM) */
+			if (json_object_object_get_ex(d, "dev", &dev) &&
+			    json_object_is_type(dev, json_type_string))
 				v[n++] = xstrdup(json_object_get_string(dev));
 		}
 		*out = v;
@@ -461,7 +463,8 @@ static struct json_object *find_ns(struct json_object *o, const char *dev)
 	if (!json_object_is_type(o, json_type_object))
 		return NULL;
 	struct json_object *d;
-	if (json_object_object_get_ex(o, "dev", &d) && !strcmp(json_object_get_string(d), dev) &&
+	if (json_object_object_get_ex(o, "dev", &d) && json_object_is_type(d, json_type_string) &&
+	    !strcmp(json_object_get_string(d), dev) &&
 	    !strncmp(dev, "namespace", 9))
 		return o;
 	json_object_object_foreach(o, key, val) {

@@ -165,4 +165,18 @@ check "triage: ... saying so in one line" sh -c "[ \$(wc -l <'$T/nm.err') -eq 1 
 tar -C "$T/lsa" -cf "$T/plain.tar" v12.lsa
 "$PMEMSCAN" "$T/plain.tar" >"$T/plain.txt" 2>&1
 check "triage: another tar is not taken for a bundle" sh -c "! grep -q '^bundle:' '$T/plain.txt'"
+
+# an ndctl whose list has "dev": null (a DIMM, a namespace) before the real
+# ones: not a crash (issue 21), those entries name nothing
+sed 's/"dimms":\[{"dev":"nmem0"},{"dev":"nmem1"}\]/"dimms":[{"dev":null},{"dev":"nmem0"}]/; s/"namespaces":\[/"namespaces":[{"dev":null,"mode":"fsdax","size":1},/' \
+	"$T/bin/ndctl" >"$T/bin/ndctl-null"
+chmod +x "$T/bin/ndctl-null"
+check "fixture: the list holds \"dev\":null twice" \
+	test "$("$T/bin/ndctl-null" list | grep -o '"dev":null' | wc -l)" -eq 2
+"$PMEMSCAN" collect --ndctl "$T/bin/ndctl-null" --root "$R" -o "$T/null.tar.zst" --image namespace0.0 \
+	>/dev/null 2>"$T/null.err"; rc=$?
+same_value "collect: \"dev\": null in ndctl's list is no crash, the rest is collected (exit 0)" "$rc" 0
+check "collect: the namespace and the DIMM named by strings are in the bundle, nothing for the nulls" \
+	sh -c "zstd -dc '$T/null.tar.zst' | tar -tf - >'$T/null.list' && grep -q 'images/namespace0.0.img' '$T/null.list' &&
+		grep -q 'labels/nmem0.bin' '$T/null.list' && [ \$(grep -c 'labels/' '$T/null.list') -eq 1 ]"
 done_testing
