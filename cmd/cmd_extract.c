@@ -597,7 +597,11 @@ static json_object *ls_pmdk(struct ls_ctx *c, const char *path, const struct ps_
 	return o;
 }
 
-static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat *st)
+/* Each name in a listed path is the one extract gives it (ps_name_sanitize:
+ * "/", ".", "..", control bytes as %XX), so no path can read as another;
+ * raw, rawlen: the image's own name when it was mapped (else NULL). */
+static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat *st,
+		     const char *raw, size_t rawlen)
 {
 	char mt[64];
 	json_object *pm = ls_pmdk(c, path, st);
@@ -619,6 +623,8 @@ static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat
 		json_object_object_add(o, "mtime_nsec", json_object_new_int64(st->mtime.nsec));
 		if (st->symlink)
 			json_object_object_add(o, "target", json_object_new_string(st->symlink));
+		if (raw)
+			json_object_object_add(o, "raw_name", json_object_new_string_len(raw, (int)rawlen));
 		if (st->nxattrs) {
 			json_object *x = json_object_new_array();
 			for (size_t i = 0; i < st->nxattrs; i++)
@@ -652,6 +658,11 @@ static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat
 	printf("%c/%c %04o %5u %5u %12llu %s %8llu %s%s", type_char(st->mode),
 	       type_char(st->mode), st->mode & 07777, st->uid, st->gid,
 	       (unsigned long long)st->size, mt, (unsigned long long)st->ino, path, tgt);
+	if (raw) {
+		char e[1100];
+		ps_name_escape(raw, rawlen, e, sizeof(e));
+		printf("   [name in the image: '%s']", e);
+	}
 	if (pm) {
 		json_object *t = json_object_object_get(pm, "type");
 		json_object *l = json_object_object_get(pm, "layout");
@@ -673,9 +684,9 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 		c->errors++;
 	}
 	for (size_t i = 0; i < l.n; i++) {
-		char esc[1100];
-		ps_name_escape(l.v[i].name, l.v[i].len, esc, sizeof(esc));
-		int n = snprintf(path + plen, pcap - plen, "/%s", esc);
+		char name[PS_NAME_MAX + 1];
+		int mapped = ps_name_sanitize(l.v[i].name, l.v[i].len, name);
+		int n = snprintf(path + plen, pcap - plen, "/%s", name);
 		if (n < 0 || (size_t)n >= pcap - plen) {
 			cli_err("ls: %s...: path too long", path);
 			c->errors++;
@@ -687,7 +698,7 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 			c->errors++;
 			continue;
 		}
-		ls_print(c, path, &st);
+		ls_print(c, path, &st, mapped ? l.v[i].name : NULL, l.v[i].len);
 		if ((st.mode & 0170000) == 0040000) {
 			int loop = 0;
 			for (unsigned k = 0; k < c->depth; k++)
@@ -775,7 +786,7 @@ int cmd_ls(int argc, char **argv)
 			c.stack[c.depth++] = ino;
 			ls_walk(&c, ino, path, plen, pcap);
 		} else {
-			ls_print(&c, path, &st);
+			ls_print(&c, path, &st, NULL, 0);
 		}
 		ps_fs_stat_free(&st);
 	}

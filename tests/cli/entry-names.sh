@@ -73,4 +73,77 @@ same_value "tar: GNU tar reads the deepest file back" \
 same_value "tar: every entry is in it (300 directories, 4 files, lost+found)" \
 	"$(tar -tf "$T/deep.tar" 2>/dev/null | wc -l)" 305
 
+# ==== 2. ls: names holding '/', '.', '..' and control bytes ====
+# debugfs writes placeholders of the same length; their bytes are then
+# patched in the directory blocks (the kernel makes no such name). A
+# placeholder not found is a failure of the fixture, not a weaker test.
+mkdir -p "$T/ltree/h" "$T/ltree/p"
+printf 'x\n' >"$T/ltree/h/plain"
+printf 'lit\n' >"$T/ltree/p/a%2Fb"
+truncate -s 16M "$T/names.img"
+mke2fs -q -F -t ext4 -b 4096 -d "$T/ltree" "$T/names.img" >/dev/null 2>&1
+printf 'pw\n' >"$T/f1"
+{
+	echo "write $T/f1 h/QQQQQQQQQQQQQQQQ"
+	echo "write $T/f1 h/DOTzz"
+	echo "write $T/f1 h/DOTq"
+	printf 'write %s h/ctl\001name\n' "$T/f1"
+	echo "write $T/f1 p/SLb"
+} >"$T/names.cmd"
+debugfs -w -f "$T/names.cmd" "$T/names.img" >/dev/null 2>&1
+: >"$T/unpatched"
+patch_name() {	# patch_name FROM TO (same length)
+	off=$(grep -obUaF "$1" "$T/names.img" | head -1 | cut -d: -f1)
+	[ -n "$off" ] && printf '%s' "$2" | dd of="$T/names.img" bs=1 seek="$off" conv=notrunc status=none ||
+		echo "$1" >>"$T/unpatched"
+}
+fix_len() {	# fix_len NAME NEWLEN: name_len byte sits 2 bytes before the name
+	off=$(grep -obUaF "$1" "$T/names.img" | head -1 | cut -d: -f1)
+	[ -n "$off" ] && printf "$(printf '\\%03o' "$2")" |
+		dd of="$T/names.img" bs=1 seek=$((off - 2)) conv=notrunc status=none ||
+		echo "$1 (name_len)" >>"$T/unpatched"
+}
+patch_name QQQQQQQQQQQQQQQQ '../../etc/passwd'
+patch_name DOTzz '..'
+patch_name DOTq '.'
+patch_name SLb 'a/b'
+fix_len '..Tzz' 2
+fix_len '.OTq' 1
+check "fixture: every name patched in place$([ -s "$T/unpatched" ] && echo " (not: $(tr '\n' ' ' <"$T/unpatched"))")" \
+	test ! -s "$T/unpatched"
+# what the image holds, as debugfs lists it (-n: the patched blocks' checksums
+# no longer match): '../../etc/passwd', '..' and '.' besides the directory's
+# own in /h, 'a/b' next to 'a%2Fb' in /p
+check "fixture: debugfs lists '../../etc/passwd' in /h and 'a/b' in /p" \
+	sh -c "debugfs -n -R 'ls /h' '$T/names.img' 2>/dev/null | grep -qF ' ../../etc/passwd ' &&
+		[ \$(debugfs -n -R 'ls /h' '$T/names.img' 2>/dev/null | grep -o ' \.\. ' | wc -l) -eq 2 ] &&
+		debugfs -n -R 'ls /p' '$T/names.img' 2>/dev/null | grep -qF ' a/b '"
+
+"$P" ls "$T/names.img" >"$T/ls.txt" 2>"$T/ls.err"; rc=$?
+same_value "ls: exit 0" "$rc" 0
+# the path is the 8th field on; no path may have an empty, '.' or '..' part
+cut -d' ' -f8- "$T/ls.txt" | sed 's/   \[name in the image: .*//' >"$T/ls.paths"
+check "ls: every path is one name per level: none is '', '.' or '..' (got $(wc -l <"$T/ls.paths") lines)" \
+	sh -c "[ \$(wc -l <'$T/ls.paths') -ge 9 ] && ! tr '/' '\n' <'$T/ls.paths' | sed 1d | grep -qx '\(\|\.\|\.\.\)'"
+check "ls: '../../etc/passwd' is listed as extract names it, with the image's name" \
+	grep -qF "/h/..%2F..%2Fetc%2Fpasswd   [name in the image: '../../etc/passwd']" "$T/ls.txt"
+check "ls: '..', '.' and a control byte too" \
+	sh -c "grep -qF \"/h/%2E%2E   [name in the image: '..']\" '$T/ls.txt' &&
+		grep -qF \"/h/%2E   [name in the image: '.']\" '$T/ls.txt' &&
+		grep -qF \"/h/ctl%01name   [name in the image: 'ctl\\\\x01name']\" '$T/ls.txt'"
+check "ls: 'a/b' and the plain name 'a%2Fb' read apart (only one is renamed)" \
+	sh -c "[ \$(grep -c '/p/a%2Fb\$' '$T/ls.txt') -eq 1 ] && grep -qF \"/p/a%2Fb   [name in the image: 'a/b']\" '$T/ls.txt'"
+
+"$P" ls "$T/names.img" --json >"$T/ls.json" 2>/dev/null
+same_value "ls --json: the mapped path and the image's own name in raw_name" \
+	"$(jq -r '.entries[] | select(.raw_name == "../../etc/passwd") | .path' "$T/ls.json")" "/h/..%2F..%2Fetc%2Fpasswd"
+same_value "ls --json: raw_name only where a name was mapped" \
+	"$(jq -j '[.entries[] | select(.raw_name) | .raw_name] | sort | join(" ")' "$T/ls.json" | od -An -tx1 | tr -d ' \n')" \
+	"$(printf '. .. ../../etc/passwd a/b ctl\001name' | od -An -tx1 | tr -d ' \n')"
+# the listing holds the names extract writes (/h has no collision)
+"$P" extract "$T/names.img" --path /h -o "$T/hx" >/dev/null 2>&1
+(cd "$T/hx" 2>/dev/null && ls -A) | sort >"$T/hx.names"
+jq -r '.entries[] | select(.path | startswith("/h/")) | .path | ltrimstr("/h/")' "$T/ls.json" | sort >"$T/ls.h"
+same_output "ls lists /h's entries by the names extract gives them" "$T/hx.names" "$T/ls.h"
+
 done_testing
