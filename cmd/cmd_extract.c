@@ -197,13 +197,16 @@ static uint64_t fs_csum_report(const char *cmd, const char *image, struct ps_fs 
 	uint64_t ng, off;
 	unsigned bits = ps_fs_csum(fs, &ng, &off);
 	if (bits & PS_CSUM_SUPER)
-		cli_err("%s: %s: the superblock fails its checksum; read as it is",
+		cli_err("%s: %s: the superblock failed its checksum; read as it is",
 			cmd, image);
 	if (bits & PS_CSUM_GROUP)
-		cli_err("%s: %s: %llu %s fail their checksum (the %sfirst at byte %llu of the filesystem); read as they are",
+		cli_err("%s: %s: %llu %s failed %s checksum (the first at byte %llu of the filesystem); read as %s",
 			cmd, image, (unsigned long long)ng,
-			ps_fs_get_type(fs) == PS_FS_XFS ? "AG header(s)" : "group descriptor(s)",
-			bits & PS_CSUM_SUPER ? "" : "", (unsigned long long)off);
+			ps_fs_get_type(fs) == PS_FS_XFS ?
+			(ng == 1 ? "AG (its AGF, AGI or AGFL)" : "AGs (their AGF, AGI or AGFL)") :
+			(ng == 1 ? "group descriptor" : "group descriptors"),
+			ng == 1 ? "its" : "their", (unsigned long long)off,
+			ng == 1 ? "it is" : "they are");
 	return !!(bits & PS_CSUM_SUPER) + !!(bits & PS_CSUM_GROUP);
 }
 

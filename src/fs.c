@@ -57,11 +57,12 @@ void ps_fs_csum_fail(struct ps_fs *fs, struct ps_fs_stat *st, unsigned kind,
 		st->csum_bad |= kind;
 		return;
 	}
-	if (!fs->csum_bad)
-		fs->csum_off = off;
 	fs->csum_bad |= kind;
-	if (kind & PS_CSUM_GROUP)
+	if (kind & PS_CSUM_GROUP) {	/* the superblock's place is known */
+		if (!fs->csum_groups)
+			fs->csum_off = off;
 		fs->csum_groups++;
+	}
 }
 
 int ps_fs_open(struct ps_src *src, enum ps_fs_type type, struct ps_fs **out,

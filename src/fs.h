@@ -82,8 +82,8 @@ uint64_t ps_fs_used_bytes(const struct ps_fs *fs);
 const char *ps_fs_warning(const struct ps_fs *fs);
 /* The filesystem's own headers whose checksum failed when it was opened
  * (PS_CSUM_SUPER, PS_CSUM_GROUP; 0 when all matched or the format has
- * none): *ngroups group descriptors / AG headers failed, the first at
- * device offset *off. Either pointer may be NULL. */
+ * none): *ngroups group descriptors (ext4) or AGs (XFS: AGF, AGI or AGFL)
+ * failed, the first at device offset *off. Either pointer may be NULL. */
 unsigned ps_fs_csum(const struct ps_fs *fs, uint64_t *ngroups, uint64_t *off);
 
 int ps_fs_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st);
