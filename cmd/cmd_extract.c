@@ -429,7 +429,8 @@ int cmd_extract(int argc, char **argv)
 		CLI_CACHE_USAGE
 		"  Ctrl-C (SIGINT), SIGTERM, SIGHUP stop cleanly (the partial file removed,\n"
 		"  an archive left as OUT.partial), exit 128 + signal (130 for Ctrl-C).\n"
-		"Exit: 0 done, 1 some entries not extracted (or the data start not proven),\n"
+		"Exit: 0 done, 1 some entries not extracted or read from metadata that failed\n"
+		"its checksum (or the data start not proven),\n"
 		"2 no namespace or filesystem, 3 usage or I/O error.";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 0);
@@ -796,7 +797,8 @@ int cmd_ls(int argc, char **argv)
 		NSDATA_HELP VIEWMODE_HELP FSTYPE_HELP
 		"  -q, --quiet       no notices on stderr\n"
 		CLI_CACHE_USAGE
-		"Exit: 0 done, 1 some entries unreadable (or the data start not proven),\n"
+		"Exit: 0 done, 1 some entries unreadable or read from metadata that failed its\n"
+		"checksum (or the data start not proven),\n"
 		"2 no namespace or filesystem, 3 usage or I/O error.";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 1);
