@@ -614,7 +614,9 @@ static void fork_extents(struct ps_fs *fs, const uint8_t *di, size_t a, size_t f
 			xexts_add(x, di + a + i * 16);
 	} else if (fmt == 3 && fsz >= 4) {
 		size_t n = be16(di + a + 2), maxrecs = (fsz - 4) / 16;
-		uint64_t budget = p->g.dblocks;
+		/* a bmbt block read at most once in a sane tree; a looping
+		 * one is cut at 2^18 blocks (a file of 2^26 extents) */
+		uint64_t budget = p->g.dblocks < (1u << 18) ? p->g.dblocks : (1u << 18);
 		for (size_t i = 0; i < n && i < maxrecs; i++)
 			bmbt_block(fs, be64(di + a + 4 + maxrecs * 8 + i * 8), 0, x, st,
 				   &budget);
