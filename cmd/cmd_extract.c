@@ -151,6 +151,65 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 	return -1;
 }
 
+/* ---- checksums (issue 21 item 7) ---- */
+
+/* PS_CSUM_* bit i: in words, and as JSON names it */
+static const char *const csum_word[PS_CSUM_KINDS] = {
+	"inode", "extent tree block", "directory block", "xattr block",
+	"symlink block", "superblock", "group descriptor",
+};
+static const char *const csum_json[PS_CSUM_KINDS] = {
+	"inode", "extent", "dir", "xattr", "symlink", "superblock", "group",
+};
+
+static void csum_words(unsigned bits, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = 0;
+	for (unsigned i = 0; i < PS_CSUM_KINDS && o < len; i++)
+		if (bits & (1u << i))
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
+					      csum_word[i]);
+}
+
+/* One line for an entry whose metadata failed its checksum. */
+static void csum_line(const char *cmd, const char *path, const struct ps_fs_stat *st)
+{
+	char k[160];
+	csum_words(st->csum_bad, k, sizeof(k));
+	cli_err("%s: %s: inode %llu: checksum mismatch: %s (the first at byte %llu of the filesystem); read as it is, so its size, content or names may be wrong",
+		cmd, path[0] ? path : "/", (unsigned long long)st->ino, k,
+		(unsigned long long)st->csum_off);
+}
+
+static void extract_csum_cb(void *ctx, const char *path, const struct ps_fs_stat *st)
+{
+	char p[4200];
+	(void)ctx;
+	snprintf(p, sizeof(p), "/%s", path);
+	csum_line("extract", p, st);
+}
+
+/* The filesystem's headers that failed their checksum at open: one line
+ * each kind; returns the number of lines (errors). */
+static uint64_t fs_csum_report(const char *cmd, const char *image, struct ps_fs *fs)
+{
+	uint64_t ng, off;
+	unsigned bits = ps_fs_csum(fs, &ng, &off);
+	if (bits & PS_CSUM_SUPER)
+		cli_err("%s: %s: the superblock failed its checksum; read as it is",
+			cmd, image);
+	if (bits & PS_CSUM_GROUP)
+		cli_err("%s: %s: %llu %s failed %s checksum (the first at byte %llu of the filesystem); read as %s",
+			cmd, image, (unsigned long long)ng,
+			ps_fs_get_type(fs) == PS_FS_XFS ?
+			(ng == 1 ? "AG (its AGF, AGI or AGFL)" : "AGs (their AGF, AGI or AGFL)") :
+			(ng == 1 ? "group descriptor" : "group descriptors"),
+			ng == 1 ? "its" : "their", (unsigned long long)off,
+			ng == 1 ? "it is" : "they are");
+	return !!(bits & PS_CSUM_SUPER) + !!(bits & PS_CSUM_GROUP);
+}
+
 static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 {
 	char err[512];
@@ -370,7 +429,8 @@ int cmd_extract(int argc, char **argv)
 		CLI_CACHE_USAGE
 		"  Ctrl-C (SIGINT), SIGTERM, SIGHUP stop cleanly (the partial file removed,\n"
 		"  an archive left as OUT.partial), exit 128 + signal (130 for Ctrl-C).\n"
-		"Exit: 0 done, 1 some entries not extracted (or the data start not proven),\n"
+		"Exit: 0 done, 1 some entries not extracted or read from metadata that failed\n"
+		"its checksum (or the data start not proven),\n"
 		"2 no namespace or filesystem, 3 usage or I/O error.";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 0);
@@ -430,11 +490,14 @@ int cmd_extract(int argc, char **argv)
 		.progress = extract_progress, .progress_ctx = &pg,
 		.source = xv.mode == VIEW_READ ? NULL : &xsrc,
 		.raw_names = a.raw_names,
+		.csum_bad = extract_csum_cb,
 	};
+	uint64_t fscsum = fs_csum_report("extract", a.image, fs);
 	struct ps_extract_stats s;
 	double t0 = ps_now();
 	r = ps_extract(fs, ino, a.path ? base_name(a.path) : NULL, w, &o, &s);
 	double dt = ps_now() - t0;
+	s.errors += fscsum;
 	if (!r)		/* a file not read completely: end at what was copied */
 		ps_progress_finish(&pg, s.bytes);
 	else
@@ -463,6 +526,9 @@ int cmd_extract(int argc, char **argv)
 		(unsigned long long)s.errors, (unsigned long long)s.warnings,
 		(unsigned long long)s.renamed, kept, a.out, stop,
 		chg ? " (the image changed while it was read: see the warning)" : "");
+	if (s.csum)
+		fprintf(stderr, "pmemscan: extract: %llu files came from metadata that failed its checksum (written as read: see the lines above)\n",
+			(unsigned long long)s.csum);
 	if (!r && geteuid() != 0 && !ps_archive_kind(a.out))
 		fprintf(stderr, "pmemscan: extract: not running as root: owners and device nodes not restored\n");
 	/* which view each file got (issue 16) */
@@ -633,6 +699,14 @@ static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat
 		}
 		if (st->note[0])
 			json_object_object_add(o, "note", json_object_new_string(st->note));
+		if (st->csum_bad) {
+			json_object *k = json_object_new_array();
+			for (unsigned i = 0; i < PS_CSUM_KINDS; i++)
+				if (st->csum_bad & (1u << i))
+					json_object_array_add(k, json_object_new_string(csum_json[i]));
+			json_object_object_add(o, "checksum_failed", k);
+			json_object_object_add(o, "checksum_offset", json_object_new_uint64(st->csum_off));
+		}
 		if ((st->mode & 0170000) == 0100000) {
 			const struct ps_split_file *sf;
 			unsigned views = xview_of(c->xv, st, &sf);
@@ -698,6 +772,10 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 			c->errors++;
 			continue;
 		}
+		if (st.csum_bad) {
+			csum_line("ls", path, &st);
+			c->errors++;
+		}
 		ls_print(c, path, &st, mapped ? l.v[i].name : NULL, l.v[i].len);
 		if ((st.mode & 0170000) == 0040000) {
 			int loop = 0;
@@ -730,7 +808,8 @@ int cmd_ls(int argc, char **argv)
 		NSDATA_HELP VIEWMODE_HELP FSTYPE_HELP
 		"  -q, --quiet       no notices on stderr\n"
 		CLI_CACHE_USAGE
-		"Exit: 0 done, 1 some entries unreadable (or the data start not proven),\n"
+		"Exit: 0 done, 1 some entries unreadable or read from metadata that failed its\n"
+		"checksum (or the data start not proven),\n"
 		"2 no namespace or filesystem, 3 usage or I/O error.";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 1);
@@ -763,6 +842,7 @@ int cmd_ls(int argc, char **argv)
 		return rc;
 	}
 	struct ls_ctx c = { .fs = fs, .xv = &xv, .json = a.json, .first = 1 };
+	c.errors = fs_csum_report("ls", a.image, fs);
 	size_t pcap = 65536;
 	char *path = calloc(1, pcap);
 	if (!path) {
@@ -782,6 +862,10 @@ int cmd_ls(int argc, char **argv)
 		cli_err("%s: %s", a.image, ps_fs_error(fs));
 		c.errors++;
 	} else {
+		if (st.csum_bad) {
+			csum_line("ls", path[0] ? path : "/", &st);
+			c.errors++;
+		}
 		if ((st.mode & 0170000) == 0040000) {
 			c.stack[c.depth++] = ino;
 			ls_walk(&c, ino, path, plen, pcap);

@@ -350,6 +350,18 @@ static void take_warning(struct walk *wk, uint64_t before)
 
 static int walk_dir(struct walk *wk, uint64_t dir);
 
+/* Metadata that failed its checksum was read all the same: the entry is
+ * extracted, and counted as an error (issue 21 item 7). */
+static void take_csum(struct walk *wk, const struct ps_fs_stat *st)
+{
+	if (!st->csum_bad)
+		return;
+	wk->s->errors++;
+	wk->s->csum++;
+	if (wk->o->csum_bad)
+		wk->o->csum_bad(wk->o->csum_ctx, wk->path, st);
+}
+
 struct rmap {
 	struct ps_range *v;
 	size_t n, cap;
@@ -433,6 +445,7 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		path_pop(wk, old);
 		return PS_OK;
 	}
+	take_csum(wk, &st);
 	if (st.xattrs_incomplete) {
 		/* a lossy extraction must not look complete: an error */
 		wk->s->errors++;
@@ -613,6 +626,7 @@ int ps_extract(struct ps_fs *fs, uint64_t ino, const char *top_name,
 			wlog(&wk, "", "%s", ps_fs_error(fs));
 		} else {
 			if ((st.mode & 0170000) == 0040000) {
+				take_csum(&wk, &st);
 				r = im_put(&wk.dirs, ino, "");
 				if (!r)
 					r = walk_dir(&wk, ino);

@@ -107,6 +107,9 @@ struct ps_extract_stats {
 	uint64_t warnings;	/* metadata not fully kept */
 	uint64_t renamed;
 	uint64_t existing;	/* already in OUT (--force merge), kept */
+	/* entries whose own metadata failed its checksum (ps_fs_stat.csum_bad),
+	 * extracted as read all the same; each is also one of errors */
+	uint64_t csum;
 	int interrupted;	/* the signal that stopped the run, or 0 */
 };
 
@@ -132,6 +135,11 @@ struct ps_extract_opts {
 	/* names as the image has them, control bytes included; only "",
 	 * ".", "..", '/' and names over 255 bytes are still mapped */
 	int raw_names;
+	/* an entry whose metadata failed its checksum (st->csum_bad != 0):
+	 * path relative to OUT ("" for the top directory); the walker counts
+	 * it in errors and csum and goes on */
+	void (*csum_bad)(void *ctx, const char *path, const struct ps_fs_stat *st);
+	void *csum_ctx;
 };
 
 /* Extract the tree at ino (a directory: its contents go to OUT's top

@@ -39,6 +39,32 @@ const char *ps_fs_warning(const struct ps_fs *fs)
 	return fs->warning[0] ? fs->warning : NULL;
 }
 
+unsigned ps_fs_csum(const struct ps_fs *fs, uint64_t *ngroups, uint64_t *off)
+{
+	if (ngroups)
+		*ngroups = fs->csum_groups;
+	if (off)
+		*off = fs->csum_off;
+	return fs->csum_bad;
+}
+
+void ps_fs_csum_fail(struct ps_fs *fs, struct ps_fs_stat *st, unsigned kind,
+		     uint64_t off)
+{
+	if (st) {
+		if (!st->csum_bad)
+			st->csum_off = off;
+		st->csum_bad |= kind;
+		return;
+	}
+	fs->csum_bad |= kind;
+	if (kind & PS_CSUM_GROUP) {	/* the superblock's place is known */
+		if (!fs->csum_groups)
+			fs->csum_off = off;
+		fs->csum_groups++;
+	}
+}
+
 int ps_fs_open(struct ps_src *src, enum ps_fs_type type, struct ps_fs **out,
 	       char *err, size_t errlen)
 {

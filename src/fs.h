@@ -45,7 +45,25 @@ struct ps_fs_stat {
 	/* set when the library could not give all xattrs (reason in note) */
 	int xattrs_incomplete;
 	char note[160];		/* non-fatal remark about this inode, or "" */
+	/* checksums (issue 21 item 7): the structures of this inode whose
+	 * checksum the format has and did not match (PS_CSUM_* bits), read
+	 * leniently all the same; csum_off: device offset of the first */
+	unsigned csum_bad;
+	uint64_t csum_off;
 };
+
+/* What failed its checksum: bits of ps_fs_stat.csum_bad (an inode's own
+ * structures) and of ps_fs_csum (the filesystem's headers). */
+enum {
+	PS_CSUM_INODE = 1 << 0,		/* the inode (ext4 i_checksum, XFS di_crc) */
+	PS_CSUM_EXTENT = 1 << 1,	/* extent tree block (ext4), bmbt block (XFS) */
+	PS_CSUM_DIR = 1 << 2,		/* directory block (data, leaf, node, free) */
+	PS_CSUM_XATTR = 1 << 3,		/* xattr block (ext4), attr leaf/node/remote (XFS) */
+	PS_CSUM_SYMLINK = 1 << 4,	/* remote symlink block (XFS) */
+	PS_CSUM_SUPER = 1 << 5,		/* the superblock */
+	PS_CSUM_GROUP = 1 << 6,		/* group descriptor (ext4), AG header (XFS) */
+};
+#define PS_CSUM_KINDS 7
 
 /* Open the filesystem on src (which must outlive it). type PS_FS_AUTO
  * detects ext2/3/4 or XFS from the superblock magic. On failure *out is
@@ -62,6 +80,11 @@ uint64_t ps_fs_used_bytes(const struct ps_fs *fs);
 /* One-line warning about the filesystem as a whole (e.g. journal needs
  * recovery), or NULL. */
 const char *ps_fs_warning(const struct ps_fs *fs);
+/* The filesystem's own headers whose checksum failed when it was opened
+ * (PS_CSUM_SUPER, PS_CSUM_GROUP; 0 when all matched or the format has
+ * none): *ngroups group descriptors (ext4) or AGs (XFS: AGF, AGI or AGFL)
+ * failed, the first at device offset *off. Either pointer may be NULL. */
+unsigned ps_fs_csum(const struct ps_fs *fs, uint64_t *ngroups, uint64_t *off);
 
 int ps_fs_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st);
 void ps_fs_stat_free(struct ps_fs_stat *st);
@@ -152,7 +175,12 @@ struct ps_fs {
 	uint32_t blocksize;
 	char warning[256];
 	char err[512];
+	unsigned csum_bad;	/* PS_CSUM_SUPER, PS_CSUM_GROUP */
+	uint64_t csum_groups, csum_off;
 };
+/* Record a failed checksum: in st (st->csum_bad) or, st NULL, in fs. */
+void ps_fs_csum_fail(struct ps_fs *fs, struct ps_fs_stat *st, unsigned kind,
+		     uint64_t off);
 
 void ps_fs_set_error(struct ps_fs *fs, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -137,6 +137,8 @@ static struct struct_io_manager ps_io_manager = {
 struct ext_priv {
 	ext2_filsys efs;
 	uint8_t *buf;		/* PS_FS_CHUNK bytes */
+	uint8_t *ibuf;		/* one whole on-disk inode (s_inode_size) */
+	uint8_t *cbuf;		/* one block, for checksum checks */
 };
 
 static ext2_filsys EFS(struct ps_fs *fs)
@@ -152,6 +154,8 @@ static void ext_close(struct ps_fs *fs)
 	if (p->efs)
 		ext2fs_close_free(&p->efs);
 	free(p->buf);
+	free(p->ibuf);
+	free(p->cbuf);
 	free(p);
 }
 
@@ -171,9 +175,13 @@ static int read_inode(struct ps_fs *fs, uint64_t ino, struct ext2_inode_large *i
 	int r = check_ino(fs, ino);
 	if (r)
 		return r;
+	struct ext_priv *p = fs->priv;
+	size_t isz = EXT2_INODE_SIZE(p->efs->super);
 	memset(in, 0, sizeof(*in));
-	errcode_t e = ext2fs_read_inode_full(EFS(fs), (ext2_ino_t)ino,
-					     (struct ext2_inode *)in, sizeof(*in));
+	errcode_t e = ext2fs_read_inode_full(p->efs, (ext2_ino_t)ino,
+					     (struct ext2_inode *)p->ibuf, (int)isz);
+	if (!e)
+		memcpy(in, p->ibuf, isz < sizeof(*in) ? isz : sizeof(*in));
 	if (e) {
 		ps_fs_set_error(fs, "%s: inode %llu: %s", fs->src->name,
 				(unsigned long long)ino, error_message(e));
@@ -194,6 +202,119 @@ static int has_extra(ext2_filsys efs, const struct ext2_inode_large *in,
 
 #define HAS_EXTRA(efs, in, f) \
 	has_extra(efs, in, offsetof(struct ext2_inode_large, f), sizeof((in)->f))
+
+/* ---- checksums (issue 21 item 7) ----
+ * The filesystem is opened with EXT2_FLAG_IGNORE_CSUM_ERRORS, so libext2fs
+ * reads on whatever the checksums say; here each checksummed structure of
+ * an inode is checked with libext2fs's own verifiers and a mismatch is
+ * recorded in the stat (ps_fs_csum_fail), not made an error. */
+
+/* Device offset of inode ino in its inode table. */
+static uint64_t inode_off(ext2_filsys efs, uint64_t ino)
+{
+	uint64_t ipg = efs->super->s_inodes_per_group;
+	if (!ipg)
+		return 0;
+	dgrp_t g = (dgrp_t)((ino - 1) / ipg);
+	return (uint64_t)ext2fs_inode_table_loc(efs, g) * efs->blocksize +
+	       ((ino - 1) % ipg) * EXT2_INODE_SIZE(efs->super);
+}
+
+/* Block blk into p->cbuf; 0 if read. */
+static int csum_block(struct ps_fs *fs, uint64_t blk)
+{
+	struct ext_priv *p = fs->priv;
+	if (blk >= ext2fs_blocks_count(p->efs->super))
+		return -1;
+	return io_channel_read_blk64(p->efs->io, blk, 1, p->cbuf) ? -1 : 0;
+}
+
+/* An extent tree block's checksum covers its eh_max entries and the tail
+ * after them; a header whose eh_max does not fit the block is checked by
+ * no verifier and fails. */
+static int extent_block_ok(ext2_filsys efs, uint64_t ino, uint8_t *b)
+{
+	struct ext3_extent_header *eh = (struct ext3_extent_header *)b;
+	uint64_t max = ext2fs_le16_to_cpu(eh->eh_max);
+	if (ext2fs_le16_to_cpu(eh->eh_magic) != EXT3_EXT_MAGIC ||
+	    sizeof(*eh) + max * sizeof(struct ext3_extent) +
+	    sizeof(struct ext3_extent_tail) > efs->blocksize)
+		return 0;
+	return ext2fs_extent_block_csum_verify(efs, (ext2_ino_t)ino, eh);
+}
+
+static void csum_extents(struct ps_fs *fs, uint64_t ino, struct ext2_inode_large *in,
+			 struct ps_fs_stat *st)
+{
+	ext2_filsys efs = EFS(fs);
+	ext2_extent_handle_t h;
+	if (ext2fs_extent_open2(efs, (ext2_ino_t)ino, (struct ext2_inode *)in, &h))
+		return;		/* the reader reports a tree it cannot open */
+	struct ext2fs_extent ex;
+	int op = EXT2_EXTENT_ROOT;
+	for (uint64_t steps = 0; steps < (1ULL << 32); steps++) {
+		if (ext2fs_extent_get(h, op, &ex))
+			break;
+		op = EXT2_EXTENT_NEXT;
+		if ((ex.e_flags & EXT2_EXTENT_FLAGS_LEAF) ||
+		    (ex.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT))
+			continue;
+		/* an index entry: the block it leads to */
+		if (csum_block(fs, ex.e_pblk) ||
+		    !extent_block_ok(efs, ino, ((struct ext_priv *)fs->priv)->cbuf))
+			ps_fs_csum_fail(fs, st, PS_CSUM_EXTENT, ex.e_pblk * efs->blocksize);
+	}
+	ext2fs_extent_free(h);
+}
+
+struct dircsum {
+	struct ps_fs *fs;
+	struct ps_fs_stat *st;
+	uint64_t ino;
+};
+
+static int dircsum_cb(ext2_filsys efs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
+		      blk64_t ref_blk, int ref_offset, void *priv)
+{
+	(void)ref_blk; (void)ref_offset;
+	struct dircsum *d = priv;
+	if (blockcnt < 0 || !*blocknr)
+		return 0;
+	if (csum_block(d->fs, *blocknr) ||
+	    !ext2fs_dir_block_csum_verify(efs, (ext2_ino_t)d->ino,
+					  (struct ext2_dir_entry *)((struct ext_priv *)d->fs->priv)->cbuf))
+		ps_fs_csum_fail(d->fs, d->st, PS_CSUM_DIR, *blocknr * efs->blocksize);
+	return 0;
+}
+
+/* Every checksummed structure of inode ino (in, read already, whose raw
+ * bytes are in p->ibuf) into st->csum_bad. */
+static void csum_inode(struct ps_fs *fs, uint64_t ino, struct ext2_inode_large *in,
+		       struct ps_fs_stat *st)
+{
+	struct ext_priv *p = fs->priv;
+	ext2_filsys efs = p->efs;
+	if (!ext2fs_has_feature_metadata_csum(efs->super))
+		return;
+	if (!ext2fs_inode_csum_verify(efs, (ext2_ino_t)ino,
+				      (struct ext2_inode_large *)p->ibuf))
+		ps_fs_csum_fail(fs, st, PS_CSUM_INODE, inode_off(efs, ino));
+	blk64_t acl = ext2fs_file_acl_block(efs, (struct ext2_inode *)in);
+	if (acl && (csum_block(fs, acl) ||
+		    !ext2fs_ext_attr_block_csum_verify(efs, (ext2_ino_t)ino, acl,
+						       (struct ext2_ext_attr_header *)p->cbuf)))
+		ps_fs_csum_fail(fs, st, PS_CSUM_XATTR, acl * efs->blocksize);
+	if (in->i_flags & EXT4_INLINE_DATA_FL)
+		return;		/* in the inode: its checksum covers it */
+	if ((in->i_flags & EXT4_EXTENTS_FL) && !ext2fs_is_fast_symlink((struct ext2_inode *)in))
+		csum_extents(fs, ino, in, st);
+	if (LINUX_S_ISDIR(in->i_mode)) {
+		struct dircsum d = { fs, st, ino };
+		ext2fs_block_iterate3(efs, (ext2_ino_t)ino,
+				      BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY,
+				      NULL, dircsum_cb, &d);
+	}
+}
 
 /* ext4 time: signed 32-bit seconds; the extra word holds 2 epoch bits
  * (added above bit 31) and 30 bits of nanoseconds. */
@@ -301,6 +422,7 @@ static int ext_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st)
 	int r = read_inode(fs, ino, &in);
 	if (r)
 		return r;
+	csum_inode(fs, ino, &in, st);	/* p->ibuf: the raw inode just read */
 	st->ino = ino;
 	st->mode = in.i_mode;
 	st->uid = inode_uid(in);
@@ -775,6 +897,23 @@ int ps_fs_ext_open(struct ps_src *src, struct ps_fs **out, char *err,
 		return PS_EFORMAT;
 	}
 	ext2_filsys efs = p->efs;
+	p->ibuf = calloc(1, EXT2_INODE_SIZE(efs->super));
+	p->cbuf = malloc(efs->blocksize);
+	if (!p->ibuf || !p->cbuf) {
+		snprintf(err, errlen, "%s: out of memory", src->name);
+		ps_fs_close(fs);
+		return PS_ENOMEM;
+	}
+	if (ext2fs_has_feature_metadata_csum(efs->super) &&
+	    !ext2fs_superblock_csum_verify(efs, efs->super))
+		ps_fs_csum_fail(fs, NULL, PS_CSUM_SUPER, 1024);
+	if (ext2fs_has_group_desc_csum(efs))
+		for (dgrp_t g = 0; g < efs->group_desc_count; g++)
+			if (!ext2fs_group_desc_csum_verify(efs, g))
+				ps_fs_csum_fail(fs, NULL, PS_CSUM_GROUP,
+						((uint64_t)efs->super->s_first_data_block + 1) *
+						efs->blocksize +
+						(uint64_t)g * EXT2_DESC_SIZE(efs->super));
 	fs->root = EXT2_ROOT_INO;
 	fs->blocksize = efs->blocksize;
 	uint64_t used = ext2fs_blocks_count(efs->super) -

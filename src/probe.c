@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "probe.h"
+#include "crc32c.h"
 #include "err.h"
 #include "le.h"
 #include "util.h"
@@ -34,23 +35,6 @@ static uint64_t be64(const uint8_t *p)
 	return ((uint64_t)be32(p) << 32) | be32(p + 4);
 }
 
-/* CRC-32C (Castagnoli), reflected, no final inversion (as ext4 uses it). */
-static uint32_t crc32c(uint32_t crc, const uint8_t *p, size_t n)
-{
-	static uint32_t tab[256];
-	if (!tab[1]) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-			tab[i] = c;
-		}
-	}
-	while (n--)
-		crc = tab[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return crc;
-}
-
 /*
  * libblkid 2.38 does not verify ext4's superblock checksum (xfs's it
  * does), so check metadata_csum filesystems here: crc32c(~0) over the
@@ -64,7 +48,7 @@ static void ext4_sb_csum(struct ps_src *v, struct ps_probe *p)
 		return;
 	if (!(ps_le32(sb + 0x64) & 0x400))	/* RO_COMPAT_METADATA_CSUM */
 		return;
-	if (crc32c(~0u, sb, 0x3fc) != ps_le32(sb + 0x3fc)) {
+	if (ps_crc32c(~0u, sb, 0x3fc) != ps_le32(sb + 0x3fc)) {
 		p->found = false;
 		p->bad_csum = true;
 	}
