@@ -314,23 +314,114 @@ void collect_file(struct collect *c, const char *name, const char *path)
 	free(full);
 }
 
-/* The kernel log's lines about persistent memory (klogctl: no dmesg
- * binary needed; the ring buffer as it is now). */
+/*
+ * The kernel log's lines about persistent memory (klogctl: no dmesg
+ * binary needed; the ring buffer as it is now), as docs/collect.md lists
+ * them. A line is taken when one of its words (split at blanks and
+ * punctuation) names the subsystem or one of its devices; a substring is
+ * never enough ("and", "found", "last_pfn", "vmemmap" and "pmemscan" are
+ * not about pmem). Of the kernel command line only the pmem parameters are
+ * kept: the rest can hold anything the customer booted with.
+ */
+static bool digits(const char *p, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return true;
+}
+
+/* NAME followed by N (or N.M when dotted) and nothing else */
+static bool devname(const char *w, size_t n, const char *name, bool dotted)
+{
+	size_t k = strlen(name);
+	if (n <= k || strncasecmp(w, name, k))
+		return false;
+	const char *d = w + k;
+	size_t rest = n - k;
+	if (!dotted)
+		return digits(d, rest) || (rest > 1 && digits(d, rest - 1) && d[rest - 1] == 's');
+	const char *dot = memchr(d, '.', rest);
+	return dot && digits(d, (size_t)(dot - d)) && digits(dot + 1, rest - (size_t)(dot - d) - 1);
+}
+
+static bool pmem_word(const char *w, size_t n)
+{
+	static const char *const words[] = { "nvdimm", "libnvdimm", "nfit", "pmem", "dax",
+					     "fsdax", "devdax", "btt", "pfn", "memmap" };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == n && !strncasecmp(w, words[i], n))
+			return true;
+	if ((n > 3 && !strncasecmp(w, "nd_", 3)) || (n > 4 && !strncasecmp(w, "dax_", 4)))
+		return true;
+	return devname(w, n, "pmem", false) || devname(w, n, "nmem", false) ||
+	       devname(w, n, "region", false) || devname(w, n, "ndbus", false) ||
+	       devname(w, n, "namespace", true) || devname(w, n, "pfn", true) ||
+	       devname(w, n, "dax", true) || devname(w, n, "btt", true);
+}
+
+static bool word_sep(char ch)
+{
+	return !ch || strchr(" \t:,;()[]{}<>=\"'/|!@+*", ch);
+}
+
 static bool pmem_line(const char *l)
 {
-	static const char *const words[] = { "nvdimm", "pmem", "dax", "pfn", "nd_", "nd ",
-					     "btt", "nfit", "namespace", "region", "ndbus",
-					     "memmap" };
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strcasestr(l, words[i]))
+	for (const char *p = l; *p;) {
+		while (*p && word_sep(*p))
+			p++;
+		const char *w = p;
+		while (!word_sep(*p))
+			p++;
+		/* a trailing dot ends a sentence, it is not part of the word */
+		size_t n = (size_t)(p - w);
+		while (n && w[n - 1] == '.')
+			n--;
+		if (n && pmem_word(w, n))
 			return true;
+	}
 	return false;
+}
+
+/* A kernel command line parameter about pmem: memmap=, or a parameter of
+ * the nvdimm modules (nd_pmem.x=, libnvdimm.x=, nfit.x=, dax...). */
+static bool pmem_param(const char *w, size_t n)
+{
+	const char *eq = memchr(w, '=', n);
+	size_t k = eq ? (size_t)(eq - w) : n;
+	const char *dot = memchr(w, '.', k);
+	size_t m = dot ? (size_t)(dot - w) : k;
+	return pmem_word(w, m);
+}
+
+/* "...Command line: a b memmap=4G!12G c": only "...Command line: memmap=4G!12G"
+ * (appended to out); false when the line is no command line */
+static bool cmdline_params(const char *l, char *out, size_t cap, size_t *on)
+{
+	const char *c = strcasestr(l, "command line:");
+	if (!c)
+		return false;
+	size_t head = (size_t)(c - l) + strlen("command line:");
+	*on += (size_t)snprintf(out + *on, cap - *on, "%.*s", (int)head, l);
+	for (const char *p = l + head; *p;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (p > w && pmem_param(w, (size_t)(p - w)))
+			*on += (size_t)snprintf(out + *on, cap - *on, " %.*s", (int)(p - w), w);
+	}
+	*on += (size_t)snprintf(out + *on, cap - *on, "\n");
+	return true;
 }
 
 void collect_dmesg(struct collect *c)
 {
 	struct piece *p = add_piece(c, "dmesg.txt",
-				    "kernel log (klogctl READ_ALL), lines naming nvdimm, pmem, dax, pfn, nd_, btt, nfit, namespace, region");
+				    "kernel log (klogctl READ_ALL), the lines naming nvdimm, nfit, pmem, dax, btt, pfn, memmap, nd_*, dax_* or a device (pmemN, nmemN, regionN, ndbusN, namespaceN.M, pfnN.M, daxN.M, bttN.M); of the command line only its pmem parameters");
 	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
 	if (len <= 0) {
 		set_error(p, "cannot read the kernel log: %s", strerror(errno));
@@ -349,7 +440,7 @@ void collect_dmesg(struct collect *c)
 		return;
 	}
 	buf[n] = 0;
-	size_t cap = (size_t)n + 1, on = 0;
+	size_t cap = (size_t)n + 3, on = 0;	/* + a newline and a blank the command line may gain */
 	char *out = malloc(cap);
 	if (!out) {
 		set_error(p, "out of memory");
@@ -360,7 +451,7 @@ void collect_dmesg(struct collect *c)
 		nl = strchr(l, '\n');
 		if (nl)
 			*nl = 0;
-		if (pmem_line(l))
+		if (!cmdline_params(l, out, cap, &on) && pmem_line(l))
 			on += (size_t)snprintf(out + on, cap - on, "%s\n", l);
 		if (!nl)
 			break;

@@ -390,6 +390,18 @@ bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns 
 		ns->mode == PS_NS_SECTOR ? "a sector-mode namespace (a disk with atomic sectors)" :
 		"a raw namespace (the data starts at its first byte)",
 		HUMAN(ns->size), ns->base);
+	/* first what stops the kernel from using it at all; the verdict's
+	 * words then start a sentence of their own */
+	struct render_str vb;
+	FILE *out = f;
+	if (ns->refusal) {
+		fprintf(f, "the kernel will not use its info block as it is: %s, so the kernel refuses the block (ENODEV) and sees a raw namespace, without what the block describes (pmemscan repair --plan says what a repair would change). ",
+			ns->refusal == PS_REFUSE_CHECKSUM ? "the block's checksum is wrong" :
+			"its parent_uuid is not the uuid of the namespace's label");
+		f = render_str_open(&vb);
+		if (!f)
+			return false;
+	}
 	bool act = false;
 	switch (ns->verdict) {
 	case PS_V_PROVEN:
@@ -454,6 +466,15 @@ bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns 
 		free(cmd);
 	}
 	fputc('.', f);
+	if (f != out) {
+		char *v = render_str_close(&vb);
+		if (!v)
+			return false;
+		if (*v >= 'a' && *v <= 'z')
+			*v = (char)(*v - 'a' + 'A');
+		fputs(v, out);
+		free(v);
+	}
 	return true;
 }
 

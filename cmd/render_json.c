@@ -326,6 +326,9 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_object_add(o, "present", j_u64(ns->present));
 		json_object_object_add(o, "size_source", j_str(ps_size_source_name(ns->size_source)));
 		json_object_object_add(o, "found_by", j_str(ps_found_by_name(ns->found_by)));
+		json_object_object_add(o, "kernel_refuses",
+				       ns->refusal == PS_REFUSE_CHECKSUM ? j_str("checksum") :
+				       ns->refusal == PS_REFUSE_PARENT_UUID ? j_str("parent_uuid") : NULL);
 		json_object_object_add(o, "label", ns->label >= 0 ?
 			json_object_new_int(ns->label) : NULL);
 		json_object_object_add(o, "info_offset", ns->info_rec >= 0 ?

@@ -332,8 +332,11 @@ int ps_digest_zero(struct ps_digest *d, uint64_t len)
 		len -= n;
 		if (d->clen == PS_DIGEST_CHUNK)
 			chunk_flush(d);
+		if (!len)
+			return PS_OK;	/* the run ended inside the chunk: keep it open */
 	}
-	/* whole zero chunks leave no record: skip them at no cost */
+	/* here the current chunk is empty (clen == 0): whole zero chunks leave
+	 * no record, skip them at no cost; the rest opens the next chunk */
 	uint64_t whole = len - len % PS_DIGEST_CHUNK;
 	d->pos += whole;
 	len -= whole;

@@ -212,6 +212,8 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 		return a->ns_dropped ? PS_OK : PS_ENOMEM;
 	ns->info_rec = (int)ri;
 	ns->found_by = PS_FOUND_INFO_BLOCK;
+	if (!r->checksum_ok)
+		ns->refusal = PS_REFUSE_CHECKSUM;
 	ns->pfn = r->u.pfn;
 	ns->P = ns->pfn.start_pad;
 	ns->T = ns->pfn.end_trunc;
@@ -237,7 +239,18 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 			ns->size = avail;	/* partial trailing page */
 			ns->size_source = PS_SIZE_IMAGE;
 		}
-		if (sz > avail) {
+		if (sz > avail && !r->checksum_ok) {
+			/* a block whose checksum is wrong proves nothing
+			 * about the dump's length: its npfns is as likely
+			 * the damaged field */
+			char h1[32], h2[32];
+			ps_diag_add(&ns->diags, PS_SEV_ERR, PS_FIELD_AT(PS_PFN, r->off, npfns),
+				    "npfns %" PRIu64 " gives a %s namespace but only %s of the image follow its start, and the block's checksum is wrong: npfns is taken as damaged (not the dump as truncated); using the rest of the image",
+				    ns->pfn.npfns, ps_human(sz, h1, sizeof(h1)),
+				    ps_human(avail, h2, sizeof(h2)));
+			ns->size = avail;
+			ns->size_source = PS_SIZE_IMAGE;
+		} else if (sz > avail) {
 			char h1[32], h2[32];
 			ps_diag_add(&ns->diags, PS_SEV_ERR, PS_FIELD_AT(PS_PFN, r->off, npfns),
 				    "the info block describes a %s namespace but only %s of the image follow its start: the dump is truncated",
@@ -251,6 +264,8 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 		char h1[32], h2[32];
 		ns->found_by = PS_FOUND_LABELS_INFO;
 		if (memcmp(ln->uuid, ns->pfn.parent_uuid, 16)) {
+			if (!ns->refusal)
+				ns->refusal = PS_REFUSE_PARENT_UUID;
 			ps_diag_add(&ns->diags, PS_SEV_ERR, PS_FIELD_AT(PS_PFN, r->off, parent_uuid),
 				    "parent_uuid does not match the uuid of the namespace label at this offset: the kernel ignores this info block (ENODEV) and sees a raw namespace");
 		}

@@ -54,6 +54,15 @@ enum ps_size_source {
 	PS_SIZE_GAP,		/* the space up to the next namespace */
 };
 
+/* Why the kernel will not use a namespace's info block: it then returns
+ * ENODEV for the pfn/dax device and sees a raw namespace, so the data
+ * behind the block is not where the kernel reads (nd_pfn_validate). */
+enum ps_kernel_refusal {
+	PS_REFUSE_NONE = 0,
+	PS_REFUSE_CHECKSUM,	/* the block's checksum is wrong */
+	PS_REFUSE_PARENT_UUID,	/* parent_uuid is not the label's uuid */
+};
+
 /* Where the namespace labels of the analysis come from. */
 enum ps_labels_from {
 	PS_LABELS_NONE = 0,
@@ -86,6 +95,7 @@ struct ps_ns {
 	uint64_t present;	/* bytes of [base, base + size) the image holds */
 	enum ps_size_source size_source;
 	int info_rec;		/* index into scan.recs, -1 if none */
+	enum ps_kernel_refusal refusal;	/* the kernel will not use the info block */
 	int nested_in;		/* namespace whose data holds this one, or -1 */
 	struct ps_pfn_sb pfn;	/* PFN/DAX */
 	uint64_t P, T, D;	/* start_pad, end_trunc, dataoff as in effect */

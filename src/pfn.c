@@ -190,9 +190,11 @@ int ps_pfn_parse(const uint8_t *b, size_t len, uint64_t abs, uint64_t ns_size,
 			uint64_t want = (ns_size - used - sb->dataoff) / sb->eff_page_size;
 			if (sb->npfns > want)
 				ps_diag_add(d, PS_SEV_WARN, AT(npfns),
-					    "npfns %llu exceeds the %llu pages that fit (namespace truncated?)",
+					    "npfns %llu exceeds the %llu pages that fit (%s)",
 					    (unsigned long long)sb->npfns,
-					    (unsigned long long)want);
+					    (unsigned long long)want,
+					    sb->checksum_ok ? "namespace truncated?" :
+					    "npfns damaged? the checksum is wrong");
 		}
 		if (sb->align && sb->align > ns_size)
 			ps_diag_add(d, PS_SEV_ERR, AT(align),

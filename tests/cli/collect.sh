@@ -179,4 +179,39 @@ same_value "collect: \"dev\": null in ndctl's list is no crash, the rest is coll
 check "collect: the namespace and the DIMM named by strings are in the bundle, nothing for the nulls" \
 	sh -c "zstd -dc '$T/null.tar.zst' | tar -tf - >'$T/null.list' && grep -q 'images/namespace0.0.img' '$T/null.list' &&
 		grep -q 'labels/nmem0.bin' '$T/null.list' && [ \$(grep -c 'labels/' '$T/null.list') -eq 1 ]"
+
+# --- the kernel log: only lines about pmem (docs/collect.md), tried on the
+# real kernel log with lines written into it through /dev/kmsg ---
+if [ -w /dev/kmsg ] && echo "pmemscan-test-$$: start" 2>/dev/null >/dev/kmsg; then
+	tag=pmemscan-test-$$
+	for l in "TCP bind hash table entries and found 2 devices" "last_pfn = 0x640000 max_arch_pfn" \
+		"HugeTLB: 28 KiB vmemmap can be freed" "pmemscan[999]: segfault at 0" \
+		"PCI: host bridge region reserved" "Command line: root=/dev/sda1 secret=hunter2 memmap=4G!12G nd_pmem.x=1 quiet" \
+		"nd_pmem namespace0.0: unable to guarantee persistence of writes" \
+		"EXT4-fs (pmem0): DAX enabled. Warning: EXPERIMENTAL" "XFS (pmem1s): Mounting V5 Filesystem" \
+		"nfit ACPI0012:00: found a zero length table" "dax_pmem dax0.1: ready" "libnvdimm: loaded"; do
+		echo "$tag: $l" >/dev/kmsg
+	done
+	collect -o "$T/klog.tar" >/dev/null 2>&1
+	tar -xOf "$T/klog.tar" pmemscan-bundle/dmesg.txt >"$T/dmesg.txt" 2>/dev/null
+	grep "$tag" "$T/dmesg.txt" | sed "s/.*$tag: //" >"$T/ours"
+	printf '%s\n' "Command line: memmap=4G!12G nd_pmem.x=1" \
+		"nd_pmem namespace0.0: unable to guarantee persistence of writes" \
+		"EXT4-fs (pmem0): DAX enabled. Warning: EXPERIMENTAL" "XFS (pmem1s): Mounting V5 Filesystem" \
+		"nfit ACPI0012:00: found a zero length table" "dax_pmem dax0.1: ready" "libnvdimm: loaded" >"$T/want"
+	same_output "collect: of the lines written to the kernel log, exactly the pmem ones (the command line cut to its pmem parameters)" \
+		"$T/ours" "$T/want"
+	check "collect: no kernel log line without a pmem word (checked by a separate word list)" python3 -c '
+import re, sys
+word = re.compile(r"^(nvdimm|libnvdimm|nfit|pmem|dax|fsdax|devdax|btt|pfn|memmap|nd_\S+|dax_\S+|pmem\d+s?|nmem\d+|region\d+|ndbus\d+|(namespace|pfn|dax|btt)\d+\.\d+)$", re.I)
+lines = open(sys.argv[1]).read().splitlines()
+bad = [l for l in lines if "command line:" not in l.lower()
+       and not any(word.match(w.rstrip(".")) for w in re.split(r"[\s:,;()\[\]{}<>=\"\x27/|!@+*]+", l))]
+print("\n".join(bad), file=sys.stderr)
+sys.exit(1 if bad or not lines else 0)' "$T/dmesg.txt"
+	check "collect: no secret from the kernel command line" sh -c "! grep -q hunter2 '$T/dmesg.txt' && grep -q 'memmap=4G!12G' '$T/dmesg.txt'"
+else
+	skip "collect: the kernel log filter" "/dev/kmsg is not writable here"
+fi
+
 done_testing

@@ -230,4 +230,31 @@ expect_exit 2 "random bytes: nothing found, exit 2" "$PMEMSCAN" "$T/random.img" 
 head -c 8192 "$T/legacy.img" >"$T/trunc.img"; truncate -s 5000 "$T/trunc.img"
 "$PMEMSCAN" "$T/trunc.img" >"$T/trunc.txt"; rc=$?
 check "truncated info block: reported as truncated, exit 1" sh -c "[ $rc -eq 1 ] && grep -q 'error at 0x1000 \[signature\]: info block truncated' '$T/trunc.txt'"
+# ---- a damaged npfns in a block whose checksum is wrong (issue: it was
+# blamed on truncation, and the summary said nothing of the checksum) ----
+B=$T/badnpfns.img
+truncate -s 256M "$B"
+$NDCTL write-infoblock -o "$B" >/dev/null 2>&1
+doff=$($NDCTL read-infoblock -j -i "$B" 2>/dev/null | jq '.[0].dataoff')
+if [ -n "$doff" ] && [ "$doff" != null ] && command -v mkfs.ext4 >/dev/null &&
+	mkfs.ext4 -q -F -E offset="$doff" -d "$top_srcdir/docs" "$B" $(( (256 << 10) - doff / 1024 ))k 2>/dev/null; then
+	python3 -c 'import struct,sys; f=open(sys.argv[1],"r+b"); f.seek(4096+64); f.write(struct.pack("<Q",10**9))' "$B"
+	check "bad npfns: ndctl read-infoblock sees the changed npfns" \
+		sh -c "$NDCTL read-infoblock -j -i '$B' 2>/dev/null | jq -e '.[0].npfns == 1000000000' >/dev/null"
+	expect_exit 1 "bad npfns: the scan exits 1" "$PMEMSCAN" "$B" >"$T/bn.txt" 2>&1
+	check "bad npfns: nothing calls the dump truncated" sh -c "! grep -qi 'dump is truncated\|namespace truncated' '$T/bn.txt'"
+	check "bad npfns: the summary's first words about namespace 0 are the checksum and the kernel's refusal" \
+		grep -q "^  namespace 0, .*: the kernel will not use its info block as it is: the block's checksum is wrong, so the kernel refuses the block (ENODEV)" "$T/bn.txt"
+	check "bad npfns: the summary still says where the ext4 is" grep -q "It holds an ext4 filesystem .* at image offset 0x$(printf %x "$doff")" "$T/bn.txt"
+	"$PMEMSCAN" --json "$B" >"$T/bn.json" 2>/dev/null
+	same_value "bad npfns: JSON kernel_refuses" "$(jq -r '.namespaces[0].kernel_refuses' "$T/bn.json")" checksum
+	same_value "bad npfns: the namespace is the image's size, not npfns' 3.7 TiB" "$(jq -r '.namespaces[0].size' "$T/bn.json")" 268435456
+	cp "$B" "$B.ok"; $NDCTL write-infoblock -o "$B.ok" >/dev/null 2>&1
+	expect_exit 0 "a good block: the scan exits 0" "$PMEMSCAN" --json "$B.ok" >"$T/ok.json" 2>/dev/null
+	check "a good block: JSON kernel_refuses is there and null, the verdict proven" \
+		jq -e '.namespaces[0] | has("kernel_refuses") and .kernel_refuses == null and .verdict.result == "proven"' "$T/ok.json"
+else
+	skip "bad npfns" "mkfs.ext4 -E offset failed"
+fi
+
 done_testing
