@@ -693,19 +693,71 @@ static void csum_dir(struct ps_fs *fs, struct xexts *x, struct ps_fs_stat *st)
 	}
 }
 
-/* A remote symlink's blocks: XSLM header, CRC at 12 over each block. */
-static void csum_symlink(struct ps_fs *fs, const struct xexts *x, struct ps_fs_stat *st)
+/* A remote symlink's blocks (v5): each extent of the data fork is one
+ * buffer that starts with a 56-byte header, magic XSLM, the offset and
+ * length of the piece of the target it holds (be32 at 4 and 8), its CRC
+ * at 12 over the whole extent, the owning inode at 32; the piece runs on
+ * across the extent's blocks (measured: a 1000-byte target in one 2-block
+ * extent of a 1 KiB-block filesystem has one header, sl_bytes 1000).
+ * libfsxfs 20201117 reads the header as the target ("XSLM..."), so the
+ * target is read here, each piece checked against its header: a CRC that
+ * fails is recorded and the piece used as it is; an extent that is no
+ * piece of this inode's target (magic, owner, offset, length) ends the
+ * target there, and the inode is marked. */
+#define XFS_SYMLINK_MAXLEN 1024u
+#define XFS_SYMLINK_HDR 56u
+static void remote_symlink(struct ps_fs *fs, struct xexts *x, uint64_t ino, uint64_t size,
+			   struct ps_fs_stat *st)
 {
 	struct xfs_priv *p = fs->priv;
 	size_t bs = p->g.blocksize;
-	for (size_t i = 0; i < x->n; i++)
-		for (uint64_t k = 0; k < x->v[i].cnt && k < 4; k++) {
-			uint64_t off = fsb_byte(&p->g, x->v[i].blk + k);
-			if (off == UINT64_MAX || ps_src_pread(fs->src, p->dbuf, bs, off) != PS_OK)
-				continue;
-			if (memcmp(p->dbuf, "XSLM", 4) || !ps_xfs_crc_ok(p->dbuf, bs, 12))
-				ps_fs_csum_fail(fs, st, PS_CSUM_SYMLINK, off);
+	/* the most blocks one piece can need, header included */
+	uint64_t maxblk = (XFS_SYMLINK_MAXLEN + XFS_SYMLINK_HDR + bs - 1) / bs;
+	if (size == 0 || size > XFS_SYMLINK_MAXLEN)
+		return;
+	char *t = calloc(1, (size_t)size + 1);
+	uint8_t *b = malloc((size_t)(maxblk * bs));
+	if (!t || !b) {
+		free(t);
+		free(b);
+		return;
+	}
+	size_t have = 0;
+	uint64_t bad_off = 0;
+	qsort(x->v, x->n, sizeof(*x->v), xext_cmp);
+	for (size_t i = 0; i < x->n && have < size; i++) {
+		const struct xext *e = &x->v[i];
+		uint64_t off = fsb_byte(&p->g, e->blk);
+		size_t len = (size_t)(e->cnt * bs);
+		if (off == UINT64_MAX || e->cnt == 0 || e->cnt > maxblk ||
+		    ps_src_pread(fs->src, b, len, off) != PS_OK) {
+			bad_off = off == UINT64_MAX ? 0 : off;
+			break;
 		}
+		uint32_t poff = be32(b + 4), plen = be32(b + 8);
+		if (!ps_xfs_crc_ok(b, len, 12))
+			ps_fs_csum_fail(fs, st, PS_CSUM_SYMLINK, off);
+		if (memcmp(b, "XSLM", 4) || be64(b + 32) != ino || poff != have ||
+		    plen == 0 || plen > len - XFS_SYMLINK_HDR || plen > size - have) {
+			bad_off = off;
+			break;
+		}
+		memcpy(t + have, b + XFS_SYMLINK_HDR, plen);
+		have += plen;
+	}
+	if (have < size) {
+		/* what could not be read stays out of the target: a shorter
+		 * target, never the header's bytes */
+		ps_fs_csum_fail(fs, st, PS_CSUM_SYMLINK, bad_off);
+		snprintf(st->note, sizeof(st->note),
+			 "symlink target: %zu of its %llu bytes readable", have,
+			 (unsigned long long)size);
+	}
+	t[have] = 0;
+	free(b);
+	free(st->symlink);
+	st->symlink = t;
+	st->symlink_len = strlen(t);
 }
 
 /* The CRCs of the inode in p->ibuf and of what its forks hold. */
@@ -733,8 +785,8 @@ static void csum_inode(struct ps_fs *fs, uint32_t mode, struct ps_fs_stat *st)
 	fork_extents(fs, di, lo, dsz, di[5], nex, want ? &x : NULL, st);
 	if (type == 0040000)
 		csum_dir(fs, &x, st);
-	else if (type == 0120000)
-		csum_symlink(fs, &x, st);
+	else if (type == 0120000 && di[5] == 2)	/* remote: the target is in blocks */
+		remote_symlink(fs, &x, st->ino, be64(di + 56), st);
 	free(x.v);
 	if (forkoff && di[83] == 3)	/* attr fork in btree form: its bmbt */
 		fork_extents(fs, di, lo + forkoff, isz - lo - forkoff, 3, 0, NULL, st);
