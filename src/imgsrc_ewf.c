@@ -340,8 +340,10 @@ static int read_head(const char *path, uint8_t *b, size_t n, uint64_t at, int fr
 /*
  * How far the EWF1 tables reach: the number of chunks listed, in order, by
  * the segments' "table" sections (a segment's "table2" copies where it has
- * no "table") whose offsets lie inside their segment file, up to the first
- * that does not. A chunk beyond that is one libewf cannot locate. Section
+ * no "table") that lie inside their segment file, up to the first that
+ * does not (a chunk ends where the next one starts: the chunk before an
+ * offset past the end is lost too). A chunk beyond that is one libewf
+ * cannot read, and leaks (the comment at the top of this file). Section
  * descriptors (76 bytes: type, next section's offset, size, ..., adler32)
  * are followed from offset 13 to "done" or "next"; a table's data is a
  * 24-byte header (entry count, base offset) then 4-byte entries (bit 31:
@@ -377,8 +379,8 @@ static uint64_t ewf1_table_listed(int fd, uint64_t at, uint64_t fsize, int *cann
 				*cannot_judge = 1;
 				return ok;
 			}
-			if (o >= fsize)
-				return ok;
+			if (o >= fsize)	/* this chunk, and the one it ends */
+				return ok ? ok - 1 : 0;
 			prev = o;
 			ok++;
 		}
