@@ -5,8 +5,8 @@
 # library, the CLI's rendering layer (fuzz_scan renders both reports) and
 # the test-support writers some harnesses seed from are compiled once into
 # $FUZZ_OUT/libfuzz.a (instrumented, -fsanitize=fuzzer-no-link), then each
-# harness is linked against it; both are rebuilt only when a source is
-# newer. Prints "fuzz_H: built" per harness, or the compiler's errors and
+# harness is linked against it; only what a newer source changes is built
+# again (every object after a header changed). Prints "fuzz_H: built" per harness, or the compiler's errors and
 # "fuzz_H: BUILD FAILED"; exits 1 if any failed, 77 if clang or the
 # project's build (config.h, src/libewf-private.o) is missing.
 # Used by tests/fuzz/short.sh (make check) and tests/fuzz/run.sh (make fuzz).
@@ -34,19 +34,31 @@ export CLANG CC_ARGS OUT top_srcdir
 # the library (modules may have subdirectories: src/repair/) and the rest
 srcs="$(cd "$top_srcdir" && { find src -name '*.c'; ls cmd/render_*.c cmd/split_cli.c tests/support/*_writer.c; } | sort)"
 lib=$OUT/libfuzz.a
-stale=$( [ -f "$lib" ] && find "$top_srcdir/src" "$top_srcdir/cmd" "$top_srcdir/tests/support" \
-	"$top_builddir/config.h" -newer "$lib" \( -name '*.[ch]' -o -name config.h \) | head -1 || echo new)
-if [ -n "$stale" ]; then
+# a header or config.h newer than the archive: every object again;
+# otherwise only the sources newer than their object
+if [ ! -f "$lib" ] || [ -n "$(find "$top_srcdir/src" "$top_srcdir/cmd" "$top_srcdir/tests/support" \
+	"$top_builddir/config.h" -newer "$lib" \( -name '*.h' -o -name config.h \) | head -1)" ]; then
 	rm -f "$lib" "$OUT"/obj/*.o
-	# one object per source, named after its path (src/repair/x.c: src_repair_x.o)
-	# shellcheck disable=SC2016,SC2086
-	if ! printf '%s\n' $srcs | xargs -P "$JOBS" -I{} sh -c \
-		'o=$OUT/obj/$(echo "$1" | tr / _ | sed "s/\.c\$/.o/"); $CLANG $CC_ARGS -fsanitize=fuzzer-no-link -c "$top_srcdir/$1" -o "$o"' \
-		sh {} >"$OUT/build-lib.log" 2>&1; then
-		cat "$OUT/build-lib.log"
-		echo "fuzz: the library does not build for the fuzzers (see above)"
-		exit 1
-	fi
+fi
+# one object per source, named after its path (src/repair/x.c: src_repair_x.o)
+# shellcheck disable=SC2016,SC2086
+if ! printf '%s\n' $srcs | xargs -P "$JOBS" -I{} sh -c \
+	'o=$OUT/obj/$(echo "$1" | tr / _ | sed "s/\.c\$/.o/")
+	[ -f "$o" ] && [ ! "$top_srcdir/$1" -nt "$o" ] && exit 0
+	rm -f "$o"; $CLANG $CC_ARGS -fsanitize=fuzzer-no-link -c "$top_srcdir/$1" -o "$o"' \
+	sh {} >"$OUT/build-lib.log" 2>&1; then
+	cat "$OUT/build-lib.log"
+	echo "fuzz: the library does not build for the fuzzers (see above)"
+	exit 1
+fi
+# (a source removed since: its object goes too)
+keep=$(printf '%s\n' $srcs | tr / _ | sed 's/\.c$/.o/')
+for o in "$OUT"/obj/*.o; do
+	printf '%s\n' "$keep" | grep -qx "$(basename "$o")" || rm -f "$o"
+done
+if [ ! -f "$lib" ] || [ -n "$(find "$OUT/obj" -name '*.o' -newer "$lib" | head -1)" ]; then
+	rm -f "$lib"
+	rm -f "$lib.tmp"
 	ar rcs "$lib.tmp" "$OUT"/obj/*.o && mv "$lib.tmp" "$lib"
 fi
 
