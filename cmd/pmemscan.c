@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdio_ext.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +186,33 @@ static void usage(FILE *f)
 		   "Exit codes: 0 ok, 1 problems found, 2 nothing found, 3 usage or I/O error.\n");
 }
 
+/* Every command's report goes to stdout through stdio: a write error
+ * (ENOSPC, EIO, a full pipe's end gone with SIGPIPE ignored) may only show
+ * when the buffer is flushed, at the close. Checked here once, after the
+ * command returned, so that no command can forget it: a report that did not
+ * reach its reader turns a success into exit 3 with one line naming the
+ * stream. A command that already failed keeps its own code (and, if it
+ * noticed the error itself, its own line: exit 3 or above says it did). */
+static int close_stdout(const char *cmd, int rc)
+{
+	errno = 0;
+	bool earlier = ferror(stdout) != 0;
+	bool pending = __fpending(stdout) != 0;
+	bool close_failed = fclose(stdout) != 0;
+	int e = errno;
+	/* (a stdout closed by the caller, >&-, with nothing written to it is
+	 * no loss: its close fails with EBADF) */
+	if (close_failed && !pending && e == EBADF)
+		close_failed = false;
+	if (!(earlier || close_failed) || rc > EXIT_NOTHING)
+		return rc;
+	if (close_failed)
+		cli_err("%s: standard output: %s", cmd, strerror(e));
+	else	/* an earlier write failed, its errno is gone */
+		cli_err("%s: standard output: write error", cmd);
+	return rc == EXIT_OK ? EXIT_USAGE : rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -192,19 +221,21 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return EXIT_OK;
+		return close_stdout("--help", EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("pmemscan %s\n", PACKAGE_VERSION);
-		return EXIT_OK;
+		return close_stdout("--version", EXIT_OK);
 	}
 	/* getopt's own messages start with argv[0]: "pmemscan CMD: ..." */
 	char prog[64];
+	const char *cmd = "scan";
 	int rc = -1;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name)) {
 			snprintf(prog, sizeof(prog), "pmemscan %s", commands[i].name);
 			argv[1] = prog;
+			cmd = commands[i].name;
 			rc = commands[i].run(argc - 1, argv + 1);
 			break;
 		}
@@ -226,5 +257,5 @@ int main(int argc, char **argv)
 	 * and said so; the status is the shell's 128 + signal */
 	if (ps_intr_pending())
 		rc = 128 + ps_intr_pending();
-	return rc;
+	return close_stdout(cmd, rc);
 }

@@ -14,13 +14,20 @@
  * - a chunk whose checksum fails is returned (zeroed) with the error only
  *   counted: every read checks the count, and remembers the bad ranges so
  *   a re-read of a cached chunk fails too;
- * - segments renamed out of order: each file header's segment number.
+ * - segments renamed out of order: each file header's segment number;
+ * - a chunk that no table lists, or whose table points outside the
+ *   segment file: libewf 20140813 reads it as a zeroed stand-in flagged as
+ *   a checksum error, and never frees that stand-in (LeakSanitizer: a
+ *   chunk's worth per read, tests/fuzz/seeds/container/finding-leak-b0542fbf...).
+ *   The EWF1 tables are walked at open (ewf1_listed_end) and reads from
+ *   the first such chunk on are refused without asking libewf.
  *
  * The signatures and segment names are in imgsrc_ewf_names.c, the
  * MD5/SHA1 verification in imgsrc_ewf_verify.c.
  */
 #include "imgsrc_ewf_int.h"
 #include "err.h"
+#include "le.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -122,6 +129,12 @@ static int ewf_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
 	size_t done = 0;
 	int r = PS_OK;
 	pthread_mutex_lock(&p->lock);
+	if (len && off + len > p->listed_end) {
+		ps_src_set_error(s, "%s: EWF chunk at media offset %" PRIu64 " is not in the evidence: its segments' tables list %" PRIu64 " of %" PRIu64 " chunks in place, the data from there on is missing",
+				 s->name, p->listed_end, p->nlisted, p->nchunks);
+		r = PS_EIO;
+		goto out;
+	}
 	while (done < len) {
 		libewf_error_t *e = NULL;
 		ssize_t n = libewf_handle_read_random(p->h, b + done, len - done,
@@ -324,6 +337,122 @@ static int read_head(const char *path, uint8_t *b, size_t n, uint64_t at, int fr
 	return r;
 }
 
+/*
+ * How far the EWF1 tables reach: the number of chunks listed, in order, by
+ * the segments' "table" sections (a segment's "table2" copies where it has
+ * no "table") that lie inside their segment file, up to the first that
+ * does not (a chunk ends where the next one starts: the chunk before an
+ * offset past the end is lost too). A chunk beyond that is one libewf
+ * cannot read, and leaks (the comment at the top of this file). Section
+ * descriptors (76 bytes: type, next section's offset, size, ..., adler32)
+ * are followed from offset 13 to "done" or "next"; a table's data is a
+ * 24-byte header (entry count, base offset) then 4-byte entries (bit 31:
+ * compressed, the rest the chunk's offset from base). A walk that cannot
+ * judge (offsets not increasing, as in EnCase files past 2 GiB whose
+ * offsets overflow; a chain that loops) claims nothing: UINT64_MAX.
+ */
+#define EWF1_FIRST_SECTION 13
+#define EWF1_TABLE_HDR 24
+#define EWF1_MAX_SECTIONS 100000
+
+static uint64_t ewf1_table_listed(int fd, uint64_t at, uint64_t fsize, int *cannot_judge)
+{
+	uint8_t th[EWF1_TABLE_HDR];
+	if (at > fsize || fsize - at < EWF1_TABLE_HDR ||
+	    pread(fd, th, sizeof(th), (off_t)at) != (ssize_t)sizeof(th))
+		return 0;
+	uint64_t n = ps_le32(th), tbase = ps_le64(th + 8), ok = 0, prev = 0;
+	at += EWF1_TABLE_HDR;
+	if (n > (fsize - at) / 4)
+		n = (fsize - at) / 4;	/* entries cut by the file's end */
+	uint8_t eb[4096];
+	for (uint64_t i = 0; i < n; i += sizeof(eb) / 4) {
+		size_t k = n - i < sizeof(eb) / 4 ? (size_t)(n - i) : sizeof(eb) / 4;
+		if (pread(fd, eb, k * 4, (off_t)(at + i * 4)) != (ssize_t)(k * 4))
+			return ok;
+		for (size_t j = 0; j < k; j++) {
+			uint64_t o = (ps_le32(eb + j * 4) & 0x7fffffffu);
+			if (tbase > UINT64_MAX - o)
+				return ok;
+			o += tbase;
+			if (ok && o <= prev) {
+				*cannot_judge = 1;
+				return ok;
+			}
+			if (o >= fsize)	/* this chunk, and the one it ends */
+				return ok ? ok - 1 : 0;
+			prev = o;
+			ok++;
+		}
+	}
+	return ok;
+}
+
+static uint64_t ewf1_listed(const char *seg, int *cannot_judge, int *short_table)
+{
+	int fd = open(seg, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	uint64_t listed = 0, listed2 = 0;
+	int have_table = 0;
+	if (fd < 0 || fstat(fd, &st) || st.st_size < 0) {
+		if (fd >= 0)
+			close(fd);
+		*cannot_judge = 1;
+		return 0;
+	}
+	uint64_t fsize = (uint64_t)st.st_size, at = EWF1_FIRST_SECTION;
+	for (unsigned i = 0; i < EWF1_MAX_SECTIONS; i++) {
+		uint8_t d[PS_EWF1_SECTION_DESC];
+		if (at > fsize || fsize - at < sizeof(d) ||
+		    pread(fd, d, sizeof(d), (off_t)at) != (ssize_t)sizeof(d))
+			break;
+		uint64_t next = ps_le64(d + 16);
+		int is_table = !memcmp(d, "table", 6), is_table2 = !memcmp(d, "table2", 7);
+		if (is_table || is_table2) {
+			int cj = 0;
+			uint64_t n = ewf1_table_listed(fd, at + PS_EWF1_SECTION_DESC, fsize, &cj);
+			uint8_t th[4];
+			/* a table that lists fewer entries than it says ends the
+			 * chunks this segment gives */
+			if (pread(fd, th, 4, (off_t)(at + PS_EWF1_SECTION_DESC)) == 4 && ps_le32(th) != n && !cj)
+				*short_table = 1;
+			if (cj)
+				*cannot_judge = 1;
+			if (is_table) {
+				listed += n;
+				have_table = 1;
+			} else {
+				listed2 += n;
+			}
+		}
+		if (!memcmp(d, "done", 5) || !memcmp(d, "next", 5) || next <= at)
+			break;
+		at = next;
+	}
+	close(fd);
+	return have_table ? listed : listed2;
+}
+
+static void ewf1_listed_end(struct ewf_priv *p, uint64_t msize)
+{
+	p->listed_end = UINT64_MAX;
+	if (!p->chunk || !msize)
+		return;
+	p->nchunks = msize / p->chunk + (msize % p->chunk != 0);
+	uint64_t listed = 0;
+	for (int i = 0; i < p->nsegs; i++) {
+		int cannot_judge = 0, short_table = 0;
+		listed += ewf1_listed(p->segs[i], &cannot_judge, &short_table);
+		if (cannot_judge)
+			return;
+		if (short_table)
+			break;	/* later segments' chunks are numbered after the gap */
+	}
+	p->nlisted = listed;
+	if (listed < p->nchunks)
+		p->listed_end = listed * p->chunk;
+}
+
 static const char *base(const char *p)
 {
 	const char *s = strrchr(p, '/');
@@ -474,6 +603,10 @@ int ps_open_ewf(const char *path, enum ps_ewf_sig sig,
 	snprintf(p->format, sizeof(p->format), "%s", format_name(fmt, sig));
 	if (libewf_handle_get_chunk_size(p->h, &p->chunk, &e) != 1)
 		libewf_error_free(&e);
+	if (sig == PS_EWF1)
+		ewf1_listed_end(p, (uint64_t)msize);
+	else
+		p->listed_end = UINT64_MAX;
 	if (libewf_handle_get_number_of_acquiry_errors(p->h, &p->acq_errors, &e) != 1)
 		libewf_error_free(&e);
 	read_meta(p);

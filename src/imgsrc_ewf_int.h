@@ -33,6 +33,11 @@ struct ewf_priv {
 	struct bad_range bad[MAX_BAD];
 	unsigned nbad;
 	int bad_overflow;	/* more ranges than kept: refuse every read */
+	/* chunks from this media offset on are in no table of the segments,
+	 * or the table points outside its file (UINT64_MAX: all are listed):
+	 * refused before libewf is asked, see ewf1_listed_end() */
+	uint64_t listed_end;
+	uint64_t nchunks, nlisted;
 	/* verification */
 	enum ps_verify_state verify;
 	uint64_t vpos;

@@ -4,8 +4,9 @@
  * stream mode and read to the end; must not crash, leak or hang.
  * The first byte picks a magic to prepend (0: none, 1 gzip, 2 xz,
  * 3 zstd, 4 bzip2, 5 lz4) so most inputs reach a decoder.
- * Built and run by tests/fuzz/run.sh (make fuzz; a short run in make
- * check), with every src/*.c and the libraries they need.
+ * Built by tests/fuzz/build.sh, with every source of src/ and the libraries
+ * they need; explored by make fuzz, its seeds replayed by make check
+ * (tests/fuzz/README.md).
  */
 #include <stdint.h>
 #include <stdio.h>
