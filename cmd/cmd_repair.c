@@ -360,13 +360,14 @@ static void undo_usage(FILE *f)
 		"usage: pmemscan undo UNDOFILE IMAGE\n"
 		"  Puts back, byte for byte, what 'pmemscan repair IMAGE --in-place' changed,\n"
 		"  from the undo file it wrote first (default IMAGE.pmemscan-undo).\n"
-		"  Before writing, it checks the undo file's own checksum, IMAGE's size, and that\n"
-		"  every patched range holds the new or the old bytes (refused otherwise, nothing\n"
-		"  written); after, that IMAGE's sha256 is the one recorded before the repair\n"
-		"  (only the patched bytes are checked when the repair ran with --no-image-hash).\n"
+		"  Before writing, it checks the undo file's own checksum, IMAGE's size, that\n"
+		"  every patched range holds the new or the old bytes, and that IMAGE with the\n"
+		"  old bytes put back would have the sha256 recorded before the repair (refused\n"
+		"  otherwise, nothing written); after, that sha256 again (only the patched bytes\n"
+		"  are checked when the repair ran with --no-image-hash).\n"
 		"  Running it twice is harmless.\n"
-		"  Exit: 0 restored, 1 IMAGE is not what the undo file can restore, 3 usage or\n"
-		"  I/O error (docs/repair.md).\n");
+		"  Exit: 0 restored, 1 IMAGE is not what the undo file can restore (nothing\n"
+		"  written), 3 usage or I/O error (docs/repair.md).\n");
 }
 
 int cmd_undo(int argc, char **argv)
