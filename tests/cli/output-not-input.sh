@@ -159,6 +159,17 @@ else
 	not_ok "scan kept no cache in $T/cache"
 fi
 
+# --- a saved iomem and a label-area dump read with the image ---
+printf '%s\n' "00001000-5779ffffff : System RAM" "187c000000-967bffffff : Persistent Memory" \
+	"  577c000000-57bbffffff : namespace1.0" >"$T/iomem"
+refused "scan --iomem F --html F" "$T/iomem" -- "$EV" --iomem "$T/iomem" --phys-base 0x577c000000 --html "$T/iomem"
+MKFX=$top_builddir/tests/support/mkfx-labels
+if [ -x "$MKFX" ] && mkdir "$T/lsa" && "$MKFX" "$T/lsa" >/dev/null 2>&1 && [ -s "$T/lsa/v12.lsa" ]; then
+	refused "scan --labels L --html L" "$T/lsa/v12.lsa" -- "$EV" --labels "$T/lsa/v12.lsa" --html "$T/lsa/v12.lsa"
+else
+	skip "a --labels dump as output" "tests/support/mkfx-labels not built"
+fi
+
 # --- repair -o, the undo file, cat -o ---
 ln "$EV" "$T/rh.img"
 # (repair refuses an existing -o or undo file before it opens the image)
