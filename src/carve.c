@@ -115,6 +115,8 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 	struct ps_outfile o;
 	r = ps_outfile_open(&o, out, force ? PS_OUT_REPLACE | PS_OUT_CLEAR_STALE : 0,
 			    0644, err, errlen);
+	if (r == PS_EEXIST && strlen(err) + 20 < errlen)
+		strcat(err, " or use --force");	/* it removes a stale one */
 	if (r)
 		return r;
 	uint8_t *buf = NULL;

@@ -425,6 +425,8 @@ int ps_writer_archive_open(const char *out, int force, struct ps_writer **wp,
 	 * new, never through a symlink (src/outfile.h) */
 	r = ps_outfile_open(&a->of, out, force ? PS_OUT_REPLACE | PS_OUT_CLEAR_STALE : 0,
 				0644, err, errlen);
+	if (r == PS_EEXIST && strlen(err) + 20 < errlen)
+		strcat(err, " or use --force");	/* it removes a stale one */
 	if (r) {
 		ps_writer_free(w);
 		return r;

@@ -160,7 +160,7 @@ int ps_outfile_open(struct ps_outfile *o, const char *path, unsigned flags,
 		int e = errno;
 		snprintf(err, errlen, "%s: cannot create %s: %s%s", o->path, o->tmp,
 			 strerror(e), e == EEXIST ?
-			 " (left by an earlier run, or not ours: delete it, or use --force where the command has it)" : "");
+			 " (left by an earlier run, or not ours); delete it" : "");
 		if (o->fd >= 0) {
 			close(o->fd);
 			unlink(o->tmp);
