@@ -13,6 +13,8 @@ enum {
 	EXIT_PROBLEMS = 1,	/* found with problems / partial success */
 	EXIT_NOTHING = 2,	/* nothing found */
 	EXIT_USAGE = 3,		/* usage or I/O error */
+	EXIT_UNREPORTED = 4,	/* repair: written and kept, but its report on
+				 * stdout could not be written (docs/cli.md) */
 };
 
 struct cli_cmd {

@@ -4,6 +4,7 @@
  * decoded, a plain image as is). OUT is created (never overwritten) and
  * written sparse; on any error it is removed, so nothing is left behind.
  */
+#include "outfile.h"
 #include "cli.h"
 #include "err.h"
 #include "imgsrc.h"
@@ -77,13 +78,17 @@ int cmd_cat(int argc, char **argv)
 	}
 	cli_watch_test_pause();
 	int fd = STDOUT_FILENO, seekable = 0;
+	/* OUT: never an existing file nor one the image is read from; written
+	 * as OUT.partial and renamed when whole (src/outfile.h) */
+	struct ps_outfile o = { .fd = -1 };
 	if (outpath) {
-		fd = open(outpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			cli_err("%s: cannot create: %s", outpath, strerror(errno));
+		char oerr[4096 + 512];
+		if (ps_outfile_open(&o, outpath, 0, 0644, oerr, sizeof(oerr))) {
+			cli_err("%s", oerr);
 			ps_src_close(s);
 			return EXIT_USAGE;
 		}
+		fd = o.fd;
 		seekable = 1;
 	}
 	uint8_t *buf = malloc(CHUNK);
@@ -124,7 +129,7 @@ int cmd_cat(int argc, char **argv)
 			if (sig) {
 				/* one line: OUT is removed below, as on any error */
 				cli_err("cat: interrupted by %s after %" PRIu64 " bytes; %s%s", ps_intr_name(sig),
-					off, outpath ? outpath : "the output on stdout is incomplete",
+					off, outpath ? o.tmp : "the output on stdout is incomplete",
 					outpath ? " removed (incomplete)" : "");
 				rc = EXIT_USAGE;
 				break;
@@ -173,15 +178,20 @@ int cmd_cat(int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 	if (outpath) {
-		if (close(fd) < 0 && !rc) {
-			cli_err("%s: close failed: %s", outpath, strerror(errno));
+		char oerr[4096 + 512];
+		if (!rc && ps_outfile_commit(&o, oerr, sizeof(oerr))) {
+			cli_err("%s", oerr);
 			rc = EXIT_USAGE;
 		}
 		/* nothing written on error (silently: a bad input's error stays
 		 * one line); said only when it cannot be done */
-		if (rc && unlink(outpath) < 0 && errno != ENOENT)
-			cli_err("cat: %s could not be removed (%s): delete it", outpath,
-				strerror(errno));
+		if (rc && o.tmp) {
+			char *t = strdup(o.tmp);
+			if (ps_outfile_discard(&o) < 0 && errno != ENOENT)
+				cli_err("cat: %s could not be removed (%s): delete it",
+					t ? t : outpath, strerror(errno));
+			free(t);
+		}
 	}
 	/* the image still being written (issue 15 item 8) */
 	char changed[512];

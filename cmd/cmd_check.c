@@ -6,6 +6,7 @@
  * new file (temporary, for testing translation until namespace detection
  * feeds the block-view layer).
  */
+#include "outfile.h"
 #include "cli.h"
 #include "btt.h"
 #include "err.h"
@@ -383,14 +384,17 @@ int cmd_btt_cat(int argc, char **argv)
 		common_close(&c);
 		return EXIT_USAGE;
 	}
-	int fd = open(outp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		cli_err("%s: cannot create: %s%s", outp, strerror(errno),
-			errno == EEXIST ? " (refusing to overwrite)" : "");
+	/* OUT: never an existing file nor the image; written as OUT.partial
+	 * and renamed when whole (src/outfile.h) */
+	struct ps_outfile o;
+	char oerr[4096 + 512];
+	if (ps_outfile_open(&o, outp, 0, 0644, oerr, sizeof(oerr))) {
+		cli_err("%s", oerr);
 		ps_src_close(v);
 		common_close(&c);
 		return EXIT_USAGE;
 	}
+	int fd = o.fd;
 	const size_t CH = 1u << 20;
 	uint8_t *buf = malloc(CH);
 	uint32_t ss = ps_btt_sector_size(c.btt);
@@ -439,8 +443,8 @@ int cmd_btt_cat(int argc, char **argv)
 		cli_err("%s: cannot set size: %s", outp, strerror(errno));
 		rc = EXIT_USAGE;
 	}
-	if (close(fd) < 0 && rc != EXIT_USAGE) {
-		cli_err("%s: %s", outp, strerror(errno));
+	if (rc != EXIT_USAGE && ps_outfile_commit(&o, oerr, sizeof(oerr))) {
+		cli_err("%s", oerr);
 		rc = EXIT_USAGE;
 	}
 	if (bad > 20)
@@ -449,8 +453,8 @@ int cmd_btt_cat(int argc, char **argv)
 	if (bad)
 		fprintf(stderr, "pmemscan: %s: %llu block%s unreadable, written as zeros\n",
 			outp, (unsigned long long)bad, bad == 1 ? "" : "s");
-	if (rc == EXIT_USAGE)
-		unlink(outp);	/* nothing half-written is left behind */
+	if (o.path)
+		ps_outfile_discard(&o);	/* nothing half-written is left behind */
 	free(buf);
 	ps_src_close(v);
 	common_close(&c);

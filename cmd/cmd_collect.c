@@ -155,15 +155,28 @@ int cmd_collect(int argc, char **argv)
 		free(images);
 		return EXIT_USAGE;
 	}
-	int ofd = open(out, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0600);
-	if (ofd < 0) {
-		cli_err("collect: %s: cannot create: %s%s", out, strerror(errno),
-			errno == EEXIST ? " (--force replaces it)" : "");
+	/* written as BUNDLE.partial (made new, never through a symlink) and
+	 * renamed when complete, after a last check that BUNDLE is none of
+	 * the files read into it (src/outfile.h); an existing BUNDLE is only
+	 * replaced then, with --force */
+	struct stat ost;
+	if (!force && lstat(out, &ost) == 0) {
+		cli_err("collect: %s: cannot create: %s (--force replaces it)", out, strerror(EEXIST));
 		free(images);
 		return EXIT_USAGE;
 	}
+	struct ps_outfile of;
+	char oerr[4096 + 512];
+	if (ps_outfile_open(&of, out, force ? PS_OUT_REPLACE | PS_OUT_CLEAR_STALE : 0, 0600,
+			    oerr, sizeof(oerr))) {
+		cli_err("collect: %s", oerr);
+		free(images);
+		return EXIT_USAGE;
+	}
+	int ofd = of.fd;
 	/* from here a write error or Ctrl-C removes the bundle (bundle_abort) */
 	c.out = out;
+	c.of = &of;
 	ps_intr_enter();
 	/* temporary pieces next to the bundle: the same filesystem, which
 	 * the user chose to have room */
@@ -175,8 +188,7 @@ int cmd_collect(int argc, char **argv)
 	if (!c.a || archive_write_set_format_pax_restricted(c.a) != ARCHIVE_OK ||
 	    set_filter(c.a, out) != ARCHIVE_OK || archive_write_open_fd(c.a, ofd) != ARCHIVE_OK) {
 		cli_err("collect: %s: %s", out, c.a ? archive_error_string(c.a) : "out of memory");
-		close(ofd);
-		unlink(out);
+		ps_outfile_discard(&of);
 		free(images);
 		return EXIT_USAGE;
 	}
@@ -320,13 +332,19 @@ int cmd_collect(int argc, char **argv)
 	int arc = archive_write_close(c.a);
 	int en = arc != ARCHIVE_OK && archive_errno(c.a) > 0 ? archive_errno(c.a) : 0;
 	archive_write_free(c.a);
-	int crc = close(ofd);
+	int crc = fsync(ofd) < 0 && errno != EINVAL ? -1 : 0;
+	if (close(ofd) < 0)
+		crc = -1;
+	of.fd = -1;
 	if (arc != ARCHIVE_OK || crc) {
 		if (!en)
 			en = errno;
 		const char *nm = strerrorname_np(en);
 		cli_err("collect: %s: writing the bundle failed: %s (%s); %s", out, strerror(en),
-			nm ? nm : "?", unlink(out) == 0 ? "removed (incomplete)" : "delete it");
+			nm ? nm : "?", ps_outfile_discard(&of) == 0 ? "removed (incomplete)" : "delete it");
+	} else if (ps_outfile_commit(&of, oerr, sizeof(oerr))) {
+		cli_err("collect: %s", oerr);
+		crc = -1;
 	}
 
 	/* what was gathered, and what not and why */

@@ -22,6 +22,7 @@
 #include "repair.h"
 #include "repair_render.h"
 #include "view.h"
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +59,9 @@ static void usage(FILE *f)
 		"                    terminal, on stderr, when it takes more than a second)\n"
 		CLI_CACHE_USAGE
 		"Exit: 0 planned or repaired, 1 refused or rolled back, 2 nothing found,\n"
-		"3 usage or I/O error. 'pmemscan undo' reverts an --in-place repair.\n");
+		"3 usage or I/O error (nothing written; also when the plan cannot be written to\n"
+		"stdout), 4 repaired and kept but the report after it could not be written to\n"
+		"stdout (stderr says so). 'pmemscan undo' reverts an --in-place repair.\n");
 }
 
 static int repair_quiet;	/* --quiet: no progress bar */
@@ -75,7 +78,7 @@ static void hash_progress(void *ctx, uint64_t done)
 static int apply_and_report(struct ps_src *src, const char *path,
 			    const struct ps_analysis *a, const struct ps_repair_opts *ro,
 			    const struct ps_plan *plan, const char *out,
-			    const char *undo_path, int no_hash, int code)
+			    const char *undo_path, int no_hash, int code, bool *kept)
 {
 	/* the whole-image sha256 before an in-place repair reads every byte
 	 * (13 s for 20 GiB): a bar on a terminal */
@@ -108,6 +111,10 @@ static int apply_and_report(struct ps_src *src, const char *path,
 		/* 1: written, and the re-scan refused it (rolled back);
 		 * 3: it could not be written */
 		code = r.step == PS_STEP_RESCAN ? EXIT_PROBLEMS : EXIT_USAGE;
+	}
+	*kept = !rc;
+	if (rc) {
+		/* said above */
 	} else if (out) {
 		printf("wrote %s (%s), %zu patch%s applied\n", out,
 		       r.reflinked ? "reflinked copy" : "sparse copy", plan->n,
@@ -146,6 +153,7 @@ int cmd_repair(int argc, char **argv)
 	memset(&ro, 0, sizeof(ro));
 	const char *out = NULL, *undo_path = NULL;
 	int plan_only = 0, in_place = 0, no_hash = 0, json = 0, c;
+	bool kept = false, report_failed = false;
 	optind = 1;
 	repair_quiet = 0;
 	opterr = 0;
@@ -334,9 +342,18 @@ int cmd_repair(int argc, char **argv)
 		printf("plan only (--plan): nothing was written. Apply with -o FIXED.img, or --in-place (writes an undo file first)\n");
 		goto done;
 	}
-	/* the plan is on the screen before anything is written */
-	fflush(stdout);
-	code = apply_and_report(src, path, &a, &ro, &plan, out, undo_path, no_hash, code);
+	/* The plan is on standard output before anything is written: if it
+	 * cannot be (a full disk, a closed pipe), nothing is written and the
+	 * exit is 3, as for any I/O error before a change. */
+	if (fflush(stdout) || ferror(stdout)) {
+		cli_err("repair: %s: the plan could not be written to standard output (%s); nothing was written",
+			path, strerror(errno));
+		code = EXIT_USAGE;
+		report_failed = true;
+		goto done;
+	}
+	code = apply_and_report(src, path, &a, &ro, &plan, out, undo_path, no_hash, code,
+				&kept);
 	char changed[512];
 	if (cli_watch_changed_for(&watch, "the copy is of what was read while it changed",
 				  changed, sizeof(changed)))
@@ -347,7 +364,22 @@ done:
 	ps_plan_free(&plan);
 	ps_analysis_free(&a);
 	ps_src_close(src);
-	if (fflush(stdout)) {
+	if (fflush(stdout) || ferror(stdout)) {
+		int e = errno;
+		if (report_failed)
+			return EXIT_USAGE;	/* said above; nothing written */
+		if (kept && out) {
+			/* the copy is written and proven: it stays, and the exit
+			 * says that only the words are missing */
+			cli_err("repair: wrote %s, repaired and re-scanned valid; the report could not be written to standard output (%s)",
+				out, strerror(e));
+			return EXIT_UNREPORTED;
+		}
+		if (kept) {
+			cli_err("repair: repaired %s in place and re-scanned valid; the report could not be written to standard output (%s); to restore: pmemscan undo %s %s",
+				path, strerror(e), undo_path, path);
+			return EXIT_UNREPORTED;
+		}
 		cli_err("writing the report failed");
 		return EXIT_USAGE;
 	}
@@ -360,13 +392,14 @@ static void undo_usage(FILE *f)
 		"usage: pmemscan undo UNDOFILE IMAGE\n"
 		"  Puts back, byte for byte, what 'pmemscan repair IMAGE --in-place' changed,\n"
 		"  from the undo file it wrote first (default IMAGE.pmemscan-undo).\n"
-		"  Before writing, it checks the undo file's own checksum, IMAGE's size, and that\n"
-		"  every patched range holds the new or the old bytes (refused otherwise, nothing\n"
-		"  written); after, that IMAGE's sha256 is the one recorded before the repair\n"
-		"  (only the patched bytes are checked when the repair ran with --no-image-hash).\n"
+		"  Before writing, it checks the undo file's own checksum, IMAGE's size, that\n"
+		"  every patched range holds the new or the old bytes, and that IMAGE with the\n"
+		"  old bytes put back would have the sha256 recorded before the repair (refused\n"
+		"  otherwise, nothing written); after, that sha256 again (only the patched bytes\n"
+		"  are checked when the repair ran with --no-image-hash).\n"
 		"  Running it twice is harmless.\n"
-		"  Exit: 0 restored, 1 IMAGE is not what the undo file can restore, 3 usage or\n"
-		"  I/O error (docs/repair.md).\n");
+		"  Exit: 0 restored, 1 IMAGE is not what the undo file can restore (nothing\n"
+		"  written), 3 usage or I/O error (docs/repair.md).\n");
 }
 
 int cmd_undo(int argc, char **argv)

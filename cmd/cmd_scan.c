@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pmemscan [scan] IMAGE: find every namespace, rebuild its layout, verdict. */
+#include "outfile.h"
 #include "bundle.h"
 #include "cli.h"
 #include "err.h"
@@ -69,36 +70,41 @@ static void scan_progress(void *ctx, uint64_t done, uint64_t total)
 	ps_progress_update(ctx, done, 0);
 }
 
-/* The HTML report, written next to its name and renamed into place: no
- * half page is left behind. 0, or -1 after one line saying why. */
+/* The HTML report, written as FILE.partial (created exclusively, never
+ * through a symlink) and renamed into place: no half page is left behind,
+ * and FILE is never one of the files read as input (src/outfile.h).
+ * 0, or -1 after one line saying why. */
 static int write_html(const char *path, const struct render_input *in,
 		      const struct ps_analysis *a)
 {
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	if (!tmp) {
-		cli_err("out of memory");
+	struct ps_outfile o;
+	char err[4096 + 512];
+	int r = ps_outfile_open(&o, path, PS_OUT_REPLACE, 0644, err, sizeof(err));
+	if (r) {
+		cli_err("--html %s", err);
 		return -1;
 	}
-	snprintf(tmp, n, "%s.partial", path);
-	FILE *f = fopen(tmp, "w");
+	FILE *f = fdopen(o.fd, "w");
 	if (!f) {
-		cli_err("--html %s: cannot create %s: %s", path, tmp, strerror(errno));
-		free(tmp);
+		cli_err("--html %s: %s", path, strerror(errno));
+		ps_outfile_discard(&o);
 		return -1;
 	}
 	int rc = render_scan_html(f, in, a);
 	int werr = ferror(f) ? EIO : 0;
 	if (fclose(f) && !werr)
 		werr = errno;
-	if (rc || werr || rename(tmp, path)) {
-		int e = werr ? werr : rc ? EIO : errno;
-		cli_err("--html %s: %s", path, rc == PS_ENOMEM ? "out of memory" : strerror(e));
-		unlink(tmp);
-		free(tmp);
+	o.fd = -1;	/* closed with f */
+	if (rc || werr) {
+		cli_err("--html %s: %s", path, rc == PS_ENOMEM ? "out of memory" :
+			strerror(werr ? werr : EIO));
+		ps_outfile_discard(&o);
 		return -1;
 	}
-	free(tmp);
+	if (ps_outfile_commit(&o, err, sizeof(err))) {
+		cli_err("--html %s", err);
+		return -1;
+	}
 	return 0;
 }
 

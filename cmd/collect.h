@@ -3,6 +3,7 @@
  * each is gathered (cmd/collect_pieces.c). Private to the two files. */
 #ifndef PS_CLI_COLLECT_H
 #define PS_CLI_COLLECT_H
+#include "outfile.h"
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,7 +29,8 @@ struct collect {
 	size_t n, cap;
 	char tmpdir[4096];
 	time_t now;
-	const char *out;	/* the bundle, removed when the run stops midway */
+	const char *out;	/* the bundle, as the user named it */
+	struct ps_outfile *of;	/* BUNDLE.partial, removed when the run stops midway */
 };
 
 struct image_info {

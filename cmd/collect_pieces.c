@@ -97,7 +97,7 @@ void bundle_abort(struct collect *c, int sig, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	int removed = unlink(c->out) == 0;
+	int removed = ps_outfile_discard(c->of) == 0;
 	cli_err("collect: %s; %s %s", msg, c->out,
 		removed ? "removed (incomplete)" : "could not be removed: delete it");
 	exit(sig ? 128 + sig : EXIT_USAGE);
@@ -289,6 +289,8 @@ void collect_file(struct collect *c, const char *name, const char *path)
 	char *full = rooted(c, path);
 	struct piece *p = add_piece(c, name, full);
 	int in = open(full, O_RDONLY | O_CLOEXEC);
+	if (in >= 0)
+		ps_input_note(in, full);	/* never the bundle (src/outfile.h) */
 	if (in < 0) {
 		set_error(p, "cannot open %s: %s", full, strerror(errno));
 		free(full);
@@ -661,6 +663,8 @@ void collect_image(struct collect *c, struct json_object *list, const char *arg,
 
 	char *full = rooted(c, dev);
 	int in = open(full, O_RDONLY | O_CLOEXEC);
+	if (in >= 0)
+		ps_input_note(in, full);	/* never the bundle (src/outfile.h) */
 	if (in < 0) {
 		set_error(p, "cannot open %s read-only: %s", full, strerror(errno));
 		free(full);

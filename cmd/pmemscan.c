@@ -183,7 +183,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'pmemscan COMMAND --help' for a command's options. "
-		   "Exit codes: 0 ok, 1 problems found, 2 nothing found, 3 usage or I/O error.\n");
+		   "Exit codes: 0 ok, 1 problems found, 2 nothing found, 3 usage or I/O error,\n"
+		   "4 (repair) repaired but the report could not be written.\n");
 }
 
 /* Every command's report goes to stdout through stdio: a write error

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "carve.h"
+#include "outfile.h"
 #include "err.h"
 #include "le.h"
 #include "util.h"
@@ -98,64 +99,51 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 	     struct ps_carve_stats *st, char *err, size_t errlen)
 {
 	struct stat sb;
-	char *partial = NULL;
 	memset(st, 0, sizeof(*st));
+	/* OUT is never one of the files the image is read from, --force or
+	 * not (src/outfile.h) */
+	int r = ps_output_check(out, err, errlen);
+	if (r)
+		return r;
 	if (!force && lstat(out, &sb) == 0) {
 		snprintf(err, errlen, "%s: exists (use --force to overwrite it)", out);
 		return PS_EEXIST;
 	}
-	if (asprintf(&partial, "%s.partial", out) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return PS_ENOMEM;
-	}
 	/* Written as OUT.partial and renamed at the end, so that OUT either
 	 * does not exist or is the whole image: a run cut short never leaves
 	 * a truncated image under the name the user will mount. */
-	if (force)
-		unlink(partial);
-	int fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot create: %s%s", partial, strerror(errno),
-			 errno == EEXIST ? " (left by an earlier run? use --force)" : "");
-		int r = errno == EEXIST ? PS_EEXIST : PS_EIO;
-		free(partial);
+	struct ps_outfile o;
+	r = ps_outfile_open(&o, out, force ? PS_OUT_REPLACE | PS_OUT_CLEAR_STALE : 0,
+			    0644, err, errlen);
+	if (r == PS_EEXIST && strlen(err) + 20 < errlen)
+		strcat(err, " or use --force");	/* it removes a stale one */
+	if (r)
 		return r;
-	}
 	uint8_t *buf = NULL;
-	int r = posix_memalign((void **)&buf, 4096, CARVE_CHUNK) ? PS_ENOMEM : PS_OK;
+	r = posix_memalign((void **)&buf, 4096, CARVE_CHUNK) ? PS_ENOMEM : PS_OK;
 	if (r)
 		snprintf(err, errlen, "out of memory");
 	if (!r)
-		r = copy(src, fd, buf, progress, ctx, st, err, errlen, out);
+		r = copy(src, o.fd, buf, progress, ctx, st, err, errlen, out);
 	free(buf);
 	/* on disk before the rename makes it visible under its real name */
-	if (!r && fsync(fd) < 0) {
-		snprintf(err, errlen, "%s: sync: %s", partial, strerror(errno));
-		r = PS_EIO;
-	}
-	if (close(fd) < 0 && !r) {
-		snprintf(err, errlen, "%s: close: %s", partial, strerror(errno));
+	if (!r && fsync(o.fd) < 0) {
+		snprintf(err, errlen, "%s: sync: %s", o.tmp, strerror(errno));
 		r = PS_EIO;
 	}
 	if (!r) {
 		/* without --force, an OUT created meanwhile by someone else is
 		 * not replaced: the check at the start is not enough alone */
-		int rr = force ? rename(partial, out) :
-			 renameat2(AT_FDCWD, partial, AT_FDCWD, out, RENAME_NOREPLACE);
-		if (rr < 0) {
-			snprintf(err, errlen, "%s: cannot rename to %s: %s", partial, out,
-				 strerror(errno));
-			r = errno == EEXIST ? PS_EEXIST : PS_EIO;
-			unlink(partial);
-		}
+		r = ps_outfile_commit(&o, err, errlen);
 	} else {
 		/* nothing half-written is left under any name; say so */
 		size_t n = strlen(err);
+		char *tmp = strdup(o.tmp);
+		int gone = ps_outfile_discard(&o) == 0;
 		if (n + 1 < errlen)
-			snprintf(err + n, errlen - n, "; %s %s", partial,
-				 unlink(partial) == 0 ? "removed" :
-				 "could not be removed: delete it");
+			snprintf(err + n, errlen - n, "; %s %s", tmp ? tmp : "the partial copy",
+				 gone ? "removed" : "could not be removed: delete it");
+		free(tmp);
 	}
-	free(partial);
 	return r;
 }

@@ -39,6 +39,7 @@ enum ps_err {
 	PS_EUNSUPP,	/* valid but not supported by this build */
 	PS_EEXIST,	/* output exists */
 	PS_EAMBIG,	/* two readings possible, refusing to guess */
+	PS_EISINPUT,	/* an output is one of the files read as input (outfile.h) */
 };
 
 /* A short generic phrase for the code, when no line from rule 2 exists. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The archive writer (libarchive): tar (pax, sparse entries for holes)
  * and zip, optionally compressed, chosen by the output's name. */
+#include "outfile.h"
 #include "extract_int.h"
 #include "err.h"
 #include "interrupt.h"
@@ -26,7 +27,8 @@
 
 struct arw {
 	struct archive *a;
-	int fd;
+	int fd;			/* of.fd while open */
+	struct ps_outfile of;	/* OUT.partial, renamed to OUT when complete */
 	char *out, *partial;
 	int zip;
 	char *path;
@@ -349,12 +351,17 @@ static int aw_finish(struct ps_writer *w, int ok)
 			r = ps_wfail(w, errno, "sync of", a->partial);
 		if (close(a->fd) < 0 && !r && ok)
 			r = ps_wfail(w, errno, "write error on", a->partial);
-		a->fd = -1;
+		a->fd = a->of.fd = -1;
 	}
 	if (ok && !r) {
-		if (rename(a->partial, a->out) < 0)
-			r = ps_wfail(w, errno, "cannot rename to final name", a->partial);
+		/* OUT checked again: never one of the input's files */
+		char e[512];
+		if (ps_outfile_commit(&a->of, e, sizeof(e))) {
+			ps_werr(w, "%s", e);
+			r = PS_EIO;
+		}
 	} else {
+		ps_outfile_release(&a->of);	/* kept on purpose, named below */
 		struct stat sb;
 		char sz[48] = "";
 		if (stat(a->partial, &sb) == 0)
@@ -376,8 +383,8 @@ static void aw_free(struct ps_writer *w)
 		return;
 	if (a->a)
 		archive_write_free(a->a);
-	if (a->fd >= 0)
-		close(a->fd);
+	a->of.fd = a->fd;
+	ps_outfile_release(&a->of);
 	free(a->out);
 	free(a->partial);
 	free(a->path);
@@ -415,6 +422,9 @@ int ps_writer_archive_open(const char *out, int force, struct ps_writer **wp,
 		snprintf(err, errlen, "%s: unknown archive suffix", out);
 		return PS_EINVAL;
 	}
+	int r = ps_output_check(out, err, errlen);
+	if (r)
+		return r;
 	if (!force && lstat(out, &sb) == 0) {
 		snprintf(err, errlen, "%s: exists (use --force to replace it)", out);
 		return PS_EEXIST;
@@ -442,17 +452,20 @@ int ps_writer_archive_open(const char *out, int force, struct ps_writer **wp,
 		snprintf(err, errlen, "out of memory");
 		return PS_ENOMEM;
 	}
-	if (force)
-		unlink(a->partial);
-	a->fd = open(a->partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (a->fd < 0) {
-		snprintf(err, errlen, "%s: cannot create: %s%s", a->partial, strerror(errno),
-			 errno == EEXIST ? " (left by an earlier run? use --force)" : "");
+	/* OUT and OUT.partial are never one of the input's files (with
+	 * --force neither is replaced or removed then); OUT.partial is made
+	 * new, never through a symlink (src/outfile.h) */
+	r = ps_outfile_open(&a->of, out, force ? PS_OUT_REPLACE | PS_OUT_CLEAR_STALE : 0,
+				0644, err, errlen);
+	if (r == PS_EEXIST && strlen(err) + 20 < errlen)
+		strcat(err, " or use --force");	/* it removes a stale one */
+	if (r) {
 		ps_writer_free(w);
-		return errno == EEXIST ? PS_EEXIST : PS_EIO;
+		return r;
 	}
+	a->fd = a->of.fd;
 	a->a = archive_write_new();
-	int r = a->a ? ARCHIVE_OK : ARCHIVE_FATAL;
+	r = a->a ? ARCHIVE_OK : ARCHIVE_FATAL;
 	if (r == ARCHIVE_OK)
 		r = a->zip ? archive_write_set_format_zip(a->a) :
 			     archive_write_set_format_pax(a->a);
@@ -472,7 +485,9 @@ int ps_writer_archive_open(const char *out, int force, struct ps_writer **wp,
 		snprintf(err, errlen, "%s: cannot start a %s archive: %s", out, kind,
 			 a->a && archive_error_string(a->a) ? archive_error_string(a->a) :
 			 "libarchive failed");
-		unlink(a->partial);
+		a->of.fd = a->fd;
+		a->fd = -1;
+		ps_outfile_discard(&a->of);
 		ps_writer_free(w);
 		return PS_EUNSUPP;
 	}

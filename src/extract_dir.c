@@ -2,6 +2,7 @@
 /* The directory writer: every entry created under one directory fd chain
  * (openat/mkdirat with O_NOFOLLOW), so no name from the image can lead
  * outside the output directory. */
+#include "outfile.h"
 #include "extract_int.h"
 #include "err.h"
 #include <dirent.h>
@@ -359,6 +360,9 @@ int ps_writer_dir_open_flags(const char *out, int flags, struct ps_writer **wp,
 			     char *err, size_t errlen)
 {
 	*wp = NULL;
+	int r = ps_output_check(out, err, errlen);	/* src/outfile.h */
+	if (r)
+		return r;
 	if (mkdir(out, 0755) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: cannot create output directory: %s", out,
 			 strerror(errno));

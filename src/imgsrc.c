@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "imgsrc.h"
 #include "err.h"
+#include "outfile.h"
 #include <errno.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
@@ -305,6 +306,7 @@ int ps_src_open_file(const char *path, struct ps_src **out, char *err,
 		close(fd);
 		return PS_EIO;
 	}
+	ps_input_note_st(&st, path);
 	uint64_t size;
 	int seekable = 0;
 	if (S_ISREG(st.st_mode)) {

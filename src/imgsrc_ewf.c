@@ -28,6 +28,7 @@
 #include "imgsrc_ewf_int.h"
 #include "err.h"
 #include "le.h"
+#include "outfile.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -326,6 +327,7 @@ static int read_head(const char *path, uint8_t *b, size_t n, uint64_t at, int fr
 	int r = -1;
 	if (fd < 0)
 		return -1;
+	ps_input_note(fd, path);	/* every segment of the set */
 	if (fstat(fd, &st) == 0) {
 		off_t o = (off_t)at;
 		if (from_end)

@@ -10,6 +10,7 @@
 #include "imgsrc_open.h"
 #include "imgsrc_container.h"
 #include "err.h"
+#include "outfile.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -138,6 +139,7 @@ int ps_src_open_auto(const char *path, const struct ps_open_opts *opts,
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return PS_EIO;
 	}
+	ps_input_note(fd, path);
 	if (fstat(fd, &st) < 0 || ps_pread_upto(fd, magic, sizeof(magic), 0, &got)) {
 		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 		close(fd);

@@ -8,6 +8,7 @@
  */
 #include "imgsrc_open.h"
 #include "err.h"
+#include "outfile.h"
 #include "interrupt.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -183,6 +184,7 @@ int ps_src_open_pipe(const char *path, const struct ps_open_opts *opts,
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return PS_EIO;
 	}
+	ps_input_note(fd, name);
 	const char *dir = opts->cache_dir;
 	if (!dir || !*dir)
 		dir = getenv("TMPDIR");

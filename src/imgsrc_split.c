@@ -9,6 +9,7 @@
  */
 #include "imgsrc_container.h"
 #include "err.h"
+#include "outfile.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -498,6 +499,7 @@ int ps_open_split(const char *path, const char *compressed,
 		g->size = (uint64_t)cs.st_size;
 		g->dev = cs.st_dev;
 		g->ino = cs.st_ino;
+		ps_input_note_st(&cs, cur);	/* every segment, opened or not yet */
 		p->n++;
 		if (p->n > MAX_SEGMENTS) {
 			snprintf(err, errlen, "%s: more than %d split segments", path, MAX_SEGMENTS);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "phys.h"
 #include "err.h"
+#include "outfile.h"
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -358,6 +359,7 @@ char *ps_read_text_file(const char *path, size_t max, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
 	}
+	ps_input_note(fileno(f), path);
 	char *buf = malloc(max + 1);
 	size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
 	int bad = !buf || ferror(f);

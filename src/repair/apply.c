@@ -16,6 +16,7 @@
  * whose bytes are still the old ones, so `undo` restores a repair that
  * died after any number of patches.
  */
+#include "outfile.h"
 #include "interrupt.h"
 #include "repair_priv.h"
 #include "digest.h"
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -331,18 +333,26 @@ static int apply_copy(struct ps_src *src, const struct ps_analysis *before,
 		      const struct ps_apply_opts *o, struct ps_apply_result *res)
 {
 	const char *out = o->output;
-	int ofd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (ofd < 0) {
-		int e = errno;
-		return fail(res, PS_STEP_OPEN, e == EEXIST ? PS_EEXIST : PS_EIO, e,
-			    "%s: cannot create: %s", out, strerror(e));
-	}
+	/* never one of the image's files, never an existing file; written
+	 * as OUT.partial, re-scanned there and only then renamed to OUT
+	 * (src/outfile.h) */
+	char m[4096 + 512];
+	struct stat sb;
+	if (lstat(out, &sb) == 0)
+		return fail(res, PS_STEP_OPEN, PS_EEXIST, EEXIST,
+			    "%s: cannot create: %s", out, strerror(EEXIST));
+	if (ps_output_check(out, m, sizeof(m)))
+		return fail(res, PS_STEP_OPEN, PS_EISINPUT, 0, "%s", m);
+	struct ps_outfile of;
+	int r = ps_outfile_open(&of, out, 0, 0644, m, sizeof(m));
+	if (r)
+		return fail(res, PS_STEP_OPEN, r, 0, "%s", m);
+	int ofd = of.fd;
 	int crc = copy_image(src, ofd, &res->reflinked);
 	if (crc || ps_repair_write_patches(ofd, plan, true, PS_WRITE_PATCH, o->faults,
 					   &res->written)) {
 		int e = errno;
-		close(ofd);
-		unlink(out);
+		ps_outfile_discard(&of);
 		if (crc == -2)
 			return fail(res, PS_STEP_WRITE, PS_EIO, 0, "%s: %s", out, ps_src_error(src));
 		if (ps_intr_pending())
@@ -353,13 +363,16 @@ static int apply_copy(struct ps_src *src, const struct ps_analysis *before,
 			    out, strerror(e));
 	}
 	close(ofd);
-	if (rescan(out, before, ro, plan, o->faults, res)) {
-		unlink(out);
+	of.fd = -1;
+	if (rescan(of.tmp, before, ro, plan, o->faults, res)) {
+		ps_outfile_discard(&of);
 		res->state = PS_APPLY_ROLLED_BACK;
 		return fail(res, PS_STEP_RESCAN, PS_EFORMAT, 0,
 			    "%s: the repaired copy did not re-scan valid (%s); copy deleted",
 			    out, res->rescan_why);
 	}
+	if ((r = ps_outfile_commit(&of, m, sizeof(m))))
+		return fail(res, PS_STEP_WRITE, r, 0, "%s", m);
 	res->state = PS_APPLY_KEPT;
 	return PS_OK;
 }
@@ -369,7 +382,12 @@ static int write_undo_file(struct ps_src *src, const struct ps_plan *plan,
 			   const struct ps_apply_opts *o, struct ps_apply_result *res)
 {
 	const char *up = o->undo_file;
-	int ufd = open(up, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	/* never one of the image's files (the image itself least of all),
+	 * never an existing file, never through a symlink (src/outfile.h) */
+	char m[4096 + 512];
+	if (ps_output_check(up, m, sizeof(m)))
+		return fail(res, PS_STEP_UNDO_FILE, PS_EISINPUT, 0, "%s", m);
+	int ufd = open(up, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (ufd < 0) {
 		int e = errno;
 		return fail(res, PS_STEP_UNDO_FILE, e == EEXIST ? PS_EEXIST : PS_EIO, e,

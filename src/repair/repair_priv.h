@@ -40,6 +40,10 @@ int ps_repair_write_patches(int fd, const struct ps_plan *p, bool use_new,
  * limit), replacing one set before; "out of memory" (static, never
  * freed) if it cannot be. */
 void ps_repair_vmsg(char **msg, const char *fmt, va_list ap);
+/* The image as an undo would leave it: every patch's old bytes laid over
+ * it, in plan order, as ps_repair_write_patches(use_new false) writes. */
+int ps_src_overlay_old(struct ps_src *parent, const struct ps_plan *plan,
+		       struct ps_src **out);
 void ps_repair_msg_free(char **msg);
 
 #endif

@@ -314,6 +314,52 @@ static int check_sha256(const char *image, const struct ps_undo *u,
 	return PS_OK;
 }
 
+/*
+ * Would putting the old bytes back give the sha256 recorded before the
+ * repair? Asked of the image as it would be (the old bytes laid over it in
+ * memory), before anything is written: an undo file applied to another
+ * image, even one repaired the same way (the same new bytes at the same
+ * offsets), is refused and that image is left as it was.
+ */
+static int check_before(const char *image, const struct stat *wst,
+			const struct ps_undo *u, struct ps_undo_result *res)
+{
+	struct ps_src *s, *ov = NULL;
+	char err[512];
+	if (ps_src_open_file(image, &s, err, sizeof(err)))
+		return ufail(res, PS_STEP_HASH, PS_EIO, 0, "%s", err);
+	struct stat rst;
+	if (s->fd < 0 || fstat(s->fd, &rst) || rst.st_dev != wst->st_dev ||
+	    rst.st_ino != wst->st_ino) {
+		ps_src_close(s);
+		return ufail(res, PS_STEP_OPEN, PS_EIO, 0,
+			     "%s: replaced while it was being opened; refusing (nothing written)", image);
+	}
+	uint8_t sha[PS_DIGEST_SIZE];
+	char hex[2 * PS_DIGEST_SIZE + 1];
+	int rc = ps_src_overlay_old(s, &u->plan, &ov);
+	if (!rc)
+		rc = ps_digest_src(ov, PS_DIGEST_SHA256,
+				   ps_digest_default_threads(PS_DIGEST_SHA256), sha, hex, NULL);
+	if (rc) {
+		ufail(res, PS_STEP_HASH, rc, 0, "%s: %s; nothing written", image,
+		      ps_src_strerror(ov ? ov : s, rc));
+		ps_src_close(ov);
+		ps_src_close(s);
+		return rc;
+	}
+	ps_src_close(ov);
+	ps_src_close(s);
+	if (memcmp(sha, u->sha256, sizeof(sha))) {
+		char want[2 * PS_DIGEST_SIZE + 1];
+		ps_hex(u->sha256, sizeof(u->sha256), want);
+		return ufail(res, PS_STEP_CHECK, PS_EFORMAT, 0,
+			     "%s: with the undo file's %zu patch%s put back its sha256 would be %s, not the recorded %s: not the image the undo file was made for, or changed since; refusing (nothing written)",
+			     image, u->plan.n, u->plan.n == 1 ? "" : "es", hex, want);
+	}
+	return PS_OK;
+}
+
 int ps_repair_undo(const char *undo_file, const char *image,
 		   const struct ps_repair_faults *faults, struct ps_undo_result *res)
 {
@@ -366,6 +412,8 @@ int ps_repair_undo(const char *undo_file, const char *image,
 			goto out;
 		}
 	}
+	if (u.have_sha256 && check_before(image, &st, &u, res))
+		goto out;
 	size_t done;
 	if (ps_repair_write_patches(fd, &u.plan, false, PS_WRITE_UNDO, faults, &done)) {
 		int e = errno;

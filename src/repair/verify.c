@@ -23,6 +23,7 @@
  */
 struct ovl_priv {
 	const struct ps_plan *plan;
+	bool old;	/* lay the old bytes (what an undo writes back) */
 };
 
 static int ovl_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
@@ -39,8 +40,8 @@ static int ovl_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
 		uint64_t lo = x->off > off ? x->off : off;
 		uint64_t hi = x->off + x->len < end ? x->off + x->len : end;
 		if (lo < hi)
-			memcpy((uint8_t *)buf + (lo - off), x->new_ + (lo - x->off),
-			       hi - lo);
+			memcpy((uint8_t *)buf + (lo - off),
+			       (p->old ? x->old : x->new_) + (lo - x->off), hi - lo);
 	}
 	return PS_OK;
 }
@@ -99,7 +100,7 @@ static const struct ps_src_ops ovl_ops = {
 	.close = ovl_close,
 };
 
-int ps_src_overlay(struct ps_src *parent, const struct ps_plan *plan,
+static int overlay(struct ps_src *parent, const struct ps_plan *plan, bool old,
 		   struct ps_src **out)
 {
 	*out = NULL;
@@ -110,6 +111,7 @@ int ps_src_overlay(struct ps_src *parent, const struct ps_plan *plan,
 	if (!p)
 		return PS_ENOMEM;
 	p->plan = plan;
+	p->old = old;
 	struct ps_src *s = ps_src_new(&ovl_ops, p, parent->size, parent->name);
 	if (!s) {
 		free(p);
@@ -118,6 +120,18 @@ int ps_src_overlay(struct ps_src *parent, const struct ps_plan *plan,
 	s->parent = parent;
 	*out = s;
 	return PS_OK;
+}
+
+int ps_src_overlay(struct ps_src *parent, const struct ps_plan *plan,
+		   struct ps_src **out)
+{
+	return overlay(parent, plan, false, out);
+}
+
+int ps_src_overlay_old(struct ps_src *parent, const struct ps_plan *plan,
+		       struct ps_src **out)
+{
+	return overlay(parent, plan, true, out);
 }
 
 /* ---- the validity rules (docs/repair.md, "How a repair is made") ---- */

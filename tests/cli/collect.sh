@@ -214,4 +214,13 @@ else
 	skip "collect: the kernel log filter" "/dev/kmsg is not writable here"
 fi
 
+# the bundle is never one of the files read into it (issue 21 item 3): a
+# BUNDLE that is a hard link to the namespace's device, --force or not, is
+# refused with one line and exit 3, and the device keeps every byte
+ln "$R/dev/pmem0" "$T/dev.tar"
+collect -o "$T/dev.tar" --force --image namespace0.0 >/dev/null 2>"$T/dev.err"; rc=$?
+check "collect -o a hard link to the imaged device --force: exit 3, one line says it is the input" \
+	sh -c "[ $rc -eq 3 ] && [ \$(grep -c 'is the input' '$T/dev.err') -eq 1 ] && grep -q '^pmemscan: collect: $T/dev.tar: is the input $R/dev/pmem0' '$T/dev.err'"
+check "... the device is byte-identical and no dev.tar.partial is left" \
+	sh -c "[ \"\$(sha256sum <'$R/dev/pmem0')\" = '$dev_sum' ] && [ ! -e '$T/dev.tar.partial' ]"
 done_testing

@@ -219,6 +219,31 @@ osha=$(sha "$T/other.img")
 "$PMEMSCAN" undo "$T/inplace.img.pmemscan-undo" "$T/other.img" >/dev/null 2>"$T/oe"; rc=$?
 check "undo on a changed image: refused, exit 1, nothing written" \
 	sh -c "[ $rc -eq 1 ] && grep -q 'neither the repair' '$T/oe' && [ \"\$(sha256sum <'$T/other.img' | cut -d' ' -f1)\" = '$osha' ]"
+# undo with another image's undo file (issue 21 item 4): A and B hold the
+# same namespace metadata, so their repairs write the same bytes at the same
+# offsets, but B differs in one data byte past the filesystem. Undoing A's
+# file on B must see, before writing, that the result would not be A's
+# recorded sha256, and leave B (and its own repair) as it was.
+cp --sparse=always "$T/legacy.img" "$T/ua.img"
+cp --sparse=always "$T/legacy.img" "$T/ub.img"
+printf 'B' | dd of="$T/ub.img" bs=1 seek=$((120 * MiB)) conv=notrunc status=none
+ubsha=$(sha "$T/ub.img")
+"$PMEMSCAN" repair "$T/ua.img" --assume-aligned --in-place --undo-file "$T/ua.undo" >/dev/null 2>&1; rca=$?
+"$PMEMSCAN" repair "$T/ub.img" --assume-aligned --in-place --undo-file "$T/ub.undo" >/dev/null 2>&1; rcb=$?
+check "A and B repaired in place (exit 0), with the same patches" \
+	sh -c "[ $rca -eq 0 ] && [ $rcb -eq 0 ] && [ \"\$(grep '^patch ' '$T/ua.undo')\" = \"\$(grep '^patch ' '$T/ub.undo')\" ] && grep -q '^patch ' '$T/ua.undo'"
+cp --sparse=always "$T/ub.img" "$T/ub-repaired.img"
+"$PMEMSCAN" undo "$T/ua.undo" "$T/ub.img" >"$T/uab.out" 2>"$T/uab.err"; rc=$?
+check "undo A's file on B: exit 1, one line saying B is not the image it was made for" \
+	sh -c "[ $rc -eq 1 ] && [ \$(wc -l <'$T/uab.err') -eq 1 ] && grep -q 'not the image the undo file was made for.*nothing written' '$T/uab.err'"
+check "undo A's file on B: B byte for byte as its own repair left it" cmp -s "$T/ub.img" "$T/ub-repaired.img"
+"$PMEMSCAN" undo "$T/ub.undo" "$T/ub.img" >/dev/null 2>&1; rc=$?
+check "B's own undo file still restores B (exit 0, its original sha256)" \
+	sh -c "[ $rc -eq 0 ] && [ \"\$(sha256sum <'$T/ub.img' | cut -d' ' -f1)\" = '$ubsha' ]"
+"$PMEMSCAN" undo "$T/ua.undo" "$T/ua.img" >/dev/null 2>&1; rc=$?
+check "A's undo file on A still restores A (exit 0, the original sha256)" \
+	sh -c "[ $rc -eq 0 ] && [ \"\$(sha256sum <'$T/ua.img' | cut -d' ' -f1)\" = '$orig' ]"
+rm -f "$T/ua.img" "$T/ub.img" "$T/ub-repaired.img"
 sed 's/^size .*/size 5/' "$T/inplace.img.pmemscan-undo" >"$T/tampered.undo"
 "$PMEMSCAN" undo "$T/tampered.undo" "$T/inplace.img" >/dev/null 2>"$T/te"; rc=$?
 check "undo with a tampered undo file: checksum mismatch, exit 3" \
