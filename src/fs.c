@@ -39,6 +39,11 @@ const char *ps_fs_warning(const struct ps_fs *fs)
 	return fs->warning[0] ? fs->warning : NULL;
 }
 
+const struct ps_xfs_log_info *ps_fs_xfs_log(const struct ps_fs *fs)
+{
+	return fs->type == PS_FS_XFS ? &fs->xlog : NULL;
+}
+
 int ps_fs_open(struct ps_src *src, enum ps_fs_type type, struct ps_fs **out,
 	       char *err, size_t errlen)
 {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "imgsrc.h"
+#include "xfs_log.h"
 
 enum ps_fs_type { PS_FS_AUTO = 0, PS_FS_EXT, PS_FS_XFS };
 
@@ -62,6 +63,9 @@ uint64_t ps_fs_used_bytes(const struct ps_fs *fs);
 /* One-line warning about the filesystem as a whole (e.g. journal needs
  * recovery), or NULL. */
 const char *ps_fs_warning(const struct ps_fs *fs);
+
+/* XFS: its log, examined at open (xfs_log.h); NULL for other types. */
+const struct ps_xfs_log_info *ps_fs_xfs_log(const struct ps_fs *fs);
 
 int ps_fs_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st);
 void ps_fs_stat_free(struct ps_fs_stat *st);
@@ -152,6 +156,7 @@ struct ps_fs {
 	uint32_t blocksize;
 	char warning[256];
 	char err[512];
+	struct ps_xfs_log_info xlog;	/* XFS: its log (state UNKNOWN else) */
 };
 
 void ps_fs_set_error(struct ps_fs *fs, const char *fmt, ...)

@@ -893,9 +893,18 @@ int ps_xfs_log_probe(struct ps_src *dev, struct ps_xfs_log_info *out)
 	if (dev->size < sizeof(sb))
 		return PS_ENOTFOUND;
 	int rc = ps_src_pread(dev, sb, sizeof(sb), 0);
-	if (rc)
+	if (rc) {
+		out->state = PS_XLOG_BAD;
+		out->why = PS_XLOG_WHY_UNREADABLE;
+		out->err = rc;
 		return PS_EIO;
+	}
 	rc = ps_xfs_log_geom(sb, sizeof(sb), &g, &out->bad_field);
+	if (rc == PS_EFORMAT) {
+		out->state = PS_XLOG_BAD;
+		out->why = PS_XLOG_WHY_SB;
+		return PS_OK;
+	}
 	if (rc)
 		return rc;
 	return ps_xfs_log_examine(dev, &g, out);
@@ -916,6 +925,7 @@ const char *ps_xlog_state_name(enum ps_xlog_state s)
 const char *ps_xlog_why_name(enum ps_xlog_why w)
 {
 	switch (w) {
+	case PS_XLOG_WHY_SB: return "superblock";
 	case PS_XLOG_WHY_OUTSIDE: return "outside";
 	case PS_XLOG_WHY_UNREADABLE: return "unreadable";
 	case PS_XLOG_WHY_NO_HEADER: return "no-header";

@@ -50,6 +50,8 @@ enum ps_xlog_state {
 /* Why a log is PS_XLOG_BAD (and where: bad_bb, a log block). */
 enum ps_xlog_why {
 	PS_XLOG_WHY_NONE = 0,
+	PS_XLOG_WHY_SB,		/* a superblock field placing it is out of
+				 * range (bad_field names it) */
 	PS_XLOG_WHY_OUTSIDE,	/* the log lies past the end of the device */
 	PS_XLOG_WHY_UNREADABLE,	/* a read failed (err holds the code) */
 	PS_XLOG_WHY_NO_HEADER,	/* no record header before the head */
@@ -96,9 +98,9 @@ struct ps_xfs_log_info {
 int ps_xfs_log_examine(struct ps_src *dev, const struct ps_xfs_log_geom *g,
 		       struct ps_xfs_log_info *out);
 
-/* The superblock at dev's byte 0, then the log: PS_OK (out->state set),
- * PS_ENOTFOUND (not XFS), PS_EFORMAT (superblock fields out of range),
- * PS_EIO, PS_ENOMEM. */
+/* The superblock at dev's byte 0, then the log: PS_OK (out->state set;
+ * superblock fields out of range make it BAD/SB), PS_ENOTFOUND (not XFS,
+ * state UNKNOWN), PS_EIO (state BAD/UNREADABLE), PS_ENOMEM. */
 int ps_xfs_log_probe(struct ps_src *dev, struct ps_xfs_log_info *out);
 
 const char *ps_xlog_state_name(enum ps_xlog_state s);
