@@ -13,7 +13,7 @@ static const char *why_words(const struct ps_xfs_log_info *l)
 {
 	switch (l->why) {
 	case PS_XLOG_WHY_SB: return "a superblock field that places it is out of range";
-	case PS_XLOG_WHY_OUTSIDE: return "it lies past the end of the filesystem's data";
+	case PS_XLOG_WHY_OUTSIDE: return "it lies past the end of the data in the image";
 	case PS_XLOG_WHY_UNREADABLE: return "a read failed";
 	case PS_XLOG_WHY_NO_HEADER: return "no record header was found before the head";
 	case PS_XLOG_WHY_HEADER: return "a record header fails its checks";
@@ -56,14 +56,16 @@ void render_xlog_detail(FILE *f, const struct ps_xfs_log_info *l)
 				l->bad_crc, l->bad_crc == 1 ? "" : "s");
 		break;
 	case PS_XLOG_BAD:
-		fprintf(f, "UNUSABLE: %s", why_words(l));
+		fprintf(f, "%s: %s", l->why == PS_XLOG_WHY_OUTSIDE || l->why == PS_XLOG_WHY_UNREADABLE ?
+			"NOT READ" : "UNUSABLE", why_words(l));
 		if (l->why != PS_XLOG_WHY_SB && l->why != PS_XLOG_WHY_OUTSIDE)
 			fprintf(f, " (log block %" PRIu32 ", byte 0x%" PRIx64 " of the filesystem%s%s)",
 				l->bad_bb, l->log_off + (uint64_t)l->bad_bb * 512,
 				l->bad_field ? ", field " : "", l->bad_field ? l->bad_field : "");
 		else if (l->bad_field)
 			fprintf(f, " (%s)", l->bad_field);
-		fputs("; a mount would most likely fail", f);
+		if (l->why != PS_XLOG_WHY_OUTSIDE && l->why != PS_XLOG_WHY_UNREADABLE)
+			fputs("; a mount would most likely fail", f);
 		break;
 	default:
 		fputs("not examined", f);
@@ -85,6 +87,11 @@ bool render_xlog_summary(FILE *f, const struct ps_xfs_log_info *l)
 			l->trans, l->trans == 1 ? "" : "s");
 		return true;
 	}
+	if (l->state == PS_XLOG_BAD && (l->why == PS_XLOG_WHY_OUTSIDE ||
+					 l->why == PS_XLOG_WHY_UNREADABLE)) {
+		fputs("Its XFS log is not all in the image (or could not be read), so whether it needs recovery is unknown: the files copied out are the on-disk state, which may be stale (extract and ls exit 1)", f);
+		return true;
+	}
 	if (l->state == PS_XLOG_BAD) {
 		fputs("Its XFS log is unusable, so a mount would most likely fail and what the log held is lost; the files copied out are the on-disk state (extract and ls exit 1)", f);
 		return true;
@@ -98,6 +105,8 @@ void render_xlog_stale(FILE *f, const struct ps_xfs_log_info *l)
 		fprintf(f, "the XFS log needs recovery (%" PRIu64 " committed transaction%s, tail LSN "
 			LSN_FMT ", head LSN " LSN_FMT "), which pmemscan cannot replay yet: this is the STALE on-disk view; the changes in the log are not in it (carve the filesystem and mount the copy to see them)",
 			l->trans, l->trans == 1 ? "" : "s", LSN_ARGS(l->tail_lsn), LSN_ARGS(l->head_lsn));
+	else if (l->why == PS_XLOG_WHY_OUTSIDE || l->why == PS_XLOG_WHY_UNREADABLE)
+		fputs("the XFS log is not all in the image (or could not be read): whether it needs recovery is unknown, so this on-disk view may be stale", f);
 	else
 		fputs("the XFS log is unusable: this is the on-disk view, and whatever the log held is not in it", f);
 }

@@ -150,6 +150,19 @@ check "its files are all there (the renamed one, the new directory)" \
 	test "$(cat "$T/cout/a/f1r" 2>/dev/null) $(cat "$T/cout/new/n5" 2>/dev/null)" = "hello n5"
 check "and the deleted one is gone" test ! -e "$T/cout/a/b/f2"
 
+# the generated XFS fixture (tests/cli/scan-fixtures.sh): its log is clean,
+# as xfs_logprint says of it, and its extraction stays exit 0
+fx=$(fixture raw-xfs); rc=$?
+if [ $rc -ne 0 ]; then
+	skip "raw-xfs fixture: clean log" "fixture not generated (exit $rc)"
+else
+	"$PMEMSCAN" --json --hash none "$fx" >"$T/fx.json"
+	check "raw-xfs fixture: xfs_logprint calls its log CLEAN" test "$(logprint "$fx" state)" = CLEAN
+	check "raw-xfs fixture: pmemscan says clean, head as xfs_logprint's" \
+		test "$(jlog "$T/fx.json" state) $(blk "$(jlog "$T/fx.json" head_lsn)")" = \
+		"clean $(logprint "$fx" head)"
+fi
+
 # a v4 filesystem (-m crc=0) where this kernel still mounts one
 mkimg "$T/v4.img" dirty -m crc=0; rc=$?
 if [ $rc -eq 77 ]; then
