@@ -715,14 +715,22 @@ static int verify_tail(struct xl *x, int64_t head, int64_t *tail, uint32_t hsize
 	if (found)
 		*tail = rblk;
 	int r = walk(x, head, *tail, WALK_CRC, &first_bad);
-	while (r == XL_BAD && first_bad > 0 &&
+	/* at most 8 iclogs were in flight, so a few overwritten records at
+	 * most: a bound (the kernel has none) keeps a hostile log from
+	 * costing thousands of walks over the whole log */
+	int tries = 0;
+	while (r == XL_BAD && first_bad > 0 && ++tries <= 8 * XLOG_MAX_ICLOGS &&
 	       (x->out->why == PS_XLOG_WHY_CRC || x->out->why == PS_XLOG_WHY_HEADER)) {
 		int64_t dist = head < first_bad ? first_bad - head : first_bad + (x->n - head);
 		if (dist > (int64_t)btobb((uint64_t)XLOG_MAX_ICLOGS * hsize))
 			break;
-		x->out->why = PS_XLOG_WHY_NONE;
 		if (seek(x, head, first_bad, 2, &rblk, &found))
 			return XL_BAD;
+		/* no header after the bad one: nothing to move the tail to
+		 * (the kernel would retry the same block for ever) */
+		if (found < 2 || rblk == *tail)
+			break;
+		x->out->why = PS_XLOG_WHY_NONE;
 		*tail = rblk;
 		r = walk(x, head, *tail, WALK_CRC, &first_bad);
 	}
