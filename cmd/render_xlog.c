@@ -83,8 +83,9 @@ bool render_xlog_summary(FILE *f, const struct ps_xfs_log_info *l)
 {
 	if (l->state == PS_XLOG_DIRTY) {
 		fprintf(f, "Its XFS log needs recovery (the machine stopped without unmounting it): a mount would replay %" PRIu64
-			" committed transaction%s. pmemscan cannot replay an XFS log yet, so the files it copies out are the STALE on-disk state, without those changes (extract and ls exit 1); for the recovered files, carve it and mount the copy, which makes the kernel replay the log",
-			l->trans, l->trans == 1 ? "" : "s");
+			" committed transaction%s (%" PRIu64 " log blocks, LSN " LSN_FMT " to " LSN_FMT "). pmemscan cannot replay an XFS log yet, so the files it copies out are the STALE on-disk state, without those changes (extract and ls exit 1); for the recovered files, carve it and mount the copy, which makes the kernel replay the log",
+			l->trans, l->trans == 1 ? "" : "s", l->blocks, LSN_ARGS(l->first_lsn),
+			LSN_ARGS(l->last_lsn));
 		return true;
 	}
 	if (l->state == PS_XLOG_BAD && (l->why == PS_XLOG_WHY_OUTSIDE ||
