@@ -10,6 +10,7 @@
 #include "imgsrc.h"
 #include "interrupt.h"
 #include "progress.h"
+#include "render.h"
 #include "split_cli.h"
 #include "util.h"
 #include "view.h"
@@ -210,6 +211,20 @@ static uint64_t fs_csum_report(const char *cmd, const char *image, struct ps_fs 
 	return !!(bits & PS_CSUM_SUPER) + !!(bits & PS_CSUM_GROUP);
 }
 
+/* An XFS whose log needs recovery (or cannot be read) gives the stale
+ * on-disk view: one line saying so, before and after the work, and exit 1
+ * (issue 22). */
+static void xlog_line(const char *cmd, const struct ps_fs *fs)
+{
+	const struct ps_xfs_log_info *l = ps_fs_xfs_log(fs);
+	if (!render_xlog_problem(l))
+		return;
+	fprintf(stderr, "pmemscan: %s: ", cmd);
+	render_xlog_stale(stderr, l);
+	fputc('\n', stderr);
+}
+#define xlog_warn(cmd) xlog_line(cmd, *fs)
+
 static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 {
 	char err[512];
@@ -227,6 +242,7 @@ static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 			ps_fs_type_name(ps_fs_get_type(*fs)));
 	if (ps_fs_warning(*fs))
 		cli_err("warning: %s", ps_fs_warning(*fs));
+	xlog_warn("warning");
 	return EXIT_OK;
 }
 
@@ -546,13 +562,23 @@ int cmd_extract(int argc, char **argv)
 			xv.views[i] == (PS_VIEW_READ | PS_VIEW_MMAP) ? MMAP_VIEW_SUFFIX ")" : "");
 	if (xv.mode != VIEW_READ)
 		fprintf(stderr, "pmemscan: extract: view read: the other %" PRIu64 " file(s)\n", xv.nread);
+	/* never an exit 0 for an XFS view that is stale, nor for an XFS that
+	 * gave nothing at all (issue 22: a dirty log once gave just that) */
+	bool stale = render_xlog_problem(ps_fs_xfs_log(fs));
+	xlog_line("extract", fs);
+	bool empty = !r && !s.interrupted && ps_fs_get_type(fs) == PS_FS_XFS &&
+		     !s.files && !s.dirs && !s.symlinks && !s.specials && !s.hardlinks &&
+		     !s.existing;
+	if (empty)
+		fprintf(stderr, "pmemscan: extract: nothing came out of this XFS filesystem: its root directory is empty as read%s\n",
+			stale ? " (the stale view: its entries may be only in the log)" : "");
 	xview_free(&xv);
 	ps_writer_free(w);
 	ps_fs_close(fs);
 	cli_view_close(&v);
 	if (r)
 		return EXIT_USAGE;
-	return s.errors ? EXIT_PROBLEMS : EXIT_OK;
+	return s.errors || stale || empty ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 /* ---- ls ---- */
@@ -876,6 +902,8 @@ int cmd_ls(int argc, char **argv)
 	}
 	if (a.json)
 		printf("\n]}\n");
+	bool stale = render_xlog_problem(ps_fs_xfs_log(fs));
+	xlog_line("ls", fs);
 	xview_free(&xv);
 	free(path);
 	ps_fs_close(fs);
@@ -884,7 +912,7 @@ int cmd_ls(int argc, char **argv)
 		cli_err("ls: write error on standard output");
 		return EXIT_USAGE;
 	}
-	return c.errors ? EXIT_PROBLEMS : EXIT_OK;
+	return c.errors || stale ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 /* ---- carve ---- */
@@ -928,6 +956,9 @@ int cmd_carve(int argc, char **argv)
 	ps_progress_init(&pg, "carve", view->size, a.quiet);
 	struct ps_carve_stats cs;
 	char err[512], h1[32], h2[32];
+	struct ps_xfs_log_info xl;
+	if (ps_xfs_log_probe(view, &xl) == PS_ENOMEM)
+		xl.state = PS_XLOG_UNKNOWN;
 	int r = ps_carve(view, a.out, a.force, carve_progress, &pg, &cs, err, sizeof(err));
 	if (!r)		/* (a hole at the end is done without a callback) */
 		ps_progress_finish(&pg, view->size);
@@ -947,5 +978,9 @@ int cmd_carve(int argc, char **argv)
 		fprintf(stderr, "pmemscan: carve: %s written to %s (%s of data, the rest holes)\n",
 			ps_human_fmt(cs.size, PS_HUMAN_TENTHS, h1, sizeof(h1)), a.out,
 			ps_human_fmt(cs.data, PS_HUMAN_TENTHS, h2, sizeof(h2)));
+	/* the image is exact, log included: mounting it replays the log */
+	if (xl.state == PS_XLOG_DIRTY)
+		fprintf(stderr, "pmemscan: carve: note: its XFS log needs recovery (%" PRIu64 " committed transactions): mounting %s replays the log (even with -o ro, unless -o norecovery), so mount a copy to see the recovered files\n",
+			xl.trans, a.out);
 	return EXIT_OK;
 }

@@ -153,6 +153,16 @@ json_object *render_pmdk_rec_json(const struct ps_analysis *a, const struct ps_r
 json_object *render_pmdk_pools_json(const struct ps_analysis *a);
 json_object *render_pmdk_ns_json(const struct ps_analysis *a, const struct ps_ns *ns);
 
+/* An XFS log (render_xlog.c): the candidate's detail line; the summary's
+ * sentence (false: nothing to say); the line extract and ls print when
+ * the view is stale; whether it makes extract and ls exit 1; JSON (NULL
+ * when not examined). */
+void render_xlog_detail(FILE *f, const struct ps_xfs_log_info *l);
+bool render_xlog_summary(FILE *f, const struct ps_xfs_log_info *l);
+void render_xlog_stale(FILE *f, const struct ps_xfs_log_info *l);
+bool render_xlog_problem(const struct ps_xfs_log_info *l);
+json_object *render_xlog_json(const struct ps_xfs_log_info *l);
+
 /* "01020304-0506-..." (36 chars + NUL) */
 void render_uuid(const uint8_t u[16], char out[37]);
 

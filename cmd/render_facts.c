@@ -465,6 +465,12 @@ bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns 
 			fprintf(f, ": %s", cmd);
 		free(cmd);
 	}
+	/* the files are from the stale view when the log needs recovery */
+	if ((ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_TRUNCATED) && c &&
+	    render_xlog_problem(&c->xlog)) {
+		fputs(". ", f);
+		render_xlog_summary(f, &c->xlog);
+	}
 	fputc('.', f);
 	if (f != out) {
 		char *v = render_str_close(&vb);

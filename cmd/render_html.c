@@ -533,7 +533,14 @@ static void ns_section(FILE *f, const struct render_input *in, const struct ps_a
 		fprintf(f, ", semantics %s", ns->cand[ns->chosen].name);
 	fputs("</p>\n<p class=\"summary\">", f);
 	PIECE(f, *oom, render_summary(m, ns));
-	fputs("</p>\n<dl class=\"kv\">\n", f);
+	fputs("</p>\n", f);
+	if (ns->chosen >= 0 && render_xlog_problem(&ns->cand[ns->chosen].xlog)) {
+		fprintf(f, "<p class=\"summary xfs-log\" data-xfs-log=\"%s\">",
+			ps_xlog_state_name(ns->cand[ns->chosen].xlog.state));
+		PIECE(f, *oom, render_xlog_summary(m, &ns->cand[ns->chosen].xlog));
+		fputs("</p>\n", f);
+	}
+	fputs("<dl class=\"kv\">\n", f);
 	if (ns->label >= 0) {
 		const struct ps_namespace *ln = &a->labels.ns[ns->label];
 		char u[37];
@@ -590,12 +597,21 @@ static void ns_section(FILE *f, const struct render_input *in, const struct ps_a
 		}
 		if (cd->nevidence)
 			fputs("<ul>", f);
+		bool xl = cd->xlog.state != PS_XLOG_UNKNOWN;
+		if (!cd->nevidence && xl)
+			fputs("<ul>", f);
 		for (int e = 0; e < cd->nevidence; e++) {
 			fputs("<li class=\"evidence\">", f);
 			PIECE(f, *oom, render_evidence(m, ns, cd, &cd->evidence[e]));
 			fputs("</li>", f);
 		}
-		fputs(cd->nevidence ? "</ul></li>\n" : "</li>\n", f);
+		if (xl) {
+			fprintf(f, "<li class=\"evidence xfs-log\" data-xfs-log=\"%s\">",
+				ps_xlog_state_name(cd->xlog.state));
+			PIECE(f, *oom, render_xlog_detail(m, &cd->xlog));
+			fputs("</li>", f);
+		}
+		fputs(cd->nevidence || xl ? "</ul></li>\n" : "</li>\n", f);
 	}
 	if (ns->ncand)
 		fputs("</ul>\n", f);

@@ -357,6 +357,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 				json_object_array_add(ev, RENDERED(j, false,
 					render_evidence(j->m, ns, cd, &cd->evidence[e])));
 			json_object_object_add(co, "evidence", ev);
+			json_object_object_add(co, "xfs_log", render_xlog_json(&cd->xlog));
 			json_object_array_add(ca, co);
 		}
 		json_object_object_add(o, "candidates", ca);

@@ -227,6 +227,11 @@ int render_scan_text(FILE *f, const struct render_input *in,
 				render_evidence(f, ns, cd, &cd->evidence[e]);
 				fputc('\n', f);
 			}
+			if (cd->xlog.state != PS_XLOG_UNKNOWN) {
+				fputs("      - ", f);
+				render_xlog_detail(f, &cd->xlog);
+				fputc('\n', f);
+			}
 		}
 		if (ns->ncand || ns->nested_in >= 0) {
 			const char *ch = ns->chosen >= 0 ? ns->cand[ns->chosen].name : "none";

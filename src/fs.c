@@ -65,6 +65,11 @@ void ps_fs_csum_fail(struct ps_fs *fs, struct ps_fs_stat *st, unsigned kind,
 	}
 }
 
+const struct ps_xfs_log_info *ps_fs_xfs_log(const struct ps_fs *fs)
+{
+	return fs->type == PS_FS_XFS ? &fs->xlog : NULL;
+}
+
 int ps_fs_open(struct ps_src *src, enum ps_fs_type type, struct ps_fs **out,
 	       char *err, size_t errlen)
 {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "imgsrc.h"
+#include "xfs_log.h"
 
 enum ps_fs_type { PS_FS_AUTO = 0, PS_FS_EXT, PS_FS_XFS };
 
@@ -85,6 +86,9 @@ const char *ps_fs_warning(const struct ps_fs *fs);
  * none): *ngroups group descriptors (ext4) or AGs (XFS: AGF, AGI or AGFL)
  * failed, the first at device offset *off. Either pointer may be NULL. */
 unsigned ps_fs_csum(const struct ps_fs *fs, uint64_t *ngroups, uint64_t *off);
+
+/* XFS: its log, examined at open (xfs_log.h); NULL for other types. */
+const struct ps_xfs_log_info *ps_fs_xfs_log(const struct ps_fs *fs);
 
 int ps_fs_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st);
 void ps_fs_stat_free(struct ps_fs_stat *st);
@@ -177,6 +181,7 @@ struct ps_fs {
 	char err[512];
 	unsigned csum_bad;	/* PS_CSUM_SUPER, PS_CSUM_GROUP */
 	uint64_t csum_groups, csum_off;
+	struct ps_xfs_log_info xlog;	/* XFS: its log (state UNKNOWN else) */
 };
 /* Record a failed checksum: in st (st->csum_bad) or, st NULL, in fs. */
 void ps_fs_csum_fail(struct ps_fs *fs, struct ps_fs_stat *st, unsigned kind,

@@ -1252,6 +1252,14 @@ int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
 	uint64_t fdb = be64(sb + 144);
 	if (fdb <= g.dblocks)
 		fs->used_bytes = (g.dblocks - fdb) * g.blocksize;
+	/* the log: a dirty one means the files read here are the stale
+	 * on-disk state (issue 22); a log that cannot be examined is said in
+	 * the info, not an error: the on-disk files are still readable */
+	if (ps_xfs_log_probe(src, &fs->xlog) == PS_ENOMEM) {
+		ps_fs_close(fs);
+		snprintf(err, errlen, "%s: out of memory reading the XFS log", src->name);
+		return PS_ENOMEM;
+	}
 	*out = fs;
 	return PS_OK;
 }

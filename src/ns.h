@@ -16,6 +16,7 @@
 #include "probe.h"
 #include "scan.h"
 #include "weigh.h"
+#include "xfs_log.h"
 #include "util.h"	/* ps_human, which every size in a report goes through */
 #include <stdbool.h>
 #include <stdint.h>
@@ -85,6 +86,8 @@ struct ps_cand {
 	int nevidence;
 	struct ps_evidence evidence[PS_MAX_EVIDENCE];
 	struct ps_sb_facts sb;	/* read when both readings hold a filesystem */
+	struct ps_xfs_log_info xlog;	/* an xfs filesystem: its log (issue 22;
+					 * state UNKNOWN when not xfs) */
 };
 
 struct ps_ns {

@@ -101,6 +101,13 @@ int ns_probe_cand(struct ps_src *src, struct ps_ns *ns, struct ps_cand *c)
 		return PS_OK;
 	}
 	int rc = ps_probe_view(v, &c->probe);
+	/* an xfs filesystem: is its log clean, or would a mount replay it? */
+	if (!rc && (c->probe.found || c->probe.bad_csum) &&
+	    !strcmp(c->probe.type, "xfs") &&
+	    ps_xfs_log_probe(v, &c->xlog) == PS_ENOMEM) {
+		ps_src_close(v);
+		return PS_ENOMEM;
+	}
 	ps_src_close(v);
 	if (rc) {
 		struct ps_evidence *e = evidence(c, PS_EV_PROBE_FAILED, 0, 0, 0);
