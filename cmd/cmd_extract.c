@@ -483,10 +483,11 @@ int cmd_extract(int argc, char **argv)
 	xview_free(&xv);
 	ps_writer_free(w);
 	ps_fs_close(fs);
+	size_t damaged = cli_report_damage(a.image, v.image);
 	cli_view_close(&v);
 	if (r)
 		return EXIT_USAGE;
-	return s.errors ? EXIT_PROBLEMS : EXIT_OK;
+	return s.errors || damaged ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 /* ---- ls ---- */
@@ -784,12 +785,13 @@ int cmd_ls(int argc, char **argv)
 	xview_free(&xv);
 	free(path);
 	ps_fs_close(fs);
+	size_t damaged = cli_report_damage(a.image, v.image);
 	cli_view_close(&v);
 	if (fflush(stdout) != 0) {
 		cli_err("ls: write error on standard output");
 		return EXIT_USAGE;
 	}
-	return c.errors ? EXIT_PROBLEMS : EXIT_OK;
+	return c.errors || damaged ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 /* ---- carve ---- */
@@ -838,6 +840,7 @@ int cmd_carve(int argc, char **argv)
 		ps_progress_finish(&pg, view->size);
 	else
 		ps_progress_end(&pg);
+	size_t damaged = cli_report_damage(a.image, v.image);
 	cli_view_close(&v);
 	char changed[512];
 	if (cli_watch_changed_for(&watch, r ? "what was read changed while it was read" :
@@ -852,5 +855,5 @@ int cmd_carve(int argc, char **argv)
 		fprintf(stderr, "pmemscan: carve: %s written to %s (%s of data, the rest holes)\n",
 			ps_human_fmt(cs.size, PS_HUMAN_TENTHS, h1, sizeof(h1)), a.out,
 			ps_human_fmt(cs.data, PS_HUMAN_TENTHS, h2, sizeof(h2)));
-	return EXIT_OK;
+	return damaged ? EXIT_PROBLEMS : EXIT_OK;
 }

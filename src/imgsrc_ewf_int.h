@@ -16,6 +16,7 @@
 
 struct bad_range {
 	uint64_t a, b;		/* media offsets [a, b) */
+	char *seg;		/* the segment file holding it (NULL: unknown) */
 };
 
 struct vq;	/* the verification queue (imgsrc_ewf_verify.c) */
@@ -33,6 +34,7 @@ struct ewf_priv {
 	struct bad_range bad[MAX_BAD];
 	unsigned nbad;
 	int bad_overflow;	/* more ranges than kept: refuse every read */
+	uint64_t damaged_reads;	/* reads that met a bad range (zeros there) */
 	/* verification */
 	enum ps_verify_state verify;
 	uint64_t vpos;
