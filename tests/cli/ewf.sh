@@ -4,7 +4,8 @@
 # images with real namespaces: every pmemscan command reads it like the raw
 # image; digest, cat and scan check it against the MD5/SHA1 stored in it
 # as ewfverify does; a damaged or incomplete set fails with one line and
-# exit 3 (docs/input.md).
+# exit 3, a chunk failing its checksum is read as zeros and reported
+# with exit 1 (docs/input.md).
 . "$top_srcdir/tests/support/lib.sh"
 for t in ewfacquire ewfinfo ewfverify jq xz python3 cmp; do
 	command -v $t >/dev/null 2>&1 || skip_all "$t not installed"
