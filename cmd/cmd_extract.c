@@ -812,7 +812,8 @@ int cmd_carve(int argc, char **argv)
 		"  --force           replace an existing FS.img\n"
 		"  -q, --quiet       no progress bar and no notices on stderr\n"
 		CLI_CACHE_USAGE
-		"Exit: 0 written, 1 the data start not proven, 2 no namespace, 3 usage or\n"
+		"Exit: 0 written, 1 the data start not proven or EWF chunks unreadable,\n"
+		"2 no namespace, 3 usage or\n"
 		"I/O error.";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 0);
