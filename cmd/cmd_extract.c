@@ -813,8 +813,7 @@ int cmd_carve(int argc, char **argv)
 		"  -q, --quiet       no progress bar and no notices on stderr\n"
 		CLI_CACHE_USAGE
 		"Exit: 0 written, 1 the data start not proven or EWF chunks unreadable,\n"
-		"2 no namespace, 3 usage or\n"
-		"I/O error.";
+		"2 no namespace, 3 usage or I/O error.";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 0);
 	if (rc >= 0)

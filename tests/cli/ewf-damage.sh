@@ -115,6 +115,12 @@ same_output "cat -o: the bytes are the raw image's (the chunk held zeros)" "$T/c
 check "digest: exit 1 (got $rc), one line naming the range" exit1_damage $rc "$T/err"
 same_value "digest: the sha256 of the bytes read, zeros for the chunk" "$(cut -d' ' -f1 "$T/dig")" "$(sha "$RAW")"
 
+PB=$(lay phys_base)
+"$PMEMSCAN" repair "$RAW" --phys-base "$PB" --plan >"$T/plan-raw" 2>/dev/null; rrc=$?
+"$PMEMSCAN" repair "$E" --phys-base "$PB" --plan >"$T/plan-e" 2>"$T/err"; rc=$?
+check "repair --plan: exit 1 (got $rc; the raw image: $rrc), one line naming the range" \
+	eval '[ $rrc -eq 0 ] && exit1_damage $rc "$T/err"'
+
 # --- --offset at the filesystem: the chunk is not read, nothing to say ---
 rm -rf "$T/x-o"
 "$PMEMSCAN" extract --offset $FS "$E" -o "$T/x-o" >/dev/null 2>"$T/err"; rc=$?
