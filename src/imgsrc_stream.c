@@ -436,9 +436,15 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			 * frame's end): an error it finds is then known to lie
 			 * in that piece, reported at the piece's end */
 			size_t give = d->lz_hint && d->lz_hint < avail ? d->lz_hint : avail;
-			/* output it still holds is taken first, with no input:
-			 * the frame's end (and its size check) then comes in a
-			 * call of its own, and what the frame decoded to is
+			/* liblz4's hint for a block counts the next block's
+			 * 4-byte header too: without it, the end mark (and the
+			 * frame's size check) comes in a call of its own */
+			if (d->lz_hint > 8 && d->lz_hint <= avail)
+				give = d->lz_hint - 4;
+			else if (!d->lz_hint && avail > 7)
+				give = 7;	/* a frame's first call: its header */
+			/* output it still holds is taken first, with no input,
+			 * for the same reason: what the frame decoded to is
 			 * known when that check fails */
 			if (d->lz_full)
 				give = 0, flush = 1;

@@ -96,6 +96,12 @@ cp "$T/good.lz4" "$T/more.lz4"
 $PATCH lz4 "$T/more.lz4" $((16 * M)) >/dev/null
 bad_case "lz4 frame says 16 MiB of 8" "$T/more.lz4" "lz4 -t" "content size" $((16 * M)) $((8 * M))
 
+# one block holds the whole frame (32 KiB): the end is still checked apart
+head -c 32768 "$IMG" >"$T/small.img"
+lz4 -q --content-size -c "$T/small.img" >"$T/small.lz4"
+$PATCH lz4 "$T/small.lz4" 8192 >/dev/null
+bad_case "lz4 one-block frame says 8 KiB of 32" "$T/small.lz4" "lz4 -t" "content size" 8192 32768
+
 # --- gzip: ISIZE, the member's size mod 2^32 ---
 cp "$T/good.gz" "$T/less.gz"
 old=$($PATCH gzip "$T/less.gz" $((2 * M)))

@@ -89,10 +89,11 @@ def zstd(b, n):
     did = [0, 1, 2, 4][fhd & 3]
     at = 5 + (0 if single else 1) + did
     width = [1 if single else 0, 2, 4, 8][fcs_flag]
-    assert width >= 4, "make the frame with zstd --content-size (4- or 8-byte field)"
-    fmt = "<I" if width == 4 else "<Q"
-    old = struct.unpack_from(fmt, b, at)[0]
-    struct.pack_into(fmt, b, at, n)
+    assert width, "make the frame with zstd --content-size"
+    fmt = {1: "<B", 2: "<H", 4: "<I", 8: "<Q"}[width]
+    bias = 256 if width == 2 else 0  # the 2-byte field holds size - 256
+    old = struct.unpack_from(fmt, b, at)[0] + bias
+    struct.pack_into(fmt, b, at, n - bias)
     return old
 
 
