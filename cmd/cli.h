@@ -74,6 +74,12 @@ int cmd_cat(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 /* ps_open_opts.msg for the CLI: the notice on stderr as "pmemscan: MSG". */
 void cli_open_notice(void *arg, const char *msg);
+/* One line for each damaged range of the image (ps_src_damage: an EWF
+ * chunk failing its checksum, read as zeros); returns how many. Every
+ * command that reads an image calls it at its end and exits 1 (not 0)
+ * when there were any. */
+struct ps_src;
+size_t cli_report_damage(const char *path, const struct ps_src *s);
 
 /* --cache / --cache-dir, the same on every command that opens an image:
  * long options, usage lines, and their handler, which returns 1 when c

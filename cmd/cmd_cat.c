@@ -198,6 +198,9 @@ int cmd_cat(int argc, char **argv)
 	if (cli_watch_changed_for(&watch, "the bytes written are what was read while it changed",
 				  changed, sizeof(changed)))
 		cli_err("warning: %s: %s", path, changed);
+	/* bytes that could not be read were written as zeros: said, exit 1 */
+	if (cli_report_damage(path, s) && !rc)
+		rc = EXIT_PROBLEMS;
 	free(buf);
 	ps_src_close(s);
 	return rc;

@@ -324,6 +324,9 @@ int cmd_check(int argc, char **argv)
 		       rep.nwarn, rep.nwarn == 1 ? "" : "s");
 	}
 	ps_btt_report_free(&rep);
+	/* bytes that could not be read (zeros instead): said, not exit 0 */
+	if (cli_report_damage(c.path, c.file) && rc == EXIT_OK)
+		rc = EXIT_PROBLEMS;
 	common_close(&c);
 	return rc;
 }
@@ -455,6 +458,8 @@ int cmd_btt_cat(int argc, char **argv)
 			outp, (unsigned long long)bad, bad == 1 ? "" : "s");
 	if (o.path)
 		ps_outfile_discard(&o);	/* nothing half-written is left behind */
+	else if (cli_report_damage(c.path, c.file) && rc == EXIT_OK)
+		rc = EXIT_PROBLEMS;	/* zeros where the image could not be read */
 	free(buf);
 	ps_src_close(v);
 	common_close(&c);

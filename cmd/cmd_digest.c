@@ -80,6 +80,9 @@ int cmd_digest(int argc, char **argv)
 	struct ps_container_info ci;
 	ps_src_container_info(s, &ci);
 	int code = ci.verify == PS_VERIFY_MISMATCH ? EXIT_PROBLEMS : EXIT_OK;
+	/* bytes that could not be read are zeros in the digest: said, exit 1 */
+	if (cli_report_damage(path, s))
+		code = EXIT_PROBLEMS;
 	ps_src_close(s);
 	printf("%s  %s\n", hex, path);
 	return code;

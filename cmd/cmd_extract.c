@@ -575,10 +575,11 @@ int cmd_extract(int argc, char **argv)
 	xview_free(&xv);
 	ps_writer_free(w);
 	ps_fs_close(fs);
+	size_t damaged = cli_report_damage(a.image, v.image);
 	cli_view_close(&v);
 	if (r)
 		return EXIT_USAGE;
-	return s.errors || stale || empty ? EXIT_PROBLEMS : EXIT_OK;
+	return s.errors || stale || empty || damaged ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 /* ---- ls ---- */
@@ -907,12 +908,13 @@ int cmd_ls(int argc, char **argv)
 	xview_free(&xv);
 	free(path);
 	ps_fs_close(fs);
+	size_t damaged = cli_report_damage(a.image, v.image);
 	cli_view_close(&v);
 	if (fflush(stdout) != 0) {
 		cli_err("ls: write error on standard output");
 		return EXIT_USAGE;
 	}
-	return c.errors || stale ? EXIT_PROBLEMS : EXIT_OK;
+	return c.errors || stale || damaged ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 /* ---- carve ---- */
@@ -933,8 +935,8 @@ int cmd_carve(int argc, char **argv)
 		"  --force           replace an existing FS.img\n"
 		"  -q, --quiet       no progress bar and no notices on stderr\n"
 		CLI_CACHE_USAGE
-		"Exit: 0 written, 1 the data start not proven, 2 no namespace, 3 usage or\n"
-		"I/O error.";
+		"Exit: 0 written, 1 the data start not proven or EWF chunks unreadable,\n"
+		"2 no namespace, 3 usage or I/O error.";
 	struct args a;
 	int rc = parse(argc, argv, &a, usage, 0);
 	if (rc >= 0)
@@ -964,6 +966,7 @@ int cmd_carve(int argc, char **argv)
 		ps_progress_finish(&pg, view->size);
 	else
 		ps_progress_end(&pg);
+	size_t damaged = cli_report_damage(a.image, v.image);
 	cli_view_close(&v);
 	char changed[512];
 	if (cli_watch_changed_for(&watch, r ? "what was read changed while it was read" :
@@ -982,5 +985,5 @@ int cmd_carve(int argc, char **argv)
 	if (xl.state == PS_XLOG_DIRTY)
 		fprintf(stderr, "pmemscan: carve: note: its XFS log needs recovery (%" PRIu64 " committed transactions): mounting %s replays the log (even with -o ro, unless -o norecovery), so mount a copy to see the recovered files\n",
 			xl.trans, a.out);
-	return EXIT_OK;
+	return damaged ? EXIT_PROBLEMS : EXIT_OK;
 }

@@ -363,6 +363,9 @@ done:
 		ps_analysis_free(&after);
 	ps_plan_free(&plan);
 	ps_analysis_free(&a);
+	/* bytes that could not be read (zeros instead): said, not exit 0 */
+	if (cli_report_damage(path, src) && code == EXIT_OK)
+		code = EXIT_PROBLEMS;
 	ps_src_close(src);
 	if (fflush(stdout) || ferror(stdout)) {
 		int e = errno;

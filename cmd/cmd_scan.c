@@ -432,6 +432,21 @@ int cmd_scan(int argc, char **argv)
 	    ps_src_verify(src))
 		cli_err("%s", ps_src_error(src));
 	ps_src_container_info(src, &ci);
+	/* what could not be read (zeros instead): one line each, and in the
+	 * report */
+	struct ps_damage *dmg = NULL;
+	size_t ndmg = cli_report_damage(path, src);
+	if (ndmg && (dmg = calloc(ndmg, sizeof(*dmg)))) {
+		for (size_t i = 0; i < ndmg; i++)
+			if (ps_src_damage(src, i, &dmg[i]))
+				ndmg = i;
+		in.damage = dmg;
+		in.ndamage = ndmg;
+	} else if (ndmg) {
+		cli_err("out of memory");
+		ps_src_close(src);
+		return EXIT_USAGE;
+	}
 	/* a page that cannot be written: its one line, no report */
 	bool html_failed = html && write_html(html, &in, &a);
 	int code = EXIT_USAGE;
@@ -452,6 +467,7 @@ int cmd_scan(int argc, char **argv)
 	}
 	ps_phys_map_free(&map);
 	ps_src_close(src);
+	free(dmg);
 	if (html_failed)
 		return EXIT_USAGE;
 	if (fflush(stdout) || rc) {

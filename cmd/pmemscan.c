@@ -3,6 +3,8 @@
 #include "cli.h"
 #include "interrupt.h"
 #include "imgsrc_open.h"
+#include "err.h"
+#include <inttypes.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -31,6 +33,16 @@ void cli_open_notice(void *arg, const char *msg)
 {
 	(void)arg;
 	cli_err("%s", msg);
+}
+
+size_t cli_report_damage(const char *path, const struct ps_src *s)
+{
+	struct ps_damage d;
+	size_t i;
+	for (i = 0; s && ps_src_damage(s, i, &d) == PS_OK; i++)
+		cli_err("%s: damaged: bytes %" PRIu64 "-%" PRIu64 " (%" PRIu64 " bytes, an EWF chunk in %s) fail their checksum and were read as zeros; only these bytes are in doubt",
+			path, d.off, d.off + d.len, d.len, d.file ? d.file : "a segment file");
+	return i;
 }
 
 int cli_parse_u64(const char *s, uint64_t *out)

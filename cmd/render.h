@@ -38,6 +38,10 @@ struct render_input {
 	 * a plain file: an EWF or split raw set is no loop-mountable file
 	 * either */
 	const struct ps_container_info *container;
+	/* ranges that could not be read and were read as zeros (an EWF
+	 * chunk failing its checksum; ps_src_damage) */
+	const struct ps_damage *damage;
+	size_t ndamage;
 	/* the saved memory map whose entry placed the image
 	 * (ps_analysis.have_phys_entry) */
 	const char *phys_map_path;

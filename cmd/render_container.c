@@ -74,6 +74,11 @@ void render_text_container(FILE *f, const struct render_input *in)
 		ci->bytes_per_sector, ci->chunk_size, ci->acquisition_errors);
 	for (size_t i = 0; i < ci->nmeta; i++)
 		fprintf(f, "  %s: %s\n", ci->meta[i].label, ci->meta[i].value);
+	for (size_t i = 0; i < in->ndamage; i++) {
+		const struct ps_damage *d = &in->damage[i];
+		fprintf(f, "  damaged: bytes %" PRIu64 "-%" PRIu64 " (%" PRIu64 " bytes, a chunk in %s) fail their checksum: read as zeros\n",
+			d->off, d->off + d->len, d->len, d->file ? d->file : "a segment file");
+	}
 }
 
 static json_object *str_or_null(const char *s)
@@ -117,6 +122,16 @@ json_object *render_json_container(const struct render_input *in)
 	for (size_t i = 0; i < ci->nmeta; i++)
 		json_object_object_add(md, ci->meta[i].key, str_or_null(ci->meta[i].value));
 	json_object_object_add(o, "metadata", md);
+	json_object *da = json_object_new_array();
+	for (size_t i = 0; i < in->ndamage; i++) {
+		const struct ps_damage *d = &in->damage[i];
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "offset", json_object_new_uint64(d->off));
+		json_object_object_add(e, "length", json_object_new_uint64(d->len));
+		json_object_object_add(e, "file", str_or_null(d->file));
+		json_object_array_add(da, e);
+	}
+	json_object_object_add(o, "damaged", da);
 	return o;
 }
 
@@ -127,6 +142,9 @@ int render_scan_exit_code(const struct render_input *in, const struct ps_analysi
 	 * whatever the scan found in it: exit 1, as digest and ewfverify */
 	if (in->container && in->container->kind == PS_CONT_EWF &&
 	    in->container->verify == PS_VERIFY_MISMATCH)
+		code = 1;
+	/* so is evidence that could not all be read (zeros instead) */
+	if (in->ndamage)
 		code = 1;
 	return code;
 }

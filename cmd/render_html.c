@@ -743,6 +743,13 @@ static void container_block(FILE *f, const struct render_input *in)
 		esc(f, ci->meta[i].value);
 		fputs("</dd>\n", f);
 	}
+	for (size_t i = 0; i < in->ndamage; i++) {
+		const struct ps_damage *d = &in->damage[i];
+		fprintf(f, "<dt>damaged</dt><dd class=\"damaged\">bytes %" PRIu64 "-%" PRIu64 " (%" PRIu64 " bytes, a chunk in ",
+			d->off, d->off + d->len, d->len);
+		esc(f, d->file ? d->file : "a segment file");
+		fputs(") fail their checksum: read as zeros</dd>\n", f);
+	}
 }
 
 int render_scan_html(FILE *f, const struct render_input *in, const struct ps_analysis *a)

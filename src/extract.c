@@ -2,6 +2,7 @@
 /* Extraction: the name sanitiser and the tree walker that feeds a writer
  * (extract_writer.c, extract_dir.c, extract_archive.c). */
 #include "extract.h"
+#include "imgsrc_open.h"
 #include "err.h"
 #include "interrupt.h"
 #include <dirent.h>
@@ -518,6 +519,7 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 			continue;
 		}
 		if (!r) {
+			uint64_t dmg = ps_src_damage_reads(wk->fs->src);
 			r = src ? src->read(src->ctx, wk->fs, &st, v, data_cb, wk) :
 				  ps_fs_read(wk->fs, &st, data_cb, wk);
 			int rr = PS_OK;
@@ -526,6 +528,10 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 				     w->err[0] ? w->err : ps_fs_error(wk->fs));
 				wk->s->errors++;
 				w->err[0] = 0;
+			} else if (!r && ps_src_damage_reads(wk->fs->src) != dmg) {
+				/* written, but not as it was: an error */
+				wlog(wk, wk->path, "content damaged: part of it lies where the image could not be read, written as zeros there (the damaged ranges are listed at the end)");
+				wk->s->errors++;
 			}
 			if (!w->fatal)
 				rr = w->ops->file_end(w, r == PS_OK);

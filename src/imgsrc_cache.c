@@ -263,7 +263,7 @@ int ps_open_cached(int fd, const struct stat *st, const char *path,
 	const char *dir = opts->cache_dir;
 	char id[17], key[33];
 	char *lpath = NULL, *cpath = NULL, *ppath = NULL, *cname = NULL;
-	int lfd = -1, r;
+	int lfd = -1, r, locked = 0;
 	struct stat dst;
 
 	if (!dir || !*dir)
@@ -309,34 +309,53 @@ int ps_open_cached(int fd, const struct stat *st, const char *path,
 			goto out;
 		}
 	}
-	lfd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (lfd < 0) {
-		snprintf(err, errlen, "%s: cannot create the cache lock %s: %s", path,
-			 lpath, strerror(errno));
-		r = PS_EIO;
-		goto out;
-	}
-	if (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
-		ps_open_notice(opts, "waiting for another pmemscan inflating %s into %s", path, cpath);
-		/* poll, so that Ctrl-C (src/interrupt.h) ends the wait */
-		while (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
-			int sig = ps_intr_check();
-			if (sig) {
-				snprintf(err, errlen, "%s: interrupted by %s while waiting for the cache lock %s",
-					 path, ps_intr_name(sig), lpath);
+	/* A run that fails removes the lock file it holds (nothing of a
+	 * failed run is left in the directory), so the lock taken must be
+	 * checked to be the file still named lpath; if not, take it again. */
+	for (int tries = 0;; tries++) {
+		struct stat lst, pst;
+		lfd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (lfd < 0) {
+			snprintf(err, errlen, "%s: cannot create the cache lock %s: %s", path,
+				 lpath, strerror(errno));
+			r = PS_EIO;
+			goto out;
+		}
+		if (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+			if (tries == 0)
+				ps_open_notice(opts, "waiting for another pmemscan inflating %s into %s", path, cpath);
+			/* poll, so that Ctrl-C (src/interrupt.h) ends the wait */
+			while (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+				int sig = ps_intr_check();
+				if (sig) {
+					snprintf(err, errlen, "%s: interrupted by %s while waiting for the cache lock %s",
+						 path, ps_intr_name(sig), lpath);
+					r = PS_EIO;
+					goto out;
+				}
+				if (errno == EWOULDBLOCK || errno == EINTR) {
+					usleep(100000);
+					continue;
+				}
+				snprintf(err, errlen, "%s: cannot lock %s: %s", path, lpath,
+					 strerror(errno));
 				r = PS_EIO;
 				goto out;
 			}
-			if (errno == EWOULDBLOCK || errno == EINTR) {
-				usleep(100000);
-				continue;
-			}
-			snprintf(err, errlen, "%s: cannot lock %s: %s", path, lpath,
-				 strerror(errno));
+		}
+		if (fstat(lfd, &lst) == 0 && stat(lpath, &pst) == 0 &&
+		    lst.st_dev == pst.st_dev && lst.st_ino == pst.st_ino)
+			break;
+		close(lfd);	/* removed by the run that held it */
+		lfd = -1;
+		if (tries == 100) {
+			snprintf(err, errlen, "%s: cannot lock %s: it keeps being removed", path,
+				 lpath);
 			r = PS_EIO;
 			goto out;
 		}
 	}
+	locked = 1;
 	int cfd = open(cpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (cfd >= 0) {
 		int trusted = cache_trusted(cfd);
@@ -408,6 +427,8 @@ int ps_open_cached(int fd, const struct stat *st, const char *path,
 		}
 	}
 out:
+	if (locked && r)
+		unlink(lpath);	/* still ours: no run waits on another file */
 	if (lfd >= 0)
 		close(lfd);	/* releases the lock */
 	if (fd >= 0)

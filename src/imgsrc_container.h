@@ -41,6 +41,11 @@ int ps_open_ewf(const char *path, enum ps_ewf_sig sig,
 		char *err, size_t errlen);
 /* Fill ci if s is an EWF source; PS_EINVAL otherwise. */
 int ps_ewf_container_info(const struct ps_src *s, struct ps_container_info *ci);
+/* The i-th bad range found so far into d (PS_ENOTFOUND past the last;
+ * d may be NULL), and the count of reads that met one into reads (may be
+ * NULL); PS_EINVAL if s is not an EWF source. */
+int ps_ewf_damage(const struct ps_src *s, size_t i, struct ps_damage *d,
+		  uint64_t *reads);
 /* Where the verification hashing stopped (the next offset to hash;
  * starting it at 0 if it was off), or UINT64_MAX when nothing is left to
  * hash (done, nothing stored, or not an EWF source). */

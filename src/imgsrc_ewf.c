@@ -11,9 +11,12 @@
  *   checksum errors): libewf_handle_segment_files_corrupted() says so, and
  *   the last segment's final section descriptor tells a missing next
  *   segment ("next") from a file cut short (no valid descriptor);
- * - a chunk whose checksum fails is returned (zeroed) with the error only
- *   counted: every read checks the count, and remembers the bad ranges so
- *   a re-read of a cached chunk fails too;
+ * - a chunk whose checksum fails is returned with the error only counted:
+ *   every read checks the count and remembers the bad ranges, and the
+ *   bytes of a bad range are read as zeros (the first read and every
+ *   re-read of the cached chunk alike), listed by ps_src_damage() and
+ *   counted by ps_src_damage_reads(), so that the rest of the evidence
+ *   stays readable and the commands say what was lost;
  * - segments renamed out of order: each file header's segment number;
  * - a chunk that no table lists, or whose table points outside the
  *   segment file: libewf 20140813 reads it as a zeroed stand-in flagged as
@@ -105,22 +108,16 @@ static void collect_bad(struct ewf_priv *p)
 		uint64_t a = first * p->bps, b = (first + count) * p->bps;
 		if (first > UINT64_MAX / p->bps || count > UINT64_MAX / p->bps - first)
 			a = 0, b = UINT64_MAX;	/* nonsense: cover everything */
+		char seg[512];
 		p->bad[p->nbad].a = a;
 		p->bad[p->nbad].b = b;
+		p->bad[p->nbad].seg = NULL;
+		if (b != UINT64_MAX) {
+			segment_of(p, a, seg, sizeof(seg));
+			p->bad[p->nbad].seg = strdup(seg);
+		}
 		p->nbad++;
 	}
-}
-
-/* A remembered bad range meeting [off, off+len), or NULL. */
-static const struct bad_range *bad_in(const struct ewf_priv *p, uint64_t off, size_t len)
-{
-	static const struct bad_range all = { 0, UINT64_MAX };
-	if (p->bad_overflow)
-		return &all;
-	for (unsigned i = 0; i < p->nbad; i++)
-		if (p->bad[i].a < off + len && p->bad[i].b > off)
-			return &p->bad[i];
-	return NULL;
 }
 
 static int ewf_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
@@ -154,20 +151,25 @@ static int ewf_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
 		done += (size_t)n;
 	}
 	collect_bad(p);
-	const struct bad_range *bad = bad_in(p, off, len);
-	if (bad) {
-		char seg[512];
-		if (bad->b == UINT64_MAX) {
-			ps_src_set_error(s, "%s: EWF chunks fail their checksums at more than %d places; the evidence is damaged (first read refused at media offset %" PRIu64 ")",
-					 s->name, MAX_BAD, off);
-		} else {
-			segment_of(p, bad->a, seg, sizeof(seg));
-			ps_src_set_error(s, "%s: EWF chunk at media offset %" PRIu64 " (%" PRIu64 " bytes, in %s) fails its checksum: the evidence is damaged there",
-					 s->name, bad->a, bad->b - bad->a, seg);
-		}
+	if (p->bad_overflow) {
+		ps_src_set_error(s, "%s: EWF chunks fail their checksums at more than %d places; the evidence is damaged (first read refused at media offset %" PRIu64 ")",
+				 s->name, MAX_BAD, off);
 		r = PS_EIO;
 		goto out;
 	}
+	/* a bad chunk's bytes are not the evidence: zeros, and counted */
+	int met = 0;
+	for (unsigned i = 0; i < p->nbad; i++) {
+		const struct bad_range *br = &p->bad[i];
+		if (br->a >= off + len || br->b <= off)
+			continue;
+		uint64_t x = br->a > off ? br->a : off;
+		uint64_t y = br->b < off + len ? br->b : off + len;
+		memset(b + (x - off), 0, (size_t)(y - x));
+		met = 1;
+	}
+	if (met)
+		p->damaged_reads++;
 	ps_ewf_verify_feed(s, p, b, len, off);
 out:
 	pthread_mutex_unlock(&p->lock);
@@ -199,6 +201,8 @@ static void ewf_close(struct ps_src *s)
 	for (size_t i = 0; i < PS_CONT_META_MAX; i++)
 		free(p->metaval[i]);
 	ps_ewf_vq_free(p->vq);
+	for (unsigned i = 0; i < p->nbad; i++)
+		free(p->bad[i].seg);
 	pthread_mutex_destroy(&p->lock);
 	free(p->path);
 	free(p);
@@ -679,4 +683,28 @@ uint64_t ps_ewf_verify_pos(const struct ps_src *s)
 	uint64_t v = p->verify == PS_VERIFY_PENDING ? p->vpos : UINT64_MAX;
 	pthread_mutex_unlock(&p->lock);
 	return v;
+}
+
+int ps_ewf_damage(const struct ps_src *s, size_t i, struct ps_damage *d,
+		  uint64_t *reads)
+{
+	if (!s || s->ops != &ewf_ops)
+		return PS_EINVAL;
+	struct ewf_priv *p = s->priv;
+	int r = PS_ENOTFOUND;
+	pthread_mutex_lock(&p->lock);
+	if (reads)
+		*reads = p->damaged_reads;
+	if (d && i < p->nbad) {
+		d->off = p->bad[i].a;
+		d->len = p->bad[i].b - p->bad[i].a;
+		if (d->off < s->size && d->len > s->size - d->off)
+			d->len = s->size - d->off;	/* the last chunk is short */
+		d->file = p->bad[i].seg;
+		r = PS_OK;
+	} else if (!d) {
+		r = PS_OK;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return r;
 }

@@ -16,6 +16,7 @@
 
 struct bad_range {
 	uint64_t a, b;		/* media offsets [a, b) */
+	char *seg;		/* the segment file holding it (NULL: unknown) */
 };
 
 struct vq;	/* the verification queue (imgsrc_ewf_verify.c) */
@@ -38,6 +39,7 @@ struct ewf_priv {
 	 * refused before libewf is asked, see ewf1_listed_end() */
 	uint64_t listed_end;
 	uint64_t nchunks, nlisted;
+	uint64_t damaged_reads;	/* reads that met a bad range (zeros there) */
 	/* verification */
 	enum ps_verify_state verify;
 	uint64_t vpos;

@@ -81,6 +81,27 @@ const char *ps_verify_name(enum ps_verify_state v)
 	return "?";
 }
 
+static const struct ps_src *src_root(const struct ps_src *s)
+{
+	while (s && s->parent)
+		s = s->parent;
+	return s;
+}
+
+int ps_src_damage(const struct ps_src *s, size_t i, struct ps_damage *d)
+{
+	int r = ps_ewf_damage(src_root(s), i, d, NULL);
+	return r == PS_EINVAL ? PS_ENOTFOUND : r;
+}
+
+uint64_t ps_src_damage_reads(const struct ps_src *s)
+{
+	uint64_t n = 0;
+	if (ps_ewf_damage(src_root(s), 0, NULL, &n))
+		return 0;
+	return n;
+}
+
 int ps_src_container_info(const struct ps_src *s, struct ps_container_info *ci)
 {
 	if (!s)

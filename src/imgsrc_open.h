@@ -90,6 +90,24 @@ struct ps_open_opts {
 	void *fill_progress_arg;
 };
 
+/*
+ * Damage: a range of the image that could not be read and was read as
+ * zeros instead (an EWF chunk failing its checksum), so that the rest of
+ * the image stays usable. Ranges are found as they are read: a command
+ * lists them at its end, and compares ps_src_damage_reads() before and
+ * after reading something to know whether its bytes met one. Both take
+ * the opened image or any view of it.
+ */
+struct ps_damage {
+	uint64_t off, len;	/* in the image */
+	const char *file;	/* the file holding it (an EWF segment) or NULL;
+				 * valid while the image is open */
+};
+/* The i-th range found so far: PS_OK, or PS_ENOTFOUND past the last. */
+int ps_src_damage(const struct ps_src *s, size_t i, struct ps_damage *d);
+/* How many reads so far returned zeros for damaged bytes. */
+uint64_t ps_src_damage_reads(const struct ps_src *s);
+
 /* Which compression do these first bytes (up to 6 needed) announce? */
 enum ps_compression ps_detect_compression(const uint8_t *buf, size_t len);
 const char *ps_compression_name(enum ps_compression c);

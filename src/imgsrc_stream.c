@@ -16,6 +16,7 @@
 #include "imgsrc_open.h"
 #include "imgsrc_container.h"
 #include "err.h"
+#include "le.h"
 #include "units.h"
 #include <bzlib.h>
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #define INBUF_SIZE (256 * 1024)
 #define DECODE_STEP (1024 * 1024)	/* at most this much per decoder call */
@@ -59,7 +61,17 @@ struct dec {
 	bz_stream b;
 	LZ4F_dctx *lz;
 	size_t lz_hint;		/* input liblz4 wants next (0: unknown) */
-	char msg[200];		/* decoder error */
+	int lz_full;		/* liblz4 filled the output: it may hold more */
+	uint64_t member_out;	/* decoded bytes of the current member */
+	size_t member_no;	/* members started so far */
+	uint64_t member_at;	/* compressed offset of the current member */
+	uint64_t stated;	/* its header's content size (zstd, lz4), or
+				 * PS_SIZE_UNKNOWN */
+	/* xz: what each stream's index says (from the file's end, at open):
+	 * where the index starts and the stream's uncompressed size */
+	struct xz_said { uint64_t index_off, usize; } *xz;
+	size_t nxz;
+	char msg[320];		/* decoder error */
 };
 
 static uint64_t dec_consumed(const struct dec *d)
@@ -122,6 +134,7 @@ static int dec_member_init(struct dec *d)
 			LZ4F_resetDecompressionContext(d->lz);
 		}
 		d->lz_hint = 0;
+		d->lz_full = 0;
 		break;
 	default:
 		snprintf(d->msg, sizeof(d->msg), "no decoder");
@@ -143,6 +156,8 @@ static int dec_reset(struct dec *d)
 	d->in_member = 0;
 	d->done = 0;
 	d->trailing = 0;
+	d->member_out = 0;
+	d->member_no = 0;
 	return dec_member_init(d);
 }
 
@@ -208,6 +223,41 @@ static const char *lz4_why(size_t code)
 	return n;
 }
 
+/* The content size a zstd or lz4 frame header states (d->stated). */
+static int member_stated(struct dec *d)
+{
+	d->stated = PS_SIZE_UNKNOWN;
+	if (d->comp != PS_COMP_ZSTD && d->comp != PS_COMP_LZ4)
+		return PS_OK;
+	int r = dec_fill(d, 18);	/* the longest header of either */
+	if (r)
+		return r;
+	const uint8_t *h = d->in + d->in_pos;
+	size_t avail = d->in_len - d->in_pos;
+	if (d->comp == PS_COMP_ZSTD) {
+		/* a skippable frame (magic 0x184D2A5?) states no content */
+		unsigned long long fcs = avail >= 4 && h[0] == 0x28 ?
+			ZSTD_getFrameContentSize(h, avail) : ZSTD_CONTENTSIZE_UNKNOWN;
+		if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR)
+			d->stated = fcs;
+	} else if (avail >= 14 && !memcmp(h, "\x04\x22\x4d\x18", 4) && (h[4] & 0x08)) {
+		/* FLG bit 3: an 8-byte content size follows FLG and BD */
+		d->stated = ps_le64(h + 6);
+	}
+	return PS_OK;
+}
+
+/* The frame failed: say what its header's content size says too. */
+static void add_stated(struct dec *d, uint64_t made)
+{
+	size_t n = strlen(d->msg);
+	if (d->stated == PS_SIZE_UNKNOWN || n + 1 >= sizeof(d->msg))
+		return;
+	snprintf(d->msg + n, sizeof(d->msg) - n,
+		 " (the %s frame at compressed offset %" PRIu64 " states a content size of %" PRIu64 " bytes in its header; %" PRIu64 " decoded when it failed)",
+		 ps_compression_name(d->comp), d->member_at, d->stated, d->member_out + made);
+}
+
 /*
  * Decode into out[0..len): returns bytes produced (> 0), 0 at the end of
  * the decoded stream, or a negative PS_E* with d->msg set.
@@ -245,6 +295,12 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			if (r)
 				return -r;
 			d->in_member = 1;
+			d->member_out = 0;
+			d->member_no++;
+			d->member_at = dec_consumed(d);
+			r = member_stated(d);
+			if (r)
+				return -r;
 		}
 		r = dec_fill(d, 1);
 		if (r)
@@ -262,7 +318,7 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 		if (want > DECODE_STEP)
 			want = DECODE_STEP;
 		size_t used = 0, made = 0;
-		int end = 0;
+		int end = 0, flush = 0;
 		switch (d->comp) {
 		case PS_COMP_GZIP: {
 			d->z.next_in = d->in + d->in_pos;
@@ -275,9 +331,21 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			if (zr == Z_STREAM_END)
 				end = 1;
 			else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+				uint8_t isz[4];
+				d->in_pos += used;
+				if (zr == Z_DATA_ERROR && d->z.msg &&
+				    strstr(d->z.msg, "length check") &&
+				    dec_consumed(d) >= 4 &&
+				    pread(d->fd, isz, 4, (off_t)(dec_consumed(d) - 4)) == 4) {
+					uint64_t got = d->member_out + made;
+					snprintf(d->msg, sizeof(d->msg),
+						 "the ISIZE field of the gzip member at compressed offset %" PRIu64 " (at offset %" PRIu64 ") says %" PRIu32 " bytes (the size mod 2^32), but the member decodes to %" PRIu64 " (%" PRIu64 " mod 2^32): gzip -t: corrupt",
+						 d->member_at, dec_consumed(d) - 4, ps_le32(isz),
+						 got, got & 0xffffffffu);
+					return -PS_EFORMAT;
+				}
 				snprintf(d->msg, sizeof(d->msg), "gzip data is corrupt: %s",
 					 d->z.msg ? d->z.msg : zError(zr));
-				d->in_pos += used;
 				return -PS_EFORMAT;
 			}
 			break;
@@ -297,6 +365,15 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 					 "truncated xz data: the compressed input ends at offset %" PRIu64 " inside a stream",
 					 dec_consumed(d));
 				return -PS_ETRUNC;
+			} else if (lr == LZMA_DATA_ERROR && d->member_no <= d->nxz &&
+				   dec_consumed(d) + used > d->xz[d->member_no - 1].index_off) {
+				/* the blocks decoded, their index disagrees */
+				const struct xz_said *x = &d->xz[d->member_no - 1];
+				snprintf(d->msg, sizeof(d->msg),
+					 "the xz index of stream %zu (at compressed offset %" PRIu64 ") says %" PRIu64 " uncompressed bytes, but the stream's blocks decode to %" PRIu64 " (xz -t: corrupt)",
+					 d->member_no, x->index_off, x->usize, d->member_out + made);
+				d->in_pos += used;
+				return -PS_EFORMAT;
 			} else if (lr != LZMA_OK && lr != LZMA_BUF_ERROR) {
 				const char *why = lr == LZMA_MEMLIMIT_ERROR ? "needs more than 1 GiB of decoder memory" :
 					lr == LZMA_FORMAT_ERROR ? "not xz data" :
@@ -316,8 +393,17 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			used = ib.pos;
 			made = ob.pos;
 			if (ZSTD_isError(zr)) {
-				snprintf(d->msg, sizeof(d->msg), "zstd data is corrupt: %s",
-					 ZSTD_getErrorName(zr));
+				if (ZSTD_getErrorCode(zr) == ZSTD_error_dstSize_tooSmall &&
+				    d->stated != PS_SIZE_UNKNOWN)
+					/* more data than the header's size */
+					snprintf(d->msg, sizeof(d->msg),
+						 "the content size field of the zstd frame at compressed offset %" PRIu64 " says %" PRIu64 " bytes, but the frame holds more (%" PRIu64 " decoded when the decoder refused the rest): zstd -t: corrupt",
+						 d->member_at, d->stated, d->member_out + made);
+				else {
+					snprintf(d->msg, sizeof(d->msg), "zstd data is corrupt: %s",
+						 ZSTD_getErrorName(zr));
+					add_stated(d, made);
+				}
 				d->in_pos += used;
 				return -PS_EFORMAT;
 			}
@@ -350,18 +436,40 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			 * frame's end): an error it finds is then known to lie
 			 * in that piece, reported at the piece's end */
 			size_t give = d->lz_hint && d->lz_hint < avail ? d->lz_hint : avail;
+			/* liblz4's hint for a block counts the next block's
+			 * 4-byte header too: without it, the end mark (and the
+			 * frame's size check) comes in a call of its own */
+			if (d->lz_hint > 8 && d->lz_hint <= avail)
+				give = d->lz_hint - 4;
+			else if (!d->lz_hint && avail > 7)
+				give = 7;	/* a frame's first call: its header */
+			/* output it still holds is taken first, with no input,
+			 * for the same reason: what the frame decoded to is
+			 * known when that check fails */
+			if (d->lz_full)
+				give = 0, flush = 1;
 			size_t dn = want, sn = give;
 			size_t lr = LZ4F_decompress(d->lz, out + produced, &dn,
 						    d->in + d->in_pos, &sn, NULL);
 			if (LZ4F_isError(lr)) {
-				snprintf(d->msg, sizeof(d->msg), "lz4 data is corrupt: %s",
-					 lz4_why(lr));
+				if (strstr(LZ4F_getErrorName(lr), "frameSize_wrong") &&
+				    d->stated != PS_SIZE_UNKNOWN)
+					snprintf(d->msg, sizeof(d->msg),
+						 "the content size field of the lz4 frame at compressed offset %" PRIu64 " says %" PRIu64 " bytes, but the frame decodes to %" PRIu64 ": lz4 -t: corrupt",
+						 d->member_at, d->stated, d->member_out);
+				else {
+					snprintf(d->msg, sizeof(d->msg), "lz4 data is corrupt: %s",
+						 lz4_why(lr));
+					add_stated(d, 0);
+				}
 				d->in_pos += give;
 				return -PS_EFORMAT;
 			}
 			used = sn;
 			made = dn;
-			d->lz_hint = lr;
+			d->lz_full = dn == want;
+			if (!flush)
+				d->lz_hint = lr;
 			if (lr == 0)	/* the frame (and its checksum) is complete */
 				end = 1;
 			break;
@@ -371,9 +479,10 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 		}
 		d->in_pos += used;
 		produced += made;
+		d->member_out += made;
 		if (end) {
 			d->in_member = 0;
-		} else if (!used && !made) {
+		} else if (!used && !made && !flush) {
 			/* no progress: the decoder needs more input than we hold */
 			if (d->in_eof || avail >= INBUF_SIZE) {
 				snprintf(d->msg, sizeof(d->msg),
@@ -400,7 +509,7 @@ struct stream_priv {
 	int eof;
 	int failed;		/* sticky decode error at wend */
 	int fail_code;
-	char fail_msg[320];
+	char fail_msg[640];
 	unsigned restarts;
 	struct ps_open_opts opts;	/* cache_dir not kept */
 };
@@ -448,7 +557,7 @@ static int stream_more(struct ps_src *s, struct stream_priv *p)
 			p->failed = 1;
 			p->fail_code = PS_EIO;
 			snprintf(p->fail_msg, sizeof(p->fail_msg),
-				 "%s: %s data decodes to %" PRIu64 " bytes but its index says %" PRIu64,
+				 "%s: %s data decodes to %" PRIu64 " bytes but its index (the uncompressed sizes at the end of the file) says %" PRIu64 ": the dump is corrupt",
 				 p->path, ps_compression_name(p->d.comp), p->wend, s->size);
 			ps_src_set_error(s, "%s", p->fail_msg);
 			return p->fail_code;
@@ -464,6 +573,22 @@ static int stream_more(struct ps_src *s, struct stream_priv *p)
 		return PS_OK;
 	}
 	p->wend += (uint64_t)n;
+	return PS_OK;
+}
+
+/*
+ * A read reached the size the index states: decode on to the end of the
+ * file, so that data the index does not count is found (the bytes go
+ * into the ring past the size, where no read looks). PS_OK only if the
+ * stream ends exactly there.
+ */
+static int stream_finish(struct ps_src *s, struct stream_priv *p)
+{
+	while (!p->eof) {
+		int r = stream_more(s, p);
+		if (r)
+			return r;
+	}
 	return PS_OK;
 }
 
@@ -512,6 +637,8 @@ static int stream_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
 		if (r)
 			return r;
 	}
+	if (!p->eof && ps_src_size_known(s) && off == s->size)
+		return stream_finish(s, p);
 	return PS_OK;
 }
 
@@ -637,6 +764,7 @@ static void stream_close(struct ps_src *s)
 	if (p->d.fd >= 0)
 		close(p->d.fd);
 	free(p->d.in);
+	free(p->d.xz);
 	free(p->ring);
 	free(p->path);
 	free(p);
@@ -663,11 +791,15 @@ int ps_src_stream_stats(const struct ps_src *s, struct ps_stream_stats *st)
 }
 
 /*
- * The decoded size of an xz file, from its index (the stream footers and
- * indexes at the end, read with a few seeks; never a decoding pass). The
- * stream source still checks at the end that the decoded size agrees.
+ * What an xz file's indexes say (the stream footers and indexes at the
+ * end, read with a few seeks; never a decoding pass): the decoded size,
+ * and for each stream where its index starts and its uncompressed size,
+ * kept in d->xz. Decoding checks both: a stream whose blocks decode to
+ * another size fails where its index is (dec_read), and the source
+ * decodes to the end of the file before it ends a read at this size
+ * (stream_pread), so that an index saying less is found too.
  */
-static int xz_index_size(int fd, uint64_t csize, uint64_t *size)
+static int xz_index_size(struct dec *d, int fd, uint64_t csize, uint64_t *size)
 {
 	lzma_stream x = LZMA_STREAM_INIT;
 	lzma_index *idx = NULL;
@@ -704,6 +836,29 @@ static int xz_index_size(int fd, uint64_t csize, uint64_t *size)
 		}
 		if (lr != LZMA_OK)
 			break;
+	}
+	lzma_vli ns = r == PS_OK ? lzma_index_stream_count(idx) : 0;
+	if (ns && ns <= csize / 32 &&
+	    (d->xz = calloc((size_t)ns, sizeof(*d->xz)))) {
+		lzma_index_iter it;
+		d->nxz = (size_t)ns;
+		lzma_index_iter_init(&it, idx);
+		while (!lzma_index_iter_next(&it, LZMA_INDEX_ITER_STREAM)) {
+			if (it.stream.number < 1 || it.stream.number > ns)
+				continue;
+			struct xz_said *xs = &d->xz[it.stream.number - 1];
+			xs->usize = it.stream.uncompressed_size;
+			xs->index_off = it.stream.compressed_offset + LZMA_STREAM_HEADER_SIZE;
+		}
+		lzma_index_iter_rewind(&it);
+		while (!lzma_index_iter_next(&it, LZMA_INDEX_ITER_BLOCK)) {
+			if (it.stream.number < 1 || it.stream.number > ns)
+				continue;
+			struct xz_said *xs = &d->xz[it.stream.number - 1];
+			uint64_t e = it.block.compressed_file_offset + it.block.total_size;
+			if (e > xs->index_off)
+				xs->index_off = e;
+		}
 	}
 	if (idx)
 		lzma_index_end(idx, NULL);
@@ -748,7 +903,7 @@ int ps_open_stream_fd(int fd, const char *path, uint64_t csize,
 	}
 	int r = dec_reset(&p->d);
 	uint64_t size = PS_SIZE_UNKNOWN;
-	if (!r && comp == PS_COMP_XZ && xz_index_size(fd, csize, &size))
+	if (!r && comp == PS_COMP_XZ && xz_index_size(&p->d, fd, csize, &size))
 		size = PS_SIZE_UNKNOWN;	/* damaged end: decoding will say where */
 	struct ps_src *s = r ? NULL : ps_src_new(&stream_ops, p, size, path);
 	if (!s) {

@@ -4,7 +4,8 @@
 # images with real namespaces: every pmemscan command reads it like the raw
 # image; digest, cat and scan check it against the MD5/SHA1 stored in it
 # as ewfverify does; a damaged or incomplete set fails with one line and
-# exit 3 (docs/input.md).
+# exit 3, a chunk failing its checksum is read as zeros and reported
+# with exit 1 (docs/input.md).
 . "$top_srcdir/tests/support/lib.sh"
 for t in ewfacquire ewfinfo ewfverify jq xz python3 cmp; do
 	command -v $t >/dev/null 2>&1 || skip_all "$t not installed"
@@ -128,9 +129,11 @@ cp "$E/seg.E02" "$T/swap/seg.E03"
 fails swap "segments renamed" ".*seg.E02 holds segment 3 of its set, not 2"
 
 # A chunk of the uncompressed set, found by its bytes: README.txt's data
-# block. Damaged in place, it fails its Adler-32 (exit 3, the chunk's media
-# offset and segment named); damaged with the checksum recomputed, libewf
-# reads it and only the stored MD5/SHA1 can tell (exit 1, as ewfverify).
+# block. Damaged in place, it fails its Adler-32: read as zeros, its range
+# and segment named, exit 1, and README.txt counted as an error while the
+# other files come out intact (tests/cli/ewf-damage.sh has more); damaged
+# with the checksum recomputed, libewf reads it and only the stored
+# MD5/SHA1 can tell (exit 1, as ewfverify).
 cp "$E"/seg.E0? "$T/crc/"
 cp "$E"/seg.E0? "$T/tamper/"
 python3 - "$RAW" "$T/x-raw/README.txt" "$T/crc" "$T/tamper" >"$T/chunk" <<'EOF'
@@ -155,7 +158,27 @@ for seg in ('seg.E01', 'seg.E02', 'seg.E03'):
 EOF
 read -r coff cseg <"$T/chunk"
 check "the README chunk was found in the uncompressed set ($cseg, media offset $coff)" test -n "$cseg"
-fails crc "a chunk failing its checksum" "EWF chunk at media offset $coff (32768 bytes, in .*$cseg) fails its checksum"
+damage_line="damaged: bytes $coff-$((coff + 32768)) (32768 bytes, an EWF chunk in .*$cseg) fail their checksum and were read as zeros"
+"$PMEMSCAN" digest "$T/crc/seg.E01" >"$T/out" 2>"$T/err"; rc=$?
+check "a chunk failing its checksum: digest exits 1 (got $rc) and prints the digest of what it read" \
+	sh -c "[ $rc -eq 1 ] && [ -n \"\$(cut -d' ' -f1 '$T/out')\" ] && [ \"\$(cut -d' ' -f1 '$T/out')\" != '$WANT' ]"
+check "... one line naming the chunk's range and segment, read as zeros" \
+	sh -c "[ \$(grep -c damaged '$T/err') -eq 1 ] && grep -q \"^pmemscan: $T/crc/seg.E01: $damage_line\" '$T/err'"
+"$PMEMSCAN" --json "$T/crc/seg.E01" >"$T/out" 2>"$T/err"; rc=$?
+check "a chunk failing its checksum: scan exits 1 (got $rc) with its report listing the range" \
+	sh -c "[ $rc -eq 1 ] && jq -e '.image.container.damaged == [{\"offset\": $coff, \"length\": 32768, \"file\": \"$T/crc/$cseg\"}]' '$T/out' >/dev/null"
+rm -rf "$T/x-crc"
+"$PMEMSCAN" extract "$T/crc/seg.E01" -o "$T/x-crc" >/dev/null 2>"$T/err"; rc=$?
+check "a chunk failing its checksum: extract exits 1 (got $rc), README.txt an error" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'README.txt: content damaged' '$T/err'"
+# (the chunk also holds docs/'s directory block: docs/ is an error too)
+(cd "$T/x-crc" && find . -type f ! -name README.txt) >"$T/x-crc.list"
+bad=0 n=0
+while IFS= read -r x; do
+	n=$((n + 1)); cmp -s "$T/x-raw/$x" "$T/x-crc/$x" || bad=$((bad + 1))
+done <"$T/x-crc.list"
+check "... the $n other files extracted are as from the raw image ($bad differ)" [ $n -ge 2 -a $bad -eq 0 ]
+check "... README.txt differs from the raw image's" sh -c "! cmp -s '$T/x-raw/README.txt' '$T/x-crc/README.txt'"
 "$PMEMSCAN" digest "$T/tamper/seg.E01" >"$T/out" 2>"$T/err"; rc=$?
 ewfverify -q -d sha1 "$T/tamper/seg.E01" >"$T/ev" 2>&1; erc=$?
 check "tampered chunk: ewfverify fails (exit $erc)" [ $erc -eq 1 ]
@@ -167,14 +190,15 @@ smd5=$(sed -n 's/^MD5 hash stored in file:[[:space:]]*//p' "$T/ev")
 check "tampered chunk: says the data does NOT match, with ewfverify's stored and computed MD5 and SHA1 ($md5)" \
 	grep -q "the data does NOT match the MD5 and SHA1 stored in the EWF image: MD5 stored $smd5, read $md5; SHA1 stored [0-9a-f]*, read $sha1\$" "$T/err"
 
-# compressed chunks damaged: the zlib stream or its checksum fails
+# compressed chunks damaged: the zlib stream or its checksum fails, the
+# chunk is read as zeros, its range named, exit 1
 mkdir "$T/zc"
 cp "$E/best.E01" "$T/zc/seg.E01"
 n=$(($(stat -c %s "$T/zc/seg.E01") / 3))
 printf '\125\252\125\252' | dd of="$T/zc/seg.E01" bs=1 seek=$n conv=notrunc status=none
 "$PMEMSCAN" digest "$T/zc/seg.E01" >"$T/out" 2>"$T/err"; rc=$?
-check "damaged compressed E01: exit 3, one line naming the file and a media offset" \
-	sh -c "[ $rc -eq 3 ] && [ \$(wc -l <'$T/err') -eq 1 ] && grep -q '^pmemscan: $T/zc/seg.E01: .*media offset [0-9]' '$T/err' && [ ! -s '$T/out' ]"
+check "damaged compressed E01: exit 1 (got $rc), a line naming the damaged range, a digest printed" \
+	sh -c "[ $rc -eq 1 ] && grep -q '^pmemscan: $T/zc/seg.E01: damaged: bytes [0-9]*-[0-9]* (32768 bytes, an EWF chunk in $T/zc/seg.E01) fail their checksum and were read as zeros' '$T/err' && [ -s '$T/out' ]"
 
 # --- Ex01 (EWF2): only if this ewfacquire can write it ---
 acquire "$E/v2" -f encase7-v2 -c fast -d sha1

@@ -121,6 +121,8 @@ else
 fi
 
 # real signals from outside, while waiting for another run's cache lock
+# (a failed fill removes its lock file; a kept cache keeps its own)
+"$P" digest --cache --cache-dir "$T/cache" "$T/a.img.xz" >/dev/null 2>&1
 L=$(ls "$T"/cache/*.lock 2>/dev/null | head -1)
 if [ -n "$L" ] && command -v flock >/dev/null; then
 	for sig in TERM INT; do

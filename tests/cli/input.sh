@@ -158,6 +158,29 @@ for z in gz xz zst bz2; do
 done
 expect_exit 3 "cache of a corrupt dump fails" "$PMEMSCAN" digest --cache --cache-dir "$C" "$T/corrupt.xz" 2>"$T/err"
 check "... and leaves no cache or partial file" [ "$(ls "$C" | grep -c '\.img')" -eq 1 ]
+C3=$T/cache3
+mkdir "$C3"
+expect_exit 3 "cache of a corrupt dump in an empty dir fails" "$PMEMSCAN" digest --cache --cache-dir "$C3" "$T/corrupt.xz" 2>"$T/err"
+check "... and leaves nothing in it, no lock file either ($(ls -A "$C3" | tr '\n' ' '))" [ -z "$(ls -A "$C3")" ]
+
+# a full TMPDIR (a 1 MiB tmpfs): the decode fails with ENOSPC, one line,
+# exit 3, and nothing pmemscan created is left there
+FULL=$T/full-tmp
+mkdir "$FULL"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=1m tmpfs "$FULL" 2>/dev/null; then
+	TMPDIR=$FULL "$PMEMSCAN" digest --cache "$T/s.img.xz" >"$T/stdout" 2>"$T/err"; rc=$?
+	check "full TMPDIR, digest --cache: exit 3 (got $rc), no digest" [ $rc -eq 3 -a ! -s "$T/stdout" ]
+	check "... says the disk is full" grep -q "No space left on device" "$T/err"
+	check "... and leaves nothing in TMPDIR ($(ls -A "$FULL" | tr '\n' ' '))" [ -z "$(ls -A "$FULL")" ]
+	for c in "--cache" ""; do
+		TMPDIR=$FULL "$PMEMSCAN" $c "$T/s.img.xz" >/dev/null 2>&1; rc=$?
+		check "full TMPDIR, scan ${c:-(temporary file)}: exit 3 (got $rc), nothing left in TMPDIR ($(ls -A "$FULL" | tr '\n' ' '))" \
+			[ $rc -eq 3 -a -z "$(ls -A "$FULL")" ]
+	done
+	umount "$FULL"
+else
+	skip "a full TMPDIR leaves nothing" "not root, or cannot mount a tmpfs"
+fi
 
 # --- digests ---
 cp --sparse=never "$S" "$T/full.img"
