@@ -26,6 +26,7 @@ enum { OPT_FSTYPE = CLI_OPT_CMD, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET, OPT_V
 
 static const struct option common_opts[] = {
 	CLI_VIEW_LONGOPTS,
+	CLI_JOURNAL_LONGOPTS,
 	{ "fs-type", required_argument, NULL, OPT_FSTYPE },
 	{ "path", required_argument, NULL, OPT_PATH },
 	{ "output", required_argument, NULL, 'o' },
@@ -151,6 +152,32 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 	return -1;
 }
 
+/* What the kernel would say about the journal that the view cannot
+ * hide: a mount that fails, blocks left out, fast commits not replayed. */
+static void journal_warn(const struct ps_journal *j)
+{
+	if (j->mount_fails)
+		cli_err("warning: journal: the log stops at journal block %" PRIu64 " (transaction %" PRIu32 "): %s; the kernel's mount would fail after replaying what comes before",
+			j->stop_jblk, j->stop_seq, cli_journal_stop_name(j->stop));
+	if (j->bad_data)
+		cli_err("warning: journal: %" PRIu64 " block copies with a bad checksum were not replayed", j->bad_data);
+	if (j->beyond_fs)
+		cli_err("warning: journal: %" PRIu64 " block copies name a block beyond the filesystem (the first at journal block %" PRIu64 "): not replayed",
+			j->beyond_fs, j->beyond_fs_jblk);
+	if (j->fast_commit)
+		cli_err("warning: journal: fast commits follow the log and were NOT replayed: changes made durable only by fsync after the last full commit (new or removed names, sizes, appended extents) are missing");
+	if (j->orphans)
+		cli_err("warning: journal: %" PRIu32 " inode(s) on the orphan list (%" PRIu32 " unlinked while open, the rest truncated in progress): the kernel frees them at mount; their names are already gone or their sizes final",
+			j->orphans, j->orphans_deleted);
+}
+
+/* Exit 1 when the journal left the files stale or the kernel would not
+ * mount what was read. */
+static bool journal_problem(const struct ps_journal *j)
+{
+	return j->mount_fails || (j->needs_recovery && j->bad);
+}
+
 static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 {
 	char err[512];
@@ -166,7 +193,14 @@ static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 	if (!a->quiet)
 		fprintf(stderr, "pmemscan: reading %s (%s)\n", v->what,
 			ps_fs_type_name(ps_fs_get_type(*fs)));
-	if (ps_fs_warning(*fs))
+	char jl[512];
+	cli_journal_line(&v->journal, jl, sizeof(jl));
+	if (jl[0] && !a->quiet)
+		fprintf(stderr, "pmemscan: %s\n", jl);
+	journal_warn(&v->journal);
+	/* the recovered view has RECOVER clear: libext2fs's warning is only
+	 * for the on-disk view, which the journal line already explains */
+	if (ps_fs_warning(*fs) && !v->journal.needs_recovery)
 		cli_err("warning: %s", ps_fs_warning(*fs));
 	return EXIT_OK;
 }
@@ -361,7 +395,7 @@ int cmd_extract(int argc, char **argv)
 		"  -o, --output OUT  a directory (created, or an existing empty one), or an\n"
 		"                    archive by its suffix: .tar .tar.gz .tgz .tar.zst .tar.xz .zip\n"
 		"  --path /sub/dir   only this directory (or file) of the filesystem\n"
-		NSDATA_HELP VIEWMODE_HELP FSTYPE_HELP
+		NSDATA_HELP CLI_JOURNAL_HELP VIEWMODE_HELP FSTYPE_HELP
 		"  --force           replace an existing archive OUT; extract into a non-empty\n"
 		"                    directory (nothing there is overwritten, followed or removed)\n"
 		"  --raw-names       keep control bytes in names (only '/', '.', '..', empty\n"
@@ -480,13 +514,20 @@ int cmd_extract(int argc, char **argv)
 			xv.views[i] == (PS_VIEW_READ | PS_VIEW_MMAP) ? MMAP_VIEW_SUFFIX ")" : "");
 	if (xv.mode != VIEW_READ)
 		fprintf(stderr, "pmemscan: extract: view read: the other %" PRIu64 " file(s)\n", xv.nread);
+	{
+		char jl[512];
+		cli_journal_line(&v.journal, jl, sizeof(jl));
+		if (jl[0])
+			fprintf(stderr, "pmemscan: extract: %s\n", jl);
+	}
+	bool jprob = journal_problem(&v.journal);
 	xview_free(&xv);
 	ps_writer_free(w);
 	ps_fs_close(fs);
 	cli_view_close(&v);
 	if (r)
 		return EXIT_USAGE;
-	return s.errors ? EXIT_PROBLEMS : EXIT_OK;
+	return s.errors || jprob ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 /* ---- ls ---- */
@@ -716,7 +757,7 @@ int cmd_ls(int argc, char **argv)
 		"  data, one line per entry (man pmemscan-ls).\n"
 		"  --json            one JSON object: the filesystem type and every entry\n"
 		"  --path PATH       the same as the PATH operand\n"
-		NSDATA_HELP VIEWMODE_HELP FSTYPE_HELP
+		NSDATA_HELP CLI_JOURNAL_HELP VIEWMODE_HELP FSTYPE_HELP
 		"  -q, --quiet       no notices on stderr\n"
 		CLI_CACHE_USAGE
 		"Exit: 0 done, 1 some entries unreadable (or the data start not proven),\n"
@@ -806,7 +847,7 @@ int cmd_carve(int argc, char **argv)
 		"  Writes a namespace's data (BTT-translated in sector mode) as an image file\n"
 		"  to mount or fsck; zero blocks stay holes (man pmemscan-carve).\n"
 		"  -o, --output FS.img  the image file to write (through FS.img.partial)\n"
-		NSDATA_HELP
+		NSDATA_HELP CLI_JOURNAL_HELP
 		"  --force           replace an existing FS.img\n"
 		"  -q, --quiet       no progress bar and no notices on stderr\n"
 		CLI_CACHE_USAGE

@@ -2,6 +2,7 @@
 #include "view.h"
 #include "cli.h"
 #include "err.h"
+#include "ext_journal.h"
 #include "imgsrc_open.h"
 #include "progress.h"
 #include <getopt.h>
@@ -49,6 +50,8 @@ int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 		}
 		o->have_offset = true;
 		return 1;
+	case CLI_OPT_JOURNAL:
+		return cli_journal_option(arg, &o->journal_ignore) ? -1 : 1;
 	case CLI_OPT_SIZE:
 		if (cli_parse_u64(arg, &o->size) || !o->size) {
 			cli_err("--size: '%s' is not a size", arg);
@@ -58,6 +61,108 @@ int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 		return 1;
 	}
 	return 0;
+}
+
+int cli_journal_option(const char *arg, bool *ignore)
+{
+	if (!strcmp(arg, "replay"))
+		*ignore = false;
+	else if (!strcmp(arg, "ignore"))
+		*ignore = true;
+	else {
+		cli_err("--journal: '%s' is not replay or ignore", arg);
+		return -1;
+	}
+	return 0;
+}
+
+const char *cli_journal_stop_name(enum ps_journal_stop s)
+{
+	switch (s) {
+	case PS_JSTOP_NONE: return "not walked";
+	case PS_JSTOP_END: return "end of the log (a block without the journal magic)";
+	case PS_JSTOP_SEQ: return "end of the log (a block of another transaction)";
+	case PS_JSTOP_BLOCKTYPE: return "a block of an unknown type in the log";
+	case PS_JSTOP_COMMIT_CSUM: return "a commit block with a bad checksum (that transaction is not replayed)";
+	case PS_JSTOP_STALE: return "a bad checksum in an older, stale transaction (end of the log)";
+	case PS_JSTOP_DESC_CSUM: return "a descriptor or revoke block with a bad checksum in a live transaction (the kernel replays nothing)";
+	case PS_JSTOP_REVOKE_SIZE: return "a revoke block whose record count is larger than the block (the kernel replays nothing)";
+	case PS_JSTOP_READ: return "a journal block that cannot be read or lies outside the filesystem";
+	case PS_JSTOP_TOO_LONG: return "the log runs on longer than the journal (a corrupt journal going round)";
+	}
+	return "?";
+}
+
+const char *cli_journal_bad_name(enum ps_journal_bad b)
+{
+	switch (b) {
+	case PS_JBAD_NONE: return "usable";
+	case PS_JBAD_INODE: return "the journal inode is unusable (deleted, not a regular file, or a bad size)";
+	case PS_JBAD_MAP: return "the journal inode's block map is corrupt or has a hole";
+	case PS_JBAD_MAGIC: return "the journal superblock has no jbd2 magic";
+	case PS_JBAD_BLOCKTYPE: return "the journal superblock is neither version 1 nor 2";
+	case PS_JBAD_BLOCKSIZE: return "the journal's block size is not the filesystem's";
+	case PS_JBAD_TOO_SHORT: return "the journal superblock's s_maxlen is beyond the journal inode";
+	case PS_JBAD_FIRST: return "the journal superblock's s_first is out of range";
+	case PS_JBAD_START: return "the journal superblock's s_start is out of range";
+	case PS_JBAD_FEATURES: return "the journal has features this reader (and the kernel) does not know";
+	case PS_JBAD_CSUM_MIX: return "the journal superblock names contradictory checksum features";
+	case PS_JBAD_CSUM: return "the journal superblock's checksum is bad";
+	case PS_JBAD_EXTERNAL: return "the journal is on an external device, not in this image";
+	case PS_JBAD_READ: return "the journal superblock cannot be read";
+	}
+	return "?";
+}
+
+void cli_journal_line(const struct ps_journal *j, char *buf, size_t len)
+{
+	buf[0] = 0;
+	if (j->kind == PS_JOURNAL_NONE)
+		return;
+	if (j->bad) {
+		snprintf(buf, len, "journal: %s%s: not replayed; the files come from the on-disk view%s",
+			 cli_journal_bad_name(j->bad),
+			 j->needs_recovery ? " and it needs recovery" : "",
+			 j->needs_recovery ? ", which is stale" : "");
+		return;
+	}
+	if (!j->needs_recovery) {
+		if (j->discarded)
+			snprintf(buf, len, "journal: clean (a log is present but the filesystem does not ask for recovery: the kernel discards it)");
+		return;
+	}
+	char what[256];
+	if (!j->log_present)
+		snprintf(what, sizeof(what), "needs recovery, but its log is empty");
+	else
+		snprintf(what, sizeof(what),
+			 "needs recovery: %" PRIu64 " transaction%s (sequence %" PRIu32 "-%" PRIu32 "), %" PRIu64 " block copies of %" PRIu64 " blocks",
+			 j->transactions, j->transactions == 1 ? "" : "s", j->seq_start,
+			 j->seq_end - 1, j->blocks, j->distinct);
+	if (j->replayed)
+		snprintf(buf, len, "journal: %s; replayed: the files come from the recovered view, what the kernel shows after mounting it (--journal ignore for the on-disk view)", what);
+	else
+		snprintf(buf, len, "journal: %s; NOT replayed (--journal ignore): the files come from the on-disk view, which is stale", what);
+}
+
+/* The journal step: an ext4 whose journal the kernel would recover is
+ * read through the recovered view unless --journal ignore. */
+static int view_journal(struct cli_view *v, const struct cli_view_opts *o)
+{
+	char err[512];
+	struct ps_src *rv = NULL;
+	int r = ps_ext_journal_open(v->data, !o->journal_ignore, &v->journal, &rv,
+				    err, sizeof(err));
+	if (r) {
+		cli_err("%s", err);
+		cli_view_close(v);
+		return EXIT_USAGE;
+	}
+	if (rv) {
+		v->ondisk = v->data;
+		v->data = rv;
+	}
+	return EXIT_OK;
 }
 
 int cli_view_open(const char *path, const struct cli_view_opts *o,
@@ -104,7 +209,7 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 			cli_view_close(v);
 			return EXIT_USAGE;
 		}
-		return EXIT_OK;
+		return view_journal(v, o);
 	}
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
@@ -193,12 +298,13 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 		cli_view_close(v);
 		return EXIT_USAGE;
 	}
-	return EXIT_OK;
+	return view_journal(v, o);
 }
 
 void cli_view_close(struct cli_view *v)
 {
 	ps_src_close(v->data);
+	ps_src_close(v->ondisk);
 	if (v->analysed)
 		ps_analysis_free(&v->an);
 	ps_src_close(v->image);

@@ -5,6 +5,7 @@
  * it works on any block view (window, BTT) without a file of its own.
  */
 #include "fs.h"
+#include "fs_ext_int.h"
 #include "err.h"
 #include <errno.h>
 #include <stddef.h>
@@ -142,6 +143,11 @@ struct ext_priv {
 static ext2_filsys EFS(struct ps_fs *fs)
 {
 	return ((struct ext_priv *)fs->priv)->efs;
+}
+
+ext2_filsys ps_fs_ext_efs(struct ps_fs *fs)
+{
+	return EFS(fs);
 }
 
 static void ext_close(struct ps_fs *fs)
