@@ -329,6 +329,11 @@ static void scan_stop(struct rec *r, int pass, enum ps_journal_stop why,
 {
 	if (pass != PASS_SCAN && why != PS_JSTOP_READ && why != PS_JSTOP_DESC_CSUM)
 		return;
+	/* the end of what is replayed is the bad commit, whatever the scan
+	 * meets after it */
+	if (r->j->st.stop == PS_JSTOP_COMMIT_CSUM && why != PS_JSTOP_READ &&
+	    why != PS_JSTOP_DESC_CSUM)
+		return;
 	r->j->st.stop = why;
 	r->j->st.stop_jblk = at;
 	r->j->st.stop_seq = tid;
