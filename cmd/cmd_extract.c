@@ -6,6 +6,7 @@
 #include "extract.h"
 #include "pmdk.h"
 #include "extract_total.h"
+#include "render.h"
 #include "fs.h"
 #include "imgsrc.h"
 #include "interrupt.h"
@@ -158,7 +159,7 @@ static void journal_warn(const struct ps_journal *j)
 {
 	if (j->mount_fails)
 		cli_err("warning: journal: the log stops at journal block %" PRIu64 " (transaction %" PRIu32 "): %s; the kernel's mount would fail after replaying what comes before",
-			j->stop_jblk, j->stop_seq, cli_journal_stop_name(j->stop));
+			j->stop_jblk, j->stop_seq, render_journal_stop_name(j->stop));
 	if (j->bad_data)
 		cli_err("warning: journal: %" PRIu64 " block copies with a bad checksum were not replayed", j->bad_data);
 	if (j->beyond_fs)
@@ -169,13 +170,6 @@ static void journal_warn(const struct ps_journal *j)
 	if (j->orphans)
 		cli_err("warning: journal: %" PRIu32 " inode(s) on the orphan list (%" PRIu32 " unlinked while open, the rest truncated in progress): the kernel frees them at mount; their names are already gone or their sizes final",
 			j->orphans, j->orphans_deleted);
-}
-
-/* Exit 1 when the journal left the files stale or the kernel would not
- * mount what was read. */
-static bool journal_problem(const struct ps_journal *j)
-{
-	return j->mount_fails || (j->needs_recovery && j->bad);
 }
 
 static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
@@ -194,7 +188,7 @@ static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 		fprintf(stderr, "pmemscan: reading %s (%s)\n", v->what,
 			ps_fs_type_name(ps_fs_get_type(*fs)));
 	char jl[512];
-	cli_journal_line(&v->journal, jl, sizeof(jl));
+	render_journal_line(&v->journal, jl, sizeof(jl));
 	if (jl[0] && !a->quiet)
 		fprintf(stderr, "pmemscan: %s\n", jl);
 	journal_warn(&v->journal);
@@ -516,11 +510,11 @@ int cmd_extract(int argc, char **argv)
 		fprintf(stderr, "pmemscan: extract: view read: the other %" PRIu64 " file(s)\n", xv.nread);
 	{
 		char jl[512];
-		cli_journal_line(&v.journal, jl, sizeof(jl));
+		render_journal_line(&v.journal, jl, sizeof(jl));
 		if (jl[0])
 			fprintf(stderr, "pmemscan: extract: %s\n", jl);
 	}
-	bool jprob = journal_problem(&v.journal);
+	bool jprob = render_journal_problem(&v.journal);
 	xview_free(&xv);
 	ps_writer_free(w);
 	ps_fs_close(fs);
@@ -870,6 +864,10 @@ int cmd_carve(int argc, char **argv)
 		return rc;
 	cli_watch_test_pause();
 	struct ps_src *view = v.data;
+	char jl[512];
+	render_journal_line(&v.journal, jl, sizeof(jl));
+	journal_warn(&v.journal);
+	bool jprob = render_journal_problem(&v.journal);
 	struct ps_progress pg;
 	ps_progress_init(&pg, "carve", view->size, a.quiet);
 	struct ps_carve_stats cs;
@@ -893,5 +891,8 @@ int cmd_carve(int argc, char **argv)
 		fprintf(stderr, "pmemscan: carve: %s written to %s (%s of data, the rest holes)\n",
 			ps_human_fmt(cs.size, PS_HUMAN_TENTHS, h1, sizeof(h1)), a.out,
 			ps_human_fmt(cs.data, PS_HUMAN_TENTHS, h2, sizeof(h2)));
-	return EXIT_OK;
+	if (jl[0] && !a.quiet)
+		fprintf(stderr, "pmemscan: carve: %s%s\n", jl,
+			v.journal.replayed ? " (the image written is that view: the kernel mounts it without recovery)" : "");
+	return jprob ? EXIT_PROBLEMS : EXIT_OK;
 }

@@ -11,6 +11,8 @@
 #include "progress.h"
 #include "render.h"
 #include "split_cli.h"
+#include "ext_journal.h"
+#include "view.h"
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -127,9 +129,27 @@ static void usage(FILE *f)
 		"                    (default): sha256 up to 4 GiB, sparse above\n"
 		"  --threads N       hashing threads (default: 1 for sha256, one per CPU for\n"
 		"                    sparse; 0 hashes in the scanning thread)\n"
+		CLI_JOURNAL_HELP
 		"  -q, --quiet       no progress bar (it is shown on a terminal, on stderr,\n"
 		"                    when the scan takes more than a second)\n"
 		CLI_CACHE_USAGE);
+}
+
+/* The journal of namespace i's filesystem (the data the proven start
+ * gives), as extract would read it. */
+static void scan_journal(struct ps_src *src, const struct ps_analysis *a, size_t i,
+			 bool ignore, struct ps_journal *j)
+{
+	struct ps_src *view = NULL, *rv = NULL;
+	char err[512];
+	memset(j, 0, sizeof(*j));
+	if (a->ns[i].ncand == 0 ||
+	    ps_ns_data_view(src, a, (int)i, PS_SEM_AUTO, &view, err, sizeof(err)))
+		return;
+	if (ps_ext_journal_open(view, !ignore, j, &rv, err, sizeof(err)))
+		memset(j, 0, sizeof(*j));
+	ps_src_close(rv);
+	ps_src_close(view);
 }
 
 int cmd_scan(int argc, char **argv)
@@ -145,6 +165,7 @@ int cmd_scan(int argc, char **argv)
 		{ "labels", required_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
 		CLI_CACHE_LONGOPTS,
+		CLI_JOURNAL_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -156,6 +177,7 @@ int cmd_scan(int argc, char **argv)
 	int nlfiles = 0;
 	enum hash_mode hm = HASH_AUTO;
 	int threads = -1;	/* --threads, or -1: the default for the kind */
+	bool jignore = false;	/* --journal ignore */
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
 	optind = 1;
@@ -205,6 +227,10 @@ int cmd_scan(int argc, char **argv)
 		case CLI_OPT_CACHE:
 		case CLI_OPT_CACHE_DIR:
 			cli_cache_option(c, optarg, &oo);
+			break;
+		case CLI_OPT_JOURNAL:
+			if (cli_journal_option(optarg, &jignore))
+				return EXIT_USAGE;
 			break;
 		case 'L':
 			if (nlfiles == 16) {
@@ -414,6 +440,15 @@ int cmd_scan(int argc, char **argv)
 		in.splits = splits;
 		in.nsplits = a.nns;
 	}
+	/* the journal of each namespace's filesystem (docs/journal.md) */
+	struct ps_journal *journals = a.nns ? calloc(a.nns, sizeof(*journals)) : NULL;
+	if (journals) {
+		for (size_t i = 0; i < a.nns; i++)
+			scan_journal(src, &a, i, jignore, &journals[i]);
+		in.journals = journals;
+		in.njournals = a.nns;
+	}
+	in.journal_ignore = jignore;
 	char changed[512];
 	if (cli_watch_changed(&watch, changed, sizeof(changed))) {
 		in.changed = changed;
@@ -439,6 +474,7 @@ int cmd_scan(int argc, char **argv)
 	for (size_t i = 0; splits && i < a.nns; i++)
 		cli_split_free(splits[i]);
 	free(splits);
+	free(journals);
 	ps_analysis_free(&a);
 	for (int i = 0; i < nlfiles; i++) {
 		ps_lsa_free(lsas[i]);

@@ -454,6 +454,20 @@ bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns 
 		free(cmd);
 	}
 	fputc('.', f);
+	/* the journal: which view the files come from */
+	size_t k = (size_t)ns->index;
+	if (in->journals && k < in->njournals && in->journals[k].needs_recovery) {
+		const struct ps_journal *j = &in->journals[k];
+		if (j->replayed)
+			fprintf(f, " Its journal needs recovery (the machine was not shut down cleanly): the files come from the recovered view, what the kernel shows after mounting it (%" PRIu64 " transaction%s replayed, read-only)%s.",
+				j->transactions, j->transactions == 1 ? "" : "s",
+				j->mount_fails ? ", but the kernel's mount would fail: see the journal lines" : "");
+		else if (j->bad)
+			fprintf(f, " Its journal needs recovery but cannot be replayed (%s): the files would come out STALE (recent changes missing, removed files back).",
+				render_journal_bad_name(j->bad));
+		else
+			fputs(" Its journal needs recovery and --journal ignore was given: the files come from the on-disk view, which is STALE.", f);
+	}
 	return true;
 }
 

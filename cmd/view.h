@@ -60,12 +60,6 @@ void cli_view_opts_init(struct cli_view_opts *o);
 	"                    needs recovery as the kernel's mount recovers it, or as\n" \
 	"                    its bytes lie (stale; docs/journal.md)\n"
 int cli_journal_option(const char *arg, bool *ignore);
-/* One line (no newline) about the journal of the data a command reads,
- * or "" when there is nothing to say. */
-void cli_journal_line(const struct ps_journal *j, char *buf, size_t len);
-/* The same facts for scan's report: "recovery: ..." words per state. */
-const char *cli_journal_stop_name(enum ps_journal_stop s);
-const char *cli_journal_bad_name(enum ps_journal_bad b);
 
 /* Open path and select the data; on error prints one line and returns
  * an exit code (3 usage/I-O, 2 nothing found, 1 ambiguous/unproven). */

@@ -281,6 +281,46 @@ static const struct ps_src_ops ovl_ops = {
 	.close = ovl_close,
 };
 
+/* The free block and inode counts the kernel's mount computes from the
+ * group descriptors (and a read-only mount's superblock commit writes):
+ * the replayed superblock's own are stale. Left as they are when the
+ * descriptors cannot be read or the geometry is odd. */
+static void recount(struct ps_src *view, struct ovl *o, uint8_t *sb)
+{
+	uint32_t bpg = ps_le32(sb + 0x20), ipg = ps_le32(sb + 0x28);
+	uint32_t first = ps_le32(sb + 0x14);
+	int b64 = !!(ps_le32(sb + 0x60) & EXT4_INCOMPAT_64BIT);
+	uint32_t dsz = b64 ? ps_le16(sb + 0xfe) : 32;
+	if (!bpg || !ipg || first >= o->fs_blocks || dsz < 32 || dsz > 1024 ||
+	    (dsz & (dsz - 1)) || dsz > o->bs)
+		return;
+	uint64_t groups = (o->fs_blocks - first + bpg - 1) / bpg;
+	uint64_t gdt_blocks = (groups * dsz + o->bs - 1) / o->bs;
+	if (first + 1 + gdt_blocks > o->fs_blocks)
+		return;
+	uint8_t *b = malloc(o->bs);
+	if (!b)
+		return;
+	uint64_t fb = 0, fi = 0;
+	for (uint64_t g = 0; g < groups; g++) {
+		uint64_t off = g * dsz;
+		if (off % o->bs == 0 && ovl_block(view, o, first + 1 + off / o->bs, b)) {
+			free(b);
+			return;
+		}
+		const uint8_t *d = b + off % o->bs;
+		fb += ps_le16(d + 0x0c) | (dsz >= 64 ? (uint32_t)ps_le16(d + 0x2c) << 16 : 0);
+		fi += ps_le16(d + 0x0e) | (dsz >= 64 ? (uint32_t)ps_le16(d + 0x2e) << 16 : 0);
+	}
+	free(b);
+	if (fb > o->fs_blocks || fi > ps_le32(sb + 0x00))
+		return;
+	ps_put_le32(sb + 0x0c, (uint32_t)fb);
+	if (b64)
+		ps_put_le32(sb + 0x158, (uint32_t)(fb >> 32));
+	ps_put_le32(sb + 0x10, (uint32_t)fi);
+}
+
 /* Patched copies of the ext4 superblock's block and the journal
  * superblock's block, as a read-only mount after recovery leaves them. */
 static int patch_blocks(struct ps_src *view, struct ovl *o, const uint8_t *pre_sb)
@@ -300,6 +340,7 @@ static int patch_blocks(struct ps_src *view, struct ovl *o, const uint8_t *pre_s
 		memcpy(sb + SB_ERR_START, pre_sb + SB_ERR_START,
 		       SB_ERR_END - SB_ERR_START);
 	ps_put_le32(sb + 0x60, ps_le32(sb + 0x60) & ~EXT4_INCOMPAT_RECOVER);
+	recount(view, o, sb);
 	if (ps_le32(sb + 0x64) & EXT4_ROCOMPAT_METADATA_CSUM)
 		ps_put_le32(sb + 0x3fc, ps_crc32c(~0u, sb, 0x3fc));
 	o->mem[o->nmem].home = sbblk;
