@@ -382,7 +382,7 @@ static const char *base_name(const char *p)
 int cmd_extract(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] "
+		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] "
 		"[--fs-type ext|xfs|auto] [--view read|mmap|auto] [--force] [--raw-names] [--quiet] [--cache | --cache-dir DIR]\n"
 		"  Copies the files of the ext2/3/4 or XFS filesystem in a namespace's data\n"
 		"  to OUT, never writing outside it (man pmemscan-extract).\n"
@@ -746,7 +746,7 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 int cmd_ls(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--json] [--cache | --cache-dir DIR]\n"
+		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--json] [--cache | --cache-dir DIR]\n"
 		"  Lists the tree under PATH (default /) of the filesystem in a namespace's\n"
 		"  data, one line per entry (man pmemscan-ls).\n"
 		"  --json            one JSON object: the filesystem type and every entry\n"
@@ -819,12 +819,13 @@ int cmd_ls(int argc, char **argv)
 	xview_free(&xv);
 	free(path);
 	ps_fs_close(fs);
+	bool jprob = render_journal_problem(&v.journal);
 	cli_view_close(&v);
 	if (fflush(stdout) != 0) {
 		cli_err("ls: write error on standard output");
 		return EXIT_USAGE;
 	}
-	return c.errors ? EXIT_PROBLEMS : EXIT_OK;
+	return c.errors || jprob ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 /* ---- carve ---- */
@@ -837,7 +838,7 @@ static void carve_progress(void *ctx, uint64_t done)
 int cmd_carve(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
+		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
 		"  Writes a namespace's data (BTT-translated in sector mode) as an image file\n"
 		"  to mount or fsck; zero blocks stay holes (man pmemscan-carve).\n"
 		"  -o, --output FS.img  the image file to write (through FS.img.partial)\n"

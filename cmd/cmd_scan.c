@@ -107,7 +107,7 @@ static int write_html(const char *path, const struct render_input *in,
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pmemscan [scan] IMAGE [--json] [--html FILE] [--phys-base ADDR] [--hash MODE] [--threads N]\n"
+		"usage: pmemscan [scan] IMAGE [--json] [--html FILE] [--phys-base ADDR] [--hash MODE] [--threads N] [--journal replay|ignore]\n"
 		"  Finds pfn/dax/btt info blocks and label areas, groups them into namespaces,\n"
 		"  computes the data start under the legacy and the fixed start_pad semantics,\n"
 		"  probes each with libblkid and prints a verdict with the next commands.\n"
