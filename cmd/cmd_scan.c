@@ -137,19 +137,35 @@ static void usage(FILE *f)
 
 /* The journal of namespace i's filesystem (the data the proven start
  * gives), as extract would read it. */
-static void scan_journal(struct ps_src *src, const struct ps_analysis *a, size_t i,
-			 bool ignore, struct ps_journal *j)
+static struct ps_changes *scan_journal(struct ps_src *src, const struct ps_analysis *a,
+					size_t i, struct ps_journal *j)
 {
 	struct ps_src *view = NULL, *rv = NULL;
+	struct ps_changes *ch = NULL;
 	char err[512];
 	memset(j, 0, sizeof(*j));
 	if (a->ns[i].ncand == 0 ||
 	    ps_ns_data_view(src, a, (int)i, PS_SEM_AUTO, &view, err, sizeof(err)))
-		return;
-	if (ps_ext_journal_open(view, !ignore, j, &rv, err, sizeof(err)))
+		return NULL;
+	/* always the recovered view here: the report lists what it changes */
+	if (ps_ext_journal_open(view, true, j, &rv, err, sizeof(err)))
 		memset(j, 0, sizeof(*j));
+	if (rv && j->blocks) {
+		struct ps_fs *fo = NULL, *fr = NULL;
+		if (!ps_fs_open(view, PS_FS_EXT, &fo, err, sizeof(err)) &&
+		    !ps_fs_open(rv, PS_FS_EXT, &fr, err, sizeof(err))) {
+			ch = calloc(1, sizeof(*ch));
+			if (ch && ps_fs_diff(fo, fr, 200000, ch)) {
+				free(ch);
+				ch = NULL;
+			}
+		}
+		ps_fs_close(fo);
+		ps_fs_close(fr);
+	}
 	ps_src_close(rv);
 	ps_src_close(view);
+	return ch;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -442,11 +458,19 @@ int cmd_scan(int argc, char **argv)
 	}
 	/* the journal of each namespace's filesystem (docs/journal.md) */
 	struct ps_journal *journals = a.nns ? calloc(a.nns, sizeof(*journals)) : NULL;
-	if (journals) {
-		for (size_t i = 0; i < a.nns; i++)
-			scan_journal(src, &a, i, jignore, &journals[i]);
+	struct ps_changes **jchanges = a.nns ? calloc(a.nns, sizeof(*jchanges)) : NULL;
+	if (journals && jchanges) {
+		for (size_t i = 0; i < a.nns; i++) {
+			jchanges[i] = scan_journal(src, &a, i, &journals[i]);
+			/* --journal ignore: the files are the on-disk view */
+			if (jignore && journals[i].replayed) {
+				journals[i].replayed = false;
+				journals[i].ignored = true;
+			}
+		}
 		in.journals = journals;
 		in.njournals = a.nns;
+		in.jchanges = jchanges;
 	}
 	in.journal_ignore = jignore;
 	char changed[512];
@@ -474,6 +498,12 @@ int cmd_scan(int argc, char **argv)
 	for (size_t i = 0; splits && i < a.nns; i++)
 		cli_split_free(splits[i]);
 	free(splits);
+	for (size_t i = 0; jchanges && i < a.nns; i++)
+		if (jchanges[i]) {
+			ps_changes_free(jchanges[i]);
+			free(jchanges[i]);
+		}
+	free(jchanges);
 	free(journals);
 	ps_analysis_free(&a);
 	for (int i = 0; i < nlfiles; i++) {

@@ -10,6 +10,7 @@
 #define PS_CLI_RENDER_H
 #include "imgsrc_open.h"
 #include "journal.h"
+#include "fs_diff.h"
 #include "ns.h"
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -53,6 +54,9 @@ struct render_input {
 	 * NONE where there is none; NULL when not looked at */
 	const struct ps_journal *journals;
 	size_t njournals;
+	/* per namespace: what recovery changes in the file tree (NULL
+	 * entries where not compared) */
+	struct ps_changes *const *jchanges;
 	bool journal_ignore;	/* --journal ignore */
 };
 
@@ -64,6 +68,10 @@ const char *render_journal_bad_name(enum ps_journal_bad b);
 void render_journal_line(const struct ps_journal *j, char *buf, size_t len);
 void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent);
 json_object *render_journal_json(const struct ps_journal *j);
+/* What recovery changes in the tree: text lines (at most max, then a
+ * count), and the JSON array. */
+void render_changes_text(FILE *f, const struct ps_changes *c, const char *indent, size_t max);
+json_object *render_changes_json(const struct ps_changes *c);
 /* Exit 1: the files are stale (a journal needing recovery that cannot be
  * replayed) or the kernel would not mount what recovery leaves. */
 bool render_journal_problem(const struct ps_journal *j);

@@ -176,3 +176,73 @@ bool render_journal_problem(const struct ps_journal *j)
 {
 	return j->mount_fails || (j->needs_recovery && j->bad);
 }
+
+static const char *change_word(enum ps_change_kind k)
+{
+	switch (k) {
+	case PS_CH_CREATED: return "created";
+	case PS_CH_REMOVED: return "removed";
+	case PS_CH_RENAMED: return "renamed";
+	case PS_CH_RESIZED: return "resized";
+	case PS_CH_REPLACED: return "replaced";
+	}
+	return "?";
+}
+
+static const char *type_word(uint32_t mode)
+{
+	switch (mode & 0170000) {
+	case 0040000: return "directory";
+	case 0100000: return "file";
+	case 0120000: return "symlink";
+	default: return "special";
+	}
+}
+
+void render_changes_text(FILE *f, const struct ps_changes *c, const char *indent, size_t max)
+{
+	if (c->too_many) {
+		fprintf(f, "%swhat recovery changes: not compared (too many files)\n", indent);
+		return;
+	}
+	fprintf(f, "%swhat recovery changes in the file tree (the on-disk view lacks it): %zu change%s%s\n",
+		indent, c->n, c->n == 1 ? "" : "s",
+		c->unreadable ? " (some entries could not be read)" : "");
+	for (size_t i = 0; i < c->n && i < max; i++) {
+		const struct ps_change *x = &c->v[i];
+		fprintf(f, "%s  %-8s %s ", indent, change_word(x->kind), type_word(x->mode));
+		if (x->kind == PS_CH_RENAMED) {
+			render_text_img(f, x->old_path, NULL);
+			fputs(" -> ", f);
+		}
+		render_text_img(f, x->path, NULL);
+		if (x->kind == PS_CH_RESIZED)
+			fprintf(f, " (%" PRIu64 " -> %" PRIu64 " bytes)", x->old_size, x->size);
+		else if (x->kind == PS_CH_CREATED && (x->mode & 0170000) == 0100000)
+			fprintf(f, " (%" PRIu64 " bytes)", x->size);
+		fputc('\n', f);
+	}
+	if (c->n > max)
+		fprintf(f, "%s  ... and %zu more (--json lists all)\n", indent, c->n - max);
+}
+
+json_object *render_changes_json(const struct ps_changes *c)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "compared", json_object_new_boolean(!c->too_many));
+	json_object_object_add(o, "complete", json_object_new_boolean(!c->too_many && !c->unreadable));
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < c->n; i++) {
+		const struct ps_change *x = &c->v[i];
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "change", json_object_new_string(change_word(x->kind)));
+		json_object_object_add(e, "type", json_object_new_string(type_word(x->mode)));
+		json_object_object_add(e, "path", render_jstr_img(x->path));
+		json_object_object_add(e, "old_path", render_jstr_img(x->old_path));
+		json_object_object_add(e, "old_size", I64(x->old_size));
+		json_object_object_add(e, "size", I64(x->size));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "entries", a);
+	return o;
+}

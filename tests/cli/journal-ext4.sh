@@ -102,6 +102,21 @@ same_value "scan: needs_recovery" "$(jq -r '.namespaces[0].journal.needs_recover
 same_value "scan: the transactions recovery applies are the commits in the log" \
 	"$(jq -r '.namespaces[0].journal.transactions' "$T/scan.json")" "$ntx"
 same_value "scan: the view is the recovered one" "$(jq -r '.namespaces[0].journal.view' "$T/scan.json")" recovered
+# what recovery changes: what this test did after the sync, no more
+jq -r '.namespaces[0].journal.changes.entries[] | "\(.change) \(.type) \(.old_path // "-") \(.path) \(.old_size) \(.size)"' \
+	"$T/scan.json" | sort >"$T/changes"
+sort >"$T/changes.want" <<EOT
+created directory - /newdir 0 4096
+created file - /newdir/n1 0 5000
+created file - /newdir/n2 0 10000
+created file - /newdir/n3 0 15000
+created symlink - /newdir/link 0 10
+removed file - /base/gone 12345 0
+renamed file /base/mover /newdir/moved 2222 2222
+resized file - /base/big 3145728 100000
+EOT
+same_output "scan lists what recovery changes: created, removed, renamed, resized, with paths" \
+	"$T/changes.want" "$T/changes"
 "$PMEMSCAN" --hash none "$img" >"$T/scan.txt" 2>/dev/null
 check "scan text: the summary says the files come from the recovered view" \
 	grep -q "Its journal needs recovery .*the files come from the recovered view" "$T/scan.txt"
