@@ -65,9 +65,10 @@ void render_journal_line(const struct ps_journal *j, char *buf, size_t len)
 		return;
 	}
 	char what[256];
-	if (!j->log_present)
-		snprintf(what, sizeof(what), "needs recovery, but its log is empty");
-	else
+	if (!j->log_present) {
+		snprintf(buf, len, "journal: needs recovery (the flag is set), but its log is empty: nothing to replay, the on-disk view is what the kernel shows");
+		return;
+	}
 		snprintf(what, sizeof(what),
 			 "needs recovery: %" PRIu64 " transaction%s (sequence %" PRIu32 "-%" PRIu32 "), %" PRIu64 " block copies of %" PRIu64 " blocks",
 			 j->transactions, j->transactions == 1 ? "" : "s", j->seq_start,
