@@ -167,8 +167,8 @@ static void journal_warn(const struct ps_journal *j)
 			j->beyond_fs, j->beyond_fs_jblk);
 	if (j->fast_commit)
 		cli_err("warning: journal: fast commits follow the log and were NOT replayed: changes made durable only by fsync after the last full commit (new or removed names, sizes, appended extents) are missing");
-	if (j->orphans)
-		cli_err("warning: journal: %" PRIu32 " inode(s) on the orphan list (%" PRIu32 " unlinked while open, the rest truncated in progress): the kernel frees them at mount; their names are already gone or their sizes final",
+	if (j->orphans && !j->orphans_done)
+		cli_err("warning: journal: %" PRIu32 " inode(s) on the orphan list (%" PRIu32 " unlinked while open, the rest truncated in progress) NOT processed: the kernel frees them at mount; their names are already gone or their sizes final",
 			j->orphans, j->orphans_deleted);
 }
 

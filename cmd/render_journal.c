@@ -105,8 +105,10 @@ void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent
 	if (j->fast_commit)
 		fprintf(f, "%s  fast commits follow the log: NOT replayed (changes made durable only by fsync after the last full commit are missing)\n", indent);
 	if (j->orphans)
-		fprintf(f, "%s  orphan list: %" PRIu32 " inode(s), %" PRIu32 " unlinked while open (the kernel frees them at mount; no path changes)\n",
-			indent, j->orphans, j->orphans_deleted);
+		fprintf(f, "%s  orphan list: %" PRIu32 " inode(s): %" PRIu32 " unlinked while open (freed), %" PRIu32 " truncated in progress (cut to their size)%s\n",
+			indent, j->orphans, j->orphans_deleted, j->orphans - j->orphans_deleted,
+			j->orphans_done ? ", processed in the recovered view as the kernel's mount does" :
+			": NOT processed (the kernel does it at mount; names and sizes are already final)");
 }
 
 static const char *kind_name(enum ps_journal_kind k)
@@ -168,6 +170,7 @@ json_object *render_journal_json(const struct ps_journal *j)
 	json_object_object_add(o, "fast_commit_not_replayed", json_object_new_boolean(j->fast_commit));
 	json_object_object_add(o, "orphans", I64(j->orphans));
 	json_object_object_add(o, "orphans_unlinked", I64(j->orphans_deleted));
+	json_object_object_add(o, "orphans_processed", json_object_new_boolean(j->orphans_done));
 	render_journal_line(j, line, sizeof(line));
 	json_object_object_add(o, "summary", line[0] ? json_object_new_string(line) : NULL);
 	return o;

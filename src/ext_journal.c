@@ -39,11 +39,13 @@ struct ovl {
 	struct jrun *runs;
 	size_t nruns, cap;
 	struct ps_jbd2 j;
-	struct {
+	/* blocks held in memory, sorted by home: the two patched
+	 * superblocks, and what the orphan cleanup changed */
+	struct memblk {
 		uint64_t home;
 		uint8_t *buf;
-	} mem[2];
-	int nmem;
+	} *mem;
+	size_t nmem, capmem;
 	uint8_t *tmp;
 };
 
@@ -53,8 +55,9 @@ static void ovl_free(struct ovl *o)
 		return;
 	free(o->runs);
 	ps_jbd2_free(&o->j);
-	for (int i = 0; i < o->nmem; i++)
+	for (size_t i = 0; i < o->nmem; i++)
 		free(o->mem[i].buf);
+	free(o->mem);
 	free(o->tmp);
 	free(o);
 }
@@ -173,12 +176,48 @@ out:
 	return r;
 }
 
+/* first memory block with home >= blk */
+static size_t mem_lower(const struct ovl *o, uint64_t blk)
+{
+	size_t lo = 0, hi = o->nmem;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (o->mem[mid].home < blk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int mem_find(const struct ovl *o, uint64_t blk)
 {
-	for (int i = 0; i < o->nmem; i++)
-		if (o->mem[i].home == blk)
-			return i;
-	return -1;
+	size_t i = mem_lower(o, blk);
+	return i < o->nmem && o->mem[i].home == blk ? (int)i : -1;
+}
+
+/* Hold buf (bs bytes, taken over) as block home. */
+static int mem_put(struct ovl *o, uint64_t home, uint8_t *buf)
+{
+	size_t i = mem_lower(o, home);
+	if (i < o->nmem && o->mem[i].home == home) {
+		free(o->mem[i].buf);
+		o->mem[i].buf = buf;
+		return PS_OK;
+	}
+	if (o->nmem == o->capmem) {
+		size_t nc = o->capmem ? o->capmem * 2 : 8;
+		struct memblk *m = realloc(o->mem, nc * sizeof(*m));
+		if (!m)
+			return PS_ENOMEM;
+		o->mem = m;
+		o->capmem = nc;
+	}
+	memmove(o->mem + i + 1, o->mem + i, (o->nmem - i) * sizeof(*o->mem));
+	o->mem[i].home = home;
+	o->mem[i].buf = buf;
+	o->nmem++;
+	return PS_OK;
 }
 
 /* One block of the recovered view into buf (bs bytes). */
@@ -231,9 +270,9 @@ static int ovl_pread(struct ps_src *s, void *vbuf, size_t len, uint64_t off)
 			}
 			if (lo < o->j.nmap && o->j.map[lo].home * o->bs < end)
 				end = o->j.map[lo].home * o->bs;
-			for (int i = 0; i < o->nmem; i++)
-				if (o->mem[i].home > blk && o->mem[i].home * o->bs < end)
-					end = o->mem[i].home * o->bs;
+			size_t mi = mem_lower(o, blk + 1);
+			if (mi < o->nmem && o->mem[mi].home * o->bs < end)
+				end = o->mem[mi].home * o->bs;
 			n = (size_t)(end - off);
 			int r = ps_src_pread(o->parent, buf, n, off);
 			if (r) {
@@ -343,8 +382,10 @@ static int patch_blocks(struct ps_src *view, struct ovl *o, const uint8_t *pre_s
 	recount(view, o, sb);
 	if (ps_le32(sb + 0x64) & EXT4_ROCOMPAT_METADATA_CSUM)
 		ps_put_le32(sb + 0x3fc, ps_crc32c(~0u, sb, 0x3fc));
-	o->mem[o->nmem].home = sbblk;
-	o->mem[o->nmem++].buf = b;
+	if (mem_put(o, sbblk, b)) {
+		free(b);
+		return PS_ENOMEM;
+	}
 	if (!o->j.start)
 		return PS_OK;
 	uint64_t jsb;
@@ -359,9 +400,144 @@ static int patch_blocks(struct ps_src *view, struct ovl *o, const uint8_t *pre_s
 		return r;
 	}
 	ps_jbd2_sb_recovered(&o->j, b);
-	o->mem[o->nmem].home = jsb;
-	o->mem[o->nmem++].buf = b;
+	if (mem_put(o, jsb, b)) {
+		free(b);
+		return PS_ENOMEM;
+	}
 	return PS_OK;
+}
+
+/* libext2fs writes into the view: each block touched is held in memory
+ * (its current content first), never written to the source. */
+struct wr_ctx {
+	struct ps_src *view;
+	struct ovl *o;
+};
+
+static int ovl_write(void *ctx, uint64_t off, const void *vbuf, size_t len)
+{
+	struct wr_ctx *w = ctx;
+	struct ovl *o = w->o;
+	const uint8_t *buf = vbuf;
+	while (len) {
+		uint64_t blk = off / o->bs;
+		size_t in = (size_t)(off % o->bs), n = o->bs - in;
+		if (n > len)
+			n = len;
+		int m = mem_find(o, blk);
+		if (m < 0) {
+			uint8_t *b = malloc(o->bs);
+			if (!b)
+				return PS_ENOMEM;
+			if (ovl_block(w->view, o, blk, b) || mem_put(o, blk, b)) {
+				free(b);
+				return PS_EIO;
+			}
+			m = mem_find(o, blk);
+		}
+		memcpy(o->mem[m].buf + in, buf, n);
+		buf += n;
+		off += n;
+		len -= n;
+	}
+	return PS_OK;
+}
+
+/* The orphan cleanup the kernel's mount does after recovery (spec §5.3):
+ * each inode on the chain from s_last_orphan (next in i_dtime) with links
+ * is truncated to its i_size, one without links is freed; then the list
+ * is empty. Done through libext2fs on the view, its writes held in memory.
+ * The file tree does not change (an unlinked inode has no name, a
+ * truncated one already its size); free space and the orphans' own
+ * metadata do. On any failure the view is left as it was before. */
+static void orphan_cleanup(struct ps_src *view, struct ovl *o, struct ps_journal *st)
+{
+	struct wr_ctx w = { view, o };
+	ext2_filsys efs = NULL;
+	/* a failure half-way must not leave half a cleanup: keep the blocks
+	 * held before, and drop what the cleanup added or changed */
+	size_t keep_n = o->nmem;
+	struct memblk *keep = malloc((keep_n ? keep_n : 1) * sizeof(*keep));
+	if (!keep)
+		return;
+	for (size_t i = 0; i < keep_n; i++) {
+		keep[i].home = o->mem[i].home;
+		keep[i].buf = malloc(o->bs);
+		if (!keep[i].buf) {
+			for (size_t k = 0; k < i; k++)
+				free(keep[k].buf);
+			free(keep);
+			return;
+		}
+		memcpy(keep[i].buf, o->mem[i].buf, o->bs);
+	}
+	int ok = 0;
+	if (ps_fs_ext_open_rw(view, ovl_write, &w, &efs) || ext2fs_read_bitmaps(efs))
+		goto out;
+	if (efs->super->s_state & EXT2_ERROR_FS)
+		goto out;	/* the kernel skips the cleanup then */
+	uint32_t ino = efs->super->s_last_orphan, n = 0;
+	uint32_t now = efs->super->s_mtime ? efs->super->s_mtime : efs->super->s_wtime;
+	while (ino) {
+		struct ext2_inode in;
+		if (ino < EXT2_FIRST_INO(efs->super) || ino > efs->super->s_inodes_count ||
+		    n++ >= efs->super->s_inodes_count ||
+		    !ext2fs_test_inode_bitmap2(efs->inode_map, ino) ||
+		    ext2fs_read_inode(efs, ino, &in))
+			goto out;	/* the kernel abandons the chain: leave it */
+		uint32_t next = in.i_dtime;
+		if (in.i_links_count) {
+			uint64_t keepb = (EXT2_I_SIZE(&in) + o->bs - 1) / o->bs;
+			if (ext2fs_punch(efs, ino, &in, NULL, keepb, ~0ULL))
+				goto out;
+			in.i_dtime = 0;
+		} else {
+			if (ext2fs_punch(efs, ino, &in, NULL, 0, ~0ULL))
+				goto out;
+			if (ext2fs_file_acl_block(efs, &in)) {
+				blk64_t b = ext2fs_file_acl_block(efs, &in);
+				__u32 cnt = 1;
+				if (!ext2fs_adjust_ea_refcount3(efs, b, NULL, -1, &cnt, ino) && !cnt)
+					ext2fs_block_alloc_stats2(efs, b, -1);
+				ext2fs_file_acl_block_set(efs, &in, 0);
+			}
+			in.i_size = 0;
+			in.i_size_high = 0;
+			in.i_dtime = now;
+			ext2fs_inode_alloc_stats2(efs, ino, -1, LINUX_S_ISDIR(in.i_mode));
+		}
+		if (ext2fs_write_inode(efs, ino, &in))
+			goto out;
+		ino = next;
+	}
+	efs->super->s_last_orphan = 0;
+	ext2fs_clear_feature_orphan_present(efs->super);
+	ext2fs_mark_super_dirty(efs);
+	ext2fs_mark_bb_dirty(efs);
+	ext2fs_mark_ib_dirty(efs);
+	ok = 1;
+out:
+	if (ok) {
+		ps_fs_ext_close_rw(&efs);	/* flushes into memory */
+		st->orphans_done = true;
+	} else {
+		if (efs) {
+			efs->flags &= ~EXT2_FLAG_DIRTY;
+			efs->flags &= ~(EXT2_FLAG_BB_DIRTY | EXT2_FLAG_IB_DIRTY);
+			ps_fs_ext_close_rw(&efs);
+		}
+		for (size_t i = 0; i < o->nmem; i++)
+			free(o->mem[i].buf);
+		free(o->mem);
+		o->mem = keep;
+		o->nmem = o->capmem = keep_n;
+		keep = NULL;
+	}
+	if (keep) {
+		for (size_t i = 0; i < keep_n; i++)
+			free(keep[i].buf);
+		free(keep);
+	}
 }
 
 /* The orphan chain (s_last_orphan, next in i_dtime), read through the
@@ -489,6 +665,8 @@ int ps_ext_journal_open(struct ps_src *src, bool replay, struct ps_journal *st,
 		o->j.st = *st;
 		free(jb);
 		count_orphans(v, st);
+		if (st->orphans)
+			orphan_cleanup(v, o, st);
 		*view = v;
 		return PS_OK;
 	}

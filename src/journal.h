@@ -81,6 +81,7 @@ struct ps_journal {
 				 * not replayed here */
 	uint32_t orphans;	/* inodes on the orphan list */
 	uint32_t orphans_deleted;	/* of those: unlinked (no links) */
+	bool orphans_done;	/* the view has them processed as the mount does */
 	uint32_t journal_ino;	/* journal inode (ext4) */
 	uint32_t jsb_version;	/* journal superblock version (1 or 2) */
 	uint32_t jsb_incompat;	/* journal incompat features */

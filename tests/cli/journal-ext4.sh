@@ -31,7 +31,11 @@ echo hello >"$mnt/base/sub/h.txt"
 head -c 12345 /dev/urandom >"$mnt/base/gone"
 head -c 2222 /dev/urandom >"$mnt/base/mover"
 ln -s sub/h.txt "$mnt/base/old-link"
+head -c 40000 /dev/urandom >"$mnt/base/open-unlinked"
 sync
+# a file unlinked while a process holds it open: an orphan at the crash
+exec 3<"$mnt/base/open-unlinked"
+rm "$mnt/base/open-unlinked"
 mkdir "$mnt/newdir"
 for i in 1 2 3; do
 	head -c $((i * 5000)) /dev/urandom >"$mnt/newdir/n$i"
@@ -46,6 +50,7 @@ xfs_io -c fsync "$mnt/newdir" -c fsync "$mnt/base" -c fsync "$mnt/base/big"
 # the crash: no log flush, and the image as it lies at that moment
 xfs_io -x -c shutdown "$mnt"
 cp --sparse=always "$img" "$T/crash.img"
+exec 3<&-
 umount "$mnt"
 mv "$T/crash.img" "$img"
 check "dumpe2fs: the image's journal needs recovery" \
@@ -112,11 +117,14 @@ created file - /newdir/n2 0 10000
 created file - /newdir/n3 0 15000
 created symlink - /newdir/link 0 10
 removed file - /base/gone 12345 0
+removed file - /base/open-unlinked 40000 0
 renamed file /base/mover /newdir/moved 2222 2222
 resized file - /base/big 3145728 100000
 EOT
 same_output "scan lists what recovery changes: created, removed, renamed, resized, with paths" \
 	"$T/changes.want" "$T/changes"
+same_value "scan: the orphan (unlinked while open) is on the list and processed" \
+	"$(jq -r '.namespaces[0].journal | "\(.orphans) \(.orphans_unlinked) \(.orphans_processed)"' "$T/scan.json")" "1 1 true"
 "$PMEMSCAN" --hash none "$img" >"$T/scan.txt" 2>/dev/null
 check "scan text: the summary says the files come from the recovered view" \
 	grep -q "Its journal needs recovery .*the files come from the recovered view" "$T/scan.txt"
@@ -140,6 +148,30 @@ if mount -o loop,ro "$T/c.img" "$mnt"; then
 else
 	not_ok "the kernel mounts the carved image read-only"
 fi
+
+# ---- a truncate in progress (an orphan with links, i_size already cut;
+# made with debugfs, as a crash in the middle of a truncate leaves it) ----
+mkdir -p "$T/otree"
+head -c 3145728 /dev/urandom >"$T/otree/big"
+echo keep >"$T/otree/small"
+mkfs.ext4 -q -F -b 4096 -d "$T/otree" "$T/orph.img" 32M
+ino=$(debugfs -R 'stat /big' "$T/orph.img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
+debugfs -w -R 'sif /big size 100000' "$T/orph.img" >/dev/null 2>&1
+debugfs -w -R "ssv last_orphan $ino" "$T/orph.img" >/dev/null 2>&1
+debugfs -w -R 'feature needs_recovery' "$T/orph.img" >/dev/null 2>&1
+check "the truncate-in-progress image fails e2fsck -fn as it lies (blocks past i_size)" \
+	sh -c "! e2fsck -fn '$T/orph.img' >/dev/null 2>&1"
+kernel "$T/orph.truth" "$T/orph.img"
+expect_exit 0 "extract of it exits 0" "$PMEMSCAN" extract -q "$T/orph.img" -o "$T/orph.out"
+tree "$T/orph.got" "$T/orph.out"
+same_output "... equals what the kernel shows after its orphan cleanup" "$T/orph.truth" "$T/orph.got"
+"$PMEMSCAN" --json --hash none "$T/orph.img" >"$T/orph.json" 2>/dev/null
+same_value "scan: one orphan, truncated in progress, processed" \
+	"$(jq -r '.namespaces[0].journal | "\(.orphans) \(.orphans_unlinked) \(.orphans_processed)"' "$T/orph.json")" "1 0 true"
+"$PMEMSCAN" carve -q "$T/orph.img" -o "$T/orph.c.img"
+e2fsck -fn "$T/orph.c.img" >"$T/orph.fsck" 2>&1; rc=$?
+same_value "carve of it: e2fsck -fn passes (the blocks past i_size freed as the mount frees them)" "$rc" 0
+check "... with nothing to report" sh -c "! grep -qi 'wrong\|differences\|fix?' '$T/orph.fsck'"
 
 # ---- hostile journals: replay stops where e2fsprogs' (the kernel's
 # algorithm) does, the journal block is named, nothing crashes ----
