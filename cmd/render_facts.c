@@ -461,7 +461,8 @@ bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns 
 		if (j->replayed)
 			fprintf(f, " Its journal needs recovery (the machine was not shut down cleanly): the files come from the recovered view, what the kernel shows after mounting it (%" PRIu64 " transaction%s replayed, read-only)%s.",
 				j->transactions, j->transactions == 1 ? "" : "s",
-				j->mount_fails ? ", but the kernel's mount would fail: see the journal lines" : "");
+				j->mount_fails ? ", but the kernel's mount would fail: see the journal lines" :
+				j->fast_commit ? ", but its fast commits are NOT replayed: changes made durable by fsync after the last full commit are missing" : "");
 		else if (j->bad)
 			fprintf(f, " Its journal needs recovery but cannot be replayed (%s): the files would come out STALE (recent changes missing, removed files back).",
 				render_journal_bad_name(j->bad));

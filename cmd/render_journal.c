@@ -178,7 +178,8 @@ json_object *render_journal_json(const struct ps_journal *j)
 
 bool render_journal_problem(const struct ps_journal *j)
 {
-	return j->mount_fails || (j->needs_recovery && j->bad);
+	/* fast commits not replayed: files the kernel shows are missing */
+	return j->mount_fails || (j->needs_recovery && j->bad) || (j->fast_commit && j->replayed);
 }
 
 static const char *change_word(enum ps_change_kind k)

@@ -173,6 +173,30 @@ e2fsck -fn "$T/orph.c.img" >"$T/orph.fsck" 2>&1; rc=$?
 same_value "carve of it: e2fsck -fn passes (the blocks past i_size freed as the mount frees them)" "$rc" 0
 check "... with nothing to report" sh -c "! grep -qi 'wrong\|differences\|fix?' '$T/orph.fsck'"
 
+# ---- fast commits: detected, said not replayed, exit 1 ----
+truncate -s 64M "$T/fc.img"
+if mkfs.ext4 -q -F -O fast_commit "$T/fc.img" 2>/dev/null && mount -o loop "$T/fc.img" "$mnt"; then
+	mkdir "$mnt/a"; echo base >"$mnt/a/base"; sync
+	for i in 1 2 3; do echo $i >"$mnt/a/fc$i"; xfs_io -c fsync "$mnt/a/fc$i"; done
+	xfs_io -x -c shutdown "$mnt"
+	cp --sparse=always "$T/fc.img" "$T/fc.crash"
+	umount "$mnt"
+	kernel "$T/fc.truth" "$T/fc.crash"
+	if grep -q fc1 "$T/fc.truth" && dumpe2fs -h "$T/fc.crash" 2>/dev/null | grep -q '^Journal start: *[1-9]'; then
+		"$PMEMSCAN" --json --hash none "$T/fc.crash" >"$T/fc.json" 2>/dev/null; rc=$?
+		same_value "fast commits in the log: said not replayed" \
+			"$(jq -r '.namespaces[0].journal.fast_commit_not_replayed' "$T/fc.json")" true
+		same_value "... scan exits 1" "$rc" 1
+		expect_exit 1 "... extract exits 1" "$PMEMSCAN" extract -q "$T/fc.crash" -o "$T/fc.out"
+		check "... and warns what that means" \
+			sh -c "'$PMEMSCAN' extract -q '$T/fc.crash' -o '$T/fc.out2' 2>&1 | grep -q 'fast commits .*NOT replayed'"
+	else
+		skip "fast commits" "this kernel did not use fast commits for the fsyncs"
+	fi
+else
+	skip "fast commits" "mkfs.ext4 -O fast_commit or the mount failed"
+fi
+
 # ---- hostile journals: replay stops where e2fsprogs' (the kernel's
 # algorithm) does, the journal block is named, nothing crashes ----
 # ref FILE IMG: the tree after e2fsck replays the journal of a copy
