@@ -156,8 +156,10 @@ int ps_fs_diff(struct ps_fs *old, struct ps_fs *new, size_t max,
 	}
 	if (r)
 		goto done;
-	qsort(a.v, a.n, sizeof(*a.v), by_path);
-	qsort(b.v, b.n, sizeof(*b.v), by_path);
+	if (a.n)
+		qsort(a.v, a.n, sizeof(*a.v), by_path);
+	if (b.n)
+		qsort(b.v, b.n, sizeof(*b.v), by_path);
 	/* same path: resized or replaced */
 	size_t i = 0, k = 0;
 	while (i < a.n && k < b.n) {
@@ -189,7 +191,8 @@ int ps_fs_diff(struct ps_fs *old, struct ps_fs *new, size_t max,
 	for (i = 0; i < a.n; i++)
 		if (!a.v[i].matched)
 			left[nl++] = &a.v[i];
-	qsort(left, nl, sizeof(*left), by_ino);
+	if (nl)
+		qsort(left, nl, sizeof(*left), by_ino);
 	for (k = 0; k < b.n; k++) {
 		struct ent *y = &b.v[k];
 		if (y->matched)
@@ -222,7 +225,8 @@ int ps_fs_diff(struct ps_fs *old, struct ps_fs *new, size_t max,
 		if (!a.v[i].matched &&
 		    (r = add(out, PS_CH_REMOVED, a.v[i].path, NULL, a.v[i].mode, a.v[i].size, 0)))
 			goto done;
-	qsort(out->v, out->n, sizeof(*out->v), by_change_path);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), by_change_path);
 done:
 	tree_free(&a);
 	tree_free(&b);
