@@ -197,6 +197,32 @@ else
 	skip "fast commits" "mkfs.ext4 -O fast_commit or the mount failed"
 fi
 
+# ---- journals written by debugfs (e2fsprogs' own writer) for each
+# checksum kind, 1 KiB blocks, 32- and 64-bit tags: two blocks, a block
+# starting with the jbd2 magic (escaped), a revoke of the first, another
+# block; carve's image equals e2fsck's replay of the same journal
+# (e2fsck -E journal_only) everywhere but the superblock ----
+printf 'A%.0s' $(seq 2048) >"$T/d1"
+{ printf '\300\073\071\230'; printf 'B%.0s' $(seq 1020); } >"$T/mg"
+printf 'C%.0s' $(seq 1024) >"$T/d3"
+for v in "v3||-c -v 3" "v2||-c -v 2" "v1|-O ^metadata_csum,^64bit|-c -v 1" "none|-O ^metadata_csum,^64bit|"; do
+	name=${v%%|*} rest=${v#*|}
+	mk=${rest%%|*} jo=${rest#*|}
+	rm -f "$T/dj.img" "$T/dj.c.img" "$T/dj.r.img"
+	# shellcheck disable=SC2086
+	mkfs.ext4 -q -F -b 1024 $mk "$T/dj.img" 16M
+	printf 'jo %s\njw -b 3000,3001 %s\njw -b 3002 %s\njw -r 3000\njw -b 3003 %s\njc\n' \
+		"$jo" "$T/d1" "$T/mg" "$T/d3" >"$T/dj.cmds"
+	debugfs -w -f "$T/dj.cmds" "$T/dj.img" >/dev/null 2>&1
+	"$PMEMSCAN" carve -q "$T/dj.img" -o "$T/dj.c.img" 2>/dev/null
+	cp "$T/dj.img" "$T/dj.r.img"
+	e2fsck -E journal_only -y "$T/dj.r.img" >/dev/null 2>&1
+	check "debugfs journal ($name): both replays changed the image" \
+		sh -c "! cmp -s '$T/dj.img' '$T/dj.r.img' && ! cmp -s '$T/dj.img' '$T/dj.c.img'"
+	same_value "debugfs journal ($name): carve equals e2fsck's replay but for the superblock (1 KiB block 1)" \
+		"$(cmp -l "$T/dj.c.img" "$T/dj.r.img" | awk '{print int(($1 - 1) / 1024)}' | sort -u | tr '\n' ' ')" "1 "
+done
+
 # ---- hostile journals: replay stops where e2fsprogs' (the kernel's
 # algorithm) does, the journal block is named, nothing crashes ----
 # ref FILE IMG: the tree after e2fsck replays the journal of a copy
