@@ -128,6 +128,15 @@ same_value "scan: the orphan (unlinked while open) is on the list and processed"
 "$PMEMSCAN" --hash none "$img" >"$T/scan.txt" 2>/dev/null
 check "scan text: the summary says the files come from the recovered view" \
 	grep -q "Its journal needs recovery .*the files come from the recovered view" "$T/scan.txt"
+check "scan text: the suggested read-only loop mount says it fails while the journal needs recovery" \
+	grep -q "> next: mount -o ro,loop.*fails while the journal needs recovery" "$T/scan.txt"
+if mount -o ro,loop "$img" "$mnt" 2>/dev/null; then
+	umount "$mnt"
+	not_ok "... and it does fail (the kernel mounted it)"
+else
+	ok "... and it does fail"
+fi
+same_value "... which left the image unchanged" "$(sha256sum <"$img")" "$sum0"
 check "scan text: the journal line gives the sequence range" \
 	grep -q "^  journal: needs recovery: $ntx transactions (sequence [0-9]*-[0-9]*)" "$T/scan.txt"
 "$PMEMSCAN" --hash none --html "$T/scan.html" "$img" >/dev/null 2>&1
