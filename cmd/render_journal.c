@@ -52,6 +52,11 @@ void render_journal_line(const struct ps_journal *j, char *buf, size_t len)
 	buf[0] = 0;
 	if (j->kind == PS_JOURNAL_NONE)
 		return;
+	if (j->bad && !j->needs_recovery) {
+		snprintf(buf, len, "journal: %s (the filesystem is clean: nothing to replay)",
+			 render_journal_bad_name(j->bad));
+		return;
+	}
 	if (j->bad) {
 		snprintf(buf, len, "journal: %s%s: not replayed; the files come from the on-disk view%s",
 			 render_journal_bad_name(j->bad),

@@ -311,6 +311,22 @@ $POKE "$T/h4.img" 4096 start 5000000
 same_value "s_start outside the journal: the walk stops at a read, at that block" \
 	"$(jq -r '.namespaces[0].journal.stop | "\(.reason) \(.journal_block)"' "$T/h4.json")" "read 5000000"
 same_value "... scan exits 1" "$rc" 1
+# the journal inode deleted; the journal on an external device: no replay,
+# said why, exit 1 (the files are the stale on-disk view)
+cp "$img" "$T/h5.img"
+debugfs -w -R 'sif <8> links_count 0' "$T/h5.img" >/dev/null 2>&1
+"$PMEMSCAN" --json --hash none "$T/h5.img" >"$T/h5.json" 2>/dev/null; rc=$?
+same_value "journal inode deleted: unusable (inode), scan exits 1" \
+	"$(jq -r '.namespaces[0].journal.unusable' "$T/h5.json") $rc" "inode 1"
+cp "$img" "$T/h6.img"
+debugfs -w -R 'ssv journal_inum 0' "$T/h6.img" >/dev/null 2>&1
+debugfs -w -R 'ssv journal_dev 2049' "$T/h6.img" >/dev/null 2>&1
+"$PMEMSCAN" extract -q "$T/h6.img" -o "$T/h6" 2>"$T/h6.err"; rc=$?
+same_value "external journal: extract exits 1" "$rc" 1
+check "... and says the journal is on an external device and the files are stale" \
+	grep -q "external device.*stale" "$T/h6.err"
+tree "$T/h6.t" "$T/h6"
+same_output "... the files are the on-disk view" "$T/stale.t" "$T/h6.t"
 same_value "the hostile image read by scan and extract is unchanged" "$(sha256sum <"$T/h1.img")" "$sum1"
 same_value "the dirty image is still unchanged" "$(sha256sum <"$img")" "$sum0"
 done_testing
