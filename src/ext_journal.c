@@ -297,19 +297,65 @@ static void ovl_close(struct ps_src *s)
 	ovl_free(s->priv);
 }
 
+/* The first block >= blk the overlay serves itself (replayed or held in
+ * memory), or UINT64_MAX. */
+static uint64_t ovl_next_own(const struct ovl *o, uint64_t blk)
+{
+	uint64_t best = UINT64_MAX;
+	size_t lo = 0, hi = o->j.nmap;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (o->j.map[mid].home < blk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < o->j.nmap)
+		best = o->j.map[lo].home;
+	size_t mi = mem_lower(o, blk);
+	if (mi < o->nmem && o->mem[mi].home < best)
+		best = o->mem[mi].home;
+	return best;
+}
+
+/* The parent's sparse map, with every block the overlay serves counted
+ * as data (a replayed block may land in a hole of the image). */
 static int ovl_next_data(struct ps_src *s, uint64_t off, uint64_t *out)
 {
-	/* replayed blocks are data wherever the parent has holes: keep it
-	 * simple and call everything data */
-	(void)s;
-	*out = off;
+	struct ovl *o = s->priv;
+	int r = ps_src_next_data(o->parent, off, out);
+	if (r)
+		return r;
+	uint64_t own = ovl_next_own(o, off / o->bs);
+	if (own != UINT64_MAX) {
+		uint64_t at = own * o->bs < off ? off : own * o->bs;
+		if (at < *out)
+			*out = at;
+	}
 	return PS_OK;
 }
 
 static int ovl_next_hole(struct ps_src *s, uint64_t off, uint64_t *out)
 {
-	(void)off;
-	*out = s->size;
+	struct ovl *o = s->priv;
+	uint64_t h = off;
+	for (;;) {
+		int r = ps_src_next_hole(o->parent, h, &h);
+		if (r)
+			return r;
+		if (h >= s->size)
+			break;
+		/* a block the overlay serves is no hole: skip past it */
+		uint64_t own = ovl_next_own(o, h / o->bs);
+		if (own == UINT64_MAX || own * o->bs >= h + 1 + (o->bs - 1 - h % o->bs))
+			break;
+		h = (own + 1) * o->bs;
+		if (h >= s->size) {
+			h = s->size;
+			break;
+		}
+	}
+	*out = h;
 	return PS_OK;
 }
 
