@@ -34,6 +34,7 @@ enum cli_opt {
 	CLI_OPT_SEMANTICS,
 	CLI_OPT_OFFSET,
 	CLI_OPT_SIZE,
+	CLI_OPT_JOURNAL,		/* --journal replay|ignore (view.h) */
 	CLI_OPT_CACHE = 0x1101,		/* --cache, --cache-dir */
 	CLI_OPT_CACHE_DIR,
 	CLI_OPT_CMD = 0x1201,		/* first id a command may use for its own */

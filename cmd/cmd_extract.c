@@ -6,6 +6,7 @@
 #include "extract.h"
 #include "pmdk.h"
 #include "extract_total.h"
+#include "render.h"
 #include "fs.h"
 #include "imgsrc.h"
 #include "interrupt.h"
@@ -27,6 +28,7 @@ enum { OPT_FSTYPE = CLI_OPT_CMD, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET, OPT_V
 
 static const struct option common_opts[] = {
 	CLI_VIEW_LONGOPTS,
+	CLI_JOURNAL_LONGOPTS,
 	{ "fs-type", required_argument, NULL, OPT_FSTYPE },
 	{ "path", required_argument, NULL, OPT_PATH },
 	{ "output", required_argument, NULL, 'o' },
@@ -225,6 +227,25 @@ static void xlog_line(const char *cmd, const struct ps_fs *fs)
 }
 #define xlog_warn(cmd) xlog_line(cmd, *fs)
 
+/* What the kernel would say about the journal that the view cannot
+ * hide: a mount that fails, blocks left out, fast commits not replayed. */
+static void journal_warn(const struct ps_journal *j)
+{
+	if (j->mount_fails)
+		cli_err("warning: journal: the log stops at journal block %" PRIu64 " (transaction %" PRIu32 "): %s; the kernel's mount would fail after replaying what comes before",
+			j->stop_jblk, j->stop_seq, render_journal_stop_name(j->stop));
+	if (j->bad_data)
+		cli_err("warning: journal: %" PRIu64 " block copies with a bad checksum were not replayed", j->bad_data);
+	if (j->beyond_fs)
+		cli_err("warning: journal: %" PRIu64 " block copies name a block beyond the filesystem (the first at journal block %" PRIu64 "): not replayed",
+			j->beyond_fs, j->beyond_fs_jblk);
+	if (j->fast_commit)
+		cli_err("warning: journal: fast commits follow the log and were NOT replayed: changes made durable only by fsync after the last full commit (new or removed names, sizes, appended extents) are missing");
+	if (j->orphans && !j->orphans_done)
+		cli_err("warning: journal: %" PRIu32 " inode(s) on the orphan list (%" PRIu32 " unlinked while open, the rest truncated in progress) NOT processed: the kernel frees them at mount; their names are already gone or their sizes final",
+			j->orphans, j->orphans_deleted);
+}
+
 static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 {
 	char err[512];
@@ -240,7 +261,14 @@ static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 	if (!a->quiet)
 		fprintf(stderr, "pmemscan: reading %s (%s)\n", v->what,
 			ps_fs_type_name(ps_fs_get_type(*fs)));
-	if (ps_fs_warning(*fs))
+	char jl[512];
+	render_journal_line(&v->journal, jl, sizeof(jl));
+	if (jl[0] && !a->quiet)
+		fprintf(stderr, "pmemscan: %s\n", jl);
+	journal_warn(&v->journal);
+	/* the recovered view has RECOVER clear: libext2fs's warning is only
+	 * for the on-disk view, which the journal line already explains */
+	if (ps_fs_warning(*fs) && !v->journal.needs_recovery)
 		cli_err("warning: %s", ps_fs_warning(*fs));
 	xlog_warn("warning");
 	return EXIT_OK;
@@ -429,14 +457,14 @@ static const char *base_name(const char *p)
 int cmd_extract(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] "
+		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] "
 		"[--fs-type ext|xfs|auto] [--view read|mmap|auto] [--force] [--raw-names] [--quiet] [--cache | --cache-dir DIR]\n"
 		"  Copies the files of the ext2/3/4 or XFS filesystem in a namespace's data\n"
 		"  to OUT, never writing outside it (man pmemscan-extract).\n"
 		"  -o, --output OUT  a directory (created, or an existing empty one), or an\n"
 		"                    archive by its suffix: .tar .tar.gz .tgz .tar.zst .tar.xz .zip\n"
 		"  --path /sub/dir   only this directory (or file) of the filesystem\n"
-		NSDATA_HELP VIEWMODE_HELP FSTYPE_HELP
+		NSDATA_HELP CLI_JOURNAL_HELP VIEWMODE_HELP FSTYPE_HELP
 		"  --force           replace an existing archive OUT; extract into a non-empty\n"
 		"                    directory (nothing there is overwritten, followed or removed)\n"
 		"  --raw-names       keep control bytes in names (only '/', '.', '..', empty\n"
@@ -572,6 +600,13 @@ int cmd_extract(int argc, char **argv)
 	if (empty)
 		fprintf(stderr, "pmemscan: extract: nothing came out of this XFS filesystem: its root directory is empty as read%s\n",
 			stale ? " (the stale view: its entries may be only in the log)" : "");
+	{
+		char jl[512];
+		render_journal_line(&v.journal, jl, sizeof(jl));
+		if (jl[0])
+			fprintf(stderr, "pmemscan: extract: %s\n", jl);
+	}
+	bool jprob = render_journal_problem(&v.journal);
 	xview_free(&xv);
 	ps_writer_free(w);
 	ps_fs_close(fs);
@@ -579,7 +614,7 @@ int cmd_extract(int argc, char **argv)
 	cli_view_close(&v);
 	if (r)
 		return EXIT_USAGE;
-	return s.errors || stale || empty || damaged ? EXIT_PROBLEMS : EXIT_OK;
+	return s.errors || stale || empty || damaged || jprob ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 /* ---- ls ---- */
@@ -827,12 +862,12 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 int cmd_ls(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--json] [--cache | --cache-dir DIR]\n"
+		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--json] [--cache | --cache-dir DIR]\n"
 		"  Lists the tree under PATH (default /) of the filesystem in a namespace's\n"
 		"  data, one line per entry (man pmemscan-ls).\n"
 		"  --json            one JSON object: the filesystem type and every entry\n"
 		"  --path PATH       the same as the PATH operand\n"
-		NSDATA_HELP VIEWMODE_HELP FSTYPE_HELP
+		NSDATA_HELP CLI_JOURNAL_HELP VIEWMODE_HELP FSTYPE_HELP
 		"  -q, --quiet       no notices on stderr\n"
 		CLI_CACHE_USAGE
 		"Exit: 0 done, 1 some entries unreadable or read from metadata that failed its\n"
@@ -909,12 +944,13 @@ int cmd_ls(int argc, char **argv)
 	free(path);
 	ps_fs_close(fs);
 	size_t damaged = cli_report_damage(a.image, v.image);
+	bool jprob = render_journal_problem(&v.journal);
 	cli_view_close(&v);
 	if (fflush(stdout) != 0) {
 		cli_err("ls: write error on standard output");
 		return EXIT_USAGE;
 	}
-	return c.errors || stale || damaged ? EXIT_PROBLEMS : EXIT_OK;
+	return c.errors || stale || damaged || jprob ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 /* ---- carve ---- */
@@ -927,11 +963,11 @@ static void carve_progress(void *ctx, uint64_t done)
 int cmd_carve(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
+		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
 		"  Writes a namespace's data (BTT-translated in sector mode) as an image file\n"
 		"  to mount or fsck; zero blocks stay holes (man pmemscan-carve).\n"
 		"  -o, --output FS.img  the image file to write (through FS.img.partial)\n"
-		NSDATA_HELP
+		NSDATA_HELP CLI_JOURNAL_HELP
 		"  --force           replace an existing FS.img\n"
 		"  -q, --quiet       no progress bar and no notices on stderr\n"
 		CLI_CACHE_USAGE
@@ -954,6 +990,10 @@ int cmd_carve(int argc, char **argv)
 		return rc;
 	cli_watch_test_pause();
 	struct ps_src *view = v.data;
+	char jl[512];
+	render_journal_line(&v.journal, jl, sizeof(jl));
+	journal_warn(&v.journal);
+	bool jprob = render_journal_problem(&v.journal);
 	struct ps_progress pg;
 	ps_progress_init(&pg, "carve", view->size, a.quiet);
 	struct ps_carve_stats cs;
@@ -981,9 +1021,12 @@ int cmd_carve(int argc, char **argv)
 		fprintf(stderr, "pmemscan: carve: %s written to %s (%s of data, the rest holes)\n",
 			ps_human_fmt(cs.size, PS_HUMAN_TENTHS, h1, sizeof(h1)), a.out,
 			ps_human_fmt(cs.data, PS_HUMAN_TENTHS, h2, sizeof(h2)));
+	if (jl[0] && !a.quiet)
+		fprintf(stderr, "pmemscan: carve: %s%s\n", jl,
+			v.journal.replayed ? " (the image written is that view: the kernel mounts it without recovery)" : "");
 	/* the image is exact, log included: mounting it replays the log */
 	if (xl.state == PS_XLOG_DIRTY)
 		fprintf(stderr, "pmemscan: carve: note: its XFS log needs recovery (%" PRIu64 " committed transactions): mounting %s replays the log (even with -o ro, unless -o norecovery), so mount a copy to see the recovered files\n",
 			xl.trans, a.out);
-	return damaged ? EXIT_PROBLEMS : EXIT_OK;
+	return damaged || jprob ? EXIT_PROBLEMS : EXIT_OK;
 }

@@ -12,6 +12,8 @@
 #include "progress.h"
 #include "render.h"
 #include "split_cli.h"
+#include "ext_journal.h"
+#include "view.h"
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -111,7 +113,7 @@ static int write_html(const char *path, const struct render_input *in,
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pmemscan [scan] IMAGE [--json] [--html FILE] [--phys-base ADDR] [--hash MODE] [--threads N]\n"
+		"usage: pmemscan [scan] IMAGE [--json] [--html FILE] [--phys-base ADDR] [--hash MODE] [--threads N] [--journal replay|ignore]\n"
 		"  Finds pfn/dax/btt info blocks and label areas, groups them into namespaces,\n"
 		"  computes the data start under the legacy and the fixed start_pad semantics,\n"
 		"  probes each with libblkid and prints a verdict with the next commands.\n"
@@ -133,9 +135,43 @@ static void usage(FILE *f)
 		"                    (default): sha256 up to 4 GiB, sparse above\n"
 		"  --threads N       hashing threads (default: 1 for sha256, one per CPU for\n"
 		"                    sparse; 0 hashes in the scanning thread)\n"
+		CLI_JOURNAL_HELP
 		"  -q, --quiet       no progress bar (it is shown on a terminal, on stderr,\n"
 		"                    when the scan takes more than a second)\n"
 		CLI_CACHE_USAGE);
+}
+
+/* The journal of namespace i's filesystem (the data the proven start
+ * gives), as extract would read it. */
+static struct ps_changes *scan_journal(struct ps_src *src, const struct ps_analysis *a,
+					size_t i, struct ps_journal *j)
+{
+	struct ps_src *view = NULL, *rv = NULL;
+	struct ps_changes *ch = NULL;
+	char err[512];
+	memset(j, 0, sizeof(*j));
+	if (a->ns[i].ncand == 0 ||
+	    ps_ns_data_view(src, a, (int)i, PS_SEM_AUTO, &view, err, sizeof(err)))
+		return NULL;
+	/* always the recovered view here: the report lists what it changes */
+	if (ps_ext_journal_open(view, true, j, &rv, err, sizeof(err)))
+		memset(j, 0, sizeof(*j));
+	if (rv && j->blocks) {
+		struct ps_fs *fo = NULL, *fr = NULL;
+		if (!ps_fs_open(view, PS_FS_EXT, &fo, err, sizeof(err)) &&
+		    !ps_fs_open(rv, PS_FS_EXT, &fr, err, sizeof(err))) {
+			ch = calloc(1, sizeof(*ch));
+			if (ch && ps_fs_diff(fo, fr, 200000, ch)) {
+				free(ch);
+				ch = NULL;
+			}
+		}
+		ps_fs_close(fo);
+		ps_fs_close(fr);
+	}
+	ps_src_close(rv);
+	ps_src_close(view);
+	return ch;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -151,6 +187,7 @@ int cmd_scan(int argc, char **argv)
 		{ "labels", required_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
 		CLI_CACHE_LONGOPTS,
+		CLI_JOURNAL_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -162,6 +199,7 @@ int cmd_scan(int argc, char **argv)
 	int nlfiles = 0;
 	enum hash_mode hm = HASH_AUTO;
 	int threads = -1;	/* --threads, or -1: the default for the kind */
+	bool jignore = false;	/* --journal ignore */
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
 	optind = 1;
@@ -211,6 +249,10 @@ int cmd_scan(int argc, char **argv)
 		case CLI_OPT_CACHE:
 		case CLI_OPT_CACHE_DIR:
 			cli_cache_option(c, optarg, &oo);
+			break;
+		case CLI_OPT_JOURNAL:
+			if (cli_journal_option(optarg, &jignore))
+				return EXIT_USAGE;
 			break;
 		case 'L':
 			if (nlfiles == 16) {
@@ -420,6 +462,23 @@ int cmd_scan(int argc, char **argv)
 		in.splits = splits;
 		in.nsplits = a.nns;
 	}
+	/* the journal of each namespace's filesystem (docs/journal.md) */
+	struct ps_journal *journals = a.nns ? calloc(a.nns, sizeof(*journals)) : NULL;
+	struct ps_changes **jchanges = a.nns ? calloc(a.nns, sizeof(*jchanges)) : NULL;
+	if (journals && jchanges) {
+		for (size_t i = 0; i < a.nns; i++) {
+			jchanges[i] = scan_journal(src, &a, i, &journals[i]);
+			/* --journal ignore: the files are the on-disk view */
+			if (jignore && journals[i].replayed) {
+				journals[i].replayed = false;
+				journals[i].ignored = true;
+			}
+		}
+		in.journals = journals;
+		in.njournals = a.nns;
+		in.jchanges = jchanges;
+	}
+	in.journal_ignore = jignore;
 	char changed[512];
 	if (cli_watch_changed(&watch, changed, sizeof(changed))) {
 		in.changed = changed;
@@ -460,6 +519,13 @@ int cmd_scan(int argc, char **argv)
 	for (size_t i = 0; splits && i < a.nns; i++)
 		cli_split_free(splits[i]);
 	free(splits);
+	for (size_t i = 0; jchanges && i < a.nns; i++)
+		if (jchanges[i]) {
+			ps_changes_free(jchanges[i]);
+			free(jchanges[i]);
+		}
+	free(jchanges);
+	free(journals);
 	ps_analysis_free(&a);
 	for (int i = 0; i < nlfiles; i++) {
 		ps_lsa_free(lsas[i]);

@@ -9,6 +9,8 @@
 #ifndef PS_CLI_RENDER_H
 #define PS_CLI_RENDER_H
 #include "imgsrc_open.h"
+#include "journal.h"
+#include "fs_diff.h"
 #include "ns.h"
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -52,7 +54,31 @@ struct render_input {
 	 * where it does not apply */
 	struct ps_split *const *splits;
 	size_t nsplits;
+	/* the journal of each namespace's filesystem (docs/journal.md), kind
+	 * NONE where there is none; NULL when not looked at */
+	const struct ps_journal *journals;
+	size_t njournals;
+	/* per namespace: what recovery changes in the file tree (NULL
+	 * entries where not compared) */
+	struct ps_changes *const *jchanges;
+	bool journal_ignore;	/* --journal ignore */
 };
+
+/* ---- journals (render_journal.c) ---- */
+const char *render_journal_stop_name(enum ps_journal_stop s);
+const char *render_journal_bad_name(enum ps_journal_bad b);
+/* One line (no newline) about the journal of the data a command reads,
+ * or "" when there is nothing to say. */
+void render_journal_line(const struct ps_journal *j, char *buf, size_t len);
+void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent);
+json_object *render_journal_json(const struct ps_journal *j);
+/* What recovery changes in the tree: text lines (at most max, then a
+ * count), and the JSON array. */
+void render_changes_text(FILE *f, const struct ps_changes *c, const char *indent, size_t max);
+json_object *render_changes_json(const struct ps_changes *c);
+/* Exit 1: the files are stale (a journal needing recovery that cannot be
+ * replayed) or the kernel would not mount what recovery leaves. */
+bool render_journal_problem(const struct ps_journal *j);
 
 /* ---- the scan report (render_text.c, render_json.c) ---- */
 

@@ -146,5 +146,10 @@ int render_scan_exit_code(const struct render_input *in, const struct ps_analysi
 	/* so is evidence that could not all be read (zeros instead) */
 	if (in->ndamage)
 		code = 1;
+	/* files that would come out stale, or a journal the kernel would
+	 * not mount after recovering it: a problem whatever the layout */
+	for (size_t i = 0; in->journals && i < in->njournals; i++)
+		if (code == 0 && render_journal_problem(&in->journals[i]))
+			code = 1;
 	return code;
 }

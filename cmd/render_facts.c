@@ -472,6 +472,21 @@ bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns 
 		render_xlog_summary(f, &c->xlog);
 	}
 	fputc('.', f);
+	/* the journal: which view the files come from */
+	size_t k = (size_t)ns->index;
+	if (in->journals && k < in->njournals && in->journals[k].needs_recovery) {
+		const struct ps_journal *j = &in->journals[k];
+		if (j->replayed)
+			fprintf(f, " Its journal needs recovery (the machine was not shut down cleanly): the files come from the recovered view, what the kernel shows after mounting it (%" PRIu64 " transaction%s replayed, read-only)%s.",
+				j->transactions, j->transactions == 1 ? "" : "s",
+				j->mount_fails ? ", but the kernel's mount would fail: see the journal lines" :
+				j->fast_commit ? ", but its fast commits are NOT replayed: changes made durable by fsync after the last full commit are missing" : "");
+		else if (j->bad)
+			fprintf(f, " Its journal needs recovery but cannot be replayed (%s): the files would come out STALE (recent changes missing, removed files back).",
+				render_journal_bad_name(j->bad));
+		else
+			fputs(" Its journal needs recovery and --journal ignore was given: the files come from the on-disk view, which is STALE.", f);
+	}
 	if (f != out) {
 		char *v = render_str_close(&vb);
 		if (!v)
@@ -547,6 +562,11 @@ bool render_action(FILE *f, const struct render_input *in, const struct ps_actio
 			x->size);
 		path_word(f, in->path);
 		fputs(" /mnt", f);
+		/* the kernel cannot recover a journal on a read-only device */
+		if (in->journals && x->ns >= 0 && (size_t)x->ns < in->njournals &&
+		    in->journals[x->ns].needs_recovery && in->journals[x->ns].log_present)
+			fprintf(f, "   (fails while the journal needs recovery: the kernel will not recover it read-only; mount the recovered ns%d.img 'pmemscan carve' writes, or add noload for the stale on-disk view)",
+				x->ns);
 		return true;
 	case PS_ACT_CARVE:
 		fputs("pmemscan carve ", f);

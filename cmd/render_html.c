@@ -629,6 +629,13 @@ static void ns_section(FILE *f, const struct render_input *in, const struct ps_a
 	size_t k = (size_t)(ns - a->ns);
 	if (in->splits && k < in->nsplits && in->splits[k])
 		split_block(f, in, ns, in->splits[k], oom);
+	if (in->journals && k < in->njournals && in->journals[k].kind != PS_JOURNAL_NONE) {
+		fputs("<div class=\"journal\"><h3>Journal</h3>\n<pre>", f);
+		PIECE(f, *oom, render_journal_text(m, &in->journals[k], ""));
+		if (in->jchanges && in->jchanges[k])
+			PIECE(f, *oom, render_changes_text(m, in->jchanges[k], "", 200));
+		fputs("</pre></div>\n", f);
+	}
 	fputs("</section>\n", f);
 }
 

@@ -391,6 +391,13 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_object_add(o, "diagnostics", render_json_diags(&ns->diags));
 		if (i < in->nsplits && in->splits[i])
 			json_object_object_add(o, "split", render_split_json(in, (int)i, in->splits[i]));
+		if (i < in->njournals && in->journals && in->journals[i].kind != PS_JOURNAL_NONE)
+		{
+			json_object *jo = render_journal_json(&in->journals[i]);
+			if (in->jchanges && in->jchanges[i])
+				json_object_object_add(jo, "changes", render_changes_json(in->jchanges[i]));
+			json_object_object_add(o, "journal", jo);
+		}
 		json_object_array_add(nsa, o);
 	}
 	json_object_object_add(root, "namespaces", nsa);

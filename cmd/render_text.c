@@ -245,6 +245,10 @@ int render_scan_text(FILE *f, const struct render_input *in,
 			render_summary(f, ns);
 			fputc('\n', f);
 		}
+		if (i < in->njournals && in->journals)
+			render_journal_text(f, &in->journals[i], "  ");
+		if (i < in->njournals && in->jchanges && in->jchanges[i])
+			render_changes_text(f, in->jchanges[i], "    ", 50);
 		if (ns->weigh.weighed) {
 			fputs("  weighing: ", f);
 			render_recommendation(f, &ns->weigh);

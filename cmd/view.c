@@ -2,6 +2,7 @@
 #include "view.h"
 #include "cli.h"
 #include "err.h"
+#include "ext_journal.h"
 #include "imgsrc_open.h"
 #include "progress.h"
 #include <getopt.h>
@@ -49,6 +50,8 @@ int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 		}
 		o->have_offset = true;
 		return 1;
+	case CLI_OPT_JOURNAL:
+		return cli_journal_option(arg, &o->journal_ignore) ? -1 : 1;
 	case CLI_OPT_SIZE:
 		if (cli_parse_u64(arg, &o->size) || !o->size) {
 			cli_err("--size: '%s' is not a size", arg);
@@ -58,6 +61,39 @@ int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 		return 1;
 	}
 	return 0;
+}
+
+int cli_journal_option(const char *arg, bool *ignore)
+{
+	if (!strcmp(arg, "replay"))
+		*ignore = false;
+	else if (!strcmp(arg, "ignore"))
+		*ignore = true;
+	else {
+		cli_err("--journal: '%s' is not replay or ignore", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The journal step: an ext4 whose journal the kernel would recover is
+ * read through the recovered view unless --journal ignore. */
+static int view_journal(struct cli_view *v, const struct cli_view_opts *o)
+{
+	char err[512];
+	struct ps_src *rv = NULL;
+	int r = ps_ext_journal_open(v->data, !o->journal_ignore, &v->journal, &rv,
+				    err, sizeof(err));
+	if (r) {
+		cli_err("%s", err);
+		cli_view_close(v);
+		return EXIT_USAGE;
+	}
+	if (rv) {
+		v->ondisk = v->data;
+		v->data = rv;
+	}
+	return EXIT_OK;
 }
 
 int cli_view_open(const char *path, const struct cli_view_opts *o,
@@ -104,7 +140,7 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 			cli_view_close(v);
 			return EXIT_USAGE;
 		}
-		return EXIT_OK;
+		return view_journal(v, o);
 	}
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
@@ -193,12 +229,13 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 		cli_view_close(v);
 		return EXIT_USAGE;
 	}
-	return EXIT_OK;
+	return view_journal(v, o);
 }
 
 void cli_view_close(struct cli_view *v)
 {
 	ps_src_close(v->data);
+	ps_src_close(v->ondisk);
 	if (v->analysed)
 		ps_analysis_free(&v->an);
 	ps_src_close(v->image);

@@ -8,6 +8,7 @@
 #define PS_CLI_VIEW_H
 #include "imgsrc.h"
 #include "imgsrc_open.h"
+#include "journal.h"
 #include "ns.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@ struct cli_view_opts {
 	uint64_t size;
 	bool quiet;
 	struct ps_open_opts open;	/* --cache, --cache-dir (CLI_CACHE_LONGOPTS) */
+	bool journal_ignore;	/* --journal ignore: the on-disk view */
 };
 
 struct cli_view {
@@ -30,6 +32,11 @@ struct cli_view {
 	bool analysed;
 	int ns;			/* the namespace chosen, -1 for a raw window */
 	char *what;		/* one line saying what was chosen and why */
+	/* the filesystem's journal (docs/journal.md): with a journal the
+	 * kernel would recover, data is the recovered view and ondisk the
+	 * view as the bytes lie (NULL when data is already that) */
+	struct ps_journal journal;
+	struct ps_src *ondisk;
 };
 
 /* Parse --namespace/--semantics/--offset/--size into o; returns 1 if the
@@ -43,6 +50,16 @@ void cli_view_opts_init(struct cli_view_opts *o);
 	{ "offset", required_argument, NULL, CLI_OPT_OFFSET }, \
 	{ "size", required_argument, NULL, CLI_OPT_SIZE }, \
 	CLI_CACHE_LONGOPTS
+
+/* --journal, for the commands that read a filesystem (extract, ls,
+ * carve, scan); parsed by cli_view_option */
+#define CLI_JOURNAL_LONGOPTS \
+	{ "journal", required_argument, NULL, CLI_OPT_JOURNAL }
+#define CLI_JOURNAL_HELP \
+	"  --journal J       replay (default) or ignore: read an ext4 whose journal\n" \
+	"                    needs recovery as the kernel's mount recovers it, or as\n" \
+	"                    its bytes lie (stale; docs/journal.md)\n"
+int cli_journal_option(const char *arg, bool *ignore);
 
 /* Open path and select the data; on error prints one line and returns
  * an exit code (3 usage/I-O, 2 nothing found, 1 ambiguous/unproven). */

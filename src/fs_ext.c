@@ -5,6 +5,7 @@
  * it works on any block view (window, BTT) without a file of its own.
  */
 #include "fs.h"
+#include "fs_ext_int.h"
 #include "err.h"
 #include <errno.h>
 #include <stddef.h>
@@ -132,6 +133,146 @@ static struct struct_io_manager ps_io_manager = {
 	.write_blk64 = psio_write_blk64,
 };
 
+/* ---- a writable io_manager whose writes go to a callback ---- */
+
+struct rw_chan {
+	struct ps_src *src;
+	ps_ext_write_fn wr;
+	void *ctx;
+};
+
+static struct struct_io_manager ps_rw_manager;
+
+static errcode_t rwio_open(const char *name, int flags, io_channel *channel)
+{
+	void *p = NULL;
+	(void)flags;
+	if (!name || sscanf(name, "ps_rw:%p", &p) != 1 || !p)
+		return EXT2_ET_BAD_DEVICE_NAME;
+	io_channel io = calloc(1, sizeof(*io));
+	if (!io)
+		return EXT2_ET_NO_MEMORY;
+	io->name = strdup(name);
+	if (!io->name) {
+		free(io);
+		return EXT2_ET_NO_MEMORY;
+	}
+	io->magic = EXT2_ET_MAGIC_IO_CHANNEL;
+	io->manager = &ps_rw_manager;
+	io->block_size = 1024;
+	io->refcount = 1;
+	io->private_data = p;
+	*channel = io;
+	return 0;
+}
+
+static errcode_t rw_len(io_channel io, unsigned long long block, int count,
+			uint64_t *len, uint64_t *off)
+{
+	if (count < 0)
+		*len = (uint64_t)(-(int64_t)count);
+	else if (__builtin_mul_overflow((uint64_t)count, (uint64_t)io->block_size, len))
+		return EXT2_ET_SHORT_READ;
+	if (__builtin_mul_overflow((uint64_t)block, (uint64_t)io->block_size, off))
+		return EXT2_ET_SHORT_READ;
+	return 0;
+}
+
+static errcode_t rwio_read_blk64(io_channel io, unsigned long long block, int count,
+				 void *data)
+{
+	struct rw_chan *c = io->private_data;
+	uint64_t len, off;
+	if (rw_len(io, block, count, &len, &off) ||
+	    ps_src_pread(c->src, data, (size_t)len, off) != PS_OK) {
+		memset(data, 0, (size_t)(count < 0 ? -count : count * io->block_size));
+		return EXT2_ET_SHORT_READ;
+	}
+	return 0;
+}
+
+static errcode_t rwio_read_blk(io_channel io, unsigned long block, int count, void *data)
+{
+	return rwio_read_blk64(io, block, count, data);
+}
+
+static errcode_t rwio_write_blk64(io_channel io, unsigned long long block, int count,
+				  const void *data)
+{
+	struct rw_chan *c = io->private_data;
+	uint64_t len, off;
+	if (rw_len(io, block, count, &len, &off) || off + len > c->src->size ||
+	    c->wr(c->ctx, off, data, (size_t)len))
+		return EXT2_ET_SHORT_WRITE;
+	return 0;
+}
+
+static errcode_t rwio_write_blk(io_channel io, unsigned long block, int count,
+				const void *data)
+{
+	return rwio_write_blk64(io, block, count, data);
+}
+
+static errcode_t rwio_write_byte(io_channel io, unsigned long off, int count,
+				 const void *data)
+{
+	struct rw_chan *c = io->private_data;
+	if (count < 0 || off + (uint64_t)count > c->src->size ||
+	    c->wr(c->ctx, off, data, (size_t)count))
+		return EXT2_ET_SHORT_WRITE;
+	return 0;
+}
+
+static struct struct_io_manager ps_rw_manager = {
+	.magic = EXT2_ET_MAGIC_IO_MANAGER,
+	.name = "pmemscan in-memory view I/O manager",
+	.open = rwio_open,
+	.close = psio_close,
+	.set_blksize = psio_set_blksize,
+	.read_blk = rwio_read_blk,
+	.write_blk = rwio_write_blk,
+	.flush = psio_flush,
+	.write_byte = rwio_write_byte,
+	.set_option = psio_set_option,
+	.read_blk64 = rwio_read_blk64,
+	.write_blk64 = rwio_write_blk64,
+};
+
+errcode_t ps_fs_ext_open_rw(struct ps_src *src, ps_ext_write_fn wr, void *ctx,
+			    ext2_filsys *out)
+{
+	char name[64];
+	*out = NULL;
+	struct rw_chan *c = malloc(sizeof(*c));
+	if (!c)
+		return EXT2_ET_NO_MEMORY;
+	c->src = src;
+	c->wr = wr;
+	c->ctx = ctx;
+	initialize_ext2_error_table();
+	snprintf(name, sizeof(name), "ps_rw:%p", (void *)c);
+	errcode_t e = ext2fs_open2(name, NULL,
+				   EXT2_FLAG_RW | EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP |
+				   EXT2_FLAG_MASTER_SB_ONLY,
+				   0, 0, &ps_rw_manager, out);
+	/* the channel keeps c as its private data until it is closed: freed
+	 * with the handle by ps_fs_ext_close_rw */
+	if (e) {
+		free(c);
+		*out = NULL;
+	}
+	return e;
+}
+
+void ps_fs_ext_close_rw(ext2_filsys *efs)
+{
+	if (!*efs)
+		return;
+	void *c = (*efs)->io ? (*efs)->io->private_data : NULL;
+	ext2fs_close_free(efs);
+	free(c);
+}
+
 /* ---- the backend ---- */
 
 struct ext_priv {
@@ -144,6 +285,11 @@ struct ext_priv {
 static ext2_filsys EFS(struct ps_fs *fs)
 {
 	return ((struct ext_priv *)fs->priv)->efs;
+}
+
+ext2_filsys ps_fs_ext_efs(struct ps_fs *fs)
+{
+	return EFS(fs);
 }
 
 static void ext_close(struct ps_fs *fs)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The split check of a legacy start_pad namespace under DAX (split.h). */
 #include "split.h"
+#include "ext_journal.h"
 #include "err.h"
 #include "extract.h"
 #include <stdio.h>
@@ -381,9 +382,18 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 			 image->name, (unsigned long long)l_off, (unsigned long long)l_size);
 		return r;
 	}
+	/* an ext4 whose journal needs recovery: its files as the kernel
+	 * shows them after recovery (docs/journal.md) */
+	struct ps_src *rview = NULL;
+	struct ps_journal js;
+	char jerr[160];
+	if (type != PS_FS_XFS &&
+	    ps_ext_journal_open(view, true, &js, &rview, jerr, sizeof(jerr)))
+		rview = NULL;
 	struct ps_fs *fs = NULL;
-	r = ps_fs_open(view, type, &fs, out->err, sizeof(out->err));
+	r = ps_fs_open(rview ? rview : view, type, &fs, out->err, sizeof(out->err));
 	if (r) {
+		ps_src_close(rview);
 		ps_src_close(view);
 		return r;
 	}
@@ -393,6 +403,7 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 		snprintf(out->err, sizeof(out->err), "%s: filesystem block size %u not handled",
 			 image->name, out->blocksize);
 		ps_fs_close(fs);
+		ps_src_close(rview);
 		ps_src_close(view);
 		return PS_EUNSUPP;
 	}
@@ -423,6 +434,7 @@ done:
 	free(w.path);
 	free(w.own);
 	ps_fs_close(fs);
+	ps_src_close(rview);
 	ps_src_close(view);
 	return r;
 }

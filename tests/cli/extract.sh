@@ -340,7 +340,7 @@ cp "$T/ext4.fs" "$T/dirty.fs"
 debugfs -w -R 'feature needs_recovery' "$T/dirty.fs" >/dev/null 2>&1
 "$PMEMSCAN" extract "$T/dirty.fs" -o "$T/out.dirty" 2>"$T/err"; rc=$?
 check "journal needing recovery: warned, files still extracted (exit 0)" \
-	sh -c "[ $rc -eq 0 ] && grep -q 'journal needs recovery' '$T/err' && test -f '$T/out.dirty/dir/sub/deep/file.bin'"
+	sh -c "[ $rc -eq 0 ] && grep -q 'journal: needs recovery' '$T/err' && test -f '$T/out.dirty/dir/sub/deep/file.bin'"
 
 # ---- a big ext4 directory (htree-indexed) ----
 mkdir -p "$T/bigdir/d"

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The journal of a filesystem in words (src/journal.h): one line for the
+ * commands that read files, a block for the scan's text and HTML reports,
+ * an object for its JSON (docs/json-schema.md, docs/journal.md).
+ */
+#include "render.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *render_journal_stop_name(enum ps_journal_stop s)
+{
+	switch (s) {
+	case PS_JSTOP_NONE: return "not walked";
+	case PS_JSTOP_END: return "end of the log (a block without the journal magic)";
+	case PS_JSTOP_SEQ: return "end of the log (a block of another transaction)";
+	case PS_JSTOP_BLOCKTYPE: return "a block of an unknown type in the log";
+	case PS_JSTOP_COMMIT_CSUM: return "a commit block with a bad checksum (that transaction is not replayed)";
+	case PS_JSTOP_STALE: return "a bad checksum in an older, stale transaction (end of the log)";
+	case PS_JSTOP_DESC_CSUM: return "a descriptor or revoke block with a bad checksum in a live transaction (the kernel replays nothing)";
+	case PS_JSTOP_REVOKE_SIZE: return "a revoke block whose record count is larger than the block (the kernel replays nothing)";
+	case PS_JSTOP_READ: return "a journal block that cannot be read or lies outside the filesystem";
+	case PS_JSTOP_TOO_LONG: return "the log runs on longer than the journal (a corrupt journal going round)";
+	}
+	return "?";
+}
+
+const char *render_journal_bad_name(enum ps_journal_bad b)
+{
+	switch (b) {
+	case PS_JBAD_NONE: return "usable";
+	case PS_JBAD_INODE: return "the journal inode is unusable (deleted, not a regular file, or a bad size)";
+	case PS_JBAD_MAP: return "the journal inode's block map is corrupt or has a hole";
+	case PS_JBAD_MAGIC: return "the journal superblock has no jbd2 magic";
+	case PS_JBAD_BLOCKTYPE: return "the journal superblock is neither version 1 nor 2";
+	case PS_JBAD_BLOCKSIZE: return "the journal's block size is not the filesystem's";
+	case PS_JBAD_TOO_SHORT: return "the journal superblock's s_maxlen is beyond the journal inode";
+	case PS_JBAD_FIRST: return "the journal superblock's s_first is out of range";
+	case PS_JBAD_START: return "the journal superblock's s_start is out of range";
+	case PS_JBAD_FEATURES: return "the journal has features this reader (and the kernel) does not know";
+	case PS_JBAD_CSUM_MIX: return "the journal superblock names contradictory checksum features";
+	case PS_JBAD_CSUM: return "the journal superblock's checksum is bad";
+	case PS_JBAD_EXTERNAL: return "the journal is on an external device, not in this image";
+	case PS_JBAD_READ: return "the journal superblock cannot be read";
+	}
+	return "?";
+}
+
+void render_journal_line(const struct ps_journal *j, char *buf, size_t len)
+{
+	buf[0] = 0;
+	if (j->kind == PS_JOURNAL_NONE)
+		return;
+	if (j->bad && !j->needs_recovery) {
+		snprintf(buf, len, "journal: %s (the filesystem is clean: nothing to replay)",
+			 render_journal_bad_name(j->bad));
+		return;
+	}
+	if (j->bad) {
+		snprintf(buf, len, "journal: %s%s: not replayed; the files come from the on-disk view%s",
+			 render_journal_bad_name(j->bad),
+			 j->needs_recovery ? " and it needs recovery" : "",
+			 j->needs_recovery ? ", which is stale" : "");
+		return;
+	}
+	if (!j->needs_recovery) {
+		if (j->discarded)
+			snprintf(buf, len, "journal: clean (a log is present but the filesystem does not ask for recovery: the kernel discards it)");
+		return;
+	}
+	char what[256];
+	if (!j->log_present) {
+		snprintf(buf, len, "journal: needs recovery (the flag is set), but its log is empty: nothing to replay, the on-disk view is what the kernel shows");
+		return;
+	}
+		snprintf(what, sizeof(what),
+			 "needs recovery: %" PRIu64 " transaction%s (sequence %" PRIu32 "-%" PRIu32 "), %" PRIu64 " block copies of %" PRIu64 " blocks",
+			 j->transactions, j->transactions == 1 ? "" : "s", j->seq_start,
+			 j->seq_end - 1, j->blocks, j->distinct);
+	if (j->replayed)
+		snprintf(buf, len, "journal: %s; replayed: the files come from the recovered view, what the kernel shows after mounting it (--journal ignore for the on-disk view)", what);
+	else
+		snprintf(buf, len, "journal: %s; NOT replayed (--journal ignore): the files come from the on-disk view, which is stale", what);
+}
+
+
+/* Text report lines under a namespace. */
+void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent)
+{
+	char line[512];
+	if (j->kind == PS_JOURNAL_NONE)
+		return;
+	render_journal_line(j, line, sizeof(line));
+	if (!line[0])
+		snprintf(line, sizeof(line), "journal: clean (nothing to recover)");
+	fprintf(f, "%s%s\n", indent, line);
+	if (j->needs_recovery && j->log_present && !j->bad)
+		fprintf(f, "%s  log from journal block %" PRIu64 "; %" PRIu64 " revoke records (%" PRIu64 " copies revoked), %" PRIu64 " escaped; ends at journal block %" PRIu64 ": %s\n",
+			indent, j->log_start, j->revokes, j->revoke_hits, j->escaped,
+			j->stop_jblk, render_journal_stop_name(j->stop));
+	if (j->mount_fails)
+		fprintf(f, "%s  the kernel's mount would fail after recovery (transaction %" PRIu32 ", journal block %" PRIu64 "): the view holds what it replays before that\n",
+			indent, j->stop_seq, j->stop_jblk);
+	if (j->bad_data)
+		fprintf(f, "%s  %" PRIu64 " block copies with a bad checksum not replayed\n", indent, j->bad_data);
+	if (j->beyond_fs)
+		fprintf(f, "%s  %" PRIu64 " block copies name blocks beyond the filesystem (first at journal block %" PRIu64 "): not replayed\n",
+			indent, j->beyond_fs, j->beyond_fs_jblk);
+	if (j->fast_commit)
+		fprintf(f, "%s  fast commits follow the log: NOT replayed (changes made durable only by fsync after the last full commit are missing)\n", indent);
+	if (j->orphans)
+		fprintf(f, "%s  orphan list: %" PRIu32 " inode(s): %" PRIu32 " unlinked while open (freed), %" PRIu32 " truncated in progress (cut to their size)%s\n",
+			indent, j->orphans, j->orphans_deleted, j->orphans - j->orphans_deleted,
+			j->orphans_done ? ", processed in the recovered view as the kernel's mount does" :
+			": NOT processed (the kernel does it at mount; names and sizes are already final)");
+}
+
+static const char *kind_name(enum ps_journal_kind k)
+{
+	switch (k) {
+	case PS_JOURNAL_NONE: return "none";
+	case PS_JOURNAL_JBD2: return "jbd2";
+	case PS_JOURNAL_JBD2_EXTERNAL: return "jbd2-external";
+	case PS_JOURNAL_XFS: return "xfs-log";
+	}
+	return "?";
+}
+
+static const char *stop_key(enum ps_journal_stop s)
+{
+	static const char *const k[] = { "none", "end", "sequence", "block-type",
+		"commit-checksum", "stale", "descriptor-checksum", "revoke-size",
+		"read", "too-long" };
+	return (unsigned)s < sizeof(k) / sizeof(k[0]) ? k[s] : "?";
+}
+
+static const char *bad_key(enum ps_journal_bad b)
+{
+	static const char *const k[] = { NULL, "inode", "map", "magic", "block-type",
+		"block-size", "too-short", "first", "start", "features", "checksum-features",
+		"checksum", "external", "read" };
+	return (unsigned)b < sizeof(k) / sizeof(k[0]) ? k[b] : "?";
+}
+
+#define I64(v) json_object_new_int64((int64_t)(v))
+json_object *render_journal_json(const struct ps_journal *j)
+{
+	json_object *o = json_object_new_object();
+	char line[512];
+	json_object_object_add(o, "kind", json_object_new_string(kind_name(j->kind)));
+	json_object_object_add(o, "needs_recovery", json_object_new_boolean(j->needs_recovery));
+	json_object_object_add(o, "log_present", json_object_new_boolean(j->log_present));
+	json_object_object_add(o, "discarded", json_object_new_boolean(j->discarded));
+	json_object_object_add(o, "unusable", bad_key(j->bad) ? json_object_new_string(bad_key(j->bad)) : NULL);
+	json_object_object_add(o, "view", json_object_new_string(
+		j->replayed ? "recovered" : j->needs_recovery ? "on-disk-stale" : "on-disk"));
+	json_object_object_add(o, "sequence_first", I64(j->seq_start));
+	json_object_object_add(o, "sequence_end", I64(j->seq_end));
+	json_object_object_add(o, "log_start", I64(j->log_start));
+	json_object_object_add(o, "transactions", I64(j->transactions));
+	json_object_object_add(o, "block_copies", I64(j->blocks));
+	json_object_object_add(o, "blocks", I64(j->distinct));
+	json_object_object_add(o, "revoke_records", I64(j->revokes));
+	json_object_object_add(o, "revoked_copies", I64(j->revoke_hits));
+	json_object_object_add(o, "escaped", I64(j->escaped));
+	json_object_object_add(o, "bad_checksum_copies", I64(j->bad_data));
+	json_object_object_add(o, "beyond_fs_copies", I64(j->beyond_fs));
+	json_object *st = json_object_new_object();
+	json_object_object_add(st, "reason", json_object_new_string(stop_key(j->stop)));
+	json_object_object_add(st, "journal_block", I64(j->stop_jblk));
+	json_object_object_add(st, "sequence", I64(j->stop_seq));
+	json_object_object_add(o, "stop", st);
+	json_object_object_add(o, "mount_fails", json_object_new_boolean(j->mount_fails));
+	json_object_object_add(o, "fast_commit_not_replayed", json_object_new_boolean(j->fast_commit));
+	json_object_object_add(o, "orphans", I64(j->orphans));
+	json_object_object_add(o, "orphans_unlinked", I64(j->orphans_deleted));
+	json_object_object_add(o, "orphans_processed", json_object_new_boolean(j->orphans_done));
+	render_journal_line(j, line, sizeof(line));
+	json_object_object_add(o, "summary", line[0] ? json_object_new_string(line) : NULL);
+	return o;
+}
+
+bool render_journal_problem(const struct ps_journal *j)
+{
+	/* fast commits not replayed: files the kernel shows are missing */
+	return j->mount_fails || (j->needs_recovery && j->bad) || (j->fast_commit && j->replayed);
+}
+
+static const char *change_word(enum ps_change_kind k)
+{
+	switch (k) {
+	case PS_CH_CREATED: return "created";
+	case PS_CH_REMOVED: return "removed";
+	case PS_CH_RENAMED: return "renamed";
+	case PS_CH_RESIZED: return "resized";
+	case PS_CH_REPLACED: return "replaced";
+	}
+	return "?";
+}
+
+static const char *type_word(uint32_t mode)
+{
+	switch (mode & 0170000) {
+	case 0040000: return "directory";
+	case 0100000: return "file";
+	case 0120000: return "symlink";
+	default: return "special";
+	}
+}
+
+void render_changes_text(FILE *f, const struct ps_changes *c, const char *indent, size_t max)
+{
+	if (c->too_many) {
+		fprintf(f, "%swhat recovery changes: not compared (too many files)\n", indent);
+		return;
+	}
+	fprintf(f, "%swhat recovery changes in the file tree (the on-disk view lacks it): %zu change%s%s\n",
+		indent, c->n, c->n == 1 ? "" : "s",
+		c->unreadable ? " (some entries could not be read)" : "");
+	for (size_t i = 0; i < c->n && i < max; i++) {
+		const struct ps_change *x = &c->v[i];
+		fprintf(f, "%s  %-8s %s ", indent, change_word(x->kind), type_word(x->mode));
+		if (x->kind == PS_CH_RENAMED) {
+			render_text_img(f, x->old_path, NULL);
+			fputs(" -> ", f);
+		}
+		render_text_img(f, x->path, NULL);
+		if (x->kind == PS_CH_RESIZED)
+			fprintf(f, " (%" PRIu64 " -> %" PRIu64 " bytes)", x->old_size, x->size);
+		else if (x->kind == PS_CH_CREATED && (x->mode & 0170000) == 0100000)
+			fprintf(f, " (%" PRIu64 " bytes)", x->size);
+		fputc('\n', f);
+	}
+	if (c->n > max)
+		fprintf(f, "%s  ... and %zu more (--json lists all)\n", indent, c->n - max);
+}
+
+json_object *render_changes_json(const struct ps_changes *c)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "compared", json_object_new_boolean(!c->too_many));
+	json_object_object_add(o, "complete", json_object_new_boolean(!c->too_many && !c->unreadable));
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < c->n; i++) {
+		const struct ps_change *x = &c->v[i];
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "change", json_object_new_string(change_word(x->kind)));
+		json_object_object_add(e, "type", json_object_new_string(type_word(x->mode)));
+		json_object_object_add(e, "path", render_jstr_img(x->path));
+		json_object_object_add(e, "old_path", render_jstr_img(x->old_path));
+		json_object_object_add(e, "old_size", I64(x->old_size));
+		json_object_object_add(e, "size", I64(x->size));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "entries", a);
+	return o;
+}

@@ -1,0 +1,732 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ext4's journal: where it is (the journal inode, mapped from the
+ * pre-replay image as the kernel does), whether the kernel would recover
+ * it, the recovery itself (jbd2.c), and the recovered view: an overlay
+ * source over the filesystem's source. The overlay holds only the map
+ * {fs block -> journal block} and two patched blocks (the ext4 and the
+ * journal superblock, as a read-only mount leaves them); everything is
+ * read from the source when asked for. docs/journal.md.
+ */
+#include "ext_journal.h"
+#include "err.h"
+#include "fs_ext_int.h"
+#include "jbd2.h"
+#include "le.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXT4_SB_OFF 1024
+#define EXT4_COMPAT_HAS_JOURNAL 0x4u
+#define EXT4_COMPAT_FAST_COMMIT 0x400u
+#define EXT4_INCOMPAT_RECOVER 0x4u
+#define EXT4_INCOMPAT_JOURNAL_DEV 0x8u
+#define EXT4_INCOMPAT_64BIT 0x80u
+#define EXT4_ROCOMPAT_METADATA_CSUM 0x400u
+/* the error-tracking fields the kernel keeps from before the replay */
+#define SB_ERR_START 0x194
+#define SB_ERR_END 0x200
+
+struct jrun {
+	uint64_t lblk, pblk, len;
+};
+
+struct ovl {
+	struct ps_src *parent;
+	uint32_t bs;
+	uint64_t fs_blocks;
+	struct jrun *runs;
+	size_t nruns, cap;
+	struct ps_jbd2 j;
+	/* blocks held in memory, sorted by home: the two patched
+	 * superblocks, and what the orphan cleanup changed */
+	struct memblk {
+		uint64_t home;
+		uint8_t *buf;
+	} *mem;
+	size_t nmem, capmem;
+	uint8_t *tmp;
+};
+
+static void ovl_free(struct ovl *o)
+{
+	if (!o)
+		return;
+	free(o->runs);
+	ps_jbd2_free(&o->j);
+	for (size_t i = 0; i < o->nmem; i++)
+		free(o->mem[i].buf);
+	free(o->mem);
+	free(o->tmp);
+	free(o);
+}
+
+/* Journal logical block -> filesystem block; PS_ERANGE if unmapped or
+ * outside the filesystem. */
+static int jmap(const struct ovl *o, uint64_t jblk, uint64_t *fsblk)
+{
+	size_t lo = 0, hi = o->nruns;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct jrun *r = &o->runs[mid];
+		if (jblk < r->lblk) {
+			hi = mid;
+		} else if (jblk >= r->lblk + r->len) {
+			lo = mid + 1;
+		} else {
+			uint64_t b = r->pblk + (jblk - r->lblk);
+			if (b >= o->fs_blocks)
+				return PS_ERANGE;
+			*fsblk = b;
+			return PS_OK;
+		}
+	}
+	return PS_ERANGE;
+}
+
+static int jread_cb(void *ctx, uint64_t jblk, void *buf)
+{
+	struct ovl *o = ctx;
+	uint64_t b;
+	if (jmap(o, jblk, &b))
+		return PS_ERANGE;
+	return ps_src_pread(o->parent, buf, o->bs, b * o->bs);
+}
+
+struct it_ctx {
+	struct ovl *o;
+	int err;
+};
+
+static int jrun_cb(ext2_filsys efs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
+		   blk64_t ref_blk, int ref_offset, void *priv)
+{
+	(void)efs; (void)ref_blk; (void)ref_offset;
+	struct it_ctx *c = priv;
+	struct ovl *o = c->o;
+	if (blockcnt < 0)
+		return 0;
+	uint64_t l = (uint64_t)blockcnt, p = *blocknr;
+	if (o->nruns) {
+		struct jrun *r = &o->runs[o->nruns - 1];
+		if (r->lblk + r->len == l && r->pblk + r->len == p) {
+			r->len++;
+			return 0;
+		}
+		if (l < r->lblk + r->len) {	/* not increasing: corrupt map */
+			c->err = PS_EFORMAT;
+			return BLOCK_ABORT;
+		}
+	}
+	if (o->nruns == o->cap) {
+		size_t nc = o->cap ? o->cap * 2 : 16;
+		struct jrun *n = realloc(o->runs, nc * sizeof(*n));
+		if (!n) {
+			c->err = PS_ENOMEM;
+			return BLOCK_ABORT;
+		}
+		o->runs = n;
+		o->cap = nc;
+	}
+	o->runs[o->nruns++] = (struct jrun){ l, p, 1 };
+	return 0;
+}
+
+/* The journal inode's block map, from the pre-replay image. */
+static int map_journal(struct ps_src *src, uint32_t ino, struct ovl *o,
+		       uint64_t *total_len, struct ps_journal *st)
+{
+	struct ps_fs *fs = NULL;
+	char e[512];
+	if (ps_fs_ext_open(src, &fs, e, sizeof(e))) {
+		st->bad = PS_JBAD_INODE;
+		return PS_OK;
+	}
+	ext2_filsys efs = ps_fs_ext_efs(fs);
+	struct ext2_inode in;
+	int r = PS_OK;
+	if (ino < 1 || ino > efs->super->s_inodes_count ||
+	    ext2fs_read_inode(efs, ino, &in) || !in.i_links_count ||
+	    !LINUX_S_ISREG(in.i_mode)) {
+		st->bad = PS_JBAD_INODE;
+		goto out;
+	}
+	uint64_t size = EXT2_I_SIZE(&in);
+	*total_len = size / o->bs;
+	if (*total_len > o->fs_blocks || *total_len < 2) {
+		st->bad = PS_JBAD_INODE;
+		goto out;
+	}
+	struct it_ctx c = { o, 0 };
+	errcode_t ee = ext2fs_block_iterate3(efs, ino,
+					     BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY,
+					     NULL, jrun_cb, &c);
+	if (c.err == PS_ENOMEM) {
+		r = PS_ENOMEM;
+	} else if (ee || c.err) {
+		st->bad = PS_JBAD_MAP;
+	} else {
+		uint64_t b;
+		if (jmap(o, 0, &b))
+			st->bad = PS_JBAD_MAP;
+	}
+out:
+	ps_fs_close(fs);
+	return r;
+}
+
+/* first memory block with home >= blk */
+static size_t mem_lower(const struct ovl *o, uint64_t blk)
+{
+	size_t lo = 0, hi = o->nmem;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (o->mem[mid].home < blk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int mem_find(const struct ovl *o, uint64_t blk)
+{
+	size_t i = mem_lower(o, blk);
+	return i < o->nmem && o->mem[i].home == blk ? (int)i : -1;
+}
+
+/* Hold buf (bs bytes, taken over) as block home. */
+static int mem_put(struct ovl *o, uint64_t home, uint8_t *buf)
+{
+	size_t i = mem_lower(o, home);
+	if (i < o->nmem && o->mem[i].home == home) {
+		free(o->mem[i].buf);
+		o->mem[i].buf = buf;
+		return PS_OK;
+	}
+	if (o->nmem == o->capmem) {
+		size_t nc = o->capmem ? o->capmem * 2 : 8;
+		struct memblk *m = realloc(o->mem, nc * sizeof(*m));
+		if (!m)
+			return PS_ENOMEM;
+		o->mem = m;
+		o->capmem = nc;
+	}
+	memmove(o->mem + i + 1, o->mem + i, (o->nmem - i) * sizeof(*o->mem));
+	o->mem[i].home = home;
+	o->mem[i].buf = buf;
+	o->nmem++;
+	return PS_OK;
+}
+
+/* One block of the recovered view into buf (bs bytes). */
+static int ovl_block(struct ps_src *s, struct ovl *o, uint64_t blk, uint8_t *buf)
+{
+	int m = mem_find(o, blk);
+	if (m >= 0) {
+		memcpy(buf, o->mem[m].buf, o->bs);
+		return PS_OK;
+	}
+	const struct ps_jbd2_ent *e = ps_jbd2_lookup(&o->j, blk);
+	int r;
+	if (e) {
+		r = jread_cb(o, e->jblk, buf);
+		if (!r && e->escape) {
+			buf[0] = 0xC0;
+			buf[1] = 0x3B;
+			buf[2] = 0x39;
+			buf[3] = 0x98;
+		}
+	} else {
+		r = ps_src_pread(o->parent, buf, o->bs, blk * o->bs);
+	}
+	if (r)
+		ps_src_set_error(s, "%s", ps_src_error(o->parent));
+	return r;
+}
+
+static int ovl_pread(struct ps_src *s, void *vbuf, size_t len, uint64_t off)
+{
+	struct ovl *o = s->priv;
+	uint8_t *buf = vbuf;
+	while (len) {
+		uint64_t blk = off / o->bs;
+		size_t in = (size_t)(off % o->bs);
+		size_t n = o->bs - in;
+		if (n > len)
+			n = len;
+		int overlaid = mem_find(o, blk) >= 0 || ps_jbd2_lookup(&o->j, blk);
+		if (!overlaid) {
+			/* a run of blocks nobody replayed: one read */
+			uint64_t end = off + len;
+			size_t lo = 0, hi = o->j.nmap;
+			while (lo < hi) {	/* first replayed block > blk */
+				size_t mid = lo + (hi - lo) / 2;
+				if (o->j.map[mid].home <= blk)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo < o->j.nmap && o->j.map[lo].home * o->bs < end)
+				end = o->j.map[lo].home * o->bs;
+			size_t mi = mem_lower(o, blk + 1);
+			if (mi < o->nmem && o->mem[mi].home * o->bs < end)
+				end = o->mem[mi].home * o->bs;
+			n = (size_t)(end - off);
+			int r = ps_src_pread(o->parent, buf, n, off);
+			if (r) {
+				ps_src_set_error(s, "%s", ps_src_error(o->parent));
+				return r;
+			}
+		} else {
+			int r = ovl_block(s, o, blk, o->tmp);
+			if (r)
+				return r;
+			memcpy(buf, o->tmp + in, n);
+		}
+		buf += n;
+		off += n;
+		len -= n;
+	}
+	return PS_OK;
+}
+
+static void ovl_close(struct ps_src *s)
+{
+	ovl_free(s->priv);
+}
+
+/* The first block >= blk the overlay serves itself (replayed or held in
+ * memory), or UINT64_MAX. */
+static uint64_t ovl_next_own(const struct ovl *o, uint64_t blk)
+{
+	uint64_t best = UINT64_MAX;
+	size_t lo = 0, hi = o->j.nmap;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (o->j.map[mid].home < blk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < o->j.nmap)
+		best = o->j.map[lo].home;
+	size_t mi = mem_lower(o, blk);
+	if (mi < o->nmem && o->mem[mi].home < best)
+		best = o->mem[mi].home;
+	return best;
+}
+
+/* The parent's sparse map, with every block the overlay serves counted
+ * as data (a replayed block may land in a hole of the image). */
+static int ovl_next_data(struct ps_src *s, uint64_t off, uint64_t *out)
+{
+	struct ovl *o = s->priv;
+	int r = ps_src_next_data(o->parent, off, out);
+	if (r)
+		return r;
+	uint64_t own = ovl_next_own(o, off / o->bs);
+	if (own != UINT64_MAX) {
+		uint64_t at = own * o->bs < off ? off : own * o->bs;
+		if (at < *out)
+			*out = at;
+	}
+	return PS_OK;
+}
+
+static int ovl_next_hole(struct ps_src *s, uint64_t off, uint64_t *out)
+{
+	struct ovl *o = s->priv;
+	uint64_t h = off;
+	for (;;) {
+		int r = ps_src_next_hole(o->parent, h, &h);
+		if (r)
+			return r;
+		if (h >= s->size)
+			break;
+		/* a block the overlay serves is no hole: skip past it */
+		uint64_t own = ovl_next_own(o, h / o->bs);
+		if (own == UINT64_MAX || own * o->bs >= h + 1 + (o->bs - 1 - h % o->bs))
+			break;
+		h = (own + 1) * o->bs;
+		if (h >= s->size) {
+			h = s->size;
+			break;
+		}
+	}
+	*out = h;
+	return PS_OK;
+}
+
+static const struct ps_src_ops ovl_ops = {
+	.pread = ovl_pread,
+	.next_data = ovl_next_data,
+	.next_hole = ovl_next_hole,
+	.close = ovl_close,
+};
+
+/* The free block and inode counts the kernel's mount computes from the
+ * group descriptors (and a read-only mount's superblock commit writes):
+ * the replayed superblock's own are stale. Left as they are when the
+ * descriptors cannot be read or the geometry is odd. */
+static void recount(struct ps_src *view, struct ovl *o, uint8_t *sb)
+{
+	uint32_t bpg = ps_le32(sb + 0x20), ipg = ps_le32(sb + 0x28);
+	uint32_t first = ps_le32(sb + 0x14);
+	int b64 = !!(ps_le32(sb + 0x60) & EXT4_INCOMPAT_64BIT);
+	uint32_t dsz = b64 ? ps_le16(sb + 0xfe) : 32;
+	if (!bpg || !ipg || first >= o->fs_blocks || dsz < 32 || dsz > 1024 ||
+	    (dsz & (dsz - 1)) || dsz > o->bs)
+		return;
+	uint64_t groups = (o->fs_blocks - first + bpg - 1) / bpg;
+	uint64_t gdt_blocks = (groups * dsz + o->bs - 1) / o->bs;
+	if (first + 1 + gdt_blocks > o->fs_blocks)
+		return;
+	uint8_t *b = malloc(o->bs);
+	if (!b)
+		return;
+	uint64_t fb = 0, fi = 0;
+	for (uint64_t g = 0; g < groups; g++) {
+		uint64_t off = g * dsz;
+		if (off % o->bs == 0 && ovl_block(view, o, first + 1 + off / o->bs, b)) {
+			free(b);
+			return;
+		}
+		const uint8_t *d = b + off % o->bs;
+		fb += ps_le16(d + 0x0c) | (dsz >= 64 ? (uint32_t)ps_le16(d + 0x2c) << 16 : 0);
+		fi += ps_le16(d + 0x0e) | (dsz >= 64 ? (uint32_t)ps_le16(d + 0x2e) << 16 : 0);
+	}
+	free(b);
+	if (fb > o->fs_blocks || fi > ps_le32(sb + 0x00))
+		return;
+	ps_put_le32(sb + 0x0c, (uint32_t)fb);
+	if (b64)
+		ps_put_le32(sb + 0x158, (uint32_t)(fb >> 32));
+	ps_put_le32(sb + 0x10, (uint32_t)fi);
+}
+
+/* Patched copies of the ext4 superblock's block and the journal
+ * superblock's block, as a read-only mount after recovery leaves them. */
+static int patch_blocks(struct ps_src *view, struct ovl *o, const uint8_t *pre_sb)
+{
+	uint64_t sbblk = EXT4_SB_OFF / o->bs;
+	uint32_t in = EXT4_SB_OFF % o->bs;
+	uint8_t *b = malloc(o->bs);
+	if (!b)
+		return PS_ENOMEM;
+	int r = ovl_block(view, o, sbblk, b);
+	if (r) {
+		free(b);
+		return r;
+	}
+	uint8_t *sb = b + in;
+	if (ps_jbd2_lookup(&o->j, sbblk))
+		memcpy(sb + SB_ERR_START, pre_sb + SB_ERR_START,
+		       SB_ERR_END - SB_ERR_START);
+	ps_put_le32(sb + 0x60, ps_le32(sb + 0x60) & ~EXT4_INCOMPAT_RECOVER);
+	recount(view, o, sb);
+	if (ps_le32(sb + 0x64) & EXT4_ROCOMPAT_METADATA_CSUM)
+		ps_put_le32(sb + 0x3fc, ps_crc32c(~0u, sb, 0x3fc));
+	if (mem_put(o, sbblk, b)) {
+		free(b);
+		return PS_ENOMEM;
+	}
+	if (!o->j.start)
+		return PS_OK;
+	uint64_t jsb;
+	if (jmap(o, 0, &jsb))
+		return PS_OK;
+	b = malloc(o->bs);
+	if (!b)
+		return PS_ENOMEM;
+	r = ovl_block(view, o, jsb, b);
+	if (r) {
+		free(b);
+		return r;
+	}
+	ps_jbd2_sb_recovered(&o->j, b);
+	if (mem_put(o, jsb, b)) {
+		free(b);
+		return PS_ENOMEM;
+	}
+	return PS_OK;
+}
+
+/* libext2fs writes into the view: each block touched is held in memory
+ * (its current content first), never written to the source. */
+struct wr_ctx {
+	struct ps_src *view;
+	struct ovl *o;
+};
+
+static int ovl_write(void *ctx, uint64_t off, const void *vbuf, size_t len)
+{
+	struct wr_ctx *w = ctx;
+	struct ovl *o = w->o;
+	const uint8_t *buf = vbuf;
+	while (len) {
+		uint64_t blk = off / o->bs;
+		size_t in = (size_t)(off % o->bs), n = o->bs - in;
+		if (n > len)
+			n = len;
+		int m = mem_find(o, blk);
+		if (m < 0) {
+			uint8_t *b = malloc(o->bs);
+			if (!b)
+				return PS_ENOMEM;
+			if (ovl_block(w->view, o, blk, b) || mem_put(o, blk, b)) {
+				free(b);
+				return PS_EIO;
+			}
+			m = mem_find(o, blk);
+		}
+		memcpy(o->mem[m].buf + in, buf, n);
+		buf += n;
+		off += n;
+		len -= n;
+	}
+	return PS_OK;
+}
+
+/* The orphan cleanup the kernel's mount does after recovery (spec §5.3):
+ * each inode on the chain from s_last_orphan (next in i_dtime) with links
+ * is truncated to its i_size, one without links is freed; then the list
+ * is empty. Done through libext2fs on the view, its writes held in memory.
+ * The file tree does not change (an unlinked inode has no name, a
+ * truncated one already its size); free space and the orphans' own
+ * metadata do. On any failure the view is left as it was before. */
+static void orphan_cleanup(struct ps_src *view, struct ovl *o, struct ps_journal *st)
+{
+	struct wr_ctx w = { view, o };
+	ext2_filsys efs = NULL;
+	/* a failure half-way must not leave half a cleanup: keep the blocks
+	 * held before, and drop what the cleanup added or changed */
+	size_t keep_n = o->nmem;
+	struct memblk *keep = malloc((keep_n ? keep_n : 1) * sizeof(*keep));
+	if (!keep)
+		return;
+	for (size_t i = 0; i < keep_n; i++) {
+		keep[i].home = o->mem[i].home;
+		keep[i].buf = malloc(o->bs);
+		if (!keep[i].buf) {
+			for (size_t k = 0; k < i; k++)
+				free(keep[k].buf);
+			free(keep);
+			return;
+		}
+		memcpy(keep[i].buf, o->mem[i].buf, o->bs);
+	}
+	int ok = 0;
+	if (ps_fs_ext_open_rw(view, ovl_write, &w, &efs) || ext2fs_read_bitmaps(efs))
+		goto out;
+	if (efs->super->s_state & EXT2_ERROR_FS)
+		goto out;	/* the kernel skips the cleanup then */
+	uint32_t ino = efs->super->s_last_orphan, n = 0;
+	uint32_t now = efs->super->s_mtime ? efs->super->s_mtime : efs->super->s_wtime;
+	while (ino) {
+		struct ext2_inode in;
+		if (ino < EXT2_FIRST_INO(efs->super) || ino > efs->super->s_inodes_count ||
+		    n++ >= efs->super->s_inodes_count ||
+		    !ext2fs_test_inode_bitmap2(efs->inode_map, ino) ||
+		    ext2fs_read_inode(efs, ino, &in))
+			goto out;	/* the kernel abandons the chain: leave it */
+		uint32_t next = in.i_dtime;
+		if (in.i_links_count) {
+			uint64_t keepb = (EXT2_I_SIZE(&in) + o->bs - 1) / o->bs;
+			if (ext2fs_punch(efs, ino, &in, NULL, keepb, ~0ULL))
+				goto out;
+			in.i_dtime = 0;
+		} else {
+			if (ext2fs_punch(efs, ino, &in, NULL, 0, ~0ULL))
+				goto out;
+			if (ext2fs_file_acl_block(efs, &in)) {
+				blk64_t b = ext2fs_file_acl_block(efs, &in);
+				__u32 cnt = 1;
+				if (!ext2fs_adjust_ea_refcount3(efs, b, NULL, -1, &cnt, ino) && !cnt)
+					ext2fs_block_alloc_stats2(efs, b, -1);
+				ext2fs_file_acl_block_set(efs, &in, 0);
+			}
+			in.i_size = 0;
+			in.i_size_high = 0;
+			in.i_dtime = now;
+			ext2fs_inode_alloc_stats2(efs, ino, -1, LINUX_S_ISDIR(in.i_mode));
+		}
+		if (ext2fs_write_inode(efs, ino, &in))
+			goto out;
+		ino = next;
+	}
+	efs->super->s_last_orphan = 0;
+	ext2fs_clear_feature_orphan_present(efs->super);
+	ext2fs_mark_super_dirty(efs);
+	ext2fs_mark_bb_dirty(efs);
+	ext2fs_mark_ib_dirty(efs);
+	ok = 1;
+out:
+	if (ok) {
+		ps_fs_ext_close_rw(&efs);	/* flushes into memory */
+		st->orphans_done = true;
+	} else {
+		if (efs) {
+			efs->flags &= ~EXT2_FLAG_DIRTY;
+			efs->flags &= ~(EXT2_FLAG_BB_DIRTY | EXT2_FLAG_IB_DIRTY);
+			ps_fs_ext_close_rw(&efs);
+		}
+		for (size_t i = 0; i < o->nmem; i++)
+			free(o->mem[i].buf);
+		free(o->mem);
+		o->mem = keep;
+		o->nmem = o->capmem = keep_n;
+		keep = NULL;
+	}
+	if (keep) {
+		for (size_t i = 0; i < keep_n; i++)
+			free(keep[i].buf);
+		free(keep);
+	}
+}
+
+/* The orphan chain (s_last_orphan, next in i_dtime), read through the
+ * view the caller will use; counted, bounded by s_inodes_count. */
+static void count_orphans(struct ps_src *src, struct ps_journal *st)
+{
+	struct ps_fs *fs = NULL;
+	char e[512];
+	if (ps_fs_ext_open(src, &fs, e, sizeof(e)))
+		return;
+	ext2_filsys efs = ps_fs_ext_efs(fs);
+	uint32_t ino = efs->super->s_last_orphan;
+	uint32_t n = 0;
+	while (ino && ino >= EXT2_FIRST_INO(efs->super) &&
+	       ino <= efs->super->s_inodes_count && n < efs->super->s_inodes_count) {
+		struct ext2_inode in;
+		if (ext2fs_read_inode(efs, ino, &in))
+			break;
+		n++;
+		if (!in.i_links_count)
+			st->orphans_deleted++;
+		ino = in.i_dtime;
+	}
+	st->orphans = n;
+	ps_fs_close(fs);
+}
+
+int ps_ext_journal_open(struct ps_src *src, bool replay, struct ps_journal *st,
+			struct ps_src **view, char *err, size_t errlen)
+{
+	uint8_t sb[1024];
+	memset(st, 0, sizeof(*st));
+	*view = NULL;
+	if (src->size < EXT4_SB_OFF + sizeof(sb))
+		return PS_OK;
+	int r = ps_src_pread(src, sb, sizeof(sb), EXT4_SB_OFF);
+	if (r) {
+		snprintf(err, errlen, "%s", ps_src_strerror(src, r));
+		return r;
+	}
+	if (ps_le16(sb + 0x38) != 0xEF53)
+		return PS_OK;
+	uint32_t compat = ps_le32(sb + 0x5c), incompat = ps_le32(sb + 0x60);
+	uint32_t log = ps_le32(sb + 0x18);
+	if (!(compat & EXT4_COMPAT_HAS_JOURNAL) || (incompat & EXT4_INCOMPAT_JOURNAL_DEV) ||
+	    log > 6)
+		return PS_OK;
+	uint32_t bs = 1024u << log;
+	uint64_t blocks = ps_le32(sb + 0x04);
+	if (incompat & EXT4_INCOMPAT_64BIT)
+		blocks |= (uint64_t)ps_le32(sb + 0x150) << 32;
+	if (blocks > src->size / bs)
+		blocks = src->size / bs;
+	st->kind = PS_JOURNAL_JBD2;
+	st->needs_recovery = !!(incompat & EXT4_INCOMPAT_RECOVER);
+	st->fast_commit = false;
+	uint32_t jino = ps_le32(sb + 0xe0), jdev = ps_le32(sb + 0xe4);
+	st->journal_ino = jino;
+	if (!jino) {
+		st->kind = PS_JOURNAL_JBD2_EXTERNAL;
+		st->bad = PS_JBAD_EXTERNAL;
+		(void)jdev;
+		return PS_OK;
+	}
+	struct ovl *o = calloc(1, sizeof(*o));
+	if (!o)
+		return PS_ENOMEM;
+	o->parent = src;
+	o->bs = bs;
+	o->fs_blocks = blocks;
+	o->tmp = malloc(bs);
+	uint8_t *jb = malloc(bs);
+	uint64_t total_len = 0;
+	if (!o->tmp || !jb) {
+		r = PS_ENOMEM;
+		goto fail;
+	}
+	r = map_journal(src, jino, o, &total_len, st);
+	if (r)
+		goto fail;
+	if (st->bad)
+		goto done;
+	if (jread_cb(o, 0, jb)) {
+		st->bad = PS_JBAD_READ;
+		goto done;
+	}
+	if (ps_jbd2_sb_parse(jb, bs, total_len, &o->j)) {
+		st->bad = o->j.st.bad;
+		st->jsb_version = o->j.st.jsb_version;
+		goto done;
+	}
+	/* what the kernel's mount does (spec §1.5): replay only with RECOVER
+	 * set and a log; a log without RECOVER is discarded */
+	bool rec = st->needs_recovery;
+	if (rec && o->j.start) {
+		r = ps_jbd2_recover(&o->j, jread_cb, o, blocks);
+		if (r)
+			goto fail;
+	}
+	{
+		struct ps_journal keep = *st;
+		*st = o->j.st;
+		st->kind = keep.kind;
+		st->needs_recovery = keep.needs_recovery;
+		st->journal_ino = keep.journal_ino;
+	}
+	st->discarded = !rec && o->j.start;
+	if (rec && !replay)
+		st->ignored = true;
+	if (rec && replay) {
+		struct ps_src *v = ps_src_new(&ovl_ops, o, src->size, src->name);
+		if (!v) {
+			r = PS_ENOMEM;
+			goto fail;
+		}
+		v->parent = src;
+		r = patch_blocks(v, o, sb);
+		if (r) {
+			snprintf(err, errlen, "%s", ps_src_strerror(v, r));
+			ps_src_close(v);	/* frees o */
+			free(jb);
+			return r;
+		}
+		st->replayed = true;
+		o->j.st = *st;
+		free(jb);
+		count_orphans(v, st);
+		if (st->orphans)
+			orphan_cleanup(v, o, st);
+		*view = v;
+		return PS_OK;
+	}
+done:
+	free(jb);
+	ovl_free(o);
+	count_orphans(src, st);
+	return PS_OK;
+fail:
+	free(jb);
+	ovl_free(o);
+	if (r == PS_ENOMEM)
+		snprintf(err, errlen, "%s: out of memory reading the ext4 journal", src->name);
+	else
+		snprintf(err, errlen, "%s", ps_src_strerror(src, r));
+	return r;
+}

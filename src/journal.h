@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The state of a filesystem's journal (ext4's jbd2) or log (XFS), as the
+ * reports show it: common to both kinds so that scan, ls, extract and
+ * carve say the same things whichever filesystem it is. Data only; the
+ * words are the CLI's (cmd/render_journal.c).
+ */
+#ifndef PS_JOURNAL_H
+#define PS_JOURNAL_H
+#include <stdbool.h>
+#include <stdint.h>
+
+enum ps_journal_kind {
+	PS_JOURNAL_NONE = 0,	/* no journal (ext2), or not looked at */
+	PS_JOURNAL_JBD2,	/* ext3/ext4 journal in an inode */
+	PS_JOURNAL_JBD2_EXTERNAL,	/* ext3/ext4 journal on another device */
+	PS_JOURNAL_XFS,		/* XFS log (filled by src/xfs_log*.c) */
+};
+
+/* Where and why the log walk ended (the kernel's recovery ends there too). */
+enum ps_journal_stop {
+	PS_JSTOP_NONE = 0,	/* nothing walked (clean, or not replayed) */
+	PS_JSTOP_END,		/* end of the log: a block without the magic */
+	PS_JSTOP_SEQ,		/* end of the log: a block of another sequence */
+	PS_JSTOP_BLOCKTYPE,	/* a block of an unknown type inside the log */
+	PS_JSTOP_COMMIT_CSUM,	/* a commit block with a bad checksum */
+	PS_JSTOP_STALE,		/* bad checksum in an older (stale) transaction */
+	PS_JSTOP_DESC_CSUM,	/* descriptor/revoke checksum bad in a live
+				 * transaction: the kernel replays nothing */
+	PS_JSTOP_REVOKE_SIZE,	/* revoke block's r_count beyond its block */
+	PS_JSTOP_READ,		/* a journal block could not be read / mapped */
+	PS_JSTOP_TOO_LONG,	/* the log runs longer than the journal */
+};
+
+/* Why a journal could not be replayed at all (journal_bad). */
+enum ps_journal_bad {
+	PS_JBAD_NONE = 0,
+	PS_JBAD_INODE,		/* journal inode unusable (deleted, not a file) */
+	PS_JBAD_MAP,		/* journal inode maps a block outside the fs */
+	PS_JBAD_MAGIC,		/* journal superblock: bad magic */
+	PS_JBAD_BLOCKTYPE,	/* journal superblock: not v1/v2 */
+	PS_JBAD_BLOCKSIZE,	/* journal block size != fs block size */
+	PS_JBAD_TOO_SHORT,	/* s_maxlen beyond the journal inode */
+	PS_JBAD_FIRST,		/* s_first out of range */
+	PS_JBAD_START,		/* s_start out of range */
+	PS_JBAD_FEATURES,	/* unknown incompat or ro_compat features */
+	PS_JBAD_CSUM_MIX,	/* contradictory checksum features */
+	PS_JBAD_CSUM,		/* journal superblock checksum bad */
+	PS_JBAD_EXTERNAL,	/* an external journal device: not in the image */
+	PS_JBAD_READ,		/* the journal superblock could not be read */
+};
+
+struct ps_journal {
+	enum ps_journal_kind kind;
+	bool needs_recovery;	/* the fs says the journal is in use
+				 * (ext4 RECOVER) and the log is not empty */
+	bool log_present;	/* the log is not empty (jbd2 s_start != 0) */
+	bool discarded;		/* log present but RECOVER clear: the kernel
+				 * discards it, replays nothing */
+	enum ps_journal_bad bad;	/* the journal could not be used */
+	bool replayed;		/* the view serves the recovered blocks */
+	bool ignored;		/* --journal ignore: the on-disk view */
+	uint32_t seq_start;	/* first sequence (tid) of the log */
+	uint32_t seq_end;	/* first sequence not recovered */
+	uint64_t log_start;	/* journal block the log starts at */
+	uint64_t transactions;	/* committed transactions recovery applies */
+	uint64_t blocks;	/* block copies written by recovery */
+	uint64_t distinct;	/* distinct filesystem blocks they change */
+	uint64_t revokes;	/* revoke records */
+	uint64_t revoke_hits;	/* copies skipped because revoked */
+	uint64_t escaped;	/* copies whose magic was escaped */
+	uint64_t bad_data;	/* copies skipped: data checksum bad */
+	uint64_t beyond_fs;	/* copies skipped: home block beyond the fs */
+	uint64_t beyond_fs_jblk;	/* journal block of the first of those */
+	enum ps_journal_stop stop;
+	uint64_t stop_jblk;	/* journal block where the walk ended */
+	uint32_t stop_seq;	/* sequence expected there */
+	bool mount_fails;	/* the kernel's mount would fail after recovery */
+	/* ext4 after the journal */
+	bool fast_commit;	/* fast-commit blocks the kernel would replay:
+				 * not replayed here */
+	uint32_t orphans;	/* inodes on the orphan list */
+	uint32_t orphans_deleted;	/* of those: unlinked (no links) */
+	bool orphans_done;	/* the view has them processed as the mount does */
+	uint32_t journal_ino;	/* journal inode (ext4) */
+	uint32_t jsb_version;	/* journal superblock version (1 or 2) */
+	uint32_t jsb_incompat;	/* journal incompat features */
+	uint32_t jsb_compat;
+};
+
+#endif
