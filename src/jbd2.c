@@ -35,23 +35,6 @@ static void put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-uint32_t ps_crc32c(uint32_t crc, const void *buf, size_t n)
-{
-	static uint32_t tab[256];
-	const uint8_t *p = buf;
-	if (!tab[1]) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-			tab[i] = c;
-		}
-	}
-	while (n--)
-		crc = tab[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return crc;
-}
-
 uint32_t ps_crc32_be(uint32_t crc, const void *buf, size_t n)
 {
 	static uint32_t tab[256];

@@ -9,6 +9,7 @@
  */
 #ifndef PS_JBD2_H
 #define PS_JBD2_H
+#include "crc32c.h"	/* ps_crc32c: jbd2 checksums are CRC-32C */
 #include "journal.h"
 #include <stddef.h>
 #include <stdint.h>
@@ -81,8 +82,6 @@ struct ps_jbd2 {
 				 * transaction that follows the log */
 };
 
-/* CRC-32C update, no inversions (jbd2/ext4 style). */
-uint32_t ps_crc32c(uint32_t crc, const void *p, size_t n);
 /* CRC-32 big-endian (Linux crc32_be), no inversions: v1 commit checksums. */
 uint32_t ps_crc32_be(uint32_t crc, const void *p, size_t n);
 
