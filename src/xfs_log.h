@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The XFS log of a filesystem, read-only (spec xfs-log-recovery.md §1-§4,
- * docs/journal-xfs.md): where it is, its head and tail found as the kernel
+ * docs/journal.md, "XFS"): where it is, its head and tail found as the kernel
  * finds them at mount (cycle numbers of every 512-byte block, the binary
  * search for the cycle change, the scan windows, the record checks, the
  * torn-write trimming), whether it is clean (an unmount record at the head)
