@@ -547,23 +547,24 @@ static void file_map(struct walk *wk, const struct ps_fs_stat *st, struct rmap *
  * directory has the same name with case folded (then the output's
  * filesystem folds case and this entry would be lost); else an error. */
 static void name_exists(struct walk *wk, struct dirnames *dn, size_t i,
-			const char *name)
+			const char *name, int dir)
 {
+	const char *sub = dir ? "; its contents not extracted" : "";
 	struct ps_writer *w = wk->w;
 	char f[PS_NAME_MAX + 1];
 	size_t j = i;
 	fold(name, f);
 	nm_get(&dn->folded, f, &j);
 	if (j < i && strcmp(dn->name[j], name)) {
-		wlog(wk, wk->path, "not extracted: the output's filesystem takes '%s' and '%s' (both in the image) as one name (it folds case)",
-		     name, dn->name[j]);
+		wlog(wk, wk->path, "not extracted: the output's filesystem takes '%s' and '%s' (both in the image) as one name (it folds case)%s",
+		     name, dn->name[j], sub);
 		wk->s->errors++;
 	} else if (w->merge) {
 		wlog(wk, wk->path, "kept: already in the output, not overwritten");
 		wk->s->existing++;
 	} else {
-		wlog(wk, wk->path, "not extracted: %s (not written by this run: the output's filesystem may fold case or normalise names, or something else writes there)",
-		     w->err[0] ? w->err : "already in the output");
+		wlog(wk, wk->path, "not extracted: %s (not written by this run: the output's filesystem may fold case or normalise names, or something else writes there)%s",
+		     w->err[0] ? w->err : "already in the output", sub);
 		wk->s->errors++;
 	}
 	w->err[0] = 0;
@@ -680,7 +681,7 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		if (r == PS_EEXIST && !w->fatal) {
 			/* a --force merge: this version is kept as it is; the
 			 * other one may still be missing (an interrupted run) */
-			name_exists(wk, dn, idx, vname);
+			name_exists(wk, dn, idx, vname, 0);
 			r = PS_OK;
 			continue;
 		}
@@ -732,7 +733,7 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		r = im_put(&wk->links, ino, wk->path);
 	note_fatal(wk);
 	if (r == PS_EEXIST && !w->fatal) {
-		name_exists(wk, dn, idx, name);
+		name_exists(wk, dn, idx, name, type == 0040000);
 		r = PS_OK;
 	} else if (r == PS_EUNSUPP && !w->fatal) {
 		/* a limit of the output (format, privileges), not of the image */

@@ -36,6 +36,7 @@ struct dirw {
 	size_t lo;		/* the lowest level >= 1 that is open */
 	size_t window;		/* at most this many levels >= 1 open */
 	int fd;			/* file being written */
+	uint64_t end;		/* ... the end of the data written to it */
 	char name[PS_NAME_MAX + 1];
 	const struct ps_fs_stat *st;
 	int root;		/* running as root: owners and devices */
@@ -252,6 +253,7 @@ static int dw_file_begin(struct ps_writer *w, const char *name,
 		return ps_wfail(w, errno, "cannot create", name);
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	d->st = st;
+	d->end = 0;
 	return PS_OK;
 }
 
@@ -271,6 +273,8 @@ static int dw_file_data(struct ps_writer *w, uint64_t off, const void *buf,
 		len -= (size_t)n;
 		off += (uint64_t)n;
 	}
+	if (off > d->end)
+		d->end = off;
 	return PS_OK;
 }
 
@@ -280,7 +284,8 @@ static int dw_file_end(struct ps_writer *w, int complete)
 	int r = PS_OK;
 	if (!complete) {
 		unlinkat(cur_dir(d), d->name, 0);
-	} else if (ftruncate(d->fd, (off_t)d->st->size) < 0) {
+	} else if (d->end != d->st->size && ftruncate(d->fd, (off_t)d->st->size) < 0) {
+		/* (only a trailing hole needs it: fusefat has no truncate) */
 		r = ps_wfail(w, errno, "cannot set size of", d->name);
 		unlinkat(cur_dir(d), d->name, 0);
 	} else {

@@ -50,9 +50,12 @@ mkdir -p "$T/ci/Dir" "$T/ci/dir"
 echo lower >"$T/ci/foo"; echo upper >"$T/ci/FOO"
 echo a >"$T/ci/Dir/a"; echo b >"$T/ci/dir/b"; echo z >"$T/ci/z.txt"
 ext4 "$T/ci.img" 16M "$T/ci"
+# the kernel's vfat, or fusefat where the kernel has no vfat
 if command -v mkfs.vfat >/dev/null && truncate -s 16M "$T/vfat.img" &&
    mkfs.vfat "$T/vfat.img" >/dev/null 2>&1 && mkdir "$T/vm" &&
-   mount -o loop "$T/vfat.img" "$T/vm" 2>/dev/null; then
+   { mount -o loop "$T/vfat.img" "$T/vm" 2>/dev/null ||
+     { command -v fusefat >/dev/null && fusefat -o rw+ "$T/vfat.img" "$T/vm" >/dev/null 2>&1; }; } &&
+   echo x >"$T/vm/case" && [ "$(cat "$T/vm/CASE" 2>/dev/null)" = x ]; then
 	mounts="$T/vm"
 	rc=0
 	"$PMEMSCAN" extract --offset 0 "$T/ci.img" -o "$T/vm/o" --quiet 2>"$T/e3" || rc=$?
@@ -74,8 +77,9 @@ if command -v mkfs.vfat >/dev/null && truncate -s 16M "$T/vfat.img" &&
 		sh -c 'ls "$1"/[Dd]ir | grep -qx a && ! ls "$1"/[Dd]ir | grep -qx b || { ls "$1"/[Dd]ir | grep -qx b && ! ls "$1"/[Dd]ir | grep -qx a; }' sh "$T/vm/o2"
 	umount "$T/vm"; mounts=
 else
-	skip "vfat OUT: folded names are errors" "no mkfs.vfat (dosfstools) or loop mount"
-	skip "vfat OUT: --force merge" "no mkfs.vfat (dosfstools) or loop mount"
+	umount "$T/vm" 2>/dev/null
+	skip "vfat OUT: folded names are errors" "no mkfs.vfat (dosfstools), or neither a vfat loop mount nor fusefat"
+	skip "vfat OUT: --force merge" "no mkfs.vfat (dosfstools), or neither a vfat loop mount nor fusefat"
 fi
 
 # ==== 3. --force merge: a symlink where the image has a directory ====
