@@ -626,8 +626,7 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 			wk->s->errors++;
 		} else if ((r = im_put(&wk->dirs, ino, ""))) {
 			/* out of memory */
-		} else if (w->entered_existing = 0,
-			   !(r = w->ops->dir_enter(w, name, &st))) {
+		} else if (!(r = w->ops->dir_enter(w, name, &st))) {
 			char f[PS_NAME_MAX + 1];
 			size_t j = idx;
 			fold(name, f);
