@@ -284,8 +284,10 @@ struct xview {
 	const char *why;	/* why this view */
 	struct ps_split *split;	/* the check, when it ran */
 	struct ps_src *image;
-	/* the files not given in the read view alone, for the summary */
-	char **paths;
+	/* the files not given in the read view alone, for the summary, and
+	 * where a mixed file's mmap view went (NAME.mmap-view, or
+	 * NAME.mmap-view~N where the image has that name) */
+	char **paths, **mpaths;
 	unsigned *views;
 	size_t n;
 	uint64_t nread;		/* files given in the read view only */
@@ -348,9 +350,12 @@ static int xview_setup(const struct args *a, struct cli_view *v, struct xview *x
 
 static void xview_free(struct xview *x)
 {
-	for (size_t i = 0; i < x->n; i++)
+	for (size_t i = 0; i < x->n; i++) {
 		free(x->paths[i]);
+		free(x->mpaths[i]);
+	}
 	free(x->paths);
+	free(x->mpaths);
 	free(x->views);
 	cli_split_free(x->split);
 }
@@ -379,10 +384,14 @@ static unsigned xv_versions(void *ctx, const char *path, const struct ps_fs_stat
 	char **p = realloc(x->paths, (x->n + 1) * sizeof(*p));
 	if (p)
 		x->paths = p;
-	unsigned *vv = p ? realloc(x->views, (x->n + 1) * sizeof(*vv)) : NULL;
+	char **mp = p ? realloc(x->mpaths, (x->n + 1) * sizeof(*mp)) : NULL;
+	if (mp)
+		x->mpaths = mp;
+	unsigned *vv = mp ? realloc(x->views, (x->n + 1) * sizeof(*vv)) : NULL;
 	if (vv) {
 		x->views = vv;
 		x->paths[x->n] = strdup(path);
+		x->mpaths[x->n] = NULL;
 		if (x->paths[x->n])
 			x->views[x->n++] = views;
 	}
@@ -411,6 +420,15 @@ static int xv_read(void *ctx, struct ps_fs *fs, const struct ps_fs_stat *st,
 	if (r && r != PS_ENOMEM)
 		ps_fs_set_error(fs, "%s", ps_src_error(x->image));
 	return r;
+}
+
+/* the name the mmap view of the file last given to xv_versions got */
+static void xv_placed(void *ctx, unsigned v, const char *path)
+{
+	struct xview *x = ctx;
+	if (v != 1 || !x->n || x->mpaths[x->n - 1])
+		return;
+	x->mpaths[x->n - 1] = strdup(path);
 }
 
 /* how many times extract writes this file: twice for a mixed file under
@@ -508,7 +526,7 @@ int cmd_extract(int argc, char **argv)
 		cli_view_close(&v);
 		return rc;
 	}
-	struct ps_extract_source xsrc = { xv_versions, xv_read, &xv };
+	struct ps_extract_source xsrc = { xv_versions, xv_read, xv_placed, &xv };
 	char err[512];
 	struct ps_writer *w;
 	int r = ps_writer_open(a.out, a.force, &w, err, sizeof(err));
@@ -582,12 +600,15 @@ int cmd_extract(int argc, char **argv)
 			xv.split->count[PS_SPLIT_WRITE], xv.split->count[PS_SPLIT_MMAP],
 			xv.split->count[PS_SPLIT_MIXED], xv.split->count[PS_SPLIT_UNKNOWN]);
 	fputc('\n', stderr);
-	for (size_t i = 0; i < xv.n; i++)
-		fprintf(stderr, "pmemscan: extract: view %s: /%s%s%s%s\n", view_name(xv.views[i]),
-			xv.paths[i],
-			xv.views[i] == (PS_VIEW_READ | PS_VIEW_MMAP) ? " (read view; mmap view as /" : "",
-			xv.views[i] == (PS_VIEW_READ | PS_VIEW_MMAP) ? xv.paths[i] : "",
-			xv.views[i] == (PS_VIEW_READ | PS_VIEW_MMAP) ? MMAP_VIEW_SUFFIX ")" : "");
+	for (size_t i = 0; i < xv.n; i++) {
+		int both = xv.views[i] == (PS_VIEW_READ | PS_VIEW_MMAP);
+		/* the name the walker gave the mmap view; when it did not get
+		 * that far (a fatal stop), the name it would have had */
+		fprintf(stderr, "pmemscan: extract: view %s: /%s%s%s%s%s\n", view_name(xv.views[i]),
+			xv.paths[i], both ? " (read view; mmap view as /" : "",
+			!both ? "" : xv.mpaths[i] ? xv.mpaths[i] : xv.paths[i],
+			both && !xv.mpaths[i] ? MMAP_VIEW_SUFFIX : "", both ? ")" : "");
+	}
 	if (xv.mode != VIEW_READ)
 		fprintf(stderr, "pmemscan: extract: view read: the other %" PRIu64 " file(s)\n", xv.nread);
 	/* never an exit 0 for an XFS view that is stale, nor for an XFS that

@@ -193,52 +193,193 @@ static void im_free(struct inomap *m)
 	memset(m, 0, sizeof(*m));
 }
 
-struct nameset {
-	char **v;
+/* name -> index (of the entry in its directory listing) */
+struct namemap {
+	char **k;
+	size_t *v;
 	size_t cap, n;
 };
 
-static size_t ns_slot(const struct nameset *s, const char *name)
+static size_t nm_slot(const struct namemap *s, const char *name)
 {
 	size_t i = (size_t)fnv1a(name, strlen(name)) & (s->cap - 1);
-	while (s->v[i] && strcmp(s->v[i], name))
+	while (s->k[i] && strcmp(s->k[i], name))
 		i = (i + 1) & (s->cap - 1);
 	return i;
 }
 
-static int ns_has(const struct nameset *s, const char *name)
+/* the entry's key (owned by the map), or NULL */
+static const char *nm_get(const struct namemap *s, const char *name, size_t *v)
 {
-	return s->cap && s->v[ns_slot(s, name)];
+	if (!s->cap)
+		return NULL;
+	size_t i = nm_slot(s, name);
+	if (s->k[i] && v)
+		*v = s->v[i];
+	return s->k[i];
 }
 
-static int ns_add(struct nameset *s, const char *name)
+/* Adds name (if not there) and returns its key, NULL when out of memory */
+static const char *nm_add(struct namemap *s, const char *name, size_t v)
 {
+	const char *k = nm_get(s, name, NULL);
+	if (k)
+		return k;
 	if ((s->n + 1) * 2 > s->cap) {
-		struct nameset ns = { NULL, s->cap ? s->cap * 2 : 16, 0 };
+		struct namemap ns = { NULL, NULL, s->cap ? s->cap * 2 : 16, 0 };
+		ns.k = calloc(ns.cap, sizeof(*ns.k));
 		ns.v = calloc(ns.cap, sizeof(*ns.v));
-		if (!ns.v)
-			return PS_ENOMEM;
+		if (!ns.k || !ns.v) {
+			free(ns.k);
+			free(ns.v);
+			return NULL;
+		}
 		for (size_t i = 0; i < s->cap; i++)
-			if (s->v[i])
-				ns.v[ns_slot(&ns, s->v[i])] = s->v[i];
+			if (s->k[i]) {
+				size_t j = nm_slot(&ns, s->k[i]);
+				ns.k[j] = s->k[i];
+				ns.v[j] = s->v[i];
+			}
 		ns.n = s->n;
+		free(s->k);
 		free(s->v);
 		*s = ns;
 	}
 	char *d = strdup(name);
 	if (!d)
-		return PS_ENOMEM;
-	s->v[ns_slot(s, name)] = d;
+		return NULL;
+	size_t i = nm_slot(s, name);
+	s->k[i] = d;
+	s->v[i] = v;
 	s->n++;
+	return d;
+}
+
+static void nm_free(struct namemap *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->k[i]);
+	free(s->k);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ASCII case folded (what a case-insensitive output's filesystem, vfat,
+ * exfat, ntfs3 or ext4 casefold, takes as the same name at the least) */
+static void fold(const char *name, char *out)
+{
+	size_t i = 0;
+	for (; name[i]; i++)
+		out[i] = name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] - 'A' + 'a') : name[i];
+	out[i] = 0;
+}
+
+/* The names of one directory's entries in the output, chosen before any
+ * is written (docs/cli.md): first every name the image has that can be
+ * kept as it is, then the mapped ones and repeats ("~1", "~2"...), then,
+ * as each file is written, its generated names (NAME.mmap-view) among
+ * what is left, so a generated name never takes an entry's name and no
+ * entry's name is taken by a generated one. */
+struct dirnames {
+	struct namemap exact;	/* names in the output -> entry index */
+	struct namemap folded;	/* fold(name) -> the lowest entry index */
+	const char **name;	/* per entry: its output name (a key of exact) */
+	uint8_t *mapped;	/* per entry: not the image's own name */
+	size_t n;
+};
+
+static void dn_free(struct dirnames *d)
+{
+	nm_free(&d->exact);
+	nm_free(&d->folded);
+	free(d->name);
+	free(d->mapped);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Reserves name for entry i in both maps; NULL when out of memory */
+static const char *dn_take(struct dirnames *d, const char *name, size_t i)
+{
+	char f[PS_NAME_MAX + 1];
+	size_t j;
+	fold(name, f);
+	if (nm_get(&d->folded, f, &j)) {
+		if (i < j)
+			d->folded.v[nm_slot(&d->folded, f)] = i;
+	} else if (!nm_add(&d->folded, f, i)) {
+		return NULL;
+	}
+	return nm_add(&d->exact, name, i);
+}
+
+/* name with "~k" added, cut to PS_NAME_MAX before the "~k" */
+static void name_tilde(const char *base, unsigned k, char *out)
+{
+	char suf[16];
+	int sl = snprintf(suf, sizeof(suf), "~%u", k);
+	size_t bl = strlen(base);
+	if (bl + (size_t)sl > PS_NAME_MAX)
+		bl = PS_NAME_MAX - (size_t)sl;
+	snprintf(out, PS_NAME_MAX + 1, "%.*s%s", (int)bl, base, suf);
+}
+
+static int dn_build(struct dirnames *d, const struct ps_fs_dirent *v, size_t n,
+		    int raw)
+{
+	memset(d, 0, sizeof(*d));
+	d->n = n;
+	d->name = calloc(n ? n : 1, sizeof(*d->name));
+	d->mapped = calloc(n ? n : 1, 1);
+	if (!d->name || !d->mapped)
+		return PS_ENOMEM;
+	char name[PS_NAME_MAX + 1];
+	/* pass 1: the names kept as they are, the first of each */
+	for (size_t i = 0; i < n; i++) {
+		d->mapped[i] = (uint8_t)ps_name_map(v[i].name, v[i].len, name, raw);
+		if (d->mapped[i] || nm_get(&d->exact, name, NULL))
+			continue;
+		if (!(d->name[i] = dn_take(d, name, i)))
+			return PS_ENOMEM;
+	}
+	/* pass 2: mapped names and repeats, against all of pass 1 */
+	for (size_t i = 0; i < n; i++) {
+		if (d->name[i])
+			continue;
+		char base[PS_NAME_MAX + 1];
+		ps_name_map(v[i].name, v[i].len, base, raw);
+		snprintf(name, sizeof(name), "%s", base);
+		if (nm_get(&d->exact, name, NULL)) {
+			d->mapped[i] = 1;
+			for (unsigned k = 1; nm_get(&d->exact, name, NULL); k++)
+				name_tilde(base, k, name);
+		}
+		if (!(d->name[i] = dn_take(d, name, i)))
+			return PS_ENOMEM;
+	}
 	return PS_OK;
 }
 
-static void ns_free(struct nameset *s)
+/* A generated name for entry i (NAME + suffix): the first of NAME+suffix,
+ * NAME+suffix~1, ... that no other name takes, even with case folded. */
+static const char *dn_generate(struct dirnames *d, size_t i, const char *suffix,
+			       int *renamed)
 {
-	for (size_t i = 0; i < s->cap; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
+	char base[PS_NAME_MAX + 1], name[PS_NAME_MAX + 1], f[PS_NAME_MAX + 1];
+	const char *own = d->name[i];
+	size_t sl = strlen(suffix), bl = strlen(own);
+	if (bl + sl > PS_NAME_MAX)
+		bl = PS_NAME_MAX - sl;
+	snprintf(base, sizeof(base), "%.*s%s", (int)bl, own, suffix);
+	snprintf(name, sizeof(name), "%s", base);
+	*renamed = 0;
+	for (unsigned k = 1;; k++) {
+		fold(name, f);
+		if (!nm_get(&d->exact, name, NULL) && !nm_get(&d->folded, f, NULL))
+			break;
+		name_tilde(base, k, name);
+		*renamed = 1;
+	}
+	return dn_take(d, name, i);
 }
 
 /* ---- the walker ---- */
@@ -341,11 +482,16 @@ static int data_cb(void *ctx, uint64_t off, const void *buf, size_t len)
 	return PS_OK;
 }
 
-static void take_warning(struct walk *wk, uint64_t before)
+static void take_warning(struct walk *wk, uint64_t before, uint64_t lost)
 {
 	if (wk->w->nwarn != before) {
 		wk->s->warnings++;
 		wlog(wk, wk->path, "%s", wk->w->warn);
+	}
+	if (wk->w->nlost != lost) {
+		/* written, but not whole: an error of the entry */
+		wk->s->errors++;
+		wlog(wk, wk->path, "%s", wk->w->lost);
 	}
 }
 
@@ -409,31 +555,44 @@ static void file_map(struct walk *wk, const struct ps_fs_stat *st, struct rmap *
 	}
 }
 
+/* The writer said PS_EEXIST for name (entry i's own or generated name):
+ * kept only in a --force merge, and only when no entry before it in this
+ * directory has the same name with case folded (then the output's
+ * filesystem folds case and this entry would be lost); else an error. */
+static void name_exists(struct walk *wk, struct dirnames *dn, size_t i,
+			const char *name, int dir)
+{
+	const char *sub = dir ? "; its contents not extracted" : "";
+	struct ps_writer *w = wk->w;
+	char f[PS_NAME_MAX + 1];
+	size_t j = i;
+	fold(name, f);
+	nm_get(&dn->folded, f, &j);
+	if (j < i && strcmp(dn->name[j], name)) {
+		wlog(wk, wk->path, "not extracted: the output's filesystem takes '%s' and '%s' (both in the image) as one name (it folds case)%s",
+		     name, dn->name[j], sub);
+		wk->s->errors++;
+	} else if (w->merge) {
+		wlog(wk, wk->path, "kept: already in the output, not overwritten");
+		wk->s->existing++;
+	} else {
+		wlog(wk, wk->path, "not extracted: %s (not written by this run: the output's filesystem may fold case or normalise names, or something else writes there)%s",
+		     w->err[0] ? w->err : "already in the output", sub);
+		wk->s->errors++;
+	}
+	w->err[0] = 0;
+}
+
 static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t ino,
-		    struct nameset *names)
+		    struct dirnames *dn, size_t idx)
 {
 	struct ps_writer *w = wk->w;
-	char name[PS_NAME_MAX + 1], esc[1024];
-	int mapped = ps_name_map(raw, rawlen, name, wk->o->raw_names);
-	if (ns_has(names, name)) {
-		char base[PS_NAME_MAX + 1];
-		strcpy(base, name);
-		for (unsigned i = 1; ns_has(names, name); i++) {
-			char suf[16];
-			int sl = snprintf(suf, sizeof(suf), "~%u", i);
-			size_t bl = strlen(base);
-			if (bl + (size_t)sl > PS_NAME_MAX)
-				bl = PS_NAME_MAX - (size_t)sl;
-			snprintf(name, sizeof(name), "%.*s%s", (int)bl, base, suf);
-		}
-		mapped = 1;
-	}
-	if (ns_add(names, name))
-		return PS_ENOMEM;
+	char esc[1024];
+	const char *name = dn->name[idx];
 	size_t old;
 	if (path_push(wk, name, &old))
 		return PS_ENOMEM;
-	if (mapped) {
+	if (dn->mapped[idx]) {
 		ps_name_escape(raw, rawlen, esc, sizeof(esc));
 		wk->s->renamed++;
 		wlog(wk, wk->path, "renamed: the image's name is '%s'", esc);
@@ -461,7 +620,7 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		wlog(wk, wk->path, "%zu xattr(s) not kept: the output format cannot hold them",
 		     st.nxattrs);
 	}
-	uint64_t nw = w->nwarn;
+	uint64_t nw = w->nwarn, nl = w->nlost;
 	unsigned type = st.mode & 0170000;
 	const char *link = NULL;
 	int made = 0;
@@ -482,13 +641,27 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		} else if ((r = im_put(&wk->dirs, ino, ""))) {
 			/* out of memory */
 		} else if (!(r = w->ops->dir_enter(w, name, &st))) {
-			wk->s->dirs++;
-			wk->depth++;
-			r = walk_dir(wk, ino);
-			wk->depth--;
-			if (!r && !w->fatal) {
-				nw = w->nwarn;
+			char f[PS_NAME_MAX + 1];
+			size_t j = idx;
+			fold(name, f);
+			nm_get(&dn->folded, f, &j);
+			if (w->entered_existing && j < idx && strcmp(dn->name[j], name)) {
+				/* a merge on a filesystem that folds case: the
+				 * directory there is the one written for name j */
 				r = w->ops->dir_leave(w, &st);
+				wlog(wk, wk->path, "not extracted: the output's filesystem takes '%s' and '%s' (both in the image) as one name (it folds case); its contents not extracted",
+				     name, dn->name[j]);
+				wk->s->errors++;
+			} else {
+				wk->s->dirs++;
+				wk->depth++;
+				r = walk_dir(wk, ino);
+				wk->depth--;
+				if (!r && !w->fatal) {
+					nw = w->nwarn;
+					nl = w->nlost;
+					r = w->ops->dir_leave(w, &st);
+				}
 			}
 		}
 	} else if (type == 0100000) {
@@ -496,13 +669,22 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		const char *suffix[2] = { "", "" };
 		unsigned nv = src ? src->versions(src->ctx, wk->path, &st, suffix) : 1;
 		for (unsigned v = 0; v < nv && !r && !w->fatal; v++) {
-		char vname[PS_NAME_MAX + 1];
-		size_t sl = strlen(suffix[v]), bl = strlen(name);
-		if (bl + sl > PS_NAME_MAX)
-			bl = PS_NAME_MAX - sl;
-		snprintf(vname, sizeof(vname), "%.*s%s", (int)bl, name, suffix[v]);
-		if (v && (r = path_last(wk, old, vname)))
-			break;
+		const char *vname = name;
+		if (v) {
+			int ren;
+			if (!(vname = dn_generate(dn, idx, suffix[v], &ren)) ||
+			    (r = path_last(wk, old, vname))) {
+				r = PS_ENOMEM;
+				break;
+			}
+			if (ren) {
+				wk->s->renamed++;
+				wlog(wk, wk->path, "renamed: '%s%s' is a name of the image (or the same with case folded); this copy of '%s' takes this name",
+				     name, suffix[v], name);
+			}
+			if (src->placed)
+				src->placed(src->ctx, v, wk->path);
+		}
 		struct rmap m = { 0 };
 		file_map(wk, &st, &m);
 		r = w->ops->file_begin(w, vname, &st);
@@ -510,11 +692,9 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		w->has_map = 0;
 		free(m.v);
 		if (r == PS_EEXIST && !w->fatal) {
-			/* --force merge: this version is kept as it is; the
+			/* a --force merge: this version is kept as it is; the
 			 * other one may still be missing (an interrupted run) */
-			wlog(wk, wk->path, "kept: already in the output, not overwritten");
-			wk->s->existing++;
-			w->err[0] = 0;
+			name_exists(wk, dn, idx, vname, 0);
 			r = PS_OK;
 			continue;
 		}
@@ -547,6 +727,10 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 				r = w->fatal ? r : PS_OK;
 			}
 		}
+		/* each copy's lost xattrs, under its own name */
+		take_warning(wk, nw, nl);
+		nw = w->nwarn;
+		nl = w->nlost;
 		}
 		/* back to the file's own name (shorter: cannot fail), which
 		 * hard links to it are made against */
@@ -567,10 +751,7 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		r = im_put(&wk->links, ino, wk->path);
 	note_fatal(wk);
 	if (r == PS_EEXIST && !w->fatal) {
-		/* --force into a non-empty directory: what is there is kept */
-		wlog(wk, wk->path, "kept: already in the output, not overwritten");
-		wk->s->existing++;
-		w->err[0] = 0;
+		name_exists(wk, dn, idx, name, type == 0040000);
 		r = PS_OK;
 	} else if (r == PS_EUNSUPP && !w->fatal) {
 		/* a limit of the output (format, privileges), not of the image */
@@ -584,7 +765,7 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		w->err[0] = 0;
 		r = PS_OK;
 	}
-	take_warning(wk, nw);
+	take_warning(wk, nw, nl);
 	ps_fs_stat_free(&st);
 	path_pop(wk, old);
 	return r;
@@ -601,15 +782,16 @@ static int walk_dir(struct walk *wk, uint64_t dir)
 		wk->s->errors++;
 		r = PS_OK;
 	}
-	struct nameset names = { 0 };
+	struct dirnames dn;
+	r = dn_build(&dn, l.v, l.n, wk->o->raw_names);
 	for (size_t i = 0; i < l.n && !r && !wk->w->fatal; i++) {
 		if (intr_stop(wk)) {	/* between entries: name the directory */
 			note_fatal(wk);
 			break;
 		}
-		r = do_entry(wk, l.v[i].name, l.v[i].len, l.v[i].ino, &names);
+		r = do_entry(wk, l.v[i].name, l.v[i].len, l.v[i].ino, &dn, i);
 	}
-	ns_free(&names);
+	dn_free(&dn);
 out:
 	ps_fs_dirlist_free(&l);
 	return r;
@@ -637,10 +819,13 @@ int ps_extract(struct ps_fs *fs, uint64_t ino, const char *top_name,
 				if (!r)
 					r = walk_dir(&wk, ino);
 			} else {
-				struct nameset names = { 0 };
+				struct dirnames dn;
 				const char *n = top_name && *top_name ? top_name : "file";
-				r = do_entry(&wk, n, strlen(n), ino, &names);
-				ns_free(&names);
+				struct ps_fs_dirent one = { (char *)n, strlen(n), ino };
+				r = dn_build(&dn, &one, 1, o->raw_names);
+				if (!r)
+					r = do_entry(&wk, n, strlen(n), ino, &dn, 0);
+				dn_free(&dn);
 			}
 			ps_fs_stat_free(&st);
 		}

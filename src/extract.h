@@ -75,8 +75,17 @@ struct ps_writer {
 	char left[256];
 	int can_xattr;		/* the output can hold xattrs */
 	char err[512];		/* last error, one line */
-	char warn[512];		/* last non-fatal remark (xattr not set...) */
+	char warn[512];		/* last non-fatal remark (owner not set...) */
 	uint64_t nwarn;
+	/* metadata of an entry that was written but not kept whole (an
+	 * xattr that could not be set): an error of that entry, not fatal */
+	char lost[512];
+	uint64_t nlost;
+	/* --force into a non-empty directory: PS_EEXIST from the writer means
+	 * "already there, kept"; without it PS_EEXIST is an error */
+	int merge;
+	/* set by dir_enter when it entered a directory that was there */
+	int entered_existing;
 };
 
 /* Open the writer OUT's name asks for: an archive for .tar, .tar.gz,
@@ -122,6 +131,10 @@ struct ps_extract_source {
 			     const struct ps_fs_stat *st, const char *suffix[2]);
 	int (*read)(void *ctx, struct ps_fs *fs, const struct ps_fs_stat *st,
 		    unsigned v, ps_fs_data_cb cb, void *cbctx);
+	/* optional: version v (v >= 1) of the file last given to versions()
+	 * is written as path (relative to OUT): its suffix may have been
+	 * followed by "~N" where the plain name is an entry of the image */
+	void (*placed)(void *ctx, unsigned v, const char *path);
 	void *ctx;
 };
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The directory writer: every entry created under one directory fd chain
  * (openat/mkdirat with O_NOFOLLOW), so no name from the image can lead
- * outside the output directory. */
+ * outside the output directory. Only the deepest levels' fds are held
+ * (a window): a level that had to be closed is opened again, one
+ * component at a time from OUT's fd, when the walk comes back up to it,
+ * so a tree deeper than the open-file limit does not run out of fds. */
 #include "outfile.h"
 #include "extract_int.h"
 #include "err.h"
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
@@ -26,9 +30,14 @@
 /* ---- directory writer ---- */
 
 struct dirw {
-	int *fds;		/* fds[0]: OUT; fds[n-1]: current directory */
+	int *fds;		/* fds[0]: OUT; fds[n-1]: current directory;
+				 * -1: a level closed to save fds (1 .. lo-1) */
+	char **names;		/* names[i]: level i's name in level i-1 */
 	size_t n, cap;
+	size_t lo;		/* the lowest level >= 1 that is open */
+	size_t window;		/* at most this many levels >= 1 open */
 	int fd;			/* file being written */
+	uint64_t end;		/* ... the end of the data written to it */
 	char name[PS_NAME_MAX + 1];
 	const struct ps_fs_stat *st;
 	int root;		/* running as root: owners and devices */
@@ -38,14 +47,47 @@ struct dirw {
 
 static int cur_dir(struct dirw *d) { return d->fds[d->n - 1]; }
 
+/* Sets st's xattrs on fd, or (fd < 0) on path without following it. Each
+ * one that cannot be set is a loss: listed in one line (w->lost). */
+static void set_xattrs(struct ps_writer *w, int fd, const char *path,
+		       const struct ps_fs_stat *st, const char *name)
+{
+	char list[sizeof(w->lost)];
+	size_t o = 0, bad = 0;
+	for (size_t i = 0; i < st->nxattrs; i++) {
+		const struct ps_xattr *x = &st->xattrs[i];
+		int r = fd >= 0 ? fsetxattr(fd, x->name, x->value, x->len, 0) :
+				  lsetxattr(path, x->name, x->value, x->len, 0);
+		if (r == 0)
+			continue;
+		const char *en = strerrorname_np(errno);
+		int n = snprintf(list + o, sizeof(list) - o, "%s%s (%s%s%s)", bad ? ", " : "",
+				 x->name, strerror(errno), en ? ", " : "", en ? en : "");
+		if (n > 0 && (size_t)n < sizeof(list) - o)
+			o += (size_t)n;
+		bad++;
+	}
+	if (bad)
+		ps_wlost(w, "%zu of %zu xattr(s) not set on %s: %s", bad, st->nxattrs, name,
+			 list);
+}
+
 static void apply_xattrs(struct ps_writer *w, int fd, const struct ps_fs_stat *st,
 			 const char *name)
 {
-	for (size_t i = 0; i < st->nxattrs; i++) {
-		const struct ps_xattr *x = &st->xattrs[i];
-		if (fsetxattr(fd, x->name, x->value, x->len, 0) < 0)
-			ps_wwarn(w, "xattr %s not set on %s: %s", x->name, name, strerror(errno));
-	}
+	set_xattrs(w, fd, NULL, st, name);
+}
+
+/* xattrs of an entry that is not opened (symlink, fifo, device): through
+ * the directory's /proc/self/fd path, its own name never followed */
+static void apply_xattrs_at(struct ps_writer *w, int dirfd, const char *name,
+			    const struct ps_fs_stat *st)
+{
+	if (!st->nxattrs)
+		return;
+	char p[64 + PS_NAME_MAX];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", dirfd, name);
+	set_xattrs(w, -1, p, st, name);
 }
 
 static void times_of(const struct ps_fs_stat *st, struct timespec ts[2])
@@ -87,6 +129,46 @@ static void apply_meta_at(struct ps_writer *w, struct dirw *d, const char *name,
 		ps_wwarn(w, "times of %s not set: %s", name, strerror(errno));
 }
 
+/* Closes the lowest open level above OUT while more than the window are
+ * open (never the current one). */
+static void trim_window(struct dirw *d)
+{
+	while (d->n - d->lo > d->window && d->lo < d->n - 1) {
+		close(d->fds[d->lo]);
+		d->fds[d->lo++] = -1;
+	}
+}
+
+/* Opens level t again (it and the levels just above the closed ones up to
+ * the window), one component at a time from OUT's fd, never following a
+ * symlink. */
+static int reopen_level(struct ps_writer *w, struct dirw *d, size_t t)
+{
+	size_t keep = t + 1 > d->window ? t + 1 - d->window : 1;
+	int fd = d->fds[0];
+	for (size_t i = 1; i <= t; i++) {
+		int nfd = d->fds[i] >= 0 ? d->fds[i] :
+			openat(fd, d->names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			int e = errno;
+			if (fd != d->fds[0] && fd != d->fds[i - 1])
+				close(fd);
+			ps_wfail(w, e, "cannot open again directory", d->names[i]);
+			w->fatal = 1;	/* nothing more can go into it */
+			return PS_EIO;
+		}
+		if (fd != d->fds[0] && fd != d->fds[i - 1])
+			close(fd);
+		if (i >= keep && d->fds[i] < 0) {
+			d->fds[i] = nfd;
+			if (i < d->lo)
+				d->lo = i;
+		}
+		fd = nfd;
+	}
+	return PS_OK;
+}
+
 static int dw_dir_enter(struct ps_writer *w, const char *name,
 			const struct ps_fs_stat *st)
 {
@@ -102,9 +184,14 @@ static int dw_dir_enter(struct ps_writer *w, const char *name,
 		if (!k)
 			return PS_ENOMEM;
 		d->kept = k;
+		char **nm = realloc(d->names, cap * sizeof(*nm));
+		if (!nm)
+			return PS_ENOMEM;
+		d->names = nm;
 		d->cap = cap;
 	}
 	int old = 0;
+	w->entered_existing = 0;
 	if (mkdirat(cur_dir(d), name, 0700) < 0) {
 		if (errno != EEXIST || !d->merge)
 			return ps_wfail(w, errno, "cannot create directory", name);
@@ -112,12 +199,28 @@ static int dw_dir_enter(struct ps_writer *w, const char *name,
 	}
 	int fd = openat(cur_dir(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		if (old && (errno == ENOTDIR || errno == ELOOP))
-			errno = EEXIST;	/* a file or symlink of that name: kept */
+		if (old && (errno == ENOTDIR || errno == ELOOP)) {
+			/* what is there is kept, but the image's directory
+			 * cannot go into it: its whole subtree is lost */
+			struct stat sb;
+			int lnk = fstatat(cur_dir(d), name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+				  S_ISLNK(sb.st_mode);
+			ps_werr(w, "the output has %s named %s (kept, not followed) where the image has a directory: its contents not extracted",
+				lnk ? "a symlink" : "a file that is not a directory", name);
+			return PS_EIO;
+		}
 		return ps_wfail(w, errno, "cannot open directory", name);
 	}
+	char *nm = strdup(name);
+	if (!nm) {
+		close(fd);
+		return PS_ENOMEM;
+	}
 	d->kept[d->n] = (uint8_t)old;
+	d->names[d->n] = nm;
 	d->fds[d->n++] = fd;
+	w->entered_existing = old;
+	trim_window(d);
 	return PS_OK;
 }
 
@@ -128,8 +231,16 @@ static int dw_dir_leave(struct ps_writer *w, const struct ps_fs_stat *st)
 		return PS_EINVAL;
 	int fd = d->fds[--d->n];
 	if (!d->kept[d->n])	/* a directory that was there keeps its own */
-		apply_meta(w, d, fd, st, "directory");
+		apply_meta(w, d, fd, st, d->names[d->n]);
 	close(fd);
+	free(d->names[d->n]);
+	d->names[d->n] = NULL;
+	if (d->lo > d->n - 1 && d->n > 1) {
+		d->lo = d->n;	/* all of 1 .. n-1 closed */
+		return reopen_level(w, d, d->n - 1);
+	}
+	if (d->lo > d->n)
+		d->lo = d->n;
 	return PS_OK;
 }
 
@@ -143,6 +254,7 @@ static int dw_file_begin(struct ps_writer *w, const char *name,
 		return ps_wfail(w, errno, "cannot create", name);
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	d->st = st;
+	d->end = 0;
 	return PS_OK;
 }
 
@@ -162,6 +274,8 @@ static int dw_file_data(struct ps_writer *w, uint64_t off, const void *buf,
 		len -= (size_t)n;
 		off += (uint64_t)n;
 	}
+	if (off > d->end)
+		d->end = off;
 	return PS_OK;
 }
 
@@ -171,7 +285,8 @@ static int dw_file_end(struct ps_writer *w, int complete)
 	int r = PS_OK;
 	if (!complete) {
 		unlinkat(cur_dir(d), d->name, 0);
-	} else if (ftruncate(d->fd, (off_t)d->st->size) < 0) {
+	} else if (d->end != d->st->size && ftruncate(d->fd, (off_t)d->st->size) < 0) {
+		/* (only a trailing hole needs it: fusefat has no truncate) */
 		r = ps_wfail(w, errno, "cannot set size of", d->name);
 		unlinkat(cur_dir(d), d->name, 0);
 	} else {
@@ -210,18 +325,8 @@ static int dw_symlink(struct ps_writer *w, const char *name,
 	if (symlinkat(st->symlink, cur_dir(d), name) < 0)
 		return ps_wfail(w, errno, "cannot create symlink", name);
 	/* xattrs on the link itself, as tar does (Linux takes trusted.* and
-	 * security.* on a symlink, not user.*): through the directory's
-	 * /proc/self/fd path, the link's own name never followed */
-	if (st->nxattrs) {
-		char p[64 + PS_NAME_MAX];
-		snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", cur_dir(d), name);
-		for (size_t i = 0; i < st->nxattrs; i++) {
-			const struct ps_xattr *x = &st->xattrs[i];
-			if (lsetxattr(p, x->name, x->value, x->len, 0) < 0)
-				ps_wwarn(w, "xattr %s not set on symlink %s: %s", x->name,
-				      name, strerror(errno));
-		}
-	}
+	 * security.* on a symlink, not user.*: a user.* one is a loss) */
+	apply_xattrs_at(w, cur_dir(d), name, st);
 	apply_meta_at(w, d, name, st, 1);
 	return PS_OK;
 }
@@ -296,6 +401,8 @@ static int dw_special(struct ps_writer *w, const char *name,
 	}
 	if (r < 0)
 		return ps_wfail(w, errno, "cannot create", name);
+	/* (Linux refuses user.* xattrs on fifos and devices: a loss) */
+	apply_xattrs_at(w, cur_dir(d), name, st);
 	apply_meta_at(w, d, name, st, 0);
 	return PS_OK;
 }
@@ -306,8 +413,12 @@ static int dw_finish(struct ps_writer *w, int ok)
 	(void)ok;
 	/* no fsync: like cp and tar, the tree is left to writeback (an fsync
 	 * of OUT forces out every file's data on ext4 and costs ~1.5x) */
-	while (d->n > 1)
-		close(d->fds[--d->n]);
+	while (d->n > 1) {
+		if (d->fds[--d->n] >= 0)
+			close(d->fds[d->n]);
+		free(d->names[d->n]);
+		d->names[d->n] = NULL;
+	}
 	return PS_OK;
 }
 
@@ -318,10 +429,15 @@ static void dw_free(struct ps_writer *w)
 		return;
 	if (d->fd >= 0)
 		close(d->fd);
-	for (size_t i = 0; i < d->n; i++)
-		close(d->fds[i]);
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->fds[i] >= 0)
+			close(d->fds[i]);
+		if (i)
+			free(d->names[i]);
+	}
 	free(d->fds);
 	free(d->kept);
+	free(d->names);
 	free(d);
 }
 
@@ -396,12 +512,14 @@ int ps_writer_dir_open_flags(const char *out, int flags, struct ps_writer **wp,
 	if (d) {
 		d->fds = calloc(16, sizeof(int));
 		d->kept = calloc(16, 1);
+		d->names = calloc(16, sizeof(char *));
 	}
-	if (!w || !d || !d->fds || !d->kept) {
+	if (!w || !d || !d->fds || !d->kept || !d->names) {
 		free(w);
 		if (d) {
 			free(d->fds);
 			free(d->kept);
+			free(d->names);
 		}
 		free(d);
 		close(fd);
@@ -413,6 +531,14 @@ int ps_writer_dir_open_flags(const char *out, int flags, struct ps_writer **wp,
 	d->fd = -1;
 	d->root = geteuid() == 0;
 	d->merge = e == 0;
+	w->merge = d->merge;
+	/* the levels held open: a quarter of the open-file limit, at most 64 */
+	struct rlimit rl;
+	d->window = 64;
+	d->lo = 1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < d->window)
+		d->window = rl.rlim_cur / 4 < 2 ? 2 : (size_t)(rl.rlim_cur / 4);
 	w->ops = &dir_ops;
 	w->priv = d;
 	w->can_xattr = 1;

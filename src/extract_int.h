@@ -11,6 +11,9 @@
 
 void ps_werr(struct ps_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ps_wwarn(struct ps_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* metadata of an entry written that could not be kept (an xattr): the
+ * walker counts it as an error of that entry */
+void ps_wlost(struct ps_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* e stops the run (ENOSPC, EIO, EROFS, ...) */
 int ps_fatal_errno(int e);
 /* errno-based failure: "WHAT NAME: strerror", w->fatal for the errors

@@ -29,6 +29,15 @@ void ps_wwarn(struct ps_writer *w, const char *fmt, ...)
 	w->nwarn++;
 }
 
+void ps_wlost(struct ps_writer *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(w->lost, sizeof(w->lost), fmt, ap);
+	va_end(ap);
+	w->nlost++;
+}
+
 int ps_fatal_errno(int e)
 {
 	return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS ||

@@ -8,7 +8,8 @@
 # Also left in DIR: tree/ (the files as written), clean.img (before the
 # moves), fs.img, layout, and m/x/hole.blocks (the files' block numbers).
 # Returns non-zero with the reason in DIR/why when it cannot build it.
-# Needs MKE2FS, DEBUGFS, top_builddir.
+# Needs MKE2FS, DEBUGFS, top_builddir. MDS_EXTRA (optional): a directory
+# whose files go into the filesystem's root too.
 mk_dax_split() {
 	d=$1
 	mkfx=$top_builddir/tests/support/mkfx-pfn
@@ -24,6 +25,7 @@ mk_dax_split() {
 	{ printf 'PMEMOBJ\0'; head -c 4088 /dev/urandom; head -c 1023 /dev/urandom | tr '\0' '\1'
 	  printf '\0'; head -c $((65536 - 5120)) /dev/urandom; } >"$d/tree/m.bin"
 	head -c 65536 /dev/urandom >"$d/tree/x.bin"
+	[ -z "${MDS_EXTRA:-}" ] || cp -a "$MDS_EXTRA/." "$d/tree/"
 	img=$d/ns.img
 	truncate -s 256M "$img"
 	"$mkfx" --era F4 --size 256M --phys-base 0x577FC00000 --region-below 0x577FC00000 "$img" >"$d/layout"

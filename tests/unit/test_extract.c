@@ -274,6 +274,122 @@ static void test_null_writer(void **state)
 	assert_int_equal(s.bytes, 4096 + 10 + 5);
 }
 
+/* ---- names: the image's own first, generated ones last (issue 21) ----
+ * root 1: "a/b" (2, mapped to a%2Fb), "a%2Fb" (3), "x" (4: two versions),
+ * "x.mmap-view" (5), "X.MMAP-VIEW~1" (6); each file holds "<ino>" */
+static const struct { const char *name; uint64_t ino; } nents[] = {
+	{ "a/b", 2 }, { "a%2Fb", 3 }, { "x", 4 }, { "x.mmap-view", 5 },
+	{ "X.MMAP-VIEW~1", 6 },
+};
+
+static int nfake_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st)
+{
+	(void)fs;
+	st->ino = ino;
+	st->nlink = 1;
+	st->mode = ino == 1 ? 0040755 : 0100644;
+	st->size = ino == 1 ? 0 : 1;
+	return ino <= 6 ? PS_OK : PS_ENOTFOUND;
+}
+
+static int nfake_readdir(struct ps_fs *fs, uint64_t dir, ps_fs_dir_cb cb, void *ctx)
+{
+	(void)fs;
+	for (size_t i = 0; dir == 1 && i < sizeof(nents) / sizeof(nents[0]); i++) {
+		int r = cb(ctx, nents[i].name, strlen(nents[i].name), nents[i].ino);
+		if (r)
+			return r == PS_FS_STOP ? PS_OK : r;
+	}
+	return PS_OK;
+}
+
+static int nfake_read(struct ps_fs *fs, const struct ps_fs_stat *st, ps_fs_data_cb cb,
+		      void *ctx)
+{
+	(void)fs;
+	char c = (char)('0' + st->ino);
+	return cb(ctx, 0, &c, 1);
+}
+
+static const struct ps_fs_ops nfake_ops = {
+	.stat = nfake_stat, .readdir = nfake_readdir, .read = nfake_read,
+};
+
+static char placed_path[64];
+
+static unsigned nv_versions(void *ctx, const char *path, const struct ps_fs_stat *st,
+			    const char *suffix[2])
+{
+	(void)ctx;
+	(void)path;
+	if (st->ino != 4)
+		return 1;
+	suffix[1] = ".mmap-view";
+	return 2;
+}
+
+static int nv_read(void *ctx, struct ps_fs *fs, const struct ps_fs_stat *st,
+		   unsigned v, ps_fs_data_cb cb, void *cbctx)
+{
+	(void)ctx;
+	if (st->ino != 4)
+		return ps_fs_read(fs, st, cb, cbctx);
+	char c = v ? 'm' : 'r';
+	return cb(cbctx, 0, &c, 1);
+}
+
+static void nv_placed(void *ctx, unsigned v, const char *path)
+{
+	(void)ctx;
+	if (v == 1)
+		snprintf(placed_path, sizeof(placed_path), "%s", path);
+}
+
+static char file_byte(const char *dir, const char *name)
+{
+	char p[512], c = 0;
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	int fd = open(p, O_RDONLY | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	if (read(fd, &c, 1) != 1)
+		c = 0;
+	close(fd);
+	return c;
+}
+
+static void test_name_order(void **state)
+{
+	(void)state;
+	struct ps_fs nfs = { .ops = &nfake_ops, .root = 1, .err = "" };
+	char tmpl[] = "/tmp/ps-test-extract.XXXXXX", out[256];
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(out, sizeof(out), "%s/out", tmpl);
+	struct ps_writer *w;
+	char err[512];
+	assert_int_equal(ps_writer_open(out, 0, &w, err, sizeof(err)), PS_OK);
+	struct ps_extract_source src = { nv_versions, nv_read, nv_placed, NULL };
+	struct ps_extract_opts o = { .source = &src };
+	struct ps_extract_stats s;
+	assert_int_equal(ps_extract(&nfs, 1, NULL, w, &o, &s), PS_OK);
+	ps_writer_free(w);
+	assert_int_equal(s.errors, 0);
+	assert_int_equal(s.existing, 0);
+	assert_int_equal(s.files, 6);
+	assert_int_equal(s.renamed, 2);		/* a/b, and x's mmap view */
+	assert_int_equal(file_byte(out, "a%2Fb"), '3');		/* the image's own name */
+	assert_int_equal(file_byte(out, "a%2Fb~1"), '2');	/* the mapped one after it */
+	assert_int_equal(file_byte(out, "x"), 'r');
+	assert_int_equal(file_byte(out, "x.mmap-view"), '5');
+	assert_int_equal(file_byte(out, "X.MMAP-VIEW~1"), '6');
+	/* ~1 is taken with case folded: the generated name is ~2 */
+	assert_int_equal(file_byte(out, "x.mmap-view~2"), 'm');
+	assert_string_equal(placed_path, "x.mmap-view~2");
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_dir_writer),
 		cmocka_unit_test(test_tar_writer),
 		cmocka_unit_test(test_null_writer),
+		cmocka_unit_test(test_name_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
