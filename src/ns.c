@@ -466,7 +466,7 @@ static int label_only_namespaces(struct ps_analysis *a, struct ps_src *src)
 {
 	for (size_t i = 0; a->labels_placed && i < a->labels.n; i++) {
 		const struct ps_namespace *ln = &a->labels.ns[i];
-		if (!ln->complete || ln->region_offset >= src->size)
+		if (!ln->complete)
 			continue;
 		bool have = false;
 		for (size_t j = 0; j < a->nns; j++)
@@ -482,8 +482,9 @@ static int label_only_namespaces(struct ps_analysis *a, struct ps_src *src)
 		}
 		ns->label = (int)i;
 		ns->found_by = PS_FOUND_LABELS;
-		uint64_t avail = src->size - ln->region_offset;
-		ns->size = ln->size < avail ? ln->size : avail;
+		/* the labels' size: what the image holds of it is ns->present
+		 * (a namespace past the image's end is all truncated) */
+		ns->size = ln->size;
 		ns->size_source = PS_SIZE_LABELS;
 		switch (ln->claim) {
 		case PS_CLAIM_PFN:
@@ -579,6 +580,9 @@ static int raw_gaps(struct ps_analysis *a, struct ps_src *src)
 	return PS_OK;
 }
 
+static int analyze_data(struct ps_analysis *a, struct ps_src *src,
+			const struct ps_analysis_opts *opts);
+
 int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 	       struct ps_analysis *a)
 {
@@ -601,9 +605,22 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 	int rc = ps_scan_run(src, &opts->scan, &a->scan);
 	if (rc)
 		return rc;
-	rc = ns_gather_labels(a, src, opts);
+	struct ps_src *data = NULL;
+	rc = ns_gather_labels(a, src, opts, &data);
 	if (rc)
 		return rc;
+	rc = analyze_data(a, data ? data : src, opts);
+	if (data)
+		ps_src_close(data);
+	return rc;
+}
+
+/* The namespaces in src (the region: the image, or the part of it before
+ * a label area at its end), from the scan's records and the labels. */
+static int analyze_data(struct ps_analysis *a, struct ps_src *src,
+			const struct ps_analysis_opts *opts)
+{
+	int rc;
 	for (size_t i = 0; i < a->scan.nrecs; i++) {
 		struct ps_rec *r = &a->scan.recs[i];
 		if (r->kind == PS_REC_PFN || r->kind == PS_REC_DAX) {
