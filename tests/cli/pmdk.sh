@@ -120,6 +120,16 @@ check "pmemscan check read the BTT at 0x2000: consistent" grep -q '^consistent' 
 same_value "check --json: pmemblk pool, BTT at 8192, LBAs as pmempool's" \
 	"$("$P" check --json "$T/blk.pool" | jq -r '[.pmdk_pool, .offset, .btt.nlba] | join(" ")')" \
 	"blk 8192 $(info "$T/blk.pool" 'External LBA count')"
+# the pool's BTT selected as the scan lists it (issue 26): --namespace 0
+# and --offset 8192 take the pool's version 1.1 BTT at its place
+"$P" check --namespace 0 "$T/blk.pool" >"$T/scn.out" 2>&1; rc=$?
+same_value "check --namespace 0 on the pool: exit as pmempool check's ($(head -1 "$T/scn.out"))" "$rc" "$prc"
+"$P" check --offset 8192 "$T/blk.pool" >"$T/sco.out" 2>&1; rc=$?
+same_value "check --offset 8192 on the pool: exit as pmempool check's ($(head -1 "$T/sco.out"))" "$rc" "$prc"
+check "... both read the BTT: consistent" sh -c "grep -q '^consistent' '$T/scn.out' && grep -q '^consistent' '$T/sco.out'"
+"$P" btt-cat --offset 8192 "$T/blk.pool" -o "$T/cat.img" >/dev/null 2>"$T/cat.err"; rc=$?
+same_value "btt-cat --offset 8192: exit 0 ($(head -1 "$T/cat.err"))" "$rc" 0
+same_output "btt-cat --offset 8192: the blocks libpmemblk wrote (the ext4 image)" "$T/cat.img" "$T/fs.img"
 # ls and extract with no --offset
 "$P" ls "$T/blk.pool" >"$T/ls.out" 2>/dev/null
 check "ls lists the files written through libpmemblk" grep -q ' /sub/random.bin$' "$T/ls.out"
