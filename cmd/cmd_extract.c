@@ -933,6 +933,9 @@ int cmd_carve(int argc, char **argv)
 		ps_progress_finish(&pg, view->size);
 	else
 		ps_progress_end(&pg);
+	/* the BTT's sector: unreadable bytes counted in its blocks */
+	uint32_t sector = v.analysed && v.ns >= 0 && (size_t)v.ns < v.an.nns &&
+			  v.an.ns[v.ns].mode == PS_NS_SECTOR ? v.an.ns[v.ns].btt_sector : 0;
 	cli_view_close(&v);
 	char changed[512];
 	if (cli_watch_changed_for(&watch, r ? "what was read changed while it was read" :
@@ -947,5 +950,14 @@ int cmd_carve(int argc, char **argv)
 		fprintf(stderr, "pmemscan: carve: %s written to %s (%s of data, the rest holes)\n",
 			ps_human_fmt(cs.size, PS_HUMAN_TENTHS, h1, sizeof(h1)), a.out,
 			ps_human_fmt(cs.data, PS_HUMAN_TENTHS, h2, sizeof(h2)));
+	if (cs.bad_bytes) {
+		/* partly done: the image is kept, the blocks named (even
+		 * with --quiet: the exit status alone would not say which) */
+		uint64_t nb = sector && cs.bad_bytes % sector == 0 ? cs.bad_bytes / sector : cs.bad_runs;
+		cli_err("carve: %s: %llu block%s unreadable (%s), written as zeros; the first: %s",
+			a.out, (unsigned long long)nb, nb == 1 ? "" : "s",
+			ps_human_fmt(cs.bad_bytes, PS_HUMAN_TENTHS, h1, sizeof(h1)), cs.bad_first);
+		return EXIT_PROBLEMS;
+	}
 	return EXIT_OK;
 }

@@ -149,6 +149,37 @@ else
 	not_ok "pmempool info printed the BTT's flog offset"
 fi
 
+# one block with its map entry's error flag (issue 26): carve writes zeros
+# for it as btt-cat does, names its LBA, exits 1 and keeps the image
+mapoff=$(pmempool info "$T/blk.pool" | sed -n 's/^Area map offset *: //p' | head -n 1)
+# an LBA whose block holds data (from the ext4 image libpmemblk wrote),
+# past the filesystem's first blocks so that the scan still finds it
+lba=$(python3 -c '
+import sys
+f = open(sys.argv[1], "rb").read()
+for i in range(len(f) // 4096 - 1, 64, -1):
+    if any(f[i * 4096:(i + 1) * 4096]):
+        print(i); break' "$T/fs.img")
+if [ -n "$mapoff" ] && [ -n "$lba" ]; then
+	cp "$T/blk.pool" "$T/eflag.pool"
+	at=$((8192 + mapoff + lba * 4 + 3))	# the entry's top byte: Z (bit 31) off, E (bit 30) on
+	top=$(od -An -tu1 -j $at -N1 "$T/eflag.pool" | tr -d ' ')
+	printf "$(printf '\\%03o' $(((top & 63) | 64)))" | dd of="$T/eflag.pool" bs=1 seek=$at conv=notrunc status=none
+	check "fixture: LBA $lba's block holds data, its map entry now error-flagged" \
+		sh -c "[ '$top' -ge 192 ] && [ \$(od -An -tu1 -j $at -N1 '$T/eflag.pool' | tr -d ' ') -eq $(((top & 63) | 64)) ]"
+	cp "$T/fs.img" "$T/eflag.want"
+	dd if=/dev/zero of="$T/eflag.want" bs=4096 seek="$lba" count=1 conv=notrunc status=none
+	"$P" carve "$T/eflag.pool" -o "$T/eflag.img" >/dev/null 2>"$T/eflag.err"; rc=$?
+	same_value "carve of a BTT with one error-flagged block: exit 1, partly done ($(tail -1 "$T/eflag.err"))" "$rc" 1
+	check "... one line names the one block and its LBA" \
+		grep -q "carve: .*eflag.img: 1 block unreadable (4[.0]* KiB), written as zeros; the first: .*LBA $lba .*error flag" "$T/eflag.err"
+	same_output "... the image is kept: the blocks written, zeros for the flagged one" "$T/eflag.img" "$T/eflag.want"
+	"$P" btt-cat "$T/eflag.pool" -o "$T/eflag.cat" >/dev/null 2>&1
+	same_output "... as btt-cat writes it" "$T/eflag.img" "$T/eflag.cat"
+else
+	not_ok "pmempool info printed the BTT's map offset, the ext4 image has a data block ($mapoff, $lba)"
+fi
+
 # ---- devdax namespaces: what their data holds ----
 command -v ndctl >/dev/null 2>&1 || { skip "devdax namespaces" "ndctl not installed"; done_testing; exit; }
 for what in pool zeros random; do
