@@ -180,6 +180,37 @@ else
 	not_ok "pmempool info printed the BTT's map offset, the ext4 image has a data block ($mapoff, $lba)"
 fi
 
+# ---- a pmemblk pool file in an ext4 filesystem (issue 26): listed with its
+# own size (the pool file's, as stat gives it), not promoted to a sector
+# namespace cutting the filesystem short; on a raw ext4 image and on an
+# fsdax namespace (ndctl write-infoblock) holding the ext4 ----
+if [ "$(id -u)" -eq 0 ] && command -v ndctl >/dev/null 2>&1; then
+	for kind in raw fsdax; do
+		img=$T/fs-$kind.img; mnt=$T/mnt-$kind
+		truncate -s 640M "$img"; mkdir -p "$mnt"; at=0
+		if [ $kind = fsdax ]; then
+			ndctl write-infoblock -o "$img" >/dev/null 2>&1
+			at=$(ndctl read-infoblock -j -i "$img" 2>/dev/null | jq '.[0].dataoff')
+		fi
+		mkfs.ext4 -q -F -b 4096 -E offset="$at" "$img" $(((640 * 1048576 - at) / 4096)) >/dev/null 2>&1
+		if ! mount -o loop,offset="$at" "$img" "$mnt" 2>/dev/null; then
+			skip "a pmemblk pool file in ext4 ($kind)" "mount -o loop failed"
+			continue
+		fi
+		pmempool create blk 4096 "$mnt/blk.pool" && "$T/blkwrite" "$mnt/blk.pool" "$T/fs.img" >/dev/null
+		psize=$(stat -c %s "$mnt/blk.pool")
+		umount "$mnt"
+		"$P" --json "$img" >"$T/fs-$kind.json"
+		same_value "pool file in ext4 ($kind): its size is the pool file's ($psize), placed in the namespace's data" \
+			"$(jq -r '.pmdk_pools[0] | "\(.size) \(.place) \(.namespace)"' "$T/fs-$kind.json")" "$psize in-namespace-data 0"
+		same_value "pool file in ext4 ($kind): one namespace, no sector namespace of the pool's BTT, its ext4 whole and proven" \
+			"$(jq -r '[.namespaces[] | "\(.mode) \(.verdict.result) \(.candidates[.chosen // 0].probe.type)"] | join(";")' "$T/fs-$kind.json")" \
+			"$kind proven ext4"
+	done
+else
+	skip "a pmemblk pool file in ext4" "needs root (mount -o loop) and ndctl"
+fi
+
 # ---- devdax namespaces: what their data holds ----
 command -v ndctl >/dev/null 2>&1 || { skip "devdax namespaces" "ndctl not installed"; done_testing; exit; }
 for what in pool zeros random; do
