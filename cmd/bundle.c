@@ -15,6 +15,8 @@
 #include "cli.h"
 #include "util.h"
 #include "collect.h"
+#include "phys.h"
+#include "err.h"
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -303,6 +305,38 @@ static const char *image_phys(struct json_object *im)
 	return NULL;	/* sector: translated sectors, no physical address */
 }
 
+/* An image the kernel gave no address for (a file, a sector device, an
+ * older bundle): scan's own rule places it by the iomem entry exactly as
+ * large as the image. When no entry (or more than one) is, give scan no
+ * iomem rather than let it refuse: the image is scanned without a physical
+ * base, and why is returned (NULL when the iomem places it). */
+static char *unplaced_why(const char *iomem, const char *img)
+{
+	char err[512];
+	char *text = ps_read_text_file(iomem, 4 << 20, err, sizeof(err));
+	if (!text)
+		return xasprintf("iomem.txt unreadable (%s)", err);
+	struct ps_phys_map map = { 0 };
+	int prc = ps_iomem_parse(text, &map, err, sizeof(err));
+	free(text);
+	if (prc != PS_OK) {
+		ps_phys_map_free(&map);
+		return xasprintf("iomem.txt unreadable (%s)", err);
+	}
+	struct stat st;
+	if (stat(img, &st)) {
+		ps_phys_map_free(&map);
+		return xasprintf("the image's size unknown (%s)", strerror(errno));
+	}
+	const struct ps_phys_range *hit;
+	int mrc = ps_phys_match_size(&map, (uint64_t)st.st_size, &hit);
+	ps_phys_map_free(&map);
+	if (mrc == PS_OK)
+		return NULL;
+	return xasprintf("iomem.txt has %s entry exactly as large as the image (%" PRIu64 " bytes)",
+			 mrc == PS_EAMBIG ? "more than one" : "no", (uint64_t)st.st_size);
+}
+
 
 static void ns_lines(FILE *f, struct json_object *o)
 {
@@ -488,6 +522,7 @@ int bundle_triage(const char *path, bool json)
 		char f[8192];
 		snprintf(f, sizeof(f), "%s/%s", b.dir, n);
 		const char *phys = image_phys(im);
+		char *unplaced = !phys && have_iomem ? unplaced_why(iomem, f) : NULL;
 		char *argv[12];
 		int ac = 0;
 		argv[ac++] = "scan";
@@ -498,7 +533,7 @@ int bundle_triage(const char *path, bool json)
 			argv[ac++] = "--phys-base";
 			argv[ac++] = (char *)phys;
 		}
-		if (have_iomem) {
+		if (have_iomem && !unplaced) {
 			argv[ac++] = "--iomem";
 			argv[ac++] = iomem;
 		}
@@ -507,6 +542,8 @@ int bundle_triage(const char *path, bool json)
 			printf("\n== image %s: %s %s (%s)%s%s ==\n", n, jstr(im, "namespace") ? jstr(im, "namespace") : "",
 			       jstr(im, "device") ? jstr(im, "device") : "", jstr(im, "view") ? jstr(im, "view") : "",
 			       phys ? ", first byte at physical " : "", phys ? phys : "");
+		if (!json && unplaced)
+			printf("no physical base: %s; scanned without one\n", unplaced);
 		int rc;
 		char *errs;
 		char *out = capture(cmd_scan, ac, argv, &rc, &errs);
@@ -522,6 +559,7 @@ int bundle_triage(const char *path, bool json)
 			json_object_object_add(o, "mode", jstr(im, "mode") ? json_object_new_string(jstr(im, "mode")) : NULL);
 			json_object_object_add(o, "view", jstr(im, "view") ? json_object_new_string(jstr(im, "view")) : NULL);
 			json_object_object_add(o, "phys_base", phys ? json_object_new_string(phys) : NULL);
+			json_object_object_add(o, "no_phys_base", unplaced ? json_object_new_string(unplaced) : NULL);
 			json_object_object_add(o, "report", out ? json_tokener_parse(out) : NULL);
 			json_object_object_add(o, "exit", json_object_new_int(rc));
 			json_object_array_add(ji, o);
@@ -529,6 +567,7 @@ int bundle_triage(const char *path, bool json)
 			fputs(out, stdout);
 		}
 		free(out);
+		free(unplaced);
 	}
 	json_object_object_add(jb, "images", ji);
 	if (!json && nimg)

@@ -134,6 +134,13 @@ static int common_open(struct common *c, bool quiet_diags)
 		c->pmemblk = true;
 		c->offset = PS_PMDK_BLK_DATA_OFF;
 	}
+	/* --offset or --namespace at a pmemblk pool's BTT (the pool header
+	 * 8 KiB before it, as the scan lists it): the pool's BTT is version
+	 * 1.1 at +0, which the kernel's location rule would refuse */
+	if (!c->pmemblk && c->offset >= PS_PMDK_BLK_DATA_OFF &&
+	    ps_src_pread(c->file, sig, sizeof(sig), c->offset - PS_PMDK_BLK_DATA_OFF) == PS_OK &&
+	    !memcmp(sig, PS_PMDK_BLK_SIG, sizeof(sig)))
+		c->pmemblk = true;
 	uint64_t len = c->file->size - c->offset;
 	if (c->size && c->size < len)
 		len = c->size;

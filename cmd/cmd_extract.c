@@ -1028,6 +1028,9 @@ int cmd_carve(int argc, char **argv)
 	else
 		ps_progress_end(&pg);
 	size_t damaged = cli_report_damage(a.image, v.image);
+	/* the BTT's sector: unreadable bytes counted in its blocks */
+	uint32_t sector = v.analysed && v.ns >= 0 && (size_t)v.ns < v.an.nns &&
+			  v.an.ns[v.ns].mode == PS_NS_SECTOR ? v.an.ns[v.ns].btt_sector : 0;
 	cli_view_close(&v);
 	char changed[512];
 	if (cli_watch_changed_for(&watch, r ? "what was read changed while it was read" :
@@ -1049,5 +1052,13 @@ int cmd_carve(int argc, char **argv)
 	if (xl.state == PS_XLOG_DIRTY)
 		fprintf(stderr, "pmemscan: carve: note: its XFS log needs recovery (%" PRIu64 " committed transactions): mounting %s replays the log (even with -o ro, unless -o norecovery), so mount a copy to see the recovered files\n",
 			xl.trans, a.out);
-	return damaged || jprob ? EXIT_PROBLEMS : EXIT_OK;
+	if (cs.bad_bytes) {
+		/* partly done: the image is kept, the blocks named (even
+		 * with --quiet: the exit status alone would not say which) */
+		uint64_t nb = sector && cs.bad_bytes % sector == 0 ? cs.bad_bytes / sector : cs.bad_runs;
+		cli_err("carve: %s: %llu block%s unreadable (%s), written as zeros; the first: %s",
+			a.out, (unsigned long long)nb, nb == 1 ? "" : "s",
+			ps_human_fmt(cs.bad_bytes, PS_HUMAN_TENTHS, h1, sizeof(h1)), cs.bad_first);
+	}
+	return cs.bad_bytes || damaged || jprob ? EXIT_PROBLEMS : EXIT_OK;
 }

@@ -625,7 +625,10 @@ void collect_image(struct collect *c, struct json_object *list, const char *arg,
 	memset(ii, 0, sizeof(*ii));
 	struct json_object *ns = arg[0] == '/' ? NULL : find_ns(list, arg);
 	const char *base = strrchr(arg, '/') ? strrchr(arg, '/') + 1 : arg;
-	char *name = xasprintf("images/%s.img", base);
+	/* a file already called *.img keeps its name (not ns.img.img) */
+	size_t bl = strlen(base);
+	char *name = bl > 4 && !strcmp(base + bl - 4, ".img") ? xasprintf("images/%s", base) :
+		     xasprintf("images/%s.img", base);
 	char *dev = NULL;
 	ii->ns = xstrdup(arg[0] == '/' ? "" : arg);
 	ii->mode = xstrdup(ns && jstr(ns, "mode") ? jstr(ns, "mode") : "");

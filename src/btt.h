@@ -254,7 +254,7 @@ int ps_btt_translate(struct ps_btt *b, uint64_t lba, struct ps_btt_xlat *x);
  * sector_size); it reads through b (which must outlive it). Zero-flagged
  * blocks are holes for next_data/next_hole (as are blocks whose data lies
  * in a hole of the namespace); error-flagged or out-of-range blocks fail
- * the read with PS_EIO and an error naming arena, LBA and map entry.
+ * the read with PS_EBADBLK and an error naming arena, LBA and map entry.
  */
 int ps_btt_view(struct ps_btt *b, struct ps_src **view);
 

@@ -317,7 +317,7 @@ static int view_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
 						 s->name, a->idx,
 						 (unsigned long long)(lba + i), x.premap,
 						 x.raw, state_why(x.state));
-				return PS_EIO;
+				return PS_EBADBLK;
 			} else {
 				if (!run_len) {
 					run_off = x.data_off + w;

@@ -18,12 +18,13 @@
  * a filesystem the carved image lands on can leave unallocated, so a
  * hole never costs a partial-block write. */
 #define ZBLK 4096u
+#define BADBLK_UNIT 512u
 
 static int copy(struct ps_src *src, int fd, uint8_t *buf,
 		void (*progress)(void *, uint64_t), void *ctx,
 		struct ps_carve_stats *st, char *err, size_t errlen, const char *out)
 {
-	uint64_t off = 0, size = src->size;
+	uint64_t off = 0, size = src->size, bad_end = UINT64_MAX;
 	while (off < size) {
 		uint64_t d, h;
 		if (ps_src_next_data(src, off, &d) || (d < size && ps_src_next_hole(src, d, &h))) {
@@ -44,7 +45,29 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 				return PS_EIO;
 			}
 			size_t len = h - p < CARVE_CHUNK ? (size_t)(h - p) : CARVE_CHUNK;
-			if (ps_src_pread(src, buf, len, p)) {
+			int rr = ps_src_pread(src, buf, len, p);
+			/* a block marked unreadable: the chunk again in 512-byte
+			 * pieces (the smallest sector), those marked as zeros */
+			for (size_t k = 0; rr == PS_EBADBLK && k < len; k += BADBLK_UNIT) {
+				size_t m = len - k < BADBLK_UNIT ? len - k : BADBLK_UNIT;
+				int r2 = ps_src_pread(src, buf + k, m, p + k);
+				if (r2 == PS_EBADBLK) {
+					if (!st->bad_bytes)
+						snprintf(st->bad_first, sizeof(st->bad_first), "%s",
+							 ps_src_error(src));
+					if (p + k != bad_end)
+						st->bad_runs++;
+					st->bad_bytes += m;
+					bad_end = p + k + m;
+					memset(buf + k, 0, m);
+				} else if (r2) {
+					rr = r2;
+					break;
+				}
+				if (k + m >= len)
+					rr = PS_OK;
+			}
+			if (rr) {
 				snprintf(err, errlen, "%s", ps_src_error(src));
 				return PS_EIO;
 			}

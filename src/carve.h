@@ -9,11 +9,18 @@
 struct ps_carve_stats {
 	uint64_t size;		/* apparent size written */
 	uint64_t data;		/* bytes actually written (the rest are holes) */
+	/* blocks the source marks unreadable (PS_EBADBLK: a BTT block with
+	 * its error flag), written as zeros: their bytes, the stretches of
+	 * them, and the source's error for the first */
+	uint64_t bad_bytes, bad_runs;
+	char bad_first[320];
 };
 
 /* Copy src to out: holes in src (and all-zero 4 KiB blocks) stay holes.
  * Written to out.partial, renamed to out at the end; an existing out is
- * refused unless force. progress may be NULL. */
+ * refused unless force. progress may be NULL. A block the source marks
+ * unreadable (PS_EBADBLK) is written as zeros and counted in st, the copy
+ * goes on and succeeds; any other read error fails it. */
 int ps_carve(struct ps_src *src, const char *out, int force,
 	     void (*progress)(void *ctx, uint64_t done), void *ctx,
 	     struct ps_carve_stats *st, char *err, size_t errlen);

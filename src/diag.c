@@ -111,6 +111,7 @@ const char *ps_strerror(int err)
 	case PS_EEXIST: return "output already exists";
 	case PS_EAMBIG: return "ambiguous: more than one reading is possible";
 	case PS_EISINPUT: return "the output is an input";
+	case PS_EBADBLK: return "a block marked unreadable";
 	default: return "unknown error";
 	}
 }

@@ -40,6 +40,9 @@ enum ps_err {
 	PS_EEXIST,	/* output exists */
 	PS_EAMBIG,	/* two readings possible, refusing to guess */
 	PS_EISINPUT,	/* an output is one of the files read as input (outfile.h) */
+	PS_EBADBLK,	/* a block its source marks unreadable (a BTT map
+			 * entry's error flag: the kernel's EIO); the blocks
+			 * around it read. The source's error names it */
 };
 
 /* A short generic phrase for the code, when no line from rule 2 exists. */

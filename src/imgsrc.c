@@ -52,7 +52,7 @@ const char *ps_src_strerror(const struct ps_src *s, int rc)
 	/* A parser that finds an offset out of range returns PS_ERANGE
 	 * without touching the source, so its message would be a stale one
 	 * or none: only a source that said something is quoted. */
-	if ((rc == PS_EIO || rc == PS_ERANGE) && s && s->err[0])
+	if ((rc == PS_EIO || rc == PS_ERANGE || rc == PS_EBADBLK) && s && s->err[0])
 		return s->err;
 	return ps_strerror(rc);
 }

@@ -353,8 +353,39 @@ static void claim_btt_recs(struct ps_analysis *a, const struct ps_btt *b,
  * backup at the end of arena 0 (a destroyed primary). The namespace runs
  * to the next known namespace or the end of the image; the BTT's arenas
  * say how much of it they use.
+ *
+ * A PMEMBLK pool's BTT is a "namespace" when the pool is the image (its
+ * header at 0) or lies in no namespace found otherwise (pass 1, after the
+ * filesystems in the gaps): a pool inside a namespace's data is a file in
+ * its filesystem, listed with its own size (8 KiB + its BTT's arenas), not
+ * a namespace cutting that filesystem short.
  */
-static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
+/* Open the pool's BTT at btt_off: its arenas' blocks are claimed (so a
+ * backup is not tried as a namespace of its own); with pr, the pool's
+ * size is set from them. */
+static void pool_btt(struct ps_analysis *a, struct ps_src *src, struct ps_rec *pr,
+		     uint64_t btt_off)
+{
+	struct ps_src *win;
+	if (ps_src_window(src, btt_off, src->size - btt_off, &win))
+		return;
+	struct ps_btt *b = NULL;
+	struct ps_btt_open_opts bo = { .initial_offset = 0, .any_version = true };
+	if (ps_btt_open(win, &bo, &b, NULL) == PS_OK) {
+		uint64_t used = 0;
+		for (unsigned i = 0; i < ps_btt_narenas(b); i++) {
+			const struct ps_btt_arena *ar = ps_btt_arena(b, i);
+			used = ar->off + ar->size;
+		}
+		claim_btt_recs(a, b, btt_off, -1);
+		if (pr && pr->u.pmdk)
+			pr->u.pmdk->size = PS_PMDK_BLK_DATA_OFF + used;
+		ps_btt_close(b);
+	}
+	ps_src_close(win);
+}
+
+static int btt_namespaces(struct ps_analysis *a, struct ps_src *src, int pass)
 {
 	for (size_t r = 0; r < a->scan.nrecs; r++) {
 		struct ps_rec *rec = &a->scan.recs[r];
@@ -366,6 +397,30 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src)
 		int ntries = 0;
 		/* libpmemblk's BTT: arena 0 right at pool + 8 KiB */
 		int pool = ns_pmdk_blk_for_btt(a, rec->off);
+		bool later = pool >= 0 && a->scan.recs[pool].off > 0;
+		if (later && pass == 0) {
+			/* its backup is not a namespace of its own meanwhile */
+			pool_btt(a, src, NULL, rec->off);
+			rec->role = 0;
+		}
+		if (later != (pass == 1))
+			continue;
+		if (later) {
+			struct ps_rec *pr = &a->scan.recs[pool];
+			bool inside = false;
+			for (size_t j = 0; j < a->nns && !inside; j++) {
+				const struct ps_ns *o = &a->ns[j];
+				if (o->nested_in < 0 && pr->off >= o->base && pr->off - o->base < o->size) {
+					inside = true;
+					pr->pmdk_place = PS_PMDK_IN_DATA;
+					pr->ns = (int)j;
+				}
+			}
+			if (inside) {
+				pool_btt(a, src, pr, rec->off);
+				continue;
+			}
+		}
 		if (pool >= 0) {
 			inits[ntries] = 0;
 			tries[ntries++] = rec->off;
@@ -466,7 +521,7 @@ static int label_only_namespaces(struct ps_analysis *a, struct ps_src *src)
 {
 	for (size_t i = 0; a->labels_placed && i < a->labels.n; i++) {
 		const struct ps_namespace *ln = &a->labels.ns[i];
-		if (!ln->complete || ln->region_offset >= src->size)
+		if (!ln->complete)
 			continue;
 		bool have = false;
 		for (size_t j = 0; j < a->nns; j++)
@@ -482,8 +537,9 @@ static int label_only_namespaces(struct ps_analysis *a, struct ps_src *src)
 		}
 		ns->label = (int)i;
 		ns->found_by = PS_FOUND_LABELS;
-		uint64_t avail = src->size - ln->region_offset;
-		ns->size = ln->size < avail ? ln->size : avail;
+		/* the labels' size: what the image holds of it is ns->present
+		 * (a namespace past the image's end is all truncated) */
+		ns->size = ln->size;
 		ns->size_source = PS_SIZE_LABELS;
 		switch (ln->claim) {
 		case PS_CLAIM_PFN:
@@ -579,6 +635,9 @@ static int raw_gaps(struct ps_analysis *a, struct ps_src *src)
 	return PS_OK;
 }
 
+static int analyze_data(struct ps_analysis *a, struct ps_src *src,
+			const struct ps_analysis_opts *opts);
+
 int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 	       struct ps_analysis *a)
 {
@@ -601,9 +660,22 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 	int rc = ps_scan_run(src, &opts->scan, &a->scan);
 	if (rc)
 		return rc;
-	rc = ns_gather_labels(a, src, opts);
+	struct ps_src *data = NULL;
+	rc = ns_gather_labels(a, src, opts, &data);
 	if (rc)
 		return rc;
+	rc = analyze_data(a, data ? data : src, opts);
+	if (data)
+		ps_src_close(data);
+	return rc;
+}
+
+/* The namespaces in src (the region: the image, or the part of it before
+ * a label area at its end), from the scan's records and the labels. */
+static int analyze_data(struct ps_analysis *a, struct ps_src *src,
+			const struct ps_analysis_opts *opts)
+{
+	int rc;
 	for (size_t i = 0; i < a->scan.nrecs; i++) {
 		struct ps_rec *r = &a->scan.recs[i];
 		if (r->kind == PS_REC_PFN || r->kind == PS_REC_DAX) {
@@ -612,7 +684,7 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 				return rc;
 		}
 	}
-	rc = btt_namespaces(a, src);
+	rc = btt_namespaces(a, src, 0);
 	if (rc)
 		return rc;
 	rc = label_only_namespaces(a, src);
@@ -627,6 +699,12 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 	rc = raw_gaps(a, src);
 	if (rc)
 		return rc;
+	size_t before = a->nns;
+	rc = btt_namespaces(a, src, 1);
+	if (rc)
+		return rc;
+	if (a->nns != before)
+		qsort(a->ns, a->nns, sizeof(*a->ns), cmp_ns);
 	mark_nested(a);
 	if (a->ns_dropped)
 		ps_diag_add(&a->diags, PS_SEV_WARN, 0, "namespaces",

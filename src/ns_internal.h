@@ -24,9 +24,12 @@ int ns_decide(struct ps_src *src, struct ps_ns *ns, const struct ps_phys_map *ma
 void ns_free_facts(struct ps_ns *ns);
 
 /* The label namespaces of the analysis: from opts' label areas, else from
- * one found in the image (ns_labels.c). */
+ * one found in the image (ns_labels.c). *data gets the source namespaces
+ * are read from when it is not src: the image before a label area at its
+ * end (a QEMU-style DIMM file), so the area's bytes are never a
+ * namespace's; else NULL. The caller closes it. */
 int ns_gather_labels(struct ps_analysis *a, struct ps_src *src,
-		     const struct ps_analysis_opts *opts);
+		     const struct ps_analysis_opts *opts, struct ps_src **data);
 /* The placed, complete label namespace starting at image offset base, or -1. */
 int ns_label_at(const struct ps_analysis *a, uint64_t base);
 

@@ -141,8 +141,9 @@ out:
  * area inside other data) the labels are reported but not placed.
  */
 int ns_gather_labels(struct ps_analysis *a, struct ps_src *src,
-		     const struct ps_analysis_opts *opts)
+		     const struct ps_analysis_opts *opts, struct ps_src **data)
 {
+	*data = NULL;
 	const struct ps_lsa *one[1];
 	const struct ps_lsa *const *lsas = NULL;
 	size_t n = 0;
@@ -186,6 +187,23 @@ int ns_gather_labels(struct ps_analysis *a, struct ps_src *src,
 			ps_diag_add(&a->diags, PS_SEV_ERR, ln->region_offset, "rawsize",
 				    "a labelled namespace (%s at region offset 0x%" PRIx64 ") runs past the data in this image: truncated dump or wrong region start",
 				    ps_human(ln->size, h, sizeof(h)), ln->region_offset);
+	}
+	/* the region is the image before its label area: a namespace the
+	 * labels size past it is cut there (truncated), never continued
+	 * into the area's own bytes */
+	if (a->labels_placed && a->labels_from == PS_LABELS_IN_IMAGE && region_end < src->size) {
+		struct ps_src *w;
+		rc = ps_src_window(src, 0, region_end, &w);
+		if (rc)
+			return rc;
+		char *nm = strdup(src->name);	/* same offsets: the image's name */
+		if (!nm) {
+			ps_src_close(w);
+			return PS_ENOMEM;
+		}
+		free(w->name);
+		w->name = nm;
+		*data = w;
 	}
 	return PS_OK;
 }

@@ -52,6 +52,10 @@ void ns_pmdk_place(struct ps_analysis *a)
 		if ((rec->kind != PS_REC_PMDK && rec->kind != PS_REC_POOLSET) ||
 		    rec->pmdk_place == PS_PMDK_BLK_BTT)
 			continue;
+		/* a pmemblk pool in a namespace's data whose size its BTT
+		 * gave (btt_namespaces): kept */
+		bool own_size = rec->pmdk_place == PS_PMDK_IN_DATA && rec->kind == PS_REC_PMDK &&
+				rec->u.pmdk && rec->u.pmdk->type == PS_PMDK_BLK;
 		for (size_t i = 0; i < a->nns; i++) {
 			struct ps_ns *ns = &a->ns[i];
 			if (ns->mode == PS_NS_DEVDAX && ns->ncand && rec->kind == PS_REC_PMDK &&
@@ -69,7 +73,7 @@ void ns_pmdk_place(struct ps_analysis *a)
 				rec->pmdk_place = PS_PMDK_IN_DATA;
 				rec->ns = (int)i;
 				/* a file: its size is in the filesystem (ls) */
-				if (rec->kind == PS_REC_PMDK && rec->u.pmdk)
+				if (rec->kind == PS_REC_PMDK && rec->u.pmdk && !own_size)
 					rec->u.pmdk->size = 0;
 			}
 		}

@@ -149,6 +149,37 @@ check "triage --json: verified, the image's report embedded with its physical ba
 check "triage --json: the label area's report embedded" \
 	test "$(jq -r '.bundle.labels[0].name' "$T/t.json")" = labels/nmem0.bin -a "$(jq '.bundle.labels[0].report | length' "$T/t.json")" -gt 0
 
+# ---- collect --image FILE (issue 26): a plain file holding a namespace
+# (ndctl write-infoblock + mkfs.ext4 at its data offset), named by a path
+# under the root; the bundle's iomem has no entry as large as it ----
+NDCTL_REAL=$(command -v ndctl || true)
+if [ -n "$NDCTL_REAL" ]; then
+	truncate -s 64M "$R/ns.img"
+	"$NDCTL_REAL" write-infoblock -o "$R/ns.img" >/dev/null 2>&1
+	at=$("$NDCTL_REAL" read-infoblock -j -i "$R/ns.img" 2>/dev/null | jq '.[0].dataoff')
+	check "fixture: ndctl wrote an info block with a data offset ($at)" test "${at:-0}" -gt 0
+	truncate -s $((64 * 1048576 - at)) "$T/ns.fs"
+	mkfs.ext4 -q -F -d "$top_srcdir/docs" "$T/ns.fs"
+	dd if="$T/ns.fs" of="$R/ns.img" bs=4096 seek=$((at / 4096)) conv=notrunc,sparse status=none
+	collect -o "$T/f.tar" --image /ns.img >/dev/null 2>"$T/f.err"
+	tar -tf "$T/f.tar" >"$T/f.list"
+	check "collect --image FILE: stored as images/ns.img (the suffix not doubled)" \
+		sh -c "grep -qx 'pmemscan-bundle/images/ns.img' '$T/f.list' && ! grep -q 'ns.img.img' '$T/f.list'"
+	"$PMEMSCAN" "$T/f.tar" >"$T/f.txt" 2>"$T/f.terr"; rc=$?
+	same_value "triage of it: exit 0, the scan's own verdict for a proven namespace ($(head -1 "$T/f.terr"))" "$rc" 0
+	check "triage of it: one line says no iomem entry fits and it is scanned without a physical base" \
+		sh -c "[ \$(grep -c '^no physical base: iomem.txt has no entry exactly as large as the image (67108864 bytes); scanned without one' '$T/f.txt') -eq 1 ]"
+	check "triage of it: the ext4 behind the info block is found and proven" \
+		sh -c "grep -q 'verdict: proven' '$T/f.txt' && grep -qi 'ext4' '$T/f.txt'"
+	"$PMEMSCAN" --json "$T/f.tar" >"$T/f.json"; rc=$?
+	same_value "triage --json of it: exit 0" "$rc" 0
+	check "triage --json of it: the report is there (not null), proven, and why there is no physical base" \
+		test "$(jq -r '.bundle.images[0] | "\(.report != null) \(.report.namespaces[0].verdict.result) \(.phys_base) \(.no_phys_base)"' "$T/f.json")" = \
+		"true proven null iomem.txt has no entry exactly as large as the image (67108864 bytes)"
+else
+	skip "collect --image FILE and its triage" "ndctl not installed"
+fi
+
 # a piece changed after collection: the manifest says otherwise
 rm -rf "$T/x" && mkdir "$T/x"
 zstd -dc "$T/t.tar.zst" | tar -C "$T/x" -xf -

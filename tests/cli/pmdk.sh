@@ -120,6 +120,16 @@ check "pmemscan check read the BTT at 0x2000: consistent" grep -q '^consistent' 
 same_value "check --json: pmemblk pool, BTT at 8192, LBAs as pmempool's" \
 	"$("$P" check --json "$T/blk.pool" | jq -r '[.pmdk_pool, .offset, .btt.nlba] | join(" ")')" \
 	"blk 8192 $(info "$T/blk.pool" 'External LBA count')"
+# the pool's BTT selected as the scan lists it (issue 26): --namespace 0
+# and --offset 8192 take the pool's version 1.1 BTT at its place
+"$P" check --namespace 0 "$T/blk.pool" >"$T/scn.out" 2>&1; rc=$?
+same_value "check --namespace 0 on the pool: exit as pmempool check's ($(head -1 "$T/scn.out"))" "$rc" "$prc"
+"$P" check --offset 8192 "$T/blk.pool" >"$T/sco.out" 2>&1; rc=$?
+same_value "check --offset 8192 on the pool: exit as pmempool check's ($(head -1 "$T/sco.out"))" "$rc" "$prc"
+check "... both read the BTT: consistent" sh -c "grep -q '^consistent' '$T/scn.out' && grep -q '^consistent' '$T/sco.out'"
+"$P" btt-cat --offset 8192 "$T/blk.pool" -o "$T/cat.img" >/dev/null 2>"$T/cat.err"; rc=$?
+same_value "btt-cat --offset 8192: exit 0 ($(head -1 "$T/cat.err"))" "$rc" 0
+same_output "btt-cat --offset 8192: the blocks libpmemblk wrote (the ext4 image)" "$T/cat.img" "$T/fs.img"
 # ls and extract with no --offset
 "$P" ls "$T/blk.pool" >"$T/ls.out" 2>/dev/null
 check "ls lists the files written through libpmemblk" grep -q ' /sub/random.bin$' "$T/ls.out"
@@ -137,6 +147,68 @@ if [ -n "$flog" ]; then
 		"$( [ $prc -ne 0 ] && echo fail || echo ok) $( [ $src -ne 0 ] && echo fail || echo ok)" "fail fail"
 else
 	not_ok "pmempool info printed the BTT's flog offset"
+fi
+
+# one block with its map entry's error flag (issue 26): carve writes zeros
+# for it as btt-cat does, names its LBA, exits 1 and keeps the image
+mapoff=$(pmempool info "$T/blk.pool" | sed -n 's/^Area map offset *: //p' | head -n 1)
+# an LBA whose block holds data (from the ext4 image libpmemblk wrote),
+# past the filesystem's first blocks so that the scan still finds it
+lba=$(python3 -c '
+import sys
+f = open(sys.argv[1], "rb").read()
+for i in range(len(f) // 4096 - 1, 64, -1):
+    if any(f[i * 4096:(i + 1) * 4096]):
+        print(i); break' "$T/fs.img")
+if [ -n "$mapoff" ] && [ -n "$lba" ]; then
+	cp "$T/blk.pool" "$T/eflag.pool"
+	at=$((8192 + mapoff + lba * 4 + 3))	# the entry's top byte: Z (bit 31) off, E (bit 30) on
+	top=$(od -An -tu1 -j $at -N1 "$T/eflag.pool" | tr -d ' ')
+	printf "$(printf '\\%03o' $(((top & 63) | 64)))" | dd of="$T/eflag.pool" bs=1 seek=$at conv=notrunc status=none
+	check "fixture: LBA $lba's block holds data, its map entry now error-flagged" \
+		sh -c "[ '$top' -ge 192 ] && [ \$(od -An -tu1 -j $at -N1 '$T/eflag.pool' | tr -d ' ') -eq $(((top & 63) | 64)) ]"
+	cp "$T/fs.img" "$T/eflag.want"
+	dd if=/dev/zero of="$T/eflag.want" bs=4096 seek="$lba" count=1 conv=notrunc status=none
+	"$P" carve "$T/eflag.pool" -o "$T/eflag.img" >/dev/null 2>"$T/eflag.err"; rc=$?
+	same_value "carve of a BTT with one error-flagged block: exit 1, partly done ($(tail -1 "$T/eflag.err"))" "$rc" 1
+	check "... one line names the one block and its LBA" \
+		grep -q "carve: .*eflag.img: 1 block unreadable (4[.0]* KiB), written as zeros; the first: .*LBA $lba .*error flag" "$T/eflag.err"
+	same_output "... the image is kept: the blocks written, zeros for the flagged one" "$T/eflag.img" "$T/eflag.want"
+	"$P" btt-cat "$T/eflag.pool" -o "$T/eflag.cat" >/dev/null 2>&1
+	same_output "... as btt-cat writes it" "$T/eflag.img" "$T/eflag.cat"
+else
+	not_ok "pmempool info printed the BTT's map offset, the ext4 image has a data block ($mapoff, $lba)"
+fi
+
+# ---- a pmemblk pool file in an ext4 filesystem (issue 26): listed with its
+# own size (the pool file's, as stat gives it), not promoted to a sector
+# namespace cutting the filesystem short; on a raw ext4 image and on an
+# fsdax namespace (ndctl write-infoblock) holding the ext4 ----
+if [ "$(id -u)" -eq 0 ] && command -v ndctl >/dev/null 2>&1; then
+	for kind in raw fsdax; do
+		img=$T/fs-$kind.img; mnt=$T/mnt-$kind
+		truncate -s 640M "$img"; mkdir -p "$mnt"; at=0
+		if [ $kind = fsdax ]; then
+			ndctl write-infoblock -o "$img" >/dev/null 2>&1
+			at=$(ndctl read-infoblock -j -i "$img" 2>/dev/null | jq '.[0].dataoff')
+		fi
+		mkfs.ext4 -q -F -b 4096 -E offset="$at" "$img" $(((640 * 1048576 - at) / 4096)) >/dev/null 2>&1
+		if ! mount -o loop,offset="$at" "$img" "$mnt" 2>/dev/null; then
+			skip "a pmemblk pool file in ext4 ($kind)" "mount -o loop failed"
+			continue
+		fi
+		pmempool create blk 4096 "$mnt/blk.pool" && "$T/blkwrite" "$mnt/blk.pool" "$T/fs.img" >/dev/null
+		psize=$(stat -c %s "$mnt/blk.pool")
+		umount "$mnt"
+		"$P" --json "$img" >"$T/fs-$kind.json"
+		same_value "pool file in ext4 ($kind): its size is the pool file's ($psize), placed in the namespace's data" \
+			"$(jq -r '.pmdk_pools[0] | "\(.size) \(.place) \(.namespace)"' "$T/fs-$kind.json")" "$psize in-namespace-data 0"
+		same_value "pool file in ext4 ($kind): one namespace, no sector namespace of the pool's BTT, its ext4 whole and proven" \
+			"$(jq -r '[.namespaces[] | "\(.mode) \(.verdict.result) \(.candidates[.chosen // 0].probe.type)"] | join(";")' "$T/fs-$kind.json")" \
+			"$kind proven ext4"
+	done
+else
+	skip "a pmemblk pool file in ext4" "needs root (mount -o loop) and ndctl"
 fi
 
 # ---- devdax namespaces: what their data holds ----

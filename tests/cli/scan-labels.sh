@@ -20,6 +20,28 @@ check "qemu DIMM: labels placed, uuid and name reported" \
 	test "$(jq -r '.labels | "\(.placed) \(.namespaces[0].uuid) \(.namespaces[0].name)"' "$T/q.json")" = \
 	"true e5e5e5e5-0000-4000-8000-0000000000e5 qemu-fsdax"
 
+# a region + its label area whose labels say more than the data holds
+# (issue 26): the label area's bytes are never a namespace's; a namespace
+# sized past the data is truncated at the label area, with the labels' size
+S=$D/qemu-short.img
+$MKE2FS -q -F -t ext4 -b 4096 -U 88888888-0000-4000-8000-000000000008 "$S" 16384 >/dev/null 2>&1
+check "fixture: the label area is still at 64 MiB after mkfs" \
+	sh -c "'$PMEMSCAN' labels '$S' | grep -q 'big'"
+"$PMEMSCAN" --json "$S" >"$T/s.json"
+check "labels say 2 GiB on 64 MiB + 128 KiB: one namespace, the labels' 2 GiB, 64 MiB of it present, ext4 proven" \
+	test "$(jq -r '[.namespaces[] | "\(.offset) \(.size) \(.present) \(.size_source) \(.verdict.result) \(.candidates[0].probe.uuid)"] | join(";")' "$T/s.json")" = \
+	"0 2147483648 67108864 labels proven 88888888-0000-4000-8000-000000000008"
+"$PMEMSCAN" "$D/qemu-two.img" >"$T/two.txt"
+"$PMEMSCAN" --json "$D/qemu-two.img" >"$T/two.json"
+check "two labelled namespaces, the second past the data: 64 MiB (fits, all present), 2 GiB at 64 MiB (none present)" \
+	test "$(jq -r '[.namespaces[] | "\(.offset) \(.size) \(.present)"] | join(";")' "$T/two.json")" = \
+	"0 67108864 67108864;67108864 2147483648 0"
+check "no namespace holds a byte of the label area (offset + present <= 64 MiB)" \
+	test "$(jq '[.namespaces[] | select(.offset + .present > 67108864)] | length' "$T/two.json" "$T/s.json" | sort -u)" = 0
+check "the text never calls the label area a 128 KiB namespace; the second is truncated with the labels' size" \
+	sh -c "! grep -q '128 KiB (size from labels)' '$T/two.txt' &&
+		grep -q 'raw at image offset 0x4000000, 2 GiB (size from labels), only 0 B (0%) in the image' '$T/two.txt'"
+
 # the same DIMM after its first namespace was destroyed: the one label left
 # has dpa 64 MiB. Labels alone would put the region's start at that dpa and
 # the namespace at 0; its info block (parent_uuid = the label's uuid) at

@@ -17,6 +17,12 @@
  *                    at 4096) + 128 KiB label area in the last bytes (sparse)
  *   qemu-deleted0.img  128 MiB data whose first namespace was destroyed: one
  *                    label left, dpa 64 MiB, its fsdax block at 64 MiB + 4096
+ *   qemu-short.img   64 MiB of data + 128 KiB label area whose labels say
+ *                    more: a raw namespace of 2 GiB at dpa 0 (the DIMM's
+ *                    data cut short, the label area kept at the end)
+ *   qemu-two.img     64 MiB of data + 128 KiB label area, two raw
+ *                    namespaces: 64 MiB at dpa 0 (it fits) and 2 GiB at
+ *                    dpa 64 MiB (none of it in the image)
  * Not installed; built by make check.
  */
 #include "err.h"
@@ -244,6 +250,29 @@ int main(int argc, char **argv)
 		if (pwrite(fd, b, LSA, 128 * MiB) != (ssize_t)LSA)
 			die(p);
 		close(fd);
+
+		/* labels that say more than the data holds */
+		struct ps_label big = lab("e7e7e7e7-0000-4000-8000-0000000000e7", "big", 0, 0, 1, 0,
+					  2048 * MiB, PS_CLAIM_NONE, 0);
+		struct ps_label two[2] = {
+			lab("e8e8e8e8-0000-4000-8000-0000000000e8", "fits", 0, 0, 1, 0, 64 * MiB, PS_CLAIM_NONE, 0),
+			lab("e9e9e9e9-0000-4000-8000-0000000000e9", "beyond", 1, 0, 1, 64 * MiB, 2048 * MiB,
+			    PS_CLAIM_NONE, 0),
+		};
+		const char *names[2] = { "qemu-short.img", "qemu-two.img" };
+		for (int k = 0; k < 2; k++) {
+			snprintf(p, sizeof(p), "%s/%s", outdir, names[k]);
+			fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0 || ftruncate(fd, 64 * MiB + LSA))
+				die(p);
+			if (k == 0)
+				format(b, LSA, 256, &big, 1, NULL);
+			else
+				format(b, LSA, 256, two, 2, NULL);
+			if (pwrite(fd, b, LSA, 64 * MiB) != (ssize_t)LSA)
+				die(p);
+			close(fd);
+		}
 	}
 	free(b);
 	return 0;

@@ -438,12 +438,13 @@ static void test_translate_flags(void **state)
 	assert_int_equal(h, 6 * 512);
 	assert_int_equal(ps_src_next_data(v, 6 * 512, &h), PS_OK);
 	assert_int_equal(h, 7 * 512);
-	/* error flag: reported, with arena and LBA */
-	assert_int_equal(ps_src_pread(v, rd, 512, 7 * 512), PS_EIO);
+	/* error flag: reported, with arena and LBA, as a block marked
+	 * unreadable (PS_EBADBLK: the blocks around it read) */
+	assert_int_equal(ps_src_pread(v, rd, 512, 7 * 512), PS_EBADBLK);
 	assert_non_null(strstr(ps_src_error(v), "arena 0 LBA 7"));
 	assert_non_null(strstr(ps_src_error(v), "error flag"));
-	assert_int_equal(ps_src_pread(v, rd, 2048, 6 * 512), PS_EIO);
-	assert_int_equal(ps_src_pread(v, rd, 512, 8 * 512), PS_EIO);
+	assert_int_equal(ps_src_pread(v, rd, 2048, 6 * 512), PS_EBADBLK);
+	assert_int_equal(ps_src_pread(v, rd, 512, 8 * 512), PS_EBADBLK);
 	assert_non_null(strstr(ps_src_error(v), "LBA 8"));
 	/* identity */
 	assert_int_equal(ps_src_pread(v, rd, 512, 100 * 512), PS_OK);
