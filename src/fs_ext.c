@@ -18,12 +18,13 @@
 
 static struct struct_io_manager ps_io_manager;
 
-static errcode_t psio_open(const char *name, int flags, io_channel *channel)
+/* A channel of manager m whose private data is the pointer the name
+ * carries ("ps_src:%p", "ps_rw:%p"). */
+static errcode_t chan_open(const char *name, const char *fmt, io_manager m,
+			   io_channel *channel)
 {
 	void *p = NULL;
-	if (flags & IO_FLAG_RW)
-		return EXT2_ET_RO_FILSYS;
-	if (!name || sscanf(name, "ps_src:%p", &p) != 1 || !p)
+	if (!name || sscanf(name, fmt, &p) != 1 || !p)
 		return EXT2_ET_BAD_DEVICE_NAME;
 	io_channel io = calloc(1, sizeof(*io));
 	if (!io)
@@ -34,12 +35,19 @@ static errcode_t psio_open(const char *name, int flags, io_channel *channel)
 		return EXT2_ET_NO_MEMORY;
 	}
 	io->magic = EXT2_ET_MAGIC_IO_CHANNEL;
-	io->manager = &ps_io_manager;
+	io->manager = m;
 	io->block_size = 1024;
 	io->refcount = 1;
 	io->private_data = p;
 	*channel = io;
 	return 0;
+}
+
+static errcode_t psio_open(const char *name, int flags, io_channel *channel)
+{
+	if (flags & IO_FLAG_RW)
+		return EXT2_ET_RO_FILSYS;
+	return chan_open(name, "ps_src:%p", &ps_io_manager, channel);
 }
 
 static errcode_t psio_close(io_channel io)
@@ -145,25 +153,8 @@ static struct struct_io_manager ps_rw_manager;
 
 static errcode_t rwio_open(const char *name, int flags, io_channel *channel)
 {
-	void *p = NULL;
 	(void)flags;
-	if (!name || sscanf(name, "ps_rw:%p", &p) != 1 || !p)
-		return EXT2_ET_BAD_DEVICE_NAME;
-	io_channel io = calloc(1, sizeof(*io));
-	if (!io)
-		return EXT2_ET_NO_MEMORY;
-	io->name = strdup(name);
-	if (!io->name) {
-		free(io);
-		return EXT2_ET_NO_MEMORY;
-	}
-	io->magic = EXT2_ET_MAGIC_IO_CHANNEL;
-	io->manager = &ps_rw_manager;
-	io->block_size = 1024;
-	io->refcount = 1;
-	io->private_data = p;
-	*channel = io;
-	return 0;
+	return chan_open(name, "ps_rw:%p", &ps_rw_manager, channel);
 }
 
 static errcode_t rw_len(io_channel io, unsigned long long block, int count,

@@ -656,7 +656,8 @@ static void csum_dir(struct ps_fs *fs, struct xexts *x, struct ps_fs_stat *st)
 	size_t bs = p->g.blocksize;
 	uint64_t per = 1ULL << p->g.dirblklog, done = 0;
 	int any = 0;
-	qsort(x->v, x->n, sizeof(*x->v), xext_cmp);
+	if (x->n)	/* (qsort takes no NULL, even for none) */
+		qsort(x->v, x->n, sizeof(*x->v), xext_cmp);
 	for (size_t i = 0; i < x->n; i++) {
 		const struct xext *e = &x->v[i];
 		for (uint64_t d = e->off & ~(per - 1); d < e->off + e->cnt; d += per) {
@@ -724,7 +725,8 @@ static void remote_symlink(struct ps_fs *fs, struct xexts *x, uint64_t ino, uint
 	}
 	size_t have = 0;
 	uint64_t bad_off = 0;
-	qsort(x->v, x->n, sizeof(*x->v), xext_cmp);
+	if (x->n)	/* (qsort takes no NULL, even for none) */
+		qsort(x->v, x->n, sizeof(*x->v), xext_cmp);
 	for (size_t i = 0; i < x->n && have < size; i++) {
 		const struct xext *e = &x->v[i];
 		uint64_t off = fsb_byte(&p->g, e->blk);
