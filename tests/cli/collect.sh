@@ -57,8 +57,8 @@ mkdir "$T/x"
 zstd -dc "$T/b.tar.zst" | tar -C "$T/x" -xf -
 check "collect: sha256sum -c accepts every piece's sum (7 pieces and the manifest)" \
 	sh -c "cd '$T/x/pmemscan-bundle' && sha256sum -c SHA256SUMS >'$T/sums' && [ \$(grep -c ': OK\$' '$T/sums') -eq 8 ]"
-check "collect: the manifest's sha256 of the image is sha256sum's" \
-	test "$(jq -r '.pieces[] | select(.name == "images/namespace0.0.img") | .sha256' "$T/x/pmemscan-bundle/manifest.json")" = \
+same_value "collect: the manifest's sha256 of the image is sha256sum's" \
+	"$(jq -r '.pieces[] | select(.name == "images/namespace0.0.img") | .sha256' "$T/x/pmemscan-bundle/manifest.json")" \
 	"$(sha256sum <"$T/x/pmemscan-bundle/images/namespace0.0.img" | cut -d' ' -f1)"
 check "collect: the image is the device, byte for byte" cmp -s "$T/x/pmemscan-bundle/images/namespace0.0.img" "$R/dev/pmem0"
 check "collect: the label area is what read-labels wrote" cmp -s "$T/x/pmemscan-bundle/labels/nmem0.bin" "$T/lsa/v12.lsa"
