@@ -79,7 +79,8 @@ else
 	skip "extract --view auto: the bar reaches 100%" "python3 pty missing"
 fi
 "$PMEMSCAN" extract "$img" --view read -o "$T/read" --quiet 2>/dev/null
-same_value "extract --view read: m.bin reads as zeros (what read() gave)" "$(tr -d '\0' <"$T/read/m.bin" | wc -c)" 0
+same_value "extract --view read: m.bin reads as zeros (what read() gave), as long as it was stored" \
+	"$(stat -c %s "$T/read/m.bin") $(tr -d '\0' <"$T/read/m.bin" | wc -c)" "$(stat -c %s "$T/tree/m.bin") 0"
 check "... and no .mmap-view file" test ! -e "$T/read/x.bin.mmap-view"
 "$PMEMSCAN" extract "$img" --view mmap -o "$T/mmap.tar" --quiet 2>/dev/null
 same_value "extract --view mmap into a tar: m.bin is the stored data" \
@@ -162,8 +163,16 @@ same_value "... w.bin unchanged" "$(sha "$T/merged/w.bin")" "$(sha "$T/tree/w.bi
 same_value "the copy has start_pad 0 and the data where it was" \
 	"$("$PMEMSCAN" --json --hash none "$T/merged.img" | jq -r '.namespaces[0] | "\(.verdict.result) \(.candidates[0].offset)"')" "proven $L0"
 cp "$img" "$T/inplace.img"
-"$PMEMSCAN" repair "$T/inplace.img" --assume-aligned --merge-mmap --in-place >/dev/null 2>&1
-"$PMEMSCAN" undo "$T/inplace.img.pmemscan-undo" "$T/inplace.img" >/dev/null 2>&1
+rc=0
+"$PMEMSCAN" repair "$T/inplace.img" --assume-aligned --merge-mmap --in-place >/dev/null 2>&1 || rc=$?
+same_value "repair --merge-mmap --in-place exits 0" "$rc" 0
+same_value "... the image now holds what the -o copy holds" "$(sha "$T/inplace.img")" "$(sha "$T/merged.img")"
+differ_value "... which is not the original" "$(sha "$T/inplace.img")" "$(sha "$img")"
+same_value "... the undo file records the original's size and sha256 (stat, sha256sum)" \
+	"$(sed -n '1p;s/^size //p;s/^sha256 //p' "$T/inplace.img.pmemscan-undo" | tr '\n' ' ')" "PMEMSCAN-UNDO 1 $(stat -c %s "$img") $(sha "$img") "
+rc=0
+"$PMEMSCAN" undo "$T/inplace.img.pmemscan-undo" "$T/inplace.img" >/dev/null 2>&1 || rc=$?
+same_value "undo exits 0" "$rc" 0
 same_value "in place with the undo file, then undo: the image is byte for byte the original" \
 	"$(sha "$T/inplace.img")" "$(sha "$img")"
 done_testing

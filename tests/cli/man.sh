@@ -91,6 +91,13 @@ while read -r cmd; do
 				"man/pmemscan-$cmd.1.scd (add a term '*$o*' under # OPTIONS)"
 		fi
 	done
+	# the other way, a lower bound for the loops above (which check nothing
+	# when --help's usage names no option): every option the page explains
+	# (but -h/--help) is in 'pmemscan $cmd --help'
+	missing=$(sort -u "$T/$cmd.syn" "$T/$cmd.terms" | grep -v -x -F -f - "$T/$cmd.pterms" |
+		grep -v -x -e -h -e --help | sort -u | tr '\n' ' ')
+	check "pmemscan $cmd --help names every option its page explains${missing:+ (not: $missing)}" \
+		test -z "$missing"
 done <"$T/commands"
 
 # man-db and groff: no warning about any page; mandb can index its NAME

@@ -48,14 +48,15 @@ for first in num/dump.001:3 alpha/xaa:5 num2/x00:4 dot/dump.img.aa:3; do
 	report_core "$T/s.json" >"$T/s.core"
 	report_core "$T/raw.json" >"$T/raw.core"
 	same_output "$name: scan finds the raw image's structures, namespaces and verdict" "$T/s.core" "$T/raw.core"
-	check "$name: scan reports the raw image's size and sha256" \
-		test "$(jq -r '.image | "\(.size) \(.sha256)"' "$T/s.json")" = "$(jq -r '.image | "\(.size) \(.sha256)"' "$T/raw.json")"
-	check "$name: no joined or decoded copy is made" sh -c "! grep -q -e decoding -e inflating '$T/s.err'"
-	check "$name: no loop mount of the first segment is suggested" \
-		sh -c "! jq -r '.namespaces[].verdict.next_commands[]' '$T/s.json' | grep -q 'mount -o ro,loop,offset'"
+	same_value "$name: scan reports the raw image's size and sha256 (stat, sha256sum)" \
+		"$(jq -r '.image | "\(.size) \(.sha256)"' "$T/s.json")" "$(stat -c %s "$RAW") $WANT"
+	check "$name: no joined or decoded copy is made (scan exit 0, no notice)" sh -c "[ $rc -eq 0 ] && ! grep -q -e decoding -e inflating '$T/s.err'"
+	check "$name: next commands suggested, no loop mount of the first segment" \
+		sh -c "jq -e '.namespaces[0].verdict.next_commands | length > 0' '$T/s.json' >/dev/null && ! jq -r '.namespaces[].verdict.next_commands[]' '$T/s.json' | grep -q 'mount -o ro,loop,offset'"
 	rm -rf "$T/x"
 	"$PMEMSCAN" extract --quiet "$f" -o "$T/x" 2>/dev/null
-	check "$name: extract gives the same files as from the raw image" diff -r --no-dereference "$T/x-raw" "$T/x"
+	check "$name: extract gives the same files as from the raw image (not none)" \
+		sh -c "[ -n \"\$(find '$T/x-raw' -type f | head -n 1)\" ] && diff -r --no-dereference '$T/x-raw' '$T/x'"
 	check "$name: ls lists the same entries" sh -c "'$PMEMSCAN' ls '$f' 2>/dev/null | cmp -s - '$T/ls-raw'"
 	rm -f "$T/carve.img" "$T/rep.img"
 	"$PMEMSCAN" carve "$f" -o "$T/carve.img" >/dev/null 2>&1
