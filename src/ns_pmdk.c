@@ -31,11 +31,12 @@ void ns_pmdk_blk_attach(struct ps_analysis *a, int rec, struct ps_ns *ns,
 	r->pmdk_place = PS_PMDK_BLK_BTT;
 	/* libpmemblk names the pool set in every arena (btt_init) */
 	if (memcmp(sb->parent_uuid, p->poolset_uuid, 16))
-		ps_diag_add(&ns->diags, PS_SEV_WARN, ns->base + 0x20, "parent_uuid",
+		ps_diag_add(&ns->diags, PS_SEV_WARN, ns->base + PS_BTT_OFF_parent_uuid, "parent_uuid",
 			    "the BTT's parent uuid is not the pool set uuid of the PMEMBLK pool at 0x%llx",
 			    (unsigned long long)r->off);
 	if (p->desc_read && p->bsize && sb->external_lbasize != p->bsize)
-		ps_diag_add(&ns->diags, PS_SEV_WARN, ns->base + 0x30, "external_lbasize",
+		ps_diag_add(&ns->diags, PS_SEV_WARN, ns->base + PS_BTT_OFF_external_lbasize,
+			    "external_lbasize",
 			    "the BTT's block size %u is not the pool's %u",
 			    sb->external_lbasize, p->bsize);
 }

@@ -133,6 +133,19 @@ same_output "btt-cat --offset 8192: the blocks libpmemblk wrote (the ext4 image)
 # ls and extract with no --offset
 "$P" ls "$T/blk.pool" >"$T/ls.out" 2>/dev/null
 check "ls lists the files written through libpmemblk" grep -q ' /sub/random.bin$' "$T/ls.out"
+# the pool descriptor's block size (pool + 4 KiB, made 8192 here) disagrees with the BTT's:
+# the warning must point at the BTT's external_lbasize (struct btt_sb +
+# 0x38 at pool + 0x2000), the bytes that hold the BTT's block size, not at
+# its flags (+ 0x30: a wrong offset the scan used to print)
+cp "$T/blk.pool" "$T/blk-bs.pool"
+printf '\000\040\000\000' | dd of="$T/blk-bs.pool" bs=1 seek=4096 conv=notrunc 2>/dev/null
+"$P" --json "$T/blk-bs.pool" >"$T/blk-bs.json"
+same_value "blk: a block size mismatch is reported at the BTT's external_lbasize (0x2000 + 0x38)" \
+	"$(jq -r '[.. | objects | select(.field? == "external_lbasize") | .offset] | join(",")' "$T/blk-bs.json")" \
+	$((0x2000 + 0x38))
+same_value "... whose bytes are the BTT's block size, as pmempool info reads it" \
+	"$(od -An -tu4 -j $((0x2000 + 0x38)) -N4 "$T/blk-bs.pool" | tr -d ' ')" \
+	"$(info "$T/blk.pool" 'External LBA size')"
 "$P" extract "$T/blk.pool" -o "$T/out" >/dev/null 2>&1
 same_output "extract: hello.txt as written" "$T/out/hello.txt" "$T/tree/hello.txt"
 same_output "extract: sub/random.bin as written" "$T/out/sub/random.bin" "$T/tree/sub/random.bin"
