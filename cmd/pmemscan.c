@@ -240,6 +240,11 @@ int main(int argc, char **argv)
 		printf("pmemscan %s\n", PACKAGE_VERSION);
 		return close_stdout("--version", EXIT_OK);
 	}
+	/* the test suites' interrupt hook (tests/cli/extract-output.sh): a real
+	 * SIGINT at the N-th poll of a copy loop */
+	const char *test_signal = getenv("PMEMSCAN_TEST_SIGNAL");
+	if (test_signal && *test_signal)
+		ps_intr_test_at(strtoul(test_signal, NULL, 10));
 	/* getopt's own messages start with argv[0]: "pmemscan CMD: ..." */
 	char prog[64];
 	const char *cmd = "scan";

@@ -3,7 +3,6 @@
 #include "interrupt.h"
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,9 +30,6 @@ void ps_intr_enter(void)
 {
 	if (!installed) {
 		installed = 1;
-		const char *t = getenv("PMEMSCAN_TEST_SIGNAL");
-		if (t && *t)
-			test_at = strtoul(t, NULL, 10);
 		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 			struct sigaction old, sa;
 			if (sigaction(sigs[i], NULL, &old) < 0 || old.sa_handler == SIG_IGN)
@@ -46,6 +42,12 @@ void ps_intr_enter(void)
 		}
 	}
 	depth = depth + 1;
+}
+
+void ps_intr_test_at(unsigned long n)
+{
+	test_at = n;
+	calls = 0;
 }
 
 void ps_intr_leave(void)

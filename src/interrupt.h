@@ -18,10 +18,13 @@
 
 void ps_intr_enter(void);
 void ps_intr_leave(void);
-/* The signal number that stopped the run, or 0. Cheap; call it per chunk.
- * Test hook: PMEMSCAN_TEST_SIGNAL=N raises SIGINT at the N-th call (1 =
- * the first), through the real handler, so tests need no timing. */
+/* The signal number that stopped the run, or 0. Cheap; call it per chunk. */
 int ps_intr_check(void);
+/* Fault injection for tests: raise SIGINT at the n-th ps_intr_check inside
+ * a section (1 = the first; 0 = never), through the real handler, so tests
+ * need no timing. The library reads no environment: the CLI sets it from
+ * PMEMSCAN_TEST_SIGNAL (cmd/pmemscan.c). */
+void ps_intr_test_at(unsigned long n);
 /* The pending signal without counting a call (for reporting), or 0. */
 int ps_intr_pending(void);
 /* "SIGINT", "SIGTERM", "SIGHUP" or "signal N". */
