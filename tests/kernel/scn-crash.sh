@@ -125,6 +125,20 @@ crash_changes() {
 boot_crash() {
 	local scn dimm fs mkfs where lp ld r ns bd mnt
 	lp=$(arg p) ld=$(arg d)
+	# metadata home only when the filesystem must: under a loaded host the
+	# boot can take minutes, and the xfs log worker (every 30 s: it pushes
+	# the whole AIL) or the writeback of ext4's 30 s old metadata buffers
+	# would otherwise write some of the changes home before the reset, by
+	# chance; here a change is in the journal/log only
+	echo 720000 >/proc/sys/fs/xfs/xfssyncd_centisecs 2>/dev/null ||
+		fail "cannot lengthen fs.xfs.xfssyncd_centisecs"
+	echo 360000 >/proc/sys/vm/dirty_expire_centisecs
+	echo 360000 >/proc/sys/vm/dirty_writeback_centisecs
+	{
+		echo "xfssyncd_centisecs=$(cat /proc/sys/fs/xfs/xfssyncd_centisecs 2>/dev/null)"
+		echo "dirty_expire_centisecs=$(cat /proc/sys/vm/dirty_expire_centisecs)"
+		echo "dirty_writeback_centisecs=$(cat /proc/sys/vm/dirty_writeback_centisecs)"
+	} >"$OUT/sysctl.txt"
 	labels 0 1.2
 	# namespaces first (the labelled ones in table order), then the filesystems
 	while read -r scn dimm fs mkfs where; do
@@ -167,9 +181,7 @@ boot_crash() {
 	for scn in $(crash_table | cut -d' ' -f1); do
 		did "$scn" "sync (all filesystems)"
 	done
-	# from here on nothing but fsync makes a change durable; the whole phase
-	# stays well under the 30 s after which writeback or the xfs log worker
-	# would start writing metadata home
+	# from here on nothing but fsync makes a change durable
 	for scn in $(crash_table | cut -d' ' -f1); do
 		mnt=/mnt/$scn
 		grep -q " $mnt " /proc/mounts || continue
