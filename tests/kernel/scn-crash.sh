@@ -204,7 +204,8 @@ boot_crash() {
 	send_out
 	# the UART drains at once under QEMU; leave it a moment anyway
 	sleep 1
-	log "resetting (sysrq b): no unmount, no sync"
+	# straight to the console: the tee of log.txt may not run before the reset
+	log "resetting (sysrq b): no unmount, no sync" >/dev/console
 	echo b >/proc/sysrq-trigger
 	sleep 30
 	fail "still running after sysrq b"
