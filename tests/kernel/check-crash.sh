@@ -71,9 +71,6 @@ check_crash() {
 		not_ok "$rel crash: the guest left its output ($c/out/scn)"
 		return
 	fi
-	echo "crash guest uptime at each stage: $(tr '\n' ' ' <"$c/out/times.txt")" >>"$dir/observed.txt"
-	[ -f "$r/out/times.txt" ] &&
-		echo "recover guest uptime at each stage: $(tr '\n' ' ' <"$r/out/times.txt")" >>"$dir/observed.txt"
 	[ -s "$c/out/failures.txt" ] && diag "crash boot failures: $(tr '\n' ' ' <"$c/out/failures.txt")"
 	[ -s "$r/out/failures.txt" ] && diag "recover boot failures: $(tr '\n' ' ' <"$r/out/failures.txt")"
 	check "$rel crash: the guest reset itself (sysrq b) after sending its results, never powered off" \
