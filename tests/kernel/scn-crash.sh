@@ -78,12 +78,13 @@ crash_tree() {
 		guest-io setxattr "$m/xattr.txt" user.big 3000 "$s/xb" &&
 		guest-io setxattr "$m/d1" user.dir 40 "$s/xd" || fail "$s: xattrs"
 	echo "xattr set after the sync" >"$m/xa.txt"
+	guest-io write "$m/orph.bin" 30000 "$s/orph.bin" || fail "$s: orph.bin"
 	chmod 600 "$m/p4k.bin"
 	chmod 750 "$m/d1/d2"
 	chmod 4755 "$m/empty.txt"
 	chown 1000:100 "$m/r200k.bin"
 	for i in 1 2 3; do : >"$m/grow-a/a-$i"; : >"$m/grow-b/b-$i"; done
-	did "$s" "tree written (p4k p70k d1/p1m big3m mv del pw r200k d1/d2/r5k d1/d2/small empty sym-rel d1/sym-abs d1/hard=p70k xattr.txt grow-a grow-b 3 entries)"
+	did "$s" "tree written (p4k p70k d1/p1m big3m mv del pw r200k d1/d2/r5k d1/d2/small empty sym-rel d1/sym-abs d1/hard=p70k xattr.txt xa.txt orph.bin grow-a grow-b 3 entries)"
 }
 
 # crash_changes SCN MNT: changes made durable only through fsync (the files
@@ -120,6 +121,22 @@ crash_changes() {
 	guest-io setxattr "$m/xa.txt" user.late 100 "$s/xl" && guest-io fsync "$m/xa.txt" ||
 		fail "$s: late xattr"
 	did "$s" "setxattr xa.txt user.late (100 bytes); fsync"
+	# ext4 revoke records: a directory's blocks are journaled (metadata),
+	# then freed; a file written after may reuse them
+	mkdir "$m/rv"
+	for i in $(seq 1 200); do : >"$m/rv/revoked-entry-with-a-rather-long-name-$i"; done
+	guest-io fsync "$m/rv" "$m" || fail "$s: fsync rv"
+	rm -rf "$m/rv" && guest-io fsync "$m" || fail "$s: rm rv"
+	guest-io write "$m/after-rv.bin" 65536 "$s/after-rv.bin" &&
+		guest-io fsync "$m/after-rv.bin" "$m" || fail "$s: after-rv.bin"
+	did "$s" "mkdir rv + 200 entries; fsync; rm -rf rv; fsync /; after-rv.bin (65536); fsync"
+	# orphans: files unlinked while a process holds them open at the reset
+	# (ext4's orphan list, xfs's AGI unlinked lists): the mount frees them
+	guest-io write "$m/open-new.bin" 40000 "$s/open-new.bin" || fail "$s: open-new.bin"
+	sleep 100000 <"$m/orph.bin" &
+	sleep 100000 <"$m/open-new.bin" &
+	rm "$m/orph.bin" "$m/open-new.bin" && guest-io fsync "$m" || fail "$s: unlink open files"
+	did "$s" "orph.bin (synced) and open-new.bin (new) held open by a process, unlinked; fsync /"
 }
 
 boot_crash() {
