@@ -87,6 +87,19 @@ crash_tree() {
 	did "$s" "tree written (p4k p70k d1/p1m big3m mv del pw r200k d1/d2/r5k d1/d2/small empty sym-rel d1/sym-abs d1/hard=p70k xattr.txt xa.txt orph.bin grow-a grow-b 3 entries)"
 }
 
+# hold SCN FILE: a process keeps FILE open (until the reset); returns once
+# it has opened it (the unlink must not win the race)
+hold() {
+	local p i=0
+	sleep 100000 <"$2" &
+	p=$!
+	while [ "$i" -lt 100 ] && [ "$(readlink "/proc/$p/fd/0")" != "$2" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(readlink "/proc/$p/fd/0")" = "$2" ] || fail "$1: no process holds $2 open"
+}
+
 # crash_changes SCN MNT: changes made durable only through fsync (the files
 # and their parent directories)
 crash_changes() {
@@ -133,8 +146,8 @@ crash_changes() {
 	# orphans: files unlinked while a process holds them open at the reset
 	# (ext4's orphan list, xfs's AGI unlinked lists): the mount frees them
 	guest-io write "$m/open-new.bin" 40000 "$s/open-new.bin" || fail "$s: open-new.bin"
-	sleep 100000 <"$m/orph.bin" &
-	sleep 100000 <"$m/open-new.bin" &
+	hold "$s" "$m/orph.bin"
+	hold "$s" "$m/open-new.bin"
 	rm "$m/orph.bin" "$m/open-new.bin" && guest-io fsync "$m" || fail "$s: unlink open files"
 	did "$s" "orph.bin (synced) and open-new.bin (new) held open by a process, unlinked; fsync /"
 }
