@@ -142,6 +142,16 @@ check_crash() {
 		check "$rel $scn: pmemscan --json: the $fs journal/log needs recovery, with transactions ($jr, ${jt:-none})" \
 			test "$jr" = true -a "${jt:-0}" -gt 0 2>/dev/null
 
+		if [ "$fs" = ext4 ]; then
+			# what the scenario exercises: the two files unlinked while
+			# open are on the orphan list; the removed directory's
+			# journaled blocks were revoked
+			is "$rel $scn: the 2 files unlinked while open are on the recovered orphan list" \
+				"$(jq -r ".namespaces[$idx].journal.orphans_unlinked" "$json")" 2
+			check "$rel $scn: the journal holds revoke records (the removed directory's blocks)" \
+				test "$(jq -r ".namespaces[$idx].journal.revoke_records" "$json")" -gt 0
+		fi
+
 		# the default extract (--journal replay) = the kernel's recovered view
 		x=$T/cx-$scn
 		rm -rf "$x" "$x.ign"
