@@ -20,6 +20,14 @@
  *   guest-io pattern TAG HOW SIZE [FIRSTPAGE]   the pattern bytes on stdout
  *   guest-io nonzero IMAGE START END   the 4 KiB pages of [START, END) that hold
  *                    a non-zero byte, merged into ranges: "start end" per line
+ *   guest-io fsync  PATH...         fsync(2) each file or directory
+ *   guest-io setxattr PATH NAME SIZE TAG   lsetxattr NAME = SIZE pattern bytes
+ *   guest-io tree   DIR             every entry under DIR (not DIR itself), through
+ *                    lstat/read()/readlink/llistxattr, never a mapping, one line:
+ *                    "path type mode uid gid size nlink sha256 target xattrs"
+ *                    (type f d l c b p s; mode octal; sha256 and target "-" where
+ *                    none; xattrs "name=sha256(value),..." sorted, or "-"; bytes
+ *                    <= ' ', '%', '=', ',' and >= 0x7f in names as %XX); unsorted
  *
  * Pattern: page p (4096 bytes) of a file tagged TAG, written by HOW ('w'
  * write(), 'm' mapping), is the line "PMEMSCAN-KT TAG HOW page %08u\n"
@@ -45,6 +53,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #define PAGE 4096u
@@ -524,10 +534,198 @@ static int cmd_nonzero(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_fsync(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		int fd = open(argv[i], O_RDONLY | O_NOFOLLOW);
+
+		if (fd < 0)
+			die("%s: %s", argv[i], strerror(errno));
+		if (fsync(fd) < 0)
+			die("fsync %s: %s", argv[i], strerror(errno));
+		close(fd);
+	}
+	return 0;
+}
+
+static int cmd_setxattr(int argc, char **argv)
+{
+	uint64_t size;
+	uint8_t *v, page[PAGE];
+
+	if (argc != 4)
+		die("usage: setxattr PATH NAME SIZE TAG");
+	size = num(argv[2]);
+	if (size > 65536)
+		die("xattr too large: %s", argv[2]);
+	v = malloc(size ? size : 1);
+	if (!v)
+		die("out of memory");
+	for (uint64_t o = 0; o < size; o += PAGE) {
+		fill_page(page, argv[3], 'x', o / PAGE);
+		memcpy(v + o, page, size - o < PAGE ? size - o : PAGE);
+	}
+	if (lsetxattr(argv[0], argv[1], v, size, 0) < 0)
+		die("setxattr %s %s: %s", argv[0], argv[1], strerror(errno));
+	free(v);
+	return 0;
+}
+
+/* print S with the bytes a tree line cannot hold as %XX */
+static void put_esc(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c <= ' ' || c >= 0x7f || c == '%' || c == '=' || c == ',')
+			printf("%%%02X", c);
+		else
+			putchar(c);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void sha_fd(int fd, char out[65])
+{
+	static uint8_t buf[1 << 16];
+	struct sha256 s;
+	ssize_t r;
+
+	sha_init(&s);
+	while ((r = read(fd, buf, sizeof buf)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			die("read: %s", strerror(errno));
+		}
+		sha_update(&s, buf, (size_t)r);
+	}
+	sha_hex(&s, out);
+}
+
+static void tree_xattrs(const char *path)
+{
+	char *names, *list[1024];
+	ssize_t len = llistxattr(path, NULL, 0);
+	size_t n = 0;
+
+	if (len < 0 && (errno == ENOTSUP || errno == ENODATA))
+		len = 0;
+	if (len < 0)
+		die("listxattr %s: %s", path, strerror(errno));
+	if (len == 0) {
+		fputs(" -", stdout);
+		return;
+	}
+	names = malloc((size_t)len + 1);
+	if (!names)
+		die("out of memory");
+	len = llistxattr(path, names, (size_t)len);
+	if (len < 0)
+		die("listxattr %s: %s", path, strerror(errno));
+	for (ssize_t o = 0; o < len && n < 1024; o += (ssize_t)strlen(names + o) + 1)
+		list[n++] = names + o;
+	qsort(list, n, sizeof *list, cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		ssize_t vl = lgetxattr(path, list[i], NULL, 0);
+		uint8_t *v;
+		struct sha256 s;
+		char h[65];
+
+		if (vl < 0)
+			die("getxattr %s %s: %s", path, list[i], strerror(errno));
+		v = malloc((size_t)vl + 1);
+		if (!v)
+			die("out of memory");
+		vl = lgetxattr(path, list[i], v, (size_t)vl);
+		if (vl < 0)
+			die("getxattr %s %s: %s", path, list[i], strerror(errno));
+		sha_init(&s);
+		sha_update(&s, v, (size_t)vl);
+		sha_hex(&s, h);
+		fputs(i ? "," : " ", stdout);
+		put_esc(list[i]);
+		printf("=%s", h);
+		free(v);
+	}
+	free(names);
+}
+
+static void tree_walk(const char *dir, const char *rel)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		die("%s: %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		char path[4096], rpath[4096], h[65] = "-", target[4096];
+		struct stat st;
+		char type = '?';
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path ||
+		    (size_t)snprintf(rpath, sizeof rpath, "%s/%s", rel, e->d_name) >= sizeof rpath)
+			die("path too long under %s", dir);
+		if (lstat(path, &st) < 0)
+			die("%s: %s", path, strerror(errno));
+		switch (st.st_mode & S_IFMT) {
+		case S_IFREG: type = 'f'; break;
+		case S_IFDIR: type = 'd'; break;
+		case S_IFLNK: type = 'l'; break;
+		case S_IFCHR: type = 'c'; break;
+		case S_IFBLK: type = 'b'; break;
+		case S_IFIFO: type = 'p'; break;
+		case S_IFSOCK: type = 's'; break;
+		default: break;
+		}
+		if (type == 'f') {
+			int fd = open(path, O_RDONLY | O_NOFOLLOW);
+
+			if (fd < 0)
+				die("%s: %s", path, strerror(errno));
+			sha_fd(fd, h);
+			close(fd);
+		}
+		put_esc(rpath);
+		printf(" %c %04o %u %u %llu %llu %s ", type, (unsigned)(st.st_mode & 07777),
+		       (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned long long)st.st_size,
+		       (unsigned long long)st.st_nlink, h);
+		if (type == 'l') {
+			ssize_t n = readlink(path, target, sizeof target - 1);
+
+			if (n < 0)
+				die("readlink %s: %s", path, strerror(errno));
+			target[n] = 0;
+			put_esc(target);
+		} else {
+			putchar('-');
+		}
+		tree_xattrs(path);
+		putchar('\n');
+		if (type == 'd')
+			tree_walk(path, rpath);
+	}
+	closedir(d);
+}
+
+static int cmd_tree(int argc, char **argv)
+{
+	if (argc != 1)
+		die("usage: tree DIR");
+	tree_walk(argv[0], "");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs("usage: guest-io write|mmap|mixed|devdax|sum|extents|find|pattern|nonzero ...\n", stderr);
+		fputs("usage: guest-io write|mmap|mixed|devdax|sum|extents|find|pattern|nonzero|fsync|setxattr|tree ...\n", stderr);
 		return 2;
 	}
 	if (!strcmp(argv[1], "write"))
@@ -548,6 +746,12 @@ int main(int argc, char **argv)
 		return cmd_pattern(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "nonzero"))
 		return cmd_nonzero(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "fsync"))
+		return cmd_fsync(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "setxattr"))
+		return cmd_setxattr(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "tree"))
+		return cmd_tree(argc - 2, argv + 2);
 	fprintf(stderr, "guest-io: unknown command %s\n", argv[1]);
 	return 2;
 }
