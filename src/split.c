@@ -343,6 +343,12 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 	struct ps_split *s = w->s;
 	uint64_t bs = s->blocksize;
 	int r = PS_OK;
+	/* one byte per block: never more blocks than the image holds (a
+	 * block map read from the image is not trusted) */
+	if (f->blocks > image->size / bs) {
+		note_err(s, "a file's block map claims more blocks than the image holds");
+		return PS_OK;
+	}
 	uint8_t *prov = f->blocks ? calloc((size_t)f->blocks, 1) : NULL;
 	if (f->blocks && !prov)
 		return PS_ENOMEM;
