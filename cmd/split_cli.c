@@ -264,7 +264,7 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 		render_split_next(f, in, ns, s, 0);
 		fputs("\n    next: ", f);
 		render_split_next(f, in, ns, s, 1);
-		fputs("   (copies each mmap-written file's F view into its L blocks, then rewrites the block)\n", f);
+		fputs("   (copies the blocks each file's merged view takes from F into its L blocks, then rewrites the block)\n", f);
 	} else {
 		fputs("    no file holds data only at F: extract's read view (the default here) gives every file\n", f);
 	}

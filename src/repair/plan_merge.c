@@ -219,7 +219,7 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 		if (s.files[i].cls == PS_SPLIT_MMAP || s.files[i].cls == PS_SPLIT_MIXED)
 			ex = s.files[i].path;
 	if (!o->merge_mmap) {
-		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: the split check found %" PRIu64 " file(s) written through a mapping under DAX and %" PRIu64 " mixed (e.g. %s): their mapped data sits at F, start_pad lower, and rewriting the block keeps only the read() view at L. Extract both views first ('pmemscan extract --view auto'), or repair with --merge-mmap to copy each such file's F view into its own L blocks",
+		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: the split check found %" PRIu64 " file(s) written through a mapping under DAX and %" PRIu64 " mixed (e.g. %s): their mapped data sits at F, start_pad lower, and rewriting the block keeps only the read() view at L. Extract them first ('pmemscan extract --view auto': each as its writer last saw it), or repair with --merge-mmap to copy the blocks each such file's merged view takes from F into its own L blocks",
 			       n, s.count[PS_SPLIT_MMAP], s.count[PS_SPLIT_MIXED], ex);
 		ps_split_free(&s);
 		return PS_EAMBIG;
