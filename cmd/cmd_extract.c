@@ -44,7 +44,7 @@ static const struct option common_opts[] = {
 /* --view (issue 16): which content of a file split by a legacy start_pad
  * namespace under DAX; VIEW_DEFAULT: auto when the split check finds
  * mmap-written files, else read. */
-enum view_mode { VIEW_DEFAULT = 0, VIEW_READ, VIEW_MMAP, VIEW_AUTO };
+enum view_mode { VIEW_DEFAULT = 0, VIEW_READ, VIEW_MMAP, VIEW_AUTO, VIEW_MERGED };
 
 struct args {
 	struct cli_view_opts vo;
@@ -66,10 +66,13 @@ struct args {
 	"                    no BTT translation); not with --namespace or --semantics\n" \
 	"  --size M          with --offset: the data is M bytes long (default: to the end)\n"
 #define VIEWMODE_HELP \
-	"  --view V          read, mmap or auto: on a legacy start_pad namespace mounted\n" \
-	"                    with -o dax a file can have two contents (docs/start_pad.md):\n" \
-	"                    read = what read() returned, mmap = what a mapping showed,\n" \
-	"                    auto = each file's writer's view, a mixed file in both\n" \
+	"  --view V          read, mmap, merged or auto: on a legacy start_pad namespace\n" \
+	"                    mounted with -o dax a file can have two contents\n" \
+	"                    (docs/start_pad.md): read = what read() returned, mmap =\n" \
+	"                    what a mapping showed, merged = each block from where its\n" \
+	"                    provenance says (the file as its writer last saw it),\n" \
+	"                    auto = merged for mmap-written and mixed files (a mixed\n" \
+	"                    file's read view too, as NAME.read-view), read for others\n" \
 	"                    (default: auto where mmap-written files are found, else read)\n"
 #define FSTYPE_HELP \
 	"  --fs-type T       ext, xfs, or auto (default: whichever the data holds)\n"
@@ -120,8 +123,10 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 				a->view = VIEW_MMAP;
 			else if (!strcmp(optarg, "auto"))
 				a->view = VIEW_AUTO;
+			else if (!strcmp(optarg, "merged"))
+				a->view = VIEW_MERGED;
 			else {
-				cli_err("%s: bad --view '%s' (read, mmap or auto)", argv[0], optarg);
+				cli_err("%s: bad --view '%s' (read, mmap, merged or auto)", argv[0], optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -276,8 +281,9 @@ static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 
 /* ---- views of a split file (issue 16) ---- */
 
-/* the name a mixed file's mmap view gets under --view auto (docs/cli.md) */
-#define MMAP_VIEW_SUFFIX ".mmap-view"
+/* the name a mixed file's read view gets under --view auto (docs/cli.md):
+ * its merged view has its name */
+#define READ_VIEW_SUFFIX ".read-view"
 
 struct xview {
 	enum view_mode mode;	/* READ, MMAP or AUTO once chosen */
@@ -285,10 +291,11 @@ struct xview {
 	struct ps_split *split;	/* the check, when it ran */
 	struct ps_src *image;
 	/* the files not given in the read view alone, for the summary, and
-	 * where a mixed file's mmap view went (NAME.mmap-view, or
-	 * NAME.mmap-view~N where the image has that name) */
+	 * where a mixed file's read view went (NAME.read-view, or
+	 * NAME.read-view~N where the image has that name) */
 	char **paths, **mpaths;
 	unsigned *views;
+	uint64_t *amb;		/* their blocks of ambiguous provenance */
 	size_t n;
 	uint64_t nread;		/* files given in the read view only */
 };
@@ -316,9 +323,10 @@ static int xview_setup(const struct args *a, struct cli_view *v, struct xview *x
 		return -1;
 	}
 	if (!applies) {
-		if (a->view == VIEW_MMAP) {
-			cli_err("%s: --view mmap: the data chosen is not a filesystem at the legacy data start of an fsdax namespace with start_pad != 0, so no file has a separate mmap view (spec §7.2)",
-				a->image);
+		if (a->view == VIEW_MMAP || a->view == VIEW_MERGED) {
+			cli_err("%s: --view %s: the data chosen is not a filesystem at the legacy data start of an fsdax namespace with start_pad != 0, so no file has a separate %s view (spec §7.2)",
+				a->image, a->view == VIEW_MMAP ? "mmap" : "merged",
+				a->view == VIEW_MMAP ? "mmap" : "merged");
 			return EXIT_USAGE;
 		}
 		x->mode = VIEW_READ;
@@ -335,6 +343,9 @@ static int xview_setup(const struct args *a, struct cli_view *v, struct xview *x
 	if (a->view == VIEW_MMAP) {
 		x->mode = VIEW_MMAP;
 		x->why = "--view mmap";
+	} else if (a->view == VIEW_MERGED) {
+		x->mode = VIEW_MERGED;
+		x->why = "--view merged";
 	} else if (a->view == VIEW_AUTO) {
 		x->mode = VIEW_AUTO;
 		x->why = "--view auto";
@@ -357,6 +368,7 @@ static void xview_free(struct xview *x)
 	free(x->paths);
 	free(x->mpaths);
 	free(x->views);
+	free(x->amb);
 	cli_split_free(x->split);
 }
 
@@ -367,6 +379,8 @@ static unsigned xview_of(const struct xview *x, const struct ps_fs_stat *st,
 	switch (x->mode) {
 	case VIEW_MMAP: return PS_VIEW_MMAP;
 	case VIEW_AUTO: return *f ? ps_split_auto_views(*f) : PS_VIEW_READ;
+	case VIEW_MERGED:
+		return *f && (*f)->prov ? PS_VIEW_MERGED : PS_VIEW_READ;
 	default: return PS_VIEW_READ;
 	}
 }
@@ -388,15 +402,19 @@ static unsigned xv_versions(void *ctx, const char *path, const struct ps_fs_stat
 	if (mp)
 		x->mpaths = mp;
 	unsigned *vv = mp ? realloc(x->views, (x->n + 1) * sizeof(*vv)) : NULL;
-	if (vv) {
+	if (vv)
 		x->views = vv;
+	uint64_t *am = vv ? realloc(x->amb, (x->n + 1) * sizeof(*am)) : NULL;
+	if (am) {
+		x->amb = am;
+		am[x->n] = f && (views & PS_VIEW_MERGED) ? f->ambiguous : 0;
 		x->paths[x->n] = strdup(path);
 		x->mpaths[x->n] = NULL;
 		if (x->paths[x->n])
 			x->views[x->n++] = views;
 	}
-	if (views == (PS_VIEW_READ | PS_VIEW_MMAP)) {
-		suffix[1] = MMAP_VIEW_SUFFIX;
+	if (views == (PS_VIEW_MERGED | PS_VIEW_READ)) {
+		suffix[1] = READ_VIEW_SUFFIX;
 		return 2;
 	}
 	return 1;
@@ -408,12 +426,15 @@ static int xv_read(void *ctx, struct ps_fs *fs, const struct ps_fs_stat *st,
 	struct xview *x = ctx;
 	const struct ps_split_file *f;
 	unsigned views = xview_of(x, st, &f);
-	enum ps_view which = views == PS_VIEW_MMAP || v == 1 ? PS_VIEW_MMAP : PS_VIEW_READ;
+	/* copy 0: the merged view where given, else the only view; copy 1:
+	 * a mixed file's read view */
+	enum ps_view which = v == 1 ? PS_VIEW_READ : (views & PS_VIEW_MERGED) ? PS_VIEW_MERGED :
+			     views == PS_VIEW_MMAP ? PS_VIEW_MMAP : PS_VIEW_READ;
 	if (which == PS_VIEW_READ)
 		return ps_fs_read(fs, st, cb, cbctx);
 	if (!f) {
-		ps_fs_set_error(fs, "inode %llu: not in the split check: no mmap view",
-				(unsigned long long)st->ino);
+		ps_fs_set_error(fs, "inode %llu: not in the split check: no %s view",
+				(unsigned long long)st->ino, which == PS_VIEW_MMAP ? "mmap" : "merged");
 		return PS_ENOTFOUND;
 	}
 	int r = ps_split_read(x->image, x->split, f, which, cb, cbctx);
@@ -422,7 +443,7 @@ static int xv_read(void *ctx, struct ps_fs *fs, const struct ps_fs_stat *st,
 	return r;
 }
 
-/* the name the mmap view of the file last given to xv_versions got */
+/* the name the read view of the file last given to xv_versions got */
 static void xv_placed(void *ctx, unsigned v, const char *path)
 {
 	struct xview *x = ctx;
@@ -432,11 +453,11 @@ static void xv_placed(void *ctx, unsigned v, const char *path)
 }
 
 /* how many times extract writes this file: twice for a mixed file under
- * --view auto (the read view and the mmap view) */
+ * --view auto (the merged view and the read view) */
 static unsigned xv_count(void *ctx, const struct ps_fs_stat *st)
 {
 	const struct ps_split_file *f;
-	return xview_of(ctx, st, &f) == (PS_VIEW_READ | PS_VIEW_MMAP) ? 2 : 1;
+	return xview_of(ctx, st, &f) == (PS_VIEW_MERGED | PS_VIEW_READ) ? 2 : 1;
 }
 
 static const char *view_name(unsigned views)
@@ -444,13 +465,14 @@ static const char *view_name(unsigned views)
 	switch (views) {
 	case PS_VIEW_READ: return "read";
 	case PS_VIEW_MMAP: return "mmap";
-	default: return "read+mmap";
+	case PS_VIEW_MERGED: return "merged";
+	default: return "merged+read";
 	}
 }
 
 static const char *mode_name(enum view_mode m)
 {
-	return m == VIEW_MMAP ? "mmap" : m == VIEW_AUTO ? "auto" : "read";
+	return m == VIEW_MMAP ? "mmap" : m == VIEW_AUTO ? "auto" : m == VIEW_MERGED ? "merged" : "read";
 }
 
 /* ---- extract ---- */
@@ -476,7 +498,7 @@ int cmd_extract(int argc, char **argv)
 {
 	static const char usage[] =
 		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] "
-		"[--fs-type ext|xfs|auto] [--view read|mmap|auto] [--force] [--raw-names] [--quiet] [--cache | --cache-dir DIR]\n"
+		"[--fs-type ext|xfs|auto] [--view read|mmap|merged|auto] [--force] [--raw-names] [--quiet] [--cache | --cache-dir DIR]\n"
 		"  Copies the files of the ext2/3/4 or XFS filesystem in a namespace's data\n"
 		"  to OUT, never writing outside it (man pmemscan-extract).\n"
 		"  -o, --output OUT  a directory (created, or an existing empty one), or an\n"
@@ -601,13 +623,17 @@ int cmd_extract(int argc, char **argv)
 			xv.split->count[PS_SPLIT_MIXED], xv.split->count[PS_SPLIT_UNKNOWN]);
 	fputc('\n', stderr);
 	for (size_t i = 0; i < xv.n; i++) {
-		int both = xv.views[i] == (PS_VIEW_READ | PS_VIEW_MMAP);
-		/* the name the walker gave the mmap view; when it did not get
+		int both = xv.views[i] == (PS_VIEW_MERGED | PS_VIEW_READ);
+		/* the name the walker gave the read view; when it did not get
 		 * that far (a fatal stop), the name it would have had */
 		fprintf(stderr, "pmemscan: extract: view %s: /%s%s%s%s%s\n", view_name(xv.views[i]),
-			xv.paths[i], both ? " (read view; mmap view as /" : "",
+			xv.paths[i], both ? " (merged view; read view as /" : "",
 			!both ? "" : xv.mpaths[i] ? xv.mpaths[i] : xv.paths[i],
-			both && !xv.mpaths[i] ? MMAP_VIEW_SUFFIX : "", both ? ")" : "");
+			both && !xv.mpaths[i] ? READ_VIEW_SUFFIX : "", both ? ")" : "");
+		/* the blocks the merged view could not tell (kept from L) */
+		if (xv.amb[i])
+			fprintf(stderr, "pmemscan: extract: view merged: /%s: %" PRIu64 " block(s) of ambiguous provenance kept from L (the scan's split section lists them)\n",
+				xv.paths[i], xv.amb[i]);
 	}
 	if (xv.mode != VIEW_READ)
 		fprintf(stderr, "pmemscan: extract: view read: the other %" PRIu64 " file(s)\n", xv.nread);
@@ -883,7 +909,7 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 int cmd_ls(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--json] [--cache | --cache-dir DIR]\n"
+		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--fs-type ext|xfs|auto] [--view read|mmap|merged|auto] [--json] [--cache | --cache-dir DIR]\n"
 		"  Lists the tree under PATH (default /) of the filesystem in a namespace's\n"
 		"  data, one line per entry (man pmemscan-ls).\n"
 		"  --json            one JSON object: the filesystem type and every entry\n"

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include "render.h"
+#include "split_cli.h"
 #include "err.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -150,6 +151,11 @@ int render_scan_exit_code(const struct render_input *in, const struct ps_analysi
 	 * not mount after recovering it: a problem whatever the layout */
 	for (size_t i = 0; in->journals && i < in->njournals; i++)
 		if (code == 0 && render_journal_problem(&in->journals[i]))
+			code = 1;
+	/* files written through a mapping under DAX (issue 25): a file with
+	 * two contents, and repair refused without --merge-mmap */
+	for (size_t i = 0; in->splits && i < in->nsplits; i++)
+		if (code == 0 && cli_split_mapped(in->splits[i]))
 			code = 1;
 	return code;
 }

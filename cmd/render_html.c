@@ -460,6 +460,11 @@ static void split_block(FILE *f, const struct render_input *in, const struct ps_
 			PIECE(f, *oom, render_split_victim(m, sp, &x->victims[v]));
 			fputs("</li>", f);
 		}
+		if (x->prov && x->ambiguous) {
+			fputs(x->nvictims ? "<li class=\"ambiguous\">" : "<p class=\"ambiguous\">", f);
+			PIECE(f, *oom, render_split_ambiguous(m, sp, x));
+			fputs(x->nvictims ? "</li>" : "</p>", f);
+		}
 		fputs(x->nvictims ? "</ul></td></tr>\n" : "</td></tr>\n", f);
 	}
 	free(ls.idx);

@@ -90,9 +90,9 @@ void render_split_evidence(FILE *f, const struct ps_split_file *x)
 	fprintf(f, "%" PRIu64 " written blocks: %" PRIu64 " with data at L only, %" PRIu64
 		" with data only at F, %" PRIu64 " at both, %" PRIu64 " zero at both",
 		x->blocks, x->w_blocks, x->m_blocks, x->both_blocks, x->zero_blocks);
-	if (x->ambiguous)
-		fprintf(f, ", %" PRIu64 " zero at L with another file's data or metadata at F",
-			x->ambiguous);
+	if (x->over_blocks)
+		fprintf(f, ", %" PRIu64 " zero at L with data at F on another file's block or metadata",
+			x->over_blocks);
 	if (x->f_free_nonzero)
 		fprintf(f, "; %" PRIu64 " F positions are free blocks yet hold data", x->f_free_nonzero);
 	if (x->f_unwritten_nonzero)
@@ -103,13 +103,69 @@ void render_split_evidence(FILE *f, const struct ps_split_file *x)
 			x->header_at_l ? " (and at L)" : "");
 	if (x->unwritten)
 		fprintf(f, "; %" PRIu64 " unwritten blocks (zeros in both views)", x->unwritten);
+	if (x->prov)
+		fprintf(f, "; merged view: %" PRIu64 " blocks from F (stores), %" PRIu64 " from L, %" PRIu64 " ambiguous (kept from L)",
+			x->from_f, x->blocks - x->from_f - x->ambiguous, x->ambiguous);
+	else if (x->ambiguous)
+		fprintf(f, "; %" PRIu64 " ambiguous (no store proven in this file: read as L)", x->ambiguous);
+}
+
+/* the ambiguous blocks of a file as runs of byte offsets */
+struct amb_runs {
+	FILE *f;
+	uint64_t bs, lo, hi, runs, shown, max;
+	json_object *arr;
+};
+
+static void amb_flush(struct amb_runs *a)
+{
+	if (a->hi == a->lo)
+		return;
+	if (a->arr) {
+		json_object *r = json_object_new_array();
+		json_object_array_add(r, json_object_new_uint64(a->lo));
+		json_object_array_add(r, json_object_new_uint64(a->hi));
+		json_object_array_add(a->arr, r);
+	} else if (a->shown < a->max) {
+		fprintf(a->f, "%s%" PRIu64 "-%" PRIu64, a->shown ? ", " : "", a->lo, a->hi);
+		a->shown++;
+	}
+	a->runs++;
+	a->lo = a->hi;
+}
+
+static int amb_cb(void *ctx, uint64_t logical, uint64_t g, enum ps_split_prov p,
+		  enum ps_split_src src)
+{
+	struct amb_runs *a = ctx;
+	(void)g;
+	(void)p;
+	if (src != PS_SRC_AMBIG)
+		return PS_OK;
+	if (logical != a->hi)
+		amb_flush(a);
+	if (a->hi == a->lo)
+		a->lo = a->hi = logical;
+	a->hi = logical + a->bs;
+	return PS_OK;
+}
+
+void render_split_ambiguous(FILE *f, const struct ps_split *s, const struct ps_split_file *x)
+{
+	struct amb_runs a = { .f = f, .bs = s->blocksize, .max = 8 };
+	fputs("ambiguous blocks kept from L (write() data at L, F on another file's block or metadata: a store there cannot be told from its owner's bytes), bytes ", f);
+	ps_split_each_block(s, x, amb_cb, &a);
+	amb_flush(&a);
+	if (a.runs > a.shown)
+		fprintf(f, " and %" PRIu64 " more runs (--json lists all)", a.runs - a.shown);
 }
 
 void render_split_victim(FILE *f, const struct ps_split *s, const struct ps_split_victim *v)
 {
 	switch (v->where) {
 	case PS_SW_FILE:
-		fprintf(f, "%s (its data)", s->files[v->file].path);
+		fprintf(f, "%s (its data: the victim; its current bytes there are these stores, its earlier content is not recoverable from this image)",
+			s->files[v->file].path);
 		break;
 	case PS_SW_FILE_UNWRITTEN:
 		fprintf(f, "%s (its unwritten extent)", s->files[v->file].path);
@@ -183,6 +239,11 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 			render_split_victim(f, s, &x->victims[v]);
 			fputc('\n', f);
 		}
+		if (x->prov && x->ambiguous) {
+			fputs("            ", f);
+			render_split_ambiguous(f, s, x);
+			fputc('\n', f);
+		}
 		/* after the last one listed of its class, how many were not */
 		if ((j + 1 == ls.n || s->files[ls.idx[j + 1]].cls != x->cls) && ls.more[x->cls])
 			fprintf(f, "    ... and %zu more %s files (--json lists all)\n", ls.more[x->cls],
@@ -194,12 +255,16 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 	fputs("\n", f);
 	if (cli_split_mapped(s)) {
 		fprintf(f, "    these files have two contents: read() gives L, a mapping gave F; "
-			"extract gives each file its writer's view by default (--view auto), a mixed file in both\n");
+			"extract gives each file its merged view by default (--view auto: each block from L or F by its provenance, "
+			"the file as its writer last saw it), a mixed file's read view too as NAME.read-view; exit 1\n");
+		if (s->ambiguous)
+			fprintf(f, "    %" PRIu64 " block(s) of ambiguous provenance are kept from L in the merged view (listed above)\n",
+				s->ambiguous);
 		fputs("    next: ", f);
 		render_split_next(f, in, ns, s, 0);
 		fputs("\n    next: ", f);
 		render_split_next(f, in, ns, s, 1);
-		fputs("   (copies each mmap-written file's F view into its L blocks, then rewrites the block)\n", f);
+		fputs("   (copies the blocks each file's merged view takes from F into its L blocks, then rewrites the block)\n", f);
 	} else {
 		fputs("    no file holds data only at F: extract's read view (the default here) gives every file\n", f);
 	}
@@ -245,6 +310,7 @@ json_object *render_split_json(const struct render_input *in, int ns,
 	for (int w = 0; w < PS_SPLIT_NWHERE; w++)
 		json_object_object_add(vb, ps_split_where_name((enum ps_split_where)w), ju(s->victim_blocks[w]));
 	json_object_object_add(o, "victim_blocks", vb);
+	json_object_object_add(o, "ambiguous_blocks", ju(s->ambiguous));
 	json_object_object_add(o, "default_view", js(cli_split_mapped(s) ? "auto" : "read"));
 	json_object *files = json_object_new_array();
 	for (size_t i = 0; i < s->nfiles; i++) {
@@ -258,6 +324,8 @@ json_object *render_split_json(const struct render_input *in, int ns,
 		json_object *va = json_object_new_array();
 		if (v & PS_VIEW_READ)
 			json_object_array_add(va, js("read"));
+		if (v & PS_VIEW_MERGED)
+			json_object_array_add(va, js("merged"));
 		if (v & PS_VIEW_MMAP)
 			json_object_array_add(va, js("mmap"));
 		json_object_object_add(fo, "auto_views", va);
@@ -270,11 +338,34 @@ json_object *render_split_json(const struct render_input *in, int ns,
 		json_object_object_add(ev, "both_blocks", ju(x->both_blocks));
 		json_object_object_add(ev, "zero_blocks", ju(x->zero_blocks));
 		json_object_object_add(ev, "ambiguous_blocks", ju(x->ambiguous));
+		json_object_object_add(ev, "f_over_other_blocks", ju(x->over_blocks));
+		json_object_object_add(ev, "l_data_f_other_blocks", ju(x->lfo_blocks));
 		json_object_object_add(ev, "f_free_nonzero", ju(x->f_free_nonzero));
 		json_object_object_add(ev, "f_unwritten_nonzero", ju(x->f_unwritten_nonzero));
 		json_object_object_add(ev, "pmdk_header", x->header[0] ? js(x->header) : NULL);
 		json_object_object_add(ev, "pmdk_header_at_l", json_object_new_boolean(x->header_at_l));
 		json_object_object_add(fo, "evidence", ev);
+		/* the merged view, block by block (issue 25) */
+		json_object *pv = NULL;
+		if (x->prov) {
+			uint64_t n[PS_SPLIT_NPROV] = { 0 };
+			for (uint64_t b = 0; b < x->blocks; b++)
+				if (x->prov[b] < PS_SPLIT_NPROV)
+					n[x->prov[b]]++;
+			pv = json_object_new_object();
+			json_object_object_add(pv, "from_f", ju(x->from_f));
+			json_object_object_add(pv, "from_l", ju(x->blocks - x->from_f - x->ambiguous));
+			json_object_object_add(pv, "ambiguous", ju(x->ambiguous));
+			json_object *rules = json_object_new_object();
+			for (int k = 0; k < PS_SPLIT_NPROV; k++)
+				json_object_object_add(rules, ps_split_prov_name((enum ps_split_prov)k), ju(n[k]));
+			json_object_object_add(pv, "rules", rules);
+			struct amb_runs a = { .bs = s->blocksize, .arr = json_object_new_array() };
+			ps_split_each_block(s, x, amb_cb, &a);
+			amb_flush(&a);
+			json_object_object_add(pv, "ambiguous_ranges", a.arr);
+		}
+		json_object_object_add(fo, "provenance", pv);
 		json_object *vs = json_object_new_array();
 		for (size_t k = 0; k < x->nvictims; k++) {
 			const struct ps_split_victim *vv = &x->victims[k];
@@ -284,6 +375,9 @@ json_object *render_split_json(const struct render_input *in, int ns,
 					       vv->where == PS_SW_FILE_UNWRITTEN ?
 					       js(s->files[vv->file].path) : NULL);
 			json_object_object_add(vo, "blocks", ju(vv->blocks));
+			/* a file under stores: what it holds there now is them */
+			json_object_object_add(vo, "victim_bytes_are_stores",
+					       json_object_new_boolean(vv->where == PS_SW_FILE));
 			json_object_object_add(vo, "first_offset", ju(vv->first));
 			json_object_array_add(vs, vo);
 		}

@@ -46,6 +46,8 @@ int cli_split_listing(const struct ps_split *s, size_t cap, struct cli_split_lis
 void render_split_evidence(FILE *f, const struct ps_split_file *x);
 void render_split_victim(FILE *f, const struct ps_split *s, const struct ps_split_victim *v);
 void render_split_dax_note(FILE *f, const struct ps_split *s);
+/* A mixed file's blocks of ambiguous provenance (kept from L), as runs. */
+void render_split_ambiguous(FILE *f, const struct ps_split *s, const struct ps_split_file *x);
 void render_split_next(FILE *f, const struct render_input *in, int ns,
 		       const struct ps_split *s, int which);
 #endif

@@ -88,7 +88,8 @@ struct ps_repair_opts {
 	uint64_t ns_size;	/* namespace size given by the user, 0 = unknown */
 	/* a legacy start_pad rewrite where the split check (src/split.h)
 	 * found mmap-written files: refused unless merge_mmap, which copies
-	 * each such file's F view into its L blocks first */
+	 * the blocks each such file's merged view takes from F (its stores)
+	 * into its L blocks first */
 	bool merge_mmap;
 };
 

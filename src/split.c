@@ -266,24 +266,101 @@ static int add_victim(struct ps_split_victim **v, size_t *n, enum ps_split_where
 	return PS_OK;
 }
 
+/* The category of one block from what its two positions hold. */
+static enum ps_split_prov prov_of(int lz, int fz, enum ps_split_where wh)
+{
+	/* F holds nobody else's data: non-zero bytes there were stored
+	 * through a mapping */
+	int f_own = wh == PS_SW_FREE || wh == PS_SW_FILE_UNWRITTEN || wh == PS_SW_NOT_FILE;
+	if (fz || wh == PS_SW_PAD)	/* no store lands in the start_pad area */
+		return lz ? PS_PV_ZERO : PS_PV_WRITE;
+	if (f_own)
+		return lz ? PS_PV_STORE : PS_PV_BOTH;
+	return lz ? PS_PV_OVER : PS_PV_WRITE_FOTHER;
+}
+
+/* Block i's source given its category and the file's class. */
+static enum ps_split_src src_of(enum ps_split_prov p, enum ps_split_class c)
+{
+	switch (p) {
+	case PS_PV_STORE:
+	case PS_PV_BOTH:
+		return PS_SRC_F;
+	case PS_PV_OVER:
+		/* the victim rule: in a file written through a mapping, a
+		 * block zero at L with data at F is a store, whoever owns F */
+		return c == PS_SPLIT_MMAP || c == PS_SPLIT_MIXED ? PS_SRC_F : PS_SRC_AMBIG;
+	case PS_PV_WRITE_FOTHER:
+		return c == PS_SPLIT_MIXED ? PS_SRC_AMBIG : PS_SRC_L;
+	default:
+		return PS_SRC_L;
+	}
+}
+
+enum ps_split_src ps_split_block_src(const struct ps_split_file *f, size_t i)
+{
+	if (!f->prov || i >= f->blocks)
+		return PS_SRC_L;
+	return src_of((enum ps_split_prov)f->prov[i], f->cls);
+}
+
+const char *ps_split_prov_name(enum ps_split_prov p)
+{
+	switch (p) {
+	case PS_PV_ZERO: return "both-zero";
+	case PS_PV_WRITE: return "write";
+	case PS_PV_WRITE_FOTHER: return "write-f-other";
+	case PS_PV_STORE: return "store";
+	case PS_PV_BOTH: return "both-written";
+	case PS_PV_OVER: return "victim-rule";
+	}
+	return "?";
+}
+
+int ps_split_each_block(const struct ps_split *s, const struct ps_split_file *f,
+			int (*cb)(void *ctx, uint64_t logical, uint64_t g,
+				  enum ps_split_prov p, enum ps_split_src src),
+			void *ctx)
+{
+	uint64_t bs = s->blocksize;
+	size_t bi = 0;
+	for (size_t i = 0; i < f->next; i++) {
+		const struct ps_fs_extent *e = &f->ext[i];
+		for (uint64_t k = 0; k < e->len; k += bs, bi++) {
+			enum ps_split_prov p = f->prov && bi < f->blocks ?
+					       (enum ps_split_prov)f->prov[bi] : PS_PV_WRITE;
+			int r = cb(ctx, e->logical + k, e->physical + k, p, src_of(p, f->cls));
+			if (r)
+				return r;
+		}
+	}
+	return PS_OK;
+}
+
 static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *image,
 		    uint8_t *lb, uint8_t *fb)
 {
 	struct ps_split *s = w->s;
 	uint64_t bs = s->blocksize;
-	/* where the F positions with data land (victims: kept for MMAP and
-	 * MIXED files once the class is known; one record per place) */
-	struct ps_split_victim *vict = NULL;
-	size_t nvict = 0;
 	int r = PS_OK;
-	for (size_t i = 0; i < f->next && !r; i++) {
+	/* one byte per block: never more blocks than the image holds (a
+	 * block map read from the image is not trusted) */
+	if (f->blocks > image->size / bs) {
+		note_err(s, "a file's block map claims more blocks than the image holds");
+		return PS_OK;
+	}
+	uint8_t *prov = f->blocks ? calloc((size_t)f->blocks, 1) : NULL;
+	if (f->blocks && !prov)
+		return PS_ENOMEM;
+	size_t bi = 0;
+	/* one read of each written block at L and at F */
+	for (size_t i = 0; i < f->next; i++) {
 		const struct ps_fs_extent *e = &f->ext[i];
-		for (uint64_t done = 0; done < e->len && !r;) {
+		for (uint64_t done = 0; done < e->len;) {
 			uint64_t n = e->len - done < SPLIT_CHUNK ? e->len - done : SPLIT_CHUNK;
 			uint64_t g = e->physical + done;
 			if (s->l_off + g + n > image->size || n > image->size) {
 				note_err(s, "a file block lies beyond the image");
-				r = PS_OK;
 				goto out;
 			}
 			r = ps_src_pread(image, lb, (size_t)n, s->l_off + g);
@@ -295,67 +372,84 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 				goto out;
 			}
 			s->bytes_read += 2 * n;
-			for (uint64_t k = 0; k < n; k += bs) {
+			for (uint64_t k = 0; k < n; k += bs, bi++) {
 				size_t m = (size_t)(n - k < bs ? n - k : bs);
 				int lz = all_zero(lb + k, m), fz = all_zero(fb + k, m);
 				size_t file = 0;
 				enum ps_split_where wh = where_of(w, g + k, &file);
-				/* F holds nobody else's data: non-zero bytes
-				 * there were stored through a mapping */
-				int f_own = wh == PS_SW_FREE || wh == PS_SW_FILE_UNWRITTEN ||
-					    wh == PS_SW_NOT_FILE;
+				enum ps_split_prov p = prov_of(lz, fz, wh);
+				if (bi < f->blocks)
+					prov[bi] = (uint8_t)p;
 				/* a pool header at F of block 0 is evidence only
 				 * where F holds nobody else's data */
-				if (e->logical + done + k == 0 && f_own) {
+				if (e->logical + done + k == 0 && (p == PS_PV_STORE || p == PS_PV_BOTH)) {
 					const char *sig = pmdk_sig(fb, m);
 					if (sig)
 						snprintf(f->header, sizeof(f->header), "%s", sig);
 					if (sig && pmdk_sig(lb, m) == sig)
 						f->header_at_l = true;
 				}
-				if (lz && fz) {
-					f->zero_blocks++;
-				} else if (!lz && (fz || !f_own)) {
-					f->w_blocks++;
-				} else if (lz && !f_own) {
-					f->ambiguous++;
-				} else {
-					if (lz)
+				switch (p) {
+				case PS_PV_ZERO: f->zero_blocks++; break;
+				case PS_PV_WRITE: f->w_blocks++; break;
+				case PS_PV_WRITE_FOTHER: f->w_blocks++; f->lfo_blocks++; break;
+				case PS_PV_OVER: f->over_blocks++; break;
+				case PS_PV_STORE:
+				case PS_PV_BOTH:
+					if (p == PS_PV_STORE)
 						f->m_blocks++;
 					else
 						f->both_blocks++;
 					f->f_free_nonzero += wh == PS_SW_FREE;
 					f->f_unwritten_nonzero += wh == PS_SW_FILE_UNWRITTEN;
-				}
-				if (!fz) {
-					r = add_victim(&vict, &nvict, wh, file, s->f_off + g + k);
-					if (r)
-						goto out;
+					break;
 				}
 			}
 			done += n;
 		}
 	}
+	/* stores proven where nobody else's data is, or a pool header at F */
 	uint64_t m = f->m_blocks + f->both_blocks;
 	if (f->header[0] && !f->header_at_l)
 		m++;
-	if (m && !f->w_blocks && !f->both_blocks)
-		f->cls = PS_SPLIT_MMAP;
+	if ((m || f->over_blocks) && !f->w_blocks && !f->both_blocks)
+		f->cls = PS_SPLIT_MMAP;	/* every L block zero: the victim rule */
 	else if (m)
 		f->cls = PS_SPLIT_MIXED;
 	else if (f->w_blocks)
 		f->cls = PS_SPLIT_WRITE;
 	else
 		f->cls = PS_SPLIT_UNKNOWN;
-	if (f->cls == PS_SPLIT_MMAP || f->cls == PS_SPLIT_MIXED) {
-		for (size_t i = 0; i < nvict; i++)
-			s->victim_blocks[vict[i].where] += vict[i].blocks;
-		f->victims = vict;
-		f->nvictims = nvict;
-		vict = NULL;
+	if (f->cls != PS_SPLIT_MMAP && f->cls != PS_SPLIT_MIXED) {
+		f->ambiguous = f->over_blocks;
+		s->ambiguous += f->ambiguous;
+		goto out;
 	}
+	f->prov = prov;
+	prov = NULL;
+	/* the victims: where the blocks taken from F (the stores) landed */
+	bi = 0;
+	for (size_t i = 0; i < f->next && !r; i++) {
+		const struct ps_fs_extent *e = &f->ext[i];
+		for (uint64_t k = 0; k < e->len && bi < f->blocks && !r; k += bs, bi++) {
+			enum ps_split_src src = src_of((enum ps_split_prov)f->prov[bi], f->cls);
+			if (src == PS_SRC_AMBIG) {
+				f->ambiguous++;
+				continue;
+			}
+			if (src != PS_SRC_F)
+				continue;
+			f->from_f++;
+			size_t file = 0;
+			enum ps_split_where wh = where_of(w, e->physical + k, &file);
+			r = add_victim(&f->victims, &f->nvictims, wh, file, s->f_off + e->physical + k);
+		}
+	}
+	s->ambiguous += f->ambiguous;
+	for (size_t i = 0; i < f->nvictims; i++)
+		s->victim_blocks[f->victims[i].where] += f->victims[i].blocks;
 out:
-	free(vict);
+	free(prov);
 	return r;
 }
 
@@ -445,6 +539,7 @@ void ps_split_free(struct ps_split *s)
 		free(s->files[i].path);
 		free(s->files[i].victims);
 		free(s->files[i].ext);
+		free(s->files[i].prov);
 	}
 	free(s->files);
 	memset(s, 0, sizeof(*s));
@@ -461,8 +556,8 @@ const struct ps_split_file *ps_split_find(const struct ps_split *s, uint64_t ino
 unsigned ps_split_auto_views(const struct ps_split_file *f)
 {
 	switch (f->cls) {
-	case PS_SPLIT_MMAP: return PS_VIEW_MMAP;
-	case PS_SPLIT_MIXED: return PS_VIEW_READ | PS_VIEW_MMAP;
+	case PS_SPLIT_MMAP: return PS_VIEW_MERGED;
+	case PS_SPLIT_MIXED: return PS_VIEW_MERGED | PS_VIEW_READ;
 	default: return PS_VIEW_READ;
 	}
 }
@@ -474,14 +569,15 @@ int ps_split_read(struct ps_src *image, const struct ps_split *s,
 	if (f->unmapped) {
 		ps_src_set_error(image, "%s: inode %llu: no block map, so no %s view",
 				 image->name, (unsigned long long)f->ino,
-				 v == PS_VIEW_MMAP ? "mmap" : "read");
+				 v == PS_VIEW_MMAP ? "mmap" : v == PS_VIEW_MERGED ? "merged" : "read");
 		return PS_EUNSUPP;
 	}
-	uint64_t base = v == PS_VIEW_MMAP ? s->f_off : s->l_off;
+	uint64_t bs = s->blocksize;
 	uint8_t *buf = malloc(SPLIT_CHUNK);
 	if (!buf)
 		return PS_ENOMEM;
 	int r = PS_OK;
+	size_t bi = 0;		/* block index of done, in ext order */
 	for (size_t i = 0; i < f->next && !r; i++) {
 		const struct ps_fs_extent *e = &f->ext[i];
 		for (uint64_t done = 0; done < e->len && !r;) {
@@ -489,12 +585,25 @@ int ps_split_read(struct ps_src *image, const struct ps_split *s,
 			if (off >= f->size)
 				break;
 			uint64_t n = e->len - done < SPLIT_CHUNK ? e->len - done : SPLIT_CHUNK;
-			if (n > f->size - off)
-				n = f->size - off;
-			r = ps_src_pread(image, buf, (size_t)n, base + e->physical + done);
+			/* merged: a run of blocks from the same side */
+			enum ps_split_src src = v == PS_VIEW_MMAP ? PS_SRC_F : PS_SRC_L;
+			if (v == PS_VIEW_MERGED) {
+				src = ps_split_block_src(f, bi) == PS_SRC_F ? PS_SRC_F : PS_SRC_L;
+				uint64_t run = bs;
+				while (run < n && (ps_split_block_src(f, bi + run / bs) == PS_SRC_F) ==
+						  (src == PS_SRC_F))
+					run += bs;
+				if (run < n)
+					n = run;
+			}
+			uint64_t blocks = (n + bs - 1) / bs;
+			uint64_t len = n > f->size - off ? f->size - off : n;
+			uint64_t base = src == PS_SRC_F ? s->f_off : s->l_off;
+			r = ps_src_pread(image, buf, (size_t)len, base + e->physical + done);
 			if (!r)
-				r = cb(ctx, off, buf, (size_t)n);
+				r = cb(ctx, off, buf, (size_t)len);
 			done += n;
+			bi += blocks;
 		}
 	}
 	free(buf);

@@ -6,8 +6,9 @@
  * mapping under DAX: their data sits at F, start_pad lower, and the
  * rewrite would strand it. Without --merge-mmap the rewrite is refused.
  * With it, each such file's F blocks become patches over its own L
- * blocks: an mmap-written file's whole F view; of a mixed file the blocks
- * whose data is only at F. The expectation recorded with the plan (every
+ * blocks: the blocks its merged view takes from F (issue 25: a store on
+ * free space, a store over write() data, a store over another file by
+ * the victim rule); an ambiguous block keeps L and is named in the plan. The expectation recorded with the plan (every
  * file's read view after the repair) is what the re-scan checks.
  */
 #include "repair_priv.h"
@@ -49,11 +50,6 @@ static int fh_cb(void *ctx, uint64_t off, const void *buf, size_t len)
 	return PS_OK;
 }
 
-static int all_zero(const uint8_t *b, size_t n)
-{
-	return n == 0 || (b[0] == 0 && !memcmp(b, b + 1, n - 1));
-}
-
 /* The blocks of f to copy from F to L, handed to cb(ctx, g, lbuf, fbuf, n). */
 struct merge_ctx {
 	struct ps_src *src;
@@ -73,12 +69,16 @@ static int merge_file(struct merge_ctx *m, const struct ps_split_file *f, bool d
 	uint8_t lb[4096], fb[4096];
 	sha256_init(&m->h.c);
 	m->h.at = 0;
+	size_t bi = 0;		/* the block's index in ext order (its provenance) */
 	for (size_t i = 0; i < f->next; i++) {
 		const struct ps_fs_extent *e = &f->ext[i];
-		for (uint64_t done = 0; done < e->len; done += bs) {
+		for (uint64_t done = 0; done < e->len; done += bs, bi++) {
 			uint64_t off = e->logical + done;
 			if (off >= f->size)
 				break;
+			/* the merged view (issue 25): the blocks whose
+			 * provenance is a store; an ambiguous one stays L */
+			bool from_f = ps_split_block_src(f, bi) == PS_SRC_F;
 			/* a block in pieces of at most 4 KiB (the patch size) */
 			for (uint64_t k = 0; k < bs; k += sizeof(lb)) {
 				if (off + k >= f->size)
@@ -91,9 +91,7 @@ static int merge_file(struct merge_ctx *m, const struct ps_split_file *f, bool d
 				if (r)
 					return r;
 				const uint8_t *now = lb;
-				bool copy = do_patch && memcmp(lb, fb, n) &&
-					    (f->cls == PS_SPLIT_MMAP ||
-					     (all_zero(lb, n) && !all_zero(fb, n)));
+				bool copy = do_patch && from_f && memcmp(lb, fb, n);
 				if (copy) {
 					if (++m->npatch > MERGE_MAX_PATCHES)
 						return PS_ERANGE;
@@ -117,6 +115,66 @@ static int merge_file(struct merge_ctx *m, const struct ps_split_file *f, bool d
 		}
 	}
 	fh_zeros(&m->h, f->size);
+	return PS_OK;
+}
+
+/* the ambiguous blocks of f: one run of logical offsets at a time */
+struct amb_ctx {
+	char list[400];
+	size_t len;
+	uint64_t lo, hi, runs;
+	uint64_t bs;
+};
+
+static void amb_flush(struct amb_ctx *a)
+{
+	if (a->hi == a->lo)
+		return;
+	a->runs++;
+	if (a->len < sizeof(a->list) - 64)
+		a->len += (size_t)snprintf(a->list + a->len, sizeof(a->list) - a->len, "%s%" PRIu64 "-%" PRIu64,
+					   a->len ? ", " : "", a->lo, a->hi);
+	else if (a->list[a->len - 1] != '.')
+		a->len += (size_t)snprintf(a->list + a->len, sizeof(a->list) - a->len, ", ...");
+	a->lo = a->hi;
+}
+
+static int amb_cb(void *ctx, uint64_t logical, uint64_t g, enum ps_split_prov p,
+		  enum ps_split_src src)
+{
+	struct amb_ctx *a = ctx;
+	(void)g;
+	(void)p;
+	if (src != PS_SRC_AMBIG)
+		return PS_OK;
+	if (logical != a->hi)
+		amb_flush(a);
+	if (a->hi == a->lo)
+		a->lo = a->hi = logical;
+	a->hi = logical + a->bs;
+	return PS_OK;
+}
+
+/* The plan's words for a merged file: its ambiguous blocks (kept from L)
+ * and the files its stores landed on (their current bytes are the stores). */
+static int merge_notes(struct ps_plan *plan, int n, const struct ps_split *s,
+		       const struct ps_split_file *f)
+{
+	if (f->ambiguous) {
+		struct amb_ctx a = { .bs = s->blocksize };
+		ps_split_each_block(s, f, amb_cb, &a);
+		amb_flush(&a);
+		ps_plan_note(plan, "namespace %d: %s (inode %" PRIu64 "): %" PRIu64 " block(s) of ambiguous provenance kept from L (write() data there, and F lies on another file's block or metadata, so a store cannot be told from its owner's bytes): bytes %s",
+			     n, f->path, f->ino, f->ambiguous, a.list);
+	}
+	for (size_t v = 0; v < f->nvictims; v++) {
+		const struct ps_split_victim *x = &f->victims[v];
+		if (x->where != PS_SW_FILE)
+			continue;
+		ps_plan_note(plan, "namespace %d: %s (inode %" PRIu64 ", %s): %" PRIu64 " of its blocks were stored through a mapping over %s (from offset 0x%" PRIx64 "): that file is a victim, its current bytes there are these stores and its earlier content is not recoverable from this image; the merge leaves it as it reads now",
+			     n, f->path, f->ino, ps_split_class_name(f->cls), x->blocks,
+			     s->files[x->file].path, x->first);
+	}
 	return PS_OK;
 }
 
@@ -161,7 +219,7 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 		if (s.files[i].cls == PS_SPLIT_MMAP || s.files[i].cls == PS_SPLIT_MIXED)
 			ex = s.files[i].path;
 	if (!o->merge_mmap) {
-		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: the split check found %" PRIu64 " file(s) written through a mapping under DAX and %" PRIu64 " mixed (e.g. %s): their mapped data sits at F, start_pad lower, and rewriting the block keeps only the read() view at L. Extract both views first ('pmemscan extract --view auto'), or repair with --merge-mmap to copy each such file's F view into its own L blocks",
+		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: the split check found %" PRIu64 " file(s) written through a mapping under DAX and %" PRIu64 " mixed (e.g. %s): their mapped data sits at F, start_pad lower, and rewriting the block keeps only the read() view at L. Extract them first ('pmemscan extract --view auto': each as its writer last saw it), or repair with --merge-mmap to copy the blocks each such file's merged view takes from F into its own L blocks",
 			       n, s.count[PS_SPLIT_MMAP], s.count[PS_SPLIT_MIXED], ex);
 		ps_split_free(&s);
 		return PS_EAMBIG;
@@ -203,13 +261,20 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 			ps_split_free(&s);
 			return r;
 		}
+		if (merge) {
+			r = merge_notes(plan, n, &s, f);
+			if (r) {
+				ps_split_free(&s);
+				return r;
+			}
+		}
 		mf->ino = f->ino;
 		mf->merged = merge;
 		snprintf(mf->path, sizeof(mf->path), "%s", f->path);
 		sha256_digest(&m.h.c, sizeof(mf->sha256), mf->sha256);
 		me->n++;
 	}
-	ps_plan_note(plan, "namespace %d: --merge-mmap: %" PRIu64 " block(s) of %" PRIu64 " mmap-written and %" PRIu64 " mixed file(s) copied from F (start_pad lower) into their L blocks before the rewrite; the re-scan checks that every file then reads as planned (a merged file as its former mmap view, a mixed one as its write() blocks plus its mapped blocks, every other file unchanged)",
+	ps_plan_note(plan, "namespace %d: --merge-mmap: %" PRIu64 " block(s) of %" PRIu64 " mmap-written and %" PRIu64 " mixed file(s) copied from F (start_pad lower) into their L blocks before the rewrite; the re-scan checks that every file then reads as planned (an mmap-written or mixed file as its merged view: each block from L or F by its provenance, the file as its writer last saw it; every other file unchanged)",
 		     n, (uint64_t)(plan->n - before), s.count[PS_SPLIT_MMAP], s.count[PS_SPLIT_MIXED]);
 	ps_split_free(&s);
 	return PS_OK;

@@ -92,8 +92,8 @@ answers "--semantics=le<TAB> (one word)" "--semantics=legacy" ls dump.img --sema
 answers "--hash <TAB>: auto sha256 sparse none" "auto sha256 sparse none" dump.img --hash ""
 answers "--hash s<TAB>" "sha256 sparse" scan dump.img --hash s
 answers "--fs-type <TAB>: ext xfs auto" "ext xfs auto" ls dump.img --fs-type ""
-answers "--view <TAB>: read mmap auto" "read mmap auto" extract dump.img --view ""
-answers "--view=m<TAB> (one word)" "--view=mmap" ls dump.img --view=m
+answers "--view <TAB>: read mmap merged auto" "read mmap merged auto" extract dump.img --view ""
+answers "--view=mm<TAB> (one word)" "--view=mmap" ls dump.img --view=mm
 answers "--namespace <TAB>: nothing (a number)" "" extract dump.img --namespace ""
 answers "--phys-base <TAB>: nothing (an address)" "" dump.img --phys-base ""
 

@@ -53,16 +53,16 @@ same_value "before the moves: every file is write, default view read" \
 
 # ---- extract --view ----
 "$PMEMSCAN" extract "$img" -o "$T/auto" --quiet 2>"$T/auto.err"
-same_value "extract (default auto): m.bin is the mmap view (what was stored)" "$(sha "$T/auto/m.bin")" "$(sha "$T/tree/m.bin")"
+same_value "extract (default auto): m.bin is the merged view (what was stored)" "$(sha "$T/auto/m.bin")" "$(sha "$T/tree/m.bin")"
 same_value "... w.bin the read view" "$(sha "$T/auto/w.bin")" "$(sha "$T/tree/w.bin")"
-check "... x.bin in both views: x.bin and x.bin.mmap-view" test -f "$T/auto/x.bin" -a -f "$T/auto/x.bin.mmap-view"
-same_value "... x.bin's read view: its first half, zeros after" \
-	"$(head -c 32768 "$T/auto/x.bin" | sha256sum | cut -d' ' -f1) $(tail -c 32768 "$T/auto/x.bin" | tr -d '\0' | wc -c)" \
+check "... x.bin in both views: x.bin (merged) and x.bin.read-view" test -f "$T/auto/x.bin" -a -f "$T/auto/x.bin.read-view"
+same_value "... x.bin is its merged view: its write() half and its mapped half, as written (issue 25)" \
+	"$(sha "$T/auto/x.bin")" "$(sha "$T/tree/x.bin")"
+same_value "... x.bin.read-view is the read view: its first half, zeros after" \
+	"$(head -c 32768 "$T/auto/x.bin.read-view" | sha256sum | cut -d' ' -f1) $(tail -c 32768 "$T/auto/x.bin.read-view" | tr -d '\0' | wc -c)" \
 	"$(head -c 32768 "$T/tree/x.bin" | sha256sum | cut -d' ' -f1) 0"
-same_value "... x.bin.mmap-view's second half is the mapped data" \
-	"$(tail -c 32768 "$T/auto/x.bin.mmap-view" | sha256sum | cut -d' ' -f1)" "$(tail -c 32768 "$T/tree/x.bin" | sha256sum | cut -d' ' -f1)"
 check "the summary says auto, and which view m.bin and x.bin got" \
-	sh -c 'grep -q "view auto (default: the split check found mmap-written files)" "$1" && grep -q "view mmap: /m.bin" "$1" && grep -q "view read+mmap: /x.bin" "$1"' sh "$T/auto.err"
+	sh -c 'grep -q "view auto (default: the split check found mmap-written files)" "$1" && grep -q "view merged: /m.bin" "$1" && grep -q "view merged+read: /x.bin (merged view; read view as /x.bin.read-view)" "$1"' sh "$T/auto.err"
 # the progress bar's total (issue 15 item 6): the data written, the mixed
 # x.bin twice (its read view and its mmap view)
 if python3 -c 'import pty' 2>/dev/null; then
@@ -81,7 +81,7 @@ fi
 "$PMEMSCAN" extract "$img" --view read -o "$T/read" --quiet 2>/dev/null
 same_value "extract --view read: m.bin reads as zeros (what read() gave), as long as it was stored" \
 	"$(stat -c %s "$T/read/m.bin") $(tr -d '\0' <"$T/read/m.bin" | wc -c)" "$(stat -c %s "$T/tree/m.bin") 0"
-check "... and no .mmap-view file" test ! -e "$T/read/x.bin.mmap-view"
+check "... and no .read-view file" test ! -e "$T/read/x.bin.read-view"
 "$PMEMSCAN" extract "$img" --view mmap -o "$T/mmap.tar" --quiet 2>/dev/null
 same_value "extract --view mmap into a tar: m.bin is the stored data" \
 	"$(tar -xOf "$T/mmap.tar" m.bin | sha256sum | cut -d' ' -f1)" "$(sha "$T/tree/m.bin")"
@@ -90,7 +90,7 @@ check "on the image without mapped files the default is read" \
 	grep -q "view read (default: the split check found no mmap-written file)" "$T/clean.err"
 same_value "ls --json: the view each file gets" \
 	"$("$PMEMSCAN" ls --json "$img" 2>/dev/null | jq -r '[.view] + [.entries[] | select(.type == "file") | "\(.path)=\(.view)"] | sort | join(" ")')" \
-	"/m.bin=mmap /w.bin=read /x.bin=read+mmap auto"
+	"/m.bin=merged /w.bin=read /x.bin=merged+read auto"
 # bad input: --view mmap where nothing is split
 truncate -s 64M "$T/plain.img"
 $MKE2FS -q -F -t ext4 "$T/plain.img" >/dev/null 2>&1
@@ -99,8 +99,8 @@ expect_exit 3 "extract --view mmap on a plain filesystem: refused, exit 3" \
 check "... and nothing written" test ! -e "$T/none"
 expect_exit 3 "a bad --view value: exit 3" "$PMEMSCAN" extract "$img" --view both -o "$T/none"
 
-# ---- the output side (issue 15) on a mixed file's second copy ----
-# an interrupt while x.bin.mmap-view is written: the copy being written is
+# ---- the output side (issue 15) on a mixed file's second copy (its read view) ----
+# an interrupt while x.bin.read-view is written: the copy being written is
 # removed and named, x.bin (done before it) stays whole. PMEMSCAN_TEST_SIGNAL=N
 # raises SIGINT at the N-th poll; the first N that lands in that copy is used.
 n=1 hit=
@@ -108,27 +108,27 @@ while [ $n -le 80 ] && [ -z "$hit" ]; do
 	rm -rf "$T/int"
 	rc=0
 	PMEMSCAN_TEST_SIGNAL=$n "$PMEMSCAN" extract "$img" -o "$T/int" --quiet 2>"$T/int.err" || rc=$?
-	grep -q '^pmemscan: extract: x.bin.mmap-view: stopped here: interrupted by SIGINT' "$T/int.err" && hit=$n
+	grep -q '^pmemscan: extract: x.bin.read-view: stopped here: interrupted by SIGINT' "$T/int.err" && hit=$n
 	n=$((n + 1))
 done
-check "an interrupt during x.bin.mmap-view's copy names that copy as where it stopped" test -n "$hit"
+check "an interrupt during x.bin.read-view's copy names that copy as where it stopped" test -n "$hit"
 same_value "... exit 130" "$rc" 130
 check "... its partial copy removed, the line says so" \
-	sh -c '! test -e "$1/x.bin.mmap-view" && grep -q "x.bin.mmap-view: stopped here: .*its partial copy was removed" "$2"' sh "$T/int" "$T/int.err"
+	sh -c '! test -e "$1/x.bin.read-view" && grep -q "x.bin.read-view: stopped here: .*its partial copy was removed" "$2"' sh "$T/int" "$T/int.err"
 same_value "... x.bin, written before it, is whole" "$(sha "$T/int/x.bin")" "$(sha "$T/auto/x.bin")"
 # --force resumes such a run: x.bin is kept, the missing second copy is
 # written (the output made by hand as an interrupt leaves it)
 rm -rf "$T/resume"
 cp -a "$T/auto" "$T/resume"
-rm "$T/resume/x.bin.mmap-view"
+rm "$T/resume/x.bin.read-view"
 rc=0
 "$PMEMSCAN" extract "$img" -o "$T/resume" --force --quiet 2>"$T/resume.err" || rc=$?
-same_value "extract --force into an output where x.bin is and x.bin.mmap-view is not: exit 0" "$rc" 0
-same_value "... the missing x.bin.mmap-view is written (not skipped with x.bin)" \
-	"$(sha "$T/resume/x.bin.mmap-view")" "$(sha "$T/auto/x.bin.mmap-view")"
-check "... x.bin reported as kept, x.bin.mmap-view not" \
-	sh -c 'grep -q "^pmemscan: extract: x.bin: kept: already in the output" "$1" && ! grep -q "x.bin.mmap-view: kept" "$1"' sh "$T/resume.err"
-# disk full while x.bin.mmap-view is written: the ENOSPC line names that copy
+same_value "extract --force into an output where x.bin is and x.bin.read-view is not: exit 0" "$rc" 0
+same_value "... the missing x.bin.read-view is written (not skipped with x.bin)" \
+	"$(sha "$T/resume/x.bin.read-view")" "$(sha "$T/auto/x.bin.read-view")"
+check "... x.bin reported as kept, x.bin.read-view not" \
+	sh -c 'grep -q "^pmemscan: extract: x.bin: kept: already in the output" "$1" && ! grep -q "x.bin.read-view: kept" "$1"' sh "$T/resume.err"
+# disk full while x.bin.read-view is written: the ENOSPC line names that copy
 if [ "$(id -u)" -eq 0 ] && mkdir "$T/full" && mount -t tmpfs -o size=1m tmpfs "$T/full" 2>/dev/null; then
 	trap 'umount "$T/full" 2>/dev/null; rm -rf "$T"' EXIT
 	# the tmpfs size, in 4 KiB pages, where the run fills it in that copy
@@ -138,16 +138,16 @@ if [ "$(id -u)" -eq 0 ] && mkdir "$T/full" && mount -t tmpfs -o size=1m tmpfs "$
 		rm -rf "$T/full/o"
 		rc=0
 		"$PMEMSCAN" extract "$img" -o "$T/full/o" --quiet 2>"$T/full.err" || rc=$?
-		grep -q '^pmemscan: extract: x.bin.mmap-view: stopped here by a fatal error: .*(ENOSPC)' "$T/full.err" && hit=$pages
+		grep -q '^pmemscan: extract: x.bin.read-view: stopped here by a fatal error: .*(ENOSPC)' "$T/full.err" && hit=$pages
 		pages=$((pages + 2))
 	done
-	check "disk full in x.bin.mmap-view's copy: one line names that copy and ENOSPC" test -n "$hit"
+	check "disk full in x.bin.read-view's copy: one line names that copy and ENOSPC" test -n "$hit"
 	same_value "... exit 3" "$rc" 3
 	check "... its partial copy removed and said so; x.bin whole" \
-		sh -c '! test -e "$1/x.bin.mmap-view" && grep -q "its partial copy was removed" "$2" && cmp -s "$1/x.bin" "$3"' sh "$T/full/o" "$T/full.err" "$T/auto/x.bin"
+		sh -c '! test -e "$1/x.bin.read-view" && grep -q "its partial copy was removed" "$2" && cmp -s "$1/x.bin" "$3"' sh "$T/full/o" "$T/full.err" "$T/auto/x.bin"
 	umount "$T/full"
 else
-	skip "disk full in x.bin.mmap-view's copy" "needs root for a tmpfs"
+	skip "disk full in x.bin.read-view's copy" "needs root for a tmpfs"
 fi
 
 # ---- repair ----

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # extract never hides a loss behind exit 0 (issue 21): a real file named
-# like a generated NAME.mmap-view, names the output's filesystem folds into
+# like a generated NAME.read-view, names the output's filesystem folds into
 # one (vfat), EEXIST in a fresh OUT, a symlink where a --force merge needs a
 # directory, xattrs Linux refuses on fifos and devices or a full xattr
 # space (ENOSPC), and a tree deeper than the open-file limit.
@@ -17,33 +17,33 @@ sha() { sha256sum <"$1" | cut -d' ' -f1; }
 # ext4 IMG SIZE DIR: an ext4 image made by mke2fs -d from DIR
 ext4() { $MKE2FS -q -F -t ext4 -b 4096 -d "$3" "$1" "$2" >/dev/null 2>&1; }
 
-# ==== 1. a file of the image named NAME.mmap-view next to a split NAME ====
+# ==== 1. a file of the image named NAME.read-view next to a split NAME ====
 mkdir "$T/extra"
-head -c 5000 /dev/urandom >"$T/extra/x.bin.mmap-view"
+head -c 5000 /dev/urandom >"$T/extra/x.bin.read-view"
 mkdir "$T/s"
 MDS_EXTRA=$T/extra mk_dax_split "$T/s" || skip_all "$(cat "$T/s/why")"
 img=$T/s/ns.img
 rc=0
 "$PMEMSCAN" extract "$img" -o "$T/o1" --quiet 2>"$T/e1" || rc=$?
-check "the split check still finds x.bin mixed (read+mmap)" grep -q "view read+mmap: /x.bin " "$T/e1"
-same_value "a real x.bin.mmap-view next to the mixed x.bin, directory: exit 0" "$rc" 0
-same_value "... the image's own x.bin.mmap-view is written, whole" \
-	"$(sha "$T/o1/x.bin.mmap-view")" "$(sha "$T/extra/x.bin.mmap-view")"
+check "the split check still finds x.bin mixed (merged+read)" grep -q "view merged+read: /x.bin " "$T/e1"
+same_value "a real x.bin.read-view next to the mixed x.bin, directory: exit 0" "$rc" 0
+same_value "... the image's own x.bin.read-view is written, whole" \
+	"$(sha "$T/o1/x.bin.read-view")" "$(sha "$T/extra/x.bin.read-view")"
 check "... nothing reported as 'kept' in a fresh OUT" sh -c '! grep -q "kept" "$1"' sh "$T/e1"
-check "... the summary names where x.bin's mmap view went: x.bin.mmap-view~1" \
-	grep -q "view read+mmap: /x.bin (read view; mmap view as /x.bin.mmap-view~1)" "$T/e1"
-same_value "... x.bin.mmap-view~1 holds the mmap view (x.bin's second half as written)" \
-	"$(tail -c 32768 "$T/o1/x.bin.mmap-view~1" | sha256sum | cut -d' ' -f1)" \
-	"$(tail -c 32768 "$T/s/tree/x.bin" | sha256sum | cut -d' ' -f1)"
+check "... the summary names where x.bin's read view went: x.bin.read-view~1" \
+	grep -q "view merged+read: /x.bin (merged view; read view as /x.bin.read-view~1)" "$T/e1"
+same_value "... x.bin.read-view~1 holds the read view (x.bin's first half as written, zeros after)" \
+	"$(head -c 32768 "$T/o1/x.bin.read-view~1" | sha256sum | cut -d' ' -f1) $(tail -c 32768 "$T/o1/x.bin.read-view~1" | tr -d '\0' | wc -c)" \
+	"$(head -c 32768 "$T/s/tree/x.bin" | sha256sum | cut -d' ' -f1) 0"
 rc=0
 "$PMEMSCAN" extract "$img" -o "$T/o1.tar" --quiet 2>"$T/e2" || rc=$?
 tar -tf "$T/o1.tar" >"$T/members" 2>/dev/null
 check "... into a tar: exit 0, members listed, no two members of the same name" \
 	sh -c '[ "$1" = 0 ] && [ -s "$2" ] && [ -z "$(sort "$2" | uniq -d)" ]' sh "$rc" "$T/members"
-tar -xOf "$T/o1.tar" x.bin.mmap-view >"$T/t.real" 2>/dev/null
-tar -xOf "$T/o1.tar" x.bin.mmap-view~1 >"$T/t.mmap" 2>/dev/null
-same_value "... the tar's x.bin.mmap-view is the image's file" "$(sha "$T/t.real")" "$(sha "$T/extra/x.bin.mmap-view")"
-same_value "... and its x.bin.mmap-view~1 the mmap view" "$(sha "$T/t.mmap")" "$(sha "$T/o1/x.bin.mmap-view~1")"
+tar -xOf "$T/o1.tar" x.bin.read-view >"$T/t.real" 2>/dev/null
+tar -xOf "$T/o1.tar" x.bin.read-view~1 >"$T/t.mmap" 2>/dev/null
+same_value "... the tar's x.bin.read-view is the image's file" "$(sha "$T/t.real")" "$(sha "$T/extra/x.bin.read-view")"
+same_value "... and its x.bin.read-view~1 the read view" "$(sha "$T/t.mmap")" "$(sha "$T/o1/x.bin.read-view~1")"
 
 # ==== 2. names the output's filesystem folds into one (vfat) ====
 mkdir -p "$T/ci/Dir" "$T/ci/dir"

@@ -220,6 +220,14 @@ static void test_mapped(void **state)
 		skip();
 	mmap_store(f, &f->m, f->mdata, 0, 4);
 	mmap_store(f, &f->x, f->xdata, 4, 8);
+	/* x.bin's blocks 0 and 1 overwritten through the mapping after its
+	 * write(): the write() data stays at L, the stores are at F */
+	uint8_t st[2 * BS];
+	memset(st, 'S', sizeof(st));
+	int fd = open(f->img, O_RDWR);
+	assert_true(fd >= 0);
+	pwrite_all(fd, st, sizeof(st), f->l_off - f->P + f->x.physical);
+	close(fd);
 	struct ps_split s;
 	struct ps_src *src;
 	run_check(f, &s, &src);
@@ -238,14 +246,17 @@ static void test_mapped(void **state)
 	assert_int_equal(m->victims[0].where, PS_SW_FREE);
 	assert_int_equal(m->victims[0].blocks, 4);
 	assert_int_equal(m->victims[0].first, f->l_off - f->P + f->m.physical);
-	assert_int_equal(ps_split_auto_views(m), PS_VIEW_MMAP);
+	assert_int_equal(ps_split_auto_views(m), PS_VIEW_MERGED);
 	const struct ps_split_file *x = by_path(&s, "/x.bin");
 	assert_int_equal(x->cls, PS_SPLIT_MIXED);
-	assert_int_equal(x->w_blocks, 4);
+	assert_int_equal(x->w_blocks, 2);
 	assert_int_equal(x->m_blocks, 4);
-	assert_int_equal(ps_split_auto_views(x), PS_VIEW_READ | PS_VIEW_MMAP);
+	assert_int_equal(x->both_blocks, 2);	/* blocks 0, 1: write() data, a store at F */
+	assert_int_equal(x->from_f, 6);
+	assert_int_equal(x->ambiguous, 0);
+	assert_int_equal(ps_split_auto_views(x), PS_VIEW_MERGED | PS_VIEW_READ);
 	assert_int_equal(by_path(&s, "/w.bin")->cls, PS_SPLIT_WRITE);
-	assert_int_equal(s.victim_blocks[PS_SW_FREE], 8);
+	assert_int_equal(s.victim_blocks[PS_SW_FREE], 10);
 	/* the views: mmap gives what was stored, read what read() gives */
 	struct buf b = { .n = 0 };
 	assert_int_equal(ps_split_read(src, &s, m, PS_VIEW_MMAP, buf_cb, &b), PS_OK);
@@ -261,12 +272,24 @@ static void test_mapped(void **state)
 	memset(&b, 0, sizeof(b));
 	assert_int_equal(ps_split_read(src, &s, x, PS_VIEW_READ, buf_cb, &b), PS_OK);
 	assert_memory_equal(b.b, f->xdata, 4 * BS);
+	/* the merged view: the stores over blocks 0-1, the write() blocks
+	 * 2-3, the mapped blocks 4-7: the file as its writer last saw it */
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(ps_split_read(src, &s, x, PS_VIEW_MERGED, buf_cb, &b), PS_OK);
+	assert_int_equal(b.n, sizeof(f->xdata));
+	assert_memory_equal(b.b, st, sizeof(st));
+	assert_memory_equal(b.b + 2 * BS, f->xdata + 2 * BS, 6 * BS);
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(ps_split_read(src, &s, m, PS_VIEW_MERGED, buf_cb, &b), PS_OK);
+	assert_memory_equal(b.b, f->mdata, sizeof(f->mdata));
 	ps_split_free(&s);
 	ps_src_close(src);
 }
 
-/* F holding another file's data is no evidence: with start_pad one file
- * long, v.bin's F is m.bin's L data; v.bin zeroed at L stays unknown. */
+/* The victim rule (issue 25): with start_pad one file long, v.bin's F is
+ * m.bin's L data; v.bin zero at L with data at F was written through a
+ * mapping, whoever owns F now: mmap, m.bin the victim, its merged view
+ * m.bin's current bytes (the stores). */
 static void test_other_files_data(void **state)
 {
 	struct fx *f = *state;
@@ -297,9 +320,20 @@ static void test_other_files_data(void **state)
 	assert_int_equal(ps_src_open_file(g.img, &src, err, sizeof(err)), PS_OK);
 	assert_int_equal(ps_split_check(src, 0, g.P, D, g.l_off, FSZ, PS_FS_AUTO, &s), PS_OK);
 	const struct ps_split_file *vf = by_path(&s, "/v.bin");
-	assert_int_equal(vf->cls, PS_SPLIT_UNKNOWN);
-	assert_int_equal(vf->ambiguous, 4);
-	assert_int_equal(s.count[PS_SPLIT_MMAP], 0);
+	assert_int_equal(vf->cls, PS_SPLIT_MMAP);
+	assert_int_equal(vf->over_blocks, 4);
+	assert_int_equal(vf->ambiguous, 0);
+	assert_int_equal(vf->from_f, 4);
+	assert_int_equal(s.count[PS_SPLIT_MMAP], 1);
+	assert_int_equal(s.count[PS_SPLIT_UNKNOWN], 0);
+	assert_int_equal(vf->nvictims, 1);
+	assert_int_equal(vf->victims[0].where, PS_SW_FILE);
+	assert_string_equal(s.files[vf->victims[0].file].path, "/m.bin");
+	assert_int_equal(vf->victims[0].blocks, 4);
+	struct buf b = { .n = 0 };
+	assert_int_equal(ps_split_read(src, &s, vf, PS_VIEW_MERGED, buf_cb, &b), PS_OK);
+	assert_int_equal(b.n, 16384);
+	assert_memory_equal(b.b, f->mdata, sizeof(f->mdata));
 	ps_split_free(&s);
 	ps_src_close(src);
 	/* not a legacy start_pad namespace: refused */
@@ -309,12 +343,55 @@ static void test_other_files_data(void **state)
 	ps_src_close(src);
 }
 
+/* The merged view's rule per category and class (split.h PS_PV_*). */
+static int src_cb(void *ctx, uint64_t logical, uint64_t g, enum ps_split_prov p,
+		  enum ps_split_src src)
+{
+	enum ps_split_src *out = ctx;
+	(void)g;
+	(void)p;
+	out[logical / BS] = src;
+	return PS_OK;
+}
+
+static void test_provenance_rules(void **state)
+{
+	(void)state;
+	uint8_t prov[PS_SPLIT_NPROV] = { PS_PV_ZERO, PS_PV_WRITE, PS_PV_WRITE_FOTHER,
+					 PS_PV_STORE, PS_PV_BOTH, PS_PV_OVER };
+	struct ps_fs_extent e = { .logical = 0, .physical = 1 << 20, .len = PS_SPLIT_NPROV * BS };
+	struct ps_split s = { .blocksize = BS };
+	struct ps_split_file x = { .blocks = PS_SPLIT_NPROV, .prov = prov, .ext = &e, .next = 1 };
+	static const struct {
+		enum ps_split_class c;
+		enum ps_split_src want[PS_SPLIT_NPROV];
+	} t[] = {
+		/* a mixed file: a store over write() data wins; L data with F on
+		 * another's block cannot be told: ambiguous; the victim rule */
+		{ PS_SPLIT_MIXED, { PS_SRC_L, PS_SRC_L, PS_SRC_AMBIG, PS_SRC_F, PS_SRC_F, PS_SRC_F } },
+		{ PS_SPLIT_MMAP, { PS_SRC_L, PS_SRC_L, PS_SRC_L, PS_SRC_F, PS_SRC_F, PS_SRC_F } },
+		/* no store proven: F on another's block is no evidence */
+		{ PS_SPLIT_WRITE, { PS_SRC_L, PS_SRC_L, PS_SRC_L, PS_SRC_F, PS_SRC_F, PS_SRC_AMBIG } },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		enum ps_split_src got[PS_SPLIT_NPROV];
+		x.cls = t[i].c;
+		assert_int_equal(ps_split_each_block(&s, &x, src_cb, got), PS_OK);
+		for (int k = 0; k < PS_SPLIT_NPROV; k++) {
+			assert_int_equal(got[k], t[i].want[k]);
+			assert_int_equal(ps_split_block_src(&x, (size_t)k), t[i].want[k]);
+		}
+	}
+	assert_string_equal(ps_split_prov_name(PS_PV_OVER), "victim-rule");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_written),
 		cmocka_unit_test(test_mapped),
 		cmocka_unit_test(test_other_files_data),
+		cmocka_unit_test(test_provenance_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
