@@ -467,7 +467,7 @@ bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns 
 	}
 	/* the files are from the stale view when the log needs recovery */
 	if ((ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_TRUNCATED) && c &&
-	    render_xlog_problem(&c->xlog)) {
+	    render_xlog_problem(&c->xlog) && !render_xlog_replayed(in, (size_t)ns->index)) {
 		fputs(". ", f);
 		render_xlog_summary(f, &c->xlog);
 	}
