@@ -1451,6 +1451,19 @@ int ps_xfs_journal_replay(struct ps_src *src, const struct ps_xfs_log_geom *g,
 		return PS_ENOMEM;
 	}
 	v->parent = src;
+	if (st->log_cleaned) {
+		/* the clean log as the kernel's head search will see it: a log
+		 * inconsistent beyond what recovery reads may still hide the new
+		 * head; then the view's log is not called clean */
+		struct ps_xfs_log_info li;
+		int er = ps_xfs_log_examine(v, g, &li);
+		if (er == PS_ENOMEM) {
+			ps_src_close(v);
+			return PS_ENOMEM;
+		}
+		if (er || li.state != PS_XLOG_CLEAN)
+			st->log_cleaned = false;
+	}
 	st->replayed = true;
 	st->blocks = x.o->hn;
 	st->distinct = x.o->hn;
