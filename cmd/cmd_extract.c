@@ -233,8 +233,9 @@ static void journal_warn(const struct ps_journal *j)
 {
 	if (j->kind == PS_JOURNAL_XFS) {
 		if (j->mount_fails)
-			cli_err("warning: xfs log: the kernel's recovery stops at log block %" PRIu64 " (LSN %" PRIu32 ":%" PRIu32 "): %s (%s); its mount fails%s",
+			cli_err("warning: xfs log: the kernel's recovery stops at log block %" PRIu64 " (record LSN %" PRIu32 ":%" PRIu32 "%s): %s (%s); its mount fails%s",
 				j->stop_jblk, (uint32_t)(j->stop_lsn >> 32), (uint32_t)j->stop_lsn,
+				j->stop_lsn ? "" : ", no record header there",
 				render_journal_stop_name(j->stop), j->stop_field ? j->stop_field : "?",
 				j->replayed ? ": the view holds what it replays before that" : "");
 		if (j->intents_bmap)

@@ -1346,6 +1346,16 @@ static void rx_free(struct rx *x)
 	x->held = 0;
 }
 
+/* the LSN of the record whose header is at log block blk, or 0 */
+static uint64_t rec_lsn_at(struct ps_src *src, const struct ps_xfs_log_geom *g, uint32_t blk)
+{
+	uint8_t h[24];
+	if (blk >= g->size_bb || ps_src_pread(src, h, sizeof(h), (g->start_bb + blk) * BB) ||
+	    be32(h) != 0xFEEDBABEu)
+		return 0;
+	return be64(h + 16);
+}
+
 static void journal_base(struct ps_journal *st, const struct ps_xfs_log_info *info)
 {
 	memset(st, 0, sizeof(*st));
@@ -1415,7 +1425,7 @@ int ps_xfs_journal_replay(struct ps_src *src, const struct ps_xfs_log_geom *g,
 			x.stopped = true;
 			st->stop = PS_JSTOP_XLOG_RECORD;
 			st->stop_jblk = w.bad_bb;
-			st->stop_lsn = 0;
+			st->stop_lsn = rec_lsn_at(src, g, w.bad_bb);
 			st->stop_field = w.bad_field ? w.bad_field : ps_xlog_why_name(w.why);
 			st->mount_fails = true;
 		}
@@ -1509,6 +1519,8 @@ int ps_xfs_journal_open(struct ps_src *src, bool replay, struct ps_journal *st,
 		st->log_present = true;
 		st->stop = PS_JSTOP_XLOG_RECORD;
 		st->stop_jblk = info.bad_bb;
+		if (r == PS_OK)
+			st->stop_lsn = rec_lsn_at(src, &g, info.bad_bb);
 		st->stop_field = info.bad_field ? info.bad_field :
 				 r ? "superblock" : ps_xlog_why_name(info.why);
 		st->mount_fails = true;

@@ -217,6 +217,34 @@ check "extract says the kernel's recovery fails at log block $lastrec" \
 	grep -q "recovery fails at log block $lastrec (.*oh_clientid)" "$T/b.err"
 rm -rf "$T/bout" "$T/bad.img"
 
+# hostile logs: a byte changed (CRC resealed) at a few places of every
+# record: whatever the log then says, pmemscan exits 0 or 1 (never a crash),
+# and when it says the kernel's recovery stops, it names a record's block
+recs=$(xfs_logprint "$img" 2>/dev/null | grep -E '^cycle: ' |
+	sed -n 's/.*[[:space:]]lsn: [0-9]*,\([0-9]*\)[[:space:]].*/\1/p')
+hn=0 hbad=0 hstop=0
+for r in $recs; do
+	for off in 20 44 300 520; do
+		hn=$((hn + 1))
+		cp --sparse=always "$img" "$T/h.img"
+		python3 "$top_srcdir/tests/support/xlog-poke.py" "$T/h.img" poke "$r" "$off" \
+			$(( (hn * 37) % 256 )) 2>/dev/null || continue
+		"$PMEMSCAN" extract --quiet "$T/h.img" -o "$T/hout" >/dev/null 2>"$T/h.err"; rc=$?
+		rm -rf "$T/hout"
+		if [ $rc -gt 1 ] || grep -q 'Sanitizer\|runtime error' "$T/h.err"; then
+			hbad=$((hbad + 1)); echo "# record $r byte $off: exit $rc" >&2
+		fi
+		b=$(sed -n 's/.*stops at log block \([0-9]*\) (record LSN.*/\1/p' "$T/h.err" | head -1)
+		if [ -n "$b" ]; then
+			hstop=$((hstop + 1))
+			echo "$recs" | grep -qx "$b" || { hbad=$((hbad + 1)); echo "# stop at $b: no record there" >&2; }
+		fi
+	done
+done
+rm -f "$T/h.img"
+check "hostile logs: $hn damaged copies, none crashed or exited above 1, every stop ($hstop) named a record's block" \
+	test "$hn" -gt 10 -a "$hbad" -eq 0 -a "$hstop" -gt 0
+
 # A torn write at the head: the last record's data no longer matches its
 # CRC. The kernel (and pmemscan) then ends the log at that record's start,
 # which is the last record xfs_logprint lists (it checks no CRC).
