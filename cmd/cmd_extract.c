@@ -236,6 +236,18 @@ static void xlog_line(const char *cmd, const struct ps_fs *fs)
  * hide: a mount that fails, blocks left out, fast commits not replayed. */
 static void journal_warn(const struct ps_journal *j)
 {
+	if (j->kind == PS_JOURNAL_XFS) {
+		if (j->mount_fails)
+			cli_err("warning: xfs log: the kernel's recovery stops at log block %" PRIu64 " (record LSN %" PRIu32 ":%" PRIu32 "%s): %s (%s); its mount fails%s",
+				j->stop_jblk, (uint32_t)(j->stop_lsn >> 32), (uint32_t)j->stop_lsn,
+				j->stop_lsn ? "" : ", no record header there",
+				render_journal_stop_name(j->stop), j->stop_field ? j->stop_field : "?",
+				j->replayed ? ": the view holds what it replays before that" : "");
+		if (j->intents_bmap)
+			cli_err("warning: xfs log: %" PRIu64 " file mapping change(s) (BUI intents) left unfinished: the kernel finishes them after recovery, this view does not; a reflinked or remapped file may differ from what the kernel shows",
+				j->intents_bmap);
+		return;
+	}
 	if (j->mount_fails)
 		cli_err("warning: journal: the log stops at journal block %" PRIu64 " (transaction %" PRIu32 "): %s; the kernel's mount would fail after replaying what comes before",
 			j->stop_jblk, j->stop_seq, render_journal_stop_name(j->stop));
@@ -1057,6 +1069,7 @@ int cmd_carve(int argc, char **argv)
 	/* the BTT's sector: unreadable bytes counted in its blocks */
 	uint32_t sector = v.analysed && v.ns >= 0 && (size_t)v.ns < v.an.nns &&
 			  v.an.ns[v.ns].mode == PS_NS_SECTOR ? v.an.ns[v.ns].btt_sector : 0;
+	bool jreplayed = v.journal.replayed;
 	cli_view_close(&v);
 	char changed[512];
 	if (cli_watch_changed_for(&watch, r ? "what was read changed while it was read" :
@@ -1073,7 +1086,7 @@ int cmd_carve(int argc, char **argv)
 			ps_human_fmt(cs.data, PS_HUMAN_TENTHS, h2, sizeof(h2)));
 	if (jl[0] && !a.quiet)
 		fprintf(stderr, "pmemscan: carve: %s%s\n", jl,
-			v.journal.replayed ? " (the image written is that view: the kernel mounts it without recovery)" : "");
+			jreplayed ? " (the image written is that view: the kernel mounts it without recovery)" : "");
 	/* the image is exact, log included: mounting it replays the log */
 	if (xl.state == PS_XLOG_DIRTY)
 		fprintf(stderr, "pmemscan: carve: note: its XFS log needs recovery (%" PRIu64 " committed transactions): mounting %s replays the log (even with -o ro, unless -o norecovery), so mount a copy to see the recovered files\n",

@@ -13,6 +13,7 @@
 #include "render.h"
 #include "split_cli.h"
 #include "ext_journal.h"
+#include "xfs_logrec.h"
 #include "view.h"
 #include <errno.h>
 #include <getopt.h>
@@ -156,10 +157,14 @@ static struct ps_changes *scan_journal(struct ps_src *src, const struct ps_analy
 	/* always the recovered view here: the report lists what it changes */
 	if (ps_ext_journal_open(view, true, j, &rv, err, sizeof(err)))
 		memset(j, 0, sizeof(*j));
+	if (j->kind == PS_JOURNAL_NONE &&
+	    ps_xfs_journal_open(view, true, j, &rv, err, sizeof(err)))
+		memset(j, 0, sizeof(*j));
+	enum ps_fs_type ft = j->kind == PS_JOURNAL_XFS ? PS_FS_XFS : PS_FS_EXT;
 	if (rv && j->blocks) {
 		struct ps_fs *fo = NULL, *fr = NULL;
-		if (!ps_fs_open(view, PS_FS_EXT, &fo, err, sizeof(err)) &&
-		    !ps_fs_open(rv, PS_FS_EXT, &fr, err, sizeof(err))) {
+		if (!ps_fs_open(view, ft, &fo, err, sizeof(err)) &&
+		    !ps_fs_open(rv, ft, &fr, err, sizeof(err))) {
 			ch = calloc(1, sizeof(*ch));
 			if (ch && ps_fs_diff(fo, fr, 200000, ch)) {
 				free(ch);

@@ -79,6 +79,9 @@ json_object *render_changes_json(const struct ps_changes *c);
 /* Exit 1: the files are stale (a journal needing recovery that cannot be
  * replayed) or the kernel would not mount what recovery leaves. */
 bool render_journal_problem(const struct ps_journal *j);
+/* namespace k's XFS log was replayed: its on-disk log state is not the
+ * view the files come from */
+bool render_xlog_replayed(const struct render_input *in, size_t k);
 
 /* ---- the scan report (render_text.c, render_json.c) ---- */
 

@@ -467,7 +467,7 @@ bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns 
 	}
 	/* the files are from the stale view when the log needs recovery */
 	if ((ns->verdict == PS_V_PROVEN || ns->verdict == PS_V_TRUNCATED) && c &&
-	    render_xlog_problem(&c->xlog)) {
+	    render_xlog_problem(&c->xlog) && !render_xlog_replayed(in, (size_t)ns->index)) {
 		fputs(". ", f);
 		render_xlog_summary(f, &c->xlog);
 	}
@@ -565,8 +565,8 @@ bool render_action(FILE *f, const struct render_input *in, const struct ps_actio
 		/* the kernel cannot recover a journal on a read-only device */
 		if (in->journals && x->ns >= 0 && (size_t)x->ns < in->njournals &&
 		    in->journals[x->ns].needs_recovery && in->journals[x->ns].log_present)
-			fprintf(f, "   (fails while the journal needs recovery: the kernel will not recover it read-only; mount the recovered ns%d.img 'pmemscan carve' writes, or add noload for the stale on-disk view)",
-				x->ns);
+			fprintf(f, "   (fails while the journal needs recovery: the kernel will not recover it read-only; mount the recovered ns%d.img 'pmemscan carve' writes, or add %s for the stale on-disk view)",
+				x->ns, in->journals[x->ns].kind == PS_JOURNAL_XFS ? "norecovery" : "noload");
 		return true;
 	case PS_ACT_CARVE:
 		fputs("pmemscan carve ", f);

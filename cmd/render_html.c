@@ -542,7 +542,10 @@ static void ns_section(FILE *f, const struct render_input *in, const struct ps_a
 	if (ns->chosen >= 0 && render_xlog_problem(&ns->cand[ns->chosen].xlog)) {
 		fprintf(f, "<p class=\"summary xfs-log\" data-xfs-log=\"%s\">",
 			ps_xlog_state_name(ns->cand[ns->chosen].xlog.state));
-		PIECE(f, *oom, render_xlog_summary(m, &ns->cand[ns->chosen].xlog));
+		if (render_xlog_replayed(in, (size_t)ns->index))
+			fputs("Its XFS log needs recovery: the files come from the recovered view (the log replayed read-only, as the kernel's mount replays it); see the journal lines", f);
+		else
+			PIECE(f, *oom, render_xlog_summary(m, &ns->cand[ns->chosen].xlog));
 		fputs("</p>\n", f);
 	}
 	fputs("<dl class=\"kv\">\n", f);

@@ -22,6 +22,10 @@ const char *render_journal_stop_name(enum ps_journal_stop s)
 	case PS_JSTOP_REVOKE_SIZE: return "a revoke block whose record count is larger than the block (the kernel replays nothing)";
 	case PS_JSTOP_READ: return "a journal block that cannot be read or lies outside the filesystem";
 	case PS_JSTOP_TOO_LONG: return "the log runs on longer than the journal (a corrupt journal going round)";
+	case PS_JSTOP_XLOG_RECORD: return "a log record the kernel refuses (bad header, CRC or operations)";
+	case PS_JSTOP_XLOG_ITEM: return "a log item the kernel's recovery rejects";
+	case PS_JSTOP_XLOG_OUTSIDE: return "a log item pointing outside the filesystem";
+	case PS_JSTOP_XLOG_TOO_BIG: return "open transactions larger than the log itself (a corrupt log)";
 	}
 	return "?";
 }
@@ -47,6 +51,20 @@ const char *render_journal_bad_name(enum ps_journal_bad b)
 	return "?";
 }
 
+#define LSNF "%" PRIu32 ":%" PRIu32
+#define LSNA(l) (uint32_t)((l) >> 32), (uint32_t)(l)
+static void render_xlog_journal_what(const struct ps_journal *j, char *w, size_t len)
+{
+	if (!j->replayed) {
+		snprintf(w, len, "needs recovery: %" PRIu64 " committed transaction%s (tail LSN " LSNF ", head LSN " LSNF ")",
+			 j->transactions, j->transactions == 1 ? "" : "s", LSNA(j->tail_lsn), LSNA(j->head_lsn));
+		return;
+	}
+	snprintf(w, len, "needs recovery: %" PRIu64 " transaction%s (LSN " LSNF " to " LSNF "), %" PRIu64 " items (%" PRIu64 " buffers, %" PRIu64 " inodes, %" PRIu64 " inode chunks) changing %" PRIu64 " blocks",
+		 j->transactions, j->transactions == 1 ? "" : "s", LSNA(j->lsn_first), LSNA(j->lsn_last),
+		 j->items, j->buf_items, j->inode_items, j->icreate_items, j->distinct);
+}
+
 void render_journal_line(const struct ps_journal *j, char *buf, size_t len)
 {
 	buf[0] = 0;
@@ -70,6 +88,23 @@ void render_journal_line(const struct ps_journal *j, char *buf, size_t len)
 		return;
 	}
 	char what[256];
+	if (j->kind == PS_JOURNAL_XFS) {
+		render_xlog_journal_what(j, what, sizeof(what));
+		if (j->replayed && !j->mount_fails)
+			snprintf(buf, len, "xfs log: %s; replayed: the files come from the recovered view, what the kernel shows after mounting it (--journal ignore for the on-disk view)", what);
+		else if (j->replayed)
+			snprintf(buf, len, "xfs log: %s; the kernel's recovery stops at log block %" PRIu64 " (%s: %s) and its mount fails: the view holds what it replays before that", what,
+				 j->stop_jblk, render_journal_stop_name(j->stop), j->stop_field ? j->stop_field : "?");
+		else if (j->mount_fails)
+			snprintf(buf, len, "xfs log: needs recovery, but the kernel's recovery fails at log block %" PRIu64 " (%s: %s): NOT replayed; the files come from the on-disk view, which is stale",
+				 j->stop_jblk, render_journal_stop_name(j->stop), j->stop_field ? j->stop_field : "?");
+		else if (j->bad)
+			snprintf(buf, len, "xfs log: %s: not replayed; the files come from the on-disk view%s",
+				 render_journal_bad_name(j->bad), j->needs_recovery ? ", which is stale" : "");
+		else
+			snprintf(buf, len, "xfs log: %s; NOT replayed (--journal ignore): the files come from the on-disk view, which is stale", what);
+		return;
+	}
 	if (!j->log_present) {
 		snprintf(buf, len, "journal: needs recovery (the flag is set), but its log is empty: nothing to replay, the on-disk view is what the kernel shows");
 		return;
@@ -95,6 +130,21 @@ void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent
 	if (!line[0])
 		snprintf(line, sizeof(line), "journal: clean (nothing to recover)");
 	fprintf(f, "%s%s\n", indent, line);
+	if (j->kind == PS_JOURNAL_XFS) {
+		if (j->needs_recovery && j->replayed)
+			fprintf(f, "%s  log from tail LSN " LSNF " to head LSN " LSNF "; %" PRIu64 " items not replayed (buffer cancelled), %" PRIu64 " not replayed (the disk is newer), %" PRIu64 " quota items ignored, %" PRIu64 " transactions never committed (discarded); the view's log is %s\n",
+				indent, LSNA(j->tail_lsn), LSNA(j->head_lsn), j->cancelled, j->lsn_newer,
+				j->skipped_quota, j->trans_open, j->log_cleaned ? "clean (as a mount and unmount leave it)" : "left as it was");
+		if (j->intents_open)
+			fprintf(f, "%s  %" PRIu64 " intent(s) left unfinished, which the kernel finishes after recovery and this view does NOT: %" PRIu64 " file mapping change(s) (BUI: a file's blocks may differ from what the kernel shows), %" PRIu64 " extent free(s) (EFI), %" PRIu64 " rmap and %" PRIu64 " refcount update(s), %" PRIu64 " other\n",
+				indent, j->intents_open, j->intents_bmap, j->intents_efi, j->intents_rmap,
+				j->intents_refc, j->intents_other);
+		if (j->mount_fails)
+			fprintf(f, "%s  the kernel's recovery stops at log block %" PRIu64 " (LSN " LSNF "): %s (%s); its mount fails\n",
+				indent, j->stop_jblk, LSNA(j->stop_lsn), render_journal_stop_name(j->stop),
+				j->stop_field ? j->stop_field : "?");
+		return;
+	}
 	if (j->needs_recovery && j->log_present && !j->bad)
 		fprintf(f, "%s  log from journal block %" PRIu64 "; %" PRIu64 " revoke records (%" PRIu64 " copies revoked), %" PRIu64 " escaped; ends at journal block %" PRIu64 ": %s\n",
 			indent, j->log_start, j->revokes, j->revoke_hits, j->escaped,
@@ -131,7 +181,7 @@ static const char *stop_key(enum ps_journal_stop s)
 {
 	static const char *const k[] = { "none", "end", "sequence", "block-type",
 		"commit-checksum", "stale", "descriptor-checksum", "revoke-size",
-		"read", "too-long" };
+		"read", "too-long", "xlog-record", "xlog-item", "xlog-outside", "xlog-too-big" };
 	return (unsigned)s < sizeof(k) / sizeof(k[0]) ? k[s] : "?";
 }
 
@@ -176,6 +226,35 @@ json_object *render_journal_json(const struct ps_journal *j)
 	json_object_object_add(o, "orphans", I64(j->orphans));
 	json_object_object_add(o, "orphans_unlinked", I64(j->orphans_deleted));
 	json_object_object_add(o, "orphans_processed", json_object_new_boolean(j->orphans_done));
+	if (j->kind == PS_JOURNAL_XFS) {
+		char b[48];
+		json_object *x = json_object_new_object();
+#define LSNJ(k, l) do { snprintf(b, sizeof(b), LSNF, LSNA(l)); \
+			json_object_object_add(x, k, json_object_new_string(b)); } while (0)
+		LSNJ("tail_lsn", j->tail_lsn);
+		LSNJ("head_lsn", j->head_lsn);
+		LSNJ("first_lsn", j->lsn_first);
+		LSNJ("last_lsn", j->lsn_last);
+		LSNJ("stop_lsn", j->stop_lsn);
+#undef LSNJ
+		json_object_object_add(x, "stop_field", j->stop_field ? json_object_new_string(j->stop_field) : NULL);
+		json_object_object_add(x, "items", I64(j->items));
+		json_object_object_add(x, "buffer_items", I64(j->buf_items));
+		json_object_object_add(x, "inode_items", I64(j->inode_items));
+		json_object_object_add(x, "icreate_items", I64(j->icreate_items));
+		json_object_object_add(x, "cancelled", I64(j->cancelled));
+		json_object_object_add(x, "disk_newer", I64(j->lsn_newer));
+		json_object_object_add(x, "quota_items_ignored", I64(j->skipped_quota));
+		json_object_object_add(x, "uncommitted", I64(j->trans_open));
+		json_object_object_add(x, "intents_unfinished", I64(j->intents_open));
+		json_object_object_add(x, "intents_bmap", I64(j->intents_bmap));
+		json_object_object_add(x, "intents_efi", I64(j->intents_efi));
+		json_object_object_add(x, "intents_rmap", I64(j->intents_rmap));
+		json_object_object_add(x, "intents_refcount", I64(j->intents_refc));
+		json_object_object_add(x, "intents_other", I64(j->intents_other));
+		json_object_object_add(x, "log_cleaned", json_object_new_boolean(j->log_cleaned));
+		json_object_object_add(o, "xfs", x);
+	}
 	render_journal_line(j, line, sizeof(line));
 	json_object_object_add(o, "summary", line[0] ? json_object_new_string(line) : NULL);
 	return o;
@@ -184,7 +263,8 @@ json_object *render_journal_json(const struct ps_journal *j)
 bool render_journal_problem(const struct ps_journal *j)
 {
 	/* fast commits not replayed: files the kernel shows are missing */
-	return j->mount_fails || (j->needs_recovery && j->bad) || (j->fast_commit && j->replayed);
+	return j->mount_fails || (j->needs_recovery && j->bad) || (j->fast_commit && j->replayed) ||
+	       (j->kind == PS_JOURNAL_XFS && j->replayed && j->intents_bmap);
 }
 
 static const char *change_word(enum ps_change_kind k)
@@ -255,4 +335,10 @@ json_object *render_changes_json(const struct ps_changes *c)
 	}
 	json_object_object_add(o, "entries", a);
 	return o;
+}
+
+bool render_xlog_replayed(const struct render_input *in, size_t k)
+{
+	return in->journals && k < in->njournals && in->journals[k].kind == PS_JOURNAL_XFS &&
+	       in->journals[k].replayed && !in->journals[k].mount_fails;
 }

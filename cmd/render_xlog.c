@@ -83,7 +83,7 @@ bool render_xlog_summary(FILE *f, const struct ps_xfs_log_info *l)
 {
 	if (l->state == PS_XLOG_DIRTY) {
 		fprintf(f, "Its XFS log needs recovery (the machine stopped without unmounting it): a mount would replay %" PRIu64
-			" committed transaction%s (%" PRIu64 " log blocks, LSN " LSN_FMT " to " LSN_FMT "). pmemscan cannot replay an XFS log yet, so the files it copies out are the STALE on-disk state, without those changes (extract and ls exit 1); for the recovered files, carve it and mount the copy, which makes the kernel replay the log",
+			" committed transaction%s (%" PRIu64 " log blocks, LSN " LSN_FMT " to " LSN_FMT "). It is not replayed in this view (--journal ignore, or a log the kernel's recovery would stop in), so the files it copies out are the STALE on-disk state, without those changes (extract and ls exit 1); without --journal ignore pmemscan replays the log read-only, as the kernel's mount does",
 			l->trans, l->trans == 1 ? "" : "s", l->blocks, LSN_ARGS(l->first_lsn),
 			LSN_ARGS(l->last_lsn));
 		return true;
@@ -104,7 +104,7 @@ void render_xlog_stale(FILE *f, const struct ps_xfs_log_info *l)
 {
 	if (l->state == PS_XLOG_DIRTY)
 		fprintf(f, "the XFS log needs recovery (%" PRIu64 " committed transaction%s, tail LSN "
-			LSN_FMT ", head LSN " LSN_FMT "), which pmemscan cannot replay yet: this is the STALE on-disk view; the changes in the log are not in it (carve the filesystem and mount the copy to see them)",
+			LSN_FMT ", head LSN " LSN_FMT "), not replayed in this view: this is the STALE on-disk view; the changes in the log are not in it (without --journal ignore pmemscan replays the log as the kernel's mount does)",
 			l->trans, l->trans == 1 ? "" : "s", LSN_ARGS(l->tail_lsn), LSN_ARGS(l->head_lsn));
 	else if (l->why == PS_XLOG_WHY_OUTSIDE || l->why == PS_XLOG_WHY_UNREADABLE)
 		fputs("the XFS log is not all in the image (or could not be read): whether it needs recovery is unknown, so this on-disk view may be stale", f);

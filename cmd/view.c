@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "err.h"
 #include "ext_journal.h"
+#include "xfs_logrec.h"
 #include "imgsrc_open.h"
 #include "progress.h"
 #include <getopt.h>
@@ -84,6 +85,10 @@ static int view_journal(struct cli_view *v, const struct cli_view_opts *o)
 	struct ps_src *rv = NULL;
 	int r = ps_ext_journal_open(v->data, !o->journal_ignore, &v->journal, &rv,
 				    err, sizeof(err));
+	/* not an ext4 with a journal: an XFS and its log */
+	if (!r && v->journal.kind == PS_JOURNAL_NONE)
+		r = ps_xfs_journal_open(v->data, !o->journal_ignore, &v->journal, &rv,
+					err, sizeof(err));
 	if (r) {
 		cli_err("%s", err);
 		cli_view_close(v);

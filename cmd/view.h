@@ -56,9 +56,9 @@ void cli_view_opts_init(struct cli_view_opts *o);
 #define CLI_JOURNAL_LONGOPTS \
 	{ "journal", required_argument, NULL, CLI_OPT_JOURNAL }
 #define CLI_JOURNAL_HELP \
-	"  --journal J       replay (default) or ignore: read an ext4 whose journal\n" \
-	"                    needs recovery as the kernel's mount recovers it, or as\n" \
-	"                    its bytes lie (stale; docs/journal.md)\n"
+	"  --journal J       replay (default) or ignore: read an ext4 journal or XFS\n" \
+	"                    log that needs recovery as the kernel's mount recovers\n" \
+	"                    it, or as its bytes lie (stale; docs/journal.md)\n"
 int cli_journal_option(const char *arg, bool *ignore);
 
 /* Open path and select the data; on error prints one line and returns

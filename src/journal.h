@@ -30,6 +30,11 @@ enum ps_journal_stop {
 	PS_JSTOP_REVOKE_SIZE,	/* revoke block's r_count beyond its block */
 	PS_JSTOP_READ,		/* a journal block could not be read / mapped */
 	PS_JSTOP_TOO_LONG,	/* the log runs longer than the journal */
+	/* XFS (stop_jblk is then a log block, stop_lsn its record) */
+	PS_JSTOP_XLOG_RECORD,	/* a record the kernel refuses (stop_field) */
+	PS_JSTOP_XLOG_ITEM,	/* an item the kernel's recovery rejects */
+	PS_JSTOP_XLOG_OUTSIDE,	/* an item pointing outside the filesystem */
+	PS_JSTOP_XLOG_TOO_BIG,	/* open transactions beyond the memory bound */
 };
 
 /* Why a journal could not be replayed at all (journal_bad). */
@@ -86,6 +91,22 @@ struct ps_journal {
 	uint32_t jsb_version;	/* journal superblock version (1 or 2) */
 	uint32_t jsb_incompat;	/* journal incompat features */
 	uint32_t jsb_compat;
+	/* XFS (kind PS_JOURNAL_XFS; src/xfs_logrec.c) */
+	uint64_t tail_lsn, head_lsn;	/* the log's tail and head */
+	uint64_t lsn_first, lsn_last;	/* LSNs of the first and last
+					 * transaction replayed */
+	uint64_t stop_lsn;		/* the record where replay stopped */
+	const char *stop_field;		/* the field or item type at fault */
+	uint64_t items;			/* log items replayed */
+	uint64_t buf_items, inode_items, icreate_items;
+	uint64_t cancelled;		/* items not replayed: buffer cancelled */
+	uint64_t lsn_newer;		/* not replayed: the disk is newer */
+	uint64_t trans_open;		/* transactions never committed */
+	uint64_t intents_open;		/* intents without their done item */
+	uint64_t intents_bmap;		/* of those: BUI (file mappings) */
+	uint64_t intents_efi, intents_rmap, intents_refc, intents_other;
+	uint64_t skipped_quota;		/* dquot items (quotas not replayed) */
+	bool log_cleaned;		/* the view's log is clean */
 };
 
 #endif

@@ -2,6 +2,7 @@
 /* The split check of a legacy start_pad namespace under DAX (split.h). */
 #include "split.h"
 #include "ext_journal.h"
+#include "xfs_logrec.h"
 #include "err.h"
 #include "extract.h"
 #include <stdio.h>
@@ -483,6 +484,10 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 	char jerr[160];
 	if (type != PS_FS_XFS &&
 	    ps_ext_journal_open(view, true, &js, &rview, jerr, sizeof(jerr)))
+		rview = NULL;
+	/* an XFS whose log needs recovery: the same, its log replayed */
+	if (!rview && type != PS_FS_EXT &&
+	    ps_xfs_journal_open(view, true, &js, &rview, jerr, sizeof(jerr)))
 		rview = NULL;
 	struct ps_fs *fs = NULL;
 	r = ps_fs_open(rview ? rview : view, type, &fs, out->err, sizeof(out->err));

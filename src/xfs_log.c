@@ -139,9 +139,13 @@ struct xl {
 	uint32_t open_tid[MAX_OPEN];
 	size_t nopen;
 	uint64_t open_dropped;
+	/* ps_xfs_log_walk: each record's unpacked data, in log order */
+	ps_xlog_rec_cb rec_cb;
+	void *rec_ctx;
+	int cb_rc;
 };
 
-enum { XL_OK = 0, XL_BAD = -1, XL_NOMEM = -2 };
+enum { XL_OK = 0, XL_BAD = -1, XL_NOMEM = -2, XL_CB = -3 };
 
 static int fail(struct xl *x, enum ps_xlog_why why, int64_t bb, const char *field)
 {
@@ -663,6 +667,15 @@ static int walk(struct xl *x, int64_t head, int64_t tail, enum walk_mode mode,
 					*first_bad = at;
 					return XL_BAD;
 				}
+				if (x->rec_cb) {
+					int cr = x->rec_cb(x->rec_ctx, lsn, (uint32_t)at, data, len,
+							   be32(r + H_NUM_LOGOPS));
+					if (cr) {
+						x->cb_rc = cr;
+						*first_bad = at;
+						return XL_CB;
+					}
+				}
 			}
 			blk = at + hblks + (int64_t)btobb(len);
 		}
@@ -889,6 +902,55 @@ int ps_xfs_log_examine(struct ps_src *dev, const struct ps_xfs_log_geom *g,
 			if (out->why == PS_XLOG_WHY_NONE)
 				out->why = PS_XLOG_WHY_HEADER;
 		}
+	}
+	free(x->cache);
+	free(x->rec);
+	free(x);
+	return rc;
+}
+
+int ps_xfs_log_walk(struct ps_src *dev, const struct ps_xfs_log_geom *g,
+		    const struct ps_xfs_log_info *info, ps_xlog_rec_cb cb, void *ctx,
+		    struct ps_xfs_log_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	*out = *info;
+	out->records = out->ops = out->trans = out->trans_open = out->bad_crc = 0;
+	out->why = PS_XLOG_WHY_NONE;
+	if (info->state != PS_XLOG_DIRTY || g->external || !g->size_bb ||
+	    PS_XLOG_BLOCK(info->tail_lsn) >= g->size_bb ||
+	    PS_XLOG_BLOCK(info->head_lsn) >= g->size_bb)
+		return PS_EINVAL;
+	struct xl *x = calloc(1, sizeof(*x));
+	if (!x)
+		return PS_ENOMEM;
+	x->dev = dev;
+	x->g = g;
+	x->n = g->size_bb;
+	x->base = g->start_bb * BB;
+	x->out = out;
+	x->cache_first = -1;
+	x->rec_cb = cb;
+	x->rec_ctx = ctx;
+	x->cache = malloc((size_t)CACHE_BBS * BB);
+	int rc = PS_OK;
+	if (!x->cache) {
+		rc = PS_ENOMEM;
+	} else {
+		int64_t first_bad;
+		int r = walk(x, PS_XLOG_BLOCK(info->head_lsn), PS_XLOG_BLOCK(info->tail_lsn),
+			     WALK_COUNT, &first_bad);
+		if (r == XL_NOMEM)
+			rc = PS_ENOMEM;
+		else if (r == XL_CB)
+			rc = x->cb_rc;
+		else if (r) {
+			out->state = PS_XLOG_BAD;
+			if (out->why == PS_XLOG_WHY_NONE)
+				out->why = PS_XLOG_WHY_HEADER;
+			rc = PS_EFORMAT;
+		}
+		out->trans_open = x->nopen + x->open_dropped;
 	}
 	free(x->cache);
 	free(x->rec);

@@ -98,6 +98,23 @@ struct ps_xfs_log_info {
 int ps_xfs_log_examine(struct ps_src *dev, const struct ps_xfs_log_geom *g,
 		       struct ps_xfs_log_info *out);
 
+/* One record of a dirty log, walked from the tail to the head:
+ * its LSN, its log block, its data with the cycle stamping undone (len
+ * bytes; the operations were checked to lie inside it) and its op count.
+ * Nonzero stops the walk, and ps_xfs_log_walk returns it. */
+typedef int (*ps_xlog_rec_cb)(void *ctx, uint64_t lsn, uint32_t blk, const uint8_t *data,
+			      uint32_t len, uint32_t nops);
+
+/* Walk the records of a log that ps_xfs_log_examine found DIRTY (info),
+ * from its tail to its head, as the kernel's recovery passes do, handing
+ * each to cb. out gets the counts of this walk (and, when a record fails
+ * the checks, state BAD with why and bad_bb). PS_OK; PS_EINVAL (not a
+ * dirty log); PS_EFORMAT (a bad record: out says which); PS_ENOMEM; or
+ * cb's code. Memory: one record and a read buffer. */
+int ps_xfs_log_walk(struct ps_src *dev, const struct ps_xfs_log_geom *g,
+		    const struct ps_xfs_log_info *info, ps_xlog_rec_cb cb, void *ctx,
+		    struct ps_xfs_log_info *out);
+
 /* The superblock at dev's byte 0, then the log: PS_OK (out->state set;
  * superblock fields out of range make it BAD/SB), PS_ENOTFOUND (not XFS,
  * state UNKNOWN), PS_EIO (state BAD/UNREADABLE), PS_ENOMEM. */

@@ -17,28 +17,43 @@ done
 
 MNT=$T/mnt
 mkdir -p "$MNT"
-cleanup() { mountpoint -q "$MNT" 2>/dev/null && umount "$MNT"; rm -rf "$T"; }
+cleanup() {
+	for m in "$MNT" "$T/kmnt"; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done
+	rm -rf "$T"
+}
 trap cleanup EXIT
 
 # mkimg IMG dirty|clean [mkfs options]: returns 77 when this kernel cannot
 # mount it
 mkimg() {
-	img=$1; how=$2; shift 2
-	rm -f "$img"; truncate -s 320M "$img"
-	mkfs.xfs -q -f "$@" "$img" 2>/dev/null || return 1
-	mount -o loop "$img" "$MNT" 2>/dev/null || return 77
+	mi=$1; how=$2; shift 2
+	rm -f "$mi"; truncate -s 320M "$mi"
+	mkfs.xfs -q -f "$@" "$mi" 2>/dev/null || return 1
+	mount -o loop "$mi" "$MNT" 2>/dev/null || return 77
 	mkdir -p "$MNT/a/b"
 	echo hello >"$MNT/a/f1"
 	seq 1 20000 >"$MNT/a/b/f2"
 	ln -s f1 "$MNT/a/l"
 	head -c 300000 /dev/urandom >"$MNT/a/b/rand"
+	head -c 3000000 /dev/urandom >"$MNT/a/trunc"
+	mkdir "$MNT/big"
+	for i in $(seq 1 200); do echo "$i" >"$MNT/big/file$i"; done
 	sync
 	mkdir "$MNT/new"
 	for i in 1 2 3 4 5; do echo "n$i" >"$MNT/new/n$i"; done
+	# the directory grows from short form to block and leaf form
+	for i in $(seq 201 500); do echo "$i" >"$MNT/big/file$i"; done
+	rm -f "$MNT/big/file1"*
+	truncate -s 100000 "$MNT/a/trunc"
+	head -c 500000 /dev/urandom >"$MNT/new/bigfile"
+	ln -s /some/where/far/away/a/long/target/name "$MNT/new/sl"
 	xfs_io -c fsync "$MNT/new/n1"
+	xfs_io -c fsync "$MNT/new/bigfile"
+	xfs_io -c fsync "$MNT/a/trunc"
 	mv "$MNT/a/f1" "$MNT/a/f1r"
 	rm "$MNT/a/b/f2"
 	xfs_io -c fsync "$MNT/new"
+	xfs_io -c fsync "$MNT/big"
 	if [ "$how" = dirty ]; then
 		xfs_io -x -c shutdown "$MNT" || { umount "$MNT"; return 1; }
 	fi
@@ -50,6 +65,37 @@ logprint() {
 	xfs_logprint -t "$1" 2>/dev/null |
 		sed -n "s/.*log tail: \([0-9]*\) head: \([0-9]*\) state: <\([A-Z]*\)>.*/\1 \2 \3/p" |
 		{ read -r t h s; case $2 in tail) echo "$t";; head) echo "$h";; state) echo "$s";; esac; }
+}
+
+# tree FILE DIR: every entry (type, path, symlink target) and every file's
+# sha256
+tree() {
+	(cd "$2" && find . -printf '%y %p %l\n' | sort >"$1" &&
+	 find . -type f -printf '%p ' -exec sh -c 'sha256sum <"$1" | cut -c1-64' _ {} \; | sort >>"$1")
+}
+# kernel FILE IMG: the tree the kernel shows after mounting a copy of IMG
+# (its log recovery); the copy's dmesg lines in FILE.dmesg
+KMNT=$T/kmnt
+mkdir -p "$KMNT"
+kernel() {
+	cp --sparse=always "$2" "$T/k.img"
+	mount -o loop "$T/k.img" "$KMNT" && tree "$1" "$KMNT"; _r=$?
+	umount "$KMNT" 2>/dev/null
+	rm -f "$T/k.img"
+	return $_r
+}
+# replayed IMG NAME: extract (default view) equals the kernel's recovered
+# tree, file for file, and exits 0
+replayed() {
+	kernel "$T/$2.truth" "$1"
+	check "$2: the kernel's recovered tree holds the fsynced changes" \
+		grep -q '^f ./new/n5' "$T/$2.truth"
+	expect_exit 0 "$2: extract (the log replayed) exits 0" \
+		"$PMEMSCAN" extract "$1" -o "$T/$2.out" 2>"$T/$2.err"
+	tree "$T/$2.got" "$T/$2.out"
+	same_output "$2: extract equals the kernel's recovered mount, file for file ($(grep -c . "$T/$2.truth") entries)" \
+		"$T/$2.truth" "$T/$2.got"
+	rm -rf "$T/$2.out"
 }
 
 # jlog JSON EXPR: a field of the one candidate's xfs_log
@@ -89,29 +135,115 @@ check "scan: $lp_recs records from the tail, as xfs_logprint lists" \
 	test "$(jlog "$T/d.json" records)" = "$lp_recs"
 check "scan: the verdict keeps its layout meaning (proven)" \
 	test "$(jq -r '.namespaces[0].verdict.result' "$T/d.json")" = proven
-check "scan: the JSON overview says the files are the stale state" \
-	sh -c "jq -r '.namespaces[0].verdict.overview' '$T/d.json' | grep -q STALE"
+check "scan: the JSON overview says the files come from the recovered view" \
+	sh -c "jq -r '.namespaces[0].verdict.overview' '$T/d.json' | grep -q 'the files come from the recovered view'"
+same_value "scan: the journal is the XFS log, replayed" \
+	"$(jq -r '.namespaces[0].journal | "\(.kind) \(.view)"' "$T/d.json")" "xfs-log recovered"
+same_value "scan: the transactions replayed are those xfs_logprint -t recovers" \
+	"$(jq -r '.namespaces[0].journal.transactions' "$T/d.json")" "$lp_trans"
+same_value "scan: the replay's tail and head LSNs are the log's" \
+	"$(jq -r '.namespaces[0].journal.xfs | "\(.tail_lsn) \(.head_lsn)"' "$T/d.json")" \
+	"$(jlog "$T/d.json" tail_lsn) $(jlog "$T/d.json" head_lsn)"
+check "scan: inode and buffer items were replayed" \
+	test "$(jq -r '.namespaces[0].journal.xfs | .inode_items * .buffer_items' "$T/d.json")" -gt 0
+check "scan: what recovery changes lists /new/n5 as created (it is only in the log)" \
+	sh -c "jq -r '.namespaces[0].journal.changes.entries[] | \"\(.change) \(.old_path // \"-\") \(.path)\"' '$T/d.json' >'$T/ch.txt' &&
+	       grep -qx 'created - /new/n5' '$T/ch.txt'"
 "$PMEMSCAN" --hash none "$img" >"$T/d.txt"
 check "scan text: the candidate's xfs log line says DIRTY with the head LSN" \
 	grep -q "xfs log at .*DIRTY, needs recovery: tail LSN [0-9]*:$lp_tail, head LSN [0-9]*:$lp_head" "$T/d.txt"
-check "scan text: the summary says the extracted files would be stale" \
-	grep -q "Its XFS log needs recovery.*STALE on-disk state" "$T/d.txt"
+check "scan text: the journal line says the log is replayed, with the LSN range" \
+	grep -q "xfs log: needs recovery: $lp_trans transactions (LSN [0-9]*:[0-9]* to [0-9]*:[0-9]*), .* items .*; replayed" "$T/d.txt"
+check "scan text: no stale warning when the log is replayed" sh -c "! grep -q STALE '$T/d.txt'"
 "$PMEMSCAN" --hash none "$img" --html "$T/d.html" >/dev/null 2>&1
 check "scan html: the log's state is on the page" \
 	grep -q 'data-xfs-log="dirty"' "$T/d.html"
+"$PMEMSCAN" --hash none --journal ignore "$img" >"$T/di.txt"
+sum0=$(sha256sum <"$img")
 
-expect_exit 1 "extract of the dirty XFS exits 1" \
-	"$PMEMSCAN" extract "$img" -o "$T/out" 2>"$T/x.err"
-check "extract says the view is stale and recovery has changes it does not show" \
+# extract: the kernel's recovered view, file for file
+replayed "$img" dirty
+check "extract's summary says the files come from the recovered view" \
+	grep -q "^pmemscan: extract: xfs log: needs recovery: .* the files come from the recovered view" "$T/dirty.err"
+check "... and no stale warning" sh -c "! grep -q STALE '$T/dirty.err'"
+expect_exit 1 "extract --journal ignore exits 1 (the view is stale)" \
+	"$PMEMSCAN" extract --journal ignore "$img" -o "$T/out" 2>"$T/x.err"
+check "extract --journal ignore says the view is stale" \
 	grep -q "extract: the XFS log needs recovery.*STALE on-disk view" "$T/x.err"
-expect_exit 1 "ls of the dirty XFS exits 1" "$PMEMSCAN" ls "$img" >/dev/null 2>"$T/l.err"
-check "ls says the view is stale" grep -q "ls: the XFS log needs recovery.*STALE" "$T/l.err"
-# carve: an exact image, log included; mounting it is how to recover
-expect_exit 0 "carve of the dirty XFS exits 0 (the image is exact)" \
+rm -rf "$T/out"
+"$PMEMSCAN" ls "$img" --path /new >"$T/ls" 2>"$T/l.err"; rc=$?
+check "ls (default) exits 0 and lists the new directory's files" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'n5\$' '$T/ls'"
+expect_exit 1 "ls --journal ignore exits 1" "$PMEMSCAN" ls --journal ignore "$img" >/dev/null 2>"$T/l.err"
+check "ls --journal ignore says the view is stale" grep -q "ls: the XFS log needs recovery.*STALE" "$T/l.err"
+same_value "the input image is unchanged" "$(sha256sum <"$img")" "$sum0"
+
+# carve: the recovered image, its log clean
+expect_exit 0 "carve of the dirty XFS exits 0" \
 	"$PMEMSCAN" carve "$img" -o "$T/c.img" 2>"$T/c.err"
-check "carve notes that mounting the copy replays the log" grep -q "log needs recovery" "$T/c.err"
-check "the carved image is the filesystem, byte for byte" cmp -s "$img" "$T/c.img"
-rm -f "$T/c.img"; rm -rf "$T/out"
+check "carve says the image written is the recovered view" grep -q "the kernel mounts it without recovery" "$T/c.err"
+check "xfs_logprint calls the carved image's log CLEAN" test "$(logprint "$T/c.img" state)" = CLEAN
+xfs_repair -n "$T/c.img" >"$T/c.rep" 2>&1; rc=$?
+check "xfs_repair -n passes on the carved image (exit $rc)" test $rc -eq 0
+dmesg -c >/dev/null 2>&1 || true
+kernel "$T/c.truth" "$T/c.img"
+check "the kernel mounts the carved image without log recovery" \
+	sh -c "! dmesg | grep -q 'Starting recovery'"
+same_output "the carved image mounted shows the kernel's recovered tree" "$T/dirty.truth" "$T/c.truth"
+expect_exit 0 "carve --journal ignore exits 0 (the image is exact)" \
+	"$PMEMSCAN" carve --journal ignore "$img" -o "$T/c.img" --force 2>"$T/c.err"
+check "carve --journal ignore writes the filesystem byte for byte" cmp -s "$img" "$T/c.img"
+check "... and notes that mounting the copy replays the log" grep -q "log needs recovery" "$T/c.err"
+rm -f "$T/c.img"
+
+# the mkfs.xfs defaults (reflink, rmapbt where this mkfs enables them)
+mkimg "$T/def.img" dirty
+check "a dirty XFS with mkfs.xfs defaults was made" test $? -eq 0
+replayed "$T/def.img" defaults
+rm -f "$T/def.img"
+
+# a bad log: an operation's client id in the last record (its CRC
+# resealed) makes the kernel's recovery fail; pmemscan says where
+cp --sparse=always "$img" "$T/bad.img"
+lastrec=$(xfs_logprint "$img" 2>/dev/null | grep -E '^cycle: ' |
+	sed -n 's/.*[[:space:]]lsn: [0-9]*,\([0-9]*\)[[:space:]].*/\1/p' | tail -n 1)
+python3 "$top_srcdir/tests/support/xlog-poke.py" "$T/bad.img" poke "$lastrec" 8 0x42
+cp --sparse=always "$T/bad.img" "$T/k.img"
+check "the kernel refuses to mount the log with a bad client id" \
+	sh -c "! mount -o loop '$T/k.img' '$KMNT' 2>/dev/null || { umount '$KMNT'; false; }"
+rm -f "$T/k.img"
+expect_exit 1 "extract of the bad log exits 1" "$PMEMSCAN" extract "$T/bad.img" -o "$T/bout" 2>"$T/b.err"
+check "extract says the kernel's recovery fails at log block $lastrec" \
+	grep -q "recovery fails at log block $lastrec (.*oh_clientid)" "$T/b.err"
+rm -rf "$T/bout" "$T/bad.img"
+
+# hostile logs: a byte changed (CRC resealed) at a few places of every
+# record: whatever the log then says, pmemscan exits 0 or 1 (never a crash),
+# and when it says the kernel's recovery stops, it names a record's block
+recs=$(xfs_logprint "$img" 2>/dev/null | grep -E '^cycle: ' |
+	sed -n 's/.*[[:space:]]lsn: [0-9]*,\([0-9]*\)[[:space:]].*/\1/p')
+hn=0 hbad=0 hstop=0
+for r in $recs; do
+	for off in 20 44 300 520; do
+		hn=$((hn + 1))
+		cp --sparse=always "$img" "$T/h.img"
+		python3 "$top_srcdir/tests/support/xlog-poke.py" "$T/h.img" poke "$r" "$off" \
+			$(( (hn * 37) % 256 )) 2>/dev/null || continue
+		"$PMEMSCAN" extract --quiet "$T/h.img" -o "$T/hout" >/dev/null 2>"$T/h.err"; rc=$?
+		rm -rf "$T/hout"
+		if [ $rc -gt 1 ] || grep -q 'Sanitizer\|runtime error' "$T/h.err"; then
+			hbad=$((hbad + 1)); echo "# record $r byte $off: exit $rc" >&2
+		fi
+		b=$(sed -n 's/.*stops at log block \([0-9]*\) (record LSN.*/\1/p' "$T/h.err" | head -1)
+		if [ -n "$b" ]; then
+			hstop=$((hstop + 1))
+			echo "$recs" | grep -qx "$b" || { hbad=$((hbad + 1)); echo "# stop at $b: no record there" >&2; }
+		fi
+	done
+done
+rm -f "$T/h.img"
+check "hostile logs: $hn damaged copies, none crashed or exited above 1, every stop ($hstop) named a record's block" \
+	test "$hn" -gt 10 -a "$hbad" -eq 0 -a "$hstop" -gt 0
 
 # A torn write at the head: the last record's data no longer matches its
 # CRC. The kernel (and pmemscan) then ends the log at that record's start,
@@ -158,6 +290,12 @@ if TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f -l size=1368b "$T/wrap.img
 		test "$(jlog "$T/w.json" head_lsn | cut -d: -f1)" = "$wcyc"
 	check "wrapped: committed transactions as xfs_logprint -t recovers" \
 		test "$(jlog "$T/w.json" transactions)" = "$(xfs_logprint -t "$T/wrap.img" 2>/dev/null | grep -c '^TRANS:')"
+	kernel "$T/w.truth" "$T/wrap.img"
+	expect_exit 0 "wrapped: extract exits 0" "$PMEMSCAN" extract "$T/wrap.img" -o "$T/w.out" 2>/dev/null
+	tree "$T/w.got" "$T/w.out"
+	same_output "wrapped: extract equals the kernel's recovered mount ($(grep -c . "$T/w.truth") entries)" \
+		"$T/w.truth" "$T/w.got"
+	rm -rf "$T/w.out"
 else
 	skip "wrapped log" "mkfs.xfs refused the small log or the mount failed"
 fi
@@ -207,5 +345,6 @@ else
 	check "v4 dirty log: head and tail as xfs_logprint's" \
 		test "$(jlog "$T/v4.json" state) $(blk "$(jlog "$T/v4.json" head_lsn)") $(blk "$(jlog "$T/v4.json" tail_lsn)")" = \
 		"dirty $(logprint "$T/v4.img" head) $(logprint "$T/v4.img" tail)"
+	replayed "$T/v4.img" v4
 fi
 done_testing
