@@ -241,14 +241,12 @@ struct geo {
 	bool finobt, rmapbt, reflink;
 };
 
-static void read_ag(struct ctx *c, const struct geo *g, uint8_t *sec)
+/* The AG's maps into s->r from c->first on; c->bad when not to be trusted. */
+static void ag_maps(struct ctx *c, const struct geo *g, uint8_t *sec)
 {
 	struct ps_xfs_space *s = c->s;
 	uint32_t ss = s->sectsize;
 	uint64_t a = c->agbyte;
-	c->first = s->n;
-	c->visits = c->prev_end = c->free_bno = c->free_cnt = 0;
-	c->bad = 0;
 	/* the AGF */
 	if (ps_src_pread(c->src, sec, ss, a + ss) != PS_OK) {
 		bad(c, a + ss, "agf_magicnum", "the AGF cannot be read", 0);
@@ -344,27 +342,38 @@ static void read_ag(struct ctx *c, const struct geo *g, uint8_t *sec)
 		walk_root(c, &RMAPBT, be32(agf + 24), be32(agf + 36), a + ss + 36);
 	if (g->reflink)
 		walk_root(c, &REFCBT, be32(agf + 88), be32(agf + 92), a + ss + 92);
-	if (c->bad)
-		goto drop;
-	/* every block is one thing: sorted, no extent may overlap another */
-	struct ps_xfs_space_range *r = s->r + c->first;
+}
+
+static void read_ag(struct ctx *c, const struct geo *g, uint8_t *sec)
+{
+	struct ps_xfs_space *s = c->s;
+	c->first = s->n;
+	c->visits = c->prev_end = c->free_bno = c->free_cnt = 0;
+	c->bad = 0;
+	ag_maps(c, g, sec);
 	size_t n = s->n - c->first;
-	qsort(r, n, sizeof(*r), range_cmp);
-	for (size_t i = 1; i < n; i++) {
-		if (r[i].start < r[i - 1].start + r[i - 1].len) {
-			bad(c, a + (r[i].start - (uint64_t)c->agno * s->agblocks) * s->blocksize,
-			    ps_xfs_space_kind_name(r[i].kind),
-			    "two of the AG's maps claim one block", r[i].start - (uint64_t)c->agno * s->agblocks);
-			goto drop;
+	if (!n)
+		c->bad = 1;	/* (no AG is without its header blocks) */
+	struct ps_xfs_space_range *r = n ? s->r + c->first : NULL;
+	if (!c->bad) {
+		/* every block is one thing: sorted, no extent may overlap another */
+		qsort(r, n, sizeof(*r), range_cmp);
+		for (size_t i = 1; i < n && !c->bad; i++) {
+			uint64_t agbno = r[i].start - (uint64_t)c->agno * s->agblocks;
+			if (r[i].start < r[i - 1].start + r[i - 1].len)
+				bad(c, c->agbyte + agbno * s->blocksize,
+				    ps_xfs_space_kind_name(r[i].kind),
+				    "two of the AG's maps claim one block", agbno);
 		}
+	}
+	if (c->bad) {
+		s->n = c->first;
+		return;
 	}
 	for (size_t i = 0; i < n; i++)
 		s->blocks[r[i].kind] += r[i].len;
 	s->ag_ok[c->agno] = 1;
 	s->ags_ok++;
-	return;
-drop:
-	s->n = c->first;
 }
 
 int ps_xfs_space_read(struct ps_src *src, struct ps_xfs_space *out)
