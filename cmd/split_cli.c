@@ -172,7 +172,7 @@ void render_split_victim(FILE *f, const struct ps_split *s, const struct ps_spli
 		break;
 	case PS_SW_FREE: fputs("free blocks", f); break;
 	case PS_SW_METADATA: fputs("filesystem metadata or directories", f); break;
-	case PS_SW_NOT_FILE: fputs("blocks of no regular file (free or metadata: the free map is not read)", f); break;
+	case PS_SW_NOT_FILE: fputs("blocks of no regular file (free or metadata: the free map was not read or not trusted)", f); break;
 	case PS_SW_MEMMAP: fputs("the struct-page (memmap) area", f); break;
 	case PS_SW_PAD: fputs("the start_pad area (a DAX fault there oopses the kernel)", f); break;
 	}

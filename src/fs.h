@@ -89,6 +89,10 @@ unsigned ps_fs_csum(const struct ps_fs *fs, uint64_t *ngroups, uint64_t *off);
 
 /* XFS: its log, examined at open (xfs_log.h); NULL for other types. */
 const struct ps_xfs_log_info *ps_fs_xfs_log(const struct ps_fs *fs);
+/* XFS: its space maps (xfs_space.h), read on the first call; NULL for
+ * other types or when out of memory. */
+struct ps_xfs_space;
+const struct ps_xfs_space *ps_fs_xfs_space(struct ps_fs *fs);
 
 int ps_fs_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st);
 void ps_fs_stat_free(struct ps_fs_stat *st);

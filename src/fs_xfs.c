@@ -15,6 +15,7 @@
 #include "crc32c.h"
 #include "err.h"
 #include "le.h"
+#include "xfs_space.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -148,6 +149,7 @@ struct xfs_priv {
 	uint8_t *ibuf;		/* one raw inode */
 	uint64_t ioff;		/* its device offset */
 	uint8_t *dbuf;		/* one directory block (blocksize << dirblklog) */
+	struct ps_xfs_space *space;	/* its space maps, read on first use */
 };
 
 static void set_lib_error(struct ps_fs *fs, libfsxfs_error_t **e, const char *fmt,
@@ -180,6 +182,9 @@ static void xfs_close(struct ps_fs *fs)
 	free(p->buf);
 	free(p->ibuf);
 	free(p->dbuf);
+	if (p->space)
+		ps_xfs_space_free(p->space);
+	free(p->space);
 	free(p);
 }
 
@@ -1143,6 +1148,50 @@ static void csum_headers(struct ps_fs *fs)
 	free(b);
 }
 
+/* The space maps (xfs_space.h), read once; NULL when out of memory. */
+static const struct ps_xfs_space *space(struct ps_fs *fs)
+{
+	struct xfs_priv *p = fs->priv;
+	if (!p->space) {
+		p->space = calloc(1, sizeof(*p->space));
+		if (!p->space)
+			return NULL;
+		if (ps_xfs_space_read(fs->src, p->space) == PS_ENOMEM) {
+			ps_xfs_space_free(p->space);
+			free(p->space);
+			p->space = NULL;
+			return NULL;
+		}
+	}
+	return p->space;
+}
+
+/* Free (0) or allocated (1) as XFS's own maps say (issue 25): free only
+ * in the bnobt; PS_EUNSUPP where the AG's maps could not be trusted. */
+static int xfs_block_allocated(struct ps_fs *fs, uint64_t off)
+{
+	struct xfs_priv *p = fs->priv;
+	if (off / p->g.blocksize >= p->g.dblocks)
+		return PS_ERANGE;
+	const struct ps_xfs_space *s = space(fs);
+	if (!s) {
+		ps_fs_set_error(fs, "%s: out of memory reading the XFS space maps", fs->src->name);
+		return PS_ENOMEM;
+	}
+	enum ps_xfs_space_kind k = ps_xfs_space_kind(s, off);
+	if (k == PS_XS_UNKNOWN) {
+		ps_fs_set_error(fs, "%s: XFS space maps of the AG holding offset %llu not read",
+				fs->src->name, (unsigned long long)off);
+		return PS_EUNSUPP;
+	}
+	return k != PS_XS_FREE;
+}
+
+const struct ps_xfs_space *ps_fs_xfs_space(struct ps_fs *fs)
+{
+	return fs->type == PS_FS_XFS ? space(fs) : NULL;
+}
+
 static const struct ps_fs_ops xfs_ops = {
 	.close = xfs_close,
 	.stat = xfs_stat,
@@ -1150,6 +1199,7 @@ static const struct ps_fs_ops xfs_ops = {
 	.read = xfs_read,
 	.map = xfs_map,
 	.bmap = xfs_bmap,
+	.block_allocated = xfs_block_allocated,
 };
 
 int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
