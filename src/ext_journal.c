@@ -366,6 +366,13 @@ static const struct ps_src_ops ovl_ops = {
 	.close = ovl_close,
 };
 
+bool ps_ext_journal_serves(const struct ps_src *view, uint64_t blk)
+{
+	if (!view || view->ops != &ovl_ops)
+		return false;
+	return ovl_next_own(view->priv, blk) == blk;
+}
+
 /* The free block and inode counts the kernel's mount computes from the
  * group descriptors (and a read-only mount's superblock commit writes):
  * the replayed superblock's own are stale. Left as they are when the

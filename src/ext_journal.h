@@ -24,4 +24,14 @@
 int ps_ext_journal_open(struct ps_src *src, bool replay, struct ps_journal *st,
 			struct ps_src **view, char *err, size_t errlen);
 
+/*
+ * Does view, a recovered view from ps_ext_journal_open, serve filesystem
+ * block blk itself (a copy replayed from the journal, or a block the
+ * mount's orphan cleanup changes) instead of reading it from its source?
+ * Those are the blocks the kernel writes when it mounts the filesystem:
+ * a write into the image there is overwritten at the next mount. false
+ * for any other source.
+ */
+bool ps_ext_journal_serves(const struct ps_src *view, uint64_t blk);
+
 #endif
