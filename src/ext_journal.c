@@ -673,7 +673,10 @@ static int orphan_file_blocks(ext2_filsys efs, blk64_t **blks, size_t *n)
 	if (ino < 1 || ino > efs->super->s_inodes_count || ext2fs_read_inode(efs, ino, &in))
 		return PS_EFORMAT;
 	uint64_t size = EXT2_I_SIZE(&in);
-	if (size % efs->blocksize || size / efs->blocksize > ext2fs_blocks_count(efs->super))
+	/* bounded: mke2fs makes a few hundred blocks at most; 2^20 blocks
+	 * (8 MiB of block numbers) is far beyond any real orphan file */
+	if (size % efs->blocksize || size / efs->blocksize > ext2fs_blocks_count(efs->super) ||
+	    size / efs->blocksize > (1u << 20))
 		return PS_EFORMAT;
 	struct ofile_ctx c = { NULL, 0, (size_t)(size / efs->blocksize), 0 };
 	if (!c.max)
