@@ -152,6 +152,13 @@ void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent
 			indent, j->log_start, j->revokes, j->revoke_hits, j->escaped,
 			j->stop_jblk, render_journal_stop_name(j->stop));
 	journal_inode_text(f, j, indent);
+	if (j->bad == PS_JBAD_EXTERNAL) {
+		const uint8_t *u = j->ext_uuid;
+		/* Linux's old dev_t encoding, as s_journal_dev stores it */
+		fprintf(f, "%s  the journal device: s_journal_dev %" PRIu32 " (major %" PRIu32 ", minor %" PRIu32 " on the crashed machine), journal UUID %02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x (blkid shows it as that device's UUID): pmemscan reads no journal device; image that device too, and replay with the kernel or e2fsck on copies of both\n",
+			indent, j->ext_dev, (j->ext_dev >> 8) & 0xfff, (j->ext_dev & 0xff) | ((j->ext_dev >> 12) & 0xfff00),
+			u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	}
 	if (j->needs_recovery && j->log_present && !j->bad && j->kernel_rules)
 		fprintf(f, "%s  recovered by Linux %u.%u's rules%s\n", indent,
 			j->kernel_rules / 100, j->kernel_rules % 100,
@@ -262,6 +269,18 @@ json_object *render_journal_json(const struct ps_journal *j)
 	json_object_object_add(o, "orphan_file_inode", j->orphan_file_ino ? I64(j->orphan_file_ino) : NULL);
 	json_object_object_add(o, "orphan_file_entries", I64(j->orphan_file_entries));
 	json_object_object_add(o, "orphan_file_bad_block", j->orphan_file_bad ? I64(j->orphan_file_bad) : NULL);
+	if (j->bad == PS_JBAD_EXTERNAL) {
+		char uu[40];
+		const uint8_t *u = j->ext_uuid;
+		snprintf(uu, sizeof(uu), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+		json_object *ex = json_object_new_object();
+		json_object_object_add(ex, "device", I64(j->ext_dev));
+		json_object_object_add(ex, "uuid", json_object_new_string(uu));
+		json_object_object_add(o, "external", ex);
+	} else {
+		json_object_object_add(o, "external", NULL);
+	}
 	if (j->jinode_why) {
 		json_object *ji = json_object_new_object();
 		json_object_object_add(ji, "inode", I64(j->journal_ino));

@@ -949,7 +949,8 @@ int ps_ext_journal_open_mode(struct ps_src *src, enum ps_journal_mode mode,
 	if (!jino) {
 		st->kind = PS_JOURNAL_JBD2_EXTERNAL;
 		st->bad = PS_JBAD_EXTERNAL;
-		(void)jdev;
+		st->ext_dev = jdev;
+		memcpy(st->ext_uuid, sb + 0xd0, sizeof(st->ext_uuid));
 		return PS_OK;
 	}
 	struct ovl *o = calloc(1, sizeof(*o));

@@ -132,6 +132,8 @@ struct ps_journal {
 	uint64_t jinode_blk;	/* the fs block holding the journal inode */
 	uint32_t jinode_off;	/* its byte offset in that block */
 	struct ps_jnl_backup backup;	/* s_jnl_blocks, when the inode is bad */
+	uint32_t ext_dev;	/* external journal: s_journal_dev (dev_t) */
+	uint8_t ext_uuid[16];	/* external journal: s_journal_uuid */
 	bool from_backup;	/* PS_JMODE_BACKUP: replayed from the journal
 				 * the backup maps (the kernel refuses to
 				 * mount: mount_fails is set) */

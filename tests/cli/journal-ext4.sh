@@ -459,6 +459,11 @@ same_output "... without it, the on-disk view" "$T/stale.t" "$T/h7d.t"
 cp "$img" "$T/h6.img"
 debugfs -w -R 'ssv journal_inum 0' "$T/h6.img" >/dev/null 2>&1
 debugfs -w -R 'ssv journal_dev 2049' "$T/h6.img" >/dev/null 2>&1
+debugfs -w -R 'ssv journal_uuid 6a0e4c8d-57f1-4bb4-9d1c-2f0a6b3e9a11' "$T/h6.img" >/dev/null 2>&1
+"$PMEMSCAN" --json --hash none "$T/h6.img" >"$T/h6.json" 2>/dev/null
+same_value "external journal: the report names the device and the journal's UUID (as dumpe2fs)" \
+	"$(jq -r '.namespaces[0].journal.external | "\(.device) \(.uuid)"' "$T/h6.json")" \
+	"$(($(dumpe2fs -h "$T/h6.img" 2>/dev/null | sed -n 's/^Journal device:[[:space:]]*//p'))) $(dumpe2fs -h "$T/h6.img" 2>/dev/null | sed -n 's/^Journal UUID:[[:space:]]*//p')"
 "$PMEMSCAN" extract -q "$T/h6.img" -o "$T/h6" 2>"$T/h6.err"; rc=$?
 same_value "external journal: extract exits 1" "$rc" 1
 check "... and says the journal is on an external device and the files are stale" \

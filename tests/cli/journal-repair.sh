@@ -123,7 +123,7 @@ check "... nothing written" test ! -e "$T/c.out"
 # kernel's mount fails): refused
 cp "$T/fs.img" "$T/b.fs"
 last=$($POKE "$T/b.fs" 4096 list | awk '$2 == 2 { b = $1 } END { print b }')
-$POKE "$T/b.fs" 4096 flip "$last" 100
+$POKE "$T/b.fs" 4096 flip "$last" 58	# in its header: no kernel accepts it
 cp "$T/c.img" "$T/b.img"
 dd if="$T/b.fs" of="$T/b.img" bs=1M seek=10 conv=notrunc status=none
 move "$T/b.img"
