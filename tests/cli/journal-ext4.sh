@@ -436,6 +436,11 @@ same_value "journal inode map damaged: unusable (map), the backup differs and ma
 	"$(jq -r '.namespaces[0].journal | "\(.unusable) \(.journal_inode.problem) \(.journal_inode.backup.differs) \(.journal_inode.backup.usable) \(.journal_inode.backup.transactions)"' "$T/h7.json") $rc" \
 	"map map true true $ntx 1"
 refused "... and the kernel does refuse to mount it" "$T/h7.img"
+"$PMEMSCAN" --hash none "$T/h7.img" >"$T/h7.txt" 2>/dev/null
+check "... the scan's summary says the files are stale and points to --journal backup" \
+	grep -q "STALE .*names a journal that --journal backup replays" "$T/h7.txt"
+check "... its journal lines name the inode's block and what the backup holds" \
+	grep -q "journal inode 8 (filesystem block ${loc%% *}, byte $((0x${loc#* })) in it): its block map is corrupt" "$T/h7.txt"
 cp --sparse=always "$T/h7.img" "$T/h7.k"
 e2fsck -fy "$T/h7.k" >/dev/null 2>&1
 if mount -o loop,ro "$T/h7.k" "$mnt" 2>/dev/null; then
