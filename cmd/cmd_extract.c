@@ -248,7 +248,13 @@ static void journal_warn(const struct ps_journal *j)
 				j->intents_bmap);
 		return;
 	}
-	if (j->mount_fails)
+	if (j->from_backup)
+		cli_err("warning: journal: the journal inode %" PRIu32 " is damaged (filesystem block %" PRIu64 "): the kernel refuses to mount this filesystem; the view replays the journal the superblock's backup of its map names",
+			j->journal_ino, j->jinode_blk);
+	if (j->orphan_file_bad)
+		cli_err("warning: journal: the orphan file (inode %" PRIu32 ") has a block with a bad magic or checksum at filesystem block %" PRIu64 ": the kernel's mount fails; its orphans are not processed",
+			j->orphan_file_ino, j->orphan_file_bad);
+	if (j->mount_fails && (j->backup.mount_fails || !j->from_backup) && !j->orphan_file_bad)
 		cli_err("warning: journal: the log stops at journal block %" PRIu64 " (transaction %" PRIu32 "): %s; the kernel's mount would fail after replaying what comes before",
 			j->stop_jblk, j->stop_seq, render_journal_stop_name(j->stop));
 	if (j->bad_data)
@@ -509,7 +515,7 @@ static const char *base_name(const char *p)
 int cmd_extract(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] "
+		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore|backup] "
 		"[--fs-type ext|xfs|auto] [--view read|mmap|merged|auto] [--force] [--raw-names] [--quiet] [--cache | --cache-dir DIR]\n"
 		"  Copies the files of the ext2/3/4 or XFS filesystem in a namespace's data\n"
 		"  to OUT, never writing outside it (man pmemscan-extract).\n"
@@ -921,7 +927,7 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 int cmd_ls(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--fs-type ext|xfs|auto] [--view read|mmap|merged|auto] [--json] [--cache | --cache-dir DIR]\n"
+		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore|backup] [--fs-type ext|xfs|auto] [--view read|mmap|merged|auto] [--json] [--cache | --cache-dir DIR]\n"
 		"  Lists the tree under PATH (default /) of the filesystem in a namespace's\n"
 		"  data, one line per entry (man pmemscan-ls).\n"
 		"  --json            one JSON object: the filesystem type and every entry\n"
@@ -1022,7 +1028,7 @@ static void carve_progress(void *ctx, uint64_t done)
 int cmd_carve(int argc, char **argv)
 {
 	static const char usage[] =
-		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
+		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore|backup] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
 		"  Writes a namespace's data (BTT-translated in sector mode) as an image file\n"
 		"  to mount or fsck; zero blocks stay holes (man pmemscan-carve).\n"
 		"  -o, --output FS.img  the image file to write (through FS.img.partial)\n"

@@ -114,7 +114,7 @@ static int write_html(const char *path, const struct render_input *in,
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pmemscan [scan] IMAGE [--json] [--html FILE] [--phys-base ADDR] [--hash MODE] [--threads N] [--journal replay|ignore]\n"
+		"usage: pmemscan [scan] IMAGE [--json] [--html FILE] [--phys-base ADDR] [--hash MODE] [--threads N] [--journal replay|ignore|backup]\n"
 		"  Finds pfn/dax/btt info blocks and label areas, groups them into namespaces,\n"
 		"  computes the data start under the legacy and the fixed start_pad semantics,\n"
 		"  probes each with libblkid and prints a verdict with the next commands.\n"
@@ -145,7 +145,7 @@ static void usage(FILE *f)
 /* The journal of namespace i's filesystem (the data the proven start
  * gives), as extract would read it. */
 static struct ps_changes *scan_journal(struct ps_src *src, const struct ps_analysis *a,
-					size_t i, struct ps_journal *j)
+					size_t i, bool backup, struct ps_journal *j)
 {
 	struct ps_src *view = NULL, *rv = NULL;
 	struct ps_changes *ch = NULL;
@@ -155,7 +155,8 @@ static struct ps_changes *scan_journal(struct ps_src *src, const struct ps_analy
 	    ps_ns_data_view(src, a, (int)i, PS_SEM_AUTO, &view, err, sizeof(err)))
 		return NULL;
 	/* always the recovered view here: the report lists what it changes */
-	if (ps_ext_journal_open(view, true, j, &rv, err, sizeof(err)))
+	if (ps_ext_journal_open_mode(view, backup ? PS_JMODE_BACKUP : PS_JMODE_REPLAY, j, &rv,
+				     err, sizeof(err)))
 		memset(j, 0, sizeof(*j));
 	if (j->kind == PS_JOURNAL_NONE &&
 	    ps_xfs_journal_open(view, true, j, &rv, err, sizeof(err)))
@@ -205,6 +206,7 @@ int cmd_scan(int argc, char **argv)
 	enum hash_mode hm = HASH_AUTO;
 	int threads = -1;	/* --threads, or -1: the default for the kind */
 	bool jignore = false;	/* --journal ignore */
+	bool jbackup = false;	/* --journal backup */
 	struct ps_analysis_opts ao;
 	memset(&ao, 0, sizeof(ao));
 	optind = 1;
@@ -256,7 +258,7 @@ int cmd_scan(int argc, char **argv)
 			cli_cache_option(c, optarg, &oo);
 			break;
 		case CLI_OPT_JOURNAL:
-			if (cli_journal_option(optarg, &jignore))
+			if (cli_journal_option(optarg, &jignore, &jbackup))
 				return EXIT_USAGE;
 			break;
 		case 'L':
@@ -472,7 +474,7 @@ int cmd_scan(int argc, char **argv)
 	struct ps_changes **jchanges = a.nns ? calloc(a.nns, sizeof(*jchanges)) : NULL;
 	if (journals && jchanges) {
 		for (size_t i = 0; i < a.nns; i++) {
-			jchanges[i] = scan_journal(src, &a, i, &journals[i]);
+			jchanges[i] = scan_journal(src, &a, i, jbackup, &journals[i]);
 			/* --journal ignore: the files are the on-disk view */
 			if (jignore && journals[i].replayed) {
 				journals[i].replayed = false;

@@ -476,14 +476,19 @@ bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns 
 	size_t k = (size_t)ns->index;
 	if (in->journals && k < in->njournals && in->journals[k].needs_recovery) {
 		const struct ps_journal *j = &in->journals[k];
-		if (j->replayed)
+		if (j->replayed && j->from_backup)
+			fprintf(f, " Its journal inode is damaged, so the kernel refuses to mount it; with --journal backup the files come from the journal the superblock's backup of the inode's map names (%" PRIu64 " transaction%s replayed, read-only).",
+				j->transactions, j->transactions == 1 ? "" : "s");
+		else if (j->replayed)
 			fprintf(f, " Its journal needs recovery (the machine was not shut down cleanly): the files come from the recovered view, what the kernel shows after mounting it (%" PRIu64 " transaction%s replayed, read-only)%s.",
 				j->transactions, j->transactions == 1 ? "" : "s",
 				j->mount_fails ? ", but the kernel's mount would fail: see the journal lines" :
 				j->fast_commit ? ", but its fast commits are NOT replayed: changes made durable by fsync after the last full commit are missing" : "");
 		else if (j->bad)
-			fprintf(f, " Its journal needs recovery but cannot be replayed (%s): the files would come out STALE (recent changes missing, removed files back).",
-				render_journal_bad_name(j->bad));
+			fprintf(f, " Its journal needs recovery but cannot be replayed (%s): the files would come out STALE (recent changes missing, removed files back)%s.",
+				render_journal_bad_name(j->bad),
+				j->backup.usable && j->backup.log_present ?
+				"; the superblock's backup of the journal inode's map names a journal that --journal backup replays" : "");
 		else
 			fputs(" Its journal needs recovery and --journal ignore was given: the files come from the on-disk view, which is STALE.", f);
 	}

@@ -113,12 +113,64 @@ void render_journal_line(const struct ps_journal *j, char *buf, size_t len)
 			 "needs recovery: %" PRIu64 " transaction%s (sequence %" PRIu32 "-%" PRIu32 "), %" PRIu64 " block copies of %" PRIu64 " blocks",
 			 j->transactions, j->transactions == 1 ? "" : "s", j->seq_start,
 			 j->seq_end - 1, j->blocks, j->distinct);
-	if (j->replayed)
+	if (j->replayed && j->from_backup)
+		snprintf(buf, len, "journal: %s; replayed from the superblock's backup of the damaged journal inode's map (--journal backup): the files hold the journal's changes, but the kernel refuses to mount this filesystem", what);
+	else if (j->replayed)
 		snprintf(buf, len, "journal: %s; replayed: the files come from the recovered view, what the kernel shows after mounting it (--journal ignore for the on-disk view)", what);
 	else
 		snprintf(buf, len, "journal: %s; NOT replayed (--journal ignore): the files come from the on-disk view, which is stale", what);
 }
 
+
+static const char *jino_why(enum ps_jinode_why w)
+{
+	switch (w) {
+	case PS_JINO_OK: return "usable";
+	case PS_JINO_RANGE: return "its number is outside the inode table";
+	case PS_JINO_READ: return "it cannot be read";
+	case PS_JINO_LINKS: return "its link count is 0 (deleted)";
+	case PS_JINO_MODE: return "it is not a regular file";
+	case PS_JINO_SIZE: return "its size is under 2 blocks or beyond the filesystem";
+	case PS_JINO_MAP: return "its block map is corrupt or leaves block 0 unmapped";
+	}
+	return "?";
+}
+
+static const char *jino_key(enum ps_jinode_why w)
+{
+	static const char *const k[] = { NULL, "range", "read", "links", "mode", "size", "map" };
+	return (unsigned)w < sizeof(k) / sizeof(k[0]) ? k[w] : "?";
+}
+
+/* The damaged journal inode and the superblock's backup of its map. */
+static void journal_inode_text(FILE *f, const struct ps_journal *j, const char *indent)
+{
+	if (!j->jinode_why)
+		return;
+	fprintf(f, "%s  journal inode %" PRIu32 " (filesystem block %" PRIu64 ", byte %" PRIu32 " in it): %s; the kernel refuses to mount the filesystem\n",
+		indent, j->journal_ino, j->jinode_blk, j->jinode_off, jino_why(j->jinode_why));
+	const struct ps_jnl_backup *b = &j->backup;
+	if (!b->present) {
+		fprintf(f, "%s  the superblock holds no backup of its block map (s_jnl_backup_type is not 1)\n", indent);
+		return;
+	}
+	if (!b->usable) {
+		fprintf(f, "%s  the superblock's backup of its block map (s_jnl_blocks)%s does not map a valid journal either\n",
+			indent, b->differs ? ", which differs from the inode," : "");
+		return;
+	}
+	if (!b->log_present) {
+		fprintf(f, "%s  the superblock's backup of its block map (s_jnl_blocks)%s maps a valid journal whose log is empty: nothing to replay from it\n",
+			indent, b->differs ? ", which differs from the inode," : "");
+		return;
+	}
+	fprintf(f, "%s  the superblock's backup of its block map (s_jnl_blocks)%s maps a valid journal: %" PRIu64 " transaction%s (sequence %" PRIu32 "-%" PRIu32 "), %" PRIu64 " block copies of %" PRIu64 " blocks%s; the kernel never reads it%s\n",
+		indent, b->differs ? ", which differs from the inode," : "",
+		b->transactions, b->transactions == 1 ? "" : "s", b->seq_start, b->seq_end - 1,
+		b->blocks, b->distinct, b->mount_fails ? "; its recovery would fail part-way" : "",
+		j->from_backup ? "; replayed here (--journal backup)" :
+		"; not replayed here: --journal backup replays it");
+}
 
 /* Text report lines under a namespace. */
 void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent)
@@ -149,7 +201,22 @@ void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent
 		fprintf(f, "%s  log from journal block %" PRIu64 "; %" PRIu64 " revoke records (%" PRIu64 " copies revoked), %" PRIu64 " escaped; ends at journal block %" PRIu64 ": %s\n",
 			indent, j->log_start, j->revokes, j->revoke_hits, j->escaped,
 			j->stop_jblk, render_journal_stop_name(j->stop));
-	if (j->mount_fails)
+	journal_inode_text(f, j, indent);
+	if (j->bad == PS_JBAD_EXTERNAL) {
+		const uint8_t *u = j->ext_uuid;
+		/* Linux's old dev_t encoding, as s_journal_dev stores it */
+		fprintf(f, "%s  the journal device: s_journal_dev %" PRIu32 " (major %" PRIu32 ", minor %" PRIu32 " on the crashed machine), journal UUID %02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x (blkid shows it as that device's UUID): pmemscan reads no journal device; image that device too, and replay with the kernel or e2fsck on copies of both\n",
+			indent, j->ext_dev, (j->ext_dev >> 8) & 0xfff, (j->ext_dev & 0xff) | ((j->ext_dev >> 12) & 0xfff00),
+			u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	}
+	if (j->needs_recovery && j->log_present && !j->bad && j->kernel_rules)
+		fprintf(f, "%s  recovered by Linux %u.%u's rules%s\n", indent,
+			j->kernel_rules / 100, j->kernel_rules % 100,
+			j->kernel_rules >= 612 ? " (6.1 differs only for a commit block damaged after its first 64 bytes)" : "");
+	if (j->partial_commit_jblk)
+		fprintf(f, "%s  the commit block of transaction %" PRIu32 " (journal block %" PRIu64 ") is damaged after its first 64 bytes: accepted by its header's checksum, as Linux 6.12 does; Linux 6.1 would end the log there (transactions from %" PRIu32 " on not replayed) and fail to mount\n",
+			indent, j->partial_commit_seq, j->partial_commit_jblk, j->partial_commit_seq);
+	if (j->mount_fails && !j->from_backup && !j->orphan_file_bad)
 		fprintf(f, "%s  the kernel's mount would fail after recovery (transaction %" PRIu32 ", journal block %" PRIu64 "): the view holds what it replays before that\n",
 			indent, j->stop_seq, j->stop_jblk);
 	if (j->bad_data)
@@ -159,11 +226,19 @@ void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent
 			indent, j->beyond_fs, j->beyond_fs_jblk);
 	if (j->fast_commit)
 		fprintf(f, "%s  fast commits follow the log: NOT replayed (changes made durable only by fsync after the last full commit are missing)\n", indent);
-	if (j->orphans)
-		fprintf(f, "%s  orphan list: %" PRIu32 " inode(s): %" PRIu32 " unlinked while open (freed), %" PRIu32 " truncated in progress (cut to their size)%s\n",
-			indent, j->orphans, j->orphans_deleted, j->orphans - j->orphans_deleted,
+	if (j->orphans) {
+		char of[96] = "";
+		if (j->orphan_file_entries)
+			snprintf(of, sizeof(of), " (%" PRIu32 " of them in the orphan file, inode %" PRIu32 ")",
+				 j->orphan_file_entries, j->orphan_file_ino);
+		fprintf(f, "%s  orphan list: %" PRIu32 " inode(s)%s: %" PRIu32 " unlinked while open (freed), %" PRIu32 " truncated in progress (cut to their size)%s\n",
+			indent, j->orphans, of, j->orphans_deleted, j->orphans - j->orphans_deleted,
 			j->orphans_done ? ", processed in the recovered view as the kernel's mount does" :
 			": NOT processed (the kernel does it at mount; names and sizes are already final)");
+	}
+	if (j->orphan_file_bad)
+		fprintf(f, "%s  the orphan file (inode %" PRIu32 ") has a block with a bad magic or checksum at filesystem block %" PRIu64 ": the kernel's mount fails; its orphans are not processed\n",
+			indent, j->orphan_file_ino, j->orphan_file_bad);
 }
 
 static const char *kind_name(enum ps_journal_kind k)
@@ -222,10 +297,64 @@ json_object *render_journal_json(const struct ps_journal *j)
 	json_object_object_add(st, "sequence", I64(j->stop_seq));
 	json_object_object_add(o, "stop", st);
 	json_object_object_add(o, "mount_fails", json_object_new_boolean(j->mount_fails));
+	if (j->kernel_rules) {
+		char kv[16];
+		snprintf(kv, sizeof(kv), "%u.%u", j->kernel_rules / 100, j->kernel_rules % 100);
+		json_object_object_add(o, "kernel_rules", json_object_new_string(kv));
+	} else {
+		json_object_object_add(o, "kernel_rules", NULL);
+	}
+	if (j->partial_commit_jblk) {
+		json_object *pc = json_object_new_object();
+		json_object_object_add(pc, "journal_block", I64(j->partial_commit_jblk));
+		json_object_object_add(pc, "sequence", I64(j->partial_commit_seq));
+		json_object_object_add(o, "partial_commit", pc);
+	} else {
+		json_object_object_add(o, "partial_commit", NULL);
+	}
 	json_object_object_add(o, "fast_commit_not_replayed", json_object_new_boolean(j->fast_commit));
 	json_object_object_add(o, "orphans", I64(j->orphans));
 	json_object_object_add(o, "orphans_unlinked", I64(j->orphans_deleted));
 	json_object_object_add(o, "orphans_processed", json_object_new_boolean(j->orphans_done));
+	json_object_object_add(o, "orphan_file_inode", j->orphan_file_ino ? I64(j->orphan_file_ino) : NULL);
+	json_object_object_add(o, "orphan_file_entries", I64(j->orphan_file_entries));
+	json_object_object_add(o, "orphan_file_bad_block", j->orphan_file_bad ? I64(j->orphan_file_bad) : NULL);
+	if (j->bad == PS_JBAD_EXTERNAL) {
+		char uu[40];
+		const uint8_t *u = j->ext_uuid;
+		snprintf(uu, sizeof(uu), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+		json_object *ex = json_object_new_object();
+		json_object_object_add(ex, "device", I64(j->ext_dev));
+		json_object_object_add(ex, "uuid", json_object_new_string(uu));
+		json_object_object_add(o, "external", ex);
+	} else {
+		json_object_object_add(o, "external", NULL);
+	}
+	if (j->jinode_why) {
+		json_object *ji = json_object_new_object();
+		json_object_object_add(ji, "inode", I64(j->journal_ino));
+		json_object_object_add(ji, "problem", json_object_new_string(jino_key(j->jinode_why)));
+		json_object_object_add(ji, "block", I64(j->jinode_blk));
+		json_object_object_add(ji, "offset", I64(j->jinode_off));
+		const struct ps_jnl_backup *b = &j->backup;
+		json_object *bk = json_object_new_object();
+		json_object_object_add(bk, "present", json_object_new_boolean(b->present));
+		json_object_object_add(bk, "differs", json_object_new_boolean(b->differs));
+		json_object_object_add(bk, "usable", json_object_new_boolean(b->usable));
+		json_object_object_add(bk, "log_present", json_object_new_boolean(b->log_present));
+		json_object_object_add(bk, "sequence_first", I64(b->seq_start));
+		json_object_object_add(bk, "sequence_end", I64(b->seq_end));
+		json_object_object_add(bk, "transactions", I64(b->transactions));
+		json_object_object_add(bk, "block_copies", I64(b->blocks));
+		json_object_object_add(bk, "blocks", I64(b->distinct));
+		json_object_object_add(bk, "mount_fails", json_object_new_boolean(b->mount_fails));
+		json_object_object_add(bk, "replayed", json_object_new_boolean(j->from_backup));
+		json_object_object_add(ji, "backup", bk);
+		json_object_object_add(o, "journal_inode", ji);
+	} else {
+		json_object_object_add(o, "journal_inode", NULL);
+	}
 	if (j->kind == PS_JOURNAL_XFS) {
 		char b[48];
 		json_object *x = json_object_new_object();

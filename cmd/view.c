@@ -52,7 +52,7 @@ int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 		o->have_offset = true;
 		return 1;
 	case CLI_OPT_JOURNAL:
-		return cli_journal_option(arg, &o->journal_ignore) ? -1 : 1;
+		return cli_journal_option(arg, &o->journal_ignore, &o->journal_backup) ? -1 : 1;
 	case CLI_OPT_SIZE:
 		if (cli_parse_u64(arg, &o->size) || !o->size) {
 			cli_err("--size: '%s' is not a size", arg);
@@ -64,14 +64,17 @@ int cli_view_option(int c, const char *arg, struct cli_view_opts *o)
 	return 0;
 }
 
-int cli_journal_option(const char *arg, bool *ignore)
+int cli_journal_option(const char *arg, bool *ignore, bool *backup)
 {
+	*ignore = *backup = false;
 	if (!strcmp(arg, "replay"))
-		*ignore = false;
+		;
 	else if (!strcmp(arg, "ignore"))
 		*ignore = true;
+	else if (!strcmp(arg, "backup"))
+		*backup = true;
 	else {
-		cli_err("--journal: '%s' is not replay or ignore", arg);
+		cli_err("--journal: '%s' is not replay, ignore or backup", arg);
 		return -1;
 	}
 	return 0;
@@ -83,8 +86,9 @@ static int view_journal(struct cli_view *v, const struct cli_view_opts *o)
 {
 	char err[512];
 	struct ps_src *rv = NULL;
-	int r = ps_ext_journal_open(v->data, !o->journal_ignore, &v->journal, &rv,
-				    err, sizeof(err));
+	int r = ps_ext_journal_open_mode(v->data, o->journal_ignore ? PS_JMODE_IGNORE :
+					 o->journal_backup ? PS_JMODE_BACKUP : PS_JMODE_REPLAY,
+					 &v->journal, &rv, err, sizeof(err));
 	/* not an ext4 with a journal: an XFS and its log */
 	if (!r && v->journal.kind == PS_JOURNAL_NONE)
 		r = ps_xfs_journal_open(v->data, !o->journal_ignore, &v->journal, &rv,

@@ -23,6 +23,7 @@ struct cli_view_opts {
 	bool quiet;
 	struct ps_open_opts open;	/* --cache, --cache-dir (CLI_CACHE_LONGOPTS) */
 	bool journal_ignore;	/* --journal ignore: the on-disk view */
+	bool journal_backup;	/* --journal backup (docs/journal.md) */
 };
 
 struct cli_view {
@@ -58,8 +59,11 @@ void cli_view_opts_init(struct cli_view_opts *o);
 #define CLI_JOURNAL_HELP \
 	"  --journal J       replay (default) or ignore: read an ext4 journal or XFS\n" \
 	"                    log that needs recovery as the kernel's mount recovers\n" \
-	"                    it, or as its bytes lie (stale; docs/journal.md)\n"
-int cli_journal_option(const char *arg, bool *ignore);
+	"                    it, or as its bytes lie (stale; docs/journal.md);\n" \
+	"                    backup (ext4): as replay, and when the journal inode\n" \
+	"                    is damaged, replay the journal the superblock's\n" \
+	"                    backup of its map names\n"
+int cli_journal_option(const char *arg, bool *ignore, bool *backup);
 
 /* Open path and select the data; on error prints one line and returns
  * an exit code (3 usage/I-O, 2 nothing found, 1 ambiguous/unproven). */

@@ -133,29 +133,78 @@ static int jrun_cb(ext2_filsys efs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 	return 0;
 }
 
-/* The journal inode's block map, from the pre-replay image. */
-static int map_journal(struct ps_src *src, uint32_t ino, struct ovl *o,
-		       uint64_t *total_len, struct ps_journal *st)
+/* Where the journal inode lies: its inode table block and offset. */
+static void jinode_where(ext2_filsys efs, uint32_t ino, struct ps_journal *st)
+{
+	uint32_t ipg = efs->super->s_inodes_per_group;
+	if (ino < 1 || ino > efs->super->s_inodes_count || !ipg)
+		return;
+	dgrp_t g = (ino - 1) / ipg;
+	if (g >= efs->group_desc_count)
+		return;
+	uint64_t byte = (uint64_t)((ino - 1) % ipg) * EXT2_INODE_SIZE(efs->super);
+	st->jinode_blk = ext2fs_inode_table_loc(efs, g) + byte / efs->blocksize;
+	st->jinode_off = (uint32_t)(byte % efs->blocksize);
+}
+
+/* The journal inode's block map, from the pre-replay image; with
+ * stand_in, from that inode instead of the one on disk (the superblock's
+ * backup, e2fsck's fallback). */
+struct standin {
+	ext2_ino_t ino;
+	struct ext2_inode in;
+};
+
+static errcode_t standin_read(ext2_filsys efs, ext2_ino_t ino, struct ext2_inode *in)
+{
+	const struct standin *sd = efs->priv_data;
+	if (!sd || ino != sd->ino)
+		return EXT2_ET_CALLBACK_NOTHANDLED;
+	*in = sd->in;
+	return 0;
+}
+
+static int map_journal_from(struct ps_src *src, uint32_t ino, const struct standin *sd,
+			    struct ovl *o, uint64_t *total_len, struct ps_journal *st)
 {
 	struct ps_fs *fs = NULL;
 	char e[512];
 	if (ps_fs_ext_open(src, &fs, e, sizeof(e))) {
 		st->bad = PS_JBAD_INODE;
+		st->jinode_why = PS_JINO_READ;
 		return PS_OK;
 	}
 	ext2_filsys efs = ps_fs_ext_efs(fs);
+	void *old_priv = efs->priv_data;
+	errcode_t (*old_read)(ext2_filsys, ext2_ino_t, struct ext2_inode *) = efs->read_inode;
+	if (sd) {
+		efs->priv_data = (void *)sd;
+		efs->read_inode = standin_read;
+	}
 	struct ext2_inode in;
 	int r = PS_OK;
-	if (ino < 1 || ino > efs->super->s_inodes_count ||
-	    ext2fs_read_inode(efs, ino, &in) || !in.i_links_count ||
-	    !LINUX_S_ISREG(in.i_mode)) {
+	if (!sd)
+		jinode_where(efs, ino, st);
+	if (ino < 1 || ino > efs->super->s_inodes_count) {
 		st->bad = PS_JBAD_INODE;
+		st->jinode_why = PS_JINO_RANGE;
+		goto out;
+	}
+	if (ext2fs_read_inode(efs, ino, &in)) {
+		st->bad = PS_JBAD_INODE;
+		st->jinode_why = PS_JINO_READ;
+		goto out;
+	}
+	if (!in.i_links_count || !LINUX_S_ISREG(in.i_mode)) {
+		st->bad = PS_JBAD_INODE;
+		st->jinode_why = in.i_links_count ? PS_JINO_MODE : PS_JINO_LINKS;
 		goto out;
 	}
 	uint64_t size = EXT2_I_SIZE(&in);
 	*total_len = size / o->bs;
 	if (*total_len > o->fs_blocks || *total_len < 2) {
 		st->bad = PS_JBAD_INODE;
+		st->jinode_why = PS_JINO_SIZE;
 		goto out;
 	}
 	struct it_ctx c = { o, 0 };
@@ -166,13 +215,103 @@ static int map_journal(struct ps_src *src, uint32_t ino, struct ovl *o,
 		r = PS_ENOMEM;
 	} else if (ee || c.err) {
 		st->bad = PS_JBAD_MAP;
+		st->jinode_why = PS_JINO_MAP;
 	} else {
 		uint64_t b;
-		if (jmap(o, 0, &b))
+		if (jmap(o, 0, &b)) {
 			st->bad = PS_JBAD_MAP;
+			st->jinode_why = PS_JINO_MAP;
+		}
 	}
 out:
+	efs->priv_data = old_priv;
+	efs->read_inode = old_read;
 	ps_fs_close(fs);
+	return r;
+}
+
+static int map_journal(struct ps_src *src, uint32_t ino, struct ovl *o,
+		       uint64_t *total_len, struct ps_journal *st)
+{
+	return map_journal_from(src, ino, NULL, o, total_len, st);
+}
+
+/* The superblock's backup of the journal inode (s_jnl_blocks: i_block[15],
+ * then i_size_high, i_size; s_jnl_backup_type 1), as e2fsck uses it when
+ * the inode is damaged: mapped, its journal superblock checked and its
+ * recovery walked, for the report only. The kernel never reads it. */
+#define SB_JNL_BACKUP_TYPE 0xfd
+#define SB_JNL_BLOCKS 0x10c
+static void backup_standin(const uint8_t *sb, uint32_t jino, struct standin *sd)
+{
+	memset(sd, 0, sizeof(*sd));
+	sd->ino = jino;
+	for (int i = 0; i < EXT2_N_BLOCKS; i++)
+		sd->in.i_block[i] = ps_le32(sb + SB_JNL_BLOCKS + 4 * i);
+	sd->in.i_size_high = ps_le32(sb + SB_JNL_BLOCKS + 4 * 15);
+	sd->in.i_size = ps_le32(sb + SB_JNL_BLOCKS + 4 * 16);
+	sd->in.i_mode = LINUX_S_IFREG | 0600;
+	sd->in.i_links_count = 1;
+	/* an extent tree's header in i_block: the inode uses extents (the
+	 * backup keeps no flags) */
+	if ((sd->in.i_block[0] & 0xffff) == EXT3_EXT_MAGIC)
+		sd->in.i_flags |= EXT4_EXTENTS_FL;
+}
+
+static int jnl_backup(struct ps_src *src, const uint8_t *sb, uint32_t jino, uint32_t bs,
+		      uint64_t fs_blocks, struct ps_journal *st)
+{
+	struct ps_jnl_backup *bk = &st->backup;
+	if (sb[SB_JNL_BACKUP_TYPE] != 1)
+		return PS_OK;
+	bk->present = true;
+	struct standin sd;
+	backup_standin(sb, jino, &sd);
+	/* the damaged inode, compared where it can be read */
+	{
+		struct ps_fs *fs = NULL;
+		char e[256];
+		if (!ps_fs_ext_open(src, &fs, e, sizeof(e))) {
+			struct ext2_inode in;
+			ext2_filsys efs = ps_fs_ext_efs(fs);
+			if (jino > efs->super->s_inodes_count || ext2fs_read_inode(efs, jino, &in) ||
+			    memcmp(in.i_block, sd.in.i_block, sizeof(in.i_block)) ||
+			    in.i_size != sd.in.i_size || in.i_size_high != sd.in.i_size_high)
+				bk->differs = true;
+			ps_fs_close(fs);
+		}
+	}
+	struct ovl *o = calloc(1, sizeof(*o));
+	uint8_t *jb = malloc(bs);
+	if (!o || !jb) {
+		free(o);
+		free(jb);
+		return PS_ENOMEM;
+	}
+	o->parent = src;
+	o->bs = bs;
+	o->fs_blocks = fs_blocks;
+	struct ps_journal tmp;
+	memset(&tmp, 0, sizeof(tmp));
+	uint64_t total_len = 0;
+	int r = map_journal_from(src, jino, &sd, o, &total_len, &tmp);
+	if (!r && !tmp.bad && !jread_cb(o, 0, jb) && !ps_jbd2_sb_parse(jb, bs, total_len, &o->j)) {
+		bk->usable = true;
+		bk->log_present = o->j.start != 0;
+		bk->seq_start = bk->seq_end = o->j.sequence;
+		if (o->j.start) {
+			r = ps_jbd2_recover(&o->j, jread_cb, o, fs_blocks);
+			if (!r) {
+				bk->seq_end = o->j.st.seq_end;
+				bk->transactions = o->j.st.transactions;
+				bk->blocks = o->j.st.blocks;
+				bk->distinct = o->j.st.distinct;
+				bk->mount_fails = o->j.st.mount_fails;
+			}
+		}
+	}
+	free(jb);
+	ovl_free(o);
 	return r;
 }
 
@@ -366,6 +505,13 @@ static const struct ps_src_ops ovl_ops = {
 	.close = ovl_close,
 };
 
+bool ps_ext_journal_serves(const struct ps_src *view, uint64_t blk)
+{
+	if (!view || view->ops != &ovl_ops)
+		return false;
+	return ovl_next_own(view->priv, blk) == blk;
+}
+
 /* The free block and inode counts the kernel's mount computes from the
  * group descriptors (and a read-only mount's superblock commit writes):
  * the replayed superblock's own are stale. Left as they are when the
@@ -489,9 +635,118 @@ static int ovl_write(void *ctx, uint64_t off, const void *vbuf, size_t len)
 	return PS_OK;
 }
 
-/* The orphan cleanup the kernel's mount does after recovery (spec §5.3):
- * each inode on the chain from s_last_orphan (next in i_dtime) with links
- * is truncated to its i_size, one without links is freed; then the list
+/* The orphan file (ext4 orphan_file, kernels 5.15+): an inode whose
+ * blocks each hold (blocksize - 8) / 4 little-endian inode numbers (0 =
+ * free) and a tail of magic and checksum. Its blocks, in order, into
+ * *blks (*n of them); PS_OK also when the feature is off (*n = 0);
+ * PS_EFORMAT when the inode or its map is unusable. */
+#define ORPHAN_BLOCK_MAGIC 0x0B10CA04u
+struct ofile_ctx {
+	blk64_t *b;
+	size_t n, max;
+	int err;
+};
+
+static int ofile_cb(ext2_filsys efs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
+		    blk64_t ref_blk, int ref_offset, void *priv)
+{
+	(void)efs; (void)ref_blk; (void)ref_offset;
+	struct ofile_ctx *c = priv;
+	if (blockcnt < 0)
+		return 0;
+	if ((size_t)blockcnt != c->n || c->n >= c->max) {
+		c->err = PS_EFORMAT;	/* a hole, or beyond i_size */
+		return BLOCK_ABORT;
+	}
+	c->b[c->n++] = *blocknr;
+	return 0;
+}
+
+static int orphan_file_blocks(ext2_filsys efs, blk64_t **blks, size_t *n)
+{
+	*blks = NULL;
+	*n = 0;
+	if (!ext2fs_has_feature_orphan_file(efs->super))
+		return PS_OK;
+	ext2_ino_t ino = efs->super->s_orphan_file_inum;
+	struct ext2_inode in;
+	if (ino < 1 || ino > efs->super->s_inodes_count || ext2fs_read_inode(efs, ino, &in))
+		return PS_EFORMAT;
+	uint64_t size = EXT2_I_SIZE(&in);
+	/* bounded: mke2fs makes a few hundred blocks at most; 2^20 blocks
+	 * (8 MiB of block numbers) is far beyond any real orphan file */
+	if (size % efs->blocksize || size / efs->blocksize > ext2fs_blocks_count(efs->super) ||
+	    size / efs->blocksize > (1u << 20))
+		return PS_EFORMAT;
+	struct ofile_ctx c = { NULL, 0, (size_t)(size / efs->blocksize), 0 };
+	if (!c.max)
+		return PS_OK;
+	c.b = malloc(c.max * sizeof(*c.b));
+	if (!c.b)
+		return PS_ENOMEM;
+	if (ext2fs_block_iterate3(efs, ino, BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY,
+				  NULL, ofile_cb, &c) || c.err || c.n != c.max) {
+		free(c.b);
+		return PS_EFORMAT;
+	}
+	*blks = c.b;
+	*n = c.n;
+	return PS_OK;
+}
+
+/* Is orphan file block buf (at fs block blk) one the kernel's mount
+ * accepts: its magic, and with metadata_csum its checksum? */
+static bool orphan_block_ok(ext2_filsys efs, blk64_t blk, char *buf)
+{
+	const uint8_t *t = (const uint8_t *)buf + efs->blocksize - 8;
+	if (ps_le32(t) != ORPHAN_BLOCK_MAGIC)
+		return false;
+	return ext2fs_orphan_file_block_csum_verify(efs, efs->super->s_orphan_file_inum,
+						    blk, buf);
+}
+
+/* What the mount does to one orphan (ext4_process_orphan): one with links
+ * is truncated to its i_size, one without is freed. */
+static int process_orphan(ext2_filsys efs, ext2_ino_t ino, struct ext2_inode *in,
+			  uint32_t now)
+{
+	if (in->i_links_count) {
+		uint64_t keepb = (EXT2_I_SIZE(in) + efs->blocksize - 1) / efs->blocksize;
+		if (ext2fs_punch(efs, ino, in, NULL, keepb, ~0ULL))
+			return PS_EFORMAT;
+		in->i_dtime = 0;
+	} else {
+		if (ext2fs_punch(efs, ino, in, NULL, 0, ~0ULL))
+			return PS_EFORMAT;
+		if (ext2fs_file_acl_block(efs, in)) {
+			blk64_t b = ext2fs_file_acl_block(efs, in);
+			__u32 cnt = 1;
+			if (!ext2fs_adjust_ea_refcount3(efs, b, NULL, -1, &cnt, ino) && !cnt)
+				ext2fs_block_alloc_stats2(efs, b, -1);
+			ext2fs_file_acl_block_set(efs, in, 0);
+		}
+		in->i_size = 0;
+		in->i_size_high = 0;
+		in->i_dtime = now;
+		ext2fs_inode_alloc_stats2(efs, ino, -1, LINUX_S_ISDIR(in->i_mode));
+	}
+	return ext2fs_write_inode(efs, ino, in) ? PS_EFORMAT : PS_OK;
+}
+
+/* An orphan entry the kernel accepts (ext4_orphan_get): the number in
+ * range, in use in the inode bitmap, readable. */
+static bool orphan_valid(ext2_filsys efs, ext2_ino_t ino, struct ext2_inode *in)
+{
+	return ino >= EXT2_FIRST_INO(efs->super) && ino <= efs->super->s_inodes_count &&
+	       ext2fs_test_inode_bitmap2(efs->inode_map, ino) &&
+	       !ext2fs_read_inode(efs, ino, in);
+}
+
+/* The orphan cleanup the kernel's mount does after recovery (spec §5.3,
+ * the kernel's fs/ext4/orphan.c ext4_orphan_cleanup): first the chain from
+ * s_last_orphan (next in i_dtime), then every entry of the orphan file
+ * (an entry the kernel cannot take is skipped; each processed one is
+ * cleared from its block, the block's checksum resealed); then the list
  * is empty. Done through libext2fs on the view, its writes held in memory.
  * The file tree does not change (an unlinked inode has no name, a
  * truncated one already its size); free space and the orphans' own
@@ -500,6 +755,9 @@ static void orphan_cleanup(struct ps_src *view, struct ovl *o, struct ps_journal
 {
 	struct wr_ctx w = { view, o };
 	ext2_filsys efs = NULL;
+	blk64_t *ob = NULL;
+	size_t nob = 0;
+	char *obuf = NULL;
 	/* a failure half-way must not leave half a cleanup: keep the blocks
 	 * held before, and drop what the cleanup added or changed */
 	size_t keep_n = o->nmem;
@@ -526,35 +784,39 @@ static void orphan_cleanup(struct ps_src *view, struct ovl *o, struct ps_journal
 	uint32_t now = efs->super->s_mtime ? efs->super->s_mtime : efs->super->s_wtime;
 	while (ino) {
 		struct ext2_inode in;
-		if (ino < EXT2_FIRST_INO(efs->super) || ino > efs->super->s_inodes_count ||
-		    n++ >= efs->super->s_inodes_count ||
-		    !ext2fs_test_inode_bitmap2(efs->inode_map, ino) ||
-		    ext2fs_read_inode(efs, ino, &in))
+		if (n++ >= efs->super->s_inodes_count || !orphan_valid(efs, ino, &in))
 			goto out;	/* the kernel abandons the chain: leave it */
 		uint32_t next = in.i_dtime;
-		if (in.i_links_count) {
-			uint64_t keepb = (EXT2_I_SIZE(&in) + o->bs - 1) / o->bs;
-			if (ext2fs_punch(efs, ino, &in, NULL, keepb, ~0ULL))
-				goto out;
-			in.i_dtime = 0;
-		} else {
-			if (ext2fs_punch(efs, ino, &in, NULL, 0, ~0ULL))
-				goto out;
-			if (ext2fs_file_acl_block(efs, &in)) {
-				blk64_t b = ext2fs_file_acl_block(efs, &in);
-				__u32 cnt = 1;
-				if (!ext2fs_adjust_ea_refcount3(efs, b, NULL, -1, &cnt, ino) && !cnt)
-					ext2fs_block_alloc_stats2(efs, b, -1);
-				ext2fs_file_acl_block_set(efs, &in, 0);
-			}
-			in.i_size = 0;
-			in.i_size_high = 0;
-			in.i_dtime = now;
-			ext2fs_inode_alloc_stats2(efs, ino, -1, LINUX_S_ISDIR(in.i_mode));
-		}
-		if (ext2fs_write_inode(efs, ino, &in))
+		if (process_orphan(efs, ino, &in, now))
 			goto out;
 		ino = next;
+	}
+	if (orphan_file_blocks(efs, &ob, &nob))
+		goto out;
+	obuf = malloc(efs->blocksize);
+	if (!obuf)
+		goto out;
+	int per = ext2fs_inodes_per_orphan_block(efs);
+	for (size_t b = 0; b < nob; b++) {
+		if (io_channel_read_blk64(efs->io, ob[b], 1, obuf) ||
+		    !orphan_block_ok(efs, ob[b], obuf))
+			goto out;	/* the kernel's mount fails: left as it is */
+		int changed = 0;
+		for (int k = 0; k < per; k++) {
+			struct ext2_inode in;
+			ext2_ino_t e = ps_le32((const uint8_t *)obuf + 4 * k);
+			if (!e || !orphan_valid(efs, e, &in))
+				continue;
+			if (process_orphan(efs, e, &in, now))
+				goto out;
+			ps_put_le32((uint8_t *)obuf + 4 * k, 0);
+			changed = 1;
+		}
+		if (changed &&
+		    (ext2fs_orphan_file_block_csum_set(efs, efs->super->s_orphan_file_inum,
+						       ob[b], obuf) ||
+		     io_channel_write_blk64(efs->io, ob[b], 1, obuf)))
+			goto out;
 	}
 	efs->super->s_last_orphan = 0;
 	ext2fs_clear_feature_orphan_present(efs->super);
@@ -563,6 +825,8 @@ static void orphan_cleanup(struct ps_src *view, struct ovl *o, struct ps_journal
 	ext2fs_mark_ib_dirty(efs);
 	ok = 1;
 out:
+	free(ob);
+	free(obuf);
 	if (ok) {
 		ps_fs_ext_close_rw(&efs);	/* flushes into memory */
 		st->orphans_done = true;
@@ -586,8 +850,10 @@ out:
 	}
 }
 
-/* The orphan chain (s_last_orphan, next in i_dtime), read through the
- * view the caller will use; counted, bounded by s_inodes_count. */
+/* The orphans, read through the view the caller will use: the chain
+ * (s_last_orphan, next in i_dtime), bounded by s_inodes_count, and the
+ * orphan file's entries; a block of the orphan file the kernel's mount
+ * refuses (bad magic or checksum) is reported, and the mount fails. */
 static void count_orphans(struct ps_src *src, struct ps_journal *st)
 {
 	struct ps_fs *fs = NULL;
@@ -607,6 +873,35 @@ static void count_orphans(struct ps_src *src, struct ps_journal *st)
 			st->orphans_deleted++;
 		ino = in.i_dtime;
 	}
+	blk64_t *ob = NULL;
+	size_t nob = 0;
+	char *buf = malloc(efs->blocksize);
+	if (ext2fs_has_feature_orphan_file(efs->super))
+		st->orphan_file_ino = efs->super->s_orphan_file_inum;
+	if (buf && !orphan_file_blocks(efs, &ob, &nob)) {
+		int per = ext2fs_inodes_per_orphan_block(efs);
+		for (size_t b = 0; b < nob; b++) {
+			if (io_channel_read_blk64(efs->io, ob[b], 1, buf) ||
+			    !orphan_block_ok(efs, ob[b], buf)) {
+				st->orphan_file_bad = ob[b];
+				st->mount_fails = true;
+				break;
+			}
+			for (int k = 0; k < per; k++) {
+				struct ext2_inode in;
+				ext2_ino_t x = ps_le32((const uint8_t *)buf + 4 * k);
+				if (!x || x > efs->super->s_inodes_count ||
+				    ext2fs_read_inode(efs, x, &in))
+					continue;
+				n++;
+				st->orphan_file_entries++;
+				if (!in.i_links_count)
+					st->orphans_deleted++;
+			}
+		}
+	}
+	free(ob);
+	free(buf);
 	st->orphans = n;
 	ps_fs_close(fs);
 }
@@ -614,6 +909,15 @@ static void count_orphans(struct ps_src *src, struct ps_journal *st)
 int ps_ext_journal_open(struct ps_src *src, bool replay, struct ps_journal *st,
 			struct ps_src **view, char *err, size_t errlen)
 {
+	return ps_ext_journal_open_mode(src, replay ? PS_JMODE_REPLAY : PS_JMODE_IGNORE,
+					st, view, err, errlen);
+}
+
+int ps_ext_journal_open_mode(struct ps_src *src, enum ps_journal_mode mode,
+			     struct ps_journal *st, struct ps_src **view, char *err,
+			     size_t errlen)
+{
+	bool replay = mode != PS_JMODE_IGNORE;
 	uint8_t sb[1024];
 	memset(st, 0, sizeof(*st));
 	*view = NULL;
@@ -645,7 +949,8 @@ int ps_ext_journal_open(struct ps_src *src, bool replay, struct ps_journal *st,
 	if (!jino) {
 		st->kind = PS_JOURNAL_JBD2_EXTERNAL;
 		st->bad = PS_JBAD_EXTERNAL;
-		(void)jdev;
+		st->ext_dev = jdev;
+		memcpy(st->ext_uuid, sb + 0xd0, sizeof(st->ext_uuid));
 		return PS_OK;
 	}
 	struct ovl *o = calloc(1, sizeof(*o));
@@ -662,6 +967,24 @@ int ps_ext_journal_open(struct ps_src *src, bool replay, struct ps_journal *st,
 		goto fail;
 	}
 	r = map_journal(src, jino, o, &total_len, st);
+	if (!r && st->bad)
+		r = jnl_backup(src, sb, jino, bs, blocks, st);
+	if (!r && st->bad && mode == PS_JMODE_BACKUP && st->backup.usable) {
+		/* asked for: the journal the backup maps, in place of the
+		 * damaged inode's (the kernel refuses to mount this) */
+		struct standin sd;
+		struct ps_journal tmp;
+		memset(&tmp, 0, sizeof(tmp));
+		backup_standin(sb, jino, &sd);
+		free(o->runs);
+		o->runs = NULL;
+		o->nruns = o->cap = 0;
+		r = map_journal_from(src, jino, &sd, o, &total_len, &tmp);
+		if (!r && !tmp.bad) {
+			st->bad = PS_JBAD_NONE;
+			st->from_backup = true;
+		}
+	}
 	if (r)
 		goto fail;
 	if (st->bad)
@@ -689,6 +1012,13 @@ int ps_ext_journal_open(struct ps_src *src, bool replay, struct ps_journal *st,
 		st->kind = keep.kind;
 		st->needs_recovery = keep.needs_recovery;
 		st->journal_ino = keep.journal_ino;
+		st->jinode_why = keep.jinode_why;
+		st->jinode_blk = keep.jinode_blk;
+		st->jinode_off = keep.jinode_off;
+		st->backup = keep.backup;
+		st->from_backup = keep.from_backup;
+		if (st->from_backup)
+			st->mount_fails = true;	/* the kernel refuses it */
 	}
 	st->discarded = !rec && o->j.start;
 	if (rec && !replay)

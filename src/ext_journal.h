@@ -23,5 +23,22 @@
  */
 int ps_ext_journal_open(struct ps_src *src, bool replay, struct ps_journal *st,
 			struct ps_src **view, char *err, size_t errlen);
+/* The same with the mode of --journal: IGNORE is replay false, REPLAY
+ * replay true; BACKUP also replays, from the journal the superblock's
+ * backup of the journal inode's map (s_jnl_blocks) gives, when the inode
+ * itself is damaged and that journal is valid (st->from_backup). */
+int ps_ext_journal_open_mode(struct ps_src *src, enum ps_journal_mode mode,
+			     struct ps_journal *st, struct ps_src **view, char *err,
+			     size_t errlen);
+
+/*
+ * Does view, a recovered view from ps_ext_journal_open, serve filesystem
+ * block blk itself (a copy replayed from the journal, or a block the
+ * mount's orphan cleanup changes) instead of reading it from its source?
+ * Those are the blocks the kernel writes when it mounts the filesystem:
+ * a write into the image there is overwritten at the next mount. false
+ * for any other source.
+ */
+bool ps_ext_journal_serves(const struct ps_src *view, uint64_t blk);
 
 #endif

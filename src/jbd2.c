@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * jbd2 recovery, read-only (jbd2.h; docs/journal.md). The walk follows
- * what Linux 6.1's fs/jbd2/recovery.c does, as written down in
- * /work/shared/spec/jbd2-recovery.md §2-§4: three passes over the same
+ * what Linux 6.12's fs/jbd2/recovery.c does (6.1's where j->kernel says
+ * so; they differ only in accepting a commit block damaged after its
+ * header), as written down in /work/shared/spec/jbd2-recovery.md §2-§4
+ * and §8: three passes over the same
  * log, the first finding where it ends, the second collecting revoke
  * records, the third "writing" each surviving copy, which here only
  * records where that copy lies in the journal.
@@ -67,6 +69,7 @@ int ps_jbd2_sb_parse(const uint8_t *sb, uint32_t fs_blocksize,
 {
 	memset(j, 0, sizeof(*j));
 	j->st.kind = PS_JOURNAL_JBD2;
+	j->kernel = 612;
 	if (be32(sb) != PS_JBD2_MAGIC) {
 		j->st.bad = PS_JBAD_MAGIC;
 		return PS_EFORMAT;
@@ -290,6 +293,22 @@ static int commit_csum_ok(const struct ps_jbd2 *j, uint8_t *b)
 	return got == want;
 }
 
+/* Linux 6.12's second chance for a commit block whose checksum fails
+ * (jbd2_commit_block_csum_verify_partial, added after 6.1): the checksum
+ * of its first 64 bytes (the commit header) followed by zeros. A commit
+ * torn after its first sector is accepted that way. */
+static int commit_csum_partial_ok(const struct ps_jbd2 *j, const uint8_t *b,
+				  uint8_t *tmp)
+{
+	if (!j->csum_v23)
+		return 0;
+	memset(tmp, 0, j->blocksize);
+	memcpy(tmp, b, 64);
+	uint32_t want = be32(tmp + 0x10);
+	memset(tmp + 0x10, 0, 4);
+	return ps_crc32c(j->seed, tmp, j->blocksize) == want;
+}
+
 static unsigned count_tags(const struct ps_jbd2 *j, const uint8_t *b)
 {
 	size_t size = j->blocksize - (j->csum_v23 ? 4 : 0);
@@ -505,8 +524,16 @@ static int do_pass(struct rec *r, int pass)
 					err = 1;
 				crc1 = ~0u;
 			}
-			if (pass == PASS_SCAN && !err && !commit_csum_ok(j, blk))
-				err = 1;
+			if (pass == PASS_SCAN && !err && !commit_csum_ok(j, blk)) {
+				if (j->kernel >= 612 && commit_csum_partial_ok(j, blk, r->dblk)) {
+					if (!j->st.partial_commit_jblk) {
+						j->st.partial_commit_jblk = here;
+						j->st.partial_commit_seq = tid;
+					}
+				} else {
+					err = 1;
+				}
+			}
 			if (err) {
 				if (t < last_time) {
 					scan_stop(r, pass, PS_JSTOP_STALE, here, tid);
@@ -606,6 +633,7 @@ int ps_jbd2_recover(struct ps_jbd2 *j, ps_jbd2_read_fn rd, void *ctx,
 		free(r.dblk);
 		return PS_ENOMEM;
 	}
+	j->st.kernel_rules = j->kernel;
 	int e = do_pass(&r, PASS_SCAN);
 	uint32_t scan_end = r.end_tid;
 	if (!e)

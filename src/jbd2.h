@@ -74,6 +74,10 @@ struct ps_jbd2 {
 	unsigned tag_bytes;
 	int csum_v23;		/* 2, 3, or 0 */
 	uint32_t seed;		/* checksum seed from s_uuid */
+	/* which kernel's rules recovery follows where 6.1 and 6.12 differ
+	 * (a commit block damaged after its first 64 bytes): 612, set by
+	 * sb_parse; 601 for 6.1's */
+	unsigned kernel;
 	/* recovery result (ps_jbd2_recover) */
 	struct ps_journal st;	/* counters, stop, sequence range */
 	struct ps_jbd2_ent *map;	/* sorted by home, one per home */

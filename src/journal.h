@@ -55,6 +55,39 @@ enum ps_journal_bad {
 	PS_JBAD_READ,		/* the journal superblock could not be read */
 };
 
+/* Which view of an ext4 with a journal to recover (--journal). */
+enum ps_journal_mode {
+	PS_JMODE_IGNORE,	/* the on-disk view */
+	PS_JMODE_REPLAY,	/* the kernel's: the journal replayed */
+	PS_JMODE_BACKUP,	/* as REPLAY; when the journal inode is damaged,
+				 * the journal mapped by the superblock's
+				 * backup (s_jnl_blocks) is replayed */
+};
+
+/* What is wrong with an ext4 journal inode (bad INODE or MAP). */
+enum ps_jinode_why {
+	PS_JINO_OK = 0,
+	PS_JINO_RANGE,		/* s_journal_inum outside the inode table */
+	PS_JINO_READ,		/* the inode cannot be read */
+	PS_JINO_LINKS,		/* i_links_count 0: deleted */
+	PS_JINO_MODE,		/* not a regular file */
+	PS_JINO_SIZE,		/* i_size under 2 blocks or beyond the fs */
+	PS_JINO_MAP,		/* its block map is corrupt, or block 0 unmapped */
+};
+
+/* The superblock's backup of the journal inode's block map (s_jnl_blocks,
+ * s_jnl_backup_type 1): what e2fsck uses when the inode is damaged; the
+ * kernel never reads it. Evidence only: nothing is replayed from it. */
+struct ps_jnl_backup {
+	bool present;		/* s_jnl_backup_type says it holds the map */
+	bool differs;		/* its i_block/i_size differ from the inode's */
+	bool usable;		/* it maps a journal whose superblock is valid */
+	bool log_present;	/* that journal's log is not empty */
+	uint32_t seq_start, seq_end;
+	uint64_t transactions, blocks, distinct;
+	bool mount_fails;	/* its recovery would fail */
+};
+
 struct ps_journal {
 	enum ps_journal_kind kind;
 	bool needs_recovery;	/* the fs says the journal is in use
@@ -81,13 +114,34 @@ struct ps_journal {
 	uint64_t stop_jblk;	/* journal block where the walk ended */
 	uint32_t stop_seq;	/* sequence expected there */
 	bool mount_fails;	/* the kernel's mount would fail after recovery */
+	unsigned kernel_rules;	/* the Linux version whose recovery rules were
+				 * applied: 612 (6.12) or 601 (6.1) */
+	uint64_t partial_commit_jblk;	/* a commit block damaged after its first
+					 * 64 bytes, accepted as 6.12 does (6.1
+					 * ends the log there and its mount
+					 * fails); 0: none */
+	uint32_t partial_commit_seq;
 	/* ext4 after the journal */
 	bool fast_commit;	/* fast-commit blocks the kernel would replay:
 				 * not replayed here */
 	uint32_t orphans;	/* inodes on the orphan list */
 	uint32_t orphans_deleted;	/* of those: unlinked (no links) */
 	bool orphans_done;	/* the view has them processed as the mount does */
+	uint32_t orphan_file_ino;	/* the orphan file (orphan_file feature), 0: none */
+	uint32_t orphan_file_entries;	/* of orphans: the orphan file's entries */
+	uint64_t orphan_file_bad;	/* fs block of an orphan file block with a bad
+					 * magic or checksum (the kernel's mount
+					 * fails), 0: none */
 	uint32_t journal_ino;	/* journal inode (ext4) */
+	enum ps_jinode_why jinode_why;	/* bad INODE/MAP: what is wrong */
+	uint64_t jinode_blk;	/* the fs block holding the journal inode */
+	uint32_t jinode_off;	/* its byte offset in that block */
+	struct ps_jnl_backup backup;	/* s_jnl_blocks, when the inode is bad */
+	uint32_t ext_dev;	/* external journal: s_journal_dev (dev_t) */
+	uint8_t ext_uuid[16];	/* external journal: s_journal_uuid */
+	bool from_backup;	/* PS_JMODE_BACKUP: replayed from the journal
+				 * the backup maps (the kernel refuses to
+				 * mount: mount_fails is set) */
 	uint32_t jsb_version;	/* journal superblock version (1 or 2) */
 	uint32_t jsb_incompat;	/* journal incompat features */
 	uint32_t jsb_compat;

@@ -13,6 +13,7 @@
  */
 #include "repair_priv.h"
 #include "split.h"
+#include "ext_journal.h"
 #include "err.h"
 #include <inttypes.h>
 #include <nettle/sha2.h>
@@ -59,6 +60,13 @@ struct merge_ctx {
 	uint64_t npatch;
 	const char *path;
 	struct fhash h;		/* the file's read view after the merge */
+	/* the recovered view of a dirty ext4 (NULL if none): a block it
+	 * serves from the journal is written by the kernel at the next
+	 * mount, over whatever the merge puts there */
+	struct ps_src *jview;
+	uint64_t conflict_g;	/* the first such block (fs byte offset) */
+	uint64_t conflict_off;	/* its file offset */
+	bool conflict;
 	int err;
 };
 
@@ -92,6 +100,12 @@ static int merge_file(struct merge_ctx *m, const struct ps_split_file *f, bool d
 					return r;
 				const uint8_t *now = lb;
 				bool copy = do_patch && from_f && memcmp(lb, fb, n);
+				if (copy && ps_ext_journal_serves(m->jview, g / bs)) {
+					m->conflict_g = g;
+					m->conflict_off = off + k;
+					m->conflict = true;
+					return PS_EAMBIG;
+				}
 				if (copy) {
 					if (++m->npatch > MERGE_MAX_PATCHES)
 						return PS_ERANGE;
@@ -224,8 +238,38 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 		ps_split_free(&s);
 		return PS_EAMBIG;
 	}
+	/* a dirty ext4: the split check read its files as the kernel shows
+	 * them after recovering the journal; the merge must not write where
+	 * that recovery writes, nor rest on a view the kernel will not show */
+	struct ps_src *win = NULL, *jview = NULL;
+	struct ps_journal js;
+	char jerr[160];
+	memset(&js, 0, sizeof(js));
+	if (s.fstype != PS_FS_XFS && !ps_src_window(src, legacy->off, size, &win)) {
+		r = ps_ext_journal_open(win, true, &js, &jview, jerr, sizeof(jerr));
+		if (r == PS_ENOMEM) {
+			ps_src_close(win);
+			ps_split_free(&s);
+			return r;
+		}
+		if (r)
+			memset(&js, 0, sizeof(js));
+	}
+	if (js.needs_recovery && (!js.replayed || js.mount_fails || js.fast_commit)) {
+		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: its ext4 journal needs recovery and pmemscan cannot replay it as the kernel would (%s): the file maps the merge would rest on are not those the kernel shows at the next mount. Extract both views first ('pmemscan extract --view auto', and '--journal ignore' for the on-disk view); see docs/journal.md",
+			       n, js.bad == PS_JBAD_EXTERNAL ? "the journal is on an external device" :
+			       js.bad ? "the journal is unusable" :
+			       js.fast_commit ? "fast commits are not replayed" :
+			       "the kernel's recovery would fail and its mount with it");
+		ps_src_close(jview);
+		ps_src_close(win);
+		ps_split_free(&s);
+		return PS_EAMBIG;
+	}
 	struct ps_merge_expect *me = realloc(plan->merge, (plan->nmerge + 1) * sizeof(*me));
 	if (!me) {
+		ps_src_close(jview);
+		ps_src_close(win);
 		ps_split_free(&s);
 		return PS_ENOMEM;
 	}
@@ -237,11 +281,13 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 	me->data_size = size;
 	me->f = calloc(s.nfiles ? s.nfiles : 1, sizeof(*me->f));
 	if (!me->f) {
+		ps_src_close(jview);
+		ps_src_close(win);
 		ps_split_free(&s);
 		return PS_ENOMEM;
 	}
 	plan->nmerge++;
-	struct merge_ctx m = { .src = src, .s = &s, .plan = plan, .ns = n };
+	struct merge_ctx m = { .src = src, .s = &s, .plan = plan, .ns = n, .jview = jview };
 	uint64_t before = plan->n;
 	for (size_t i = 0; i < s.nfiles; i++) {
 		const struct ps_split_file *f = &s.files[i];
@@ -250,14 +296,23 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 		if (f->unmapped)
 			continue;
 		r = merge_file(&m, f, merge);
-		if (r == PS_ERANGE) {
+		if (r == PS_ERANGE || (r == PS_EAMBIG && m.conflict)) {
 			ps_plan_withdraw(plan, n);
-			ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: more than %d blocks to merge: too large for one repair plan; extract the mmap view ('pmemscan extract --view mmap') instead",
-				       n, MERGE_MAX_PATCHES);
+			if (r == PS_ERANGE)
+				ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: more than %d blocks to merge: too large for one repair plan; extract the mmap view ('pmemscan extract --view mmap') instead",
+					       n, MERGE_MAX_PATCHES);
+			else
+				ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: %s (inode %" PRIu64 ") bytes from %" PRIu64 ": its block at L = 0x%" PRIx64 " (filesystem block %" PRIu64 ") is one the ext4 journal's recovery writes at the next mount (journal sequence %" PRIu32 "-%" PRIu32 "): a merge there would be overwritten. Extract both views first ('pmemscan extract --view auto'); see docs/journal.md",
+					       n, f->path, f->ino, m.conflict_off, s.l_off + m.conflict_g,
+					       m.conflict_g / s.blocksize, js.seq_start, js.seq_end);
+			ps_src_close(jview);
+			ps_src_close(win);
 			ps_split_free(&s);
 			return PS_EAMBIG;
 		}
 		if (r) {
+			ps_src_close(jview);
+			ps_src_close(win);
 			ps_split_free(&s);
 			return r;
 		}
@@ -276,6 +331,11 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 	}
 	ps_plan_note(plan, "namespace %d: --merge-mmap: %" PRIu64 " block(s) of %" PRIu64 " mmap-written and %" PRIu64 " mixed file(s) copied from F (start_pad lower) into their L blocks before the rewrite; the re-scan checks that every file then reads as planned (an mmap-written or mixed file as its merged view: each block from L or F by its provenance, the file as its writer last saw it; every other file unchanged)",
 		     n, (uint64_t)(plan->n - before), s.count[PS_SPLIT_MMAP], s.count[PS_SPLIT_MIXED]);
+	if (js.replayed)
+		ps_plan_note(plan, "namespace %d: its ext4 journal needs recovery (%" PRIu64 " transactions, sequence %" PRIu32 "-%" PRIu32 "): the merge and its re-scan read the files as the kernel shows them after recovering it; no merged block is one the recovery writes, and the journal itself is left for the kernel to replay",
+			     n, js.transactions, js.seq_start, js.seq_end);
+	ps_src_close(jview);
+	ps_src_close(win);
 	ps_split_free(&s);
 	return PS_OK;
 }
@@ -289,10 +349,17 @@ int ps_merge_verify(struct ps_src *after, const struct ps_merge_expect *m,
 			 m->data_off);
 		return -1;
 	}
-	struct ps_fs *fs;
+	/* a dirty ext4: its files as the kernel shows them after recovery,
+	 * as the plan saw them */
+	struct ps_src *jview = NULL;
+	struct ps_journal js;
 	char err[320];
-	if (ps_fs_open(view, PS_FS_AUTO, &fs, err, sizeof(err))) {
+	if (ps_ext_journal_open(view, true, &js, &jview, err, sizeof(err)))
+		jview = NULL;
+	struct ps_fs *fs;
+	if (ps_fs_open(jview ? jview : view, PS_FS_AUTO, &fs, err, sizeof(err))) {
 		snprintf(why, whylen, "merge check: %s", err);
+		ps_src_close(jview);
 		ps_src_close(view);
 		return -1;
 	}
@@ -322,6 +389,7 @@ int ps_merge_verify(struct ps_src *after, const struct ps_merge_expect *m,
 		}
 	}
 	ps_fs_close(fs);
+	ps_src_close(jview);
 	ps_src_close(view);
 	return bad ? -1 : 0;
 }

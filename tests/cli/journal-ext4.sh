@@ -72,6 +72,17 @@ kernel() {
 	return $_r
 }
 kernel "$T/truth" "$img"
+# refused NAME IMG: the kernel does not mount a copy of IMG (read-only)
+refused() {
+	cp --sparse=always "$2" "$T/k.img"
+	if mount -o loop,ro "$T/k.img" "$mnt" 2>/dev/null; then
+		umount "$mnt"
+		not_ok "$1"
+	else
+		ok "$1"
+	fi
+	rm -f "$T/k.img"
+}
 check "the kernel's recovered tree has the fsynced changes (newdir/moved, newdir/link, no base/gone)" \
 	sh -c "grep -q '^f ./newdir/moved' '$T/truth' && ! grep -q 'base/gone' '$T/truth' &&
 	       grep -q '^l ./newdir/link ../base/f1' '$T/truth'"
@@ -219,6 +230,58 @@ e2fsck -fn "$T/orph.c.img" >"$T/orph.fsck" 2>&1; rc=$?
 same_value "carve of it: e2fsck -fn passes (the blocks past i_size freed as the mount frees them)" "$rc" 0
 check "... with nothing to report" sh -c "! grep -qi 'wrong\|differences\|fix?' '$T/orph.fsck'"
 
+# ---- the orphan file (ext4 orphan_file, kernels 5.15+; mke2fs 1.47's
+# upstream default): a file unlinked while open is an entry in the orphan
+# file, not on the s_last_orphan chain; the mount frees it all the same ----
+truncate -s 64M "$T/of.img"
+if mkfs.ext4 -q -F -b 4096 -O orphan_file "$T/of.img" 2>/dev/null &&
+   dumpe2fs -h "$T/of.img" 2>/dev/null | grep -q '^Filesystem features:.*orphan_file' &&
+   mount -o loop "$T/of.img" "$mnt"; then
+	mkdir "$mnt/d"
+	head -c 300000 /dev/urandom >"$mnt/d/open"
+	echo keep >"$mnt/d/keep"
+	sync
+	exec 4<"$mnt/d/open"
+	rm "$mnt/d/open"
+	xfs_io -c fsync "$mnt/d" -c fsync "$mnt/d/keep"
+	xfs_io -x -c shutdown "$mnt"
+	cp --sparse=always "$T/of.img" "$T/of.crash"
+	exec 4<&-
+	umount "$mnt"
+	# the kernel's counts after it recovered and cleaned a copy (mount, umount)
+	cp --sparse=always "$T/of.crash" "$T/of.k"
+	mount -o loop "$T/of.k" "$mnt" && umount "$mnt"
+	kfree=$(dumpe2fs -h "$T/of.k" 2>/dev/null | sed -n 's/^Free \(blocks\|inodes\): *//p' | tr '\n' ' ')
+	check "the crash left the orphan in the orphan file, not on the chain" \
+		sh -c "dumpe2fs -h '$T/of.crash' 2>/dev/null | grep -q '^Journal start: *[1-9]' &&
+		       ! dumpe2fs -h '$T/of.crash' 2>/dev/null | grep -q '^First orphan inode'"
+	"$PMEMSCAN" --json --hash none "$T/of.crash" >"$T/of.json" 2>/dev/null
+	same_value "scan: one orphan, unlinked while open, in the orphan file, processed" \
+		"$(jq -r '.namespaces[0].journal | "\(.orphans) \(.orphans_unlinked) \(.orphan_file_entries) \(.orphans_processed)"' "$T/of.json")" "1 1 1 true"
+	"$PMEMSCAN" carve -q "$T/of.crash" -o "$T/of.c.img"
+	e2fsck -fn "$T/of.c.img" >"$T/of.fsck" 2>&1; rc=$?
+	same_value "carve: e2fsck -fn passes (the orphan freed, its entry cleared)" "$rc" 0
+	same_value "... free blocks and inodes are the kernel's after its mount" \
+		"$(dumpe2fs -h "$T/of.c.img" 2>/dev/null | sed -n 's/^Free \(blocks\|inodes\): *//p' | tr '\n' ' ')" "$kfree"
+	# a block of the orphan file with a bad checksum: the kernel's mount fails
+	oblk=$(debugfs -R "blocks <$(dumpe2fs -h "$T/of.crash" 2>/dev/null | sed -n 's/^Orphan file inode: *//p')>" "$T/of.crash" 2>/dev/null | awk '{print $1}')
+	if [ -n "$oblk" ]; then
+		# (on e2fsck's replay of the journal: the journal holds a copy of
+		# that block, which a replay would put back)
+		cp "$T/of.crash" "$T/of.bad"
+		e2fsck -E journal_only -y "$T/of.bad" >/dev/null 2>&1
+		printf '\377' | dd of="$T/of.bad" bs=1 seek=$((oblk * 4096 + 4000)) conv=notrunc status=none
+		"$PMEMSCAN" --json --hash none "$T/of.bad" >"$T/of.bad.json" 2>/dev/null; rc=$?
+		same_value "an orphan file block with a bad checksum: named (fs block), the mount fails, scan exits 1" \
+			"$(jq -r '.namespaces[0].journal | "\(.orphan_file_bad_block) \(.mount_fails) \(.orphans_processed)"' "$T/of.bad.json") $rc" "$oblk true false 1"
+		refused "... and the kernel does refuse to mount it" "$T/of.bad"
+	else
+		skip "an orphan file block with a bad checksum" "debugfs did not list the orphan file's blocks"
+	fi
+else
+	skip "the orphan file" "mkfs.ext4 -O orphan_file or the mount failed"
+fi
+
 # ---- fast commits: detected, said not replayed, exit 1 ----
 truncate -s 64M "$T/fc.img"
 if mkfs.ext4 -q -F -O fast_commit "$T/fc.img" 2>/dev/null && mount -o loop "$T/fc.img" "$mnt"; then
@@ -284,10 +347,26 @@ list=$($POKE "$img" 4096 list)
 last_commit=$(echo "$list" | awk '$2 == 2 { b = $1 } END { print b }')
 first_desc=$(echo "$list" | awk '$2 == 1 { print $1; exit }')
 
-# a bad checksum in the last commit block: that transaction is dropped,
-# and the kernel's mount would fail
+# a commit block damaged after its first 64 bytes (a torn commit past
+# its header): Linux 6.12's recovery accepts it (the header's checksum),
+# 6.1's ends the log there; pmemscan applies 6.12's rule and says so
+cp "$img" "$T/h0.img"
+$POKE "$T/h0.img" 4096 flip "$last_commit" 100
+"$PMEMSCAN" --json --hash none "$T/h0.img" >"$T/h0.json" 2>/dev/null; rc=$?
+same_value "a commit damaged past its header: every transaction replayed (6.12's rule), scan exits 0" \
+	"$(jq -r '.namespaces[0].journal | "\(.transactions) \(.mount_fails) \(.kernel_rules)"' "$T/h0.json") $rc" "$ntx false 6.12 0"
+same_value "... the damaged commit named, by journal block" \
+	"$(jq -r '.namespaces[0].journal.partial_commit.journal_block' "$T/h0.json")" "$last_commit"
+"$PMEMSCAN" --hash none "$T/h0.img" >"$T/h0.txt" 2>/dev/null
+check "... and the text says 6.1 would stop there" grep -q "Linux 6.1 would end the log there" "$T/h0.txt"
+extract_tree_h0() { "$PMEMSCAN" extract -q "$T/h0.img" -o "$T/h0" && tree "$T/h0.t" "$T/h0"; }
+extract_tree_h0
+same_output "... its files are the recovered tree" "$T/truth" "$T/h0.t"
+
+# a bad checksum in the last commit block's header: that transaction is
+# dropped, and the kernel's mount would fail
 cp "$img" "$T/h1.img"
-$POKE "$T/h1.img" 4096 flip "$last_commit" 100
+$POKE "$T/h1.img" 4096 flip "$last_commit" 58
 sum1=$(sha256sum <"$T/h1.img")
 "$PMEMSCAN" --json --hash none "$T/h1.img" >"$T/h1.json" 2>/dev/null
 same_value "bad commit checksum: one transaction fewer" \
@@ -338,9 +417,58 @@ debugfs -w -R 'sif <8> links_count 0' "$T/h5.img" >/dev/null 2>&1
 "$PMEMSCAN" --json --hash none "$T/h5.img" >"$T/h5.json" 2>/dev/null; rc=$?
 same_value "journal inode deleted: unusable (inode), scan exits 1" \
 	"$(jq -r '.namespaces[0].journal.unusable' "$T/h5.json") $rc" "inode 1"
+# where the damaged journal inode lies, and the superblock's backup of its
+# map (s_jnl_blocks), which the kernel never reads: offered as evidence
+loc=$(debugfs -R 'imap <8>' "$T/h5.img" 2>/dev/null | sed -n 's/.*located at block \([0-9]*\), offset 0x\([0-9a-f]*\).*/\1 \2/p')
+same_value "journal inode deleted: named by its inode table block and offset (as debugfs imap says)" \
+	"$(jq -r '.namespaces[0].journal.journal_inode | "\(.problem) \(.block) \(.offset)"' "$T/h5.json")" \
+	"links ${loc%% *} $((0x${loc#* }))"
+same_value "... the superblock's backup maps the journal: its transactions, not replayed by default" \
+	"$(jq -r '.namespaces[0].journal.journal_inode.backup | "\(.present) \(.differs) \(.usable) \(.transactions) \(.replayed)"' "$T/h5.json")" \
+	"true false true $ntx false"
+# the inode's block map damaged (extent depth 5): the kernel refuses to
+# mount, e2fsck (1.47) clears the journal and its changes with it; only
+# the journal the backup maps still holds them: --journal backup
+cp "$img" "$T/h7.img"
+debugfs -w -R 'sif <8> block[1] 0x00050004' "$T/h7.img" >/dev/null 2>&1
+"$PMEMSCAN" --json --hash none "$T/h7.img" >"$T/h7.json" 2>/dev/null; rc=$?
+same_value "journal inode map damaged: unusable (map), the backup differs and maps the journal, scan exits 1" \
+	"$(jq -r '.namespaces[0].journal | "\(.unusable) \(.journal_inode.problem) \(.journal_inode.backup.differs) \(.journal_inode.backup.usable) \(.journal_inode.backup.transactions)"' "$T/h7.json") $rc" \
+	"map map true true $ntx 1"
+refused "... and the kernel does refuse to mount it" "$T/h7.img"
+"$PMEMSCAN" --hash none "$T/h7.img" >"$T/h7.txt" 2>/dev/null
+check "... the scan's summary says the files are stale and points to --journal backup" \
+	grep -q "STALE .*names a journal that --journal backup replays" "$T/h7.txt"
+check "... its journal lines name the inode's block and what the backup holds" \
+	grep -q "journal inode 8 (filesystem block ${loc%% *}, byte $((0x${loc#* })) in it): its block map is corrupt" "$T/h7.txt"
+cp --sparse=always "$T/h7.img" "$T/h7.k"
+e2fsck -fy "$T/h7.k" >/dev/null 2>&1
+if mount -o loop,ro "$T/h7.k" "$mnt" 2>/dev/null; then
+	tree "$T/h7.e2fsck" "$mnt"
+	umount "$mnt"
+	check "... e2fsck -fy does not replay it (the new directory is missing after its repair)" \
+		sh -c "! grep -q newdir '$T/h7.e2fsck'"
+else
+	ok "... e2fsck -fy does not replay it (the filesystem does not even mount after its repair)"
+fi
+rm -f "$T/h7.k"
+expect_exit 1 "extract --journal backup: exit 1 (the kernel refuses this filesystem)" \
+	"$PMEMSCAN" extract --journal backup "$T/h7.img" -o "$T/h7b" 2>"$T/h7b.err"
+tree "$T/h7b.t" "$T/h7b"
+same_output "... its files are the recovered tree (the journal the backup maps, replayed)" "$T/truth" "$T/h7b.t"
+check "... and it says the view is replayed from the backup and the kernel refuses the mount" \
+	grep -q "replayed from the superblock's backup .*the kernel refuses to mount" "$T/h7b.err"
+"$PMEMSCAN" extract -q "$T/h7.img" -o "$T/h7d" 2>/dev/null
+tree "$T/h7d.t" "$T/h7d"
+same_output "... without it, the on-disk view" "$T/stale.t" "$T/h7d.t"
 cp "$img" "$T/h6.img"
 debugfs -w -R 'ssv journal_inum 0' "$T/h6.img" >/dev/null 2>&1
 debugfs -w -R 'ssv journal_dev 2049' "$T/h6.img" >/dev/null 2>&1
+debugfs -w -R 'ssv journal_uuid 6a0e4c8d-57f1-4bb4-9d1c-2f0a6b3e9a11' "$T/h6.img" >/dev/null 2>&1
+"$PMEMSCAN" --json --hash none "$T/h6.img" >"$T/h6.json" 2>/dev/null
+same_value "external journal: the report names the device and the journal's UUID (as dumpe2fs)" \
+	"$(jq -r '.namespaces[0].journal.external | "\(.device) \(.uuid)"' "$T/h6.json")" \
+	"$(($(dumpe2fs -h "$T/h6.img" 2>/dev/null | sed -n 's/^Journal device:[[:space:]]*//p'))) $(dumpe2fs -h "$T/h6.img" 2>/dev/null | sed -n 's/^Journal UUID:[[:space:]]*//p')"
 "$PMEMSCAN" extract -q "$T/h6.img" -o "$T/h6" 2>"$T/h6.err"; rc=$?
 same_value "external journal: extract exits 1" "$rc" 1
 check "... and says the journal is on an external device and the files are stale" \

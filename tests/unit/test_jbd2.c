@@ -209,6 +209,19 @@ static void test_torn(void **s)
 	jw_free(&w);
 }
 
+/* Two transactions: block 50 (descriptor 1, data 2, commit 3), block 51
+ * (descriptor 4, data 5, commit 6); returns the second commit's block. */
+static uint64_t two_commits(struct jw *w, uint32_t incompat)
+{
+	jw_init(w, BS, JLEN, 0, incompat);
+	jw_sb(w, 1, 1);
+	uint64_t h[] = { 50 }, h2[] = { 51 };
+	jw_desc(w, 1, 1, h, D);
+	jw_commit(w, 1, 10);
+	jw_desc(w, 2, 1, h2, D + 1);
+	return jw_commit(w, 2, 11);
+}
+
 /* A commit with a bad checksum: that transaction and what follows is not
  * replayed; without async_commit the kernel's mount fails, with it not. */
 static void t_bad_commit(uint32_t extra, int fails)
@@ -216,14 +229,8 @@ static void t_bad_commit(uint32_t extra, int fails)
 	struct jw w;
 	struct ps_jbd2 j;
 	fill();
-	jw_init(&w, BS, JLEN, 0, PS_JBD2_INCOMPAT_CSUM_V3 | extra);
-	jw_sb(&w, 1, 1);
-	uint64_t h[] = { 50 }, h2[] = { 51 };
-	jw_desc(&w, 1, 1, h, D);
-	jw_commit(&w, 1, 10);
-	jw_desc(&w, 2, 1, h2, D + 1);	/* 4, 5 */
-	uint64_t c = jw_commit(&w, 2, 11);
-	w.img[c * BS + 0x40] ^= 1;
+	uint64_t c = two_commits(&w, PS_JBD2_INCOMPAT_CSUM_V3 | extra);
+	w.img[c * BS + 0x3a] ^= 1;	/* in the header (commit nsec) */
 	assert_int_equal(recover(&w, &j), PS_OK);
 	assert_int_equal(j.st.transactions, 1);
 	assert_int_equal(at(&j, 50), 2);
@@ -236,6 +243,48 @@ static void t_bad_commit(uint32_t extra, int fails)
 }
 
 static void test_bad_commit(void **s) { (void)s; t_bad_commit(0, 1); }
+
+/* A commit block damaged after its first 64 bytes (a torn commit sector
+ * past the header): Linux 6.12 accepts it by the header's checksum, 6.1
+ * ends the log there and its mount fails. The default rules are 6.12's. */
+static void test_partial_commit(void **s)
+{
+	(void)s;
+	struct jw w;
+	struct ps_jbd2 j;
+	fill();
+	uint64_t c = two_commits(&w, PS_JBD2_INCOMPAT_CSUM_V3);
+	w.img[c * BS + 0x40] ^= 1;
+	assert_int_equal(recover(&w, &j), PS_OK);
+	assert_int_equal(j.st.kernel_rules, 612);
+	assert_int_equal(j.st.transactions, 2);
+	assert_int_equal(at(&j, 51), 5);
+	assert_int_equal(j.st.partial_commit_jblk, 6);
+	assert_int_equal(j.st.partial_commit_seq, 2);
+	assert_false(j.st.mount_fails);
+	ps_jbd2_free(&j);
+	/* 6.1's rules: the log ends at that commit, the mount fails */
+	assert_int_equal(ps_jbd2_sb_parse(w.img, BS, w.maxlen, &j), PS_OK);
+	j.kernel = 601;
+	assert_int_equal(ps_jbd2_recover(&j, rd, &w, FSBLOCKS), PS_OK);
+	assert_int_equal(j.st.kernel_rules, 601);
+	assert_int_equal(j.st.transactions, 1);
+	assert_int_equal(at(&j, 51), 0);
+	assert_int_equal(j.st.stop, PS_JSTOP_COMMIT_CSUM);
+	assert_int_equal(j.st.stop_jblk, 6);
+	assert_int_equal(j.st.partial_commit_jblk, 0);
+	assert_true(j.st.mount_fails);
+	ps_jbd2_free(&j);
+	/* damage in the header itself: neither accepts it */
+	w.img[c * BS + 0x40] ^= 1;
+	w.img[c * BS + 0x3a] ^= 1;
+	assert_int_equal(recover(&w, &j), PS_OK);
+	assert_int_equal(j.st.transactions, 1);
+	assert_int_equal(j.st.partial_commit_jblk, 0);
+	assert_true(j.st.mount_fails);
+	ps_jbd2_free(&j);
+	jw_free(&w);
+}
 static void test_bad_commit_async(void **s)
 {
 	(void)s;
@@ -491,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_torn),
 		cmocka_unit_test(test_bad_commit),
+		cmocka_unit_test(test_partial_commit),
 		cmocka_unit_test(test_bad_commit_async),
 		cmocka_unit_test(test_v1_bad),
 		cmocka_unit_test(test_bad_descriptor),
