@@ -570,10 +570,10 @@ int cmd_extract(int argc, char **argv)
 					 changed, sizeof(changed));
 	if (chg)
 		cli_err("warning: %s: %s", a.image, changed);
-	char hb[32], kept[64] = "", stop[64] = "";
-	if (s.existing)
-		snprintf(kept, sizeof(kept), ", %llu already there (kept)",
-			 (unsigned long long)s.existing);
+	char hb[32], kept[160] = "", stop[64] = "";
+	if (s.existing || s.rewritten)
+		snprintf(kept, sizeof(kept), ", %llu already there (kept: the image's size and content), %llu rewritten (what was there differed)",
+			 (unsigned long long)s.existing, (unsigned long long)s.rewritten);
 	if (s.interrupted)
 		snprintf(stop, sizeof(stop), " (INCOMPLETE: interrupted by %s)",
 			 ps_intr_name(s.interrupted));
@@ -588,6 +588,10 @@ int cmd_extract(int argc, char **argv)
 		(unsigned long long)s.errors, (unsigned long long)s.warnings,
 		(unsigned long long)s.renamed, kept, a.out, stop,
 		chg ? " (the image changed while it was read: see the warning)" : "");
+	if (s.dropped)
+		fprintf(stderr, "pmemscan: extract: %llu entr%s not extracted: the output cannot hold %s (each named above; counted in the errors)\n",
+			(unsigned long long)s.dropped, s.dropped == 1 ? "y" : "ies",
+			s.dropped == 1 ? "it" : "them");
 	if (s.csum)
 		fprintf(stderr, "pmemscan: extract: %llu files came from metadata that failed its checksum (written as read: see the lines above)\n",
 			(unsigned long long)s.csum);

@@ -394,12 +394,14 @@ static void aw_free(struct ps_writer *w)
 static const struct ps_writer_ops tar_ops = {
 	aw_dir_enter, aw_dir_leave, aw_file_begin, aw_file_data, aw_file_end,
 	aw_symlink, aw_hardlink, aw_special, aw_finish, aw_free, NULL,
+	NULL, NULL, NULL, NULL,
 };
 
 /* zip has no hard links: each link is stored as a full copy */
 static const struct ps_writer_ops zip_ops = {
 	aw_dir_enter, aw_dir_leave, aw_file_begin, aw_file_data, aw_file_end,
 	aw_symlink, NULL, aw_special, aw_finish, aw_free, NULL,
+	NULL, NULL, NULL, NULL,
 };
 
 /* pax and zip store UTF-8 names; libarchive converts from the locale's
