@@ -561,7 +561,7 @@ int cmd_extract(int argc, char **argv)
 	struct ps_progress pg;
 	ps_progress_init(&pg, "extract", tot.bytes, a.quiet);
 	struct ps_extract_opts o = {
-		.log = stderr, .prog = "pmemscan: extract",
+		.log = cli_progress_log(), .prog = "pmemscan: extract",
 		.progress = extract_progress, .progress_ctx = &pg,
 		.source = xv.mode == VIEW_READ ? NULL : &xsrc,
 		.raw_names = a.raw_names,
