@@ -11,6 +11,7 @@
 #include "imgsrc_open.h"
 #include "le.h"
 #include "util.h"
+#include "view.h"
 #include "interrupt.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -25,15 +26,32 @@
 #define BLK 4096u
 
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: pmemscan cat IMAGE [-o OUT] [--cache [--cache-dir DIR]]\n"
-		   "  Write the decoded image (compressed dumps, EWF evidence and split raw\n"
-		   "  segments decoded) to OUT (created, never overwritten, written sparse)\n"
-		   "  or to standard output.\n"
-		   "  -o, --output OUT  the file to write (default: standard output)\n"
-		   CLI_CACHE_USAGE);
-}
+static const char cat_usage[] =
+	"pmemscan cat IMAGE [-o OUT] [--cache | --cache-dir DIR]\n"
+	"       pmemscan cat IMAGE PATH [-o OUT] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--quiet] [--cache | --cache-dir DIR]\n"
+	"  Without PATH: write the decoded image (compressed dumps, EWF evidence and\n"
+	"  split raw segments decoded) to OUT (created, never overwritten, written\n"
+	"  sparse) or to standard output (never a terminal).\n"
+	"  With PATH: write that regular file of the filesystem in a namespace's data,\n"
+	"  read as extract reads it, to standard output (or OUT), for a pipe\n"
+	"  (man pmemscan-cat).\n"
+	"  -o, --output OUT  the file to write (default, or '-': standard output)\n"
+	"  --path PATH       the same as the PATH operand\n"
+	"  --namespace N     the namespace numbered N in 'pmemscan IMAGE' (default: the\n"
+	"                    only one found)\n"
+	"  --semantics S     where a pfn/dax namespace's data starts: legacy, fixed or\n"
+	"                    auto (default: the one the scan proves)\n"
+	"  --offset N        no scan: the data starts N bytes into IMAGE\n"
+	"  --size M          with --offset: the data is M bytes long (default: to the end)\n"
+	CLI_JOURNAL_HELP
+	"  --fs-type T       ext, xfs, or auto (default: whichever the data holds)\n"
+	"  --view V          read, mmap or auto, as for extract; a file with both\n"
+	"                    contents needs read or mmap\n"
+	"  -q, --quiet       no notices on stderr\n"
+	CLI_CACHE_USAGE
+	"Exit: 0 written, 1 written but in doubt (EWF chunks unreadable, metadata that\n"
+	"failed its checksum, a stale view), 2 no filesystem, 3 usage or I/O error\n"
+	"(a read or write that failed after bytes went out: one line says how many).";
 
 int cmd_cat(int argc, char **argv)
 {
@@ -43,6 +61,10 @@ int cmd_cat(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* cat IMAGE PATH: one file of the filesystem (cmd_extract.c) */
+	int frc = cmd_cat_file(argc, argv, cat_usage);
+	if (frc >= 0)
+		return frc;
 	const char *outpath = NULL;
 	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice,
 				   .verify = true };
@@ -53,13 +75,14 @@ int cmd_cat(int argc, char **argv)
 		if (cli_cache_option(c, optarg, &oo))
 			continue;
 		switch (c) {
-		case 'o': outpath = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
+		case 'o': outpath = strcmp(optarg, "-") ? optarg : NULL; break;
+		case 'h': printf("usage: %s\n", cat_usage); return EXIT_OK;
 		default: return cli_bad_option("cat", argv);
 		}
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
+	if (optind != argc - 1) {	/* (cmd_cat_file has said it already) */
+		cli_err("cat: %s (see 'pmemscan cat --help')",
+			optind >= argc ? "IMAGE missing" : "too many arguments");
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind];

@@ -13,6 +13,7 @@
 #include "imgsrc_open.h"
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 static void usage(FILE *f)
 {
@@ -24,6 +25,30 @@ static void usage(FILE *f)
 		   "  --threads N  hashing threads (default: 1 for sha256, which overlaps\n"
 		   "            reading; one per CPU for sparse; 0: no threads)\n"
 		   CLI_CACHE_USAGE);
+}
+
+/* The name the digest line gives what was hashed. */
+static void digest_name(const char *path, const struct ps_container_info *ci,
+			enum ps_digest_kind kind, char *out, size_t len)
+{
+	static const char *const sfx[] = { ".gz", ".xz", ".zst", ".bz2", ".lz4" };
+	(void)kind;
+	snprintf(out, len, "%s", path);
+	if (ci->kind == PS_CONT_PLAIN)
+		return;
+	snprintf(out, len, "-");
+	if (ci->kind != PS_CONT_COMPRESSED)
+		return;
+	size_t n = strlen(path);
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		size_t l = strlen(sfx[i]);
+		const char *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		if (n > l && strlen(base) > l && !strcmp(path + n - l, sfx[i])) {
+			snprintf(out, len, "%.*s", (int)(n - l), path);
+			return;
+		}
+	}
 }
 
 int cmd_digest(int argc, char **argv)
@@ -58,7 +83,8 @@ int cmd_digest(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		usage(stderr);
+		cli_err("digest: %s (see 'pmemscan digest --help')",
+			optind >= argc ? "IMAGE missing" : "one IMAGE at a time");
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind];
@@ -83,7 +109,22 @@ int cmd_digest(int argc, char **argv)
 	/* bytes that could not be read are zeros in the digest: said, exit 1 */
 	if (cli_report_damage(path, s))
 		code = EXIT_PROBLEMS;
+	/* sha256sum -c must check what was hashed (issue 26 item 15): a
+	 * decoded content is named as the decompressor names its output
+	 * (dump.img.xz: dump.img), or "-" (the content on standard input,
+	 * 'pmemscan cat IMAGE | sha256sum -c') when it has no file of its
+	 * own (EWF, split segments, a suffix no decompressor strips); a
+	 * notice on stderr says so (stdout stays one sha256sum line) */
+	char name[4096];
+	digest_name(path, &ci, kind, name, sizeof(name));
+	if (ci.kind != PS_CONT_PLAIN)
+		fprintf(stderr, "pmemscan: digest: the %s is that of the content of %s decoded (%s), not of the file itself; %s%s%s\n",
+			kind == PS_DIGEST_SPARSE ? "pmemscan-sparse-sha256-v1" : "sha256",
+			path, ci.format ? ci.format : "decoded",
+			strcmp(name, "-") ? "the line names it as the decompressor names its output, " : "",
+			strcmp(name, "-") ? name : "the line names it '-' (standard input): check it with 'pmemscan cat IMAGE | sha256sum -c FILE'",
+			strcmp(name, "-") && kind != PS_DIGEST_SPARSE ? " (sha256sum -c checks that file)" : "");
 	ps_src_close(s);
-	printf("%s  %s\n", hex, path);
+	printf("%s  %s\n", hex, name);
 	return code;
 }

@@ -489,7 +489,7 @@ int cmd_labels(int argc, char **argv)
 	}
 	int n = argc - optind;
 	if (n < 1) {
-		usage(stderr);
+		cli_err("labels: no FILE given (see 'pmemscan labels --help')");
 		return EXIT_USAGE;
 	}
 	struct dimm *dms = calloc((size_t)n, sizeof(*dms));

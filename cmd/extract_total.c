@@ -86,7 +86,7 @@ static void count_entry(struct tw *w, uint64_t ino, int top)
 			w->depth -= !top;
 		}
 	} else if (type == 0100000 &&
-		   !(w->o->hardlinks && st.nlink > 1 && seen_add(&w->links, ino))) {
+		   !(w->o->hardlinks && seen_add(&w->links, ino))) {
 		unsigned nv = w->o->versions ? w->o->versions(w->o->ctx, &st) : 1;
 		w->bytes = 0;
 		if (st.size && ps_fs_map(w->fs, &st, map_cb, w))

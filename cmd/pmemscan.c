@@ -2,6 +2,7 @@
 /* pmemscan: forensic triage and recovery for NVDIMM namespace images. */
 #include "cli.h"
 #include "interrupt.h"
+#include "progress.h"
 #include "imgsrc_open.h"
 #include "err.h"
 #include <inttypes.h>
@@ -21,6 +22,7 @@
 void cli_err(const char *fmt, ...)
 {
 	va_list ap;
+	cli_progress_erase();	/* the bar on screen, if any, first */
 	fputs("pmemscan: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -191,7 +193,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: pmemscan [scan] IMAGE [options]\n"
 		   "       pmemscan COMMAND [options]\n"
-		   "       pmemscan --help | --version\n\ncommands:\n");
+		   "       pmemscan help COMMAND | --help | --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'pmemscan COMMAND --help' for a command's options. "
@@ -230,6 +232,19 @@ int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* pmemscan help COMMAND: that command's --help */
+	if (!strcmp(argv[1], "help") && argc > 2) {
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (!strcmp(argv[2], commands[i].name)) {
+				char prog[64], opt[] = "--help";
+				snprintf(prog, sizeof(prog), "pmemscan %s", commands[i].name);
+				char *hv[] = { prog, opt, NULL };
+				return close_stdout(commands[i].name, commands[i].run(2, hv));
+			}
+		cli_err("help: no command '%s'; the closest is '%s' ('pmemscan --help' lists them)",
+			argv[2], closest_command(argv[2]));
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

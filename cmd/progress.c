@@ -141,6 +141,40 @@ void ps_progress_line(const struct ps_progress *p, double now, char *buf,
 		buf[max] = 0;
 }
 
+/* the bar on screen, if any: a line written to stderr erases it first */
+static struct ps_progress *shown;
+
+void cli_progress_erase(void)
+{
+	if (shown && shown->enabled && shown->drawn) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		shown->drawn = 0;	/* drawn again at its next update */
+	}
+}
+
+static ssize_t log_write(void *c, const char *buf, size_t len)
+{
+	(void)c;
+	cli_progress_erase();
+	size_t n = fwrite(buf, 1, len, stderr);
+	fflush(stderr);
+	return n ? (ssize_t)n : -1;
+}
+
+FILE *cli_progress_log(void)
+{
+	static FILE *f;
+	if (!f) {
+		cookie_io_functions_t io = { .write = log_write };
+		f = fopencookie(NULL, "w", io);
+		if (!f)
+			return stderr;
+		setvbuf(f, NULL, _IOLBF, 0);	/* one write a line */
+	}
+	return f;
+}
+
 static void draw(struct ps_progress *p, double now)
 {
 	char line[256];
@@ -151,6 +185,7 @@ static void draw(struct ps_progress *p, double now)
 	fprintf(stderr, "\r%s\033[K", line);
 	fflush(stderr);
 	p->drawn = 1;
+	shown = p;
 }
 
 static void maybe_draw(struct ps_progress *p)
@@ -197,6 +232,8 @@ void ps_progress_end(struct ps_progress *p)
 		fflush(stderr);
 	}
 	p->drawn = 0;
+	if (shown == p)
+		shown = NULL;
 }
 
 void ps_progress_finish(struct ps_progress *p, uint64_t done)

@@ -51,6 +51,13 @@ void ps_progress_line(const struct ps_progress *p, double now, char *buf,
  * terminal). */
 struct ps_open_opts;
 void cli_fill_progress_attach(struct ps_open_opts *oo, int quiet);
+/* Erase the bar on screen, if one is: before any line to stderr (cli_err
+ * calls it; it is drawn again at its next update). */
+void cli_progress_erase(void);
+/* A stream for lines to stderr written while a bar may be on screen (the
+ * extract walker's log): each line erases the bar first. */
+#include <stdio.h>
+FILE *cli_progress_log(void);
 /* Format n bytes as "12.3 MiB" into buf. */
 const char *ps_human_bytes(uint64_t n, char *buf, unsigned len);
 double ps_now(void);

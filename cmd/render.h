@@ -172,7 +172,8 @@ struct render_str {
 FILE *render_str_open(struct render_str *b);
 char *render_str_close(struct render_str *b);
 
-/* part of whole as "34%", rounded down (never 100% short of whole) */
+/* part of whole as "34%", rounded down; from 99% up to just short of whole,
+ * what is missing instead ("all but 4 KiB") */
 const char *render_pct(uint64_t part, uint64_t whole, char *buf, size_t n);
 /* ---- PMDK pools (render_pmdk.c, docs/pmdk.md) ---- */
 /* A pool header or poolset file of the structures list, as text lines. */

@@ -14,13 +14,18 @@
 #define HUMAN(v) ps_human((v), (char[32]){ 0 }, 32)
 /* part of whole as a percentage ("34%"), rounded down so that anything
  * short of the whole never reads 100% */
-#define pct(part, whole) render_pct((part), (whole), (char[16]){ 0 }, 16)
+#define pct(part, whole) render_pct((part), (whole), (char[40]){ 0 }, 40)
 
 const char *render_pct(uint64_t part, uint64_t whole, char *buf, size_t n)
 {
 	unsigned v = whole ? (unsigned)((double)part * 100.0 / (double)whole) : 0;
-	if (part < whole && v >= 100)
-		v = 99;
+	if (part < whole && v >= 99) {
+		/* "only 1 GiB (99%)" of "1.0 GiB" says nothing: say what is
+		 * missing (issue 26 item 15) */
+		char h[32];
+		snprintf(buf, n, "all but %s", ps_human(whole - part, h, sizeof(h)));
+		return buf;
+	}
 	snprintf(buf, n, "%u%%", v);
 	return buf;
 }

@@ -63,7 +63,7 @@ static void esc(FILE *f, const char *s)
 	} while (0)
 
 static const char css[] =
-	"body{font:14px/1.4 system-ui,sans-serif;margin:1em 2em;color:#222;background:#fff}"
+	"body{font:14px/1.4 system-ui,sans-serif;margin:1em 2em;color:#222;background:#fff;overflow-wrap:anywhere}"
 	"h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.15em;margin:1.2em 0 .3em}"
 	"h3{font-size:1em;margin:.6em 0 .2em}"
 	"dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;margin:.3em 0}"
@@ -90,7 +90,7 @@ static const char css[] =
 	".legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;margin-right:.3em;border:1px solid #999}"
 	".small{color:#555;font-size:.9em}"
 	"svg .s-l{fill:#3182bd}svg .s-f{fill:#e6550d}svg .s-pad{fill:#fdd0a2}"
-	"table.split-files{border-collapse:collapse;margin:.3em 0}table.split-files td,table.split-files th{border-top:1px solid #ddd;padding:.2em .5em;vertical-align:top;text-align:left}"
+	"table.split-files{border-collapse:collapse;margin:.3em 0}table.split-files td,table.split-files th{border-top:1px solid #ddd;padding:.2em .5em;vertical-align:top;text-align:left;overflow-wrap:anywhere;word-break:break-all}"
 	".c-mmap,.c-mixed{font-weight:600;color:#a63603}"
 	"pre.split-cmd{background:#f6f6f6;padding:.3em .5em;margin:.2em 0;white-space:pre-wrap;word-break:break-all}";
 

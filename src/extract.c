@@ -395,6 +395,7 @@ struct walk {
 	unsigned depth, max_depth;
 	uint64_t files_seen;
 	char *fatal_path;	/* the entry a fatal error stopped at */
+	int differs;		/* merge_file: the comparison found a difference */
 };
 
 /* A signal asked to stop (src/interrupt.h): make it a fatal stop of the
@@ -555,25 +556,34 @@ static void file_map(struct walk *wk, const struct ps_fs_stat *st, struct rmap *
 	}
 }
 
+/* Entry i's name folds (ASCII case) to that of an entry before it in
+ * this directory: on an output that folds case both are one file. Returns
+ * that entry's index, or i. */
+static size_t fold_clash(struct dirnames *dn, size_t i, const char *name)
+{
+	char f[PS_NAME_MAX + 1];
+	size_t j = i;
+	fold(name, f);
+	nm_get(&dn->folded, f, &j);
+	return j < i && strcmp(dn->name[j], name) ? j : i;
+}
+
 /* The writer said PS_EEXIST for name (entry i's own or generated name):
  * kept only in a --force merge, and only when no entry before it in this
  * directory has the same name with case folded (then the output's
- * filesystem folds case and this entry would be lost); else an error. */
+ * filesystem folds case and this entry would be lost); else an error.
+ * What is kept is counted for the summary, not named one by one. */
 static void name_exists(struct walk *wk, struct dirnames *dn, size_t i,
 			const char *name, int dir)
 {
 	const char *sub = dir ? "; its contents not extracted" : "";
 	struct ps_writer *w = wk->w;
-	char f[PS_NAME_MAX + 1];
-	size_t j = i;
-	fold(name, f);
-	nm_get(&dn->folded, f, &j);
-	if (j < i && strcmp(dn->name[j], name)) {
+	size_t j = fold_clash(dn, i, name);
+	if (j < i) {
 		wlog(wk, wk->path, "not extracted: the output's filesystem takes '%s' and '%s' (both in the image) as one name (it folds case)%s",
 		     name, dn->name[j], sub);
 		wk->s->errors++;
 	} else if (w->merge) {
-		wlog(wk, wk->path, "kept: already in the output, not overwritten");
 		wk->s->existing++;
 	} else {
 		wlog(wk, wk->path, "not extracted: %s (not written by this run: the output's filesystem may fold case or normalise names, or something else writes there)%s",
@@ -581,6 +591,61 @@ static void name_exists(struct walk *wk, struct dirnames *dn, size_t i,
 		wk->s->errors++;
 	}
 	w->err[0] = 0;
+}
+
+static int cmp_cb(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	struct walk *wk = ctx;
+	if (intr_stop(wk))
+		return PS_EIO;
+	if (wk->w->ops->cmp_data(wk->w, off, buf, len)) {
+		wk->differs = 1;
+		return PS_FS_STOP;
+	}
+	return PS_OK;
+}
+
+enum { MERGE_KEPT, MERGE_REWRITE, MERGE_DONE };
+
+/* file_begin said PS_EEXIST for version v of a regular file (issue 26 item
+ * 8): in a --force merge a regular file there is kept only when its size
+ * and content are the image's; one that differs (a partial copy an
+ * earlier run left) is written anew (file_rewrite has begun it: *r is its
+ * result). Anything else there goes to name_exists. */
+static int merge_file(struct walk *wk, struct dirnames *dn, size_t i, const char *name,
+		      const struct ps_fs_stat *st, unsigned v, int *r)
+{
+	struct ps_writer *w = wk->w;
+	*r = PS_OK;
+	if (!w->merge || !w->ops->cmp_begin || fold_clash(dn, i, name) < i) {
+		name_exists(wk, dn, i, name, 0);
+		return MERGE_DONE;
+	}
+	w->err[0] = 0;
+	int c = w->ops->cmp_begin(w, name, st);
+	if (c == PS_EEXIST) {
+		wlog(wk, wk->path, "not extracted: the output has something other than a regular file named so (kept as it is, not followed)");
+		wk->s->errors++;
+		return MERGE_DONE;
+	}
+	if (c == 0) {
+		const struct ps_extract_source *src = wk->o->source;
+		wk->differs = 0;
+		int rr = src ? src->read(src->ctx, wk->fs, st, v, cmp_cb, wk) :
+			       ps_fs_read(wk->fs, st, cmp_cb, wk);
+		c = w->ops->cmp_end(w) || wk->differs;
+		if (wk->s->interrupted) {
+			*r = PS_EIO;
+			return MERGE_DONE;
+		}
+		if (!c && !rr) {
+			wk->s->existing++;
+			return MERGE_KEPT;
+		}
+	}
+	wk->s->rewritten++;
+	*r = w->ops->file_rewrite(w, name, st);
+	return MERGE_REWRITE;
 }
 
 static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t ino,
@@ -624,7 +689,10 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 	unsigned type = st.mode & 0170000;
 	const char *link = NULL;
 	int made = 0;
-	if (type != 0040000 && st.nlink > 1 && w->ops->hardlink)
+	/* a second name of an inode already written is a hard link to it,
+	 * whatever its link count says (a name deleted while the inode's
+	 * count was not updated, or the other way round: issue 26 item 8) */
+	if (type != 0040000 && w->ops->hardlink)
 		link = im_get(&wk->links, ino);
 	if (link) {
 		r = w->ops->hardlink(w, name, &st, link);
@@ -692,11 +760,17 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		w->has_map = 0;
 		free(m.v);
 		if (r == PS_EEXIST && !w->fatal) {
-			/* a --force merge: this version is kept as it is; the
-			 * other one may still be missing (an interrupted run) */
-			name_exists(wk, dn, idx, vname, 0);
-			r = PS_OK;
-			continue;
+			/* a --force merge: this version is kept when it is
+			 * the image's, else written anew; the other one may
+			 * still be missing (an interrupted run) */
+			int mr = merge_file(wk, dn, idx, vname, &st, v, &r);
+			if (mr == MERGE_KEPT && !v)
+				made = 1;	/* hard links to it are made */
+			if (mr != MERGE_REWRITE) {
+				if (r)
+					break;
+				continue;
+			}
 		}
 		if (!r) {
 			uint64_t dmg = ps_src_damage_reads(wk->fs->src);
@@ -747,16 +821,19 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 			made = 1;
 		}
 	}
-	if (made && st.nlink > 1 && w->ops->hardlink)
+	if (made && type != 0040000 && w->ops->hardlink && !r)
 		r = im_put(&wk->links, ino, wk->path);
 	note_fatal(wk);
 	if (r == PS_EEXIST && !w->fatal) {
 		name_exists(wk, dn, idx, name, type == 0040000);
 		r = PS_OK;
 	} else if (r == PS_EUNSUPP && !w->fatal) {
-		/* a limit of the output (format, privileges), not of the image */
-		wlog(wk, wk->path, "skipped: %s", w->err[0] ? w->err : ps_strerror(r));
-		wk->s->warnings++;
+		/* a limit of the output (format, privileges), not of the
+		 * image: the entry is not there all the same (exit 1) */
+		wlog(wk, wk->path, "not extracted (the output cannot hold it): %s",
+		     w->err[0] ? w->err : ps_strerror(r));
+		wk->s->dropped++;
+		wk->s->errors++;
 		w->err[0] = 0;
 		r = PS_OK;
 	} else if (r && !w->fatal && r != PS_ENOMEM) {

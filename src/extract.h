@@ -54,6 +54,24 @@ struct ps_writer_ops {
 	/* Optional: a fatal error (disk full) stopped the file being written;
 	 * drop it rather than leave it truncated under its real name. */
 	void (*file_abort)(struct ps_writer *w);
+	/* Optional, a --force merge (issue 26 item 8): name is already in
+	 * the output. cmp_begin: 0 when it is a regular file of st->size
+	 * bytes, opened for comparing; 1 when it is a regular file of
+	 * another size (differs); PS_EEXIST when it is anything else (kept
+	 * as it is). cmp_data: 0 when the bytes at off (and the zeros of the
+	 * holes before off) are what the file has there, 1 when they differ.
+	 * cmp_end: the same for the holes up to st->size; ends the
+	 * comparison. file_rewrite: like file_begin, for a regular file
+	 * there that differs: written under a new temporary name and renamed
+	 * over name by file_end (never through a symlink; a hard link of it
+	 * elsewhere keeps its own content). */
+	int (*cmp_begin)(struct ps_writer *w, const char *name,
+			 const struct ps_fs_stat *st);
+	int (*cmp_data)(struct ps_writer *w, uint64_t off, const void *buf,
+			size_t len);
+	int (*cmp_end)(struct ps_writer *w);
+	int (*file_rewrite)(struct ps_writer *w, const char *name,
+			    const struct ps_fs_stat *st);
 };
 
 struct ps_range {
@@ -115,7 +133,15 @@ struct ps_extract_stats {
 	uint64_t errors;	/* entries not (fully) extracted */
 	uint64_t warnings;	/* metadata not fully kept */
 	uint64_t renamed;
-	uint64_t existing;	/* already in OUT (--force merge), kept */
+	uint64_t existing;	/* already in OUT (--force merge), kept: a
+				 * regular file there only when its size and
+				 * content are the image's */
+	uint64_t rewritten;	/* --force merge: a regular file there that
+				 * differed from the image's, written anew */
+	/* entries the output cannot hold (a fifo or device in a zip, a file
+	 * with over 1 GiB of holes in a zip, a device node without root, a
+	 * socket): not extracted, each named on the log; also in errors */
+	uint64_t dropped;
 	/* entries whose own metadata failed its checksum (ps_fs_stat.csum_bad),
 	 * extracted as read all the same; each is also one of errors */
 	uint64_t csum;

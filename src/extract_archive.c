@@ -394,12 +394,14 @@ static void aw_free(struct ps_writer *w)
 static const struct ps_writer_ops tar_ops = {
 	aw_dir_enter, aw_dir_leave, aw_file_begin, aw_file_data, aw_file_end,
 	aw_symlink, aw_hardlink, aw_special, aw_finish, aw_free, NULL,
+	NULL, NULL, NULL, NULL,
 };
 
 /* zip has no hard links: each link is stored as a full copy */
 static const struct ps_writer_ops zip_ops = {
 	aw_dir_enter, aw_dir_leave, aw_file_begin, aw_file_data, aw_file_end,
 	aw_symlink, NULL, aw_special, aw_finish, aw_free, NULL,
+	NULL, NULL, NULL, NULL,
 };
 
 /* pax and zip store UTF-8 names; libarchive converts from the locale's
@@ -469,6 +471,11 @@ int ps_writer_archive_open(const char *out, int force, struct ps_writer **wp,
 	if (r == ARCHIVE_OK)
 		r = a->zip ? archive_write_set_format_zip(a->a) :
 			     archive_write_set_format_pax(a->a);
+	/* xattrs as SCHILY.xattr.NAME only, the form GNU tar reads (by
+	 * default libarchive adds LIBARCHIVE.xattr.NAME, which GNU tar warns
+	 * about as an unknown keyword); libarchive reads SCHILY too */
+	if (r == ARCHIVE_OK && !a->zip)
+		r = archive_write_set_format_option(a->a, "pax", "xattrheader", "SCHILY");
 	if (r == ARCHIVE_OK && !strcmp(kind, "tar.gz"))
 		r = archive_write_add_filter_gzip(a->a);
 	else if (r == ARCHIVE_OK && !strcmp(kind, "tar.zst"))

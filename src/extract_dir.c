@@ -8,6 +8,7 @@
 #include "outfile.h"
 #include "extract_int.h"
 #include "err.h"
+#include "le.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,11 @@ struct dirw {
 	int root;		/* running as root: owners and devices */
 	int merge;		/* --force into a non-empty OUT */
 	uint8_t *kept;		/* kept[i]: fds[i] was there before (merge) */
+	/* a --force merge: the file there being compared with the image's */
+	int cmpfd;
+	uint64_t cmppos, cmpsize;
+	/* file_rewrite: the temporary name written, renamed over name */
+	char tmp[PS_NAME_MAX + 1];
 };
 
 static int cur_dir(struct dirw *d) { return d->fds[d->n - 1]; }
@@ -258,6 +264,107 @@ static int dw_file_begin(struct ps_writer *w, const char *name,
 	return PS_OK;
 }
 
+/* ---- a --force merge: is the regular file there the image's? ---- */
+
+static int dw_cmp_begin(struct ps_writer *w, const char *name,
+			const struct ps_fs_stat *st)
+{
+	struct dirw *d = w->priv;
+	struct stat sb;
+	/* (a fifo or device node there is never opened) */
+	if (fstatat(cur_dir(d), name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
+		return PS_EEXIST;
+	int fd = openat(cur_dir(d), name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 && errno != ELOOP ? 1 : PS_EEXIST;
+	}
+	if ((uint64_t)sb.st_size != st->size) {
+		close(fd);
+		return 1;
+	}
+	d->cmpfd = fd;
+	d->cmppos = 0;
+	d->cmpsize = st->size;
+	return 0;
+}
+
+/* 0 when the file has buf (NULL: zeros) at off, len bytes; else 1 */
+static int cmp_range(struct dirw *d, uint64_t off, const uint8_t *buf, uint64_t len)
+{
+	uint8_t b[65536];
+	while (len) {
+		size_t k = len < sizeof(b) ? (size_t)len : sizeof(b);
+		ssize_t n = pread(d->cmpfd, b, k, (off_t)off);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return 1;
+		}
+		if (buf ? memcmp(b, buf, (size_t)n) : !ps_is_zero(b, (size_t)n))
+			return 1;
+		if (buf)
+			buf += n;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+static int dw_cmp_data(struct ps_writer *w, uint64_t off, const void *buf, size_t len)
+{
+	struct dirw *d = w->priv;
+	if (off < d->cmppos || off > d->cmpsize)
+		return 1;
+	if (len > d->cmpsize - off)
+		len = (size_t)(d->cmpsize - off);
+	if (cmp_range(d, d->cmppos, NULL, off - d->cmppos) || cmp_range(d, off, buf, len))
+		return 1;
+	d->cmppos = off + len;
+	return 0;
+}
+
+static int dw_cmp_end(struct ps_writer *w)
+{
+	struct dirw *d = w->priv;
+	int r = d->cmpfd < 0 || cmp_range(d, d->cmppos, NULL, d->cmpsize - d->cmppos);
+	if (d->cmpfd >= 0)
+		close(d->cmpfd);
+	d->cmpfd = -1;
+	return r;
+}
+
+/* the name the file being written has now (its temporary one while it is
+ * rewritten) */
+static const char *cur_name(struct dirw *d)
+{
+	return d->tmp[0] ? d->tmp : d->name;
+}
+
+static int dw_file_rewrite(struct ps_writer *w, const char *name,
+			   const struct ps_fs_stat *st)
+{
+	struct dirw *d = w->priv;
+	d->fd = -1;
+	for (unsigned k = 0; k < 1000 && d->fd < 0; k++) {
+		snprintf(d->tmp, sizeof(d->tmp), ".pmemscan-rewrite.%u.%u", (unsigned)getpid(), k);
+		d->fd = openat(cur_dir(d), d->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			       O_CLOEXEC, 0600);
+		if (d->fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (d->fd < 0) {
+		int e = errno;
+		d->tmp[0] = 0;
+		return ps_wfail(w, e, "cannot create a new copy of", name);
+	}
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->st = st;
+	d->end = 0;
+	return PS_OK;
+}
+
 static int dw_file_data(struct ps_writer *w, uint64_t off, const void *buf,
 			size_t len)
 {
@@ -284,18 +391,25 @@ static int dw_file_end(struct ps_writer *w, int complete)
 	struct dirw *d = w->priv;
 	int r = PS_OK;
 	if (!complete) {
-		unlinkat(cur_dir(d), d->name, 0);
+		unlinkat(cur_dir(d), cur_name(d), 0);
 	} else if (d->end != d->st->size && ftruncate(d->fd, (off_t)d->st->size) < 0) {
 		/* (only a trailing hole needs it: fusefat has no truncate) */
 		r = ps_wfail(w, errno, "cannot set size of", d->name);
-		unlinkat(cur_dir(d), d->name, 0);
+		unlinkat(cur_dir(d), cur_name(d), 0);
 	} else {
 		apply_meta(w, d, d->fd, d->st, d->name);
 	}
 	if (close(d->fd) < 0 && complete && !r) {
 		r = ps_wfail(w, errno, "write error on", d->name);
-		unlinkat(cur_dir(d), d->name, 0);
+		unlinkat(cur_dir(d), cur_name(d), 0);
 	}
+	/* a rewritten file: the new copy takes the old one's name */
+	if (complete && !r && d->tmp[0] &&
+	    renameat(cur_dir(d), d->tmp, cur_dir(d), d->name) < 0) {
+		r = ps_wfail(w, errno, "cannot replace", d->name);
+		unlinkat(cur_dir(d), d->tmp, 0);
+	}
+	d->tmp[0] = 0;
 	d->fd = -1;
 	return r;
 }
@@ -307,7 +421,9 @@ static void dw_file_abort(struct ps_writer *w)
 		return;
 	close(d->fd);
 	d->fd = -1;
-	if (unlinkat(cur_dir(d), d->name, 0) == 0)
+	int u = unlinkat(cur_dir(d), cur_name(d), 0);
+	d->tmp[0] = 0;
+	if (u == 0)
 		snprintf(w->left, sizeof(w->left),
 			 "its partial copy was removed; the entries before it are complete");
 	else
@@ -429,6 +545,8 @@ static void dw_free(struct ps_writer *w)
 		return;
 	if (d->fd >= 0)
 		close(d->fd);
+	if (d->cmpfd >= 0)
+		close(d->cmpfd);
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->fds[i] >= 0)
 			close(d->fds[i]);
@@ -444,6 +562,7 @@ static void dw_free(struct ps_writer *w)
 static const struct ps_writer_ops dir_ops = {
 	dw_dir_enter, dw_dir_leave, dw_file_begin, dw_file_data, dw_file_end,
 	dw_symlink, dw_hardlink, dw_special, dw_finish, dw_free, dw_file_abort,
+	dw_cmp_begin, dw_cmp_data, dw_cmp_end, dw_file_rewrite,
 };
 
 static int dir_is_empty(int fd)
@@ -529,6 +648,7 @@ int ps_writer_dir_open_flags(const char *out, int flags, struct ps_writer **wp,
 	d->cap = 16;
 	d->fds[d->n++] = fd;
 	d->fd = -1;
+	d->cmpfd = -1;
 	d->root = geteuid() == 0;
 	d->merge = e == 0;
 	w->merge = d->merge;

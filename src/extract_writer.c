@@ -126,6 +126,7 @@ static void nw_free(struct ps_writer *w) { (void)w; }
 static const struct ps_writer_ops null_ops = {
 	nw_dir_enter, nw_dir_leave, nw_file_begin, nw_file_data, nw_file_end,
 	nw_entry, nw_hardlink, nw_entry, nw_finish, nw_free, NULL,
+	NULL, NULL, NULL, NULL,
 };
 
 int ps_writer_null_open(struct ps_writer **wp)

@@ -128,6 +128,40 @@ static void fill_report(const struct ps_open_opts *opts, struct ps_src *src,
 			    ss.compressed_size, last);
 }
 
+/* The directory a decoded copy goes to: --cache-dir, $TMPDIR or /tmp,
+ * and which of them it is. */
+static const char *decode_dir(const struct ps_open_opts *opts, const char **why)
+{
+	const char *dir = opts->cache_dir;
+	*why = "--cache-dir";
+	if (!dir || !*dir) {
+		dir = getenv("TMPDIR");
+		*why = "TMPDIR";
+	}
+	if (!dir || !*dir) {
+		dir = "/tmp";
+		*why = "the default, TMPDIR being unset";
+	}
+	return dir;
+}
+
+/* Out of room while decoding (issue 26 item 15): where, how much the
+ * decoded image needs, and the two ways to put it elsewhere. */
+static void room_hint(char *out, size_t len, const struct ps_src *src,
+		      const struct ps_open_opts *opts, uint64_t done)
+{
+	const char *why, *dir = decode_dir(opts, &why);
+	char need[128], h[32];
+	if (ps_src_size_known(src))
+		snprintf(need, sizeof(need), "up to %" PRIu64 " bytes (%s; its zero blocks are left as holes)",
+			 src->size, ps_human_fmt(src->size, PS_HUMAN_TENTHS, h, sizeof(h)));
+	else
+		snprintf(need, sizeof(need), "more than the %" PRIu64 " bytes written (its size is known only at its end)",
+			 done);
+	snprintf(out, len, "; the decoded image needs %s in %s (%s): free room there, or set TMPDIR or give --cache-dir DIR on a filesystem with room",
+		 need, dir, why);
+}
+
 /* Decode src (a stream) into the open file wfd, leaving zero blocks as holes. */
 static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 			const struct ps_open_opts *opts,
@@ -172,8 +206,11 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 				j += bl2;
 			}
 			if (ps_pwrite_all(wfd, buf + i, j - i, off + i)) {
-				snprintf(err, errlen, "%s: cannot write the cache at offset %" PRIu64 ": %s",
-					 wpath, off + i, strerror(errno));
+				int e = errno;
+				int n = snprintf(err, errlen, "%s: cannot write the cache at offset %" PRIu64 ": %s",
+						 wpath, off + i, strerror(e));
+				if ((e == ENOSPC || e == EDQUOT) && n > 0 && (size_t)n < errlen)
+					room_hint(err + n, errlen - (size_t)n, src, opts, off + i);
 				free(buf);
 				fill_report(opts, src, off, -1);
 				ps_intr_leave();

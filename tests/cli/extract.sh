@@ -159,7 +159,8 @@ check ".tar.gz is gzip, .tar.zst is zstd" \
 check "ext4 tar: the hard link is a link entry" \
 	sh -c "tar -tvf '$T/ext4.tar' 2>/dev/null | grep -Eq 'dir/hard2 link to hard1|hard1 link to dir/hard2'"
 "$PMEMSCAN" extract "$T/ext4.img" $(win ext4) -o "$T/ext4.zip" --quiet 2>"$T/err"; rc=$?
-check "zip: exit 0 (the fifo and xattrs it cannot hold are warnings)" test "$rc" -eq 0
+check "zip: exit 1 (the fifo it cannot hold is not extracted; xattrs are warnings)" test "$rc" -eq 1
+check "zip: the fifo is named as not extracted" grep -q ": not extracted (the output cannot hold it): " "$T/err"
 mkdir "$T/un.zip" && (cd "$T/un.zip" && LC_ALL=C.UTF-8 unzip -K -q "$T/ext4.zip")
 grep -v '	p	' "$T/m.ext" >"$T/m.ext-nofifo"
 check "zip: every file, dir and symlink with its sha256, mode, target" \
