@@ -777,6 +777,14 @@ int render_scan_html(FILE *f, const struct render_input *in, const struct ps_ana
 	if (in->compression)
 		fprintf(f, "<dt>input</dt><dd>%s-compressed, %" PRIu64 " bytes, sha256 %s</dd>\n",
 			in->compression, in->compressed_size, in->compressed_sha256);
+	if (in->compression && in->container && in->container->cut) {
+		const struct ps_stream_break *b = in->container->cut;
+		fprintf(f, "<dt>truncated</dt><dd id=\"stream-cut\">the %s stream breaks at compressed offset %" PRIu64 " of %" PRIu64 " (",
+			in->compression, b->compressed_off, b->compressed_size);
+		esc(f, b->msg);
+		fprintf(f, "); the %" PRIu64 " bytes decoded before it are the image, read as a truncated dump</dd>\n",
+			b->decoded);
+	}
 	if (in->sha256)
 		fprintf(f, "<dt>sha256</dt><dd>%s</dd>\n", in->sha256);
 	else if (in->hash_note) {

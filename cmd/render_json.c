@@ -285,6 +285,15 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_object_add(z, "format", j_str(in->compression));
 		json_object_object_add(z, "size", j_u64(in->compressed_size));
 		json_object_object_add(z, "sha256", j_str(in->compressed_sha256));
+		const struct ps_stream_break *b = in->container ? in->container->cut : NULL;
+		json_object *cut = NULL;
+		if (b) {
+			cut = json_object_new_object();
+			json_object_object_add(cut, "compressed_offset", j_u64(b->compressed_off));
+			json_object_object_add(cut, "decoded_bytes", j_u64(b->decoded));
+			json_object_object_add(cut, "detail", j_str(b->msg));
+		}
+		json_object_object_add(z, "truncated", cut);
 		json_object_object_add(img, "compressed", z);
 	} else {
 		json_object_object_add(img, "compressed", NULL);
