@@ -11,6 +11,10 @@
 
 int render_exit_code(const struct ps_analysis *a)
 {
+	/* a filesystem the current metadata does not explain is a problem
+	 * to look at, not "nothing found" */
+	if (a->earlier.n)
+		return 1;
 	if (a->nns == 0 && a->scan.nrecs == 0 && a->labels.n == 0)
 		return 2;
 	int bad = ps_diags_count(&a->scan.diags, PS_SEV_ERR) > 0 ||
@@ -411,6 +415,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 	}
 	json_object_object_add(root, "namespaces", nsa);
 	json_object_object_add(root, "pmdk_pools", render_pmdk_pools_json(a));
+	json_object_object_add(root, "earlier", render_earlier_json(in, a));
 	json_object *lb = json_object_new_object();
 	json_object_object_add(lb, "source", RENDERED(j, true, render_labels_source(j->m, in, a)));
 	json_object_object_add(lb, "placed", json_object_new_boolean(a->labels_placed));

@@ -96,6 +96,12 @@ int render_scan_text(FILE *f, const struct render_input *in,
 		any |= *o != 0;
 		free(o);
 	}
+	for (size_t i = 0; i < a->earlier.n; i++) {
+		fputs(any ? "  " : "\nsummary:\n  ", f);
+		render_earlier_summary(f, in, &a->earlier.v[i], i);
+		fputc('\n', f);
+		any = true;
+	}
 	if (told) {
 		fputs("  ", f);
 		render_legacy_fixed(f);
@@ -287,7 +293,8 @@ int render_scan_text(FILE *f, const struct render_input *in,
 			free(cmd);
 		}
 	}
-	if (!a->nns && !a->scan.nrecs)
+	render_earlier_text(f, in, a);
+	if (!a->nns && !a->scan.nrecs && !a->earlier.n)
 		fprintf(f, "\nnothing found: no info block, label area or filesystem in this image\n");
 	return ferror(f) ? PS_EIO : PS_OK;
 }
