@@ -87,6 +87,13 @@ bool render_xlog_replayed(const struct render_input *in, size_t k);
 
 /* Exit code the report stands for (cmd/cli.h): 0 valid, 1 problems, 2 nothing. */
 int render_exit_code(const struct ps_analysis *a);
+/* filesystems left by an earlier layout (render_earlier.c, src/earlier.h) */
+bool render_earlier_cmd(FILE *f, const struct render_input *in, const struct ps_earlier *e,
+			size_t n, int i);
+void render_earlier_summary(FILE *f, const struct render_input *in, const struct ps_earlier *e,
+			    size_t n);
+void render_earlier_text(FILE *f, const struct render_input *in, const struct ps_analysis *a);
+json_object *render_earlier_json(const struct render_input *in, const struct ps_analysis *a);
 /* PS_OK, or PS_EIO when f could not be written. */
 int render_scan_text(FILE *f, const struct render_input *in,
 		     const struct ps_analysis *a);

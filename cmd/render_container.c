@@ -147,6 +147,9 @@ int render_scan_exit_code(const struct render_input *in, const struct ps_analysi
 	/* so is evidence that could not all be read (zeros instead) */
 	if (in->ndamage)
 		code = 1;
+	/* and a compressed dump whose stream breaks (truncated) */
+	if (code == 0 && in->container && in->container->cut)
+		code = 1;
 	/* files that would come out stale, or a journal the kernel would
 	 * not mount after recovering it: a problem whatever the layout */
 	for (size_t i = 0; in->journals && i < in->njournals; i++)

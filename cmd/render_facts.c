@@ -123,6 +123,9 @@ void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 
 bool render_probe_detail(FILE *f, const struct ps_probe *p)
 {
+	if (p->ext_backup_group)
+		fprintf(f, "an ext2/3/4 backup superblock (group %" PRIu32 ", 1 KiB blocks) of a filesystem that starts elsewhere, then ",
+			p->ext_backup_group);
 	switch (p->content) {
 	case PS_CONTENT_ZEROS:
 		fputs(p->hole ? "a hole (never written)" : "zeros", f);

@@ -785,6 +785,14 @@ int render_scan_html(FILE *f, const struct render_input *in, const struct ps_ana
 	if (in->compression)
 		fprintf(f, "<dt>input</dt><dd>%s-compressed, %" PRIu64 " bytes, sha256 %s</dd>\n",
 			in->compression, in->compressed_size, in->compressed_sha256);
+	if (in->compression && in->container && in->container->cut) {
+		const struct ps_stream_break *b = in->container->cut;
+		fprintf(f, "<dt>truncated</dt><dd id=\"stream-cut\">the %s stream breaks at compressed offset %" PRIu64 " of %" PRIu64 " (",
+			in->compression, b->compressed_off, b->compressed_size);
+		esc(f, b->msg);
+		fprintf(f, "); the %" PRIu64 " bytes decoded before it are the image, read as a truncated dump</dd>\n",
+			b->decoded);
+	}
 	if (in->sha256)
 		fprintf(f, "<dt>sha256</dt><dd>%s</dd>\n", in->sha256);
 	else if (in->hash_note) {
@@ -826,7 +834,19 @@ int render_scan_html(FILE *f, const struct render_input *in, const struct ps_ana
 	}
 	for (size_t i = 0; i < a->nns; i++)
 		ns_section(f, in, a, &a->ns[i], &oom);
-	if (!a->nns && !a->scan.nrecs)
+	if (a->earlier.n) {
+		fputs("<section id=\"earlier\"><h2>Filesystems left by an earlier layout</h2>\n", f);
+		for (size_t i = 0; i < a->earlier.n; i++) {
+			fprintf(f, "<p class=\"earlier summary\" data-offset=\"0x%" PRIx64 "\">",
+				a->earlier.v[i].off);
+			PIECE(f, oom, render_earlier_summary(m, in, &a->earlier.v[i], i));
+			fputs("</p>\n", f);
+		}
+		fputs("<pre class=\"earlier-details\">", f);
+		PIECE(f, oom, render_earlier_text(m, in, a));
+		fputs("</pre></section>\n", f);
+	}
+	if (!a->nns && !a->scan.nrecs && !a->earlier.n)
 		fputs("<p id=\"nothing\">nothing found: no info block, label area or filesystem in this image</p>\n", f);
 	/* the split check: where it ran, or why it did not */
 	size_t nsplit = 0;

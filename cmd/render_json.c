@@ -11,6 +11,10 @@
 
 int render_exit_code(const struct ps_analysis *a)
 {
+	/* a filesystem the current metadata does not explain is a problem
+	 * to look at, not "nothing found" */
+	if (a->earlier.n)
+		return 1;
 	if (a->nns == 0 && a->scan.nrecs == 0 && a->labels.n == 0)
 		return 2;
 	int bad = ps_diags_count(&a->scan.diags, PS_SEV_ERR) > 0 ||
@@ -285,6 +289,15 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_object_add(z, "format", j_str(in->compression));
 		json_object_object_add(z, "size", j_u64(in->compressed_size));
 		json_object_object_add(z, "sha256", j_str(in->compressed_sha256));
+		const struct ps_stream_break *b = in->container ? in->container->cut : NULL;
+		json_object *cut = NULL;
+		if (b) {
+			cut = json_object_new_object();
+			json_object_object_add(cut, "compressed_offset", j_u64(b->compressed_off));
+			json_object_object_add(cut, "decoded_bytes", j_u64(b->decoded));
+			json_object_object_add(cut, "detail", j_str(b->msg));
+		}
+		json_object_object_add(z, "truncated", cut);
 		json_object_object_add(img, "compressed", z);
 	} else {
 		json_object_object_add(img, "compressed", NULL);
@@ -402,6 +415,7 @@ int render_scan_json(FILE *f, const struct render_input *in,
 	}
 	json_object_object_add(root, "namespaces", nsa);
 	json_object_object_add(root, "pmdk_pools", render_pmdk_pools_json(a));
+	json_object_object_add(root, "earlier", render_earlier_json(in, a));
 	json_object *lb = json_object_new_object();
 	json_object_object_add(lb, "source", RENDERED(j, true, render_labels_source(j->m, in, a)));
 	json_object_object_add(lb, "placed", json_object_new_boolean(a->labels_placed));

@@ -58,6 +58,12 @@ int render_scan_text(FILE *f, const struct render_input *in,
 	if (in->compression)
 		fprintf(f, "input: %s-compressed, %" PRIu64 " bytes, sha256 %s (the image below is its decoded content)\n",
 			in->compression, in->compressed_size, in->compressed_sha256);
+	if (in->compression && in->container && in->container->cut) {
+		const struct ps_stream_break *b = in->container->cut;
+		fprintf(f, "input: TRUNCATED: the %s stream breaks at compressed offset %" PRIu64 " of %" PRIu64 " (%s); the %" PRIu64 " bytes decoded before it are the image below, read as a truncated dump\n",
+			in->compression, b->compressed_off, b->compressed_size, b->msg,
+			b->decoded);
+	}
 	render_text_container(f, in);	/* EWF, split raw (render_container.c) */
 	if (in->sha256)
 		fprintf(f, "sha256: %s\n", in->sha256);
@@ -89,6 +95,12 @@ int render_scan_text(FILE *f, const struct render_input *in,
 			fprintf(f, "%s  %s\n", any ? "" : "\nsummary:\n", o);
 		any |= *o != 0;
 		free(o);
+	}
+	for (size_t i = 0; i < a->earlier.n; i++) {
+		fputs(any ? "  " : "\nsummary:\n  ", f);
+		render_earlier_summary(f, in, &a->earlier.v[i], i);
+		fputc('\n', f);
+		any = true;
 	}
 	if (told) {
 		fputs("  ", f);
@@ -281,7 +293,8 @@ int render_scan_text(FILE *f, const struct render_input *in,
 			free(cmd);
 		}
 	}
-	if (!a->nns && !a->scan.nrecs)
+	render_earlier_text(f, in, a);
+	if (!a->nns && !a->scan.nrecs && !a->earlier.n)
 		fprintf(f, "\nnothing found: no info block, label area or filesystem in this image\n");
 	return ferror(f) ? PS_EIO : PS_OK;
 }

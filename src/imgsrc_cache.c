@@ -162,15 +162,54 @@ static void room_hint(char *out, size_t len, const struct ps_src *src,
 		 need, dir, why);
 }
 
-/* Decode src (a stream) into the open file wfd, leaving zero blocks as holes. */
+/* Write buf[0..got), image offset off, into wfd: runs of non-zero 4 KiB
+ * blocks, zero ones left as holes. */
+static int write_runs(int wfd, const char *wpath, const uint8_t *buf, size_t got,
+		      uint64_t off, const struct ps_src *src, const struct ps_open_opts *opts,
+		      char *err, size_t errlen)
+{
+	size_t i = 0;
+	while (i < got) {
+		size_t bl = got - i < SZ_4K ? got - i : SZ_4K;
+		if (ps_is_zero(buf + i, bl)) {
+			i += bl;
+			continue;
+		}
+		size_t j = i + bl;
+		while (j < got) {
+			size_t bl2 = got - j < SZ_4K ? got - j : SZ_4K;
+			if (ps_is_zero(buf + j, bl2))
+				break;
+			j += bl2;
+		}
+		if (ps_pwrite_all(wfd, buf + i, j - i, off + i)) {
+			int e = errno;
+			int n = snprintf(err, errlen, "%s: cannot write the cache at offset %" PRIu64 ": %s",
+					 wpath, off + i, strerror(e));
+			if ((e == ENOSPC || e == EDQUOT) && n > 0 && (size_t)n < errlen)
+				room_hint(err + n, errlen - (size_t)n, src, opts, off + i);
+			return PS_EIO;
+		}
+		i = j;
+	}
+	return PS_OK;
+}
+
+/*
+ * Decode src (a stream) into the open file wfd, leaving zero blocks as
+ * holes. A stream whose compressed input ends early (a truncated dump)
+ * gives what decoded, and *brk says where it broke (brk->decoded > 0
+ * then; 0 when it decoded to its end).
+ */
 static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
-			const struct ps_open_opts *opts,
-			uint64_t *size_out, char *err, size_t errlen)
+			const struct ps_open_opts *opts, uint64_t *size_out,
+			struct ps_stream_break *brk, char *err, size_t errlen)
 {
 	const size_t chunk = 4 * SZ_1M;
 	uint8_t *buf = malloc(chunk);
 	uint64_t off = 0;
 	int r = PS_OK;
+	memset(brk, 0, sizeof(*brk));
 	if (!buf) {
 		snprintf(err, errlen, "%s: out of memory", src->name);
 		return PS_ENOMEM;
@@ -186,38 +225,33 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 			break;
 		}
 		r = ps_src_read_upto(src, buf, chunk, off, &got);
+		if (r && ps_src_stream_break(src, brk) == PS_OK &&
+		    brk->decoded >= off && brk->decoded - off < chunk) {
+			/* truncated: what decoded up to the break is still
+			 * in the stream's look-behind */
+			got = (size_t)(brk->decoded - off);
+			if (got && (r = ps_src_pread(src, buf, got, off))) {
+				snprintf(err, errlen, "%s", ps_src_error(src));
+				break;
+			}
+			r = write_runs(wfd, wpath, buf, got, off, src, opts, err, errlen);
+			if (r)
+				break;
+			off += got;
+			if (off == 0) {
+				snprintf(err, errlen, "%s", ps_src_error(src));
+				r = PS_EIO;
+			}
+			break;
+		}
+		memset(brk, 0, sizeof(*brk));
 		if (r) {
 			snprintf(err, errlen, "%s", ps_src_error(src));
 			break;
 		}
-		/* write runs of non-zero 4 KiB blocks; skip zero ones */
-		size_t i = 0;
-		while (i < got) {
-			size_t bl = got - i < SZ_4K ? got - i : SZ_4K;
-			if (ps_is_zero(buf + i, bl)) {
-				i += bl;
-				continue;
-			}
-			size_t j = i + bl;
-			while (j < got) {
-				size_t bl2 = got - j < SZ_4K ? got - j : SZ_4K;
-				if (ps_is_zero(buf + j, bl2))
-					break;
-				j += bl2;
-			}
-			if (ps_pwrite_all(wfd, buf + i, j - i, off + i)) {
-				int e = errno;
-				int n = snprintf(err, errlen, "%s: cannot write the cache at offset %" PRIu64 ": %s",
-						 wpath, off + i, strerror(e));
-				if ((e == ENOSPC || e == EDQUOT) && n > 0 && (size_t)n < errlen)
-					room_hint(err + n, errlen - (size_t)n, src, opts, off + i);
-				free(buf);
-				fill_report(opts, src, off, -1);
-				ps_intr_leave();
-				return PS_EIO;
-			}
-			i = j;
-		}
+		r = write_runs(wfd, wpath, buf, got, off, src, opts, err, errlen);
+		if (r)
+			break;
 		off += got;
 		if (got < chunk)
 			break;
@@ -226,11 +260,14 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 	free(buf);
 	fill_report(opts, src, off, r ? -1 : 1);
 	ps_intr_leave();
-	if (r)
+	if (r) {
+		memset(brk, 0, sizeof(*brk));
 		return r;
+	}
 	if (ftruncate(wfd, (off_t)off) < 0) {
 		snprintf(err, errlen, "%s: cannot set the cache size to %" PRIu64 ": %s",
 			 wpath, off, strerror(errno));
+		memset(brk, 0, sizeof(*brk));
 		return PS_EIO;
 	}
 	*size_out = off;
@@ -246,7 +283,7 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 static int open_temp_decoded(int fd, const struct stat *st, const char *path,
 			     const char *dir, enum ps_compression comp,
 			     const struct ps_open_opts *opts, struct ps_src **out,
-			     char *err, size_t errlen)
+			     struct ps_stream_break *brk, char *err, size_t errlen)
 {
 	char *tpath = NULL;
 	int wfd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -275,7 +312,7 @@ static int open_temp_decoded(int fd, const struct stat *st, const char *path,
 			       err, errlen);
 	if (!r)
 		r = inflate_into(ss, wfd, "the temporary decoded image", opts, &dsize,
-				 err, errlen);
+				 brk, err, errlen);
 	ps_src_close(ss);
 	if (!r) {
 		char proc[64];
@@ -295,7 +332,8 @@ static int open_temp_decoded(int fd, const struct stat *st, const char *path,
 
 int ps_open_cached(int fd, const struct stat *st, const char *path,
 		       enum ps_compression comp, const struct ps_open_opts *opts,
-		       struct ps_src **out, char *err, size_t errlen)
+		       struct ps_src **out, struct ps_stream_break *brk,
+		       char *err, size_t errlen)
 {
 	const char *dir = opts->cache_dir;
 	char id[17], key[33];
@@ -341,7 +379,7 @@ int ps_open_cached(int fd, const struct stat *st, const char *path,
 			close(cfd);
 		if (!trusted) {
 			r = open_temp_decoded(fd, st, path, dir, comp, opts, out,
-					      err, errlen);
+					      brk, err, errlen);
 			fd = -1;
 			goto out;
 		}
@@ -430,8 +468,27 @@ int ps_open_cached(int fd, const struct stat *st, const char *path,
 			snprintf(err, errlen, "%s: dup: %s", path, strerror(errno));
 		uint64_t dsize = 0;
 		if (!r)
-			r = inflate_into(ss, wfd, ppath, opts, &dsize, err, errlen);
+			r = inflate_into(ss, wfd, ppath, opts, &dsize, brk, err, errlen);
 		ps_src_close(ss);
+		if (!r && brk->decoded) {
+			/* a truncated dump is not kept: a later run reusing it
+			 * would not know where the stream broke */
+			char proc[64];
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", wfd);
+			ps_open_notice(opts, "not keeping the cache of %s: the dump is truncated", path);
+			r = ps_src_open_file(proc, out, err, errlen);
+			unlink(ppath);
+			unlink(lpath);	/* nothing of it is left in dir */
+			close(wfd);
+			if (!r) {
+				char *n = strdup(path);
+				if (n) {
+					free((*out)->name);
+					(*out)->name = n;
+				}
+			}
+			goto out;
+		}
 		if (!r && fsync(wfd) < 0) {
 			snprintf(err, errlen, "%s: cannot sync the cache %s: %s", path,
 				 ppath, strerror(errno));
@@ -486,6 +543,7 @@ struct dec_view {
 	struct ps_src *in;
 	enum ps_compression comp;
 	char *path;
+	struct ps_stream_break cut;	/* cut.decoded 0: decoded in full */
 };
 
 static int dv_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
@@ -532,7 +590,8 @@ static const struct ps_src_ops dec_view_ops = {
 
 /* Takes in (closed on failure). */
 int ps_dec_view_new(struct ps_src *in, const char *path, enum ps_compression comp,
-			struct ps_src **out, char *err, size_t errlen)
+		    const struct ps_stream_break *cut, struct ps_src **out,
+		    char *err, size_t errlen)
 {
 	struct dec_view *v = calloc(1, sizeof(*v));
 	struct ps_src *s = NULL;
@@ -548,6 +607,8 @@ int ps_dec_view_new(struct ps_src *in, const char *path, enum ps_compression com
 	}
 	v->in = in;
 	v->comp = comp;
+	if (cut && cut->decoded)
+		v->cut = *cut;
 	s->fd = in->fd;
 	s->fd_off = in->fd_off;
 	*out = s;
@@ -565,5 +626,6 @@ int ps_dec_view_container_info(const struct ps_src *s, struct ps_container_info 
 	ci->kind = PS_CONT_COMPRESSED;
 	ci->format = ps_compression_name(v->comp);
 	ci->segments = (const char *const *)&v->path;
+	ci->cut = v->cut.decoded ? &v->cut : NULL;
 	return PS_OK;
 }

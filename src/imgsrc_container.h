@@ -83,14 +83,19 @@ int ps_stream_container_info(const struct ps_src *s, struct ps_container_info *c
 
 /* The dump behind fd (taken) decoded into a temporary sparse file, or
  * into the kept cache when opts asks for one (imgsrc_cache.c); *out is
- * that file, to be wrapped by ps_dec_view_new. */
+ * that file, to be wrapped by ps_dec_view_new. A truncated dump gives what
+ * decoded, *brk says where it broke (brk->decoded 0: it did not), and is
+ * never kept as a cache. */
 int ps_open_cached(int fd, const struct stat *st, const char *path,
 		   enum ps_compression comp, const struct ps_open_opts *opts,
-		   struct ps_src **out, char *err, size_t errlen);
+		   struct ps_src **out, struct ps_stream_break *brk,
+		   char *err, size_t errlen);
 /* in (taken, closed on failure) as the decoded image of the comp dump at
- * path: reads are in's, ps_src_container_info names the dump. */
+ * path: reads are in's, ps_src_container_info names the dump and, when
+ * cut->decoded is not 0, where its stream broke (cut may be NULL). */
 int ps_dec_view_new(struct ps_src *in, const char *path, enum ps_compression comp,
-		    struct ps_src **out, char *err, size_t errlen);
+		    const struct ps_stream_break *cut, struct ps_src **out,
+		    char *err, size_t errlen);
 int ps_dec_view_container_info(const struct ps_src *s, struct ps_container_info *ci);
 
 #endif

@@ -14,6 +14,7 @@
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,10 +192,16 @@ int ps_src_open_auto(const char *path, const struct ps_open_opts *opts,
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (opts->mode == PS_OPEN_RANDOM) {
 		struct ps_src *f = NULL;
-		int r = ps_open_cached(fd, &st, path, c, opts, &f, err, errlen);
+		struct ps_stream_break brk;
+		memset(&brk, 0, sizeof(brk));
+		int r = ps_open_cached(fd, &st, path, c, opts, &f, &brk, err, errlen);
 		if (r)
 			return r;
-		return ps_dec_view_new(f, path, c, out, err, errlen);
+		if (brk.decoded)
+			ps_open_notice(opts, "%s: the %s stream breaks at compressed offset %" PRIu64 " of %" PRIu64 " (%s), after %" PRIu64 " decoded bytes: reading those as a truncated image",
+				       path, ps_compression_name(c), brk.compressed_off,
+				       brk.compressed_size, brk.msg, brk.decoded);
+		return ps_dec_view_new(f, path, c, &brk, out, err, errlen);
 	}
 	return ps_open_stream_fd(fd, path, (uint64_t)st.st_size, c, opts, out, err, errlen);
 }

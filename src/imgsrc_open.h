@@ -152,6 +152,26 @@ struct ps_stream_stats {
 /* Progress and counters of a stream source; PS_EINVAL if s is not one. */
 int ps_src_stream_stats(const struct ps_src *s, struct ps_stream_stats *st);
 
+/*
+ * Where a compressed dump stops decoding because the compressed file ends
+ * inside a member/stream/frame (a truncated .gz/.xz/.zst/.bz2/.lz4). In
+ * PS_OPEN_RANDOM mode such a dump is not refused: the bytes that decode
+ * (decoded, from offset 0) become the image, which then reads as a
+ * truncated image, and ps_src_container_info says where it broke. A dump
+ * that is corrupt (a checksum, a bad block) is still refused, in both
+ * modes, and so is a truncated one in stream mode (digest, cat).
+ */
+struct ps_stream_break {
+	uint64_t compressed_off;	/* compressed bytes read when it broke */
+	uint64_t compressed_size;	/* the compressed file's size */
+	uint64_t decoded;		/* bytes that decoded: the image */
+	char msg[320];			/* the decoder's words */
+};
+/* PS_OK and *b if the stream source s failed because its compressed input
+ * ended; PS_ENOTFOUND if it did not (or has not yet); PS_EINVAL if s is
+ * not a stream source. */
+int ps_src_stream_break(const struct ps_src *s, struct ps_stream_break *b);
+
 /* ---- what an image is stored as ---- */
 
 enum ps_container_kind {
@@ -203,6 +223,9 @@ struct ps_container_info {
 	uint32_t acquisition_errors;	/* sector runs unreadable when acquired */
 	size_t nmeta;			/* acquisition metadata present */
 	struct ps_container_meta meta[PS_CONT_META_MAX];
+	/* compressed: the dump's stream breaks (truncated), see
+	 * ps_stream_break; NULL when it decoded to its end */
+	const struct ps_stream_break *cut;
 };
 
 /* What s (as returned by ps_src_open_auto, or any other source: "raw") is

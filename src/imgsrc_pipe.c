@@ -232,6 +232,15 @@ int ps_src_open_pipe(const char *path, const struct ps_open_opts *opts,
 			snprintf(err, errlen, "%s: out of memory", name);
 			rc = PS_ENOMEM;
 		}
+		/* a stream cut short: the notice the opener gave no one */
+		struct ps_container_info ci;
+		if (!rc && opts->msg && !ps_src_container_info(*out, &ci) && ci.cut) {
+			char m[640];
+			snprintf(m, sizeof(m), "%s: the %s stream breaks at compressed offset %" PRIu64 " of %" PRIu64 " (%s), after %" PRIu64 " decoded bytes: reading those as a truncated image",
+				 name, ci.format, ci.cut->compressed_off, ci.cut->compressed_size,
+				 ci.cut->msg, ci.cut->decoded);
+			opts->msg(opts->msg_arg, m);
+		}
 	}
 	close(wfd);
 	return rc;

@@ -509,6 +509,8 @@ struct stream_priv {
 	int eof;
 	int failed;		/* sticky decode error at wend */
 	int fail_code;
+	int fail_trunc;		/* it failed because the compressed input ended */
+	uint64_t fail_coff;	/* compressed offset where it failed */
 	char fail_msg[640];
 	unsigned restarts;
 	struct ps_open_opts opts;	/* cache_dir not kept */
@@ -545,6 +547,8 @@ static int stream_more(struct ps_src *s, struct stream_priv *p)
 	if (n < 0) {
 		p->failed = 1;
 		p->fail_code = n == -PS_ENOMEM ? PS_ENOMEM : PS_EIO;
+		p->fail_trunc = n == -PS_ETRUNC;
+		p->fail_coff = dec_consumed(&p->d);
 		snprintf(p->fail_msg, sizeof(p->fail_msg),
 			 "%s: %s decompression failed at compressed offset %" PRIu64 " (after %" PRIu64 " decoded bytes): %s",
 			 p->path, ps_compression_name(p->d.comp), dec_consumed(&p->d),
@@ -601,6 +605,7 @@ static int stream_restart(struct ps_src *s, struct stream_priv *p, uint64_t off)
 	p->wend = 0;
 	p->eof = 0;
 	p->failed = 0;
+	p->fail_trunc = 0;
 	int r = dec_reset(&p->d);
 	if (r) {
 		ps_src_set_error(s, "%s: %s", p->path, p->d.msg);
@@ -787,6 +792,21 @@ int ps_src_stream_stats(const struct ps_src *s, struct ps_stream_stats *st)
 	st->compressed_pos = dec_consumed(&p->d);
 	st->decoded_pos = p->wend;
 	st->restarts = p->restarts;
+	return PS_OK;
+}
+
+int ps_src_stream_break(const struct ps_src *s, struct ps_stream_break *b)
+{
+	if (!s || s->ops != &stream_ops)
+		return PS_EINVAL;
+	const struct stream_priv *p = s->priv;
+	if (!p->failed || !p->fail_trunc)
+		return PS_ENOTFOUND;
+	memset(b, 0, sizeof(*b));
+	b->compressed_off = p->fail_coff;
+	b->compressed_size = p->d.csize;
+	b->decoded = p->wend;
+	snprintf(b->msg, sizeof(b->msg), "%s", p->d.msg);
 	return PS_OK;
 }
 

@@ -731,7 +731,7 @@ static int analyze_data(struct ps_analysis *a, struct ps_src *src,
 			return rc;
 	}
 	ns_pmdk_place(a);
-	return PS_OK;
+	return ps_earlier_find(src, a, &a->earlier);
 }
 
 void ps_analysis_free(struct ps_analysis *a)
@@ -744,6 +744,7 @@ void ps_analysis_free(struct ps_analysis *a)
 	free(a->phys_entry.name);
 	ps_ns_set_free(&a->labels);
 	ps_scan_free(&a->scan);
+	ps_earlier_free(&a->earlier);
 	ps_diags_free(&a->diags);
 	memset(a, 0, sizeof(*a));
 }

@@ -8,6 +8,7 @@
 #ifndef PS_NS_H
 #define PS_NS_H
 #include "diag.h"
+#include "earlier.h"
 #include "facts.h"
 #include "imgsrc.h"
 #include "label.h"
@@ -181,6 +182,8 @@ struct ps_analysis {
 	enum ps_labels_from labels_from;
 	uint64_t labels_off;	/* PS_LABELS_IN_IMAGE: the area's offset */
 	struct ps_diags diags;
+	/* filesystems the current metadata does not explain (earlier.h) */
+	struct ps_earlier_set earlier;
 };
 
 /* Namespaces one analysis keeps at most: more than any label area holds

@@ -278,6 +278,15 @@ int ps_probe_view(struct ps_src *v, struct ps_probe *p)
 		close(fd);
 	if (rc)
 		return rc;
+	uint8_t sb[1024];
+	if (!strncmp(p->type, "ext", 3) && !ps_src_pread(v, sb, sizeof(sb), 1024) &&
+	    ps_le16(sb + 0x38) == 0xEF53 && ps_le16(sb + 0x5A)) {
+		/* s_block_group_nr: a backup superblock, not a start */
+		uint32_t g = ps_le16(sb + 0x5A);
+		memset(p, 0, sizeof(*p));
+		p->room = v->size;
+		p->ext_backup_group = g;
+	}
 	if (p->type[0]) {
 		p->content = PS_CONTENT_FS;
 		ext4_sb_csum(v, p);

@@ -42,6 +42,11 @@ struct ps_probe {
 	size_t nonzero, sampled;	/* non-zero bytes of the sample, its size */
 	size_t memmap_recs;	/* MEMMAP: non-zero 64-byte records ... */
 	size_t memmap_ptrs;	/* ... and those holding kernel addresses */
+	/* libblkid took an ext2/3/4 backup superblock (s_block_group_nr
+	 * not 0: 1 KiB blocks put group g's copy 1024 bytes into its first
+	 * block) for a filesystem here: it is not one's start, so the probe
+	 * reports no filesystem; the group it belongs to */
+	uint32_t ext_backup_group;
 };
 
 /* Probe the whole of view (which may be a window or a BTT view). */

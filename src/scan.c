@@ -275,6 +275,108 @@ static int scan_buf(struct ps_src *src, struct ps_scan *s, const uint8_t *buf,
 	return PS_OK;
 }
 
+/* ---- filesystem superblocks (struct ps_fs_hit) ---- */
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void add_fshit(struct ps_scan *s, enum ps_fs_hit_kind kind, uint64_t start,
+		      uint64_t at, uint32_t group, uint64_t fs_size, uint32_t bs)
+{
+	if (s->nfshits >= PS_SCAN_MAX_FSHITS) {
+		s->fshits_dropped++;
+		return;
+	}
+	if (s->nfshits == s->fshits_cap) {
+		size_t ncap = s->fshits_cap ? s->fshits_cap * 2 : 16;
+		struct ps_fs_hit *n = realloc(s->fshits, ncap * sizeof(*n));
+		if (!n) {
+			s->fshits_dropped++;
+			return;
+		}
+		s->fshits = n;
+		s->fshits_cap = ncap;
+	}
+	s->fshits[s->nfshits++] = (struct ps_fs_hit){ kind, start, at, group, fs_size, bs };
+}
+
+/* An ext2/3/4 superblock at sb: plausible fields; its size in bytes and
+ * block size, or 0. (Fields: s_inodes_count 0, s_blocks_count_lo 4,
+ * s_first_data_block 20, s_log_block_size 24, s_blocks_per_group 32,
+ * s_inodes_per_group 40, s_magic 56, s_rev_level 76, s_block_group_nr 90,
+ * s_feature_incompat 96 (bit 0x80: 64bit), s_blocks_count_hi 336.) */
+static uint64_t ext_sb_size(const uint8_t *sb, uint32_t *bs)
+{
+	uint32_t log = ps_le32(sb + 24);
+	if (ps_le16(sb + 56) != 0xEF53 || log > 6 || !ps_le32(sb + 0) ||
+	    !ps_le32(sb + 32) || !ps_le32(sb + 40) || ps_le32(sb + 76) > 1)
+		return 0;
+	*bs = 1024u << log;
+	uint64_t blocks = ps_le32(sb + 4);
+	if (ps_le32(sb + 96) & 0x80)
+		blocks |= (uint64_t)ps_le32(sb + 336) << 32;
+	if (!blocks || blocks > (UINT64_MAX >> 16))
+		return 0;
+	return blocks * *bs;
+}
+
+static void fs_hits(struct ps_scan *s, const uint8_t *buf, size_t len, uint64_t base)
+{
+	size_t o = (size_t)((BLK - base % BLK) % BLK);
+	for (; o + BLK <= len; o += BLK) {
+		const uint8_t *b = buf + o;
+		uint64_t abs = base + o;
+		uint32_t bs;
+		uint64_t sz;
+		/* the primary: group 0's copy, 1024 bytes into the filesystem;
+		 * with 1 KiB blocks a backup sits there too (block 8192g + 1) */
+		if (ps_le16(b + 1080) == 0xEF53 && (sz = ext_sb_size(b + 1024, &bs))) {
+			uint64_t g = ps_le16(b + 1024 + 90);
+			uint64_t back = ((uint64_t)ps_le32(b + 1024 + 20) +
+					 g * ps_le32(b + 1024 + 32)) * bs;
+			if (g == 0)
+				add_fshit(s, PS_FSHIT_EXT, abs, abs, 0, sz, bs);
+			else if (bs == 1024 && back <= abs + 1024 &&
+				 (abs + 1024 - back) % BLK == 0)
+				add_fshit(s, PS_FSHIT_EXT_BACKUP, abs + 1024 - back,
+					  abs + 1024, (uint32_t)g, sz, bs);
+		}
+		/* a backup: the first bytes of its group's first block */
+		if (ps_le16(b + 56) == 0xEF53 && ps_le16(b + 90) != 0 &&
+		    (sz = ext_sb_size(b, &bs)) && bs >= 2048) {
+			uint64_t g = ps_le16(b + 90);
+			uint64_t first = ps_le32(b + 20) + g * ps_le32(b + 32);
+			uint64_t back = first <= abs / bs ? first * bs : abs + 1;
+			if (back <= abs && (abs - back) % BLK == 0)
+				add_fshit(s, PS_FSHIT_EXT_BACKUP, abs - back, abs,
+					  (uint32_t)g, sz, bs);
+		}
+		/* XFS: sb_magicnum 0, sb_blocksize 4, sb_dblocks 8,
+		 * sb_agblocks 84, sb_sectsize 102 (big-endian); the AGF one
+		 * sector on: "XAGF", agf_seqno at +8 */
+		if (!memcmp(b, "XFSB", 4)) {
+			uint32_t xbs = be32(b + 4), agb = be32(b + 84);
+			uint32_t sect = (uint32_t)b[102] << 8 | b[103];
+			uint64_t dblocks = (uint64_t)be32(b + 8) << 32 | be32(b + 12);
+			if (xbs < 512 || xbs > 65536 || (xbs & (xbs - 1)) || !agb ||
+			    sect < 512 || sect > 32768 || (sect & (sect - 1)) ||
+			    !dblocks || dblocks > (UINT64_MAX >> 17))
+				continue;
+			uint64_t g = 0;
+			if (sect + 12 <= BLK && !memcmp(b + sect, "XAGF", 4))
+				g = be32(b + sect + 8);
+			if (g > abs / ((uint64_t)agb * xbs))
+				continue;	/* before the image's start */
+			uint64_t back = g * agb * (uint64_t)xbs;
+			if (back <= abs && (abs - back) % BLK == 0)
+				add_fshit(s, PS_FSHIT_XFS, abs - back, abs, (uint32_t)g,
+					  dblocks * xbs, xbs);
+		}
+	}
+}
+
 static void feed_hole(const struct ps_scan_opts *o, uint64_t off, uint64_t len)
 {
 	if (o->on_hole)
@@ -359,6 +461,7 @@ int ps_scan_run(struct ps_src *src, const struct ps_scan_opts *opts,
 			rc = scan_buf(src, s, buf, n, p, step);
 			if (rc)
 				goto out;
+			fs_hits(s, buf, n, p);
 			slot = (slot + 1) % nbuf;
 			s->bytes_read += n;
 			p += n;
@@ -393,6 +496,7 @@ void ps_scan_free(struct ps_scan *s)
 			free(s->recs[i].u.poolset);
 	}
 	free(s->recs);
+	free(s->fshits);
 	ps_diags_free(&s->diags);
 	memset(s, 0, sizeof(*s));
 }

@@ -54,6 +54,31 @@ struct ps_rec {
 
 #define PS_SCAN_MAX_RECS 65536	/* more hits than this: reported, not kept */
 
+/*
+ * A filesystem superblock (or a copy of one) at a 4 KiB-aligned offset,
+ * with the filesystem start it implies: ext2/3/4 primary superblocks
+ * (magic at +1080), ext backup superblocks at the start of a block group
+ * (block size >= 2 KiB; start = copy - group's first byte), XFS
+ * superblocks ("XFSB"; a secondary one's AG number from the AGF behind
+ * it). Collected in the same pass, no extra reads; the analysis uses them
+ * to find filesystems that the metadata now in the image does not
+ * explain (earlier.c).
+ */
+enum ps_fs_hit_kind {
+	PS_FSHIT_EXT = 1,	/* ext primary superblock at start + 1024 */
+	PS_FSHIT_EXT_BACKUP,	/* ext backup superblock of group `group` */
+	PS_FSHIT_XFS,		/* XFS superblock of AG `group` (0: primary) */
+};
+struct ps_fs_hit {
+	enum ps_fs_hit_kind kind;
+	uint64_t start;		/* absolute offset of the filesystem it implies */
+	uint64_t at;		/* absolute offset of the block holding the copy */
+	uint32_t group;
+	uint64_t fs_size;	/* bytes the superblock says, 0 if implausible */
+	uint32_t block_size;
+};
+#define PS_SCAN_MAX_FSHITS 4096
+
 struct ps_scan_opts {
 	size_t chunk;		/* read size, 0 = default (2 MiB) */
 	/* Called for every byte range in order: data as read, holes as
@@ -75,6 +100,9 @@ struct ps_scan {
 	uint64_t image_size;
 	uint64_t bytes_read;	/* allocated (non-hole) bytes read */
 	struct ps_diags diags;	/* scan-level problems */
+	struct ps_fs_hit *fshits;	/* in offset order */
+	size_t nfshits, fshits_cap;
+	size_t fshits_dropped;		/* beyond PS_SCAN_MAX_FSHITS */
 };
 
 /* Scan src; fills *out (free with ps_scan_free). Returns PS_OK or PS_EIO
