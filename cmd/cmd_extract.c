@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pmemscan extract / ls / carve: getting the customer's files out. */
+#include "docdir.h"
 #include "cli.h"
 #include "carve.h"
 #include "err.h"
@@ -67,7 +68,7 @@ struct args {
 	"  --size M          with --offset: the data is M bytes long (default: to the end)\n"
 #define VIEWMODE_HELP \
 	"  --view V          read, mmap or auto: on a legacy start_pad namespace mounted\n" \
-	"                    with -o dax a file can have two contents (docs/start_pad.md):\n" \
+	"                    with -o dax a file can have two contents (" PS_DOC("start_pad.md") "):\n" \
 	"                    read = what read() returned, mmap = what a mapping showed,\n" \
 	"                    auto = each file's writer's view, a mixed file in both\n" \
 	"                    (default: auto where mmap-written files are found, else read)\n"
@@ -317,7 +318,7 @@ static int xview_setup(const struct args *a, struct cli_view *v, struct xview *x
 	}
 	if (!applies) {
 		if (a->view == VIEW_MMAP) {
-			cli_err("%s: --view mmap: the data chosen is not a filesystem at the legacy data start of an fsdax namespace with start_pad != 0, so no file has a separate mmap view (spec §7.2)",
+			cli_err("%s: --view mmap: the data chosen is not a filesystem at the legacy data start of an fsdax namespace with start_pad != 0, so no file has a separate mmap view (" PS_DOC("start_pad.md") ", \"Files with two contents\")",
 				a->image);
 			return EXIT_USAGE;
 		}

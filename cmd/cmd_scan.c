@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pmemscan [scan] IMAGE: find every namespace, rebuild its layout, verdict. */
+#include "docdir.h"
 #include "outfile.h"
 #include "bundle.h"
 #include "cli.h"
@@ -117,7 +118,7 @@ static void usage(FILE *f)
 		"  Finds pfn/dax/btt info blocks and label areas, groups them into namespaces,\n"
 		"  computes the data start under the legacy and the fixed start_pad semantics,\n"
 		"  probes each with libblkid and prints a verdict with the next commands.\n"
-		"  -j, --json        machine-readable report (docs/json-schema.md)\n"
+		"  -j, --json        machine-readable report (" PS_DOC("json-schema.md") ")\n"
 		"  --html FILE       also write the report as one self-contained HTML page: a map\n"
 		"                    of the image and of each namespace to scale, verdicts,\n"
 		"                    evidence and next commands (loads nothing from the network)\n"
@@ -130,7 +131,7 @@ static void usage(FILE *f)
 		"                    file with it at the end); repeat once per DIMM of the\n"
 		"                    interleave set; IMAGE is then that region's data\n"
 		"  --hash MODE       the image's digest in the report: sha256 (as sha256sum\n"
-		"                    prints it; one stream, one core), sparse (docs/digest.md:\n"
+		"                    prints it; one stream, one core), sparse (" PS_DOC("digest.md") ":\n"
 		"                    holes cost nothing, hashed on every core), none, or auto\n"
 		"                    (default): sha256 up to 4 GiB, sparse above\n"
 		"  --threads N       hashing threads (default: 1 for sha256, one per CPU for\n"

@@ -4,6 +4,7 @@
  * src/facts.h and per conclusion of a namespace. The text and the JSON
  * report both call these, so the two say the same thing.
  */
+#include "docdir.h"
 #include "render.h"
 #include "err.h"
 #include <inttypes.h>
@@ -374,7 +375,7 @@ void render_legacy_fixed(FILE *f)
 	      " start_pad field is read two ways. Legacy, as the kernels that wrote a start_pad"
 	      " (v4.6-v5.2) read it: the data starts at base + start_pad + dataoff. Fixed, as a"
 	      " writer that ignored start_pad placed it: at base + dataoff. Only one of them"
-	      " holds the filesystem; docs/start_pad.md explains how pmemscan proves which.", f);
+	      " holds the filesystem; " PS_DOC("start_pad.md") " explains how pmemscan proves which.", f);
 }
 
 bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns *ns,

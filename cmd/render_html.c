@@ -12,6 +12,7 @@
  * The elements a test or a script may look for carry data- attributes
  * (docs/cli.md, "HTML report"): data-ns, data-cand, data-verdict.
  */
+#include "docdir.h"
 #include "config.h"
 #include "render.h"
 #include "util.h"
@@ -828,7 +829,7 @@ int render_scan_html(FILE *f, const struct render_input *in, const struct ps_ana
 		nsplit ? "present" : "none");
 	if (!nsplit)
 		fputs("<p class=\"small\">No namespace has a start_pad with a filesystem at its legacy "
-		      "data start: no file can have two contents (docs/start_pad.md).</p>\n", f);
+		      "data start: no file can have two contents (" PS_DOC("start_pad.md") ").</p>\n", f);
 	else
 		fputs("<ul>\n", f);
 	for (size_t i = 0; nsplit && i < in->nsplits; i++) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The split check for the CLI, and its words (split_cli.h). */
+#include "docdir.h"
 #include "split_cli.h"
 #include "err.h"
 #include <inttypes.h>
@@ -155,7 +156,7 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 		       const struct ps_split *s)
 {
 	char h[32];
-	fprintf(f, "  split check (start_pad %s under DAX, spec §7.2):", ps_human(s->P, h, sizeof(h)));
+	fprintf(f, "  split check (start_pad %s under DAX; " PS_DOC("start_pad.md") ", \"Files with two contents\"):", ps_human(s->P, h, sizeof(h)));
 	if (!s->blocksize) {
 		fprintf(f, " not run: %s\n", s->err[0] ? s->err : "no filesystem");
 		return;

@@ -6,6 +6,7 @@
  */
 #ifndef PS_CLI_VIEW_H
 #define PS_CLI_VIEW_H
+#include "docdir.h"
 #include "imgsrc.h"
 #include "imgsrc_open.h"
 #include "journal.h"
@@ -58,7 +59,7 @@ void cli_view_opts_init(struct cli_view_opts *o);
 #define CLI_JOURNAL_HELP \
 	"  --journal J       replay (default) or ignore: read an ext4 whose journal\n" \
 	"                    needs recovery as the kernel's mount recovers it, or as\n" \
-	"                    its bytes lie (stale; docs/journal.md)\n"
+	"                    its bytes lie (stale; " PS_DOC("journal.md") ")\n"
 int cli_journal_option(const char *arg, bool *ignore);
 
 /* Open path and select the data; on error prints one line and returns

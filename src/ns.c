@@ -5,6 +5,7 @@
  * starts, and then, per namespace, the probes and conclusions of
  * ns_facts.c. Label areas are gathered by ns_labels.c.
  */
+#include "docdir.h"
 #include "ns_internal.h"
 #include "err.h"
 #include "units.h"
@@ -769,7 +770,7 @@ int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
 				 src->name, idx,
 				 ns->weigh.recommend != PS_SEM_AUTO ? ": the evidence favours the " : "",
 				 ns->weigh.recommend != PS_SEM_AUTO ? ps_sem_name(ns->weigh.recommend) : "",
-				 ns->weigh.recommend != PS_SEM_AUTO ? " reading, but not decisively (docs/start_pad.md)" : "");
+				 ns->weigh.recommend != PS_SEM_AUTO ? " reading, but not decisively (" PS_DOC("start_pad.md") ")" : "");
 			return PS_EAMBIG;
 		} else {
 			snprintf(err, errlen, "%s: namespace %d: no candidate data start is proven (%s); choose with --semantics legacy or --semantics fixed",
