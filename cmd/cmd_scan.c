@@ -11,6 +11,7 @@
 #include "ns.h"
 #include "phys.h"
 #include "progress.h"
+#include "repair.h"
 #include "render.h"
 #include "split_cli.h"
 #include "ext_journal.h"
@@ -173,6 +174,40 @@ static struct ps_changes *scan_journal(struct ps_src *src, const struct ps_analy
 	ps_src_close(rv);
 	ps_src_close(view);
 	return ch;
+}
+
+/* A suggested `pmemscan repair --plan` must be one repair carries out:
+ * ask the planner, as the suggested command would (that namespace, that
+ * reading, no --phys-base), and drop the suggestion where it would
+ * refuse or find nothing to change (issue 26 item 9). */
+static void drop_refused_repairs(struct ps_src *src, struct ps_analysis *a)
+{
+	for (size_t i = 0; i < a->nns; i++) {
+		struct ps_ns *ns = &a->ns[i];
+		for (int k = 0; k < ns->nactions; k++) {
+			if (ns->actions[k].kind != PS_ACT_REPAIR_PLAN)
+				continue;
+			struct ps_repair_opts ro;
+			memset(&ro, 0, sizeof(ro));
+			ro.ns = (int)i;
+			ro.sem = ns->actions[k].sem;
+			struct ps_plan plan;
+			ps_plan_init(&plan);
+			bool works = !ps_repair_plan(src, a, &ro, &plan);
+			size_t patches = 0;
+			for (size_t p = 0; works && p < plan.n; p++)
+				patches += plan.p[p].ns == (int)i;
+			for (size_t r = 0; works && r < plan.nr; r++)
+				works = plan.r[r].ns != (int)i;
+			ps_plan_free(&plan);
+			if (works && patches)
+				continue;
+			memmove(&ns->actions[k], &ns->actions[k + 1],
+				(size_t)(ns->nactions - k - 1) * sizeof(ns->actions[0]));
+			ns->nactions--;
+			k--;
+		}
+	}
 }
 
 int cmd_scan(int argc, char **argv)
@@ -480,6 +515,7 @@ int cmd_scan(int argc, char **argv)
 		in.jchanges = jchanges;
 	}
 	in.journal_ignore = jignore;
+	drop_refused_repairs(src, &a);
 	char changed[512];
 	if (cli_watch_changed(&watch, changed, sizeof(changed))) {
 		in.changed = changed;

@@ -328,8 +328,12 @@ void render_summary(FILE *f, const struct ps_ns *ns)
 				"not decisively: --semantics auto refuses");
 		return;
 	case PS_V_DAMAGED:
-		fprintf(f, "only a DAMAGED %s filesystem (bad superblock checksum) at the %s data start 0x%" PRIx64 "; nothing valid elsewhere",
-			d->probe.type, d->name, d->off);
+		if (d->sem == PS_SEM_AUTO)	/* one data start: no reading to name */
+			fprintf(f, "only a DAMAGED %s filesystem (bad superblock checksum) at its data start 0x%" PRIx64 "; nothing valid elsewhere",
+				d->probe.type, d->off);
+		else
+			fprintf(f, "only a DAMAGED %s filesystem (bad superblock checksum) at the %s data start 0x%" PRIx64 "; nothing valid elsewhere",
+				d->probe.type, d->name, d->off);
 		return;
 	case PS_V_NOFS:
 	case PS_V_NONE:
@@ -456,14 +460,20 @@ bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns 
 			fprintf(f, "; the file holds only %s of it", HUMAN(ns->present));
 		break;
 	}
-	if (act && ns->nactions) {
+	/* the command the sentence announces: the first suggested; for a
+	 * damaged filesystem the carve, then the check, as it says */
+	for (int k = 0, said = 0; act && k < ns->nactions; k++) {
+		enum ps_act_kind kind = ns->actions[k].kind;
+		if (ns->verdict == PS_V_DAMAGED ? kind != PS_ACT_CARVE && kind != PS_ACT_FSCK :
+		    k > 0)
+			continue;
 		struct render_str b;
 		FILE *m = render_str_open(&b);
 		if (m)
-			render_action(m, in, &ns->actions[0]);
+			render_action(m, in, &ns->actions[k]);
 		char *cmd = render_str_close(&b);
 		if (cmd && *cmd)
-			fprintf(f, ": %s", cmd);
+			fprintf(f, "%s%s", said++ ? "; then " : ": ", cmd);
 		free(cmd);
 	}
 	/* the files are from the stale view when the log needs recovery */
@@ -541,6 +551,53 @@ static void sem_arg(FILE *f, enum ps_sem sem)
 		fprintf(f, " --semantics %s", ps_sem_name(sem));
 }
 
+/* The remarks after a command: "   (a; b)". */
+struct remarks {
+	FILE *f;
+	bool open;
+};
+
+static FILE *remark(struct remarks *r)
+{
+	fputs(r->open ? "; " : "   (", r->f);
+	r->open = true;
+	return r->f;
+}
+
+static void remarks_end(struct remarks *r)
+{
+	if (r->open)
+		fputc(')', r->f);
+}
+
+/* The image as the commands name it: a pipe or standard input was read
+ * once into a temporary copy that is gone when the scan ends, so the
+ * commands name the file the user saves the dump to. */
+#define PIPE_DUMP "DUMP.img"
+
+static void image_word(FILE *f, const struct render_input *in)
+{
+	if (in->pipe)
+		fputs(PIPE_DUMP, f);
+	else
+		path_word(f, in->path);
+}
+
+/* Namespace k's journal needs recovery, which the kernel cannot do on a
+ * read-only loop device: a read-only mount of the image fails. */
+static bool dirty_journal(const struct render_input *in, int k)
+{
+	return in->journals && k >= 0 && (size_t)k < in->njournals &&
+	       in->journals[k].needs_recovery && in->journals[k].log_present;
+}
+
+/* The carve of namespace k writes the recovered view, which mounts. */
+static bool recovered_mounts(const struct render_input *in, int k)
+{
+	const struct ps_journal *j = &in->journals[k];
+	return j->replayed && !j->mount_fails;
+}
+
 bool render_action(FILE *f, const struct render_input *in, const struct ps_action *x)
 {
 	/* a compressed dump, an EWF or split raw set: the file is not the
@@ -548,56 +605,75 @@ bool render_action(FILE *f, const struct render_input *in, const struct ps_actio
 	 * image can */
 	bool compressed = in->compression != NULL ||
 			  (in->container && in->container->kind != PS_CONT_PLAIN);
+	struct remarks r = { f, false };
 	switch (x->kind) {
 	case PS_ACT_EXTRACT:
 		fputs("pmemscan extract ", f);
-		path_word(f, in->path);
+		image_word(f, in);
 		fprintf(f, " --namespace %d", x->ns);
 		sem_arg(f, x->sem);
 		fputs(" -o OUTDIR", f);
-		return true;
+		if (x->exit_code)
+			fprintf(remark(&r), "exits %d: the superblock fails its checksum, so the filesystem is read as it is; check what comes out",
+				x->exit_code);
+		break;
 	case PS_ACT_MOUNT:
 		if (compressed)
 			return false;
+		/* the kernel cannot recover a journal on a read-only device:
+		 * such a mount fails; the carved image is recovered (below) */
+		if (dirty_journal(in, x->ns))
+			return false;
 		fprintf(f, "mount -o ro,loop,offset=%" PRIu64 ",sizelimit=%" PRIu64 " ", x->off,
 			x->size);
-		path_word(f, in->path);
+		image_word(f, in);
 		fputs(" /mnt", f);
-		/* the kernel cannot recover a journal on a read-only device */
-		if (in->journals && x->ns >= 0 && (size_t)x->ns < in->njournals &&
-		    in->journals[x->ns].needs_recovery && in->journals[x->ns].log_present)
-			fprintf(f, "   (fails while the journal needs recovery: the kernel will not recover it read-only; mount the recovered ns%d.img 'pmemscan carve' writes, or add noload for the stale on-disk view)",
-				x->ns);
-		return true;
+		break;
 	case PS_ACT_CARVE:
 		fputs("pmemscan carve ", f);
-		path_word(f, in->path);
+		image_word(f, in);
 		fprintf(f, " --namespace %d", x->ns);
 		sem_arg(f, x->sem);
 		fprintf(f, " -o ns%d.img", x->ns);
 		if (x->need)
-			fprintf(f, "   (writes the %s the file holds of the %s filesystem; 'truncate -s %" PRIu64 " ns%d.img' then lets fsck -n or a read-only mount see the rest as zeros)",
+			fprintf(remark(&r), "writes the %s the file holds of the %s filesystem; 'truncate -s %" PRIu64 " ns%d.img' then lets fsck -n or a read-only mount see the rest as zeros",
 				HUMAN(x->size), HUMAN(x->need), x->need, x->ns);
-		else if (x->carved_only || compressed)
-			fprintf(f, "   (then: mount -o ro,loop ns%d.img /mnt)", x->ns);
-		return true;
+		else if (dirty_journal(in, x->ns) && recovered_mounts(in, x->ns))
+			fprintf(remark(&r), "then: mount -o ro,loop ns%d.img /mnt; the carved image is the recovered filesystem: the journal was replayed into it, as the kernel's mount of the original would, which a read-only mount cannot",
+				x->ns);
+		else if ((x->carved_only || compressed) && !dirty_journal(in, x->ns))
+			fprintf(remark(&r), "then: mount -o ro,loop ns%d.img /mnt", x->ns);
+		break;
 	case PS_ACT_FSCK:
 		if (x->fsck == PS_FSCK_EXT)
-			fprintf(f, "e2fsck -fn -b %u ns%d.img   (after carving: check it against a backup superblock; ext4's first backup is at block %u)",
+			fprintf(f, "e2fsck -fn -b %u ns%d.img   (after carving: check it against a backup superblock; ext4's first backup is at block %u",
 				x->backup_block, x->ns, x->backup_block);
 		else
-			fprintf(f, "xfs_repair -n -f ns%d.img   (after carving: finds the secondary superblocks)",
+			fprintf(f, "xfs_repair -n -f ns%d.img   (after carving: finds the secondary superblocks",
 				x->ns);
-		return true;
+		r.open = true;
+		if (x->exit_code)
+			fprintf(remark(&r), "exits %d: -n repairs nothing, and the damaged primary superblock is an error it reports",
+				x->exit_code);
+		remarks_end(&r);
+		return true;	/* (names no image: nothing for a pipe to add) */
 	case PS_ACT_REPAIR_PLAN:
 		fputs("pmemscan repair ", f);
-		path_word(f, in->path);
+		image_word(f, in);
 		fprintf(f, " --namespace %d", x->ns);
 		sem_arg(f, x->sem);
-		fputs(" --plan   (rewrite the metadata so a current kernel finds the filesystem where it is)", f);
-		return true;
+		fputs(" --plan", f);
+		fputs("rewrite the metadata so a current kernel finds the filesystem where it is",
+		      remark(&r));
+		break;
+	default:
+		return false;
 	}
-	return false;
+	if (in->pipe)
+		fprintf(remark(&r), "%s: save the dump to a file first and run it on that: %s was read once into a temporary copy, deleted when the scan ended",
+			PIPE_DUMP, in->pipe->is_stdin ? "standard input" : "the pipe");
+	remarks_end(&r);
+	return true;
 }
 
 bool render_phys_source(FILE *f, const struct render_input *in,
