@@ -135,6 +135,13 @@ void render_recommendation(FILE *f, const struct ps_weighing *w);
  * (nothing written) for a namespace nested in another's data. */
 bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns *ns,
 		     bool *told);
+/* What must be known first (bad checksums, a parent_uuid mismatch, a
+ * damaged filesystem, files with two contents, a PMDK pool on devdax, a
+ * dirty journal; in that order): one line each through put. The text
+ * report and the HTML page open with them. Returns the number of lines,
+ * -1 when out of memory. */
+int render_attention(const struct render_input *in, const struct ps_analysis *a,
+		     void (*put)(void *ctx, const char *line), void *ctx);
 /* What legacy and fixed mean, in a few words, and where to read more. */
 void render_legacy_fixed(FILE *f);
 /* The verdict in plain words; nothing for a namespace without candidates. */

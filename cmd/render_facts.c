@@ -6,6 +6,7 @@
  */
 #include "docdir.h"
 #include "render.h"
+#include "split.h"
 #include "err.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -735,4 +736,116 @@ char *render_str_close(struct render_str *b)
 	}
 	b->f = NULL;
 	return b->s;
+}
+
+/*
+ * What a support engineer must know first, before any namespace's
+ * details (issue 26 item 13), in this order (docs/cli.md, "The summary"):
+ *   1. the kernel refuses a block: a bad checksum (info block, BTT)
+ *   2. the kernel refuses a block: parent_uuid is not the label's uuid
+ *   3. a filesystem whose superblock checksum is bad
+ *   4. files with two contents (the split check: written through a mapping)
+ *   5. a PMDK pool filling a devdax namespace (application data, no files)
+ *   6. a journal or log that needs recovery
+ * One line each, written through put(ctx, line); the text report and the
+ * HTML page both open with these lines, then the namespaces' overviews.
+ * Returns how many lines were put (-1: out of memory).
+ */
+int render_attention(const struct render_input *in, const struct ps_analysis *a,
+		     void (*put)(void *ctx, const char *line), void *ctx)
+{
+	int n = 0;
+	for (int rank = 1; rank <= 6; rank++) {
+		/* records first (a bad BTT block belongs to no namespace yet) */
+		for (size_t i = 0; rank == 1 && i < a->scan.nrecs; i++) {
+			const struct ps_rec *r = &a->scan.recs[i];
+			if ((r->kind != PS_REC_PFN && r->kind != PS_REC_DAX &&
+			     r->kind != PS_REC_BTT) || r->truncated || r->checksum_ok)
+				continue;
+			struct render_str b;
+			FILE *m = render_str_open(&b);
+			if (m)
+				fprintf(m, "BAD CHECKSUM: the %s at image offset 0x%" PRIx64 " fails its checksum: the kernel refuses it (ENODEV)%s",
+					r->kind == PS_REC_BTT ? "BTT info block" :
+					r->kind == PS_REC_DAX ? "devdax info block" : "fsdax info block",
+					r->off, r->kind == PS_REC_BTT ? "; its backup may still be good" :
+					" and sees a raw namespace");
+			char *s = render_str_close(&b);
+			if (!s)
+				return -1;
+			put(ctx, s);
+			free(s);
+			n++;
+		}
+		for (size_t i = 0; i < a->nns; i++) {
+			const struct ps_ns *ns = &a->ns[i];
+			if (ns->nested_in >= 0)
+				continue;
+			struct render_str b;
+			FILE *m = render_str_open(&b);
+			if (!m)
+				return -1;
+			bool said = true;
+			const struct ps_split *sp = in->splits && i < in->nsplits ? in->splits[i] : NULL;
+			const struct ps_journal *j = in->journals && i < in->njournals ? &in->journals[i] : NULL;
+			const struct ps_cand *c = ns->chosen >= 0 && ns->chosen < ns->ncand ?
+						  &ns->cand[ns->chosen] : NULL;
+			switch (rank) {
+			case 2:
+				if (ns->refusal != PS_REFUSE_PARENT_UUID) {
+					said = false;
+					break;
+				}
+				fprintf(m, "PARENT_UUID MISMATCH: namespace %d's info block names another namespace as its parent, not the uuid of its label: the kernel refuses the block (ENODEV) and sees a raw namespace without its filesystem",
+					ns->index);
+				break;
+			case 3:
+				if (ns->verdict != PS_V_DAMAGED || ns->damaged < 0) {
+					said = false;
+					break;
+				}
+				fprintf(m, "DAMAGED FILESYSTEM: namespace %d's %s superblock fails its checksum: the kernel will not mount it; work on a carved copy",
+					ns->index, ns->cand[ns->damaged].probe.type);
+				break;
+			case 4:
+				if (!sp || !(sp->count[PS_SPLIT_MMAP] + sp->count[PS_SPLIT_MIXED])) {
+					said = false;
+					break;
+				}
+				fprintf(m, "FILES WITH TWO CONTENTS: namespace %d: %" PRIu64 " file(s) written through a mapping under DAX and %" PRIu64 " mixed: their data read through block I/O is not what the application wrote (the split check below)",
+					ns->index, sp->count[PS_SPLIT_MMAP], sp->count[PS_SPLIT_MIXED]);
+				break;
+			case 5:
+				if (ns->mode != PS_NS_DEVDAX || ns->pmdk_rec < 0) {
+					said = false;
+					break;
+				}
+				fprintf(m, "PMDK POOL ON DEVDAX: namespace %d (devdax, %s) holds a PMDK pool: application data, no filesystem and no files; carve the namespace whole and open it with PMDK",
+					ns->index, HUMAN(ns->size));
+				break;
+			case 6:
+				if (j && j->needs_recovery)
+					fprintf(m, "DIRTY JOURNAL: namespace %d's filesystem was not unmounted cleanly: its journal needs recovery (%s)",
+						ns->index, j->replayed ? "replayed here: the files come from the recovered view" :
+						"NOT replayed: the files come out stale");
+				else if (c && render_xlog_problem(&c->xlog)) {
+					fprintf(m, "DIRTY LOG: namespace %d: ", ns->index);
+					render_xlog_summary(m, &c->xlog);
+				} else
+					said = false;
+				break;
+			default:
+				said = false;
+			}
+			char *s = render_str_close(&b);
+			if (!s)
+				return -1;
+			if (said && *s) {
+				put(ctx, s);
+				n++;
+			}
+			free(s);
+		}
+	}
+	return n;
 }

@@ -760,6 +760,15 @@ static void container_block(FILE *f, const struct render_input *in)
 	}
 }
 
+/* one line of the plain summary (render_attention, render_overview) */
+static void html_put_line(void *ctx, const char *line)
+{
+	FILE *f = ctx;
+	fputs("<li class=\"summary-line\">", f);
+	esc(f, line);
+	fputs("</li>\n", f);
+}
+
 int render_scan_html(FILE *f, const struct render_input *in, const struct ps_analysis *a)
 {
 	bool oom = false;
@@ -797,6 +806,37 @@ int render_scan_html(FILE *f, const struct render_input *in, const struct ps_ana
 		a->nns, a->scan.nrecs);
 	diags_list(f, &a->scan.diags);
 	diags_list(f, &a->diags);
+
+	/* the same plain summary the text report opens with: what must be
+	 * known first, then each namespace's overview */
+	fputs("<section id=\"summary\"><h2>Summary</h2>\n<ul>\n", f);
+	if (render_attention(in, a, html_put_line, f) < 0)
+		oom = true;
+	bool told = false;
+	for (size_t i = 0; i < a->nns; i++) {
+		struct render_str b;
+		FILE *m = render_str_open(&b);
+		if (m)
+			render_overview(m, in, &a->ns[i], &told);
+		char *o = render_str_close(&b);
+		if (!o)
+			oom = true;
+		else if (*o)
+			html_put_line(f, o);
+		free(o);
+	}
+	if (told) {
+		struct render_str b;
+		FILE *m = render_str_open(&b);
+		if (m)
+			render_legacy_fixed(m);
+		char *o = render_str_close(&b);
+		if (o)
+			html_put_line(f, o);
+		oom |= !o;
+		free(o);
+	}
+	fputs("</ul></section>\n", f);
 
 	fputs("<section id=\"image-map\"><h2>The image to scale</h2>\n", f);
 	image_map(f, in, a);
