@@ -51,6 +51,57 @@ check "HTML: the page opens with the summary section" test "$(cat "$T/pos")" = f
 check "HTML: the same summary lines as the text (and some)" \
 	sh -c "[ -s '$T/s' ] && [ -s '$T/h' ] && cmp -s '$T/s' '$T/h'"
 
+# a parent_uuid mismatch: a QEMU-style DIMM file whose info block names
+# another parent than its label (ndctl write-infoblock -p)
+if [ -n "${NDCTL:-}" ] && [ -x "$top_builddir/tests/support/mkfx-labels" ]; then
+	mkdir -p "$T/lfx"
+	"$top_builddir/tests/support/mkfx-labels" "$T/lfx" >/dev/null
+	cp "$T/lfx/qemu.img" "$T/pu.img"
+	$NDCTL write-infoblock -o "$T/pu.img" -s 64M -p ffffffff-0000-4000-8000-00000000000f >/dev/null 2>&1
+	summary "$T/pu.img" >"$T/s"
+	check "parent_uuid mismatch: the first line says the kernel refuses the block (ENODEV)" \
+		sh -c "sed -n 1p '$T/s' | grep -q '^PARENT_UUID MISMATCH: namespace 0.s info block .*(ENODEV)'"
+	html "$T/pu.img" >"$T/h"
+	check "parent_uuid mismatch: HTML, the same summary" sh -c "[ -s '$T/s' ] && cmp -s '$T/s' '$T/h'"
+else
+	skip "parent_uuid mismatch" "ndctl or mkfx-labels missing"
+fi
+
+# a PMDK pool filling a devdax namespace (ndctl write-infoblock -m devdax,
+# pmempool create over its data; the data start by the kernel's formula)
+if [ -n "${NDCTL:-}" ] && command -v pmempool >/dev/null; then
+	truncate -s 64M "$T/dax.img"
+	$NDCTL write-infoblock -o "$T/dax.img" -m devdax -a 2097152 >/dev/null 2>&1
+	npfns0=$(((64 * 1048576 - 8192) / 4096))
+	dataoff=$(((8192 + 64 * npfns0 + 2097151) / 2097152 * 2097152))
+	pmempool create obj --layout devdax-app -s $((64 * 1048576 - dataoff)) "$T/dax.pool"
+	dd if="$T/dax.pool" of="$T/dax.img" bs=4096 seek=$((dataoff / 4096)) conv=notrunc,sparse status=none
+	summary "$T/dax.img" >"$T/s"
+	check "devdax holding a PMDK pool: the first line says so" \
+		sh -c "sed -n 1p '$T/s' | grep -q '^PMDK POOL ON DEVDAX: namespace 0 (devdax, 64 MiB) holds a PMDK pool'"
+	cp --sparse=always "$T/dax.img" "$T/daxz.img"
+	dd if=/dev/zero of="$T/daxz.img" bs=4096 seek=$((dataoff / 4096)) count=16 conv=notrunc status=none
+	summary "$T/daxz.img" >"$T/s"
+	check "devdax holding zeros: a summary, and no such line" \
+		sh -c "grep -q '^namespace 0, a devdax' '$T/s' && ! grep -q '^PMDK POOL' '$T/s'"
+else
+	skip "devdax PMDK pool" "ndctl or pmempool missing"
+fi
+
+# files with two contents: a legacy start_pad namespace where DAX moved an
+# mmap-written file (tests/support/mkdax-split.sh)
+. "$top_srcdir/tests/support/mkdax-split.sh"
+mkdir -p "$T/split"
+if mk_dax_split "$T/split" 2>/dev/null; then
+	summary "$T/split/ns.img" >"$T/s"
+	check "files with two contents: the first line says so, with the counts" \
+		sh -c "sed -n 1p '$T/s' | grep -q '^FILES WITH TWO CONTENTS: namespace 0: 1 file(s) written through a mapping under DAX and 1 mixed'"
+	summary "$T/split/clean.img" >"$T/s"
+	check "before the moves: no such line" sh -c "! grep -q '^FILES WITH TWO' '$T/s'"
+else
+	skip "files with two contents" "$(cat "$T/split/why" 2>/dev/null)"
+fi
+
 # a dirty journal (a crash left it): its line before the overview
 if [ "$(id -u)" -eq 0 ] && command -v xfs_io >/dev/null; then
 	mkdir -p "$T/mnt"; truncate -s 64M "$T/d.img"; mkfs.ext4 -q -F -b 4096 "$T/d.img"
