@@ -180,6 +180,26 @@ static struct ps_changes *scan_journal(struct ps_src *src, const struct ps_analy
  * ask the planner, as the suggested command would (that namespace, that
  * reading, no --phys-base), and drop the suggestion where it would
  * refuse or find nothing to change (issue 26 item 9). */
+static bool repair_works(struct ps_src *src, const struct ps_analysis *a, int i,
+			 enum ps_sem sem, bool merge_mmap)
+{
+	struct ps_repair_opts ro;
+	memset(&ro, 0, sizeof(ro));
+	ro.ns = i;
+	ro.sem = sem;
+	ro.merge_mmap = merge_mmap;
+	struct ps_plan plan;
+	ps_plan_init(&plan);
+	bool works = !ps_repair_plan(src, a, &ro, &plan);
+	size_t patches = 0;
+	for (size_t p = 0; works && p < plan.n; p++)
+		patches += plan.p[p].ns == i;
+	for (size_t r = 0; works && r < plan.nr; r++)
+		works = plan.r[r].ns != i;
+	ps_plan_free(&plan);
+	return works && patches;
+}
+
 static void drop_refused_repairs(struct ps_src *src, struct ps_analysis *a)
 {
 	for (size_t i = 0; i < a->nns; i++) {
@@ -187,20 +207,7 @@ static void drop_refused_repairs(struct ps_src *src, struct ps_analysis *a)
 		for (int k = 0; k < ns->nactions; k++) {
 			if (ns->actions[k].kind != PS_ACT_REPAIR_PLAN)
 				continue;
-			struct ps_repair_opts ro;
-			memset(&ro, 0, sizeof(ro));
-			ro.ns = (int)i;
-			ro.sem = ns->actions[k].sem;
-			struct ps_plan plan;
-			ps_plan_init(&plan);
-			bool works = !ps_repair_plan(src, a, &ro, &plan);
-			size_t patches = 0;
-			for (size_t p = 0; works && p < plan.n; p++)
-				patches += plan.p[p].ns == (int)i;
-			for (size_t r = 0; works && r < plan.nr; r++)
-				works = plan.r[r].ns != (int)i;
-			ps_plan_free(&plan);
-			if (works && patches)
+			if (repair_works(src, a, (int)i, ns->actions[k].sem, false))
 				continue;
 			memmove(&ns->actions[k], &ns->actions[k + 1],
 				(size_t)(ns->nactions - k - 1) * sizeof(ns->actions[0]));
@@ -516,6 +523,13 @@ int cmd_scan(int argc, char **argv)
 	}
 	in.journal_ignore = jignore;
 	drop_refused_repairs(src, &a);
+	/* the split check's repair --merge-mmap: suggested where it works */
+	bool *split_ok = splits ? calloc(a.nns, sizeof(*split_ok)) : NULL;
+	for (size_t i = 0; split_ok && i < a.nns; i++)
+		split_ok[i] = splits[i] && cli_split_mapped(splits[i]) &&
+			      repair_works(src, &a, (int)i, PS_SEM_AUTO, true);
+	if (split_ok)
+		in.split_repair_ok = split_ok;
 	char changed[512];
 	if (cli_watch_changed(&watch, changed, sizeof(changed))) {
 		in.changed = changed;
@@ -556,6 +570,7 @@ int cmd_scan(int argc, char **argv)
 	for (size_t i = 0; splits && i < a.nns; i++)
 		cli_split_free(splits[i]);
 	free(splits);
+	free(split_ok);
 	for (size_t i = 0; jchanges && i < a.nns; i++)
 		if (jchanges[i]) {
 			ps_changes_free(jchanges[i]);

@@ -576,7 +576,7 @@ static void remarks_end(struct remarks *r)
  * commands name the file the user saves the dump to. */
 #define PIPE_DUMP "DUMP.img"
 
-static void image_word(FILE *f, const struct render_input *in)
+void render_image_word(FILE *f, const struct render_input *in)
 {
 	if (in->pipe)
 		fputs(PIPE_DUMP, f);
@@ -610,7 +610,7 @@ bool render_action(FILE *f, const struct render_input *in, const struct ps_actio
 	switch (x->kind) {
 	case PS_ACT_EXTRACT:
 		fputs("pmemscan extract ", f);
-		image_word(f, in);
+		render_image_word(f, in);
 		fprintf(f, " --namespace %d", x->ns);
 		sem_arg(f, x->sem);
 		fputs(" -o OUTDIR", f);
@@ -627,12 +627,12 @@ bool render_action(FILE *f, const struct render_input *in, const struct ps_actio
 			return false;
 		fprintf(f, "mount -o ro,loop,offset=%" PRIu64 ",sizelimit=%" PRIu64 " ", x->off,
 			x->size);
-		image_word(f, in);
+		render_image_word(f, in);
 		fputs(" /mnt", f);
 		break;
 	case PS_ACT_CARVE:
 		fputs("pmemscan carve ", f);
-		image_word(f, in);
+		render_image_word(f, in);
 		fprintf(f, " --namespace %d", x->ns);
 		sem_arg(f, x->sem);
 		fprintf(f, " -o ns%d.img", x->ns);
@@ -660,7 +660,7 @@ bool render_action(FILE *f, const struct render_input *in, const struct ps_actio
 		return true;	/* (names no image: nothing for a pipe to add) */
 	case PS_ACT_REPAIR_PLAN:
 		fputs("pmemscan repair ", f);
-		image_word(f, in);
+		render_image_word(f, in);
 		fprintf(f, " --namespace %d", x->ns);
 		sem_arg(f, x->sem);
 		fputs(" --plan", f);

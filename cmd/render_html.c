@@ -470,7 +470,7 @@ static void split_block(FILE *f, const struct render_input *in, const struct ps_
 	fputs("<p class=\"dax-note\">DAX: ", f);
 	PIECE(f, *oom, render_split_dax_note(m, sp));
 	fputs("</p>\n", f);
-	for (int k = 0; k < (cli_split_mapped(sp) ? 2 : 1); k++) {
+	for (int k = 0; k < 2 && cli_split_suggests(in, ns->index, sp, k); k++) {
 		fputs("<pre class=\"split-cmd\">", f);
 		PIECE(f, *oom, render_split_next(m, in, ns->index, sp, k));
 		fputs("</pre>\n", f);

@@ -37,7 +37,8 @@ try() {
 	fi
 	rc=$?
 	check "$name: the scan reports (exit $rc)" test "$rc" -le 2 -a -s "$T/scan.json"
-	jq -r '.namespaces[].verdict.next_commands[]?' "$T/scan.json" >"$T/next"
+	# (and the split check's: extract --view, repair --merge-mmap)
+	jq -r '.namespaces[] | (.verdict.next_commands[]?, .split.next[]?)' "$T/scan.json" >"$T/next"
 	if [ "$how" = - ]; then
 		check "$name: after standard input no command names '-' or './-'" \
 			sh -c "! grep -E \"(^| )(\\./)?-( |\$)\" '$T/next'"
@@ -69,6 +70,8 @@ run_one() {
 		fi
 		cmd=$(printf '%s\n' "$cmd" | sed 's# /mnt$# '"$T/mnt"'#') ;;
 	*" -o OUTDIR"*) rm -rf "$rd/OUTDIR" ;;
+	*" -o OUT"*) rm -rf "$rd/OUT" ;;
+	*" -o COPY"*) rm -f "$rd/COPY" ;;
 	*" -o ns"[0-9]*.img*) rm -f "$rd"/ns[0-9]*.img ;;
 	esac
 	(cd "$rd" && sh -c "$cmd") >"$T/out" 2>&1
@@ -79,7 +82,9 @@ run_one() {
 	# what each kind of command is there for
 	case $cmd in
 	"pmemscan extract"*)
-		check "$rn: the extract wrote files" test -n "$(find "$rd/OUTDIR" -type f 2>/dev/null | head -n 1)" ;;
+		check "$rn: the extract wrote files" test -n "$(find "$rd/OUTDIR" "$rd/OUT" -type f 2>/dev/null | head -n 1)" ;;
+	"pmemscan repair"*" -o COPY"*)
+		check "$rn: the repair wrote its copy" test -s "$rd/COPY" ;;
 	"pmemscan carve"*)
 		check "$rn: the carve wrote its image" test -s "$(ls "$rd"/ns[0-9]*.img 2>/dev/null | head -n 1)" ;;
 	esac
@@ -111,6 +116,18 @@ for fx in damaged-legacy-ext4 current-f8-fsdax-xfs current-f8-devdax raw-xfs; do
 	img=$(fixture "$fx") || { skip "$fx" "fixture not made (exit $?)"; continue; }
 	try "$fx.img" "$img"
 done
+
+# files with two contents (the split check's own next commands), from a
+# file and from standard input
+MKE2FS=${MKE2FS:-mke2fs} DEBUGFS=${DEBUGFS:-debugfs}
+. "$top_srcdir/tests/support/mkdax-split.sh"
+mkdir -p "$T/split"
+if mk_dax_split "$T/split" 2>/dev/null; then
+	try split.img "$T/split/ns.img"
+	try split-stdin "$T/split/ns.img" -
+else
+	skip "split" "$(cat "$T/split/why" 2>/dev/null)"
+fi
 
 # BTT (sector mode) holding an ext4
 if [ -x "$top_builddir/tests/support/mkfx-btt" ]; then
