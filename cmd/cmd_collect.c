@@ -20,6 +20,7 @@
  * stored short. Nothing here opens a device or namespace for writing: the
  * only file written is the bundle (created with O_EXCL unless --force).
  */
+#include "docdir.h"
 #include "config.h"
 #include "cli.h"
 #include "collect.h"
@@ -59,7 +60,7 @@ static void usage(FILE *f)
 		"  Run as root on the machine whose persistent memory is in trouble: gathers\n"
 		"  what offline triage needs into one archive, each piece with its sha256 in\n"
 		"  a manifest, and says what it could not read and why. Never writes to a\n"
-		"  namespace. 'pmemscan BUNDLE' then triages the bundle (docs/collect.md).\n"
+		"  namespace. 'pmemscan BUNDLE' then triages the bundle (" PS_DOC("collect.md") ").\n"
 		"  -o, --output FILE  the bundle, compressed by its suffix: .tar, .tar.gz/.tgz,\n"
 		"                     .tar.xz/.txz, .tar.zst/.tzst, .tar.bz2\n"
 		"  --image NS         also store a read-only image of namespace NS (its name,\n"

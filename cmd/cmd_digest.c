@@ -6,6 +6,7 @@
  * zeros give the same value; time proportional to the non-zero data).
  * Output: "HEX  IMAGE", as sha256sum prints.
  */
+#include "docdir.h"
 #include "cli.h"
 #include "digest.h"
 #include "err.h"
@@ -19,7 +20,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: pmemscan digest IMAGE [--sha256|--sparse] [--threads N] [--cache [--cache-dir DIR]]\n"
 		   "  --sha256  SHA-256 of the decoded image, as sha256sum prints it (default)\n"
-		   "  --sparse  pmemscan-sparse-sha256-v1 (docs/digest.md): the same whether\n"
+		   "  --sparse  pmemscan-sparse-sha256-v1 (" PS_DOC("digest.md") "): the same whether\n"
 		   "            zeros are holes or written, cost proportional to the data,\n"
 		   "            hashed on every core\n"
 		   "  --threads N  hashing threads (default: 1 for sha256, which overlaps\n"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pmemscan extract / ls / carve: getting the customer's files out. */
+#include "docdir.h"
 #include "cli.h"
 #include "carve.h"
 #include "err.h"
@@ -70,11 +71,12 @@ struct args {
 #define VIEWMODE_HELP \
 	"  --view V          read, mmap, merged or auto: on a legacy start_pad namespace\n" \
 	"                    mounted with -o dax a file can have two contents\n" \
-	"                    (docs/start_pad.md): read = what read() returned, mmap =\n" \
-	"                    what a mapping showed, merged = each block from where its\n" \
-	"                    provenance says (the file as its writer last saw it),\n" \
-	"                    auto = merged for mmap-written and mixed files (a mixed\n" \
-	"                    file's read view too, as NAME.read-view), read for others\n" \
+	"                    (" PS_DOC("start_pad.md") "): read = what read() returned,\n" \
+	"                    mmap = what a mapping showed, merged = each block from\n" \
+	"                    where its provenance says (the file as its writer last\n" \
+	"                    saw it), auto = merged for mmap-written and mixed files\n" \
+	"                    (a mixed file's read view too, as NAME.read-view), read\n" \
+	"                    for others\n" \
 	"                    (default: auto where mmap-written files are found, else read)\n"
 #define FSTYPE_HELP \
 	"  --fs-type T       ext, xfs, or auto (default: whichever the data holds)\n"
@@ -344,7 +346,7 @@ static int xview_setup(const struct args *a, struct cli_view *v, struct xview *x
 	}
 	if (!applies) {
 		if (a->view == VIEW_MMAP || a->view == VIEW_MERGED) {
-			cli_err("%s: --view %s: the data chosen is not a filesystem at the legacy data start of an fsdax namespace with start_pad != 0, so no file has a separate %s view (spec §7.2)",
+			cli_err("%s: --view %s: the data chosen is not a filesystem at the legacy data start of an fsdax namespace with start_pad != 0, so no file has a separate %s view (" PS_DOC("start_pad.md") ", \"Files with two contents\")",
 				a->image, a->view == VIEW_MMAP ? "mmap" : "merged",
 				a->view == VIEW_MMAP ? "mmap" : "merged");
 			return EXIT_USAGE;

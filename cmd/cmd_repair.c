@@ -12,6 +12,7 @@
  * the crash-safe writing are the library's (src/repair.h), and the plan is
  * rendered by repair_render.c.
  */
+#include "docdir.h"
 #include "interrupt.h"
 #include "config.h"
 #include "cli.h"
@@ -39,7 +40,7 @@ static void usage(FILE *f)
 		"  Rewrites namespace metadata (pfn/dax info blocks) so a current kernel finds the\n"
 		"  data where it is. Every repair is checked by re-scanning its result.\n"
 		"  --plan            (default) print every byte that would change and why; write nothing\n"
-		"  --json            the plan as JSON (schema pmemscan-repair-plan/1, docs/repair.md)\n"
+		"  --json            the plan as JSON (schema pmemscan-repair-plan/1, " PS_DOC("repair.md") ")\n"
 		"  -o, --output FILE write a repaired copy (reflinked or sparse); FILE must not exist\n"
 		"  --in-place        repair IMAGE itself, after writing an undo file\n"
 		"  --undo-file FILE  where --in-place writes its undo file (default IMAGE.pmemscan-undo)\n"
@@ -402,7 +403,7 @@ static void undo_usage(FILE *f)
 		"  are checked when the repair ran with --no-image-hash).\n"
 		"  Running it twice is harmless.\n"
 		"  Exit: 0 restored, 1 IMAGE is not what the undo file can restore (nothing\n"
-		"  written), 3 usage or I/O error (docs/repair.md).\n");
+		"  written), 3 usage or I/O error (" PS_DOC("repair.md") ").\n");
 }
 
 int cmd_undo(int argc, char **argv)

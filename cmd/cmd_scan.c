@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pmemscan [scan] IMAGE: find every namespace, rebuild its layout, verdict. */
+#include "docdir.h"
 #include "outfile.h"
 #include "bundle.h"
 #include "cli.h"
@@ -10,6 +11,7 @@
 #include "ns.h"
 #include "phys.h"
 #include "progress.h"
+#include "repair.h"
 #include "render.h"
 #include "split_cli.h"
 #include "ext_journal.h"
@@ -118,7 +120,7 @@ static void usage(FILE *f)
 		"  Finds pfn/dax/btt info blocks and label areas, groups them into namespaces,\n"
 		"  computes the data start under the legacy and the fixed start_pad semantics,\n"
 		"  probes each with libblkid and prints a verdict with the next commands.\n"
-		"  -j, --json        machine-readable report (docs/json-schema.md)\n"
+		"  -j, --json        machine-readable report (" PS_DOC("json-schema.md") ")\n"
 		"  --html FILE       also write the report as one self-contained HTML page: a map\n"
 		"                    of the image and of each namespace to scale, verdicts,\n"
 		"                    evidence and next commands (loads nothing from the network)\n"
@@ -131,7 +133,7 @@ static void usage(FILE *f)
 		"                    file with it at the end); repeat once per DIMM of the\n"
 		"                    interleave set; IMAGE is then that region's data\n"
 		"  --hash MODE       the image's digest in the report: sha256 (as sha256sum\n"
-		"                    prints it; one stream, one core), sparse (docs/digest.md:\n"
+		"                    prints it; one stream, one core), sparse (" PS_DOC("digest.md") ":\n"
 		"                    holes cost nothing, hashed on every core), none, or auto\n"
 		"                    (default): sha256 up to 4 GiB, sparse above\n"
 		"  --threads N       hashing threads (default: 1 for sha256, one per CPU for\n"
@@ -178,6 +180,47 @@ static struct ps_changes *scan_journal(struct ps_src *src, const struct ps_analy
 	ps_src_close(rv);
 	ps_src_close(view);
 	return ch;
+}
+
+/* A suggested `pmemscan repair --plan` must be one repair carries out:
+ * ask the planner, as the suggested command would (that namespace, that
+ * reading, no --phys-base), and drop the suggestion where it would
+ * refuse or find nothing to change (issue 26 item 9). */
+static bool repair_works(struct ps_src *src, const struct ps_analysis *a, int i,
+			 enum ps_sem sem, bool merge_mmap)
+{
+	struct ps_repair_opts ro;
+	memset(&ro, 0, sizeof(ro));
+	ro.ns = i;
+	ro.sem = sem;
+	ro.merge_mmap = merge_mmap;
+	struct ps_plan plan;
+	ps_plan_init(&plan);
+	bool works = !ps_repair_plan(src, a, &ro, &plan);
+	size_t patches = 0;
+	for (size_t p = 0; works && p < plan.n; p++)
+		patches += plan.p[p].ns == i;
+	for (size_t r = 0; works && r < plan.nr; r++)
+		works = plan.r[r].ns != i;
+	ps_plan_free(&plan);
+	return works && patches;
+}
+
+static void drop_refused_repairs(struct ps_src *src, struct ps_analysis *a)
+{
+	for (size_t i = 0; i < a->nns; i++) {
+		struct ps_ns *ns = &a->ns[i];
+		for (int k = 0; k < ns->nactions; k++) {
+			if (ns->actions[k].kind != PS_ACT_REPAIR_PLAN)
+				continue;
+			if (repair_works(src, a, (int)i, ns->actions[k].sem, false))
+				continue;
+			memmove(&ns->actions[k], &ns->actions[k + 1],
+				(size_t)(ns->nactions - k - 1) * sizeof(ns->actions[0]));
+			ns->nactions--;
+			k--;
+		}
+	}
 }
 
 int cmd_scan(int argc, char **argv)
@@ -486,6 +529,14 @@ int cmd_scan(int argc, char **argv)
 		in.jchanges = jchanges;
 	}
 	in.journal_ignore = jignore;
+	drop_refused_repairs(src, &a);
+	/* the split check's repair --merge-mmap: suggested where it works */
+	bool *split_ok = splits ? calloc(a.nns, sizeof(*split_ok)) : NULL;
+	for (size_t i = 0; split_ok && i < a.nns; i++)
+		split_ok[i] = splits[i] && cli_split_mapped(splits[i]) &&
+			      repair_works(src, &a, (int)i, PS_SEM_AUTO, true);
+	if (split_ok)
+		in.split_repair_ok = split_ok;
 	char changed[512];
 	if (cli_watch_changed(&watch, changed, sizeof(changed))) {
 		in.changed = changed;
@@ -526,6 +577,7 @@ int cmd_scan(int argc, char **argv)
 	for (size_t i = 0; splits && i < a.nns; i++)
 		cli_split_free(splits[i]);
 	free(splits);
+	free(split_ok);
 	for (size_t i = 0; jchanges && i < a.nns; i++)
 		if (jchanges[i]) {
 			ps_changes_free(jchanges[i]);

@@ -54,6 +54,10 @@ struct render_input {
 	 * where it does not apply */
 	struct ps_split *const *splits;
 	size_t nsplits;
+	/* per namespace (nsplits of them): whether `repair --merge-mmap`, as
+	 * the split check suggests it, would be carried out (the planner
+	 * refuses none of it); NULL: not asked, suggested */
+	const bool *split_repair_ok;
 	/* the journal of each namespace's filesystem (docs/journal.md), kind
 	 * NONE where there is none; NULL when not looked at */
 	const struct ps_journal *journals;
@@ -145,6 +149,13 @@ void render_recommendation(FILE *f, const struct ps_weighing *w);
  * (nothing written) for a namespace nested in another's data. */
 bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns *ns,
 		     bool *told);
+/* What must be known first (bad checksums, a parent_uuid mismatch, a
+ * damaged filesystem, files with two contents, a PMDK pool on devdax, a
+ * dirty journal; in that order): one line each through put. The text
+ * report and the HTML page open with them. Returns the number of lines,
+ * -1 when out of memory. */
+int render_attention(const struct render_input *in, const struct ps_analysis *a,
+		     void (*put)(void *ctx, const char *line), void *ctx);
 /* What legacy and fixed mean, in a few words, and where to read more. */
 void render_legacy_fixed(FILE *f);
 /* The verdict in plain words; nothing for a namespace without candidates. */
@@ -162,6 +173,10 @@ bool render_phys_source(FILE *f, const struct render_input *in,
 			const struct ps_analysis *a);
 bool render_labels_source(FILE *f, const struct render_input *in,
 			  const struct ps_analysis *a);
+/* The image as an operand of a suggested command: its path as one shell
+ * word (./ before a leading '-'); after standard input or a pipe, whose
+ * copy is gone, DUMP.img, the file the remark says to save it to. */
+void render_image_word(FILE *f, const struct render_input *in);
 /* s as one word of a POSIX shell command: unchanged when it needs no
  * quoting, else in single quotes (a ' inside as '\''). */
 void render_shell_word(FILE *f, const char *s);

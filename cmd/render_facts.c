@@ -4,7 +4,9 @@
  * src/facts.h and per conclusion of a namespace. The text and the JSON
  * report both call these, so the two say the same thing.
  */
+#include "docdir.h"
 #include "render.h"
+#include "split.h"
 #include "err.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -335,8 +337,12 @@ void render_summary(FILE *f, const struct ps_ns *ns)
 				"not decisively: --semantics auto refuses");
 		return;
 	case PS_V_DAMAGED:
-		fprintf(f, "only a DAMAGED %s filesystem (bad superblock checksum) at the %s data start 0x%" PRIx64 "; nothing valid elsewhere",
-			d->probe.type, d->name, d->off);
+		if (d->sem == PS_SEM_AUTO)	/* one data start: no reading to name */
+			fprintf(f, "only a DAMAGED %s filesystem (bad superblock checksum) at its data start 0x%" PRIx64 "; nothing valid elsewhere",
+				d->probe.type, d->off);
+		else
+			fprintf(f, "only a DAMAGED %s filesystem (bad superblock checksum) at the %s data start 0x%" PRIx64 "; nothing valid elsewhere",
+				d->probe.type, d->name, d->off);
 		return;
 	case PS_V_NOFS:
 	case PS_V_NONE:
@@ -382,7 +388,7 @@ void render_legacy_fixed(FILE *f)
 	      " start_pad field is read two ways. Legacy, as the kernels that wrote a start_pad"
 	      " (v4.6-v5.2) read it: the data starts at base + start_pad + dataoff. Fixed, as a"
 	      " writer that ignored start_pad placed it: at base + dataoff. Only one of them"
-	      " holds the filesystem; docs/start_pad.md explains how pmemscan proves which.", f);
+	      " holds the filesystem; " PS_DOC("start_pad.md") " explains how pmemscan proves which.", f);
 }
 
 bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns *ns,
@@ -463,14 +469,20 @@ bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns 
 			fprintf(f, "; the file holds only %s of it", HUMAN(ns->present));
 		break;
 	}
-	if (act && ns->nactions) {
+	/* the command the sentence announces: the first suggested; for a
+	 * damaged filesystem the carve, then the check, as it says */
+	for (int k = 0, said = 0; act && k < ns->nactions; k++) {
+		enum ps_act_kind kind = ns->actions[k].kind;
+		if (ns->verdict == PS_V_DAMAGED ? kind != PS_ACT_CARVE && kind != PS_ACT_FSCK :
+		    k > 0)
+			continue;
 		struct render_str b;
 		FILE *m = render_str_open(&b);
 		if (m)
-			render_action(m, in, &ns->actions[0]);
+			render_action(m, in, &ns->actions[k]);
 		char *cmd = render_str_close(&b);
 		if (cmd && *cmd)
-			fprintf(f, ": %s", cmd);
+			fprintf(f, "%s%s", said++ ? "; then " : ": ", cmd);
 		free(cmd);
 	}
 	/* the files are from the stale view when the log needs recovery */
@@ -553,6 +565,53 @@ static void sem_arg(FILE *f, enum ps_sem sem)
 		fprintf(f, " --semantics %s", ps_sem_name(sem));
 }
 
+/* The remarks after a command: "   (a; b)". */
+struct remarks {
+	FILE *f;
+	bool open;
+};
+
+static FILE *remark(struct remarks *r)
+{
+	fputs(r->open ? "; " : "   (", r->f);
+	r->open = true;
+	return r->f;
+}
+
+static void remarks_end(struct remarks *r)
+{
+	if (r->open)
+		fputc(')', r->f);
+}
+
+/* The image as the commands name it: a pipe or standard input was read
+ * once into a temporary copy that is gone when the scan ends, so the
+ * commands name the file the user saves the dump to. */
+#define PIPE_DUMP "DUMP.img"
+
+void render_image_word(FILE *f, const struct render_input *in)
+{
+	if (in->pipe)
+		fputs(PIPE_DUMP, f);
+	else
+		path_word(f, in->path);
+}
+
+/* Namespace k's journal needs recovery, which the kernel cannot do on a
+ * read-only loop device: a read-only mount of the image fails. */
+static bool dirty_journal(const struct render_input *in, int k)
+{
+	return in->journals && k >= 0 && (size_t)k < in->njournals &&
+	       in->journals[k].needs_recovery && in->journals[k].log_present;
+}
+
+/* The carve of namespace k writes the recovered view, which mounts. */
+static bool recovered_mounts(const struct render_input *in, int k)
+{
+	const struct ps_journal *j = &in->journals[k];
+	return j->replayed && !j->mount_fails;
+}
+
 bool render_action(FILE *f, const struct render_input *in, const struct ps_action *x)
 {
 	/* a compressed dump, an EWF or split raw set: the file is not the
@@ -560,56 +619,75 @@ bool render_action(FILE *f, const struct render_input *in, const struct ps_actio
 	 * image can */
 	bool compressed = in->compression != NULL ||
 			  (in->container && in->container->kind != PS_CONT_PLAIN);
+	struct remarks r = { f, false };
 	switch (x->kind) {
 	case PS_ACT_EXTRACT:
 		fputs("pmemscan extract ", f);
-		path_word(f, in->path);
+		render_image_word(f, in);
 		fprintf(f, " --namespace %d", x->ns);
 		sem_arg(f, x->sem);
 		fputs(" -o OUTDIR", f);
-		return true;
+		if (x->exit_code)
+			fprintf(remark(&r), "exits %d: the superblock fails its checksum, so the filesystem is read as it is; check what comes out",
+				x->exit_code);
+		break;
 	case PS_ACT_MOUNT:
 		if (compressed)
 			return false;
+		/* the kernel cannot recover a journal on a read-only device:
+		 * such a mount fails; the carved image is recovered (below) */
+		if (dirty_journal(in, x->ns))
+			return false;
 		fprintf(f, "mount -o ro,loop,offset=%" PRIu64 ",sizelimit=%" PRIu64 " ", x->off,
 			x->size);
-		path_word(f, in->path);
+		render_image_word(f, in);
 		fputs(" /mnt", f);
-		/* the kernel cannot recover a journal on a read-only device */
-		if (in->journals && x->ns >= 0 && (size_t)x->ns < in->njournals &&
-		    in->journals[x->ns].needs_recovery && in->journals[x->ns].log_present)
-			fprintf(f, "   (fails while the journal needs recovery: the kernel will not recover it read-only; mount the recovered ns%d.img 'pmemscan carve' writes, or add %s for the stale on-disk view)",
-				x->ns, in->journals[x->ns].kind == PS_JOURNAL_XFS ? "norecovery" : "noload");
-		return true;
+		break;
 	case PS_ACT_CARVE:
 		fputs("pmemscan carve ", f);
-		path_word(f, in->path);
+		render_image_word(f, in);
 		fprintf(f, " --namespace %d", x->ns);
 		sem_arg(f, x->sem);
 		fprintf(f, " -o ns%d.img", x->ns);
 		if (x->need)
-			fprintf(f, "   (writes the %s the file holds of the %s filesystem; 'truncate -s %" PRIu64 " ns%d.img' then lets fsck -n or a read-only mount see the rest as zeros)",
+			fprintf(remark(&r), "writes the %s the file holds of the %s filesystem; 'truncate -s %" PRIu64 " ns%d.img' then lets fsck -n or a read-only mount see the rest as zeros",
 				HUMAN(x->size), HUMAN(x->need), x->need, x->ns);
-		else if (x->carved_only || compressed)
-			fprintf(f, "   (then: mount -o ro,loop ns%d.img /mnt)", x->ns);
-		return true;
+		else if (dirty_journal(in, x->ns) && recovered_mounts(in, x->ns))
+			fprintf(remark(&r), "then: mount -o ro,loop ns%d.img /mnt; the carved image is the recovered filesystem: the journal was replayed into it, as the kernel's mount of the original would, which a read-only mount cannot",
+				x->ns);
+		else if ((x->carved_only || compressed) && !dirty_journal(in, x->ns))
+			fprintf(remark(&r), "then: mount -o ro,loop ns%d.img /mnt", x->ns);
+		break;
 	case PS_ACT_FSCK:
 		if (x->fsck == PS_FSCK_EXT)
-			fprintf(f, "e2fsck -fn -b %u ns%d.img   (after carving: check it against a backup superblock; ext4's first backup is at block %u)",
+			fprintf(f, "e2fsck -fn -b %u ns%d.img   (after carving: check it against a backup superblock; ext4's first backup is at block %u",
 				x->backup_block, x->ns, x->backup_block);
 		else
-			fprintf(f, "xfs_repair -n -f ns%d.img   (after carving: finds the secondary superblocks)",
+			fprintf(f, "xfs_repair -n -f ns%d.img   (after carving: finds the secondary superblocks",
 				x->ns);
-		return true;
+		r.open = true;
+		if (x->exit_code)
+			fprintf(remark(&r), "exits %d: -n repairs nothing, and the damaged primary superblock is an error it reports",
+				x->exit_code);
+		remarks_end(&r);
+		return true;	/* (names no image: nothing for a pipe to add) */
 	case PS_ACT_REPAIR_PLAN:
 		fputs("pmemscan repair ", f);
-		path_word(f, in->path);
+		render_image_word(f, in);
 		fprintf(f, " --namespace %d", x->ns);
 		sem_arg(f, x->sem);
-		fputs(" --plan   (rewrite the metadata so a current kernel finds the filesystem where it is)", f);
-		return true;
+		fputs(" --plan", f);
+		fputs("rewrite the metadata so a current kernel finds the filesystem where it is",
+		      remark(&r));
+		break;
+	default:
+		return false;
 	}
-	return false;
+	if (in->pipe)
+		fprintf(remark(&r), "%s: save the dump to a file first and run it on that: %s was read once into a temporary copy, deleted when the scan ended",
+			PIPE_DUMP, in->pipe->is_stdin ? "standard input" : "the pipe");
+	remarks_end(&r);
+	return true;
 }
 
 bool render_phys_source(FILE *f, const struct render_input *in,
@@ -671,4 +749,116 @@ char *render_str_close(struct render_str *b)
 	}
 	b->f = NULL;
 	return b->s;
+}
+
+/*
+ * What a support engineer must know first, before any namespace's
+ * details (issue 26 item 13), in this order (docs/cli.md, "The summary"):
+ *   1. the kernel refuses a block: a bad checksum (info block, BTT)
+ *   2. the kernel refuses a block: parent_uuid is not the label's uuid
+ *   3. a filesystem whose superblock checksum is bad
+ *   4. files with two contents (the split check: written through a mapping)
+ *   5. a PMDK pool filling a devdax namespace (application data, no files)
+ *   6. a journal or log that needs recovery
+ * One line each, written through put(ctx, line); the text report and the
+ * HTML page both open with these lines, then the namespaces' overviews.
+ * Returns how many lines were put (-1: out of memory).
+ */
+int render_attention(const struct render_input *in, const struct ps_analysis *a,
+		     void (*put)(void *ctx, const char *line), void *ctx)
+{
+	int n = 0;
+	for (int rank = 1; rank <= 6; rank++) {
+		/* records first (a bad BTT block belongs to no namespace yet) */
+		for (size_t i = 0; rank == 1 && i < a->scan.nrecs; i++) {
+			const struct ps_rec *r = &a->scan.recs[i];
+			if ((r->kind != PS_REC_PFN && r->kind != PS_REC_DAX &&
+			     r->kind != PS_REC_BTT) || r->truncated || r->checksum_ok)
+				continue;
+			struct render_str b;
+			FILE *m = render_str_open(&b);
+			if (m)
+				fprintf(m, "BAD CHECKSUM: the %s at image offset 0x%" PRIx64 " fails its checksum: the kernel refuses it (ENODEV)%s",
+					r->kind == PS_REC_BTT ? "BTT info block" :
+					r->kind == PS_REC_DAX ? "devdax info block" : "fsdax info block",
+					r->off, r->kind == PS_REC_BTT ? "; its backup may still be good" :
+					" and sees a raw namespace");
+			char *s = render_str_close(&b);
+			if (!s)
+				return -1;
+			put(ctx, s);
+			free(s);
+			n++;
+		}
+		for (size_t i = 0; i < a->nns; i++) {
+			const struct ps_ns *ns = &a->ns[i];
+			if (ns->nested_in >= 0)
+				continue;
+			struct render_str b;
+			FILE *m = render_str_open(&b);
+			if (!m)
+				return -1;
+			bool said = true;
+			const struct ps_split *sp = in->splits && i < in->nsplits ? in->splits[i] : NULL;
+			const struct ps_journal *j = in->journals && i < in->njournals ? &in->journals[i] : NULL;
+			const struct ps_cand *c = ns->chosen >= 0 && ns->chosen < ns->ncand ?
+						  &ns->cand[ns->chosen] : NULL;
+			switch (rank) {
+			case 2:
+				if (ns->refusal != PS_REFUSE_PARENT_UUID) {
+					said = false;
+					break;
+				}
+				fprintf(m, "PARENT_UUID MISMATCH: namespace %d's info block names another namespace as its parent, not the uuid of its label: the kernel refuses the block (ENODEV) and sees a raw namespace without its filesystem",
+					ns->index);
+				break;
+			case 3:
+				if (ns->verdict != PS_V_DAMAGED || ns->damaged < 0) {
+					said = false;
+					break;
+				}
+				fprintf(m, "DAMAGED FILESYSTEM: namespace %d's %s superblock fails its checksum: the kernel will not mount it; work on a carved copy",
+					ns->index, ns->cand[ns->damaged].probe.type);
+				break;
+			case 4:
+				if (!sp || !(sp->count[PS_SPLIT_MMAP] + sp->count[PS_SPLIT_MIXED])) {
+					said = false;
+					break;
+				}
+				fprintf(m, "FILES WITH TWO CONTENTS: namespace %d: %" PRIu64 " file(s) written through a mapping under DAX and %" PRIu64 " mixed: their data read through block I/O is not what the application wrote (the split check below)",
+					ns->index, sp->count[PS_SPLIT_MMAP], sp->count[PS_SPLIT_MIXED]);
+				break;
+			case 5:
+				if (ns->mode != PS_NS_DEVDAX || ns->pmdk_rec < 0) {
+					said = false;
+					break;
+				}
+				fprintf(m, "PMDK POOL ON DEVDAX: namespace %d (devdax, %s) holds a PMDK pool: application data, no filesystem and no files; carve the namespace whole and open it with PMDK",
+					ns->index, HUMAN(ns->size));
+				break;
+			case 6:
+				if (j && j->needs_recovery)
+					fprintf(m, "DIRTY JOURNAL: namespace %d's filesystem was not unmounted cleanly: its journal needs recovery (%s)",
+						ns->index, j->replayed ? "replayed here: the files come from the recovered view" :
+						"NOT replayed: the files come out stale");
+				else if (c && render_xlog_problem(&c->xlog)) {
+					fprintf(m, "DIRTY LOG: namespace %d: ", ns->index);
+					render_xlog_summary(m, &c->xlog);
+				} else
+					said = false;
+				break;
+			default:
+				said = false;
+			}
+			char *s = render_str_close(&b);
+			if (!s)
+				return -1;
+			if (said && *s) {
+				put(ctx, s);
+				n++;
+			}
+			free(s);
+		}
+	}
+	return n;
 }

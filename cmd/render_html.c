@@ -12,6 +12,7 @@
  * The elements a test or a script may look for carry data- attributes
  * (docs/cli.md, "HTML report"): data-ns, data-cand, data-verdict.
  */
+#include "docdir.h"
 #include "config.h"
 #include "render.h"
 #include "util.h"
@@ -474,7 +475,7 @@ static void split_block(FILE *f, const struct render_input *in, const struct ps_
 	fputs("<p class=\"dax-note\">DAX: ", f);
 	PIECE(f, *oom, render_split_dax_note(m, sp));
 	fputs("</p>\n", f);
-	for (int k = 0; k < (cli_split_mapped(sp) ? 2 : 1); k++) {
+	for (int k = 0; k < 2 && cli_split_suggests(in, ns->index, sp, k); k++) {
 		fputs("<pre class=\"split-cmd\">", f);
 		PIECE(f, *oom, render_split_next(m, in, ns->index, sp, k));
 		fputs("</pre>\n", f);
@@ -767,6 +768,15 @@ static void container_block(FILE *f, const struct render_input *in)
 	}
 }
 
+/* one line of the plain summary (render_attention, render_overview) */
+static void html_put_line(void *ctx, const char *line)
+{
+	FILE *f = ctx;
+	fputs("<li class=\"summary-line\">", f);
+	esc(f, line);
+	fputs("</li>\n", f);
+}
+
 int render_scan_html(FILE *f, const struct render_input *in, const struct ps_analysis *a)
 {
 	bool oom = false;
@@ -813,6 +823,37 @@ int render_scan_html(FILE *f, const struct render_input *in, const struct ps_ana
 	diags_list(f, &a->scan.diags);
 	diags_list(f, &a->diags);
 
+	/* the same plain summary the text report opens with: what must be
+	 * known first, then each namespace's overview */
+	fputs("<section id=\"summary\"><h2>Summary</h2>\n<ul>\n", f);
+	if (render_attention(in, a, html_put_line, f) < 0)
+		oom = true;
+	bool told = false;
+	for (size_t i = 0; i < a->nns; i++) {
+		struct render_str b;
+		FILE *m = render_str_open(&b);
+		if (m)
+			render_overview(m, in, &a->ns[i], &told);
+		char *o = render_str_close(&b);
+		if (!o)
+			oom = true;
+		else if (*o)
+			html_put_line(f, o);
+		free(o);
+	}
+	if (told) {
+		struct render_str b;
+		FILE *m = render_str_open(&b);
+		if (m)
+			render_legacy_fixed(m);
+		char *o = render_str_close(&b);
+		if (o)
+			html_put_line(f, o);
+		oom |= !o;
+		free(o);
+	}
+	fputs("</ul></section>\n", f);
+
 	fputs("<section id=\"image-map\"><h2>The image to scale</h2>\n", f);
 	image_map(f, in, a);
 	fputs("</section>\n", f);
@@ -856,7 +897,7 @@ int render_scan_html(FILE *f, const struct render_input *in, const struct ps_ana
 		nsplit ? "present" : "none");
 	if (!nsplit)
 		fputs("<p class=\"small\">No namespace has a start_pad with a filesystem at its legacy "
-		      "data start: no file can have two contents (docs/start_pad.md).</p>\n", f);
+		      "data start: no file can have two contents (" PS_DOC("start_pad.md") ").</p>\n", f);
 	else
 		fputs("<ul>\n", f);
 	for (size_t i = 0; nsplit && i < in->nsplits; i++) {

@@ -43,6 +43,18 @@ static void text_pfn(FILE *f, const struct ps_rec *r)
 		sb->version_minor < 4 ? " (implied: fields absent before 1.4)" : "");
 }
 
+struct text_put {
+	FILE *f;
+	bool any;
+};
+
+static void text_put_line(void *ctx, const char *line)
+{
+	struct text_put *tp = ctx;
+	fprintf(tp->f, "%s  %s\n", tp->any ? "" : "\nsummary:\n", line);
+	tp->any = true;
+}
+
 int render_scan_text(FILE *f, const struct render_input *in,
 		     const struct ps_analysis *a)
 {
@@ -80,9 +92,14 @@ int render_scan_text(FILE *f, const struct render_input *in,
 	}
 	text_diags(f, &a->scan.diags, "  ");
 
-	/* first, in plain words, what each namespace is and what to do; the
-	 * details follow as evidence */
+	/* first what must be known first (render_attention), then in plain
+	 * words what each namespace is and what to do; the details follow as
+	 * evidence */
 	bool told = false, any = false;
+	struct text_put tp = { f, false };
+	if (render_attention(in, a, text_put_line, &tp) < 0)
+		return PS_ENOMEM;
+	any = tp.any;
 	for (size_t i = 0; i < a->nns; i++) {
 		struct render_str b;
 		FILE *m = render_str_open(&b);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The split check for the CLI, and its words (split_cli.h). */
+#include "docdir.h"
 #include "split_cli.h"
 #include "err.h"
 #include <inttypes.h>
@@ -190,19 +191,35 @@ void render_split_dax_note(FILE *f, const struct ps_split *s)
 		ps_human(s->P, h, sizeof(h)), ps_human(s->P > s->D ? s->P - s->D : 0, h2, sizeof(h2)));
 }
 
+/* Would `repair --merge-mmap` as suggested be carried out (the planner,
+ * asked by cmd_scan.c)? Not asked: suggested. */
+static bool split_repair_ok(const struct render_input *in, int ns)
+{
+	return !in->split_repair_ok || ns < 0 || (size_t)ns >= in->nsplits ||
+	       in->split_repair_ok[ns];
+}
+
+bool cli_split_suggests(const struct render_input *in, int ns, const struct ps_split *s,
+			int which)
+{
+	return cli_split_mapped(s) && (which == 0 || split_repair_ok(in, ns));
+}
+
 void render_split_next(FILE *f, const struct render_input *in, int ns,
 		       const struct ps_split *s, int which)
 {
 	/* which 0: extract, 1: repair */
 	if (which == 0) {
 		fputs("pmemscan extract ", f);
-		render_shell_word(f, in->path);
+		render_image_word(f, in);
 		fprintf(f, " --namespace %d --view %s -o OUT", ns, cli_split_mapped(s) ? "auto" : "read");
 	} else {
 		fputs("pmemscan repair ", f);
-		render_shell_word(f, in->path);
+		render_image_word(f, in);
 		fprintf(f, " --namespace %d --merge-mmap -o COPY", ns);
 	}
+	if (in->pipe)
+		fputs("   (DUMP.img: save the dump to a file first and run it on that: the input was read once into a temporary copy, deleted when the scan ended)", f);
 }
 
 #define TEXT_LIST_MAX 20
@@ -211,7 +228,7 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 		       const struct ps_split *s)
 {
 	char h[32];
-	fprintf(f, "  split check (start_pad %s under DAX, spec §7.2):", ps_human(s->P, h, sizeof(h)));
+	fprintf(f, "  split check (start_pad %s under DAX; " PS_DOC("start_pad.md") ", \"Files with two contents\"):", ps_human(s->P, h, sizeof(h)));
 	if (!s->blocksize) {
 		fprintf(f, " not run: %s\n", s->err[0] ? s->err : "no filesystem");
 		return;
@@ -262,9 +279,12 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 				s->ambiguous);
 		fputs("    next: ", f);
 		render_split_next(f, in, ns, s, 0);
-		fputs("\n    next: ", f);
-		render_split_next(f, in, ns, s, 1);
-		fputs("   (copies the blocks each file's merged view takes from F into its L blocks, then rewrites the block)\n", f);
+		fputc('\n', f);
+		if (cli_split_suggests(in, ns, s, 1)) {
+			fputs("    next: ", f);
+			render_split_next(f, in, ns, s, 1);
+			fputs("   (copies the blocks each file's merged view takes from F into its L blocks, then rewrites the block)\n", f);
+		}
 	} else {
 		fputs("    no file holds data only at F: extract's read view (the default here) gives every file\n", f);
 	}
@@ -386,8 +406,10 @@ json_object *render_split_json(const struct render_input *in, int ns,
 	}
 	json_object_object_add(o, "files", files);
 	json_object_object_add(o, "dax_note", str_of(render_split_dax_note, s));
+	/* the commands the text suggests: only where files have two
+	 * contents; the repair only where it would be carried out */
 	json_object *next = json_object_new_array();
-	for (int k = 0; k < (cli_split_mapped(s) ? 2 : 1); k++) {
+	for (int k = 0; k < 2 && cli_split_suggests(in, ns, s, k); k++) {
 		struct render_str b;
 		FILE *f = render_str_open(&b);
 		if (f)

@@ -23,6 +23,11 @@ struct ps_split *cli_split_run(struct ps_src *image, const struct ps_analysis *a
 void cli_split_free(struct ps_split *s);
 /* mmap-written or mixed files found */
 uint64_t cli_split_mapped(const struct ps_split *s);
+/* Does the report suggest render_split_next's command `which` (0 extract,
+ * 1 repair --merge-mmap)? Only where files have two contents; the repair
+ * only where the planner would carry it out (render_input.split_repair_ok). */
+bool cli_split_suggests(const struct render_input *in, int ns, const struct ps_split *s,
+			int which);
 
 /* The scan report's split section of namespace ns (text, indented two
  * spaces) and its JSON object. */

@@ -6,6 +6,7 @@
  */
 #ifndef PS_CLI_VIEW_H
 #define PS_CLI_VIEW_H
+#include "docdir.h"
 #include "imgsrc.h"
 #include "imgsrc_open.h"
 #include "journal.h"
@@ -59,7 +60,7 @@ void cli_view_opts_init(struct cli_view_opts *o);
 #define CLI_JOURNAL_HELP \
 	"  --journal J       replay (default) or ignore: read an ext4 journal or XFS\n" \
 	"                    log that needs recovery as the kernel's mount recovers\n" \
-	"                    it, or as its bytes lie (stale; docs/journal.md);\n" \
+	"                    it, or as its bytes lie (stale; " PS_DOC("journal.md") ");\n" \
 	"                    backup (ext4): as replay, and when the journal inode\n" \
 	"                    is damaged, replay the journal the superblock's\n" \
 	"                    backup of its map names\n"

@@ -192,6 +192,10 @@ struct ps_action {
 				 * 0 otherwise. No MOUNT is suggested then:
 				 * the kernel refuses a filesystem larger
 				 * than its device */
+	int exit_code;		/* the exit code the command ends with on this
+				 * input when it works as it should (0; 1 for
+				 * an extract of a damaged filesystem, which
+				 * reads it as it is; 4 for e2fsck -n of one) */
 	enum ps_fsck_kind fsck;	/* FSCK */
 	uint32_t backup_block;	/* FSCK of ext: the first backup superblock */
 };

@@ -5,6 +5,7 @@
  * starts, and then, per namespace, the probes and conclusions of
  * ns_facts.c. Label areas are gathered by ns_labels.c.
  */
+#include "docdir.h"
 #include "ns_internal.h"
 #include "err.h"
 #include "units.h"
@@ -770,8 +771,19 @@ int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
 				 src->name, idx,
 				 ns->weigh.recommend != PS_SEM_AUTO ? ": the evidence favours the " : "",
 				 ns->weigh.recommend != PS_SEM_AUTO ? ps_sem_name(ns->weigh.recommend) : "",
-				 ns->weigh.recommend != PS_SEM_AUTO ? " reading, but not decisively (docs/start_pad.md)" : "");
+				 ns->weigh.recommend != PS_SEM_AUTO ? " reading, but not decisively (" PS_DOC("start_pad.md") ")" : "");
 			return PS_EAMBIG;
+		} else if (ns->verdict == PS_V_DAMAGED && ns->damaged >= 0 &&
+			   ns->cand[ns->damaged].sem == PS_SEM_AUTO) {
+			/* one data start (start_pad 0, a raw namespace): the
+			 * damaged filesystem is the only thing to read, as it
+			 * is (the filesystem layer says its checksum fails) */
+			c = &ns->cand[ns->damaged];
+		} else if (ns->ncand == 1 && ns->cand[0].sem == PS_SEM_AUTO) {
+			/* nothing to choose between: no --semantics helps */
+			snprintf(err, errlen, "%s: namespace %d: no filesystem at its data start 0x%" PRIx64 " (%s); give --offset to read elsewhere",
+				 src->name, idx, ns->cand[0].off, ps_verdict_name(ns->verdict));
+			return PS_ENOTFOUND;
 		} else {
 			snprintf(err, errlen, "%s: namespace %d: no candidate data start is proven (%s); choose with --semantics legacy or --semantics fixed",
 				 src->name, idx, ps_verdict_name(ns->verdict));

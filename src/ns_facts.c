@@ -256,14 +256,22 @@ static int placement_notes(struct ps_ns *ns, const struct ps_phys_map *map)
 static void next_actions(struct ps_ns *ns, const struct ps_cand *t)
 {
 	enum ps_sem sem = PS_SEM_AUTO;
+	bool damaged = ns->verdict == PS_V_DAMAGED;
+	/* a reading is named only where there are two (start_pad != 0): a
+	 * namespace with one data start has nothing to choose */
 	if (located(ns) && ns->P)
 		sem = t->sem;
-	else if (!located(ns))
+	else if (!located(ns) && t->sem != PS_SEM_AUTO)
 		sem = t->sem == PS_SEM_FIXED ? PS_SEM_FIXED : PS_SEM_LEGACY;
-	action(ns, PS_ACT_EXTRACT, sem);
-	struct ps_action *x;
+	struct ps_action *x = action(ns, PS_ACT_EXTRACT, sem);
+	/* a damaged superblock is read as it is: extract says so, exit 1 */
+	if (x && damaged)
+		x->exit_code = 1;
 	bool cut = ns->verdict == PS_V_TRUNCATED;
-	if (ns->mode != PS_NS_SECTOR && !cut && (x = action(ns, PS_ACT_MOUNT, sem))) {
+	/* the kernel refuses to mount a filesystem whose superblock fails
+	 * its checksum: no mount of it */
+	if (ns->mode != PS_NS_SECTOR && !cut && !damaged &&
+	    (x = action(ns, PS_ACT_MOUNT, sem))) {
 		/* only what the file holds: a loop device past its end fails */
 		x->off = t->off;
 		x->size = t->present;
@@ -282,15 +290,20 @@ static void next_actions(struct ps_ns *ns, const struct ps_cand *t)
 		/* ext's first backup superblock: block 8193 with 1 KiB blocks
 		 * (8192 blocks per group after the boot block), else 32768 */
 		x->backup_block = t->probe.block_size == 1024 ? 8193u : 32768u;
+		/* -n corrects nothing: the bad primary leaves errors (4) */
+		x->exit_code = 4;
 	} else if (ns->verdict == PS_V_DAMAGED && !strcmp(t->probe.type, "xfs") &&
 		   (x = action(ns, PS_ACT_FSCK, PS_SEM_AUTO))) {
 		x->fsck = PS_FSCK_XFS;
+		x->exit_code = 1;	/* xfs_repair -n: corruption found */
 	}
 	/* repair decides itself; an ambiguous namespace it refuses unless
 	 * told which filesystem to keep: the recommended one. (A truncated
 	 * dump is not repaired: the metadata would describe bytes the file
-	 * does not hold.) */
-	if ((ns->P || ns->verdict == PS_V_DAMAGED || ns->btt_used_backup) && !cut)
+	 * does not hold; a damaged filesystem proves no data start, so
+	 * repair refuses it.) The CLI drops the suggestion when the repair
+	 * planner refuses it after all (cmd/cmd_scan.c). */
+	if ((ns->P || ns->btt_used_backup) && !cut && !damaged)
 		action(ns, PS_ACT_REPAIR_PLAN, ns->verdict == PS_V_AMBIGUOUS &&
 		       ns->weigh.recommend != PS_SEM_AUTO ? sem : PS_SEM_AUTO);
 }

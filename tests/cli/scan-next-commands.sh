@@ -42,9 +42,11 @@ run_next() {
 	jq -r '.namespaces[0].verdict.next_commands[]' "$T/scan.json" >"$T/next"
 	check "$desc: text and JSON suggest the same commands" \
 		sh -c "sed -n 's/^  > next: //p' '$T/scan.txt' | cmp -s - '$T/next'"
-	check "$desc: extract, mount, carve and repair suggested" \
+	# (no repair: its planner refuses this namespace without --phys-base,
+	# and a refused repair is no command to suggest: next-run-all.sh)
+	check "$desc: extract, mount and carve suggested" \
 		test "$(cut -d' ' -f1-2 "$T/next" | tr '\n' ,)" = \
-		"pmemscan extract,mount -o,pmemscan carve,pmemscan repair,"
+		"pmemscan extract,mount -o,pmemscan carve,"
 	while IFS= read -r line; do
 		# a remark in parentheses after three spaces is for the reader
 		cmd=${line%%   (*}

@@ -59,8 +59,8 @@ check "the report opens with a summary, before the structures" \
 	sh -c "awk '/^summary:/ { s = NR } /^structures found/ { t = NR } END { exit !(s && t && s < t) }' '$T/fx.txt'"
 check "summary: what it is, where the files are, the command to get them" \
 	grep -q '^  namespace 0, an fsdax namespace (a filesystem.s disk, DAX-capable) of 132 MiB at image offset 0x0: it holds an ext4 filesystem labelled "pmemscan-fx" of 64 MiB at image offset 0x4400000 (the legacy reading of start_pad, see below). Its files can be copied out: pmemscan extract .*fx.img --namespace 0 --semantics legacy -o OUTDIR.$' "$T/fx.txt"
-check "the first use of legacy/fixed is explained, pointing to docs/start_pad.md" \
-	sh -c "awk '/legacy/ { print; exit }' '$T/fx.txt' | grep -q 'see below' && grep -q '^  legacy and fixed: .*base + start_pad + dataoff.*base + dataoff.*docs/start_pad.md' '$T/fx.txt'"
+check "the first use of legacy/fixed is explained, pointing to the installed start_pad.md" \
+	sh -c "awk '/legacy/ { print; exit }' '$T/fx.txt' | grep -q 'see below' && grep -q '^  legacy and fixed: .*base + start_pad + dataoff.*base + dataoff.*/share/doc/pmemscan/start_pad.md' '$T/fx.txt'"
 check "docs/start_pad.md, which the report points to, exists" test -s "$top_srcdir/docs/start_pad.md"
 check "cut dump: the summary says what is lost" \
 	grep -q "^  namespace 0, .*it holds the start of an ext4 filesystem .*but the file ends inside it: 22 MiB of its 64 MiB are here" "$T/cut.txt"
