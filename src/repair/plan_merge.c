@@ -14,6 +14,7 @@
 #include "repair_priv.h"
 #include "split.h"
 #include "ext_journal.h"
+#include "docdir.h"
 #include "err.h"
 #include <inttypes.h>
 #include <nettle/sha2.h>
@@ -256,7 +257,7 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 			memset(&js, 0, sizeof(js));
 	}
 	if (js.needs_recovery && (!js.replayed || js.mount_fails || js.fast_commit)) {
-		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: its ext4 journal needs recovery and pmemscan cannot replay it as the kernel would (%s): the file maps the merge would rest on are not those the kernel shows at the next mount. Extract both views first ('pmemscan extract --view auto', and '--journal ignore' for the on-disk view); see docs/journal.md",
+		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: its ext4 journal needs recovery and pmemscan cannot replay it as the kernel would (%s): the file maps the merge would rest on are not those the kernel shows at the next mount. Extract both views first ('pmemscan extract --view auto', and '--journal ignore' for the on-disk view); see " PS_DOC("journal.md"),
 			       n, js.bad == PS_JBAD_EXTERNAL ? "the journal is on an external device" :
 			       js.bad ? "the journal is unusable" :
 			       js.fast_commit ? "fast commits are not replayed" :
@@ -302,7 +303,7 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 				ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: more than %d blocks to merge: too large for one repair plan; extract the mmap view ('pmemscan extract --view mmap') instead",
 					       n, MERGE_MAX_PATCHES);
 			else
-				ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: %s (inode %" PRIu64 ") bytes from %" PRIu64 ": its block at L = 0x%" PRIx64 " (filesystem block %" PRIu64 ") is one the ext4 journal's recovery writes at the next mount (journal sequence %" PRIu32 "-%" PRIu32 "): a merge there would be overwritten. Extract both views first ('pmemscan extract --view auto'); see docs/journal.md",
+				ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: %s (inode %" PRIu64 ") bytes from %" PRIu64 ": its block at L = 0x%" PRIx64 " (filesystem block %" PRIu64 ") is one the ext4 journal's recovery writes at the next mount (journal sequence %" PRIu32 "-%" PRIu32 "): a merge there would be overwritten. Extract both views first ('pmemscan extract --view auto'); see " PS_DOC("journal.md"),
 					       n, f->path, f->ino, m.conflict_off, s.l_off + m.conflict_g,
 					       m.conflict_g / s.blocksize, js.seq_start, js.seq_end);
 			ps_src_close(jview);
