@@ -12,6 +12,7 @@
  * map (for holes) and short-form xattrs.
  */
 #include "fs.h"
+#include "be.h"
 #include "crc32c.h"
 #include "err.h"
 #include "le.h"
@@ -23,13 +24,6 @@
 #include <string.h>
 #include <libbfio.h>
 #include <libfsxfs.h>
-
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
 
 /* ---- libbfio handle over a ps_src ---- */
 
@@ -211,7 +205,7 @@ static int raw_inode(struct ps_fs *fs, uint64_t ino)
 		return PS_EIO;
 	}
 	p->ioff = off;
-	if (be16(p->ibuf) != 0x494e) {
+	if (ps_be16(p->ibuf) != 0x494e) {
 		ps_fs_set_error(fs, "%s: XFS inode %llu at offset %llu: bad di_magic",
 				fs->src->name, (unsigned long long)ino,
 				(unsigned long long)off);
@@ -230,12 +224,12 @@ static struct ps_ts xfs_time(const uint8_t *p, int bigtime)
 {
 	struct ps_ts t;
 	if (bigtime) {
-		uint64_t v = be64(p);
+		uint64_t v = ps_be64(p);
 		t.sec = (int64_t)(v / 1000000000ULL) - (1LL << 31);
 		t.nsec = (uint32_t)(v % 1000000000ULL);
 	} else {
-		t.sec = (int32_t)be32(p);
-		t.nsec = be32(p + 4);
+		t.sec = (int32_t)ps_be32(p);
+		t.nsec = ps_be32(p + 4);
 		if (t.nsec > 999999999)
 			t.nsec = 0;
 	}
@@ -297,7 +291,7 @@ static int afork_read(struct ps_fs *fs, const struct afork *af, uint64_t dablk)
 	/* v5: attr3 leaf and da3 node (blkinfo magic at 8) and each block of
 	 * a remote value (XARM) carry a CRC at 12 over the block; a block of
 	 * another kind is the parser's to reject */
-	uint16_t m = be16(af->b + 8);
+	uint16_t m = ps_be16(af->b + 8);
 	if (p->g.crc && (!memcmp(af->b, "XARM", 4) || m == 0x3bee || m == 0x3ebe) &&
 	    !ps_xfs_crc_ok(af->b, p->g.blocksize, 12))
 		ps_fs_csum_fail(fs, af->st, PS_CSUM_XATTR, off);
@@ -332,12 +326,12 @@ static int leaf_xattrs(struct ps_fs *fs, struct afork *af, const uint8_t *leaf,
 {
 	struct xfs_priv *p = fs->priv;
 	size_t bs = p->g.blocksize, hdr = af->v3 ? 80 : 32;
-	size_t cnt = be16(leaf + (af->v3 ? 56 : 12));
+	size_t cnt = ps_be16(leaf + (af->v3 ? 56 : 12));
 	if (hdr + cnt * 8 > bs)
 		return -1;
 	for (size_t i = 0; i < cnt; i++) {
 		const uint8_t *e = leaf + hdr + i * 8;
-		size_t ni = be16(e + 4);
+		size_t ni = ps_be16(e + 4);
 		uint8_t fl = e[6];
 		if (fl & 0x80)		/* INCOMPLETE: a set that never finished */
 			continue;
@@ -348,7 +342,7 @@ static int leaf_xattrs(struct ps_fs *fs, struct afork *af, const uint8_t *leaf,
 		if (fl & 1) {		/* local: valuelen, namelen, name, value */
 			if (ni + 3 > bs)
 				return -1;
-			vl = be16(leaf + ni);
+			vl = ps_be16(leaf + ni);
 			nl = leaf[ni + 2];
 			name = leaf + ni + 3;
 			val = name + nl;
@@ -357,8 +351,8 @@ static int leaf_xattrs(struct ps_fs *fs, struct afork *af, const uint8_t *leaf,
 		} else {		/* remote: valueblk, valuelen, namelen, name */
 			if (ni + 9 > bs)
 				return -1;
-			uint64_t vb = be32(leaf + ni);
-			vl = be32(leaf + ni + 4);
+			uint64_t vb = ps_be32(leaf + ni);
+			vl = ps_be32(leaf + ni + 4);
 			nl = leaf[ni + 8];
 			name = leaf + ni + 9;
 			if (ni + 9 + nl > bs || vl > XATTR_VALUE_MAX)
@@ -402,7 +396,7 @@ static void block_xattrs(struct ps_fs *fs, const uint8_t *di, size_t a, uint32_t
 		return;
 	}
 	for (uint32_t i = 0; i < anext; i++) {
-		uint64_t l0 = be64(di + a + i * 16), l1 = be64(di + a + i * 16 + 8);
+		uint64_t l0 = ps_be64(di + a + i * 16), l1 = ps_be64(di + a + i * 16 + 8);
 		af.off[af.n] = (l0 & ((1ULL << 63) - 1)) >> 9;
 		af.blk[af.n] = ((l0 & 0x1ff) << 43) | (l1 >> 21);
 		af.cnt[af.n] = l1 & ((1ULL << 21) - 1);
@@ -422,16 +416,16 @@ static void block_xattrs(struct ps_fs *fs, const uint8_t *di, size_t a, uint32_t
 	for (;;) {
 		if (steps++ > 8 || afork_read(fs, &af, blk))
 			goto bad;
-		uint16_t m = be16(af.b + 8);
+		uint16_t m = ps_be16(af.b + 8);
 		if (m == leafm)
 			break;
-		if (m != nodem || be16(af.b + nhdr - (af.v3 ? 8 : 4)) == 0)
+		if (m != nodem || ps_be16(af.b + nhdr - (af.v3 ? 8 : 4)) == 0)
 			goto bad;
-		blk = be32(af.b + nhdr + 4);	/* entry 0: hashval, before */
+		blk = ps_be32(af.b + nhdr + 4);	/* entry 0: hashval, before */
 	}
 	/* along the leaves: forw links, at most as many as the fork's blocks */
 	for (steps = 0; ; steps++) {
-		if (steps > af.nblocks || be16(af.b + 8) != leafm)
+		if (steps > af.nblocks || ps_be16(af.b + 8) != leafm)
 			goto bad;
 		memcpy(leaf, af.b, bs);
 		int r = leaf_xattrs(fs, &af, leaf, st);
@@ -441,7 +435,7 @@ static void block_xattrs(struct ps_fs *fs, const uint8_t *di, size_t a, uint32_t
 		}
 		if (r)
 			goto bad;
-		uint64_t forw = be32(leaf);
+		uint64_t forw = ps_be32(leaf);
 		if (!forw)
 			break;
 		if (afork_read(fs, &af, forw))
@@ -461,8 +455,8 @@ static void short_xattrs(struct ps_fs *fs, const uint8_t *di, struct ps_fs_stat 
 	size_t isz = p->g.inodesize, lo = lit_off(di);
 	uint8_t forkoff = di[82], aformat = di[83];
 	int v3 = di[4] >= 3;
-	uint64_t flags2 = v3 ? be64(di + 120) : 0;
-	uint32_t anext = (flags2 & XFS_DIFLAG2_NREXT64) ? be32(di + 76) : be16(di + 80);
+	uint64_t flags2 = v3 ? ps_be64(di + 120) : 0;
+	uint32_t anext = (flags2 & XFS_DIFLAG2_NREXT64) ? ps_be32(di + 76) : ps_be16(di + 80);
 	if (!forkoff)
 		return;
 	/* an attr fork set up at create time but never used (no extents) */
@@ -482,7 +476,7 @@ static void short_xattrs(struct ps_fs *fs, const uint8_t *di, struct ps_fs_stat 
 	}
 	if (a + 4 > isz)
 		goto bad;
-	size_t tot = be16(di + a), cnt = di[a + 2];
+	size_t tot = ps_be16(di + a), cnt = di[a + 2];
 	if (tot < 4 || a + tot > isz)
 		goto bad;
 	size_t q = a + 4, end = a + tot;
@@ -553,7 +547,7 @@ struct xexts {
 
 static void xexts_add(struct xexts *x, const uint8_t *rec)
 {
-	uint64_t l0 = be64(rec), l1 = be64(rec + 8);
+	uint64_t l0 = ps_be64(rec), l1 = ps_be64(rec + 8);
 	if (!x || (l0 >> 63))		/* unwritten: nothing there to check */
 		return;
 	if (x->n == x->cap) {
@@ -594,14 +588,14 @@ static void bmbt_block(struct ps_fs *fs, uint64_t fsb, unsigned depth, struct xe
 		if (off == UINT64_MAX || memcmp(b, "BMA3", 4))
 			goto out;	/* nothing to follow */
 	}
-	size_t level = be16(b + 4), n = be16(b + 6);
+	size_t level = ps_be16(b + 4), n = ps_be16(b + 6);
 	if (n > maxrecs)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		if (level == 0)
 			xexts_add(x, b + 72 + i * 16);
 		else
-			bmbt_block(fs, be64(b + 72 + maxrecs * 8 + i * 8), depth + 1, x,
+			bmbt_block(fs, ps_be64(b + 72 + maxrecs * 8 + i * 8), depth + 1, x,
 				   st, budget);
 	}
 out:
@@ -618,12 +612,12 @@ static void fork_extents(struct ps_fs *fs, const uint8_t *di, size_t a, size_t f
 		for (uint64_t i = 0; i < nex && (i + 1) * 16 <= fsz; i++)
 			xexts_add(x, di + a + i * 16);
 	} else if (fmt == 3 && fsz >= 4) {
-		size_t n = be16(di + a + 2), maxrecs = (fsz - 4) / 16;
+		size_t n = ps_be16(di + a + 2), maxrecs = (fsz - 4) / 16;
 		/* a bmbt block read at most once in a sane tree; a looping
 		 * one is cut at 2^18 blocks (a file of 2^26 extents) */
 		uint64_t budget = p->g.dblocks < (1u << 18) ? p->g.dblocks : (1u << 18);
 		for (size_t i = 0; i < n && i < maxrecs; i++)
-			bmbt_block(fs, be64(di + a + 4 + maxrecs * 8 + i * 8), 0, x, st,
+			bmbt_block(fs, ps_be64(di + a + 4 + maxrecs * 8 + i * 8), 0, x, st,
 				   &budget);
 	}
 }
@@ -684,8 +678,8 @@ static void csum_dir(struct ps_fs *fs, struct xexts *x, struct ps_fs_stat *st)
 			if (!whole)
 				continue;	/* a hole or beyond: the reader's to say */
 			size_t dbs = (size_t)(per * bs);
-			uint32_t m32 = be32(p->dbuf);
-			uint16_t m16 = be16(p->dbuf + 8);
+			uint32_t m32 = ps_be32(p->dbuf);
+			uint16_t m16 = ps_be16(p->dbuf + 8);
 			int ok;
 			if (m32 == 0x58444233 || m32 == 0x58444433 || m32 == 0x58444633)
 				ok = ps_xfs_crc_ok(p->dbuf, dbs, 4);
@@ -741,10 +735,10 @@ static void remote_symlink(struct ps_fs *fs, struct xexts *x, uint64_t ino, uint
 			bad_off = off == UINT64_MAX ? 0 : off;
 			break;
 		}
-		uint32_t poff = be32(b + 4), plen = be32(b + 8);
+		uint32_t poff = ps_be32(b + 4), plen = ps_be32(b + 8);
 		if (!ps_xfs_crc_ok(b, len, 12))
 			ps_fs_csum_fail(fs, st, PS_CSUM_SYMLINK, off);
-		if (memcmp(b, "XSLM", 4) || be64(b + 32) != ino || poff != have ||
+		if (memcmp(b, "XSLM", 4) || ps_be64(b + 32) != ino || poff != have ||
 		    plen == 0 || plen > len - XFS_SYMLINK_HDR || plen > size - have) {
 			bad_off = off;
 			break;
@@ -779,13 +773,13 @@ static void csum_inode(struct ps_fs *fs, uint32_t mode, struct ps_fs_stat *st)
 		ps_fs_csum_fail(fs, st, PS_CSUM_INODE, p->ioff);
 	if (di[4] < 3)
 		return;		/* no v3 inode core: its forks are not to be trusted either */
-	uint64_t flags2 = be64(di + 120);
+	uint64_t flags2 = ps_be64(di + 120);
 	int nrext64 = (flags2 & XFS_DIFLAG2_NREXT64) != 0;
 	size_t forkoff = (size_t)di[82] * 8;
 	if (lo + forkoff > isz)
 		return;
 	size_t dsz = forkoff ? forkoff : isz - lo;
-	uint64_t nex = nrext64 ? be64(di + 24) : be32(di + 76);
+	uint64_t nex = nrext64 ? ps_be64(di + 24) : ps_be32(di + 76);
 	unsigned type = mode & 0170000;
 	struct xexts x = { 0 };
 	int want = type == 0040000 || type == 0120000;
@@ -793,7 +787,7 @@ static void csum_inode(struct ps_fs *fs, uint32_t mode, struct ps_fs_stat *st)
 	if (type == 0040000)
 		csum_dir(fs, &x, st);
 	else if (type == 0120000 && di[5] == 2)	/* remote: the target is in blocks */
-		remote_symlink(fs, &x, st->ino, be64(di + 56), st);
+		remote_symlink(fs, &x, st->ino, ps_be64(di + 56), st);
 	free(x.v);
 	if (forkoff && di[83] == 3)	/* attr fork in btree form: its bmbt */
 		fork_extents(fs, di, lo + forkoff, isz - lo - forkoff, 3, 0, NULL, st);
@@ -863,9 +857,9 @@ static int xfs_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st)
 	const uint8_t *di = p->ibuf;
 	csum_inode(fs, mode, st);
 	int v3 = di[4] >= 3;
-	uint64_t flags2 = v3 ? be64(di + 120) : 0;
+	uint64_t flags2 = v3 ? ps_be64(di + 120) : 0;
 	int big = (flags2 & XFS_DIFLAG2_BIGTIME) != 0;
-	st->nlink = di[4] == 1 ? be16(di + 6) : be32(di + 16);
+	st->nlink = di[4] == 1 ? ps_be16(di + 6) : ps_be32(di + 16);
 	st->atime = xfs_time(di + 32, big);
 	st->mtime = xfs_time(di + 40, big);
 	st->ctime = xfs_time(di + 48, big);
@@ -875,7 +869,7 @@ static int xfs_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st)
 	}
 	if ((mode & 0170000) == 0020000 || (mode & 0170000) == 0060000) {
 		/* data fork holds the xfs_dev_t: sysv-style 14-bit major, 18-bit minor */
-		uint32_t d = be32(di + lit_off(di));
+		uint32_t d = ps_be32(di + lit_off(di));
 		st->rdev_major = d >> 18;
 		st->rdev_minor = d & 0x3ffff;
 	}
@@ -989,8 +983,8 @@ static int xfs_walk(struct ps_fs *fs, const struct ps_fs_stat *st,
 	const uint8_t *di = p->ibuf;
 	uint8_t fmt = di[5];
 	int v3 = di[4] >= 3;
-	uint64_t flags2 = v3 ? be64(di + 120) : 0;
-	uint64_t nex = (flags2 & XFS_DIFLAG2_NREXT64) ? be64(di + 24) : be32(di + 76);
+	uint64_t flags2 = v3 ? ps_be64(di + 120) : 0;
+	uint64_t nex = (flags2 & XFS_DIFLAG2_NREXT64) ? ps_be64(di + 24) : ps_be32(di + 76);
 	size_t lo = lit_off(di), fork_end = di[82] ? lo + (size_t)di[82] * 8 : p->g.inodesize;
 	/* copy the extent list out of p->ibuf: reading goes through libfsxfs */
 	uint8_t recs[2048];	/* in-inode extents of inodes up to 2 KiB */
@@ -1013,7 +1007,7 @@ static int xfs_walk(struct ps_fs *fs, const struct ps_fs_stat *st,
 	if (fmt == 2) {
 		uint64_t next = 0;
 		for (size_t i = 0; i < nrec && !r; i++) {
-			uint64_t l0 = be64(recs + i * 16), l1 = be64(recs + i * 16 + 8);
+			uint64_t l0 = ps_be64(recs + i * 16), l1 = ps_be64(recs + i * 16 + 8);
 			int unwritten = (int)(l0 >> 63);
 			uint64_t soff = (l0 & ((1ULL << 63) - 1)) >> 9;
 			uint64_t cnt = l1 & ((1ULL << 21) - 1);
@@ -1071,8 +1065,8 @@ static int xfs_bmap(struct ps_fs *fs, const struct ps_fs_stat *st,
 		return r;
 	const uint8_t *di = p->ibuf;
 	int v3 = di[4] >= 3;
-	uint64_t flags2 = v3 ? be64(di + 120) : 0;
-	uint64_t nex = (flags2 & XFS_DIFLAG2_NREXT64) ? be64(di + 24) : be32(di + 76);
+	uint64_t flags2 = v3 ? ps_be64(di + 120) : 0;
+	uint64_t nex = (flags2 & XFS_DIFLAG2_NREXT64) ? ps_be64(di + 24) : ps_be32(di + 76);
 	size_t lo = lit_off(di), fork_end = di[82] ? lo + (size_t)di[82] * 8 : p->g.inodesize;
 	if (di[5] != 2 || fork_end > p->g.inodesize || lo > fork_end ||
 	    nex > (fork_end - lo) / 16) {
@@ -1086,7 +1080,7 @@ static int xfs_bmap(struct ps_fs *fs, const struct ps_fs_stat *st,
 	memcpy(recs, di + lo, nrec * 16);
 	uint64_t bs = p->g.blocksize, next = 0;
 	for (size_t i = 0; i < nrec; i++) {
-		uint64_t l0 = be64(recs + i * 16), l1 = be64(recs + i * 16 + 8);
+		uint64_t l0 = ps_be64(recs + i * 16), l1 = ps_be64(recs + i * 16 + 8);
 		uint64_t soff = (l0 & ((1ULL << 63) - 1)) >> 9;
 		uint64_t fsb = ((l0 & 0x1ff) << 43) | (l1 >> 21);
 		uint64_t cnt = l1 & ((1ULL << 21) - 1);
@@ -1214,11 +1208,11 @@ int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
 		return PS_ENOTFOUND;
 	}
 	struct xfs_geo g = {
-		.blocksize = be32(sb + 4), .dblocks = be64(sb + 8),
-		.agblocks = be32(sb + 84), .agcount = be32(sb + 88),
-		.inodesize = be16(sb + 104), .inopblog = sb[123], .agblklog = sb[124],
-		.sectsize = be16(sb + 102), .dirblklog = sb[192],
-		.crc = (be16(sb + 100) & 0xf) == 5,
+		.blocksize = ps_be32(sb + 4), .dblocks = ps_be64(sb + 8),
+		.agblocks = ps_be32(sb + 84), .agcount = ps_be32(sb + 88),
+		.inodesize = ps_be16(sb + 104), .inopblog = sb[123], .agblklog = sb[124],
+		.sectsize = ps_be16(sb + 102), .dirblklog = sb[192],
+		.crc = (ps_be16(sb + 100) & 0xf) == 5,
 	};
 	if (g.blocksize < 512 || g.blocksize > 65536 || (g.blocksize & (g.blocksize - 1)) ||
 	    g.inodesize < 256 || g.inodesize > 2048 || g.inodesize > g.blocksize ||
@@ -1301,7 +1295,7 @@ int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
 	libfsxfs_file_entry_free(&root, NULL);
 	fs->root = rootino;
 	csum_headers(fs);
-	uint64_t fdb = be64(sb + 144);
+	uint64_t fdb = ps_be64(sb + 144);
 	if (fdb <= g.dblocks)
 		fs->used_bytes = (g.dblocks - fdb) * g.blocksize;
 	/* the log: a dirty one means the files read here are the stale

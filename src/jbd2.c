@@ -10,32 +10,10 @@
  * records where that copy lies in the journal.
  */
 #include "jbd2.h"
+#include "be.h"
 #include "err.h"
 #include <stdlib.h>
 #include <string.h>
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 uint32_t ps_crc32_be(uint32_t crc, const void *buf, size_t n)
 {
@@ -70,17 +48,17 @@ int ps_jbd2_sb_parse(const uint8_t *sb, uint32_t fs_blocksize,
 	memset(j, 0, sizeof(*j));
 	j->st.kind = PS_JOURNAL_JBD2;
 	j->kernel = 612;
-	if (be32(sb) != PS_JBD2_MAGIC) {
+	if (ps_be32(sb) != PS_JBD2_MAGIC) {
 		j->st.bad = PS_JBAD_MAGIC;
 		return PS_EFORMAT;
 	}
-	j->blocktype = be32(sb + PS_JSB_BLOCKTYPE);
-	j->blocksize = be32(sb + PS_JSB_BLOCKSIZE);
-	j->maxlen = be32(sb + PS_JSB_MAXLEN);
-	j->first = be32(sb + PS_JSB_FIRST);
-	j->sequence = be32(sb + PS_JSB_SEQUENCE);
-	j->start = be32(sb + PS_JSB_START);
-	j->s_errno = (int32_t)be32(sb + PS_JSB_ERRNO);
+	j->blocktype = ps_be32(sb + PS_JSB_BLOCKTYPE);
+	j->blocksize = ps_be32(sb + PS_JSB_BLOCKSIZE);
+	j->maxlen = ps_be32(sb + PS_JSB_MAXLEN);
+	j->first = ps_be32(sb + PS_JSB_FIRST);
+	j->sequence = ps_be32(sb + PS_JSB_SEQUENCE);
+	j->start = ps_be32(sb + PS_JSB_START);
+	j->s_errno = (int32_t)ps_be32(sb + PS_JSB_ERRNO);
 	j->st.seq_start = j->st.seq_end = j->sequence;
 	j->st.log_start = j->start;
 	j->st.log_present = j->start != 0;
@@ -90,12 +68,12 @@ int ps_jbd2_sb_parse(const uint8_t *sb, uint32_t fs_blocksize,
 	}
 	j->st.jsb_version = j->blocktype == PS_JBD2_SB_V2 ? 2 : 1;
 	if (j->blocktype == PS_JBD2_SB_V2) {
-		j->compat = be32(sb + PS_JSB_COMPAT);
-		j->incompat = be32(sb + PS_JSB_INCOMPAT);
-		j->rocompat = be32(sb + PS_JSB_ROCOMPAT);
+		j->compat = ps_be32(sb + PS_JSB_COMPAT);
+		j->incompat = ps_be32(sb + PS_JSB_INCOMPAT);
+		j->rocompat = ps_be32(sb + PS_JSB_ROCOMPAT);
 		memcpy(j->uuid, sb + PS_JSB_UUID, 16);
 		j->csum_type = sb[PS_JSB_CSUM_TYPE];
-		j->num_fc = be32(sb + PS_JSB_NUM_FC);
+		j->num_fc = ps_be32(sb + PS_JSB_NUM_FC);
 	}
 	j->st.jsb_incompat = j->incompat;
 	j->st.jsb_compat = j->compat;
@@ -128,7 +106,7 @@ int ps_jbd2_sb_parse(const uint8_t *sb, uint32_t fs_blocksize,
 		memcpy(tmp, sb, sizeof(tmp));
 		memset(tmp + PS_JSB_CHECKSUM, 0, 4);
 		if (j->csum_type != 4 ||
-		    ps_crc32c(~0u, tmp, sizeof(tmp)) != be32(sb + PS_JSB_CHECKSUM)) {
+		    ps_crc32c(~0u, tmp, sizeof(tmp)) != ps_be32(sb + PS_JSB_CHECKSUM)) {
 			j->st.bad = PS_JBAD_CSUM;
 			return PS_EFORMAT;
 		}
@@ -275,10 +253,10 @@ static int tail_csum_ok(const struct ps_jbd2 *j, uint8_t *b)
 	if (!j->csum_v23)
 		return 1;
 	uint8_t *t = b + j->blocksize - 4;
-	uint32_t want = be32(t);
+	uint32_t want = ps_be32(t);
 	memset(t, 0, 4);
 	uint32_t got = ps_crc32c(j->seed, b, j->blocksize);
-	put_be32(t, want);
+	ps_put_be32(t, want);
 	return got == want;
 }
 
@@ -286,10 +264,10 @@ static int commit_csum_ok(const struct ps_jbd2 *j, uint8_t *b)
 {
 	if (!j->csum_v23)
 		return 1;
-	uint32_t want = be32(b + 0x10);
+	uint32_t want = ps_be32(b + 0x10);
 	memset(b + 0x10, 0, 4);
 	uint32_t got = ps_crc32c(j->seed, b, j->blocksize);
-	put_be32(b + 0x10, want);
+	ps_put_be32(b + 0x10, want);
 	return got == want;
 }
 
@@ -304,7 +282,7 @@ static int commit_csum_partial_ok(const struct ps_jbd2 *j, const uint8_t *b,
 		return 0;
 	memset(tmp, 0, j->blocksize);
 	memcpy(tmp, b, 64);
-	uint32_t want = be32(tmp + 0x10);
+	uint32_t want = ps_be32(tmp + 0x10);
 	memset(tmp + 0x10, 0, 4);
 	return ps_crc32c(j->seed, tmp, j->blocksize) == want;
 }
@@ -315,7 +293,7 @@ static unsigned count_tags(const struct ps_jbd2 *j, const uint8_t *b)
 	size_t p = 12;
 	unsigned n = 0;
 	while (p + j->tag_bytes <= size) {
-		uint16_t fl = be16(b + p + 6);
+		uint16_t fl = ps_be16(b + p + 6);
 		n++;
 		p += j->tag_bytes;
 		if (!(fl & PS_JBD2_FLAG_SAME_UUID))
@@ -368,29 +346,29 @@ static int replay_desc(struct rec *r, uint8_t *blk, uint64_t *pos, uint32_t tid,
 	size_t p = 12;
 	while (p + j->tag_bytes <= size) {
 		const uint8_t *tag = blk + p;
-		uint16_t fl = be16(tag + 6);
+		uint16_t fl = ps_be16(tag + 6);
 		uint64_t src = *pos;
 		*pos = wrap(j, *pos + 1);
 		if (jread(r, src, r->dblk)) {
 			/* the kernel goes on and fails at the end */
 			*bad_block = 1;
 		} else {
-			uint64_t home = be32(tag);
+			uint64_t home = ps_be32(tag);
 			if (b64)
-				home |= (uint64_t)be32(tag + 8) << 32;
+				home |= (uint64_t)ps_be32(tag + 8) << 32;
 			if (rt_test(&r->rt, home, tid)) {
 				j->st.revoke_hits++;
 			} else {
 				int ok = 1;
 				if (j->csum_v23) {
 					uint8_t sq[4];
-					put_be32(sq, tid);
+					ps_put_be32(sq, tid);
 					uint32_t c = ps_crc32c(j->seed, sq, 4);
 					c = ps_crc32c(c, r->dblk, j->blocksize);
 					if (j->csum_v23 == 3)
-						ok = be32(tag + 12) == c;
+						ok = ps_be32(tag + 12) == c;
 					else
-						ok = be16(tag + 4) == (c & 0xffff);
+						ok = ps_be16(tag + 4) == (c & 0xffff);
 				}
 				if (!ok) {
 					j->st.bad_data++;
@@ -421,12 +399,12 @@ static int replay_desc(struct rec *r, uint8_t *blk, uint64_t *pos, uint32_t tid,
 static int scan_revokes(struct rec *r, const uint8_t *blk, uint32_t tid)
 {
 	struct ps_jbd2 *j = r->j;
-	uint32_t rcount = be32(blk + 12);
+	uint32_t rcount = ps_be32(blk + 12);
 	size_t reclen = (j->incompat & PS_JBD2_INCOMPAT_64BIT) ? 8 : 4;
 	if (rcount > j->blocksize - (j->csum_v23 ? 4u : 0u))
 		return ABORT;
 	for (size_t off = 16; off + reclen <= rcount; off += reclen) {
-		uint64_t b = reclen == 8 ? be64(blk + off) : be32(blk + off);
+		uint64_t b = reclen == 8 ? ps_be64(blk + off) : ps_be32(blk + off);
 		if (rt_set(&r->rt, b, tid))
 			return PS_ENOMEM;
 		j->st.revokes++;
@@ -462,15 +440,15 @@ static int do_pass(struct rec *r, int pass)
 			return ABORT;
 		}
 		pos = wrap(j, pos + 1);
-		if (be32(blk) != PS_JBD2_MAGIC) {
+		if (ps_be32(blk) != PS_JBD2_MAGIC) {
 			scan_stop(r, pass, PS_JSTOP_END, here, tid);
 			break;
 		}
-		if (be32(blk + 8) != tid) {
+		if (ps_be32(blk + 8) != tid) {
 			scan_stop(r, pass, PS_JSTOP_SEQ, here, tid);
 			break;
 		}
-		uint32_t type = be32(blk + 4);
+		uint32_t type = ps_be32(blk + 4);
 		if (type == PS_JBD2_DESCRIPTOR) {
 			if (!tail_csum_ok(j, blk)) {
 				if (pass != PASS_SCAN) {
@@ -503,7 +481,7 @@ static int do_pass(struct rec *r, int pass)
 			continue;
 		}
 		if (type == PS_JBD2_COMMIT) {
-			uint64_t t = be64(blk + 0x30);
+			uint64_t t = ps_be64(blk + 0x30);
 			if (need_time) {
 				if (t >= last_time) {
 					scan_stop(r, pass, PS_JSTOP_DESC_CSUM, j->st.stop_jblk, tid);
@@ -518,7 +496,7 @@ static int do_pass(struct rec *r, int pass)
 					r->failed_commit = r->end_tid;
 					continue;
 				}
-				uint32_t found = be32(blk + 0x10);
+				uint32_t found = ps_be32(blk + 0x10);
 				if (!((crc1 == found && blk[0x0c] == 1 && blk[0x0d] == 4) ||
 				      (blk[0x0c] == 0 && blk[0x0d] == 0 && found == 0)))
 					err = 1;
@@ -702,13 +680,13 @@ void ps_jbd2_free(struct ps_jbd2 *j)
 
 void ps_jbd2_sb_recovered(const struct ps_jbd2 *j, uint8_t *sb)
 {
-	put_be32(sb + PS_JSB_SEQUENCE, j->st.seq_end + 1);
-	put_be32(sb + PS_JSB_START, 0);
+	ps_put_be32(sb + PS_JSB_SEQUENCE, j->st.seq_end + 1);
+	ps_put_be32(sb + PS_JSB_START, 0);
 	if (j->blocktype == PS_JBD2_SB_V2) {
-		put_be32(sb + PS_JSB_INCOMPAT, j->incompat & ~PS_JBD2_INCOMPAT_FAST_COMMIT);
+		ps_put_be32(sb + PS_JSB_INCOMPAT, j->incompat & ~PS_JBD2_INCOMPAT_FAST_COMMIT);
 		if (j->csum_v23) {
 			memset(sb + PS_JSB_CHECKSUM, 0, 4);
-			put_be32(sb + PS_JSB_CHECKSUM, ps_crc32c(~0u, sb, 1024));
+			ps_put_be32(sb + PS_JSB_CHECKSUM, ps_crc32c(~0u, sb, 1024));
 		}
 	}
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "probe.h"
+#include "be.h"
 #include "crc32c.h"
 #include "err.h"
 #include "le.h"
@@ -22,17 +23,6 @@ const char *ps_content_name(enum ps_content c)
 	case PS_CONTENT_ENTROPY: return "high-entropy";
 	default: return "unrecognised";
 	}
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	       ((uint32_t)p[2] << 8) | p[3];
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-	return ((uint64_t)be32(p) << 32) | be32(p + 4);
 }
 
 /*
@@ -76,11 +66,11 @@ static void fs_claim(struct ps_src *v, struct ps_probe *p)
 	} else if (!strcmp(p->type, "xfs")) {
 		if (ps_src_pread(v, sb, 512, 0) || memcmp(sb, "XFSB", 4))
 			return;
-		uint32_t bs = be32(sb + 4);
+		uint32_t bs = ps_be32(sb + 4);
 		if (bs < 512 || bs > 65536 || (bs & (bs - 1)))
 			return;
 		p->block_size = bs;
-		if (ps_mul_ovf(be64(sb + 8), bs, &p->fs_size))
+		if (ps_mul_ovf(ps_be64(sb + 8), bs, &p->fs_size))
 			p->fs_size = UINT64_MAX;
 	}
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "scan.h"
+#include "be.h"
 #include "err.h"
 #include "le.h"
 #include <fcntl.h>
@@ -277,11 +278,6 @@ static int scan_buf(struct ps_src *src, struct ps_scan *s, const uint8_t *buf,
 
 /* ---- filesystem superblocks (struct ps_fs_hit) ---- */
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void add_fshit(struct ps_scan *s, enum ps_fs_hit_kind kind, uint64_t start,
 		      uint64_t at, uint32_t group, uint64_t fs_size, uint32_t bs)
 {
@@ -357,16 +353,16 @@ static void fs_hits(struct ps_scan *s, const uint8_t *buf, size_t len, uint64_t 
 		 * sb_agblocks 84, sb_sectsize 102 (big-endian); the AGF one
 		 * sector on: "XAGF", agf_seqno at +8 */
 		if (!memcmp(b, "XFSB", 4)) {
-			uint32_t xbs = be32(b + 4), agb = be32(b + 84);
+			uint32_t xbs = ps_be32(b + 4), agb = ps_be32(b + 84);
 			uint32_t sect = (uint32_t)b[102] << 8 | b[103];
-			uint64_t dblocks = (uint64_t)be32(b + 8) << 32 | be32(b + 12);
+			uint64_t dblocks = (uint64_t)ps_be32(b + 8) << 32 | ps_be32(b + 12);
 			if (xbs < 512 || xbs > 65536 || (xbs & (xbs - 1)) || !agb ||
 			    sect < 512 || sect > 32768 || (sect & (sect - 1)) ||
 			    !dblocks || dblocks > (UINT64_MAX >> 17))
 				continue;
 			uint64_t g = 0;
 			if (sect + 12 <= BLK && !memcmp(b + sect, "XAGF", 4))
-				g = be32(b + sect + 8);
+				g = ps_be32(b + sect + 8);
 			if (g > abs / ((uint64_t)agb * xbs))
 				continue;	/* before the image's start */
 			uint64_t back = g * agb * (uint64_t)xbs;

@@ -15,6 +15,7 @@
  * kinds.
  */
 #include "weigh.h"
+#include "be.h"
 #include "ns_internal.h"
 #include "err.h"
 #include "fs.h"
@@ -26,11 +27,6 @@
 #define EXT_COMPAT_HAS_JOURNAL 0x4
 #define EXT_INCOMPAT_RECOVER 0x4
 #define JBD2_MAGIC 0xC03B3998u
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 int ps_ext_sb_facts(const uint8_t *sb, size_t len, struct ps_sb_facts *out)
 {
@@ -55,12 +51,12 @@ int ps_jbd2_sb_facts(const uint8_t *b, size_t len, struct ps_sb_facts *out)
 {
 	if (len < 0x20)
 		return PS_ETRUNC;
-	uint32_t type = be32(b + 4);
-	if (be32(b) != JBD2_MAGIC || (type != 3 && type != 4))
+	uint32_t type = ps_be32(b + 4);
+	if (ps_be32(b) != JBD2_MAGIC || (type != 3 && type != 4))
 		return PS_EFORMAT;
 	out->have_jseq = true;
-	out->jseq = be32(b + 0x18);
-	out->jstart = be32(b + 0x1c);
+	out->jseq = ps_be32(b + 0x18);
+	out->jstart = ps_be32(b + 0x1c);
 	return PS_OK;
 }
 

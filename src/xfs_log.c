@@ -13,6 +13,7 @@
  * never overflows.
  */
 #include "config.h"
+#include "be.h"
 #include "xfs_log.h"
 #include "crc32c.h"
 #include "err.h"
@@ -53,13 +54,6 @@
 #define H_UUID 304
 #define H_SIZE 320
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
 static uint64_t btobb(uint64_t bytes) { return (bytes + BB - 1) / BB; }
 
 int ps_xfs_log_geom(const uint8_t *sb, size_t len, struct ps_xfs_log_geom *g,
@@ -72,13 +66,13 @@ int ps_xfs_log_geom(const uint8_t *sb, size_t len, struct ps_xfs_log_geom *g,
 	memset(g, 0, sizeof(*g));
 	if (len < 256)
 		return PS_ETRUNC;
-	if (be32(sb) != 0x58465342)	/* "XFSB" */
+	if (ps_be32(sb) != 0x58465342)	/* "XFSB" */
 		return PS_ENOTFOUND;
-	uint32_t agblocks = be32(sb + 84), agcount = be32(sb + 88);
-	uint32_t logblocks = be32(sb + 96);
-	uint16_t versionnum = be16(sb + 100);
+	uint32_t agblocks = ps_be32(sb + 84), agcount = ps_be32(sb + 88);
+	uint32_t logblocks = ps_be32(sb + 96);
+	uint16_t versionnum = ps_be16(sb + 100);
 	uint8_t blocklog = sb[120], agblklog = sb[124], logsectlog = sb[193];
-	uint64_t logstart = be64(sb + 48);
+	uint64_t logstart = ps_be64(sb + 48);
 	unsigned version = versionnum & 0xf;
 #define BAD(f) do { *bad_field = f; return PS_EFORMAT; } while (0)
 	if (version < 4 || version > 5)
@@ -89,7 +83,7 @@ int ps_xfs_log_geom(const uint8_t *sb, size_t len, struct ps_xfs_log_geom *g,
 		BAD("sb_agblklog");
 	g->v5 = version == 5;
 	g->v2 = g->v5 || (versionnum & 0x0400);
-	g->sunit = be32(sb + 196);
+	g->sunit = ps_be32(sb + 196);
 	memcpy(g->uuid, sb + 32, 16);
 	g->sect_bb = 1;
 	if (versionnum & 0x0800 || g->v5) {
@@ -187,7 +181,7 @@ static int cycle(struct xl *x, int64_t blk, uint32_t *c)
 	const uint8_t *p = bb(x, blk);
 	if (!p)
 		return XL_BAD;
-	*c = be32(p) == XLOG_MAGIC ? be32(p + 4) : be32(p);
+	*c = ps_be32(p) == XLOG_MAGIC ? ps_be32(p + 4) : ps_be32(p);
 	return XL_OK;
 }
 
@@ -196,15 +190,15 @@ static int is_header(struct xl *x, int64_t blk, bool *yes)
 	const uint8_t *p = bb(x, blk);
 	if (!p)
 		return XL_BAD;
-	*yes = be32(p) == XLOG_MAGIC;
+	*yes = ps_be32(p) == XLOG_MAGIC;
 	return XL_OK;
 }
 
 /* header blocks of a record (spec §2.3) */
 static int64_t hblks_of(const struct xl *x, const uint8_t *h)
 {
-	uint32_t size = be32(h + H_SIZE);
-	if (x->g->v2 && (be32(h + H_VERSION) & 2) && size > XLOG_CYCLE_SIZE)
+	uint32_t size = ps_be32(h + H_SIZE);
+	if (x->g->v2 && (ps_be32(h + H_VERSION) & 2) && size > XLOG_CYCLE_SIZE)
 		return (int64_t)((size + XLOG_CYCLE_SIZE - 1) / XLOG_CYCLE_SIZE);
 	return 1;
 }
@@ -262,14 +256,14 @@ static int verify_log_record(struct xl *x, int64_t start, int64_t *last, int64_t
 			return fail(x, PS_XLOG_WHY_NO_HEADER, start, NULL);
 		if (!(h = bb(x, i)))
 			return XL_BAD;
-		if (be32(h) == XLOG_MAGIC)
+		if (ps_be32(h) == XLOG_MAGIC)
 			break;
 	}
 	if (i == -1)
 		return 1;
 	if (!uuid_ok(x, h, true))
 		return fail(x, PS_XLOG_WHY_UUID, i, "h_fs_uuid");
-	if (*last - i + extra != (int64_t)btobb(be32(h + H_LEN)) + hblks_of(x, h))
+	if (*last - i + extra != (int64_t)btobb(ps_be32(h + H_LEN)) + hblks_of(x, h))
 		*last = i;
 	return XL_OK;
 }
@@ -454,8 +448,8 @@ static int header_at(struct xl *x, int64_t blk, uint8_t *h)
 static const char *rec_header_bad(const struct xl *x, const uint8_t *h, int64_t blk,
 				  uint32_t bufsize)
 {
-	uint32_t ver = be32(h + H_VERSION), len = be32(h + H_LEN);
-	if (be32(h) != XLOG_MAGIC)
+	uint32_t ver = ps_be32(h + H_VERSION), len = ps_be32(h + H_LEN);
+	if (ps_be32(h) != XLOG_MAGIC)
 		return "h_magicno";
 	if (!ver || (ver & ~XLOG_VERSION_OKBITS))
 		return "h_version";
@@ -502,7 +496,7 @@ static int count_ops(struct xl *x, uint8_t *data, uint32_t len, uint32_t nops, i
 		if (len - off < OP_HDR)
 			return fail(x, PS_XLOG_WHY_OPS, blk, "oh_len");
 		const uint8_t *o = data + off;
-		uint32_t tid = be32(o), olen = be32(o + 4);
+		uint32_t tid = ps_be32(o), olen = ps_be32(o + 4);
 		uint8_t client = o[8], flags = o[9];
 		off += OP_HDR;
 		if (client != CLIENT_TRANS && client != CLIENT_LOG)
@@ -575,10 +569,10 @@ static int walk(struct xl *x, int64_t head, int64_t tail, enum walk_mode mode,
 	uint32_t hsize = XLOG_CYCLE_SIZE;
 	int64_t hblks = 1;
 	if (x->g->v2) {
-		hsize = be32(h0 + H_SIZE);
-		uint32_t len = be32(h0 + H_LEN);
+		hsize = ps_be32(h0 + H_SIZE);
+		uint32_t len = ps_be32(h0 + H_LEN);
 		uint32_t logbsize = x->g->sunit > XLOG_CYCLE_SIZE ? x->g->sunit : XLOG_CYCLE_SIZE;
-		if (len > hsize && len <= logbsize && be32(h0 + H_NUM_LOGOPS) == 1)
+		if (len > hsize && len <= logbsize && ps_be32(h0 + H_NUM_LOGOPS) == 1)
 			hsize = logbsize;
 		const char *bad = rec_header_bad(x, h0, tail, hsize);
 		if (bad) {
@@ -612,7 +606,7 @@ static int walk(struct xl *x, int64_t head, int64_t tail, enum walk_mode mode,
 				*first_bad = at;
 				return fail(x, PS_XLOG_WHY_HEADER, at, bad);
 			}
-			uint32_t len = be32(h + H_LEN);
+			uint32_t len = ps_be32(h + H_LEN);
 			/* the second round reads no block past the log's end */
 			if (round == 1 && at + hblks + (int64_t)btobb(len) > x->n) {
 				*first_bad = at;
@@ -624,7 +618,7 @@ static int walk(struct xl *x, int64_t head, int64_t tail, enum walk_mode mode,
 			/* a zero CRC (mkfs writes one) passes the torn-write
 			 * check, and a v4 replay, which only warns about a
 			 * non-zero one; a v5 replay refuses it */
-			bool ok = be32(r + H_CRC) == 0 && (mode == WALK_CRC || !x->g->v5);
+			bool ok = ps_be32(r + H_CRC) == 0 && (mode == WALK_CRC || !x->g->v5);
 			if (!ok)
 				ok = crc_ok(r, hblks, len, x->g->v2, XLOG_REC_SIZE) ||
 				     crc_ok(r, hblks, len, x->g->v2, XLOG_REC_SIZE_OTHER);
@@ -658,18 +652,18 @@ static int walk(struct xl *x, int64_t head, int64_t tail, enum walk_mode mode,
 							     r + j * BB + 4 + 4 * k;
 					memcpy(data + i * BB, src, 4);
 				}
-				uint64_t lsn = be64(r + H_LSN);
+				uint64_t lsn = ps_be64(r + H_LSN);
 				if (!x->out->records)
 					x->out->first_lsn = lsn;
 				x->out->last_lsn = lsn;
 				x->out->records++;
-				if (count_ops(x, data, len, be32(r + H_NUM_LOGOPS), at)) {
+				if (count_ops(x, data, len, ps_be32(r + H_NUM_LOGOPS), at)) {
 					*first_bad = at;
 					return XL_BAD;
 				}
 				if (x->rec_cb) {
 					int cr = x->rec_cb(x->rec_ctx, lsn, (uint32_t)at, data, len,
-							   be32(r + H_NUM_LOGOPS));
+							   ps_be32(r + H_NUM_LOGOPS));
 					if (cr) {
 						x->cb_rc = cr;
 						*first_bad = at;
@@ -694,9 +688,9 @@ static int check_unmount(struct xl *x, int64_t head, int64_t rblk, int64_t *tail
 	if (header_at(x, rblk, h))
 		return XL_BAD;
 	int64_t hb = hblks_of(x, h);
-	int64_t after = (int64_t)(((uint64_t)rblk + (uint64_t)hb + btobb(be32(h + H_LEN))) %
+	int64_t after = (int64_t)(((uint64_t)rblk + (uint64_t)hb + btobb(ps_be32(h + H_LEN))) %
 				  (uint64_t)x->n);
-	if (head == after && be32(h + H_NUM_LOGOPS) == 1) {
+	if (head == after && ps_be32(h + H_NUM_LOGOPS) == 1) {
 		const uint8_t *d = bb(x, (rblk + hb) % x->n);
 		if (!d)
 			return XL_BAD;
@@ -713,7 +707,7 @@ static int tail_of(struct xl *x, int64_t rblk, int64_t *tail, uint32_t *tcycle)
 	uint8_t h[BB];
 	if (header_at(x, rblk, h))
 		return XL_BAD;
-	uint64_t tl = be64(h + H_TAIL_LSN);
+	uint64_t tl = ps_be64(h + H_TAIL_LSN);
 	*tail = PS_XLOG_BLOCK(tl);
 	*tcycle = PS_XLOG_CYCLE(tl);
 	if (*tail >= x->n)
@@ -783,7 +777,7 @@ static int verify_head(struct xl *x, int64_t *head, int64_t *tail, int64_t *rblk
 	uint8_t h[BB];
 	if (header_at(x, *rblk, h))
 		return XL_BAD;
-	return verify_tail(x, *head, tail, be32(h + H_SIZE));
+	return verify_tail(x, *head, tail, ps_be32(h + H_SIZE));
 }
 
 static int find_tail(struct xl *x)
@@ -839,7 +833,7 @@ static int find_tail(struct xl *x)
 	uint8_t h[BB];
 	if (header_at(x, rblk, h))
 		return XL_BAD;
-	uint32_t hcycle = be32(h + H_CYCLE) + (wrapped ? 1 : 0);
+	uint32_t hcycle = ps_be32(h + H_CYCLE) + (wrapped ? 1 : 0);
 	o->head_lsn = (uint64_t)hcycle << 32 | (uint64_t)head;
 	if (clean || head == tail) {
 		o->state = PS_XLOG_CLEAN;
@@ -850,7 +844,7 @@ static int find_tail(struct xl *x)
 	uint8_t th[BB];
 	if (header_at(x, tail, th))
 		return XL_BAD;
-	o->tail_lsn = (be32(th) == XLOG_MAGIC ? (uint64_t)be32(th + H_CYCLE) : tcycle) << 32 |
+	o->tail_lsn = (ps_be32(th) == XLOG_MAGIC ? (uint64_t)ps_be32(th + H_CYCLE) : tcycle) << 32 |
 		      (uint64_t)tail;
 	o->state = PS_XLOG_DIRTY;
 	o->blocks = (uint64_t)(head > tail ? head - tail : x->n - tail + head);

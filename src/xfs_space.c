@@ -1,17 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* XFS's own space accounting (xfs_space.h). */
 #include "xfs_space.h"
+#include "be.h"
 #include "crc32c.h"
 #include "err.h"
 #include <stdlib.h>
 #include <string.h>
-
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
 
 #define MAXLEVELS 9		/* the deepest short-form btree the format allows */
 #define SB_RO_FINOBT 1u
@@ -105,7 +99,7 @@ struct bt {
 
 static void bno_rec(struct ctx *c, const uint8_t *r, uint64_t off)
 {
-	uint32_t start = be32(r), len = be32(r + 4);
+	uint32_t start = ps_be32(r), len = ps_be32(r + 4);
 	if (!len || start >= c->aglen || len > c->aglen - start) {
 		bad(c, off, "ar_blockcount", "a free extent beyond the AG, at block", start);
 		return;
@@ -121,7 +115,7 @@ static void bno_rec(struct ctx *c, const uint8_t *r, uint64_t off)
 
 static void cnt_rec(struct ctx *c, const uint8_t *r, uint64_t off)
 {
-	uint32_t start = be32(r), len = be32(r + 4);
+	uint32_t start = ps_be32(r), len = ps_be32(r + 4);
 	if (!len || start >= c->aglen || len > c->aglen - start)
 		bad(c, off, "ar_blockcount", "a free extent beyond the AG, at block", start);
 	c->free_cnt += len;
@@ -129,8 +123,8 @@ static void cnt_rec(struct ctx *c, const uint8_t *r, uint64_t off)
 
 static void ino_rec(struct ctx *c, const uint8_t *r, uint64_t off)
 {
-	uint32_t startino = be32(r);
-	uint16_t holes = c->sparse ? be16(r + 4) : 0;
+	uint32_t startino = ps_be32(r);
+	uint16_t holes = c->sparse ? ps_be16(r + 4) : 0;
 	uint64_t last = (uint64_t)c->aglen << c->inopblog;
 	if ((uint64_t)startino + 64 > last) {
 		bad(c, off, "ir_startino", "an inode chunk beyond the AG, at inode", startino);
@@ -179,7 +173,7 @@ static void walk(struct ctx *c, const struct bt *t, uint32_t agbno, unsigned lev
 		bad(c, off, "bb_magic", "a btree block without its magic, block", agbno);
 		return;
 	}
-	if (be16(b + 4) != level) {
+	if (ps_be16(b + 4) != level) {
 		bad(c, off + 4, "bb_level", "a btree block at the wrong level, block", agbno);
 		return;
 	}
@@ -189,14 +183,14 @@ static void walk(struct ctx *c, const struct bt *t, uint32_t agbno, unsigned lev
 			bad(c, off + 52, "bb_crc", "a btree block fails its CRC, block", agbno);
 			return;
 		}
-		if (be64(b + 16) != off / 512 || be32(b + 48) != c->agno ||
+		if (ps_be64(b + 16) != off / 512 || ps_be32(b + 48) != c->agno ||
 		    memcmp(b + 32, c->uuid, 16)) {
 			bad(c, off + 16, "bb_blkno", "a btree block of another place or filesystem, block", agbno);
 			return;
 		}
 	}
 	add(c, agbno, 1, PS_XS_BTREE);
-	unsigned n = be16(b + 6);
+	unsigned n = ps_be16(b + 6);
 	if (!level) {
 		size_t max = (s->blocksize - hdr) / t->recsz;
 		if (n > max) {
@@ -214,7 +208,7 @@ static void walk(struct ctx *c, const struct bt *t, uint32_t agbno, unsigned lev
 	}
 	const uint8_t *ptr = b + hdr + max * t->keysz;
 	for (unsigned i = 0; i < n && !c->bad; i++)
-		walk(c, t, be32(ptr + 4 * i), level - 1);
+		walk(c, t, ps_be32(ptr + 4 * i), level - 1);
 }
 
 static void walk_root(struct ctx *c, const struct bt *t, uint32_t root, uint32_t levels,
@@ -254,8 +248,8 @@ static void ag_maps(struct ctx *c, const struct geo *g, uint8_t *sec)
 	}
 	uint8_t agf[224];
 	memcpy(agf, sec, sizeof(agf));
-	if (memcmp(agf, "XAGF", 4) || be32(agf + 8) != c->agno) {
-		bad(c, a + ss, "agf_magicnum", "no AGF of this AG (magic, agf_seqno)", be32(agf + 8));
+	if (memcmp(agf, "XAGF", 4) || ps_be32(agf + 8) != c->agno) {
+		bad(c, a + ss, "agf_magicnum", "no AGF of this AG (magic, agf_seqno)", ps_be32(agf + 8));
 		return;
 	}
 	if (s->v5 && !ps_xfs_crc_ok(sec, ss, 216)) {
@@ -263,8 +257,8 @@ static void ag_maps(struct ctx *c, const struct geo *g, uint8_t *sec)
 		bad(c, a + ss + 216, "agf_crc", "the AGF fails its CRC", 0);
 		return;
 	}
-	if (be32(agf + 12) != c->aglen) {
-		bad(c, a + ss + 12, "agf_length", "the AGF's length is not the AG's", be32(agf + 12));
+	if (ps_be32(agf + 12) != c->aglen) {
+		bad(c, a + ss + 12, "agf_length", "the AGF's length is not the AG's", ps_be32(agf + 12));
 		return;
 	}
 	/* the AGI */
@@ -274,8 +268,8 @@ static void ag_maps(struct ctx *c, const struct geo *g, uint8_t *sec)
 		return;
 	}
 	memcpy(agi, sec, sizeof(agi));
-	if (memcmp(agi, "XAGI", 4) || be32(agi + 8) != c->agno) {
-		bad(c, a + 2 * ss, "agi_magicnum", "no AGI of this AG (magic, agi_seqno)", be32(agi + 8));
+	if (memcmp(agi, "XAGI", 4) || ps_be32(agi + 8) != c->agno) {
+		bad(c, a + 2 * ss, "agi_magicnum", "no AGI of this AG (magic, agi_seqno)", ps_be32(agi + 8));
 		return;
 	}
 	if (s->v5 && !ps_xfs_crc_ok(sec, ss, 312)) {
@@ -290,8 +284,8 @@ static void ag_maps(struct ctx *c, const struct geo *g, uint8_t *sec)
 	}
 	size_t flhdr = s->v5 ? 36 : 0;
 	uint32_t flsize = (uint32_t)((ss - flhdr) / 4);
-	if (s->v5 && (memcmp(sec, "XAFL", 4) || be32(sec + 4) != c->agno)) {
-		bad(c, a + 3 * ss, "agfl_magicnum", "no AGFL of this AG (magic, agfl_seqno)", be32(sec + 4));
+	if (s->v5 && (memcmp(sec, "XAFL", 4) || ps_be32(sec + 4) != c->agno)) {
+		bad(c, a + 3 * ss, "agfl_magicnum", "no AGFL of this AG (magic, agfl_seqno)", ps_be32(sec + 4));
 		return;
 	}
 	if (s->v5 && !ps_xfs_crc_ok(sec, ss, 32)) {
@@ -299,7 +293,7 @@ static void ag_maps(struct ctx *c, const struct geo *g, uint8_t *sec)
 		bad(c, a + 3 * ss + 32, "agfl_crc", "the AGFL fails its CRC", 0);
 		return;
 	}
-	uint32_t flfirst = be32(agf + 40), flcount = be32(agf + 48);
+	uint32_t flfirst = ps_be32(agf + 40), flcount = ps_be32(agf + 48);
 	if (flcount > flsize || (flcount && flfirst >= flsize)) {
 		bad(c, a + ss + 40, "agf_flfirst", "the free list's bounds are out of range", flfirst);
 		return;
@@ -313,7 +307,7 @@ static void ag_maps(struct ctx *c, const struct geo *g, uint8_t *sec)
 	add(c, 0, hdr, PS_XS_HEADER);
 	for (uint32_t i = 0; i < flcount; i++) {
 		uint32_t e = (flfirst + i) % flsize;
-		uint32_t bno = be32(sec + flhdr + 4 * e);
+		uint32_t bno = ps_be32(sec + flhdr + 4 * e);
 		if (bno < hdr || bno >= c->aglen) {
 			bad(c, a + 3 * ss + flhdr + 4 * e, "agfl_bno", "a free-list block outside the AG", bno);
 			return;
@@ -329,19 +323,19 @@ static void ag_maps(struct ctx *c, const struct geo *g, uint8_t *sec)
 		}
 		add(c, lb, g->logblocks, PS_XS_LOG);
 	}
-	walk_root(c, &BNOBT, be32(agf + 16), be32(agf + 28), a + ss + 28);
-	walk_root(c, &CNTBT, be32(agf + 20), be32(agf + 32), a + ss + 32);
+	walk_root(c, &BNOBT, ps_be32(agf + 16), ps_be32(agf + 28), a + ss + 28);
+	walk_root(c, &CNTBT, ps_be32(agf + 20), ps_be32(agf + 32), a + ss + 32);
 	if (!c->bad && c->free_bno != c->free_cnt)
 		bad(c, a + ss + 16, "agf_roots", "the by-block and by-size free-space btrees disagree, blocks", c->free_bno);
-	if (!c->bad && c->free_bno != be32(agf + 52))
-		bad(c, a + ss + 52, "agf_freeblks", "agf_freeblks is not what the free-space btree holds", be32(agf + 52));
-	walk_root(c, &INOBT, be32(agi + 20), be32(agi + 24), a + 2 * ss + 24);
+	if (!c->bad && c->free_bno != ps_be32(agf + 52))
+		bad(c, a + ss + 52, "agf_freeblks", "agf_freeblks is not what the free-space btree holds", ps_be32(agf + 52));
+	walk_root(c, &INOBT, ps_be32(agi + 20), ps_be32(agi + 24), a + 2 * ss + 24);
 	if (g->finobt)
-		walk_root(c, &FINOBT, be32(agi + 328), be32(agi + 332), a + 2 * ss + 332);
+		walk_root(c, &FINOBT, ps_be32(agi + 328), ps_be32(agi + 332), a + 2 * ss + 332);
 	if (g->rmapbt)
-		walk_root(c, &RMAPBT, be32(agf + 24), be32(agf + 36), a + ss + 36);
+		walk_root(c, &RMAPBT, ps_be32(agf + 24), ps_be32(agf + 36), a + ss + 36);
 	if (g->reflink)
-		walk_root(c, &REFCBT, be32(agf + 88), be32(agf + 92), a + ss + 92);
+		walk_root(c, &REFCBT, ps_be32(agf + 88), ps_be32(agf + 92), a + ss + 92);
 }
 
 static void read_ag(struct ctx *c, const struct geo *g, uint8_t *sec)
@@ -385,13 +379,13 @@ int ps_xfs_space_read(struct ps_src *src, struct ps_xfs_space *out)
 	    memcmp(sb, "XFSB", 4))
 		return PS_ENOTFOUND;
 	struct ps_xfs_space *s = out;
-	s->blocksize = be32(sb + 4);
-	s->dblocks = be64(sb + 8);
-	s->agblocks = be32(sb + 84);
-	s->agcount = be32(sb + 88);
-	s->sectsize = be16(sb + 102);
-	s->v5 = (be16(sb + 100) & 0xf) == 5;
-	uint16_t isize = be16(sb + 104);
+	s->blocksize = ps_be32(sb + 4);
+	s->dblocks = ps_be64(sb + 8);
+	s->agblocks = ps_be32(sb + 84);
+	s->agcount = ps_be32(sb + 88);
+	s->sectsize = ps_be16(sb + 102);
+	s->v5 = (ps_be16(sb + 100) & 0xf) == 5;
+	uint16_t isize = ps_be16(sb + 104);
 	uint8_t inopblog = sb[123], agblklog = sb[124];
 	const char *field = NULL;
 	if (s->blocksize < 512 || s->blocksize > 65536 || (s->blocksize & (s->blocksize - 1)))
@@ -412,16 +406,16 @@ int ps_xfs_space_read(struct ps_src *src, struct ps_xfs_space *out)
 		return PS_EFORMAT;
 	}
 	struct geo g = { .logstart = UINT64_MAX };
-	uint64_t logstart = be64(sb + 48);
+	uint64_t logstart = ps_be64(sb + 48);
 	if (logstart) {
 		uint64_t agno = logstart >> agblklog, agbno = logstart & ((1ULL << agblklog) - 1);
 		g.logstart = agno < s->agcount && agbno < s->agblocks ?
 			     agno * s->agblocks + agbno : (uint64_t)s->agcount * s->agblocks;
-		g.logblocks = be32(sb + 96);
+		g.logblocks = ps_be32(sb + 96);
 	}
 	struct ctx c = { .src = src, .s = s, .inopblog = inopblog };
 	if (s->v5) {
-		uint32_t ro = be32(sb + 212), in = be32(sb + 216);
+		uint32_t ro = ps_be32(sb + 212), in = ps_be32(sb + 216);
 		g.finobt = ro & SB_RO_FINOBT;
 		g.rmapbt = ro & SB_RO_RMAPBT;
 		g.reflink = ro & SB_RO_REFLINK;

@@ -5,6 +5,7 @@
  * xfs_log seeds are real logs). Whatever is replayed must read back, and a
  * view whose log was made clean must examine as clean. */
 #include "err.h"
+#include "be.h"
 #include "imgsrc.h"
 #include "journal.h"
 #include "le.h"
@@ -20,13 +21,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define BS 4096u
 #define LOGSTART 16u
-
-static void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-static void put_be64(uint8_t *p, uint64_t v) { put_be32(p, (uint32_t)(v >> 32)); put_be32(p + 4, (uint32_t)v); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -44,24 +38,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(img + (size_t)LOGSTART * BS, data, n * 512);
 	uint8_t *sb = img;
-	put_be32(sb, 0x58465342);
-	put_be32(sb + 4, BS);
-	put_be64(sb + 8, dblocks);
+	ps_put_be32(sb, 0x58465342);
+	ps_put_be32(sb + 4, BS);
+	ps_put_be64(sb + 8, dblocks);
 	if (size >= 320)
 		memcpy(sb + 32, data + 304, 16);
-	put_be64(sb + 48, LOGSTART);
-	put_be64(sb + 56, 128);
-	put_be32(sb + 84, dblocks);
-	put_be32(sb + 88, 1);
-	put_be32(sb + 96, logblocks);
-	put_be16(sb + 100, 0xB4A5);
-	put_be16(sb + 102, 512);
-	put_be16(sb + 104, 512);
-	put_be16(sb + 106, 8);
+	ps_put_be64(sb + 48, LOGSTART);
+	ps_put_be64(sb + 56, 128);
+	ps_put_be32(sb + 84, dblocks);
+	ps_put_be32(sb + 88, 1);
+	ps_put_be32(sb + 96, logblocks);
+	ps_put_be16(sb + 100, 0xB4A5);
+	ps_put_be16(sb + 102, 512);
+	ps_put_be16(sb + 104, 512);
+	ps_put_be16(sb + 106, 8);
 	sb[120] = 12;
 	sb[123] = 3;
 	sb[124] = agblklog;
-	put_be32(sb + 180, 4);
+	ps_put_be32(sb + 180, 4);
 	ps_put_le32(sb + 224, ~ps_crc32c(~0u, sb, 512));
 	/* the log's length in bbs is what the data gives: the tail of the last
 	 * fs block of the log stays zero (cycle 0) */

@@ -8,6 +8,7 @@
  * in tests/cli/journal-xfs.sh against xfs_logprint.
  */
 #include <setjmp.h>
+#include "be.h"
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,17 +22,6 @@
 #include "xfs_log.h"
 
 #define BB 512
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
 
 struct lw {
 	uint8_t *buf;
@@ -69,8 +59,8 @@ static uint64_t lw_rec(struct lw *w, uint64_t tail, const struct op *ops, int no
 	memset(data, 0, sizeof(data));
 	for (int i = 0; i < nops; i++) {
 		uint8_t *o = data + len;
-		put_be32(o, ops[i].tid);
-		put_be32(o + 4, ops[i].len);
+		ps_put_be32(o, ops[i].tid);
+		ps_put_be32(o + 4, ops[i].len);
 		o[8] = ops[i].client;
 		o[9] = ops[i].flags;
 		len += 12;
@@ -84,26 +74,26 @@ static uint64_t lw_rec(struct lw *w, uint64_t tail, const struct op *ops, int no
 	uint32_t dbbs = hlen / BB;
 	uint8_t h[BB] = { 0 };
 	uint64_t lsn = (uint64_t)w->cycle << 32 | w->blk;
-	put_be32(h, 0xFEEDBABE);
-	put_be32(h + 4, w->cycle);
-	put_be32(h + 8, 2);
-	put_be32(h + 12, hlen);
-	put_be64(h + 16, lsn);
-	put_be64(h + 24, tail);
-	put_be32(h + 40, (uint32_t)nops);
-	put_be32(h + 300, 1);
+	ps_put_be32(h, 0xFEEDBABE);
+	ps_put_be32(h + 4, w->cycle);
+	ps_put_be32(h + 8, 2);
+	ps_put_be32(h + 12, hlen);
+	ps_put_be64(h + 16, lsn);
+	ps_put_be64(h + 24, tail);
+	ps_put_be32(h + 40, (uint32_t)nops);
+	ps_put_be32(h + 300, 1);
 	memcpy(h + 304, w->uuid, 16);
-	put_be32(h + 320, 32768);
+	ps_put_be32(h + 320, 32768);
 	/* cycle stamping */
 	for (uint32_t i = 0; i < dbbs; i++) {
 		memcpy(h + 44 + 4 * i, data + i * BB, 4);
-		put_be32(data + i * BB, w->cycle);
+		ps_put_be32(data + i * BB, w->cycle);
 	}
 	/* the part past the physical end carries the next cycle (the kernel
 	 * bumps it when it splits the write), before the CRC is taken */
 	for (uint32_t i = 0; i < dbbs; i++)
 		if (w->blk + 1 + i >= w->n)
-			put_be32(data + i * BB, w->cycle + 1);
+			ps_put_be32(data + i * BB, w->cycle + 1);
 	if (crc) {
 		uint32_t c = ps_crc32c(~0u, h, 328);
 		c = ps_crc32c(c, data, hlen);
@@ -347,11 +337,11 @@ static void test_geom(void **state)
 	(void)state;
 	uint8_t sb[512] = { 0 };
 	memcpy(sb, "XFSB", 4);
-	put_be32(sb + 4, 4096);
-	put_be64(sb + 48, (2ULL << 16) | 8);	/* AG 2, block 8 */
-	put_be32(sb + 84, 64384);		/* agblocks */
-	put_be32(sb + 88, 4);			/* agcount */
-	put_be32(sb + 96, 16384);		/* logblocks */
+	ps_put_be32(sb + 4, 4096);
+	ps_put_be64(sb + 48, (2ULL << 16) | 8);	/* AG 2, block 8 */
+	ps_put_be32(sb + 84, 64384);		/* agblocks */
+	ps_put_be32(sb + 88, 4);			/* agcount */
+	ps_put_be32(sb + 96, 16384);		/* logblocks */
 	sb[100] = 0xb4; sb[101] = 0xa5;		/* v5 */
 	sb[120] = 12;				/* blocklog */
 	sb[124] = 16;				/* agblklog */
@@ -364,15 +354,15 @@ static void test_geom(void **state)
 	assert_int_equal(g.sect_bb, 8);
 	assert_true(g.v5 && g.v2 && !g.external);
 	/* an AG past agcount */
-	put_be64(sb + 48, (9ULL << 16) | 8);
+	ps_put_be64(sb + 48, (9ULL << 16) | 8);
 	assert_int_equal(ps_xfs_log_geom(sb, sizeof(sb), &g, &bad), PS_EFORMAT);
 	assert_string_equal(bad, "sb_logstart");
 	/* external log */
-	put_be64(sb + 48, 0);
+	ps_put_be64(sb + 48, 0);
 	assert_int_equal(ps_xfs_log_geom(sb, sizeof(sb), &g, &bad), PS_OK);
 	assert_true(g.external);
 	/* a log longer than 2^31 bbs */
-	put_be32(sb + 96, 0x10000000);
+	ps_put_be32(sb + 96, 0x10000000);
 	assert_int_equal(ps_xfs_log_geom(sb, sizeof(sb), &g, &bad), PS_EFORMAT);
 	assert_int_equal(ps_xfs_log_geom(sb, 100, &g, &bad), PS_ETRUNC);
 	memcpy(sb, "XFSC", 4);
