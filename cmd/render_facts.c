@@ -108,7 +108,7 @@ void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 		 * [P + 2 MiB, P + 16 MiB) of [P + 8 KiB, P + 18 MiB) */
 		fprintf(f, "under the legacy reading this offset (ns+0x%" PRIx64 ") is inside the area reserved for struct pages [0x%" PRIx64 ", 0x%" PRIx64 "); kernels write struct pages into only part of it at each enable (measured on 6.1 and 6.12: from start_pad + 2 MiB on; a 1 GiB namespace got [start_pad + 2 MiB, start_pad + 16 MiB), the rest kept its bytes)",
 			e->a, e->b, e->c);
-		if (e->a < ns->P + 2 * 1024 * 1024)
+		if (e->a < ns->start_pad + 2 * 1024 * 1024)
 			fputs(": this offset is below start_pad + 2 MiB, where no measured kernel wrote", f);
 		else
 			fputs(": whether this offset was overwritten depends on the kernel and the namespace size (the bytes found here tell)", f);
@@ -243,7 +243,7 @@ static void pfn_era(FILE *f, const struct ps_ns *ns)
 	/* kernels stopped padding in v5.3; version 1.4 blocks with a
 	 * start_pad are what ndctl write-infoblock --offset writes (its
 	 * test/align.sh makes them with -O 8K) */
-	fprintf(f, "%s%s", e, !ns->P ? "" : sb->version_minor >= 4 ?
+	fprintf(f, "%s%s", e, !ns->start_pad ? "" : sb->version_minor >= 4 ?
 		"; kernels since v5.3 write start_pad 0: this non-zero one comes from a tool (ndctl write-infoblock --offset writes such blocks)" :
 		"; a non-zero start_pad is only written by v4.6-v5.2");
 }
@@ -309,7 +309,7 @@ void render_summary(FILE *f, const struct ps_ns *ns)
 		if (c->btt)
 			fprintf(f, "%s filesystem inside the BTT (sector mode; its blocks are scattered in the namespace and read through the map), %s",
 				c->probe.type, HUMAN(c->size));
-		else if (ns->P)
+		else if (ns->start_pad)
 			fprintf(f, "%s filesystem at the %s data start (image offset 0x%" PRIx64 ", %s): start_pad %s the dataoff; the other reading finds no filesystem",
 				c->probe.type, c->name, c->off, HUMAN(c->size),
 				c->sem == PS_SEM_LEGACY ? "comes before" : "is already inside");

@@ -366,7 +366,7 @@ static size_t split_map(FILE *f, const struct ps_ns *ns, const struct ps_split *
 	svg_open(f, 3, id, "where the files written through a mapping are read and where their stores went");
 	row_name(f, 0, "start_pad");
 	bg(f, 0);
-	rect(f, &s, ns->base, sat(ns->base, sp->P), 0, ROW_H - 4, "s-pad",
+	rect(f, &s, ns->base, sat(ns->base, sp->start_pad), 0, ROW_H - 4, "s-pad",
 	     "the start_pad area", " data-kind=\"start_pad\"");
 	row_name(f, ROW_H, "read() (L)");
 	bg(f, ROW_H);
@@ -415,7 +415,7 @@ static void split_block(FILE *f, const struct render_input *in, const struct ps_
 				ps_split_class_name((enum ps_split_class)c), sp->count[c]);
 	fprintf(f, " data-default-view=\"%s\">\n", cli_split_mapped(sp) ? "auto" : "read");
 	fprintf(f, "<h3>Split check: files with two contents (start_pad %s under DAX)</h3>\n",
-		HUMAN(sp->P));
+		HUMAN(sp->start_pad));
 	if (!sp->blocksize) {
 		fputs("<p class=\"split-error\">not run: ", f);
 		esc(f, sp->err[0] ? sp->err : "no filesystem");
@@ -565,7 +565,7 @@ static void ns_section(FILE *f, const struct render_input *in, const struct ps_a
 		fprintf(f, "<dt>info block</dt><dd>0x%" PRIx64 "</dd>\n", a->scan.recs[ns->info_rec].off);
 	if (ns->mode == PS_NS_FSDAX || ns->mode == PS_NS_DEVDAX)
 		fprintf(f, "<dt>layout</dt><dd>start_pad 0x%" PRIx64 " (%s), dataoff 0x%" PRIx64 ", end_trunc 0x%" PRIx64 "</dd>\n",
-			ns->P, HUMAN(ns->P), ns->D, ns->T);
+			ns->start_pad, HUMAN(ns->start_pad), ns->dataoff, ns->end_trunc);
 	if (ns->mode == PS_NS_SECTOR)
 		fprintf(f, "<dt>sector mode</dt><dd>%u-byte sectors, %" PRIu64 " LBAs, %u arena(s)</dd>\n",
 			ns->btt_sector, ns->btt_nlba, arenas);

@@ -349,9 +349,9 @@ int render_scan_json(FILE *f, const struct render_input *in,
 		json_object_object_add(o, "nested_in", ns->nested_in >= 0 ?
 			json_object_new_int(ns->nested_in) : NULL);
 		json_object_object_add(o, "written_by", RENDERED(j, true, render_era(j->m, ns)));
-		json_object_object_add(o, "start_pad", j_u64(ns->P));
-		json_object_object_add(o, "end_trunc", j_u64(ns->T));
-		json_object_object_add(o, "dataoff", j_u64(ns->D));
+		json_object_object_add(o, "start_pad", j_u64(ns->start_pad));
+		json_object_object_add(o, "end_trunc", j_u64(ns->end_trunc));
+		json_object_object_add(o, "dataoff", j_u64(ns->dataoff));
 		json_object_object_add(o, "phys_base", ns->have_phys ? j_u64(ns->phys) : NULL);
 		json_object_object_add(o, "data_holds", render_pmdk_ns_json(a, ns));
 		json_object *ca = json_object_new_array();

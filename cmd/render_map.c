@@ -58,7 +58,7 @@ size_t map_ns_layout(const struct ps_analysis *a, const struct ps_ns *ns,
 	switch (ns->mode) {
 	case PS_NS_FSDAX:
 	case PS_NS_DEVDAX: {
-		uint64_t P = ns->P, D = ns->D, T = ns->T;
+		uint64_t P = ns->start_pad, D = ns->dataoff, T = ns->end_trunc;
 		if (dc && dc->off >= ns->base)
 			add(&r, dc->off - ns->base, sat_add(dc->off - ns->base, dc->size), MK_DATA);
 		else if (!dc && T < ns->size)

@@ -235,7 +235,7 @@ int render_scan_text(FILE *f, const struct render_input *in,
 				ps_human(ns->btt_nlba * ns->btt_sector, h, sizeof(h)));
 		if (ns->mode == PS_NS_FSDAX || ns->mode == PS_NS_DEVDAX)
 			fprintf(f, "  layout: start_pad 0x%" PRIx64 " (%s), dataoff 0x%" PRIx64 ", end_trunc 0x%" PRIx64 "\n",
-				ns->P, ps_human(ns->P, h, sizeof(h)), ns->D, ns->T);
+				ns->start_pad, ps_human(ns->start_pad, h, sizeof(h)), ns->dataoff, ns->end_trunc);
 		text_diags(f, &ns->diags, "  ");
 		for (int c = 0; c < ns->ncand; c++) {
 			const struct ps_cand *cd = &ns->cand[c];

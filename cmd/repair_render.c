@@ -32,8 +32,8 @@ void repair_ns_line(FILE *f, const char *when, const struct ps_ns *ns)
 			ns->btt_used_backup ? ", a primary info block unusable (backup used)" : "");
 	else if (ns->info_rec >= 0)
 		fprintf(f, ", info block v%u.%u start_pad 0x%" PRIx64 " dataoff 0x%" PRIx64 " end_trunc 0x%" PRIx64 " npfns %" PRIu64 " mode %s checksum %s",
-			ns->pfn.version_major, ns->pfn.version_minor, ns->P, ns->D,
-			ns->T, ns->pfn.npfns, ps_pfn_mode_name(ns->pfn.mode),
+			ns->pfn.version_major, ns->pfn.version_minor, ns->start_pad, ns->dataoff,
+			ns->end_trunc, ns->pfn.npfns, ps_pfn_mode_name(ns->pfn.mode),
 			ns->pfn.checksum_ok ? "ok" : "BAD");
 	if (ns->chosen >= 0 && ns->chosen < ns->ncand)
 		fprintf(f, "; data at 0x%" PRIx64 "%s%s", ns->cand[ns->chosen].off,
@@ -128,9 +128,9 @@ static json_object *j_ns_state(const struct ps_ns *ns)
 	json_object_object_add(o, "data_offset", c ? json_object_new_uint64(c->off) : NULL);
 	json_object_object_add(o, "filesystem", c && c->probe.type[0] ? jstr(c->probe.type) : NULL);
 	if (ns->mode != PS_NS_SECTOR && ns->info_rec >= 0) {
-		json_object_object_add(o, "start_pad", json_object_new_uint64(ns->P));
-		json_object_object_add(o, "dataoff", json_object_new_uint64(ns->D));
-		json_object_object_add(o, "end_trunc", json_object_new_uint64(ns->T));
+		json_object_object_add(o, "start_pad", json_object_new_uint64(ns->start_pad));
+		json_object_object_add(o, "dataoff", json_object_new_uint64(ns->dataoff));
+		json_object_object_add(o, "end_trunc", json_object_new_uint64(ns->end_trunc));
 		json_object_object_add(o, "info_checksum", jstr(ns->pfn.checksum_ok ? "valid" : "bad"));
 	}
 	return o;

@@ -10,7 +10,7 @@
 int cli_split_cand(const struct ps_analysis *a, size_t ns)
 {
 	const struct ps_ns *n = &a->ns[ns];
-	if (n->mode != PS_NS_FSDAX || !n->P || n->nested_in >= 0)
+	if (n->mode != PS_NS_FSDAX || !n->start_pad || n->nested_in >= 0)
 		return -1;
 	for (int i = 0; i < n->ncand; i++) {
 		const struct ps_cand *c = &n->cand[i];
@@ -38,7 +38,7 @@ struct ps_split *cli_split_run(struct ps_src *image, const struct ps_analysis *a
 	if (image->size != PS_SIZE_UNKNOWN && c->off < image->size &&
 	    size > image->size - c->off)
 		size = image->size - c->off;
-	ps_split_check(image, n->base, n->P, n->D, c->off, size, PS_FS_AUTO, s);
+	ps_split_check(image, n->base, n->start_pad, n->dataoff, c->off, size, PS_FS_AUTO, s);
 	return s;
 }
 
@@ -188,7 +188,7 @@ void render_split_dax_note(FILE *f, const struct ps_split *s)
 		"write() data goes to L = base + start_pad + dataoff + g, stores through a shared mapping to "
 		"F = base + dataoff + g, %s lower, over whatever lies there; if start_pad > dataoff + g "
 		"(here: file blocks below %s of the filesystem) the first DAX fault oopses the kernel",
-		ps_human(s->P, h, sizeof(h)), ps_human(s->P > s->D ? s->P - s->D : 0, h2, sizeof(h2)));
+		ps_human(s->start_pad, h, sizeof(h)), ps_human(s->start_pad > s->dataoff ? s->start_pad - s->dataoff : 0, h2, sizeof(h2)));
 }
 
 /* Would `repair --merge-mmap` as suggested be carried out (the planner,
@@ -228,7 +228,7 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 		       const struct ps_split *s)
 {
 	char h[32];
-	fprintf(f, "  split check (start_pad %s under DAX; " PS_DOC("start_pad.md") ", \"Files with two contents\"):", ps_human(s->P, h, sizeof(h)));
+	fprintf(f, "  split check (start_pad %s under DAX; " PS_DOC("start_pad.md") ", \"Files with two contents\"):", ps_human(s->start_pad, h, sizeof(h)));
 	if (!s->blocksize) {
 		fprintf(f, " not run: %s\n", s->err[0] ? s->err : "no filesystem");
 		return;
@@ -309,8 +309,8 @@ json_object *render_split_json(const struct render_input *in, int ns,
 			       const struct ps_split *s)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "start_pad", ju(s->P));
-	json_object_object_add(o, "dataoff", ju(s->D));
+	json_object_object_add(o, "start_pad", ju(s->start_pad));
+	json_object_object_add(o, "dataoff", ju(s->dataoff));
 	json_object_object_add(o, "l_offset", ju(s->l_off));
 	json_object_object_add(o, "f_offset", ju(s->f_off));
 	json_object_object_add(o, "ran", json_object_new_boolean(s->blocksize != 0));

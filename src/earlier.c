@@ -104,9 +104,9 @@ static int current_meta(const struct ps_analysis *a, const struct ps_ns *ns,
 		return 0;
 	if (ns->info_rec >= 0 && (ns->mode == PS_NS_FSDAX || ns->mode == PS_NS_DEVDAX)) {
 		o[n++] = (struct ps_over){ PS_OVER_INFO, ns->base + SZ_4K, SZ_4K };
-		if (ns->pfn.mode == 2 && ns->D > SZ_8K && n < max)
-			o[n++] = (struct ps_over){ PS_OVER_MEMMAP, ns->base + ns->P + SZ_8K,
-						   ns->D - SZ_8K };
+		if (ns->pfn.mode == 2 && ns->dataoff > SZ_8K && n < max)
+			o[n++] = (struct ps_over){ PS_OVER_MEMMAP, ns->base + ns->start_pad + SZ_8K,
+						   ns->dataoff - SZ_8K };
 	}
 	if (ns->mode != PS_NS_SECTOR)
 		return n;
@@ -223,7 +223,7 @@ static int region(struct ps_src *src, const struct ps_analysis *a, int nsi,
 	if (!c)
 		return PS_ENOMEM;
 	size_t n = 0;
-	layouts(c, &n, S, ns ? ns->P : 0);
+	layouts(c, &n, S, ns ? ns->start_pad : 0);
 	for (size_t i = 0; i < a->scan.nfshits; i++) {
 		const struct ps_fs_hit *h = &a->scan.fshits[i];
 		if (h->start >= B && h->start < end)

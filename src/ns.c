@@ -216,16 +216,16 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 	if (!r->checksum_ok)
 		ns->refusal = PS_REFUSE_CHECKSUM;
 	ns->pfn = r->u.pfn;
-	ns->P = ns->pfn.start_pad;
-	ns->T = ns->pfn.end_trunc;
-	ns->D = ns->pfn.dataoff;
+	ns->start_pad = ns->pfn.start_pad;
+	ns->end_trunc = ns->pfn.end_trunc;
+	ns->dataoff = ns->pfn.dataoff;
 
 	/* Namespace size: the block says P + T + D + npfns pages (exact for
 	 * every era's formula); the image bounds it. */
 	uint64_t pages, sz = 0;
 	int ovf = ps_mul_ovf(ns->pfn.npfns, ns->pfn.eff_page_size, &pages) ||
-		  ps_add_ovf(pages, ns->P, &sz) || ps_add_ovf(sz, ns->T, &sz) ||
-		  ps_add_ovf(sz, ns->D, &sz);
+		  ps_add_ovf(pages, ns->start_pad, &sz) || ps_add_ovf(sz, ns->end_trunc, &sz) ||
+		  ps_add_ovf(sz, ns->dataoff, &sz);
 	uint64_t avail = src->size - base;
 	if (ovf || sz == 0) {
 		ps_diag_add(&ns->diags, PS_SEV_ERR, PS_FIELD_AT(PS_PFN, r->off, npfns),
@@ -304,17 +304,17 @@ static int pfn_namespace(struct ps_analysis *a, struct ps_src *src, size_t ri)
 		}
 	}
 	uint64_t used;
-	if (ps_add_ovf(ns->P, ns->T, &used) || ps_add_ovf(used, ns->D, &used) ||
+	if (ps_add_ovf(ns->start_pad, ns->end_trunc, &used) || ps_add_ovf(used, ns->dataoff, &used) ||
 	    used >= ns->size) {
 		ps_diag_add(&ns->diags, PS_SEV_ERR, PS_FIELD_AT(PS_PFN, r->off, dataoff),
 			    "start_pad + end_trunc + dataoff leave no data; no candidate computed");
 		return PS_OK;
 	}
-	if (ns->P) {
-		add_cand(ns, src, PS_SEM_LEGACY, "legacy", ns->P + ns->D, ns->size - used);
-		add_cand(ns, src, PS_SEM_FIXED, "fixed", ns->D, ns->size - ns->T - ns->D);
+	if (ns->start_pad) {
+		add_cand(ns, src, PS_SEM_LEGACY, "legacy", ns->start_pad + ns->dataoff, ns->size - used);
+		add_cand(ns, src, PS_SEM_FIXED, "fixed", ns->dataoff, ns->size - ns->end_trunc - ns->dataoff);
 	} else {
-		add_cand(ns, src, PS_SEM_AUTO, "data", ns->D, ns->size - used);
+		add_cand(ns, src, PS_SEM_AUTO, "data", ns->dataoff, ns->size - used);
 	}
 	return PS_OK;
 }
@@ -578,7 +578,7 @@ static void mark_nested(struct ps_analysis *a)
 		for (size_t j = 0; j < i; j++) {
 			struct ps_ns *o = &a->ns[j];
 			if (o->nested_in < 0 && o->ncand && o->mode != PS_NS_RAW &&
-			    a->ns[i].base >= o->base + o->D &&
+			    a->ns[i].base >= o->base + o->dataoff &&
 			    a->ns[i].base < o->base + o->size) {
 				a->ns[i].nested_in = (int)j;
 				break;

@@ -102,7 +102,7 @@ struct ps_ns {
 	enum ps_kernel_refusal refusal;	/* the kernel will not use the info block */
 	int nested_in;		/* namespace whose data holds this one, or -1 */
 	struct ps_pfn_sb pfn;	/* PFN/DAX */
-	uint64_t P, T, D;	/* start_pad, end_trunc, dataoff as in effect */
+	uint64_t start_pad, end_trunc, dataoff;	/* as in effect */
 	int ncand;
 	struct ps_cand cand[PS_MAX_CAND];
 	enum ps_verdict verdict;

@@ -134,20 +134,20 @@ int ns_probe_cand(struct ps_src *src, struct ps_ns *ns, struct ps_cand *c)
 			 p->fs_size, c->size, room);
 	/* Geometry: where this candidate sits in the other reading's layout,
 	 * so the reader sees why the other reading cannot hold it. */
-	if (c->sem == PS_SEM_FIXED && ns->P) {
-		uint64_t rel = ns->D;
-		if (rel < ns->P)
-			evidence(c, PS_EV_IN_START_PAD, rel, ns->P, 0);
-		else if (ns->pfn.mode == PS_PFN_MODE_PMEM && rel >= ns->P + SZ_8K &&
-			 rel < ns->P + ns->D)
-			evidence(c, PS_EV_IN_MEMMAP, rel, ns->P + SZ_8K, ns->P + ns->D);
+	if (c->sem == PS_SEM_FIXED && ns->start_pad) {
+		uint64_t rel = ns->dataoff;
+		if (rel < ns->start_pad)
+			evidence(c, PS_EV_IN_START_PAD, rel, ns->start_pad, 0);
+		else if (ns->pfn.mode == PS_PFN_MODE_PMEM && rel >= ns->start_pad + SZ_8K &&
+			 rel < ns->start_pad + ns->dataoff)
+			evidence(c, PS_EV_IN_MEMMAP, rel, ns->start_pad + SZ_8K, ns->start_pad + ns->dataoff);
 	}
-	if (c->sem == PS_SEM_LEGACY && ns->P) {
-		uint64_t rel = ns->P + ns->D;
-		if (rel >= ns->size - ns->T)
+	if (c->sem == PS_SEM_LEGACY && ns->start_pad) {
+		uint64_t rel = ns->start_pad + ns->dataoff;
+		if (rel >= ns->size - ns->end_trunc)
 			evidence(c, PS_EV_PAST_DATA_END, 0, 0, 0);
 		else
-			evidence(c, PS_EV_INTO_DATA, ns->P, 0, 0);
+			evidence(c, PS_EV_INTO_DATA, ns->start_pad, 0, 0);
 	}
 	return PS_OK;
 }
@@ -209,10 +209,10 @@ static int kernel_notes(struct ps_ns *ns, const struct ps_cand *c)
 	if (located(ns) && c->sem == PS_SEM_LEGACY) {
 		rc = note(ns, PS_NOTE_BLOCKIO_READS_LEGACY, 0, 0, 0, NULL);
 		if (!rc)
-			rc = note(ns, ns->D < ns->P ? PS_NOTE_DAX_PFN_BEFORE_RANGE :
-				  PS_NOTE_DAX_PFN_TOO_LOW, ns->P, 0, 0, NULL);
+			rc = note(ns, ns->dataoff < ns->start_pad ? PS_NOTE_DAX_PFN_BEFORE_RANGE :
+				  PS_NOTE_DAX_PFN_TOO_LOW, ns->start_pad, 0, 0, NULL);
 	} else if (located(ns) && c->sem == PS_SEM_FIXED) {
-		rc = note(ns, PS_NOTE_BLOCKIO_MISSES_FIXED, ns->P, ns->cand[0].off, 0, NULL);
+		rc = note(ns, PS_NOTE_BLOCKIO_MISSES_FIXED, ns->start_pad, ns->cand[0].off, 0, NULL);
 		if (!rc)
 			rc = note(ns, PS_NOTE_UNAWARE_WRITER, 0, 0, 0, NULL);
 	}
@@ -228,21 +228,21 @@ static int placement_notes(struct ps_ns *ns, const struct ps_phys_map *map)
 	uint64_t secoff = B % PS_SECTION_SIZE;
 	uint64_t endp = B + ns->size;
 	int rc = note(ns, PS_NOTE_PLACEMENT, B, secoff, endp, NULL);
-	if (!rc && ns->P) {
+	if (!rc && ns->start_pad) {
 		uint64_t want = secoff ? PS_SECTION_SIZE - secoff : 0;
-		rc = want == ns->P ? note(ns, PS_NOTE_PAD_IS_COLLISION, ns->P, 0, 0, NULL) :
-		     note(ns, PS_NOTE_PAD_MISMATCH, ns->P, want, 0, NULL);
+		rc = want == ns->start_pad ? note(ns, PS_NOTE_PAD_IS_COLLISION, ns->start_pad, 0, 0, NULL) :
+		     note(ns, PS_NOTE_PAD_MISMATCH, ns->start_pad, want, 0, NULL);
 	}
 	if (!rc && map)
 		rc = section_neighbours(ns, map);
-	bool sa = (B + ns->P) % PS_COMPAT_ALIGN == 0;
-	bool ea = (endp - ns->T) % PS_COMPAT_ALIGN == 0;
+	bool sa = (B + ns->start_pad) % PS_COMPAT_ALIGN == 0;
+	bool ea = (endp - ns->end_trunc) % PS_COMPAT_ALIGN == 0;
 	if (!rc)
 		rc = sa && ea ? note(ns, PS_NOTE_ALIGN_ACCEPTED, 0, 0, 0, NULL) :
-		     note(ns, PS_NOTE_ALIGN_REFUSED, B + ns->P, endp - ns->T, sa, NULL);
-	if (!rc && ns->mode == PS_NS_FSDAX && ns->P)
-		rc = note(ns, PS_NOTE_DAX_PFNS, (B + ns->D) / SZ_4K,
-			  (B + ns->P + ns->D) / SZ_4K, 0, NULL);
+		     note(ns, PS_NOTE_ALIGN_REFUSED, B + ns->start_pad, endp - ns->end_trunc, sa, NULL);
+	if (!rc && ns->mode == PS_NS_FSDAX && ns->start_pad)
+		rc = note(ns, PS_NOTE_DAX_PFNS, (B + ns->dataoff) / SZ_4K,
+			  (B + ns->start_pad + ns->dataoff) / SZ_4K, 0, NULL);
 	return rc;
 }
 
@@ -259,7 +259,7 @@ static void next_actions(struct ps_ns *ns, const struct ps_cand *t)
 	bool damaged = ns->verdict == PS_V_DAMAGED;
 	/* a reading is named only where there are two (start_pad != 0): a
 	 * namespace with one data start has nothing to choose */
-	if (located(ns) && ns->P)
+	if (located(ns) && ns->start_pad)
 		sem = t->sem;
 	else if (!located(ns) && t->sem != PS_SEM_AUTO)
 		sem = t->sem == PS_SEM_FIXED ? PS_SEM_FIXED : PS_SEM_LEGACY;
@@ -303,7 +303,7 @@ static void next_actions(struct ps_ns *ns, const struct ps_cand *t)
 	 * does not hold; a damaged filesystem proves no data start, so
 	 * repair refuses it.) The CLI drops the suggestion when the repair
 	 * planner refuses it after all (cmd/cmd_scan.c). */
-	if ((ns->P || ns->btt_used_backup) && !cut && !damaged)
+	if ((ns->start_pad || ns->btt_used_backup) && !cut && !damaged)
 		action(ns, PS_ACT_REPAIR_PLAN, ns->verdict == PS_V_AMBIGUOUS &&
 		       ns->weigh.recommend != PS_SEM_AUTO ? sem : PS_SEM_AUTO);
 }
@@ -353,7 +353,7 @@ int ns_decide(struct ps_src *src, struct ps_ns *ns, const struct ps_phys_map *ma
 	}
 	const struct ps_cand *c = vi >= 0 ? &ns->cand[vi] : NULL;
 	int rc = PS_OK;
-	if (ns->mode == PS_NS_FSDAX && ns->P)
+	if (ns->mode == PS_NS_FSDAX && ns->start_pad)
 		rc = kernel_notes(ns, c);
 	if (!rc && ns->have_phys && ns->mode != PS_NS_RAW)
 		rc = placement_notes(ns, map);

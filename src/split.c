@@ -231,11 +231,11 @@ static const char *pmdk_sig(const uint8_t *b, size_t n)
 static enum ps_split_where where_of(struct walk *w, uint64_t g, size_t *file)
 {
 	const struct ps_split *s = w->s;
-	if (s->D + g < s->P)
+	if (s->dataoff + g < s->start_pad)
 		return PS_SW_PAD;
-	if (g < s->P)
+	if (g < s->start_pad)
 		return PS_SW_MEMMAP;
-	uint64_t h = g - s->P;
+	uint64_t h = g - s->start_pad;
 	const struct owner *o = owner_of(w, h);
 	if (o) {
 		*file = o->file;
@@ -460,8 +460,8 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 {
 	memset(out, 0, sizeof(*out));
 	out->base = base;
-	out->P = P;
-	out->D = D;
+	out->start_pad = P;
+	out->dataoff = D;
 	out->l_off = l_off;
 	out->f_off = base + D;
 	if (!P || l_off != base + P + D || base + D < base) {

@@ -117,7 +117,7 @@ struct ps_split_file {
 };
 
 struct ps_split {
-	uint64_t base, P, D;	/* the namespace */
+	uint64_t base, start_pad, dataoff;	/* the namespace */
 	uint64_t l_off;		/* image offset of L0, the filesystem start */
 	uint64_t f_off;		/* image offset of F0 = base + D */
 	uint32_t blocksize;

@@ -155,8 +155,8 @@ int ps_weigh(struct ps_src *src, struct ps_ns *ns)
 
 	/* start_pad: the fixed filesystem [D, D + claim) inside [0, P) */
 	uint64_t xrel = x->off - ns->base, xclaim = x->probe.fs_size;
-	if (xclaim && xrel < ns->P && xclaim <= ns->P - xrel)
-		reason(w, PS_WHY_IN_START_PAD, PS_SEM_LEGACY, PS_SEM_AUTO, xrel, xclaim, ns->P);
+	if (xclaim && xrel < ns->start_pad && xclaim <= ns->start_pad - xrel)
+		reason(w, PS_WHY_IN_START_PAD, PS_SEM_LEGACY, PS_SEM_AUTO, xrel, xclaim, ns->start_pad);
 
 	/* size: a claim equal to its own reading's room */
 	bool lfit = l->probe.fs_size && l->probe.fs_size == l->size;

@@ -203,7 +203,7 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 	if (src->size != PS_SIZE_UNKNOWN && legacy->off < src->size &&
 	    size > src->size - legacy->off)
 		size = src->size - legacy->off;
-	int r = ps_split_check(src, ns->base, ns->P, ns->D, legacy->off, size, PS_FS_AUTO, &s);
+	int r = ps_split_check(src, ns->base, ns->start_pad, ns->dataoff, legacy->off, size, PS_FS_AUTO, &s);
 	if (r == PS_ENOMEM) {
 		ps_split_free(&s);
 		return r;

@@ -175,9 +175,9 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 			       boff + PS_PFN_OFF_page_size, sb->eff_page_size);
 		return PS_OK;
 	}
-	if (ns->P % SZ_4K || ns->T % SZ_4K) {
+	if (ns->start_pad % SZ_4K || ns->end_trunc % SZ_4K) {
 		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": start_pad 0x%" PRIx64 " / end_trunc 0x%" PRIx64 " not page aligned: cannot tell which is corrupt",
-			       boff + PS_PFN_OFF_start_pad, ns->P, ns->T);
+			       boff + PS_PFN_OFF_start_pad, ns->start_pad, ns->end_trunc);
 		return PS_OK;
 	}
 
@@ -187,7 +187,7 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		switch (ns->verdict) {
 		case PS_V_PROVEN:
 			fc = ps_repair_fs_cand(ns, o);
-			if (fc && ns->P && o->sem != PS_SEM_AUTO && fc->sem != o->sem) {
+			if (fc && ns->start_pad && o->sem != PS_SEM_AUTO && fc->sem != o->sem) {
 				ps_plan_refuse(plan, n, K, "namespace %d: the filesystem is proven at the %s data start (0x%" PRIx64 "); --semantics %s would point the kernel at bytes that hold no filesystem: refusing",
 					       n, fc->name, fc->off, ps_sem_name(o->sem));
 				return PS_OK;
@@ -223,7 +223,7 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 	 * whole image and the block's own formula agrees. */
 	uint64_t pages, S_blk = 0;
 	bool S_ovf = ps_mul_ovf(sb->npfns, SZ_4K, &pages) ||
-		     ps_add_ovf(pages, ns->P + ns->T, &S_blk) ||
+		     ps_add_ovf(pages, ns->start_pad + ns->end_trunc, &S_blk) ||
 		     ps_add_ovf(S_blk, sb->dataoff, &S_blk);
 	uint64_t S = S_ovf ? ns->size : S_blk;
 	bool npfns_wrong = false;
@@ -244,9 +244,9 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		}
 		if (!S_ovf && src->size - S_blk < SZ_4K) {
 			/* a partial page at the end: npfns is right */
-		} else if (sb->version_minor >= 3 && ns->P == 0 &&
+		} else if (sb->version_minor >= 3 && ns->start_pad == 0 &&
 			   kernel_dataoff(Si, sb->mode, al) == sb->dataoff &&
-			   ns->T == Si % al) {
+			   ns->end_trunc == Si % al) {
 			S = Si;
 			S_src = "the image size (the namespace is the whole image: dataoff and end_trunc are exactly what nd_pfn_init writes for that size)";
 			npfns_wrong = true;
@@ -256,9 +256,9 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 			return PS_OK;
 		}
 	}
-	if (S < sb->dataoff + ns->P + ns->T + SZ_4K) {
+	if (S < sb->dataoff + ns->start_pad + ns->end_trunc + SZ_4K) {
 		ps_plan_refuse(plan, n, K, "namespace %d: a %s namespace cannot hold start_pad 0x%" PRIx64 " + dataoff 0x%" PRIx64 " + end_trunc 0x%" PRIx64 "; refusing",
-			       n, ps_human(S, h1, sizeof(h1)), ns->P, sb->dataoff, ns->T);
+			       n, ps_human(S, h1, sizeof(h1)), ns->start_pad, sb->dataoff, ns->end_trunc);
 		return PS_OK;
 	}
 
@@ -266,11 +266,11 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 	 * fields only when they are exactly what nd_pfn_init writes. */
 	if (ns->mode == PS_NS_DEVDAX) {
 		uint64_t al = sb->eff_align > SZ_2M ? sb->eff_align : SZ_2M;
-		bool formula = sb->version_minor >= 3 && ns->P == 0 &&
+		bool formula = sb->version_minor >= 3 && ns->start_pad == 0 &&
 			       kernel_dataoff(S, sb->mode, al) == sb->dataoff;
-		if (ns->P) {
+		if (ns->start_pad) {
 			ps_plan_refuse(plan, n, K, "devdax namespace %d has start_pad 0x%" PRIx64 ": with no filesystem in it nothing proves where its data begins; not converting",
-				       n, ns->P);
+				       n, ns->start_pad);
 			return PS_OK;
 		}
 		if ((!sb->checksum_ok || npfns_wrong) && !formula) {
@@ -284,7 +284,7 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 	memset(&e, 0, sizeof(e));
 	const char *kind = "pfn-field";
 	const char *dflt = "";
-	bool convert = ns->P != 0;
+	bool convert = ns->start_pad != 0;
 
 	if (!convert) {
 		/* Derivable fields, in place. */
@@ -308,7 +308,7 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 			why(&e, "page_struct_size", "version 1.4 records the struct page reservation; below 64 a pmem-mode namespace is refused (\"struct page size mismatch\"); 64 is MAX_STRUCT_PAGE_SIZE of current kernels");
 		}
 		if (npfns_wrong) {
-			uint64_t want = (S - ns->P - ns->T - sb->dataoff) / SZ_4K;
+			uint64_t want = (S - ns->start_pad - ns->end_trunc - sb->dataoff) / SZ_4K;
 			PS_FIELD_PUT(PS_PFN, b, npfns, want);
 			why(&e, "npfns", "npfns must be (size - start_pad - end_trunc - dataoff) / 4096 = %" PRIu64 " for the %s namespace (size from %s)",
 			    want, ps_human(S, h1, sizeof(h1)), S_src);
@@ -318,7 +318,7 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		 * it, keeping the proven data start (spec §7, §8 F8, §9). */
 		bool legacy = fc->sem == PS_SEM_LEGACY;
 		kind = legacy ? "start-pad-legacy" : "start-pad-fixed";
-		uint64_t Dn = legacy ? ns->P + sb->dataoff : sb->dataoff;
+		uint64_t Dn = legacy ? ns->start_pad + sb->dataoff : sb->dataoff;
 		uint64_t fs_rel = fc->off - ns->base;
 		if (fs_rel != Dn) {
 			ps_plan_refuse(plan, n, kind, "internal: proven data start 0x%" PRIx64 " is not base + 0x%" PRIx64,
@@ -332,14 +332,14 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 			B = o->phys_base + ns->base;
 			if (B % SZ_2M) {
 				ps_plan_refuse(plan, n, kind, "namespace %d starts at physical 0x%" PRIx64 ", not 2 MiB aligned: a current kernel (v5.7+) refuses start_pad 0 there (\"resource start misaligned\"); the legacy block, which pads to 0x%" PRIx64 ", is the only form it accepts: leave it",
-					       n, B, B + ns->P);
+					       n, B, B + ns->start_pad);
 				return PS_OK;
 			}
 		} else if (o->assume_aligned) {
 			B = 0;	/* aligned to ca: only B mod ca matters below */
 		} else {
 			ps_plan_refuse(plan, n, kind, "namespace %d has start_pad 0x%" PRIx64 ": a current kernel accepts start_pad 0 only if the namespace's physical base is 2 MiB aligned, and the end_trunc it needs depends on that base too. The image does not say where it sat: give --phys-base (from 'ndctl list -N -v' resource, or --iomem with 'pmemscan scan'), or --assume-aligned to take it as aligned",
-				       n, ns->P);
+				       n, ns->start_pad);
 			return PS_OK;
 		}
 		uint64_t Tn = (B + S) - ps_align_down(B + S, ca);
@@ -393,9 +393,9 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		ps_pfn_encode(&nsb, b);
 		if (legacy) {
 			why(&e, "start_pad", "start_pad is deprecated (v5.3+ never pads); the %s pad moves into dataoff so the data start stays at base + 0x%" PRIx64 " (the filesystem does not move)",
-			    ps_human(ns->P, h1, sizeof(h1)), Dn);
+			    ps_human(ns->start_pad, h1, sizeof(h1)), Dn);
 			why(&e, "dataoff", "dataoff' = start_pad + dataoff = 0x%" PRIx64 " + 0x%" PRIx64 ": every kernel reads data at base + start_pad + dataoff, so the filesystem is found at the same bytes",
-			    ns->P, sb->dataoff);
+			    ns->start_pad, sb->dataoff);
 		} else {
 			why(&e, "start_pad", "the filesystem was written at base + dataoff (start_pad-unaware); with start_pad 0 every kernel reads it there");
 			why(&e, "dataoff", "dataoff stays 0x%" PRIx64 ": the proven filesystem is at base + dataoff", Dn);

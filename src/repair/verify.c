@@ -179,8 +179,8 @@ static bool ns_valid(const struct ps_analysis *aa, const struct ps_ns *before,
 			snprintf(why_, n, "re-scan: %s", after->diags.v[i].msg);
 			return false;
 		}
-	if (after->P) {
-		snprintf(why_, n, "start_pad is still 0x%" PRIx64, after->P);
+	if (after->start_pad) {
+		snprintf(why_, n, "start_pad is still 0x%" PRIx64, after->start_pad);
 		return false;
 	}
 	if (after->mode == PS_NS_DEVDAX)

@@ -359,8 +359,8 @@ static void test_legacy_16g(void **state)
 	assert_null(patch(&r, "mode"));
 	assert_string_equal(patch(&r, "dataoff")->kind, "start-pad-legacy");
 	const struct ps_ns *n = after_ns(&r);
-	assert_int_equal(n->P, 0);
-	assert_int_equal(n->D, 0x14200000);
+	assert_int_equal(n->start_pad, 0);
+	assert_int_equal(n->dataoff, 0x14200000);
 	assert_int_equal(n->pfn.version_minor, 4);
 	assert_int_equal(n->pfn.npfns, 4111872);
 	assert_int_equal(n->verdict, PS_V_PROVEN);

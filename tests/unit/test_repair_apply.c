@@ -181,7 +181,7 @@ static void test_in_place_then_undo(void **state)
 	assert_true(r.checks[0].valid);
 	const struct ps_ns *n = ps_repair_ns_at(&r.rescan, 0);
 	assert_non_null(n);
-	assert_int_equal(n->P, 0);
+	assert_int_equal(n->start_pad, 0);
 	assert_int_equal(n->verdict, PS_V_PROVEN);
 	assert_int_equal(n->cand[n->chosen].off, FS_OFF);
 	ps_apply_result_free(&r);

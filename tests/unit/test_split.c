@@ -27,7 +27,7 @@
 
 struct fx {
 	char dir[64], img[96];
-	uint64_t P, l_off;
+	uint64_t start_pad, l_off;
 	struct ps_fs_extent m, x, hole;
 	uint8_t mdata[16384], xdata[32768];
 };
@@ -111,8 +111,8 @@ static int setup(void **state)
 	bmap_of(f->img, 0, "/x.bin", &f->x);
 	/* start_pad: m.bin's F lands on the first freed block */
 	assert_true(f->m.physical > f->hole.physical);
-	f->P = f->m.physical - f->hole.physical;
-	f->l_off = f->P + D;
+	f->start_pad = f->m.physical - f->hole.physical;
+	f->l_off = f->start_pad + D;
 	/* the namespace image: [0, P + D) zeros, the filesystem at L0 */
 	snprintf(f->img, sizeof(f->img), "%s/ns.img", f->dir);
 	snprintf(cmd, sizeof(cmd), "truncate -s %llu %s && dd if=%s/fs.img of=%s bs=4096 seek=%llu conv=notrunc status=none",
@@ -150,7 +150,7 @@ static void mmap_store(const struct fx *f, const struct ps_fs_extent *e, const u
 	uint8_t z[BS] = { 0 };
 	for (unsigned b = lo; b < hi; b++) {
 		uint64_t g = e->physical + (uint64_t)b * BS;
-		pwrite_all(fd, data + (size_t)b * BS, BS, f->l_off - f->P + g);
+		pwrite_all(fd, data + (size_t)b * BS, BS, f->l_off - f->start_pad + g);
 		pwrite_all(fd, z, BS, f->l_off + g);
 	}
 	close(fd);
@@ -160,7 +160,7 @@ static void run_check(const struct fx *f, struct ps_split *s, struct ps_src **sr
 {
 	char err[256];
 	assert_int_equal(ps_src_open_file(f->img, src, err, sizeof(err)), PS_OK);
-	assert_int_equal(ps_split_check(*src, 0, f->P, D, f->l_off, FSZ, PS_FS_AUTO, s), PS_OK);
+	assert_int_equal(ps_split_check(*src, 0, f->start_pad, D, f->l_off, FSZ, PS_FS_AUTO, s), PS_OK);
 	assert_int_equal(s->errors, 0);
 }
 
@@ -226,7 +226,7 @@ static void test_mapped(void **state)
 	memset(st, 'S', sizeof(st));
 	int fd = open(f->img, O_RDWR);
 	assert_true(fd >= 0);
-	pwrite_all(fd, st, sizeof(st), f->l_off - f->P + f->x.physical);
+	pwrite_all(fd, st, sizeof(st), f->l_off - f->start_pad + f->x.physical);
 	close(fd);
 	struct ps_split s;
 	struct ps_src *src;
@@ -245,7 +245,7 @@ static void test_mapped(void **state)
 	assert_int_equal(m->nvictims, 1);
 	assert_int_equal(m->victims[0].where, PS_SW_FREE);
 	assert_int_equal(m->victims[0].blocks, 4);
-	assert_int_equal(m->victims[0].first, f->l_off - f->P + f->m.physical);
+	assert_int_equal(m->victims[0].first, f->l_off - f->start_pad + f->m.physical);
 	assert_int_equal(ps_split_auto_views(m), PS_VIEW_MERGED);
 	const struct ps_split_file *x = by_path(&s, "/x.bin");
 	assert_int_equal(x->cls, PS_SPLIT_MIXED);
@@ -301,8 +301,8 @@ static void test_other_files_data(void **state)
 	/* a second image: the same filesystem, start_pad = 4 blocks */
 	struct fx g = *f;
 	snprintf(g.img, sizeof(g.img), "%s/ns2.img", f->dir);
-	g.P = 4 * BS;
-	g.l_off = g.P + D;
+	g.start_pad = 4 * BS;
+	g.l_off = g.start_pad + D;
 	char cmd[512];
 	snprintf(cmd, sizeof(cmd), "rm -f %s && truncate -s %llu %s && dd if=%s/fs.img of=%s bs=4096 seek=%llu conv=notrunc status=none",
 		 g.img, (unsigned long long)(g.l_off + FSZ), g.img, f->dir, g.img,
@@ -318,7 +318,7 @@ static void test_other_files_data(void **state)
 		pwrite_all(fd, z, BS, g.l_off + v.physical + b * BS);
 	close(fd);
 	assert_int_equal(ps_src_open_file(g.img, &src, err, sizeof(err)), PS_OK);
-	assert_int_equal(ps_split_check(src, 0, g.P, D, g.l_off, FSZ, PS_FS_AUTO, &s), PS_OK);
+	assert_int_equal(ps_split_check(src, 0, g.start_pad, D, g.l_off, FSZ, PS_FS_AUTO, &s), PS_OK);
 	const struct ps_split_file *vf = by_path(&s, "/v.bin");
 	assert_int_equal(vf->cls, PS_SPLIT_MMAP);
 	assert_int_equal(vf->over_blocks, 4);
