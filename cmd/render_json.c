@@ -248,8 +248,8 @@ static json_object *j_structure(const struct ps_analysis *a, size_t i)
 	if ((r->kind == PS_REC_PFN || r->kind == PS_REC_DAX) && !r->truncated)
 		json_object_object_add(o, "fields", j_pfn(&r->u.pfn));
 	if (r->kind == PS_REC_BTT && !r->truncated) {
-		json_object_object_add(o, "role", j_str(r->role == 1 ? "primary" :
-			r->role == 2 ? "backup" : "unclaimed"));
+		json_object_object_add(o, "role", j_str(r->role == PS_ROLE_PRIMARY ? "primary" :
+			r->role == PS_ROLE_BACKUP ? "backup" : "unclaimed"));
 		json_object_object_add(o, "fields", j_btt(&r->u.btt));
 	}
 	if (r->kind == PS_REC_PMDK || r->kind == PS_REC_POOLSET)

@@ -74,7 +74,7 @@ size_t map_ns_layout(const struct ps_analysis *a, const struct ps_ns *ns,
 	case PS_NS_SECTOR:
 		for (size_t i = 0; i < a->scan.nrecs; i++) {
 			const struct ps_rec *rec = &a->scan.recs[i];
-			if (rec->kind != PS_REC_BTT || rec->role != 1 || rec->truncated ||
+			if (rec->kind != PS_REC_BTT || rec->role != PS_ROLE_PRIMARY || rec->truncated ||
 			    rec->off < ns->base || rec->off >= end)
 				continue;
 			++*arenas;

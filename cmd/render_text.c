@@ -147,7 +147,7 @@ int render_scan_text(FILE *f, const struct render_input *in,
 			fprintf(f, "  0x%012" PRIx64 "  BTT_ARENA_INFO  v%u.%u  checksum %s  %s\n", r->off,
 				r->u.btt.version_major, r->u.btt.version_minor,
 				r->checksum_ok ? "valid" : "BAD",
-				r->role == 1 ? "arena info block" : r->role == 2 ? "arena backup info block" :
+				r->role == PS_ROLE_PRIMARY ? "arena info block" : r->role == PS_ROLE_BACKUP ? "arena backup info block" :
 				"not part of a readable BTT");
 			fprintf(f, "      lbasize %u (internal %u)  nlba %u (internal %u)  nfree %u  nextoff 0x%" PRIx64 "  info2off 0x%" PRIx64 "\n",
 				r->u.btt.external_lbasize, r->u.btt.internal_lbasize,

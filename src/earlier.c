@@ -116,7 +116,7 @@ static int current_meta(const struct ps_analysis *a, const struct ps_ns *ns,
 			continue;
 		o[n++] = (struct ps_over){ PS_OVER_BTT_INFO, r->off, SZ_4K };
 		const struct ps_btt_sb *b = &r->u.btt;
-		if (r->role != 1 || !b->layout_ok)
+		if (r->role != PS_ROLE_PRIMARY || !b->layout_ok)
 			continue;
 		if (n < max)
 			o[n++] = (struct ps_over){ PS_OVER_BTT_MAP, r->off + b->mapoff,

@@ -335,12 +335,12 @@ static void claim_btt_recs(struct ps_analysis *a, const struct ps_btt *b,
 		uint64_t start = base + ar->off;	/* off includes the initial offset */
 		for (size_t r = 0; r < a->scan.nrecs; r++) {
 			struct ps_rec *rec = &a->scan.recs[r];
-			if (rec->kind != PS_REC_BTT || rec->role)
+			if (rec->kind != PS_REC_BTT || rec->role != PS_ROLE_UNCLAIMED)
 				continue;
 			if (rec->off == start)
-				rec->role = 1;
+				rec->role = PS_ROLE_PRIMARY;
 			else if (rec->off == start + ar->sb.info2off)
-				rec->role = 2;
+				rec->role = PS_ROLE_BACKUP;
 			else
 				continue;
 			(void)nsi;
@@ -390,7 +390,7 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src, int pass)
 {
 	for (size_t r = 0; r < a->scan.nrecs; r++) {
 		struct ps_rec *rec = &a->scan.recs[r];
-		if (rec->kind != PS_REC_BTT || rec->role || rec->truncated)
+		if (rec->kind != PS_REC_BTT || rec->role != PS_ROLE_UNCLAIMED || rec->truncated)
 			continue;
 		const struct ps_btt_sb *sb = &rec->u.btt;
 		uint64_t linux_init = sb->version_major == 2 ? PS_BTT2_OFFSET : PS_BTT1_OFFSET;
@@ -402,7 +402,7 @@ static int btt_namespaces(struct ps_analysis *a, struct ps_src *src, int pass)
 		if (later && pass == 0) {
 			/* its backup is not a namespace of its own meanwhile */
 			pool_btt(a, src, NULL, rec->off);
-			rec->role = 0;
+			rec->role = PS_ROLE_UNCLAIMED;
 		}
 		if (later != (pass == 1))
 			continue;

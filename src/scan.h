@@ -27,12 +27,20 @@ enum ps_rec_kind {
 	PS_REC_POOLSET,		/* a PMDK poolset file (PMEMPOOLSET text) */
 };
 
+/* What a BTT info block found by the scan is, once the analysis has
+ * placed it in an arena. */
+enum ps_rec_role {
+	PS_ROLE_UNCLAIMED = 0,	/* in no arena (yet) */
+	PS_ROLE_PRIMARY,	/* an arena's info block */
+	PS_ROLE_BACKUP,		/* an arena's backup info block (at its end) */
+};
+
 struct ps_rec {
 	enum ps_rec_kind kind;
 	uint64_t off;		/* absolute offset of the structure */
 	bool checksum_ok;
 	bool truncated;		/* the image ends inside the structure */
-	int role;		/* BTT: 0 unknown, 1 arena primary, 2 backup (set by the analysis) */
+	enum ps_rec_role role;	/* BTT: which copy of an arena's info block (set by the analysis) */
 	/* PMDK, POOLSET: the namespace whose data holds it, -1 if none (set
 	 * by the analysis, ps_pmdk_place says how) */
 	int ns;
