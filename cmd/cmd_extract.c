@@ -250,6 +250,9 @@ static void journal_warn(const struct ps_journal *j)
 		if (j->intents_bmap)
 			cli_err("warning: xfs log: %" PRIu64 " file mapping change(s) (BUI intents) left unfinished: the kernel finishes them after recovery, this view does not; a reflinked or remapped file may differ from what the kernel shows",
 				j->intents_bmap);
+		if (j->iunlink_left)
+			cli_err("warning: xfs log: %" PRIu64 " unlinked inodes the kernel frees at mount were left on their lists (the first: inode %" PRIu64 ", %s): no file reads differ, but xfs_repair -n of a carved image reports them",
+				j->iunlink_left, j->iunlink_left_v[0].ino, j->iunlink_left_v[0].why);
 		return;
 	}
 	if (j->from_backup)

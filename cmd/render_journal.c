@@ -191,6 +191,17 @@ void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent
 			fprintf(f, "%s  %" PRIu64 " intent(s) left unfinished, which the kernel finishes after recovery and this view does NOT: %" PRIu64 " file mapping change(s) (BUI: a file's blocks may differ from what the kernel shows), %" PRIu64 " extent free(s) (EFI), %" PRIu64 " rmap and %" PRIu64 " refcount update(s), %" PRIu64 " other\n",
 				indent, j->intents_open, j->intents_bmap, j->intents_efi, j->intents_rmap,
 				j->intents_refc, j->intents_other);
+		if (j->iunlink_freed)
+			fprintf(f, "%s  %" PRIu64 " unlinked inode(s) (open but deleted at the crash) freed as the kernel frees them at mount, with %" PRIu64 " data block(s)\n",
+				indent, j->iunlink_freed, j->iunlink_blocks);
+		if (j->iunlink_left) {
+			fprintf(f, "%s  %" PRIu64 " unlinked inodes the kernel frees at mount were left:", indent, j->iunlink_left);
+			size_t nv = sizeof(j->iunlink_left_v) / sizeof(j->iunlink_left_v[0]);
+			for (uint64_t i = 0; i < j->iunlink_left && i < nv; i++)
+				fprintf(f, "%s inode %" PRIu64 " (%s)", i ? "," : "", j->iunlink_left_v[i].ino,
+					j->iunlink_left_v[i].why);
+			fprintf(f, "%s; xfs_repair -n of a carved image reports them\n", j->iunlink_left > nv ? ", ..." : "");
+		}
 		if (j->mount_fails)
 			fprintf(f, "%s  the kernel's recovery stops at log block %" PRIu64 " (LSN " LSNF "): %s (%s); its mount fails\n",
 				indent, j->stop_jblk, LSNA(j->stop_lsn), render_journal_stop_name(j->stop),
@@ -382,6 +393,18 @@ json_object *render_journal_json(const struct ps_journal *j)
 		json_object_object_add(x, "intents_refcount", I64(j->intents_refc));
 		json_object_object_add(x, "intents_other", I64(j->intents_other));
 		json_object_object_add(x, "log_cleaned", json_object_new_boolean(j->log_cleaned));
+		json_object_object_add(x, "unlinked_freed", I64(j->iunlink_freed));
+		json_object_object_add(x, "unlinked_blocks_freed", I64(j->iunlink_blocks));
+		json_object *lv = json_object_new_array();
+		size_t nv = sizeof(j->iunlink_left_v) / sizeof(j->iunlink_left_v[0]);
+		for (uint64_t i = 0; i < j->iunlink_left && i < nv; i++) {
+			json_object *e = json_object_new_object();
+			json_object_object_add(e, "ino", I64(j->iunlink_left_v[i].ino));
+			json_object_object_add(e, "why", json_object_new_string(j->iunlink_left_v[i].why));
+			json_object_array_add(lv, e);
+		}
+		json_object_object_add(x, "unlinked_left", I64(j->iunlink_left));
+		json_object_object_add(x, "unlinked_left_inodes", lv);
 		json_object_object_add(o, "xfs", x);
 	}
 	render_journal_line(j, line, sizeof(line));

@@ -161,6 +161,15 @@ struct ps_journal {
 	uint64_t intents_efi, intents_rmap, intents_refc, intents_other;
 	uint64_t skipped_quota;		/* dquot items (quotas not replayed) */
 	bool log_cleaned;		/* the view's log is clean */
+	/* the AGI unlinked lists, processed after recovery as the mount
+	 * does (src/xfs_iunlink.c) */
+	uint64_t iunlink_freed;		/* inodes freed */
+	uint64_t iunlink_blocks;	/* their data blocks freed */
+	uint64_t iunlink_left;		/* left on their lists */
+	struct {
+		uint64_t ino;
+		const char *why;	/* what could not be done exactly */
+	} iunlink_left_v[8];		/* the first of them */
 };
 
 #endif

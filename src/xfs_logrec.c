@@ -19,6 +19,7 @@
 #include "config.h"
 #include "xfs_logrec.h"
 #include "crc32c.h"
+#include "xfs_iunlink.h"
 #include "err.h"
 #include "le.h"
 #include <fcntl.h>
@@ -1321,6 +1322,25 @@ static int clean_log(struct rx *x, const struct ps_xfs_log_geom *g,
 	return RX_OK;
 }
 
+/* the overlay as the unlinked-list pass reads and writes it */
+static int iu_rd(void *ctx, uint8_t *buf, size_t len, uint64_t off)
+{
+	return ovl_read(ctx, buf, len, off);
+}
+static int iu_wr(void *ctx, const uint8_t *buf, size_t len, uint64_t off)
+{
+	return ovl_write(ctx, buf, len, off);
+}
+
+/* what the mount does after recovery to the inodes on the AGI unlinked
+ * lists (xfs_iunlink.c), before the superblock's counters are taken */
+static int iunlinks(struct rx *x)
+{
+	struct ps_xiu_io io = { x->o, iu_rd, iu_wr };
+	int r = ps_xfs_iunlink_process(&io, x->st->lsn_last, x->st);
+	return r == PS_ENOMEM ? RX_NOMEM : r ? RX_IO : RX_OK;
+}
+
 static void intents_count(struct rx *x)
 {
 	struct ps_journal *st = x->st;
@@ -1436,6 +1456,8 @@ int ps_xfs_journal_replay(struct ps_src *src, const struct ps_xfs_log_geom *g,
 	}
 	if (!rc && !x.stopped) {
 		int r = reseal(&x);
+		if (!r)
+			r = iunlinks(&x);
 		if (!r)
 			r = sb_counters(&x);
 		if (!r)

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * After the XFS log replay (xfs_logrec.c), what the kernel's mount does
+ * next to the inodes on the AGI unlinked lists (files unlinked while open
+ * at the crash): each one inactivated, its data blocks freed into the free
+ * space btrees, the inode freed in the inode btrees, the bucket emptied.
+ * Done here in the overlay, for the cases that can be done exactly; an
+ * inode that cannot is left on its list, whole, and reported.
+ */
+#ifndef PS_XFS_IUNLINK_H
+#define PS_XFS_IUNLINK_H
+#include "journal.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* read and write the recovered view (byte offsets of the filesystem) */
+struct ps_xiu_io {
+	void *ctx;
+	int (*rd)(void *ctx, uint8_t *buf, size_t len, uint64_t off);
+	int (*wr)(void *ctx, const uint8_t *buf, size_t len, uint64_t off);
+};
+
+/* Walk every AG's unlinked buckets and free what can be freed exactly;
+ * blocks changed get LSN lsn and their CRC. Fills st's iunlink_* fields.
+ * PS_OK (also when nothing could be freed), PS_EIO, PS_ENOMEM. */
+int ps_xfs_iunlink_process(const struct ps_xiu_io *io, uint64_t lsn, struct ps_journal *st);
+
+#endif
