@@ -1258,7 +1258,11 @@ int cmd_carve(int argc, char **argv)
 	char jl[512];
 	render_journal_line(&v.journal, jl, sizeof(jl));
 	journal_warn(&v.journal);
-	bool jprob = render_journal_problem(&v.journal);
+	/* an XFS inode the kernel frees at mount but the view could not: no
+	 * file reads differ, but the carved image is not the filesystem the
+	 * kernel leaves (xfs_repair -n reports it): partly done */
+	bool jprob = render_journal_problem(&v.journal) ||
+		     (v.journal.kind == PS_JOURNAL_XFS && v.journal.iunlink_left);
 	struct ps_progress pg;
 	ps_progress_init(&pg, "carve", view->size, a.quiet);
 	struct ps_carve_stats cs;

@@ -28,6 +28,7 @@
  * them could be made.
  */
 #include "config.h"
+#include "be.h"
 #include "xfs_iunlink.h"
 #include "crc32c.h"
 #include "err.h"
@@ -38,19 +39,6 @@
 
 #define NULLAGINO 0xffffffffu
 #define STAGE_MAX 64
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-static void put_be64(uint8_t *p, uint64_t v) { put_be32(p, (uint32_t)(v >> 32)); put_be32(p + 4, (uint32_t)v); }
 
 struct sbx {
 	uint32_t blocksize, sectsize, agblocks, agcount;
@@ -128,10 +116,10 @@ static int stage_commit(struct iu *u)
 	for (int i = 0; i < u->n; i++) {
 		struct staged *t = &u->st[i];
 		switch (t->kind) {
-		case K_AGF: put_be64(t->b + 208, u->lsn); seal(t->b, t->len, 216); break;
-		case K_AGI: put_be64(t->b + 320, u->lsn); seal(t->b, t->len, 312); break;
-		case K_BTREE: put_be64(t->b + 24, u->lsn); seal(t->b, t->len, 52); break;
-		case K_INODE: put_be64(t->b + 112, u->lsn); seal(t->b, t->len, 100); break;
+		case K_AGF: ps_put_be64(t->b + 208, u->lsn); seal(t->b, t->len, 216); break;
+		case K_AGI: ps_put_be64(t->b + 320, u->lsn); seal(t->b, t->len, 312); break;
+		case K_BTREE: ps_put_be64(t->b + 24, u->lsn); seal(t->b, t->len, 52); break;
+		case K_INODE: ps_put_be64(t->b + 112, u->lsn); seal(t->b, t->len, 100); break;
 		}
 		int r = u->io->wr(u->io->ctx, t->b, t->len, t->off);
 		if (r)
@@ -152,19 +140,19 @@ static uint64_t agb_off(const struct sbx *s, uint32_t ag, uint32_t agbno)
 
 static bool bt_leaf(struct iu *u, const uint8_t *b, uint32_t magic)
 {
-	if (be32(b) != magic || memcmp(b + 32, u->s.meta_uuid, 16)) {
+	if (ps_be32(b) != magic || memcmp(b + 32, u->s.meta_uuid, 16)) {
 		u->why = "btree block";
 		return false;
 	}
-	if (be16(b + 4) != 0) {
+	if (ps_be16(b + 4) != 0) {
 		u->why = "btree of more than one level";
 		return false;
 	}
-	if (be32(b + 8) != 0xffffffffu || be32(b + 12) != 0xffffffffu) {
+	if (ps_be32(b + 8) != 0xffffffffu || ps_be32(b + 12) != 0xffffffffu) {
 		u->why = "btree block";
 		return false;
 	}
-	uint32_t n = be16(b + 6);
+	uint32_t n = ps_be16(b + 6);
 	if (n > (u->s.blocksize - BT_HDR) / 8) {
 		u->why = "btree block";
 		return false;
@@ -175,21 +163,21 @@ static bool bt_leaf(struct iu *u, const uint8_t *b, uint32_t magic)
 /* remove record i of size rs */
 static void bt_del(uint8_t *b, uint32_t rs, uint32_t i)
 {
-	uint32_t n = be16(b + 6);
+	uint32_t n = ps_be16(b + 6);
 	uint8_t *p = b + BT_HDR + (size_t)i * rs;
 	memmove(p, p + rs, (size_t)(n - i - 1) * rs);
 	memset(b + BT_HDR + (size_t)(n - 1) * rs, 0, rs);
-	put_be16(b + 6, (uint16_t)(n - 1));
+	ps_put_be16(b + 6, (uint16_t)(n - 1));
 }
 
 /* insert rec (size rs) at position i; the caller checked the room */
 static void bt_ins(uint8_t *b, uint32_t rs, uint32_t i, const uint8_t *rec)
 {
-	uint32_t n = be16(b + 6);
+	uint32_t n = ps_be16(b + 6);
 	uint8_t *p = b + BT_HDR + (size_t)i * rs;
 	memmove(p + rs, p, (size_t)(n - i) * rs);
 	memcpy(p, rec, rs);
-	put_be16(b + 6, (uint16_t)(n + 1));
+	ps_put_be16(b + 6, (uint16_t)(n + 1));
 }
 
 /* cntbt order: (blockcount, startblock) */
@@ -200,10 +188,10 @@ static bool cnt_before(uint32_t l1, uint32_t s1, uint32_t l2, uint32_t s2)
 
 static int cnt_find(const uint8_t *b, uint32_t st, uint32_t len)
 {
-	uint32_t n = be16(b + 6);
+	uint32_t n = ps_be16(b + 6);
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *r = b + BT_HDR + (size_t)i * 8;
-		if (be32(r) == st && be32(r + 4) == len)
+		if (ps_be32(r) == st && ps_be32(r + 4) == len)
 			return (int)i;
 	}
 	return -1;
@@ -211,12 +199,12 @@ static int cnt_find(const uint8_t *b, uint32_t st, uint32_t len)
 
 static void cnt_insert(uint8_t *b, uint32_t st, uint32_t len)
 {
-	uint32_t n = be16(b + 6), i = 0;
-	while (i < n && cnt_before(be32(b + BT_HDR + i * 8 + 4), be32(b + BT_HDR + i * 8), len, st))
+	uint32_t n = ps_be16(b + 6), i = 0;
+	while (i < n && cnt_before(ps_be32(b + BT_HDR + i * 8 + 4), ps_be32(b + BT_HDR + i * 8), len, st))
 		i++;
 	uint8_t rec[8];
-	put_be32(rec, st);
-	put_be32(rec + 4, len);
+	ps_put_be32(rec, st);
+	ps_put_be32(rec + 4, len);
 	bt_ins(b, 8, i, rec);
 }
 
@@ -231,22 +219,22 @@ static bool free_extent(struct iu *u, uint32_t ag, uint32_t agbno, uint32_t len,
 	uint8_t *agf = stage(u, agb_off(s, ag, 0) + s->sectsize, s->sectsize, K_AGF, err);
 	if (!agf)
 		return false;
-	if (be32(agf) != 0x58414746 || be32(agf + 8) != ag || memcmp(agf + 64, s->meta_uuid, 16)) {
+	if (ps_be32(agf) != 0x58414746 || ps_be32(agf + 8) != ag || memcmp(agf + 64, s->meta_uuid, 16)) {
 		u->why = "AGF";
 		return false;
 	}
-	uint32_t lbno = be32(agf + 28), lcnt = be32(agf + 32);
+	uint32_t lbno = ps_be32(agf + 28), lcnt = ps_be32(agf + 32);
 	if (lbno != 1 || lcnt != 1) {
 		u->why = "free space btree of more than one level";
 		return false;
 	}
 	/* the allocator first fixes the AGFL to what these heights need
 	 * (two blocks a btree here); any other count would change it */
-	if (be32(agf + 48) != 4) {
+	if (ps_be32(agf + 48) != 4) {
 		u->why = "AGFL not at its minimum";
 		return false;
 	}
-	uint32_t rbno = be32(agf + 16), rcnt = be32(agf + 20);
+	uint32_t rbno = ps_be32(agf + 16), rcnt = ps_be32(agf + 20);
 	if (!rbno || rbno >= s->agblocks || !rcnt || rcnt >= s->agblocks || rbno == rcnt) {
 		u->why = "AGF";
 		return false;
@@ -259,20 +247,20 @@ static bool free_extent(struct iu *u, uint32_t ag, uint32_t agbno, uint32_t len,
 		return false;
 	if (!bt_leaf(u, bno, 0x41423342) || !bt_leaf(u, cnt, 0x41423343))
 		return false;
-	uint32_t n = be16(bno + 6), maxr = (s->blocksize - BT_HDR) / 8;
-	if (be16(cnt + 6) != n) {
+	uint32_t n = ps_be16(bno + 6), maxr = (s->blocksize - BT_HDR) / 8;
+	if (ps_be16(cnt + 6) != n) {
 		u->why = "free space btrees differ";
 		return false;
 	}
 	/* neighbours in the by-block tree */
 	uint32_t i = 0;
-	while (i < n && be32(bno + BT_HDR + i * 8) < agbno)
+	while (i < n && ps_be32(bno + BT_HDR + i * 8) < agbno)
 		i++;
 	bool hl = false, hr = false;
 	uint32_t ls = 0, ll = 0, rs = 0, rl = 0;
 	if (i > 0) {
-		ls = be32(bno + BT_HDR + (i - 1) * 8);
-		ll = be32(bno + BT_HDR + (i - 1) * 8 + 4);
+		ls = ps_be32(bno + BT_HDR + (i - 1) * 8);
+		ll = ps_be32(bno + BT_HDR + (i - 1) * 8 + 4);
 		if ((uint64_t)ls + ll > agbno) {
 			u->why = "extent already free";
 			return false;
@@ -280,8 +268,8 @@ static bool free_extent(struct iu *u, uint32_t ag, uint32_t agbno, uint32_t len,
 		hl = ls + ll == agbno;
 	}
 	if (i < n) {
-		rs = be32(bno + BT_HDR + i * 8);
-		rl = be32(bno + BT_HDR + i * 8 + 4);
+		rs = ps_be32(bno + BT_HDR + i * 8);
+		rl = ps_be32(bno + BT_HDR + i * 8 + 4);
 		if ((uint64_t)agbno + len > rs) {
 			u->why = "extent already free";
 			return false;
@@ -310,8 +298,8 @@ static bool free_extent(struct iu *u, uint32_t ag, uint32_t agbno, uint32_t len,
 	if (hl)
 		bt_del(bno, 8, --i);
 	uint8_t rec[8];
-	put_be32(rec, ns);
-	put_be32(rec + 4, (uint32_t)nl);
+	ps_put_be32(rec, ns);
+	ps_put_be32(rec + 4, (uint32_t)nl);
 	bt_ins(bno, 8, i, rec);
 	/* by size: removed and reinserted in (length, block) order */
 	if (hl)
@@ -320,9 +308,9 @@ static bool free_extent(struct iu *u, uint32_t ag, uint32_t agbno, uint32_t len,
 		bt_del(cnt, 8, (uint32_t)cnt_find(cnt, rs, rl));
 	cnt_insert(cnt, ns, (uint32_t)nl);
 	/* the AGF: free blocks, and the longest is the by-size tree's last */
-	put_be32(agf + 52, be32(agf + 52) + len);
-	uint32_t m = be16(cnt + 6);
-	put_be32(agf + 56, m ? be32(cnt + BT_HDR + (m - 1) * 8 + 4) : 0);
+	ps_put_be32(agf + 52, ps_be32(agf + 52) + len);
+	uint32_t m = ps_be16(cnt + 6);
+	ps_put_be32(agf + 56, m ? ps_be32(cnt + BT_HDR + (m - 1) * 8 + 4) : 0);
 	return true;
 }
 
@@ -337,41 +325,41 @@ struct irec {			/* an inobt record, either layout */
 
 static void irec_get(const struct sbx *s, const uint8_t *p, struct irec *r)
 {
-	r->start = be32(p);
+	r->start = ps_be32(p);
 	if (s->sparse) {
-		r->hole = be16(p + 4);
+		r->hole = ps_be16(p + 4);
 		r->count = p[6];
 		r->fcount = p[7];
 	} else {
 		r->hole = 0;
 		r->count = 64;
-		r->fcount = (uint8_t)(be32(p + 4) > 255 ? 255 : be32(p + 4));
+		r->fcount = (uint8_t)(ps_be32(p + 4) > 255 ? 255 : ps_be32(p + 4));
 	}
-	r->free = be64(p + 8);
+	r->free = ps_be64(p + 8);
 }
 
 static void irec_put(const struct sbx *s, uint8_t *p, const struct irec *r)
 {
-	put_be32(p, r->start);
+	ps_put_be32(p, r->start);
 	if (s->sparse) {
-		put_be16(p + 4, r->hole);
+		ps_put_be16(p + 4, r->hole);
 		p[6] = r->count;
 		p[7] = r->fcount;
 	} else {
-		put_be32(p + 4, r->fcount);
+		ps_put_be32(p + 4, r->fcount);
 	}
-	put_be64(p + 8, r->free);
+	ps_put_be64(p + 8, r->free);
 }
 
 /* the inode agino of AG ag freed in the inode btrees and the AGI */
 static bool free_inode(struct iu *u, uint8_t *agi, uint32_t ag, uint32_t agino, int *err)
 {
 	const struct sbx *s = &u->s;
-	if (be32(agi + 24) != 1 || (s->finobt && be32(agi + 332) != 1)) {
+	if (ps_be32(agi + 24) != 1 || (s->finobt && ps_be32(agi + 332) != 1)) {
 		u->why = "inode btree of more than one level";
 		return false;
 	}
-	uint32_t root = be32(agi + 20);
+	uint32_t root = ps_be32(agi + 20);
 	if (!root || root >= s->agblocks) {
 		u->why = "AGI";
 		return false;
@@ -381,7 +369,7 @@ static bool free_inode(struct iu *u, uint8_t *agi, uint32_t ag, uint32_t agino, 
 		return false;
 	if (!bt_leaf(u, ib, 0x49414233))
 		return false;
-	uint32_t n = be16(ib + 6), i;
+	uint32_t n = ps_be16(ib + 6), i;
 	struct irec r;
 	if (n > (s->blocksize - BT_HDR) / 16) {
 		u->why = "btree block";
@@ -419,7 +407,7 @@ static bool free_inode(struct iu *u, uint8_t *agi, uint32_t ag, uint32_t agino, 
 	}
 	irec_put(s, ib + BT_HDR + i * 16, &r);
 	if (s->finobt) {
-		uint32_t froot = be32(agi + 328);
+		uint32_t froot = ps_be32(agi + 328);
 		if (!froot || froot >= s->agblocks || froot == root) {
 			u->why = "AGI";
 			return false;
@@ -429,14 +417,14 @@ static bool free_inode(struct iu *u, uint8_t *agi, uint32_t ag, uint32_t agino, 
 			return false;
 		if (!bt_leaf(u, fb, 0x46494233))
 			return false;
-		uint32_t fn = be16(fb + 6), j;
+		uint32_t fn = ps_be16(fb + 6), j;
 		if (fn > (s->blocksize - BT_HDR) / 16) {
 			u->why = "btree block";
 			return false;
 		}
-		for (j = 0; j < fn && be32(fb + BT_HDR + j * 16) < r.start; j++)
+		for (j = 0; j < fn && ps_be32(fb + BT_HDR + j * 16) < r.start; j++)
 			;
-		bool found = j < fn && be32(fb + BT_HDR + j * 16) == r.start;
+		bool found = j < fn && ps_be32(fb + BT_HDR + j * 16) == r.start;
 		if (found == was_full) {
 			u->why = "finobt disagrees with inobt";
 			return false;
@@ -453,14 +441,14 @@ static bool free_inode(struct iu *u, uint8_t *agi, uint32_t ag, uint32_t agino, 
 			bt_ins(fb, 16, j, rec);
 		}
 	}
-	put_be32(agi + 28, be32(agi + 28) + 1);
+	ps_put_be32(agi + 28, ps_be32(agi + 28) + 1);
 	return true;
 }
 
 /* an extent record of a data fork */
 static void bmx(const uint8_t *p, uint64_t *fsb, uint32_t *len)
 {
-	uint64_t l0 = be64(p), l1 = be64(p + 8);
+	uint64_t l0 = ps_be64(p), l1 = ps_be64(p + 8);
 	*fsb = (l0 & 0x1ff) << 43 | l1 >> 21;
 	*len = (uint32_t)(l1 & 0x1fffff);
 }
@@ -481,16 +469,16 @@ static bool inactivate(struct iu *u, uint8_t *agi, uint32_t ag, uint32_t agino, 
 	uint8_t *di = stage(u, off, s->inodesize, K_INODE, err);
 	if (!di)
 		return false;
-	if (be16(di) != 0x494e || di[4] != 3 || be64(di + 152) != ino) {
+	if (ps_be16(di) != 0x494e || di[4] != 3 || ps_be64(di + 152) != ino) {
 		u->why = "not an inode";
 		return false;
 	}
-	if (be32(di + 16) != 0 || be16(di + 2) == 0) {
+	if (ps_be32(di + 16) != 0 || ps_be16(di + 2) == 0) {
 		u->why = "linked or unallocated inode";
 		return false;
 	}
-	uint16_t flags = be16(di + 90);
-	uint64_t flags2 = be64(di + 120);
+	uint16_t flags = ps_be16(di + 90);
+	uint64_t flags2 = ps_be64(di + 120);
 	if (flags & 0x1) {
 		u->why = "realtime file";
 		return false;
@@ -500,8 +488,8 @@ static bool inactivate(struct iu *u, uint8_t *agi, uint32_t ag, uint32_t agino, 
 		return false;
 	}
 	uint8_t fmt = di[5], forkoff = di[82], afmt = di[83];
-	uint64_t next = s->nrext64 ? be64(di + 24) : be32(di + 76);
-	uint32_t anext = s->nrext64 ? be32(di + 76) : be16(di + 80);
+	uint64_t next = s->nrext64 ? ps_be64(di + 24) : ps_be32(di + 76);
+	uint32_t anext = s->nrext64 ? ps_be32(di + 76) : ps_be16(di + 80);
 	if (forkoff && !(afmt == 1 || (afmt == 2 && anext == 0))) {
 		u->why = "attribute blocks";
 		return false;
@@ -539,29 +527,29 @@ static bool inactivate(struct iu *u, uint8_t *agi, uint32_t ag, uint32_t agino, 
 		u->why = "di_format";
 		return false;
 	}
-	if (total != be64(di + 64)) {
+	if (total != ps_be64(di + 64)) {
 		u->why = "di_nblocks is not its extents";
 		return false;
 	}
 	if (!free_inode(u, agi, ag, agino, err))
 		return false;
 	/* the dinode as the kernel leaves a freed one */
-	put_be16(di + 2, 0);
+	ps_put_be16(di + 2, 0);
 	di[5] = 2;
-	put_be64(di + 56, 0);
-	put_be64(di + 64, 0);
+	ps_put_be64(di + 56, 0);
+	ps_put_be64(di + 64, 0);
 	if (s->nrext64)
-		put_be64(di + 24, 0);
-	put_be32(di + 76, 0);
-	put_be16(di + 80, 0);
+		ps_put_be64(di + 24, 0);
+	ps_put_be32(di + 76, 0);
+	ps_put_be16(di + 80, 0);
 	di[82] = 0;
 	di[83] = 2;
-	put_be32(di + 84, 0);
-	put_be16(di + 88, 0);
-	put_be16(di + 90, 0);
-	put_be32(di + 92, be32(di + 92) + 1);
-	put_be32(di + 96, NULLAGINO);
-	put_be64(di + 120, (s->bigtime ? 0x8u : 0) | (s->nrext64 ? 0x10u : 0));
+	ps_put_be32(di + 84, 0);
+	ps_put_be16(di + 88, 0);
+	ps_put_be16(di + 90, 0);
+	ps_put_be32(di + 92, ps_be32(di + 92) + 1);
+	ps_put_be32(di + 96, NULLAGINO);
+	ps_put_be64(di + 120, (s->bigtime ? 0x8u : 0) | (s->nrext64 ? 0x10u : 0));
 	memset(di + 176, 0, lit);
 	*blocks = total;
 	return true;
@@ -589,9 +577,9 @@ static int next_of(struct iu *u, uint32_t ag, uint32_t agino, uint32_t *next, bo
 	int r = u->io->rd(u->io->ctx, d, sizeof(d), off);
 	if (r)
 		return r;
-	if (be16(d) != 0x494e)
+	if (ps_be16(d) != 0x494e)
 		return PS_OK;
-	*next = be32(d + 96);
+	*next = ps_be32(d + 96);
 	*ok = true;
 	return PS_OK;
 }
@@ -609,8 +597,8 @@ static int relink(struct iu *u, uint32_t ag, uint32_t from, uint32_t to)
 		return err;	/* checked by next_of: cannot be outside */
 	}
 	int r = PS_OK;
-	if (be32(d + 96) != to) {
-		put_be32(d + 96, to);
+	if (ps_be32(d + 96) != to) {
+		ps_put_be32(d + 96, to);
 		r = stage_commit(u);
 	}
 	stage_drop(u);
@@ -625,13 +613,13 @@ static int do_ag(struct iu *u, uint32_t ag, struct ps_journal *st)
 	if (!agi)
 		return PS_ENOMEM;
 	int r = u->io->rd(u->io->ctx, agi, s->sectsize, agi_off);
-	if (r || be32(agi) != 0x58414749 || be32(agi + 8) != ag) {
+	if (r || ps_be32(agi) != 0x58414749 || ps_be32(agi + 8) != ag) {
 		free(agi);
 		return r;
 	}
-	uint32_t icount = be32(agi + 16);
+	uint32_t icount = ps_be32(agi + 16);
 	for (int bk = 0; bk < 64; bk++) {
-		uint32_t head = be32(agi + 40 + bk * 4);
+		uint32_t head = ps_be32(agi + 40 + bk * 4);
 		uint32_t keep_head = NULLAGINO, keep_tail = NULLAGINO;
 		bool changed = false;
 		uint32_t steps = 0;
@@ -694,7 +682,7 @@ static int do_ag(struct iu *u, uint32_t ag, struct ps_journal *st)
 		if (keep_tail != NULLAGINO && (r = relink(u, ag, keep_tail, NULLAGINO)))
 			goto out;
 		if (changed)
-			put_be32(agi + 40 + bk * 4, keep_head);
+			ps_put_be32(agi + 40 + bk * 4, keep_head);
 	}
 	/* the AGI (its freecount and buckets) */
 	uint8_t *cur = malloc(s->sectsize);
@@ -706,7 +694,7 @@ static int do_ag(struct iu *u, uint32_t ag, struct ps_journal *st)
 	bool diff = !r && memcmp(cur, agi, s->sectsize);
 	free(cur);
 	if (diff) {
-		put_be64(agi + 320, u->lsn);
+		ps_put_be64(agi + 320, u->lsn);
 		seal(agi, s->sectsize, 312);
 		r = u->io->wr(u->io->ctx, agi, s->sectsize, agi_off);
 	}
@@ -722,23 +710,23 @@ int ps_xfs_iunlink_process(const struct ps_xiu_io *io, uint64_t lsn, struct ps_j
 	int r = io->rd(io->ctx, sb, sizeof(sb), 0);
 	if (r)
 		return r;
-	if (be32(sb) != 0x58465342 || (be16(sb + 100) & 0xf) != 5)
+	if (ps_be32(sb) != 0x58465342 || (ps_be16(sb + 100) & 0xf) != 5)
 		return PS_OK;	/* v5 only: the counters are recomputed after */
 	struct iu u;
 	memset(&u, 0, sizeof(u));
 	u.io = io;
 	u.lsn = lsn;
 	struct sbx *s = &u.s;
-	s->blocksize = be32(sb + 4);
-	s->dblocks = be64(sb + 8);
-	s->agblocks = be32(sb + 84);
-	s->agcount = be32(sb + 88);
-	s->sectsize = be16(sb + 102);
-	s->inodesize = be16(sb + 104);
+	s->blocksize = ps_be32(sb + 4);
+	s->dblocks = ps_be64(sb + 8);
+	s->agblocks = ps_be32(sb + 84);
+	s->agcount = ps_be32(sb + 88);
+	s->sectsize = ps_be16(sb + 102);
+	s->inodesize = ps_be16(sb + 104);
 	s->blocklog = sb[120];
 	s->inopblog = sb[123];
 	s->agblklog = sb[124];
-	uint32_t ro = be32(sb + 212), inc = be32(sb + 216);
+	uint32_t ro = ps_be32(sb + 212), inc = ps_be32(sb + 216);
 	s->finobt = ro & 0x1;
 	s->rmapbt = ro & 0x2;
 	s->sparse = inc & 0x2;

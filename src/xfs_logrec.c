@@ -17,6 +17,7 @@
  * logs of little-endian machines (x86, arm64), as their kernels do.
  */
 #include "config.h"
+#include "be.h"
 #include "xfs_logrec.h"
 #include "crc32c.h"
 #include "xfs_iunlink.h"
@@ -75,19 +76,6 @@
 #define ILOG_ABROOT 0x100
 #define ILOG_DFORK (ILOG_DDATA | ILOG_DEXT | ILOG_DBROOT)
 #define ILOG_AFORK (ILOG_ADATA | ILOG_AEXT | ILOG_ABROOT)
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-static void put_be64(uint8_t *p, uint64_t v) { put_be32(p, (uint32_t)(v >> 32)); put_be32(p + 4, (uint32_t)v); }
 
 /* ---- the overlay ---- */
 
@@ -321,23 +309,23 @@ struct sbi {
 static int sb_parse(const uint8_t *sb, struct sbi *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->blocksize = be32(sb + 4);
-	s->dblocks = be64(sb + 8);
-	s->agblocks = be32(sb + 84);
-	s->agcount = be32(sb + 88);
-	s->sectsize = be16(sb + 102);
-	s->inodesize = be16(sb + 104);
-	s->inopblock = be16(sb + 106);
+	s->blocksize = ps_be32(sb + 4);
+	s->dblocks = ps_be64(sb + 8);
+	s->agblocks = ps_be32(sb + 84);
+	s->agcount = ps_be32(sb + 88);
+	s->sectsize = ps_be16(sb + 102);
+	s->inodesize = ps_be16(sb + 104);
+	s->inopblock = ps_be16(sb + 106);
 	s->blocklog = sb[120];
 	s->inopblog = sb[123];
 	s->agblklog = sb[124];
-	s->inoalignmt = be32(sb + 180);
+	s->inoalignmt = ps_be32(sb + 180);
 	s->dirblklog = sb[192];
-	s->v5 = (be16(sb + 100) & 0xf) == 5;
-	s->log_incompat = s->v5 ? be32(sb + 220) : 0;
-	s->spino_align = s->v5 ? be32(sb + 228) : 0;
+	s->v5 = (ps_be16(sb + 100) & 0xf) == 5;
+	s->log_incompat = s->v5 ? ps_be32(sb + 220) : 0;
+	s->spino_align = s->v5 ? ps_be32(sb + 228) : 0;
 	memcpy(s->uuid, sb + 32, 16);
-	memcpy(s->meta_uuid, s->v5 && (be32(sb + 216) & 4) ? sb + 248 : sb + 32, 16);
+	memcpy(s->meta_uuid, s->v5 && (ps_be32(sb + 216) & 4) ? sb + 248 : sb + 32, 16);
 	if (s->blocklog < 9 || s->blocklog > 16 || s->blocksize != 1u << s->blocklog ||
 	    s->inodesize < 256 || s->inodesize > 2048 || (s->inodesize & (s->inodesize - 1)) ||
 	    s->inopblock != s->blocksize / s->inodesize || (1u << s->inopblog) != s->inopblock ||
@@ -605,7 +593,7 @@ static bool block_kind(const struct rx *x, const uint8_t *b, size_t len, struct 
 {
 	memset(k, 0, sizeof(*k));
 	k->lsn_off = k->uuid_off = k->crc_off = -1;
-	uint32_t m = be32(b);
+	uint32_t m = ps_be32(b);
 	switch (m) {
 	case 0x41423342: case 0x41423343: case 0x49414233: case 0x46494233:
 	case 0x524d4233: case 0x52334643:	/* AB3B AB3C IAB3 FIB3 RMB3 R3FC */
@@ -622,13 +610,13 @@ static bool block_kind(const struct rx *x, const uint8_t *b, size_t len, struct 
 		*k = (struct bkind){ 16, 24, 4, false, false };
 		break;
 	case 0x58465342:			/* XFSB */
-		*k = (struct bkind){ 240, (be32(b + 216) & 4) ? 248 : 32, 224, false, false };
+		*k = (struct bkind){ 240, (ps_be32(b + 216) & 4) ? 248 : 32, 224, false, false };
 		break;
 	case 0x5841524d:			/* XARM: no LSN gate */
 		*k = (struct bkind){ -1, 16, 12, true, true };
 		break;
 	default: {
-		uint16_t m8 = be16(b + 8);
+		uint16_t m8 = ps_be16(b + 8);
 		if (m8 == 0x3DF1 || m8 == 0x3DFF || m8 == 0x3BEE || m8 == 0x3EBE) {
 			*k = (struct bkind){ 24, 32, 12, false, false };
 			break;
@@ -708,11 +696,11 @@ static int do_buf(struct rx *x, struct trans *t, struct item *it)
 			if (reg_end > bytes || off + 4 > reg_end)
 				return stop(x, PS_JSTOP_XLOG_ITEM, "blf_data_map");
 			const uint8_t *src = it->r[ri - 1].p + (off - reg_start);
-			if (!be32(src))
+			if (!ps_be32(src))
 				return stop(x, PS_JSTOP_XLOG_ITEM, "di_next_unlinked");
 			memcpy(x->buf + off, src, 4);
 			uint8_t *di = x->buf + (size_t)ino * isz;
-			if (be16(di) == 0x494e)
+			if (ps_be16(di) == 0x494e)
 				seal_inode(x, di);
 			changed = true;
 		}
@@ -726,7 +714,7 @@ ibuf_done:
 	/* the LSN gate of v5 metadata (§5.1.3) */
 	struct bkind k;
 	if (block_kind(x, x->buf, bytes, &k) && k.lsn_off >= 0) {
-		uint64_t lsn = be64(x->buf + k.lsn_off);
+		uint64_t lsn = ps_be64(x->buf + k.lsn_off);
 		if (lsn && lsn != UINT64_MAX && lsn >= t->lsn) {
 			x->st->lsn_newer++;
 			return RX_OK;
@@ -769,12 +757,12 @@ static int broot_to_disk(struct rx *x, uint8_t *dst, size_t dsz, const uint8_t *
 	size_t hdr = x->sb.v5 ? 72 : 24;
 	if (slen < hdr || dsz < 4)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "ilf_dsize");
-	uint16_t level = be16(src + 4), nrecs = be16(src + 6);
+	uint16_t level = ps_be16(src + 4), nrecs = ps_be16(src + 6);
 	size_t smax = (slen - hdr) / 16, dmax = (dsz - 4) / 16;
 	if (nrecs > smax || nrecs > dmax)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "bb_numrecs");
-	put_be16(dst, level);
-	put_be16(dst + 2, nrecs);
+	ps_put_be16(dst, level);
+	ps_put_be16(dst + 2, nrecs);
 	memcpy(dst + 4, src + hdr, (size_t)nrecs * 8);
 	memcpy(dst + 4 + dmax * 8, src + hdr + smax * 8, (size_t)nrecs * 8);
 	return RX_OK;
@@ -797,10 +785,10 @@ static int copy_fork(struct rx *x, uint32_t fields, uint32_t data, uint32_t ext,
 static void put_ts(uint8_t *d, const uint8_t *l, bool big)
 {
 	if (big) {
-		put_be64(d, ps_le64(l));
+		ps_put_be64(d, ps_le64(l));
 	} else {
-		put_be32(d, ps_le32(l));
-		put_be32(d + 4, ps_le32(l + 4));
+		ps_put_be32(d, ps_le32(l));
+		ps_put_be32(d + 4, ps_le32(l + 4));
 	}
 }
 
@@ -844,7 +832,7 @@ static int do_inode(struct rx *x, struct trans *t, struct item *it)
 		return RX_IO;
 	const uint8_t *ld = it->r[1].p;
 	uint32_t ldlen = it->r[1].len;
-	if (be16(di) != 0x494e)
+	if (ps_be16(di) != 0x494e)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "di_magic (on disk)");
 	if (ldlen < 96 || ps_le16(ld) != 0x494e)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "di_magic (log)");
@@ -854,14 +842,14 @@ static int do_inode(struct rx *x, struct trans *t, struct item *it)
 	/* the LSN gate (v3) or the flush counter (v1/v2) */
 	bool skip = false;
 	if (di[4] >= 3) {
-		uint64_t dl = be64(di + 112);
+		uint64_t dl = ps_be64(di + 112);
 		if (dl && dl != UINT64_MAX && dl > t->lsn)
 			skip = true;
 	}
 	uint8_t lcopy[176];
 	memcpy(lcopy, ld, ldlen < 176 ? ldlen : 176);
 	if (!x->sb.v5) {
-		uint16_t lf = ps_le16(lcopy + 30), df = be16(di + 30);
+		uint16_t lf = ps_le16(lcopy + 30), df = ps_be16(di + 30);
 		if (lf < df && !(df == 0xffff && lf < 0x8000))
 			skip = true;
 		ps_put_le16(lcopy + 30, 0);
@@ -889,44 +877,44 @@ static int do_inode(struct rx *x, struct trans *t, struct item *it)
 	if ((size_t)forkoff * 8 > isz - core)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "di_forkoff");
 	/* the core, log dinode -> disk dinode (§5.2.3 step 6) */
-	put_be16(di, 0x494e);
-	put_be16(di + 2, mode);
+	ps_put_be16(di, 0x494e);
+	ps_put_be16(di + 2, mode);
 	di[4] = ld[4];
 	di[5] = fmt;
-	put_be16(di + 6, 0);
-	put_be32(di + 8, ps_le32(ld + 8));
-	put_be32(di + 12, ps_le32(ld + 12));
-	put_be32(di + 16, ps_le32(ld + 16));
-	put_be16(di + 20, ps_le16(ld + 20));
-	put_be16(di + 22, ps_le16(ld + 22));
+	ps_put_be16(di + 6, 0);
+	ps_put_be32(di + 8, ps_le32(ld + 8));
+	ps_put_be32(di + 12, ps_le32(ld + 12));
+	ps_put_be32(di + 16, ps_le32(ld + 16));
+	ps_put_be16(di + 20, ps_le16(ld + 20));
+	ps_put_be16(di + 22, ps_le16(ld + 22));
 	if (v3) {
-		put_be64(di + 24, nrext64 ? ps_le64(ld + 24) : 0);
+		ps_put_be64(di + 24, nrext64 ? ps_le64(ld + 24) : 0);
 	} else {
 		memset(di + 24, 0, 6);
-		put_be16(di + 30, ps_le16(ld + 30));
+		ps_put_be16(di + 30, ps_le16(ld + 30));
 	}
 	put_ts(di + 32, ld + 32, big);
 	put_ts(di + 40, ld + 40, big);
 	put_ts(di + 48, ld + 48, big);
-	put_be64(di + 56, ps_le64(ld + 56));
-	put_be64(di + 64, ps_le64(ld + 64));
-	put_be32(di + 72, ps_le32(ld + 72));
-	put_be32(di + 76, ps_le32(ld + 76));
-	put_be16(di + 80, ps_le16(ld + 80));
+	ps_put_be64(di + 56, ps_le64(ld + 56));
+	ps_put_be64(di + 64, ps_le64(ld + 64));
+	ps_put_be32(di + 72, ps_le32(ld + 72));
+	ps_put_be32(di + 76, ps_le32(ld + 76));
+	ps_put_be16(di + 80, ps_le16(ld + 80));
 	di[82] = forkoff;
 	di[83] = ld[83];
-	put_be32(di + 84, ps_le32(ld + 84));
-	put_be16(di + 88, ps_le16(ld + 88));
-	put_be16(di + 90, ps_le16(ld + 90));
-	put_be32(di + 92, ps_le32(ld + 92));
+	ps_put_be32(di + 84, ps_le32(ld + 84));
+	ps_put_be16(di + 88, ps_le16(ld + 88));
+	ps_put_be16(di + 90, ps_le16(ld + 90));
+	ps_put_be32(di + 92, ps_le32(ld + 92));
 	if (v3) {
-		put_be64(di + 104, ps_le64(ld + 104));
-		put_be64(di + 112, t->lsn);
-		put_be64(di + 120, flags2);
-		put_be32(di + 128, ps_le32(ld + 128));
+		ps_put_be64(di + 104, ps_le64(ld + 104));
+		ps_put_be64(di + 112, t->lsn);
+		ps_put_be64(di + 120, flags2);
+		ps_put_be32(di + 128, ps_le32(ld + 128));
 		memset(di + 132, 0, 12);
 		put_ts(di + 144, ld + 144, big);
-		put_be64(di + 152, ps_le64(ld + 152));
+		ps_put_be64(di + 152, ps_le64(ld + 152));
 		memcpy(di + 160, ld + 160, 16);
 	}
 	/* the forks (step 7) */
@@ -946,7 +934,7 @@ static int do_inode(struct rx *x, struct trans *t, struct item *it)
 		ri++;
 	}
 	if (fields & ILOG_DEV)
-		put_be32(dfork, rdev);
+		ps_put_be32(dfork, rdev);
 	if (fields & ILOG_AFORK) {
 		if (ri >= it->n || !forkoff)
 			return stop(x, PS_JSTOP_XLOG_ITEM, "ilf_size");
@@ -969,8 +957,8 @@ static int do_icreate(struct rx *x, struct item *it)
 	if (it->r[0].len < 28)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "icl_size");
 	const struct sbi *s = &x->sb;
-	uint32_t ag = be32(f + 4), agbno = be32(f + 8), count = be32(f + 12);
-	uint32_t isize = be32(f + 16), length = be32(f + 20), gen = be32(f + 24);
+	uint32_t ag = ps_be32(f + 4), agbno = ps_be32(f + 8), count = ps_be32(f + 12);
+	uint32_t isize = ps_be32(f + 16), length = ps_be32(f + 20), gen = ps_be32(f + 24);
 	uint32_t chunk = (64u > s->inopblock ? 64u : s->inopblock) >> s->inopblog;
 	if (ag >= s->agcount || !agbno || agbno >= s->agblocks || isize != s->inodesize ||
 	    !count || !length || length >= s->agblocks ||
@@ -993,12 +981,12 @@ static int do_icreate(struct rx *x, struct item *it)
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t *di = x->buf;
 		memset(di, 0, s->inodesize);
-		put_be16(di, 0x494e);
+		ps_put_be16(di, 0x494e);
 		di[4] = s->v5 ? 3 : 2;
-		put_be32(di + 92, gen);
-		put_be32(di + 96, 0xffffffffu);
+		ps_put_be32(di + 92, gen);
+		ps_put_be32(di + 96, 0xffffffffu);
 		if (s->v5) {
-			put_be64(di + 152, first + i);
+			ps_put_be64(di + 152, first + i);
 			memcpy(di + 160, s->meta_uuid, 16);
 			seal(di, s->inodesize, 100);
 		}
@@ -1130,7 +1118,7 @@ static int rec_cb(void *ctx, uint64_t lsn, uint32_t blk, const uint8_t *data, ui
 	uint32_t off = 0;
 	while (off < len && nops) {
 		const uint8_t *o = data + off;
-		uint32_t tid = be32(o), olen = be32(o + 4);
+		uint32_t tid = ps_be32(o), olen = ps_be32(o + 4);
 		uint8_t flags = o[9];
 		off += OP_HDR;
 		const uint8_t *p = data + off;
@@ -1202,11 +1190,11 @@ static int reseal(struct rx *x)
 			continue;
 		if (k.per_block) {
 			for (size_t off = 0; off + x->sb.blocksize <= bytes; off += x->sb.blocksize)
-				if (be32(x->buf + off) == 0x5841524d)
+				if (ps_be32(x->buf + off) == 0x5841524d)
 					seal(x->buf + off, x->sb.blocksize, 12);
 		} else {
 			if (!k.no_lsn)
-				put_be64(x->buf + k.lsn_off, b->val);
+				ps_put_be64(x->buf + k.lsn_off, b->val);
 			seal(x->buf, bytes, (size_t)k.crc_off);
 		}
 		if (ovl_write(x->o, x->buf, bytes, b->blkno * BB))
@@ -1230,24 +1218,24 @@ static int sb_counters(struct rx *x)
 			return RX_OK;
 		if (ovl_read(x->o, h, sizeof(h), base + s->sectsize))
 			return RX_IO;
-		if (be32(h) != 0x58414746)
+		if (ps_be32(h) != 0x58414746)
 			return RX_OK;
-		fdblocks += (uint64_t)be32(h + 52) + be32(h + 48) + be32(h + 60);
+		fdblocks += (uint64_t)ps_be32(h + 52) + ps_be32(h + 48) + ps_be32(h + 60);
 		if (ovl_read(x->o, h, sizeof(h), base + 2ull * s->sectsize))
 			return RX_IO;
-		if (be32(h) != 0x58414749)
+		if (ps_be32(h) != 0x58414749)
 			return RX_OK;
-		icount += be32(h + 16);
-		ifree += be32(h + 28);
+		icount += ps_be32(h + 16);
+		ifree += ps_be32(h + 28);
 	}
 	uint8_t *sb = x->buf;
 	if (ovl_read(x->o, sb, s->sectsize, 0))
 		return RX_IO;
-	if (be64(sb + 128) == icount && be64(sb + 136) == ifree && be64(sb + 144) == fdblocks)
+	if (ps_be64(sb + 128) == icount && ps_be64(sb + 136) == ifree && ps_be64(sb + 144) == fdblocks)
 		return RX_OK;
-	put_be64(sb + 128, icount);
-	put_be64(sb + 136, ifree);
-	put_be64(sb + 144, fdblocks);
+	ps_put_be64(sb + 128, icount);
+	ps_put_be64(sb + 136, ifree);
+	ps_put_be64(sb + 144, fdblocks);
 	seal(sb, s->sectsize, 224);
 	return ovl_write(x->o, sb, s->sectsize, 0) ? RX_IO : RX_OK;
 }
@@ -1275,27 +1263,27 @@ static int clean_log(struct rx *x, const struct ps_xfs_log_geom *g,
 	if (!rec)
 		return RX_NOMEM;
 	uint8_t *h = rec, *d = rec + BB;
-	put_be32(h, 0xFEEDBABEu);
-	put_be32(h + 4, cyc);
-	put_be32(h + 8, g->v2 ? 2 : 1);
-	put_be32(h + 12, (total - 1) * BB);
+	ps_put_be32(h, 0xFEEDBABEu);
+	ps_put_be32(h + 4, cyc);
+	ps_put_be32(h + 8, g->v2 ? 2 : 1);
+	ps_put_be32(h + 12, (total - 1) * BB);
 	uint64_t lsn = (uint64_t)cyc << 32 | head;
-	put_be64(h + 16, lsn);
-	put_be64(h + 24, lsn);
-	put_be32(h + 36, head);
-	put_be32(h + 40, 1);
-	put_be32(h + 300, 1);
+	ps_put_be64(h + 16, lsn);
+	ps_put_be64(h + 24, lsn);
+	ps_put_be32(h + 36, head);
+	ps_put_be32(h + 40, 1);
+	ps_put_be32(h + 300, 1);
 	memcpy(h + 304, g->uuid, 16);
-	put_be32(h + 320, 32768);
+	ps_put_be32(h + 320, 32768);
 	/* the op: tid, 8 bytes, XFS_LOG, UNMOUNT; the "Un" payload */
-	put_be32(d, 0xB0C0D0D0u);
-	put_be32(d + 4, 8);
+	ps_put_be32(d, 0xB0C0D0D0u);
+	ps_put_be32(d + 4, 8);
 	d[8] = 0xAA;
 	d[9] = OP_UNMOUNT;
 	ps_put_le16(d + 12, 0x556e);
 	for (uint32_t i = 0; i < total - 1; i++) {
 		memcpy(h + 44 + 4 * i, d + (size_t)i * BB, 4);
-		put_be32(d + (size_t)i * BB, cyc);
+		ps_put_be32(d + (size_t)i * BB, cyc);
 	}
 	if (g->v5) {
 		uint32_t crc = ps_crc32c(~0u, h, 328);
@@ -1314,7 +1302,7 @@ static int clean_log(struct rx *x, const struct ps_xfs_log_geom *g,
 	uint8_t z[BB];
 	memset(z, 0, sizeof(z));
 	if (cyc > 1)
-		put_be32(z, cyc - 1);
+		ps_put_be32(z, cyc - 1);
 	for (uint32_t b = from; b < to; b++)
 		if (ovl_write(x->o, z, BB, base + (uint64_t)(b % n) * BB))
 			return RX_IO;
@@ -1371,9 +1359,9 @@ static uint64_t rec_lsn_at(struct ps_src *src, const struct ps_xfs_log_geom *g, 
 {
 	uint8_t h[24];
 	if (blk >= g->size_bb || ps_src_pread(src, h, sizeof(h), (g->start_bb + blk) * BB) ||
-	    be32(h) != 0xFEEDBABEu)
+	    ps_be32(h) != 0xFEEDBABEu)
 		return 0;
-	return be64(h + 16);
+	return ps_be64(h + 16);
 }
 
 static void journal_base(struct ps_journal *st, const struct ps_xfs_log_info *info)

@@ -8,6 +8,7 @@
  * kernel's recovery in tests/cli/journal-xfs.sh.
  */
 #include <setjmp.h>
+#include "be.h"
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,19 +34,6 @@
 #define BT_BLK 11		/* an AB3B btree block (v5, LSN gate) */
 #define INO_BLK 16		/* an inode cluster: 8 inodes a block */
 
-static void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-static void put_be64(uint8_t *p, uint64_t v) { put_be32(p, (uint32_t)(v >> 32)); put_be32(p + 4, (uint32_t)v); }
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
-
 static const uint8_t UUID[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 
 struct fsw {
@@ -62,40 +50,40 @@ static void fs_init(struct fsw *w)
 	assert_non_null(w->img);
 	w->log = w->img + (size_t)LOGSTART * BS;
 	uint8_t *sb = w->img;
-	put_be32(sb, 0x58465342);
-	put_be32(sb + 4, BS);
-	put_be64(sb + 8, FSBLOCKS);
+	ps_put_be32(sb, 0x58465342);
+	ps_put_be32(sb + 4, BS);
+	ps_put_be64(sb + 8, FSBLOCKS);
 	memcpy(sb + 32, UUID, 16);
-	put_be64(sb + 48, LOGSTART);
-	put_be64(sb + 56, 128);
-	put_be32(sb + 84, FSBLOCKS);
-	put_be32(sb + 88, 1);
-	put_be32(sb + 96, LOGBLOCKS);
-	put_be16(sb + 100, 0xB4A5);	/* v5 */
-	put_be16(sb + 102, 512);
-	put_be16(sb + 104, ISIZE);
-	put_be16(sb + 106, BS / ISIZE);
+	ps_put_be64(sb + 48, LOGSTART);
+	ps_put_be64(sb + 56, 128);
+	ps_put_be32(sb + 84, FSBLOCKS);
+	ps_put_be32(sb + 88, 1);
+	ps_put_be32(sb + 96, LOGBLOCKS);
+	ps_put_be16(sb + 100, 0xB4A5);	/* v5 */
+	ps_put_be16(sb + 102, 512);
+	ps_put_be16(sb + 104, ISIZE);
+	ps_put_be16(sb + 106, BS / ISIZE);
 	sb[120] = 12;
 	sb[121] = 9;
 	sb[122] = 9;
 	sb[123] = 3;
 	sb[124] = 8;
-	put_be32(sb + 180, 4);	/* inoalignmt */
-	put_be32(sb + 228, 0);
+	ps_put_be32(sb + 180, 4);	/* inoalignmt */
+	ps_put_be32(sb + 228, 0);
 	ps_put_le32(sb + 224, ~ps_crc32c(~0u, sb, 512));
 	/* a metadata-less block and a v5 btree block (LSN 1:4) */
 	memset(w->img + DATA_BLK * BS, 0x11, BS);
 	uint8_t *bt = w->img + BT_BLK * BS;
-	put_be32(bt, 0x41423342);
-	put_be64(bt + 24, 1ULL << 32 | 4);
+	ps_put_be32(bt, 0x41423342);
+	ps_put_be64(bt + 24, 1ULL << 32 | 4);
 	memcpy(bt + 32, UUID, 16);
 	/* an inode cluster: "IN" v3 inodes */
 	for (int i = 0; i < BS / ISIZE; i++) {
 		uint8_t *di = w->img + INO_BLK * BS + i * ISIZE;
-		put_be16(di, 0x494e);
+		ps_put_be16(di, 0x494e);
 		di[4] = 3;
-		put_be32(di + 96, 0xffffffffu);
-		put_be64(di + 152, (uint64_t)INO_BLK * 8 + (uint64_t)i);
+		ps_put_be32(di + 96, 0xffffffffu);
+		ps_put_be64(di + 152, (uint64_t)INO_BLK * 8 + (uint64_t)i);
 		memcpy(di + 160, UUID, 16);
 		ps_put_le32(di + 100, ~ps_crc32c(~0u, di, ISIZE));
 	}
@@ -118,8 +106,8 @@ static uint64_t rec(struct fsw *w, const struct wop *ops, int nops)
 	memset(data, 0, sizeof(data));
 	for (int i = 0; i < nops; i++) {
 		uint8_t *o = data + len;
-		put_be32(o, ops[i].tid);
-		put_be32(o + 4, ops[i].len);
+		ps_put_be32(o, ops[i].tid);
+		ps_put_be32(o + 4, ops[i].len);
 		o[8] = ops[i].tid == 0xB0C0D0D0 ? 0xAA : 0x69;
 		o[9] = ops[i].flags;
 		len += 12;
@@ -131,23 +119,23 @@ static uint64_t rec(struct fsw *w, const struct wop *ops, int nops)
 	uint32_t hlen = (uint32_t)((len + BB - 1) / BB * BB), dbbs = hlen / BB;
 	uint8_t h[BB] = { 0 };
 	uint64_t lsn = (uint64_t)w->cycle << 32 | w->blk;
-	put_be32(h, 0xFEEDBABE);
-	put_be32(h + 4, w->cycle);
-	put_be32(h + 8, 2);
-	put_be32(h + 12, hlen);
-	put_be64(h + 16, lsn);
-	put_be64(h + 24, w->tail);
-	put_be32(h + 40, (uint32_t)nops);
-	put_be32(h + 300, 1);
+	ps_put_be32(h, 0xFEEDBABE);
+	ps_put_be32(h + 4, w->cycle);
+	ps_put_be32(h + 8, 2);
+	ps_put_be32(h + 12, hlen);
+	ps_put_be64(h + 16, lsn);
+	ps_put_be64(h + 24, w->tail);
+	ps_put_be32(h + 40, (uint32_t)nops);
+	ps_put_be32(h + 300, 1);
 	memcpy(h + 304, UUID, 16);
-	put_be32(h + 320, 32768);
+	ps_put_be32(h + 320, 32768);
 	for (uint32_t i = 0; i < dbbs; i++) {
 		memcpy(h + 44 + 4 * i, data + i * BB, 4);
-		put_be32(data + i * BB, w->cycle);
+		ps_put_be32(data + i * BB, w->cycle);
 	}
 	for (uint32_t i = 0; i < dbbs; i++)
 		if (w->blk + 1 + i >= LOGBB)
-			put_be32(data + i * BB, w->cycle + 1);
+			ps_put_be32(data + i * BB, w->cycle + 1);
 	uint32_t c = ps_crc32c(~0u, h, 328);
 	c = ps_crc32c(c, data, hlen);
 	ps_put_le32(h + 32, ~c);
@@ -359,7 +347,7 @@ static void test_wrapped_log(void **state)
 	/* a log that went round: the last records straddle the physical end.
 	 * Older cycle-1 blocks fill the log; cycle 2 starts at block 0. */
 	for (uint32_t b = 0; b < LOGBB; b++)
-		put_be32(w.log + (size_t)b * BB, 1);
+		ps_put_be32(w.log + (size_t)b * BB, 1);
 	w.blk = LOGBB - 3;
 	w.cycle = 1;
 	w.tail = 1ULL << 32 | (LOGBB - 3);
@@ -394,7 +382,7 @@ static void test_lsn_gate(void **state)
 	assert_int_equal(b[2 * 128], 0);
 	assert_int_equal(b[3 * 128], 0);
 	assert_int_equal(b[4 * 128], 0xEF);
-	assert_int_equal(be64(b + 24), 1ULL << 32 | 6);
+	assert_int_equal(ps_be64(b + 24), 1ULL << 32 | 6);
 	uint8_t c[BS];
 	memcpy(c, b, BS);
 	memset(c + 52, 0, 4);
@@ -439,15 +427,15 @@ static void test_inode_item(void **state)
 	replay(&w, &r);
 	assert_int_equal(r.st.inode_items, 1);
 	const uint8_t *di = blk(&r, INO_BLK) + 2 * ISIZE;
-	assert_int_equal(be32(di + 8), 1000);
-	assert_int_equal(be32(di + 16), 1);
+	assert_int_equal(ps_be32(di + 8), 1000);
+	assert_int_equal(ps_be32(di + 16), 1);
 	assert_int_equal(di[0], 0x49);
-	assert_int_equal(be32(di + 32), 0x12345678);	/* sec, BE */
-	assert_int_equal(be32(di + 36), 1);		/* nsec */
-	assert_int_equal(be64(di + 56), 12345);
-	assert_int_equal(be32(di + 76), 1);
-	assert_int_equal(be32(di + 96), 0xffffffffu);	/* kept from disk */
-	assert_int_equal(be64(di + 112), lsn);		/* di_lsn := the transaction's */
+	assert_int_equal(ps_be32(di + 32), 0x12345678);	/* sec, BE */
+	assert_int_equal(ps_be32(di + 36), 1);		/* nsec */
+	assert_int_equal(ps_be64(di + 56), 12345);
+	assert_int_equal(ps_be32(di + 76), 1);
+	assert_int_equal(ps_be32(di + 96), 0xffffffffu);	/* kept from disk */
+	assert_int_equal(ps_be64(di + 112), lsn);		/* di_lsn := the transaction's */
 	assert_memory_equal(di + 176, ext, 16);
 	uint8_t c[ISIZE];
 	memcpy(c, di, ISIZE);
@@ -466,12 +454,12 @@ static void test_icreate_and_intents(void **state)
 	uint8_t ic[28] = { 0 };
 	ps_put_le16(ic, 0x123F);
 	ps_put_le16(ic + 2, 1);
-	put_be32(ic + 4, 0);
-	put_be32(ic + 8, 32);
-	put_be32(ic + 12, 64);
-	put_be32(ic + 16, ISIZE);
-	put_be32(ic + 20, 8);
-	put_be32(ic + 24, 99);
+	ps_put_be32(ic + 4, 0);
+	ps_put_be32(ic + 8, 32);
+	ps_put_be32(ic + 12, 64);
+	ps_put_be32(ic + 16, ISIZE);
+	ps_put_be32(ic + 20, 8);
+	ps_put_be32(ic + 24, 99);
 	/* a BUI without its BUD, an EFI with its EFD */
 	uint8_t bui[48] = { 0 }, efi[32] = { 0 }, efd[32] = { 0 };
 	ps_put_le16(bui, 0x1244);
@@ -495,8 +483,8 @@ static void test_icreate_and_intents(void **state)
 	for (int i = 0; i < 64; i++) {
 		const uint8_t *di = blk(&r, 32) + i * ISIZE;
 		assert_int_equal(di[0], 0x49);
-		assert_int_equal(be32(di + 92), 99);
-		assert_int_equal(be64(di + 152), 32 * 8 + (uint64_t)i);
+		assert_int_equal(ps_be32(di + 92), 99);
+		assert_int_equal(ps_be64(di + 152), 32 * 8 + (uint64_t)i);
 	}
 	res_free(&r, &w);
 }
