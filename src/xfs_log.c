@@ -29,13 +29,6 @@
 #define XLOG_REC_SIZE 328u		/* sizeof(xlog_rec_header) on x86-64 */
 #define XLOG_REC_SIZE_OTHER 324u	/* ... on i386 */
 #define XLOG_MAX_ICLOGS 8
-#define OP_HDR 12u
-#define OP_START 0x01
-#define OP_COMMIT 0x02
-#define OP_CONTINUE 0x04
-#define OP_WAS_CONT 0x08
-#define OP_END 0x10
-#define OP_UNMOUNT 0x20
 #define CLIENT_TRANS 0x69
 #define CLIENT_LOG 0xAA
 #define CACHE_BBS 128u			/* read 64 KiB at a time */
@@ -493,12 +486,12 @@ static int count_ops(struct xl *x, uint8_t *data, uint32_t len, uint32_t nops, i
 {
 	uint32_t off = 0;
 	while (off < len && nops) {
-		if (len - off < OP_HDR)
+		if (len - off < PS_XLOG_OP_HDR)
 			return fail(x, PS_XLOG_WHY_OPS, blk, "oh_len");
 		const uint8_t *o = data + off;
 		uint32_t tid = ps_be32(o), olen = ps_be32(o + 4);
 		uint8_t client = o[8], flags = o[9];
-		off += OP_HDR;
+		off += PS_XLOG_OP_HDR;
 		if (client != CLIENT_TRANS && client != CLIENT_LOG)
 			return fail(x, PS_XLOG_WHY_OPS, blk, "oh_clientid");
 		if (olen > len - off)
@@ -507,7 +500,7 @@ static int count_ops(struct xl *x, uint8_t *data, uint32_t len, uint32_t nops, i
 		nops--;
 		x->out->ops++;
 		if (!tid_take(x, tid, false)) {
-			if (flags & OP_START) {
+			if (flags & PS_XLOG_OP_START) {
 				if (x->nopen < MAX_OPEN)
 					x->open_tid[x->nopen++] = tid;
 				else
@@ -515,19 +508,19 @@ static int count_ops(struct xl *x, uint8_t *data, uint32_t len, uint32_t nops, i
 			}
 			continue;
 		}
-		uint8_t f = flags & (uint8_t)~OP_END;
-		if (f & OP_WAS_CONT)
-			f &= (uint8_t)~OP_CONTINUE;
+		uint8_t f = flags & (uint8_t)~PS_XLOG_OP_END;
+		if (f & PS_XLOG_OP_WAS_CONT)
+			f &= (uint8_t)~PS_XLOG_OP_CONTINUE;
 		switch (f) {
 		case 0:
-		case OP_CONTINUE:
-		case OP_WAS_CONT:
+		case PS_XLOG_OP_CONTINUE:
+		case PS_XLOG_OP_WAS_CONT:
 			break;
-		case OP_COMMIT:
+		case PS_XLOG_OP_COMMIT:
 			x->out->trans++;
 			tid_take(x, tid, true);
 			break;
-		case OP_UNMOUNT:
+		case PS_XLOG_OP_UNMOUNT:
 			tid_take(x, tid, true);
 			break;
 		default:
@@ -694,7 +687,7 @@ static int check_unmount(struct xl *x, int64_t head, int64_t rblk, int64_t *tail
 		const uint8_t *d = bb(x, (rblk + hb) % x->n);
 		if (!d)
 			return XL_BAD;
-		if (d[9] & OP_UNMOUNT) {
+		if (d[9] & PS_XLOG_OP_UNMOUNT) {
 			*tail = after;
 			*clean = true;
 		}

@@ -123,4 +123,14 @@ int ps_xfs_log_probe(struct ps_src *dev, struct ps_xfs_log_info *out);
 const char *ps_xlog_state_name(enum ps_xlog_state s);
 const char *ps_xlog_why_name(enum ps_xlog_why w);
 
+/* A log operation header (xlog_op_header, 12 bytes) and its flags, shared
+ * by the head/tail search (xfs_log.c) and the replay (xfs_logrec.c). */
+#define PS_XLOG_OP_HDR 12u
+#define PS_XLOG_OP_START 0x01
+#define PS_XLOG_OP_COMMIT 0x02
+#define PS_XLOG_OP_CONTINUE 0x04
+#define PS_XLOG_OP_WAS_CONT 0x08
+#define PS_XLOG_OP_END 0x10
+#define PS_XLOG_OP_UNMOUNT 0x20
+
 #endif

@@ -33,13 +33,6 @@
 #define OVL_CHUNK 2048u			/* slots per memory chunk (1 MiB) */
 #define OVL_MEM (256u << 20)		/* slots kept in memory */
 
-#define OP_HDR 12u
-#define OP_START 0x01
-#define OP_COMMIT 0x02
-#define OP_CONTINUE 0x04
-#define OP_WAS_CONT 0x08
-#define OP_END 0x10
-#define OP_UNMOUNT 0x20
 #define TRANS_MAGIC 0x5452414Eu		/* "TRAN", host order */
 #define MAX_REGIONS 257u
 
@@ -1120,7 +1113,7 @@ static int rec_cb(void *ctx, uint64_t lsn, uint32_t blk, const uint8_t *data, ui
 		const uint8_t *o = data + off;
 		uint32_t tid = ps_be32(o), olen = ps_be32(o + 4);
 		uint8_t flags = o[9];
-		off += OP_HDR;
+		off += PS_XLOG_OP_HDR;
 		const uint8_t *p = data + off;
 		off += olen;	/* checked by the walk to lie in the record */
 		nops--;
@@ -1128,7 +1121,7 @@ static int rec_cb(void *ctx, uint64_t lsn, uint32_t blk, const uint8_t *data, ui
 		for (i = 0; i < x->ntr && x->tr[i].tid != tid; i++)
 			;
 		if (i == x->ntr) {
-			if (!(flags & OP_START))
+			if (!(flags & PS_XLOG_OP_START))
 				continue;
 			if (x->ntr == x->captr) {
 				size_t nc = x->captr ? x->captr * 2 : 8;
@@ -1145,23 +1138,23 @@ static int rec_cb(void *ctx, uint64_t lsn, uint32_t blk, const uint8_t *data, ui
 			continue;
 		}
 		struct trans *t = &x->tr[i];
-		uint8_t fl = flags & (uint8_t)~OP_END;
-		if (fl & OP_WAS_CONT)
-			fl &= (uint8_t)~OP_CONTINUE;
+		uint8_t fl = flags & (uint8_t)~PS_XLOG_OP_END;
+		if (fl & PS_XLOG_OP_WAS_CONT)
+			fl &= (uint8_t)~PS_XLOG_OP_CONTINUE;
 		int r = RX_OK;
 		switch (fl) {
 		case 0:
-		case OP_CONTINUE:
+		case PS_XLOG_OP_CONTINUE:
 			r = trans_add(x, t, p, olen);
 			break;
-		case OP_WAS_CONT:
+		case PS_XLOG_OP_WAS_CONT:
 			r = trans_cont(x, t, p, olen);
 			break;
-		case OP_COMMIT:
+		case PS_XLOG_OP_COMMIT:
 			r = commit(x, t);
 			trans_forget(x, i);
 			break;
-		case OP_UNMOUNT:
+		case PS_XLOG_OP_UNMOUNT:
 			trans_forget(x, i);
 			break;
 		default:
@@ -1279,7 +1272,7 @@ static int clean_log(struct rx *x, const struct ps_xfs_log_geom *g,
 	ps_put_be32(d, 0xB0C0D0D0u);
 	ps_put_be32(d + 4, 8);
 	d[8] = 0xAA;
-	d[9] = OP_UNMOUNT;
+	d[9] = PS_XLOG_OP_UNMOUNT;
 	ps_put_le16(d + 12, 0x556e);
 	for (uint32_t i = 0; i < total - 1; i++) {
 		memcpy(h + 44 + 4 * i, d + (size_t)i * BB, 4);
