@@ -27,7 +27,9 @@ apt-cache depends --recurse --installed --no-recommends --no-suggests --no-confl
 # apt is the one non-Essential package of a minimal root (mmdebstrap minbase)
 echo apt >>"$T/allowed"
 
-scripts=$( (ls tests/cli/*.sh tests/support/*.sh tests/fuzz/*.sh fixtures/*.sh; ls tests/support/run-test tests/bench/* tests/fuzz/run.sh \
+scripts=$( (ls tests/cli/*.sh tests/support/*.sh tests/fuzz/*.sh fixtures/*.sh
+	# the host-side checks tests/kernel/run sources (no #! line of their own)
+	ls tests/kernel/check-*.sh 2>/dev/null; ls tests/support/run-test tests/bench/* tests/fuzz/run.sh \
 	scripts/* autogen.sh .ci/run tests/kernel/* 2>/dev/null |
 	grep -v -x tests/kernel/guest-init |	# runs in the guest, on busybox
 	while read -r f; do

@@ -17,6 +17,7 @@ path). With --make, FILE is a Makefile.am or configure.ac: its recipe
 lines (after a tab) are read as shell, and AC_PATH_PROG/AC_CHECK_PROG
 names are listed.
 """
+import os
 import json
 import re
 import subprocess
@@ -227,14 +228,30 @@ def main(argv):
     found = []
 
     by_base = {path.rsplit("/", 1)[-1]: (path, text) for path, text in files}
+    # a file another one sources (tests/kernel/run sources check-*.sh) also
+    # sees the functions of the file that sources it
+    parents = {}
+    if not make:
+        for path, text in files:
+            for src in sourced(shfmt_tree(text, path)):
+                parents.setdefault(src, []).append((path, text))
     for path, text in files:
         defined = dict(shared)
         if not make:
+            for p2, t2 in parents.get(path.rsplit("/", 1)[-1], []):
+                defined.update(functions(shfmt_tree(t2, p2), shared))
             # and those of the files it sources (". $top_srcdir/tests/x.sh")
             for src in sourced(shfmt_tree(text, path)):
                 if src in by_base:
                     p2, t2 = by_base[src]
                     defined.update(functions(shfmt_tree(t2, p2), shared))
+                else:
+                    # a file not checked itself (the guest's scn-*.sh):
+                    # only the functions it defines count
+                    p2 = os.path.join(os.path.dirname(path), src)
+                    if os.path.isfile(p2):
+                        with open(p2, encoding="utf-8", errors="replace") as f:
+                            defined.update(functions(shfmt_tree(f.read(), p2), shared))
             defined.update(functions(shfmt_tree(text, path), shared))
         def emit(w, line, path=path):
             if w.startswith(SYSDIRS):
