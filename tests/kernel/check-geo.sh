@@ -13,9 +13,8 @@
 #     pmempool info accepts each extracted pool as its type. What pmempool
 #     info/check said in the guest is reported (a diag): it reads the pool
 #     with read(), so on this namespace it sees the zeros at L.
-# Checks that need the victim rule of issue 25 item 1 (branch h25a): m.bin
-# mmap / named victim / extracted as mmap; pools whose F lands on another
-# pool.
+# m.bin mmap / its named victim / extracted as mmap rest on the victim rule
+# (docs/start_pad.md), a mixed pool on its merged view.
 check_geo() {
 	local dir=$1 kroot=$2 out=$1/geo gio=$1/guest-io
 	local scn img f path how size sr sm got x rc t mphys P
@@ -55,13 +54,13 @@ check_geo() {
 			case $scn/$path in
 			*/v.bin) is "$rel $scn: default extract gives the victim $path its current read() view" "$got" "$sr"
 				is "$rel $scn: $path classed write" "$(cls "$path")" write ;;
-			*/m.bin) is "$rel $scn: default extract gives $path (stores over v.bin) its mmap view [needs h25a]" "$got" "$sm"
-				is "$rel $scn: $path classed mmap [needs h25a]" "$(cls "$path")" mmap
-				is "$rel $scn: $path's victim is /v.bin [needs h25a]" \
+			*/m.bin) is "$rel $scn: default extract gives $path (stores over v.bin) its mmap view" "$got" "$sm"
+				is "$rel $scn: $path classed mmap" "$(cls "$path")" mmap
+				is "$rel $scn: $path's victim is /v.bin" \
 					"$(jq -r '.namespaces[0].split.files[] | select(.path == "/m.bin") | [.victims[]? | select(.kind == "file") | .path] | join(",")' "$T/geo-$scn.json")" /v.bin ;;
 			*/f.bin) is "$rel $scn: default extract gives $path (stores over free blocks) its mmap view" "$got" "$sm"
 				is "$rel $scn: $path classed mmap" "$(cls "$path")" mmap ;;
-			geo-pmdk/*) is "$rel $scn: default extract gives $path exactly what PMDK wrote (the guest's mmap view) [a mixed pool needs h25a's merged view]" "$got" "$sm"
+			geo-pmdk/*) is "$rel $scn: default extract gives $path exactly what PMDK wrote (the guest's mmap view) (a mixed pool: its merged view)" "$got" "$sm"
 				t=${path#/pool.}
 				if [ -f "$x$path" ] && pmempool info "$x$path" >"$T/geo-info-$t" 2>&1 &&
 					grep -q "^Signature *: *PMEM$(echo "$t" | tr a-z A-Z)\$" "$T/geo-info-$t"; then
