@@ -106,6 +106,8 @@ void repair_print_plan(FILE *f, const char *path, const struct ps_analysis *a,
 	}
 	for (int k = 0; k < p->nnotes; k++)
 		fprintf(f, "\nnote: %s\n", p->notes[k]);
+	if (p->notes_lost)
+		fprintf(f, "\nnote: %d more note(s) could not be kept (out of memory)\n", p->notes_lost);
 	fprintf(f, "\n%zu patch%s, %zu refusal%s\n", p->n, p->n == 1 ? "" : "es",
 		p->nr, p->nr == 1 ? "" : "s");
 }

@@ -59,7 +59,7 @@ struct ps_merge_file {
 	uint64_t ino;
 	uint8_t sha256[32];
 	bool merged;
-	char path[256];
+	char *path;		/* owned; never cut */
 };
 struct ps_merge_expect {
 	int ns;
@@ -76,7 +76,8 @@ struct ps_plan {
 	struct ps_refusal *r;
 	size_t nr, capr;
 	int nnotes;
-	char notes[16][400];	/* assumptions the plan rests on */
+	char **notes;		/* assumptions the plan rests on (owned, never cut) */
+	int notes_lost;		/* notes that could not be kept (out of memory) */
 };
 
 struct ps_repair_opts {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The plan type and the table of repair kinds; the planners themselves are
  * in plan_pfn.c, plan_lsa.c and plan_btt.c. */
+#include "config.h"
 #include "repair_priv.h"
 #include "err.h"
 #include "le.h"
@@ -20,10 +21,20 @@ void ps_plan_init(struct ps_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+static void merge_expect_free(struct ps_merge_expect *m)
+{
+	for (size_t k = 0; k < m->n; k++)
+		free(m->f[k].path);
+	free(m->f);
+}
+
 void ps_plan_free(struct ps_plan *p)
 {
 	for (size_t i = 0; i < p->nmerge; i++)
-		free(p->merge[i].f);
+		merge_expect_free(&p->merge[i]);
+	for (int k = 0; k < p->nnotes; k++)
+		free(p->notes[k]);
+	free(p->notes);
 	free(p->merge);
 	free(p->p);
 	free(p->r);
@@ -86,12 +97,20 @@ void ps_plan_refuse(struct ps_plan *p, int ns, const char *kind,
 
 void ps_plan_note(struct ps_plan *p, const char *fmt, ...)
 {
-	if (p->nnotes >= (int)(sizeof(p->notes) / sizeof(p->notes[0])))
-		return;
+	char *s = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->notes[p->nnotes++], sizeof(p->notes[0]), fmt, ap);
+	int len = vasprintf(&s, fmt, ap);
 	va_end(ap);
+	char **v = len < 0 ? NULL : realloc(p->notes, (size_t)(p->nnotes + 1) * sizeof(*v));
+	if (!v) {
+		if (len >= 0)
+			free(s);
+		p->notes_lost++;
+		return;
+	}
+	p->notes = v;
+	p->notes[p->nnotes++] = s;
 }
 
 /* Keeps the order of the other patches: the plan is written in order. */
@@ -107,7 +126,7 @@ void ps_plan_withdraw(struct ps_plan *p, int ns)
 		if (p->merge[i].ns != ns)
 			p->merge[j++] = p->merge[i];
 		else
-			free(p->merge[i].f);
+			merge_expect_free(&p->merge[i]);
 	}
 	p->nmerge = j;
 }

@@ -326,7 +326,11 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 		}
 		mf->ino = f->ino;
 		mf->merged = merge;
-		snprintf(mf->path, sizeof(mf->path), "%s", f->path);
+		mf->path = strdup(f->path);
+		if (!mf->path) {
+			ps_split_free(&s);
+			return PS_ENOMEM;
+		}
 		sha256_digest(&m.h.c, sizeof(mf->sha256), mf->sha256);
 		me->n++;
 	}

@@ -598,6 +598,26 @@ static void test_undo_roundtrip(void **state)
 	ps_plan_free(&p);
 }
 
+/* A plan keeps every note whole: it once kept 16 of at most 399 bytes and
+ * dropped the rest without a word. */
+static void test_plan_notes_kept(void **state)
+{
+	(void)state;
+	struct ps_plan p;
+	memset(&p, 0, sizeof(p));
+	char big[1200];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	for (int i = 0; i < 20; i++)
+		ps_plan_note(&p, "note %d: %s", i, big);
+	assert_int_equal(p.nnotes, 20);
+	assert_int_equal(p.notes_lost, 0);
+	assert_int_equal(strlen(p.notes[19]), strlen("note 19: ") + sizeof(big) - 1);
+	assert_string_equal(p.notes[17] + strlen("note 17: ") + sizeof(big) - 2, "x");
+	ps_plan_free(&p);
+	assert_null(p.notes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -613,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_nofs_refused),
 		cmocka_unit_test(test_overlay),
 		cmocka_unit_test(test_undo_roundtrip),
+		cmocka_unit_test(test_plan_notes_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
