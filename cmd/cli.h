@@ -72,7 +72,7 @@ int cmd_labels(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_btt_cat(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
-/* cat IMAGE PATH (cmd_extract.c): -1 when there is no PATH */
+/* cat IMAGE PATH (cmd_cat.c): -1 when there is no PATH */
 int cmd_cat_file(int argc, char **argv, const char *usage);
 int cmd_digest(int argc, char **argv);
 /* ps_open_opts.msg for the CLI: the notice on stderr as "pmemscan: MSG". */

@@ -3,9 +3,13 @@
  * pmemscan cat IMAGE [-o OUT]: write the decoded image (a compressed dump
  * decoded, a plain image as is). OUT is created (never overwritten) and
  * written sparse; on any error it is removed, so nothing is left behind.
+ * pmemscan cat IMAGE PATH: one file of the filesystem in a namespace's
+ * data, read as extract reads it (fs_cli.h); extract -o - writes it too.
  */
 #include "outfile.h"
 #include "cli.h"
+#include "fs_cli.h"
+#include "render.h"
 #include "err.h"
 #include "imgsrc.h"
 #include "imgsrc_open.h"
@@ -227,4 +231,182 @@ int cmd_cat(int argc, char **argv)
 	free(buf);
 	ps_src_close(s);
 	return rc;
+}
+
+/* ---- one file to standard output: cat IMAGE PATH, extract -o - ---- */
+
+struct catw {
+	int fd;
+	int seekable;		/* OUT (holes left as holes), not a pipe */
+	uint64_t pos;		/* bytes of the file written (holes included) */
+	uint64_t size;
+	int werr;		/* errno of a failed write, or 0 */
+};
+
+static int cat_zeros(struct catw *c, uint64_t to)
+{
+	static const uint8_t z[65536];
+	if (c->seekable) {
+		c->pos = to;
+		return 0;
+	}
+	while (c->pos < to) {
+		size_t n = to - c->pos < sizeof(z) ? (size_t)(to - c->pos) : sizeof(z);
+		if (ps_write_all(c->fd, z, n)) {
+			c->werr = errno ? errno : EIO;
+			return -1;
+		}
+		c->pos += n;
+	}
+	return 0;
+}
+
+static int cat_cb(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	struct catw *c = ctx;
+	int sig = ps_intr_check();
+	if (sig)
+		return PS_EIO;
+	if (off < c->pos || off >= c->size)
+		return PS_OK;
+	if (len > c->size - off)
+		len = (size_t)(c->size - off);
+	if (cat_zeros(c, off))
+		return PS_EIO;
+	if (c->seekable ? ps_pwrite_all(c->fd, buf, len, off) : ps_write_all(c->fd, buf, len)) {
+		c->werr = errno ? errno : EIO;
+		return PS_EIO;
+	}
+	c->pos = off + len;
+	return PS_OK;
+}
+
+/* Writes the regular file at fspath, through the view, semantics and
+ * journal chosen as for extract, to standard output (out NULL or "-") or
+ * to OUT (through OUT.partial). cmd: "cat" or "extract", for messages.
+ * Exit: 0 written whole; 1 written, but from metadata that failed its
+ * checksum, damaged EWF chunks or a stale view; 2 no filesystem; 3 usage,
+ * a path that is no regular file, or a read or write that failed (after
+ * bytes went out, one line says how many). */
+int cat_file(const char *cmd, const struct args *a, const char *fspath, const char *out)
+{
+	if (out && !strcmp(out, "-"))
+		out = NULL;
+	struct cli_view v;
+	struct ps_fs *fs;
+	struct cli_watch watch;
+	cli_watch_start(&watch, a->image);
+	ps_intr_enter();	/* Ctrl-C: OUT removed, exit 130 */
+	int rc = open_fs(a, &v, &fs);
+	if (rc)
+		return rc;
+	cli_watch_test_pause();
+	uint64_t ino;
+	struct ps_fs_stat st;
+	if (ps_fs_lookup(fs, fspath, &ino) || ps_fs_stat(fs, ino, &st)) {
+		cli_err("%s: %s: %s: %s", cmd, a->image, fspath, ps_fs_error(fs));
+		ps_fs_close(fs);
+		cli_view_close(&v);
+		return EXIT_USAGE;
+	}
+	const char *why = NULL;
+	switch (st.mode & 0170000) {
+	case 0100000: break;
+	case 0040000: why = "a directory: one file at a time (extract -o DIR or -o FILE.tar for a tree)"; break;
+	case 0120000: why = "a symlink (not followed): give the path of its target"; break;
+	default: why = "not a regular file"; break;
+	}
+	struct xview xv;
+	memset(&xv, 0, sizeof(xv));
+	if (!why && (rc = xview_setup(a, &v, &xv)) >= 0)
+		goto out;
+	rc = EXIT_USAGE;
+	const struct ps_split_file *sf;
+	unsigned views = why ? PS_VIEW_READ : xview_of(&xv, &st, &sf);
+	if (views == (PS_VIEW_READ | PS_VIEW_MMAP))
+		why = "a file with two contents under --view auto (what read() returned and what a mapping showed): choose --view read or --view mmap";
+	if (why) {
+		cli_err("%s: %s: %s: %s", cmd, a->image, fspath, why);
+		goto out;
+	}
+	struct ps_outfile of = { .fd = -1 };
+	struct catw c = { .fd = STDOUT_FILENO, .size = st.size };
+	if (out) {
+		char oerr[4096 + 512];
+		if (ps_outfile_open(&of, out, a->force ? PS_OUT_REPLACE | PS_OUT_CLEAR_STALE : 0,
+				    0644, oerr, sizeof(oerr))) {
+			cli_err("%s", oerr);
+			goto out;
+		}
+		c.fd = of.fd;
+		c.seekable = 1;
+	}
+	if (st.csum_bad)
+		csum_line(cmd, fspath, &st);
+	fflush(stdout);		/* (nothing of ours is in it: the bytes go to fd 1) */
+	int r = xv.mode == VIEW_READ ? ps_fs_read(fs, &st, cat_cb, &c) :
+		xv_read(&xv, fs, &st, 0, cat_cb, &c);
+	if (!r && !c.werr)
+		cat_zeros(&c, st.size);
+	if (!r && !c.werr && c.seekable && ftruncate(c.fd, (off_t)st.size) < 0)
+		c.werr = errno;
+	const char *dest = out ? out : "standard output";
+	int sig = ps_intr_pending();
+	if (sig)
+		cli_err("%s: %s: interrupted by %s after %" PRIu64 " of %" PRIu64 " bytes; %s",
+			cmd, fspath, ps_intr_name(sig), c.pos, st.size,
+			out ? "OUT removed (incomplete)" : "the output is incomplete");
+	else if (c.werr)
+		cli_err("%s: %s: write error after %" PRIu64 " of %" PRIu64 " bytes of %s: %s",
+			cmd, dest, c.pos, st.size, fspath, strerror(c.werr));
+	else if (r)
+		cli_err("%s: %s: %s: read failed after %" PRIu64 " of %" PRIu64 " bytes were written to %s: %s; the output is incomplete",
+			cmd, a->image, fspath, c.pos, st.size, dest, ps_fs_error(fs));
+	if (out) {
+		char oerr[4096 + 512];
+		if (!r && !c.werr && !sig && ps_outfile_commit(&of, oerr, sizeof(oerr))) {
+			cli_err("%s", oerr);
+			r = PS_EIO;
+		}
+		if (r || c.werr || sig)
+			ps_outfile_discard(&of);
+	}
+	char changed[512];
+	if (cli_watch_changed_for(&watch, "the bytes written are what was read while it changed",
+				  changed, sizeof(changed)))
+		cli_err("warning: %s: %s", a->image, changed);
+	if (r || c.werr || sig)
+		rc = EXIT_USAGE;
+	else if (st.csum_bad || render_xlog_problem(ps_fs_xfs_log(fs)) ||
+		 render_journal_problem(&v.journal))
+		rc = EXIT_PROBLEMS;
+	else
+		rc = EXIT_OK;
+	xlog_line(cmd, fs);
+	if (cli_report_damage(a->image, v.image) && rc == EXIT_OK)
+		rc = EXIT_PROBLEMS;
+out:
+	xview_free(&xv);
+	ps_fs_stat_free(&st);
+	ps_fs_close(fs);
+	cli_view_close(&v);
+	return rc;
+}
+
+/* pmemscan cat IMAGE PATH: the file mode of cat (cmd_cat.c keeps the
+ * image mode, cat IMAGE). Returns -1 when no PATH is given (cmd_cat then
+ * parses its arguments itself), else an exit code. */
+int cmd_cat_file(int argc, char **argv, const char *usage)
+{
+	struct args a;
+	int rc = parse(argc, argv, &a, usage, 1);
+	if (rc >= 0)
+		return rc;
+	if (!a.operand && !a.path)
+		return -1;
+	if (a.operand && a.path) {
+		cli_err("cat: PATH given twice (the operand and --path)");
+		return EXIT_USAGE;
+	}
+	return cat_file("cat", &a, a.operand ? a.operand : a.path, a.out);
 }

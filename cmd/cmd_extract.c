@@ -2,6 +2,7 @@
 /* pmemscan extract / ls / carve: getting the customer's files out. */
 #include "docdir.h"
 #include "cli.h"
+#include "fs_cli.h"
 #include "carve.h"
 #include "err.h"
 #include "extract.h"
@@ -44,45 +45,8 @@ static const struct option common_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* --view (issue 16): which content of a file split by a legacy start_pad
- * namespace under DAX; VIEW_DEFAULT: auto when the split check finds
- * mmap-written files, else read. */
-enum view_mode { VIEW_DEFAULT = 0, VIEW_READ, VIEW_MMAP, VIEW_AUTO, VIEW_MERGED };
-
-struct args {
-	struct cli_view_opts vo;
-	enum view_mode view;
-	enum ps_fs_type fstype;
-	const char *path, *out, *image, *operand;
-	int json, force, quiet, raw_names;
-};
-
-/* --help text of the options above that extract, ls and carve share: which
- * namespace's data (NSDATA_HELP), which content of a split file (VIEWMODE_HELP) */
-#define NSDATA_HELP \
-	"  --namespace N     the namespace numbered N in 'pmemscan IMAGE' (default: the\n" \
-	"                    only one found)\n" \
-	"  --semantics S     where a pfn/dax namespace's data starts: legacy (base +\n" \
-	"                    start_pad + dataoff), fixed (base + dataoff), or auto\n" \
-	"                    (default: the one the scan proves)\n" \
-	"  --offset N        no scan: the data starts N bytes into IMAGE (read as is,\n" \
-	"                    no BTT translation); not with --namespace or --semantics\n" \
-	"  --size M          with --offset: the data is M bytes long (default: to the end)\n"
-#define VIEWMODE_HELP \
-	"  --view V          read, mmap, merged or auto: on a legacy start_pad namespace\n" \
-	"                    mounted with -o dax a file can have two contents\n" \
-	"                    (" PS_DOC("start_pad.md") "): read = what read() returned,\n" \
-	"                    mmap = what a mapping showed, merged = each block from\n" \
-	"                    where its provenance says (the file as its writer last\n" \
-	"                    saw it), auto = merged for mmap-written and mixed files\n" \
-	"                    (a mixed file's read view too, as NAME.read-view), read\n" \
-	"                    for others\n" \
-	"                    (default: auto where mmap-written files are found, else read)\n"
-#define FSTYPE_HELP \
-	"  --fs-type T       ext, xfs, or auto (default: whichever the data holds)\n"
-
 /* Returns -1 to go on, or an exit code. */
-static int parse(int argc, char **argv, struct args *a, const char *usage,
+int parse(int argc, char **argv, struct args *a, const char *usage,
 		 int want_operand)
 {
 	memset(a, 0, sizeof(*a));
@@ -170,7 +134,7 @@ static const char *const csum_word[PS_CSUM_KINDS] = {
 	"inode", "extent tree block", "directory block", "xattr block",
 	"symlink block", "superblock", "group descriptor",
 };
-static const char *const csum_json[PS_CSUM_KINDS] = {
+const char *const csum_json[PS_CSUM_KINDS] = {
 	"inode", "extent", "dir", "xattr", "symlink", "superblock", "group",
 };
 
@@ -185,7 +149,7 @@ static void csum_words(unsigned bits, char *buf, size_t len)
 }
 
 /* One line for an entry whose metadata failed its checksum. */
-static void csum_line(const char *cmd, const char *path, const struct ps_fs_stat *st)
+void csum_line(const char *cmd, const char *path, const struct ps_fs_stat *st)
 {
 	char k[160];
 	csum_words(st->csum_bad, k, sizeof(k));
@@ -204,7 +168,7 @@ static void extract_csum_cb(void *ctx, const char *path, const struct ps_fs_stat
 
 /* The filesystem's headers that failed their checksum at open: one line
  * each kind; returns the number of lines (errors). */
-static uint64_t fs_csum_report(const char *cmd, const char *image, struct ps_fs *fs)
+uint64_t fs_csum_report(const char *cmd, const char *image, struct ps_fs *fs)
 {
 	uint64_t ng, off;
 	unsigned bits = ps_fs_csum(fs, &ng, &off);
@@ -225,7 +189,7 @@ static uint64_t fs_csum_report(const char *cmd, const char *image, struct ps_fs 
 /* An XFS whose log needs recovery (or cannot be read) gives the stale
  * on-disk view: one line saying so, before and after the work, and exit 1
  * (issue 22). */
-static void xlog_line(const char *cmd, const struct ps_fs *fs)
+void xlog_line(const char *cmd, const struct ps_fs *fs)
 {
 	const struct ps_xfs_log_info *l = ps_fs_xfs_log(fs);
 	if (!render_xlog_problem(l))
@@ -238,7 +202,7 @@ static void xlog_line(const char *cmd, const struct ps_fs *fs)
 
 /* What the kernel would say about the journal that the view cannot
  * hide: a mount that fails, blocks left out, fast commits not replayed. */
-static void journal_warn(const struct ps_journal *j)
+void journal_warn(const struct ps_journal *j)
 {
 	if (j->kind == PS_JOURNAL_XFS) {
 		if (j->mount_fails)
@@ -276,7 +240,7 @@ static void journal_warn(const struct ps_journal *j)
 			j->orphans, j->orphans_deleted);
 }
 
-static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
+int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 {
 	char err[512];
 	int rc = cli_view_open(a->image, &a->vo, v);
@@ -310,25 +274,10 @@ static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
  * its merged view has its name */
 #define READ_VIEW_SUFFIX ".read-view"
 
-struct xview {
-	enum view_mode mode;	/* READ, MMAP or AUTO once chosen */
-	const char *why;	/* why this view */
-	struct ps_split *split;	/* the check, when it ran */
-	struct ps_src *image;
-	/* the files not given in the read view alone, for the summary, and
-	 * where a mixed file's read view went (NAME.read-view, or
-	 * NAME.read-view~N where the image has that name) */
-	char **paths, **mpaths;
-	unsigned *views;
-	uint64_t *amb;		/* their blocks of ambiguous provenance */
-	size_t n;
-	uint64_t nread;		/* files given in the read view only */
-};
-
 /* The view for this run: the split check when it applies to the data
  * chosen; one line and an exit code when --view asks for what is not
  * there. Returns -1 to go on. */
-static int xview_setup(const struct args *a, struct cli_view *v, struct xview *x)
+int xview_setup(const struct args *a, struct cli_view *v, struct xview *x)
 {
 	memset(x, 0, sizeof(*x));
 	x->image = v->image;
@@ -384,7 +333,7 @@ static int xview_setup(const struct args *a, struct cli_view *v, struct xview *x
 	return -1;
 }
 
-static void xview_free(struct xview *x)
+void xview_free(struct xview *x)
 {
 	for (size_t i = 0; i < x->n; i++) {
 		free(x->paths[i]);
@@ -397,7 +346,7 @@ static void xview_free(struct xview *x)
 	cli_split_free(x->split);
 }
 
-static unsigned xview_of(const struct xview *x, const struct ps_fs_stat *st,
+unsigned xview_of(const struct xview *x, const struct ps_fs_stat *st,
 			 const struct ps_split_file **f)
 {
 	*f = x->split ? ps_split_find(x->split, st->ino) : NULL;
@@ -445,7 +394,7 @@ static unsigned xv_versions(void *ctx, const char *path, const struct ps_fs_stat
 	return 1;
 }
 
-static int xv_read(void *ctx, struct ps_fs *fs, const struct ps_fs_stat *st,
+int xv_read(void *ctx, struct ps_fs *fs, const struct ps_fs_stat *st,
 		   unsigned v, ps_fs_data_cb cb, void *cbctx)
 {
 	struct xview *x = ctx;
@@ -485,7 +434,7 @@ static unsigned xv_count(void *ctx, const struct ps_fs_stat *st)
 	return xview_of(ctx, st, &f) == (PS_VIEW_MERGED | PS_VIEW_READ) ? 2 : 1;
 }
 
-static const char *view_name(unsigned views)
+const char *view_name(unsigned views)
 {
 	switch (views) {
 	case PS_VIEW_READ: return "read";
@@ -495,7 +444,7 @@ static const char *view_name(unsigned views)
 	}
 }
 
-static const char *mode_name(enum view_mode m)
+const char *mode_name(enum view_mode m)
 {
 	return m == VIEW_MMAP ? "mmap" : m == VIEW_AUTO ? "auto" : m == VIEW_MERGED ? "merged" : "read";
 }
@@ -518,8 +467,6 @@ static const char *base_name(const char *p)
 	}
 	return s ? s + 1 : p;
 }
-
-static int cat_file(const char *cmd, const struct args *a, const char *fspath, const char *out);
 
 int cmd_extract(int argc, char **argv)
 {
@@ -702,612 +649,4 @@ int cmd_extract(int argc, char **argv)
 	if (r)
 		return EXIT_USAGE;
 	return s.errors || stale || empty || damaged || jprob ? EXIT_PROBLEMS : EXIT_OK;
-}
-
-/* ---- one file to standard output: cat IMAGE PATH, extract -o - ---- */
-
-struct catw {
-	int fd;
-	int seekable;		/* OUT (holes left as holes), not a pipe */
-	uint64_t pos;		/* bytes of the file written (holes included) */
-	uint64_t size;
-	int werr;		/* errno of a failed write, or 0 */
-};
-
-static int cat_zeros(struct catw *c, uint64_t to)
-{
-	static const uint8_t z[65536];
-	if (c->seekable) {
-		c->pos = to;
-		return 0;
-	}
-	while (c->pos < to) {
-		size_t n = to - c->pos < sizeof(z) ? (size_t)(to - c->pos) : sizeof(z);
-		if (ps_write_all(c->fd, z, n)) {
-			c->werr = errno ? errno : EIO;
-			return -1;
-		}
-		c->pos += n;
-	}
-	return 0;
-}
-
-static int cat_cb(void *ctx, uint64_t off, const void *buf, size_t len)
-{
-	struct catw *c = ctx;
-	int sig = ps_intr_check();
-	if (sig)
-		return PS_EIO;
-	if (off < c->pos || off >= c->size)
-		return PS_OK;
-	if (len > c->size - off)
-		len = (size_t)(c->size - off);
-	if (cat_zeros(c, off))
-		return PS_EIO;
-	if (c->seekable ? ps_pwrite_all(c->fd, buf, len, off) : ps_write_all(c->fd, buf, len)) {
-		c->werr = errno ? errno : EIO;
-		return PS_EIO;
-	}
-	c->pos = off + len;
-	return PS_OK;
-}
-
-/* Writes the regular file at fspath, through the view, semantics and
- * journal chosen as for extract, to standard output (out NULL or "-") or
- * to OUT (through OUT.partial). cmd: "cat" or "extract", for messages.
- * Exit: 0 written whole; 1 written, but from metadata that failed its
- * checksum, damaged EWF chunks or a stale view; 2 no filesystem; 3 usage,
- * a path that is no regular file, or a read or write that failed (after
- * bytes went out, one line says how many). */
-static int cat_file(const char *cmd, const struct args *a, const char *fspath, const char *out)
-{
-	if (out && !strcmp(out, "-"))
-		out = NULL;
-	struct cli_view v;
-	struct ps_fs *fs;
-	struct cli_watch watch;
-	cli_watch_start(&watch, a->image);
-	ps_intr_enter();	/* Ctrl-C: OUT removed, exit 130 */
-	int rc = open_fs(a, &v, &fs);
-	if (rc)
-		return rc;
-	cli_watch_test_pause();
-	uint64_t ino;
-	struct ps_fs_stat st;
-	if (ps_fs_lookup(fs, fspath, &ino) || ps_fs_stat(fs, ino, &st)) {
-		cli_err("%s: %s: %s: %s", cmd, a->image, fspath, ps_fs_error(fs));
-		ps_fs_close(fs);
-		cli_view_close(&v);
-		return EXIT_USAGE;
-	}
-	const char *why = NULL;
-	switch (st.mode & 0170000) {
-	case 0100000: break;
-	case 0040000: why = "a directory: one file at a time (extract -o DIR or -o FILE.tar for a tree)"; break;
-	case 0120000: why = "a symlink (not followed): give the path of its target"; break;
-	default: why = "not a regular file"; break;
-	}
-	struct xview xv;
-	memset(&xv, 0, sizeof(xv));
-	if (!why && (rc = xview_setup(a, &v, &xv)) >= 0)
-		goto out;
-	rc = EXIT_USAGE;
-	const struct ps_split_file *sf;
-	unsigned views = why ? PS_VIEW_READ : xview_of(&xv, &st, &sf);
-	if (views == (PS_VIEW_READ | PS_VIEW_MMAP))
-		why = "a file with two contents under --view auto (what read() returned and what a mapping showed): choose --view read or --view mmap";
-	if (why) {
-		cli_err("%s: %s: %s: %s", cmd, a->image, fspath, why);
-		goto out;
-	}
-	struct ps_outfile of = { .fd = -1 };
-	struct catw c = { .fd = STDOUT_FILENO, .size = st.size };
-	if (out) {
-		char oerr[4096 + 512];
-		if (ps_outfile_open(&of, out, a->force ? PS_OUT_REPLACE | PS_OUT_CLEAR_STALE : 0,
-				    0644, oerr, sizeof(oerr))) {
-			cli_err("%s", oerr);
-			goto out;
-		}
-		c.fd = of.fd;
-		c.seekable = 1;
-	}
-	if (st.csum_bad)
-		csum_line(cmd, fspath, &st);
-	fflush(stdout);		/* (nothing of ours is in it: the bytes go to fd 1) */
-	int r = xv.mode == VIEW_READ ? ps_fs_read(fs, &st, cat_cb, &c) :
-		xv_read(&xv, fs, &st, 0, cat_cb, &c);
-	if (!r && !c.werr)
-		cat_zeros(&c, st.size);
-	if (!r && !c.werr && c.seekable && ftruncate(c.fd, (off_t)st.size) < 0)
-		c.werr = errno;
-	const char *dest = out ? out : "standard output";
-	int sig = ps_intr_pending();
-	if (sig)
-		cli_err("%s: %s: interrupted by %s after %" PRIu64 " of %" PRIu64 " bytes; %s",
-			cmd, fspath, ps_intr_name(sig), c.pos, st.size,
-			out ? "OUT removed (incomplete)" : "the output is incomplete");
-	else if (c.werr)
-		cli_err("%s: %s: write error after %" PRIu64 " of %" PRIu64 " bytes of %s: %s",
-			cmd, dest, c.pos, st.size, fspath, strerror(c.werr));
-	else if (r)
-		cli_err("%s: %s: %s: read failed after %" PRIu64 " of %" PRIu64 " bytes were written to %s: %s; the output is incomplete",
-			cmd, a->image, fspath, c.pos, st.size, dest, ps_fs_error(fs));
-	if (out) {
-		char oerr[4096 + 512];
-		if (!r && !c.werr && !sig && ps_outfile_commit(&of, oerr, sizeof(oerr))) {
-			cli_err("%s", oerr);
-			r = PS_EIO;
-		}
-		if (r || c.werr || sig)
-			ps_outfile_discard(&of);
-	}
-	char changed[512];
-	if (cli_watch_changed_for(&watch, "the bytes written are what was read while it changed",
-				  changed, sizeof(changed)))
-		cli_err("warning: %s: %s", a->image, changed);
-	if (r || c.werr || sig)
-		rc = EXIT_USAGE;
-	else if (st.csum_bad || render_xlog_problem(ps_fs_xfs_log(fs)) ||
-		 render_journal_problem(&v.journal))
-		rc = EXIT_PROBLEMS;
-	else
-		rc = EXIT_OK;
-	xlog_line(cmd, fs);
-	if (cli_report_damage(a->image, v.image) && rc == EXIT_OK)
-		rc = EXIT_PROBLEMS;
-out:
-	xview_free(&xv);
-	ps_fs_stat_free(&st);
-	ps_fs_close(fs);
-	cli_view_close(&v);
-	return rc;
-}
-
-/* pmemscan cat IMAGE PATH: the file mode of cat (cmd_cat.c keeps the
- * image mode, cat IMAGE). Returns -1 when no PATH is given (cmd_cat then
- * parses its arguments itself), else an exit code. */
-int cmd_cat_file(int argc, char **argv, const char *usage)
-{
-	struct args a;
-	int rc = parse(argc, argv, &a, usage, 1);
-	if (rc >= 0)
-		return rc;
-	if (!a.operand && !a.path)
-		return -1;
-	if (a.operand && a.path) {
-		cli_err("cat: PATH given twice (the operand and --path)");
-		return EXIT_USAGE;
-	}
-	return cat_file("cat", &a, a.operand ? a.operand : a.path, a.out);
-}
-
-/* ---- ls ---- */
-
-struct ls_ctx {
-	struct ps_fs *fs;
-	const struct xview *xv;	/* the view each regular file gets */
-	int json, first;
-	uint64_t errors;
-	uint64_t stack[1024];
-	unsigned depth;
-};
-
-static char type_char(uint32_t mode)
-{
-	switch (mode & 0170000) {
-	case 0100000: return 'r';
-	case 0040000: return 'd';
-	case 0120000: return 'l';
-	case 0020000: return 'c';
-	case 0060000: return 'b';
-	case 0010000: return 'p';
-	case 0140000: return 's';
-	default: return '-';
-	}
-}
-
-static const char *type_name(uint32_t mode)
-{
-	switch (mode & 0170000) {
-	case 0100000: return "file";
-	case 0040000: return "dir";
-	case 0120000: return "symlink";
-	case 0020000: return "chardev";
-	case 0060000: return "blockdev";
-	case 0010000: return "fifo";
-	case 0140000: return "socket";
-	default: return "unknown";
-	}
-}
-
-static void fmt_time(const struct ps_ts *t, char *buf, size_t len)
-{
-	struct tm tm;
-	time_t s = (time_t)t->sec;
-	if (!gmtime_r(&s, &tm)) {
-		snprintf(buf, len, "%lld.%09u", (long long)t->sec, t->nsec);
-		return;
-	}
-	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09uZ", t->nsec);
-}
-
-/* ---- PMDK pool files and poolsets among the files (docs/pmdk.md) ---- */
-
-struct sniff {
-	uint8_t buf[PS_PMDK_PARSE_LEN];	/* holes read as zeros */
-	size_t have;
-};
-
-static int sniff_cb(void *ctx, uint64_t off, const void *buf, size_t len)
-{
-	struct sniff *s = ctx;
-	if (off >= sizeof(s->buf))
-		return PS_FS_STOP;
-	size_t n = len < sizeof(s->buf) - off ? len : sizeof(s->buf) - (size_t)off;
-	memcpy(s->buf + off, buf, n);
-	s->have = (size_t)off + n;
-	return s->have >= sizeof(s->buf) ? PS_FS_STOP : 0;
-}
-
-/* What a regular file is in PMDK's terms, as a JSON object (NULL: not a
- * pool). Cheap: only files as large as the smallest pool (2 MiB) are read,
- * and poolsets named *.set, and only their first 6 KiB. */
-static json_object *ls_pmdk(struct ls_ctx *c, const char *path, const struct ps_fs_stat *st)
-{
-	size_t pl = strlen(path);
-	bool set = pl > 4 && !strcmp(path + pl - 4, ".set") && st->size < 65536;
-	if ((st->mode & 0170000) != 0100000 || (st->size < ((uint64_t)2 << 20) && !set))
-		return NULL;
-	struct sniff *s = calloc(1, sizeof(*s));
-	if (!s || ps_fs_read(c->fs, st, sniff_cb, s)) {
-		free(s);
-		return NULL;
-	}
-	json_object *o = NULL;
-	char u[37];
-	struct ps_pmdk_pool p;
-	struct ps_pmdk_poolset *ps = malloc(sizeof(*ps));
-	/* what the file holds of the first 6 KiB (holes are zeros) */
-	size_t len = st->size < sizeof(s->buf) ? (size_t)st->size : sizeof(s->buf);
-	if (ps_pmdk_parse(s->buf, len, 0, st->size, &p, NULL) == PS_OK) {
-		o = json_object_new_object();
-		json_object_object_add(o, "type", json_object_new_string(ps_pmdk_type_name(p.type)));
-		ps_pmdk_uuid_str(p.uuid, u);
-		json_object_object_add(o, "uuid", json_object_new_string(u));
-		json_object_object_add(o, "layout", p.type == PS_PMDK_OBJ && p.desc_read ?
-				       render_jstr_img(p.layout) : NULL);
-		json_object_object_add(o, "checksum", json_object_new_string(p.checksum_ok ? "valid" : "bad"));
-	} else if (ps && ps_pmdk_poolset_parse(s->buf, len, 0, ps, NULL) == PS_OK) {
-		o = json_object_new_object();
-		json_object_object_add(o, "type", json_object_new_string("poolset"));
-		json_object_object_add(o, "parts", json_object_new_uint64(ps->nparts));
-		json_object_object_add(o, "size", json_object_new_uint64(ps->size));
-	}
-	free(ps);
-	free(s);
-	return o;
-}
-
-/* Each name in a listed path is the one extract gives it (ps_name_sanitize:
- * "/", ".", "..", control bytes as %XX), so no path can read as another;
- * raw, rawlen: the image's own name when it was mapped (else NULL). */
-static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat *st,
-		     const char *raw, size_t rawlen)
-{
-	char mt[64];
-	json_object *pm = ls_pmdk(c, path, st);
-	fmt_time(&st->mtime, mt, sizeof(mt));
-	if (c->json) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "path", json_object_new_string(path));
-		json_object_object_add(o, "type", json_object_new_string(type_name(st->mode)));
-		json_object_object_add(o, "inode", json_object_new_uint64(st->ino));
-		char m[8];
-		snprintf(m, sizeof(m), "%04o", st->mode & 07777);
-		json_object_object_add(o, "mode", json_object_new_string(m));
-		json_object_object_add(o, "uid", json_object_new_int64(st->uid));
-		json_object_object_add(o, "gid", json_object_new_int64(st->gid));
-		json_object_object_add(o, "size", json_object_new_uint64(st->size));
-		json_object_object_add(o, "nlink", json_object_new_int64(st->nlink));
-		json_object_object_add(o, "mtime", json_object_new_string(mt));
-		json_object_object_add(o, "mtime_sec", json_object_new_int64(st->mtime.sec));
-		json_object_object_add(o, "mtime_nsec", json_object_new_int64(st->mtime.nsec));
-		if (st->symlink)
-			json_object_object_add(o, "target", json_object_new_string(st->symlink));
-		if (raw)
-			json_object_object_add(o, "raw_name", json_object_new_string_len(raw, (int)rawlen));
-		if (st->nxattrs) {
-			json_object *x = json_object_new_array();
-			for (size_t i = 0; i < st->nxattrs; i++)
-				json_object_array_add(x, json_object_new_string(st->xattrs[i].name));
-			json_object_object_add(o, "xattrs", x);
-		}
-		if (st->note[0])
-			json_object_object_add(o, "note", json_object_new_string(st->note));
-		if (st->csum_bad) {
-			json_object *k = json_object_new_array();
-			for (unsigned i = 0; i < PS_CSUM_KINDS; i++)
-				if (st->csum_bad & (1u << i))
-					json_object_array_add(k, json_object_new_string(csum_json[i]));
-			json_object_object_add(o, "checksum_failed", k);
-			json_object_object_add(o, "checksum_offset", json_object_new_uint64(st->csum_off));
-		}
-		if ((st->mode & 0170000) == 0100000) {
-			const struct ps_split_file *sf;
-			unsigned views = xview_of(c->xv, st, &sf);
-			json_object_object_add(o, "view", json_object_new_string(view_name(views)));
-			if (sf)
-				json_object_object_add(o, "split_class",
-					json_object_new_string(ps_split_class_name(sf->cls)));
-		}
-		if (pm)
-			json_object_object_add(o, "pmdk", pm);
-		printf("%s\n  %s", c->first ? "" : ",",
-		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		c->first = 0;
-		json_object_put(o);
-		return;
-	}
-	char tgt[1100] = "";
-	if (st->symlink) {
-		char e[1024];
-		ps_name_escape(st->symlink, st->symlink_len, e, sizeof(e));
-		snprintf(tgt, sizeof(tgt), " -> %s", e);
-	}
-	printf("%c/%c %04o %5u %5u %12llu %s %8llu %s%s", type_char(st->mode),
-	       type_char(st->mode), st->mode & 07777, st->uid, st->gid,
-	       (unsigned long long)st->size, mt, (unsigned long long)st->ino, path, tgt);
-	if (raw) {
-		char e[1100];
-		ps_name_escape(raw, rawlen, e, sizeof(e));
-		printf("   [name in the image: '%s']", e);
-	}
-	if (pm) {
-		json_object *t = json_object_object_get(pm, "type");
-		json_object *l = json_object_object_get(pm, "layout");
-		json_object *k = json_object_object_get(pm, "checksum");
-		printf("   [PMDK %s%s%s%s%s%s]", json_object_get_string(t),
-		       strcmp(json_object_get_string(t), "poolset") ? " pool" : "",
-		       l ? ", layout \"" : "", l ? json_object_get_string(l) : "", l ? "\"" : "",
-		       k && strcmp(json_object_get_string(k), "valid") ? ", header checksum BAD" : "");
-		json_object_put(pm);
-	}
-	putchar('\n');
-}
-
-static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, size_t pcap)
-{
-	struct ps_fs_dirlist l;
-	if (ps_fs_list(c->fs, dir, &l)) {
-		cli_err("ls: %s: %s", plen ? path : "/", ps_fs_error(c->fs));
-		c->errors++;
-	}
-	for (size_t i = 0; i < l.n; i++) {
-		char name[PS_NAME_MAX + 1];
-		int mapped = ps_name_sanitize(l.v[i].name, l.v[i].len, name);
-		int n = snprintf(path + plen, pcap - plen, "/%s", name);
-		if (n < 0 || (size_t)n >= pcap - plen) {
-			cli_err("ls: %s...: path too long", path);
-			c->errors++;
-			continue;
-		}
-		struct ps_fs_stat st;
-		if (ps_fs_stat(c->fs, l.v[i].ino, &st)) {
-			cli_err("ls: %s: %s", path, ps_fs_error(c->fs));
-			c->errors++;
-			continue;
-		}
-		if (st.csum_bad) {
-			csum_line("ls", path, &st);
-			c->errors++;
-		}
-		ls_print(c, path, &st, mapped ? l.v[i].name : NULL, l.v[i].len);
-		if ((st.mode & 0170000) == 0040000) {
-			int loop = 0;
-			for (unsigned k = 0; k < c->depth; k++)
-				loop |= c->stack[k] == l.v[i].ino;
-			if (loop || c->depth >= sizeof(c->stack) / sizeof(c->stack[0])) {
-				cli_err("ls: %s: %s", path, loop ? "directory loop, not entered" :
-					"too deep, not entered");
-				c->errors++;
-			} else {
-				c->stack[c->depth++] = l.v[i].ino;
-				ls_walk(c, l.v[i].ino, path, plen + (size_t)n, pcap);
-				c->depth--;
-			}
-		}
-		ps_fs_stat_free(&st);
-	}
-	path[plen] = 0;
-	ps_fs_dirlist_free(&l);
-}
-
-int cmd_ls(int argc, char **argv)
-{
-	static const char usage[] =
-		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore|backup] [--fs-type ext|xfs|auto] [--view read|mmap|merged|auto] [--json] [--cache | --cache-dir DIR]\n"
-		"  Lists the tree under PATH (default /) of the filesystem in a namespace's\n"
-		"  data, one line per entry (man pmemscan-ls).\n"
-		"  --json            one JSON object: the filesystem type and every entry\n"
-		"  --path PATH       the same as the PATH operand\n"
-		NSDATA_HELP CLI_JOURNAL_HELP VIEWMODE_HELP FSTYPE_HELP
-		"  -q, --quiet       no notices on stderr\n"
-		CLI_CACHE_USAGE
-		"Exit: 0 done, 1 some entries unreadable or read from metadata that failed its\n"
-		"checksum (or the data start not proven),\n"
-		"2 no namespace or filesystem, 3 usage or I/O error.";
-	struct args a;
-	int rc = parse(argc, argv, &a, usage, 1);
-	if (rc >= 0)
-		return rc;
-	struct cli_view v;
-	struct ps_fs *fs;
-	rc = open_fs(&a, &v, &fs);
-	if (rc)
-		return rc;
-	const char *p = a.operand ? a.operand : a.path ? a.path : "/";
-	uint64_t ino;
-	int lrc = ps_fs_lookup(fs, p, &ino);
-	if (lrc) {
-		/* a path not found: the error names it already */
-		if (lrc == PS_ENOTFOUND)
-			cli_err("%s: %s", a.image, ps_fs_error(fs));
-		else
-			cli_err("%s: %s: %s", a.image, p, ps_fs_error(fs));
-		ps_fs_close(fs);
-		cli_view_close(&v);
-		return EXIT_USAGE;
-	}
-	struct xview xv;
-	rc = xview_setup(&a, &v, &xv);
-	if (rc >= 0) {
-		xview_free(&xv);
-		ps_fs_close(fs);
-		cli_view_close(&v);
-		return rc;
-	}
-	struct ls_ctx c = { .fs = fs, .xv = &xv, .json = a.json, .first = 1 };
-	c.errors = fs_csum_report("ls", a.image, fs);
-	size_t pcap = 65536;
-	char *path = calloc(1, pcap);
-	if (!path) {
-		xview_free(&xv);
-		cli_err("out of memory");
-		return EXIT_USAGE;
-	}
-	snprintf(path, pcap, "%s", p);
-	size_t plen = strlen(path);
-	while (plen && path[plen - 1] == '/')
-		path[--plen] = 0;
-	if (a.json)
-		printf("{\"filesystem\":\"%s\",\"view\":\"%s\",\"entries\":[",
-		       ps_fs_type_name(ps_fs_get_type(fs)), mode_name(xv.mode));
-	struct ps_fs_stat st;
-	if (ps_fs_stat(fs, ino, &st)) {
-		cli_err("%s: %s", a.image, ps_fs_error(fs));
-		c.errors++;
-	} else {
-		if (st.csum_bad) {
-			csum_line("ls", path[0] ? path : "/", &st);
-			c.errors++;
-		}
-		if ((st.mode & 0170000) == 0040000) {
-			c.stack[c.depth++] = ino;
-			ls_walk(&c, ino, path, plen, pcap);
-		} else {
-			ls_print(&c, path, &st, NULL, 0);
-		}
-		ps_fs_stat_free(&st);
-	}
-	if (a.json)
-		printf("\n]}\n");
-	bool stale = render_xlog_problem(ps_fs_xfs_log(fs));
-	xlog_line("ls", fs);
-	xview_free(&xv);
-	free(path);
-	ps_fs_close(fs);
-	size_t damaged = cli_report_damage(a.image, v.image);
-	bool jprob = render_journal_problem(&v.journal);
-	cli_view_close(&v);
-	if (fflush(stdout) != 0) {
-		cli_err("ls: write error on standard output");
-		return EXIT_USAGE;
-	}
-	return c.errors || stale || damaged || jprob ? EXIT_PROBLEMS : EXIT_OK;
-}
-
-/* ---- carve ---- */
-
-static void carve_progress(void *ctx, uint64_t done)
-{
-	ps_progress_update(ctx, done, 0);
-}
-
-int cmd_carve(int argc, char **argv)
-{
-	static const char usage[] =
-		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore|backup] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
-		"  Writes a namespace's data (BTT-translated in sector mode) as an image file\n"
-		"  to mount or fsck; zero blocks stay holes (man pmemscan-carve).\n"
-		"  -o, --output FS.img  the image file to write (through FS.img.partial)\n"
-		NSDATA_HELP CLI_JOURNAL_HELP
-		"  --force           replace an existing FS.img\n"
-		"  -q, --quiet       no progress bar and no notices on stderr\n"
-		CLI_CACHE_USAGE
-		"Exit: 0 written, 1 the data start not proven or EWF chunks unreadable,\n"
-		"2 no namespace, 3 usage or I/O error.";
-	struct args a;
-	int rc = parse(argc, argv, &a, usage, 0);
-	if (rc >= 0)
-		return rc;
-	if (!a.out) {
-		cli_err("carve: -o FS.img is required (see 'pmemscan carve --help')");
-		return EXIT_USAGE;
-	}
-	struct cli_view v;
-	struct cli_watch watch;
-	cli_watch_start(&watch, a.image);
-	ps_intr_enter();	/* Ctrl-C: FS.img.partial removed, exit 130 */
-	rc = cli_view_open(a.image, &a.vo, &v);
-	if (rc)
-		return rc;
-	cli_watch_test_pause();
-	struct ps_src *view = v.data;
-	char jl[512];
-	render_journal_line(&v.journal, jl, sizeof(jl));
-	journal_warn(&v.journal);
-	/* an XFS inode the kernel frees at mount but the view could not: no
-	 * file reads differ, but the carved image is not the filesystem the
-	 * kernel leaves (xfs_repair -n reports it): partly done */
-	bool jprob = render_journal_problem(&v.journal) ||
-		     (v.journal.kind == PS_JOURNAL_XFS && v.journal.iunlink_left);
-	struct ps_progress pg;
-	ps_progress_init(&pg, "carve", view->size, a.quiet);
-	struct ps_carve_stats cs;
-	char err[512], h1[32], h2[32];
-	struct ps_xfs_log_info xl;
-	if (ps_xfs_log_probe(view, &xl) == PS_ENOMEM)
-		xl.state = PS_XLOG_UNKNOWN;
-	int r = ps_carve(view, a.out, a.force, carve_progress, &pg, &cs, err, sizeof(err));
-	if (!r)		/* (a hole at the end is done without a callback) */
-		ps_progress_finish(&pg, view->size);
-	else
-		ps_progress_end(&pg);
-	size_t damaged = cli_report_damage(a.image, v.image);
-	/* the BTT's sector: unreadable bytes counted in its blocks */
-	uint32_t sector = v.analysed && v.ns >= 0 && (size_t)v.ns < v.an.nns &&
-			  v.an.ns[v.ns].mode == PS_NS_SECTOR ? v.an.ns[v.ns].btt_sector : 0;
-	bool jreplayed = v.journal.replayed;
-	cli_view_close(&v);
-	char changed[512];
-	if (cli_watch_changed_for(&watch, r ? "what was read changed while it was read" :
-				  "the image written is what was read while it changed",
-				  changed, sizeof(changed)))
-		cli_err("warning: %s: %s", a.image, changed);
-	if (r) {
-		cli_err("%s", err);
-		return EXIT_USAGE;
-	}
-	if (!a.quiet)
-		fprintf(stderr, "pmemscan: carve: %s written to %s (%s of data, the rest holes)\n",
-			ps_human_fmt(cs.size, PS_HUMAN_TENTHS, h1, sizeof(h1)), a.out,
-			ps_human_fmt(cs.data, PS_HUMAN_TENTHS, h2, sizeof(h2)));
-	if (jl[0] && !a.quiet)
-		fprintf(stderr, "pmemscan: carve: %s%s\n", jl,
-			jreplayed ? " (the image written is that view: the kernel mounts it without recovery)" : "");
-	/* the image is exact, log included: mounting it replays the log */
-	if (xl.state == PS_XLOG_DIRTY)
-		fprintf(stderr, "pmemscan: carve: note: its XFS log needs recovery (%" PRIu64 " committed transactions): mounting %s replays the log (even with -o ro, unless -o norecovery), so mount a copy to see the recovered files\n",
-			xl.trans, a.out);
-	if (cs.bad_bytes) {
-		/* partly done: the image is kept, the blocks named (even
-		 * with --quiet: the exit status alone would not say which) */
-		uint64_t nb = sector && cs.bad_bytes % sector == 0 ? cs.bad_bytes / sector : cs.bad_runs;
-		cli_err("carve: %s: %llu block%s unreadable (%s), written as zeros; the first: %s",
-			a.out, (unsigned long long)nb, nb == 1 ? "" : "s",
-			ps_human_fmt(cs.bad_bytes, PS_HUMAN_TENTHS, h1, sizeof(h1)), cs.bad_first);
-	}
-	return cs.bad_bytes || damaged || jprob ? EXIT_PROBLEMS : EXIT_OK;
 }

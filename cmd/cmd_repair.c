@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pmemscan repair IMAGE [--plan | -o FIXED.img | --in-place]
- * pmemscan undo UNDOFILE IMAGE
+ * (pmemscan undo UNDOFILE IMAGE, which reverts --in-place: cmd_undo.c)
  *
  * --plan (the default) opens the image read-only and writes nothing.
  * -o copies the image (reflink, else sparse) and repairs the copy.
@@ -387,59 +387,5 @@ done:
 		cli_err("writing the report failed");
 		return EXIT_USAGE;
 	}
-	return code;
-}
-
-static void undo_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: pmemscan undo UNDOFILE IMAGE\n"
-		"  Puts back, byte for byte, what 'pmemscan repair IMAGE --in-place' changed,\n"
-		"  from the undo file it wrote first (default IMAGE.pmemscan-undo).\n"
-		"  Before writing, it checks the undo file's own checksum, IMAGE's size, that\n"
-		"  every patched range holds the new or the old bytes, and that IMAGE with the\n"
-		"  old bytes put back would have the sha256 recorded before the repair (refused\n"
-		"  otherwise, nothing written); after, that sha256 again (only the patched bytes\n"
-		"  are checked when the repair ran with --no-image-hash).\n"
-		"  Running it twice is harmless.\n"
-		"  Exit: 0 restored, 1 IMAGE is not what the undo file can restore (nothing\n"
-		"  written), 3 usage or I/O error (" PS_DOC("repair.md") ").\n");
-}
-
-int cmd_undo(int argc, char **argv)
-{
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		undo_usage(stdout);
-		return EXIT_OK;
-	}
-	/* undo has no options: a word that looks like one is a mistake, not
-	 * an undo file to read or an image to write */
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1]) {
-			cli_err("undo: unknown option or missing value '%s' (see 'pmemscan undo --help')",
-				argv[i]);
-			return EXIT_USAGE;
-		}
-	if (argc != 3) {
-		cli_err("undo: usage: pmemscan undo UNDOFILE IMAGE");
-		return EXIT_USAGE;
-	}
-	const char *path = argv[2];
-	struct ps_undo_result r;
-	int code = EXIT_OK;
-	if (ps_repair_undo(argv[1], path, NULL, &r)) {
-		cli_err("%s", r.msg);
-		/* 1: the image is not what the undo file can restore (changed
-		 * since, or not the recorded sha256 after it); 3: it could not run */
-		code = r.step == PS_STEP_CHECK || r.step == PS_STEP_VERIFY ?
-		       EXIT_PROBLEMS : EXIT_USAGE;
-	} else if (!r.have_sha256) {
-		printf("restored %s: %zu of %zu patch%s had been applied and were reverted; every patched byte is the original again (no image sha256 was recorded: --no-image-hash)\n",
-		       path, r.reverted, r.npatches, r.npatches == 1 ? "" : "es");
-	} else {
-		printf("restored %s: %zu of %zu patch%s had been applied and were reverted; sha256 %s matches the undo file\n",
-		       path, r.reverted, r.npatches, r.npatches == 1 ? "" : "es", r.sha256_hex);
-	}
-	ps_undo_result_free(&r);
 	return code;
 }

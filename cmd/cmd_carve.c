@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pmemscan carve IMAGE -o FS.img: a namespace's data (BTT-translated in
+ * sector mode) as an image file to mount or fsck.
+ */
+#include "carve.h"
+#include "cli.h"
+#include "err.h"
+#include "fs_cli.h"
+#include "interrupt.h"
+#include "progress.h"
+#include "render.h"
+#include "util.h"
+#include "view.h"
+#include "xfs_log.h"
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* ---- carve ---- */
+
+static void carve_progress(void *ctx, uint64_t done)
+{
+	ps_progress_update(ctx, done, 0);
+}
+
+int cmd_carve(int argc, char **argv)
+{
+	static const char usage[] =
+		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore|backup] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
+		"  Writes a namespace's data (BTT-translated in sector mode) as an image file\n"
+		"  to mount or fsck; zero blocks stay holes (man pmemscan-carve).\n"
+		"  -o, --output FS.img  the image file to write (through FS.img.partial)\n"
+		NSDATA_HELP CLI_JOURNAL_HELP
+		"  --force           replace an existing FS.img\n"
+		"  -q, --quiet       no progress bar and no notices on stderr\n"
+		CLI_CACHE_USAGE
+		"Exit: 0 written, 1 the data start not proven or EWF chunks unreadable,\n"
+		"2 no namespace, 3 usage or I/O error.";
+	struct args a;
+	int rc = parse(argc, argv, &a, usage, 0);
+	if (rc >= 0)
+		return rc;
+	if (!a.out) {
+		cli_err("carve: -o FS.img is required (see 'pmemscan carve --help')");
+		return EXIT_USAGE;
+	}
+	struct cli_view v;
+	struct cli_watch watch;
+	cli_watch_start(&watch, a.image);
+	ps_intr_enter();	/* Ctrl-C: FS.img.partial removed, exit 130 */
+	rc = cli_view_open(a.image, &a.vo, &v);
+	if (rc)
+		return rc;
+	cli_watch_test_pause();
+	struct ps_src *view = v.data;
+	char jl[512];
+	render_journal_line(&v.journal, jl, sizeof(jl));
+	journal_warn(&v.journal);
+	/* an XFS inode the kernel frees at mount but the view could not: no
+	 * file reads differ, but the carved image is not the filesystem the
+	 * kernel leaves (xfs_repair -n reports it): partly done */
+	bool jprob = render_journal_problem(&v.journal) ||
+		     (v.journal.kind == PS_JOURNAL_XFS && v.journal.iunlink_left);
+	struct ps_progress pg;
+	ps_progress_init(&pg, "carve", view->size, a.quiet);
+	struct ps_carve_stats cs;
+	char err[512], h1[32], h2[32];
+	struct ps_xfs_log_info xl;
+	if (ps_xfs_log_probe(view, &xl) == PS_ENOMEM)
+		xl.state = PS_XLOG_UNKNOWN;
+	int r = ps_carve(view, a.out, a.force, carve_progress, &pg, &cs, err, sizeof(err));
+	if (!r)		/* (a hole at the end is done without a callback) */
+		ps_progress_finish(&pg, view->size);
+	else
+		ps_progress_end(&pg);
+	size_t damaged = cli_report_damage(a.image, v.image);
+	/* the BTT's sector: unreadable bytes counted in its blocks */
+	uint32_t sector = v.analysed && v.ns >= 0 && (size_t)v.ns < v.an.nns &&
+			  v.an.ns[v.ns].mode == PS_NS_SECTOR ? v.an.ns[v.ns].btt_sector : 0;
+	bool jreplayed = v.journal.replayed;
+	cli_view_close(&v);
+	char changed[512];
+	if (cli_watch_changed_for(&watch, r ? "what was read changed while it was read" :
+				  "the image written is what was read while it changed",
+				  changed, sizeof(changed)))
+		cli_err("warning: %s: %s", a.image, changed);
+	if (r) {
+		cli_err("%s", err);
+		return EXIT_USAGE;
+	}
+	if (!a.quiet)
+		fprintf(stderr, "pmemscan: carve: %s written to %s (%s of data, the rest holes)\n",
+			ps_human_fmt(cs.size, PS_HUMAN_TENTHS, h1, sizeof(h1)), a.out,
+			ps_human_fmt(cs.data, PS_HUMAN_TENTHS, h2, sizeof(h2)));
+	if (jl[0] && !a.quiet)
+		fprintf(stderr, "pmemscan: carve: %s%s\n", jl,
+			jreplayed ? " (the image written is that view: the kernel mounts it without recovery)" : "");
+	/* the image is exact, log included: mounting it replays the log */
+	if (xl.state == PS_XLOG_DIRTY)
+		fprintf(stderr, "pmemscan: carve: note: its XFS log needs recovery (%" PRIu64 " committed transactions): mounting %s replays the log (even with -o ro, unless -o norecovery), so mount a copy to see the recovered files\n",
+			xl.trans, a.out);
+	if (cs.bad_bytes) {
+		/* partly done: the image is kept, the blocks named (even
+		 * with --quiet: the exit status alone would not say which) */
+		uint64_t nb = sector && cs.bad_bytes % sector == 0 ? cs.bad_bytes / sector : cs.bad_runs;
+		cli_err("carve: %s: %llu block%s unreadable (%s), written as zeros; the first: %s",
+			a.out, (unsigned long long)nb, nb == 1 ? "" : "s",
+			ps_human_fmt(cs.bad_bytes, PS_HUMAN_TENTHS, h1, sizeof(h1)), cs.bad_first);
+	}
+	return cs.bad_bytes || damaged || jprob ? EXIT_PROBLEMS : EXIT_OK;
+}
