@@ -24,9 +24,11 @@ struct cli_cmd {
 };
 
 /*
- * Ids of the long options that have no short letter, named here for every
- * command so that the shared groups below (CLI_VIEW_LONGOPTS,
- * CLI_CACHE_LONGOPTS) never collide with a command's own ids; all are
+ * The one id convention of the option tables (opts.h): an option with a
+ * short letter has that letter as its id; every other one has an id from
+ * here: the shared ones named for every command, so that the shared table
+ * fragments (CLI_OPTS_CACHE, CLI_OPTS_JOURNAL, FS_OPTS_NSDATA) never
+ * collide with a command's own ids, which start at CLI_OPT_CMD; all are
  * above any char getopt can return for a short option.
  */
 enum cli_opt {
@@ -73,7 +75,8 @@ int cmd_check(int argc, char **argv);
 int cmd_btt_cat(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 /* cat IMAGE PATH (cmd_cat.c): -1 when there is no PATH */
-int cmd_cat_file(int argc, char **argv, const char *usage);
+struct cli_cmdline;
+int cmd_cat_file(int argc, char **argv, const struct cli_cmdline *cl);
 int cmd_digest(int argc, char **argv);
 /* ps_open_opts.msg for the CLI: the notice on stderr as "pmemscan: MSG". */
 void cli_open_notice(void *arg, const char *msg);
@@ -84,20 +87,13 @@ void cli_open_notice(void *arg, const char *msg);
 struct ps_src;
 size_t cli_report_damage(const char *path, const struct ps_src *s);
 
-/* --cache / --cache-dir, the same on every command that opens an image:
- * long options, usage lines, and their handler, which returns 1 when c
- * was one of them (applied to *oo), 0 otherwise. A compressed dump is
- * decoded into a nameless temporary file unless one of them asks for a
- * kept cache (docs/input.md). cat and digest stream unless given one. */
+/* --cache / --cache-dir, the same on every command that opens an image
+ * (the table entries: CLI_OPTS_CACHE in opts.h): their handler, which
+ * returns 1 when c was one of them (applied to *oo), 0 otherwise. A
+ * compressed dump is decoded into a nameless temporary file unless one of
+ * them asks for a kept cache (docs/input.md). cat and digest stream unless
+ * given one. */
 struct ps_open_opts;
-#define CLI_CACHE_LONGOPTS \
-	{ "cache", no_argument, NULL, CLI_OPT_CACHE }, \
-	{ "cache-dir", required_argument, NULL, CLI_OPT_CACHE_DIR }
-#define CLI_CACHE_USAGE \
-	"  --cache           keep a compressed dump's decoded image as a cache for the\n" \
-	"                    next command (sparse, in $TMPDIR or /tmp; reused while the\n" \
-	"                    dump is unchanged); without it the decoded copy is deleted\n" \
-	"  --cache-dir DIR   keep that cache in DIR (implies --cache)\n"
 int cli_cache_option(int c, const char *arg, struct ps_open_opts *oo);
 /* The input file's size and mtime when a command opened it, to warn when
  * either changed by the end (something still writing the image). */

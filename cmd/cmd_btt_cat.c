@@ -8,61 +8,68 @@
 #include "cli.h"
 #include "btt.h"
 #include "btt_cli.h"
+#include "opts.h"
 #include "err.h"
 #include "imgsrc.h"
 #include "util.h"
 #include <errno.h>
-#include <getopt.h>
+#include <getopt.h>	/* optind */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static void cat_usage(FILE *f)
+static const struct cli_option btt_cat_opts[] = {
+	{ "offset", 0, "N", CLI_OPT_OFFSET, CLI_COMP_VALUE, NULL,
+	  "  --offset N         the namespace starts N bytes into IMAGE (default 0)\n" },
+	{ "output", 'o', "OUT", 'o', CLI_COMP_FILE, NULL,
+	  "  -o, --output OUT   the file to write; it must not exist\n" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmdline btt_cat_cl = {
+	"btt-cat",
+	"pmemscan btt-cat IMAGE [--offset N] -o OUT\n"
+	"  Write the BTT-translated block device of a namespace image to OUT\n"
+	"  (a new file; sparse where blocks are trimmed or never written).\n",
+	btt_cat_opts,
+	"Exit: 0 ok, 1 some blocks unreadable (zero-filled, each reported),\n"
+	"2 no BTT, 3 usage or I/O error.\n",
+};
+
+struct btt_cat_args {
+	struct common c;
+	const char *outp;
+};
+
+static int btt_cat_option(void *ctx, int id, const char *arg)
 {
-	fprintf(f, "usage: pmemscan btt-cat IMAGE [--offset N] -o OUT\n"
-		   "  Write the BTT-translated block device of a namespace image to OUT\n"
-		   "  (a new file; sparse where blocks are trimmed or never written).\n"
-		   "  --offset N         the namespace starts N bytes into IMAGE (default 0)\n"
-		   "  -o, --output OUT   the file to write; it must not exist\n"
-		   "Exit: 0 ok, 1 some blocks unreadable (zero-filled, each reported),\n"
-		   "2 no BTT, 3 usage or I/O error.\n");
+	struct btt_cat_args *a = ctx;
+	switch (id) {
+	case CLI_OPT_OFFSET:
+		a->c.have_offset = true;
+		if (cli_parse_u64(arg, &a->c.offset)) {
+			cli_err("btt-cat: --offset: '%s' is not a byte offset", arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case 'o':
+		a->outp = arg;
+		break;
+	}
+	return 0;
 }
 
 int cmd_btt_cat(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "offset", required_argument, NULL, 'O' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct common c;
-	memset(&c, 0, sizeof(c));
-	c.ns = -1;
-	const char *outp = NULL;
-	int ch;
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'O':
-			c.have_offset = true;
-			if (cli_parse_u64(optarg, &c.offset)) {
-				cli_err("btt-cat: --offset: '%s' is not a byte offset", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'o':
-			outp = optarg;
-			break;
-		case 'h':
-			cat_usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_bad_option("btt-cat", argv);
-		}
-	}
+	struct btt_cat_args ba;
+	memset(&ba, 0, sizeof(ba));
+	ba.c.ns = -1;
+	int prc = cli_opts_parse(&btt_cat_cl, argc, argv, btt_cat_option, &ba);
+	if (prc >= 0)
+		return prc;
+	struct common c = ba.c;
+	const char *outp = ba.outp;
 	if (optind != argc - 1 || !outp) {
 		cli_err(!outp ? "btt-cat: no output file given (-o OUT)" :
 			"btt-cat: exactly one IMAGE expected (pmemscan btt-cat --help)");

@@ -24,21 +24,33 @@ static void carve_progress(void *ctx, uint64_t done)
 	ps_progress_update(ctx, done, 0);
 }
 
+static const struct cli_option carve_opts[] = {
+	{ "output", 'o', "FS.img", 'o', CLI_COMP_FILE, NULL,
+	  "  -o, --output FS.img  the image file to write (through FS.img.partial)\n" },
+	FS_OPTS_NSDATA,
+	CLI_OPTS_JOURNAL,
+	{ "force", 0, NULL, OPT_FORCE, CLI_COMP_NONE, NULL,
+	  "  --force           replace an existing FS.img\n" },
+	{ "quiet", 'q', NULL, 'q', CLI_COMP_NONE, NULL,
+	  "  -q, --quiet       no progress bar and no notices on stderr\n" },
+	CLI_OPTS_CACHE,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmdline carve_cl = {
+	"carve",
+	"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore|backup] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
+	"  Writes a namespace's data (BTT-translated in sector mode) as an image file\n"
+	"  to mount or fsck; zero blocks stay holes (man pmemscan-carve).\n",
+	carve_opts,
+	"Exit: 0 written, 1 the data start not proven or EWF chunks unreadable,\n"
+	"2 no namespace, 3 usage or I/O error.\n",
+};
+
 int cmd_carve(int argc, char **argv)
 {
-	static const char usage[] =
-		"pmemscan carve IMAGE -o FS.img [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore|backup] [--force] [--quiet] [--cache | --cache-dir DIR]\n"
-		"  Writes a namespace's data (BTT-translated in sector mode) as an image file\n"
-		"  to mount or fsck; zero blocks stay holes (man pmemscan-carve).\n"
-		"  -o, --output FS.img  the image file to write (through FS.img.partial)\n"
-		NSDATA_HELP CLI_JOURNAL_HELP
-		"  --force           replace an existing FS.img\n"
-		"  -q, --quiet       no progress bar and no notices on stderr\n"
-		CLI_CACHE_USAGE
-		"Exit: 0 written, 1 the data start not proven or EWF chunks unreadable,\n"
-		"2 no namespace, 3 usage or I/O error.";
 	struct args a;
-	int rc = parse(argc, argv, &a, usage, 0);
+	int rc = parse(argc, argv, &a, &carve_cl, 0);
 	if (rc >= 0)
 		return rc;
 	if (!a.out) {

@@ -19,7 +19,7 @@
 #include "interrupt.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <getopt.h>	/* optind */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,60 +30,86 @@
 #define BLK 4096u
 
 
-static const char cat_usage[] =
-	"pmemscan cat IMAGE [-o OUT] [--cache | --cache-dir DIR]\n"
-	"       pmemscan cat IMAGE PATH [-o OUT] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--quiet] [--cache | --cache-dir DIR]\n"
-	"  Without PATH: write the decoded image (compressed dumps, EWF evidence and\n"
-	"  split raw segments decoded) to OUT (created, never overwritten, written\n"
-	"  sparse) or to standard output (never a terminal).\n"
-	"  With PATH: write that regular file of the filesystem in a namespace's data,\n"
-	"  read as extract reads it, to standard output (or OUT), for a pipe\n"
+static const struct cli_option cat_opts[] = {
+	{ "output", 'o', "OUT", 'o', CLI_COMP_FILE, NULL,
+	  "  -o, --output OUT  the file to write (default, or '-': standard output)\n" },
+	{ "path", 0, "PATH", OPT_PATH, CLI_COMP_VALUE, NULL,
+	  "  --path PATH       the same as the PATH operand\n" },
+	{ "namespace", 0, "N", CLI_OPT_NAMESPACE, CLI_COMP_VALUE, NULL,
+	  "  --namespace N     the namespace numbered N in 'pmemscan IMAGE' (default: the\n"
+	  "                    only one found)\n" },
+	{ "semantics", 0, "S", CLI_OPT_SEMANTICS, CLI_COMP_ENUM, "legacy fixed auto",
+	  "  --semantics S     where a pfn/dax namespace's data starts: legacy, fixed or\n"
+	  "                    auto (default: the one the scan proves)\n" },
+	{ "offset", 0, "N", CLI_OPT_OFFSET, CLI_COMP_VALUE, NULL,
+	  "  --offset N        no scan: the data starts N bytes into IMAGE\n" },
+	{ "size", 0, "M", CLI_OPT_SIZE, CLI_COMP_VALUE, NULL,
+	  "  --size M          with --offset: the data is M bytes long (default: to the end)\n" },
+	CLI_OPTS_JOURNAL,
+	FS_OPTS_FSTYPE,
+	{ "view", 0, "V", OPT_VIEW, CLI_COMP_ENUM, "read mmap auto",
+	  "  --view V          read, mmap or auto, as for extract; a file with both\n"
+	  "                    contents needs read or mmap\n" },
+	{ "quiet", 'q', NULL, 'q', CLI_COMP_NONE, NULL,
+	  "  -q, --quiet       no notices on stderr\n" },
+	CLI_OPTS_CACHE,
+	CLI_OPT_END,
+};
+
+#define CAT_HEAD \
+	"pmemscan cat IMAGE [-o OUT] [--cache | --cache-dir DIR]\n" \
+	"       pmemscan cat IMAGE PATH [-o OUT] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--quiet] [--cache | --cache-dir DIR]\n" \
+	"  Without PATH: write the decoded image (compressed dumps, EWF evidence and\n" \
+	"  split raw segments decoded) to OUT (created, never overwritten, written\n" \
+	"  sparse) or to standard output (never a terminal).\n" \
+	"  With PATH: write that regular file of the filesystem in a namespace's data,\n" \
+	"  read as extract reads it, to standard output (or OUT), for a pipe\n" \
 	"  (man pmemscan-cat).\n"
-	"  -o, --output OUT  the file to write (default, or '-': standard output)\n"
-	"  --path PATH       the same as the PATH operand\n"
-	"  --namespace N     the namespace numbered N in 'pmemscan IMAGE' (default: the\n"
-	"                    only one found)\n"
-	"  --semantics S     where a pfn/dax namespace's data starts: legacy, fixed or\n"
-	"                    auto (default: the one the scan proves)\n"
-	"  --offset N        no scan: the data starts N bytes into IMAGE\n"
-	"  --size M          with --offset: the data is M bytes long (default: to the end)\n"
-	CLI_JOURNAL_HELP
-	"  --fs-type T       ext, xfs, or auto (default: whichever the data holds)\n"
-	"  --view V          read, mmap or auto, as for extract; a file with both\n"
-	"                    contents needs read or mmap\n"
-	"  -q, --quiet       no notices on stderr\n"
-	CLI_CACHE_USAGE
-	"Exit: 0 written, 1 written but in doubt (EWF chunks unreadable, metadata that\n"
-	"failed its checksum, a stale view), 2 no filesystem, 3 usage or I/O error\n"
-	"(a read or write that failed after bytes went out: one line says how many).";
+#define CAT_TAIL \
+	"Exit: 0 written, 1 written but in doubt (EWF chunks unreadable, metadata that\n" \
+	"failed its checksum, a stale view), 2 no filesystem, 3 usage or I/O error\n" \
+	"(a read or write that failed after bytes went out: one line says how many).\n"
+
+static const struct cli_cmdline cat_cl = { "cat", CAT_HEAD, cat_opts, CAT_TAIL };
+
+/* cat IMAGE, without PATH: of the options above, these */
+static const struct cli_option cat_image_opts[] = {
+	{ "output", 'o', "OUT", 'o', CLI_COMP_FILE, NULL, NULL },
+	CLI_OPTS_CACHE,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmdline cat_image_cl = { "cat", CAT_HEAD, cat_image_opts, CAT_TAIL };
+
+struct cat_image_args {
+	const char *outpath;
+	struct ps_open_opts oo;
+};
+
+static int cat_image_option(void *ctx, int c, const char *optarg)
+{
+	struct cat_image_args *a = ctx;
+	if (cli_cache_option(c, optarg, &a->oo))
+		return 0;
+	if (c == 'o')
+		a->outpath = strcmp(optarg, "-") ? optarg : NULL;
+	return 0;
+}
 
 int cmd_cat(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "output", required_argument, NULL, 'o' },
-		CLI_CACHE_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	/* cat IMAGE PATH: one file of the filesystem (cmd_extract.c) */
-	int frc = cmd_cat_file(argc, argv, cat_usage);
+	/* cat IMAGE PATH: one file of the filesystem (below) */
+	int frc = cmd_cat_file(argc, argv, &cat_cl);
 	if (frc >= 0)
 		return frc;
-	const char *outpath = NULL;
-	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice,
-				   .verify = true };
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
-		if (cli_cache_option(c, optarg, &oo))
-			continue;
-		switch (c) {
-		case 'o': outpath = strcmp(optarg, "-") ? optarg : NULL; break;
-		case 'h': printf("usage: %s\n", cat_usage); return EXIT_OK;
-		default: return cli_bad_option("cat", argv);
-		}
-	}
+	struct cat_image_args ca = {
+		.oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice, .verify = true },
+	};
+	int orc = cli_opts_parse(&cat_image_cl, argc, argv, cat_image_option, &ca);
+	if (orc >= 0)
+		return orc;
+	const char *outpath = ca.outpath;
+	struct ps_open_opts oo = ca.oo;
 	if (optind != argc - 1) {	/* (cmd_cat_file has said it already) */
 		cli_err("cat: %s (see 'pmemscan cat --help')",
 			optind >= argc ? "IMAGE missing" : "too many arguments");
@@ -396,10 +422,10 @@ out:
 /* pmemscan cat IMAGE PATH: the file mode of cat (cmd_cat.c keeps the
  * image mode, cat IMAGE). Returns -1 when no PATH is given (cmd_cat then
  * parses its arguments itself), else an exit code. */
-int cmd_cat_file(int argc, char **argv, const char *usage)
+int cmd_cat_file(int argc, char **argv, const struct cli_cmdline *cl)
 {
 	struct args a;
-	int rc = parse(argc, argv, &a, usage, 1);
+	int rc = parse(argc, argv, &a, cl, 1);
 	if (rc >= 0)
 		return rc;
 	if (!a.operand && !a.path)

@@ -6,6 +6,7 @@
 #include "outfile.h"
 #include "cli.h"
 #include "btt_cli.h"
+#include "opts.h"
 #include "btt.h"
 #include "err.h"
 #include "imgsrc.h"
@@ -16,28 +17,35 @@
 #include "pmdk.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static void check_usage(FILE *f)
-{
-	fprintf(f, "usage: pmemscan check IMAGE [--namespace N | --offset N] [--json]\n"
-		   "  Check the BTT (sector-mode metadata) of a namespace image as\n"
-		   "  'ndctl check-namespace' does, without writing anything.\n"
-		   "  --namespace N  the sector-mode namespace N of the scan's report\n"
-		   "              (pmemscan IMAGE lists them), e.g. the second of a region\n"
-		   "  --offset N  the namespace starts N bytes into IMAGE (default 0);\n"
-		   "              the BTT is looked for at +4096 (v1.1) then +0 (v2.0);\n"
-		   "              without it, a PMDK pmemblk pool (pmempool create blk)\n"
-		   "              is checked at its BTT, 0x2000 into the pool\n"
-		   "  -j, --json  machine-readable output: findings[] with severity, arena,\n"
-		   "              lane, LBA, block and offset\n"
-		   "Exit: 0 consistent, 1 problems found, 2 no BTT, 3 usage or I/O error.\n");
-}
+static const struct cli_option check_opts[] = {
+	{ "namespace", 0, "N", CLI_OPT_NAMESPACE, CLI_COMP_VALUE, NULL,
+	  "  --namespace N  the sector-mode namespace N of the scan's report\n"
+	  "              (pmemscan IMAGE lists them), e.g. the second of a region\n" },
+	{ "offset", 0, "N", CLI_OPT_OFFSET, CLI_COMP_VALUE, NULL,
+	  "  --offset N  the namespace starts N bytes into IMAGE (default 0);\n"
+	  "              the BTT is looked for at +4096 (v1.1) then +0 (v2.0);\n"
+	  "              without it, a PMDK pmemblk pool (pmempool create blk)\n"
+	  "              is checked at its BTT, 0x2000 into the pool\n" },
+	{ "json", 'j', NULL, 'j', CLI_COMP_NONE, NULL,
+	  "  -j, --json  machine-readable output: findings[] with severity, arena,\n"
+	  "              lane, LBA, block and offset\n" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmdline check_cl = {
+	"check",
+	"pmemscan check IMAGE [--namespace N | --offset N] [--json]\n"
+	"  Check the BTT (sector-mode metadata) of a namespace image as\n"
+	"  'ndctl check-namespace' does, without writing anything.\n",
+	check_opts,
+	"Exit: 0 consistent, 1 problems found, 2 no BTT, 3 usage or I/O error.\n",
+};
 
 void common_close(struct common *c)
 {
@@ -153,50 +161,49 @@ static json_object *jint_or_null(int64_t v)
 	return v < 0 ? NULL : json_object_new_int64(v);
 }
 
+struct check_args {
+	struct common c;
+	int json;
+};
+
+static int check_option(void *ctx, int id, const char *arg)
+{
+	struct check_args *a = ctx;
+	switch (id) {
+	case 'j':
+		a->json = 1;
+		break;
+	case CLI_OPT_OFFSET:
+		if (cli_parse_u64(arg, &a->c.offset)) {
+			cli_err("check: --offset: '%s' is not a byte offset", arg);
+			return EXIT_USAGE;
+		}
+		a->c.have_offset = true;
+		break;
+	case CLI_OPT_NAMESPACE: {
+		uint64_t v;
+		if (cli_parse_u64(arg, &v) || v > 1000000) {
+			cli_err("check: --namespace: '%s' is not a namespace number (see 'pmemscan IMAGE')",
+				arg);
+			return EXIT_USAGE;
+		}
+		a->c.ns = (int)v;
+		break;
+	}
+	}
+	return 0;
+}
+
 int cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "offset", required_argument, NULL, 'O' },
-		{ "namespace", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct common c;
-	memset(&c, 0, sizeof(c));
-	c.ns = -1;
-	int json = 0, ch;
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = 1;
-			break;
-		case 'O':
-			if (cli_parse_u64(optarg, &c.offset)) {
-				cli_err("check: --offset: '%s' is not a byte offset", optarg);
-				return EXIT_USAGE;
-			}
-			c.have_offset = true;
-			break;
-		case 'N': {
-			uint64_t v;
-			if (cli_parse_u64(optarg, &v) || v > 1000000) {
-				cli_err("check: --namespace: '%s' is not a namespace number (see 'pmemscan IMAGE')",
-					optarg);
-				return EXIT_USAGE;
-			}
-			c.ns = (int)v;
-			break;
-		}
-		case 'h':
-			check_usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_bad_option("check", argv);
-		}
-	}
+	struct check_args ca;
+	memset(&ca, 0, sizeof(ca));
+	ca.c.ns = -1;
+	int prc = cli_opts_parse(&check_cl, argc, argv, check_option, &ca);
+	if (prc >= 0)
+		return prc;
+	struct common c = ca.c;
+	int json = ca.json;
 	c.path = cli_one_image("check", argc, argv, optind);
 	if (!c.path)
 		return EXIT_USAGE;

@@ -23,6 +23,7 @@
 #include "docdir.h"
 #include "config.h"
 #include "cli.h"
+#include "opts.h"
 #include "collect.h"
 #include "interrupt.h"
 #include <archive.h>
@@ -53,25 +54,34 @@
 
 enum { OPT_IMAGE = CLI_OPT_CMD, OPT_NDCTL, OPT_ROOT, OPT_FORCE };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: pmemscan collect -o BUNDLE.tar.zst [--image NS]... [--force]\n"
-		"  Run as root on the machine whose persistent memory is in trouble: gathers\n"
-		"  what offline triage needs into one archive, each piece with its sha256 in\n"
-		"  a manifest, and says what it could not read and why. Never writes to a\n"
-		"  namespace. 'pmemscan BUNDLE' then triages the bundle (" PS_DOC("collect.md") ").\n"
-		"  -o, --output FILE  the bundle, compressed by its suffix: .tar, .tar.gz/.tgz,\n"
-		"                     .tar.xz/.txz, .tar.zst/.tzst, .tar.bz2\n"
-		"  --image NS         also store a read-only image of namespace NS (its name,\n"
-		"                     e.g. namespace0.0, or its device, e.g. /dev/pmem0);\n"
-		"                     repeat for more\n"
-		"  --force            replace an existing bundle file\n"
-		"  --ndctl PATH       the ndctl to run (default: ndctl from PATH)\n"
-		"  --root DIR         read proc, sys and dev under DIR instead of / (testing)\n"
-		"Exit: 0 every piece collected, 1 some could not be (each named, with the\n"
-		"reason), 3 usage error or the bundle could not be written.\n");
-}
+static const struct cli_option collect_opts[] = {
+	{ "output", 'o', "FILE", 'o', CLI_COMP_FILE, NULL,
+	  "  -o, --output FILE  the bundle, compressed by its suffix: .tar, .tar.gz/.tgz,\n"
+	  "                     .tar.xz/.txz, .tar.zst/.tzst, .tar.bz2\n" },
+	{ "image", 0, "NS", OPT_IMAGE, CLI_COMP_VALUE, NULL,
+	  "  --image NS         also store a read-only image of namespace NS (its name,\n"
+	  "                     e.g. namespace0.0, or its device, e.g. /dev/pmem0);\n"
+	  "                     repeat for more\n" },
+	{ "force", 0, NULL, OPT_FORCE, CLI_COMP_NONE, NULL,
+	  "  --force            replace an existing bundle file\n" },
+	{ "ndctl", 0, "PATH", OPT_NDCTL, CLI_COMP_FILE, NULL,
+	  "  --ndctl PATH       the ndctl to run (default: ndctl from PATH)\n" },
+	{ "root", 0, "DIR", OPT_ROOT, CLI_COMP_DIR, NULL,
+	  "  --root DIR         read proc, sys and dev under DIR instead of / (testing)\n" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmdline collect_cl = {
+	"collect",
+	"pmemscan collect -o BUNDLE.tar.zst [--image NS]... [--force]\n"
+	"  Run as root on the machine whose persistent memory is in trouble: gathers\n"
+	"  what offline triage needs into one archive, each piece with its sha256 in\n"
+	"  a manifest, and says what it could not read and why. Never writes to a\n"
+	"  namespace. 'pmemscan BUNDLE' then triages the bundle (" PS_DOC("collect.md") ").\n",
+	collect_opts,
+	"Exit: 0 every piece collected, 1 some could not be (each named, with the\n"
+	"reason), 3 usage error or the bundle could not be written.\n",
+};
 
 static int set_filter(struct archive *a, const char *name)
 {
@@ -110,46 +120,49 @@ static void json_add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
 }
 
+struct collect_args {
+	struct collect c;
+	const char *out;
+	const char **images;
+	size_t nimages;
+	bool force;
+};
+
+static int collect_option(void *ctx, int id, const char *arg)
+{
+	struct collect_args *a = ctx;
+	switch (id) {
+	case 'o': a->out = arg; break;
+	case OPT_IMAGE: {
+		const char **v = realloc(a->images, (a->nimages + 1) * sizeof(*v));
+		if (!v) {
+			cli_err("collect: out of memory");
+			return EXIT_USAGE;
+		}
+		a->images = v;
+		a->images[a->nimages++] = arg;
+		break;
+	}
+	case OPT_NDCTL: a->c.ndctl = arg; break;
+	case OPT_ROOT: a->c.root = arg; break;
+	case OPT_FORCE: a->force = true; break;
+	}
+	return 0;
+}
+
 int cmd_collect(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "image", required_argument, NULL, OPT_IMAGE },
-		{ "ndctl", required_argument, NULL, OPT_NDCTL },
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0, 0, 0, 0 },
-	};
-	struct collect c = { .root = "", .ndctl = "ndctl" };
-	const char *out = NULL;
-	const char **images = NULL;
-	size_t nimages = 0;
-	bool force = false;
-	int ch;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'o': out = optarg; break;
-		case OPT_IMAGE: {
-			const char **v = realloc(images, (nimages + 1) * sizeof(*v));
-			if (!v) {
-				cli_err("collect: out of memory");
-				return EXIT_USAGE;
-			}
-			images = v;
-			images[nimages++] = optarg;
-			break;
-		}
-		case OPT_NDCTL: c.ndctl = optarg; break;
-		case OPT_ROOT: c.root = optarg; break;
-		case OPT_FORCE: force = true; break;
-		case 'h': usage(stdout); free(images); return EXIT_OK;
-		default:
-			free(images);
-			return cli_bad_option("collect", argv);
-		}
+	struct collect_args ca = { .c = { .root = "", .ndctl = "ndctl" } };
+	int prc = cli_opts_parse(&collect_cl, argc, argv, collect_option, &ca);
+	if (prc >= 0) {
+		free(ca.images);
+		return prc;
 	}
+	struct collect c = ca.c;
+	const char *out = ca.out;
+	const char **images = ca.images;
+	size_t nimages = ca.nimages;
+	bool force = ca.force;
 	if (!out || optind != argc) {
 		cli_err("collect: %s (pmemscan collect --help)",
 			!out ? "-o BUNDLE is required" : "unexpected argument");

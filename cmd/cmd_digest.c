@@ -8,24 +8,58 @@
  */
 #include "docdir.h"
 #include "cli.h"
+#include "opts.h"
 #include "digest.h"
 #include "err.h"
 #include "imgsrc.h"
 #include "imgsrc_open.h"
-#include <getopt.h>
+#include <getopt.h>	/* optind */
 #include <stdio.h>
 #include <string.h>
 
-static void usage(FILE *f)
+enum { OPT_SHA256 = CLI_OPT_CMD, OPT_SPARSE, OPT_THREADS };
+
+static const struct cli_option digest_opts[] = {
+	{ "sha256", 0, NULL, OPT_SHA256, CLI_COMP_NONE, NULL,
+	  "  --sha256  SHA-256 of the decoded image, as sha256sum prints it (default)\n" },
+	{ "sparse", 0, NULL, OPT_SPARSE, CLI_COMP_NONE, NULL,
+	  "  --sparse  pmemscan-sparse-sha256-v1 (" PS_DOC("digest.md") "): the same whether\n"
+	  "            zeros are holes or written, cost proportional to the data,\n"
+	  "            hashed on every core\n" },
+	{ "threads", 0, "N", OPT_THREADS, CLI_COMP_VALUE, NULL,
+	  "  --threads N  hashing threads (default: 1 for sha256, which overlaps\n"
+	  "            reading; one per CPU for sparse; 0: no threads)\n" },
+	CLI_OPTS_CACHE,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmdline digest_cl = {
+	"digest",
+	"pmemscan digest IMAGE [--sha256|--sparse] [--threads N] [--cache [--cache-dir DIR]]\n",
+	digest_opts,
+	"",
+};
+
+struct digest_args {
+	enum ps_digest_kind kind;
+	int threads;		/* --threads, or -1: the default for the kind */
+	struct ps_open_opts oo;
+};
+
+static int digest_option(void *ctx, int id, const char *arg)
 {
-	fprintf(f, "usage: pmemscan digest IMAGE [--sha256|--sparse] [--threads N] [--cache [--cache-dir DIR]]\n"
-		   "  --sha256  SHA-256 of the decoded image, as sha256sum prints it (default)\n"
-		   "  --sparse  pmemscan-sparse-sha256-v1 (" PS_DOC("digest.md") "): the same whether\n"
-		   "            zeros are holes or written, cost proportional to the data,\n"
-		   "            hashed on every core\n"
-		   "  --threads N  hashing threads (default: 1 for sha256, which overlaps\n"
-		   "            reading; one per CPU for sparse; 0: no threads)\n"
-		   CLI_CACHE_USAGE);
+	struct digest_args *a = ctx;
+	if (cli_cache_option(id, arg, &a->oo))
+		return 0;
+	switch (id) {
+	case OPT_SHA256: a->kind = PS_DIGEST_SHA256; break;
+	case OPT_SPARSE: a->kind = PS_DIGEST_SPARSE; break;
+	case OPT_THREADS:
+		if (cli_parse_threads(arg, &a->threads))
+			return EXIT_USAGE;
+		break;
+	}
+	return 0;
 }
 
 /* The name the digest line gives what was hashed. */
@@ -54,35 +88,16 @@ static void digest_name(const char *path, const struct ps_container_info *ci,
 
 int cmd_digest(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "sha256", no_argument, NULL, 's' },
-		{ "sparse", no_argument, NULL, 'S' },
-		{ "threads", required_argument, NULL, 'T' },
-		CLI_CACHE_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	struct digest_args da = {
+		.kind = PS_DIGEST_SHA256, .threads = -1,
+		.oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice, .verify = true },
 	};
-	enum ps_digest_kind kind = PS_DIGEST_SHA256;
-	int threads = -1;	/* --threads, or -1: the default for the kind */
-	struct ps_open_opts oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice,
-				   .verify = true };
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		if (cli_cache_option(c, optarg, &oo))
-			continue;
-		switch (c) {
-		case 's': kind = PS_DIGEST_SHA256; break;
-		case 'S': kind = PS_DIGEST_SPARSE; break;
-		case 'T':
-			if (cli_parse_threads(optarg, &threads))
-				return EXIT_USAGE;
-			break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("digest", argv);
-		}
-	}
+	int prc = cli_opts_parse(&digest_cl, argc, argv, digest_option, &da);
+	if (prc >= 0)
+		return prc;
+	enum ps_digest_kind kind = da.kind;
+	int threads = da.threads;
+	struct ps_open_opts oo = da.oo;
 	if (optind != argc - 1) {
 		cli_err("digest: %s (see 'pmemscan digest --help')",
 			optind >= argc ? "IMAGE missing" : "one IMAGE at a time");

@@ -19,7 +19,7 @@
 #include "outfile.h"
 #include "view.h"
 #include <errno.h>
-#include <getopt.h>
+#include <getopt.h>	/* optind */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,93 +28,70 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-enum { OPT_FSTYPE = CLI_OPT_CMD, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_QUIET, OPT_VIEW, OPT_RAWNAMES };
-
-static const struct option common_opts[] = {
-	CLI_VIEW_LONGOPTS,
-	CLI_JOURNAL_LONGOPTS,
-	{ "fs-type", required_argument, NULL, OPT_FSTYPE },
-	{ "path", required_argument, NULL, OPT_PATH },
-	{ "output", required_argument, NULL, 'o' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "view", required_argument, NULL, OPT_VIEW },
-	{ "raw-names", no_argument, NULL, OPT_RAWNAMES },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+struct fs_parse {
+	struct args *a;
+	const char *cmd;	/* "extract" */
+	const char *argv0;	/* "pmemscan extract" */
 };
 
+static int fs_option(void *ctx, int c, const char *optarg)
+{
+	struct fs_parse *p = ctx;
+	struct args *a = p->a;
+	const char *cmd = p->cmd;
+	switch (c) {
+	case OPT_FSTYPE:
+		if (!strcmp(optarg, "ext") || !strcmp(optarg, "ext4") ||
+		    !strcmp(optarg, "ext3") || !strcmp(optarg, "ext2"))
+			a->fstype = PS_FS_EXT;
+		else if (!strcmp(optarg, "xfs"))
+			a->fstype = PS_FS_XFS;
+		else if (!strcmp(optarg, "auto"))
+			a->fstype = PS_FS_AUTO;
+		else {
+			cli_err("%s: bad --fs-type '%s' (ext, xfs or auto)", cmd, optarg);
+			return EXIT_USAGE;
+		}
+		break;
+	case OPT_PATH: a->path = optarg; break;
+	case OPT_VIEW:
+		if (!strcmp(optarg, "read"))
+			a->view = VIEW_READ;
+		else if (!strcmp(optarg, "mmap"))
+			a->view = VIEW_MMAP;
+		else if (!strcmp(optarg, "auto"))
+			a->view = VIEW_AUTO;
+		else if (!strcmp(optarg, "merged"))
+			a->view = VIEW_MERGED;
+		else {
+			cli_err("%s: bad --view '%s' (read, mmap, merged or auto)", p->argv0, optarg);
+			return EXIT_USAGE;
+		}
+		break;
+	case 'o': a->out = optarg; break;
+	case OPT_JSON: a->json = 1; break;
+	case OPT_FORCE: a->force = 1; break;
+	case OPT_RAWNAMES: a->raw_names = 1; break;
+	case 'q': a->quiet = 1; a->vo.quiet = true; break;
+	default:
+		if (cli_view_option(c, optarg, &a->vo) < 0)
+			return EXIT_USAGE;
+		break;
+	}
+	return 0;
+}
+
 /* Returns -1 to go on, or an exit code. */
-int parse(int argc, char **argv, struct args *a, const char *usage,
+int parse(int argc, char **argv, struct args *a, const struct cli_cmdline *cl,
 		 int want_operand)
 {
 	memset(a, 0, sizeof(*a));
 	cli_view_opts_init(&a->vo);
-	/* argv[0] is "pmemscan extract" (for getopt's messages): the word */
-	const char *cmd = strrchr(argv[0], ' ') ? strrchr(argv[0], ' ') + 1 : argv[0];
-	optind = 1;
-	opterr = 0;
-	int c, li;
-	while ((li = -1, c = getopt_long(argc, argv, "o:qh", common_opts, &li)) != -1) {
-		/* extract, ls and carve share one option table: an option is
-		 * taken only by the commands whose --help names it */
-		if (c != '?' && c != ':' && c != 'h') {
-			char opt[40];
-			snprintf(opt, sizeof(opt), "--%s", li >= 0 ? common_opts[li].name :
-				 c == 'o' ? "output" : "quiet");
-			if (!strstr(usage, opt)) {
-				cli_err("%s: unknown option or missing value '%s' (see 'pmemscan %s --help')",
-					cmd, opt, cmd);
-				return EXIT_USAGE;
-			}
-		}
-		switch (c) {
-		case OPT_FSTYPE:
-			if (!strcmp(optarg, "ext") || !strcmp(optarg, "ext4") ||
-			    !strcmp(optarg, "ext3") || !strcmp(optarg, "ext2"))
-				a->fstype = PS_FS_EXT;
-			else if (!strcmp(optarg, "xfs"))
-				a->fstype = PS_FS_XFS;
-			else if (!strcmp(optarg, "auto"))
-				a->fstype = PS_FS_AUTO;
-			else {
-				cli_err("%s: bad --fs-type '%s' (ext, xfs or auto)", cmd, optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_PATH: a->path = optarg; break;
-		case OPT_VIEW:
-			if (!strcmp(optarg, "read"))
-				a->view = VIEW_READ;
-			else if (!strcmp(optarg, "mmap"))
-				a->view = VIEW_MMAP;
-			else if (!strcmp(optarg, "auto"))
-				a->view = VIEW_AUTO;
-			else if (!strcmp(optarg, "merged"))
-				a->view = VIEW_MERGED;
-			else {
-				cli_err("%s: bad --view '%s' (read, mmap, merged or auto)", argv[0], optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'o': a->out = optarg; break;
-		case OPT_JSON: a->json = 1; break;
-		case OPT_FORCE: a->force = 1; break;
-		case OPT_RAWNAMES: a->raw_names = 1; break;
-		case 'q': case OPT_QUIET: a->quiet = 1; a->vo.quiet = true; break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			return EXIT_OK;
-		default:
-			switch (cli_view_option(c, optarg, &a->vo)) {
-			case 1: continue;
-			case -1: return EXIT_USAGE;
-			default: break;
-			}
-			return cli_bad_option(cmd, argv);
-		}
-	}
+	const char *cmd = cl->cmd;
+	struct fs_parse p = { a, cmd, argv[0] };
+	int rc = cli_opts_parse(cl, argc, argv, fs_option, &p);
+	if (rc >= 0)
+		return rc;
 	int left = argc - optind;
 	if (left < 1 || left > 1 + want_operand) {
 		cli_err("%s: %s (see 'pmemscan %s --help')", cmd,
@@ -468,31 +445,47 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
+static const struct cli_option extract_opts[] = {
+	{ "output", 'o', "OUT", 'o', CLI_COMP_FILE, NULL,
+	  "  -o, --output OUT  a directory (created, or an existing empty one), or an\n"
+	  "                    archive by its suffix: .tar .tar.gz .tgz .tar.zst .tar.xz .zip;\n"
+	  "                    '-': the one file --path names, to standard output\n" },
+	{ "path", 0, "PATH", OPT_PATH, CLI_COMP_VALUE, NULL,
+	  "  --path /sub/dir   only this directory (or file) of the filesystem\n" },
+	FS_OPTS_NSDATA,
+	CLI_OPTS_JOURNAL,
+	FS_OPTS_VIEWMODE,
+	FS_OPTS_FSTYPE,
+	{ "force", 0, NULL, OPT_FORCE, CLI_COMP_NONE, NULL,
+	  "  --force           replace an existing archive OUT; extract into a non-empty\n"
+	  "                    directory (nothing there is overwritten, followed or removed)\n" },
+	{ "raw-names", 0, NULL, OPT_RAWNAMES, CLI_COMP_NONE, NULL,
+	  "  --raw-names       keep control bytes in names (only '/', '.', '..', empty\n"
+	  "                    and over-long names are still mapped)\n" },
+	{ "quiet", 'q', NULL, 'q', CLI_COMP_NONE, NULL,
+	  "  -q, --quiet       no progress bar and no notices on stderr\n" },
+	CLI_OPTS_CACHE,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmdline extract_cl = {
+	"extract",
+	"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore|backup] "
+	"[--fs-type ext|xfs|auto] [--view read|mmap|merged|auto] [--force] [--raw-names] [--quiet] [--cache | --cache-dir DIR]\n"
+	"  Copies the files of the ext2/3/4 or XFS filesystem in a namespace's data\n"
+	"  to OUT, never writing outside it (man pmemscan-extract).\n",
+	extract_opts,
+	"  Ctrl-C (SIGINT), SIGTERM, SIGHUP stop cleanly (the partial file removed,\n"
+	"  an archive left as OUT.partial), exit 128 + signal (130 for Ctrl-C).\n"
+	"Exit: 0 done, 1 some entries not extracted or read from metadata that failed\n"
+	"its checksum (or the data start not proven),\n"
+	"2 no namespace or filesystem, 3 usage or I/O error.\n",
+};
+
 int cmd_extract(int argc, char **argv)
 {
-	static const char usage[] =
-		"pmemscan extract IMAGE -o OUT [--path /sub/dir] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore|backup] "
-		"[--fs-type ext|xfs|auto] [--view read|mmap|merged|auto] [--force] [--raw-names] [--quiet] [--cache | --cache-dir DIR]\n"
-		"  Copies the files of the ext2/3/4 or XFS filesystem in a namespace's data\n"
-		"  to OUT, never writing outside it (man pmemscan-extract).\n"
-		"  -o, --output OUT  a directory (created, or an existing empty one), or an\n"
-		"                    archive by its suffix: .tar .tar.gz .tgz .tar.zst .tar.xz .zip;\n"
-		"                    '-': the one file --path names, to standard output\n"
-		"  --path /sub/dir   only this directory (or file) of the filesystem\n"
-		NSDATA_HELP CLI_JOURNAL_HELP VIEWMODE_HELP FSTYPE_HELP
-		"  --force           replace an existing archive OUT; extract into a non-empty\n"
-		"                    directory (nothing there is overwritten, followed or removed)\n"
-		"  --raw-names       keep control bytes in names (only '/', '.', '..', empty\n"
-		"                    and over-long names are still mapped)\n"
-		"  -q, --quiet       no progress bar and no notices on stderr\n"
-		CLI_CACHE_USAGE
-		"  Ctrl-C (SIGINT), SIGTERM, SIGHUP stop cleanly (the partial file removed,\n"
-		"  an archive left as OUT.partial), exit 128 + signal (130 for Ctrl-C).\n"
-		"Exit: 0 done, 1 some entries not extracted or read from metadata that failed\n"
-		"its checksum (or the data start not proven),\n"
-		"2 no namespace or filesystem, 3 usage or I/O error.";
 	struct args a;
-	int rc = parse(argc, argv, &a, usage, 0);
+	int rc = parse(argc, argv, &a, &extract_cl, 0);
 	if (rc >= 0)
 		return rc;
 	if (!a.out) {

@@ -7,13 +7,14 @@
  * all given DIMMs describe.
  */
 #include "cli.h"
+#include "opts.h"
 #include "err.h"
 #include "imgsrc.h"
 #include "label.h"
 #include "ns.h"
 #include "render.h"
 #include <ctype.h>
-#include <getopt.h>
+#include <getopt.h>	/* optind */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,22 +31,70 @@ struct dimm {
 	struct ps_diags diags;
 };
 
-static void usage(FILE *f)
+enum { OPT_START_DPA = CLI_OPT_CMD };
+
+static const struct cli_option labels_opts[] = {
+	{ "json", 'j', NULL, 'j', CLI_COMP_NONE, NULL,
+	  "  -j, --json      'ndctl read-labels -j' keys per DIMM (dimms[].index, .label),\n"
+	  "                  pmemscan's own findings under dimms[].pmemscan, namespaces[]\n" },
+	{ "offset", 0, "N", CLI_OPT_OFFSET, CLI_COMP_VALUE, NULL,
+	  "  --offset N      the label area starts at byte N of every FILE\n" },
+	{ "size", 0, "N", CLI_OPT_SIZE, CLI_COMP_VALUE, NULL,
+	  "  --size N        the label area (config) size; default: from the index block\n" },
+	{ "start-dpa", 0, "N", OPT_START_DPA, CLI_COMP_VALUE, NULL,
+	  "  --start-dpa N   region start DPA on every DIMM (default: assumed to be the\n"
+	  "                  lowest label dpa on that DIMM; QEMU regions start at 0)\n" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmdline labels_cl = {
+	"labels",
+	"pmemscan labels FILE... [--json] [--offset N] [--size N] [--start-dpa N]\n"
+	"  Dumps the namespace label area of each DIMM, checks it as the kernel does and\n"
+	"  rebuilds the pmem namespaces described by the labels of all FILEs together.\n"
+	"  A FILE is an 'ndctl read-labels -o' dump, or a DIMM image whose label area\n"
+	"  is found at its end (QEMU nvdimm label-size) or at offset 0.\n",
+	labels_opts,
+	"Exit: 0 valid and complete, 1 problems found, 2 no label area, 3 usage or\n"
+	"I/O error.\n",
+};
+
+struct labels_args {
+	int json;
+	bool have_off;
+	uint64_t off, size, sdpa;
+};
+
+static int labels_option(void *ctx, int id, const char *arg)
 {
-	fprintf(f,
-		"usage: pmemscan labels FILE... [--json] [--offset N] [--size N] [--start-dpa N]\n"
-		"  Dumps the namespace label area of each DIMM, checks it as the kernel does and\n"
-		"  rebuilds the pmem namespaces described by the labels of all FILEs together.\n"
-		"  A FILE is an 'ndctl read-labels -o' dump, or a DIMM image whose label area\n"
-		"  is found at its end (QEMU nvdimm label-size) or at offset 0.\n"
-		"  -j, --json      'ndctl read-labels -j' keys per DIMM (dimms[].index, .label),\n"
-		"                  pmemscan's own findings under dimms[].pmemscan, namespaces[]\n"
-		"  --offset N      the label area starts at byte N of every FILE\n"
-		"  --size N        the label area (config) size; default: from the index block\n"
-		"  --start-dpa N   region start DPA on every DIMM (default: assumed to be the\n"
-		"                  lowest label dpa on that DIMM; QEMU regions start at 0)\n"
-		"Exit: 0 valid and complete, 1 problems found, 2 no label area, 3 usage or\n"
-		"I/O error.\n");
+	struct labels_args *a = ctx;
+	switch (id) {
+	case 'j':
+		a->json = 1;
+		break;
+	case CLI_OPT_OFFSET:
+		if (cli_parse_u64(arg, &a->off)) {
+			cli_err("labels: bad --offset '%s'", arg);
+			return EXIT_USAGE;
+		}
+		a->have_off = true;
+		break;
+	case CLI_OPT_SIZE:
+		if (cli_parse_u64(arg, &a->size) || a->size < 2 * PS_NSINDEX_ALIGN ||
+		    a->size > PS_LSA_MAX) {
+			cli_err("labels: bad --size '%s' (512 bytes .. %u MiB)", arg,
+				PS_LSA_MAX >> 20);
+			return EXIT_USAGE;
+		}
+		break;
+	case OPT_START_DPA:
+		if (cli_parse_u64(arg, &a->sdpa)) {
+			cli_err("labels: bad --start-dpa '%s'", arg);
+			return EXIT_USAGE;
+		}
+		break;
+	}
+	return 0;
 }
 
 /* First error-level diagnostic as a one-line message. */
@@ -441,52 +490,13 @@ static void text_ns(const struct ps_ns_set *set, struct dimm **dv, const struct 
 
 int cmd_labels(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "offset", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 's' },
-		{ "start-dpa", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int json = 0, c;
-	bool have_off = false;
-	uint64_t off = 0, size = 0, sdpa = UINT64_MAX;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'o':
-			if (cli_parse_u64(optarg, &off)) {
-				cli_err("labels: bad --offset '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			have_off = true;
-			break;
-		case 's':
-			if (cli_parse_u64(optarg, &size) || size < 2 * PS_NSINDEX_ALIGN ||
-			    size > PS_LSA_MAX) {
-				cli_err("labels: bad --size '%s' (512 bytes .. %u MiB)", optarg,
-					PS_LSA_MAX >> 20);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'd':
-			if (cli_parse_u64(optarg, &sdpa)) {
-				cli_err("labels: bad --start-dpa '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_bad_option("labels", argv);
-		}
-	}
+	struct labels_args la = { .sdpa = UINT64_MAX };
+	int prc = cli_opts_parse(&labels_cl, argc, argv, labels_option, &la);
+	if (prc >= 0)
+		return prc;
+	int json = la.json;
+	bool have_off = la.have_off;
+	uint64_t off = la.off, size = la.size, sdpa = la.sdpa;
 	int n = argc - optind;
 	if (n < 1) {
 		cli_err("labels: no FILE given (see 'pmemscan labels --help')");

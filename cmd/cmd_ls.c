@@ -262,22 +262,36 @@ static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, siz
 	ps_fs_dirlist_free(&l);
 }
 
+static const struct cli_option ls_opts[] = {
+	{ "json", 0, NULL, OPT_JSON, CLI_COMP_NONE, NULL,
+	  "  --json            one JSON object: the filesystem type and every entry\n" },
+	{ "path", 0, "PATH", OPT_PATH, CLI_COMP_VALUE, NULL,
+	  "  --path PATH       the same as the PATH operand\n" },
+	FS_OPTS_NSDATA,
+	CLI_OPTS_JOURNAL,
+	FS_OPTS_VIEWMODE,
+	FS_OPTS_FSTYPE,
+	{ "quiet", 'q', NULL, 'q', CLI_COMP_NONE, NULL,
+	  "  -q, --quiet       no notices on stderr\n" },
+	CLI_OPTS_CACHE,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmdline ls_cl = {
+	"ls",
+	"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore|backup] [--fs-type ext|xfs|auto] [--view read|mmap|merged|auto] [--json] [--cache | --cache-dir DIR]\n"
+	"  Lists the tree under PATH (default /) of the filesystem in a namespace's\n"
+	"  data, one line per entry (man pmemscan-ls).\n",
+	ls_opts,
+	"Exit: 0 done, 1 some entries unreadable or read from metadata that failed its\n"
+	"checksum (or the data start not proven),\n"
+	"2 no namespace or filesystem, 3 usage or I/O error.\n",
+};
+
 int cmd_ls(int argc, char **argv)
 {
-	static const char usage[] =
-		"pmemscan ls IMAGE [PATH] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore|backup] [--fs-type ext|xfs|auto] [--view read|mmap|merged|auto] [--json] [--cache | --cache-dir DIR]\n"
-		"  Lists the tree under PATH (default /) of the filesystem in a namespace's\n"
-		"  data, one line per entry (man pmemscan-ls).\n"
-		"  --json            one JSON object: the filesystem type and every entry\n"
-		"  --path PATH       the same as the PATH operand\n"
-		NSDATA_HELP CLI_JOURNAL_HELP VIEWMODE_HELP FSTYPE_HELP
-		"  -q, --quiet       no notices on stderr\n"
-		CLI_CACHE_USAGE
-		"Exit: 0 done, 1 some entries unreadable or read from metadata that failed its\n"
-		"checksum (or the data start not proven),\n"
-		"2 no namespace or filesystem, 3 usage or I/O error.";
 	struct args a;
-	int rc = parse(argc, argv, &a, usage, 1);
+	int rc = parse(argc, argv, &a, &ls_cl, 1);
 	if (rc >= 0)
 		return rc;
 	struct cli_view v;

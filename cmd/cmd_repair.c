@@ -16,6 +16,7 @@
 #include "interrupt.h"
 #include "config.h"
 #include "cli.h"
+#include "opts.h"
 #include "err.h"
 #include "imgsrc.h"
 #include "imgsrc_open.h"
@@ -24,46 +25,70 @@
 #include "repair_render.h"
 #include "view.h"
 #include <errno.h>
-#include <getopt.h>
+#include <getopt.h>	/* optind */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "progress.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: pmemscan repair IMAGE [--plan [--json]] [-o FIXED.img | --in-place [--undo-file FILE]]\n"
-		"         [--namespace N] [--semantics legacy|fixed] [--phys-base ADDR | --assume-aligned]\n"
-		"         [--ns-size SIZE] [--merge-mmap] [--cache | --cache-dir DIR]\n"
-		"  Rewrites namespace metadata (pfn/dax info blocks) so a current kernel finds the\n"
-		"  data where it is. Every repair is checked by re-scanning its result.\n"
-		"  --plan            (default) print every byte that would change and why; write nothing\n"
-		"  --json            the plan as JSON (schema pmemscan-repair-plan/1, " PS_DOC("repair.md") ")\n"
-		"  -o, --output FILE write a repaired copy (reflinked or sparse); FILE must not exist\n"
-		"  --in-place        repair IMAGE itself, after writing an undo file\n"
-		"  --undo-file FILE  where --in-place writes its undo file (default IMAGE.pmemscan-undo)\n"
-		"  --no-image-hash   do not hash the whole image for the undo file (huge sparse\n"
-		"                    images: sha256 reads every hole as zeros, ~1 GB/s); undo then\n"
-		"                    verifies the patched bytes only\n"
-		"  --namespace N     only namespace N (numbers as 'pmemscan IMAGE' prints them)\n"
-		"  --semantics S     for an ambiguous namespace: keep the legacy or the fixed filesystem\n"
-		"  --phys-base ADDR  physical address of the image's first byte (start_pad rewrites\n"
-		"                    need it: a current kernel wants the namespace base 2 MiB aligned)\n"
-		"  --assume-aligned  take the namespace base as aligned instead (stated in the plan)\n"
-		"  --ns-size SIZE    the namespace size (from 'ndctl list'), to repair npfns\n"
-		"  --merge-mmap      a legacy start_pad namespace whose files were written through a\n"
-		"                    mapping under DAX (the scan's split check): copy each such file's\n"
-		"                    mmap view into its own blocks first (without it: refused)\n"
-		"  -q, --quiet       no progress bar for the sha256 before --in-place (shown on a\n"
-		"                    terminal, on stderr, when it takes more than a second)\n"
-		CLI_CACHE_USAGE
-		"Exit: 0 planned or repaired, 1 refused or rolled back, 2 nothing found,\n"
-		"3 usage or I/O error (nothing written; also when the plan cannot be written to\n"
-		"stdout), 4 repaired and kept but the report after it could not be written to\n"
-		"stdout (stderr says so). 'pmemscan undo' reverts an --in-place repair.\n");
-}
+enum { OPT_PLAN = CLI_OPT_CMD, OPT_JSON, OPT_IN_PLACE, OPT_UNDO_FILE, OPT_NO_IMAGE_HASH,
+       OPT_PHYS_BASE, OPT_ASSUME_ALIGNED, OPT_NS_SIZE, OPT_MERGE_MMAP };
+
+static const struct cli_option repair_opts[] = {
+	{ "plan", 0, NULL, OPT_PLAN, CLI_COMP_NONE, NULL,
+	  "  --plan            (default) print every byte that would change and why; write nothing\n" },
+	{ "json", 0, NULL, OPT_JSON, CLI_COMP_NONE, NULL,
+	  "  --json            the plan as JSON (schema pmemscan-repair-plan/1, " PS_DOC("repair.md") ")\n" },
+	{ "output", 'o', "FILE", 'o', CLI_COMP_FILE, NULL,
+	  "  -o, --output FILE write a repaired copy (reflinked or sparse); FILE must not exist\n" },
+	{ "in-place", 0, NULL, OPT_IN_PLACE, CLI_COMP_NONE, NULL,
+	  "  --in-place        repair IMAGE itself, after writing an undo file\n" },
+	{ "undo-file", 0, "FILE", OPT_UNDO_FILE, CLI_COMP_FILE, NULL,
+	  "  --undo-file FILE  where --in-place writes its undo file (default IMAGE.pmemscan-undo)\n" },
+	{ "no-image-hash", 0, NULL, OPT_NO_IMAGE_HASH, CLI_COMP_NONE, NULL,
+	  "  --no-image-hash   do not hash the whole image for the undo file (huge sparse\n"
+	  "                    images: sha256 reads every hole as zeros, ~1 GB/s); undo then\n"
+	  "                    verifies the patched bytes only\n" },
+	{ "namespace", 0, "N", CLI_OPT_NAMESPACE, CLI_COMP_VALUE, NULL,
+	  "  --namespace N     only namespace N (numbers as 'pmemscan IMAGE' prints them)\n" },
+	{ "semantics", 0, "S", CLI_OPT_SEMANTICS, CLI_COMP_ENUM, "legacy fixed auto",
+	  "  --semantics S     for an ambiguous namespace: keep the legacy or the fixed filesystem\n" },
+	{ "phys-base", 0, "ADDR", OPT_PHYS_BASE, CLI_COMP_VALUE, NULL,
+	  "  --phys-base ADDR  physical address of the image's first byte (start_pad rewrites\n"
+	  "                    need it: a current kernel wants the namespace base 2 MiB aligned)\n" },
+	{ "assume-aligned", 0, NULL, OPT_ASSUME_ALIGNED, CLI_COMP_NONE, NULL,
+	  "  --assume-aligned  take the namespace base as aligned instead (stated in the plan)\n" },
+	{ "ns-size", 0, "SIZE", OPT_NS_SIZE, CLI_COMP_VALUE, NULL,
+	  "  --ns-size SIZE    the namespace size (from 'ndctl list'), to repair npfns\n" },
+	{ "merge-mmap", 0, NULL, OPT_MERGE_MMAP, CLI_COMP_NONE, NULL,
+	  "  --merge-mmap      a legacy start_pad namespace whose files were written through a\n"
+	  "                    mapping under DAX (the scan's split check): copy each such file's\n"
+	  "                    mmap view into its own blocks first (without it: refused)\n" },
+	{ "quiet", 'q', NULL, 'q', CLI_COMP_NONE, NULL,
+	  "  -q, --quiet       no progress bar for the sha256 before --in-place (shown on a\n"
+	  "                    terminal, on stderr, when it takes more than a second)\n" },
+	/* accepted as by the commands that read a namespace's data, not
+	 * listed in --help */
+	{ "offset", 0, "N", CLI_OPT_OFFSET, CLI_COMP_VALUE, NULL, NULL },
+	{ "size", 0, "M", CLI_OPT_SIZE, CLI_COMP_VALUE, NULL, NULL },
+	CLI_OPTS_CACHE,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmdline repair_cl = {
+	"repair",
+	"pmemscan repair IMAGE [--plan [--json]] [-o FIXED.img | --in-place [--undo-file FILE]]\n"
+	"         [--namespace N] [--semantics legacy|fixed] [--phys-base ADDR | --assume-aligned]\n"
+	"         [--ns-size SIZE] [--merge-mmap] [--cache | --cache-dir DIR]\n"
+	"  Rewrites namespace metadata (pfn/dax info blocks) so a current kernel finds the\n"
+	"  data where it is. Every repair is checked by re-scanning its result.\n",
+	repair_opts,
+	"Exit: 0 planned or repaired, 1 refused or rolled back, 2 nothing found,\n"
+	"3 usage or I/O error (nothing written; also when the plan cannot be written to\n"
+	"stdout), 4 repaired and kept but the report after it could not be written to\n"
+	"stdout (stderr says so). 'pmemscan undo' reverts an --in-place repair.\n",
+};
 
 static int repair_quiet;	/* --quiet: no progress bar */
 
@@ -130,71 +155,64 @@ static int apply_and_report(struct ps_src *src, const char *path,
 	return code;
 }
 
-int cmd_repair(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "plan", no_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "in-place", no_argument, NULL, 'I' },
-		{ "undo-file", required_argument, NULL, 'U' },
-		{ "no-image-hash", no_argument, NULL, 'N' },
-		{ "phys-base", required_argument, NULL, 'p' },
-		{ "assume-aligned", no_argument, NULL, 'A' },
-		{ "ns-size", required_argument, NULL, 'S' },
-		{ "merge-mmap", no_argument, NULL, 'M' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "quiet", no_argument, NULL, 'q' },
-		CLI_VIEW_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
+struct repair_args {
 	struct cli_view_opts vo;
 	struct ps_repair_opts ro;
-	cli_view_opts_init(&vo);
-	memset(&ro, 0, sizeof(ro));
-	const char *out = NULL, *undo_path = NULL;
-	int plan_only = 0, in_place = 0, no_hash = 0, json = 0, c;
-	bool kept = false, report_failed = false;
-	optind = 1;
-	repair_quiet = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
-		int v = cli_view_option(c, optarg, &vo);
-		if (v < 0)
+	const char *out, *undo_path;
+	int plan_only, in_place, no_hash, json;
+};
+
+static int repair_option(void *ctx, int c, const char *optarg)
+{
+	struct repair_args *a = ctx;
+	int v = cli_view_option(c, optarg, &a->vo);
+	if (v < 0)
+		return EXIT_USAGE;
+	if (v > 0)
+		return 0;
+	switch (c) {
+	case OPT_PLAN: a->plan_only = 1; break;
+	case OPT_JSON: a->json = 1; break;
+	case 'o': a->out = optarg; break;
+	case OPT_IN_PLACE: a->in_place = 1; break;
+	case OPT_UNDO_FILE: a->undo_path = optarg; break;
+	case OPT_NO_IMAGE_HASH: a->no_hash = 1; break;
+	case 'q': repair_quiet = 1; break;
+	case OPT_ASSUME_ALIGNED: a->ro.assume_aligned = true; break;
+	case OPT_MERGE_MMAP: a->ro.merge_mmap = true; break;
+	case OPT_PHYS_BASE:
+		if (cli_parse_u64(optarg, &a->ro.phys_base)) {
+			cli_err("--phys-base: '%s' is not an address", optarg);
 			return EXIT_USAGE;
-		if (v > 0)
-			continue;
-		switch (c) {
-		case 'P': plan_only = 1; break;
-		case 'J': json = 1; break;
-		case 'o': out = optarg; break;
-		case 'I': in_place = 1; break;
-		case 'U': undo_path = optarg; break;
-		case 'N': no_hash = 1; break;
-		case 'q': repair_quiet = 1; break;
-		case 'A': ro.assume_aligned = true; break;
-		case 'M': ro.merge_mmap = true; break;
-		case 'p':
-			if (cli_parse_u64(optarg, &ro.phys_base)) {
-				cli_err("--phys-base: '%s' is not an address", optarg);
-				return EXIT_USAGE;
-			}
-			ro.have_phys_base = true;
-			break;
-		case 'S':
-			if (cli_parse_u64(optarg, &ro.ns_size) || !ro.ns_size ||
-			    ro.ns_size % 4096) {
-				cli_err("--ns-size: '%s' is not a size in whole 4 KiB pages", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_bad_option("repair", argv);
 		}
+		a->ro.have_phys_base = true;
+		break;
+	case OPT_NS_SIZE:
+		if (cli_parse_u64(optarg, &a->ro.ns_size) || !a->ro.ns_size ||
+		    a->ro.ns_size % 4096) {
+			cli_err("--ns-size: '%s' is not a size in whole 4 KiB pages", optarg);
+			return EXIT_USAGE;
+		}
+		break;
 	}
+	return 0;
+}
+
+int cmd_repair(int argc, char **argv)
+{
+	struct repair_args ra;
+	memset(&ra, 0, sizeof(ra));
+	cli_view_opts_init(&ra.vo);
+	bool kept = false, report_failed = false;
+	repair_quiet = 0;
+	int orc = cli_opts_parse(&repair_cl, argc, argv, repair_option, &ra);
+	if (orc >= 0)
+		return orc;
+	struct cli_view_opts vo = ra.vo;
+	struct ps_repair_opts ro = ra.ro;
+	const char *out = ra.out, *undo_path = ra.undo_path;
+	int plan_only = ra.plan_only, in_place = ra.in_place, no_hash = ra.no_hash,
+	    json = ra.json;
 	const char *path = cli_one_image("repair", argc, argv, optind);
 	if (!path)
 		return EXIT_USAGE;

@@ -4,6 +4,7 @@
 #include "outfile.h"
 #include "bundle.h"
 #include "cli.h"
+#include "opts.h"
 #include "err.h"
 #include "digest.h"
 #include "imgsrc.h"
@@ -18,7 +19,7 @@
 #include "xfs_logrec.h"
 #include "view.h"
 #include <errno.h>
-#include <getopt.h>
+#include <getopt.h>	/* optind */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,35 +114,128 @@ static int write_html(const char *path, const struct render_input *in,
 	return 0;
 }
 
-static void usage(FILE *f)
+enum { OPT_HTML = CLI_OPT_CMD, OPT_PHYS_BASE, OPT_HASH, OPT_THREADS, OPT_IOMEM,
+       OPT_NDCTL_JSON, OPT_LABELS };
+
+static const struct cli_option scan_opts[] = {
+	{ "json", 'j', NULL, 'j', CLI_COMP_NONE, NULL,
+	  "  -j, --json        machine-readable report (" PS_DOC("json-schema.md") ")\n" },
+	{ "html", 0, "FILE", OPT_HTML, CLI_COMP_FILE, NULL,
+	  "  --html FILE       also write the report as one self-contained HTML page: a map\n"
+	  "                    of the image and of each namespace to scale, verdicts,\n"
+	  "                    evidence and next commands (loads nothing from the network)\n" },
+	{ "phys-base", 0, "ADDR", OPT_PHYS_BASE, CLI_COMP_VALUE, NULL,
+	  "  --phys-base ADDR  physical address of the image's first byte (checks section\n"
+	  "                    and 2 MiB alignment the way the kernel does)\n" },
+	{ "iomem", 0, "FILE", OPT_IOMEM, CLI_COMP_FILE, NULL,
+	  "  --iomem FILE      a saved /proc/iomem: who shared the namespace's sections;\n"
+	  "                    without --phys-base, the entry as large as the image places it\n" },
+	{ "ndctl-json", 0, "FILE", OPT_NDCTL_JSON, CLI_COMP_FILE, NULL,
+	  "  --ndctl-json FILE saved 'ndctl list -R -N -v' output with \"resource\" keys (same use)\n" },
+	{ "labels", 0, "FILE", OPT_LABELS, CLI_COMP_FILE, NULL,
+	  "  --labels FILE     a DIMM's label area ('ndctl read-labels -o' dump, or a DIMM\n"
+	  "                    file with it at the end); repeat once per DIMM of the\n"
+	  "                    interleave set; IMAGE is then that region's data\n" },
+	{ "hash", 0, "MODE", OPT_HASH, CLI_COMP_ENUM, "auto sha256 sparse none",
+	  "  --hash MODE       the image's digest in the report: sha256 (as sha256sum\n"
+	  "                    prints it; one stream, one core), sparse (" PS_DOC("digest.md") ":\n"
+	  "                    holes cost nothing, hashed on every core), none, or auto\n"
+	  "                    (default): sha256 up to 4 GiB, sparse above\n" },
+	{ "threads", 0, "N", OPT_THREADS, CLI_COMP_VALUE, NULL,
+	  "  --threads N       hashing threads (default: 1 for sha256, one per CPU for\n"
+	  "                    sparse; 0 hashes in the scanning thread)\n" },
+	CLI_OPTS_JOURNAL,
+	{ "quiet", 'q', NULL, 'q', CLI_COMP_NONE, NULL,
+	  "  -q, --quiet       no progress bar (it is shown on a terminal, on stderr,\n"
+	  "                    when the scan takes more than a second)\n" },
+	CLI_OPTS_CACHE,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmdline scan_cl = {
+	"scan",
+	"pmemscan [scan] IMAGE [--json] [--html FILE] [--phys-base ADDR] [--hash MODE] [--threads N] [--journal replay|ignore|backup]\n"
+	"  Finds pfn/dax/btt info blocks and label areas, groups them into namespaces,\n"
+	"  computes the data start under the legacy and the fixed start_pad semantics,\n"
+	"  probes each with libblkid and prints a verdict with the next commands.\n",
+	scan_opts,
+	"",
+};
+
+struct scan_args {
+	int json, quiet;
+	const char *iomem, *ndjson, *html;
+	struct ps_open_opts oo;
+	const char *lfiles[16];
+	int nlfiles;
+	enum hash_mode hm;
+	int threads;		/* --threads, or -1: the default for the kind */
+	bool jignore;		/* --journal ignore */
+	bool jbackup;		/* --journal backup */
+	struct ps_analysis_opts ao;
+};
+
+static int scan_option(void *ctx, int c, const char *optarg)
 {
-	fprintf(f,
-		"usage: pmemscan [scan] IMAGE [--json] [--html FILE] [--phys-base ADDR] [--hash MODE] [--threads N] [--journal replay|ignore|backup]\n"
-		"  Finds pfn/dax/btt info blocks and label areas, groups them into namespaces,\n"
-		"  computes the data start under the legacy and the fixed start_pad semantics,\n"
-		"  probes each with libblkid and prints a verdict with the next commands.\n"
-		"  -j, --json        machine-readable report (" PS_DOC("json-schema.md") ")\n"
-		"  --html FILE       also write the report as one self-contained HTML page: a map\n"
-		"                    of the image and of each namespace to scale, verdicts,\n"
-		"                    evidence and next commands (loads nothing from the network)\n"
-		"  --phys-base ADDR  physical address of the image's first byte (checks section\n"
-		"                    and 2 MiB alignment the way the kernel does)\n"
-		"  --iomem FILE      a saved /proc/iomem: who shared the namespace's sections;\n"
-		"                    without --phys-base, the entry as large as the image places it\n"
-		"  --ndctl-json FILE saved 'ndctl list -R -N -v' output with \"resource\" keys (same use)\n"
-		"  --labels FILE     a DIMM's label area ('ndctl read-labels -o' dump, or a DIMM\n"
-		"                    file with it at the end); repeat once per DIMM of the\n"
-		"                    interleave set; IMAGE is then that region's data\n"
-		"  --hash MODE       the image's digest in the report: sha256 (as sha256sum\n"
-		"                    prints it; one stream, one core), sparse (" PS_DOC("digest.md") ":\n"
-		"                    holes cost nothing, hashed on every core), none, or auto\n"
-		"                    (default): sha256 up to 4 GiB, sparse above\n"
-		"  --threads N       hashing threads (default: 1 for sha256, one per CPU for\n"
-		"                    sparse; 0 hashes in the scanning thread)\n"
-		CLI_JOURNAL_HELP
-		"  -q, --quiet       no progress bar (it is shown on a terminal, on stderr,\n"
-		"                    when the scan takes more than a second)\n"
-		CLI_CACHE_USAGE);
+	struct scan_args *a = ctx;
+	switch (c) {
+	case 'j':
+		a->json = 1;
+		break;
+	case 'q':
+		a->quiet = 1;
+		break;
+	case OPT_PHYS_BASE:
+		if (cli_parse_u64(optarg, &a->ao.phys_base)) {
+			cli_err("--phys-base: '%s' is not an address", optarg);
+			return EXIT_USAGE;
+		}
+		a->ao.have_phys_base = true;
+		break;
+	case OPT_HASH:
+		if (!strcmp(optarg, "auto"))
+			a->hm = HASH_AUTO;
+		else if (!strcmp(optarg, "sha256"))
+			a->hm = HASH_SHA256;
+		else if (!strcmp(optarg, "sparse"))
+			a->hm = HASH_SPARSE;
+		else if (!strcmp(optarg, "none"))
+			a->hm = HASH_NONE;
+		else {
+			cli_err("--hash: '%s' is not auto, sha256, sparse or none", optarg);
+			return EXIT_USAGE;
+		}
+		break;
+	case OPT_THREADS:
+		if (cli_parse_threads(optarg, &a->threads))
+			return EXIT_USAGE;
+		break;
+	case OPT_HTML:
+		a->html = optarg;
+		break;
+	case OPT_IOMEM:
+		a->iomem = optarg;
+		break;
+	case OPT_NDCTL_JSON:
+		a->ndjson = optarg;
+		break;
+	case CLI_OPT_CACHE:
+	case CLI_OPT_CACHE_DIR:
+		cli_cache_option(c, optarg, &a->oo);
+		break;
+	case CLI_OPT_JOURNAL:
+		if (cli_journal_option(optarg, &a->jignore, &a->jbackup))
+			return EXIT_USAGE;
+		break;
+	case OPT_LABELS:
+		if (a->nlfiles == 16) {
+			cli_err("--labels: at most 16 DIMMs");
+			return EXIT_USAGE;
+		}
+		a->lfiles[a->nlfiles++] = optarg;
+		break;
+	}
+	return 0;
 }
 
 /* The journal of namespace i's filesystem (the data the proven start
@@ -225,99 +319,22 @@ static void drop_refused_repairs(struct ps_src *src, struct ps_analysis *a)
 
 int cmd_scan(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "html", required_argument, NULL, 'W' },
-		{ "phys-base", required_argument, NULL, 'p' },
-		{ "hash", required_argument, NULL, 'H' },
-		{ "threads", required_argument, NULL, 'T' },
-		{ "iomem", required_argument, NULL, 'I' },
-		{ "ndctl-json", required_argument, NULL, 'N' },
-		{ "labels", required_argument, NULL, 'L' },
-		{ "quiet", no_argument, NULL, 'q' },
-		CLI_CACHE_LONGOPTS,
-		CLI_JOURNAL_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	struct scan_args sa = {
+		.oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice, .verify = true },
+		.hm = HASH_AUTO, .threads = -1,
 	};
-	int json = 0, quiet = 0, c;
-	const char *iomem = NULL, *ndjson = NULL, *html = NULL;
-	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice,
-				   .verify = true };
-	const char *lfiles[16];
-	int nlfiles = 0;
-	enum hash_mode hm = HASH_AUTO;
-	int threads = -1;	/* --threads, or -1: the default for the kind */
-	bool jignore = false;	/* --journal ignore */
-	bool jbackup = false;	/* --journal backup */
-	struct ps_analysis_opts ao;
-	memset(&ao, 0, sizeof(ao));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jqh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'p':
-			if (cli_parse_u64(optarg, &ao.phys_base)) {
-				cli_err("--phys-base: '%s' is not an address", optarg);
-				return EXIT_USAGE;
-			}
-			ao.have_phys_base = true;
-			break;
-		case 'H':
-			if (!strcmp(optarg, "auto"))
-				hm = HASH_AUTO;
-			else if (!strcmp(optarg, "sha256"))
-				hm = HASH_SHA256;
-			else if (!strcmp(optarg, "sparse"))
-				hm = HASH_SPARSE;
-			else if (!strcmp(optarg, "none"))
-				hm = HASH_NONE;
-			else {
-				cli_err("--hash: '%s' is not auto, sha256, sparse or none", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'T':
-			if (cli_parse_threads(optarg, &threads))
-				return EXIT_USAGE;
-			break;
-		case 'W':
-			html = optarg;
-			break;
-		case 'I':
-			iomem = optarg;
-			break;
-		case 'N':
-			ndjson = optarg;
-			break;
-		case CLI_OPT_CACHE:
-		case CLI_OPT_CACHE_DIR:
-			cli_cache_option(c, optarg, &oo);
-			break;
-		case CLI_OPT_JOURNAL:
-			if (cli_journal_option(optarg, &jignore, &jbackup))
-				return EXIT_USAGE;
-			break;
-		case 'L':
-			if (nlfiles == 16) {
-				cli_err("--labels: at most 16 DIMMs");
-				return EXIT_USAGE;
-			}
-			lfiles[nlfiles++] = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cli_bad_option("scan", argv);
-		}
-	}
+	int orc = cli_opts_parse(&scan_cl, argc, argv, scan_option, &sa);
+	if (orc >= 0)
+		return orc;
+	int json = sa.json, quiet = sa.quiet;
+	const char *iomem = sa.iomem, *ndjson = sa.ndjson, *html = sa.html;
+	struct ps_open_opts oo = sa.oo;
+	const char **lfiles = sa.lfiles;
+	int nlfiles = sa.nlfiles;
+	enum hash_mode hm = sa.hm;
+	int threads = sa.threads;
+	bool jignore = sa.jignore, jbackup = sa.jbackup;
+	struct ps_analysis_opts ao = sa.ao;
 	const char *path = cli_one_image("scan", argc, argv, optind);
 	if (!path)
 		return EXIT_USAGE;

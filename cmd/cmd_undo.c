@@ -6,31 +6,40 @@
  */
 #include "docdir.h"
 #include "cli.h"
+#include "opts.h"
 #include "err.h"
 #include "repair.h"
 #include <stdio.h>
 #include <string.h>
 
-static void undo_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: pmemscan undo UNDOFILE IMAGE\n"
-		"  Puts back, byte for byte, what 'pmemscan repair IMAGE --in-place' changed,\n"
-		"  from the undo file it wrote first (default IMAGE.pmemscan-undo).\n"
-		"  Before writing, it checks the undo file's own checksum, IMAGE's size, that\n"
-		"  every patched range holds the new or the old bytes, and that IMAGE with the\n"
-		"  old bytes put back would have the sha256 recorded before the repair (refused\n"
-		"  otherwise, nothing written); after, that sha256 again (only the patched bytes\n"
-		"  are checked when the repair ran with --no-image-hash).\n"
-		"  Running it twice is harmless.\n"
-		"  Exit: 0 restored, 1 IMAGE is not what the undo file can restore (nothing\n"
-		"  written), 3 usage or I/O error (" PS_DOC("repair.md") ").\n");
-}
+/* undo has no options: the table is empty, for --help and --list-options */
+static const struct cli_option undo_opts[] = { CLI_OPT_END };
+
+static const struct cli_cmdline undo_cl = {
+	"undo",
+	"pmemscan undo UNDOFILE IMAGE\n"
+	"  Puts back, byte for byte, what 'pmemscan repair IMAGE --in-place' changed,\n"
+	"  from the undo file it wrote first (default IMAGE.pmemscan-undo).\n"
+	"  Before writing, it checks the undo file's own checksum, IMAGE's size, that\n"
+	"  every patched range holds the new or the old bytes, and that IMAGE with the\n"
+	"  old bytes put back would have the sha256 recorded before the repair (refused\n"
+	"  otherwise, nothing written); after, that sha256 again (only the patched bytes\n"
+	"  are checked when the repair ran with --no-image-hash).\n"
+	"  Running it twice is harmless.\n"
+	"  Exit: 0 restored, 1 IMAGE is not what the undo file can restore (nothing\n"
+	"  written), 3 usage or I/O error (" PS_DOC("repair.md") ").\n",
+	undo_opts,
+	"",
+};
 
 int cmd_undo(int argc, char **argv)
 {
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		undo_usage(stdout);
+		cli_opts_help(stdout, &undo_cl);
+		return EXIT_OK;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--list-options")) {
+		cli_opts_list(stdout, &undo_cl);
 		return EXIT_OK;
 	}
 	/* undo has no options: a word that looks like one is a mistake, not

@@ -11,6 +11,7 @@
 #include "fs.h"
 #include "journal.h"
 #include "split.h"
+#include "opts.h"
 #include "view.h"
 #include <stdint.h>
 
@@ -27,29 +28,39 @@ struct args {
 	int json, force, quiet, raw_names;
 };
 
-/* --help text of the options above that extract, ls and carve share: which
- * namespace's data (NSDATA_HELP), which content of a split file (VIEWMODE_HELP) */
-#define NSDATA_HELP \
-	"  --namespace N     the namespace numbered N in 'pmemscan IMAGE' (default: the\n" \
-	"                    only one found)\n" \
-	"  --semantics S     where a pfn/dax namespace's data starts: legacy (base +\n" \
-	"                    start_pad + dataoff), fixed (base + dataoff), or auto\n" \
-	"                    (default: the one the scan proves)\n" \
-	"  --offset N        no scan: the data starts N bytes into IMAGE (read as is,\n" \
-	"                    no BTT translation); not with --namespace or --semantics\n" \
-	"  --size M          with --offset: the data is M bytes long (default: to the end)\n"
-#define VIEWMODE_HELP \
-	"  --view V          read, mmap, merged or auto: on a legacy start_pad namespace\n" \
-	"                    mounted with -o dax a file can have two contents\n" \
-	"                    (" PS_DOC("start_pad.md") "): read = what read() returned,\n" \
-	"                    mmap = what a mapping showed, merged = each block from\n" \
-	"                    where its provenance says (the file as its writer last\n" \
-	"                    saw it), auto = merged for mmap-written and mixed files\n" \
-	"                    (a mixed file's read view too, as NAME.read-view), read\n" \
-	"                    for others\n" \
-	"                    (default: auto where mmap-written files are found, else read)\n"
-#define FSTYPE_HELP \
-	"  --fs-type T       ext, xfs, or auto (default: whichever the data holds)\n"
+/* the option ids of their own (the shared ones are CLI_OPT_*) */
+enum { OPT_FSTYPE = CLI_OPT_CMD, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_VIEW, OPT_RAWNAMES };
+
+/* option table entries (opts.h) that extract, ls and carve share: which
+ * namespace's data (FS_OPTS_NSDATA), which content of a split file
+ * (FS_OPTS_VIEWMODE), which filesystem (FS_OPTS_FSTYPE) */
+#define FS_OPTS_NSDATA \
+	{ "namespace", 0, "N", CLI_OPT_NAMESPACE, CLI_COMP_VALUE, NULL, \
+	  "  --namespace N     the namespace numbered N in 'pmemscan IMAGE' (default: the\n" \
+	  "                    only one found)\n" }, \
+	{ "semantics", 0, "S", CLI_OPT_SEMANTICS, CLI_COMP_ENUM, "legacy fixed auto", \
+	  "  --semantics S     where a pfn/dax namespace's data starts: legacy (base +\n" \
+	  "                    start_pad + dataoff), fixed (base + dataoff), or auto\n" \
+	  "                    (default: the one the scan proves)\n" }, \
+	{ "offset", 0, "N", CLI_OPT_OFFSET, CLI_COMP_VALUE, NULL, \
+	  "  --offset N        no scan: the data starts N bytes into IMAGE (read as is,\n" \
+	  "                    no BTT translation); not with --namespace or --semantics\n" }, \
+	{ "size", 0, "M", CLI_OPT_SIZE, CLI_COMP_VALUE, NULL, \
+	  "  --size M          with --offset: the data is M bytes long (default: to the end)\n" }
+#define FS_OPTS_VIEWMODE \
+	{ "view", 0, "V", OPT_VIEW, CLI_COMP_ENUM, "read mmap merged auto", \
+	  "  --view V          read, mmap, merged or auto: on a legacy start_pad namespace\n" \
+	  "                    mounted with -o dax a file can have two contents\n" \
+	  "                    (" PS_DOC("start_pad.md") "): read = what read() returned,\n" \
+	  "                    mmap = what a mapping showed, merged = each block from\n" \
+	  "                    where its provenance says (the file as its writer last\n" \
+	  "                    saw it), auto = merged for mmap-written and mixed files\n" \
+	  "                    (a mixed file's read view too, as NAME.read-view), read\n" \
+	  "                    for others\n" \
+	  "                    (default: auto where mmap-written files are found, else read)\n" }
+#define FS_OPTS_FSTYPE \
+	{ "fs-type", 0, "T", OPT_FSTYPE, CLI_COMP_ENUM, "ext xfs auto", \
+	  "  --fs-type T       ext, xfs, or auto (default: whichever the data holds)\n" }
 
 struct xview {
 	enum view_mode mode;	/* READ, MMAP or AUTO once chosen */
@@ -66,9 +77,10 @@ struct xview {
 	uint64_t nread;		/* files given in the read view only */
 };
 /* PS_CSUM_* bit i as a JSON name */
+/* PS_CSUM_* bit i as a JSON name */
 extern const char *const csum_json[PS_CSUM_KINDS];
 
-int parse(int argc, char **argv, struct args *a, const char *usage,
+int parse(int argc, char **argv, struct args *a, const struct cli_cmdline *cl,
 		 int want_operand);
 void csum_line(const char *cmd, const char *path, const struct ps_fs_stat *st);
 uint64_t fs_csum_report(const char *cmd, const char *image, struct ps_fs *fs);

@@ -22,7 +22,7 @@ struct cli_view_opts {
 	bool have_size;
 	uint64_t size;
 	bool quiet;
-	struct ps_open_opts open;	/* --cache, --cache-dir (CLI_CACHE_LONGOPTS) */
+	struct ps_open_opts open;	/* --cache, --cache-dir (CLI_OPTS_CACHE) */
 	bool journal_ignore;	/* --journal ignore: the on-disk view */
 	bool journal_backup;	/* --journal backup (docs/journal.md) */
 };
@@ -46,24 +46,17 @@ struct cli_view {
  * value (after printing a one-line error). */
 int cli_view_option(int c, const char *optarg, struct cli_view_opts *o);
 void cli_view_opts_init(struct cli_view_opts *o);
-#define CLI_VIEW_LONGOPTS \
-	{ "namespace", required_argument, NULL, CLI_OPT_NAMESPACE }, \
-	{ "semantics", required_argument, NULL, CLI_OPT_SEMANTICS }, \
-	{ "offset", required_argument, NULL, CLI_OPT_OFFSET }, \
-	{ "size", required_argument, NULL, CLI_OPT_SIZE }, \
-	CLI_CACHE_LONGOPTS
-
 /* --journal, for the commands that read a filesystem (extract, ls,
- * carve, scan); parsed by cli_view_option */
-#define CLI_JOURNAL_LONGOPTS \
-	{ "journal", required_argument, NULL, CLI_OPT_JOURNAL }
-#define CLI_JOURNAL_HELP \
-	"  --journal J       replay (default) or ignore: read an ext4 journal or XFS\n" \
-	"                    log that needs recovery as the kernel's mount recovers\n" \
-	"                    it, or as its bytes lie (stale; " PS_DOC("journal.md") ");\n" \
-	"                    backup (ext4): as replay, and when the journal inode\n" \
-	"                    is damaged, replay the journal the superblock's\n" \
-	"                    backup of its map names\n"
+ * carve, cat, scan): an option table's entry (opts.h), parsed by
+ * cli_view_option */
+#define CLI_OPTS_JOURNAL \
+	{ "journal", 0, "J", CLI_OPT_JOURNAL, CLI_COMP_ENUM, "replay ignore backup", \
+	  "  --journal J       replay (default) or ignore: read an ext4 journal or XFS\n" \
+	  "                    log that needs recovery as the kernel's mount recovers\n" \
+	  "                    it, or as its bytes lie (stale; " PS_DOC("journal.md") ");\n" \
+	  "                    backup (ext4): as replay, and when the journal inode\n" \
+	  "                    is damaged, replay the journal the superblock's\n" \
+	  "                    backup of its map names\n" }
 int cli_journal_option(const char *arg, bool *ignore, bool *backup);
 
 /* Open path and select the data; on error prints one line and returns
