@@ -47,7 +47,7 @@ static const struct cli_option cat_opts[] = {
 	  "  --size M          with --offset: the data is M bytes long (default: to the end)\n" },
 	CLI_OPTS_JOURNAL,
 	FS_OPTS_FSTYPE,
-	{ "view", 0, "V", OPT_VIEW, CLI_COMP_ENUM, "read mmap auto",
+	{ "view", 0, "V", OPT_VIEW, CLI_COMP_ENUM, "read mmap merged auto",
 	  "  --view V          read, mmap or auto, as for extract; a file with both\n"
 	  "                    contents needs read or mmap\n" },
 	{ "quiet", 'q', NULL, 'q', CLI_COMP_NONE, NULL,

@@ -88,7 +88,7 @@ void cli_opts_list(FILE *f, const struct cli_cmdline *cl)
 			fprintf(f, "-%c", o->letter);
 		else
 			fputc('-', f);
-		fprintf(f, "\t%s\t%s\t%s\n", o->arg ? o->arg : "-", comp[o->comp],
-			o->values ? o->values : "-");
+		fprintf(f, "\t%s\t%s\t%s\t%s\n", o->arg ? o->arg : "-", comp[o->comp],
+			o->values ? o->values : "-", o->help ? "listed" : "hidden");
 	}
 }

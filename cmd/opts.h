@@ -59,7 +59,9 @@ int cli_opts_parse(const struct cli_cmdline *cl, int argc, char **argv,
 		   cli_opt_fn fn, void *ctx);
 void cli_opts_help(FILE *f, const struct cli_cmdline *cl);
 /* The table, one option a line, for tests/cli/man.sh and
- * tests/cli/completion.sh: "--NAME<TAB>-L or -<TAB>ARG or -<TAB>CLASS<TAB>VALUES or -" */
+ * tests/cli/completion.sh (docs/cli.md, "Option tables"), tab-separated:
+ * --NAME, -L or -, ARG or -, none|file|dir|enum|value, the enum's values
+ * or -, listed (in --help) or hidden. */
 void cli_opts_list(FILE *f, const struct cli_cmdline *cl);
 
 /* --cache, --cache-dir (cli_cache_option) */

@@ -142,6 +142,36 @@ done <"$T/commands"
 check "options with a value found in the --help texts ($(cat "$T"/*.valued | sort -u | wc -l) distinct)" \
 	[ "$(cat "$T"/*.valued | sort -u | wc -l)" -ge 15 ]
 
+# ---- the option tables (pmemscan CMD --list-options, docs/cli.md) ----
+# what each command's table lists is what the completion offers after --,
+# each enum's values exactly, directories where it takes one
+ntab=0
+while read -r c; do
+	"$PMEMSCAN" "$c" --list-options >"$T/$c.table" 2>&1
+	{ awk -F '\t' 'NF == 6 && $6 == "listed" { print $1 }' "$T/$c.table"; echo --help; } |
+		sort -u >"$T/$c.tlong"
+	comp "$c" -- >"$T/$c.toffered"
+	missing=$(comm -23 "$T/$c.tlong" "$T/$c.toffered" | tr '\n' ' ')
+	check "pmemscan $c --<TAB> offers every option of its table${missing:+ (missing: $missing; add to _pmemscan_options in bash-completion/pmemscan)}" \
+		[ -z "$missing" ]
+	extra=$(comm -13 "$T/$c.tlong" "$T/$c.toffered" | tr '\n' ' ')
+	check "pmemscan $c --<TAB> offers no option its table lacks${extra:+ (extra: $extra)}" \
+		[ -z "$extra" ]
+	awk -F '\t' 'NF == 6 && $6 == "listed" && ($4 == "enum" || $4 == "dir") { print $1 "\t" $4 "\t" $5 }' \
+		"$T/$c.table" >"$T/$c.tvals"
+	while IFS='	' read -r o cls vals; do
+		ntab=$((ntab + 1))
+		if [ "$cls" = dir ]; then
+			answers "pmemscan $c $o <TAB>: directories only (its table: dir)" \
+				"cache|sub dir" "$c" dump.img "$o" ""
+		else
+			answers "pmemscan $c $o <TAB>: the values of its table ($vals)" \
+				"$vals" "$c" dump.img "$o" ""
+		fi
+	done <"$T/$c.tvals"
+done <"$T/commands"
+check "the option tables have enum and dir options ($ntab >= 15)" [ "$ntab" -ge 15 ]
+
 # ---- file names ----
 answers "pmemscan extract du<TAB>: the files" "dump.img dump.img.xz" extract du
 answers "pmemscan my<TAB>: a name with a blank stays whole" "my image.E01|" my

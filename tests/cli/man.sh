@@ -100,6 +100,29 @@ while read -r cmd; do
 		test -z "$missing"
 done <"$T/commands"
 
+# the option tables (pmemscan CMD --list-options, docs/cli.md "Option
+# tables"): every option a command's table lists is explained on its page
+# and in its --help, so an option added to a table (cmd/*.c) but not to
+# man/pmemscan-CMD.1.scd fails here
+ntab=0
+while read -r cmd; do
+	p=$(page "pmemscan-$cmd") || continue
+	expect_exit 0 "pmemscan $cmd --list-options exits 0" \
+		"$PMEMSCAN" "$cmd" --list-options >"$T/$cmd.table" 2>&1
+	render "$p" | page_terms >"$T/$cmd.tpterms"
+	"$PMEMSCAN" "$cmd" --help 2>&1 | help_terms >"$T/$cmd.thterms"
+	awk -F '\t' 'NF == 6 && $6 == "listed" { print $1; if ($2 != "-") print $2 }' \
+		"$T/$cmd.table" >"$T/$cmd.topts"
+	for o in $(cat "$T/$cmd.topts"); do
+		ntab=$((ntab + 1))
+		check "pmemscan $cmd $o (its option table) is explained on man/pmemscan-$cmd.1.scd" \
+			grep -q -x -e "$o" "$T/$cmd.tpterms"
+		check "pmemscan $cmd $o (its option table) is explained in its --help" \
+			grep -q -x -e "$o" "$T/$cmd.thterms"
+	done
+done <"$T/commands"
+check "the option tables list options ($ntab >= 80)" [ "$ntab" -ge 80 ]
+
 # man-db and groff: no warning about any page; mandb can index its NAME
 for scd in "$top_srcdir"/man/*.1.scd; do
 	n=${scd##*/}; n=${n%.1.scd}
