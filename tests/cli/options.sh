@@ -35,17 +35,40 @@ bad extract --namespace extract "$img" --namespace
 bad cat -o cat "$img" -o
 # an unknown short option
 bad labels -Z labels -Z "$img"
-# extract, ls and carve share an option table: each takes only the options
-# its --help names (carve has no --json, --path, --fs-type, --view or
-# --raw-names; ls no --output, --force or --raw-names)
+# extract, ls and carve share their options' code, but each has its own
+# table (docs/cli.md, "Option tables"): each takes only the options its
+# --help names (carve has no --json, --path, --fs-type, --view or
+# --raw-names; ls no --output, --force or --raw-names), and names the word
+# as it was typed, as every command does
 bad carve --json carve --json "$img" -o "$T/c1"
 bad carve --path carve "$img" --path /x -o "$T/c1"
 bad carve --fs-type carve --fs-type xfs "$img" -o "$T/c1"
 bad carve --view carve --view mmap "$img" -o "$T/c1"
-bad ls --output ls -o "$T/l1" "$img"
+bad ls -o ls -o "$T/l1" "$img"
+bad ls --output ls --output "$T/l1" "$img"
+bad ls --fo ls --fo "$img"
 bad ls --force ls --force "$img"
 bad ls --raw-names ls --raw-names "$img"
 check "... and none of them created anything" test ! -e "$T/c1" -a ! -e "$T/l1"
+# an abbreviation is resolved among the command's own options only: ls has
+# --fs-type but no --force, so --f is --fs-type (exit 2: nothing in the
+# empty image), not an ambiguous option (exit 3)
+head -c 1048576 /dev/zero >"$T/zero.img"
+expect_exit 2 "ls --f xfs is ls --fs-type xfs" "$PMEMSCAN" ls --f xfs "$T/zero.img" 2>/dev/null
+expect_exit 2 "carve --f is carve --force" "$PMEMSCAN" carve --f "$T/zero.img" -o "$T/c2" 2>/dev/null
+
+# an operand missing: one line naming the command, exit 3, for every
+# command (cat and digest included: no usage text)
+for c in scan extract ls carve labels check btt-cat cat digest repair undo collect; do
+	(cd "$T" && "$PMEMSCAN" "$c" >"$T/out" 2>"$T/err"); rc=$?
+	lines=$(wc -l <"$T/err")
+	if [ "$rc" -eq 3 ] && [ "$lines" -eq 1 ] && grep -q "^pmemscan: $c: " "$T/err" &&
+	   [ ! -s "$T/out" ]; then
+		ok "pmemscan $c (no operand): one line, exit 3"
+	else
+		not_ok "pmemscan $c (no operand): exit $rc, $lines line(s) on stderr: $(head -3 "$T/err")"
+	fi
+done
 # carve/extract/repair would create their output: nothing is
 "$PMEMSCAN" carve --frobnicate "$img" -o "$T/carved" 2>/dev/null
 check "carve with a bad option creates no output" test ! -e "$T/carved"
