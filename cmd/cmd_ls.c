@@ -13,6 +13,7 @@
 #include "render.h"
 #include "util.h"
 #include "view.h"
+#include "walk.h"
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,8 +28,8 @@ struct ls_ctx {
 	const struct xview *xv;	/* the view each regular file gets */
 	int json, first;
 	uint64_t errors;
-	uint64_t stack[1024];
-	unsigned depth;
+	char *path;		/* the entry's path as printed */
+	size_t plen, pcap;
 };
 
 static char type_char(uint32_t mode)
@@ -215,52 +216,51 @@ static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat
 	putchar('\n');
 }
 
-static void ls_walk(struct ls_ctx *c, uint64_t dir, char *path, size_t plen, size_t pcap)
+/* The tree (src/walk.h): a directory that is its own ancestor or 1024
+ * levels down, counting the top, is not entered. */
+static int ls_entry(void *ctx, struct ps_walk *w, const struct ps_walk_entry *e)
 {
-	struct ps_fs_dirlist l;
-	if (ps_fs_list(c->fs, dir, &l)) {
-		cli_err("ls: %s: %s", plen ? path : "/", ps_fs_error(c->fs));
+	struct ls_ctx *c = ctx;
+	char name[PS_NAME_MAX + 1];
+	int mapped = ps_name_sanitize(e->name, e->namelen, name);
+	size_t plen = c->plen;
+	int n = snprintf(c->path + plen, c->pcap - plen, "/%s", name);
+	if (n < 0 || (size_t)n >= c->pcap - plen) {
+		cli_err("ls: %s...: path too long", c->path);
 		c->errors++;
+	} else if (!e->st) {
+		cli_err("ls: %s: %s", c->path, ps_fs_error(c->fs));
+		c->errors++;
+	} else {
+		if (e->st->csum_bad) {
+			csum_line("ls", c->path, e->st);
+			c->errors++;
+		}
+		ls_print(c, c->path, e->st, mapped ? e->name : NULL, e->namelen);
+		if ((e->st->mode & 0170000) == 0040000) {
+			c->plen = plen + (size_t)n;
+			ps_walk_enter(w, e);
+			c->plen = plen;
+		}
 	}
-	for (size_t i = 0; i < l.n; i++) {
-		char name[PS_NAME_MAX + 1];
-		int mapped = ps_name_sanitize(l.v[i].name, l.v[i].len, name);
-		int n = snprintf(path + plen, pcap - plen, "/%s", name);
-		if (n < 0 || (size_t)n >= pcap - plen) {
-			cli_err("ls: %s...: path too long", path);
-			c->errors++;
-			continue;
-		}
-		struct ps_fs_stat st;
-		if (ps_fs_stat(c->fs, l.v[i].ino, &st)) {
-			cli_err("ls: %s: %s", path, ps_fs_error(c->fs));
-			c->errors++;
-			continue;
-		}
-		if (st.csum_bad) {
-			csum_line("ls", path, &st);
-			c->errors++;
-		}
-		ls_print(c, path, &st, mapped ? l.v[i].name : NULL, l.v[i].len);
-		if ((st.mode & 0170000) == 0040000) {
-			int loop = 0;
-			for (unsigned k = 0; k < c->depth; k++)
-				loop |= c->stack[k] == l.v[i].ino;
-			if (loop || c->depth >= sizeof(c->stack) / sizeof(c->stack[0])) {
-				cli_err("ls: %s: %s", path, loop ? "directory loop, not entered" :
-					"too deep, not entered");
-				c->errors++;
-			} else {
-				c->stack[c->depth++] = l.v[i].ino;
-				ls_walk(c, l.v[i].ino, path, plen + (size_t)n, pcap);
-				c->depth--;
-			}
-		}
-		ps_fs_stat_free(&st);
-	}
-	path[plen] = 0;
-	ps_fs_dirlist_free(&l);
+	c->path[plen] = 0;
+	return PS_OK;
 }
+
+static int ls_error(void *ctx, const struct ps_walk_error *err)
+{
+	struct ls_ctx *c = ctx;
+	if (err->kind == PS_WALK_READ)
+		cli_err("ls: %s: %s", c->plen ? c->path : "/", ps_fs_error(c->fs));
+	else
+		cli_err("ls: %s: %s", c->path, err->why & PS_WALK_LOOP ?
+			"directory loop, not entered" : "too deep, not entered");
+	c->errors++;
+	return PS_OK;
+}
+
+static const struct ps_walk_ops ls_walk = { .entry = ls_entry, .error = ls_error };
+
 
 static const struct cli_option ls_opts[] = {
 	{ "json", 0, NULL, OPT_JSON, CLI_COMP_NONE, NULL,
@@ -346,8 +346,13 @@ int cmd_ls(int argc, char **argv)
 			c.errors++;
 		}
 		if ((st.mode & 0170000) == 0040000) {
-			c.stack[c.depth++] = ino;
-			ls_walk(&c, ino, path, plen, pcap);
+			struct ps_walk w;
+			c.path = path;
+			c.plen = plen;
+			c.pcap = pcap;
+			ps_walk_init(&w, fs, &(struct ps_walk_opts){ .max_depth = 1023 }, &ls_walk, &c);
+			ps_walk_tree(&w, ino);
+			ps_walk_free(&w);
 		} else {
 			ls_print(&c, path, &st, NULL, 0);
 		}

@@ -3,9 +3,9 @@
  * What extract will copy, counted before it starts (issue 15 item 6): the
  * data bytes of the regular files it will write, so that its progress bar
  * has an honest total and reaches 100% as the last file is written. The
- * walk makes the walker's choices (src/extract.c): a directory entered
- * once, no deeper than max_depth, a hard link's data once when the output
- * keeps hard links, a file written in as many views as it gets.
+ * walk is extract's (src/walk.h, as src/extract.c sets it up): a directory
+ * entered once, no deeper than max_depth, a hard link's data once when the
+ * output keeps hard links, a file written in as many views as it gets.
  */
 #ifndef PS_EXTRACT_TOTAL_H
 #define PS_EXTRACT_TOTAL_H

@@ -17,7 +17,6 @@
 /* Zero blocks are left as holes at this granularity: the smallest block
  * a filesystem the carved image lands on can leave unallocated, so a
  * hole never costs a partial-block write. */
-#define ZBLK 4096u
 #define BADBLK_UNIT 512u
 
 static int copy(struct ps_src *src, int fd, uint8_t *buf,
@@ -71,32 +70,14 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 				snprintf(err, errlen, "%s", ps_src_error(src));
 				return PS_EIO;
 			}
-			/* write runs of non-zero 4 KiB blocks (aligned to the view) */
-			size_t i = 0;
-			while (i < len) {
-				size_t bl = ZBLK - (size_t)((p + i) % ZBLK);
-				if (bl > len - i)
-					bl = len - i;
-				if (ps_is_zero(buf + i, bl)) {
-					i += bl;
-					continue;
-				}
-				size_t j = i + bl;
-				while (j < len) {
-					size_t b2 = len - j < ZBLK ? len - j : ZBLK;
-					if (ps_is_zero(buf + j, b2))
-						break;
-					j += b2;
-				}
-				if (ps_pwrite_all(fd, buf + i, j - i, p + i)) {
-					const char *en = strerrorname_np(errno);
-					snprintf(err, errlen, "%s: write error at offset %llu: %s (%s)",
-						 out, (unsigned long long)(p + i), strerror(errno),
-						 en ? en : "?");
-					return PS_EIO;
-				}
-				st->data += j - i;
-				i = j;
+			/* runs of non-zero 4 KiB blocks (aligned to the view) */
+			uint64_t at;
+			if (ps_pwrite_sparse_runs(fd, buf, len, p, &st->data, &at)) {
+				const char *en = strerrorname_np(errno);
+				snprintf(err, errlen, "%s: write error at offset %llu: %s (%s)",
+					 out, (unsigned long long)at, strerror(errno),
+					 en ? en : "?");
+				return PS_EIO;
 			}
 			p += len;
 			if (progress)

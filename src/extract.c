@@ -5,6 +5,7 @@
 #include "imgsrc_open.h"
 #include "err.h"
 #include "interrupt.h"
+#include "walk.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -391,8 +392,8 @@ struct walk {
 	struct ps_extract_stats *s;
 	char *path;		/* current directory, relative to OUT */
 	size_t plen, pcap;
-	struct inomap links, dirs;
-	unsigned depth, max_depth;
+	struct inomap links;
+	struct ps_walk *walk;	/* the tree: depth and loops (walk.h) */
 	uint64_t files_seen;
 	char *fatal_path;	/* the entry a fatal error stopped at */
 	int differs;		/* merge_file: the comparison found a difference */
@@ -495,8 +496,6 @@ static void take_warning(struct walk *wk, uint64_t before, uint64_t lost)
 		wlog(wk, wk->path, "%s", wk->w->lost);
 	}
 }
-
-static int walk_dir(struct walk *wk, uint64_t dir);
 
 /* Metadata that failed its checksum was read all the same: the entry is
  * extracted, and counted as an error (issue 21 item 7). */
@@ -648,9 +647,13 @@ static int merge_file(struct walk *wk, struct dirnames *dn, size_t i, const char
 	return MERGE_REWRITE;
 }
 
-static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t ino,
+/* Entry idx of its directory (names dn), stat result e->st. */
+static int do_entry(struct walk *wk, const struct ps_walk_entry *e,
 		    struct dirnames *dn, size_t idx)
 {
+	const char *raw = e->name;
+	size_t rawlen = e->namelen;
+	uint64_t ino = e->ino;
 	struct ps_writer *w = wk->w;
 	char esc[1024];
 	const char *name = dn->name[idx];
@@ -662,14 +665,14 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		wk->s->renamed++;
 		wlog(wk, wk->path, "renamed: the image's name is '%s'", esc);
 	}
-	struct ps_fs_stat st;
-	int r = ps_fs_stat(wk->fs, ino, &st);
-	if (r) {
+	if (!e->st) {
 		wlog(wk, wk->path, "skipped: %s", ps_fs_error(wk->fs));
 		wk->s->errors++;
 		path_pop(wk, old);
 		return PS_OK;
 	}
+	const struct ps_fs_stat st = *e->st;	/* the walker frees it */
+	int r = PS_OK;
 	take_csum(wk, &st);
 	if (st.xattrs_incomplete) {
 		/* a lossy extraction must not look complete: an error */
@@ -699,15 +702,10 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		if (!r)
 			wk->s->hardlinks++;
 	} else if (type == 0040000) {
-		if (wk->depth >= wk->max_depth) {
-			wlog(wk, wk->path, "skipped: deeper than %u levels", wk->max_depth);
-			wk->s->errors++;
-		} else if (im_get(&wk->dirs, ino)) {
-			wlog(wk, wk->path, "skipped: directory inode %llu already extracted (directory loop or cross-linked directory in the image)",
-			     (unsigned long long)ino);
-			wk->s->errors++;
-		} else if ((r = im_put(&wk->dirs, ino, ""))) {
-			/* out of memory */
+		/* too deep or entered before: reported by walk_error */
+		if ((r = ps_walk_check(wk->walk, e))) {
+			if (r == PS_WALK_NOT_ENTERED)
+				r = PS_OK;
 		} else if (!(r = w->ops->dir_enter(w, name, &st))) {
 			char f[PS_NAME_MAX + 1];
 			size_t j = idx;
@@ -722,9 +720,7 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 				wk->s->errors++;
 			} else {
 				wk->s->dirs++;
-				wk->depth++;
-				r = walk_dir(wk, ino);
-				wk->depth--;
+				r = ps_walk_descend(wk->walk, e);
 				if (!r && !w->fatal) {
 					nw = w->nwarn;
 					nl = w->nlost;
@@ -843,36 +839,75 @@ static int do_entry(struct walk *wk, const char *raw, size_t rawlen, uint64_t in
 		r = PS_OK;
 	}
 	take_warning(wk, nw, nl);
-	ps_fs_stat_free(&st);
 	path_pop(wk, old);
 	return r;
 }
 
-static int walk_dir(struct walk *wk, uint64_t dir)
+/* ---- the walk's callbacks (walk.h) ---- */
+
+/* A directory's output names, made from all its entries before the first
+ * is written. */
+static int ex_dir_enter(void *ctx, uint64_t dir, const struct ps_fs_dirlist *l,
+			void **dirp)
 {
-	struct ps_fs_dirlist l;
-	int r = ps_fs_list(wk->fs, dir, &l);
-	if (r == PS_ENOMEM)
-		goto out;
+	struct walk *wk = ctx;
+	(void)dir;
+	struct dirnames *dn = calloc(1, sizeof(*dn));
+	if (!dn)
+		return PS_ENOMEM;
+	int r = dn_build(dn, l->v, l->n, wk->o->raw_names);
 	if (r) {
-		wlog(wk, wk->path, "directory not read completely: %s", ps_fs_error(wk->fs));
-		wk->s->errors++;
-		r = PS_OK;
+		dn_free(dn);
+		free(dn);
+		return r;
 	}
-	struct dirnames dn;
-	r = dn_build(&dn, l.v, l.n, wk->o->raw_names);
-	for (size_t i = 0; i < l.n && !r && !wk->w->fatal; i++) {
-		if (intr_stop(wk)) {	/* between entries: name the directory */
-			note_fatal(wk);
-			break;
-		}
-		r = do_entry(wk, l.v[i].name, l.v[i].len, l.v[i].ino, &dn, i);
-	}
-	dn_free(&dn);
-out:
-	ps_fs_dirlist_free(&l);
-	return r;
+	*dirp = dn;
+	return PS_OK;
 }
+
+static void ex_dir_leave(void *ctx, uint64_t dir, void *dirp)
+{
+	(void)ctx;
+	(void)dir;
+	dn_free(dirp);
+	free(dirp);
+}
+
+static int ex_entry(void *ctx, struct ps_walk *w, const struct ps_walk_entry *e)
+{
+	struct walk *wk = ctx;
+	(void)w;
+	if (wk->w->fatal)
+		return PS_FS_STOP;
+	if (intr_stop(wk)) {	/* between entries: name the directory */
+		note_fatal(wk);
+		return PS_FS_STOP;
+	}
+	int r = do_entry(wk, e, e->dir, e->index);
+	return !r && wk->w->fatal ? PS_FS_STOP : r;
+}
+
+static int ex_error(void *ctx, const struct ps_walk_error *err)
+{
+	struct walk *wk = ctx;
+	if (err->kind == PS_WALK_READ) {
+		if (err->code == PS_ENOMEM)
+			return err->code;
+		wlog(wk, wk->path, "directory not read completely: %s", ps_fs_error(wk->fs));
+	} else if (err->why & PS_WALK_DEEP) {
+		wlog(wk, wk->path, "skipped: deeper than %u levels", err->max_depth);
+	} else {
+		wlog(wk, wk->path, "skipped: directory inode %llu already extracted (directory loop or cross-linked directory in the image)",
+		     (unsigned long long)err->dir);
+	}
+	wk->s->errors++;
+	return PS_OK;
+}
+
+static const struct ps_walk_ops ex_walk = {
+	.dir_enter = ex_dir_enter, .entry = ex_entry, .dir_leave = ex_dir_leave,
+	.error = ex_error,
+};
 
 int ps_extract(struct ps_fs *fs, uint64_t ino, const char *top_name,
 	       struct ps_writer *w, const struct ps_extract_opts *o,
@@ -880,7 +915,12 @@ int ps_extract(struct ps_fs *fs, uint64_t ino, const char *top_name,
 {
 	struct walk wk = { .fs = fs, .w = w, .o = o, .s = stats };
 	memset(stats, 0, sizeof(*stats));
-	wk.max_depth = o->max_depth ? o->max_depth : 1024;
+	/* each directory once: a loop or a cross-linked directory is written
+	 * where it is met first */
+	struct ps_walk walker;
+	ps_walk_init(&walker, fs, &(struct ps_walk_opts){ .max_depth = o->max_depth,
+		     .loops = PS_WALK_ONCE }, &ex_walk, &wk);
+	wk.walk = &walker;
 	wk.path = calloc(1, 256);
 	int r = wk.path ? PS_OK : PS_ENOMEM;
 	wk.pcap = 256;
@@ -892,16 +932,16 @@ int ps_extract(struct ps_fs *fs, uint64_t ino, const char *top_name,
 		} else {
 			if ((st.mode & 0170000) == 0040000) {
 				take_csum(&wk, &st);
-				r = im_put(&wk.dirs, ino, "");
-				if (!r)
-					r = walk_dir(&wk, ino);
+				r = ps_walk_tree(&walker, ino);
 			} else {
 				struct dirnames dn;
 				const char *n = top_name && *top_name ? top_name : "file";
 				struct ps_fs_dirent one = { (char *)n, strlen(n), ino };
+				struct ps_walk_entry e = { .name = n, .namelen = strlen(n),
+							   .ino = ino, .st = &st };
 				r = dn_build(&dn, &one, 1, o->raw_names);
 				if (!r)
-					r = do_entry(&wk, n, strlen(n), ino, &dn, 0);
+					r = do_entry(&wk, &e, &dn, 0);
 				dn_free(&dn);
 			}
 			ps_fs_stat_free(&st);
@@ -927,7 +967,7 @@ int ps_extract(struct ps_fs *fs, uint64_t ino, const char *top_name,
 	if (!r && w->fatal)
 		r = PS_EIO;
 	im_free(&wk.links);
-	im_free(&wk.dirs);
+	ps_walk_free(&walker);
 	free(wk.path);
 	free(wk.fatal_path);
 	return r;

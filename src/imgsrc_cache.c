@@ -168,29 +168,14 @@ static int write_runs(int wfd, const char *wpath, const uint8_t *buf, size_t got
 		      uint64_t off, const struct ps_src *src, const struct ps_open_opts *opts,
 		      char *err, size_t errlen)
 {
-	size_t i = 0;
-	while (i < got) {
-		size_t bl = got - i < SZ_4K ? got - i : SZ_4K;
-		if (ps_is_zero(buf + i, bl)) {
-			i += bl;
-			continue;
-		}
-		size_t j = i + bl;
-		while (j < got) {
-			size_t bl2 = got - j < SZ_4K ? got - j : SZ_4K;
-			if (ps_is_zero(buf + j, bl2))
-				break;
-			j += bl2;
-		}
-		if (ps_pwrite_all(wfd, buf + i, j - i, off + i)) {
-			int e = errno;
-			int n = snprintf(err, errlen, "%s: cannot write the cache at offset %" PRIu64 ": %s",
-					 wpath, off + i, strerror(e));
-			if ((e == ENOSPC || e == EDQUOT) && n > 0 && (size_t)n < errlen)
-				room_hint(err + n, errlen - (size_t)n, src, opts, off + i);
-			return PS_EIO;
-		}
-		i = j;
+	uint64_t at;
+	if (ps_pwrite_sparse_runs(wfd, buf, got, off, NULL, &at)) {
+		int e = errno;
+		int n = snprintf(err, errlen, "%s: cannot write the cache at offset %" PRIu64 ": %s",
+				 wpath, at, strerror(e));
+		if ((e == ENOSPC || e == EDQUOT) && n > 0 && (size_t)n < errlen)
+			room_hint(err + n, errlen - (size_t)n, src, opts, at);
+		return PS_EIO;
 	}
 	return PS_OK;
 }

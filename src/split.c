@@ -5,6 +5,7 @@
 #include "xfs_logrec.h"
 #include "err.h"
 #include "extract.h"
+#include "walk.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +52,6 @@ struct walk {
 	struct owner *own;
 	size_t nown, owncap;
 	size_t cur;		/* file being mapped */
-	uint64_t stack[SPLIT_MAX_DEPTH];
-	unsigned depth;
-	char *path;
-	size_t plen, pcap;
 };
 
 static void note_err(struct ps_split *s, const char *msg)
@@ -100,7 +97,8 @@ static int add_ext(void *ctx, const struct ps_fs_extent *e)
 	return PS_OK;
 }
 
-static int add_file(struct walk *w, uint64_t ino, const struct ps_fs_stat *st)
+static int add_file(struct walk *w, uint64_t ino, const char *path,
+		    const struct ps_fs_stat *st)
 {
 	struct ps_split *s = w->s;
 	if (s->nfiles % 64 == 0) {
@@ -111,7 +109,7 @@ static int add_file(struct walk *w, uint64_t ino, const struct ps_fs_stat *st)
 	}
 	struct ps_split_file *f = &s->files[s->nfiles];
 	memset(f, 0, sizeof(*f));
-	f->path = strdup(w->plen ? w->path : "/");
+	f->path = strdup(path);
 	if (!f->path)
 		return PS_ENOMEM;
 	f->ino = ino;
@@ -128,62 +126,50 @@ static int add_file(struct walk *w, uint64_t ino, const struct ps_fs_stat *st)
 	return PS_OK;
 }
 
-static int walk_dir(struct walk *w, uint64_t dir)
+/* The walk (walk.h): every regular file's extents; a directory that is
+ * its own ancestor or deeper than SPLIT_MAX_DEPTH is not entered. */
+static int split_dir(void *ctx, uint64_t dir, const struct ps_fs_dirlist *l,
+		     void **dirp)
 {
-	struct ps_fs_dirlist l;
-	int r = ps_fs_list(w->fs, dir, &l);
-	if (r == PS_ENOMEM) {
-		ps_fs_dirlist_free(&l);
-		return r;
-	}
-	if (r)
-		note_err(w->s, ps_fs_error(w->fs));
+	struct walk *w = ctx;
+	(void)dir;
+	(void)l;
+	(void)dirp;
 	w->s->dirs++;
-	r = PS_OK;
-	for (size_t i = 0; i < l.n && !r; i++) {
-		char esc[1100];
-		ps_name_escape(l.v[i].name, l.v[i].len, esc, sizeof(esc));
-		size_t n = strlen(esc), old = w->plen;
-		if (w->plen + n + 2 > w->pcap) {
-			size_t cap = (w->plen + n + 2) * 2;
-			char *p = realloc(w->path, cap);
-			if (!p) {
-				r = PS_ENOMEM;
-				break;
-			}
-			w->path = p;
-			w->pcap = cap;
-		}
-		w->path[w->plen++] = '/';
-		memcpy(w->path + w->plen, esc, n + 1);
-		w->plen += n;
-		struct ps_fs_stat st;
-		if (ps_fs_stat(w->fs, l.v[i].ino, &st)) {
-			note_err(w->s, ps_fs_error(w->fs));
-		} else {
-			unsigned type = st.mode & 0170000;
-			if (type == 0100000) {
-				r = add_file(w, l.v[i].ino, &st);
-			} else if (type == 0040000) {
-				int loop = 0;
-				for (unsigned k = 0; k < w->depth; k++)
-					loop |= w->stack[k] == l.v[i].ino;
-				if (loop || w->depth >= SPLIT_MAX_DEPTH) {
-					note_err(w->s, "directory loop or too deep: not entered");
-				} else {
-					w->stack[w->depth++] = l.v[i].ino;
-					r = walk_dir(w, l.v[i].ino);
-					w->depth--;
-				}
-			}
-			ps_fs_stat_free(&st);
-		}
-		w->plen = old;
-		w->path[old] = 0;
-	}
-	ps_fs_dirlist_free(&l);
-	return r;
+	return PS_OK;
 }
+
+static int split_entry(void *ctx, struct ps_walk *wk, const struct ps_walk_entry *e)
+{
+	struct walk *w = ctx;
+	if (!e->st) {
+		note_err(w->s, ps_fs_error(w->fs));
+		return PS_OK;
+	}
+	unsigned type = e->st->mode & 0170000;
+	if (type == 0100000)
+		return add_file(w, e->ino, e->path, e->st);
+	if (type == 0040000)
+		return ps_walk_enter(wk, e);
+	return PS_OK;
+}
+
+static int split_error(void *ctx, const struct ps_walk_error *err)
+{
+	struct walk *w = ctx;
+	if (err->kind == PS_WALK_READ) {
+		if (err->code == PS_ENOMEM)
+			return err->code;
+		note_err(w->s, ps_fs_error(w->fs));
+	} else {
+		note_err(w->s, "directory loop or too deep: not entered");
+	}
+	return PS_OK;
+}
+
+static const struct ps_walk_ops split_walk = {
+	.dir_enter = split_dir, .entry = split_entry, .error = split_error,
+};
 
 static int owner_cmp(const void *a, const void *b)
 {
@@ -508,15 +494,17 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 	}
 	out->have_bitmap = ps_fs_block_allocated(fs, 0) >= 0;
 	struct walk w = { .fs = fs, .s = out };
-	w.pcap = 256;
-	w.path = calloc(1, w.pcap);
 	uint8_t *lb = malloc(SPLIT_CHUNK), *fb = malloc(SPLIT_CHUNK);
-	if (!w.path || !lb || !fb) {
+	if (!lb || !fb) {
 		r = PS_ENOMEM;
 		goto done;
 	}
-	w.stack[w.depth++] = ps_fs_root(fs);
-	r = walk_dir(&w, ps_fs_root(fs));
+	/* the root counts as a level of SPLIT_MAX_DEPTH */
+	struct ps_walk wk;
+	ps_walk_init(&wk, fs, &(struct ps_walk_opts){ .max_depth = SPLIT_MAX_DEPTH - 1 },
+		     &split_walk, &w);
+	r = ps_walk_tree(&wk, ps_fs_root(fs));
+	ps_walk_free(&wk);
 	if (r)
 		goto done;
 	if (w.nown)
@@ -530,7 +518,6 @@ done:
 		snprintf(out->err, sizeof(out->err), "split check: out of memory");
 	free(lb);
 	free(fb);
-	free(w.path);
 	free(w.own);
 	ps_fs_close(fs);
 	ps_src_close(rview);

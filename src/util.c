@@ -175,6 +175,38 @@ int ps_pwrite_nonzero(int fd, const void *b, size_t n, uint64_t off)
 	return ps_is_zero(b, n) ? 0 : ps_pwrite_all(fd, b, n, off);
 }
 
+int ps_pwrite_sparse_runs(int fd, const uint8_t *b, size_t n, uint64_t off,
+			  uint64_t *written, uint64_t *fail_off)
+{
+	const size_t blk = 4096;
+	size_t i = 0;
+	while (i < n) {
+		size_t bl = blk - (size_t)((off + i) % blk);
+		if (bl > n - i)
+			bl = n - i;
+		if (ps_is_zero(b + i, bl)) {
+			i += bl;
+			continue;
+		}
+		/* the run goes on to the next zero block (or the end) */
+		size_t j = i + bl;
+		while (j < n) {
+			size_t b2 = n - j < blk ? n - j : blk;
+			if (ps_is_zero(b + j, b2))
+				break;
+			j += b2;
+		}
+		if (ps_pwrite_all(fd, b + i, j - i, off + i)) {
+			*fail_off = off + i;
+			return -1;
+		}
+		if (written)
+			*written += j - i;
+		i = j;
+	}
+	return 0;
+}
+
 int ps_write_all(int fd, const void *b, size_t n)
 {
 	const uint8_t *p = b;

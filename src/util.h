@@ -76,6 +76,14 @@ int ps_write_all(int fd, const void *b, size_t n);
  * this way (and ftruncate'd to its size at the end) has holes where its
  * source had zeros. */
 int ps_pwrite_nonzero(int fd, const void *b, size_t n, uint64_t off);
+/* Write b[0..n), file offset off, as runs of the 4 KiB blocks (aligned to
+ * the file's offsets, the first and last ones possibly partial) that are
+ * not all zero; zero blocks are not written (holes, once the file is
+ * ftruncate'd to its size). *written (may be NULL) adds the bytes of each
+ * run written. 0, or -1 with errno and *fail_off the offset of the run
+ * that failed. (The decode cache and carve write their images so.) */
+int ps_pwrite_sparse_runs(int fd, const uint8_t *b, size_t n, uint64_t off,
+			  uint64_t *written, uint64_t *fail_off);
 /* Read exactly n bytes at off; -1 with errno (EIO at end of file). */
 int ps_pread_all(int fd, void *b, size_t n, uint64_t off);
 /* Read up to n bytes at off, fewer only at end of file (*got says how

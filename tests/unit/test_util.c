@@ -164,6 +164,56 @@ static void test_io_loops(void **state)
 	assert_int_equal(ps_write_all(fd, big, 1), -1);
 }
 
+/* Only the 4 KiB blocks (aligned to the file's offsets) that hold a
+ * non-zero byte are written, as runs: the file is filled with 0xAA first,
+ * and what is not written keeps it. */
+static void test_sparse_runs(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/ps-test-runs.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const uint64_t off = 3 * 4096 + 1000;	/* file blocks start at buf[3096 + k*4096] */
+	const size_t n = 5 * 4096;
+	uint8_t *fill = malloc(off + n), *buf = calloc(1, n), *back = malloc(off + n);
+	assert_non_null(fill);
+	assert_non_null(buf);
+	assert_non_null(back);
+	memset(fill, 0xAA, off + n);
+	assert_int_equal(ps_pwrite_all(fd, fill, off + n, 0), 0);
+	buf[5000] = 1;		/* file block [3096, 7192) of buf */
+	buf[7192] = 2;		/* the next one: the same run */
+	buf[n - 1] = 3;		/* the last, partial block [19480, 20480) */
+	uint64_t written = 0, at = 0;
+	assert_int_equal(ps_pwrite_sparse_runs(fd, buf, n, off, &written, &at), 0);
+	assert_int_equal(written, 8192 + 1000);
+	assert_int_equal(ps_pread_all(fd, back, off + n, 0), 0);
+	const uint8_t *f = back + off;
+	for (size_t i = 0; i < n; i++) {
+		int kept = i < 3096 || (i >= 11288 && i < 19480);
+		if (f[i] != (kept ? 0xAA : buf[i]))
+			fail_msg("byte %zu of the buffer: 0x%02x", i, f[i]);
+	}
+	assert_memory_equal(back, fill, off);	/* nothing before off */
+	close(fd);
+	/* a write that fails: -1, errno, and where */
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	written = 0;
+	assert_int_equal(ps_pwrite_sparse_runs(fd, buf, n, off, &written, &at), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(at, off + 3096);
+	assert_int_equal(written, 0);
+	/* all zero: nothing to write, so nothing fails */
+	memset(buf, 0, n);
+	assert_int_equal(ps_pwrite_sparse_runs(fd, buf, n, off, NULL, &at), 0);
+	close(fd);
+	unlink(path);
+	free(fill);
+	free(buf);
+	free(back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -174,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_human),
 		cmocka_unit_test(test_is_zero),
 		cmocka_unit_test(test_io_loops),
+		cmocka_unit_test(test_sparse_runs),
 	};
 	return cmocka_run_group_tests(t, NULL, NULL);
 }
