@@ -115,23 +115,26 @@ changed_run() {	# changed_run NAME CHANGE COMMAND...: stderr in $T/NAME.err
 	wait "$_pid"
 	echo $? >"$T/$_n.rc"
 }
-changed_run xgrow grow extract "$T/xgrow.img" -o "$T/xgrow-out"
+# the four runs, each paused for 3 s, at the same time (each has its own
+# files; their checks follow, one run after another)
+xz -dc "$top_srcdir/fixtures/legacy-fsdax-ext4.img.xz" >"$T/fx.img"
+changed_run xgrow grow extract "$T/xgrow.img" -o "$T/xgrow-out" &
+changed_run ctouch touch carve "$T/ctouch.img" -o "$T/ctouch-out.img" &
+changed_run cgrow grow cat "$T/cgrow.img" -o "$T/cgrow-out.img" &
+# repair -o copies the image: the bundled fixture has something to repair
+IMG=$T/fx.img
+changed_run rgrow grow repair "$T/rgrow.img" -o "$T/rgrow-out.img" --assume-aligned &
+wait
 check "image grown during extract: one warning naming the file and both sizes" \
 	sh -c "test \$(grep -c 'warning: ' '$T/xgrow.err') -eq 1 && grep -q '^pmemscan: warning: .*xgrow.img: its size changed during the run, from 67108864 to 68157440 bytes' '$T/xgrow.err'"
 check "image grown during extract: the summary says so" \
 	grep -q "^pmemscan: extract: 5 files, .*(the image changed while it was read: see the warning)" "$T/xgrow.err"
 same_value "image grown during extract: exit status unchanged (0)" "$(cat "$T/xgrow.rc")" 0
-changed_run ctouch touch carve "$T/ctouch.img" -o "$T/ctouch-out.img"
 check "image touched during carve: the warning names the mtime change" \
 	grep -q "^pmemscan: warning: .*ctouch.img: its mtime changed during the run, from 2020-01-01 00:00:00.000000000 UTC to " "$T/ctouch.err"
 same_value "image touched during carve: exit status unchanged (0)" "$(cat "$T/ctouch.rc")" 0
-changed_run cgrow grow cat "$T/cgrow.img" -o "$T/cgrow-out.img"
 check "image grown during cat -o: the warning names both sizes" \
 	grep -q "^pmemscan: warning: .*cgrow.img: its size changed during the run, from 67108864 to 68157440 bytes" "$T/cgrow.err"
-# repair -o copies the image: the bundled fixture has something to repair
-xz -dc "$top_srcdir/fixtures/legacy-fsdax-ext4.img.xz" >"$T/fx.img"
-IMG=$T/fx.img
-changed_run rgrow grow repair "$T/rgrow.img" -o "$T/rgrow-out.img" --assume-aligned
 check "image grown during repair -o: the warning names both sizes, the copy is written" \
 	sh -c "grep -q '^pmemscan: warning: .*rgrow.img: its size changed during the run, from 138412032 to 139460608 bytes' '$T/rgrow.err' && test -s '$T/rgrow-out.img'"
 same_value "image grown during repair -o: exit status unchanged (0)" "$(cat "$T/rgrow.rc")" 0

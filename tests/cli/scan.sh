@@ -54,14 +54,14 @@ check "next command mounts at the proven offset" \
 	sh -c "jq -r '.namespaces[0].verdict.next_commands[]' '$T/legacy.json' | grep -q 'offset=134217728,sizelimit=872415232'"
 
 mk fixed; fs_at "$T/fixed.img" 64 512
-"$PMEMSCAN" --json "$T/fixed.img" >"$T/fixed.json"
+"$PMEMSCAN" --hash none --json "$T/fixed.img" >"$T/fixed.json"
 check "fixed-placed ext4: verdict proven fixed" test "$(verdict "$T/fixed.json")" = "proven fixed"
-"$PMEMSCAN" "$T/fixed.img" >"$T/fixed.txt"
+"$PMEMSCAN" --hash none "$T/fixed.img" >"$T/fixed.txt"
 check "fixed-placed: text says no merged kernel reads it" grep -q "no merged kernel reads this layout" "$T/fixed.txt"
 
 mk both; fs_at "$T/both.img" 64 32 aaaaaaaa-0000-0000-0000-000000000001
 fs_at "$T/both.img" 128 512 bbbbbbbb-0000-0000-0000-000000000002
-"$PMEMSCAN" --json "$T/both.img" >"$T/both.json"; rc=$?
+"$PMEMSCAN" --hash none --json "$T/both.img" >"$T/both.json"; rc=$?
 check "filesystem at both: verdict ambiguous, nothing chosen" test "$(verdict "$T/both.json")" = "ambiguous null"
 check "ambiguous exits 1" test "$rc" -eq 1
 check "ambiguous report shows both uuids" \
@@ -69,48 +69,48 @@ check "ambiguous report shows both uuids" \
 	"bbbbbbbb-0000-0000-0000-000000000002,aaaaaaaa-0000-0000-0000-000000000001"
 
 mk neither
-"$PMEMSCAN" --json "$T/neither.img" >"$T/neither.json"; rc=$?
+"$PMEMSCAN" --hash none --json "$T/neither.img" >"$T/neither.json"; rc=$?
 check "no filesystem: verdict no-filesystem" test "$(verdict "$T/neither.json")" = "no-filesystem null"
 check "no filesystem exits 1" test "$rc" -eq 1
 
 mk damaged; fs_at "$T/damaged.img" 128 512
 # break the primary superblock's checksum (s_checksum at 1024 + 0x3fc)
 printf '\377\377\377\377' | dd of="$T/damaged.img" bs=1 seek=$((134217728 + 1024 + 1020)) conv=notrunc status=none
-"$PMEMSCAN" --json "$T/damaged.img" >"$T/damaged.json"
+"$PMEMSCAN" --hash none --json "$T/damaged.img" >"$T/damaged.json"
 check "damaged superblock: verdict damaged" test "$(verdict "$T/damaged.json")" = "damaged null"
 check "damaged superblock: probe says checksum bad" \
 	test "$(jq -r '.namespaces[0].candidates[0].probe.checksum' "$T/damaged.json")" = bad
 
 # fs larger than the legacy room: evidence says it would overrun
 mk big; fs_at "$T/big.img" 64 900
-"$PMEMSCAN" --json "$T/big.img" >"$T/big.json"
+"$PMEMSCAN" --hash none --json "$T/big.img" >"$T/big.json"
 check "fixed-placed fs larger than legacy room: proven fixed" test "$(verdict "$T/big.json")" = "proven fixed"
 check "fs size claimed is reported (900 MiB)" \
 	test "$(jq '.namespaces[0].candidates[] | select(.name=="fixed") | .probe.fs_size' "$T/big.json")" = 943718400
 
 # physical placement: the ndctl issue-76 numbers
-"$PMEMSCAN" --phys-base 0x577c000000 "$T/legacy.img" >"$T/phys.txt"
+"$PMEMSCAN" --hash none --phys-base 0x577c000000 "$T/legacy.img" >"$T/phys.txt"
 check "--phys-base: 64 MiB into its section" grep -q "namespace at 0x577c000000, 64 MiB into its 128 MiB section" "$T/phys.txt"
 check "--phys-base: start_pad explained by the section collision" grep -q "exactly the distance to the next section boundary" "$T/phys.txt"
-"$PMEMSCAN" --phys-base 0x577c100000 "$T/legacy.img" >"$T/phys2.txt"
+"$PMEMSCAN" --hash none --phys-base 0x577c100000 "$T/legacy.img" >"$T/phys2.txt"
 check "--phys-base misaligned: current kernel refusal explained" grep -q 'REFUSES this namespace: "resource start misaligned"' "$T/phys2.txt"
 
 # a saved /proc/iomem places the image (the entry as large as it) and names
 # who shared its first section
 printf '%s\n' "00001000-5779ffffff : System RAM" "187c000000-967bffffff : Persistent Memory" \
 	"  577c000000-57bbffffff : namespace1.0" >"$T/iomem"
-"$PMEMSCAN" --iomem "$T/iomem" "$T/legacy.img" >"$T/iomem.txt"
+"$PMEMSCAN" --hash none --iomem "$T/iomem" "$T/legacy.img" >"$T/iomem.txt"
 check "--iomem: placed by the namespace1.0 entry" grep -q 'physical address of offset 0: 0x577c000000 (.*namespace1.0' "$T/iomem.txt"
 check "--iomem: System RAM named as the first-section collision" \
 	grep -q 'shares its first section with "System RAM" 0x1000-0x5779ffffff' "$T/iomem.txt"
 printf '[{"dev":"namespace1.0","size":1073741824,"resource":"0x577c000000"}]' >"$T/ndctl-list.json"
-"$PMEMSCAN" --json --ndctl-json "$T/ndctl-list.json" "$T/legacy.img" >"$T/ndj.json"
+"$PMEMSCAN" --hash none --json --ndctl-json "$T/ndctl-list.json" "$T/legacy.img" >"$T/ndj.json"
 check "--ndctl-json: phys_base from the resource key" \
 	test "$(jq .image.phys_base "$T/ndj.json")" = 375742529536
 
 # a raw namespace: no info block, the filesystem at offset 0
 truncate -s 64M "$T/raw.img"; fs_at "$T/raw.img" 0 64 cccccccc-0000-0000-0000-000000000003
-"$PMEMSCAN" --json "$T/raw.img" >"$T/raw.json"; rc=$?
+"$PMEMSCAN" --hash none --json "$T/raw.img" >"$T/raw.json"; rc=$?
 check "raw ext4 image: one raw namespace, proven, data at 0, exit 0" \
 	test "$(jq -r '[.namespaces[] | "\(.mode) \(.verdict.result) \(.candidates[0].offset)"] | join(";")' "$T/raw.json") $rc" = "raw proven 0 0"
 
@@ -118,7 +118,7 @@ check "raw ext4 image: one raw namespace, proven, data at 0, exit 0" \
 truncate -s 512M "$T/ns1.img"; $NDCTL write-infoblock -o "$T/ns1.img" >/dev/null 2>&1
 fs_at "$T/ns1.img" 10 256 dddddddd-0000-0000-0000-000000000004
 cat "$T/raw.img" "$T/ns1.img" >"$T/region.img"
-"$PMEMSCAN" --json "$T/region.img" >"$T/region.json"
+"$PMEMSCAN" --hash none --json "$T/region.img" >"$T/region.json"
 check "region image: raw namespace at 0 and fsdax at 64 MiB, both proven" \
 	test "$(jq -r '[.namespaces[] | "\(.offset) \(.mode) \(.verdict.result) \(.candidates[0].probe.uuid)"] | join(";")' "$T/region.json")" = \
 	"0 raw proven cccccccc-0000-0000-0000-000000000003;67108864 fsdax proven dddddddd-0000-0000-0000-000000000004"

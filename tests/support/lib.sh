@@ -6,7 +6,11 @@ set -u
 : "${PMEMSCAN:=$top_builddir/cmd/pmemscan}"
 export LC_ALL=C
 PATH=$PATH:/sbin:/usr/sbin
-FX=$top_builddir/tests/fx		# generated fixtures, shared between tests
+# generated fixtures, shared between tests; PMEMSCAN_FX_CACHE names another
+# build's cache (make check-asan reuses the plain pass's: a fixture is keyed
+# by its generators' sources and is byte-reproducible, so both would make
+# the same bytes)
+FX=${PMEMSCAN_FX_CACHE:-$top_builddir/tests/fx}
 mkdir -p "$FX"
 T=$(mktemp -d "${TMPDIR:-/tmp}/pmemscan-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
