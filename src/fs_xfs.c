@@ -16,6 +16,7 @@
 #include "crc32c.h"
 #include "err.h"
 #include "le.h"
+#include "xfs_sb.h"
 #include "xfs_space.h"
 #include <errno.h>
 #include <limits.h>
@@ -1202,17 +1203,18 @@ int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
 	uint8_t sb[512];
 	*out = NULL;
 	if (src->size < sizeof(sb) || ps_src_pread(src, sb, sizeof(sb), 0) != PS_OK ||
-	    memcmp(sb, "XFSB", 4)) {
+	    PS_FIELD_GET(PS_XSB, sb, sb_magicnum) != PS_XSB_MAGIC) {
 		snprintf(err, errlen, "%s: no XFS superblock (sb_magicnum at offset 0)",
 			 src->name);
 		return PS_ENOTFOUND;
 	}
+#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
 	struct xfs_geo g = {
-		.blocksize = ps_be32(sb + 4), .dblocks = ps_be64(sb + 8),
-		.agblocks = ps_be32(sb + 84), .agcount = ps_be32(sb + 88),
-		.inodesize = ps_be16(sb + 104), .inopblog = sb[123], .agblklog = sb[124],
-		.sectsize = ps_be16(sb + 102), .dirblklog = sb[192],
-		.crc = (ps_be16(sb + 100) & 0xf) == 5,
+		.blocksize = SB(sb_blocksize), .dblocks = SB(sb_dblocks),
+		.agblocks = SB(sb_agblocks), .agcount = SB(sb_agcount),
+		.inodesize = SB(sb_inodesize), .inopblog = SB(sb_inopblog),
+		.agblklog = SB(sb_agblklog), .sectsize = SB(sb_sectsize),
+		.dirblklog = SB(sb_dirblklog), .crc = PS_XSB_VERSION(sb) == 5,
 	};
 	if (g.blocksize < 512 || g.blocksize > 65536 || (g.blocksize & (g.blocksize - 1)) ||
 	    g.inodesize < 256 || g.inodesize > 2048 || g.inodesize > g.blocksize ||
@@ -1295,7 +1297,8 @@ int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
 	libfsxfs_file_entry_free(&root, NULL);
 	fs->root = rootino;
 	csum_headers(fs);
-	uint64_t fdb = ps_be64(sb + 144);
+	uint64_t fdb = SB(sb_fdblocks);
+#undef SB
 	if (fdb <= g.dblocks)
 		fs->used_bytes = (g.dblocks - fdb) * g.blocksize;
 	/* the log: a dirty one means the files read here are the stale

@@ -18,6 +18,7 @@
 #include "crc32c.h"
 #include "err.h"
 #include "le.h"
+#include "xfs_sb.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,13 +60,15 @@ int ps_xfs_log_geom(const uint8_t *sb, size_t len, struct ps_xfs_log_geom *g,
 	memset(g, 0, sizeof(*g));
 	if (len < 256)
 		return PS_ETRUNC;
-	if (ps_be32(sb) != 0x58465342)	/* "XFSB" */
+#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
+	if (SB(sb_magicnum) != PS_XSB_MAGIC)
 		return PS_ENOTFOUND;
-	uint32_t agblocks = ps_be32(sb + 84), agcount = ps_be32(sb + 88);
-	uint32_t logblocks = ps_be32(sb + 96);
-	uint16_t versionnum = ps_be16(sb + 100);
-	uint8_t blocklog = sb[120], agblklog = sb[124], logsectlog = sb[193];
-	uint64_t logstart = ps_be64(sb + 48);
+	uint32_t agblocks = SB(sb_agblocks), agcount = SB(sb_agcount);
+	uint32_t logblocks = SB(sb_logblocks);
+	uint16_t versionnum = SB(sb_versionnum);
+	uint8_t blocklog = SB(sb_blocklog), agblklog = SB(sb_agblklog);
+	uint8_t logsectlog = SB(sb_logsectlog);
+	uint64_t logstart = SB(sb_logstart);
 	unsigned version = versionnum & 0xf;
 #define BAD(f) do { *bad_field = f; return PS_EFORMAT; } while (0)
 	if (version < 4 || version > 5)
@@ -76,8 +79,9 @@ int ps_xfs_log_geom(const uint8_t *sb, size_t len, struct ps_xfs_log_geom *g,
 		BAD("sb_agblklog");
 	g->v5 = version == 5;
 	g->v2 = g->v5 || (versionnum & 0x0400);
-	g->sunit = ps_be32(sb + 196);
-	memcpy(g->uuid, sb + 32, 16);
+	g->sunit = SB(sb_logsunit);
+	PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, g->uuid);
+#undef SB
 	g->sect_bb = 1;
 	if (versionnum & 0x0800 || g->v5) {
 		if (logsectlog && (logsectlog < 9 || logsectlog > 15))

@@ -23,6 +23,7 @@
 #include "xfs_iunlink.h"
 #include "err.h"
 #include "le.h"
+#include "xfs_sb.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,23 +303,28 @@ struct sbi {
 static int sb_parse(const uint8_t *sb, struct sbi *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->blocksize = ps_be32(sb + 4);
-	s->dblocks = ps_be64(sb + 8);
-	s->agblocks = ps_be32(sb + 84);
-	s->agcount = ps_be32(sb + 88);
-	s->sectsize = ps_be16(sb + 102);
-	s->inodesize = ps_be16(sb + 104);
-	s->inopblock = ps_be16(sb + 106);
-	s->blocklog = sb[120];
-	s->inopblog = sb[123];
-	s->agblklog = sb[124];
-	s->inoalignmt = ps_be32(sb + 180);
-	s->dirblklog = sb[192];
-	s->v5 = (ps_be16(sb + 100) & 0xf) == 5;
-	s->log_incompat = s->v5 ? ps_be32(sb + 220) : 0;
-	s->spino_align = s->v5 ? ps_be32(sb + 228) : 0;
-	memcpy(s->uuid, sb + 32, 16);
-	memcpy(s->meta_uuid, s->v5 && (ps_be32(sb + 216) & 4) ? sb + 248 : sb + 32, 16);
+#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
+	s->blocksize = SB(sb_blocksize);
+	s->dblocks = SB(sb_dblocks);
+	s->agblocks = SB(sb_agblocks);
+	s->agcount = SB(sb_agcount);
+	s->sectsize = SB(sb_sectsize);
+	s->inodesize = SB(sb_inodesize);
+	s->inopblock = SB(sb_inopblock);
+	s->blocklog = SB(sb_blocklog);
+	s->inopblog = SB(sb_inopblog);
+	s->agblklog = SB(sb_agblklog);
+	s->inoalignmt = SB(sb_inoalignmt);
+	s->dirblklog = SB(sb_dirblklog);
+	s->v5 = PS_XSB_VERSION(sb) == 5;
+	s->log_incompat = s->v5 ? SB(sb_features_log_incompat) : 0;
+	s->spino_align = s->v5 ? SB(sb_spino_align) : 0;
+	PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, s->uuid);
+	if (s->v5 && (SB(sb_features_incompat) & PS_XSB_IN_META_UUID))
+		PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_meta_uuid, s->meta_uuid);
+	else
+		PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, s->meta_uuid);
+#undef SB
 	if (s->blocklog < 9 || s->blocklog > 16 || s->blocksize != 1u << s->blocklog ||
 	    s->inodesize < 256 || s->inodesize > 2048 || (s->inodesize & (s->inodesize - 1)) ||
 	    s->inopblock != s->blocksize / s->inodesize || (1u << s->inopblog) != s->inopblock ||
@@ -1224,12 +1230,14 @@ static int sb_counters(struct rx *x)
 	uint8_t *sb = x->buf;
 	if (ovl_read(x->o, sb, s->sectsize, 0))
 		return RX_IO;
-	if (ps_be64(sb + 128) == icount && ps_be64(sb + 136) == ifree && ps_be64(sb + 144) == fdblocks)
+	if (PS_FIELD_GET(PS_XSB, sb, sb_icount) == icount &&
+	    PS_FIELD_GET(PS_XSB, sb, sb_ifree) == ifree &&
+	    PS_FIELD_GET(PS_XSB, sb, sb_fdblocks) == fdblocks)
 		return RX_OK;
-	ps_put_be64(sb + 128, icount);
-	ps_put_be64(sb + 136, ifree);
-	ps_put_be64(sb + 144, fdblocks);
-	seal(sb, s->sectsize, 224);
+	PS_FIELD_PUT(PS_XSB, sb, sb_icount, icount);
+	PS_FIELD_PUT(PS_XSB, sb, sb_ifree, ifree);
+	PS_FIELD_PUT(PS_XSB, sb, sb_fdblocks, fdblocks);
+	seal(sb, s->sectsize, PS_XSB_OFF_sb_crc);
 	return ovl_write(x->o, sb, s->sectsize, 0) ? RX_IO : RX_OK;
 }
 
