@@ -118,8 +118,6 @@ int ps_writer_open(const char *out, int force, struct ps_writer **w,
 		   char *err, size_t errlen);
 int ps_writer_dir_open_flags(const char *out, int flags, struct ps_writer **w,
 			     char *err, size_t errlen);
-int ps_writer_dir_open(const char *out, struct ps_writer **w, char *err,
-		       size_t errlen);
 int ps_writer_archive_open(const char *out, int force, struct ps_writer **w,
 			   char *err, size_t errlen);
 int ps_writer_null_open(struct ps_writer **w);

@@ -76,8 +76,6 @@ enum ps_fs_type ps_fs_get_type(const struct ps_fs *fs);
 const char *ps_fs_type_name(enum ps_fs_type t);
 const char *ps_fs_error(const struct ps_fs *fs);
 uint64_t ps_fs_root(const struct ps_fs *fs);
-/* Bytes in use on the filesystem (for progress estimates; 0 if unknown). */
-uint64_t ps_fs_used_bytes(const struct ps_fs *fs);
 /* One-line warning about the filesystem as a whole (e.g. journal needs
  * recovery), or NULL. */
 const char *ps_fs_warning(const struct ps_fs *fs);
@@ -89,10 +87,6 @@ unsigned ps_fs_csum(const struct ps_fs *fs, uint64_t *ngroups, uint64_t *off);
 
 /* XFS: its log, examined at open (xfs_log.h); NULL for other types. */
 const struct ps_xfs_log_info *ps_fs_xfs_log(const struct ps_fs *fs);
-/* XFS: its space maps (xfs_space.h), read on the first call; NULL for
- * other types or when out of memory. */
-struct ps_xfs_space;
-const struct ps_xfs_space *ps_fs_xfs_space(struct ps_fs *fs);
 
 int ps_fs_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st);
 void ps_fs_stat_free(struct ps_fs_stat *st);
@@ -179,7 +173,6 @@ struct ps_fs {
 	struct ps_src *src;
 	void *priv;
 	uint64_t root;
-	uint64_t used_bytes;
 	uint32_t blocksize;
 	char warning[256];
 	char err[512];

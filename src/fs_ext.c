@@ -1053,10 +1053,6 @@ int ps_fs_ext_open(struct ps_src *src, struct ps_fs **out, char *err,
 						(uint64_t)g * EXT2_DESC_SIZE(efs->super));
 	fs->root = EXT2_ROOT_INO;
 	fs->blocksize = efs->blocksize;
-	uint64_t used = ext2fs_blocks_count(efs->super) -
-			ext2fs_free_blocks_count(efs->super);
-	if (used <= ext2fs_blocks_count(efs->super))
-		fs->used_bytes = used * efs->blocksize;
 	if (ext2fs_has_feature_journal_needs_recovery(efs->super))
 		snprintf(fs->warning, sizeof(fs->warning),
 			 "%s: the ext4 journal needs recovery (not replayed): recently written files may be stale or missing",

@@ -1207,11 +1207,6 @@ static int xfs_block_allocated(struct ps_fs *fs, uint64_t off)
 	return k != PS_XS_FREE;
 }
 
-const struct ps_xfs_space *ps_fs_xfs_space(struct ps_fs *fs)
-{
-	return fs->type == PS_FS_XFS ? space(fs) : NULL;
-}
-
 static const struct ps_fs_ops xfs_ops = {
 	.close = xfs_close,
 	.stat = xfs_stat,
@@ -1322,10 +1317,7 @@ int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
 	libfsxfs_file_entry_free(&root, NULL);
 	fs->root = rootino;
 	csum_headers(fs);
-	uint64_t fdb = SB(sb_fdblocks);
 #undef SB
-	if (fdb <= g.dblocks)
-		fs->used_bytes = (g.dblocks - fdb) * g.blocksize;
 	/* the log: a dirty one means the files read here are the stale
 	 * on-disk state (issue 22); a log that cannot be examined is said in
 	 * the info, not an error: the on-disk files are still readable */
