@@ -44,7 +44,7 @@ static const struct option common_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* --view (issue 16): which content of a file split by a legacy start_pad
+/* --view (docs/start_pad.md "Files with two contents: the split check"): which content of a file split by a legacy start_pad
  * namespace under DAX; VIEW_DEFAULT: auto when the split check finds
  * mmap-written files, else read. */
 enum view_mode { VIEW_DEFAULT = 0, VIEW_READ, VIEW_MMAP, VIEW_AUTO, VIEW_MERGED };
@@ -163,7 +163,7 @@ static int parse(int argc, char **argv, struct args *a, const char *usage,
 	return -1;
 }
 
-/* ---- checksums (issue 21 item 7) ---- */
+/* ---- checksums (docs/cli.md "extract") ---- */
 
 /* PS_CSUM_* bit i: in words, and as JSON names it */
 static const char *const csum_word[PS_CSUM_KINDS] = {
@@ -224,7 +224,7 @@ static uint64_t fs_csum_report(const char *cmd, const char *image, struct ps_fs 
 
 /* An XFS whose log needs recovery (or cannot be read) gives the stale
  * on-disk view: one line saying so, before and after the work, and exit 1
- * (issue 22). */
+ * (docs/journal.md "XFS: the log replayed read-only"). */
 static void xlog_line(const char *cmd, const struct ps_fs *fs)
 {
 	const struct ps_xfs_log_info *l = ps_fs_xfs_log(fs);
@@ -304,7 +304,7 @@ static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 	return EXIT_OK;
 }
 
-/* ---- views of a split file (issue 16) ---- */
+/* ---- views of a split file (docs/start_pad.md "Files with two contents: the split check") ---- */
 
 /* the name a mixed file's read view gets under --view auto (docs/cli.md):
  * its merged view has its name */
@@ -622,7 +622,7 @@ int cmd_extract(int argc, char **argv)
 		ps_progress_finish(&pg, s.bytes);
 	else
 		ps_progress_end(&pg);
-	/* the image still being written (issue 15 item 8) */
+	/* the image still being written (docs/cli.md "scan") */
 	char changed[512];
 	bool chg = cli_watch_changed_for(&watch, "the files written are what was read while it changed",
 					 changed, sizeof(changed));
@@ -655,7 +655,7 @@ int cmd_extract(int argc, char **argv)
 			(unsigned long long)s.csum);
 	if (!r && geteuid() != 0 && !ps_archive_kind(a.out))
 		fprintf(stderr, "pmemscan: extract: not running as root: owners and device nodes not restored\n");
-	/* which view each file got (issue 16) */
+	/* which view each file got (docs/start_pad.md "Files with two contents: the split check") */
 	fprintf(stderr, "pmemscan: extract: view %s (%s)", mode_name(xv.mode), xv.why);
 	if (xv.split)
 		fprintf(stderr, "; split check: %" PRIu64 " write, %" PRIu64 " mmap, %" PRIu64 " mixed, %" PRIu64 " unknown",
@@ -678,7 +678,7 @@ int cmd_extract(int argc, char **argv)
 	if (xv.mode != VIEW_READ)
 		fprintf(stderr, "pmemscan: extract: view read: the other %" PRIu64 " file(s)\n", xv.nread);
 	/* never an exit 0 for an XFS view that is stale, nor for an XFS that
-	 * gave nothing at all (issue 22: a dirty log once gave just that) */
+	 * gave nothing at all (docs/journal.md "XFS: the log replayed read-only": a dirty log once gave just that) */
 	bool stale = render_xlog_problem(ps_fs_xfs_log(fs));
 	xlog_line("extract", fs);
 	bool empty = !r && !s.interrupted && ps_fs_get_type(fs) == PS_FS_XFS &&

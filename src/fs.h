@@ -46,7 +46,7 @@ struct ps_fs_stat {
 	/* set when the library could not give all xattrs (reason in note) */
 	int xattrs_incomplete;
 	char note[160];		/* non-fatal remark about this inode, or "" */
-	/* checksums (issue 21 item 7): the structures of this inode whose
+	/* checksums (docs/cli.md "extract"): the structures of this inode whose
 	 * checksum the format has and did not match (PS_CSUM_* bits), read
 	 * leniently all the same; csum_off: device offset of the first */
 	unsigned csum_bad;
@@ -133,7 +133,7 @@ int ps_fs_read(struct ps_fs *fs, const struct ps_fs_stat *st, ps_fs_data_cb cb,
 int ps_fs_map(struct ps_fs *fs, const struct ps_fs_stat *st, ps_fs_data_cb cb,
 	      void *ctx);
 
-/* The file's block map (issue 16, the split check): cb(ctx, e) for each
+/* The file's block map (the split check, docs/start_pad.md "Files with two contents: the split check"): cb(ctx, e) for each
  * extent in increasing logical order, in bytes: logical offset in the file,
  * physical offset on the filesystem's device (the ps_src it was opened
  * on), length; an unwritten (preallocated) extent reads as zeros.

@@ -340,7 +340,7 @@ static int has_extra(ext2_filsys efs, const struct ext2_inode_large *in,
 #define HAS_EXTRA(efs, in, f) \
 	has_extra(efs, in, offsetof(struct ext2_inode_large, f), sizeof((in)->f))
 
-/* ---- checksums (issue 21 item 7) ----
+/* ---- checksums (docs/cli.md "extract") ----
  * The filesystem is opened with EXT2_FLAG_IGNORE_CSUM_ERRORS, so libext2fs
  * reads on whatever the checksums say; here each checksummed structure of
  * an inode is checked with libext2fs's own verifiers and a mismatch is
@@ -859,7 +859,7 @@ static int ext_map(struct ps_fs *fs, const struct ps_fs_stat *st,
 	return ext_walk(fs, st, cb, ctx, 1);
 }
 
-/* ---- block map and block bitmap (the split check, issue 16) ---- */
+/* ---- block map and block bitmap (the split check, docs/start_pad.md "Files with two contents: the split check") ---- */
 
 struct bmap_ctx {
 	struct ps_fs *fs;

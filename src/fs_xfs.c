@@ -547,10 +547,10 @@ bad:
 	snprintf(st->note, sizeof(st->note), "short-form xattr fork corrupt");
 }
 
-/* ---- checksums of v5 metadata (issue 21 item 7) ----
+/* ---- checksums of v5 metadata (docs/cli.md "extract") ----
  * libfsxfs reads without looking at CRCs, and so do the readers above;
  * here every CRC an inode owns is checked (crc32c, crc32c.h; offsets in
- * /work/shared/spec/xfs-log-recovery.md §6): the inode, the bmbt blocks of
+ * xfs-log-recovery.md "CRC recomputation table (v5)"): the inode, the bmbt blocks of
  * a fork in btree format, directory blocks, remote symlink blocks. Attr
  * blocks are checked as they are read (afork_read). A mismatch is
  * recorded in the stat (ps_fs_csum_fail), the reading goes on. */
@@ -1077,7 +1077,7 @@ static int xfs_map(struct ps_fs *fs, const struct ps_fs_stat *st,
 	return xfs_walk(fs, st, cb, ctx, 1);
 }
 
-/* The block map of an extent-format data fork (issue 16): the records
+/* The block map of an extent-format data fork (docs/start_pad.md "Files with two contents: the split check"): the records
  * are decoded from the raw inode; a btree-format fork is not mapped. */
 static int xfs_bmap(struct ps_fs *fs, const struct ps_fs_stat *st,
 		    ps_fs_extent_cb cb, void *ctx)
@@ -1186,7 +1186,7 @@ static const struct ps_xfs_space *space(struct ps_fs *fs)
 	return p->space;
 }
 
-/* Free (0) or allocated (1) as XFS's own maps say (issue 25): free only
+/* Free (0) or allocated (1) as XFS's own maps say (docs/start_pad.md "Files with two contents: the split check"): free only
  * in the bnobt; PS_EUNSUPP where the AG's maps could not be trusted. */
 static int xfs_block_allocated(struct ps_fs *fs, uint64_t off)
 {
@@ -1319,7 +1319,7 @@ int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
 	csum_headers(fs);
 #undef SB
 	/* the log: a dirty one means the files read here are the stale
-	 * on-disk state (issue 22); a log that cannot be examined is said in
+	 * on-disk state (docs/journal.md "XFS: the log replayed read-only"); a log that cannot be examined is said in
 	 * the info, not an error: the on-disk files are still readable */
 	if (ps_xfs_log_probe(src, &fs->xlog) == PS_ENOMEM) {
 		ps_fs_close(fs);
