@@ -246,7 +246,7 @@ int cmd_cat(int argc, char **argv)
 			free(t);
 		}
 	}
-	/* the image still being written (issue 15 item 8) */
+	/* the image still being written (docs/cli.md "scan") */
 	char changed[512];
 	if (cli_watch_changed_for(&watch, "the bytes written are what was read while it changed",
 				  changed, sizeof(changed)))

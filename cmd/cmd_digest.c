@@ -125,7 +125,7 @@ int cmd_digest(int argc, char **argv)
 	/* bytes that could not be read are zeros in the digest: said, exit 1 */
 	if (cli_report_damage(path, s))
 		code = EXIT_PROBLEMS;
-	/* sha256sum -c must check what was hashed (issue 26 item 15): a
+	/* sha256sum -c must check what was hashed (docs/input.md "Streaming (cat, digest)"): a
 	 * decoded content is named as the decompressor names its output
 	 * (dump.img.xz: dump.img), or "-" (the content on standard input,
 	 * 'pmemscan cat IMAGE | sha256sum -c') when it has no file of its

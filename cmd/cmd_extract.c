@@ -104,7 +104,7 @@ int parse(int argc, char **argv, struct args *a, const struct cli_cmdline *cl,
 	return -1;
 }
 
-/* ---- checksums (issue 21 item 7) ---- */
+/* ---- checksums (docs/cli.md "extract") ---- */
 
 /* PS_CSUM_* bit i: in words, and as JSON names it */
 static const char *const csum_word[PS_CSUM_KINDS] = {
@@ -245,7 +245,7 @@ int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 	return EXIT_OK;
 }
 
-/* ---- views of a split file (issue 16) ---- */
+/* ---- views of a split file (docs/start_pad.md "Files with two contents: the split check") ---- */
 
 /* the name a mixed file's read view gets under --view auto (docs/cli.md):
  * its merged view has its name */
@@ -562,7 +562,7 @@ int cmd_extract(int argc, char **argv)
 		ps_progress_finish(&pg, s.bytes);
 	else
 		ps_progress_end(&pg);
-	/* the image still being written (issue 15 item 8) */
+	/* the image still being written (docs/cli.md "scan") */
 	char changed[512];
 	bool chg = cli_watch_changed_for(&watch, "the files written are what was read while it changed",
 					 changed, sizeof(changed));
@@ -595,7 +595,7 @@ int cmd_extract(int argc, char **argv)
 			(unsigned long long)s.csum);
 	if (!r && geteuid() != 0 && !ps_archive_kind(a.out))
 		fprintf(stderr, "pmemscan: extract: not running as root: owners and device nodes not restored\n");
-	/* which view each file got (issue 16) */
+	/* which view each file got (docs/start_pad.md "Files with two contents: the split check") */
 	fprintf(stderr, "pmemscan: extract: view %s (%s)", mode_name(xv.mode), xv.why);
 	if (xv.split)
 		fprintf(stderr, "; split check: %" PRIu64 " write, %" PRIu64 " mmap, %" PRIu64 " mixed, %" PRIu64 " unknown",
@@ -618,7 +618,7 @@ int cmd_extract(int argc, char **argv)
 	if (xv.mode != VIEW_READ)
 		fprintf(stderr, "pmemscan: extract: view read: the other %" PRIu64 " file(s)\n", xv.nread);
 	/* never an exit 0 for an XFS view that is stale, nor for an XFS that
-	 * gave nothing at all (issue 22: a dirty log once gave just that) */
+	 * gave nothing at all (docs/journal.md "XFS: the log replayed read-only": a dirty log once gave just that) */
 	bool stale = render_xlog_problem(ps_fs_xfs_log(fs));
 	xlog_line("extract", fs);
 	bool empty = !r && !s.interrupted && ps_fs_get_type(fs) == PS_FS_XFS &&

@@ -265,7 +265,7 @@ int cmd_repair(int argc, char **argv)
 	oo.mode = PS_OPEN_RANDOM;
 	oo.msg = cli_open_notice;
 	cli_fill_progress_attach(&oo, repair_quiet);
-	/* -o copies the image: warn if it changed meanwhile (issue 15 item 8;
+	/* -o copies the image: warn if it changed meanwhile (docs/cli.md "scan";
 	 * --in-place changes it itself) */
 	struct cli_watch watch;
 	cli_watch_start(&watch, out ? path : NULL);

@@ -279,7 +279,7 @@ static struct ps_changes *scan_journal(struct ps_src *src, const struct ps_analy
 /* A suggested `pmemscan repair --plan` must be one repair carries out:
  * ask the planner, as the suggested command would (that namespace, that
  * reading, no --phys-base), and drop the suggestion where it would
- * refuse or find nothing to change (issue 26 item 9). */
+ * refuse or find nothing to change (docs/cli.md "The summary"). */
 static bool repair_works(struct ps_src *src, const struct ps_analysis *a, int i,
 			 enum ps_sem sem, bool merge_mmap)
 {
@@ -521,7 +521,7 @@ int cmd_scan(int argc, char **argv)
 	if (ps_src_allocated(src, &in.allocated))
 		in.allocated = a.scan.bytes_read;
 	in.hash_note = hash_note;
-	/* the split check of legacy start_pad namespaces (issue 16) */
+	/* the split check of legacy start_pad namespaces (docs/start_pad.md "Files with two contents: the split check") */
 	struct ps_split **splits = a.nns ? calloc(a.nns, sizeof(*splits)) : NULL;
 	if (splits) {
 		for (size_t i = 0; i < a.nns; i++)

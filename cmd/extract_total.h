@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What extract will copy, counted before it starts (issue 15 item 6): the
+ * What extract will copy, counted before it starts (docs/cli.md "Progress"): the
  * data bytes of the regular files it will write, so that its progress bar
  * has an honest total and reaches 100% as the last file is written. The
  * walk is extract's (src/walk.h, as src/extract.c sets it up): a directory

@@ -50,7 +50,7 @@ struct render_input {
 	/* the label area files given with --labels (PS_LABELS_GIVEN) */
 	const char *const *label_files;
 	size_t nlabel_files;
-	/* the split check per namespace (cmd/split_cli.h; issue 16): NULL
+	/* the split check per namespace (cmd/split_cli.h; docs/start_pad.md "Files with two contents: the split check"): NULL
 	 * where it does not apply */
 	struct ps_split *const *splits;
 	size_t nsplits;

@@ -155,7 +155,7 @@ int render_scan_exit_code(const struct render_input *in, const struct ps_analysi
 	for (size_t i = 0; in->journals && i < in->njournals; i++)
 		if (code == 0 && render_journal_problem(&in->journals[i]))
 			code = 1;
-	/* files written through a mapping under DAX (issue 25): a file with
+	/* files written through a mapping under DAX (docs/start_pad.md "Files with two contents: the split check"): a file with
 	 * two contents, and repair refused without --merge-mmap */
 	for (size_t i = 0; in->splits && i < in->nsplits; i++)
 		if (code == 0 && cli_split_mapped(in->splits[i]))

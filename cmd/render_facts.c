@@ -23,7 +23,7 @@ const char *render_pct(uint64_t part, uint64_t whole, char *buf, size_t n)
 	unsigned v = whole ? (unsigned)((double)part * 100.0 / (double)whole) : 0;
 	if (part < whole && v >= 99) {
 		/* "only 1 GiB (99%)" of "1.0 GiB" says nothing: say what is
-		 * missing (issue 26 item 15) */
+		 * missing (docs/input.md "Streaming (cat, digest)") */
 		char h[32];
 		snprintf(buf, n, "all but %s", ps_human(whole - part, h, sizeof(h)));
 		return buf;
@@ -102,7 +102,7 @@ void render_evidence(FILE *f, const struct ps_ns *ns, const struct ps_cand *c,
 			e->a, e->b);
 		break;
 	case PS_EV_IN_MEMMAP:
-		/* only what was measured (spec 7.2, tests/kernel/README.md):
+		/* only what was measured (nvdimm-formats.md "Observed on a real kernel", tests/kernel/README.md):
 		 * the kernel fills part of the reserved range, from
 		 * start_pad + 2 MiB on; a 1 GiB legacy namespace got
 		 * [P + 2 MiB, P + 16 MiB) of [P + 8 KiB, P + 18 MiB) */
@@ -224,7 +224,7 @@ void render_note(FILE *f, const struct ps_note *n)
 	}
 }
 
-/* Which kernels write a pfn block like this one (spec §3, §8). */
+/* Which kernels write a pfn block like this one (nvdimm-formats.md "PFN / DAX info block", nvdimm-formats.md "nd_pfn_init formulas"). */
 static void pfn_era(FILE *f, const struct ps_ns *ns)
 {
 	const struct ps_pfn_sb *sb = &ns->pfn;
@@ -753,7 +753,7 @@ char *render_str_close(struct render_str *b)
 
 /*
  * What a support engineer must know first, before any namespace's
- * details (issue 26 item 13), in this order (docs/cli.md, "The summary"):
+ * details, in this order (docs/cli.md, "The summary"):
  *   1. the kernel refuses a block: a bad checksum (info block, BTT)
  *   2. the kernel refuses a block: parent_uuid is not the label's uuid
  *   3. a filesystem whose superblock checksum is bad

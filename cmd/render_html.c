@@ -347,7 +347,7 @@ static void diags_list(FILE *f, const struct ps_diags *d)
 	fputs("</ul>\n", f);
 }
 
-/* ---- the split check of a legacy start_pad namespace (issue 16) ---- */
+/* ---- the split check of a legacy start_pad namespace (docs/start_pad.md "Files with two contents: the split check") ---- */
 
 #define SPLIT_RECTS_MAX 4096	/* extents drawn per namespace */
 #define SPLIT_ROWS_MAX 200	/* write and unknown files listed */

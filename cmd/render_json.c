@@ -90,63 +90,59 @@ json_object *render_json_diags(const struct ps_diags *d)
 	return arr;
 }
 
-/* The keys every info block starts with in `ndctl read-infoblock -j`. */
-static json_object *j_info_head(const char *sig, const uint8_t uuid[16],
-				const uint8_t parent_uuid[16], uint64_t flags,
-				unsigned vmaj, unsigned vmin)
+/*
+ * An info block's fields under the keys `ndctl read-infoblock -j` prints,
+ * in its order: walked from the structure's field table (the ndctl
+ * column) over the block as encoded from the parse, so a field the
+ * block's version does not have reads 0, as the parser stored it. ndctl
+ * prints version_major and version_minor as one "version": "major.minor";
+ * the checksum is the stored one (the encoder's would be recomputed).
+ */
+static json_object *j_info(const struct ps_layout *l, const uint8_t *b, uint64_t checksum)
 {
-	char u[37], v[16];
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "signature", j_str(sig));
-	ps_uuid_str(uuid, u);
-	json_object_object_add(o, "uuid", j_str(u));
-	ps_uuid_str(parent_uuid, u);
-	json_object_object_add(o, "parent_uuid", j_str(u));
-	json_object_object_add(o, "flags", j_u64(flags));
-	snprintf(v, sizeof(v), "%u.%u", vmaj, vmin);
-	json_object_object_add(o, "version", j_str(v));
+	const char *prev = NULL;
+	for (size_t i = 0; i < l->nfields; i++) {
+		const struct ps_field *f = &l->fields[i];
+		if (!f->ndctl || (prev && !strcmp(prev, f->ndctl)))
+			continue;
+		prev = f->ndctl;
+		if (!strcmp(f->name, "version_major")) {
+			char v[16];
+			snprintf(v, sizeof(v), "%u.%u", (unsigned)ps_field_get(f, b),
+				 (unsigned)ps_field_get(ps_field_find(l, "version_minor"), b));
+			json_object_object_add(o, f->ndctl, j_str(v));
+		} else if (ps_field_is_int(f)) {
+			json_object_object_add(o, f->ndctl, j_u64(ps_field_get(f, b)));
+		} else if (!strcmp(f->name, "signature")) {
+			char sig[64];
+			snprintf(sig, sizeof(sig), "%.*s", (int)strnlen((const char *)b + f->off, f->len),
+				 (const char *)b + f->off);
+			json_object_object_add(o, f->ndctl, j_str(sig));
+		} else {	/* uuid, parent_uuid */
+			char u[37];
+			ps_uuid_str(b + f->off, u);
+			json_object_object_add(o, f->ndctl, j_str(u));
+		}
+	}
+	char cs[24];
+	snprintf(cs, sizeof(cs), "0x%016" PRIx64, checksum);
+	json_object_object_add(o, "checksum", j_str(cs));
 	return o;
 }
 
 static json_object *j_pfn(const struct ps_pfn_sb *sb)
 {
-	json_object *o = j_info_head(sb->kind == PS_PFN_DEVDAX ? "NVDIMM_DAX_INFO" :
-				     "NVDIMM_PFN_INFO", sb->uuid, sb->parent_uuid,
-				     sb->flags, sb->version_major, sb->version_minor);
-	json_object_object_add(o, "dataoff", j_u64(sb->dataoff));
-	json_object_object_add(o, "npfns", j_u64(sb->npfns));
-	json_object_object_add(o, "mode", j_u64(sb->mode));
-	json_object_object_add(o, "start_pad", j_u64(sb->start_pad));
-	json_object_object_add(o, "end_trunc", j_u64(sb->end_trunc));
-	json_object_object_add(o, "align", j_u64(sb->align));
-	json_object_object_add(o, "page_size", j_u64(sb->page_size));
-	json_object_object_add(o, "page_struct_size", j_u64(sb->page_struct_size));
-	char cs[24];
-	snprintf(cs, sizeof(cs), "0x%016" PRIx64, sb->checksum);
-	json_object_object_add(o, "checksum", j_str(cs));
-	return o;
+	uint8_t b[PS_PFN_SIZE];
+	ps_pfn_encode(sb, b);
+	return j_info(&ps_pfn_layout, b, sb->checksum);
 }
 
-/* The keys of `ndctl read-infoblock -j` for a BTT block. */
 static json_object *j_btt(const struct ps_btt_sb *sb)
 {
-	char cs[24];
-	json_object *o = j_info_head("BTT_ARENA_INFO", sb->uuid, sb->parent_uuid,
-				     sb->flags, sb->version_major, sb->version_minor);
-	json_object_object_add(o, "external_lbasize", j_u64(sb->external_lbasize));
-	json_object_object_add(o, "external_nlba", j_u64(sb->external_nlba));
-	json_object_object_add(o, "internal_lbasize", j_u64(sb->internal_lbasize));
-	json_object_object_add(o, "internal_nlba", j_u64(sb->internal_nlba));
-	json_object_object_add(o, "nfree", j_u64(sb->nfree));
-	json_object_object_add(o, "infosize", j_u64(sb->infosize));
-	json_object_object_add(o, "nextoff", j_u64(sb->nextoff));
-	json_object_object_add(o, "dataoff", j_u64(sb->dataoff));
-	json_object_object_add(o, "mapoff", j_u64(sb->mapoff));
-	json_object_object_add(o, "logoff", j_u64(sb->logoff));
-	json_object_object_add(o, "info2off", j_u64(sb->info2off));
-	snprintf(cs, sizeof(cs), "0x%016" PRIx64, sb->checksum);
-	json_object_object_add(o, "checksum", j_str(cs));
-	return o;
+	uint8_t b[PS_BTT_SIZE];
+	ps_btt_info_encode(sb, b);
+	return j_info(&ps_btt_layout, b, sb->checksum);
 }
 
 /*

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The words for an XFS log (src/xfs_log.h, issue 22): one detail line for
+/* The words for an XFS log (src/xfs_log.h, docs/journal.md "XFS: the log replayed read-only"): one detail line for
  * the candidate, one part of the summary, the JSON object, and the lines
  * extract and ls print. */
 #include "config.h"

@@ -365,7 +365,7 @@ json_object *render_split_json(const struct render_input *in, int ns,
 		json_object_object_add(ev, "pmdk_header", x->header[0] ? js(x->header) : NULL);
 		json_object_object_add(ev, "pmdk_header_at_l", json_object_new_boolean(x->header_at_l));
 		json_object_object_add(fo, "evidence", ev);
-		/* the merged view, block by block (issue 25) */
+		/* the merged view, block by block (docs/start_pad.md "Files with two contents: the split check") */
 		json_object *pv = NULL;
 		if (x->prov) {
 			uint64_t n[PS_SPLIT_NPROV] = { 0 };

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Did the input file change while a command read it? (issue 15 item 8) */
+/* Did the input file change while a command read it? (docs/cli.md "scan") */
 #include "cli.h"
 #include <errno.h>
 #include <inttypes.h>

@@ -6,6 +6,7 @@
  */
 #ifndef PS_BE_H
 #define PS_BE_H
+#include <stddef.h>
 #include <stdint.h>
 
 static inline uint16_t ps_be16(const uint8_t *p)
@@ -41,5 +42,21 @@ static inline void ps_put_be64(uint8_t *p, uint64_t v)
 {
 	ps_put_be32(p, (uint32_t)(v >> 32));
 	ps_put_be32(p + 4, (uint32_t)v);
+}
+
+/* An unsigned big-endian integer of n bytes (n <= 8): the width comes
+ * from a field table (field.h), as ps_get_le's does. */
+static inline uint64_t ps_get_be(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static inline void ps_put_be(uint8_t *p, size_t n, uint64_t v)
+{
+	for (size_t i = n; i-- > 0; v >>= 8)
+		p[i] = (uint8_t)v;
 }
 #endif

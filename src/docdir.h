@@ -3,7 +3,7 @@
  * Where `make install` puts the documentation a message cites
  * (Makefile.am: dist_doc_DATA into $(docdir), passed as PS_DOCDIR). A
  * report names the installed file, never a path of the source tree
- * (issue 26 item 14; tests/cli/doc-citations.sh).
+ * (tests/cli/doc-citations.sh).
  */
 #ifndef PS_DOCDIR_H
 #define PS_DOCDIR_H

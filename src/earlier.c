@@ -2,7 +2,7 @@
 /*
  * Filesystems left by an earlier layout: see earlier.h. The data starts
  * of the layouts follow the nd_pfn_init formulas of each kernel era
- * (spec §8), computed for the region's size with start_pad 0 and a
+ * (nvdimm-formats.md "nd_pfn_init formulas"), computed for the region's size with start_pad 0 and a
  * 2 MiB alignment, the x86_64 default; a filesystem anywhere else is
  * still found by its superblock (the scan's 4 KiB pass), so the formulas
  * only name the layout, they do not limit the search.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Filesystems left by an earlier layout (issue 26 item 10): a namespace
+ * Filesystems left by an earlier layout (docs/cli.md "scan"): a namespace
  * re-created in another mode (fsdax -> sector, map=dev -> map=mem), or an
  * info block wiped, leaves the old filesystem where the old layout put
  * its data, which the metadata now in the image does not explain. Where

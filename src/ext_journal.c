@@ -742,7 +742,7 @@ static bool orphan_valid(ext2_filsys efs, ext2_ino_t ino, struct ext2_inode *in)
 	       !ext2fs_read_inode(efs, ino, in);
 }
 
-/* The orphan cleanup the kernel's mount does after recovery (spec §5.3,
+/* The orphan cleanup the kernel's mount does after recovery (jbd2-recovery.md "Orphan cleanup",
  * the kernel's fs/ext4/orphan.c ext4_orphan_cleanup): first the chain from
  * s_last_orphan (next in i_dtime), then every entry of the orphan file
  * (an entry the kernel cannot take is skipped; each processed one is
@@ -998,7 +998,7 @@ int ps_ext_journal_open_mode(struct ps_src *src, enum ps_journal_mode mode,
 		st->jsb_version = o->j.st.jsb_version;
 		goto done;
 	}
-	/* what the kernel's mount does (spec §1.5): replay only with RECOVER
+	/* what the kernel's mount does (jbd2-recovery.md "Decision: is a replay due?"): replay only with RECOVER
 	 * set and a log; a log without RECOVER is discarded */
 	bool rec = st->needs_recovery;
 	if (rec && o->j.start) {

@@ -498,7 +498,7 @@ static void take_warning(struct walk *wk, uint64_t before, uint64_t lost)
 }
 
 /* Metadata that failed its checksum was read all the same: the entry is
- * extracted, and counted as an error (issue 21 item 7). */
+ * extracted, and counted as an error (docs/cli.md "extract"). */
 static void take_csum(struct walk *wk, const struct ps_fs_stat *st)
 {
 	if (!st->csum_bad)
@@ -606,8 +606,8 @@ static int cmp_cb(void *ctx, uint64_t off, const void *buf, size_t len)
 
 enum { MERGE_KEPT, MERGE_REWRITE, MERGE_DONE };
 
-/* file_begin said PS_EEXIST for version v of a regular file (issue 26 item
- * 8): in a --force merge a regular file there is kept only when its size
+/* file_begin said PS_EEXIST for version v of a regular file (docs/cli.md
+ * "extract"): in a --force merge a regular file there is kept only when its size
  * and content are the image's; one that differs (a partial copy an
  * earlier run left) is written anew (file_rewrite has begun it: *r is its
  * result). Anything else there goes to name_exists. */
@@ -694,7 +694,7 @@ static int do_entry(struct walk *wk, const struct ps_walk_entry *e,
 	int made = 0;
 	/* a second name of an inode already written is a hard link to it,
 	 * whatever its link count says (a name deleted while the inode's
-	 * count was not updated, or the other way round: issue 26 item 8) */
+	 * count was not updated, or the other way round: docs/cli.md "extract") */
 	if (type != 0040000 && w->ops->hardlink)
 		link = im_get(&wk->links, ino);
 	if (link) {

@@ -54,7 +54,7 @@ struct ps_writer_ops {
 	/* Optional: a fatal error (disk full) stopped the file being written;
 	 * drop it rather than leave it truncated under its real name. */
 	void (*file_abort)(struct ps_writer *w);
-	/* Optional, a --force merge (issue 26 item 8): name is already in
+	/* Optional, a --force merge (docs/cli.md "extract"): name is already in
 	 * the output. cmp_begin: 0 when it is a regular file of st->size
 	 * bytes, opened for comparing; 1 when it is a regular file of
 	 * another size (differs); PS_EEXIST when it is anything else (kept
@@ -118,8 +118,6 @@ int ps_writer_open(const char *out, int force, struct ps_writer **w,
 		   char *err, size_t errlen);
 int ps_writer_dir_open_flags(const char *out, int flags, struct ps_writer **w,
 			     char *err, size_t errlen);
-int ps_writer_dir_open(const char *out, struct ps_writer **w, char *err,
-		       size_t errlen);
 int ps_writer_archive_open(const char *out, int force, struct ps_writer **w,
 			   char *err, size_t errlen);
 int ps_writer_null_open(struct ps_writer **w);
@@ -148,7 +146,7 @@ struct ps_extract_stats {
 	int interrupted;	/* the signal that stopped the run, or 0 */
 };
 
-/* A per-file block source (issue 16): which versions of a regular file
+/* A per-file block source (docs/start_pad.md "Files with two contents: the split check"): which versions of a regular file
  * to write and how to read each. versions() returns 1 or 2 and sets each
  * version's name suffix ("" keeps the file's name); read() reads version
  * v as ps_fs_read does. path: the entry's path relative to OUT. */

@@ -585,12 +585,6 @@ static int dir_is_empty(int fd)
 	return empty;
 }
 
-int ps_writer_dir_open(const char *out, struct ps_writer **wp, char *err,
-		       size_t errlen)
-{
-	return ps_writer_dir_open_flags(out, 0, wp, err, errlen);
-}
-
 int ps_writer_dir_open_flags(const char *out, int flags, struct ps_writer **wp,
 			     char *err, size_t errlen)
 {

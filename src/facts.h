@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Which interpretation of start_pad (spec §7). */
+/* Which interpretation of start_pad (nvdimm-formats.md "start_pad semantics by kernel era"). */
 enum ps_sem {
 	PS_SEM_AUTO = 0,	/* the proven one; refuse if none is */
 	PS_SEM_LEGACY,		/* data at base + start_pad + dataoff */

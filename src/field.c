@@ -12,12 +12,16 @@ const struct ps_field *ps_field_find(const struct ps_layout *l, const char *name
 
 uint64_t ps_field_get(const struct ps_field *f, const uint8_t *block)
 {
+	if (f->type == PS_FIELD_BE)
+		return ps_get_be(block + f->off, f->len);
 	return f->type == PS_FIELD_INT ? ps_get_le(block + f->off, f->len) : 0;
 }
 
 void ps_field_put(const struct ps_field *f, uint8_t *block, uint64_t v)
 {
-	if (f->type == PS_FIELD_INT)
+	if (f->type == PS_FIELD_BE)
+		ps_put_be(block + f->off, f->len, v);
+	else if (f->type == PS_FIELD_INT)
 		ps_put_le(block + f->off, f->len, v);
 }
 

@@ -8,8 +8,8 @@
  *	X(P, flags,     0x030,  4, INT,   0, "flags") ...
  *
  * that is: the member's name as the kernel spells it (diagnostics use it),
- * offset and length in bytes, INT (unsigned little-endian, 1/2/4/8 bytes)
- * or BYTES, the first version (minor) that has the field (0: all), and the
+ * offset and length in bytes, INT (unsigned little-endian, 1/2/4/8 bytes),
+ * BE (the same, big-endian: XFS and jbd2 structures) or BYTES, the first version (minor) that has the field (0: all), and the
  * key `ndctl read-infoblock -j` / `read-labels -j` prints it under (NULL
  * if ndctl does not print it).
  *
@@ -26,6 +26,7 @@
  */
 #ifndef PS_FIELD_H
 #define PS_FIELD_H
+#include "be.h"
 #include "le.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,6 +36,7 @@
 enum ps_field_type {
 	PS_FIELD_INT,	/* unsigned little-endian integer of 1, 2, 4 or 8 bytes */
 	PS_FIELD_BYTES,	/* byte string: signature, uuid, name, padding */
+	PS_FIELD_BE,	/* unsigned big-endian integer of 1, 2, 4 or 8 bytes */
 };
 
 struct ps_field {
@@ -55,9 +57,14 @@ struct ps_layout {
 
 /* The field called name, or NULL. */
 const struct ps_field *ps_field_find(const struct ps_layout *l, const char *name);
-/* An INT field's value in the structure at block (0 for a BYTES field). */
+/* Is the field an integer (INT or BE)? */
+static inline bool ps_field_is_int(const struct ps_field *f)
+{
+	return f->type != PS_FIELD_BYTES;
+}
+/* An integer field's value in the structure at block (0 for a BYTES field). */
 uint64_t ps_field_get(const struct ps_field *f, const uint8_t *block);
-/* Store v (truncated to the field's width) into an INT field; a BYTES
+/* Store v (truncated to the field's width) into an integer field; a BYTES
  * field is left alone. */
 void ps_field_put(const struct ps_field *f, uint8_t *block, uint64_t v);
 /* Does a structure of this version (minor) have the field? */
@@ -72,7 +79,7 @@ bool ps_field_in(const struct ps_field *f, unsigned version);
 #define PS_FIELD_CHECK(P, name, off, len, type, since, ndctl) \
 	_Static_assert((off) + (len) <= P##_SIZE, \
 		       #P "." #name " lies inside the structure"); \
-	_Static_assert(PS_FIELD_##type != PS_FIELD_INT || (len) == 1 || \
+	_Static_assert(PS_FIELD_##type == PS_FIELD_BYTES || (len) == 1 || \
 		       (len) == 2 || (len) == 4 || (len) == 8, \
 		       #P "." #name " is a 1, 2, 4 or 8-byte integer");
 
@@ -84,14 +91,24 @@ bool ps_field_in(const struct ps_field *f, unsigned version);
 
 /* ---- reading and writing one field by name, checked at compile time ---- */
 
-/* Integer field f of structure P in the buffer b; a BYTES field does not
- * compile (the array size goes negative). */
+/* Integer field f of structure P in the buffer b, in the field's byte
+ * order; a BYTES field does not compile (the array size goes negative). */
+#define PS_FIELD_INT_LEN(P, f) \
+	(sizeof(char[P##_TYPE_##f != (int)PS_FIELD_BYTES ? 1 : -1]) * P##_LEN_##f)
 #define PS_FIELD_GET(P, b, f) \
-	ps_get_le((b) + P##_OFF_##f, \
-		  sizeof(char[P##_TYPE_##f == (int)PS_FIELD_INT ? 1 : -1]) * P##_LEN_##f)
-#define PS_FIELD_PUT(P, b, f, v) \
-	ps_put_le((b) + P##_OFF_##f, \
-		  sizeof(char[P##_TYPE_##f == (int)PS_FIELD_INT ? 1 : -1]) * P##_LEN_##f, (v))
+	(P##_TYPE_##f == (int)PS_FIELD_BE ? \
+	 ps_get_be((b) + P##_OFF_##f, PS_FIELD_INT_LEN(P, f)) : \
+	 ps_get_le((b) + P##_OFF_##f, PS_FIELD_INT_LEN(P, f)))
+#define PS_FIELD_PUT(P, b, f, v) do { \
+	if (P##_TYPE_##f == (int)PS_FIELD_BE) \
+		ps_put_be((b) + P##_OFF_##f, PS_FIELD_INT_LEN(P, f), (v)); \
+	else \
+		ps_put_le((b) + P##_OFF_##f, PS_FIELD_INT_LEN(P, f), (v)); \
+} while (0)
+/* A BYTES field's first byte in the buffer b (an integer field does not
+ * compile). */
+#define PS_FIELD_PTR(P, b, f) \
+	((b) + P##_OFF_##f + 0 * sizeof(char[P##_TYPE_##f == (int)PS_FIELD_BYTES ? 1 : -1]))
 
 /* dst = field f, and the reverse; both refuse to compile unless the
  * struct member has exactly the field's width. */

@@ -32,7 +32,6 @@ const char *ps_fs_type_name(enum ps_fs_type t)
 
 enum ps_fs_type ps_fs_get_type(const struct ps_fs *fs) { return fs->type; }
 uint64_t ps_fs_root(const struct ps_fs *fs) { return fs->root; }
-uint64_t ps_fs_used_bytes(const struct ps_fs *fs) { return fs->used_bytes; }
 
 const char *ps_fs_warning(const struct ps_fs *fs)
 {

@@ -46,7 +46,7 @@ struct ps_fs_stat {
 	/* set when the library could not give all xattrs (reason in note) */
 	int xattrs_incomplete;
 	char note[160];		/* non-fatal remark about this inode, or "" */
-	/* checksums (issue 21 item 7): the structures of this inode whose
+	/* checksums (docs/cli.md "extract"): the structures of this inode whose
 	 * checksum the format has and did not match (PS_CSUM_* bits), read
 	 * leniently all the same; csum_off: device offset of the first */
 	unsigned csum_bad;
@@ -76,8 +76,6 @@ enum ps_fs_type ps_fs_get_type(const struct ps_fs *fs);
 const char *ps_fs_type_name(enum ps_fs_type t);
 const char *ps_fs_error(const struct ps_fs *fs);
 uint64_t ps_fs_root(const struct ps_fs *fs);
-/* Bytes in use on the filesystem (for progress estimates; 0 if unknown). */
-uint64_t ps_fs_used_bytes(const struct ps_fs *fs);
 /* One-line warning about the filesystem as a whole (e.g. journal needs
  * recovery), or NULL. */
 const char *ps_fs_warning(const struct ps_fs *fs);
@@ -89,10 +87,6 @@ unsigned ps_fs_csum(const struct ps_fs *fs, uint64_t *ngroups, uint64_t *off);
 
 /* XFS: its log, examined at open (xfs_log.h); NULL for other types. */
 const struct ps_xfs_log_info *ps_fs_xfs_log(const struct ps_fs *fs);
-/* XFS: its space maps (xfs_space.h), read on the first call; NULL for
- * other types or when out of memory. */
-struct ps_xfs_space;
-const struct ps_xfs_space *ps_fs_xfs_space(struct ps_fs *fs);
 
 int ps_fs_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st);
 void ps_fs_stat_free(struct ps_fs_stat *st);
@@ -139,7 +133,7 @@ int ps_fs_read(struct ps_fs *fs, const struct ps_fs_stat *st, ps_fs_data_cb cb,
 int ps_fs_map(struct ps_fs *fs, const struct ps_fs_stat *st, ps_fs_data_cb cb,
 	      void *ctx);
 
-/* The file's block map (issue 16, the split check): cb(ctx, e) for each
+/* The file's block map (the split check, docs/start_pad.md "Files with two contents: the split check"): cb(ctx, e) for each
  * extent in increasing logical order, in bytes: logical offset in the file,
  * physical offset on the filesystem's device (the ps_src it was opened
  * on), length; an unwritten (preallocated) extent reads as zeros.
@@ -179,7 +173,6 @@ struct ps_fs {
 	struct ps_src *src;
 	void *priv;
 	uint64_t root;
-	uint64_t used_bytes;
 	uint32_t blocksize;
 	char warning[256];
 	char err[512];

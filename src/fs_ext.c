@@ -340,7 +340,7 @@ static int has_extra(ext2_filsys efs, const struct ext2_inode_large *in,
 #define HAS_EXTRA(efs, in, f) \
 	has_extra(efs, in, offsetof(struct ext2_inode_large, f), sizeof((in)->f))
 
-/* ---- checksums (issue 21 item 7) ----
+/* ---- checksums (docs/cli.md "extract") ----
  * The filesystem is opened with EXT2_FLAG_IGNORE_CSUM_ERRORS, so libext2fs
  * reads on whatever the checksums say; here each checksummed structure of
  * an inode is checked with libext2fs's own verifiers and a mismatch is
@@ -859,7 +859,7 @@ static int ext_map(struct ps_fs *fs, const struct ps_fs_stat *st,
 	return ext_walk(fs, st, cb, ctx, 1);
 }
 
-/* ---- block map and block bitmap (the split check, issue 16) ---- */
+/* ---- block map and block bitmap (the split check, docs/start_pad.md "Files with two contents: the split check") ---- */
 
 struct bmap_ctx {
 	struct ps_fs *fs;
@@ -1053,10 +1053,6 @@ int ps_fs_ext_open(struct ps_src *src, struct ps_fs **out, char *err,
 						(uint64_t)g * EXT2_DESC_SIZE(efs->super));
 	fs->root = EXT2_ROOT_INO;
 	fs->blocksize = efs->blocksize;
-	uint64_t used = ext2fs_blocks_count(efs->super) -
-			ext2fs_free_blocks_count(efs->super);
-	if (used <= ext2fs_blocks_count(efs->super))
-		fs->used_bytes = used * efs->blocksize;
 	if (ext2fs_has_feature_journal_needs_recovery(efs->super))
 		snprintf(fs->warning, sizeof(fs->warning),
 			 "%s: the ext4 journal needs recovery (not replayed): recently written files may be stale or missing",

@@ -16,6 +16,8 @@
 #include "crc32c.h"
 #include "err.h"
 #include "le.h"
+#include "xfs_dinode.h"
+#include "xfs_sb.h"
 #include "xfs_space.h"
 #include <errno.h>
 #include <limits.h>
@@ -236,7 +238,40 @@ static struct ps_ts xfs_time(const uint8_t *p, int bigtime)
 	return t;
 }
 
-static size_t lit_off(const uint8_t *di) { return di[4] >= 3 ? 176 : 100; }
+PS_XDI_FIELDS(PS_FIELD_CHECK, PS_XDI)
+#define DI(di, f) PS_FIELD_GET(PS_XDI, di, f)
+
+/* Where the inode's literal area (its forks) starts. */
+static size_t lit_off(const uint8_t *di)
+{
+	return DI(di, di_version) >= 3 ? PS_XDI_SIZE : PS_XDI_V2_SIZE;
+}
+
+/* di_flags2: version 3 inodes only. */
+static uint64_t di_flags2(const uint8_t *di)
+{
+	return PS_FIELD_IN(PS_XDI, di_flags2, DI(di, di_version)) ? DI(di, di_flags2) : 0;
+}
+
+/* The data fork's extent count, and the attribute fork's. */
+static uint64_t di_nextents(const uint8_t *di)
+{
+	return (di_flags2(di) & XFS_DIFLAG2_NREXT64) ? DI(di, di_big_nextents) :
+						       DI(di, di_nextents);
+}
+
+static uint32_t di_anextents(const uint8_t *di)
+{
+	return (uint32_t)((di_flags2(di) & XFS_DIFLAG2_NREXT64) ? DI(di, di_nextents) :
+								    DI(di, di_anextents));
+}
+
+/* Where the data fork ends: at the attribute fork, or the inode's end. */
+static size_t di_fork_end(const uint8_t *di, size_t inodesize)
+{
+	size_t forkoff = (size_t)DI(di, di_forkoff) * 8;
+	return forkoff ? lit_off(di) + forkoff : inodesize;
+}
 
 /* ---- xattrs in attribute blocks (attr fork in extents format) ----
  * libfsxfs has no xattr API, so the leaf blocks are read here: from block 0
@@ -390,7 +425,7 @@ static void block_xattrs(struct ps_fs *fs, const uint8_t *di, size_t a, uint32_t
 {
 	struct xfs_priv *p = fs->priv;
 	size_t isz = p->g.inodesize, bs = p->g.blocksize;
-	struct afork af = { .v3 = di[4] >= 3, .st = st };
+	struct afork af = { .v3 = DI(di, di_version) >= 3, .st = st };
 	if (anext > sizeof(af.off) / sizeof(af.off[0]) || a + (size_t)anext * 16 > isz) {
 		NOTE("attribute fork of %u extents: xattrs not read", anext);
 		return;
@@ -453,10 +488,8 @@ static void short_xattrs(struct ps_fs *fs, const uint8_t *di, struct ps_fs_stat 
 {
 	struct xfs_priv *p = fs->priv;
 	size_t isz = p->g.inodesize, lo = lit_off(di);
-	uint8_t forkoff = di[82], aformat = di[83];
-	int v3 = di[4] >= 3;
-	uint64_t flags2 = v3 ? ps_be64(di + 120) : 0;
-	uint32_t anext = (flags2 & XFS_DIFLAG2_NREXT64) ? ps_be32(di + 76) : ps_be16(di + 80);
+	uint8_t forkoff = DI(di, di_forkoff), aformat = DI(di, di_aformat);
+	uint32_t anext = di_anextents(di);
 	if (!forkoff)
 		return;
 	/* an attr fork set up at create time but never used (no extents) */
@@ -514,10 +547,10 @@ bad:
 	snprintf(st->note, sizeof(st->note), "short-form xattr fork corrupt");
 }
 
-/* ---- checksums of v5 metadata (issue 21 item 7) ----
+/* ---- checksums of v5 metadata (docs/cli.md "extract") ----
  * libfsxfs reads without looking at CRCs, and so do the readers above;
  * here every CRC an inode owns is checked (crc32c, crc32c.h; offsets in
- * /work/shared/spec/xfs-log-recovery.md §6): the inode, the bmbt blocks of
+ * xfs-log-recovery.md "CRC recomputation table (v5)"): the inode, the bmbt blocks of
  * a fork in btree format, directory blocks, remote symlink blocks. Attr
  * blocks are checked as they are read (afork_read). A mismatch is
  * recorded in the stat (ps_fs_csum_fail), the reading goes on. */
@@ -769,27 +802,25 @@ static void csum_inode(struct ps_fs *fs, uint32_t mode, struct ps_fs_stat *st)
 	size_t isz = p->g.inodesize, lo = lit_off(di);
 	if (!p->g.crc)
 		return;
-	if (di[4] < 3 || !ps_xfs_crc_ok(di, isz, 100))
+	if (DI(di, di_version) < 3 || !ps_xfs_crc_ok(di, isz, PS_XDI_OFF_di_crc))
 		ps_fs_csum_fail(fs, st, PS_CSUM_INODE, p->ioff);
-	if (di[4] < 3)
+	if (DI(di, di_version) < 3)
 		return;		/* no v3 inode core: its forks are not to be trusted either */
-	uint64_t flags2 = ps_be64(di + 120);
-	int nrext64 = (flags2 & XFS_DIFLAG2_NREXT64) != 0;
-	size_t forkoff = (size_t)di[82] * 8;
+	size_t forkoff = (size_t)DI(di, di_forkoff) * 8;
 	if (lo + forkoff > isz)
 		return;
 	size_t dsz = forkoff ? forkoff : isz - lo;
-	uint64_t nex = nrext64 ? ps_be64(di + 24) : ps_be32(di + 76);
+	uint64_t nex = di_nextents(di);
 	unsigned type = mode & 0170000;
 	struct xexts x = { 0 };
 	int want = type == 0040000 || type == 0120000;
-	fork_extents(fs, di, lo, dsz, di[5], nex, want ? &x : NULL, st);
+	fork_extents(fs, di, lo, dsz, DI(di, di_format), nex, want ? &x : NULL, st);
 	if (type == 0040000)
 		csum_dir(fs, &x, st);
-	else if (type == 0120000 && di[5] == 2)	/* remote: the target is in blocks */
-		remote_symlink(fs, &x, st->ino, ps_be64(di + 56), st);
+	else if (type == 0120000 && DI(di, di_format) == 2)	/* remote: the target is in blocks */
+		remote_symlink(fs, &x, st->ino, DI(di, di_size), st);
 	free(x.v);
-	if (forkoff && di[83] == 3)	/* attr fork in btree form: its bmbt */
+	if (forkoff && DI(di, di_aformat) == 3)	/* attr fork in btree form: its bmbt */
 		fork_extents(fs, di, lo + forkoff, isz - lo - forkoff, 3, 0, NULL, st);
 }
 
@@ -856,16 +887,15 @@ static int xfs_stat(struct ps_fs *fs, uint64_t ino, struct ps_fs_stat *st)
 		goto out;
 	const uint8_t *di = p->ibuf;
 	csum_inode(fs, mode, st);
-	int v3 = di[4] >= 3;
-	uint64_t flags2 = v3 ? ps_be64(di + 120) : 0;
-	int big = (flags2 & XFS_DIFLAG2_BIGTIME) != 0;
-	st->nlink = di[4] == 1 ? ps_be16(di + 6) : ps_be32(di + 16);
-	st->atime = xfs_time(di + 32, big);
-	st->mtime = xfs_time(di + 40, big);
-	st->ctime = xfs_time(di + 48, big);
+	int v3 = DI(di, di_version) >= 3;
+	int big = (di_flags2(di) & XFS_DIFLAG2_BIGTIME) != 0;
+	st->nlink = DI(di, di_version) == 1 ? DI(di, di_onlink) : DI(di, di_nlink);
+	st->atime = xfs_time(PS_FIELD_PTR(PS_XDI, di, di_atime), big);
+	st->mtime = xfs_time(PS_FIELD_PTR(PS_XDI, di, di_mtime), big);
+	st->ctime = xfs_time(PS_FIELD_PTR(PS_XDI, di, di_ctime), big);
 	if (v3) {
 		st->has_crtime = 1;
-		st->crtime = xfs_time(di + 144, big);
+		st->crtime = xfs_time(PS_FIELD_PTR(PS_XDI, di, di_crtime), big);
 	}
 	if ((mode & 0170000) == 0020000 || (mode & 0170000) == 0060000) {
 		/* data fork holds the xfs_dev_t: sysv-style 14-bit major, 18-bit minor */
@@ -981,11 +1011,9 @@ static int xfs_walk(struct ps_fs *fs, const struct ps_fs_stat *st,
 	if (r)
 		return r;
 	const uint8_t *di = p->ibuf;
-	uint8_t fmt = di[5];
-	int v3 = di[4] >= 3;
-	uint64_t flags2 = v3 ? ps_be64(di + 120) : 0;
-	uint64_t nex = (flags2 & XFS_DIFLAG2_NREXT64) ? ps_be64(di + 24) : ps_be32(di + 76);
-	size_t lo = lit_off(di), fork_end = di[82] ? lo + (size_t)di[82] * 8 : p->g.inodesize;
+	uint8_t fmt = DI(di, di_format);
+	uint64_t nex = di_nextents(di);
+	size_t lo = lit_off(di), fork_end = di_fork_end(di, p->g.inodesize);
 	/* copy the extent list out of p->ibuf: reading goes through libfsxfs */
 	uint8_t recs[2048];	/* in-inode extents of inodes up to 2 KiB */
 	size_t nrec = 0;
@@ -1049,7 +1077,7 @@ static int xfs_map(struct ps_fs *fs, const struct ps_fs_stat *st,
 	return xfs_walk(fs, st, cb, ctx, 1);
 }
 
-/* The block map of an extent-format data fork (issue 16): the records
+/* The block map of an extent-format data fork (docs/start_pad.md "Files with two contents: the split check"): the records
  * are decoded from the raw inode; a btree-format fork is not mapped. */
 static int xfs_bmap(struct ps_fs *fs, const struct ps_fs_stat *st,
 		    ps_fs_extent_cb cb, void *ctx)
@@ -1064,14 +1092,12 @@ static int xfs_bmap(struct ps_fs *fs, const struct ps_fs_stat *st,
 	if (r)
 		return r;
 	const uint8_t *di = p->ibuf;
-	int v3 = di[4] >= 3;
-	uint64_t flags2 = v3 ? ps_be64(di + 120) : 0;
-	uint64_t nex = (flags2 & XFS_DIFLAG2_NREXT64) ? ps_be64(di + 24) : ps_be32(di + 76);
-	size_t lo = lit_off(di), fork_end = di[82] ? lo + (size_t)di[82] * 8 : p->g.inodesize;
-	if (di[5] != 2 || fork_end > p->g.inodesize || lo > fork_end ||
+	uint64_t nex = di_nextents(di);
+	size_t lo = lit_off(di), fork_end = di_fork_end(di, p->g.inodesize);
+	if (DI(di, di_format) != 2 || fork_end > p->g.inodesize || lo > fork_end ||
 	    nex > (fork_end - lo) / 16) {
 		ps_fs_set_error(fs, "%s: XFS inode %llu: data fork not in extent format (format %u, %llu extents): no block map",
-				fs->src->name, (unsigned long long)st->ino, di[5],
+				fs->src->name, (unsigned long long)st->ino, (unsigned)DI(di, di_format),
 				(unsigned long long)nex);
 		return PS_EUNSUPP;
 	}
@@ -1160,7 +1186,7 @@ static const struct ps_xfs_space *space(struct ps_fs *fs)
 	return p->space;
 }
 
-/* Free (0) or allocated (1) as XFS's own maps say (issue 25): free only
+/* Free (0) or allocated (1) as XFS's own maps say (docs/start_pad.md "Files with two contents: the split check"): free only
  * in the bnobt; PS_EUNSUPP where the AG's maps could not be trusted. */
 static int xfs_block_allocated(struct ps_fs *fs, uint64_t off)
 {
@@ -1181,11 +1207,6 @@ static int xfs_block_allocated(struct ps_fs *fs, uint64_t off)
 	return k != PS_XS_FREE;
 }
 
-const struct ps_xfs_space *ps_fs_xfs_space(struct ps_fs *fs)
-{
-	return fs->type == PS_FS_XFS ? space(fs) : NULL;
-}
-
 static const struct ps_fs_ops xfs_ops = {
 	.close = xfs_close,
 	.stat = xfs_stat,
@@ -1202,17 +1223,18 @@ int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
 	uint8_t sb[512];
 	*out = NULL;
 	if (src->size < sizeof(sb) || ps_src_pread(src, sb, sizeof(sb), 0) != PS_OK ||
-	    memcmp(sb, "XFSB", 4)) {
+	    PS_FIELD_GET(PS_XSB, sb, sb_magicnum) != PS_XSB_MAGIC) {
 		snprintf(err, errlen, "%s: no XFS superblock (sb_magicnum at offset 0)",
 			 src->name);
 		return PS_ENOTFOUND;
 	}
+#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
 	struct xfs_geo g = {
-		.blocksize = ps_be32(sb + 4), .dblocks = ps_be64(sb + 8),
-		.agblocks = ps_be32(sb + 84), .agcount = ps_be32(sb + 88),
-		.inodesize = ps_be16(sb + 104), .inopblog = sb[123], .agblklog = sb[124],
-		.sectsize = ps_be16(sb + 102), .dirblklog = sb[192],
-		.crc = (ps_be16(sb + 100) & 0xf) == 5,
+		.blocksize = SB(sb_blocksize), .dblocks = SB(sb_dblocks),
+		.agblocks = SB(sb_agblocks), .agcount = SB(sb_agcount),
+		.inodesize = SB(sb_inodesize), .inopblog = SB(sb_inopblog),
+		.agblklog = SB(sb_agblklog), .sectsize = SB(sb_sectsize),
+		.dirblklog = SB(sb_dirblklog), .crc = PS_XSB_VERSION(sb) == 5,
 	};
 	if (g.blocksize < 512 || g.blocksize > 65536 || (g.blocksize & (g.blocksize - 1)) ||
 	    g.inodesize < 256 || g.inodesize > 2048 || g.inodesize > g.blocksize ||
@@ -1295,11 +1317,9 @@ int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
 	libfsxfs_file_entry_free(&root, NULL);
 	fs->root = rootino;
 	csum_headers(fs);
-	uint64_t fdb = ps_be64(sb + 144);
-	if (fdb <= g.dblocks)
-		fs->used_bytes = (g.dblocks - fdb) * g.blocksize;
+#undef SB
 	/* the log: a dirty one means the files read here are the stale
-	 * on-disk state (issue 22); a log that cannot be examined is said in
+	 * on-disk state (docs/journal.md "XFS: the log replayed read-only"); a log that cannot be examined is said in
 	 * the info, not an error: the on-disk files are still readable */
 	if (ps_xfs_log_probe(src, &fs->xlog) == PS_ENOMEM) {
 		ps_fs_close(fs);

@@ -145,7 +145,7 @@ static const char *decode_dir(const struct ps_open_opts *opts, const char **why)
 	return dir;
 }
 
-/* Out of room while decoding (issue 26 item 15): where, how much the
+/* Out of room while decoding (docs/input.md "Random access"): where, how much the
  * decoded image needs, and the two ways to put it elsewhere. */
 static void room_hint(char *out, size_t len, const struct ps_src *src,
 		      const struct ps_open_opts *opts, uint64_t done)

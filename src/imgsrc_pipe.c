@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Standard input and pipes as an image (issue 15 item 7): the bytes are
+ * Standard input and pipes as an image (docs/input.md "Standard input and pipes"): the bytes are
  * read once, as they come, into a nameless sparse temporary file (zero
  * 4 KiB blocks left as holes), hashed on the way; that file is then opened
  * like any other input, so a compressed stream is decoded from it as a

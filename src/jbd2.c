@@ -3,8 +3,8 @@
  * jbd2 recovery, read-only (jbd2.h; docs/journal.md). The walk follows
  * what Linux 6.12's fs/jbd2/recovery.c does (6.1's where j->kernel says
  * so; they differ only in accepting a commit block damaged after its
- * header), as written down in /work/shared/spec/jbd2-recovery.md §2-§4
- * and §8: three passes over the same
+ * header), as written down in jbd2-recovery.md "Journal superblock" to "Recovery"
+ * and jbd2-recovery.md "Version differences": three passes over the same
  * log, the first finding where it ends, the second collecting revoke
  * records, the third "writing" each surviving copy, which here only
  * records where that copy lies in the journal.

@@ -368,7 +368,7 @@ int ps_nsindex_parse(const uint8_t *b, size_t len, uint64_t abs, int which,
 			/* bitmap must describe nslot bits. Bits at and beyond
 			 * nslot: the kernel ignores them, and ndctl init-labels
 			 * (76.1) writes the bitmap in whole 0xff bytes, setting
-			 * the bits up to the next 64-bit boundary (spec 7.2:
+			 * the bits up to the next 64-bit boundary (nvdimm-formats.md "Observed on a real kernel":
 			 * 2 past 510, 4 past 1020) -- not worth a word. Bits
 			 * set past that boundary no known writer sets. */
 			if (ix->free_bytes * 8 < ix->nslot) {

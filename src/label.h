@@ -225,7 +225,7 @@ uint32_t ps_nsindex_next_seq(uint32_t seq);
 int ps_lsa_geometry(uint64_t config_size, uint32_t label_size, bool old_formula,
 		    uint64_t *index_size, uint32_t *nslot);
 
-/* ---- namespaces (spec 5.5) ---- */
+/* ---- namespaces (nvdimm-formats.md "Rebuilding pmem namespaces of a region") ---- */
 
 struct ps_ns_extent {
 	size_t dimm;		/* index into the lsas[] passed in */

@@ -2,7 +2,7 @@
 /*
  * Namespaces and their layouts: groups what the scanner found into
  * namespaces, computes the data start under each start_pad interpretation
- * (spec §6-§7), probes every candidate, and reaches a verdict with its
+ * (nvdimm-formats.md "Where data starts (per personality)" to "start_pad semantics by kernel era"), probes every candidate, and reaches a verdict with its
  * evidence. Pure analysis over a ps_src; nothing is written.
  */
 #ifndef PS_NS_H
@@ -87,7 +87,7 @@ struct ps_cand {
 	int nevidence;
 	struct ps_evidence evidence[PS_MAX_EVIDENCE];
 	struct ps_sb_facts sb;	/* read when both readings hold a filesystem */
-	struct ps_xfs_log_info xlog;	/* an xfs filesystem: its log (issue 22;
+	struct ps_xfs_log_info xlog;	/* an xfs filesystem: its log (docs/journal.md "XFS: the log replayed read-only";
 					 * state UNKNOWN when not xfs) */
 };
 

@@ -3,8 +3,10 @@
 #include "be.h"
 #include "crc32c.h"
 #include "err.h"
+#include "ext_sb.h"
 #include "le.h"
 #include "util.h"
+#include "xfs_sb.h"
 #include <blkid.h>
 #include <errno.h>
 #include <math.h>
@@ -25,20 +27,22 @@ const char *ps_content_name(enum ps_content c)
 	}
 }
 
+#define EXTSB(f) PS_FIELD_GET(PS_EXTSB, sb, f)
+
 /*
  * libblkid 2.38 does not verify ext4's superblock checksum (xfs's it
  * does), so check metadata_csum filesystems here: crc32c(~0) over the
- * superblock up to s_checksum at 0x3fc.
+ * superblock up to s_checksum.
  */
 static void ext4_sb_csum(struct ps_src *v, struct ps_probe *p)
 {
-	uint8_t sb[1024];
-	if (strncmp(p->type, "ext", 3) || ps_src_pread(v, sb, sizeof(sb), 1024) ||
-	    ps_le16(sb + 0x38) != 0xEF53)
+	uint8_t sb[PS_EXTSB_SIZE];
+	if (strncmp(p->type, "ext", 3) || ps_src_pread(v, sb, sizeof(sb), PS_EXTSB_OFFSET) ||
+	    EXTSB(s_magic) != PS_EXTSB_MAGIC)
 		return;
-	if (!(ps_le32(sb + 0x64) & 0x400))	/* RO_COMPAT_METADATA_CSUM */
+	if (!(EXTSB(s_feature_ro_compat) & PS_EXTSB_RO_METADATA_CSUM))
 		return;
-	if (ps_crc32c(~0u, sb, 0x3fc) != ps_le32(sb + 0x3fc)) {
+	if (ps_crc32c(~0u, sb, PS_EXTSB_OFF_s_checksum) != EXTSB(s_checksum)) {
 		p->found = false;
 		p->bad_csum = true;
 	}
@@ -47,30 +51,31 @@ static void ext4_sb_csum(struct ps_src *v, struct ps_probe *p)
 /* The size a filesystem says it has, from its superblock. */
 static void fs_claim(struct ps_src *v, struct ps_probe *p)
 {
-	uint8_t sb[1024];
+	uint8_t sb[PS_EXTSB_SIZE];
 	if (!strncmp(p->type, "ext", 3) || !strcmp(p->type, "jbd")) {
-		if (ps_src_pread(v, sb, sizeof(sb), 1024))
+		if (ps_src_pread(v, sb, sizeof(sb), PS_EXTSB_OFFSET))
 			return;
-		if (ps_le16(sb + 0x38) != 0xEF53)
+		if (EXTSB(s_magic) != PS_EXTSB_MAGIC)
 			return;
-		uint32_t log = ps_le32(sb + 0x18);
+		uint64_t log = EXTSB(s_log_block_size);
 		if (log > 6)	/* 64 KiB blocks at most */
 			return;
 		uint64_t bs = 1024ull << log;
-		uint64_t blocks = ps_le32(sb + 0x04);
-		if (ps_le32(sb + 0x60) & 0x80)	/* INCOMPAT_64BIT */
-			blocks |= (uint64_t)ps_le32(sb + 0x150) << 32;
+		uint64_t blocks = EXTSB(s_blocks_count_lo);
+		if (EXTSB(s_feature_incompat) & PS_EXTSB_INCOMPAT_64BIT)
+			blocks |= EXTSB(s_blocks_count_hi) << 32;
 		p->block_size = (uint32_t)bs;
 		if (ps_mul_ovf(blocks, bs, &p->fs_size))
 			p->fs_size = UINT64_MAX;
 	} else if (!strcmp(p->type, "xfs")) {
-		if (ps_src_pread(v, sb, 512, 0) || memcmp(sb, "XFSB", 4))
+		if (ps_src_pread(v, sb, 512, 0) ||
+		    PS_FIELD_GET(PS_XSB, sb, sb_magicnum) != PS_XSB_MAGIC)
 			return;
-		uint32_t bs = ps_be32(sb + 4);
+		uint32_t bs = PS_FIELD_GET(PS_XSB, sb, sb_blocksize);
 		if (bs < 512 || bs > 65536 || (bs & (bs - 1)))
 			return;
 		p->block_size = bs;
-		if (ps_mul_ovf(ps_be64(sb + 8), bs, &p->fs_size))
+		if (ps_mul_ovf(PS_FIELD_GET(PS_XSB, sb, sb_dblocks), bs, &p->fs_size))
 			p->fs_size = UINT64_MAX;
 	}
 }
@@ -268,11 +273,11 @@ int ps_probe_view(struct ps_src *v, struct ps_probe *p)
 		close(fd);
 	if (rc)
 		return rc;
-	uint8_t sb[1024];
-	if (!strncmp(p->type, "ext", 3) && !ps_src_pread(v, sb, sizeof(sb), 1024) &&
-	    ps_le16(sb + 0x38) == 0xEF53 && ps_le16(sb + 0x5A)) {
+	uint8_t sb[PS_EXTSB_SIZE];
+	if (!strncmp(p->type, "ext", 3) && !ps_src_pread(v, sb, sizeof(sb), PS_EXTSB_OFFSET) &&
+	    EXTSB(s_magic) == PS_EXTSB_MAGIC && EXTSB(s_block_group_nr)) {
 		/* s_block_group_nr: a backup superblock, not a start */
-		uint32_t g = ps_le16(sb + 0x5A);
+		uint32_t g = EXTSB(s_block_group_nr);
 		memset(p, 0, sizeof(*p));
 		p->room = v->size;
 		p->ext_backup_group = g;

@@ -50,7 +50,7 @@ struct ps_refusal {
 	char msg[720];
 };
 
-/* --merge-mmap (issue 16, src/repair/plan_merge.c): what the re-scan of
+/* --merge-mmap (docs/start_pad.md "Files with two contents: the split check", src/repair/plan_merge.c): what the re-scan of
  * the written file must find on a namespace whose mmap-written files were
  * merged: every regular file's read view (by inode) with the sha256 given,
  * that of its former mmap view for a merged file, its former read view

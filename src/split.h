@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The split check (issue 16, spec §7.2): on an fsdax namespace whose legacy
+ * The split check (docs/start_pad.md "Files with two contents: the split check", nvdimm-formats.md "Observed on a real kernel"): on an fsdax namespace whose legacy
  * info block has start_pad P != 0 and whose filesystem sits at the legacy
  * data start L0 = base + P + dataoff, a kernel that mounted it with -o dax
  * put each file block g twice: what write() wrote went to L = L0 + g (the
@@ -27,7 +27,7 @@ enum ps_split_class {
 	PS_SPLIT_MMAP,		/* data at F only (or a PMDK pool header at F):
 				 * stores through a mapping; also every L
 				 * block zero while F holds data, whoever owns
-				 * F now (the victim rule, issue 25) */
+				 * F now (the victim rule, docs/start_pad.md "Files with two contents: the split check") */
 	PS_SPLIT_MIXED,		/* both: some blocks by write(), some mapped,
 				 * or blocks with data at L and F */
 	PS_SPLIT_UNKNOWN,	/* no evidence either way (zeros, no block
@@ -51,7 +51,7 @@ enum ps_split_where {
 #define PS_SPLIT_NWHERE 7
 
 /*
- * Per written block of a file (issue 25): what its two positions hold, the
+ * Per written block of a file (docs/start_pad.md "Files with two contents: the split check"): what its two positions hold, the
  * evidence its merged view (the file as its writer last saw it) is taken
  * from. PS_PV_* and which position wins (ps_split_block_src):
  */

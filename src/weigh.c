@@ -20,30 +20,30 @@
 #include "err.h"
 #include "fs.h"
 #include "le.h"
+#include "ext_sb.h"
 #include <stdlib.h>
 #include <string.h>
 
-#define EXT_MAGIC 0xEF53
-#define EXT_COMPAT_HAS_JOURNAL 0x4
-#define EXT_INCOMPAT_RECOVER 0x4
 #define JBD2_MAGIC 0xC03B3998u
 
 int ps_ext_sb_facts(const uint8_t *sb, size_t len, struct ps_sb_facts *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (len < 1024)
+#define EXTSB(f) PS_FIELD_GET(PS_EXTSB, sb, f)
+	if (len < PS_EXTSB_SIZE)
 		return PS_ETRUNC;
-	if (ps_le16(sb + 0x38) != EXT_MAGIC)
+	if (EXTSB(s_magic) != PS_EXTSB_MAGIC)
 		return PS_EFORMAT;
 	out->ext = true;
-	/* the 32-bit times and their high bytes (ext4: 0x274..0x276) */
-	out->mtime = ps_le32(sb + 0x2c) | (uint64_t)sb[0x275] << 32;
-	out->wtime = ps_le32(sb + 0x30) | (uint64_t)sb[0x274] << 32;
-	out->mkfs_time = ps_le32(sb + 0x108) | (uint64_t)sb[0x276] << 32;
+	/* the 32-bit times and their high bytes (ext4) */
+	out->mtime = EXTSB(s_mtime) | EXTSB(s_mtime_hi) << 32;
+	out->wtime = EXTSB(s_wtime) | EXTSB(s_wtime_hi) << 32;
+	out->mkfs_time = EXTSB(s_mkfs_time) | EXTSB(s_mkfs_time_hi) << 32;
 	/* an internal journal: has_journal, an inode, no external device */
-	out->has_journal = (ps_le32(sb + 0x5c) & EXT_COMPAT_HAS_JOURNAL) &&
-			   ps_le32(sb + 0xe0) && !ps_le32(sb + 0xe4);
-	out->needs_recovery = (ps_le32(sb + 0x60) & EXT_INCOMPAT_RECOVER) != 0;
+	out->has_journal = (EXTSB(s_feature_compat) & PS_EXTSB_COMPAT_HAS_JOURNAL) &&
+			   EXTSB(s_journal_inum) && !EXTSB(s_journal_dev);
+	out->needs_recovery = (EXTSB(s_feature_incompat) & PS_EXTSB_INCOMPAT_RECOVER) != 0;
+#undef EXTSB
 	return PS_OK;
 }
 
@@ -93,7 +93,7 @@ static void read_facts(struct ps_src *src, const struct ps_cand *c,
 	if (room < 2048 || ps_src_window(src, c->off, room, &v))
 		return;
 	uint8_t sb[1024];
-	if (ps_src_pread(v, sb, sizeof(sb), 1024) || ps_ext_sb_facts(sb, sizeof(sb), f)) {
+	if (ps_src_pread(v, sb, sizeof(sb), PS_EXTSB_OFFSET) || ps_ext_sb_facts(sb, sizeof(sb), f)) {
 		ps_src_close(v);
 		return;
 	}
@@ -103,7 +103,7 @@ static void read_facts(struct ps_src *src, const struct ps_cand *c,
 		struct ps_fs_stat st;
 		struct jread j = { .n = 0 };
 		if (!ps_fs_open(v, PS_FS_EXT, &fs, err, sizeof(err)) &&
-		    !ps_fs_stat(fs, ps_le32(sb + 0xe0), &st)) {
+		    !ps_fs_stat(fs, PS_FIELD_GET(PS_EXTSB, sb, s_journal_inum), &st)) {
 			ps_fs_read(fs, &st, jread_cb, &j);
 			ps_fs_stat_free(&st);
 			if (j.n)

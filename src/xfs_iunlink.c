@@ -33,6 +33,7 @@
 #include "crc32c.h"
 #include "err.h"
 #include "le.h"
+#include "xfs_sb.h"
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -710,29 +711,34 @@ int ps_xfs_iunlink_process(const struct ps_xiu_io *io, uint64_t lsn, struct ps_j
 	int r = io->rd(io->ctx, sb, sizeof(sb), 0);
 	if (r)
 		return r;
-	if (ps_be32(sb) != 0x58465342 || (ps_be16(sb + 100) & 0xf) != 5)
+#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
+	if (SB(sb_magicnum) != PS_XSB_MAGIC || PS_XSB_VERSION(sb) != 5)
 		return PS_OK;	/* v5 only: the counters are recomputed after */
 	struct iu u;
 	memset(&u, 0, sizeof(u));
 	u.io = io;
 	u.lsn = lsn;
 	struct sbx *s = &u.s;
-	s->blocksize = ps_be32(sb + 4);
-	s->dblocks = ps_be64(sb + 8);
-	s->agblocks = ps_be32(sb + 84);
-	s->agcount = ps_be32(sb + 88);
-	s->sectsize = ps_be16(sb + 102);
-	s->inodesize = ps_be16(sb + 104);
-	s->blocklog = sb[120];
-	s->inopblog = sb[123];
-	s->agblklog = sb[124];
-	uint32_t ro = ps_be32(sb + 212), inc = ps_be32(sb + 216);
-	s->finobt = ro & 0x1;
-	s->rmapbt = ro & 0x2;
-	s->sparse = inc & 0x2;
-	s->bigtime = inc & 0x8;
-	s->nrext64 = inc & 0x20;
-	memcpy(s->meta_uuid, (inc & 0x4) ? sb + 248 : sb + 32, 16);
+	s->blocksize = SB(sb_blocksize);
+	s->dblocks = SB(sb_dblocks);
+	s->agblocks = SB(sb_agblocks);
+	s->agcount = SB(sb_agcount);
+	s->sectsize = SB(sb_sectsize);
+	s->inodesize = SB(sb_inodesize);
+	s->blocklog = SB(sb_blocklog);
+	s->inopblog = SB(sb_inopblog);
+	s->agblklog = SB(sb_agblklog);
+	uint32_t ro = SB(sb_features_ro_compat), inc = SB(sb_features_incompat);
+#undef SB
+	s->finobt = ro & PS_XSB_RO_FINOBT;
+	s->rmapbt = ro & PS_XSB_RO_RMAPBT;
+	s->sparse = inc & PS_XSB_IN_SPINODES;
+	s->bigtime = inc & PS_XSB_IN_BIGTIME;
+	s->nrext64 = inc & PS_XSB_IN_NREXT64;
+	if (inc & PS_XSB_IN_META_UUID)
+		PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_meta_uuid, s->meta_uuid);
+	else
+		PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, s->meta_uuid);
 	if (s->blocklog < 9 || s->blocklog > 16 || s->blocksize != 1u << s->blocklog ||
 	    s->sectsize < 512 || s->sectsize > 32768 || s->sectsize > s->blocksize ||
 	    s->inodesize < 512 || s->inodesize > 2048 || s->inopblog != s->blocklog - __builtin_ctz(s->inodesize) ||

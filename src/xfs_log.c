@@ -2,7 +2,7 @@
 /*
  * The XFS log, read-only: head, tail, clean or dirty, and what recovery
  * would replay (xfs_log.h). Written from the project's specification
- * (/work/shared/spec/xfs-log-recovery.md §1-§4), which states in its own
+ * (xfs-log-recovery.md "Where the log is" to "Operations, transactions, passes"), which states in its own
  * words what the kernel's fs/xfs/xfs_log_recover.c does; no code was
  * taken from it. The function names below echo the spec's section names
  * so a reader can follow one beside the other.
@@ -18,6 +18,7 @@
 #include "crc32c.h"
 #include "err.h"
 #include "le.h"
+#include "xfs_sb.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,7 @@
 #define CACHE_BBS 128u			/* read 64 KiB at a time */
 #define MAX_OPEN 1024			/* transactions tracked at once */
 
-/* record header fields (spec §2.2) */
+/* record header fields (xfs-log-recovery.md "struct xlog_rec_header") */
 #define H_MAGIC 0
 #define H_CYCLE 4
 #define H_VERSION 8
@@ -59,13 +60,15 @@ int ps_xfs_log_geom(const uint8_t *sb, size_t len, struct ps_xfs_log_geom *g,
 	memset(g, 0, sizeof(*g));
 	if (len < 256)
 		return PS_ETRUNC;
-	if (ps_be32(sb) != 0x58465342)	/* "XFSB" */
+#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
+	if (SB(sb_magicnum) != PS_XSB_MAGIC)
 		return PS_ENOTFOUND;
-	uint32_t agblocks = ps_be32(sb + 84), agcount = ps_be32(sb + 88);
-	uint32_t logblocks = ps_be32(sb + 96);
-	uint16_t versionnum = ps_be16(sb + 100);
-	uint8_t blocklog = sb[120], agblklog = sb[124], logsectlog = sb[193];
-	uint64_t logstart = ps_be64(sb + 48);
+	uint32_t agblocks = SB(sb_agblocks), agcount = SB(sb_agcount);
+	uint32_t logblocks = SB(sb_logblocks);
+	uint16_t versionnum = SB(sb_versionnum);
+	uint8_t blocklog = SB(sb_blocklog), agblklog = SB(sb_agblklog);
+	uint8_t logsectlog = SB(sb_logsectlog);
+	uint64_t logstart = SB(sb_logstart);
 	unsigned version = versionnum & 0xf;
 #define BAD(f) do { *bad_field = f; return PS_EFORMAT; } while (0)
 	if (version < 4 || version > 5)
@@ -76,8 +79,9 @@ int ps_xfs_log_geom(const uint8_t *sb, size_t len, struct ps_xfs_log_geom *g,
 		BAD("sb_agblklog");
 	g->v5 = version == 5;
 	g->v2 = g->v5 || (versionnum & 0x0400);
-	g->sunit = ps_be32(sb + 196);
-	memcpy(g->uuid, sb + 32, 16);
+	g->sunit = SB(sb_logsunit);
+	PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, g->uuid);
+#undef SB
 	g->sect_bb = 1;
 	if (versionnum & 0x0800 || g->v5) {
 		if (logsectlog && (logsectlog < 9 || logsectlog > 15))
@@ -187,7 +191,7 @@ static int is_header(struct xl *x, int64_t blk, bool *yes)
 	return XL_OK;
 }
 
-/* header blocks of a record (spec §2.3) */
+/* header blocks of a record (xfs-log-recovery.md "Header blocks (hblks) and cycle stamping") */
 static int64_t hblks_of(const struct xl *x, const uint8_t *h)
 {
 	uint32_t size = ps_be32(h + H_SIZE);
@@ -204,7 +208,7 @@ static bool uuid_ok(const struct xl *x, const uint8_t *h, bool allow_zero)
 	return !memcmp(h + H_UUID, x->g->uuid, 16);
 }
 
-/* §3.1 */
+/* xfs-log-recovery.md "xlog_find_cycle_start" */
 static int find_cycle_start(struct xl *x, int64_t first, int64_t *last, uint32_t cyc)
 {
 	int64_t end = *last, mid = (first + end) / 2;
@@ -222,7 +226,7 @@ static int find_cycle_start(struct xl *x, int64_t first, int64_t *last, uint32_t
 	return XL_OK;
 }
 
-/* §3.2: *found = the first block in [start, start + n) of cycle stop, or -1 */
+/* xfs-log-recovery.md "xlog_find_verify_cycle": *found = the first block in [start, start + n) of cycle stop, or -1 */
 static int verify_cycle(struct xl *x, int64_t start, int64_t n, uint32_t stop,
 			int64_t *found)
 {
@@ -239,7 +243,7 @@ static int verify_cycle(struct xl *x, int64_t start, int64_t n, uint32_t stop,
 	return XL_OK;
 }
 
-/* §3.3: 1 when the walk back reached block -1 without a header */
+/* xfs-log-recovery.md "xlog_find_verify_log_record": 1 when the walk back reached block -1 without a header */
 static int verify_log_record(struct xl *x, int64_t start, int64_t *last, int64_t extra)
 {
 	int64_t i;
@@ -261,7 +265,7 @@ static int verify_log_record(struct xl *x, int64_t start, int64_t *last, int64_t
 	return XL_OK;
 }
 
-/* §3.4: 1 (head in *blk) when the log is not fully written since mkfs */
+/* xfs-log-recovery.md "xlog_find_zeroed": 1 (head in *blk) when the log is not fully written since mkfs */
 static int find_zeroed(struct xl *x, int64_t *blk)
 {
 	uint32_t c0, cl;
@@ -291,7 +295,7 @@ static int find_zeroed(struct xl *x, int64_t *blk)
 	return 1;
 }
 
-/* §3.5 */
+/* xfs-log-recovery.md "xlog_find_head" */
 static int find_head(struct xl *x, int64_t *head_out)
 {
 	int64_t head, found;
@@ -365,7 +369,7 @@ static int find_head(struct xl *x, int64_t *head_out)
 	return XL_OK;
 }
 
-/* §3.6, backwards: the count-th header before head (*found = how many) */
+/* xfs-log-recovery.md "Record seekers", backwards: the count-th header before head (*found = how many) */
 static int rseek(struct xl *x, int64_t head, int64_t tail, int count,
 		 int64_t *rblk, int *found, bool *wrapped)
 {
@@ -396,7 +400,7 @@ static int rseek(struct xl *x, int64_t head, int64_t tail, int count,
 	return XL_OK;
 }
 
-/* §3.6, forwards from tail */
+/* xfs-log-recovery.md "Record seekers", forwards from tail */
 static int seek(struct xl *x, int64_t head, int64_t tail, int count,
 		int64_t *rblk, int *found)
 {
@@ -435,9 +439,9 @@ static int header_at(struct xl *x, int64_t blk, uint8_t *h)
 	return XL_OK;
 }
 
-/* ---- walking records tail -> head (§4.6) ---- */
+/* ---- walking records tail -> head (xfs-log-recovery.md "Walking records tail -> head") ---- */
 
-/* §2.4 xlog_valid_rec_header, with h_size bounded (see the docs) */
+/* xfs-log-recovery.md "Record validity" xlog_valid_rec_header, with h_size bounded (see the docs) */
 static const char *rec_header_bad(const struct xl *x, const uint8_t *h, int64_t blk,
 				  uint32_t bufsize)
 {
@@ -480,7 +484,7 @@ static bool tid_take(struct xl *x, uint32_t tid, bool remove)
 	return false;
 }
 
-/* §4.1/§4.3, counting only: START opens a tid, COMMIT of an open tid
+/* xfs-log-recovery.md "Op header" and "Assembly", counting only: START opens a tid, COMMIT of an open tid
  * counts one transaction, UNMOUNT forgets it */
 static int count_ops(struct xl *x, uint8_t *data, uint32_t len, uint32_t nops, int64_t blk)
 {
@@ -632,7 +636,7 @@ static int walk(struct xl *x, int64_t head, int64_t tail, enum walk_mode mode,
 					*first_bad = at;
 					return fail(x, PS_XLOG_WHY_UUID, at, "h_fs_uuid");
 				}
-				/* undo the cycle stamping (§2.3) */
+				/* undo the cycle stamping (xfs-log-recovery.md "Header blocks (hblks) and cycle stamping") */
 				uint64_t dbbs = btobb(len);
 				uint8_t *data = r + hblks * BB;
 				for (uint64_t i = 0; i < dbbs; i++) {
@@ -672,7 +676,7 @@ static int walk(struct xl *x, int64_t head, int64_t tail, enum walk_mode mode,
 	return XL_OK;
 }
 
-/* §3.7 xlog_check_unmount_rec */
+/* xfs-log-recovery.md "xlog_find_tail" xlog_check_unmount_rec */
 static int check_unmount(struct xl *x, int64_t head, int64_t rblk, int64_t *tail,
 			 bool *clean)
 {
@@ -708,7 +712,7 @@ static int tail_of(struct xl *x, int64_t rblk, int64_t *tail, uint32_t *tcycle)
 	return XL_OK;
 }
 
-/* §3.9 xlog_verify_tail */
+/* xfs-log-recovery.md "Torn writes" xlog_verify_tail */
 static int verify_tail(struct xl *x, int64_t head, int64_t *tail, uint32_t hsize)
 {
 	int64_t rblk = *tail, first_bad;
@@ -740,7 +744,7 @@ static int verify_tail(struct xl *x, int64_t head, int64_t *tail, uint32_t hsize
 	return r;
 }
 
-/* §3.9 xlog_verify_head: trims a torn record at the head */
+/* xfs-log-recovery.md "Torn writes" xlog_verify_head: trims a torn record at the head */
 static int verify_head(struct xl *x, int64_t *head, int64_t *tail, int64_t *rblk,
 		       bool *wrapped)
 {

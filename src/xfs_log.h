@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The XFS log of a filesystem, read-only (spec xfs-log-recovery.md §1-§4,
+ * The XFS log of a filesystem, read-only (xfs-log-recovery.md "Where the log is" to "Operations, transactions, passes",
  * docs/journal.md, "XFS"): where it is, its head and tail found as the kernel
  * finds them at mount (cycle numbers of every 512-byte block, the binary
  * search for the cycle change, the scan windows, the record checks, the
@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What the log needs from the superblock (§1). */
+/* What the log needs from the superblock (xfs-log-recovery.md "Where the log is"). */
 struct ps_xfs_log_geom {
 	bool external;		/* sb_logstart 0: the log is on another device */
 	uint64_t start_bb;	/* first 512-byte block of the log on the device */

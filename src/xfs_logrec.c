@@ -2,7 +2,7 @@
 /*
  * The XFS log replayed read-only into an overlay (xfs_logrec.h). Written
  * from the project's specification (/work/shared/spec/xfs-log-recovery.md
- * §4-§7), which states in its own words what the kernel's
+ * xfs-log-recovery.md "Operations, transactions, passes" to "Edge cases and hard rules"), which states in its own words what the kernel's
  * fs/xfs/xfs_log_recover.c and xfs_*_item_recover.c do; no code was taken
  * from them.
  *
@@ -23,6 +23,7 @@
 #include "xfs_iunlink.h"
 #include "err.h"
 #include "le.h"
+#include "xfs_sb.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,23 +303,28 @@ struct sbi {
 static int sb_parse(const uint8_t *sb, struct sbi *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->blocksize = ps_be32(sb + 4);
-	s->dblocks = ps_be64(sb + 8);
-	s->agblocks = ps_be32(sb + 84);
-	s->agcount = ps_be32(sb + 88);
-	s->sectsize = ps_be16(sb + 102);
-	s->inodesize = ps_be16(sb + 104);
-	s->inopblock = ps_be16(sb + 106);
-	s->blocklog = sb[120];
-	s->inopblog = sb[123];
-	s->agblklog = sb[124];
-	s->inoalignmt = ps_be32(sb + 180);
-	s->dirblklog = sb[192];
-	s->v5 = (ps_be16(sb + 100) & 0xf) == 5;
-	s->log_incompat = s->v5 ? ps_be32(sb + 220) : 0;
-	s->spino_align = s->v5 ? ps_be32(sb + 228) : 0;
-	memcpy(s->uuid, sb + 32, 16);
-	memcpy(s->meta_uuid, s->v5 && (ps_be32(sb + 216) & 4) ? sb + 248 : sb + 32, 16);
+#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
+	s->blocksize = SB(sb_blocksize);
+	s->dblocks = SB(sb_dblocks);
+	s->agblocks = SB(sb_agblocks);
+	s->agcount = SB(sb_agcount);
+	s->sectsize = SB(sb_sectsize);
+	s->inodesize = SB(sb_inodesize);
+	s->inopblock = SB(sb_inopblock);
+	s->blocklog = SB(sb_blocklog);
+	s->inopblog = SB(sb_inopblog);
+	s->agblklog = SB(sb_agblklog);
+	s->inoalignmt = SB(sb_inoalignmt);
+	s->dirblklog = SB(sb_dirblklog);
+	s->v5 = PS_XSB_VERSION(sb) == 5;
+	s->log_incompat = s->v5 ? SB(sb_features_log_incompat) : 0;
+	s->spino_align = s->v5 ? SB(sb_spino_align) : 0;
+	PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, s->uuid);
+	if (s->v5 && (SB(sb_features_incompat) & PS_XSB_IN_META_UUID))
+		PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_meta_uuid, s->meta_uuid);
+	else
+		PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, s->meta_uuid);
+#undef SB
 	if (s->blocklog < 9 || s->blocklog > 16 || s->blocksize != 1u << s->blocklog ||
 	    s->inodesize < 256 || s->inodesize > 2048 || (s->inodesize & (s->inodesize - 1)) ||
 	    s->inopblock != s->blocksize / s->inodesize || (1u << s->inopblog) != s->inopblock ||
@@ -326,7 +332,7 @@ static int sb_parse(const uint8_t *sb, struct sbi *s)
 	    s->agblklog > 31 || s->dirblklog > 8 || s->dblocks > (UINT64_MAX >> 17))
 		return PS_EFORMAT;
 	s->fs_bb = s->dblocks << (s->blocklog - 9);
-	/* inode cluster geometry (spec §5.3) */
+	/* inode cluster geometry (xfs-log-recovery.md "ICREATE") */
 	uint32_t cb = 8192;
 	if (s->v5) {
 		uint32_t n = cb * (s->inodesize / 256);
@@ -482,7 +488,7 @@ static int hold(struct rx *x, struct trans *t, uint32_t len)
 	return RX_OK;
 }
 
-/* a payload that is not a continuation (§4.3 add) */
+/* a payload that is not a continuation (xfs-log-recovery.md "Assembly" add) */
 static int trans_add(struct rx *x, struct trans *t, const uint8_t *p, uint32_t len)
 {
 	if (!len)
@@ -574,7 +580,7 @@ static void seal_inode(const struct rx *x, uint8_t *di)
 		seal(di, x->sb.inodesize, 100);
 }
 
-/* what a v5 block is by its magic (§5.1.3, §6): LSN and UUID offsets, CRC
+/* what a v5 block is by its magic (xfs-log-recovery.md "LSN gate (v5 only)", xfs-log-recovery.md "CRC recomputation table (v5)"): LSN and UUID offsets, CRC
  * offset; false when it has none (or is not this filesystem's) */
 struct bkind {
 	int lsn_off, uuid_off, crc_off;
@@ -659,7 +665,7 @@ static int do_buf(struct rx *x, struct trans *t, struct item *it)
 	uint32_t nbits = mapsize * 32;
 #define BIT(b) (ps_le32(map + 4 * ((b) >> 5)) >> ((b) & 31) & 1)
 	if (flags & BLF_INODE_BUF) {
-		/* only the di_next_unlinked fields in logged chunks (§5.1.4) */
+		/* only the di_next_unlinked fields in logged chunks (xfs-log-recovery.md "Buffer items, Replay") */
 		uint32_t isz = x->sb.inodesize;
 		uint32_t ri = 1, bit = 0;
 		uint64_t reg_start = 0, reg_end = 0;	/* bytes of the buffer */
@@ -704,7 +710,7 @@ ibuf_done:
 		x->st->items++;
 		return RX_OK;
 	}
-	/* the LSN gate of v5 metadata (§5.1.3) */
+	/* the LSN gate of v5 metadata (xfs-log-recovery.md "LSN gate (v5 only)") */
 	struct bkind k;
 	if (block_kind(x, x->buf, bytes, &k) && k.lsn_off >= 0) {
 		uint64_t lsn = ps_be64(x->buf + k.lsn_off);
@@ -869,7 +875,7 @@ static int do_inode(struct rx *x, struct trans *t, struct item *it)
 	size_t core = v3 ? 176 : 100;
 	if ((size_t)forkoff * 8 > isz - core)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "di_forkoff");
-	/* the core, log dinode -> disk dinode (§5.2.3 step 6) */
+	/* the core, log dinode -> disk dinode (xfs-log-recovery.md "Inode items, Replay steps" step 6) */
 	ps_put_be16(di, 0x494e);
 	ps_put_be16(di + 2, mode);
 	di[4] = ld[4];
@@ -1024,7 +1030,7 @@ static int intent_done(struct rx *x, uint16_t intent_type, const struct item *it
 
 static uint16_t item_type(const struct item *it) { return ps_le16(it->r[0].p); }
 
-/* 0 buffers and icreate, 1 other items, 2 inode buffers, 3 cancels (§4.4) */
+/* 0 buffers and icreate, 1 other items, 2 inode buffers, 3 cancels (xfs-log-recovery.md "Item ordering inside one transaction") */
 static int item_list(const struct item *it)
 {
 	uint16_t type = item_type(it);
@@ -1101,7 +1107,7 @@ static int commit(struct rx *x, struct trans *t)
 	return RX_OK;
 }
 
-/* one record's operations (§4.1, §4.3) */
+/* one record's operations (xfs-log-recovery.md "Op header", xfs-log-recovery.md "Assembly") */
 static int rec_cb(void *ctx, uint64_t lsn, uint32_t blk, const uint8_t *data, uint32_t len,
 		  uint32_t nops)
 {
@@ -1224,12 +1230,14 @@ static int sb_counters(struct rx *x)
 	uint8_t *sb = x->buf;
 	if (ovl_read(x->o, sb, s->sectsize, 0))
 		return RX_IO;
-	if (ps_be64(sb + 128) == icount && ps_be64(sb + 136) == ifree && ps_be64(sb + 144) == fdblocks)
+	if (PS_FIELD_GET(PS_XSB, sb, sb_icount) == icount &&
+	    PS_FIELD_GET(PS_XSB, sb, sb_ifree) == ifree &&
+	    PS_FIELD_GET(PS_XSB, sb, sb_fdblocks) == fdblocks)
 		return RX_OK;
-	ps_put_be64(sb + 128, icount);
-	ps_put_be64(sb + 136, ifree);
-	ps_put_be64(sb + 144, fdblocks);
-	seal(sb, s->sectsize, 224);
+	PS_FIELD_PUT(PS_XSB, sb, sb_icount, icount);
+	PS_FIELD_PUT(PS_XSB, sb, sb_ifree, ifree);
+	PS_FIELD_PUT(PS_XSB, sb, sb_fdblocks, fdblocks);
+	seal(sb, s->sectsize, PS_XSB_OFF_sb_crc);
 	return ovl_write(x->o, sb, s->sectsize, 0) ? RX_IO : RX_OK;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The XFS log replayed read-only (issue 24, docs/journal.md "XFS"): the
+ * The XFS log replayed read-only (docs/journal.md "XFS: the log replayed read-only"): the
  * committed transactions from the tail to the head, their buffer, inode
  * and inode-create items applied as the kernel's recovery applies them,
  * into an overlay over the filesystem's source; the blocks changed

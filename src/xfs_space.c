@@ -4,15 +4,11 @@
 #include "be.h"
 #include "crc32c.h"
 #include "err.h"
+#include "xfs_sb.h"
 #include <stdlib.h>
 #include <string.h>
 
 #define MAXLEVELS 9		/* the deepest short-form btree the format allows */
-#define SB_RO_FINOBT 1u
-#define SB_RO_RMAPBT 2u
-#define SB_RO_REFLINK 4u
-#define SB_IN_SPINODES 2u
-#define SB_IN_META_UUID 4u
 
 const char *ps_xfs_space_kind_name(enum ps_xfs_space_kind k)
 {
@@ -375,18 +371,19 @@ int ps_xfs_space_read(struct ps_src *src, struct ps_xfs_space *out)
 	memset(out, 0, sizeof(*out));
 	ps_diags_init(&out->diags);
 	uint8_t sb[512];
+#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
 	if (src->size < sizeof(sb) || ps_src_pread(src, sb, sizeof(sb), 0) != PS_OK ||
-	    memcmp(sb, "XFSB", 4))
+	    SB(sb_magicnum) != PS_XSB_MAGIC)
 		return PS_ENOTFOUND;
 	struct ps_xfs_space *s = out;
-	s->blocksize = ps_be32(sb + 4);
-	s->dblocks = ps_be64(sb + 8);
-	s->agblocks = ps_be32(sb + 84);
-	s->agcount = ps_be32(sb + 88);
-	s->sectsize = ps_be16(sb + 102);
-	s->v5 = (ps_be16(sb + 100) & 0xf) == 5;
-	uint16_t isize = ps_be16(sb + 104);
-	uint8_t inopblog = sb[123], agblklog = sb[124];
+	s->blocksize = SB(sb_blocksize);
+	s->dblocks = SB(sb_dblocks);
+	s->agblocks = SB(sb_agblocks);
+	s->agcount = SB(sb_agcount);
+	s->sectsize = SB(sb_sectsize);
+	s->v5 = PS_XSB_VERSION(sb) == 5;
+	uint16_t isize = SB(sb_inodesize);
+	uint8_t inopblog = SB(sb_inopblog), agblklog = SB(sb_agblklog);
 	const char *field = NULL;
 	if (s->blocksize < 512 || s->blocksize > 65536 || (s->blocksize & (s->blocksize - 1)))
 		field = "sb_blocksize";
@@ -406,22 +403,25 @@ int ps_xfs_space_read(struct ps_src *src, struct ps_xfs_space *out)
 		return PS_EFORMAT;
 	}
 	struct geo g = { .logstart = UINT64_MAX };
-	uint64_t logstart = ps_be64(sb + 48);
+	uint64_t logstart = SB(sb_logstart);
 	if (logstart) {
 		uint64_t agno = logstart >> agblklog, agbno = logstart & ((1ULL << agblklog) - 1);
 		g.logstart = agno < s->agcount && agbno < s->agblocks ?
 			     agno * s->agblocks + agbno : (uint64_t)s->agcount * s->agblocks;
-		g.logblocks = ps_be32(sb + 96);
+		g.logblocks = SB(sb_logblocks);
 	}
 	struct ctx c = { .src = src, .s = s, .inopblog = inopblog };
 	if (s->v5) {
-		uint32_t ro = ps_be32(sb + 212), in = ps_be32(sb + 216);
-		g.finobt = ro & SB_RO_FINOBT;
-		g.rmapbt = ro & SB_RO_RMAPBT;
-		g.reflink = ro & SB_RO_REFLINK;
-		c.sparse = in & SB_IN_SPINODES;
-		memcpy(c.uuid, sb + ((in & SB_IN_META_UUID) ? 248 : 32), 16);
+		uint32_t ro = SB(sb_features_ro_compat), in = SB(sb_features_incompat);
+		g.finobt = ro & PS_XSB_RO_FINOBT;
+		g.rmapbt = ro & PS_XSB_RO_RMAPBT;
+		g.reflink = ro & PS_XSB_RO_REFLINK;
+		c.sparse = in & PS_XSB_IN_SPINODES;
+		PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, c.uuid);
+		if (in & PS_XSB_IN_META_UUID)
+			PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_meta_uuid, c.uuid);
 	}
+#undef SB
 	/* only the AGs whose headers are in the image are looked at */
 	uint64_t agbytes = (uint64_t)s->agblocks * s->blocksize;
 	uint64_t nag = src->size / agbytes + 1;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * XFS's own space accounting, read-only (issue 25 item 3): for every AG the
+ * XFS's own space accounting, read-only (docs/start_pad.md "Files with two contents: the split check"): for every AG the
  * header sectors (sb, AGF, AGI, AGFL), the blocks on the AGFL, the by-block
  * free-space btree (bnobt: the free extents), the inode btree (inobt: the
  * inode chunks, sparse ones block by block), and the blocks of every AG

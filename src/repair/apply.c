@@ -277,7 +277,7 @@ static int rescan(const char *path, const struct ps_analysis *before,
 			bad = 1;
 		}
 	}
-	/* --merge-mmap: every file reads as planned (issue 16) */
+	/* --merge-mmap: every file reads as planned (docs/start_pad.md "Files with two contents: the split check") */
 	for (size_t i = 0; i < plan->nmerge && !bad; i++)
 		bad = ps_merge_verify(s, &plan->merge[i], why, whylen) ? 1 : 0;
 	ps_src_close(s);

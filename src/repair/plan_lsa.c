@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The "label-index" repair kind: a label storage area whose two index
- * blocks disagree (spec §5.2). Only the case with one reading is repaired:
+ * blocks disagree (nvdimm-formats.md "Index block"). Only the case with one reading is repaired:
  * exactly one block valid and older-or-equal by sequence number; the
  * invalid one becomes a copy of the valid one (docs/repair.md).
  */

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * --merge-mmap (issue 16): before a legacy start_pad block is rewritten to
+ * --merge-mmap (docs/start_pad.md "Files with two contents: the split check"): before a legacy start_pad block is rewritten to
  * start_pad 0 (which keeps the data at L, base + start_pad + dataoff), the
  * split check (src/split.h) says which files were written through a
  * mapping under DAX: their data sits at F, start_pad lower, and the
  * rewrite would strand it. Without --merge-mmap the rewrite is refused.
  * With it, each such file's F blocks become patches over its own L
- * blocks: the blocks its merged view takes from F (issue 25: a store on
+ * blocks: the blocks its merged view takes from F (docs/start_pad.md "Files with two contents: the split check": a store on
  * free space, a store over write() data, a store over another file by
  * the victim rule); an ambiguous block keeps L and is named in the plan. The expectation recorded with the plan (every
  * file's read view after the repair) is what the re-scan checks.
@@ -85,7 +85,7 @@ static int merge_file(struct merge_ctx *m, const struct ps_split_file *f, bool d
 			uint64_t off = e->logical + done;
 			if (off >= f->size)
 				break;
-			/* the merged view (issue 25): the blocks whose
+			/* the merged view (docs/start_pad.md "Files with two contents: the split check"): the blocks whose
 			 * provenance is a store; an ambiguous one stays L */
 			bool from_f = ps_split_block_src(f, bi) == PS_SRC_F;
 			/* a block in pieces of at most 4 KiB (the patch size) */

@@ -2,7 +2,8 @@
 /*
  * The "pfn" repair kind: pfn (fsdax) and dax (devdax) info blocks. What it
  * rewrites and refuses, with the kernel facts behind each rule, is in
- * docs/repair.md; the spec sections cited are /work/shared/spec's.
+ * docs/repair.md; the specification is cited by
+ * section title (nvdimm-formats.md, the project's specification).
  *
  * The block is edited as a whole (4096 bytes, old -> b) and then cut into
  * one patch per changed field, so the plan and the undo file name fields,
@@ -106,7 +107,7 @@ static int emit_block(struct ps_plan *plan, int ns, uint64_t boff,
 
 /* The dataoff nd_pfn_init (v5.3+) and ndctl write-infoblock choose for a
  * namespace of size S at an a-aligned base, pmem mode with 64-byte struct
- * pages or ram mode (spec §8 F6-F8). */
+ * pages or ram mode (nvdimm-formats.md "nd_pfn_init formulas" F6-F8). */
 static uint64_t kernel_dataoff(uint64_t S, uint32_t mode, uint64_t a)
 {
 	if (S < SZ_8K)
@@ -315,7 +316,8 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		}
 	} else {
 		/* start_pad != 0: rewrite as a v5.7+ kernel would have written
-		 * it, keeping the proven data start (spec §7, §8 F8, §9). */
+		 * it, keeping the proven data start (nvdimm-formats.md "start_pad semantics by kernel era",
+		 * "nd_pfn_init formulas" F8, "Validation rules the kernel applies"). */
 		bool legacy = fc->sem == PS_SEM_LEGACY;
 		kind = legacy ? "start-pad-legacy" : "start-pad-fixed";
 		uint64_t Dn = legacy ? ns->start_pad + sb->dataoff : sb->dataoff;
@@ -360,7 +362,7 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 			return PS_OK;
 		}
 		/* the split check: files written through a mapping under DAX
-		 * keep their data start_pad lower (issue 16, plan_merge.c) */
+		 * keep their data start_pad lower (docs/start_pad.md "Files with two contents: the split check", plan_merge.c) */
 		if (legacy) {
 			int mr = ps_plan_merge_mmap(src, ns, fc, o, plan);
 			if (mr == PS_EAMBIG)

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The XFS superblock, struct xfs_dsb (fs/xfs/libxfs/xfs_format.h), all
+ * big-endian: the one place its layout is written (field.h). fs_xfs.c,
+ * xfs_space.c, xfs_logrec.c, xfs_iunlink.c and probe.c read it through
+ * PS_FIELD_GET(PS_XSB, sb, sb_...). The names are the kernel's (xfs_db
+ * prints them without the "sb_"); tests/unit/test_xfs_sb compares every
+ * field with what xfs_db prints for a filesystem mkfs.xfs made.
+ */
+#ifndef PS_XFS_SB_H
+#define PS_XFS_SB_H
+#include "field.h"
+
+#define PS_XSB_SIZE 264u	/* up to and including sb_meta_uuid */
+#define PS_XSB_MAGIC 0x58465342u	/* "XFSB" */
+#define PS_XSB_FIELDS(X, P) \
+	X(P, sb_magicnum,          0x00,  4, BE,    0, NULL) \
+	X(P, sb_blocksize,         0x04,  4, BE,    0, NULL) \
+	X(P, sb_dblocks,           0x08,  8, BE,    0, NULL) \
+	X(P, sb_rblocks,           0x10,  8, BE,    0, NULL) \
+	X(P, sb_rextents,          0x18,  8, BE,    0, NULL) \
+	X(P, sb_uuid,              0x20, 16, BYTES, 0, NULL) \
+	X(P, sb_logstart,          0x30,  8, BE,    0, NULL) \
+	X(P, sb_rootino,           0x38,  8, BE,    0, NULL) \
+	X(P, sb_rbmino,            0x40,  8, BE,    0, NULL) \
+	X(P, sb_rsumino,           0x48,  8, BE,    0, NULL) \
+	X(P, sb_rextsize,          0x50,  4, BE,    0, NULL) \
+	X(P, sb_agblocks,          0x54,  4, BE,    0, NULL) \
+	X(P, sb_agcount,           0x58,  4, BE,    0, NULL) \
+	X(P, sb_rbmblocks,         0x5c,  4, BE,    0, NULL) \
+	X(P, sb_logblocks,         0x60,  4, BE,    0, NULL) \
+	X(P, sb_versionnum,        0x64,  2, BE,    0, NULL) \
+	X(P, sb_sectsize,          0x66,  2, BE,    0, NULL) \
+	X(P, sb_inodesize,         0x68,  2, BE,    0, NULL) \
+	X(P, sb_inopblock,         0x6a,  2, BE,    0, NULL) \
+	X(P, sb_fname,             0x6c, 12, BYTES, 0, NULL) \
+	X(P, sb_blocklog,          0x78,  1, BE,    0, NULL) \
+	X(P, sb_sectlog,           0x79,  1, BE,    0, NULL) \
+	X(P, sb_inodelog,          0x7a,  1, BE,    0, NULL) \
+	X(P, sb_inopblog,          0x7b,  1, BE,    0, NULL) \
+	X(P, sb_agblklog,          0x7c,  1, BE,    0, NULL) \
+	X(P, sb_rextslog,          0x7d,  1, BE,    0, NULL) \
+	X(P, sb_inprogress,        0x7e,  1, BE,    0, NULL) \
+	X(P, sb_imax_pct,          0x7f,  1, BE,    0, NULL) \
+	X(P, sb_icount,            0x80,  8, BE,    0, NULL) \
+	X(P, sb_ifree,             0x88,  8, BE,    0, NULL) \
+	X(P, sb_fdblocks,          0x90,  8, BE,    0, NULL) \
+	X(P, sb_frextents,         0x98,  8, BE,    0, NULL) \
+	X(P, sb_uquotino,          0xa0,  8, BE,    0, NULL) \
+	X(P, sb_gquotino,          0xa8,  8, BE,    0, NULL) \
+	X(P, sb_qflags,            0xb0,  2, BE,    0, NULL) \
+	X(P, sb_flags,             0xb2,  1, BE,    0, NULL) \
+	X(P, sb_shared_vn,         0xb3,  1, BE,    0, NULL) \
+	X(P, sb_inoalignmt,        0xb4,  4, BE,    0, NULL) \
+	X(P, sb_unit,              0xb8,  4, BE,    0, NULL) \
+	X(P, sb_width,             0xbc,  4, BE,    0, NULL) \
+	X(P, sb_dirblklog,         0xc0,  1, BE,    0, NULL) \
+	X(P, sb_logsectlog,        0xc1,  1, BE,    0, NULL) \
+	X(P, sb_logsectsize,       0xc2,  2, BE,    0, NULL) \
+	X(P, sb_logsunit,          0xc4,  4, BE,    0, NULL) \
+	X(P, sb_features2,         0xc8,  4, BE,    0, NULL) \
+	X(P, sb_bad_features2,     0xcc,  4, BE,    0, NULL) \
+	X(P, sb_features_compat,   0xd0,  4, BE,    5, NULL) \
+	X(P, sb_features_ro_compat, 0xd4, 4, BE,    5, NULL) \
+	X(P, sb_features_incompat, 0xd8,  4, BE,    5, NULL) \
+	X(P, sb_features_log_incompat, 0xdc, 4, BE, 5, NULL) \
+	X(P, sb_crc,               0xe0,  4, BE,    5, NULL) \
+	X(P, sb_spino_align,       0xe4,  4, BE,    5, NULL) \
+	X(P, sb_pquotino,          0xe8,  8, BE,    5, NULL) \
+	X(P, sb_lsn,               0xf0,  8, BE,    5, NULL) \
+	X(P, sb_meta_uuid,         0xf8, 16, BYTES, 5, NULL)
+enum { PS_XSB_FIELDS(PS_FIELD_CONST, PS_XSB) };
+extern const struct ps_layout ps_xfs_sb_layout;
+
+/* The version (sb_versionnum's low 4 bits, the field table's "since"):
+ * the fields from sb_features_compat on exist in version 5 only. */
+#define PS_XSB_VERSION(sb) ((unsigned)PS_FIELD_GET(PS_XSB, (sb), sb_versionnum) & 0xf)
+
+/* Feature bits (xfs_format.h XFS_SB_FEAT_*). */
+#define PS_XSB_RO_FINOBT 0x1u
+#define PS_XSB_RO_RMAPBT 0x2u
+#define PS_XSB_RO_REFLINK 0x4u
+#define PS_XSB_IN_SPINODES 0x2u
+#define PS_XSB_IN_META_UUID 0x4u
+#define PS_XSB_IN_BIGTIME 0x8u
+#define PS_XSB_IN_NREXT64 0x20u
+
+#endif
