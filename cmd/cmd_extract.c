@@ -278,7 +278,7 @@ static void journal_warn(const struct ps_journal *j)
 
 static int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 {
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	int rc = cli_view_open(a->image, &a->vo, v);
 	if (rc)
 		return rc;
@@ -585,7 +585,7 @@ int cmd_extract(int argc, char **argv)
 		return rc;
 	}
 	struct ps_extract_source xsrc = { xv_versions, xv_read, xv_placed, &xv };
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	struct ps_writer *w;
 	int r = ps_writer_open(a.out, a.force, &w, err, sizeof(err));
 	if (r) {
@@ -1266,7 +1266,7 @@ int cmd_carve(int argc, char **argv)
 	struct ps_progress pg;
 	ps_progress_init(&pg, "carve", view->size, a.quiet);
 	struct ps_carve_stats cs;
-	char err[512], h1[32], h2[32];
+	char err[PS_ERR_LINE_MAX], h1[32], h2[32];
 	struct ps_xfs_log_info xl;
 	if (ps_xfs_log_probe(view, &xl) == PS_ENOMEM)
 		xl.state = PS_XLOG_UNKNOWN;
