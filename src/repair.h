@@ -22,6 +22,7 @@
  */
 #ifndef PS_REPAIR_H
 #define PS_REPAIR_H
+#include "err.h"
 #include "imgsrc.h"
 #include "ns.h"
 #include <stdbool.h>
@@ -271,7 +272,7 @@ int ps_repair_verify(struct ps_src *src, const struct ps_analysis *before,
 /* ---- undo files (src/repair/undo.c; the format: docs/repair.md) ---- */
 
 struct ps_undo {
-	char image[512];
+	char *image;		/* as recorded, whole (owned; NULL if none) */
 	uint64_t image_size;
 	bool have_sha256;	/* false: written with --no-image-hash */
 	uint8_t sha256[32];	/* of the image before any patch */
@@ -356,7 +357,8 @@ enum ps_apply_state {
 struct ps_unit_check {
 	int unit;		/* as in the plan (ps_patch.ns) */
 	bool valid;
-	char why[320];		/* not valid: the reason */
+	char *why;		/* not valid: the reason (owned; NULL if out
+				 * of memory), whole */
 };
 
 struct ps_apply_result {
@@ -376,7 +378,7 @@ struct ps_apply_result {
 	struct ps_analysis rescan;	/* that analysis (when rescanned) */
 	struct ps_unit_check *checks;
 	size_t nchecks;
-	char rescan_why[400];	/* step RESCAN: why the result is not valid */
+	char rescan_why[PS_ERR_LINE_MAX];	/* step RESCAN: why the result is not valid */
 };
 
 /*

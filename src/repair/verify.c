@@ -360,7 +360,7 @@ int ps_repair_verify(struct ps_src *src, const struct ps_analysis *before,
 			return rc;
 		}
 		int bad_unit = 0;	/* 0: none; unit 0 itself is INT32_MIN */
-		char w[320];
+		char w[PS_ERR_LINE_MAX];
 		for (size_t k = 0; k < plan->n && !bad_unit; k++) {
 			int u = plan->p[k].ns;
 			if (k && plan->p[k - 1].ns == u)

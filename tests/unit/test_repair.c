@@ -603,6 +603,39 @@ static void test_undo_roundtrip(void **state)
 	ps_plan_free(&p);
 }
 
+/* An undo file names its image whole: the name was cut at 500 bytes. */
+static void test_undo_long_image(void **state)
+{
+	(void)state;
+	struct ps_plan p;
+	ps_plan_init(&p);
+	uint8_t o = 1, n = 2;
+	assert_int_equal(ps_plan_add(&p, 0, "pfn", 4096, &o, &n, 1, "flags", "0x1", "0x2",
+				     "test"), PS_OK);
+	char img[4001];
+	for (size_t i = 0; i < sizeof(img) - 1; i++)
+		img[i] = i % 100 == 0 ? '/' : (char)('a' + i % 26);
+	img[sizeof(img) - 1] = 0;
+	char path[] = "/tmp/ps-undo-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ps_undo_write_fd(fd, img, 1 << 20, NULL, &p), PS_OK);
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *t = malloc((size_t)len + 1);
+	assert_int_equal(pread(fd, t, (size_t)len, 0), len);
+	t[len] = 0;
+	close(fd);
+	unlink(path);
+	struct ps_undo u;
+	char err[256];
+	assert_int_equal(ps_undo_parse(t, (size_t)len, &u, err, sizeof(err)), PS_OK);
+	assert_string_equal(u.image, img);
+	ps_undo_free(&u);
+	assert_null(u.image);
+	free(t);
+	ps_plan_free(&p);
+}
+
 /* A plan keeps every note and refusal whole, its paths too: notes were
  * once cut at 399 bytes (and the 17th dropped), a refusal at 719; the
  * sentences are the CLI's (cmd/repair_render.c), and carry the whole path. */
@@ -667,6 +700,7 @@ int main(void)
 		cmocka_unit_test(test_overlay),
 		cmocka_unit_test(test_undo_roundtrip),
 		cmocka_unit_test(test_plan_notes_kept),
+		cmocka_unit_test(test_undo_long_image),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
