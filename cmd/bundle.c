@@ -312,7 +312,7 @@ static const char *image_phys(struct json_object *im)
  * base, and why is returned (NULL when the iomem places it). */
 static char *unplaced_why(const char *iomem, const char *img)
 {
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	char *text = ps_read_text_file(iomem, 4 << 20, err, sizeof(err));
 	if (!text)
 		return xasprintf("iomem.txt unreadable (%s)", err);

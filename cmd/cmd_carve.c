@@ -77,7 +77,7 @@ int cmd_carve(int argc, char **argv)
 	struct ps_progress pg;
 	ps_progress_init(&pg, "carve", view->size, a.quiet);
 	struct ps_carve_stats cs;
-	char err[512], h1[32], h2[32];
+	char err[PS_ERR_LINE_MAX], h1[32], h2[32];
 	struct ps_xfs_log_info xl;
 	if (ps_xfs_log_probe(view, &xl) == PS_ENOMEM)
 		xl.state = PS_XLOG_UNKNOWN;

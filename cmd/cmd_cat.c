@@ -120,7 +120,7 @@ int cmd_cat(int argc, char **argv)
 		cli_err("cat: refusing to write an image to a terminal (use -o OUT or a pipe)");
 		return EXIT_USAGE;
 	}
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	struct ps_src *s;
 	struct cli_watch watch;
 	cli_watch_start(&watch, path);

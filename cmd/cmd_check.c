@@ -90,7 +90,7 @@ static int namespace_offset(struct common *c)
 /* Open IMAGE and the BTT in it; returns an exit code, EXIT_OK on success. */
 int common_open(struct common *c, bool quiet_diags)
 {
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	int rc;
 	ps_diags_init(&c->d);
 	/* a compressed dump, an EWF or split raw image like a plain one */

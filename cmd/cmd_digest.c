@@ -104,7 +104,7 @@ int cmd_digest(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind];
-	char err[512], hex[2 * PS_DIGEST_SIZE + 1];
+	char err[PS_ERR_LINE_MAX], hex[2 * PS_DIGEST_SIZE + 1];
 	uint8_t dig[PS_DIGEST_SIZE];
 	struct ps_src *s;
 	if (ps_src_open_auto(path, &oo, &s, err, sizeof(err))) {

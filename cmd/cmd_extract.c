@@ -219,7 +219,7 @@ void journal_warn(const struct ps_journal *j)
 
 int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 {
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	int rc = cli_view_open(a->image, &a->vo, v);
 	if (rc)
 		return rc;
@@ -525,7 +525,7 @@ int cmd_extract(int argc, char **argv)
 		return rc;
 	}
 	struct ps_extract_source xsrc = { xv_versions, xv_read, xv_placed, &xv };
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	struct ps_writer *w;
 	int r = ps_writer_open(a.out, a.force, &w, err, sizeof(err));
 	if (r) {

@@ -125,7 +125,7 @@ static const char *place_name(enum ps_lsa_place p)
 static int load(struct dimm *dm, bool have_off, uint64_t off, uint64_t size_opt)
 {
 	struct ps_src *src;
-	char err[320];
+	char err[PS_ERR_LINE_MAX];
 	if (ps_src_open_file(dm->path, &src, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;

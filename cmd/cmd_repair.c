@@ -257,7 +257,7 @@ int cmd_repair(int argc, char **argv)
 	ro.ns = vo.ns;
 	ro.sem = vo.sem;
 
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	struct ps_src *src;
 	/* A compressed dump is decoded into a sparse cache (read-only); only
 	 * --in-place needs the bytes as stored. */

@@ -35,7 +35,7 @@ enum hash_mode { HASH_AUTO, HASH_SHA256, HASH_SPARSE, HASH_NONE };
  * the area at its end. One-line error and non-zero on failure. */
 static int load_lsa(const char *path, struct ps_lsa **out)
 {
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	struct ps_src *s;
 	*out = NULL;
 	if (ps_src_open_file(path, &s, err, sizeof(err))) {
@@ -84,7 +84,7 @@ static int write_html(const char *path, const struct render_input *in,
 		      const struct ps_analysis *a)
 {
 	struct ps_outfile o;
-	char err[4096 + 512];
+	char err[PS_ERR_LINE_MAX];
 	int r = ps_outfile_open(&o, path, PS_OUT_REPLACE, 0644, err, sizeof(err));
 	if (r) {
 		cli_err("--html %s", err);
@@ -245,7 +245,7 @@ static struct ps_changes *scan_journal(struct ps_src *src, const struct ps_analy
 {
 	struct ps_src *view = NULL, *rv = NULL;
 	struct ps_changes *ch = NULL;
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	memset(j, 0, sizeof(*j));
 	if (a->ns[i].ncand == 0 ||
 	    ps_ns_data_view(src, a, (int)i, PS_SEM_AUTO, &view, err, sizeof(err)))
@@ -342,7 +342,7 @@ int cmd_scan(int argc, char **argv)
 	 * are triaged together, with the places the kernel gave them */
 	if (bundle_is(path))
 		return bundle_triage(path, json);
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	struct ps_src *src;
 	struct render_input in;
 	memset(&in, 0, sizeof(in));
@@ -435,7 +435,9 @@ int cmd_scan(int argc, char **argv)
 		free(text);
 		if (prc) {
 			if (prc != PS_EIO)
-				snprintf(err, sizeof(err), "%s: %s", f, perr);
+				snprintf(err, sizeof(err), "%s: %s%s", f, perr,
+					 prc == PS_ENOTFOUND && !iomem ?
+					 " (save it with 'ndctl list -R -N -v', or pass --phys-base)" : "");
 			cli_err("%s", err);
 			ps_src_close(src);
 			return EXIT_USAGE;

@@ -6,10 +6,229 @@
  */
 #include "config.h"
 #include "repair_render.h"
+#include "docdir.h"
+#include "err.h"
+#include "split.h"
 #include "util.h"
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* ---- why a unit is refused, what a plan rests on: the words ---- */
+
+/* The sentence of w (a refusal or note of the plan made from a). */
+void repair_why_print(FILE *f, const struct ps_analysis *a, const struct ps_repair_why *w)
+{
+	char h1[32], h2[32];
+	char un[96];
+	const int n = w->ns;
+	switch (w->kind) {
+	case PS_RW_PFN_READ:
+		fprintf(f, "cannot read the info block at 0x%" PRIx64 ": %s", w->off,
+			w->detail ? w->detail : "");
+		break;
+	case PS_RW_PFN_MINOR:
+		fprintf(f, "info block at 0x%" PRIx64 ": version_minor %u is newer than any known (1.4): its fields may mean something else; not touching it",
+			w->off, (unsigned)w->a);
+		break;
+	case PS_RW_PFN_MODE:
+		fprintf(f, "info block at 0x%" PRIx64 ": mode %u is neither ram (1) nor pmem (2), and either could be right (the memmap area alone does not tell): choose by re-creating the block with 'ndctl write-infoblock -M'",
+			w->off, (unsigned)w->a);
+		break;
+	case PS_RW_PFN_DATAOFF:
+		fprintf(f, "info block at 0x%" PRIx64 ": dataoff 0x%" PRIx64 " is impossible and cannot be derived from the other fields (several era formulas give different values): extract the data with --offset instead",
+			w->off, w->a);
+		break;
+	case PS_RW_PFN_PAGE_SIZE:
+		fprintf(f, "info block at 0x%" PRIx64 ": page_size %u: written by a kernel with other pages (or corrupt); a repair for a 4 KiB-page kernel would change the layout",
+			w->off, (unsigned)w->a);
+		break;
+	case PS_RW_PFN_PAD_UNALIGNED:
+		fprintf(f, "info block at 0x%" PRIx64 ": start_pad 0x%" PRIx64 " / end_trunc 0x%" PRIx64 " not page aligned: cannot tell which is corrupt",
+			w->off, w->a, w->b);
+		break;
+	case PS_RW_SEM_NOT_PROVEN:
+		fprintf(f, "namespace %d: the filesystem is proven at the %s data start (0x%" PRIx64 "); --semantics %s would point the kernel at bytes that hold no filesystem: refusing",
+			n, w->name ? w->name : "", w->off, ps_sem_name(w->sem));
+		break;
+	case PS_RW_AMBIGUOUS:
+		fprintf(f, "namespace %d is AMBIGUOUS: a valid filesystem at both the legacy (0x%" PRIx64 ") and the fixed (0x%" PRIx64 ") data start; a repair would make the kernel read one and overwrite part of the other with its memmap. Extract both first ('pmemscan extract --semantics legacy|fixed'), then choose with --semantics",
+			n, w->a, w->b);
+		break;
+	case PS_RW_TRUNCATED:
+		fprintf(f, "namespace %d: the image ends inside the filesystem at the %s data start (a truncated dump): a repaired info block would describe bytes the file does not hold; get the whole dump, or carve what is there ('pmemscan carve')",
+			n, w->name ? w->name : "found");
+		break;
+	case PS_RW_DAMAGED:
+		fprintf(f, "namespace %d: the only filesystem found (at 0x%" PRIx64 ") has a bad superblock checksum, so nothing proves which data start is right; carve it ('pmemscan carve') and run fsck on the copy first",
+			n, w->off);
+		break;
+	case PS_RW_NO_FS:
+		fprintf(f, "namespace %d: no filesystem at any data start, so nothing proves what the info block should say; pmemscan repairs only a layout it can prove (try 'pmemscan carve' or --offset to look by hand)",
+			n);
+		break;
+	case PS_RW_NPFNS_PAST_END:
+		fprintf(f, "namespace %d: npfns %" PRIu64 " makes the namespace %s but the image holds %s: either the dump is truncated or npfns is wrong; give the namespace size with --ns-size (from 'ndctl list')",
+			n, w->a, ps_human(w->b, h1, sizeof(h1)), ps_human(w->c, h2, sizeof(h2)));
+		break;
+	case PS_RW_NPFNS_UNPROVEN:
+		fprintf(f, "namespace %d: npfns %" PRIu64 " does not describe the whole image (%s), and nothing proves whether npfns is wrong or the image holds more than this namespace; give --ns-size to repair npfns",
+			n, w->a, ps_human(w->c, h1, sizeof(h1)));
+		break;
+	case PS_RW_NS_TOO_SMALL:
+		fprintf(f, "namespace %d: a %s namespace cannot hold start_pad 0x%" PRIx64 " + dataoff 0x%" PRIx64 " + end_trunc 0x%" PRIx64 "; refusing",
+			n, ps_human(w->a, h1, sizeof(h1)), w->b, w->c, w->d);
+		break;
+	case PS_RW_DEVDAX_PAD:
+		fprintf(f, "devdax namespace %d has start_pad 0x%" PRIx64 ": with no filesystem in it nothing proves where its data begins; not converting",
+			n, w->a);
+		break;
+	case PS_RW_DEVDAX_DAMAGED:
+		fprintf(f, "devdax namespace %d: the info block is damaged and its dataoff is not what nd_pfn_init would write for a %s namespace, so nothing proves the other fields; not resealing",
+			n, ps_human(w->a, h1, sizeof(h1)));
+		break;
+	case PS_RW_INTERNAL_START:
+		fprintf(f, "internal: proven data start 0x%" PRIx64 " is not base + 0x%" PRIx64,
+			w->off, w->a);
+		break;
+	case PS_RW_PHYS_MISALIGNED:
+		fprintf(f, "namespace %d starts at physical 0x%" PRIx64 ", not 2 MiB aligned: a current kernel (v5.7+) refuses start_pad 0 there (\"resource start misaligned\"); the legacy block, which pads to 0x%" PRIx64 ", is the only form it accepts: leave it",
+			n, w->a, w->b);
+		break;
+	case PS_RW_PHYS_UNKNOWN:
+		fprintf(f, "namespace %d has start_pad 0x%" PRIx64 ": a current kernel accepts start_pad 0 only if the namespace's physical base is 2 MiB aligned, and the end_trunc it needs depends on that base too. The image does not say where it sat: give --phys-base (from 'ndctl list -N -v' resource, or --iomem with 'pmemscan scan'), or --assume-aligned to take it as aligned",
+			n, w->a);
+		break;
+	case PS_RW_DATAOFF_MISALIGNED:
+		fprintf(f, "namespace %d: base + new dataoff = 0x%" PRIx64 "%s is not aligned to align 0x%" PRIx64 ": the kernel would refuse it (\"bad offset\") and the data cannot move",
+			n, w->a, w->code ? " (physical)" : " (relative to an aligned base)", w->b);
+		break;
+	case PS_RW_NO_DATA_LEFT:
+		fprintf(f, "namespace %d: dataoff 0x%" PRIx64 " + end_trunc 0x%" PRIx64 " leave no data in %s",
+			n, w->a, w->b, ps_human(w->c, h1, sizeof(h1)));
+		break;
+	case PS_RW_FS_PAST_END:
+		fprintf(f, "namespace %d: the filesystem (%s from 0x%" PRIx64 ") would extend past the new data end 0x%" PRIx64 " (end_trunc 0x%" PRIx64 "): refusing to cut it",
+			n, ps_human(w->a, h1, sizeof(h1)), w->off, w->b, w->c);
+		break;
+	case PS_RW_LSA_SAME_SEQ:
+		fprintf(f, "label area at 0x%" PRIx64 ": both index blocks are valid with the same sequence number %u but different free bitmaps: the kernel takes index 1, but nothing proves which generation is right; compare 'pmemscan labels' output of both and rewrite with ndctl",
+			w->off, (unsigned)w->a);
+		break;
+	case PS_RW_LSA_NO_INDEX:
+		fprintf(f, "label area at 0x%" PRIx64 ": neither index block is valid, so which labels are in use is unknown (the kernel ignores every label); not rebuilding",
+			w->off);
+		break;
+	case PS_RW_LSA_INVALID_NEWER:
+		fprintf(f, "label area at 0x%" PRIx64 ": index %d is invalid but its sequence number %u says it is NEWER than the valid index %d (seq %u): it may be a torn label update (the kernel then rightly uses index %d) or a newer state with a damaged byte. Two readings: not rewriting; compare both with 'pmemscan labels'",
+			w->off, (int)w->a, (unsigned)w->b, (int)w->c, (unsigned)w->d, (int)w->c);
+		break;
+	case PS_RW_LSA_READ:
+		fprintf(f, "label area at 0x%" PRIx64 ": cannot read the index blocks: %s",
+			w->off, w->detail ? w->detail : "");
+		break;
+	case PS_RW_BTT_PAST_END:
+		fprintf(f, "namespace %d: its BTT extends past the image end: the dump is truncated", n);
+		break;
+	case PS_RW_BTT_NO_OPEN:
+		fprintf(f, "namespace %d: its BTT cannot be opened (%s): nothing to restore from",
+			n, ps_strerror(w->code));
+		break;
+	case PS_RW_BTT_NOT_OWN_BACKUP:
+		fprintf(f, "namespace %d, BTT arena %u: the primary info block at 0x%" PRIx64 " is bad and the block used instead (0x%" PRIx64 ") is not this arena's own backup: not restoring from it",
+			n, (unsigned)w->a, w->off, w->b);
+		break;
+	case PS_RW_BTT_NO_ARENA:
+		fprintf(f, "BTT info block(s) found (first at 0x%" PRIx64 ") but no arena opens: neither a primary nor its own backup is valid, so there is nothing to restore from (ndctl check-namespace --repair has further heuristics; 'pmemscan check' shows the details)",
+			w->off);
+		break;
+	case PS_RW_SPLIT_UNREAD:
+		fprintf(f, "namespace %d: the split check (which files were written through a mapping under DAX, their data start_pad lower) could not read every file (%" PRIu64 " not checked; first: %s); a rewrite could strand mmap-written data: extract both views first ('pmemscan extract --view read' and '--view mmap')",
+			n, w->a, w->detail ? w->detail : "");
+		break;
+	case PS_RW_SPLIT_MAPPED:
+		fprintf(f, "namespace %d: the split check found %" PRIu64 " file(s) written through a mapping under DAX and %" PRIu64 " mixed (e.g. %s): their mapped data sits at F, start_pad lower, and rewriting the block keeps only the read() view at L. Extract them first ('pmemscan extract --view auto': each as its writer last saw it), or repair with --merge-mmap to copy the blocks each such file's merged view takes from F into its own L blocks",
+			n, w->a, w->b, w->path ? w->path : "");
+		break;
+	case PS_RW_JOURNAL_NO_REPLAY:
+		fprintf(f, "namespace %d: its ext4 journal needs recovery and pmemscan cannot replay it as the kernel would (%s): the file maps the merge would rest on are not those the kernel shows at the next mount. Extract both views first ('pmemscan extract --view auto', and '--journal ignore' for the on-disk view); see " PS_DOC("journal.md"),
+			n, w->code == 3 ? "the journal is on an external device" :
+			   w->code == 2 ? "the journal is unusable" :
+			   w->code == 1 ? "fast commits are not replayed" :
+			   "the kernel's recovery would fail and its mount with it");
+		break;
+	case PS_RW_MERGE_TOO_LARGE:
+		fprintf(f, "namespace %d: more than %d blocks to merge: too large for one repair plan; extract the mmap view ('pmemscan extract --view mmap') instead",
+			n, (int)w->a);
+		break;
+	case PS_RW_MERGE_JOURNAL_BLOCK:
+		fprintf(f, "namespace %d: %s (inode %" PRIu64 ") bytes from %" PRIu64 ": its block at L = 0x%" PRIx64 " (filesystem block %" PRIu64 ") is one the ext4 journal's recovery writes at the next mount (journal sequence %" PRIu32 "-%" PRIu32 "): a merge there would be overwritten. Extract both views first ('pmemscan extract --view auto'); see " PS_DOC("journal.md"),
+			n, w->path ? w->path : "", w->a, w->b, w->off, w->c, (uint32_t)w->d,
+			(uint32_t)w->e);
+		break;
+	case PS_RW_ROLLED_BACK:
+		fprintf(f, "%s: the planned repair was checked on an in-memory copy and rolled back: %s",
+			ps_repair_unit_name(a, n, un, sizeof(un)), w->detail ? w->detail : "");
+		break;
+	case PS_RW_NOTE_SEM_CHOSEN:
+		fprintf(f, "namespace %d: --semantics %s chose the filesystem at 0x%" PRIx64 "; the other one (at 0x%" PRIx64 ") is NOT kept: extract it before using the repaired namespace",
+			n, ps_sem_name(w->sem), w->a, w->b);
+		break;
+	case PS_RW_NOTE_ASSUME_ALIGNED:
+		fprintf(f, "namespace %d: ASSUMPTION (--assume-aligned): its physical base is %s aligned; a current kernel refuses the rewritten block (\"resource start misaligned\" or \"bad offset\") if it is not. Check with 'ndctl list -N -v' (resource) before using it",
+			n, ps_human(w->a, h1, sizeof(h1)));
+		break;
+	case PS_RW_NOTE_AFTER_REWRITE:
+		fprintf(f, "namespace %d: after the rewrite a current kernel (v5.7+) exposes %s of data from image offset 0x%" PRIx64 " (the filesystem's bytes stay where they are); the area [base + 8 KiB, base + 0x%" PRIx64 ") becomes the memmap the kernel rewrites at every enable",
+			n, ps_human(w->a, h1, sizeof(h1)), w->off, w->b);
+		break;
+	case PS_RW_NOTE_AMBIGUOUS_KEPT:
+		fprintf(f, "namespace %d: %s (inode %" PRIu64 "): %" PRIu64 " block(s) of ambiguous provenance kept from L (write() data there, and F lies on another file's block or metadata, so a store cannot be told from its owner's bytes): bytes %s",
+			n, w->path ? w->path : "", w->a, w->b, w->detail ? w->detail : "");
+		break;
+	case PS_RW_NOTE_VICTIM:
+		fprintf(f, "namespace %d: %s (inode %" PRIu64 ", %s): %" PRIu64 " of its blocks were stored through a mapping over %s (from offset 0x%" PRIx64 "): that file is a victim, its current bytes there are these stores and its earlier content is not recoverable from this image; the merge leaves it as it reads now",
+			n, w->path ? w->path : "", w->a, ps_split_class_name((enum ps_split_class)w->code),
+			w->b, w->path2 ? w->path2 : "", w->off);
+		break;
+	case PS_RW_NOTE_SPLIT_NOT_RUN:
+		fprintf(f, "namespace %d: split check not run (%s): if this namespace was ever mounted with -o dax, files stored through a mapping keep their data start_pad lower, which the rewrite strands; 'pmemscan extract --view mmap' cannot read them either",
+			n, w->detail ? w->detail : ps_strerror(w->code));
+		break;
+	case PS_RW_NOTE_SPLIT_NONE:
+		fprintf(f, "namespace %d: split check: none of its %zu files was written through a mapping (no data only at F, start_pad lower): the rewrite strands nothing",
+			n, (size_t)w->a);
+		break;
+	case PS_RW_NOTE_MERGED:
+		fprintf(f, "namespace %d: --merge-mmap: %" PRIu64 " block(s) of %" PRIu64 " mmap-written and %" PRIu64 " mixed file(s) copied from F (start_pad lower) into their L blocks before the rewrite; the re-scan checks that every file then reads as planned (an mmap-written or mixed file as its merged view: each block from L or F by its provenance, the file as its writer last saw it; every other file unchanged)",
+			n, w->a, w->b, w->c);
+		break;
+	case PS_RW_NOTE_JOURNAL_REPLAYED:
+		fprintf(f, "namespace %d: its ext4 journal needs recovery (%" PRIu64 " transactions, sequence %" PRIu32 "-%" PRIu32 "): the merge and its re-scan read the files as the kernel shows them after recovering it; no merged block is one the recovery writes, and the journal itself is left for the kernel to replay",
+			n, w->a, (uint32_t)w->b, (uint32_t)w->c);
+		break;
+	default:
+		fprintf(f, "reason %d", (int)w->kind);
+		break;
+	}
+}
+
+/* The same as a string (owned by the caller); NULL when out of memory. */
+char *repair_why_str(const struct ps_analysis *a, const struct ps_repair_why *w)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&s, &len);
+	if (!m)
+		return NULL;
+	repair_why_print(m, a, w);
+	if (fclose(m)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
 
 static int plan_has_ns(const struct ps_plan *p, int ns)
 {
@@ -39,6 +258,13 @@ void repair_ns_line(FILE *f, const char *when, const struct ps_ns *ns)
 		fprintf(f, "; data at 0x%" PRIx64 "%s%s", ns->cand[ns->chosen].off,
 			ns->cand[ns->chosen].probe.type[0] ? " holds " : "",
 			ns->cand[ns->chosen].probe.type);
+	fputc('\n', f);
+}
+
+static void refused_line(FILE *f, const struct ps_analysis *a, const struct ps_refusal *r)
+{
+	fprintf(f, "  REFUSED [%s]: ", r->kind);
+	repair_why_print(f, a, &r->why);
 	fputc('\n', f);
 }
 
@@ -72,7 +298,7 @@ void repair_print_plan(FILE *f, const char *path, const struct ps_analysis *a,
 		}
 		for (size_t k = 0; k < p->nr; k++)
 			if (p->r[k].ns == (int)i)
-				fprintf(f, "  REFUSED [%s]: %s\n", p->r[k].kind, p->r[k].msg);
+				refused_line(f, a, &p->r[k]);
 	}
 	for (size_t ri = 0; ri < a->scan.nrecs; ri++) {
 		int u = PS_UNIT_REC(ri);
@@ -102,10 +328,13 @@ void repair_print_plan(FILE *f, const char *path, const struct ps_analysis *a,
 		}
 		for (size_t k = 0; k < p->nr; k++)
 			if (p->r[k].ns == u)
-				fprintf(f, "  REFUSED [%s]: %s\n", p->r[k].kind, p->r[k].msg);
+				refused_line(f, a, &p->r[k]);
 	}
-	for (int k = 0; k < p->nnotes; k++)
-		fprintf(f, "\nnote: %s\n", p->notes[k]);
+	for (int k = 0; k < p->nnotes; k++) {
+		fputs("\nnote: ", f);
+		repair_why_print(f, a, &p->notes[k]);
+		fputc('\n', f);
+	}
 	if (p->notes_lost)
 		fprintf(f, "\nnote: %d more note(s) could not be kept (out of memory)\n", p->notes_lost);
 	fprintf(f, "\n%zu patch%s, %zu refusal%s\n", p->n, p->n == 1 ? "" : "es",
@@ -139,7 +368,7 @@ static json_object *j_ns_state(const struct ps_ns *ns)
 }
 
 /* The patches and refusals of one unit; NULL if it has neither. */
-static json_object *j_unit(const struct ps_plan *p, int u, const char *name,
+static json_object *j_unit(const struct ps_analysis *a, const struct ps_plan *p, int u, const char *name,
 			   int ns, const struct ps_ns *before, const struct ps_ns *after)
 {
 	json_object *patches = json_object_new_array(), *refusals = json_object_new_array();
@@ -167,7 +396,9 @@ static json_object *j_unit(const struct ps_plan *p, int u, const char *name,
 			continue;
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "kind", jstr(p->r[k].kind));
-		json_object_object_add(o, "why", jstr(p->r[k].msg));
+		char *why = repair_why_str(a, &p->r[k].why);
+		json_object_object_add(o, "why", jstr(why));
+		free(why);
 		json_object_array_add(refusals, o);
 	}
 	if (!json_object_array_length(patches) && !json_object_array_length(refusals)) {
@@ -201,7 +432,7 @@ int repair_print_plan_json(FILE *f, const char *path, uint64_t size,
 		const struct ps_ns *ns = &a->ns[i];
 		snprintf(name, sizeof(name), "namespace %zu (%s) at 0x%" PRIx64, i,
 			 ps_ns_mode_name(ns->mode), ns->base);
-		json_object *u = j_unit(p, (int)i, name, (int)i, ns,
+		json_object *u = j_unit(a, p, (int)i, name, (int)i, ns,
 					after && plan_has_ns(p, (int)i) ?
 					ps_repair_ns_at(after, ns->base) : NULL);
 		if (u)
@@ -209,15 +440,18 @@ int repair_print_plan_json(FILE *f, const char *path, uint64_t size,
 	}
 	for (size_t ri = 0; ri < a->scan.nrecs; ri++) {
 		int un = PS_UNIT_REC(ri);
-		json_object *u = j_unit(p, un, ps_repair_unit_name(a, un, name, sizeof(name)),
+		json_object *u = j_unit(a, p, un, ps_repair_unit_name(a, un, name, sizeof(name)),
 					-1, NULL, NULL);
 		if (u)
 			json_object_array_add(units, u);
 	}
 	json_object_object_add(root, "units", units);
 	json_object *notes = json_object_new_array();
-	for (int k = 0; k < p->nnotes; k++)
-		json_object_array_add(notes, jstr(p->notes[k]));
+	for (int k = 0; k < p->nnotes; k++) {
+		char *note = repair_why_str(a, &p->notes[k]);
+		json_object_array_add(notes, jstr(note));
+		free(note);
+	}
 	json_object_object_add(root, "notes", notes);
 	json_object_object_add(root, "patches", json_object_new_uint64(p->n));
 	json_object_object_add(root, "refusals", json_object_new_uint64(p->nr));

@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The sentence of a refusal's or note's reason w, of a plan made from a. */
+void repair_why_print(FILE *f, const struct ps_analysis *a, const struct ps_repair_why *w);
+/* The same as a string (the caller frees it); NULL when out of memory. */
+char *repair_why_str(const struct ps_analysis *a, const struct ps_repair_why *w);
 /* "    WHEN: proven, info block v1.4 ...; data at 0x... holds ext4" */
 void repair_ns_line(FILE *f, const char *when, const struct ps_ns *ns);
 /* The plan (--plan): every unit with patches or refusals, before and after

@@ -84,7 +84,7 @@ int cli_journal_option(const char *arg, bool *ignore, bool *backup)
  * read through the recovered view unless --journal ignore. */
 static int view_journal(struct cli_view *v, const struct cli_view_opts *o)
 {
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	struct ps_src *rv = NULL;
 	int r = ps_ext_journal_open_mode(v->data, o->journal_ignore ? PS_JMODE_IGNORE :
 					 o->journal_backup ? PS_JMODE_BACKUP : PS_JMODE_REPLAY,
@@ -108,7 +108,7 @@ static int view_journal(struct cli_view *v, const struct cli_view_opts *o)
 int cli_view_open(const char *path, const struct cli_view_opts *o,
 		  struct cli_view *v)
 {
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	memset(v, 0, sizeof(*v));
 	v->ns = -1;
 	if (o->have_offset && (o->ns >= 0 || o->sem != PS_SEM_AUTO)) {

@@ -17,6 +17,11 @@
  *      openers, ps_fs_open, ps_ns_data_view) or writes a file the caller
  *      named (ps_carve) has no handle to keep it in yet, so it takes the
  *      caller's buffer (char *err, size_t errlen). Only these.
+ *    No fixed buffer cuts the line: a handle's is sized to fit, a caller's
+ *    is PS_ERR_LINE_MAX. The line names no option or command of the CLI
+ *    (tests/cli/words.sh): a case the user can settle with an option gets
+ *    its own code or kind, and cmd/ adds the words (repair's refusals and
+ *    notes: struct ps_repair_why, said by cmd/repair_render.c).
  * 3. What is wrong in the bytes is not an error. A parser that finds a bad
  *    checksum or an impossible field records a diagnostic (diag.h: offset,
  *    field, message) and goes on; its code says only whether it could
@@ -26,6 +31,7 @@
  */
 #ifndef PS_ERR_H
 #define PS_ERR_H
+#include <limits.h>
 
 enum ps_err {
 	PS_OK = 0,
@@ -44,6 +50,11 @@ enum ps_err {
 			 * entry's error flag: the kernel's EIO); the blocks
 			 * around it read. The source's error names it */
 };
+
+/* The size of a caller's buffer for rule 2's line (char *err, size_t
+ * errlen): two whole paths and the words around them, so no path is cut.
+ * A handle's line (ps_src_error) is sized to fit. */
+#define PS_ERR_LINE_MAX (2 * PATH_MAX + 1024)
 
 /* A short generic phrase for the code, when no line from rule 2 exists. */
 const char *ps_strerror(int err);

@@ -36,15 +36,22 @@ struct ps_src *ps_src_new(const struct ps_src_ops *ops, void *priv,
 
 void ps_src_set_error(struct ps_src *s, const char *fmt, ...)
 {
+	/* the new line may quote the old one (a view repeating its
+	 * parent's), so the old is freed only after the new is made */
+	char *m = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	int n = vasprintf(&m, fmt, ap);
 	va_end(ap);
+	free(s->err);
+	s->err = n < 0 ? NULL : m;
+	if (!s->err)
+		s->err = strdup("out of memory for the error message");
 }
 
 const char *ps_src_error(const struct ps_src *s)
 {
-	return s->err[0] ? s->err : "no error";
+	return s->err && s->err[0] ? s->err : "no error";
 }
 
 const char *ps_src_strerror(const struct ps_src *s, int rc)
@@ -52,7 +59,7 @@ const char *ps_src_strerror(const struct ps_src *s, int rc)
 	/* A parser that finds an offset out of range returns PS_ERANGE
 	 * without touching the source, so its message would be a stale one
 	 * or none: only a source that said something is quoted. */
-	if ((rc == PS_EIO || rc == PS_ERANGE || rc == PS_EBADBLK) && s && s->err[0])
+	if ((rc == PS_EIO || rc == PS_ERANGE || rc == PS_EBADBLK) && s && s->err && s->err[0])
 		return s->err;
 	return ps_strerror(rc);
 }
@@ -64,6 +71,7 @@ void ps_src_close(struct ps_src *s)
 	if (s->ops && s->ops->close)
 		s->ops->close(s);
 	free(s->name);
+	free(s->err);
 	free(s);
 }
 

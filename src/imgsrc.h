@@ -36,7 +36,8 @@ struct ps_src {
 	int fd;
 	uint64_t fd_off;
 	struct ps_src *parent;	/* views: the source they read */
-	char err[320];		/* last error, one line, names file/offset */
+	char *err;		/* last error, one line, names file/offset;
+				 * NULL if none (owned, sized to fit: never cut) */
 };
 
 /*

@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <lz4frame.h>
 #include <lzma.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -511,7 +512,7 @@ struct stream_priv {
 	int fail_code;
 	int fail_trunc;		/* it failed because the compressed input ended */
 	uint64_t fail_coff;	/* compressed offset where it failed */
-	char fail_msg[640];
+	char *fail_msg;		/* its line (owned; NULL if out of memory) */
 	unsigned restarts;
 	struct ps_open_opts opts;	/* cache_dir not kept */
 };
@@ -533,10 +534,29 @@ static void ring_copy(const struct stream_priv *p, uint8_t *dst, uint64_t off,
 		memcpy(dst + first, p->ring, len - first);
 }
 
+/* The sticky failure's line, sized to fit (the path is not cut). */
+static void set_fail(struct stream_priv *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_fail(struct stream_priv *p, const char *fmt, ...)
+{
+	char *m = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&m, fmt, ap);
+	va_end(ap);
+	free(p->fail_msg);
+	p->fail_msg = n < 0 ? NULL : m;
+}
+
+static const char *fail_line(const struct stream_priv *p)
+{
+	return p->fail_msg ? p->fail_msg : ps_strerror(p->fail_code);
+}
+
 static int stream_more(struct ps_src *s, struct stream_priv *p)
 {
 	if (p->failed) {
-		ps_src_set_error(s, "%s", p->fail_msg);
+		ps_src_set_error(s, "%s", fail_line(p));
 		return p->fail_code;
 	}
 	if (p->eof)
@@ -549,21 +569,19 @@ static int stream_more(struct ps_src *s, struct stream_priv *p)
 		p->fail_code = n == -PS_ENOMEM ? PS_ENOMEM : PS_EIO;
 		p->fail_trunc = n == -PS_ETRUNC;
 		p->fail_coff = dec_consumed(&p->d);
-		snprintf(p->fail_msg, sizeof(p->fail_msg),
-			 "%s: %s decompression failed at compressed offset %" PRIu64 " (after %" PRIu64 " decoded bytes): %s",
+		set_fail(p, "%s: %s decompression failed at compressed offset %" PRIu64 " (after %" PRIu64 " decoded bytes): %s",
 			 p->path, ps_compression_name(p->d.comp), dec_consumed(&p->d),
 			 p->wend, p->d.msg);
-		ps_src_set_error(s, "%s", p->fail_msg);
+		ps_src_set_error(s, "%s", fail_line(p));
 		return p->fail_code;
 	}
 	if (n == 0) {
 		if (ps_src_size_known(s) && p->wend != s->size) {
 			p->failed = 1;
 			p->fail_code = PS_EIO;
-			snprintf(p->fail_msg, sizeof(p->fail_msg),
-				 "%s: %s data decodes to %" PRIu64 " bytes but its index (the uncompressed sizes at the end of the file) says %" PRIu64 ": the dump is corrupt",
+			set_fail(p, "%s: %s data decodes to %" PRIu64 " bytes but its index (the uncompressed sizes at the end of the file) says %" PRIu64 ": the dump is corrupt",
 				 p->path, ps_compression_name(p->d.comp), p->wend, s->size);
-			ps_src_set_error(s, "%s", p->fail_msg);
+			ps_src_set_error(s, "%s", fail_line(p));
 			return p->fail_code;
 		}
 		p->eof = 1;
@@ -772,6 +790,7 @@ static void stream_close(struct ps_src *s)
 	free(p->d.xz);
 	free(p->ring);
 	free(p->path);
+	free(p->fail_msg);
 	free(p);
 }
 

@@ -306,8 +306,9 @@ int ps_ndctl_json_parse(const char *text, struct ps_phys_map *m, char *err,
 		return rc;
 	}
 	if (!m->n) {
-		snprintf(err, errlen, "no object with \"resource\" and \"size\" (save it with 'ndctl list -R -N -v', or pass --phys-base)");
-		return PS_EFORMAT;
+		/* PS_ENOTFOUND: the CLI says how to get a file that has them */
+		snprintf(err, errlen, "no object with \"resource\" and \"size\"");
+		return PS_ENOTFOUND;
 	}
 	return PS_OK;
 }

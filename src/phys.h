@@ -24,7 +24,8 @@ struct ps_phys_map {
 int ps_iomem_parse(const char *text, struct ps_phys_map *out, char *err,
 		   size_t errlen);
 /* Parse `ndctl list` JSON: every object (at any depth) with a "resource"
- * (hex string or number) and a "size" becomes a range named by its "dev". */
+ * (hex string or number) and a "size" becomes a range named by its "dev".
+ * PS_ENOTFOUND: no such object; PS_EFORMAT: not JSON, or a bad range. */
 int ps_ndctl_json_parse(const char *text, struct ps_phys_map *out, char *err,
 			size_t errlen);
 void ps_phys_map_free(struct ps_phys_map *m);

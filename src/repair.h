@@ -22,6 +22,7 @@
  */
 #ifndef PS_REPAIR_H
 #define PS_REPAIR_H
+#include "err.h"
 #include "imgsrc.h"
 #include "ns.h"
 #include <stdbool.h>
@@ -44,10 +45,89 @@ struct ps_patch {
 	char reason[400];
 };
 
-struct ps_refusal {
+/*
+ * Why a planner refuses a unit, or an assumption a plan rests on (a note):
+ * a kind and the data its sentence needs. The words are the CLI's
+ * (cmd/repair_render.c); the data fields each kind uses are listed with it.
+ * ns is the namespace index the sentence names (for PS_RW_ROLLED_BACK:
+ * the unit); off an image offset. path, path2 and detail are owned by the
+ * plan once stored (whole: never cut); name is a static word of the
+ * library (a candidate's name).
+ */
+enum ps_repair_why_kind {
+	/* refusals of kind "pfn" and its start_pad rewrites */
+	PS_RW_PFN_READ = 1,		/* off: the block; detail: the source's error */
+	PS_RW_PFN_MINOR,		/* off: the block; a: version_minor */
+	PS_RW_PFN_MODE,		/* off: the field; a: mode */
+	PS_RW_PFN_DATAOFF,		/* off: the field; a: dataoff */
+	PS_RW_PFN_PAGE_SIZE,		/* off: the field; a: page size */
+	PS_RW_PFN_PAD_UNALIGNED,	/* off: the field; a: start_pad; b: end_trunc */
+	PS_RW_SEM_NOT_PROVEN,		/* ns; name: the proven start; off: it; sem: the choice */
+	PS_RW_AMBIGUOUS,		/* ns; a, b: the legacy and fixed data starts */
+	PS_RW_TRUNCATED,		/* ns; name: the data start */
+	PS_RW_DAMAGED,			/* ns; off: the only filesystem */
+	PS_RW_NO_FS,			/* ns */
+	PS_RW_NPFNS_PAST_END,		/* ns; a: npfns; b: the size it gives; c: image size */
+	PS_RW_NPFNS_UNPROVEN,		/* ns; a: npfns; c: image size */
+	PS_RW_NS_TOO_SMALL,		/* ns; a: size; b: start_pad; c: dataoff; d: end_trunc */
+	PS_RW_DEVDAX_PAD,		/* ns; a: start_pad */
+	PS_RW_DEVDAX_DAMAGED,		/* ns; a: size */
+	PS_RW_INTERNAL_START,		/* off: the proven data start; a: new dataoff */
+	PS_RW_PHYS_MISALIGNED,		/* ns; a: physical base; b: the legacy data start */
+	PS_RW_PHYS_UNKNOWN,		/* ns; a: start_pad */
+	PS_RW_DATAOFF_MISALIGNED,	/* ns; a: base + dataoff; b: align; code: phys base known */
+	PS_RW_NO_DATA_LEFT,		/* ns; a: dataoff; b: end_trunc; c: size */
+	PS_RW_FS_PAST_END,		/* ns; a: fs size; off: data start; b: new data end;
+					 * c: end_trunc */
+	/* "label-index" */
+	PS_RW_LSA_SAME_SEQ,		/* off: the area; a: the sequence number */
+	PS_RW_LSA_NO_INDEX,		/* off: the area */
+	PS_RW_LSA_INVALID_NEWER,	/* off: the area; a: the invalid index; b: its seq;
+					 * c: the valid index; d: its seq */
+	PS_RW_LSA_READ,		/* off: the area; detail: the source's error */
+	/* "btt-info" */
+	PS_RW_BTT_PAST_END,		/* ns */
+	PS_RW_BTT_NO_OPEN,		/* ns; code: the ps_err */
+	PS_RW_BTT_NOT_OWN_BACKUP,	/* ns; a: arena; off: primary; b: the block used */
+	PS_RW_BTT_NO_ARENA,		/* off: the first info block */
+	/* "merge-mmap" (the split check of a legacy rewrite) */
+	PS_RW_SPLIT_UNREAD,		/* ns; a: files not checked; detail: the first error */
+	PS_RW_SPLIT_MAPPED,		/* ns; a: mmap-written; b: mixed; path: an example */
+	PS_RW_JOURNAL_NO_REPLAY,	/* ns; code: 0 kernel's recovery fails, 1 fast
+					 * commits, 2 journal unusable, 3 external */
+	PS_RW_MERGE_TOO_LARGE,		/* ns; a: the most blocks a plan merges */
+	PS_RW_MERGE_JOURNAL_BLOCK,	/* ns; path; a: inode; b: byte offset in the file;
+					 * off: the block at L; c: filesystem block;
+					 * d: journal sequence first; e: last */
+	/* "verify" */
+	PS_RW_ROLLED_BACK,		/* ns: the unit; detail: why it is not valid */
+	/* notes */
+	PS_RW_NOTE_SEM_CHOSEN,		/* ns; sem; a: the chosen start; b: the other */
+	PS_RW_NOTE_ASSUME_ALIGNED,	/* ns; a: the alignment assumed */
+	PS_RW_NOTE_AFTER_REWRITE,	/* ns; a: data bytes; off: data start; b: new dataoff */
+	PS_RW_NOTE_AMBIGUOUS_KEPT,	/* ns; path; a: inode; b: blocks; detail: the byte ranges */
+	PS_RW_NOTE_VICTIM,		/* ns; path; a: inode; code: its split class; b: blocks;
+					 * path2: the victim; off: from offset */
+	PS_RW_NOTE_SPLIT_NOT_RUN,	/* ns; detail: why (an error line), or code: the ps_err */
+	PS_RW_NOTE_SPLIT_NONE,		/* ns; a: files */
+	PS_RW_NOTE_MERGED,		/* ns; a: blocks; b: mmap-written; c: mixed */
+	PS_RW_NOTE_JOURNAL_REPLAYED,	/* ns; a: transactions; b: sequence first; c: last */
+};
+
+struct ps_repair_why {
+	enum ps_repair_why_kind kind;
 	int ns;
+	int code;
+	enum ps_sem sem;
+	uint64_t off, a, b, c, d, e;
+	const char *name;
+	const char *path, *path2, *detail;
+};
+
+struct ps_refusal {
+	int ns;			/* the unit */
 	const char *kind;
-	char msg[720];
+	struct ps_repair_why why;
 };
 
 /* --merge-mmap (docs/start_pad.md "Files with two contents: the split check", src/repair/plan_merge.c): what the re-scan of
@@ -76,8 +156,9 @@ struct ps_plan {
 	struct ps_refusal *r;
 	size_t nr, capr;
 	int nnotes;
-	char **notes;		/* assumptions the plan rests on (owned, never cut) */
-	int notes_lost;		/* notes that could not be kept (out of memory) */
+	struct ps_repair_why *notes;	/* assumptions the plan rests on */
+	int notes_lost;		/* notes (and refusals) that could not be kept
+				 * (out of memory) */
 };
 
 struct ps_repair_opts {
@@ -125,10 +206,10 @@ int ps_plan_add(struct ps_plan *p, int ns, const char *kind, uint64_t off,
 		const uint8_t *old, const uint8_t *new_, uint32_t len,
 		const char *field, const char *oldv, const char *newv,
 		const char *reason_fmt, ...) __attribute__((format(printf, 11, 12)));
+/* Record a refusal of unit ns, a note: w is copied, its strings too. */
 void ps_plan_refuse(struct ps_plan *p, int ns, const char *kind,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void ps_plan_note(struct ps_plan *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+		    const struct ps_repair_why *w);
+void ps_plan_note(struct ps_plan *p, const struct ps_repair_why *w);
 /* Drop every patch of namespace ns. */
 void ps_plan_withdraw(struct ps_plan *p, int ns);
 
@@ -191,7 +272,7 @@ int ps_repair_verify(struct ps_src *src, const struct ps_analysis *before,
 /* ---- undo files (src/repair/undo.c; the format: docs/repair.md) ---- */
 
 struct ps_undo {
-	char image[512];
+	char *image;		/* as recorded, whole (owned; NULL if none) */
 	uint64_t image_size;
 	bool have_sha256;	/* false: written with --no-image-hash */
 	uint8_t sha256[32];	/* of the image before any patch */
@@ -276,7 +357,8 @@ enum ps_apply_state {
 struct ps_unit_check {
 	int unit;		/* as in the plan (ps_patch.ns) */
 	bool valid;
-	char why[320];		/* not valid: the reason */
+	char *why;		/* not valid: the reason (owned; NULL if out
+				 * of memory), whole */
 };
 
 struct ps_apply_result {
@@ -296,7 +378,7 @@ struct ps_apply_result {
 	struct ps_analysis rescan;	/* that analysis (when rescanned) */
 	struct ps_unit_check *checks;
 	size_t nchecks;
-	char rescan_why[400];	/* step RESCAN: why the result is not valid */
+	char rescan_why[PS_ERR_LINE_MAX];	/* step RESCAN: why the result is not valid */
 };
 
 /*

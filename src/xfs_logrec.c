@@ -277,7 +277,7 @@ static int v_pread(struct ps_src *s, void *buf, size_t len, uint64_t off)
 {
 	struct ovl *o = s->priv;
 	int r = ovl_read(o, buf, len, off);
-	if (r == PS_EIO && o->parent->err[0])
+	if (r == PS_EIO && o->parent->err && o->parent->err[0])
 		ps_src_set_error(s, "%s", o->parent->err);
 	return r;
 }

@@ -234,9 +234,9 @@ static int rescan(const char *path, const struct ps_analysis *before,
 	char *why = res->rescan_why;
 	size_t whylen = sizeof(res->rescan_why);
 	struct ps_src *s;
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	if (ps_src_open_file(path, &s, err, sizeof(err))) {
-		snprintf(why, whylen, "%.300s", err);
+		snprintf(why, whylen, "%s", err);
 		return -1;
 	}
 	struct ps_analysis_opts ao;
@@ -270,10 +270,9 @@ static int rescan(const char *path, const struct ps_analysis *before,
 		last = u;
 		struct ps_unit_check *c = &res->checks[res->nchecks++];
 		c->unit = u;
-		c->valid = ps_repair_unit_valid(before, u, &res->rescan, s, ro, c->why,
-						sizeof(c->why));
+		c->valid = ps_repair_unit_valid(before, u, &res->rescan, s, ro, why, whylen);
 		if (!c->valid) {
-			snprintf(why, whylen, "%s", c->why);
+			c->why = strdup(why);
 			bad = 1;
 		}
 	}
@@ -521,6 +520,8 @@ void ps_apply_result_free(struct ps_apply_result *res)
 	ps_repair_msg_free(&res->msg);
 	if (res->rescanned)
 		ps_analysis_free(&res->rescan);
+	for (size_t k = 0; k < res->nchecks; k++)
+		free(res->checks[k].why);
 	free(res->checks);
 	memset(res, 0, sizeof(*res));
 }

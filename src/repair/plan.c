@@ -6,15 +6,17 @@
 #include "err.h"
 #include "le.h"
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- plan bookkeeping ---- */
 
-/* A plan is two growing arrays (patches, refusals) and a few notes. A
- * refusal or note that cannot be stored (no memory, notes full) is
- * dropped rather than failing the plan: they explain, they do not write. */
+/* A plan is growing arrays of patches, refusals and notes. A refusal or
+ * note that cannot be stored (no memory) is counted in notes_lost rather
+ * than failing the plan: they explain, they do not write (a planner that
+ * refuses adds no patch either way). */
 
 void ps_plan_init(struct ps_plan *p)
 {
@@ -28,13 +30,22 @@ static void merge_expect_free(struct ps_merge_expect *m)
 	free(m->f);
 }
 
+static void why_free(struct ps_repair_why *w)
+{
+	free((void *)w->path);
+	free((void *)w->path2);
+	free((void *)w->detail);
+}
+
 void ps_plan_free(struct ps_plan *p)
 {
 	for (size_t i = 0; i < p->nmerge; i++)
 		merge_expect_free(&p->merge[i]);
 	for (int k = 0; k < p->nnotes; k++)
-		free(p->notes[k]);
+		why_free(&p->notes[k]);
 	free(p->notes);
+	for (size_t k = 0; k < p->nr; k++)
+		why_free(&p->r[k].why);
 	free(p->merge);
 	free(p->p);
 	free(p->r);
@@ -75,42 +86,57 @@ int ps_plan_add(struct ps_plan *p, int ns, const char *kind, uint64_t off,
 	return PS_OK;
 }
 
+/* w's strings copied: false (nothing kept) when one cannot be. */
+static bool why_copy(struct ps_repair_why *to, const struct ps_repair_why *w)
+{
+	*to = *w;
+	to->path = w->path ? strdup(w->path) : NULL;
+	to->path2 = w->path2 ? strdup(w->path2) : NULL;
+	to->detail = w->detail ? strdup(w->detail) : NULL;
+	if ((w->path && !to->path) || (w->path2 && !to->path2) ||
+	    (w->detail && !to->detail)) {
+		why_free(to);
+		return false;
+	}
+	return true;
+}
+
 void ps_plan_refuse(struct ps_plan *p, int ns, const char *kind,
-		    const char *fmt, ...)
+		    const struct ps_repair_why *w)
 {
 	if (p->nr == p->capr) {
 		size_t nc = p->capr ? 2 * p->capr : 4;
 		struct ps_refusal *v = realloc(p->r, nc * sizeof(*v));
-		if (!v)
+		if (!v) {
+			p->notes_lost++;
 			return;
+		}
 		p->r = v;
 		p->capr = nc;
 	}
-	struct ps_refusal *r = &p->r[p->nr++];
+	struct ps_refusal *r = &p->r[p->nr];
 	r->ns = ns;
 	r->kind = kind;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
+	if (!why_copy(&r->why, w)) {
+		p->notes_lost++;
+		return;
+	}
+	p->nr++;
 }
 
-void ps_plan_note(struct ps_plan *p, const char *fmt, ...)
+void ps_plan_note(struct ps_plan *p, const struct ps_repair_why *w)
 {
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	int len = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	char **v = len < 0 ? NULL : realloc(p->notes, (size_t)(p->nnotes + 1) * sizeof(*v));
+	struct ps_repair_why *v = realloc(p->notes, (size_t)(p->nnotes + 1) * sizeof(*v));
 	if (!v) {
-		if (len >= 0)
-			free(s);
 		p->notes_lost++;
 		return;
 	}
 	p->notes = v;
-	p->notes[p->nnotes++] = s;
+	if (!why_copy(&p->notes[p->nnotes], w)) {
+		p->notes_lost++;
+		return;
+	}
+	p->nnotes++;
 }
 
 /* Keeps the order of the other patches: the plan is written in order. */

@@ -29,7 +29,7 @@ int ps_plan_btt(struct ps_src *src, const struct ps_analysis *a,
 	struct ps_src *win;
 	if (ns->base > src->size || ns->size > src->size - ns->base ||
 	    ps_src_window(src, ns->base, ns->size, &win)) {
-		ps_plan_refuse(plan, n, K, "namespace %d: its BTT extends past the image end: the dump is truncated", n);
+		ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_BTT_PAST_END, .ns = n });
 		return PS_OK;
 	}
 	struct ps_btt *b;
@@ -42,8 +42,8 @@ int ps_plan_btt(struct ps_src *src, const struct ps_analysis *a,
 		ps_src_close(win);
 		if (rc == PS_ENOMEM)
 			return rc;
-		ps_plan_refuse(plan, n, K, "namespace %d: its BTT cannot be opened (%s): nothing to restore from",
-			       n, ps_strerror(rc));
+		ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_BTT_NO_OPEN, .ns = n,
+							    .code = rc });
 		return PS_OK;
 	}
 	uint8_t from[PS_BTT_INFO_SIZE], to[PS_BTT_INFO_SIZE];
@@ -52,8 +52,9 @@ int ps_plan_btt(struct ps_src *src, const struct ps_analysis *a,
 		uint64_t prim = ns->base + ar->off, bak = prim + ar->sb.info2off;
 		if (ar->used_backup) {
 			if (ns->base + ar->sb_off != bak) {
-				ps_plan_refuse(plan, n, K, "namespace %d, BTT arena %u: the primary info block at 0x%" PRIx64 " is bad and the block used instead (0x%" PRIx64 ") is not this arena's own backup: not restoring from it",
-					       n, i, prim, ns->base + ar->sb_off);
+				ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_BTT_NOT_OWN_BACKUP,
+								    .ns = n, .a = i, .off = prim,
+								    .b = ns->base + ar->sb_off });
 				continue;
 			}
 			if (ps_src_pread(src, from, sizeof(from), bak) ||
@@ -91,8 +92,9 @@ int ps_plan_btt_orphans(struct ps_src *src, const struct ps_analysis *a,
 			return PS_OK;
 	for (size_t ri = 0; ri < a->scan.nrecs; ri++)
 		if (a->scan.recs[ri].kind == PS_REC_BTT) {
-			ps_plan_refuse(plan, PS_UNIT_REC(ri), "btt-info", "BTT info block(s) found (first at 0x%" PRIx64 ") but no arena opens: neither a primary nor its own backup is valid, so there is nothing to restore from (ndctl check-namespace --repair has further heuristics; 'pmemscan check' shows the details)",
-				       a->scan.recs[ri].off);
+			ps_plan_refuse(plan, PS_UNIT_REC(ri), "btt-info",
+				       &(struct ps_repair_why){ .kind = PS_RW_BTT_NO_ARENA,
+							 .off = a->scan.recs[ri].off });
 			break;
 		}
 	return PS_OK;

@@ -51,14 +51,15 @@ static int plan_lsa_one(struct ps_src *src, size_t ri, const struct ps_rec *r,
 		free(b0);
 		free(b1);
 		if (diff)
-			ps_plan_refuse(plan, unit, K, "label area at 0x%" PRIx64 ": both index blocks are valid with the same sequence number %u but different free bitmaps: the kernel takes index 1, but nothing proves which generation is right; compare 'pmemscan labels' output of both and rewrite with ndctl",
-				       l->abs_off, l->index[0].seq & 3);
+			ps_plan_refuse(plan, unit, K, &(struct ps_repair_why){ .kind = PS_RW_LSA_SAME_SEQ,
+								 .off = l->abs_off,
+								 .a = l->index[0].seq & 3 });
 		return PS_OK;
 	}
 	if (!v0 && !v1) {
 		if (l->index_present[0] || l->index_present[1])
-			ps_plan_refuse(plan, unit, K, "label area at 0x%" PRIx64 ": neither index block is valid, so which labels are in use is unknown (the kernel ignores every label); not rebuilding",
-				       l->abs_off);
+			ps_plan_refuse(plan, unit, K, &(struct ps_repair_why){ .kind = PS_RW_LSA_NO_INDEX,
+								 .off = l->abs_off });
 		return PS_OK;
 	}
 	int good = v0 ? 0 : 1, bad = 1 - good;
@@ -67,8 +68,10 @@ static int plan_lsa_one(struct ps_src *src, size_t ri, const struct ps_rec *r,
 		return PS_OK;	/* older kernels' init pattern (seq 0): not damage */
 	if (bi->sig_ok && (bi->seq & 3) &&
 	    ps_nsindex_best_seq(bi->seq & 3, l->index[good].seq & 3) == (bi->seq & 3)) {
-		ps_plan_refuse(plan, unit, K, "label area at 0x%" PRIx64 ": index %d is invalid but its sequence number %u says it is NEWER than the valid index %d (seq %u): it may be a torn label update (the kernel then rightly uses index %d) or a newer state with a damaged byte. Two readings: not rewriting; compare both with 'pmemscan labels'",
-			       l->abs_off, bad, bi->seq & 3, good, l->index[good].seq & 3, good);
+		ps_plan_refuse(plan, unit, K, &(struct ps_repair_why){ .kind = PS_RW_LSA_INVALID_NEWER,
+							 .off = l->abs_off, .a = (uint64_t)bad,
+							 .b = bi->seq & 3, .c = (uint64_t)good,
+							 .d = l->index[good].seq & 3 });
 		return PS_OK;
 	}
 	uint64_t goff = l->abs_off + (uint64_t)good * isz;
@@ -80,8 +83,9 @@ static int plan_lsa_one(struct ps_src *src, size_t ri, const struct ps_rec *r,
 		goto out;
 	}
 	if (ps_src_pread(src, b, isz, goff) || ps_src_pread(src, old, isz, boff)) {
-		ps_plan_refuse(plan, unit, K, "label area at 0x%" PRIx64 ": cannot read the index blocks: %s",
-			       l->abs_off, ps_src_error(src));
+		ps_plan_refuse(plan, unit, K, &(struct ps_repair_why){ .kind = PS_RW_LSA_READ,
+							 .off = l->abs_off,
+							 .detail = ps_src_error(src) });
 		goto out;
 	}
 	/* the copy of the valid block, made to be the older generation: its

@@ -179,16 +179,18 @@ static int merge_notes(struct ps_plan *plan, int n, const struct ps_split *s,
 		struct amb_ctx a = { .bs = s->blocksize };
 		ps_split_each_block(s, f, amb_cb, &a);
 		amb_flush(&a);
-		ps_plan_note(plan, "namespace %d: %s (inode %" PRIu64 "): %" PRIu64 " block(s) of ambiguous provenance kept from L (write() data there, and F lies on another file's block or metadata, so a store cannot be told from its owner's bytes): bytes %s",
-			     n, f->path, f->ino, f->ambiguous, a.list);
+		ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_AMBIGUOUS_KEPT, .ns = n,
+						 .path = f->path, .a = f->ino, .b = f->ambiguous,
+						 .detail = a.list });
 	}
 	for (size_t v = 0; v < f->nvictims; v++) {
 		const struct ps_split_victim *x = &f->victims[v];
 		if (x->where != PS_SW_FILE)
 			continue;
-		ps_plan_note(plan, "namespace %d: %s (inode %" PRIu64 ", %s): %" PRIu64 " of its blocks were stored through a mapping over %s (from offset 0x%" PRIx64 "): that file is a victim, its current bytes there are these stores and its earlier content is not recoverable from this image; the merge leaves it as it reads now",
-			     n, f->path, f->ino, ps_split_class_name(f->cls), x->blocks,
-			     s->files[x->file].path, x->first);
+		ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_VICTIM, .ns = n,
+						 .path = f->path, .a = f->ino, .code = f->cls,
+						 .b = x->blocks, .path2 = s->files[x->file].path,
+						 .off = x->first });
 	}
 	return PS_OK;
 }
@@ -211,21 +213,21 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 	if (r) {
 		/* not a filesystem pmemscan walks (or not walkable): the
 		 * rewrite goes on as before the check existed, said plainly */
-		ps_plan_note(plan, "namespace %d: split check not run (%s): if this namespace was ever mounted with -o dax, files stored through a mapping keep their data start_pad lower, which the rewrite strands; 'pmemscan extract --view mmap' cannot read them either",
-			     n, s.err[0] ? s.err : ps_strerror(r));
+		ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_SPLIT_NOT_RUN, .ns = n,
+						 .detail = s.err[0] ? s.err : NULL, .code = r });
 		ps_split_free(&s);
 		return PS_OK;
 	}
 	if (s.errors) {
-		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: the split check (which files were written through a mapping under DAX, their data start_pad lower) could not read every file (%" PRIu64 " not checked; first: %s); a rewrite could strand mmap-written data: extract both views first ('pmemscan extract --view read' and '--view mmap')",
-			       n, s.errors, s.err);
+		ps_plan_refuse(plan, n, "merge-mmap", &(struct ps_repair_why){ .kind = PS_RW_SPLIT_UNREAD, .ns = n,
+								      .a = s.errors, .detail = s.err });
 		ps_split_free(&s);
 		return PS_EAMBIG;
 	}
 	uint64_t mapped = s.count[PS_SPLIT_MMAP] + s.count[PS_SPLIT_MIXED];
 	if (!mapped) {
-		ps_plan_note(plan, "namespace %d: split check: none of its %zu files was written through a mapping (no data only at F, start_pad lower): the rewrite strands nothing",
-			     n, s.nfiles);
+		ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_SPLIT_NONE, .ns = n,
+						 .a = s.nfiles });
 		ps_split_free(&s);
 		return PS_OK;
 	}
@@ -234,8 +236,9 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 		if (s.files[i].cls == PS_SPLIT_MMAP || s.files[i].cls == PS_SPLIT_MIXED)
 			ex = s.files[i].path;
 	if (!o->merge_mmap) {
-		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: the split check found %" PRIu64 " file(s) written through a mapping under DAX and %" PRIu64 " mixed (e.g. %s): their mapped data sits at F, start_pad lower, and rewriting the block keeps only the read() view at L. Extract them first ('pmemscan extract --view auto': each as its writer last saw it), or repair with --merge-mmap to copy the blocks each such file's merged view takes from F into its own L blocks",
-			       n, s.count[PS_SPLIT_MMAP], s.count[PS_SPLIT_MIXED], ex);
+		ps_plan_refuse(plan, n, "merge-mmap", &(struct ps_repair_why){ .kind = PS_RW_SPLIT_MAPPED, .ns = n,
+								      .a = s.count[PS_SPLIT_MMAP],
+								      .b = s.count[PS_SPLIT_MIXED], .path = ex });
 		ps_split_free(&s);
 		return PS_EAMBIG;
 	}
@@ -257,11 +260,9 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 			memset(&js, 0, sizeof(js));
 	}
 	if (js.needs_recovery && (!js.replayed || js.mount_fails || js.fast_commit)) {
-		ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: its ext4 journal needs recovery and pmemscan cannot replay it as the kernel would (%s): the file maps the merge would rest on are not those the kernel shows at the next mount. Extract both views first ('pmemscan extract --view auto', and '--journal ignore' for the on-disk view); see " PS_DOC("journal.md"),
-			       n, js.bad == PS_JBAD_EXTERNAL ? "the journal is on an external device" :
-			       js.bad ? "the journal is unusable" :
-			       js.fast_commit ? "fast commits are not replayed" :
-			       "the kernel's recovery would fail and its mount with it");
+		ps_plan_refuse(plan, n, "merge-mmap", &(struct ps_repair_why){ .kind = PS_RW_JOURNAL_NO_REPLAY, .ns = n,
+								      .code = js.bad == PS_JBAD_EXTERNAL ? 3 : js.bad ? 2 :
+									      js.fast_commit ? 1 : 0 });
 		ps_src_close(jview);
 		ps_src_close(win);
 		ps_split_free(&s);
@@ -300,12 +301,15 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 		if (r == PS_ERANGE || (r == PS_EAMBIG && m.conflict)) {
 			ps_plan_withdraw(plan, n);
 			if (r == PS_ERANGE)
-				ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: more than %d blocks to merge: too large for one repair plan; extract the mmap view ('pmemscan extract --view mmap') instead",
-					       n, MERGE_MAX_PATCHES);
+				ps_plan_refuse(plan, n, "merge-mmap", &(struct ps_repair_why){ .kind = PS_RW_MERGE_TOO_LARGE,
+									      .ns = n, .a = MERGE_MAX_PATCHES });
 			else
-				ps_plan_refuse(plan, n, "merge-mmap", "namespace %d: %s (inode %" PRIu64 ") bytes from %" PRIu64 ": its block at L = 0x%" PRIx64 " (filesystem block %" PRIu64 ") is one the ext4 journal's recovery writes at the next mount (journal sequence %" PRIu32 "-%" PRIu32 "): a merge there would be overwritten. Extract both views first ('pmemscan extract --view auto'); see " PS_DOC("journal.md"),
-					       n, f->path, f->ino, m.conflict_off, s.l_off + m.conflict_g,
-					       m.conflict_g / s.blocksize, js.seq_start, js.seq_end);
+				ps_plan_refuse(plan, n, "merge-mmap", &(struct ps_repair_why){ .kind = PS_RW_MERGE_JOURNAL_BLOCK,
+									      .ns = n, .path = f->path, .a = f->ino,
+									      .b = m.conflict_off,
+									      .off = s.l_off + m.conflict_g,
+									      .c = m.conflict_g / s.blocksize,
+									      .d = js.seq_start, .e = js.seq_end });
 			ps_src_close(jview);
 			ps_src_close(win);
 			ps_split_free(&s);
@@ -334,11 +338,13 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 		sha256_digest(&m.h.c, sizeof(mf->sha256), mf->sha256);
 		me->n++;
 	}
-	ps_plan_note(plan, "namespace %d: --merge-mmap: %" PRIu64 " block(s) of %" PRIu64 " mmap-written and %" PRIu64 " mixed file(s) copied from F (start_pad lower) into their L blocks before the rewrite; the re-scan checks that every file then reads as planned (an mmap-written or mixed file as its merged view: each block from L or F by its provenance, the file as its writer last saw it; every other file unchanged)",
-		     n, (uint64_t)(plan->n - before), s.count[PS_SPLIT_MMAP], s.count[PS_SPLIT_MIXED]);
+	ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_MERGED, .ns = n,
+					 .a = plan->n - before, .b = s.count[PS_SPLIT_MMAP],
+					 .c = s.count[PS_SPLIT_MIXED] });
 	if (js.replayed)
-		ps_plan_note(plan, "namespace %d: its ext4 journal needs recovery (%" PRIu64 " transactions, sequence %" PRIu32 "-%" PRIu32 "): the merge and its re-scan read the files as the kernel shows them after recovering it; no merged block is one the recovery writes, and the journal itself is left for the kernel to replay",
-			     n, js.transactions, js.seq_start, js.seq_end);
+		ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_JOURNAL_REPLAYED, .ns = n,
+						 .a = js.transactions, .b = js.seq_start,
+						 .c = js.seq_end });
 	ps_src_close(jview);
 	ps_src_close(win);
 	ps_split_free(&s);

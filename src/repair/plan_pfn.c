@@ -138,7 +138,7 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		struct ps_plan *plan)
 {
 	static const char *K = "pfn";
-	char h1[32], h2[32];
+	char h1[32];
 	if (ns->mode != PS_NS_FSDAX && ns->mode != PS_NS_DEVDAX)
 		return PS_OK;
 	if (ns->info_rec < 0 || ns->nested_in >= 0)
@@ -149,36 +149,39 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 	uint64_t boff = r->off;
 	uint8_t old[PS_PFN_SIZE], b[PS_PFN_SIZE];
 	if (ps_src_pread(src, old, sizeof(old), boff)) {
-		ps_plan_refuse(plan, n, K, "cannot read the info block at 0x%" PRIx64 ": %s",
-			       boff, ps_src_error(src));
+		ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_PFN_READ, .off = boff,
+							    .detail = ps_src_error(src) });
 		return PS_OK;
 	}
 	memcpy(b, old, sizeof(b));
 
 	/* Fields whose wrong value has more than one reading: refuse. */
 	if (sb->version_minor > 4) {
-		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": version_minor %u is newer than any known (1.4): its fields may mean something else; not touching it",
-			       boff, sb->version_minor);
+		ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_PFN_MINOR, .off = boff,
+							    .a = sb->version_minor });
 		return PS_OK;
 	}
 	if (sb->mode != PS_PFN_MODE_RAM && sb->mode != PS_PFN_MODE_PMEM) {
-		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": mode %u is neither ram (1) nor pmem (2), and either could be right (the memmap area alone does not tell): choose by re-creating the block with 'ndctl write-infoblock -M'",
-			       boff + PS_PFN_OFF_mode, sb->mode);
+		ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_PFN_MODE,
+							    .off = boff + PS_PFN_OFF_mode, .a = sb->mode });
 		return PS_OK;
 	}
 	if (sb->dataoff % SZ_4K || sb->dataoff < SZ_8K) {
-		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": dataoff 0x%" PRIx64 " is impossible and cannot be derived from the other fields (several era formulas give different values): extract the data with --offset instead",
-			       boff + PS_PFN_OFF_dataoff, sb->dataoff);
+		ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_PFN_DATAOFF,
+							    .off = boff + PS_PFN_OFF_dataoff,
+							    .a = sb->dataoff });
 		return PS_OK;
 	}
 	if (sb->eff_page_size != SZ_4K) {
-		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": page_size %u: written by a kernel with other pages (or corrupt); a repair for a 4 KiB-page kernel would change the layout",
-			       boff + PS_PFN_OFF_page_size, sb->eff_page_size);
+		ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_PFN_PAGE_SIZE,
+							    .off = boff + PS_PFN_OFF_page_size,
+							    .a = sb->eff_page_size });
 		return PS_OK;
 	}
 	if (ns->start_pad % SZ_4K || ns->end_trunc % SZ_4K) {
-		ps_plan_refuse(plan, n, K, "info block at 0x%" PRIx64 ": start_pad 0x%" PRIx64 " / end_trunc 0x%" PRIx64 " not page aligned: cannot tell which is corrupt",
-			       boff + PS_PFN_OFF_start_pad, ns->start_pad, ns->end_trunc);
+		ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_PFN_PAD_UNALIGNED,
+							    .off = boff + PS_PFN_OFF_start_pad,
+							    .a = ns->start_pad, .b = ns->end_trunc });
 		return PS_OK;
 	}
 
@@ -189,33 +192,34 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		case PS_V_PROVEN:
 			fc = ps_repair_fs_cand(ns, o);
 			if (fc && ns->start_pad && o->sem != PS_SEM_AUTO && fc->sem != o->sem) {
-				ps_plan_refuse(plan, n, K, "namespace %d: the filesystem is proven at the %s data start (0x%" PRIx64 "); --semantics %s would point the kernel at bytes that hold no filesystem: refusing",
-					       n, fc->name, fc->off, ps_sem_name(o->sem));
+				ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_SEM_NOT_PROVEN,
+								    .ns = n, .name = fc->name, .off = fc->off,
+								    .sem = o->sem });
 				return PS_OK;
 			}
 			break;
 		case PS_V_AMBIGUOUS:
 			fc = ps_repair_fs_cand(ns, o);
 			if (!fc) {
-				ps_plan_refuse(plan, n, K, "namespace %d is AMBIGUOUS: a valid filesystem at both the legacy (0x%" PRIx64 ") and the fixed (0x%" PRIx64 ") data start; a repair would make the kernel read one and overwrite part of the other with its memmap. Extract both first ('pmemscan extract --semantics legacy|fixed'), then choose with --semantics",
-					       n, ns->cand[0].off, ns->ncand > 1 ? ns->cand[1].off : 0);
+				ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_AMBIGUOUS, .ns = n,
+								    .a = ns->cand[0].off,
+								    .b = ns->ncand > 1 ? ns->cand[1].off : 0 });
 				return PS_OK;
 			}
-			ps_plan_note(plan, "namespace %d: --semantics %s chose the filesystem at 0x%" PRIx64 "; the other one (at 0x%" PRIx64 ") is NOT kept: extract it before using the repaired namespace",
-				     n, ps_sem_name(o->sem), fc->off,
-				     fc == &ns->cand[0] ? ns->cand[1].off : ns->cand[0].off);
+			ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_SEM_CHOSEN, .ns = n,
+							 .sem = o->sem, .a = fc->off,
+							 .b = fc == &ns->cand[0] ? ns->cand[1].off : ns->cand[0].off });
 			break;
 		case PS_V_TRUNCATED:
-			ps_plan_refuse(plan, n, K, "namespace %d: the image ends inside the filesystem at the %s data start (a truncated dump): a repaired info block would describe bytes the file does not hold; get the whole dump, or carve what is there ('pmemscan carve')",
-				       n, ns->chosen >= 0 ? ns->cand[ns->chosen].name : "found");
+			ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_TRUNCATED, .ns = n,
+							    .name = ns->chosen >= 0 ? ns->cand[ns->chosen].name : NULL });
 			return PS_OK;
 		case PS_V_DAMAGED:
-			ps_plan_refuse(plan, n, K, "namespace %d: the only filesystem found (at 0x%" PRIx64 ") has a bad superblock checksum, so nothing proves which data start is right; carve it ('pmemscan carve') and run fsck on the copy first",
-				       n, ns->ncand ? ns->cand[0].off : 0);
+			ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_DAMAGED, .ns = n,
+							    .off = ns->ncand ? ns->cand[0].off : 0 });
 			return PS_OK;
 		default:
-			ps_plan_refuse(plan, n, K, "namespace %d: no filesystem at any data start, so nothing proves what the info block should say; pmemscan repairs only a layout it can prove (try 'pmemscan carve' or --offset to look by hand)",
-				       n);
+			ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_NO_FS, .ns = n });
 			return PS_OK;
 		}
 	}
@@ -238,9 +242,8 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		uint64_t Si = src->size - src->size % SZ_4K;
 		uint64_t al = sb->eff_align > SZ_2M ? sb->eff_align : SZ_2M;
 		if (!S_ovf && S_blk > src->size) {
-			ps_plan_refuse(plan, n, K, "namespace %d: npfns %" PRIu64 " makes the namespace %s but the image holds %s: either the dump is truncated or npfns is wrong; give the namespace size with --ns-size (from 'ndctl list')",
-				       n, sb->npfns, ps_human(S_blk, h1, sizeof(h1)),
-				       ps_human(src->size, h2, sizeof(h2)));
+			ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_NPFNS_PAST_END, .ns = n,
+							    .a = sb->npfns, .b = S_blk, .c = src->size });
 			return PS_OK;
 		}
 		if (!S_ovf && src->size - S_blk < SZ_4K) {
@@ -252,14 +255,15 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 			S_src = "the image size (the namespace is the whole image: dataoff and end_trunc are exactly what nd_pfn_init writes for that size)";
 			npfns_wrong = true;
 		} else {
-			ps_plan_refuse(plan, n, K, "namespace %d: npfns %" PRIu64 " does not describe the whole image (%s), and nothing proves whether npfns is wrong or the image holds more than this namespace; give --ns-size to repair npfns",
-				       n, sb->npfns, ps_human(src->size, h1, sizeof(h1)));
+			ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_NPFNS_UNPROVEN, .ns = n,
+							    .a = sb->npfns, .c = src->size });
 			return PS_OK;
 		}
 	}
 	if (S < sb->dataoff + ns->start_pad + ns->end_trunc + SZ_4K) {
-		ps_plan_refuse(plan, n, K, "namespace %d: a %s namespace cannot hold start_pad 0x%" PRIx64 " + dataoff 0x%" PRIx64 " + end_trunc 0x%" PRIx64 "; refusing",
-			       n, ps_human(S, h1, sizeof(h1)), ns->start_pad, sb->dataoff, ns->end_trunc);
+		ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_NS_TOO_SMALL, .ns = n,
+						    .a = S, .b = ns->start_pad, .c = sb->dataoff,
+						    .d = ns->end_trunc });
 		return PS_OK;
 	}
 
@@ -270,13 +274,13 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		bool formula = sb->version_minor >= 3 && ns->start_pad == 0 &&
 			       kernel_dataoff(S, sb->mode, al) == sb->dataoff;
 		if (ns->start_pad) {
-			ps_plan_refuse(plan, n, K, "devdax namespace %d has start_pad 0x%" PRIx64 ": with no filesystem in it nothing proves where its data begins; not converting",
-				       n, ns->start_pad);
+			ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_DEVDAX_PAD, .ns = n,
+							    .a = ns->start_pad });
 			return PS_OK;
 		}
 		if ((!sb->checksum_ok || npfns_wrong) && !formula) {
-			ps_plan_refuse(plan, n, K, "devdax namespace %d: the info block is damaged and its dataoff is not what nd_pfn_init would write for a %s namespace, so nothing proves the other fields; not resealing",
-				       n, ps_human(S, h1, sizeof(h1)));
+			ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_DEVDAX_DAMAGED, .ns = n,
+							    .a = S });
 			return PS_OK;
 		}
 	}
@@ -323,8 +327,8 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		uint64_t Dn = legacy ? ns->start_pad + sb->dataoff : sb->dataoff;
 		uint64_t fs_rel = fc->off - ns->base;
 		if (fs_rel != Dn) {
-			ps_plan_refuse(plan, n, kind, "internal: proven data start 0x%" PRIx64 " is not base + 0x%" PRIx64,
-				       fc->off, Dn);
+			ps_plan_refuse(plan, n, kind, &(struct ps_repair_why){ .kind = PS_RW_INTERNAL_START,
+							       .off = fc->off, .a = Dn });
 			return PS_OK;
 		}
 		uint64_t align = sb->version_minor >= 2 && sb->align ? sb->align : SZ_2M;
@@ -333,32 +337,33 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		if (o->have_phys_base) {
 			B = o->phys_base + ns->base;
 			if (B % SZ_2M) {
-				ps_plan_refuse(plan, n, kind, "namespace %d starts at physical 0x%" PRIx64 ", not 2 MiB aligned: a current kernel (v5.7+) refuses start_pad 0 there (\"resource start misaligned\"); the legacy block, which pads to 0x%" PRIx64 ", is the only form it accepts: leave it",
-					       n, B, B + ns->start_pad);
+				ps_plan_refuse(plan, n, kind, &(struct ps_repair_why){ .kind = PS_RW_PHYS_MISALIGNED,
+								       .ns = n, .a = B, .b = B + ns->start_pad });
 				return PS_OK;
 			}
 		} else if (o->assume_aligned) {
 			B = 0;	/* aligned to ca: only B mod ca matters below */
 		} else {
-			ps_plan_refuse(plan, n, kind, "namespace %d has start_pad 0x%" PRIx64 ": a current kernel accepts start_pad 0 only if the namespace's physical base is 2 MiB aligned, and the end_trunc it needs depends on that base too. The image does not say where it sat: give --phys-base (from 'ndctl list -N -v' resource, or --iomem with 'pmemscan scan'), or --assume-aligned to take it as aligned",
-				       n, ns->start_pad);
+			ps_plan_refuse(plan, n, kind, &(struct ps_repair_why){ .kind = PS_RW_PHYS_UNKNOWN, .ns = n,
+							       .a = ns->start_pad });
 			return PS_OK;
 		}
 		uint64_t Tn = (B + S) - ps_align_down(B + S, ca);
 		if ((B + Dn) % align) {
-			ps_plan_refuse(plan, n, kind, "namespace %d: base + new dataoff = 0x%" PRIx64 "%s is not aligned to align 0x%" PRIx64 ": the kernel would refuse it (\"bad offset\") and the data cannot move",
-				       n, B + Dn, o->have_phys_base ? " (physical)" : " (relative to an aligned base)", align);
+			ps_plan_refuse(plan, n, kind, &(struct ps_repair_why){ .kind = PS_RW_DATAOFF_MISALIGNED,
+							       .ns = n, .a = B + Dn, .b = align,
+							       .code = o->have_phys_base });
 			return PS_OK;
 		}
 		if (Dn + Tn + SZ_4K > S) {
-			ps_plan_refuse(plan, n, kind, "namespace %d: dataoff 0x%" PRIx64 " + end_trunc 0x%" PRIx64 " leave no data in %s",
-				       n, Dn, Tn, ps_human(S, h1, sizeof(h1)));
+			ps_plan_refuse(plan, n, kind, &(struct ps_repair_why){ .kind = PS_RW_NO_DATA_LEFT, .ns = n,
+							       .a = Dn, .b = Tn, .c = S });
 			return PS_OK;
 		}
 		if (fc->probe.fs_size && Dn + fc->probe.fs_size > S - Tn) {
-			ps_plan_refuse(plan, n, kind, "namespace %d: the filesystem (%s from 0x%" PRIx64 ") would extend past the new data end 0x%" PRIx64 " (end_trunc 0x%" PRIx64 "): refusing to cut it",
-				       n, ps_human(fc->probe.fs_size, h1, sizeof(h1)),
-				       Dn, S - Tn, Tn);
+			ps_plan_refuse(plan, n, kind, &(struct ps_repair_why){ .kind = PS_RW_FS_PAST_END, .ns = n,
+							       .a = fc->probe.fs_size, .off = Dn,
+							       .b = S - Tn, .c = Tn });
 			return PS_OK;
 		}
 		/* the split check: files written through a mapping under DAX
@@ -415,10 +420,10 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		why(&e, "padding", "version 1.3+ guarantees zero padding; stale bytes from the old block's era are cleared");
 		dflt = "part of the version 1.4 rewrite";
 		if (!o->have_phys_base)
-			ps_plan_note(plan, "namespace %d: ASSUMPTION (--assume-aligned): its physical base is %s aligned; a current kernel refuses the rewritten block (\"resource start misaligned\" or \"bad offset\") if it is not. Check with 'ndctl list -N -v' (resource) before using it",
-				     n, ps_human(ca, h1, sizeof(h1)));
-		ps_plan_note(plan, "namespace %d: after the rewrite a current kernel (v5.7+) exposes %s of data from image offset 0x%" PRIx64 " (the filesystem's bytes stay where they are); the area [base + 8 KiB, base + 0x%" PRIx64 ") becomes the memmap the kernel rewrites at every enable",
-			     n, ps_human(S - Dn - Tn, h1, sizeof(h1)), ns->base + Dn, Dn);
+			ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_ASSUME_ALIGNED, .ns = n,
+							 .a = ca });
+		ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_AFTER_REWRITE, .ns = n,
+						 .a = S - Dn - Tn, .off = ns->base + Dn, .b = Dn });
 	}
 
 	bool changed = memcmp(old, b, sizeof(b)) != 0;

@@ -123,6 +123,8 @@ int ps_undo_write_fd(int fd, const char *image, uint64_t image_size,
 
 void ps_undo_free(struct ps_undo *u)
 {
+	free(u->image);
+	u->image = NULL;
 	ps_plan_free(&u->plan);
 }
 
@@ -189,7 +191,13 @@ int ps_undo_parse(const char *t, size_t len, struct ps_undo *u, char *err,
 		memcpy(line, l, ll);
 		line[ll] = 0;
 		if (!strncmp(line, "image ", 6)) {
-			snprintf(u->image, sizeof(u->image), "%.500s", line + 6);
+			free(u->image);
+			u->image = strndup(line + 6, ll - 6);
+			if (!u->image) {
+				snprintf(err, errlen, "out of memory");
+				ps_undo_free(u);
+				return PS_ENOMEM;
+			}
 			have |= 1;
 		} else if (!strncmp(line, "size ", 5)) {
 			char *e;

@@ -360,7 +360,7 @@ int ps_repair_verify(struct ps_src *src, const struct ps_analysis *before,
 			return rc;
 		}
 		int bad_unit = 0;	/* 0: none; unit 0 itself is INT32_MIN */
-		char w[320];
+		char w[PS_ERR_LINE_MAX];
 		for (size_t k = 0; k < plan->n && !bad_unit; k++) {
 			int u = plan->p[k].ns;
 			if (k && plan->p[k - 1].ns == u)
@@ -372,11 +372,9 @@ int ps_repair_verify(struct ps_src *src, const struct ps_analysis *before,
 		if (!bad_unit)
 			break;
 		int u = bad_unit == INT32_MIN ? 0 : bad_unit;
-		char name[96];
 		ps_plan_withdraw(plan, u);
-		ps_plan_refuse(plan, u, "verify",
-			       "%s: the planned repair was checked on an in-memory copy and rolled back: %s",
-			       ps_repair_unit_name(before, u, name, sizeof(name)), w);
+		ps_plan_refuse(plan, u, "verify", &(struct ps_repair_why){ .kind = PS_RW_ROLLED_BACK, .ns = u,
+								  .detail = w });
 		ps_analysis_free(&aa);
 		memset(&aa, 0, sizeof(aa));
 	}

@@ -19,6 +19,7 @@
 #include "ns.h"
 #include "pfn.h"
 #include "repair.h"
+#include "repair_render.h"
 #include "repair_fx.h"
 
 /* ---- a sparse virtual image ---- */
@@ -304,7 +305,8 @@ static void test_npfns_from_image_size(void **state)
 	run_plan(&v, &o, &r);
 	assert_int_equal(r.plan.n, 0);
 	assert_int_equal(r.plan.nr, 1);
-	assert_non_null(strstr(r.plan.r[0].msg, "--ns-size"));
+	assert_int_equal(r.plan.r[0].why.kind, PS_RW_NPFNS_PAST_END);
+	assert_int_equal(r.plan.r[0].why.a, 200000);
 	run_free(&r);
 
 	/* ... which --ns-size settles */
@@ -329,7 +331,8 @@ static void test_bad_checksum_and_bad_mode_refused(void **state)
 	run_plan(&v, &o, &r);
 	assert_int_equal(r.plan.n, 0);
 	assert_int_equal(r.plan.nr, 1);
-	assert_non_null(strstr(r.plan.r[0].msg, "mode 7"));
+	assert_int_equal(r.plan.r[0].why.kind, PS_RW_PFN_MODE);
+	assert_int_equal(r.plan.r[0].why.a, 7);
 	run_free(&r);
 }
 
@@ -424,7 +427,7 @@ static void test_fixed_switches_to_ram_mode(void **state)
 	assert_int_equal(patched_u64(&r, "mode"), PS_PFN_MODE_RAM);
 	assert_non_null(strstr(patch(&r, "mode")->reason, "map=mem"));
 	assert_true(r.plan.nnotes >= 1);
-	assert_non_null(strstr(r.plan.notes[0], "ASSUMPTION"));
+	assert_int_equal(r.plan.notes[0].kind, PS_RW_NOTE_ASSUME_ALIGNED);
 	assert_int_equal(after_ns(&r)->pfn.mode, PS_PFN_MODE_RAM);
 	assert_int_equal(after_ns(&r)->cand[0].off, 4 * MiB);
 	run_free(&r);
@@ -445,7 +448,7 @@ static void test_start_pad_refusals(void **state)
 	run_plan(&v, &o, &r);
 	assert_int_equal(r.plan.n, 0);
 	assert_int_equal(r.plan.nr, 1);
-	assert_non_null(strstr(r.plan.r[0].msg, "--phys-base"));
+	assert_int_equal(r.plan.r[0].why.kind, PS_RW_PHYS_UNKNOWN);
 	run_free(&r);
 
 	/* --semantics contradicting the proven reading */
@@ -453,7 +456,8 @@ static void test_start_pad_refusals(void **state)
 	o.sem = PS_SEM_FIXED;
 	run_plan(&v, &o, &r);
 	assert_int_equal(r.plan.n, 0);
-	assert_non_null(strstr(r.plan.r[0].msg, "hold no filesystem"));
+	assert_int_equal(r.plan.r[0].why.kind, PS_RW_SEM_NOT_PROVEN);
+	assert_int_equal(r.plan.r[0].why.sem, PS_SEM_FIXED);
 	run_free(&r);
 	o.assume_aligned = false;
 	o.sem = PS_SEM_AUTO;
@@ -463,7 +467,8 @@ static void test_start_pad_refusals(void **state)
 	o.phys_base = 0x577c001000;
 	run_plan(&v, &o, &r);
 	assert_int_equal(r.plan.n, 0);
-	assert_non_null(strstr(r.plan.r[0].msg, "not 2 MiB aligned"));
+	assert_int_equal(r.plan.r[0].why.kind, PS_RW_PHYS_MISALIGNED);
+	assert_int_equal(r.plan.r[0].why.a, 0x577c001000);
 	run_free(&r);
 
 	/* ambiguous: a filesystem at both readings */
@@ -472,7 +477,7 @@ static void test_start_pad_refusals(void **state)
 	run_plan(&v, &o, &r);
 	assert_int_equal(r.a.ns[0].verdict, PS_V_AMBIGUOUS);
 	assert_int_equal(r.plan.n, 0);
-	assert_non_null(strstr(r.plan.r[0].msg, "AMBIGUOUS"));
+	assert_int_equal(r.plan.r[0].why.kind, PS_RW_AMBIGUOUS);
 	run_free(&r);
 
 	/* ... unless the user chooses */
@@ -498,7 +503,7 @@ static void test_nofs_refused(void **state)
 	run_plan(&v, &o, &r);
 	assert_int_equal(r.plan.n, 0);
 	assert_int_equal(r.plan.nr, 1);
-	assert_non_null(strstr(r.plan.r[0].msg, "no filesystem"));
+	assert_int_equal(r.plan.r[0].why.kind, PS_RW_NO_FS);
 	run_free(&r);
 }
 
@@ -598,24 +603,85 @@ static void test_undo_roundtrip(void **state)
 	ps_plan_free(&p);
 }
 
-/* A plan keeps every note whole: it once kept 16 of at most 399 bytes and
- * dropped the rest without a word. */
+/* An undo file names its image whole: the name was cut at 500 bytes. */
+static void test_undo_long_image(void **state)
+{
+	(void)state;
+	struct ps_plan p;
+	ps_plan_init(&p);
+	uint8_t o = 1, n = 2;
+	assert_int_equal(ps_plan_add(&p, 0, "pfn", 4096, &o, &n, 1, "flags", "0x1", "0x2",
+				     "test"), PS_OK);
+	char img[4001];
+	for (size_t i = 0; i < sizeof(img) - 1; i++)
+		img[i] = i % 100 == 0 ? '/' : (char)('a' + i % 26);
+	img[sizeof(img) - 1] = 0;
+	char path[] = "/tmp/ps-undo-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ps_undo_write_fd(fd, img, 1 << 20, NULL, &p), PS_OK);
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *t = malloc((size_t)len + 1);
+	assert_int_equal(pread(fd, t, (size_t)len, 0), len);
+	t[len] = 0;
+	close(fd);
+	unlink(path);
+	struct ps_undo u;
+	char err[256];
+	assert_int_equal(ps_undo_parse(t, (size_t)len, &u, err, sizeof(err)), PS_OK);
+	assert_string_equal(u.image, img);
+	ps_undo_free(&u);
+	assert_null(u.image);
+	free(t);
+	ps_plan_free(&p);
+}
+
+/* A plan keeps every note and refusal whole, its paths too: notes were
+ * once cut at 399 bytes (and the 17th dropped), a refusal at 719; the
+ * sentences are the CLI's (cmd/repair_render.c), and carry the whole path. */
 static void test_plan_notes_kept(void **state)
 {
 	(void)state;
 	struct ps_plan p;
 	memset(&p, 0, sizeof(p));
-	char big[1200];
-	memset(big, 'x', sizeof(big) - 1);
+	char big[4001];
+	for (size_t i = 0; i < sizeof(big) - 1; i++)
+		big[i] = i % 100 == 0 ? '/' : (char)('a' + i % 26);
 	big[sizeof(big) - 1] = 0;
 	for (int i = 0; i < 20; i++)
-		ps_plan_note(&p, "note %d: %s", i, big);
+		ps_plan_note(&p, &(struct ps_repair_why){ .kind = PS_RW_NOTE_AMBIGUOUS_KEPT,
+							   .ns = i, .path = big, .a = 12,
+							   .b = 1, .detail = "0-4096" });
+	ps_plan_refuse(&p, 3, "merge-mmap",
+		       &(struct ps_repair_why){ .kind = PS_RW_MERGE_JOURNAL_BLOCK, .ns = 3,
+						.path = big, .a = 12, .b = 8192,
+						.off = 0x100000, .c = 256, .d = 5, .e = 9 });
 	assert_int_equal(p.nnotes, 20);
 	assert_int_equal(p.notes_lost, 0);
-	assert_int_equal(strlen(p.notes[19]), strlen("note 19: ") + sizeof(big) - 1);
-	assert_string_equal(p.notes[17] + strlen("note 17: ") + sizeof(big) - 2, "x");
+	assert_int_equal(p.nr, 1);
+	/* the plan owns a copy */
+	assert_ptr_not_equal(p.r[0].why.path, big);
+	assert_string_equal(p.r[0].why.path, big);
+	assert_string_equal(p.notes[19].path, big);
+
+	struct ps_analysis a;
+	memset(&a, 0, sizeof(a));
+	char *s = repair_why_str(&a, &p.r[0].why);
+	assert_non_null(s);
+	char want[5000];
+	snprintf(want, sizeof(want), "namespace 3: %s (inode 12) bytes from 8192: its block at L = 0x100000", big);
+	assert_memory_equal(s, want, strlen(want));
+	assert_true(strlen(s) > 4000 + 300);
+	free(s);
+	s = repair_why_str(&a, &p.notes[17]);
+	assert_non_null(s);
+	snprintf(want, sizeof(want), "namespace 17: %s (inode 12): 1 block(s) of ambiguous provenance", big);
+	assert_memory_equal(s, want, strlen(want));
+	assert_non_null(strstr(s, ": bytes 0-4096"));
+	free(s);
 	ps_plan_free(&p);
 	assert_null(p.notes);
+	assert_null(p.r);
 }
 
 int main(void)
@@ -634,6 +700,7 @@ int main(void)
 		cmocka_unit_test(test_overlay),
 		cmocka_unit_test(test_undo_roundtrip),
 		cmocka_unit_test(test_plan_notes_kept),
+		cmocka_unit_test(test_undo_long_image),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

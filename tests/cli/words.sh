@@ -1,0 +1,84 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Words belong in cmd/ (the house rule; src/err.h): no string literal in
+# src/ names one of pmemscan's options (every --NAME its man pages explain)
+# or one of its commands ("pmemscan CMD", every man/pmemscan-CMD.1.scd).
+# The library returns a code or a kind with its data and the CLI says it
+# (cmd/repair_render.c for repair's refusals and notes). Comments may cite
+# options: they are removed before the literals are read. "pmemscan undo
+# file" names the file format (docs/repair.md), not the command.
+. "$top_srcdir/tests/support/lib.sh"
+command -v "${CC:-cc}" >/dev/null 2>&1 || skip_all "no C compiler to strip comments"
+
+sed -n 's/^\*\(--[a-z0-9][a-z0-9-]*\).*/\1/p' "$top_srcdir"/man/*.1.scd | sort -u >"$T/opts"
+ls "$top_srcdir"/man/pmemscan-*.1.scd | sed 's|.*/pmemscan-\(.*\)\.1\.scd$|\1|' >"$T/cmds"
+check "the man pages name options ($(wc -l <"$T/opts")) and commands ($(wc -l <"$T/cmds"))" \
+	[ "$(wc -l <"$T/opts")" -ge 20 -a "$(wc -l <"$T/cmds")" -ge 10 ]
+
+# the string literals of every src/ file, comments gone: FILE<TAB>LITERAL
+: >"$T/lits"
+nfiles=0
+for f in $(cd "$top_srcdir" && find src -name '*.[ch]' | sort); do
+	nfiles=$((nfiles + 1))
+	"${CC:-cc}" -fpreprocessed -dD -E -P -x c "$top_srcdir/$f" 2>/dev/null |
+		grep -o '"\([^"\\]\|\\.\)*"' | sed "s|^|$f	|" >>"$T/lits"
+done
+check "string literals read from $nfiles src/ files" [ "$(wc -l <"$T/lits")" -ge 1000 ]
+
+# a hit: FILE<TAB>WORD, once per file and word
+: >"$T/hits"
+while read -r o; do
+	grep -e "$o\\([^a-z0-9-]\\|\$\\)" "$T/lits" | cut -f1 | sed "s|\$|	$o|" >>"$T/hits"
+done <"$T/opts"
+while read -r c; do
+	grep -e "pmemscan $c\\([^a-z0-9-]\\|\$\\)" "$T/lits" | grep -v "pmemscan undo file" | cut -f1 |
+		sed "s|\$|	pmemscan $c|" >>"$T/hits"
+done <"$T/cmds"
+sort -u "$T/hits" -o "$T/hits"
+
+# Not moved yet, each with what it waits for (a file and word leaves this
+# list when its words move; a stale entry fails too, so the list only
+# shrinks):
+#  ns.c: ps_ns_data_view's hints, once the --semantics decision is one
+#    library function (ps_ns_pick) that returns which hint applies;
+#  imgsrc_cache.c: the decoder's notices and the room hint, which need
+#    notice kinds (ps_open_notice takes a sentence today);
+#  carve.c, extract_archive.c, extract_dir.c: "exists, use --force", which
+#    needs the two PS_EEXIST causes (the output, its stale .partial) told
+#    apart by a code;
+#  repair/plan_pfn.c: the size source in a patch's reason ("size from
+#    --ns-size"), once patch reasons are kinds like refusals and notes.
+cat >"$T/pending" <<'PENDING'
+src/carve.c	--force
+src/extract_archive.c	--force
+src/extract_dir.c	--force
+src/imgsrc_cache.c	--cache
+src/imgsrc_cache.c	--cache-dir
+src/ns.c	--offset
+src/ns.c	--semantics
+src/repair/plan_pfn.c	--ns-size
+PENDING
+sort -u "$T/pending" -o "$T/pending"
+comm -23 "$T/hits" "$T/pending" >"$T/new"
+comm -13 "$T/hits" "$T/pending" >"$T/stale"
+if [ -s "$T/new" ]; then
+	sed 's/^/# option or command word in src: /' "$T/new" >&8
+	not_ok "no option or command word in a src/ string literal ($(wc -l <"$T/new") found; move the words to cmd/)"
+else
+	ok "no option or command word in a src/ string literal but the $(wc -l <"$T/pending") pending"
+fi
+if [ -s "$T/stale" ]; then
+	sed 's/^/# no longer in src, drop it from the pending list: /' "$T/stale" >&8
+	not_ok "every pending entry is still there ($(wc -l <"$T/stale") gone)"
+else
+	ok "every pending entry is still there"
+fi
+
+# the words that moved still reach the user: an ndctl list with no range
+printf '[{"dev":"namespace0.0","size":4096}]\n' >"$T/ndctl.json"
+: >"$T/zero.img"
+truncate -s 1M "$T/zero.img"
+expect_exit 3 "scan --ndctl-json with no range: exit 3" "$PMEMSCAN" scan --ndctl-json "$T/ndctl.json" "$T/zero.img" 2>"$T/e"
+check "its line says how to save one, or to pass --phys-base" grep -qxF \
+	"pmemscan: $T/ndctl.json: no object with \"resource\" and \"size\" (save it with 'ndctl list -R -N -v', or pass --phys-base)" "$T/e"
+done_testing
