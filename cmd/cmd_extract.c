@@ -247,9 +247,14 @@ static void journal_warn(const struct ps_journal *j)
 				j->stop_lsn ? "" : ", no record header there",
 				render_journal_stop_name(j->stop), j->stop_field ? j->stop_field : "?",
 				j->replayed ? ": the view holds what it replays before that" : "");
-		if (j->intents_bmap)
-			cli_err("warning: xfs log: %" PRIu64 " file mapping change(s) (BUI intents) left unfinished: the kernel finishes them after recovery, this view does not; a reflinked or remapped file may differ from what the kernel shows",
-				j->intents_bmap);
+		for (uint64_t i = 0; i < j->intents_v_n; i++)
+			if (j->intents_v[i].kind == PS_XINT_BUI) {
+				char l[512];
+				render_xintent_line(&j->intents_v[i], l, sizeof(l));
+				cli_err("warning: xfs log: %" PRIu64 " file mapping change(s) (BUI intents) left unfinished in this view (the first: %s)",
+					j->intents_bmap, l);
+				break;
+			}
 		if (j->iunlink_left)
 			cli_err("warning: xfs log: %" PRIu64 " unlinked inodes the kernel frees at mount were left on their lists (the first: inode %" PRIu64 ", %s): no file reads differ, but xfs_repair -n of a carved image reports them",
 				j->iunlink_left, j->iunlink_left_v[0].ino, j->iunlink_left_v[0].why);
@@ -1263,6 +1268,19 @@ int cmd_carve(int argc, char **argv)
 	 * kernel leaves (xfs_repair -n reports it): partly done */
 	bool jprob = render_journal_problem(&v.journal) ||
 		     (v.journal.kind == PS_JOURNAL_XFS && v.journal.iunlink_left);
+	/* the same for the space metadata of intents left unfinished (EFI,
+	 * RUI, CUI) and the rmap updates of BUIs finished here: the blocks
+	 * stay allocated or the rmap btree stale, which the kernel's mount
+	 * would mend; xfs_repair -n of the carved image reports them */
+	const struct ps_journal *xj = &v.journal;
+	uint64_t xspace = xj->kind == PS_JOURNAL_XFS && xj->replayed ?
+			  xj->intents_open - xj->intents_bmap : 0;
+	if (xspace || (xj->kind == PS_JOURNAL_XFS && xj->replayed && xj->intents_rmap_followup)) {
+		cli_err("warning: xfs log: the carved image is not the filesystem the kernel's mount leaves: %" PRIu64 " intent(s) left unfinished (%" PRIu64 " EFI, %" PRIu64 " RUI, %" PRIu64 " CUI, %" PRIu64 " other)%s; no file reads differ, but xfs_repair -n reports the space they name",
+			xspace, xj->intents_efi, xj->intents_rmap, xj->intents_refc, xj->intents_other,
+			xj->intents_rmap_followup ? " and the rmap updates of the BUIs finished here" : "");
+		jprob = true;
+	}
 	struct ps_progress pg;
 	ps_progress_init(&pg, "carve", view->size, a.quiet);
 	struct ps_carve_stats cs;
