@@ -42,6 +42,7 @@ const char *render_xintent_why(enum ps_xintent_why w)
 	case PS_XIW_FORK: return "no such fork, or not in extents format";
 	case PS_XIW_REALTIME: return "a realtime extent (not done here)";
 	case PS_XIW_BAD: return "it fails the kernel's checks: its mount fails";
+	case PS_XIW_STOPPED: return "the kernel's recovery stops before it";
 	}
 	return "?";
 }

@@ -178,6 +178,8 @@ struct ps_journal {
 			PS_XIW_FORK,		/* BUI: no such fork (attr), or local */
 			PS_XIW_REALTIME,	/* BUI: a realtime extent */
 			PS_XIW_BAD,		/* BUI: fails the kernel's checks */
+			PS_XIW_STOPPED,		/* BUI: the kernel's recovery stops
+						 * before the intents */
 		} why;
 		uint16_t log_type;	/* the item type (0x12xx) */
 		uint32_t op;		/* BUI/RUI/CUI: type byte and flags */

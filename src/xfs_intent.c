@@ -101,7 +101,8 @@ static bool ino_off(const struct geo *g, uint64_t ino, uint64_t *off)
 		return false;
 	uint64_t ag = ino >> sh, agino = ino & ((1ull << sh) - 1);
 	uint64_t agbno = agino >> g->inopblog, idx = agino & ((1ull << g->inopblog) - 1);
-	if (ag >= g->agcount || agbno >= g->agblocks || (!ag && !agbno))
+	if (ag >= g->agcount || agbno >= g->agblocks || (!ag && !agbno) ||
+	    ag * g->agblocks + agbno >= g->dblocks)
 		return false;
 	*off = ((ag * g->agblocks + agbno) << g->blocklog) + idx * g->inodesize;
 	return *off + g->inodesize <= g->dblocks << g->blocklog;
@@ -367,7 +368,9 @@ int ps_xfs_intents_finish(const struct ps_xiu_io *io, const struct ps_xint *v, s
 		struct ps_xintent e;
 		describe(&v[i], &e);
 		if (e.kind == PS_XINT_BUI) {
-			if (!have_geo) {
+			if (!io) {
+				e.why = PS_XIW_STOPPED;
+			} else if (!have_geo) {
 				e.why = PS_XIW_BAD;
 			} else {
 				int err = 0;

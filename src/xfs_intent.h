@@ -25,8 +25,10 @@ struct ps_xint {
 	uint32_t len;
 };
 
-/* Finish or report v[0..n) in that order (the log's). Fills st's intents_*
- * fields. PS_OK, PS_EIO, PS_ENOMEM. */
+/* Finish or report v[0..n) in that order (the log's), reading and writing
+ * the view through io; io NULL: report only (the replay stopped, the
+ * kernel's mount fails before the intents). Fills st's intents_* fields.
+ * PS_OK, PS_EIO, PS_ENOMEM. */
 int ps_xfs_intents_finish(const struct ps_xiu_io *io, const struct ps_xint *v, size_t n,
 			  struct ps_journal *st);
 
