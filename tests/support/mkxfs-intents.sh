@@ -55,7 +55,22 @@ os.unlink(d + "/frag2")
 # a reflinked copy of a file of 1000 extents: a remap transaction (CUI, BUI)
 # an extent
 cow = os.environ.get("MODE") == "cow"
-if not cow:
+if cow:
+    # ranges of two small files cloned in turn over the same range of a
+    # third (FICLONERANGE): each clone unmaps the old blocks and maps the
+    # new ones (BUI unmap, BUI map) on a fork that stays in extents format
+    import fcntl, struct, time
+    fd = os.open(d + "/dst", os.O_RDWR)
+    srcs = [os.open(d + "/s%d" % k, os.O_RDONLY) for k in range(2)]
+    t = time.time() + 1.5
+    k = 0
+    while time.time() < t:
+        try:
+            fcntl.ioctl(fd, 0x4020940d, struct.pack("qQQQ", srcs[k & 1], 0, 8192, 4096 * (k % 3)))
+        except OSError:
+            break
+        k += 1
+else:
     subprocess.run(["cp", "--reflink=always", d + "/frag0", d + "/r0"])
 # copy-on-write overwrites, written back at fsync: the remap of each new
 # extent over the old one (BUI unmap, BUI map)
@@ -98,6 +113,11 @@ with open(d + "/dir/small", "wb") as f:
     f.write(b"small file\n")
 with open(d + "/dir/force", "wb") as f:
     f.write(b"y")
+for k in range(2):
+    with open("%s/s%d" % (d, k), "wb") as f:
+        f.write(pat("s%d" % k, 4))
+with open(d + "/dst", "wb") as f:
+    f.write(pat("dst", 4))
 PY
 	cp --reflink=always "$m/base" "$m/c0"
 	cp --reflink=always "$m/base" "$m/c1"
