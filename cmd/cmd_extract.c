@@ -188,9 +188,14 @@ void journal_warn(const struct ps_journal *j)
 				j->stop_lsn ? "" : ", no record header there",
 				render_journal_stop_name(j->stop), j->stop_field ? j->stop_field : "?",
 				j->replayed ? ": the view holds what it replays before that" : "");
-		if (j->intents_bmap)
-			cli_err("warning: xfs log: %" PRIu64 " file mapping change(s) (BUI intents) left unfinished: the kernel finishes them after recovery, this view does not; a reflinked or remapped file may differ from what the kernel shows",
-				j->intents_bmap);
+		for (uint64_t i = 0; i < j->intents_v_n; i++)
+			if (j->intents_v[i].kind == PS_XINT_BUI) {
+				char l[512];
+				render_xintent_line(&j->intents_v[i], l, sizeof(l));
+				cli_err("warning: xfs log: %" PRIu64 " file mapping change(s) (BUI intents) left unfinished in this view (the first: %s)",
+					j->intents_bmap, l);
+				break;
+			}
 		if (j->iunlink_left)
 			cli_err("warning: xfs log: %" PRIu64 " unlinked inodes the kernel frees at mount were left on their lists (the first: inode %" PRIu64 ", %s): no file reads differ, but xfs_repair -n of a carved image reports them",
 				j->iunlink_left, j->iunlink_left_v[0].ino, j->iunlink_left_v[0].why);

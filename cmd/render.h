@@ -70,6 +70,9 @@ struct render_input {
 
 /* ---- journals (render_journal.c) ---- */
 const char *render_journal_stop_name(enum ps_journal_stop s);
+/* an XFS intent the view leaves unfinished, in words (scan, warnings) */
+void render_xintent_line(const struct ps_xintent *e, char *buf, size_t len);
+const char *render_xintent_why(enum ps_xintent_why w);
 const char *render_journal_bad_name(enum ps_journal_bad b);
 /* One line (no newline) about the journal of the data a command reads,
  * or "" when there is nothing to say. */

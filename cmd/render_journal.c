@@ -30,6 +30,68 @@ const char *render_journal_stop_name(enum ps_journal_stop s)
 	return "?";
 }
 
+/* why a BUI is left unfinished in the view */
+const char *render_xintent_why(enum ps_xintent_why w)
+{
+	switch (w) {
+	case PS_XIW_KERNEL: return "the kernel's work on space metadata";
+	case PS_XIW_BTREE: return "the fork is a btree (not done here)";
+	case PS_XIW_FULL: return "the kernel converts the fork to a btree (not done here)";
+	case PS_XIW_NOT_HOLE: return "the range to map is not a hole";
+	case PS_XIW_INODE: return "the inode is not in use";
+	case PS_XIW_FORK: return "no such fork, or not in extents format";
+	case PS_XIW_REALTIME: return "a realtime extent (not done here)";
+	case PS_XIW_BAD: return "it fails the kernel's checks: its mount fails";
+	case PS_XIW_STOPPED: return "the kernel's recovery stops before it";
+	}
+	return "?";
+}
+
+static const char *xintent_kind(enum ps_xintent_kind k)
+{
+	switch (k) {
+	case PS_XINT_BUI: return "BUI";
+	case PS_XINT_EFI: return "EFI";
+	case PS_XINT_RUI: return "RUI";
+	case PS_XINT_CUI: return "CUI";
+	case PS_XINT_OTHER: break;
+	}
+	return "other";
+}
+
+/* one intent left unfinished: what it names and what the kernel does */
+void render_xintent_line(const struct ps_xintent *e, char *buf, size_t len)
+{
+	static const char *const rmap_op[] = { "?", "map", "map shared", "unmap", "unmap shared",
+					       "convert", "convert shared", "alloc", "free" };
+	static const char *const refc_op[] = { "?", "increase", "decrease", "alloc cow", "free cow" };
+	uint32_t t = e->op & 0xff;
+	switch (e->kind) {
+	case PS_XINT_BUI:
+		snprintf(buf, len, "BUI %s inode %" PRIu64 " %s fork, file block %" PRIu64 ", %" PRIu64 " block(s) at filesystem block %" PRIu64 "%s: left unfinished, %s; the file's blocks in that range may differ from what the kernel shows",
+			 t == 1 ? "map" : t == 2 ? "unmap" : "(bad type)", e->owner,
+			 e->op & (1u << 31) ? "attribute" : "data", e->offset, e->len, e->start,
+			 e->op & (1u << 30) ? " (unwritten)" : "", render_xintent_why(e->why));
+		break;
+	case PS_XINT_EFI:
+		snprintf(buf, len, "EFI %" PRIu32 " extent(s), %" PRIu64 " block(s) (the first: filesystem block %" PRIu64 ", %" PRIu64 " block(s)): the kernel frees them at mount; here they stay allocated",
+			 e->nextents, e->blocks, e->start, e->len);
+		break;
+	case PS_XINT_RUI:
+		snprintf(buf, len, "RUI %" PRIu32 " rmap update(s) (the first: %s, owner %" PRIu64 ", filesystem block %" PRIu64 ", %" PRIu64 " block(s)): the kernel updates the rmap btree at mount",
+			 e->nextents, t < 9 ? rmap_op[t] : "?", e->owner, e->start, e->len);
+		break;
+	case PS_XINT_CUI:
+		snprintf(buf, len, "CUI %" PRIu32 " refcount update(s) (the first: %s, filesystem block %" PRIu64 ", %" PRIu64 " block(s)): the kernel updates the refcount btree at mount",
+			 e->nextents, t < 5 ? refc_op[t] : "?", e->start, e->len);
+		break;
+	case PS_XINT_OTHER:
+		snprintf(buf, len, "intent item 0x%04x: the kernel finishes it at mount; not done here",
+			 e->log_type);
+		break;
+	}
+}
+
 const char *render_journal_bad_name(enum ps_journal_bad b)
 {
 	switch (b) {
@@ -187,10 +249,21 @@ void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent
 			fprintf(f, "%s  log from tail LSN " LSNF " to head LSN " LSNF "; %" PRIu64 " items not replayed (buffer cancelled), %" PRIu64 " not replayed (the disk is newer), %" PRIu64 " quota items ignored, %" PRIu64 " transactions never committed (discarded); the view's log is %s\n",
 				indent, LSNA(j->tail_lsn), LSNA(j->head_lsn), j->cancelled, j->lsn_newer,
 				j->skipped_quota, j->trans_open, j->log_cleaned ? "clean (as a mount and unmount leave it)" : "left as it was");
-		if (j->intents_open)
+		if (j->intents_finished)
+			fprintf(f, "%s  %" PRIu64 " file mapping change(s) (BUI) the log left unfinished were finished here as the kernel finishes them at mount%s\n",
+				indent, j->intents_finished,
+				j->intents_rmap_followup ? " (their rmap btree updates were not)" : "");
+		if (j->intents_open) {
 			fprintf(f, "%s  %" PRIu64 " intent(s) left unfinished, which the kernel finishes after recovery and this view does NOT: %" PRIu64 " file mapping change(s) (BUI: a file's blocks may differ from what the kernel shows), %" PRIu64 " extent free(s) (EFI), %" PRIu64 " rmap and %" PRIu64 " refcount update(s), %" PRIu64 " other\n",
 				indent, j->intents_open, j->intents_bmap, j->intents_efi, j->intents_rmap,
 				j->intents_refc, j->intents_other);
+			for (uint64_t i = 0; i < j->intents_v_n; i++) {
+				render_xintent_line(&j->intents_v[i], line, sizeof(line));
+				fprintf(f, "%s    %s\n", indent, line);
+			}
+			if (j->intents_open > j->intents_v_n)
+				fprintf(f, "%s    ... (%" PRIu64 " more)\n", indent, j->intents_open - j->intents_v_n);
+		}
 		if (j->iunlink_freed)
 			fprintf(f, "%s  %" PRIu64 " unlinked inode(s) (open but deleted at the crash) freed as the kernel frees them at mount, with %" PRIu64 " data block(s)\n",
 				indent, j->iunlink_freed, j->iunlink_blocks);
@@ -392,6 +465,32 @@ json_object *render_journal_json(const struct ps_journal *j)
 		json_object_object_add(x, "intents_rmap", I64(j->intents_rmap));
 		json_object_object_add(x, "intents_refcount", I64(j->intents_refc));
 		json_object_object_add(x, "intents_other", I64(j->intents_other));
+		json_object_object_add(x, "intents_finished", I64(j->intents_finished));
+		json_object_object_add(x, "intents_rmap_not_updated", json_object_new_boolean(j->intents_rmap_followup));
+		json_object *il = json_object_new_array();
+		for (uint64_t i = 0; i < j->intents_v_n; i++) {
+			const struct ps_xintent *e = &j->intents_v[i];
+			json_object *ie = json_object_new_object();
+			json_object_object_add(ie, "kind", json_object_new_string(xintent_kind(e->kind)));
+			json_object_object_add(ie, "item_type", I64(e->log_type));
+			json_object_object_add(ie, "extents", I64(e->nextents));
+			json_object_object_add(ie, "blocks", I64(e->blocks));
+			json_object_object_add(ie, "start", I64(e->start));
+			json_object_object_add(ie, "length", I64(e->len));
+			if (e->kind == PS_XINT_BUI || e->kind == PS_XINT_RUI) {
+				json_object_object_add(ie, "owner", I64(e->owner));
+				json_object_object_add(ie, "offset", I64(e->offset));
+			}
+			if (e->kind != PS_XINT_EFI && e->kind != PS_XINT_OTHER)
+				json_object_object_add(ie, "op", I64(e->op));
+			json_object_object_add(ie, "why", e->kind == PS_XINT_BUI ?
+					       json_object_new_string(render_xintent_why(e->why)) : NULL);
+			char lb[512];
+			render_xintent_line(e, lb, sizeof(lb));
+			json_object_object_add(ie, "text", json_object_new_string(lb));
+			json_object_array_add(il, ie);
+		}
+		json_object_object_add(x, "intents_left", il);
 		json_object_object_add(x, "log_cleaned", json_object_new_boolean(j->log_cleaned));
 		json_object_object_add(x, "unlinked_freed", I64(j->iunlink_freed));
 		json_object_object_add(x, "unlinked_blocks_freed", I64(j->iunlink_blocks));

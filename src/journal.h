@@ -156,9 +156,41 @@ struct ps_journal {
 	uint64_t cancelled;		/* items not replayed: buffer cancelled */
 	uint64_t lsn_newer;		/* not replayed: the disk is newer */
 	uint64_t trans_open;		/* transactions never committed */
-	uint64_t intents_open;		/* intents without their done item */
+	uint64_t intents_open;		/* intents without their done item that
+					 * the view leaves unfinished */
 	uint64_t intents_bmap;		/* of those: BUI (file mappings) */
 	uint64_t intents_efi, intents_rmap, intents_refc, intents_other;
+	uint64_t intents_finished;	/* BUIs without their done item finished
+					 * in the view as the kernel finishes
+					 * them (src/xfs_intent.c) */
+	bool intents_rmap_followup;	/* rmapbt: those BUIs' rmap updates,
+					 * which the kernel makes too, are not */
+	struct ps_xintent {
+		enum ps_xintent_kind {
+			PS_XINT_BUI = 1, PS_XINT_EFI, PS_XINT_RUI, PS_XINT_CUI, PS_XINT_OTHER
+		} kind;
+		enum ps_xintent_why {
+			PS_XIW_KERNEL = 0,	/* EFI/RUI/CUI: space metadata only */
+			PS_XIW_BTREE,		/* BUI: the fork is a btree */
+			PS_XIW_FULL,		/* BUI: the fork would need a btree */
+			PS_XIW_NOT_HOLE,	/* BUI map: the range is mapped */
+			PS_XIW_INODE,		/* BUI: no such inode in use */
+			PS_XIW_FORK,		/* BUI: no such fork (attr), or local */
+			PS_XIW_REALTIME,	/* BUI: a realtime extent */
+			PS_XIW_BAD,		/* BUI: fails the kernel's checks */
+			PS_XIW_STOPPED,		/* BUI: the kernel's recovery stops
+						 * before the intents */
+		} why;
+		uint16_t log_type;	/* the item type (0x12xx) */
+		uint32_t op;		/* BUI/RUI/CUI: type byte and flags */
+		uint32_t nextents;	/* extents the intent names */
+		uint64_t owner;		/* BUI/RUI: inode (or owner code) */
+		uint64_t offset;	/* BUI/RUI: file block */
+		uint64_t start;		/* first extent: filesystem block */
+		uint64_t len;		/* first extent: blocks */
+		uint64_t blocks;	/* all its extents: blocks */
+	} intents_v[8];			/* the first left unfinished */
+	uint64_t intents_v_n;		/* entries of intents_v in use */
 	uint64_t skipped_quota;		/* dquot items (quotas not replayed) */
 	bool log_cleaned;		/* the view's log is clean */
 	/* the AGI unlinked lists, processed after recovery as the mount

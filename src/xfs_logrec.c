@@ -20,6 +20,7 @@
 #include "be.h"
 #include "xfs_logrec.h"
 #include "crc32c.h"
+#include "xfs_intent.h"
 #include "xfs_iunlink.h"
 #include "err.h"
 #include "le.h"
@@ -427,6 +428,8 @@ struct trans {
 struct intent {
 	uint16_t type;
 	uint64_t id;
+	uint8_t *fmt;		/* its first region (xfs_intent.c reads it) */
+	uint32_t len;
 };
 
 struct rx {
@@ -1009,7 +1012,11 @@ static int intent_add(struct rx *x, uint16_t type, const struct item *it)
 		x->in = n;
 		x->capin = nc;
 	}
-	x->in[x->nin++] = (struct intent){ type, ps_le64(it->r[0].p + 8) };
+	uint8_t *c = malloc(it->r[0].len);
+	if (!c)
+		return RX_NOMEM;
+	memcpy(c, it->r[0].p, it->r[0].len);
+	x->in[x->nin++] = (struct intent){ type, ps_le64(it->r[0].p + 8), c, it->r[0].len };
 	x->st->items++;
 	return RX_OK;
 }
@@ -1021,7 +1028,10 @@ static int intent_done(struct rx *x, uint16_t intent_type, const struct item *it
 	uint64_t id = ps_le64(it->r[0].p + 8);
 	for (size_t i = x->nin; i-- > 0;)
 		if (x->in[i].type == intent_type && x->in[i].id == id) {
-			x->in[i] = x->in[--x->nin];
+			/* the rest stay in log order: finished in that order */
+			free(x->in[i].fmt);
+			memmove(x->in + i, x->in + i + 1, (x->nin - i - 1) * sizeof(*x->in));
+			x->nin--;
 			break;
 		}
 	x->st->items++;
@@ -1330,19 +1340,20 @@ static int iunlinks(struct rx *x)
 	return r == PS_ENOMEM ? RX_NOMEM : r ? RX_IO : RX_OK;
 }
 
-static void intents_count(struct rx *x)
+/* the intents left without their done item, in log order: BUIs finished
+ * as the mount finishes them before the unlinked lists (finish set), the
+ * rest reported (xfs_intent.c) */
+static int intents(struct rx *x, bool finish)
 {
-	struct ps_journal *st = x->st;
-	for (size_t i = 0; i < x->nin; i++) {
-		st->intents_open++;
-		switch (x->in[i].type) {
-		case LI_BUI: st->intents_bmap++; break;
-		case LI_EFI: st->intents_efi++; break;
-		case LI_RUI: st->intents_rmap++; break;
-		case LI_CUI: st->intents_refc++; break;
-		default: st->intents_other++;
-		}
-	}
+	struct ps_xint *v = calloc(x->nin ? x->nin : 1, sizeof(*v));
+	if (!v)
+		return RX_NOMEM;
+	for (size_t i = 0; i < x->nin; i++)
+		v[i] = (struct ps_xint){ x->in[i].type, x->in[i].fmt, x->in[i].len };
+	struct ps_xiu_io io = { x->o, iu_rd, iu_wr };
+	int r = ps_xfs_intents_finish(finish ? &io : NULL, v, x->nin, x->st);
+	free(v);
+	return r == PS_ENOMEM ? RX_NOMEM : r ? RX_IO : RX_OK;
 }
 
 static void rx_free(struct rx *x)
@@ -1446,6 +1457,8 @@ int ps_xfs_journal_replay(struct ps_src *src, const struct ps_xfs_log_geom *g,
 	if (!rc && !x.stopped) {
 		int r = reseal(&x);
 		if (!r)
+			r = intents(&x, true);
+		if (!r)
 			r = iunlinks(&x);
 		if (!r)
 			r = sb_counters(&x);
@@ -1457,7 +1470,10 @@ int ps_xfs_journal_replay(struct ps_src *src, const struct ps_xfs_log_geom *g,
 		if (reseal(&x))
 			rc = PS_EIO;
 	}
-	intents_count(&x);
+	if (!rc && x.stopped && intents(&x, false) == RX_NOMEM)
+		rc = PS_ENOMEM;	/* the mount fails: nothing is finished */
+	for (size_t i = 0; i < x.nin; i++)
+		free(x.in[i].fmt);
 	free(x.cancel.v);
 	free(x.bufs.v);
 	free(x.in);

@@ -534,6 +534,250 @@ static void test_ignore_is_on_disk(void **state)
 	free(w.img);
 }
 
+/* ---- intents left without their done item (src/xfs_intent.c) ---- */
+
+struct xe { uint64_t off, start, len; };
+
+#define FILE_INO ((uint64_t)INO_BLK * 8 + 5)
+
+/* inode FILE_INO on disk: a regular file whose data fork (format fmt)
+ * holds the n extents of v; nblocks blocks */
+static uint8_t *file_inode(struct fsw *w, uint8_t fmt, const struct xe *v, int n, uint64_t nblocks)
+{
+	uint8_t *di = w->img + INO_BLK * BS + 5 * ISIZE;
+	ps_put_be16(di + 2, 0100644);
+	di[5] = fmt;
+	ps_put_be32(di + 16, 1);
+	ps_put_be64(di + 56, 1 << 20);
+	ps_put_be64(di + 64, nblocks);
+	ps_put_be32(di + 76, (uint32_t)n);
+	for (int i = 0; i < n; i++) {
+		ps_put_be64(di + 176 + 16 * i, v[i].off << 9 | v[i].start >> 43);
+		ps_put_be64(di + 184 + 16 * i, v[i].start << 21 | v[i].len);
+	}
+	memset(di + 100, 0, 4);
+	ps_put_le32(di + 100, ~ps_crc32c(~0u, di, ISIZE));
+	return di;
+}
+
+/* a BUI (id, type 1 map / 2 unmap) on FILE_INO's data fork */
+static void bui(uint8_t *b, uint64_t id, uint32_t type, uint64_t off, uint64_t start, uint32_t len)
+{
+	memset(b, 0, 48);
+	ps_put_le16(b, 0x1244);
+	ps_put_le16(b + 2, 1);
+	ps_put_le32(b + 4, 1);
+	ps_put_le64(b + 8, id);
+	ps_put_le64(b + 16, FILE_INO);
+	ps_put_le64(b + 24, start);
+	ps_put_le64(b + 32, off);
+	ps_put_le32(b + 40, len);
+	ps_put_le32(b + 44, type);
+}
+
+/* one committed transaction of n items */
+static void items_trans(struct fsw *w, uint32_t tid, const uint8_t *const *p, const uint32_t *len, int n)
+{
+	struct wop o[8];
+	o[0] = (struct wop){ tid, 0x01, NULL, 0 };
+	o[1] = (struct wop){ tid, 0, TRAN, 16 };
+	for (int i = 0; i < n; i++)
+		o[2 + i] = (struct wop){ tid, 0, p[i], len[i] };
+	o[2 + n] = (struct wop){ tid, 0x02, NULL, 0 };
+	rec(w, o, 3 + n);
+}
+
+/* the extents of the view's FILE_INO, checked against want; its CRC */
+static const uint8_t *check_file(const struct res *r, const struct xe *want, int n, uint64_t nblocks)
+{
+	const uint8_t *di = blk(r, INO_BLK) + 5 * ISIZE;
+	assert_int_equal(ps_be32(di + 76), n);
+	assert_int_equal(ps_be64(di + 64), nblocks);
+	for (int i = 0; i < n; i++) {
+		uint64_t l0 = ps_be64(di + 176 + 16 * i), l1 = ps_be64(di + 184 + 16 * i);
+		assert_int_equal((l0 >> 9) & ((1ULL << 54) - 1), want[i].off);
+		assert_int_equal((l0 & 0x1ff) << 43 | l1 >> 21, want[i].start);
+		assert_int_equal(l1 & ((1u << 21) - 1), want[i].len);
+	}
+	uint8_t c[ISIZE];
+	memcpy(c, di, ISIZE);
+	memset(c + 100, 0, 4);
+	assert_int_equal(ps_le32(di + 100), ~ps_crc32c(~0u, c, ISIZE));
+	return di;
+}
+
+static void test_bui_map_finished(void **state)
+{
+	(void)state;
+	struct fsw w;
+	fs_init(&w);
+	const struct xe v[1] = { { 0, 40, 2 } };
+	file_inode(&w, 2, v, 1, 2);
+	mkfs_unmount(&w);
+	/* [4, 7) -> 60 into the hole; then [2, 4) -> 42, which continues the
+	 * first extent on disk: the two become one */
+	uint8_t b1[48], b2[48];
+	bui(b1, 0x51, 1, 4, 60, 3);
+	bui(b2, 0x52, 1, 2, 42, 2);
+	const uint8_t *p1[1] = { b1 }, *p2[1] = { b2 };
+	const uint32_t l[1] = { 48 };
+	items_trans(&w, 5, p1, l, 1);
+	items_trans(&w, 6, p2, l, 1);
+	struct res r;
+	replay(&w, &r);
+	assert_int_equal(r.st.intents_finished, 2);
+	assert_int_equal(r.st.intents_open, 0);
+	assert_int_equal(r.st.intents_bmap, 0);
+	const struct xe want[2] = { { 0, 40, 4 }, { 4, 60, 3 } };
+	check_file(&r, want, 2, 7);
+	res_free(&r, &w);
+}
+
+static void test_bui_unmap_finished(void **state)
+{
+	(void)state;
+	struct fsw w;
+	fs_init(&w);
+	const struct xe v[2] = { { 0, 40, 10 }, { 20, 80, 4 } };
+	file_inode(&w, 2, v, 2, 14);
+	mkfs_unmount(&w);
+	/* [3, 7) out of the middle of the first extent: it splits; [18, 22)
+	 * cuts the head of the second */
+	uint8_t b1[48], b2[48];
+	bui(b1, 0x61, 2, 3, 43, 4);
+	bui(b2, 0x62, 2, 18, 78, 4);
+	const uint8_t *p[2] = { b1, b2 };
+	const uint32_t l[2] = { 48, 48 };
+	items_trans(&w, 5, p, l, 2);
+	struct res r;
+	replay(&w, &r);
+	assert_int_equal(r.st.intents_finished, 2);
+	assert_int_equal(r.st.intents_open, 0);
+	const struct xe want[3] = { { 0, 40, 3 }, { 7, 47, 3 }, { 22, 82, 2 } };
+	check_file(&r, want, 3, 8);
+	res_free(&r, &w);
+}
+
+static void test_bui_with_bud_nothing_to_do(void **state)
+{
+	(void)state;
+	struct fsw w;
+	fs_init(&w);
+	const struct xe v[1] = { { 0, 40, 2 } };
+	file_inode(&w, 2, v, 1, 2);
+	uint8_t before[ISIZE];
+	memcpy(before, w.img + INO_BLK * BS + 5 * ISIZE, ISIZE);
+	mkfs_unmount(&w);
+	uint8_t b1[48], bud[16] = { 0 };
+	bui(b1, 0x71, 1, 4, 60, 3);
+	ps_put_le16(bud, 0x1245);
+	ps_put_le16(bud + 2, 1);
+	ps_put_le64(bud + 8, 0x71);
+	const uint8_t *p1[1] = { b1 }, *p2[1] = { bud };
+	const uint32_t l1[1] = { 48 }, l2[1] = { 16 };
+	items_trans(&w, 5, p1, l1, 1);
+	items_trans(&w, 6, p2, l2, 1);
+	struct res r;
+	replay(&w, &r);
+	assert_int_equal(r.st.intents_finished, 0);
+	assert_int_equal(r.st.intents_open, 0);
+	assert_memory_equal(blk(&r, INO_BLK) + 5 * ISIZE, before, ISIZE);
+	res_free(&r, &w);
+}
+
+static void test_bui_btree_fork_reported(void **state)
+{
+	(void)state;
+	struct fsw w;
+	fs_init(&w);
+	file_inode(&w, 3, NULL, 0, 30);
+	uint8_t before[ISIZE];
+	memcpy(before, w.img + INO_BLK * BS + 5 * ISIZE, ISIZE);
+	mkfs_unmount(&w);
+	uint8_t b1[48];
+	bui(b1, 0x81, 1, 100, 60, 3);
+	const uint8_t *p1[1] = { b1 };
+	const uint32_t l1[1] = { 48 };
+	items_trans(&w, 5, p1, l1, 1);
+	struct res r;
+	replay(&w, &r);
+	assert_int_equal(r.st.intents_finished, 0);
+	assert_int_equal(r.st.intents_open, 1);
+	assert_int_equal(r.st.intents_bmap, 1);
+	assert_int_equal(r.st.intents_v_n, 1);
+	assert_int_equal(r.st.intents_v[0].kind, PS_XINT_BUI);
+	assert_int_equal(r.st.intents_v[0].why, PS_XIW_BTREE);
+	assert_int_equal(r.st.intents_v[0].owner, FILE_INO);
+	assert_int_equal(r.st.intents_v[0].offset, 100);
+	assert_int_equal(r.st.intents_v[0].start, 60);
+	assert_int_equal(r.st.intents_v[0].len, 3);
+	assert_memory_equal(blk(&r, INO_BLK) + 5 * ISIZE, before, ISIZE);
+	res_free(&r, &w);
+}
+
+static void test_bui_fork_full_reported(void **state)
+{
+	(void)state;
+	struct fsw w;
+	fs_init(&w);
+	/* (512 - 176) / 16 = 21 records fill the literal area */
+	struct xe v[21];
+	for (int i = 0; i < 21; i++)
+		v[i] = (struct xe){ (uint64_t)i * 4, 40 + (uint64_t)i * 3, 1 };
+	file_inode(&w, 2, v, 21, 21);
+	mkfs_unmount(&w);
+	uint8_t b1[48], b2[48];
+	bui(b1, 0x91, 2, 8, 46, 1);	/* one record fewer: done */
+	bui(b2, 0x92, 1, 1, 200, 1);	/* then one more fits */
+	const uint8_t *p[2] = { b1, b2 };
+	const uint32_t l[2] = { 48, 48 };
+	items_trans(&w, 5, p, l, 2);
+	uint8_t b3[48];
+	bui(b3, 0x93, 1, 2, 210, 1);	/* and a 22nd would need a btree */
+	const uint8_t *p3[1] = { b3 };
+	items_trans(&w, 6, p3, l, 1);
+	struct res r;
+	replay(&w, &r);
+	assert_int_equal(r.st.intents_finished, 2);
+	assert_int_equal(r.st.intents_bmap, 1);
+	assert_int_equal(r.st.intents_v[0].why, PS_XIW_FULL);
+	assert_int_equal(r.st.intents_v[0].offset, 2);
+	const uint8_t *di = blk(&r, INO_BLK) + 5 * ISIZE;
+	assert_int_equal(ps_be32(di + 76), 21);
+	res_free(&r, &w);
+}
+
+static void test_efi_left_reported(void **state)
+{
+	(void)state;
+	struct fsw w;
+	fs_init(&w);
+	mkfs_unmount(&w);
+	uint8_t efi[48] = { 0 };
+	ps_put_le16(efi, 0x1236);
+	ps_put_le16(efi + 2, 1);
+	ps_put_le32(efi + 4, 2);
+	ps_put_le64(efi + 8, 0xA1);
+	ps_put_le64(efi + 16, 70);
+	ps_put_le32(efi + 24, 5);
+	ps_put_le64(efi + 32, 90);
+	ps_put_le32(efi + 40, 2);
+	const uint8_t *p[1] = { efi };
+	const uint32_t l[1] = { 48 };
+	items_trans(&w, 5, p, l, 1);
+	struct res r;
+	replay(&w, &r);
+	assert_int_equal(r.st.intents_open, 1);
+	assert_int_equal(r.st.intents_efi, 1);
+	assert_int_equal(r.st.intents_bmap, 0);
+	assert_int_equal(r.st.intents_v[0].kind, PS_XINT_EFI);
+	assert_int_equal(r.st.intents_v[0].nextents, 2);
+	assert_int_equal(r.st.intents_v[0].start, 70);
+	assert_int_equal(r.st.intents_v[0].len, 5);
+	assert_int_equal(r.st.intents_v[0].blocks, 7);
+	res_free(&r, &w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +792,12 @@ int main(void)
 		cmocka_unit_test(test_icreate_and_intents),
 		cmocka_unit_test(test_bad_item_stops),
 		cmocka_unit_test(test_ignore_is_on_disk),
+		cmocka_unit_test(test_bui_map_finished),
+		cmocka_unit_test(test_bui_unmap_finished),
+		cmocka_unit_test(test_bui_with_bud_nothing_to_do),
+		cmocka_unit_test(test_bui_btree_fork_reported),
+		cmocka_unit_test(test_bui_fork_full_reported),
+		cmocka_unit_test(test_efi_left_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
