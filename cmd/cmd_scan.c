@@ -508,7 +508,7 @@ int cmd_scan(int argc, char **argv)
 	struct ps_split **splits = a.nns ? calloc(a.nns, sizeof(*splits)) : NULL;
 	if (splits) {
 		for (size_t i = 0; i < a.nns; i++)
-			splits[i] = cli_split_run(src, &a, i);
+			splits[i] = ps_split_run_ns(src, &a, i);
 		in.splits = splits;
 		in.nsplits = a.nns;
 	}
@@ -533,7 +533,7 @@ int cmd_scan(int argc, char **argv)
 	/* the split check's repair --merge-mmap: suggested where it works */
 	bool *split_ok = splits ? calloc(a.nns, sizeof(*split_ok)) : NULL;
 	for (size_t i = 0; split_ok && i < a.nns; i++)
-		split_ok[i] = splits[i] && cli_split_mapped(splits[i]) &&
+		split_ok[i] = splits[i] && ps_split_mapped(splits[i]) &&
 			      repair_works(src, &a, (int)i, PS_SEM_AUTO, true);
 	if (split_ok)
 		in.split_repair_ok = split_ok;
@@ -575,7 +575,7 @@ int cmd_scan(int argc, char **argv)
 		code = render_scan_exit_code(&in, &a);
 	}
 	for (size_t i = 0; splits && i < a.nns; i++)
-		cli_split_free(splits[i]);
+		ps_split_destroy(splits[i]);
 	free(splits);
 	free(split_ok);
 	for (size_t i = 0; jchanges && i < a.nns; i++)

@@ -158,7 +158,7 @@ int render_scan_exit_code(const struct render_input *in, const struct ps_analysi
 	/* files written through a mapping under DAX (issue 25): a file with
 	 * two contents, and repair refused without --merge-mmap */
 	for (size_t i = 0; in->splits && i < in->nsplits; i++)
-		if (code == 0 && cli_split_mapped(in->splits[i]))
+		if (code == 0 && ps_split_mapped(in->splits[i]))
 			code = 1;
 	return code;
 }

@@ -413,7 +413,7 @@ static void split_block(FILE *f, const struct render_input *in, const struct ps_
 		for (int c = 0; c < PS_SPLIT_NCLASS; c++)
 			fprintf(f, " data-split-%s=\"%" PRIu64 "\"",
 				ps_split_class_name((enum ps_split_class)c), sp->count[c]);
-	fprintf(f, " data-default-view=\"%s\">\n", cli_split_mapped(sp) ? "auto" : "read");
+	fprintf(f, " data-default-view=\"%s\">\n", ps_split_mapped(sp) ? "auto" : "read");
 	fprintf(f, "<h3>Split check: files with two contents (start_pad %s under DAX)</h3>\n",
 		HUMAN(sp->start_pad));
 	if (!sp->blocksize) {
@@ -434,7 +434,7 @@ static void split_block(FILE *f, const struct render_input *in, const struct ps_
 		esc(f, sp->err);
 		fputs("</p>\n", f);
 	}
-	if (cli_split_mapped(sp)) {
+	if (ps_split_mapped(sp)) {
 		size_t skipped = split_map(f, ns, sp);
 		if (skipped)
 			fprintf(f, "<p class=\"small\">%zu more extents are not drawn.</p>\n", skipped);
