@@ -129,19 +129,19 @@ void render_split_dax_note(FILE *f, const struct ps_split *s)
 
 /* Would `repair --merge-mmap` as suggested be carried out (the planner,
  * asked by cmd_scan.c)? Not asked: suggested. */
-static bool split_repair_ok(const struct render_input *in, int ns)
+static bool split_repair_ok(const struct ps_report *in, int ns)
 {
 	return !in->split_repair_ok || ns < 0 || (size_t)ns >= in->nsplits ||
 	       in->split_repair_ok[ns];
 }
 
-bool cli_split_suggests(const struct render_input *in, int ns, const struct ps_split *s,
+bool cli_split_suggests(const struct ps_report *in, int ns, const struct ps_split *s,
 			int which)
 {
 	return ps_split_mapped(s) && (which == 0 || split_repair_ok(in, ns));
 }
 
-void render_split_next(FILE *f, const struct render_input *in, int ns,
+void render_split_next(FILE *f, const struct ps_report *in, int ns,
 		       const struct ps_split *s, int which)
 {
 	/* which 0: extract, 1: repair */
@@ -160,7 +160,7 @@ void render_split_next(FILE *f, const struct render_input *in, int ns,
 
 #define TEXT_LIST_MAX 20
 
-void render_split_text(FILE *f, const struct render_input *in, int ns,
+void render_split_text(FILE *f, const struct ps_report *in, int ns,
 		       const struct ps_split *s)
 {
 	char h[32];
@@ -241,7 +241,7 @@ static json_object *str_of(void (*fn)(FILE *, const struct ps_split *), const st
 	return o;
 }
 
-json_object *render_split_json(const struct render_input *in, int ns,
+json_object *render_split_json(const struct ps_report *in, int ns,
 			       const struct ps_split *s)
 {
 	json_object *o = json_object_new_object();

@@ -15,15 +15,15 @@
 
 /* Does the report suggest render_split_next's command `which` (0 extract,
  * 1 repair --merge-mmap)? Only where files have two contents; the repair
- * only where the planner would carry it out (render_input.split_repair_ok). */
-bool cli_split_suggests(const struct render_input *in, int ns, const struct ps_split *s,
+ * only where the planner would carry it out (ps_report.split_repair_ok). */
+bool cli_split_suggests(const struct ps_report *in, int ns, const struct ps_split *s,
 			int which);
 
 /* The scan report's split section of namespace ns (text, indented two
  * spaces) and its JSON object. */
-void render_split_text(FILE *f, const struct render_input *in, int ns,
+void render_split_text(FILE *f, const struct ps_report *in, int ns,
 		       const struct ps_split *s);
-json_object *render_split_json(const struct render_input *in, int ns,
+json_object *render_split_json(const struct ps_report *in, int ns,
 			       const struct ps_split *s);
 /* The files a listing shows (text report, HTML page), in its order: mmap,
  * mixed, write, unknown, each class in the check's order, at most cap write
@@ -43,6 +43,6 @@ void render_split_victim(FILE *f, const struct ps_split *s, const struct ps_spli
 void render_split_dax_note(FILE *f, const struct ps_split *s);
 /* A mixed file's blocks of ambiguous provenance (kept from L), as runs. */
 void render_split_ambiguous(FILE *f, const struct ps_split *s, const struct ps_split_file *x);
-void render_split_next(FILE *f, const struct render_input *in, int ns,
+void render_split_next(FILE *f, const struct ps_report *in, int ns,
 		       const struct ps_split *s, int which);
 #endif
