@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pmemscan [scan] IMAGE: find every namespace, rebuild its layout, verdict. */
 #include "docdir.h"
-#include "outfile.h"
 #include "bundle.h"
 #include "cli.h"
 #include "err.h"
 #include "imgsrc_open.h"
 #include "ns.h"
-#include "progress.h"
-#include "render.h"
 #include "triage.h"
+#include "scan_report.h"
 #include "view.h"
 #include <errno.h>
 #include <getopt.h>
@@ -19,44 +17,6 @@
 #include <unistd.h>
 
 enum hash_mode { HASH_AUTO, HASH_SHA256, HASH_SPARSE, HASH_NONE };
-
-/* The HTML report, written as FILE.partial (created exclusively, never
- * through a symlink) and renamed into place: no half page is left behind,
- * and FILE is never one of the files read as input (src/outfile.h).
- * 0, or -1 after one line saying why. */
-static int write_html(const char *path, const struct ps_report *in,
-		      const struct ps_analysis *a)
-{
-	struct ps_outfile o;
-	char err[4096 + 512];
-	int r = ps_outfile_open(&o, path, PS_OUT_REPLACE, 0644, err, sizeof(err));
-	if (r) {
-		cli_err("--html %s", err);
-		return -1;
-	}
-	FILE *f = fdopen(o.fd, "w");
-	if (!f) {
-		cli_err("--html %s: %s", path, strerror(errno));
-		ps_outfile_discard(&o);
-		return -1;
-	}
-	int rc = render_scan_html(f, in, a);
-	int werr = ferror(f) ? EIO : 0;
-	if (fclose(f) && !werr)
-		werr = errno;
-	o.fd = -1;	/* closed with f */
-	if (rc || werr) {
-		cli_err("--html %s: %s", path, rc == PS_ENOMEM ? "out of memory" :
-			strerror(werr ? werr : EIO));
-		ps_outfile_discard(&o);
-		return -1;
-	}
-	if (ps_outfile_commit(&o, err, sizeof(err))) {
-		cli_err("--html %s", err);
-		return -1;
-	}
-	return 0;
-}
 
 static void usage(FILE *f)
 {
@@ -87,66 +47,6 @@ static void usage(FILE *f)
 		"  -q, --quiet       no progress bar (it is shown on a terminal, on stderr,\n"
 		"                    when the scan takes more than a second)\n"
 		CLI_CACHE_USAGE);
-}
-
-/* The scan's pass as a bar on a terminal for a scan that takes more than
- * a second (ps_triage_opts.progress). */
-struct scan_bar {
-	struct ps_progress pg;
-	int quiet;
-};
-
-static void scan_progress(void *ctx, enum ps_triage_progress what, uint64_t done,
-			  uint64_t total)
-{
-	struct scan_bar *b = ctx;
-	switch (what) {
-	case PS_TRIAGE_START: ps_progress_init(&b->pg, "scan", total, b->quiet); break;
-	case PS_TRIAGE_STEP: ps_progress_update(&b->pg, done, 0); break;
-	case PS_TRIAGE_DONE: ps_progress_finish(&b->pg, done); break;
-	case PS_TRIAGE_FAIL: ps_progress_end(&b->pg); break;
-	}
-}
-
-/* Where ps_triage stopped, in one line. */
-static void triage_fail_line(const struct ps_report *r, enum ps_triage_fail f,
-			     const char *path, const char *map_file)
-{
-	switch (f) {
-	case PS_TRIAGE_OK: break;
-	case PS_TRIAGE_EMPTY:
-		cli_err("%s: empty file (0 bytes): nothing to scan", path);
-		break;
-	case PS_TRIAGE_LABELS_OPEN:
-		cli_err("--labels %s", r->err);
-		break;
-	case PS_TRIAGE_LABELS_NONE:
-		cli_err("--labels %s: no namespace label area (no valid NAMESPACE_INDEX at offset 0 or at the end)",
-			r->label_files[r->fail_index]);
-		break;
-	case PS_TRIAGE_LABELS_BAD:
-		cli_err("--labels %s: label area at offset %llu has no valid index block%s%s",
-			r->label_files[r->fail_index], (unsigned long long)r->fail_off,
-			r->err[0] ? ": " : "", r->err);
-		break;
-	case PS_TRIAGE_MAP_PARSE:
-		cli_err("%s: %s", map_file, r->err);
-		break;
-	case PS_TRIAGE_MAP_NO_ENTRY:
-	case PS_TRIAGE_MAP_AMBIG:
-		cli_err("%s: %s entry is exactly as large as the image (%llu bytes); give --phys-base",
-			map_file, f == PS_TRIAGE_MAP_AMBIG ? "more than one" : "no",
-			(unsigned long long)r->src->size);
-		break;
-	case PS_TRIAGE_NOMEM:
-		cli_err("out of memory");
-		break;
-	case PS_TRIAGE_OPEN:
-	case PS_TRIAGE_MAP_READ:
-	case PS_TRIAGE_ANALYZE:
-		cli_err("%s", r->err);
-		break;
-	}
 }
 
 int cmd_scan(int argc, char **argv)
@@ -261,62 +161,9 @@ int cmd_scan(int argc, char **argv)
 		.journal_ignore = jignore,
 		.journal_backup = jbackup,
 	};
-	struct cli_watch watch;
-	cli_watch_start(&watch, path);
-	cli_fill_progress_attach(&to.open, quiet);
-	if (cli_ensure_dir(to.open.cache_dir))
-		return EXIT_USAGE;
 	to.label_files = lfiles;
 	to.nlabel_files = (size_t)nlfiles;
 	to.map_file = iomem ? iomem : ndjson;
 	to.map_is_ndctl = !iomem && ndjson;
-	struct scan_bar bar = { .quiet = quiet };
-	to.progress = scan_progress;
-	to.progress_ctx = &bar;
-	struct ps_report in;
-	enum ps_triage_fail tf = ps_triage(path, &to, &in);
-	int rc = PS_OK;
-	if (tf) {
-		triage_fail_line(&in, tf, path, to.map_file);
-		goto out;
-	}
-	in.hash_note = render_hash_note(in.hash_why);
-	char changed[512];
-	if (cli_watch_changed(&watch, changed, sizeof(changed))) {
-		in.changed = changed;
-		cli_err("warning: %s: %s", path, changed);
-	}
-	int vrc;
-	rc = ps_triage_verify(&in, &vrc);
-	if (vrc)
-		cli_err("%s", ps_src_error(in.src));
-	/* what could not be read (zeros instead): one line each, and in the
-	 * report */
-	cli_report_damage(path, in.src);
-	if (rc) {
-		cli_err("out of memory");
-		tf = PS_TRIAGE_NOMEM;
-		goto out;
-	}
-	/* a page that cannot be written: its one line, no report */
-	bool html_failed = html && write_html(html, &in, &in.a);
-	int code = EXIT_USAGE;
-	if (!html_failed) {
-		if (json)
-			rc = render_scan_json(stdout, &in, &in.a);
-		else
-			rc = render_scan_text(stdout, &in, &in.a);
-		code = render_scan_exit_code(&in, &in.a);
-	}
-out:
-	ps_report_free(&in);
-	if (tf)
-		return EXIT_USAGE;
-	if (html_failed)
-		return EXIT_USAGE;
-	if (fflush(stdout) || rc) {
-		cli_err("writing the report failed");
-		return EXIT_USAGE;
-	}
-	return code;
+	return scan_run(path, &to, quiet, html, json, NULL);
 }

@@ -167,7 +167,7 @@ static enum ps_triage_fail triage_map(const struct ps_triage_opts *o, struct ps_
 		ao->have_phys_base = true;
 		ao->phys_base = hit->start;
 		ao->phys_entry = hit;
-		r->phys_map_path = o->map_file;
+		r->phys_map_path = o->map_name ? o->map_name : o->map_file;
 	}
 	ao->phys_map = &r->map;
 	return PS_TRIAGE_OK;
@@ -260,11 +260,18 @@ enum ps_triage_fail ps_triage(const char *path, const struct ps_triage_opts *o,
 			      struct ps_report *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->path = path;
+	r->path = o->name ? o->name : path;
 	enum ps_triage_fail f = triage_open(path, o, r);
 	if (f)
 		return f;
 	struct ps_src *src = r->src;
+	if (o->name) {
+		char *n = strdup(o->name);
+		if (!n)
+			return fail(r, PS_TRIAGE_NOMEM, PS_ENOMEM);
+		free(src->name);
+		src->name = n;
+	}
 	if (src->size == 0)
 		return fail(r, PS_TRIAGE_EMPTY, PS_EINVAL);
 	struct ps_analysis_opts ao;

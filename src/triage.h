@@ -62,6 +62,10 @@ enum ps_triage_progress { PS_TRIAGE_START, PS_TRIAGE_STEP, PS_TRIAGE_DONE, PS_TR
 
 struct ps_triage_opts {
 	struct ps_open_opts open;	/* how the image is opened */
+	/* what the image is called in the report and in the source's
+	 * messages (a bundle's piece by its name in the bundle); NULL: the
+	 * path as given */
+	const char *name;
 	enum ps_hash_mode hash;
 	int threads;			/* digest threads, -1: the kind's default */
 	bool have_phys_base;
@@ -70,6 +74,7 @@ struct ps_triage_opts {
 	 * map_is_ndctl) placing the image, or NULL */
 	const char *map_file;
 	bool map_is_ndctl;
+	const char *map_name;		/* what the report calls it; NULL: map_file */
 	/* files holding a DIMM's namespace label area, read apart from the
 	 * image (a dump: area at 0, or a DIMM file with it at the end); at
 	 * most PS_TRIAGE_MAX_LABELS */
