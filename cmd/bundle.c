@@ -16,6 +16,8 @@
 #include "util.h"
 #include "collect.h"
 #include "phys.h"
+#include "labels_embed.h"
+#include "scan_report.h"
 #include "err.h"
 #include <archive.h>
 #include <archive_entry.h>
@@ -220,67 +222,6 @@ static bool usable(const struct bundle *b, const char *name)
 }
 
 
-/* Run a subcommand with its stdout captured: the text (malloc'd), or
- * NULL; what it wrote to stderr into *errs (malloc'd, maybe empty). */
-static char *slurp(FILE *t)
-{
-	off_t n = lseek(fileno(t), 0, SEEK_END);
-	char *s = malloc((size_t)(n > 0 ? n : 0) + 1);
-	if (s) {
-		ssize_t k = n > 0 ? pread(fileno(t), s, (size_t)n, 0) : 0;
-		s[k > 0 ? k : 0] = 0;
-	}
-	fclose(t);
-	return s;
-}
-
-static char *capture(int (*fn)(int, char **), int argc, char **argv, int *rc, char **errs)
-{
-	*errs = NULL;
-	fflush(stdout);
-	fflush(stderr);
-	FILE *t = tmpfile(), *te = tmpfile();
-	int so = dup(1), se = dup(2);
-	if (!t || !te || so < 0 || se < 0 || dup2(fileno(t), 1) < 0 || dup2(fileno(te), 2) < 0) {
-		if (t)
-			fclose(t);
-		if (te)
-			fclose(te);
-		if (so >= 0)
-			dup2(so, 1), close(so);
-		if (se >= 0)
-			dup2(se, 2), close(se);
-		*rc = EXIT_USAGE;
-		return NULL;
-	}
-	optind = 0;
-	*rc = fn(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(so, 1);
-	close(so);
-	dup2(se, 2);
-	close(se);
-	*errs = slurp(te);
-	return slurp(t);
-}
-
-/* The temporary directory's name is random: say "pmemscan-bundle/"
- * instead, the name `tar -xf BUNDLE` gives, so the same bundle gives the
- * same report and its commands run after unpacking it. */
-static void unrandom(char *s, const char *dir)
-{
-	if (!s)
-		return;
-	size_t dl = strlen(dir);
-	const char *rep = "pmemscan-bundle";
-	size_t rl = strlen(rep);
-	for (char *p = strstr(s, dir); p; p = strstr(p + rl, dir)) {
-		memmove(p + rl, p + dl, strlen(p + dl) + 1);
-		memcpy(p, rep, rl);
-	}
-}
-
 static int worst(int a, int b)
 {
 	if (a == EXIT_USAGE || b == EXIT_USAGE)
@@ -482,27 +423,22 @@ int bundle_triage(const char *path, bool json)
 			continue;
 		char f[8192];
 		snprintf(f, sizeof(f), "%s/%s", b.dir, b.g[i].name);
-		char *argv[] = { "labels", f, json ? "--json" : NULL, NULL };
-		int rc;
 		if (!json)
 			printf("\n== label area %s ==\n", b.g[i].name);
-		char *errs;
-		char *out = capture(cmd_labels, json ? 3 : 2, argv, &rc, &errs);
-		unrandom(out, b.dir);
-		unrandom(errs, b.dir);
-		fputs(errs ? errs : "", stderr);
-		free(errs);
+		/* named as `tar -xf BUNDLE` unpacks it */
+		char *shown = xasprintf("%s%s", BUNDLE_DIR, b.g[i].name);
+		struct json_object *report = NULL;
+		fflush(stdout);
+		int rc = shown ? labels_embedded(f, shown, json, json ? &report : NULL) : EXIT_USAGE;
+		free(shown);
 		code = worst(code, rc == EXIT_NOTHING ? EXIT_OK : rc);
 		if (json) {
 			struct json_object *o = json_object_new_object();
 			json_object_object_add(o, "name", json_object_new_string(b.g[i].name));
-			json_object_object_add(o, "report", out ? json_tokener_parse(out) : NULL);
+			json_object_object_add(o, "report", report);
 			json_object_object_add(o, "exit", json_object_new_int(rc));
 			json_object_array_add(jl, o);
-		} else if (out) {
-			fputs(out, stdout);
 		}
-		free(out);
 	}
 	json_object_object_add(jb, "labels", jl);
 
@@ -523,34 +459,22 @@ int bundle_triage(const char *path, bool json)
 		snprintf(f, sizeof(f), "%s/%s", b.dir, n);
 		const char *phys = image_phys(im);
 		char *unplaced = !phys && have_iomem ? unplaced_why(iomem, f) : NULL;
-		char *argv[12];
-		int ac = 0;
-		argv[ac++] = "scan";
-		argv[ac++] = f;
-		if (json)
-			argv[ac++] = "--json";
-		if (phys) {
-			argv[ac++] = "--phys-base";
-			argv[ac++] = (char *)phys;
-		}
-		if (have_iomem && !unplaced) {
-			argv[ac++] = "--iomem";
-			argv[ac++] = iomem;
-		}
-		argv[ac] = NULL;
 		if (!json)
 			printf("\n== image %s: %s %s (%s)%s%s ==\n", n, jstr(im, "namespace") ? jstr(im, "namespace") : "",
 			       jstr(im, "device") ? jstr(im, "device") : "", jstr(im, "view") ? jstr(im, "view") : "",
 			       phys ? ", first byte at physical " : "", phys ? phys : "");
 		if (!json && unplaced)
 			printf("no physical base: %s; scanned without one\n", unplaced);
-		int rc;
-		char *errs;
-		char *out = capture(cmd_scan, ac, argv, &rc, &errs);
-		unrandom(out, b.dir);
-		unrandom(errs, b.dir);
-		fputs(errs ? errs : "", stderr);
-		free(errs);
+		/* the scan's report, embedded: the piece named as `tar -xf
+		 * BUNDLE` unpacks it, so the same bundle gives the same report
+		 * and its commands run after unpacking it */
+		char *shown = xasprintf("%s%s", BUNDLE_DIR, n);
+		struct json_object *report = NULL;
+		fflush(stdout);
+		int rc = shown ? scan_embedded(f, shown, phys, have_iomem && !unplaced ? iomem : NULL,
+					       BUNDLE_DIR "iomem.txt", json, json ? &report : NULL) :
+			 EXIT_USAGE;
+		free(shown);
 		code = worst(code, rc);
 		if (json) {
 			struct json_object *o = json_object_new_object();
@@ -560,13 +484,10 @@ int bundle_triage(const char *path, bool json)
 			json_object_object_add(o, "view", jstr(im, "view") ? json_object_new_string(jstr(im, "view")) : NULL);
 			json_object_object_add(o, "phys_base", phys ? json_object_new_string(phys) : NULL);
 			json_object_object_add(o, "no_phys_base", unplaced ? json_object_new_string(unplaced) : NULL);
-			json_object_object_add(o, "report", out ? json_tokener_parse(out) : NULL);
+			json_object_object_add(o, "report", report);
 			json_object_object_add(o, "exit", json_object_new_int(rc));
 			json_object_array_add(ji, o);
-		} else if (out) {
-			fputs(out, stdout);
 		}
-		free(out);
 		free(unplaced);
 	}
 	json_object_object_add(jb, "images", ji);

@@ -15,6 +15,7 @@
 #include "progress.h"
 #include "render.h"
 #include "split_cli.h"
+#include "split_ns.h"
 #include "util.h"
 #include "outfile.h"
 #include "view.h"
@@ -262,23 +263,14 @@ int open_fs(const struct args *a, struct cli_view *v, struct ps_fs **fs)
 int xview_setup(const struct args *a, struct cli_view *v, struct xview *x)
 {
 	memset(x, 0, sizeof(*x));
-	x->image = v->image;
-	int ci = -1, chosen = -1;
-	if (v->analysed && v->ns >= 0) {
-		const struct ps_ns *n = &v->an.ns[v->ns];
-		ci = cli_split_cand(&v->an, (size_t)v->ns);
-		for (int i = 0; i < n->ncand; i++)
-			if ((a->vo.sem == PS_SEM_AUTO && i == n->chosen) ||
-			    (a->vo.sem != PS_SEM_AUTO && n->cand[i].sem == a->vo.sem))
-				chosen = i;
-	}
-	int applies = ci >= 0 && ci == chosen;
+	x->src.image = v->image;
 	if (a->view == VIEW_READ) {
 		x->mode = VIEW_READ;
 		x->why = "--view read";
 		return -1;
 	}
-	if (!applies) {
+	if (!v->analysed ||
+	    !ps_split_source_open(&x->src, v->image, &v->an, v->ns, a->vo.sem)) {
 		if (a->view == VIEW_MMAP || a->view == VIEW_MERGED) {
 			cli_err("%s: --view %s: the data chosen is not a filesystem at the legacy data start of an fsdax namespace with start_pad != 0, so no file has a separate %s view (" PS_DOC("start_pad.md") ", \"Files with two contents\")",
 				a->image, a->view == VIEW_MMAP ? "mmap" : "merged",
@@ -290,7 +282,7 @@ int xview_setup(const struct args *a, struct cli_view *v, struct xview *x)
 			 "default: no start_pad split here";
 		return -1;
 	}
-	x->split = cli_split_run(v->image, &v->an, (size_t)v->ns);
+	x->split = x->src.split;
 	if (!x->split || !x->split->blocksize) {
 		cli_err("%s: namespace %d: split check failed: %s", a->image, v->ns,
 			x->split && x->split->err[0] ? x->split->err : "out of memory");
@@ -305,13 +297,15 @@ int xview_setup(const struct args *a, struct cli_view *v, struct xview *x)
 	} else if (a->view == VIEW_AUTO) {
 		x->mode = VIEW_AUTO;
 		x->why = "--view auto";
-	} else if (cli_split_mapped(x->split)) {
+	} else if (ps_split_mapped(x->split)) {
 		x->mode = VIEW_AUTO;
 		x->why = "default: the split check found mmap-written files";
 	} else {
 		x->mode = VIEW_READ;
 		x->why = "default: the split check found no mmap-written file";
 	}
+	x->src.mode = x->mode == VIEW_MMAP ? PS_VIEWS_MMAP : x->mode == VIEW_MERGED ? PS_VIEWS_MERGED :
+		      x->mode == VIEW_AUTO ? PS_VIEWS_AUTO : PS_VIEWS_READ;
 	return -1;
 }
 
@@ -325,20 +319,13 @@ void xview_free(struct xview *x)
 	free(x->mpaths);
 	free(x->views);
 	free(x->amb);
-	cli_split_free(x->split);
+	ps_split_source_close(&x->src);
 }
 
 unsigned xview_of(const struct xview *x, const struct ps_fs_stat *st,
 			 const struct ps_split_file **f)
 {
-	*f = x->split ? ps_split_find(x->split, st->ino) : NULL;
-	switch (x->mode) {
-	case VIEW_MMAP: return PS_VIEW_MMAP;
-	case VIEW_AUTO: return *f ? ps_split_auto_views(*f) : PS_VIEW_READ;
-	case VIEW_MERGED:
-		return *f && (*f)->prov ? PS_VIEW_MERGED : PS_VIEW_READ;
-	default: return PS_VIEW_READ;
-	}
+	return ps_split_source_views(&x->src, st, f);
 }
 
 static unsigned xv_versions(void *ctx, const char *path, const struct ps_fs_stat *st,
@@ -379,24 +366,8 @@ static unsigned xv_versions(void *ctx, const char *path, const struct ps_fs_stat
 int xv_read(void *ctx, struct ps_fs *fs, const struct ps_fs_stat *st,
 		   unsigned v, ps_fs_data_cb cb, void *cbctx)
 {
-	struct xview *x = ctx;
-	const struct ps_split_file *f;
-	unsigned views = xview_of(x, st, &f);
-	/* copy 0: the merged view where given, else the only view; copy 1:
-	 * a mixed file's read view */
-	enum ps_view which = v == 1 ? PS_VIEW_READ : (views & PS_VIEW_MERGED) ? PS_VIEW_MERGED :
-			     views == PS_VIEW_MMAP ? PS_VIEW_MMAP : PS_VIEW_READ;
-	if (which == PS_VIEW_READ)
-		return ps_fs_read(fs, st, cb, cbctx);
-	if (!f) {
-		ps_fs_set_error(fs, "inode %llu: not in the split check: no %s view",
-				(unsigned long long)st->ino, which == PS_VIEW_MMAP ? "mmap" : "merged");
-		return PS_ENOTFOUND;
-	}
-	int r = ps_split_read(x->image, x->split, f, which, cb, cbctx);
-	if (r && r != PS_ENOMEM)
-		ps_fs_set_error(fs, "%s", ps_src_error(x->image));
-	return r;
+	const struct xview *x = ctx;
+	return ps_split_source_read(&x->src, fs, st, v, cb, cbctx);
 }
 
 /* the name the read view of the file last given to xv_versions got */

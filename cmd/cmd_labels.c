@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 #include "opts.h"
+#include "labels_embed.h"
 #include "err.h"
 #include "imgsrc.h"
 #include "label.h"
@@ -23,7 +24,8 @@
 enum fstat { F_OK, F_PROBLEMS, F_BAD, F_NOTHING };
 
 struct dimm {
-	const char *path;
+	const char *path;	/* as the report names it */
+	const char *open_path;	/* the file read */
 	enum fstat st;
 	struct ps_lsa lsa;
 	bool parsed;
@@ -126,7 +128,7 @@ static int load(struct dimm *dm, bool have_off, uint64_t off, uint64_t size_opt)
 {
 	struct ps_src *src;
 	char err[PS_ERR_LINE_MAX];
-	if (ps_src_open_file(dm->path, &src, err, sizeof(err))) {
+	if (ps_src_open_file(dm->open_path, &src, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}
@@ -488,6 +490,10 @@ static void text_ns(const struct ps_ns_set *set, struct dimm **dv, const struct 
 		       (unsigned long long)d->v[i].off, d->v[i].field, d->v[i].msg);
 }
 
+static int labels_run(const char *const *paths, const char *const *names, int n,
+		      bool have_off, uint64_t off, uint64_t size, uint64_t sdpa, bool json,
+		      json_object **jout);
+
 int cmd_labels(int argc, char **argv)
 {
 	struct labels_args la = { .sdpa = UINT64_MAX };
@@ -502,6 +508,22 @@ int cmd_labels(int argc, char **argv)
 		cli_err("labels: no FILE given (see 'pmemscan labels --help')");
 		return EXIT_USAGE;
 	}
+	return labels_run((const char *const *)argv + optind, (const char *const *)argv + optind,
+			  n, have_off, off, size, sdpa, json, NULL);
+}
+
+int labels_embedded(const char *path, const char *name, bool json, json_object **jout)
+{
+	return labels_run(&path, &name, 1, false, 0, 0, UINT64_MAX, json, jout);
+}
+
+/* The report of the label areas in files paths (named names in it): text
+ * on stdout, or JSON (jout: the object there instead of printed). The
+ * exit code. */
+static int labels_run(const char *const *paths, const char *const *names, int n,
+		      bool have_off, uint64_t off, uint64_t size, uint64_t sdpa, bool json,
+		      json_object **jout)
+{
 	struct dimm *dms = calloc((size_t)n, sizeof(*dms));
 	struct dimm **dv = calloc((size_t)n, sizeof(*dv));
 	const struct ps_lsa **lv = calloc((size_t)n, sizeof(*lv));
@@ -516,7 +538,8 @@ int cmd_labels(int argc, char **argv)
 	}
 	int rc = EXIT_OK;
 	for (int i = 0; i < n && rc == EXIT_OK; i++) {
-		dms[i].path = argv[optind + i];
+		dms[i].path = names[i];
+		dms[i].open_path = paths[i];
 		ps_diags_init(&dms[i].diags);
 		rc = load(&dms[i], have_off, off, size);
 	}
@@ -557,9 +580,13 @@ int cmd_labels(int argc, char **argv)
 			json_object_object_add(top, "dimms", jd);
 			json_object_object_add(top, "namespaces", json_ns(&set, dv));
 			json_object_object_add(top, "diagnostics", render_json_diags(&nd));
-			printf("%s\n", json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
-								      JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(top);
+			if (jout) {
+				*jout = top;
+			} else {
+				printf("%s\n", json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
+									      JSON_C_TO_STRING_NOSLASHESCAPE));
+				json_object_put(top);
+			}
 		} else {
 			for (size_t i = 0; i < np; i++) {
 				text_dimm(dv[i]);

@@ -11,6 +11,7 @@
 #include "fs.h"
 #include "journal.h"
 #include "split.h"
+#include "split_ns.h"
 #include "opts.h"
 #include "view.h"
 #include <stdint.h>
@@ -65,8 +66,8 @@ enum { OPT_FSTYPE = CLI_OPT_CMD, OPT_PATH, OPT_JSON, OPT_FORCE, OPT_VIEW, OPT_RA
 struct xview {
 	enum view_mode mode;	/* READ, MMAP or AUTO once chosen */
 	const char *why;	/* why this view */
-	struct ps_split *split;	/* the check, when it ran */
-	struct ps_src *image;
+	struct ps_split_source src;	/* the split-aware data source */
+	struct ps_split *split;	/* src.split: the check, when it ran */
 	/* the files not given in the read view alone, for the summary, and
 	 * where a mixed file's read view went (NAME.read-view, or
 	 * NAME.read-view~N where the image has that name) */
@@ -76,7 +77,6 @@ struct xview {
 	size_t n;
 	uint64_t nread;		/* files given in the read view only */
 };
-/* PS_CSUM_* bit i as a JSON name */
 /* PS_CSUM_* bit i as a JSON name */
 extern const char *const csum_json[PS_CSUM_KINDS];
 

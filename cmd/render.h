@@ -12,61 +12,17 @@
 #include "journal.h"
 #include "fs_diff.h"
 #include "ns.h"
+#include "triage.h"
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
 
-/* What the analysis does not know: how the user named things, and what
- * the CLI learnt about the input before it was analysed. */
-struct render_input {
-	const char *path;	/* the image as the user typed it */
-	uint64_t size;
-	uint64_t allocated;	/* bytes in data extents */
-	const char *sha256;	/* hex, or NULL when not computed */
-	const char *sparse_sha256;	/* pmemscan-sparse-sha256-v1 (docs/digest.md) */
-	const char *hash_note;	/* why not, when NULL */
-	/* the file's size or mtime changed between open and the end of the
-	 * run: what changed (cli_watch_changed), else NULL */
-	const char *changed;
-	/* standard input or a pipe, read once into a temporary file: what
-	 * was read (the bytes as they came, before any decoding); or NULL */
-	const struct ps_pipe_info *pipe;
-	/* a compressed dump: the file as given. The image file is then not
-	 * the data, so nothing suggests loop-mounting a range of it. */
-	const char *compression;	/* "gzip", "xz", ... or NULL */
-	uint64_t compressed_size;
-	const char *compressed_sha256;
-	/* what the image is stored as (ps_src_container_info), or NULL for
-	 * a plain file: an EWF or split raw set is no loop-mountable file
-	 * either */
-	const struct ps_container_info *container;
-	/* ranges that could not be read and were read as zeros (an EWF
-	 * chunk failing its checksum; ps_src_damage) */
-	const struct ps_damage *damage;
-	size_t ndamage;
-	/* the saved memory map whose entry placed the image
-	 * (ps_analysis.have_phys_entry) */
-	const char *phys_map_path;
-	/* the label area files given with --labels (PS_LABELS_GIVEN) */
-	const char *const *label_files;
-	size_t nlabel_files;
-	/* the split check per namespace (cmd/split_cli.h; docs/start_pad.md "Files with two contents: the split check"): NULL
-	 * where it does not apply */
-	struct ps_split *const *splits;
-	size_t nsplits;
-	/* per namespace (nsplits of them): whether `repair --merge-mmap`, as
-	 * the split check suggests it, would be carried out (the planner
-	 * refuses none of it); NULL: not asked, suggested */
-	const bool *split_repair_ok;
-	/* the journal of each namespace's filesystem (docs/journal.md), kind
-	 * NONE where there is none; NULL when not looked at */
-	const struct ps_journal *journals;
-	size_t njournals;
-	/* per namespace: what recovery changes in the file tree (NULL
-	 * entries where not compared) */
-	struct ps_changes *const *jchanges;
-	bool journal_ignore;	/* --journal ignore */
-};
+/* The report the renderers take is the library's (src/triage.h: struct
+ * ps_report): the analysis and what the scan learnt about the input. */
+
+/* The words for why the report has no sha256 (ps_report.hash_note);
+ * NULL for PS_HASH_WHY_NONE. */
+const char *render_hash_note(enum ps_hash_why w);
 
 /* ---- journals (render_journal.c) ---- */
 const char *render_journal_stop_name(enum ps_journal_stop s);
@@ -88,37 +44,37 @@ json_object *render_changes_json(const struct ps_changes *c);
 bool render_journal_problem(const struct ps_journal *j);
 /* namespace k's XFS log was replayed: its on-disk log state is not the
  * view the files come from */
-bool render_xlog_replayed(const struct render_input *in, size_t k);
+bool render_xlog_replayed(const struct ps_report *in, size_t k);
 
 /* ---- the scan report (render_text.c, render_json.c) ---- */
 
 /* Exit code the report stands for (cmd/cli.h): 0 valid, 1 problems, 2 nothing. */
 int render_exit_code(const struct ps_analysis *a);
 /* filesystems left by an earlier layout (render_earlier.c, src/earlier.h) */
-bool render_earlier_cmd(FILE *f, const struct render_input *in, const struct ps_earlier *e,
+bool render_earlier_cmd(FILE *f, const struct ps_report *in, const struct ps_earlier *e,
 			size_t n, int i);
-void render_earlier_summary(FILE *f, const struct render_input *in, const struct ps_earlier *e,
+void render_earlier_summary(FILE *f, const struct ps_report *in, const struct ps_earlier *e,
 			    size_t n);
-void render_earlier_text(FILE *f, const struct render_input *in, const struct ps_analysis *a);
-json_object *render_earlier_json(const struct render_input *in, const struct ps_analysis *a);
+void render_earlier_text(FILE *f, const struct ps_report *in, const struct ps_analysis *a);
+json_object *render_earlier_json(const struct ps_report *in, const struct ps_analysis *a);
 /* PS_OK, or PS_EIO when f could not be written. */
-int render_scan_text(FILE *f, const struct render_input *in,
+int render_scan_text(FILE *f, const struct ps_report *in,
 		     const struct ps_analysis *a);
 /* PS_OK, PS_EIO, or PS_ENOMEM. */
-int render_scan_json(FILE *f, const struct render_input *in,
+int render_scan_json(FILE *f, const struct ps_report *in,
 		     const struct ps_analysis *a);
 /* The scan report as one self-contained HTML page (render_html.c):
  * PS_OK, PS_EIO, or PS_ENOMEM. */
-int render_scan_html(FILE *f, const struct render_input *in,
+int render_scan_html(FILE *f, const struct ps_report *in,
 		     const struct ps_analysis *a);
 /* render_exit_code, and 1 when an EWF image's data does not match the
  * hashes stored in it (render_container.c; docs/json-schema.md). */
-int render_scan_exit_code(const struct render_input *in, const struct ps_analysis *a);
+int render_scan_exit_code(const struct ps_report *in, const struct ps_analysis *a);
 /* The container block of the reports (EWF, split raw; nothing, NULL for
  * a plain file or a compressed dump) and the words for the state of the
  * check against the stored hashes. */
-void render_text_container(FILE *f, const struct render_input *in);
-json_object *render_json_container(const struct render_input *in);
+void render_text_container(FILE *f, const struct ps_report *in);
+json_object *render_json_container(const struct ps_report *in);
 void render_container_verify(FILE *f, const struct ps_container_info *ci);
 /* Diagnostics as the JSON array every report uses: severity, offset,
  * field, message. */
@@ -150,14 +106,14 @@ void render_recommendation(FILE *f, const struct ps_weighing *w);
  * and the command to run (the first suggested). *told: whether legacy and
  * fixed were already explained in this report (set when this does). False
  * (nothing written) for a namespace nested in another's data. */
-bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns *ns,
+bool render_overview(FILE *f, const struct ps_report *in, const struct ps_ns *ns,
 		     bool *told);
 /* What must be known first (bad checksums, a parent_uuid mismatch, a
  * damaged filesystem, files with two contents, a PMDK pool on devdax, a
  * dirty journal; in that order): one line each through put. The text
  * report and the HTML page open with them. Returns the number of lines,
  * -1 when out of memory. */
-int render_attention(const struct render_input *in, const struct ps_analysis *a,
+int render_attention(const struct ps_report *in, const struct ps_analysis *a,
 		     void (*put)(void *ctx, const char *line), void *ctx);
 /* What legacy and fixed mean, in a few words, and where to read more. */
 void render_legacy_fixed(FILE *f);
@@ -169,17 +125,17 @@ bool render_probe_detail(FILE *f, const struct ps_probe *p);
 /* A suggested command line, with the image path quoted for the shell and
  * any remark after three spaces in parentheses; false (nothing written)
  * when the command does not apply to this input. */
-bool render_action(FILE *f, const struct render_input *in, const struct ps_action *x);
+bool render_action(FILE *f, const struct ps_report *in, const struct ps_action *x);
 /* Where the physical base and the namespace labels came from; false
  * (nothing written) when they did not. */
-bool render_phys_source(FILE *f, const struct render_input *in,
+bool render_phys_source(FILE *f, const struct ps_report *in,
 			const struct ps_analysis *a);
-bool render_labels_source(FILE *f, const struct render_input *in,
+bool render_labels_source(FILE *f, const struct ps_report *in,
 			  const struct ps_analysis *a);
 /* The image as an operand of a suggested command: its path as one shell
  * word (./ before a leading '-'); after standard input or a pipe, whose
  * copy is gone, DUMP.img, the file the remark says to save it to. */
-void render_image_word(FILE *f, const struct render_input *in);
+void render_image_word(FILE *f, const struct ps_report *in);
 /* s as one word of a POSIX shell command: unchanged when it needs no
  * quoting, else in single quotes (a ' inside as '\''). */
 void render_shell_word(FILE *f, const char *s);

@@ -15,7 +15,7 @@
 
 /* The container worth a block of the report: EWF and split raw. A plain
  * file has none; a compressed dump has its own ("input:", "compressed"). */
-static const struct ps_container_info *shown(const struct render_input *in)
+static const struct ps_container_info *shown(const struct ps_report *in)
 {
 	const struct ps_container_info *ci = in->container;
 	return ci && (ci->kind == PS_CONT_EWF || ci->kind == PS_CONT_SPLIT) ? ci : NULL;
@@ -51,7 +51,7 @@ void render_container_verify(FILE *f, const struct ps_container_info *ci)
 	}
 }
 
-void render_text_container(FILE *f, const struct render_input *in)
+void render_text_container(FILE *f, const struct ps_report *in)
 {
 	const struct ps_container_info *ci = shown(in);
 	if (!ci)
@@ -87,7 +87,7 @@ static json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-json_object *render_json_container(const struct render_input *in)
+json_object *render_json_container(const struct ps_report *in)
 {
 	const struct ps_container_info *ci = shown(in);
 	if (!ci)
@@ -136,7 +136,7 @@ json_object *render_json_container(const struct render_input *in)
 	return o;
 }
 
-int render_scan_exit_code(const struct render_input *in, const struct ps_analysis *a)
+int render_scan_exit_code(const struct ps_report *in, const struct ps_analysis *a)
 {
 	int code = render_exit_code(a);
 	/* evidence that does not match its stored hashes is a problem
@@ -158,7 +158,19 @@ int render_scan_exit_code(const struct render_input *in, const struct ps_analysi
 	/* files written through a mapping under DAX (docs/start_pad.md "Files with two contents: the split check"): a file with
 	 * two contents, and repair refused without --merge-mmap */
 	for (size_t i = 0; in->splits && i < in->nsplits; i++)
-		if (code == 0 && cli_split_mapped(in->splits[i]))
+		if (code == 0 && ps_split_mapped(in->splits[i]))
 			code = 1;
 	return code;
+}
+
+const char *render_hash_note(enum ps_hash_why w)
+{
+	switch (w) {
+	case PS_HASH_WHY_ASKED_NONE: return "--hash none";
+	case PS_HASH_WHY_ASKED_SPARSE: return "--hash sparse: sparse_sha256 given instead of sha256";
+	case PS_HASH_WHY_LARGE:
+		return "image larger than 4 GiB: sparse_sha256 given instead (hashed on every core, holes skipped); --hash sha256 for sha256";
+	case PS_HASH_WHY_NONE: break;
+	}
+	return NULL;
 }

@@ -63,7 +63,7 @@ static uint64_t carve_size(const struct ps_earlier *e)
 
 /* The i-th command for earlier filesystem n (0 ls, 1 extract, 2 carve,
  * 3 fsck of the carved copy); false when there is no such command. */
-bool render_earlier_cmd(FILE *f, const struct render_input *in, const struct ps_earlier *e,
+bool render_earlier_cmd(FILE *f, const struct ps_report *in, const struct ps_earlier *e,
 			size_t n, int i)
 {
 	if (e->primary_lost && i < 2)
@@ -124,7 +124,7 @@ static void what(FILE *f, const struct ps_earlier *e)
 }
 
 /* One line for the summary: what, where, what to run. */
-void render_earlier_summary(FILE *f, const struct render_input *in, const struct ps_earlier *e,
+void render_earlier_summary(FILE *f, const struct ps_report *in, const struct ps_earlier *e,
 			    size_t n)
 {
 	fputs("a filesystem left by an earlier layout: ", f);
@@ -146,7 +146,7 @@ void render_earlier_summary(FILE *f, const struct render_input *in, const struct
 	fputc('.', f);
 }
 
-void render_earlier_text(FILE *f, const struct render_input *in, const struct ps_analysis *a)
+void render_earlier_text(FILE *f, const struct ps_report *in, const struct ps_analysis *a)
 {
 	const struct ps_earlier_set *s = &a->earlier;
 	char h[32];
@@ -225,7 +225,7 @@ void render_earlier_text(FILE *f, const struct render_input *in, const struct ps
 		fprintf(f, "  (%zu more not shown)\n", s->dropped);
 }
 
-json_object *render_earlier_json(const struct render_input *in, const struct ps_analysis *a)
+json_object *render_earlier_json(const struct ps_report *in, const struct ps_analysis *a)
 {
 	json_object *arr = json_object_new_array();
 	const struct ps_earlier_set *s = &a->earlier;

@@ -391,7 +391,7 @@ void render_legacy_fixed(FILE *f)
 	      " holds the filesystem; " PS_DOC("start_pad.md") " explains how pmemscan proves which.", f);
 }
 
-bool render_overview(FILE *f, const struct render_input *in, const struct ps_ns *ns,
+bool render_overview(FILE *f, const struct ps_report *in, const struct ps_ns *ns,
 		     bool *told)
 {
 	if (ns->nested_in >= 0)
@@ -589,7 +589,7 @@ static void remarks_end(struct remarks *r)
  * commands name the file the user saves the dump to. */
 #define PIPE_DUMP "DUMP.img"
 
-void render_image_word(FILE *f, const struct render_input *in)
+void render_image_word(FILE *f, const struct ps_report *in)
 {
 	if (in->pipe)
 		fputs(PIPE_DUMP, f);
@@ -599,20 +599,20 @@ void render_image_word(FILE *f, const struct render_input *in)
 
 /* Namespace k's journal needs recovery, which the kernel cannot do on a
  * read-only loop device: a read-only mount of the image fails. */
-static bool dirty_journal(const struct render_input *in, int k)
+static bool dirty_journal(const struct ps_report *in, int k)
 {
 	return in->journals && k >= 0 && (size_t)k < in->njournals &&
 	       in->journals[k].needs_recovery && in->journals[k].log_present;
 }
 
 /* The carve of namespace k writes the recovered view, which mounts. */
-static bool recovered_mounts(const struct render_input *in, int k)
+static bool recovered_mounts(const struct ps_report *in, int k)
 {
 	const struct ps_journal *j = &in->journals[k];
 	return j->replayed && !j->mount_fails;
 }
 
-bool render_action(FILE *f, const struct render_input *in, const struct ps_action *x)
+bool render_action(FILE *f, const struct ps_report *in, const struct ps_action *x)
 {
 	/* a compressed dump, an EWF or split raw set: the file is not the
 	 * image, so no byte range of it can be loop-mounted; the carved
@@ -690,7 +690,7 @@ bool render_action(FILE *f, const struct render_input *in, const struct ps_actio
 	return true;
 }
 
-bool render_phys_source(FILE *f, const struct render_input *in,
+bool render_phys_source(FILE *f, const struct ps_report *in,
 			const struct ps_analysis *a)
 {
 	if (!a->have_phys)
@@ -705,7 +705,7 @@ bool render_phys_source(FILE *f, const struct render_input *in,
 	return true;
 }
 
-bool render_labels_source(FILE *f, const struct render_input *in,
+bool render_labels_source(FILE *f, const struct ps_report *in,
 			  const struct ps_analysis *a)
 {
 	switch (a->labels_from) {
@@ -764,7 +764,7 @@ char *render_str_close(struct render_str *b)
  * HTML page both open with these lines, then the namespaces' overviews.
  * Returns how many lines were put (-1: out of memory).
  */
-int render_attention(const struct render_input *in, const struct ps_analysis *a,
+int render_attention(const struct ps_report *in, const struct ps_analysis *a,
 		     void (*put)(void *ctx, const char *line), void *ctx)
 {
 	int n = 0;

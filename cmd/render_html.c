@@ -305,7 +305,7 @@ static int zooms(const struct ps_ns *ns, const struct map_region *rg, size_t n,
 	return nz;
 }
 
-static void cmd_list(FILE *f, const struct render_input *in, const struct ps_ns *ns, bool *oom)
+static void cmd_list(FILE *f, const struct ps_report *in, const struct ps_ns *ns, bool *oom)
 {
 	int shown = 0;
 	for (int k = 0; k < ns->nactions; k++) {
@@ -404,7 +404,7 @@ static size_t split_map(FILE *f, const struct ps_ns *ns, const struct ps_split *
 	return skipped;
 }
 
-static void split_block(FILE *f, const struct render_input *in, const struct ps_ns *ns,
+static void split_block(FILE *f, const struct ps_report *in, const struct ps_ns *ns,
 			const struct ps_split *sp, bool *oom)
 {
 	fprintf(f, "<div class=\"split\" id=\"split-ns-%d\" data-split-ns=\"%d\" data-split-ran=\"%s\"",
@@ -413,7 +413,7 @@ static void split_block(FILE *f, const struct render_input *in, const struct ps_
 		for (int c = 0; c < PS_SPLIT_NCLASS; c++)
 			fprintf(f, " data-split-%s=\"%" PRIu64 "\"",
 				ps_split_class_name((enum ps_split_class)c), sp->count[c]);
-	fprintf(f, " data-default-view=\"%s\">\n", cli_split_mapped(sp) ? "auto" : "read");
+	fprintf(f, " data-default-view=\"%s\">\n", ps_split_mapped(sp) ? "auto" : "read");
 	fprintf(f, "<h3>Split check: files with two contents (start_pad %s under DAX)</h3>\n",
 		HUMAN(sp->start_pad));
 	if (!sp->blocksize) {
@@ -434,7 +434,7 @@ static void split_block(FILE *f, const struct render_input *in, const struct ps_
 		esc(f, sp->err);
 		fputs("</p>\n", f);
 	}
-	if (cli_split_mapped(sp)) {
+	if (ps_split_mapped(sp)) {
 		size_t skipped = split_map(f, ns, sp);
 		if (skipped)
 			fprintf(f, "<p class=\"small\">%zu more extents are not drawn.</p>\n", skipped);
@@ -483,7 +483,7 @@ static void split_block(FILE *f, const struct render_input *in, const struct ps_
 	fputs("</div>\n", f);
 }
 
-static void ns_section(FILE *f, const struct render_input *in, const struct ps_analysis *a,
+static void ns_section(FILE *f, const struct ps_report *in, const struct ps_analysis *a,
 		       const struct ps_ns *ns, bool *oom)
 {
 	struct map_region rg[MAP_MAX_REGIONS];
@@ -650,7 +650,7 @@ static void ns_section(FILE *f, const struct render_input *in, const struct ps_a
 
 /* ---- the image as a whole ---- */
 
-static void image_map(FILE *f, const struct render_input *in, const struct ps_analysis *a)
+static void image_map(FILE *f, const struct ps_report *in, const struct ps_analysis *a)
 {
 	uint64_t size = in->size ? in->size : 1;
 	struct scale s = { 0, size };
@@ -720,7 +720,7 @@ static void image_map(FILE *f, const struct render_input *in, const struct ps_an
 	}
 }
 
-static void container_block(FILE *f, const struct render_input *in)
+static void container_block(FILE *f, const struct ps_report *in)
 {
 	const struct ps_container_info *ci = in->container;
 	if (!ci || ci->kind == PS_CONT_PLAIN || ci->kind == PS_CONT_COMPRESSED)
@@ -777,7 +777,7 @@ static void html_put_line(void *ctx, const char *line)
 	fputs("</li>\n", f);
 }
 
-int render_scan_html(FILE *f, const struct render_input *in, const struct ps_analysis *a)
+int render_scan_html(FILE *f, const struct ps_report *in, const struct ps_analysis *a)
 {
 	bool oom = false;
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"

@@ -588,7 +588,7 @@ json_object *render_changes_json(const struct ps_changes *c)
 	return o;
 }
 
-bool render_xlog_replayed(const struct render_input *in, size_t k)
+bool render_xlog_replayed(const struct ps_report *in, size_t k)
 {
 	return in->journals && k < in->njournals && in->journals[k].kind == PS_JOURNAL_XFS &&
 	       in->journals[k].replayed && !in->journals[k].mount_fails;

@@ -151,7 +151,7 @@ static json_object *j_btt(const struct ps_btt_sb *sb)
  * it wrote. A failure to allocate is remembered in j->oom.
  */
 struct jctx {
-	const struct render_input *in;
+	const struct ps_report *in;
 	struct render_str b;
 	FILE *m;
 	bool oom;
@@ -267,7 +267,7 @@ static int put_indented(FILE *f, const char *s, int ind)
 	return 0;
 }
 
-int render_scan_json(FILE *f, const struct render_input *in,
+int render_scan_json(FILE *f, const struct ps_report *in,
 		     const struct ps_analysis *a)
 {
 	struct jctx jc = { .in = in }, *j = &jc;

@@ -55,7 +55,7 @@ static void text_put_line(void *ctx, const char *line)
 	tp->any = true;
 }
 
-int render_scan_text(FILE *f, const struct render_input *in,
+int render_scan_text(FILE *f, const struct ps_report *in,
 		     const struct ps_analysis *a)
 {
 	char h[32], h2[32];

@@ -7,54 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cli_split_cand(const struct ps_analysis *a, size_t ns)
-{
-	const struct ps_ns *n = &a->ns[ns];
-	if (n->mode != PS_NS_FSDAX || !n->start_pad || n->nested_in >= 0)
-		return -1;
-	for (int i = 0; i < n->ncand; i++) {
-		const struct ps_cand *c = &n->cand[i];
-		if (c->sem == PS_SEM_LEGACY && c->probed &&
-		    (c->probe.found || c->probe.bad_csum) &&
-		    (!strcmp(c->probe.type, "ext4") || !strcmp(c->probe.type, "ext3") ||
-		     !strcmp(c->probe.type, "ext2") || !strcmp(c->probe.type, "xfs")))
-			return i;
-	}
-	return -1;
-}
-
-struct ps_split *cli_split_run(struct ps_src *image, const struct ps_analysis *a,
-			       size_t ns)
-{
-	int ci = cli_split_cand(a, ns);
-	if (ci < 0)
-		return NULL;
-	const struct ps_ns *n = &a->ns[ns];
-	const struct ps_cand *c = &n->cand[ci];
-	struct ps_split *s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	uint64_t size = c->size;
-	if (image->size != PS_SIZE_UNKNOWN && c->off < image->size &&
-	    size > image->size - c->off)
-		size = image->size - c->off;
-	ps_split_check(image, n->base, n->start_pad, n->dataoff, c->off, size, PS_FS_AUTO, s);
-	return s;
-}
-
-void cli_split_free(struct ps_split *s)
-{
-	if (!s)
-		return;
-	ps_split_free(s);
-	free(s);
-}
-
-uint64_t cli_split_mapped(const struct ps_split *s)
-{
-	return s ? s->count[PS_SPLIT_MMAP] + s->count[PS_SPLIT_MIXED] : 0;
-}
-
 int cli_split_listing(const struct ps_split *s, size_t cap, struct cli_split_listing *out)
 {
 	static const enum ps_split_class order[] = { PS_SPLIT_MMAP, PS_SPLIT_MIXED,
@@ -111,52 +63,36 @@ void render_split_evidence(FILE *f, const struct ps_split_file *x)
 		fprintf(f, "; %" PRIu64 " ambiguous (no store proven in this file: read as L)", x->ambiguous);
 }
 
-/* the ambiguous blocks of a file as runs of byte offsets */
+/* the ambiguous blocks of a file as runs of byte offsets
+ * (ps_split_ambig_runs): at most max of them written to f, or every one
+ * added to arr */
 struct amb_runs {
 	FILE *f;
-	uint64_t bs, lo, hi, runs, shown, max;
+	uint64_t runs, shown, max;
 	json_object *arr;
 };
 
-static void amb_flush(struct amb_runs *a)
+static int amb_run(void *ctx, uint64_t lo, uint64_t hi)
 {
-	if (a->hi == a->lo)
-		return;
+	struct amb_runs *a = ctx;
 	if (a->arr) {
 		json_object *r = json_object_new_array();
-		json_object_array_add(r, json_object_new_uint64(a->lo));
-		json_object_array_add(r, json_object_new_uint64(a->hi));
+		json_object_array_add(r, json_object_new_uint64(lo));
+		json_object_array_add(r, json_object_new_uint64(hi));
 		json_object_array_add(a->arr, r);
 	} else if (a->shown < a->max) {
-		fprintf(a->f, "%s%" PRIu64 "-%" PRIu64, a->shown ? ", " : "", a->lo, a->hi);
+		fprintf(a->f, "%s%" PRIu64 "-%" PRIu64, a->shown ? ", " : "", lo, hi);
 		a->shown++;
 	}
 	a->runs++;
-	a->lo = a->hi;
-}
-
-static int amb_cb(void *ctx, uint64_t logical, uint64_t g, enum ps_split_prov p,
-		  enum ps_split_src src)
-{
-	struct amb_runs *a = ctx;
-	(void)g;
-	(void)p;
-	if (src != PS_SRC_AMBIG)
-		return PS_OK;
-	if (logical != a->hi)
-		amb_flush(a);
-	if (a->hi == a->lo)
-		a->lo = a->hi = logical;
-	a->hi = logical + a->bs;
 	return PS_OK;
 }
 
 void render_split_ambiguous(FILE *f, const struct ps_split *s, const struct ps_split_file *x)
 {
-	struct amb_runs a = { .f = f, .bs = s->blocksize, .max = 8 };
+	struct amb_runs a = { .f = f, .max = 8 };
 	fputs("ambiguous blocks kept from L (write() data at L, F on another file's block or metadata: a store there cannot be told from its owner's bytes), bytes ", f);
-	ps_split_each_block(s, x, amb_cb, &a);
-	amb_flush(&a);
+	ps_split_ambig_runs(s, x, amb_run, &a);
 	if (a.runs > a.shown)
 		fprintf(f, " and %" PRIu64 " more runs (--json lists all)", a.runs - a.shown);
 }
@@ -193,26 +129,26 @@ void render_split_dax_note(FILE *f, const struct ps_split *s)
 
 /* Would `repair --merge-mmap` as suggested be carried out (the planner,
  * asked by cmd_scan.c)? Not asked: suggested. */
-static bool split_repair_ok(const struct render_input *in, int ns)
+static bool split_repair_ok(const struct ps_report *in, int ns)
 {
 	return !in->split_repair_ok || ns < 0 || (size_t)ns >= in->nsplits ||
 	       in->split_repair_ok[ns];
 }
 
-bool cli_split_suggests(const struct render_input *in, int ns, const struct ps_split *s,
+bool cli_split_suggests(const struct ps_report *in, int ns, const struct ps_split *s,
 			int which)
 {
-	return cli_split_mapped(s) && (which == 0 || split_repair_ok(in, ns));
+	return ps_split_mapped(s) && (which == 0 || split_repair_ok(in, ns));
 }
 
-void render_split_next(FILE *f, const struct render_input *in, int ns,
+void render_split_next(FILE *f, const struct ps_report *in, int ns,
 		       const struct ps_split *s, int which)
 {
 	/* which 0: extract, 1: repair */
 	if (which == 0) {
 		fputs("pmemscan extract ", f);
 		render_image_word(f, in);
-		fprintf(f, " --namespace %d --view %s -o OUT", ns, cli_split_mapped(s) ? "auto" : "read");
+		fprintf(f, " --namespace %d --view %s -o OUT", ns, ps_split_mapped(s) ? "auto" : "read");
 	} else {
 		fputs("pmemscan repair ", f);
 		render_image_word(f, in);
@@ -224,7 +160,7 @@ void render_split_next(FILE *f, const struct render_input *in, int ns,
 
 #define TEXT_LIST_MAX 20
 
-void render_split_text(FILE *f, const struct render_input *in, int ns,
+void render_split_text(FILE *f, const struct ps_report *in, int ns,
 		       const struct ps_split *s)
 {
 	char h[32];
@@ -270,7 +206,7 @@ void render_split_text(FILE *f, const struct render_input *in, int ns,
 	fputs("    DAX: ", f);
 	render_split_dax_note(f, s);
 	fputs("\n", f);
-	if (cli_split_mapped(s)) {
+	if (ps_split_mapped(s)) {
 		fprintf(f, "    these files have two contents: read() gives L, a mapping gave F; "
 			"extract gives each file its merged view by default (--view auto: each block from L or F by its provenance, "
 			"the file as its writer last saw it), a mixed file's read view too as NAME.read-view; exit 1\n");
@@ -305,7 +241,7 @@ static json_object *str_of(void (*fn)(FILE *, const struct ps_split *), const st
 	return o;
 }
 
-json_object *render_split_json(const struct render_input *in, int ns,
+json_object *render_split_json(const struct ps_report *in, int ns,
 			       const struct ps_split *s)
 {
 	json_object *o = json_object_new_object();
@@ -331,7 +267,7 @@ json_object *render_split_json(const struct render_input *in, int ns,
 		json_object_object_add(vb, ps_split_where_name((enum ps_split_where)w), ju(s->victim_blocks[w]));
 	json_object_object_add(o, "victim_blocks", vb);
 	json_object_object_add(o, "ambiguous_blocks", ju(s->ambiguous));
-	json_object_object_add(o, "default_view", js(cli_split_mapped(s) ? "auto" : "read"));
+	json_object_object_add(o, "default_view", js(ps_split_mapped(s) ? "auto" : "read"));
 	json_object *files = json_object_new_array();
 	for (size_t i = 0; i < s->nfiles; i++) {
 		const struct ps_split_file *x = &s->files[i];
@@ -380,9 +316,8 @@ json_object *render_split_json(const struct render_input *in, int ns,
 			for (int k = 0; k < PS_SPLIT_NPROV; k++)
 				json_object_object_add(rules, ps_split_prov_name((enum ps_split_prov)k), ju(n[k]));
 			json_object_object_add(pv, "rules", rules);
-			struct amb_runs a = { .bs = s->blocksize, .arr = json_object_new_array() };
-			ps_split_each_block(s, x, amb_cb, &a);
-			amb_flush(&a);
+			struct amb_runs a = { .arr = json_object_new_array() };
+			ps_split_ambig_runs(s, x, amb_run, &a);
 			json_object_object_add(pv, "ambiguous_ranges", a.arr);
 		}
 		json_object_object_add(fo, "provenance", pv);

@@ -208,13 +208,10 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 	 * start_pad the data start comes from */
 	const char *cname = "data";
 	uint64_t off = 0;
-	for (int i = 0; i < n->ncand; i++) {
-		const struct ps_cand *c = &n->cand[i];
-		if ((o->sem == PS_SEM_AUTO && i == n->chosen) ||
-		    (o->sem != PS_SEM_AUTO && (c->sem == o->sem || c->sem == PS_SEM_AUTO))) {
-			cname = c->name;
-			off = c->off;
-		}
+	int pick;
+	if (!ps_ns_pick(n, o->sem, &pick)) {
+		cname = n->cand[pick].name;
+		off = n->cand[pick].off;
 	}
 	int len;
 	if (n->mode == PS_NS_SECTOR)

@@ -750,6 +750,29 @@ void ps_analysis_free(struct ps_analysis *a)
 	memset(a, 0, sizeof(*a));
 }
 
+int ps_ns_pick(const struct ps_ns *ns, enum ps_sem sem, int *cand)
+{
+	*cand = -1;
+	if (sem == PS_SEM_AUTO) {
+		if (ns->chosen >= 0 && (ns->verdict != PS_V_AMBIGUOUS ||
+					ns->weigh.decisive != PS_DECISIVE_NO))
+			*cand = ns->chosen;
+		else if (ns->verdict == PS_V_AMBIGUOUS)
+			return PS_EAMBIG;
+		else if (ns->verdict == PS_V_DAMAGED && ns->damaged >= 0 &&
+			 ns->cand[ns->damaged].sem == PS_SEM_AUTO)
+			/* one data start (start_pad 0, a raw namespace): the
+			 * damaged filesystem is the only thing to read, as it
+			 * is (the filesystem layer says its checksum fails) */
+			*cand = ns->damaged;
+	} else {
+		for (int i = 0; i < ns->ncand; i++)
+			if (ns->cand[i].sem == sem || ns->cand[i].sem == PS_SEM_AUTO)
+				*cand = i;
+	}
+	return *cand >= 0 ? PS_OK : PS_ENOTFOUND;
+}
+
 int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
 		    int idx, enum ps_sem sem, struct ps_src **view, char *err,
 		    size_t errlen)
@@ -762,23 +785,17 @@ int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
 	}
 	const struct ps_ns *ns = &a->ns[idx];
 	const struct ps_cand *c = NULL;
-	if (sem == PS_SEM_AUTO) {
-		if (ns->chosen >= 0 && (ns->verdict != PS_V_AMBIGUOUS ||
-					ns->weigh.decisive != PS_DECISIVE_NO)) {
-			c = &ns->cand[ns->chosen];
-		} else if (ns->verdict == PS_V_AMBIGUOUS) {
+	int pick;
+	if (ps_ns_pick(ns, sem, &pick) == PS_OK) {
+		c = &ns->cand[pick];
+	} else if (sem == PS_SEM_AUTO) {
+		if (ns->verdict == PS_V_AMBIGUOUS) {
 			snprintf(err, errlen, "%s: namespace %d is ambiguous (a filesystem at both data starts)%s%s%s; choose with --semantics legacy or --semantics fixed",
 				 src->name, idx,
 				 ns->weigh.recommend != PS_SEM_AUTO ? ": the evidence favours the " : "",
 				 ns->weigh.recommend != PS_SEM_AUTO ? ps_sem_name(ns->weigh.recommend) : "",
 				 ns->weigh.recommend != PS_SEM_AUTO ? " reading, but not decisively (" PS_DOC("start_pad.md") ")" : "");
 			return PS_EAMBIG;
-		} else if (ns->verdict == PS_V_DAMAGED && ns->damaged >= 0 &&
-			   ns->cand[ns->damaged].sem == PS_SEM_AUTO) {
-			/* one data start (start_pad 0, a raw namespace): the
-			 * damaged filesystem is the only thing to read, as it
-			 * is (the filesystem layer says its checksum fails) */
-			c = &ns->cand[ns->damaged];
 		} else if (ns->ncand == 1 && ns->cand[0].sem == PS_SEM_AUTO) {
 			/* nothing to choose between: no --semantics helps */
 			snprintf(err, errlen, "%s: namespace %d: no filesystem at its data start 0x%" PRIx64 " (%s); give --offset to read elsewhere",
@@ -789,10 +806,6 @@ int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
 				 src->name, idx, ps_verdict_name(ns->verdict));
 			return PS_ENOTFOUND;
 		}
-	} else {
-		for (int i = 0; i < ns->ncand; i++)
-			if (ns->cand[i].sem == sem || ns->cand[i].sem == PS_SEM_AUTO)
-				c = &ns->cand[i];
 	}
 	if (!c) {
 		snprintf(err, errlen, "%s: namespace %d has no data start under the %s semantics",

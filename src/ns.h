@@ -196,6 +196,19 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 void ps_analysis_free(struct ps_analysis *a);
 
 /*
+ * Which candidate of ns a --semantics choice reads (the one
+ * ps_ns_data_view opens, and what extract, ls and the split check take):
+ * PS_OK with its index in *cand, else PS_EAMBIG or PS_ENOTFOUND (*cand -1).
+ * sem AUTO: the chosen candidate, unless the namespace is ambiguous and the
+ * weighing is not decisive (PS_EAMBIG); with none chosen, a damaged
+ * filesystem at the one data start there is (a candidate of AUTO
+ * semantics); else PS_ENOTFOUND. LEGACY or FIXED: the last candidate of
+ * that semantics or of AUTO (a namespace with one data start has it under
+ * either reading); none: PS_ENOTFOUND.
+ */
+int ps_ns_pick(const struct ps_ns *ns, enum ps_sem sem, int *cand);
+
+/*
  * The data of namespace ns_index as a view (free with ps_src_close before
  * the analysis' source). sem AUTO takes the proven candidate and fails
  * with PS_EAMBIG / PS_ENOTFOUND (and a message in err) otherwise.

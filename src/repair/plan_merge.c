@@ -12,7 +12,7 @@
  * file's read view after the repair) is what the re-scan checks.
  */
 #include "repair_priv.h"
-#include "split.h"
+#include "split_ns.h"
 #include "ext_journal.h"
 #include "docdir.h"
 #include "err.h"
@@ -133,40 +133,22 @@ static int merge_file(struct merge_ctx *m, const struct ps_split_file *f, bool d
 	return PS_OK;
 }
 
-/* the ambiguous blocks of f: one run of logical offsets at a time */
+/* the ambiguous blocks of f (ps_split_ambig_runs), listed into list */
 struct amb_ctx {
 	char list[400];
 	size_t len;
-	uint64_t lo, hi, runs;
-	uint64_t bs;
+	uint64_t runs;
 };
 
-static void amb_flush(struct amb_ctx *a)
+static int amb_run(void *ctx, uint64_t lo, uint64_t hi)
 {
-	if (a->hi == a->lo)
-		return;
+	struct amb_ctx *a = ctx;
 	a->runs++;
 	if (a->len < sizeof(a->list) - 64)
 		a->len += (size_t)snprintf(a->list + a->len, sizeof(a->list) - a->len, "%s%" PRIu64 "-%" PRIu64,
-					   a->len ? ", " : "", a->lo, a->hi);
+					   a->len ? ", " : "", lo, hi);
 	else if (a->list[a->len - 1] != '.')
 		a->len += (size_t)snprintf(a->list + a->len, sizeof(a->list) - a->len, ", ...");
-	a->lo = a->hi;
-}
-
-static int amb_cb(void *ctx, uint64_t logical, uint64_t g, enum ps_split_prov p,
-		  enum ps_split_src src)
-{
-	struct amb_ctx *a = ctx;
-	(void)g;
-	(void)p;
-	if (src != PS_SRC_AMBIG)
-		return PS_OK;
-	if (logical != a->hi)
-		amb_flush(a);
-	if (a->hi == a->lo)
-		a->lo = a->hi = logical;
-	a->hi = logical + a->bs;
 	return PS_OK;
 }
 
@@ -176,9 +158,8 @@ static int merge_notes(struct ps_plan *plan, int n, const struct ps_split *s,
 		       const struct ps_split_file *f)
 {
 	if (f->ambiguous) {
-		struct amb_ctx a = { .bs = s->blocksize };
-		ps_split_each_block(s, f, amb_cb, &a);
-		amb_flush(&a);
+		struct amb_ctx a = { .len = 0 };
+		ps_split_ambig_runs(s, f, amb_run, &a);
 		ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_AMBIGUOUS_KEPT, .ns = n,
 						 .path = f->path, .a = f->ino, .b = f->ambiguous,
 						 .detail = a.list });
@@ -201,11 +182,8 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 {
 	const int n = ns->index;
 	struct ps_split s;
-	uint64_t size = legacy->size;
-	if (src->size != PS_SIZE_UNKNOWN && legacy->off < src->size &&
-	    size > src->size - legacy->off)
-		size = src->size - legacy->off;
-	int r = ps_split_check(src, ns->base, ns->start_pad, ns->dataoff, legacy->off, size, PS_FS_AUTO, &s);
+	uint64_t size = ps_split_span(src, legacy);
+	int r = ps_split_run_cand(src, ns, legacy, &s);
 	if (r == PS_ENOMEM) {
 		ps_split_free(&s);
 		return r;

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FILE *null = fopen("/dev/null", "w");
 		/* a path that needs quoting, and a compressed input now and
 		 * then: the next commands take both branches */
-		struct render_input in = { .path = "fuzz 'image'", .size = size,
+		struct ps_report in = { .path = "fuzz 'image'", .size = size,
 					   .compression = size > 1 && (data[1] & 1) ? "xz" : NULL };
 		if (null) {
 			render_scan_text(null, &in, &a);
