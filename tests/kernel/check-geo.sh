@@ -129,8 +129,8 @@ check_geo_meta() {
 	xfs)
 		a=$(awk '{ printf " -c \"fsblock %d\" -c \"blockuse -n\"", $1 }' "$T/$scn.fblocks")
 		eval "xfs_db -r -c 'blockget -n' $a \"\$T/\$scn.fs\"" 2>/dev/null | awk '
-			/^block [0-9]+ / { t = $4
-				if (t == "data") fi++; else if (t ~ /^free/) fr++; else me++ }
+			/^block [0-9]+ / { t = $5
+				if (t == "data") fi++; else if (t ~ /^free[0-9]/) fr++; else me++ }
 			END { printf "metadata %d file %d free %d\n", me, fi, fr }' >"$T/$scn.kinds"
 		;;
 	esac
