@@ -13,6 +13,9 @@
 #     pmempool info accepts each extracted pool as its type. What pmempool
 #     info/check said in the guest is reported (a diag): it reads the pool
 #     with read(), so on this namespace it sees the zeros at L.
+#   geo-pmdk-xfs: the same on xfs (pool.obj stores on pad.bin and on its
+#     own first blocks); geo-meta-ext4/xfs: check_geo_meta; with the boot
+#     word geo-merged: check_geo_merged (repair --merge-mmap, boot the copies).
 # m.bin mmap / its named victim / extracted as mmap rest on the victim rule
 # (docs/start_pad.md), a mixed pool on its merged view.
 check_geo() {
@@ -148,8 +151,10 @@ check_geo_meta() {
 			"metadata \(n("metadata")) file \(n("file") + n("file-unwritten")) free \(n("free"))"' "$T/geo-$scn.json")" \
 		"$(cat "$T/$scn.kinds")"
 	"$PMEMSCAN" "$img" >"$T/geo-$scn.txt" 2>/dev/null
+	# (the lines under m.bin's up to the next file's or the DAX note)
 	check "$rel $scn: the text report says m.bin's stores landed on filesystem metadata" \
-		sh -c "sed -n '/\/m.bin/,/^ *\\//p' '$T/geo-$scn.txt' | grep -q 'metadata'"
+		sh -c "awk '/ \/m.bin \(/ { on = 1; next } on && /^    [a-zA-Z]/ { on = 0 } on' '$T/geo-$scn.txt' |
+			grep -q 'its stores through a mapping landed on filesystem metadata'"
 	while read -r path how size sr sm; do
 		case $path in \#*) continue ;; esac
 		got=$(sha256sum <"$x$path" 2>/dev/null | cut -d' ' -f1)

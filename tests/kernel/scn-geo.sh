@@ -11,6 +11,9 @@
 #   DIMM 2 geo-pmdk: ext4, pmempool create obj, blk and log pools (PMDK's own
 #     tool: every byte through mappings), pmempool info and check as the
 #     witness, each pool summed through read() and through a mapping
+#   DIMM 3 geo-pmdk-xfs: the same on xfs, above a write() pad
+#   DIMMs 4, 5 geo-meta-ext4, geo-meta-xfs: stores over metadata (geo_meta)
+# and boot_geomerged, the boot of pmemscan's repaired copies of the six.
 # Facts as the other boots record them (scn/SCN.facts, .files, .extents,
 # .written), plus scn/geo-pmdk.pmempool (the witness).
 
