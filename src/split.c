@@ -341,17 +341,59 @@ int ps_split_each_block(const struct ps_split *s, const struct ps_split_file *f,
 /* Per-block flags of classify()'s first pass. */
 enum { BF_LZ = 1, BF_FZ = 2, BF_DONE = 4, BF_OWN = 8 };
 
-/* The index of f's written block at device offset g, or UINT64_MAX. */
-static uint64_t block_at(const struct ps_split_file *f, uint64_t g, uint64_t bs)
+/* f's written extents by physical offset, each with the index of its
+ * first block (classify's block order), for block_at(). */
+struct pext {
+	uint64_t phys, len, bi;
+};
+
+static int pext_cmp(const void *a, const void *b)
 {
+	const struct pext *x = a, *y = b;
+	return x->phys < y->phys ? -1 : x->phys > y->phys;
+}
+
+static struct pext *pext_of(const struct ps_split_file *f, uint64_t bs)
+{
+	struct pext *v = f->next ? calloc(f->next, sizeof(*v)) : NULL;
+	if (!v)
+		return NULL;
 	uint64_t bi = 0;
 	for (size_t i = 0; i < f->next; i++) {
-		const struct ps_fs_extent *e = &f->ext[i];
-		if (g >= e->physical && g - e->physical < e->len)
-			return (g - e->physical) % bs ? UINT64_MAX : bi + (g - e->physical) / bs;
-		bi += (e->len + bs - 1) / bs;
+		v[i] = (struct pext){ f->ext[i].physical, f->ext[i].len, bi };
+		bi += (f->ext[i].len + bs - 1) / bs;
 	}
-	return UINT64_MAX;
+	qsort(v, f->next, sizeof(*v), pext_cmp);
+	return v;
+}
+
+/* The index of f's written block at device offset g, or UINT64_MAX. */
+static uint64_t block_at(const struct pext *v, size_t n, uint64_t g, uint64_t bs)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].phys <= g)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return UINT64_MAX;
+	const struct pext *e = &v[lo - 1];
+	if (g - e->phys >= e->len || (g - e->phys) % bs)
+		return UINT64_MAX;
+	return e->bi + (g - e->phys) / bs;
+}
+
+/* The block start_pad above block cur (device offset g) in f, or UINT64_MAX. */
+static uint64_t up_one(const struct ps_split_file *f, const struct pext *v, uint64_t g,
+		       uint64_t P, uint64_t bs)
+{
+	if (!P || g > UINT64_MAX - P)
+		return UINT64_MAX;
+	uint64_t k = block_at(v, f->next, g + P, bs);
+	return k < f->blocks ? k : UINT64_MAX;
 }
 
 /* Does L of block bi (at device offset g) hold no write() data of its own:
@@ -360,8 +402,8 @@ static uint64_t block_at(const struct ps_split_file *f, uint64_t g, uint64_t bs)
  * written through a mapping lands its stores on its own blocks)? That k
  * must itself show nothing written at L, and so on up the chain; the
  * answer is kept in fl (BF_DONE, BF_OWN), so each block is walked once. */
-static int l_no_write(const struct ps_split_file *f, uint8_t *fl, uint64_t bi, uint64_t g,
-		      uint64_t P, uint64_t bs)
+static int l_no_write(const struct ps_split_file *f, const struct pext *v, uint8_t *fl,
+		      uint64_t bi, uint64_t g, uint64_t P, uint64_t bs)
 {
 	uint64_t cur = bi, gc = g;
 	int val = 0;
@@ -374,8 +416,8 @@ static int l_no_write(const struct ps_split_file *f, uint8_t *fl, uint64_t bi, u
 			val = 1;
 			break;
 		}
-		uint64_t k = P && gc <= UINT64_MAX - P ? block_at(f, gc + P, bs) : UINT64_MAX;
-		if (k == UINT64_MAX || k >= f->blocks)
+		uint64_t k = up_one(f, v, gc, P, bs);
+		if (k == UINT64_MAX)
 			break;
 		cur = k;
 		gc += P;
@@ -387,8 +429,8 @@ static int l_no_write(const struct ps_split_file *f, uint8_t *fl, uint64_t bi, u
 		fl[c] |= BF_DONE | (val ? BF_OWN : 0);
 		if (fl[c] & BF_LZ)
 			break;
-		uint64_t k = block_at(f, gg + P, bs);
-		if (k == UINT64_MAX || k >= f->blocks)
+		uint64_t k = up_one(f, v, gg, P, bs);
+		if (k == UINT64_MAX)
 			break;
 		c = k;
 		gg += P;
@@ -416,6 +458,7 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 		return PS_ENOMEM;
 	}
 	const char *sig_f = NULL, *sig_l = NULL;
+	struct pext *pv = NULL;
 	size_t bi = 0;
 	/* one read of each written block at L and at F */
 	for (size_t i = 0; i < f->next; i++) {
@@ -451,12 +494,33 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 	}
 	/* the categories, once every block's two positions are known (L
 	 * may hold the file's own stores: l_no_write) */
+	pv = pext_of(f, bs);
+	if (f->next && !pv) {
+		r = PS_ENOMEM;
+		goto out;
+	}
+	/* ... but only in a file with evidence of its own that it was
+	 * written through a mapping: a store where nobody else's data is,
+	 * or a pool header at F of block 0 that L does not hold (a write()
+	 * file whose tail is zeros looks the same at L and F otherwise) */
+	int own = sig_f && sig_f != sig_l;
+	bi = 0;
+	for (size_t i = 0; i < f->next && !own; i++) {
+		const struct ps_fs_extent *e = &f->ext[i];
+		for (uint64_t k = 0; k < e->len && bi < f->blocks && !own; k += bs, bi++) {
+			size_t file = 0;
+			enum ps_split_prov p = prov_of(fl[bi] & BF_LZ, fl[bi] & BF_FZ,
+						       where_of(w, e->physical + k, &file));
+			own = p == PS_PV_STORE || p == PS_PV_BOTH;
+		}
+	}
 	bi = 0;
 	for (size_t i = 0; i < f->next; i++) {
 		const struct ps_fs_extent *e = &f->ext[i];
 		for (uint64_t k = 0; k < e->len && bi < f->blocks; k += bs, bi++) {
 			int fz = !!(fl[bi] & BF_FZ);
-			int lz = l_no_write(f, fl, bi, e->physical + k, s->start_pad, bs);
+			int lz = own ? l_no_write(f, pv, fl, bi, e->physical + k, s->start_pad, bs) :
+				       !!(fl[bi] & BF_LZ);
 			size_t file = 0;
 			enum ps_split_where wh = where_of(w, e->physical + k, &file);
 			enum ps_split_prov p = prov_of(lz, fz, wh);
@@ -535,6 +599,7 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 out:
 	free(prov);
 	free(fl);
+	free(pv);
 	return r;
 }
 

@@ -40,11 +40,18 @@ N=$((2 * P / BS))	# the pool's pages: twice start_pad
 mkdir "$T/tree"
 head -c $((2 * P)) /dev/urandom >"$T/tree/a_victim.bin"
 head -c $((N * BS)) /dev/urandom >"$T/tree/b_pool.bin"
-head -c $((N * BS)) /dev/urandom >"$T/pool.data"
+# (a pool starts with its signature, as PMDK writes it: evidence of its own
+# that the file was written through a mapping)
+{ printf 'PMEMOBJ\0'; head -c $((N * BS - 8)) /dev/urandom; } >"$T/pool.data"
+# c_tail.bin: by write(), its first half data and its second half zeros (a
+# write() file whose tail is zeros looks at L and F like a mapped one
+# storing on its own blocks; without a store or a pool header it is write)
+head -c $((2 * P)) /dev/urandom >"$T/tree/c_tail.bin"
 dev=$(losetup -f --show -o "$L0" --sizelimit $((256 * 1048576 - L0)) "$img") || skip_all "losetup failed"
 mkfs.ext4 -q -F -b $BS -d "$T/tree" "$dev" >/dev/null 2>&1 || skip_all "mkfs.ext4 -d on the loop device failed"
 mount "$dev" "$T/mnt" || skip_all "mount of the loop device failed"
 head -c $((N * BS)) /dev/zero | dd of="$T/mnt/b_pool.bin" bs=$BS conv=notrunc,fsync status=none
+head -c "$P" /dev/zero | dd of="$T/mnt/c_tail.bin" bs=$BS seek=$((P / BS)) conv=notrunc,fsync status=none
 umount "$T/mnt"
 debugfs -R "blocks /b_pool.bin" "$dev" 2>/dev/null | tr ' ' '\n' | sed '/^$/d' >"$T/pool.blocks"
 owner() { debugfs -R "icheck $1" "$dev" 2>/dev/null | awk 'NR == 2 { print $2 }'; }
@@ -69,6 +76,8 @@ check "the stores changed the victim's blocks" \
 cls() { jq -r --arg p "$1" '.namespaces[0].split.files[] | select(.path == $p) | .class' "$T/scan.json"; }
 check "the scan classes b_pool.bin mmap (its L holds only its own stores)" test "$(cls /b_pool.bin)" = mmap
 check "... and a_victim.bin write" test "$(cls /a_victim.bin)" = write
+check "... c_tail.bin (write(), zeros in its second half, no store, no pool header) write" \
+	test "$(cls /c_tail.bin)" = write
 check "the pool's victims: a_victim.bin and its own first blocks, $((P / BS)) each" \
 	test "$(jq -r '[.namespaces[0].split.files[] | select(.path == "/b_pool.bin") | .victims[] |
 		"\(.kind) \(.path) \(.blocks)"] | sort | join(",")' "$T/scan.json")" = \
@@ -76,6 +85,8 @@ check "the pool's victims: a_victim.bin and its own first blocks, $((P / BS)) ea
 "$PMEMSCAN" extract "$img" -o "$T/x" --quiet >/dev/null 2>&1
 check "default extract gives b_pool.bin exactly the pages stored through the mapping" \
 	test "$(sha "$T/x/b_pool.bin")" = "$(sha "$T/pool.data")"
+check "... c_tail.bin its write() data" \
+	test "$(sha "$T/x/c_tail.bin")" = "$( { head -c "$P" "$T/tree/c_tail.bin"; head -c "$P" /dev/zero; } | sha256sum | cut -d' ' -f1)"
 check "... and a_victim.bin its current read() view (its last half: the pool's first stores)" \
 	test "$(sha "$T/x/a_victim.bin")" = \
 	"$( { head -c "$P" "$T/tree/a_victim.bin"; head -c "$P" "$T/pool.data"; } | sha256sum | cut -d' ' -f1)"
