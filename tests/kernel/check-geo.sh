@@ -182,7 +182,7 @@ check_geo_meta() {
 # passes on every pool and pmempool info names its type.
 check_geo_merged() {
 	local dir=$1 kroot=$2 g=$1/geo out=$1/geo-merged
-	local i f base rc vml scn m lay path how size sr sm msr msm want what t T_
+	local i f base rc vml scn m lay path how size sr sm msr msm want what t
 	rm -rf "$out"
 	mkdir -p "$out"
 	for i in 0 1 2 3 4 5; do
