@@ -324,6 +324,106 @@ int ps_split_each_block(const struct ps_split *s, const struct ps_split_file *f,
 	return PS_OK;
 }
 
+/* Per-block flags of classify()'s first pass. */
+enum { BF_LZ = 1, BF_FZ = 2, BF_DONE = 4, BF_OWN = 8 };
+
+/* f's written extents by physical offset, each with the index of its
+ * first block (classify's block order), for block_at(). */
+struct pext {
+	uint64_t phys, len, bi;
+};
+
+static int pext_cmp(const void *a, const void *b)
+{
+	const struct pext *x = a, *y = b;
+	return x->phys < y->phys ? -1 : x->phys > y->phys;
+}
+
+static struct pext *pext_of(const struct ps_split_file *f, uint64_t bs)
+{
+	struct pext *v = f->next ? calloc(f->next, sizeof(*v)) : NULL;
+	if (!v)
+		return NULL;
+	uint64_t bi = 0;
+	for (size_t i = 0; i < f->next; i++) {
+		v[i] = (struct pext){ f->ext[i].physical, f->ext[i].len, bi };
+		bi += (f->ext[i].len + bs - 1) / bs;
+	}
+	qsort(v, f->next, sizeof(*v), pext_cmp);
+	return v;
+}
+
+/* The index of f's written block at device offset g, or UINT64_MAX. */
+static uint64_t block_at(const struct pext *v, size_t n, uint64_t g, uint64_t bs)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].phys <= g)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return UINT64_MAX;
+	const struct pext *e = &v[lo - 1];
+	if (g - e->phys >= e->len || (g - e->phys) % bs)
+		return UINT64_MAX;
+	return e->bi + (g - e->phys) / bs;
+}
+
+/* The block start_pad above block cur (device offset g) in f, or UINT64_MAX. */
+static uint64_t up_one(const struct ps_split_file *f, const struct pext *v, uint64_t g,
+		       uint64_t P, uint64_t bs)
+{
+	if (!P || g > UINT64_MAX - P)
+		return UINT64_MAX;
+	uint64_t k = block_at(v, f->next, g + P, bs);
+	return k < f->blocks ? k : UINT64_MAX;
+}
+
+/* Does L of block bi (at device offset g) hold no write() data of its own:
+ * zero, or the bytes its own file stored through a mapping into block k,
+ * start_pad higher, whose F is this L (a file longer than start_pad
+ * written through a mapping lands its stores on its own blocks)? That k
+ * must itself show nothing written at L, and so on up the chain; the
+ * answer is kept in fl (BF_DONE, BF_OWN), so each block is walked once. */
+static int l_no_write(const struct ps_split_file *f, const struct pext *v, uint8_t *fl,
+		      uint64_t bi, uint64_t g, uint64_t P, uint64_t bs)
+{
+	uint64_t cur = bi, gc = g;
+	int val = 0;
+	for (uint64_t steps = 0; steps <= f->blocks; steps++) {
+		if (fl[cur] & BF_DONE) {
+			val = !!(fl[cur] & BF_OWN);
+			break;
+		}
+		if (fl[cur] & BF_LZ) {
+			val = 1;
+			break;
+		}
+		uint64_t k = up_one(f, v, gc, P, bs);
+		if (k == UINT64_MAX)
+			break;
+		cur = k;
+		gc += P;
+	}
+	/* the same answer for every block of the walked chain */
+	for (uint64_t steps = 0, c = bi, gg = g; steps <= f->blocks; steps++) {
+		if (fl[c] & BF_DONE)
+			break;
+		fl[c] |= BF_DONE | (val ? BF_OWN : 0);
+		if (fl[c] & BF_LZ)
+			break;
+		uint64_t k = up_one(f, v, gg, P, bs);
+		if (k == UINT64_MAX)
+			break;
+		c = k;
+		gg += P;
+	}
+	return val;
+}
+
 static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *image,
 		    uint8_t *lb, uint8_t *fb)
 {
@@ -337,8 +437,14 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 		return PS_OK;
 	}
 	uint8_t *prov = f->blocks ? calloc((size_t)f->blocks, 1) : NULL;
-	if (f->blocks && !prov)
+	uint8_t *fl = f->blocks ? calloc((size_t)f->blocks, 1) : NULL;
+	if (f->blocks && (!prov || !fl)) {
+		free(prov);
+		free(fl);
 		return PS_ENOMEM;
+	}
+	const char *sig_f = NULL, *sig_l = NULL;
+	struct pext *pv = NULL;
 	size_t bi = 0;
 	/* one read of each written block at L and at F */
 	for (size_t i = 0; i < f->next; i++) {
@@ -361,38 +467,77 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 			s->bytes_read += 2 * n;
 			for (uint64_t k = 0; k < n; k += bs, bi++) {
 				size_t m = (size_t)(n - k < bs ? n - k : bs);
-				int lz = all_zero(lb + k, m), fz = all_zero(fb + k, m);
-				size_t file = 0;
-				enum ps_split_where wh = where_of(w, g + k, &file);
-				enum ps_split_prov p = prov_of(lz, fz, wh);
 				if (bi < f->blocks)
-					prov[bi] = (uint8_t)p;
-				/* a pool header at F of block 0 is evidence only
-				 * where F holds nobody else's data */
-				if (e->logical + done + k == 0 && (p == PS_PV_STORE || p == PS_PV_BOTH)) {
-					const char *sig = pmdk_sig(fb, m);
-					if (sig)
-						snprintf(f->header, sizeof(f->header), "%s", sig);
-					if (sig && pmdk_sig(lb, m) == sig)
-						f->header_at_l = true;
-				}
-				switch (p) {
-				case PS_PV_ZERO: f->zero_blocks++; break;
-				case PS_PV_WRITE: f->w_blocks++; break;
-				case PS_PV_WRITE_FOTHER: f->w_blocks++; f->lfo_blocks++; break;
-				case PS_PV_OVER: f->over_blocks++; break;
-				case PS_PV_STORE:
-				case PS_PV_BOTH:
-					if (p == PS_PV_STORE)
-						f->m_blocks++;
-					else
-						f->both_blocks++;
-					f->f_free_nonzero += wh == PS_SW_FREE;
-					f->f_unwritten_nonzero += wh == PS_SW_FILE_UNWRITTEN;
-					break;
+					fl[bi] = (uint8_t)((all_zero(lb + k, m) ? BF_LZ : 0) |
+							   (all_zero(fb + k, m) ? BF_FZ : 0));
+				if (e->logical + done + k == 0) {
+					sig_f = pmdk_sig(fb, m);
+					sig_l = pmdk_sig(lb, m);
 				}
 			}
 			done += n;
+		}
+	}
+	/* the categories, once every block's two positions are known (L
+	 * may hold the file's own stores: l_no_write) */
+	pv = pext_of(f, bs);
+	if (f->next && !pv) {
+		r = PS_ENOMEM;
+		goto out;
+	}
+	/* ... but only in a file with evidence of its own that it was
+	 * written through a mapping: a store where nobody else's data is,
+	 * or a pool header at F of block 0 that L does not hold (a write()
+	 * file whose tail is zeros looks the same at L and F otherwise) */
+	int own = sig_f && sig_f != sig_l;
+	bi = 0;
+	for (size_t i = 0; i < f->next && !own; i++) {
+		const struct ps_fs_extent *e = &f->ext[i];
+		for (uint64_t k = 0; k < e->len && bi < f->blocks && !own; k += bs, bi++) {
+			size_t file = 0;
+			enum ps_split_prov p = prov_of(fl[bi] & BF_LZ, fl[bi] & BF_FZ,
+						       where_of(w, e->physical + k, &file));
+			own = p == PS_PV_STORE || p == PS_PV_BOTH;
+		}
+	}
+	bi = 0;
+	for (size_t i = 0; i < f->next; i++) {
+		const struct ps_fs_extent *e = &f->ext[i];
+		for (uint64_t k = 0; k < e->len && bi < f->blocks; k += bs, bi++) {
+			int fz = !!(fl[bi] & BF_FZ);
+			int lz = own ? l_no_write(f, pv, fl, bi, e->physical + k, s->start_pad, bs) :
+				       !!(fl[bi] & BF_LZ);
+			size_t file = 0;
+			enum ps_split_where wh = where_of(w, e->physical + k, &file);
+			enum ps_split_prov p = prov_of(lz, fz, wh);
+			/* L holds the file's own stores, F nothing: the
+			 * mapping's view of this block is F's zeros */
+			if (lz && fz && !(fl[bi] & BF_LZ))
+				p = PS_PV_OVER;
+			prov[bi] = (uint8_t)p;
+			/* a pool header at F of block 0 is evidence only
+			 * where F holds nobody else's data */
+			if (e->logical + k == 0 && (p == PS_PV_STORE || p == PS_PV_BOTH)) {
+				if (sig_f)
+					snprintf(f->header, sizeof(f->header), "%s", sig_f);
+				if (sig_f && sig_l == sig_f)
+					f->header_at_l = true;
+			}
+			switch (p) {
+			case PS_PV_ZERO: f->zero_blocks++; break;
+			case PS_PV_WRITE: f->w_blocks++; break;
+			case PS_PV_WRITE_FOTHER: f->w_blocks++; f->lfo_blocks++; break;
+			case PS_PV_OVER: f->over_blocks++; break;
+			case PS_PV_STORE:
+			case PS_PV_BOTH:
+				if (p == PS_PV_STORE)
+					f->m_blocks++;
+				else
+					f->both_blocks++;
+				f->f_free_nonzero += wh == PS_SW_FREE;
+				f->f_unwritten_nonzero += wh == PS_SW_FILE_UNWRITTEN;
+				break;
+			}
 		}
 	}
 	/* stores proven where nobody else's data is, or a pool header at F */
@@ -427,6 +572,8 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 			if (src != PS_SRC_F)
 				continue;
 			f->from_f++;
+			if (fl[bi] & BF_FZ)
+				continue;	/* F zero: no store landed anywhere */
 			size_t file = 0;
 			enum ps_split_where wh = where_of(w, e->physical + k, &file);
 			r = add_victim(&f->victims, &f->nvictims, wh, file, s->f_off + e->physical + k);
@@ -437,6 +584,8 @@ static int classify(struct walk *w, struct ps_split_file *f, struct ps_src *imag
 		s->victim_blocks[f->victims[i].where] += f->victims[i].blocks;
 out:
 	free(prov);
+	free(fl);
+	free(pv);
 	return r;
 }
 
