@@ -166,7 +166,7 @@ uint64_t fs_csum_report(const char *cmd, const char *image, struct ps_fs *fs)
 
 /* An XFS whose log needs recovery (or cannot be read) gives the stale
  * on-disk view: one line saying so, before and after the work, and exit 1
- * (issue 22). */
+ * (docs/journal.md "XFS: the log replayed read-only"). */
 void xlog_line(const char *cmd, const struct ps_fs *fs)
 {
 	const struct ps_xfs_log_info *l = ps_fs_xfs_log(fs);

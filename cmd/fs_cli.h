@@ -16,7 +16,7 @@
 #include "view.h"
 #include <stdint.h>
 
-/* --view (issue 16): which content of a file split by a legacy start_pad
+/* --view (docs/start_pad.md "Files with two contents: the split check"): which content of a file split by a legacy start_pad
  * namespace under DAX; VIEW_DEFAULT: auto when the split check finds
  * mmap-written files, else read. */
 enum view_mode { VIEW_DEFAULT = 0, VIEW_READ, VIEW_MMAP, VIEW_AUTO, VIEW_MERGED };

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The XFS log replayed read-only into an overlay (xfs_logrec.h). Written
- * from the project's specification (/work/shared/spec/xfs-log-recovery.md
- * xfs-log-recovery.md "Operations, transactions, passes" to "Edge cases and hard rules"), which states in its own words what the kernel's
+ * from the project's specification (xfs-log-recovery.md, "Operations,
+ * transactions, passes" to "Edge cases and hard rules"), which states in
+ * its own words what the kernel's
  * fs/xfs/xfs_log_recover.c and xfs_*_item_recover.c do; no code was taken
  * from them.
  *
