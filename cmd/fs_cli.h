@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What extract, ls, carve and cat IMAGE PATH share (cmd_extract.c defines
+ * What extract, ls, carve and cat IMAGE PATH share (fs_cli.c defines
  * it): their options, the filesystem opened through the view, the view of
  * a split file, and the one-line messages about checksums and the XFS log.
  */

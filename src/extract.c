@@ -2,6 +2,7 @@
 /* Extraction: the name sanitiser and the tree walker that feeds a writer
  * (extract_writer.c, extract_dir.c, extract_archive.c). */
 #include "extract.h"
+#include "util.h"
 #include "imgsrc_open.h"
 #include "err.h"
 #include "interrupt.h"
@@ -108,21 +109,6 @@ static int name_map(const char *name, size_t len, char *out)
 	snprintf(out + keep, PS_NAME_MAX + 1 - keep, "%%~%016llx",
 		 (unsigned long long)fnv1a(name, len));
 	return 1;
-}
-
-void ps_name_escape(const char *name, size_t len, char *out, size_t outlen)
-{
-	size_t o = 0;
-	if (!outlen)
-		return;
-	for (size_t i = 0; i < len && o + 5 < outlen; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'')
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = 0;
 }
 
 /* ---- small hash tables ---- */

@@ -24,8 +24,6 @@
  * %XX; "." and ".." become "%2E" and "%2E%2E"; "" becomes "%"; names too
  * long after mapping are cut and end in "%~" and a hash of the original. */
 int ps_name_sanitize(const char *name, size_t len, char *out);
-/* Printable form of a raw name for messages (C-style escapes). */
-void ps_name_escape(const char *name, size_t len, char *out, size_t outlen);
 
 struct ps_writer;
 

@@ -274,3 +274,18 @@ unsigned ps_cpu_count(void)
 		n = 1;
 	return n > 64 ? 64 : (unsigned)n;	/* the digest's worker limit */
 }
+
+void ps_name_escape(const char *name, size_t len, char *out, size_t outlen)
+{
+	size_t o = 0;
+	if (!outlen)
+		return;
+	for (size_t i = 0; i < len && o + 5 < outlen; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'')
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = 0;
+}

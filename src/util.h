@@ -90,4 +90,8 @@ int ps_pread_all(int fd, void *b, size_t n, uint64_t off);
  * many); -1 with errno on an error. */
 int ps_pread_upto(int fd, void *b, size_t n, uint64_t off, size_t *got);
 
+/* Printable form of a raw name from an image for messages (C-style
+ * escapes for control bytes, backslash and quote). */
+void ps_name_escape(const char *name, size_t len, char *out, size_t outlen);
+
 #endif

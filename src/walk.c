@@ -2,7 +2,7 @@
 /* The directory-tree walker (walk.h). */
 #include "walk.h"
 #include "err.h"
-#include "extract.h"
+#include "util.h"
 #include <stdlib.h>
 #include <string.h>
 
