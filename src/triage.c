@@ -17,7 +17,7 @@ static struct ps_changes *triage_journal(struct ps_src *src, const struct ps_ana
 {
 	struct ps_src *view = NULL, *rv = NULL;
 	struct ps_changes *ch = NULL;
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	memset(j, 0, sizeof(*j));
 	if (a->ns[i].ncand == 0 ||
 	    ps_ns_data_view(src, a, (int)i, PS_SEM_AUTO, &view, err, sizeof(err)))

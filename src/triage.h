@@ -12,6 +12,7 @@
  */
 #ifndef PS_TRIAGE_H
 #define PS_TRIAGE_H
+#include "err.h"
 #include "digest.h"
 #include "fs_diff.h"
 #include "imgsrc_open.h"
@@ -146,7 +147,7 @@ struct ps_report {
 	struct ps_analysis a;	/* valid when ps_triage returned PS_TRIAGE_OK */
 	bool analysed;
 	struct ps_src *src;	/* the image, open until ps_report_free */
-	char err[512];		/* what failed (enum ps_triage_fail) */
+	char err[PS_ERR_LINE_MAX];		/* what failed (enum ps_triage_fail) */
 	int rc;			/* its error code */
 	size_t fail_index;	/* the label file that failed */
 	uint64_t fail_off;	/* where its area is */
