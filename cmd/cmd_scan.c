@@ -17,8 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-enum hash_mode { HASH_AUTO, HASH_SHA256, HASH_SPARSE, HASH_NONE };
-
 enum { OPT_HTML = CLI_OPT_CMD, OPT_PHYS_BASE, OPT_HASH, OPT_THREADS, OPT_IOMEM,
        OPT_NDCTL_JSON, OPT_LABELS };
 
@@ -67,17 +65,12 @@ static const struct cli_cmdline scan_cl = {
 	"",
 };
 
+/* The scan's options: what only the CLI uses, and the triage's own */
 struct scan_args {
 	int json, quiet;
 	const char *iomem, *ndjson, *html;
-	struct ps_open_opts oo;
 	const char *lfiles[16];
-	int nlfiles;
-	enum hash_mode hm;
-	int threads;		/* --threads, or -1: the default for the kind */
-	bool jignore;		/* --journal ignore */
-	bool jbackup;		/* --journal backup */
-	struct ps_analysis_opts ao;
+	struct ps_triage_opts to;
 };
 
 static int scan_option(void *ctx, int c, const char *optarg)
@@ -91,28 +84,28 @@ static int scan_option(void *ctx, int c, const char *optarg)
 		a->quiet = 1;
 		break;
 	case OPT_PHYS_BASE:
-		if (cli_parse_u64(optarg, &a->ao.phys_base)) {
+		if (cli_parse_u64(optarg, &a->to.phys_base)) {
 			cli_err("--phys-base: '%s' is not an address", optarg);
 			return EXIT_USAGE;
 		}
-		a->ao.have_phys_base = true;
+		a->to.have_phys_base = true;
 		break;
 	case OPT_HASH:
 		if (!strcmp(optarg, "auto"))
-			a->hm = HASH_AUTO;
+			a->to.hash = PS_HASH_AUTO;
 		else if (!strcmp(optarg, "sha256"))
-			a->hm = HASH_SHA256;
+			a->to.hash = PS_HASH_SHA256;
 		else if (!strcmp(optarg, "sparse"))
-			a->hm = HASH_SPARSE;
+			a->to.hash = PS_HASH_SPARSE;
 		else if (!strcmp(optarg, "none"))
-			a->hm = HASH_NONE;
+			a->to.hash = PS_HASH_NONE;
 		else {
 			cli_err("--hash: '%s' is not auto, sha256, sparse or none", optarg);
 			return EXIT_USAGE;
 		}
 		break;
 	case OPT_THREADS:
-		if (cli_parse_threads(optarg, &a->threads))
+		if (cli_parse_threads(optarg, &a->to.threads))
 			return EXIT_USAGE;
 		break;
 	case OPT_HTML:
@@ -126,18 +119,18 @@ static int scan_option(void *ctx, int c, const char *optarg)
 		break;
 	case CLI_OPT_CACHE:
 	case CLI_OPT_CACHE_DIR:
-		cli_cache_option(c, optarg, &a->oo);
+		cli_cache_option(c, optarg, &a->to.open);
 		break;
 	case CLI_OPT_JOURNAL:
-		if (cli_journal_option(optarg, &a->jignore, &a->jbackup))
+		if (cli_journal_option(optarg, &a->to.journal_ignore, &a->to.journal_backup))
 			return EXIT_USAGE;
 		break;
 	case OPT_LABELS:
-		if (a->nlfiles == 16) {
+		if (a->to.nlabel_files == 16) {
 			cli_err("--labels: at most 16 DIMMs");
 			return EXIT_USAGE;
 		}
-		a->lfiles[a->nlfiles++] = optarg;
+		a->lfiles[a->to.nlabel_files++] = optarg;
 		break;
 	}
 	return 0;
@@ -146,41 +139,24 @@ static int scan_option(void *ctx, int c, const char *optarg)
 int cmd_scan(int argc, char **argv)
 {
 	struct scan_args sa = {
-		.oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice, .verify = true },
-		.hm = HASH_AUTO, .threads = -1,
+		.to = {
+			.open = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice, .verify = true },
+			.hash = PS_HASH_AUTO,
+			.threads = -1,	/* --threads, or the default for the kind */
+		},
 	};
 	int orc = cli_opts_parse(&scan_cl, argc, argv, scan_option, &sa);
 	if (orc >= 0)
 		return orc;
-	int json = sa.json, quiet = sa.quiet;
-	const char *iomem = sa.iomem, *ndjson = sa.ndjson, *html = sa.html;
-	struct ps_open_opts oo = sa.oo;
-	const char **lfiles = sa.lfiles;
-	int nlfiles = sa.nlfiles;
-	enum hash_mode hm = sa.hm;
-	int threads = sa.threads;
-	bool jignore = sa.jignore, jbackup = sa.jbackup;
-	struct ps_analysis_opts ao = sa.ao;
 	const char *path = cli_one_image("scan", argc, argv, optind);
 	if (!path)
 		return EXIT_USAGE;
 	/* a bundle from `pmemscan collect`: its images, labels and iomem
 	 * are triaged together, with the places the kernel gave them */
 	if (bundle_is(path))
-		return bundle_triage(path, json);
-	struct ps_triage_opts to = {
-		.open = oo,
-		.hash = hm == HASH_SHA256 ? PS_HASH_SHA256 : hm == HASH_SPARSE ? PS_HASH_SPARSE :
-			hm == HASH_NONE ? PS_HASH_NONE : PS_HASH_AUTO,
-		.threads = threads,
-		.have_phys_base = ao.have_phys_base,
-		.phys_base = ao.phys_base,
-		.journal_ignore = jignore,
-		.journal_backup = jbackup,
-	};
-	to.label_files = lfiles;
-	to.nlabel_files = (size_t)nlfiles;
-	to.map_file = iomem ? iomem : ndjson;
-	to.map_is_ndctl = !iomem && ndjson;
-	return scan_run(path, &to, quiet, html, json, NULL);
+		return bundle_triage(path, sa.json);
+	sa.to.label_files = sa.lfiles;
+	sa.to.map_file = sa.iomem ? sa.iomem : sa.ndjson;
+	sa.to.map_is_ndctl = !sa.iomem && sa.ndjson;
+	return scan_run(path, &sa.to, sa.quiet, sa.html, sa.json, NULL);
 }
