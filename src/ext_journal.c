@@ -10,6 +10,7 @@
  */
 #include "ext_journal.h"
 #include "err.h"
+#include "ext_sb.h"
 #include "fs_ext_int.h"
 #include "jbd2.h"
 #include "le.h"
@@ -17,16 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXT4_SB_OFF 1024
-#define EXT4_COMPAT_HAS_JOURNAL 0x4u
-#define EXT4_COMPAT_FAST_COMMIT 0x400u
-#define EXT4_INCOMPAT_RECOVER 0x4u
-#define EXT4_INCOMPAT_JOURNAL_DEV 0x8u
-#define EXT4_INCOMPAT_64BIT 0x80u
-#define EXT4_ROCOMPAT_METADATA_CSUM 0x400u
-/* the error-tracking fields the kernel keeps from before the replay */
-#define SB_ERR_START 0x194
-#define SB_ERR_END 0x200
+#define EXT4_SB_OFF PS_EXTSB_OFFSET
+#define SB(b, f) PS_FIELD_GET(PS_EXTSB, (b), f)
+#define GD(b, f) PS_FIELD_GET(PS_EXTGD, (b), f)
 
 struct jrun {
 	uint64_t lblk, pblk, len;
@@ -236,20 +230,23 @@ static int map_journal(struct ps_src *src, uint32_t ino, struct ovl *o,
 	return map_journal_from(src, ino, NULL, o, total_len, st);
 }
 
-/* The superblock's backup of the journal inode (s_jnl_blocks: i_block[15],
- * then i_size_high, i_size; s_jnl_backup_type 1), as e2fsck uses it when
- * the inode is damaged: mapped, its journal superblock checked and its
- * recovery walked, for the report only. The kernel never reads it. */
-#define SB_JNL_BACKUP_TYPE 0xfd
-#define SB_JNL_BLOCKS 0x10c
+/* The superblock's backup of the journal inode (s_jnl_blocks, ext_sb.h),
+ * as e2fsck uses it when the inode is damaged: mapped, its journal
+ * superblock checked and its recovery walked, for the report only. The
+ * kernel never reads it. */
+static uint32_t jnl_word(const uint8_t *sb, int i)
+{
+	return ps_le32(PS_FIELD_PTR(PS_EXTSB, sb, s_jnl_blocks) + 4 * i);
+}
+
 static void backup_standin(const uint8_t *sb, uint32_t jino, struct standin *sd)
 {
 	memset(sd, 0, sizeof(*sd));
 	sd->ino = jino;
 	for (int i = 0; i < EXT2_N_BLOCKS; i++)
-		sd->in.i_block[i] = ps_le32(sb + SB_JNL_BLOCKS + 4 * i);
-	sd->in.i_size_high = ps_le32(sb + SB_JNL_BLOCKS + 4 * 15);
-	sd->in.i_size = ps_le32(sb + SB_JNL_BLOCKS + 4 * 16);
+		sd->in.i_block[i] = jnl_word(sb, i);
+	sd->in.i_size_high = jnl_word(sb, PS_EXTSB_JNL_SIZE_HIGH);
+	sd->in.i_size = jnl_word(sb, PS_EXTSB_JNL_SIZE);
 	sd->in.i_mode = LINUX_S_IFREG | 0600;
 	sd->in.i_links_count = 1;
 	/* an extent tree's header in i_block: the inode uses extents (the
@@ -262,7 +259,7 @@ static int jnl_backup(struct ps_src *src, const uint8_t *sb, uint32_t jino, uint
 		      uint64_t fs_blocks, struct ps_journal *st)
 {
 	struct ps_jnl_backup *bk = &st->backup;
-	if (sb[SB_JNL_BACKUP_TYPE] != 1)
+	if (SB(sb, s_jnl_backup_type) != PS_EXTSB_JNL_BACKUP_BLOCKS)
 		return PS_OK;
 	bk->present = true;
 	struct standin sd;
@@ -371,12 +368,8 @@ static int ovl_block(struct ps_src *s, struct ovl *o, uint64_t blk, uint8_t *buf
 	int r;
 	if (e) {
 		r = jread_cb(o, e->jblk, buf);
-		if (!r && e->escape) {
-			buf[0] = 0xC0;
-			buf[1] = 0x3B;
-			buf[2] = 0x39;
-			buf[3] = 0x98;
-		}
+		if (!r && e->escape)	/* the magic the escape hid */
+			ps_put_be32(buf, PS_JBD2_MAGIC);
 	} else {
 		r = ps_src_pread(o->parent, buf, o->bs, blk * o->bs);
 	}
@@ -518,10 +511,10 @@ bool ps_ext_journal_serves(const struct ps_src *view, uint64_t blk)
  * descriptors cannot be read or the geometry is odd. */
 static void recount(struct ps_src *view, struct ovl *o, uint8_t *sb)
 {
-	uint32_t bpg = ps_le32(sb + 0x20), ipg = ps_le32(sb + 0x28);
-	uint32_t first = ps_le32(sb + 0x14);
-	int b64 = !!(ps_le32(sb + 0x60) & EXT4_INCOMPAT_64BIT);
-	uint32_t dsz = b64 ? ps_le16(sb + 0xfe) : 32;
+	uint32_t bpg = SB(sb, s_blocks_per_group), ipg = SB(sb, s_inodes_per_group);
+	uint32_t first = SB(sb, s_first_data_block);
+	int b64 = !!(SB(sb, s_feature_incompat) & PS_EXTSB_INCOMPAT_64BIT);
+	uint32_t dsz = b64 ? SB(sb, s_desc_size) : PS_EXTGD_SIZE_32;
 	if (!bpg || !ipg || first >= o->fs_blocks || dsz < 32 || dsz > 1024 ||
 	    (dsz & (dsz - 1)) || dsz > o->bs)
 		return;
@@ -540,16 +533,19 @@ static void recount(struct ps_src *view, struct ovl *o, uint8_t *sb)
 			return;
 		}
 		const uint8_t *d = b + off % o->bs;
-		fb += ps_le16(d + 0x0c) | (dsz >= 64 ? (uint32_t)ps_le16(d + 0x2c) << 16 : 0);
-		fi += ps_le16(d + 0x0e) | (dsz >= 64 ? (uint32_t)ps_le16(d + 0x2e) << 16 : 0);
+		bool hi = dsz >= PS_EXTGD_SIZE;
+		fb += GD(d, bg_free_blocks_count_lo) |
+		      (hi ? (uint32_t)GD(d, bg_free_blocks_count_hi) << 16 : 0);
+		fi += GD(d, bg_free_inodes_count_lo) |
+		      (hi ? (uint32_t)GD(d, bg_free_inodes_count_hi) << 16 : 0);
 	}
 	free(b);
-	if (fb > o->fs_blocks || fi > ps_le32(sb + 0x00))
+	if (fb > o->fs_blocks || fi > SB(sb, s_inodes_count))
 		return;
-	ps_put_le32(sb + 0x0c, (uint32_t)fb);
+	PS_FIELD_PUT(PS_EXTSB, sb, s_free_blocks_count_lo, (uint32_t)fb);
 	if (b64)
-		ps_put_le32(sb + 0x158, (uint32_t)(fb >> 32));
-	ps_put_le32(sb + 0x10, (uint32_t)fi);
+		PS_FIELD_PUT(PS_EXTSB, sb, s_free_blocks_count_hi, (uint32_t)(fb >> 32));
+	PS_FIELD_PUT(PS_EXTSB, sb, s_free_inodes_count, (uint32_t)fi);
 }
 
 /* Patched copies of the ext4 superblock's block and the journal
@@ -568,12 +564,14 @@ static int patch_blocks(struct ps_src *view, struct ovl *o, const uint8_t *pre_s
 	}
 	uint8_t *sb = b + in;
 	if (ps_jbd2_lookup(&o->j, sbblk))
-		memcpy(sb + SB_ERR_START, pre_sb + SB_ERR_START,
-		       SB_ERR_END - SB_ERR_START);
-	ps_put_le32(sb + 0x60, ps_le32(sb + 0x60) & ~EXT4_INCOMPAT_RECOVER);
+		memcpy(sb + PS_EXTSB_ERRORS_START, pre_sb + PS_EXTSB_ERRORS_START,
+		       PS_EXTSB_ERRORS_END - PS_EXTSB_ERRORS_START);
+	PS_FIELD_PUT(PS_EXTSB, sb, s_feature_incompat,
+		     SB(sb, s_feature_incompat) & ~PS_EXTSB_INCOMPAT_RECOVER);
 	recount(view, o, sb);
-	if (ps_le32(sb + 0x64) & EXT4_ROCOMPAT_METADATA_CSUM)
-		ps_put_le32(sb + 0x3fc, ps_crc32c(~0u, sb, 0x3fc));
+	if (SB(sb, s_feature_ro_compat) & PS_EXTSB_RO_METADATA_CSUM)
+		PS_FIELD_PUT(PS_EXTSB, sb, s_checksum,
+			     ps_crc32c(~0u, sb, PS_EXTSB_OFF_s_checksum));
 	if (mem_put(o, sbblk, b)) {
 		free(b);
 		return PS_ENOMEM;
@@ -918,7 +916,7 @@ int ps_ext_journal_open_mode(struct ps_src *src, enum ps_journal_mode mode,
 			     size_t errlen)
 {
 	bool replay = mode != PS_JMODE_IGNORE;
-	uint8_t sb[1024];
+	uint8_t sb[PS_EXTSB_SIZE];
 	memset(st, 0, sizeof(*st));
 	*view = NULL;
 	if (src->size < EXT4_SB_OFF + sizeof(sb))
@@ -928,29 +926,29 @@ int ps_ext_journal_open_mode(struct ps_src *src, enum ps_journal_mode mode,
 		snprintf(err, errlen, "%s", ps_src_strerror(src, r));
 		return r;
 	}
-	if (ps_le16(sb + 0x38) != 0xEF53)
+	if (SB(sb, s_magic) != PS_EXTSB_MAGIC)
 		return PS_OK;
-	uint32_t compat = ps_le32(sb + 0x5c), incompat = ps_le32(sb + 0x60);
-	uint32_t log = ps_le32(sb + 0x18);
-	if (!(compat & EXT4_COMPAT_HAS_JOURNAL) || (incompat & EXT4_INCOMPAT_JOURNAL_DEV) ||
-	    log > 6)
+	uint32_t compat = SB(sb, s_feature_compat), incompat = SB(sb, s_feature_incompat);
+	uint32_t log = SB(sb, s_log_block_size);
+	if (!(compat & PS_EXTSB_COMPAT_HAS_JOURNAL) ||
+	    (incompat & PS_EXTSB_INCOMPAT_JOURNAL_DEV) || log > 6)
 		return PS_OK;
 	uint32_t bs = 1024u << log;
-	uint64_t blocks = ps_le32(sb + 0x04);
-	if (incompat & EXT4_INCOMPAT_64BIT)
-		blocks |= (uint64_t)ps_le32(sb + 0x150) << 32;
+	uint64_t blocks = SB(sb, s_blocks_count_lo);
+	if (incompat & PS_EXTSB_INCOMPAT_64BIT)
+		blocks |= (uint64_t)SB(sb, s_blocks_count_hi) << 32;
 	if (blocks > src->size / bs)
 		blocks = src->size / bs;
 	st->kind = PS_JOURNAL_JBD2;
-	st->needs_recovery = !!(incompat & EXT4_INCOMPAT_RECOVER);
+	st->needs_recovery = !!(incompat & PS_EXTSB_INCOMPAT_RECOVER);
 	st->fast_commit = false;
-	uint32_t jino = ps_le32(sb + 0xe0), jdev = ps_le32(sb + 0xe4);
+	uint32_t jino = SB(sb, s_journal_inum), jdev = SB(sb, s_journal_dev);
 	st->journal_ino = jino;
 	if (!jino) {
 		st->kind = PS_JOURNAL_JBD2_EXTERNAL;
 		st->bad = PS_JBAD_EXTERNAL;
 		st->ext_dev = jdev;
-		memcpy(st->ext_uuid, sb + 0xd0, sizeof(st->ext_uuid));
+		PS_FIELD_LOAD_BYTES(PS_EXTSB, sb, s_journal_uuid, st->ext_uuid);
 		return PS_OK;
 	}
 	struct ovl *o = calloc(1, sizeof(*o));

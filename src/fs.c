@@ -2,6 +2,7 @@
 /* Filesystem reader: type detection and the backend-independent parts. */
 #include "fs.h"
 #include "err.h"
+#include "ext_sb.h"
 #include "le.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,8 +80,9 @@ int ps_fs_open(struct ps_src *src, enum ps_fs_type type, struct ps_fs **out,
 		    !memcmp(b, "XFSB", 4)) {
 			type = PS_FS_XFS;
 		} else if (src->size >= 2048 &&
-			   ps_src_pread(src, b, 2, 1024 + 56) == PS_OK &&
-			   ps_le16(b) == 0xEF53) {
+			   ps_src_pread(src, b, PS_EXTSB_LEN_s_magic,
+					PS_EXTSB_OFFSET + PS_EXTSB_OFF_s_magic) == PS_OK &&
+			   ps_le16(b) == PS_EXTSB_MAGIC) {
 			type = PS_FS_EXT;
 		} else {
 			snprintf(err, errlen, "%s: no ext2/3/4 or XFS superblock "

@@ -2,7 +2,9 @@
 #include "scan.h"
 #include "be.h"
 #include "err.h"
+#include "ext_sb.h"
 #include "le.h"
+#include "xfs_sb.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,20 +301,19 @@ static void add_fshit(struct ps_scan *s, enum ps_fs_hit_kind kind, uint64_t star
 }
 
 /* An ext2/3/4 superblock at sb: plausible fields; its size in bytes and
- * block size, or 0. (Fields: s_inodes_count 0, s_blocks_count_lo 4,
- * s_first_data_block 20, s_log_block_size 24, s_blocks_per_group 32,
- * s_inodes_per_group 40, s_magic 56, s_rev_level 76, s_block_group_nr 90,
- * s_feature_incompat 96 (bit 0x80: 64bit), s_blocks_count_hi 336.) */
+ * block size, or 0. */
+#define EXTSB(b, f) PS_FIELD_GET(PS_EXTSB, (b), f)
 static uint64_t ext_sb_size(const uint8_t *sb, uint32_t *bs)
 {
-	uint32_t log = ps_le32(sb + 24);
-	if (ps_le16(sb + 56) != 0xEF53 || log > 6 || !ps_le32(sb + 0) ||
-	    !ps_le32(sb + 32) || !ps_le32(sb + 40) || ps_le32(sb + 76) > 1)
+	uint32_t log = EXTSB(sb, s_log_block_size);
+	if (EXTSB(sb, s_magic) != PS_EXTSB_MAGIC || log > 6 || !EXTSB(sb, s_inodes_count) ||
+	    !EXTSB(sb, s_blocks_per_group) || !EXTSB(sb, s_inodes_per_group) ||
+	    EXTSB(sb, s_rev_level) > 1)
 		return 0;
 	*bs = 1024u << log;
-	uint64_t blocks = ps_le32(sb + 4);
-	if (ps_le32(sb + 96) & 0x80)
-		blocks |= (uint64_t)ps_le32(sb + 336) << 32;
+	uint64_t blocks = EXTSB(sb, s_blocks_count_lo);
+	if (EXTSB(sb, s_feature_incompat) & PS_EXTSB_INCOMPAT_64BIT)
+		blocks |= (uint64_t)EXTSB(sb, s_blocks_count_hi) << 32;
 	if (!blocks || blocks > (UINT64_MAX >> 16))
 		return 0;
 	return blocks * *bs;
@@ -323,39 +324,40 @@ static void fs_hits(struct ps_scan *s, const uint8_t *buf, size_t len, uint64_t 
 	size_t o = (size_t)((BLK - base % BLK) % BLK);
 	for (; o + BLK <= len; o += BLK) {
 		const uint8_t *b = buf + o;
+		const uint8_t *esb = b + PS_EXTSB_OFFSET;
 		uint64_t abs = base + o;
 		uint32_t bs;
 		uint64_t sz;
 		/* the primary: group 0's copy, 1024 bytes into the filesystem;
 		 * with 1 KiB blocks a backup sits there too (block 8192g + 1) */
-		if (ps_le16(b + 1080) == 0xEF53 && (sz = ext_sb_size(b + 1024, &bs))) {
-			uint64_t g = ps_le16(b + 1024 + 90);
-			uint64_t back = ((uint64_t)ps_le32(b + 1024 + 20) +
-					 g * ps_le32(b + 1024 + 32)) * bs;
+		if (EXTSB(esb, s_magic) == PS_EXTSB_MAGIC && (sz = ext_sb_size(esb, &bs))) {
+			uint64_t g = EXTSB(esb, s_block_group_nr);
+			uint64_t back = ((uint64_t)EXTSB(esb, s_first_data_block) +
+					 g * EXTSB(esb, s_blocks_per_group)) * bs;
 			if (g == 0)
 				add_fshit(s, PS_FSHIT_EXT, abs, abs, 0, sz, bs);
-			else if (bs == 1024 && back <= abs + 1024 &&
-				 (abs + 1024 - back) % BLK == 0)
-				add_fshit(s, PS_FSHIT_EXT_BACKUP, abs + 1024 - back,
-					  abs + 1024, (uint32_t)g, sz, bs);
+			else if (bs == 1024 && back <= abs + PS_EXTSB_OFFSET &&
+				 (abs + PS_EXTSB_OFFSET - back) % BLK == 0)
+				add_fshit(s, PS_FSHIT_EXT_BACKUP, abs + PS_EXTSB_OFFSET - back,
+					  abs + PS_EXTSB_OFFSET, (uint32_t)g, sz, bs);
 		}
 		/* a backup: the first bytes of its group's first block */
-		if (ps_le16(b + 56) == 0xEF53 && ps_le16(b + 90) != 0 &&
+		if (EXTSB(b, s_magic) == PS_EXTSB_MAGIC && EXTSB(b, s_block_group_nr) != 0 &&
 		    (sz = ext_sb_size(b, &bs)) && bs >= 2048) {
-			uint64_t g = ps_le16(b + 90);
-			uint64_t first = ps_le32(b + 20) + g * ps_le32(b + 32);
+			uint64_t g = EXTSB(b, s_block_group_nr);
+			uint64_t first = EXTSB(b, s_first_data_block) + g * EXTSB(b, s_blocks_per_group);
 			uint64_t back = first <= abs / bs ? first * bs : abs + 1;
 			if (back <= abs && (abs - back) % BLK == 0)
 				add_fshit(s, PS_FSHIT_EXT_BACKUP, abs - back, abs,
 					  (uint32_t)g, sz, bs);
 		}
-		/* XFS: sb_magicnum 0, sb_blocksize 4, sb_dblocks 8,
-		 * sb_agblocks 84, sb_sectsize 102 (big-endian); the AGF one
-		 * sector on: "XAGF", agf_seqno at +8 */
-		if (!memcmp(b, "XFSB", 4)) {
-			uint32_t xbs = ps_be32(b + 4), agb = ps_be32(b + 84);
-			uint32_t sect = (uint32_t)b[102] << 8 | b[103];
-			uint64_t dblocks = (uint64_t)ps_be32(b + 8) << 32 | ps_be32(b + 12);
+		/* XFS: the superblock, and the AGF one sector on: "XAGF",
+		 * agf_seqno at +8 */
+		if (PS_FIELD_GET(PS_XSB, b, sb_magicnum) == PS_XSB_MAGIC) {
+			uint32_t xbs = PS_FIELD_GET(PS_XSB, b, sb_blocksize);
+			uint32_t agb = PS_FIELD_GET(PS_XSB, b, sb_agblocks);
+			uint32_t sect = PS_FIELD_GET(PS_XSB, b, sb_sectsize);
+			uint64_t dblocks = PS_FIELD_GET(PS_XSB, b, sb_dblocks);
 			if (xbs < 512 || xbs > 65536 || (xbs & (xbs - 1)) || !agb ||
 			    sect < 512 || sect > 32768 || (sect & (sect - 1)) ||
 			    !dblocks || dblocks > (UINT64_MAX >> 17))
@@ -372,6 +374,7 @@ static void fs_hits(struct ps_scan *s, const uint8_t *buf, size_t len, uint64_t 
 		}
 	}
 }
+#undef EXTSB
 
 static void feed_hole(const struct ps_scan_opts *o, uint64_t off, uint64_t len)
 {

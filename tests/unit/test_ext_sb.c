@@ -8,7 +8,11 @@
  * table has a check below; a field added to the table without one fails.
  * e2fsprogs 1.47.0 neither sets (debugfs ssv) nor prints (dumpe2fs) the
  * times' high bytes (s_*time_hi), so those are checked only as the zero
- * that dumpe2fs's 32-bit times imply.
+ * that dumpe2fs's 32-bit times imply. s_jnl_blocks (the journal inode's
+ * backup) is compared with the inode's i_block as `debugfs inode_dump -b`
+ * prints it and its size as `debugfs stat` does. The group descriptor
+ * table (ext4_group_desc) is compared, group by group, with the lines
+ * `dumpe2fs` prints for groups 0 and 1.
  * Skips without mkfs.ext4/debugfs/dumpe2fs.
  */
 #include <setjmp.h>
@@ -22,9 +26,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "ext_sb.h"
+#include "le.h"
 #include "util.h"
 
 #define UUID "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+#define JUUID "11111111-2222-4333-8444-555555555555"
+#define ERRFN "ps_last_fn"
 #define LABEL "pmsb"
 #define MAXLINES 128
 
@@ -35,16 +42,125 @@ struct dline {
 
 static char dir[64], img[96];
 static uint8_t sb[PS_EXTSB_SIZE], backup[PS_EXTSB_SIZE];
+static uint8_t gd[2][PS_EXTGD_SIZE];
+/* what dumpe2fs prints for groups 0 and 1 */
+static struct {
+	int seen;
+	uint64_t bbitmap, ibitmap, itable, fblocks, finodes, dirs;
+} grp[2];
+static uint8_t iblock[60];	/* the journal inode's i_block, by debugfs */
+static uint64_t jsize;		/* its size, by debugfs */
 static struct dline lines[MAXLINES];
 static size_t nlines;
 
-static int rd(uint8_t *b, uint64_t off)
+static int rdn(uint8_t *b, size_t n, uint64_t off)
 {
 	FILE *f = fopen(img, "rb");
-	int ok = f && !fseeko(f, (off_t)off, SEEK_SET) && fread(b, 1, PS_EXTSB_SIZE, f) == PS_EXTSB_SIZE;
+	int ok = f && !fseeko(f, (off_t)off, SEEK_SET) && fread(b, 1, n, f) == n;
 	if (f)
 		fclose(f);
 	return ok ? 0 : -1;
+}
+
+static int rd(uint8_t *b, uint64_t off)
+{
+	return rdn(b, PS_EXTSB_SIZE, off);
+}
+
+/* dumpe2fs's group lines for groups 0 and 1 */
+static int read_groups(void)
+{
+	char cmd[256], buf[512];
+	snprintf(cmd, sizeof(cmd), "dumpe2fs %s 2>/dev/null", img);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	int g = -1;
+	while (fgets(buf, sizeof(buf), p)) {
+		int n;
+		unsigned long long a, b, c, d;
+		if (sscanf(buf, "Group %d:", &n) == 1) {
+			g = n < 2 ? n : -1;
+			if (g >= 0)
+				grp[g].seen = 1;
+			continue;
+		}
+		if (g < 0)
+			continue;
+		const char *t = buf + strspn(buf, " ");
+		if (sscanf(t, "Block bitmap at %llu", &a) == 1)
+			grp[g].bbitmap = a;
+		else if (sscanf(t, "Inode bitmap at %llu", &a) == 1)
+			grp[g].ibitmap = a;
+		else if (sscanf(t, "Inode table at %llu", &a) == 1)
+			grp[g].itable = a;
+		else if (sscanf(t, "%llu free blocks, %llu free inodes, %llu directories", &a, &b,
+				&c) == 3) {
+			grp[g].fblocks = a;
+			grp[g].finodes = b;
+			grp[g].dirs = c;
+		}
+		(void)d;
+	}
+	return pclose(p) ? -1 : 0;
+}
+
+/* The journal inode's i_block as `debugfs -R "inode_dump -b <8>"` prints
+ * it (lines of 16 bytes at octal offsets, "*" for lines repeating the one
+ * before), and its size as `stat <8>` prints it. */
+static int read_journal_inode(void)
+{
+	char cmd[256], buf[512];
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'inode_dump -b <8>' %s 2>/dev/null", img);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	uint8_t last[16] = { 0 };
+	long at = 0;
+	int star = 0;
+	while (fgets(buf, sizeof(buf), p)) {
+		if (buf[0] == '*') {
+			star = 1;
+			continue;
+		}
+		char *end;
+		long off = strtol(buf, &end, 8);
+		if (end == buf || *end != ' ')
+			continue;
+		for (; star && at < off; at += 16)
+			memcpy(iblock + at, last, at + 16 <= (long)sizeof(iblock) ? 16 : sizeof(iblock) - (size_t)at);
+		star = 0;
+		uint8_t line[16] = { 0 };
+		int k = 0;
+		for (char *q = end; k < 16 && *q && *q != '\n';) {
+			unsigned v;
+			int used;
+			q += strspn(q, " ");
+			if (sscanf(q, "%2x%n", &v, &used) != 1 || used != 2)
+				break;
+			line[k++] = (uint8_t)v;
+			q += 2;
+		}
+		if (off + k > (long)sizeof(iblock))
+			k = (int)(sizeof(iblock) - (size_t)off);
+		if (k > 0)
+			memcpy(iblock + off, line, (size_t)k);
+		memcpy(last, line, 16);
+		at = off + 16;
+	}
+	for (; star && at < (long)sizeof(iblock); at += 16)
+		memcpy(iblock + at, last, at + 16 <= (long)sizeof(iblock) ? 16 : sizeof(iblock) - (size_t)at);
+	if (pclose(p))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'stat <8>' %s 2>/dev/null", img);
+	if (!(p = popen(cmd, "r")))
+		return -1;
+	while (fgets(buf, sizeof(buf), p)) {
+		char *z = strstr(buf, "Size: ");
+		if (z && strstr(buf, "User:"))
+			jsize = strtoull(z + 6, NULL, 10);
+	}
+	return pclose(p) ? -1 : 0;
 }
 
 static int setup(void **state)
@@ -61,12 +177,25 @@ static int setup(void **state)
 	snprintf(cmd, sizeof(cmd), "truncate -s 160M %s && mkfs.ext4 -q -F -b 4096 -L " LABEL
 		 " -U " UUID " %s && debugfs -w -R 'ssv mtime 20250102030405' %s >/dev/null 2>&1"
 		 " && debugfs -w -R 'ssv mnt_count 7' %s >/dev/null 2>&1", img, img, img, img);
+	if (system(cmd))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "debugfs -w -R 'ssv journal_uuid " JUUID "' %s >/dev/null 2>&1"
+		 " && debugfs -w -R 'ssv error_count 3' %s >/dev/null 2>&1"
+		 " && debugfs -w -R 'ssv last_error_func " ERRFN "' %s >/dev/null 2>&1"
+		 " && debugfs -w -R 'ssv last_error_time 20250102030405' %s >/dev/null 2>&1",
+		 img, img, img, img);
 	if (system(cmd) || rd(sb, PS_EXTSB_OFFSET))
 		return -1;
 	uint64_t bs = 1024ull << PS_FIELD_GET(PS_EXTSB, sb, s_log_block_size);
 	uint64_t g1 = (PS_FIELD_GET(PS_EXTSB, sb, s_first_data_block) +
 		       PS_FIELD_GET(PS_EXTSB, sb, s_blocks_per_group)) * bs;
 	if (rd(backup, g1))
+		return -1;
+	/* the descriptors: in the block after the superblock's */
+	uint64_t dsz = PS_FIELD_GET(PS_EXTSB, sb, s_desc_size);
+	uint64_t gdt = (PS_FIELD_GET(PS_EXTSB, sb, s_first_data_block) + 1) * bs;
+	if (dsz != PS_EXTGD_SIZE || rdn(gd[0], PS_EXTGD_SIZE, gdt) ||
+	    rdn(gd[1], PS_EXTGD_SIZE, gdt + dsz) || read_groups() || read_journal_inode())
 		return -1;
 	snprintf(cmd, sizeof(cmd), "TZ=UTC dumpe2fs -h %s 2>/dev/null", img);
 	FILE *p = popen(cmd, "r");
@@ -206,6 +335,25 @@ static uint64_t expected(const char *f, const uint8_t *b)
 		return 0;	/* printed only when set */
 	}
 	if (!strcmp(f, "s_checksum")) return dnum("Checksum");
+	if (!strcmp(f, "s_free_blocks_count_hi")) return dnum("Free blocks") >> 32;
+	if (!strcmp(f, "s_desc_size")) return dnum("Group descriptor size");
+	if (!strcmp(f, "s_jnl_backup_type")) return !strcmp(dv("Journal backup"), "inode blocks");
+	if (!strcmp(f, "s_error_count")) return dnum("FS Error count");
+	if (!strcmp(f, "s_journal_uuid")) {
+		ps_uuid_str(b + PS_EXTSB_OFF_s_journal_uuid, u);
+		return !strcmp(u, dv("Journal UUID"));
+	}
+	if (!strcmp(f, "s_last_error_func")) {
+		char n[PS_EXTSB_LEN_s_last_error_func + 1] = { 0 };
+		memcpy(n, b + PS_EXTSB_OFF_s_last_error_func, PS_EXTSB_LEN_s_last_error_func);
+		return !strcmp(n, dv("Last error function"));
+	}
+	if (!strcmp(f, "s_jnl_blocks")) {	/* i_block[15], i_size_high, i_size */
+		const uint8_t *j = b + PS_EXTSB_OFF_s_jnl_blocks;
+		return !memcmp(j, iblock, sizeof(iblock)) &&
+		       ps_le32(j + 4 * PS_EXTSB_JNL_SIZE_HIGH) == jsize >> 32 &&
+		       ps_le32(j + 4 * PS_EXTSB_JNL_SIZE) == (jsize & 0xffffffffu);
+	}
 	/* byte strings: 1 when they match */
 	if (!strcmp(f, "s_uuid")) {
 		ps_uuid_str(b + PS_EXTSB_OFF_s_uuid, u);
@@ -249,15 +397,68 @@ static void test_every_field_as_dumpe2fs_prints_it(void **state)
 	assert_true(GET(s_feature_incompat) & PS_EXTSB_INCOMPAT_64BIT);
 	assert_true(GET(s_feature_ro_compat) & PS_EXTSB_RO_METADATA_CSUM);
 	assert_int_equal(GET(s_journal_inum), 8);
+	assert_int_equal(GET(s_error_count), 3);
+	assert_string_equal(dv("Last error function"), ERRFN);
+	assert_string_equal(dv("Journal UUID"), JUUID);
+	assert_int_equal(GET(s_jnl_backup_type), PS_EXTSB_JNL_BACKUP_BLOCKS);
+	/* an extent tree's header (magic 0xf30a) opens the journal's i_block */
+	assert_int_equal(ps_le16(PS_FIELD_PTR(PS_EXTSB, sb, s_jnl_blocks)), 0xf30a);
+	assert_true(jsize >= 1024 * 1024);
+	/* the error-tracking range is the kernel's, 0x194 up to 0x200 */
+	assert_int_equal(PS_EXTSB_ERRORS_END, 0x200);
 	/* the first backup superblock (group 1) says which group it is in */
 	assert_int_equal(PS_FIELD_GET(PS_EXTSB, backup, s_magic), PS_EXTSB_MAGIC);
 	assert_int_equal(PS_FIELD_GET(PS_EXTSB, backup, s_block_group_nr), 1);
+}
+
+/* What dumpe2fs prints for group g's descriptor field f. */
+static uint64_t gd_expected(const char *f, int g)
+{
+	if (!strcmp(f, "bg_block_bitmap_lo")) return grp[g].bbitmap & 0xffffffffu;
+	if (!strcmp(f, "bg_inode_bitmap_lo")) return grp[g].ibitmap & 0xffffffffu;
+	if (!strcmp(f, "bg_inode_table_lo")) return grp[g].itable & 0xffffffffu;
+	if (!strcmp(f, "bg_free_blocks_count_lo")) return grp[g].fblocks & 0xffff;
+	if (!strcmp(f, "bg_free_blocks_count_hi")) return grp[g].fblocks >> 16;
+	if (!strcmp(f, "bg_free_inodes_count_lo")) return grp[g].finodes & 0xffff;
+	if (!strcmp(f, "bg_free_inodes_count_hi")) return grp[g].finodes >> 16;
+	if (!strcmp(f, "bg_used_dirs_count_lo")) return grp[g].dirs & 0xffff;
+	if (!strcmp(f, "bg_used_dirs_count_hi")) return grp[g].dirs >> 16;
+	fail_msg("%s: no check for this field", f);
+	return 0;
+}
+
+static void test_group_descriptors_as_dumpe2fs_prints_them(void **state)
+{
+	(void)state;
+	if (!nlines)
+		skip();
+	const struct ps_layout *l = &ps_ext_gd_layout;
+	for (int g = 0; g < 2; g++) {
+		assert_true(grp[g].seen);
+		for (size_t i = 0; i < l->nfields; i++) {
+			const struct ps_field *f = &l->fields[i];
+			uint64_t want = gd_expected(f->name, g);
+			if (ps_field_get(f, gd[g]) != want)
+				fail_msg("group %d: %s at 0x%x (%u bytes): %llu, dumpe2fs says %llu",
+					 g, f->name, f->off, f->len,
+					 (unsigned long long)ps_field_get(f, gd[g]),
+					 (unsigned long long)want);
+		}
+	}
+	/* no check passes on zeros: both groups have free blocks and inodes,
+	 * group 0 the root and lost+found */
+	assert_true(PS_FIELD_GET(PS_EXTGD, gd[0], bg_free_blocks_count_lo) > 0);
+	assert_true(PS_FIELD_GET(PS_EXTGD, gd[1], bg_free_inodes_count_lo) > 0);
+	assert_int_equal(PS_FIELD_GET(PS_EXTGD, gd[0], bg_used_dirs_count_lo), 2);
+	assert_true(PS_FIELD_GET(PS_EXTGD, gd[1], bg_inode_table_lo) >
+		    PS_FIELD_GET(PS_EXTGD, gd[0], bg_inode_table_lo));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_field_as_dumpe2fs_prints_it),
+		cmocka_unit_test(test_group_descriptors_as_dumpe2fs_prints_them),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
