@@ -32,6 +32,7 @@
 #include "crc32c.h"
 #include "err.h"
 #include "le.h"
+#include "xfs_sb.h"
 #include <stdbool.h>
 #include <string.h>
 
@@ -63,21 +64,20 @@ struct ext {
 	bool unw;
 };
 
-static bool geo_read(const uint8_t *sb, struct geo *g)
+static bool geo_read(const struct ps_xsb *sb, struct geo *g)
 {
 	memset(g, 0, sizeof(*g));
-	if (ps_be32(sb) != 0x58465342)
+	if (sb->magicnum != PS_XSB_MAGIC)
 		return false;
-	g->blocksize = ps_be32(sb + 4);
-	g->dblocks = ps_be64(sb + 8);
-	g->agblocks = ps_be32(sb + 84);
-	g->agcount = ps_be32(sb + 88);
-	g->inodesize = ps_be16(sb + 104);
-	g->blocklog = sb[120];
-	g->inopblog = sb[123];
-	g->agblklog = sb[124];
-	bool v5 = (ps_be16(sb + 100) & 0xf) == 5;
-	g->rmapbt = v5 && (ps_be32(sb + 212) & 0x2);
+	g->blocksize = sb->blocksize;
+	g->dblocks = sb->dblocks;
+	g->agblocks = sb->agblocks;
+	g->agcount = sb->agcount;
+	g->inodesize = sb->inodesize;
+	g->blocklog = sb->blocklog;
+	g->inopblog = sb->inopblog;
+	g->agblklog = sb->agblklog;
+	g->rmapbt = sb->features_ro_compat & PS_XSB_RO_RMAPBT;	/* 0 before v5 */
 	return g->blocklog >= 9 && g->blocklog <= 16 && g->blocksize == 1u << g->blocklog &&
 	       g->inodesize >= 256 && g->inodesize <= 2048 &&
 	       !(g->inodesize & (g->inodesize - 1)) &&
@@ -358,11 +358,11 @@ int ps_xfs_intents_finish(const struct ps_xiu_io *io, const struct ps_xint *v, s
 	struct geo g;
 	bool have_geo = false;
 	if (io) {
-		uint8_t sb[512];
-		int r = io->rd(io->ctx, sb, sizeof(sb), 0);
+		struct ps_xsb sb;
+		int r = ps_xsb_read(io->rd, io->ctx, &sb);
 		if (r)
 			return r;
-		have_geo = geo_read(sb, &g);
+		have_geo = geo_read(&sb, &g);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct ps_xintent e;

@@ -707,38 +707,34 @@ out:
 
 int ps_xfs_iunlink_process(const struct ps_xiu_io *io, uint64_t lsn, struct ps_journal *st)
 {
-	uint8_t sb[512];
-	int r = io->rd(io->ctx, sb, sizeof(sb), 0);
+	struct ps_xsb sb;
+	int r = ps_xsb_read(io->rd, io->ctx, &sb);
 	if (r)
 		return r;
-#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
-	if (SB(sb_magicnum) != PS_XSB_MAGIC || PS_XSB_VERSION(sb) != 5)
+	if (sb.magicnum != PS_XSB_MAGIC || sb.version != 5)
 		return PS_OK;	/* v5 only: the counters are recomputed after */
 	struct iu u;
 	memset(&u, 0, sizeof(u));
 	u.io = io;
 	u.lsn = lsn;
 	struct sbx *s = &u.s;
-	s->blocksize = SB(sb_blocksize);
-	s->dblocks = SB(sb_dblocks);
-	s->agblocks = SB(sb_agblocks);
-	s->agcount = SB(sb_agcount);
-	s->sectsize = SB(sb_sectsize);
-	s->inodesize = SB(sb_inodesize);
-	s->blocklog = SB(sb_blocklog);
-	s->inopblog = SB(sb_inopblog);
-	s->agblklog = SB(sb_agblklog);
-	uint32_t ro = SB(sb_features_ro_compat), inc = SB(sb_features_incompat);
-#undef SB
+	s->blocksize = sb.blocksize;
+	s->dblocks = sb.dblocks;
+	s->agblocks = sb.agblocks;
+	s->agcount = sb.agcount;
+	s->sectsize = sb.sectsize;
+	s->inodesize = sb.inodesize;
+	s->blocklog = sb.blocklog;
+	s->inopblog = sb.inopblog;
+	s->agblklog = sb.agblklog;
+	uint32_t ro = sb.features_ro_compat, inc = sb.features_incompat;
 	s->finobt = ro & PS_XSB_RO_FINOBT;
 	s->rmapbt = ro & PS_XSB_RO_RMAPBT;
 	s->sparse = inc & PS_XSB_IN_SPINODES;
 	s->bigtime = inc & PS_XSB_IN_BIGTIME;
 	s->nrext64 = inc & PS_XSB_IN_NREXT64;
-	if (inc & PS_XSB_IN_META_UUID)
-		PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_meta_uuid, s->meta_uuid);
-	else
-		PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, s->meta_uuid);
+	memcpy(s->meta_uuid, inc & PS_XSB_IN_META_UUID ? sb.meta_uuid : sb.uuid,
+	       sizeof(s->meta_uuid));
 	if (s->blocklog < 9 || s->blocklog > 16 || s->blocksize != 1u << s->blocklog ||
 	    s->sectsize < 512 || s->sectsize > 32768 || s->sectsize > s->blocksize ||
 	    s->inodesize < 512 || s->inodesize > 2048 || s->inopblog != s->blocklog - __builtin_ctz(s->inodesize) ||

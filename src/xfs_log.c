@@ -53,23 +53,38 @@ static uint64_t btobb(uint64_t bytes) { return (bytes + BB - 1) / BB; }
 int ps_xfs_log_geom(const uint8_t *sb, size_t len, struct ps_xfs_log_geom *g,
 		    const char **bad_field)
 {
+	if (bad_field)
+		*bad_field = NULL;
+	memset(g, 0, sizeof(*g));
+	if (len < 256)
+		return PS_ETRUNC;
+	/* (the fields the log uses end before byte 256; the decoder reads
+	 * the whole table, so a shorter buffer is read as zero-padded) */
+	uint8_t pad[PS_XSB_SIZE] = { 0 };
+	if (len < sizeof(pad))
+		sb = memcpy(pad, sb, len);
+	struct ps_xsb x;
+	ps_xsb_decode(sb, &x);
+	return ps_xfs_log_geom_sb(&x, g, bad_field);
+}
+
+int ps_xfs_log_geom_sb(const struct ps_xsb *x, struct ps_xfs_log_geom *g,
+		       const char **bad_field)
+{
 	const char *dummy;
 	if (!bad_field)
 		bad_field = &dummy;
 	*bad_field = NULL;
 	memset(g, 0, sizeof(*g));
-	if (len < 256)
-		return PS_ETRUNC;
-#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
-	if (SB(sb_magicnum) != PS_XSB_MAGIC)
+	if (x->magicnum != PS_XSB_MAGIC)
 		return PS_ENOTFOUND;
-	uint32_t agblocks = SB(sb_agblocks), agcount = SB(sb_agcount);
-	uint32_t logblocks = SB(sb_logblocks);
-	uint16_t versionnum = SB(sb_versionnum);
-	uint8_t blocklog = SB(sb_blocklog), agblklog = SB(sb_agblklog);
-	uint8_t logsectlog = SB(sb_logsectlog);
-	uint64_t logstart = SB(sb_logstart);
-	unsigned version = versionnum & 0xf;
+	uint32_t agblocks = x->agblocks, agcount = x->agcount;
+	uint32_t logblocks = x->logblocks;
+	uint16_t versionnum = x->versionnum;
+	uint8_t blocklog = x->blocklog, agblklog = x->agblklog;
+	uint8_t logsectlog = x->logsectlog;
+	uint64_t logstart = x->logstart;
+	unsigned version = x->version;
 #define BAD(f) do { *bad_field = f; return PS_EFORMAT; } while (0)
 	if (version < 4 || version > 5)
 		BAD("sb_versionnum");
@@ -79,9 +94,8 @@ int ps_xfs_log_geom(const uint8_t *sb, size_t len, struct ps_xfs_log_geom *g,
 		BAD("sb_agblklog");
 	g->v5 = version == 5;
 	g->v2 = g->v5 || (versionnum & 0x0400);
-	g->sunit = SB(sb_logsunit);
-	PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, g->uuid);
-#undef SB
+	g->sunit = x->logsunit;
+	memcpy(g->uuid, x->uuid, sizeof(g->uuid));
 	g->sect_bb = 1;
 	if (versionnum & 0x0800 || g->v5) {
 		if (logsectlog && (logsectlog < 9 || logsectlog > 15))
@@ -951,19 +965,19 @@ int ps_xfs_log_walk(struct ps_src *dev, const struct ps_xfs_log_geom *g,
 
 int ps_xfs_log_probe(struct ps_src *dev, struct ps_xfs_log_info *out)
 {
-	uint8_t sb[512];
+	struct ps_xsb sb;
 	struct ps_xfs_log_geom g;
 	memset(out, 0, sizeof(*out));
-	if (dev->size < sizeof(sb))
+	int rc = ps_xsb_read_src(dev, &sb);
+	if (rc == PS_ETRUNC)
 		return PS_ENOTFOUND;
-	int rc = ps_src_pread(dev, sb, sizeof(sb), 0);
 	if (rc) {
 		out->state = PS_XLOG_BAD;
 		out->why = PS_XLOG_WHY_UNREADABLE;
 		out->err = rc;
 		return PS_EIO;
 	}
-	rc = ps_xfs_log_geom(sb, sizeof(sb), &g, &out->bad_field);
+	rc = ps_xfs_log_geom_sb(&sb, &g, &out->bad_field);
 	if (rc == PS_EFORMAT) {
 		out->state = PS_XLOG_BAD;
 		out->why = PS_XLOG_WHY_SB;

@@ -37,6 +37,10 @@ struct ps_xfs_log_geom {
  * field out of range; *bad_field names it). Pure. */
 int ps_xfs_log_geom(const uint8_t *sb, size_t len, struct ps_xfs_log_geom *g,
 		    const char **bad_field);
+/* The same from a decoded superblock (ps_xsb_read). */
+struct ps_xsb;
+int ps_xfs_log_geom_sb(const struct ps_xsb *x, struct ps_xfs_log_geom *g,
+		       const char **bad_field);
 
 enum ps_xlog_state {
 	PS_XLOG_UNKNOWN = 0,	/* not examined */

@@ -302,31 +302,27 @@ struct sbi {
 	uint32_t blocks_per_cluster;
 };
 
-static int sb_parse(const uint8_t *sb, struct sbi *s)
+static int sb_parse(const struct ps_xsb *sb, struct sbi *s)
 {
 	memset(s, 0, sizeof(*s));
-#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
-	s->blocksize = SB(sb_blocksize);
-	s->dblocks = SB(sb_dblocks);
-	s->agblocks = SB(sb_agblocks);
-	s->agcount = SB(sb_agcount);
-	s->sectsize = SB(sb_sectsize);
-	s->inodesize = SB(sb_inodesize);
-	s->inopblock = SB(sb_inopblock);
-	s->blocklog = SB(sb_blocklog);
-	s->inopblog = SB(sb_inopblog);
-	s->agblklog = SB(sb_agblklog);
-	s->inoalignmt = SB(sb_inoalignmt);
-	s->dirblklog = SB(sb_dirblklog);
-	s->v5 = PS_XSB_VERSION(sb) == 5;
-	s->log_incompat = s->v5 ? SB(sb_features_log_incompat) : 0;
-	s->spino_align = s->v5 ? SB(sb_spino_align) : 0;
-	PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, s->uuid);
-	if (s->v5 && (SB(sb_features_incompat) & PS_XSB_IN_META_UUID))
-		PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_meta_uuid, s->meta_uuid);
-	else
-		PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, s->meta_uuid);
-#undef SB
+	s->blocksize = sb->blocksize;
+	s->dblocks = sb->dblocks;
+	s->agblocks = sb->agblocks;
+	s->agcount = sb->agcount;
+	s->sectsize = sb->sectsize;
+	s->inodesize = sb->inodesize;
+	s->inopblock = sb->inopblock;
+	s->blocklog = sb->blocklog;
+	s->inopblog = sb->inopblog;
+	s->agblklog = sb->agblklog;
+	s->inoalignmt = sb->inoalignmt;
+	s->dirblklog = sb->dirblklog;
+	s->v5 = sb->version == 5;
+	s->log_incompat = sb->features_log_incompat;	/* 0 before v5 */
+	s->spino_align = sb->spino_align;
+	memcpy(s->uuid, sb->uuid, sizeof(s->uuid));
+	memcpy(s->meta_uuid, sb->features_incompat & PS_XSB_IN_META_UUID ? sb->meta_uuid :
+	       sb->uuid, sizeof(s->meta_uuid));
 	if (s->blocklog < 9 || s->blocklog > 16 || s->blocksize != 1u << s->blocklog ||
 	    s->inodesize < 256 || s->inodesize > 2048 || (s->inodesize & (s->inodesize - 1)) ||
 	    s->inopblock != s->blocksize / s->inodesize || (1u << s->inopblog) != s->inopblock ||
@@ -1396,15 +1392,15 @@ int ps_xfs_journal_replay(struct ps_src *src, const struct ps_xfs_log_geom *g,
 	journal_base(st, info);
 	if (info->state != PS_XLOG_DIRTY)
 		return PS_OK;
-	uint8_t sbuf[512];
-	int rc = ps_src_pread(src, sbuf, sizeof(sbuf), 0);
+	struct ps_xsb sbuf;
+	int rc = ps_xsb_read_src(src, &sbuf);
 	if (rc)
 		return rc;
 	struct rx x;
 	memset(&x, 0, sizeof(x));
 	x.src = src;
 	x.st = st;
-	if (sb_parse(sbuf, &x.sb)) {
+	if (sb_parse(&sbuf, &x.sb)) {
 		st->stop = PS_JSTOP_XLOG_ITEM;
 		st->stop_field = "superblock";
 		return PS_OK;
@@ -1512,19 +1508,19 @@ int ps_xfs_journal_replay(struct ps_src *src, const struct ps_xfs_log_geom *g,
 int ps_xfs_journal_open(struct ps_src *src, bool replay, struct ps_journal *st,
 			struct ps_src **view, char *err, size_t errlen)
 {
-	uint8_t sb[512];
+	struct ps_xsb sb;
 	memset(st, 0, sizeof(*st));
 	*view = NULL;
-	if (src->size < sizeof(sb))
+	int r = ps_xsb_read_src(src, &sb);
+	if (r == PS_ETRUNC)
 		return PS_OK;
-	int r = ps_src_pread(src, sb, sizeof(sb), 0);
 	if (r) {
 		snprintf(err, errlen, "%s", ps_src_strerror(src, r));
 		return r;
 	}
 	struct ps_xfs_log_geom g;
 	const char *bad = NULL;
-	r = ps_xfs_log_geom(sb, sizeof(sb), &g, &bad);
+	r = ps_xfs_log_geom_sb(&sb, &g, &bad);
 	if (r == PS_ENOTFOUND || r == PS_ETRUNC)
 		return PS_OK;
 	struct ps_xfs_log_info info;

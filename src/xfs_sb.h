@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The XFS superblock, struct xfs_dsb (fs/xfs/libxfs/xfs_format.h), all
- * big-endian: the one place its layout is written (field.h). fs_xfs.c,
- * xfs_space.c, xfs_logrec.c, xfs_iunlink.c and probe.c read it through
- * PS_FIELD_GET(PS_XSB, sb, sb_...). The names are the kernel's (xfs_db
+ * big-endian: the one place its layout is written (field.h). The XFS
+ * log, replay, intent, unlinked-list and space code read the primary
+ * superblock through ps_xsb_read() below, which decodes it into struct
+ * ps_xsb; fs_xfs.c, the scan and probe.c read fields of a buffer they hold
+ * through PS_FIELD_GET(PS_XSB, sb, sb_...). The names are the kernel's (xfs_db
  * prints them without the "sb_"); tests/unit/test_xfs_sb compares every
  * field with what xfs_db prints for a filesystem mkfs.xfs made.
  */
@@ -84,5 +86,40 @@ extern const struct ps_layout ps_xfs_sb_layout;
 #define PS_XSB_IN_META_UUID 0x4u
 #define PS_XSB_IN_BIGTIME 0x8u
 #define PS_XSB_IN_NREXT64 0x20u
+
+/* The superblock's members the XFS code uses, decoded (host order). The
+ * version 5 fields (the table's "since") are 0 in an older superblock. */
+struct ps_xsb {
+	uint32_t magicnum;
+	uint32_t blocksize;
+	uint64_t dblocks;
+	uint64_t logstart;
+	uint32_t agblocks, agcount, logblocks;
+	uint16_t versionnum;
+	unsigned version;	/* PS_XSB_VERSION */
+	uint16_t sectsize, inodesize, inopblock;
+	uint8_t blocklog, inopblog, agblklog, dirblklog, logsectlog;
+	uint32_t inoalignmt, logsunit;
+	uint32_t features_ro_compat, features_incompat, features_log_incompat;
+	uint32_t spino_align;
+	uint8_t uuid[16];
+	uint8_t meta_uuid[16];	/* the field itself: see PS_XSB_IN_META_UUID */
+};
+
+/* Bytes ps_xsb_read reads: the smallest sector, the superblock's first. */
+#define PS_XSB_READ 512u
+
+/* Decode the superblock at sb (PS_XSB_SIZE bytes at least). Pure. */
+void ps_xsb_decode(const uint8_t *sb, struct ps_xsb *x);
+
+/* The primary superblock (the filesystem's first PS_XSB_READ bytes) read
+ * through rd (ctx, buffer, length, offset: 0 or a ps_err code) and decoded;
+ * PS_OK or rd's code. Nothing is checked: x->magicnum says whether it is
+ * one, and each reader checks the geometry it relies on. */
+int ps_xsb_read(int (*rd)(void *ctx, uint8_t *buf, size_t len, uint64_t off), void *ctx,
+		struct ps_xsb *x);
+struct ps_src;
+/* The same from a source: PS_ETRUNC when it is shorter than PS_XSB_READ. */
+int ps_xsb_read_src(struct ps_src *src, struct ps_xsb *x);
 
 #endif

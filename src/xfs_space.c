@@ -370,20 +370,18 @@ int ps_xfs_space_read(struct ps_src *src, struct ps_xfs_space *out)
 {
 	memset(out, 0, sizeof(*out));
 	ps_diags_init(&out->diags);
-	uint8_t sb[512];
-#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
-	if (src->size < sizeof(sb) || ps_src_pread(src, sb, sizeof(sb), 0) != PS_OK ||
-	    SB(sb_magicnum) != PS_XSB_MAGIC)
+	struct ps_xsb sb;
+	if (ps_xsb_read_src(src, &sb) != PS_OK || sb.magicnum != PS_XSB_MAGIC)
 		return PS_ENOTFOUND;
 	struct ps_xfs_space *s = out;
-	s->blocksize = SB(sb_blocksize);
-	s->dblocks = SB(sb_dblocks);
-	s->agblocks = SB(sb_agblocks);
-	s->agcount = SB(sb_agcount);
-	s->sectsize = SB(sb_sectsize);
-	s->v5 = PS_XSB_VERSION(sb) == 5;
-	uint16_t isize = SB(sb_inodesize);
-	uint8_t inopblog = SB(sb_inopblog), agblklog = SB(sb_agblklog);
+	s->blocksize = sb.blocksize;
+	s->dblocks = sb.dblocks;
+	s->agblocks = sb.agblocks;
+	s->agcount = sb.agcount;
+	s->sectsize = sb.sectsize;
+	s->v5 = sb.version == 5;
+	uint16_t isize = sb.inodesize;
+	uint8_t inopblog = sb.inopblog, agblklog = sb.agblklog;
 	const char *field = NULL;
 	if (s->blocksize < 512 || s->blocksize > 65536 || (s->blocksize & (s->blocksize - 1)))
 		field = "sb_blocksize";
@@ -403,25 +401,22 @@ int ps_xfs_space_read(struct ps_src *src, struct ps_xfs_space *out)
 		return PS_EFORMAT;
 	}
 	struct geo g = { .logstart = UINT64_MAX };
-	uint64_t logstart = SB(sb_logstart);
+	uint64_t logstart = sb.logstart;
 	if (logstart) {
 		uint64_t agno = logstart >> agblklog, agbno = logstart & ((1ULL << agblklog) - 1);
 		g.logstart = agno < s->agcount && agbno < s->agblocks ?
 			     agno * s->agblocks + agbno : (uint64_t)s->agcount * s->agblocks;
-		g.logblocks = SB(sb_logblocks);
+		g.logblocks = sb.logblocks;
 	}
 	struct ctx c = { .src = src, .s = s, .inopblog = inopblog };
 	if (s->v5) {
-		uint32_t ro = SB(sb_features_ro_compat), in = SB(sb_features_incompat);
+		uint32_t ro = sb.features_ro_compat, in = sb.features_incompat;
 		g.finobt = ro & PS_XSB_RO_FINOBT;
 		g.rmapbt = ro & PS_XSB_RO_RMAPBT;
 		g.reflink = ro & PS_XSB_RO_REFLINK;
 		c.sparse = in & PS_XSB_IN_SPINODES;
-		PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_uuid, c.uuid);
-		if (in & PS_XSB_IN_META_UUID)
-			PS_FIELD_LOAD_BYTES(PS_XSB, sb, sb_meta_uuid, c.uuid);
+		memcpy(c.uuid, in & PS_XSB_IN_META_UUID ? sb.meta_uuid : sb.uuid, sizeof(c.uuid));
 	}
-#undef SB
 	/* only the AGs whose headers are in the image are looked at */
 	uint64_t agbytes = (uint64_t)s->agblocks * s->blocksize;
 	uint64_t nag = src->size / agbytes + 1;

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "err.h"
+#include "imgsrc.h"
 #include "util.h"
 #include "xfs_dinode.h"
 #include "xfs_sb.h"
@@ -266,10 +268,87 @@ static void test_inode_core_as_xfs_db_prints_it(void **state)
 	assert_int_equal(PS_FIELD_GET(PS_XDI, di, di_ino), PS_FIELD_GET(PS_XSB, sb, sb_rootino));
 }
 
+/* xfs_db's value of member name (without "sb_") as a number */
+static uint64_t db_num(const char *name)
+{
+	const char *v = db_value(name);
+	if (!v)
+		fail_msg("xfs_db prints no %s", name);
+	return strtoull(v, NULL, 0);
+}
+
+static int mem_rd(void *ctx, uint8_t *buf, size_t len, uint64_t off)
+{
+	if (off > sizeof(sb) || len > sizeof(sb) - off)
+		return PS_ERANGE;
+	memcpy(buf, (const uint8_t *)ctx + off, len);
+	return PS_OK;
+}
+
+/* The one read the XFS code makes of the superblock (ps_xsb_read_src)
+ * gives, member by member, what xfs_db prints for the same field. */
+static void test_decoded_superblock_as_xfs_db_prints_it(void **state)
+{
+	(void)state;
+	if (!nlines)
+		skip();
+	char path[96], err[256];
+	snprintf(path, sizeof(path), "%s/x.img", dir);
+	struct ps_src *src;
+	assert_int_equal(ps_src_open_file(path, &src, err, sizeof(err)), PS_OK);
+	struct ps_xsb x;
+	assert_int_equal(ps_xsb_read_src(src, &x), PS_OK);
+	ps_src_close(src);
+	struct { uint64_t got; const char *name; } m[] = {
+		{ x.magicnum, "magicnum" }, { x.blocksize, "blocksize" }, { x.dblocks, "dblocks" },
+		{ x.logstart, "logstart" }, { x.agblocks, "agblocks" }, { x.agcount, "agcount" },
+		{ x.logblocks, "logblocks" }, { x.versionnum, "versionnum" },
+		{ x.sectsize, "sectsize" }, { x.inodesize, "inodesize" },
+		{ x.inopblock, "inopblock" }, { x.blocklog, "blocklog" }, { x.inopblog, "inopblog" },
+		{ x.agblklog, "agblklog" }, { x.dirblklog, "dirblklog" },
+		{ x.logsectlog, "logsectlog" }, { x.inoalignmt, "inoalignmt" },
+		{ x.logsunit, "logsunit" }, { x.features_ro_compat, "features_ro_compat" },
+		{ x.features_incompat, "features_incompat" },
+		{ x.features_log_incompat, "features_log_incompat" },
+		{ x.spino_align, "spino_align" },
+	};
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (m[i].got != db_num(m[i].name))
+			fail_msg("ps_xsb.%s: 0x%llx, xfs_db says %s", m[i].name,
+				 (unsigned long long)m[i].got, db_value(m[i].name));
+	char u[37];
+	ps_uuid_str(x.uuid, u);
+	assert_string_equal(u, UUID);
+	ps_uuid_str(x.meta_uuid, u);
+	assert_string_equal(u, db_value("meta_uuid"));
+	assert_int_equal(x.version, 5);
+	assert_int_equal(x.blocksize, 4096);
+	assert_true(x.logstart && x.agcount && x.features_incompat);
+	/* the same through a reader callback */
+	struct ps_xsb y;
+	assert_int_equal(ps_xsb_read(mem_rd, sb, &y), PS_OK);
+	assert_memory_equal(&x, &y, sizeof(x));
+	/* a version 4 superblock: the v5 members read as 0 */
+	uint8_t v4[sizeof(sb)];
+	memcpy(v4, sb, sizeof(v4));
+	PS_FIELD_PUT(PS_XSB, v4, sb_versionnum, (x.versionnum & ~0xfu) | 4);
+	ps_xsb_decode(v4, &y);
+	assert_int_equal(y.version, 4);
+	assert_int_equal(y.features_incompat, 0);
+	assert_int_equal(y.features_ro_compat, 0);
+	assert_int_equal(y.blocksize, 4096);
+	/* a source shorter than a sector: PS_ETRUNC, nothing decoded */
+	assert_int_equal(ps_src_open_mem(sb, PS_XSB_READ - 1, "short", &src), PS_OK);
+	assert_int_equal(ps_xsb_read_src(src, &y), PS_ETRUNC);
+	assert_int_equal(y.magicnum, 0);
+	ps_src_close(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_field_as_xfs_db_prints_it),
+		cmocka_unit_test(test_decoded_superblock_as_xfs_db_prints_it),
 		cmocka_unit_test(test_inode_core_as_xfs_db_prints_it),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
