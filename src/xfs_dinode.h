@@ -2,7 +2,9 @@
 /*
  * The XFS on-disk inode core, struct xfs_dinode (fs/xfs/libxfs/
  * xfs_format.h), big-endian, as a field table (field.h): the one place its
- * offsets are written for fs_xfs.c. Version 3 inodes (di_version >= 3,
+ * offsets are written, for fs_xfs.c, xfs_iunlink.c and xfs_logrec.c (whose
+ * log copy of the core, xfs_log_dinode, has the same offsets in the
+ * writer's byte order). Version 3 inodes (di_version >= 3,
  * the table's "since") have the fields from di_changecount on and a
  * 176-byte core; older ones a 100-byte core. With the NREXT64 flag
  * (di_flags2) the data fork's extent count is di_big_nextents and
@@ -51,5 +53,19 @@
 	X(P, di_ino,           0x98,  8, BE, 3, NULL) \
 	X(P, di_uuid,          0xa0, 16, BYTES, 3, NULL)
 enum { PS_XDI_FIELDS(PS_FIELD_CONST, PS_XDI) };
+
+#define PS_XDI_MAGIC 0x494eu	/* "IN" */
+/* di_format, di_aformat (xfs_dinode_fmt) */
+#define PS_XDI_FMT_LOCAL 1u
+#define PS_XDI_FMT_EXTENTS 2u
+#define PS_XDI_FMT_BTREE 3u
+/* di_flags, di_flags2 bits (XFS_DIFLAG_*, XFS_DIFLAG2_*) */
+#define PS_XDI_FLAG_REALTIME 0x1u
+#define PS_XDI_FLAG2_REFLINK 0x2u
+#define PS_XDI_FLAG2_BIGTIME 0x8u
+#define PS_XDI_FLAG2_NREXT64 0x10u
+/* A version 2 inode's di_flushiter: the last 2 bytes of the 8 that are
+ * di_big_nextents in version 3 (the fields may not overlap in the table). */
+#define PS_XDI_OFF_di_flushiter (PS_XDI_OFF_di_big_nextents + 6)
 
 #endif

@@ -33,6 +33,7 @@
 #include "crc32c.h"
 #include "err.h"
 #include "le.h"
+#include "xfs_dinode.h"
 #include "xfs_sb.h"
 #include <stdbool.h>
 #include <stdlib.h>
@@ -120,7 +121,10 @@ static int stage_commit(struct iu *u)
 		case K_AGF: ps_put_be64(t->b + 208, u->lsn); seal(t->b, t->len, 216); break;
 		case K_AGI: ps_put_be64(t->b + 320, u->lsn); seal(t->b, t->len, 312); break;
 		case K_BTREE: ps_put_be64(t->b + 24, u->lsn); seal(t->b, t->len, 52); break;
-		case K_INODE: ps_put_be64(t->b + 112, u->lsn); seal(t->b, t->len, 100); break;
+		case K_INODE:
+			PS_FIELD_PUT(PS_XDI, t->b, di_lsn, u->lsn);
+			seal(t->b, t->len, PS_XDI_OFF_di_crc);
+			break;
 		}
 		int r = u->io->wr(u->io->ctx, t->b, t->len, t->off);
 		if (r)
@@ -470,39 +474,42 @@ static bool inactivate(struct iu *u, uint8_t *agi, uint32_t ag, uint32_t agino, 
 	uint8_t *di = stage(u, off, s->inodesize, K_INODE, err);
 	if (!di)
 		return false;
-	if (ps_be16(di) != 0x494e || di[4] != 3 || ps_be64(di + 152) != ino) {
+#define DI(f) PS_FIELD_GET(PS_XDI, di, f)
+#define DI_PUT(f, v) PS_FIELD_PUT(PS_XDI, di, f, v)
+	if (DI(di_magic) != PS_XDI_MAGIC || DI(di_version) != 3 || DI(di_ino) != ino) {
 		u->why = "not an inode";
 		return false;
 	}
-	if (ps_be32(di + 16) != 0 || ps_be16(di + 2) == 0) {
+	if (DI(di_nlink) != 0 || DI(di_mode) == 0) {
 		u->why = "linked or unallocated inode";
 		return false;
 	}
-	uint16_t flags = ps_be16(di + 90);
-	uint64_t flags2 = ps_be64(di + 120);
-	if (flags & 0x1) {
+	uint16_t flags = DI(di_flags);
+	uint64_t flags2 = DI(di_flags2);
+	if (flags & PS_XDI_FLAG_REALTIME) {
 		u->why = "realtime file";
 		return false;
 	}
-	if (flags2 & 0x2) {
+	if (flags2 & PS_XDI_FLAG2_REFLINK) {
 		u->why = "reflinked file";
 		return false;
 	}
-	uint8_t fmt = di[5], forkoff = di[82], afmt = di[83];
-	uint64_t next = s->nrext64 ? ps_be64(di + 24) : ps_be32(di + 76);
-	uint32_t anext = s->nrext64 ? ps_be32(di + 76) : ps_be16(di + 80);
-	if (forkoff && !(afmt == 1 || (afmt == 2 && anext == 0))) {
+	uint8_t fmt = DI(di_format), forkoff = DI(di_forkoff), afmt = DI(di_aformat);
+	/* with NREXT64, di_nextents's bytes hold the attribute fork's count */
+	uint64_t next = s->nrext64 ? DI(di_big_nextents) : DI(di_nextents);
+	uint32_t anext = s->nrext64 ? DI(di_nextents) : DI(di_anextents);
+	if (forkoff && !(afmt == PS_XDI_FMT_LOCAL || (afmt == PS_XDI_FMT_EXTENTS && anext == 0))) {
 		u->why = "attribute blocks";
 		return false;
 	}
-	uint32_t lit = s->inodesize - 176u;
+	uint32_t lit = s->inodesize - PS_XDI_SIZE;
 	uint32_t dsize = forkoff ? forkoff * 8u : lit;
 	if (dsize > lit) {
 		u->why = "di_forkoff";
 		return false;
 	}
 	uint64_t total = 0;
-	if (fmt == 2) {
+	if (fmt == PS_XDI_FMT_EXTENTS) {
 		if (next > dsize / 16) {
 			u->why = "di_nextents";
 			return false;
@@ -510,7 +517,7 @@ static bool inactivate(struct iu *u, uint8_t *agi, uint32_t ag, uint32_t agino, 
 		for (uint64_t e = 0; e < next; e++) {
 			uint64_t fsb;
 			uint32_t len;
-			bmx(di + 176 + e * 16, &fsb, &len);
+			bmx(di + PS_XDI_SIZE + e * 16, &fsb, &len);
 			uint64_t eag = fsb >> s->agblklog;
 			uint32_t eb = (uint32_t)(fsb & ((1ULL << s->agblklog) - 1));
 			if (eag >= s->agcount) {
@@ -521,37 +528,40 @@ static bool inactivate(struct iu *u, uint8_t *agi, uint32_t ag, uint32_t agino, 
 				return false;
 			total += len;
 		}
-	} else if (fmt == 3) {
+	} else if (fmt == PS_XDI_FMT_BTREE) {
 		u->why = "btree-format data fork";
 		return false;
-	} else if (fmt > 3 || next) {
+	} else if (fmt > PS_XDI_FMT_BTREE || next) {
 		u->why = "di_format";
 		return false;
 	}
-	if (total != ps_be64(di + 64)) {
+	if (total != DI(di_nblocks)) {
 		u->why = "di_nblocks is not its extents";
 		return false;
 	}
 	if (!free_inode(u, agi, ag, agino, err))
 		return false;
 	/* the dinode as the kernel leaves a freed one */
-	ps_put_be16(di + 2, 0);
-	di[5] = 2;
-	ps_put_be64(di + 56, 0);
-	ps_put_be64(di + 64, 0);
+	DI_PUT(di_mode, 0);
+	DI_PUT(di_format, PS_XDI_FMT_EXTENTS);
+	DI_PUT(di_size, 0);
+	DI_PUT(di_nblocks, 0);
 	if (s->nrext64)
-		ps_put_be64(di + 24, 0);
-	ps_put_be32(di + 76, 0);
-	ps_put_be16(di + 80, 0);
-	di[82] = 0;
-	di[83] = 2;
-	ps_put_be32(di + 84, 0);
-	ps_put_be16(di + 88, 0);
-	ps_put_be16(di + 90, 0);
-	ps_put_be32(di + 92, ps_be32(di + 92) + 1);
-	ps_put_be32(di + 96, NULLAGINO);
-	ps_put_be64(di + 120, (s->bigtime ? 0x8u : 0) | (s->nrext64 ? 0x10u : 0));
-	memset(di + 176, 0, lit);
+		DI_PUT(di_big_nextents, 0);
+	DI_PUT(di_nextents, 0);
+	DI_PUT(di_anextents, 0);
+	DI_PUT(di_forkoff, 0);
+	DI_PUT(di_aformat, PS_XDI_FMT_EXTENTS);
+	DI_PUT(di_dmevmask, 0);
+	DI_PUT(di_dmstate, 0);
+	DI_PUT(di_flags, 0);
+	DI_PUT(di_gen, DI(di_gen) + 1);
+	DI_PUT(di_next_unlinked, NULLAGINO);
+	DI_PUT(di_flags2, (s->bigtime ? PS_XDI_FLAG2_BIGTIME : 0) |
+		(s->nrext64 ? PS_XDI_FLAG2_NREXT64 : 0));
+#undef DI
+#undef DI_PUT
+	memset(di + PS_XDI_SIZE, 0, lit);
 	*blocks = total;
 	return true;
 }
@@ -578,9 +588,9 @@ static int next_of(struct iu *u, uint32_t ag, uint32_t agino, uint32_t *next, bo
 	int r = u->io->rd(u->io->ctx, d, sizeof(d), off);
 	if (r)
 		return r;
-	if (ps_be16(d) != 0x494e)
+	if (PS_FIELD_GET(PS_XDI, d, di_magic) != PS_XDI_MAGIC)
 		return PS_OK;
-	*next = ps_be32(d + 96);
+	*next = (uint32_t)PS_FIELD_GET(PS_XDI, d, di_next_unlinked);
 	*ok = true;
 	return PS_OK;
 }
@@ -598,8 +608,8 @@ static int relink(struct iu *u, uint32_t ag, uint32_t from, uint32_t to)
 		return err;	/* checked by next_of: cannot be outside */
 	}
 	int r = PS_OK;
-	if (ps_be32(d + 96) != to) {
-		ps_put_be32(d + 96, to);
+	if (PS_FIELD_GET(PS_XDI, d, di_next_unlinked) != to) {
+		PS_FIELD_PUT(PS_XDI, d, di_next_unlinked, to);
 		r = stage_commit(u);
 	}
 	stage_drop(u);

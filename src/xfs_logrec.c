@@ -25,6 +25,7 @@
 #include "xfs_iunlink.h"
 #include "err.h"
 #include "le.h"
+#include "xfs_dinode.h"
 #include "xfs_sb.h"
 #include <fcntl.h>
 #include <stdio.h>
@@ -576,8 +577,8 @@ static void seal(uint8_t *b, size_t span, size_t crc_off)
 
 static void seal_inode(const struct rx *x, uint8_t *di)
 {
-	if (x->sb.v5 && di[4] >= 3)
-		seal(di, x->sb.inodesize, 100);
+	if (x->sb.v5 && PS_FIELD_GET(PS_XDI, di, di_version) >= 3)
+		seal(di, x->sb.inodesize, PS_XDI_OFF_di_crc);
 }
 
 /* what a v5 block is by its magic (xfs-log-recovery.md "LSN gate (v5 only)", xfs-log-recovery.md "CRC recomputation table (v5)"): LSN and UUID offsets, CRC
@@ -670,8 +671,9 @@ static int do_buf(struct rx *x, struct trans *t, struct item *it)
 		uint32_t ri = 1, bit = 0;
 		uint64_t reg_start = 0, reg_end = 0;	/* bytes of the buffer */
 		bool changed = false;
-		for (uint32_t ino = 0; (uint64_t)ino * isz + 100 <= bytes; ino++) {
-			uint64_t off = (uint64_t)ino * isz + 96;
+		const unsigned nu = PS_XDI_OFF_di_next_unlinked, nulen = PS_XDI_LEN_di_next_unlinked;
+		for (uint32_t ino = 0; (uint64_t)ino * isz + nu + nulen <= bytes; ino++) {
+			uint64_t off = (uint64_t)ino * isz + nu;
 			while (off >= reg_end) {
 				while (bit < nbits && !BIT(bit))
 					bit++;
@@ -692,12 +694,12 @@ static int do_buf(struct rx *x, struct trans *t, struct item *it)
 			}
 			if (off < reg_start)
 				continue;
-			if (reg_end > bytes || off + 4 > reg_end)
+			if (reg_end > bytes || off + nulen > reg_end)
 				return stop(x, PS_JSTOP_XLOG_ITEM, "blf_data_map");
 			const uint8_t *src = it->r[ri - 1].p + (off - reg_start);
 			if (!ps_be32(src))
 				return stop(x, PS_JSTOP_XLOG_ITEM, "di_next_unlinked");
-			memcpy(x->buf + off, src, 4);
+			memcpy(x->buf + off, src, nulen);
 			uint8_t *di = x->buf + (size_t)ino * isz;
 			if (ps_be16(di) == 0x494e)
 				seal_inode(x, di);
@@ -831,27 +833,36 @@ static int do_inode(struct rx *x, struct trans *t, struct item *it)
 		return RX_IO;
 	const uint8_t *ld = it->r[1].p;
 	uint32_t ldlen = it->r[1].len;
-	if (ps_be16(di) != 0x494e)
+	/* the log's copy of the core (xfs_log_dinode) has the disk core's
+	 * offsets (xfs_dinode.h) in the writer's byte order: little-endian */
+#define LD(f) ps_get_le(ld + PS_XDI_OFF_##f, PS_FIELD_INT_LEN(PS_XDI, f))
+#define DI(f) PS_FIELD_GET(PS_XDI, di, f)
+#define DI_PUT(f, v) PS_FIELD_PUT(PS_XDI, di, f, v)
+#define DI_COPY(f) DI_PUT(f, LD(f))
+#define DI_TS(f) put_ts(PS_FIELD_PTR(PS_XDI, di, f), ld + PS_XDI_OFF_##f, big)
+	if (DI(di_magic) != PS_XDI_MAGIC)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "di_magic (on disk)");
-	if (ldlen < 96 || ps_le16(ld) != 0x494e)
+	if (ldlen < PS_XDI_OFF_di_next_unlinked || LD(di_magic) != PS_XDI_MAGIC)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "di_magic (log)");
-	bool v3 = ld[4] >= 3;
-	if ((v3 && ldlen < 176) || ldlen > (v3 ? 176u : 100u) || ldlen > isz)
+	bool v3 = LD(di_version) >= 3;
+	if ((v3 && ldlen < PS_XDI_SIZE) || ldlen > (v3 ? PS_XDI_SIZE : PS_XDI_V2_SIZE) ||
+	    ldlen > isz)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "log dinode size");
 	/* the LSN gate (v3) or the flush counter (v1/v2) */
 	bool skip = false;
-	if (di[4] >= 3) {
-		uint64_t dl = ps_be64(di + 112);
+	if (DI(di_version) >= 3) {
+		uint64_t dl = DI(di_lsn);
 		if (dl && dl != UINT64_MAX && dl > t->lsn)
 			skip = true;
 	}
-	uint8_t lcopy[176];
-	memcpy(lcopy, ld, ldlen < 176 ? ldlen : 176);
+	uint8_t lcopy[PS_XDI_SIZE];
+	memcpy(lcopy, ld, ldlen < sizeof(lcopy) ? ldlen : sizeof(lcopy));
 	if (!x->sb.v5) {
-		uint16_t lf = ps_le16(lcopy + 30), df = ps_be16(di + 30);
+		uint16_t lf = ps_le16(lcopy + PS_XDI_OFF_di_flushiter);
+		uint16_t df = ps_be16(di + PS_XDI_OFF_di_flushiter);
 		if (lf < df && !(df == 0xffff && lf < 0x8000))
 			skip = true;
-		ps_put_le16(lcopy + 30, 0);
+		ps_put_le16(lcopy + PS_XDI_OFF_di_flushiter, 0);
 	}
 	if (skip) {
 		x->st->lsn_newer++;
@@ -859,63 +870,71 @@ static int do_inode(struct rx *x, struct trans *t, struct item *it)
 		return ovl_write(x->o, di, isz, at) ? RX_IO : RX_OK;
 	}
 	ld = lcopy;
-	uint16_t mode = ps_le16(ld + 2);
-	uint8_t fmt = ld[5];
-	uint64_t flags2 = v3 ? ps_le64(ld + 120) : 0;
-	bool nrext64 = v3 && (flags2 & (1u << 4)), big = v3 && (flags2 & (1u << 3));
-	if ((mode & 0170000) == 0100000 && fmt != 2 && fmt != 3)
+	uint16_t mode = LD(di_mode);
+	uint8_t fmt = LD(di_format);
+	uint64_t flags2 = v3 ? LD(di_flags2) : 0;
+	bool nrext64 = v3 && (flags2 & PS_XDI_FLAG2_NREXT64);
+	bool big = v3 && (flags2 & PS_XDI_FLAG2_BIGTIME);
+	if ((mode & 0170000) == 0100000 && fmt != PS_XDI_FMT_EXTENTS && fmt != PS_XDI_FMT_BTREE)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "di_format");
-	if ((mode & 0170000) == 0040000 && fmt != 1 && fmt != 2 && fmt != 3)
+	if ((mode & 0170000) == 0040000 && fmt != PS_XDI_FMT_LOCAL &&
+	    fmt != PS_XDI_FMT_EXTENTS && fmt != PS_XDI_FMT_BTREE)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "di_format");
-	uint64_t next = nrext64 ? ps_le64(ld + 24) : ps_le32(ld + 76);
-	uint64_t anext = nrext64 ? ps_le32(ld + 76) : ps_le16(ld + 80);
-	if (next + anext > ps_le64(ld + 64))
+	/* with NREXT64, di_nextents's bytes hold the attribute fork's count */
+	uint64_t next = nrext64 ? LD(di_big_nextents) : LD(di_nextents);
+	uint64_t anext = nrext64 ? LD(di_nextents) : LD(di_anextents);
+	if (next + anext > LD(di_nblocks))
 		return stop(x, PS_JSTOP_XLOG_ITEM, "di_nextents");
-	uint8_t forkoff = ld[82];
-	size_t core = v3 ? 176 : 100;
+	uint8_t forkoff = LD(di_forkoff);
+	size_t core = v3 ? PS_XDI_SIZE : PS_XDI_V2_SIZE;
 	if ((size_t)forkoff * 8 > isz - core)
 		return stop(x, PS_JSTOP_XLOG_ITEM, "di_forkoff");
 	/* the core, log dinode -> disk dinode (xfs-log-recovery.md "Inode items, Replay steps" step 6) */
-	ps_put_be16(di, 0x494e);
-	ps_put_be16(di + 2, mode);
-	di[4] = ld[4];
-	di[5] = fmt;
-	ps_put_be16(di + 6, 0);
-	ps_put_be32(di + 8, ps_le32(ld + 8));
-	ps_put_be32(di + 12, ps_le32(ld + 12));
-	ps_put_be32(di + 16, ps_le32(ld + 16));
-	ps_put_be16(di + 20, ps_le16(ld + 20));
-	ps_put_be16(di + 22, ps_le16(ld + 22));
+	DI_PUT(di_magic, PS_XDI_MAGIC);
+	DI_PUT(di_mode, mode);
+	DI_COPY(di_version);
+	DI_PUT(di_format, fmt);
+	DI_PUT(di_onlink, 0);
+	DI_COPY(di_uid);
+	DI_COPY(di_gid);
+	DI_COPY(di_nlink);
+	DI_COPY(di_projid_lo);
+	DI_COPY(di_projid_hi);
 	if (v3) {
-		ps_put_be64(di + 24, nrext64 ? ps_le64(ld + 24) : 0);
+		DI_PUT(di_big_nextents, nrext64 ? LD(di_big_nextents) : 0);
 	} else {
-		memset(di + 24, 0, 6);
-		ps_put_be16(di + 30, ps_le16(ld + 30));
+		DI_PUT(di_big_nextents, 0);
+		ps_put_be16(di + PS_XDI_OFF_di_flushiter, ps_le16(ld + PS_XDI_OFF_di_flushiter));
 	}
-	put_ts(di + 32, ld + 32, big);
-	put_ts(di + 40, ld + 40, big);
-	put_ts(di + 48, ld + 48, big);
-	ps_put_be64(di + 56, ps_le64(ld + 56));
-	ps_put_be64(di + 64, ps_le64(ld + 64));
-	ps_put_be32(di + 72, ps_le32(ld + 72));
-	ps_put_be32(di + 76, ps_le32(ld + 76));
-	ps_put_be16(di + 80, ps_le16(ld + 80));
-	di[82] = forkoff;
-	di[83] = ld[83];
-	ps_put_be32(di + 84, ps_le32(ld + 84));
-	ps_put_be16(di + 88, ps_le16(ld + 88));
-	ps_put_be16(di + 90, ps_le16(ld + 90));
-	ps_put_be32(di + 92, ps_le32(ld + 92));
+	DI_TS(di_atime);
+	DI_TS(di_mtime);
+	DI_TS(di_ctime);
+	DI_COPY(di_size);
+	DI_COPY(di_nblocks);
+	DI_COPY(di_extsize);
+	DI_COPY(di_nextents);
+	DI_COPY(di_anextents);
+	DI_PUT(di_forkoff, forkoff);
+	DI_COPY(di_aformat);
+	DI_COPY(di_dmevmask);
+	DI_COPY(di_dmstate);
+	DI_COPY(di_flags);
+	DI_COPY(di_gen);
 	if (v3) {
-		ps_put_be64(di + 104, ps_le64(ld + 104));
-		ps_put_be64(di + 112, t->lsn);
-		ps_put_be64(di + 120, flags2);
-		ps_put_be32(di + 128, ps_le32(ld + 128));
-		memset(di + 132, 0, 12);
-		put_ts(di + 144, ld + 144, big);
-		ps_put_be64(di + 152, ps_le64(ld + 152));
-		memcpy(di + 160, ld + 160, 16);
+		DI_COPY(di_changecount);
+		DI_PUT(di_lsn, t->lsn);
+		DI_PUT(di_flags2, flags2);
+		DI_COPY(di_cowextsize);
+		memset(PS_FIELD_PTR(PS_XDI, di, di_pad2), 0, PS_XDI_LEN_di_pad2);
+		DI_TS(di_crtime);
+		DI_COPY(di_ino);
+		memcpy(PS_FIELD_PTR(PS_XDI, di, di_uuid), ld + PS_XDI_OFF_di_uuid, PS_XDI_LEN_di_uuid);
 	}
+#undef LD
+#undef DI
+#undef DI_PUT
+#undef DI_COPY
+#undef DI_TS
 	/* the forks (step 7) */
 	uint8_t *dfork = di + core;
 	size_t litino = isz - core;
