@@ -48,8 +48,9 @@ static const struct cli_option cat_opts[] = {
 	CLI_OPTS_JOURNAL,
 	FS_OPTS_FSTYPE,
 	{ "view", 0, "V", OPT_VIEW, CLI_COMP_ENUM, "read mmap merged auto",
-	  "  --view V          read, mmap or auto, as for extract; a file with both\n"
-	  "                    contents needs read or mmap\n" },
+	  "  --view V          read, mmap, merged or auto, as for extract; under auto a\n"
+	  "                    file with both contents (mixed) comes out as its merged\n"
+	  "                    view (its read view: --view read)\n" },
 	{ "quiet", 'q', NULL, 'q', CLI_COMP_NONE, NULL,
 	  "  -q, --quiet       no notices on stderr\n" },
 	CLI_OPTS_CACHE,
@@ -58,7 +59,7 @@ static const struct cli_option cat_opts[] = {
 
 #define CAT_HEAD \
 	"pmemscan cat IMAGE [-o OUT] [--cache | --cache-dir DIR]\n" \
-	"       pmemscan cat IMAGE PATH [-o OUT] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--fs-type ext|xfs|auto] [--view read|mmap|auto] [--quiet] [--cache | --cache-dir DIR]\n" \
+	"       pmemscan cat IMAGE PATH [-o OUT] [--namespace N] [--semantics legacy|fixed|auto] [--offset N [--size M]] [--journal replay|ignore] [--fs-type ext|xfs|auto] [--view read|mmap|merged|auto] [--quiet] [--cache | --cache-dir DIR]\n" \
 	"  Without PATH: write the decoded image (compressed dumps, EWF evidence and\n" \
 	"  split raw segments decoded) to OUT (created, never overwritten, written\n" \
 	"  sparse) or to standard output (never a terminal).\n" \

@@ -53,7 +53,8 @@ static const struct cli_option repair_opts[] = {
 	{ "namespace", 0, "N", CLI_OPT_NAMESPACE, CLI_COMP_VALUE, NULL,
 	  "  --namespace N     only namespace N (numbers as 'pmemscan IMAGE' prints them)\n" },
 	{ "semantics", 0, "S", CLI_OPT_SEMANTICS, CLI_COMP_ENUM, "legacy fixed auto",
-	  "  --semantics S     for an ambiguous namespace: keep the legacy or the fixed filesystem\n" },
+	  "  --semantics S     for an ambiguous namespace: keep the legacy or the fixed filesystem\n"
+	  "                    (auto, the default: repair only what the scan proves)\n" },
 	{ "phys-base", 0, "ADDR", OPT_PHYS_BASE, CLI_COMP_VALUE, NULL,
 	  "  --phys-base ADDR  physical address of the image's first byte (start_pad rewrites\n"
 	  "                    need it: a current kernel wants the namespace base 2 MiB aligned)\n" },
@@ -68,10 +69,6 @@ static const struct cli_option repair_opts[] = {
 	{ "quiet", 'q', NULL, 'q', CLI_COMP_NONE, NULL,
 	  "  -q, --quiet       no progress bar for the sha256 before --in-place (shown on a\n"
 	  "                    terminal, on stderr, when it takes more than a second)\n" },
-	/* accepted as by the commands that read a namespace's data, not
-	 * listed in --help */
-	{ "offset", 0, "N", CLI_OPT_OFFSET, CLI_COMP_VALUE, NULL, NULL },
-	{ "size", 0, "M", CLI_OPT_SIZE, CLI_COMP_VALUE, NULL, NULL },
 	CLI_OPTS_CACHE,
 	CLI_OPT_END,
 };
@@ -230,10 +227,6 @@ int cmd_repair(int argc, char **argv)
 	}
 	if ((undo_path || no_hash) && !in_place) {
 		cli_err("repair: %s goes with --in-place", undo_path ? "--undo-file" : "--no-image-hash");
-		return EXIT_USAGE;
-	}
-	if (vo.have_offset || vo.have_size) {
-		cli_err("repair: --offset/--size select data by hand; repair needs a namespace (--namespace N)");
 		return EXIT_USAGE;
 	}
 	if (ro.have_phys_base && ro.assume_aligned) {

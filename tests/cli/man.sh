@@ -104,7 +104,7 @@ done <"$T/commands"
 # tables"): every option a command's table lists is explained on its page
 # and in its --help, so an option added to a table (cmd/*.c) but not to
 # man/pmemscan-CMD.1.scd fails here
-ntab=0
+ntab=0 nenum=0
 while read -r cmd; do
 	p=$(page "pmemscan-$cmd") || continue
 	expect_exit 0 "pmemscan $cmd --list-options exits 0" \
@@ -120,7 +120,26 @@ while read -r cmd; do
 		check "pmemscan $cmd $o (its option table) is explained in its --help" \
 			grep -q -x -e "$o" "$T/$cmd.thterms"
 	done
+	# each value of an enum option (the table's fifth column) is named in
+	# the option's own lines of --help (from its line to the next option's)
+	"$PMEMSCAN" "$cmd" --help >"$T/$cmd.help" 2>&1
+	awk -F '\t' 'NF == 6 && $6 == "listed" && $5 != "-" { print $1 "\t" $5 }' \
+		"$T/$cmd.table" >"$T/$cmd.enums"
+	while IFS="$(printf '\t')" read -r o vals; do
+		awk -v o="$o" '
+			/^  -/ { inopt = 0
+				 for (i = 1; i <= NF; i++) { w = $i; sub(/,$/, "", w)
+					 if (w == o) inopt = 1
+					 if (w !~ /^-/) break } }
+			inopt' "$T/$cmd.help" >"$T/$cmd.ohelp"
+		for v in $vals; do
+			nenum=$((nenum + 1))
+			check "pmemscan $cmd $o $v (a value its table lists) is named in its --help" \
+				grep -q -w -e "$v" "$T/$cmd.ohelp"
+		done
+	done <"$T/$cmd.enums"
 done <"$T/commands"
+check "the option tables list enum values ($nenum >= 20)" [ "$nenum" -ge 20 ]
 check "the option tables list options ($ntab >= 80)" [ "$ntab" -ge 80 ]
 
 # man-db and groff: no warning about any page; mandb can index its NAME

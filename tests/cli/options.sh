@@ -69,6 +69,23 @@ for c in scan extract ls carve labels check btt-cat cat digest repair undo colle
 		not_ok "pmemscan $c (no operand): exit $rc, $lines line(s) on stderr: $(head -3 "$T/err")"
 	fi
 done
+# every option a command accepts is one its --help explains: no command's
+# table (pmemscan CMD --list-options, docs/cli.md) has a hidden option. repair
+# took --offset and --size only to refuse them (kept from the namespace
+# options of the commands that read data): they are unknown options now
+nhid=0
+for c in scan extract ls carve labels check btt-cat cat digest repair undo collect; do
+	"$PMEMSCAN" "$c" --list-options >"$T/$c.table" 2>/dev/null
+	nrows=$(awk -F '\t' 'NF == 6' "$T/$c.table" | wc -l)
+	hidden=$(awk -F '\t' 'NF == 6 && $6 != "listed" { printf "%s ", $1 }' "$T/$c.table")
+	nhid=$((nhid + nrows))
+	check "pmemscan $c --list-options: $nrows option(s), none hidden${hidden:+ (hidden: $hidden)}" \
+		test -z "$hidden"
+done
+check "the tables list options ($nhid >= 80)" test "$nhid" -ge 80
+bad repair --offset repair --offset 4096 "$img"
+bad repair --size repair --size 4096 "$img"
+
 # carve/extract/repair would create their output: nothing is
 "$PMEMSCAN" carve --frobnicate "$img" -o "$T/carved" 2>/dev/null
 check "carve with a bad option creates no output" test ! -e "$T/carved"
