@@ -69,23 +69,17 @@ int cmd_carve(int argc, char **argv)
 	char jl[512];
 	render_journal_line(&v.journal, jl, sizeof(jl));
 	journal_warn(&v.journal);
-	/* an XFS inode the kernel frees at mount but the view could not: no
-	 * file reads differ, but the carved image is not the filesystem the
-	 * kernel leaves (xfs_repair -n reports it): partly done */
-	bool jprob = render_journal_problem(&v.journal) ||
-		     (v.journal.kind == PS_JOURNAL_XFS && v.journal.iunlink_left);
-	/* the same for the space metadata of intents left unfinished (EFI,
-	 * RUI, CUI) and the rmap updates of BUIs finished here: the blocks
-	 * stay allocated or the rmap btree stale, which the kernel's mount
-	 * would mend; xfs_repair -n of the carved image reports them */
+	/* the carved image is not the filesystem the kernel's mount leaves
+	 * (the library's predicate): partly done. For unfinished space
+	 * intents and a stale rmap btree, no file reads differ but
+	 * xfs_repair -n of the carved image reports them: said here */
+	bool jprob = ps_journal_image_unfinished(&v.journal);
 	const struct ps_journal *xj = &v.journal;
-	uint64_t xspace = xj->kind == PS_JOURNAL_XFS && xj->replayed ?
-			  xj->intents_open - xj->intents_bmap : 0;
-	if (xspace || (xj->kind == PS_JOURNAL_XFS && xj->replayed && xj->intents_rmap_followup)) {
+	uint64_t xspace = ps_journal_xfs_space_left(xj);
+	if (xspace || ps_journal_xfs_rmap_stale(xj)) {
 		cli_err("warning: xfs log: the carved image is not the filesystem the kernel's mount leaves: %" PRIu64 " intent(s) left unfinished (%" PRIu64 " EFI, %" PRIu64 " RUI, %" PRIu64 " CUI, %" PRIu64 " other)%s; no file reads differ, but xfs_repair -n reports the space they name",
 			xspace, xj->intents_efi, xj->intents_rmap, xj->intents_refc, xj->intents_other,
 			xj->intents_rmap_followup ? " and the rmap updates of the BUIs finished here" : "");
-		jprob = true;
 	}
 	struct ps_progress pg;
 	ps_progress_init(&pg, "carve", view->size, a.quiet);

@@ -513,9 +513,7 @@ json_object *render_journal_json(const struct ps_journal *j)
 
 bool render_journal_problem(const struct ps_journal *j)
 {
-	/* fast commits not replayed: files the kernel shows are missing */
-	return j->mount_fails || (j->needs_recovery && j->bad) || (j->fast_commit && j->replayed) ||
-	       (j->kind == PS_JOURNAL_XFS && j->replayed && j->intents_bmap);
+	return ps_journal_view_differs(j);
 }
 
 static const char *change_word(enum ps_change_kind k)

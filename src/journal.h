@@ -204,4 +204,41 @@ struct ps_journal {
 	} iunlink_left_v[8];		/* the first of them */
 };
 
+/* ---- decisions on a journal's state (the words are cmd/render_journal.c's) ---- */
+
+/* Does the view differ from what the kernel's mount shows, in the files it
+ * reads: the mount fails, a needed recovery could not be done, fast
+ * commits not replayed, or BUIs (file mappings) left unfinished? */
+static inline bool ps_journal_view_differs(const struct ps_journal *j)
+{
+	return j->mount_fails || (j->needs_recovery && j->bad) || (j->fast_commit && j->replayed) ||
+	       (j->kind == PS_JOURNAL_XFS && j->replayed && j->intents_bmap);
+}
+
+/* XFS, replayed: the intents left unfinished that name space, not files
+ * (EFI, RUI, CUI and others: all but the BUIs). */
+static inline uint64_t ps_journal_xfs_space_left(const struct ps_journal *j)
+{
+	return j->kind == PS_JOURNAL_XFS && j->replayed ? j->intents_open - j->intents_bmap : 0;
+}
+
+/* XFS, replayed: the rmap btree lacks the updates of the BUIs finished
+ * here. */
+static inline bool ps_journal_xfs_rmap_stale(const struct ps_journal *j)
+{
+	return j->kind == PS_JOURNAL_XFS && j->replayed && j->intents_rmap_followup;
+}
+
+/* Does an image written from the view (carve) still need the kernel's
+ * recovery or xfs_repair to be the filesystem the mount leaves: the view
+ * differs, or metadata the mount would mend is left as the log found it
+ * (XFS unlinked inodes not freed, space intents unfinished, a stale
+ * rmap btree)? No file read from it differs in the latter cases. */
+static inline bool ps_journal_image_unfinished(const struct ps_journal *j)
+{
+	return ps_journal_view_differs(j) ||
+	       (j->kind == PS_JOURNAL_XFS && j->iunlink_left) ||
+	       ps_journal_xfs_space_left(j) || ps_journal_xfs_rmap_stale(j);
+}
+
 #endif
