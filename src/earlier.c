@@ -12,6 +12,7 @@
 #include "fs.h"
 #include "ns.h"
 #include "units.h"
+#include "walk.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,6 @@
 
 #define MAX_CAND 64		/* offsets probed per region */
 #define WALK_MAX 200000		/* entries walked per filesystem */
-#define WALK_DEPTH 64
 
 const char *ps_layout_key(unsigned bit)
 {
@@ -134,7 +134,8 @@ struct walk {
 	struct ps_fs *fs;
 	struct ps_earlier *e;
 	uint64_t entries;
-	char path[4096];
+	char path[4096];	/* the raw path of the entry at hand */
+	size_t plen;		/* of its directory */
 	bool hit;
 };
 
@@ -152,39 +153,39 @@ static int ext_cb(void *ctx, const struct ps_fs_extent *x)
 	return 0;
 }
 
-static void walk_dir(struct walk *w, uint64_t dir, size_t plen, int depth)
+/* One entry of the tree (walk.c bounds the walk: depth, loops). */
+static int walk_entry(void *ctx, struct ps_walk *pw, const struct ps_walk_entry *d)
 {
-	struct ps_fs_dirlist l = { 0 };
-	ps_fs_list(w->fs, dir, &l);
-	for (size_t i = 0; i < l.n && w->entries < WALK_MAX; i++) {
-		const struct ps_fs_dirent *d = &l.v[i];
-		w->entries++;
-		if (plen + 1 + d->len + 1 > sizeof(w->path))
-			continue;
-		w->path[plen] = '/';
-		memcpy(w->path + plen + 1, d->name, d->len);
-		w->path[plen + 1 + d->len] = 0;
-		struct ps_fs_stat st;
-		memset(&st, 0, sizeof(st));
-		if (ps_fs_stat(w->fs, d->ino, &st))
-			continue;
-		if (S_ISDIR(st.mode)) {
-			if (depth < WALK_DEPTH && d->ino != dir)
-				walk_dir(w, d->ino, plen + 1 + d->len, depth + 1);
-		} else if (S_ISREG(st.mode)) {
-			w->e->files_walked++;
-			w->hit = false;
-			ps_fs_bmap(w->fs, &st, ext_cb, w);
-			if (w->hit) {
-				w->e->files_hit++;
-				if (w->e->nfiles < PS_EARLIER_MAX_FILES)
-					w->e->files[w->e->nfiles++] = strdup(w->path);
-			}
-		}
-		ps_fs_stat_free(&st);
+	struct walk *w = ctx;
+	if (w->entries >= WALK_MAX)
+		return PS_FS_STOP;
+	w->entries++;
+	size_t plen = w->plen;
+	if (plen + 1 + d->namelen + 1 > sizeof(w->path) || !d->st)
+		return 0;
+	w->path[plen] = '/';
+	memcpy(w->path + plen + 1, d->name, d->namelen);
+	w->path[plen + 1 + d->namelen] = 0;
+	if (S_ISDIR(d->st->mode)) {
+		w->plen = plen + 1 + d->namelen;
+		int r = ps_walk_enter(pw, d);
+		w->plen = plen;
+		return r;
 	}
-	ps_fs_dirlist_free(&l);
+	if (S_ISREG(d->st->mode)) {
+		w->e->files_walked++;
+		w->hit = false;
+		ps_fs_bmap(w->fs, d->st, ext_cb, w);
+		if (w->hit) {
+			w->e->files_hit++;
+			if (w->e->nfiles < PS_EARLIER_MAX_FILES)
+				w->e->files[w->e->nfiles++] = strdup(w->path);
+		}
+	}
+	return 0;
 }
+
+static const struct ps_walk_ops walk_ops = { .entry = walk_entry };
 
 static void files_hit(struct ps_src *src, struct ps_earlier *e)
 {
@@ -198,7 +199,12 @@ static void files_hit(struct ps_src *src, struct ps_earlier *e)
 		return;
 	if (ps_fs_open(v, PS_FS_AUTO, &fs, err, sizeof(err)) == PS_OK) {
 		struct walk w = { .fs = fs, .e = e };
-		walk_dir(&w, ps_fs_root(fs), 0, 0);
+		/* the bounds extract walks with: each directory once, its
+		 * default depth */
+		struct ps_walk pw;
+		ps_walk_init(&pw, fs, &(struct ps_walk_opts){ .loops = PS_WALK_ONCE }, &walk_ops, &w);
+		ps_walk_tree(&pw, ps_fs_root(fs));
+		ps_walk_free(&pw);
 		ps_fs_close(fs);
 	}
 	ps_src_close(v);
