@@ -701,7 +701,7 @@ static int do_buf(struct rx *x, struct trans *t, struct item *it)
 				return stop(x, PS_JSTOP_XLOG_ITEM, "di_next_unlinked");
 			memcpy(x->buf + off, src, nulen);
 			uint8_t *di = x->buf + (size_t)ino * isz;
-			if (ps_be16(di) == 0x494e)
+			if (PS_FIELD_GET(PS_XDI, di, di_magic) == PS_XDI_MAGIC)
 				seal_inode(x, di);
 			changed = true;
 		}
@@ -999,14 +999,14 @@ static int do_icreate(struct rx *x, struct item *it)
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t *di = x->buf;
 		memset(di, 0, s->inodesize);
-		ps_put_be16(di, 0x494e);
-		di[4] = s->v5 ? 3 : 2;
-		ps_put_be32(di + 92, gen);
-		ps_put_be32(di + 96, 0xffffffffu);
+		PS_FIELD_PUT(PS_XDI, di, di_magic, PS_XDI_MAGIC);
+		PS_FIELD_PUT(PS_XDI, di, di_version, s->v5 ? 3 : 2);
+		PS_FIELD_PUT(PS_XDI, di, di_gen, gen);
+		PS_FIELD_PUT(PS_XDI, di, di_next_unlinked, 0xffffffffu);
 		if (s->v5) {
-			ps_put_be64(di + 152, first + i);
-			memcpy(di + 160, s->meta_uuid, 16);
-			seal(di, s->inodesize, 100);
+			PS_FIELD_PUT(PS_XDI, di, di_ino, first + i);
+			PS_FIELD_STORE_BYTES(PS_XDI, di, di_uuid, s->meta_uuid);
+			seal(di, s->inodesize, PS_XDI_OFF_di_crc);
 		}
 		if (ovl_write(x->o, di, s->inodesize, base + (uint64_t)i * s->inodesize))
 			return RX_IO;
