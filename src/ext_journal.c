@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXT4_SB_OFF PS_EXTSB_OFFSET
 #define SB(b, f) PS_FIELD_GET(PS_EXTSB, (b), f)
 #define GD(b, f) PS_FIELD_GET(PS_EXTGD, (b), f)
 
@@ -552,8 +551,8 @@ static void recount(struct ps_src *view, struct ovl *o, uint8_t *sb)
  * superblock's block, as a read-only mount after recovery leaves them. */
 static int patch_blocks(struct ps_src *view, struct ovl *o, const uint8_t *pre_sb)
 {
-	uint64_t sbblk = EXT4_SB_OFF / o->bs;
-	uint32_t in = EXT4_SB_OFF % o->bs;
+	uint64_t sbblk = PS_EXTSB_OFFSET / o->bs;
+	uint32_t in = PS_EXTSB_OFFSET % o->bs;
 	uint8_t *b = malloc(o->bs);
 	if (!b)
 		return PS_ENOMEM;
@@ -919,9 +918,9 @@ int ps_ext_journal_open_mode(struct ps_src *src, enum ps_journal_mode mode,
 	uint8_t sb[PS_EXTSB_SIZE];
 	memset(st, 0, sizeof(*st));
 	*view = NULL;
-	if (src->size < EXT4_SB_OFF + sizeof(sb))
+	if (src->size < PS_EXTSB_OFFSET + sizeof(sb))
 		return PS_OK;
-	int r = ps_src_pread(src, sb, sizeof(sb), EXT4_SB_OFF);
+	int r = ps_src_pread(src, sb, sizeof(sb), PS_EXTSB_OFFSET);
 	if (r) {
 		snprintf(err, errlen, "%s", ps_src_strerror(src, r));
 		return r;
