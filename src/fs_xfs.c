@@ -1220,21 +1220,19 @@ static const struct ps_fs_ops xfs_ops = {
 int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
 		   size_t errlen)
 {
-	uint8_t sb[512];
+	struct ps_xsb sb;
 	*out = NULL;
-	if (src->size < sizeof(sb) || ps_src_pread(src, sb, sizeof(sb), 0) != PS_OK ||
-	    PS_FIELD_GET(PS_XSB, sb, sb_magicnum) != PS_XSB_MAGIC) {
+	if (ps_xsb_read_src(src, &sb) != PS_OK || sb.magicnum != PS_XSB_MAGIC) {
 		snprintf(err, errlen, "%s: no XFS superblock (sb_magicnum at offset 0)",
 			 src->name);
 		return PS_ENOTFOUND;
 	}
-#define SB(f) PS_FIELD_GET(PS_XSB, sb, f)
 	struct xfs_geo g = {
-		.blocksize = SB(sb_blocksize), .dblocks = SB(sb_dblocks),
-		.agblocks = SB(sb_agblocks), .agcount = SB(sb_agcount),
-		.inodesize = SB(sb_inodesize), .inopblog = SB(sb_inopblog),
-		.agblklog = SB(sb_agblklog), .sectsize = SB(sb_sectsize),
-		.dirblklog = SB(sb_dirblklog), .crc = PS_XSB_VERSION(sb) == 5,
+		.blocksize = sb.blocksize, .dblocks = sb.dblocks,
+		.agblocks = sb.agblocks, .agcount = sb.agcount,
+		.inodesize = sb.inodesize, .inopblog = sb.inopblog,
+		.agblklog = sb.agblklog, .sectsize = sb.sectsize,
+		.dirblklog = sb.dirblklog, .crc = sb.version == 5,
 	};
 	if (g.blocksize < 512 || g.blocksize > 65536 || (g.blocksize & (g.blocksize - 1)) ||
 	    g.inodesize < 256 || g.inodesize > 2048 || g.inodesize > g.blocksize ||
@@ -1317,7 +1315,6 @@ int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
 	libfsxfs_file_entry_free(&root, NULL);
 	fs->root = rootino;
 	csum_headers(fs);
-#undef SB
 	/* the log: a dirty one means the files read here are the stale
 	 * on-disk state (docs/journal.md "XFS: the log replayed read-only"); a log that cannot be examined is said in
 	 * the info, not an error: the on-disk files are still readable */

@@ -68,14 +68,14 @@ static void fs_claim(struct ps_src *v, struct ps_probe *p)
 		if (ps_mul_ovf(blocks, bs, &p->fs_size))
 			p->fs_size = UINT64_MAX;
 	} else if (!strcmp(p->type, "xfs")) {
-		if (ps_src_pread(v, sb, 512, 0) ||
-		    PS_FIELD_GET(PS_XSB, sb, sb_magicnum) != PS_XSB_MAGIC)
+		struct ps_xsb x;
+		if (ps_xsb_read_src(v, &x) || x.magicnum != PS_XSB_MAGIC)
 			return;
-		uint32_t bs = PS_FIELD_GET(PS_XSB, sb, sb_blocksize);
+		uint32_t bs = x.blocksize;
 		if (bs < 512 || bs > 65536 || (bs & (bs - 1)))
 			return;
 		p->block_size = bs;
-		if (ps_mul_ovf(PS_FIELD_GET(PS_XSB, sb, sb_dblocks), bs, &p->fs_size))
+		if (ps_mul_ovf(x.dblocks, bs, &p->fs_size))
 			p->fs_size = UINT64_MAX;
 	}
 }

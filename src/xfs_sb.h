@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The XFS superblock, struct xfs_dsb (fs/xfs/libxfs/xfs_format.h), all
- * big-endian: the one place its layout is written (field.h). The XFS
- * log, replay, intent, unlinked-list and space code read the primary
- * superblock through ps_xsb_read() below, which decodes it into struct
- * ps_xsb; fs_xfs.c, the scan and probe.c read fields of a buffer they hold
- * through PS_FIELD_GET(PS_XSB, sb, sb_...). The names are the kernel's (xfs_db
+ * big-endian: the one place its layout is written (field.h). Every reader
+ * of a filesystem's primary superblock (the XFS reader fs_xfs.c, the log,
+ * replay, intent, unlinked-list and space code, the probe) reads it
+ * through ps_xsb_read() below, which decodes it into struct ps_xsb; the
+ * scan, which meets superblocks in the buffers it reads, and the replay's
+ * counter update read fields through PS_FIELD_GET(PS_XSB, sb, sb_...).
+ * The names are the kernel's (xfs_db
  * prints them without the "sb_"); tests/unit/test_xfs_sb compares every
  * field with what xfs_db prints for a filesystem mkfs.xfs made.
  */
