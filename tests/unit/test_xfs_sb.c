@@ -344,12 +344,55 @@ static void test_decoded_superblock_as_xfs_db_prints_it(void **state)
 	ps_src_close(src);
 }
 
+/* A version 2 inode (mkfs.xfs -m crc=0): di_flushiter, which is not in the
+ * table (its bytes are di_big_nextents's in version 3), where xfs_db
+ * writes and prints it. */
+static void test_v2_flushiter_where_xfs_db_writes_it(void **state)
+{
+	(void)state;
+	if (!nlines)
+		skip();
+	char cmd[512], img[96];
+	snprintf(img, sizeof(img), "%s/v4.img", dir);
+	snprintf(cmd, sizeof(cmd), "truncate -s 320M %s && mkfs.xfs -q -f -m crc=0 %s 2>/dev/null &&"
+		 " xfs_db -x -c 'inode 128' -c 'write core.flushiter 0x1234' %s >/dev/null 2>&1",
+		 img, img, img);
+	if (system(cmd))
+		skip();	/* an xfsprogs without version 4 */
+	snprintf(cmd, sizeof(cmd), "xfs_db -r -c 'inode 128' -c 'p core.version core.flushiter' %s",
+		 img);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	char buf[256];
+	unsigned long version = 0, flushiter = 0;
+	while (fgets(buf, sizeof(buf), p)) {
+		sscanf(buf, "core.version = %lu", &version);
+		sscanf(buf, "core.flushiter = %lu", &flushiter);
+	}
+	assert_int_equal(pclose(p), 0);
+	assert_int_equal(version, 2);
+	assert_int_equal(flushiter, 0x1234);
+	/* the root inode's bytes: inode 128 at 128 * 256 in AG 0 */
+	uint8_t v2[PS_XDI_V2_SIZE];
+	FILE *f = fopen(img, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseeko(f, 128 * 256, SEEK_SET), 0);
+	assert_int_equal(fread(v2, 1, sizeof(v2), f), sizeof(v2));
+	fclose(f);
+	assert_int_equal(PS_FIELD_GET(PS_XDI, v2, di_magic), 0x494e);
+	assert_int_equal(PS_FIELD_GET(PS_XDI, v2, di_version), 2);
+	assert_int_equal(ps_get_be(v2 + PS_XDI_OFF_di_flushiter, 2), 0x1234);
+	snprintf(cmd, sizeof(cmd), "rm -f %s", img);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_field_as_xfs_db_prints_it),
 		cmocka_unit_test(test_decoded_superblock_as_xfs_db_prints_it),
 		cmocka_unit_test(test_inode_core_as_xfs_db_prints_it),
+		cmocka_unit_test(test_v2_flushiter_where_xfs_db_writes_it),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
