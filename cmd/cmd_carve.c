@@ -111,7 +111,9 @@ int cmd_carve(int argc, char **argv)
 				  changed, sizeof(changed)))
 		cli_err("warning: %s: %s", a.image, changed);
 	if (r) {
-		cli_err("%s", err);
+		/* the two the user settles with --force */
+		cli_err("%s%s", err, r == PS_EEXIST ? " (use --force to overwrite it)" :
+			r == PS_EPARTIAL ? " or use --force" : "");
 		return EXIT_USAGE;
 	}
 	if (!a.quiet)

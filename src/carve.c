@@ -110,7 +110,7 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 	if (r)
 		return r;
 	if (!force && lstat(out, &sb) == 0) {
-		snprintf(err, errlen, "%s: exists (use --force to overwrite it)", out);
+		snprintf(err, errlen, "%s: exists", out);
 		return PS_EEXIST;
 	}
 	/* Written as OUT.partial and renamed at the end, so that OUT either
@@ -119,8 +119,8 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 	struct ps_outfile o;
 	r = ps_outfile_open(&o, out, force ? PS_OUT_REPLACE | PS_OUT_CLEAR_STALE : 0,
 			    0644, err, errlen);
-	if (r == PS_EEXIST && strlen(err) + 20 < errlen)
-		strcat(err, " or use --force");	/* it removes a stale one */
+	if (r == PS_EEXIST)
+		r = PS_EPARTIAL;	/* forcing removes a stale one */
 	if (r)
 		return r;
 	uint8_t *buf = NULL;

@@ -110,7 +110,10 @@ struct ps_writer {
  * existing archive is replaced; a non-empty directory is merged into:
  * directories already there are entered, anything else already there is
  * kept and reported (PS_EEXIST from the writer), nothing is overwritten
- * or followed. */
+ * or followed. Without force: PS_EEXIST for an existing archive,
+ * PS_EPARTIAL for its OUT.partial left by an earlier run, PS_ENOTEMPTY
+ * for a directory that is not empty (the line says which; the CLI adds
+ * how forcing settles it). */
 #define PS_WRITE_FORCE 1
 int ps_writer_open(const char *out, int force, struct ps_writer **w,
 		   char *err, size_t errlen);

@@ -428,7 +428,7 @@ int ps_writer_archive_open(const char *out, int force, struct ps_writer **wp,
 	if (r)
 		return r;
 	if (!force && lstat(out, &sb) == 0) {
-		snprintf(err, errlen, "%s: exists (use --force to replace it)", out);
+		snprintf(err, errlen, "%s: exists", out);
 		return PS_EEXIST;
 	}
 	struct ps_writer *w = calloc(1, sizeof(*w));
@@ -459,8 +459,8 @@ int ps_writer_archive_open(const char *out, int force, struct ps_writer **wp,
 	 * new, never through a symlink (src/outfile.h) */
 	r = ps_outfile_open(&a->of, out, force ? PS_OUT_REPLACE | PS_OUT_CLEAR_STALE : 0,
 				0644, err, errlen);
-	if (r == PS_EEXIST && strlen(err) + 20 < errlen)
-		strcat(err, " or use --force");	/* it removes a stale one */
+	if (r == PS_EEXIST)
+		r = PS_EPARTIAL;	/* forcing removes a stale one */
 	if (r) {
 		ps_writer_free(w);
 		return r;

@@ -614,11 +614,9 @@ int ps_writer_dir_open_flags(const char *out, int flags, struct ps_writer **wp,
 	int e = dir_is_empty(fd);
 	if (e == -1 || (e == 0 && !(flags & PS_WRITE_FORCE))) {
 		snprintf(err, errlen, "%s: output directory %s", out,
-			 e == 0 ? "exists and is not empty (--force extracts into it: "
-				  "directories there are entered, nothing there is "
-				  "overwritten, followed or removed)" : "unreadable");
+			 e == 0 ? "exists and is not empty" : "unreadable");
 		close(fd);
-		return PS_EEXIST;
+		return e == 0 ? PS_ENOTEMPTY : PS_EEXIST;
 	}
 	struct ps_writer *w = calloc(1, sizeof(*w));
 	struct dirw *d = calloc(1, sizeof(*d));
