@@ -113,9 +113,10 @@ static int merge_file(struct merge_ctx *m, const struct ps_split_file *f, bool d
 					r = ps_plan_add(m->plan, m->ns, "merge-mmap", s->l_off + g, lb, fb,
 							(uint32_t)n, "file data", "read view (L)",
 							"mmap view (F)",
-							"%s (inode %" PRIu64 ", %s) bytes %" PRIu64 "-%" PRIu64 ": what was stored through a mapping sits at F = 0x%" PRIx64 ", start_pad lower; copied into the file's own block at L so that read() gives it after the rewrite",
-							f->path, f->ino, ps_split_class_name(f->cls),
-							off + k, off + k + n, s->f_off + g);
+							&(struct ps_repair_why){
+								.kind = PS_RW_PATCH_MERGE, .path = f->path,
+								.a = f->ino, .code = f->cls, .b = off + k,
+								.c = off + k + n, .off = s->f_off + g });
 					if (r)
 						return r;
 					now = fb;

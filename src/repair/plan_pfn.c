@@ -15,7 +15,6 @@
 #include "le.h"
 #include "units.h"
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,7 +31,7 @@ enum { NFIELDS = 0 PS_PFN_FIELDS(ONE_FIELD, PS_PFN) };
  * reason (why() keeps it), so a specific reason is never replaced by the
  * generic ones the version 1.4 rewrite states for every field. */
 struct pfn_edit {
-	char reason[NFIELDS][400];
+	struct ps_repair_why reason[NFIELDS];	/* kind 0: none yet */
 };
 
 static int field_index(const char *name)
@@ -43,18 +42,16 @@ static int field_index(const char *name)
 	return -1;
 }
 
-static void why(struct pfn_edit *e, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void why(struct pfn_edit *e, const char *field, const char *fmt, ...)
+static void why(struct pfn_edit *e, const char *field, struct ps_repair_why w)
 {
 	int i = field_index(field);
-	if (i < 0 || e->reason[i][0])
+	if (i < 0 || e->reason[i].kind)
 		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->reason[i], sizeof(e->reason[i]), fmt, ap);
-	va_end(ap);
+	e->reason[i] = w;
 }
+
+/* A why of kind k with data a (and b, c, code: see repair.h). */
+#define W(k, ...) ((struct ps_repair_why){ .kind = (k), __VA_ARGS__ })
 
 static void fmt_field(const uint8_t *b, const struct ps_field *f, char *out,
 		      size_t n)
@@ -77,7 +74,7 @@ static void fmt_field(const uint8_t *b, const struct ps_field *f, char *out,
 static int emit_block(struct ps_plan *plan, int ns, uint64_t boff,
 		      const uint8_t *old, const uint8_t *b,
 		      const struct pfn_edit *e, const char *kind,
-		      const char *dflt_reason)
+		      enum ps_repair_why_kind dflt)
 {
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const struct ps_field *f = &pfn_fields[i];
@@ -96,9 +93,10 @@ static int emit_block(struct ps_plan *plan, int ns, uint64_t boff,
 		fmt_field(old, f, ov, sizeof(ov));
 		fmt_field(b, f, nv, sizeof(nv));
 		const char *k = !strcmp(f->name, "checksum") ? "pfn-checksum" : kind;
+		const struct ps_repair_why dw = { .kind = dflt };
 		int rc = ps_plan_add(plan, ns, k, boff + lo, old + lo, b + lo,
-				     hi - lo, f->name, ov, nv, "%s",
-				     e->reason[i][0] ? e->reason[i] : dflt_reason);
+				     hi - lo, f->name, ov, nv,
+				     e->reason[i].kind ? &e->reason[i] : &dw);
 		if (rc)
 			return rc;
 	}
@@ -138,7 +136,6 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		struct ps_plan *plan)
 {
 	static const char *K = "pfn";
-	char h1[32];
 	if (ns->mode != PS_NS_FSDAX && ns->mode != PS_NS_DEVDAX)
 		return PS_OK;
 	if (ns->info_rec < 0 || ns->nested_in >= 0)
@@ -232,10 +229,10 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		     ps_add_ovf(S_blk, sb->dataoff, &S_blk);
 	uint64_t S = S_ovf ? ns->size : S_blk;
 	bool npfns_wrong = false;
-	const char *S_src = "the info block (start_pad + end_trunc + dataoff + npfns pages)";
+	enum ps_repair_size_src S_src = PS_SIZE_FROM_BLOCK;
 	if (o->ns_size) {
 		S = o->ns_size;
-		S_src = "--ns-size";
+		S_src = PS_SIZE_FROM_OPTION;
 		npfns_wrong = S_ovf || S_blk != S;
 	} else if (ns->base == 0 && last_in_image(a, ns) &&
 		   (S_ovf || S_blk != src->size)) {
@@ -252,7 +249,7 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 			   kernel_dataoff(Si, sb->mode, al) == sb->dataoff &&
 			   ns->end_trunc == Si % al) {
 			S = Si;
-			S_src = "the image size (the namespace is the whole image: dataoff and end_trunc are exactly what nd_pfn_init writes for that size)";
+			S_src = PS_SIZE_FROM_IMAGE;
 			npfns_wrong = true;
 		} else {
 			ps_plan_refuse(plan, n, K, &(struct ps_repair_why){ .kind = PS_RW_NPFNS_UNPROVEN, .ns = n,
@@ -288,35 +285,32 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 	struct pfn_edit e;
 	memset(&e, 0, sizeof(e));
 	const char *kind = "pfn-field";
-	const char *dflt = "";
+	enum ps_repair_why_kind dflt = PS_RW_PATCH_NONE;
 	bool convert = ns->start_pad != 0;
 
 	if (!convert) {
 		/* Derivable fields, in place. */
 		if (sb->version_minor >= 3 && sb->flags) {
 			PS_FIELD_PUT(PS_PFN, b, flags, 0);
-			why(&e, "flags", "version 1.%u guarantees flags 0 and Linux never sets one: these bits are corruption",
-			    sb->version_minor);
+			why(&e, "flags", W(PS_RW_PATCH_FLAGS_CORRUPT, .a = sb->version_minor));
 		}
 		if (sb->version_minor >= 3 && !sb->padding_zero) {
 			size_t ps = ps_pfn_pad_start(sb->version_minor);
 			memset(b + ps, 0, PS_PFN_OFF_checksum - ps);
-			why(&e, "padding", "version 1.%u guarantees zero padding (v5.3 \"Fix fsdax-mode namespace info-block zero-fields\"): stray bytes are corruption",
-			    sb->version_minor);
+			why(&e, "padding", W(PS_RW_PATCH_PADDING_CORRUPT, .a = sb->version_minor));
 		}
 		if (sb->version_minor >= 4 && sb->page_size == 0) {
 			PS_FIELD_PUT(PS_PFN, b, page_size, SZ_4K);
-			why(&e, "page_size", "version 1.4 records the creating kernel's PAGE_SIZE; 0 is missing, and dataoff is 4 KiB-page arithmetic, so 4096");
+			why(&e, "page_size", W(PS_RW_PATCH_PAGE_SIZE_MISSING));
 		}
 		if (sb->version_minor >= 4 && sb->page_struct_size < 64) {
 			PS_FIELD_PUT(PS_PFN, b, page_struct_size, 64);
-			why(&e, "page_struct_size", "version 1.4 records the struct page reservation; below 64 a pmem-mode namespace is refused (\"struct page size mismatch\"); 64 is MAX_STRUCT_PAGE_SIZE of current kernels");
+			why(&e, "page_struct_size", W(PS_RW_PATCH_PAGE_STRUCT_SMALL));
 		}
 		if (npfns_wrong) {
 			uint64_t want = (S - ns->start_pad - ns->end_trunc - sb->dataoff) / SZ_4K;
 			PS_FIELD_PUT(PS_PFN, b, npfns, want);
-			why(&e, "npfns", "npfns must be (size - start_pad - end_trunc - dataoff) / 4096 = %" PRIu64 " for the %s namespace (size from %s)",
-			    want, ps_human(S, h1, sizeof(h1)), S_src);
+			why(&e, "npfns", W(PS_RW_PATCH_NPFNS, .a = want, .b = S, .code = S_src));
 		}
 	} else {
 		/* start_pad != 0: rewrite as a v5.7+ kernel would have written
@@ -379,8 +373,8 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		uint64_t need = SZ_8K + 64 * ((S - SZ_8K) / SZ_4K);
 		if (mode == PS_PFN_MODE_PMEM && need > Dn) {
 			mode = PS_PFN_MODE_RAM;
-			why(&e, "mode", "the memmap a pmem-mode namespace of %s needs (8 KiB + 64 bytes x %" PRIu64 " pages = 0x%" PRIx64 ") does not fit below dataoff 0x%" PRIx64 "; the data cannot move, so the struct pages go to DRAM (map=mem) instead",
-			    ps_human(S, h1, sizeof(h1)), (S - SZ_8K) / SZ_4K, need, Dn);
+			why(&e, "mode", W(PS_RW_PATCH_MODE_RAM, .a = S, .b = (S - SZ_8K) / SZ_4K,
+					  .c = need, .d = Dn));
 		}
 		struct ps_pfn_sb nsb;
 		memset(&nsb, 0, sizeof(nsb));
@@ -399,26 +393,22 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 		nsb.page_struct_size = 64;
 		ps_pfn_encode(&nsb, b);
 		if (legacy) {
-			why(&e, "start_pad", "start_pad is deprecated (v5.3+ never pads); the %s pad moves into dataoff so the data start stays at base + 0x%" PRIx64 " (the filesystem does not move)",
-			    ps_human(ns->start_pad, h1, sizeof(h1)), Dn);
-			why(&e, "dataoff", "dataoff' = start_pad + dataoff = 0x%" PRIx64 " + 0x%" PRIx64 ": every kernel reads data at base + start_pad + dataoff, so the filesystem is found at the same bytes",
-			    ns->start_pad, sb->dataoff);
+			why(&e, "start_pad", W(PS_RW_PATCH_PAD_LEGACY, .a = ns->start_pad, .b = Dn));
+			why(&e, "dataoff", W(PS_RW_PATCH_DATAOFF_LEGACY, .a = ns->start_pad,
+					     .b = sb->dataoff));
 		} else {
-			why(&e, "start_pad", "the filesystem was written at base + dataoff (start_pad-unaware); with start_pad 0 every kernel reads it there");
-			why(&e, "dataoff", "dataoff stays 0x%" PRIx64 ": the proven filesystem is at base + dataoff", Dn);
+			why(&e, "start_pad", W(PS_RW_PATCH_PAD_FIXED));
+			why(&e, "dataoff", W(PS_RW_PATCH_DATAOFF_FIXED, .a = Dn));
 		}
-		why(&e, "end_trunc", "end_trunc' = (base + size) - ALIGN_DOWN(base + size, max(align, 2 MiB)) as nd_pfn_init writes it (%s): base + size - end_trunc must be 2 MiB aligned (\"resource end misaligned\")",
-		    o->have_phys_base ? "physical base known" : "base assumed aligned");
-		why(&e, "npfns", "npfns' = (size - dataoff' - end_trunc') / 4096 = %" PRIu64 " (the kernel recomputes it; written for ndctl and older readers)",
-		    nsb.npfns);
-		why(&e, "version_minor", "version 1.4, the current format: page_size and page_struct_size recorded, padding guaranteed zero");
-		why(&e, "page_size", "version 1.4 field: PAGE_SIZE 4096");
-		why(&e, "page_struct_size", "version 1.4 field: 64 (MAX_STRUCT_PAGE_SIZE); dataoff' - 8 KiB holds 0x%" PRIx64 " bytes of memmap",
-		    Dn - SZ_8K);
-		why(&e, "align", "version 1.2+ field: the mapping alignment (0x%" PRIx64 ")", align);
-		why(&e, "flags", "version 1.3+ guarantees flags 0");
-		why(&e, "padding", "version 1.3+ guarantees zero padding; stale bytes from the old block's era are cleared");
-		dflt = "part of the version 1.4 rewrite";
+		why(&e, "end_trunc", W(PS_RW_PATCH_END_TRUNC, .code = o->have_phys_base));
+		why(&e, "npfns", W(PS_RW_PATCH_NPFNS_REWRITE, .a = nsb.npfns));
+		why(&e, "version_minor", W(PS_RW_PATCH_VERSION));
+		why(&e, "page_size", W(PS_RW_PATCH_V14_PAGE_SIZE));
+		why(&e, "page_struct_size", W(PS_RW_PATCH_V14_PAGE_STRUCT, .a = Dn - SZ_8K));
+		why(&e, "align", W(PS_RW_PATCH_ALIGN, .a = align));
+		why(&e, "flags", W(PS_RW_PATCH_V13_FLAGS));
+		why(&e, "padding", W(PS_RW_PATCH_V13_PADDING));
+		dflt = PS_RW_PATCH_REWRITE_PART;
 		if (!o->have_phys_base)
 			ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_ASSUME_ALIGNED, .ns = n,
 							 .a = ca });
@@ -432,12 +422,9 @@ int ps_plan_pfn(struct ps_src *src, const struct ps_analysis *a,
 	PS_FIELD_PUT(PS_PFN, b, checksum,
 		     ps_fletcher64(b, PS_PFN_SIZE, PS_PFN_OFF_checksum, PS_PFN_LEN_checksum));
 	if (!changed)
-		why(&e, "checksum", "stored checksum 0x%016" PRIx64 " is wrong and every field checks out (%s; size %s from %s): the kernel ignores a block with a bad checksum (ENODEV), so it is re-sealed",
-		    sb->checksum,
-		    fc ? "the filesystem is at the data start the block gives" :
-			 "dataoff is what nd_pfn_init writes for this size",
-		    ps_human(S, h1, sizeof(h1)), S_src);
+		why(&e, "checksum", W(PS_RW_PATCH_RESEAL, .a = sb->checksum, .code = fc != NULL,
+				      .b = S, .c = S_src));
 	else
-		why(&e, "checksum", "fletcher64 of the rewritten block");
+		why(&e, "checksum", W(PS_RW_PATCH_CHECKSUM));
 	return emit_block(plan, n, boff, old, b, &e, kind, dflt);
 }

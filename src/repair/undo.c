@@ -254,7 +254,8 @@ int ps_undo_parse(const char *t, size_t len, struct ps_undo *u, char *err,
 			if (ps_add_ovf(off, l2, &end) || (have & 2 && end > u->image_size))
 				goto badpatch;
 			if (ps_plan_add(&u->plan, -1, "undo", off, ob, nb, (uint32_t)l2,
-					field, NULL, NULL, "undo"))
+					field, NULL, NULL,
+					&(struct ps_repair_why){ .kind = PS_RW_PATCH_UNDO }))
 				goto badpatch;
 		} else {
 			snprintf(err, errlen, "undo file: unknown line '%.40s'", line);
