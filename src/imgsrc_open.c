@@ -24,14 +24,23 @@
 
 void ps_open_notice(const struct ps_open_opts *o, const char *fmt, ...)
 {
-	char buf[1024];
+	char *buf = NULL;
 	va_list ap;
 	if (!o || !o->msg)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	int n = vasprintf(&buf, fmt, ap);	/* whole: paths are never cut */
 	va_end(ap);
-	o->msg(o->msg_arg, buf);
+	if (n < 0)
+		return;
+	o->msg(o->msg_arg, &(struct ps_notice){ .kind = PS_NOTICE_LINE, .text = buf });
+	free(buf);
+}
+
+void ps_open_note(const struct ps_open_opts *o, const struct ps_notice *n)
+{
+	if (o && o->msg)
+		o->msg(o->msg_arg, n);
 }
 
 enum ps_compression ps_detect_compression(const uint8_t *b, size_t n)
