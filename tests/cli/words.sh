@@ -36,28 +36,12 @@ while read -r c; do
 done <"$T/cmds"
 sort -u "$T/hits" -o "$T/hits"
 
-# Not moved yet, each with what it waits for (a file and word leaves this
-# list when its words move; a stale entry fails too, so the list only
-# shrinks):
-#  ns.c: ps_ns_data_view's hints, once the --semantics decision is one
-#    library function (ps_ns_pick) that returns which hint applies;
-#  imgsrc_cache.c: the decoder's notices and the room hint, which need
-#    notice kinds (ps_open_notice takes a sentence today);
-#  carve.c, extract_archive.c, extract_dir.c: "exists, use --force", which
-#    needs the two PS_EEXIST causes (the output, its stale .partial) told
-#    apart by a code;
-#  repair/plan_pfn.c: the size source in a patch's reason ("size from
-#    --ns-size"), once patch reasons are kinds like refusals and notes.
+# Not moved yet, each as FILE<TAB>WORD with what it waits for (a file
+# and word leaves this list when its words move; a stale entry fails too,
+# so the list only shrinks). Empty: every word has moved to cmd/.
 cat >"$T/pending" <<'PENDING'
-src/carve.c	--force
-src/extract_archive.c	--force
-src/extract_dir.c	--force
-src/imgsrc_cache.c	--cache
-src/imgsrc_cache.c	--cache-dir
-src/ns.c	--offset
-src/ns.c	--semantics
-src/repair/plan_pfn.c	--ns-size
 PENDING
+sed -i '/^$/d' "$T/pending"
 sort -u "$T/pending" -o "$T/pending"
 comm -23 "$T/hits" "$T/pending" >"$T/new"
 comm -13 "$T/hits" "$T/pending" >"$T/stale"
