@@ -418,7 +418,7 @@ static void split_block(FILE *f, const struct ps_report *in, const struct ps_ns 
 		HUMAN(sp->start_pad));
 	if (!sp->blocksize) {
 		fputs("<p class=\"split-error\">not run: ", f);
-		esc(f, sp->err[0] ? sp->err : "no filesystem");
+		esc(f, sp->err ? sp->err : "no filesystem");
 		fputs("</p>\n</div>\n", f);
 		return;
 	}
@@ -431,7 +431,7 @@ static void split_block(FILE *f, const struct ps_report *in, const struct ps_ns 
 		HUMAN(sp->bytes_read), sp->l_off, sp->f_off);
 	if (sp->errors) {
 		fprintf(f, "<p class=\"split-error\">%" PRIu64 " entries not checked; first: ", sp->errors);
-		esc(f, sp->err);
+		esc(f, sp->err ? sp->err : "");
 		fputs("</p>\n", f);
 	}
 	if (ps_split_mapped(sp)) {

@@ -51,9 +51,8 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 				size_t m = len - k < BADBLK_UNIT ? len - k : BADBLK_UNIT;
 				int r2 = ps_src_pread(src, buf + k, m, p + k);
 				if (r2 == PS_EBADBLK) {
-					if (!st->bad_bytes)
-						snprintf(st->bad_first, sizeof(st->bad_first), "%s",
-							 ps_src_error(src));
+					if (!st->bad_bytes && !st->bad_first)
+						st->bad_first = strdup(ps_src_error(src));
 					if (p + k != bad_end)
 						st->bad_runs++;
 					st->bad_bytes += m;
@@ -96,6 +95,12 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 	}
 	st->size = size;
 	return PS_OK;
+}
+
+void ps_carve_stats_free(struct ps_carve_stats *st)
+{
+	free(st->bad_first);
+	st->bad_first = NULL;
 }
 
 int ps_carve(struct ps_src *src, const char *out, int force,

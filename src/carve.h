@@ -13,8 +13,9 @@ struct ps_carve_stats {
 	 * its error flag), written as zeros: their bytes, the stretches of
 	 * them, and the source's error for the first */
 	uint64_t bad_bytes, bad_runs;
-	char bad_first[320];
+	char *bad_first;	/* whole; owned: ps_carve_stats_free */
 };
+void ps_carve_stats_free(struct ps_carve_stats *st);
 
 /* Copy src to out: holes in src (and all-zero 4 KiB blocks) stay holes.
  * Written to out.partial, renamed to out at the end; an existing out is

@@ -193,7 +193,7 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 		/* not a filesystem pmemscan walks (or not walkable): the
 		 * rewrite goes on as before the check existed, said plainly */
 		ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_SPLIT_NOT_RUN, .ns = n,
-						 .detail = s.err[0] ? s.err : NULL, .code = r });
+						 .detail = s.err, .code = r });
 		ps_split_free(&s);
 		return PS_OK;
 	}
