@@ -799,7 +799,7 @@ int render_scan_html(FILE *f, const struct ps_report *in, const struct ps_analys
 		const struct ps_stream_break *b = in->container->cut;
 		fprintf(f, "<dt>truncated</dt><dd id=\"stream-cut\">the %s stream breaks at compressed offset %" PRIu64 " of %" PRIu64 " (",
 			in->compression, b->compressed_off, b->compressed_size);
-		esc(f, b->msg);
+		esc(f, b->msg ? b->msg : "");
 		fprintf(f, "); the %" PRIu64 " bytes decoded before it are the image, read as a truncated dump</dd>\n",
 			b->decoded);
 	}

@@ -226,7 +226,7 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 			}
 			break;
 		}
-		memset(brk, 0, sizeof(*brk));
+		ps_stream_break_free(brk);
 		if (r) {
 			snprintf(err, errlen, "%s", ps_src_error(src));
 			break;
@@ -243,13 +243,13 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 	fill_report(opts, src, off, r ? -1 : 1);
 	ps_intr_leave();
 	if (r) {
-		memset(brk, 0, sizeof(*brk));
+		ps_stream_break_free(brk);
 		return r;
 	}
 	if (ftruncate(wfd, (off_t)off) < 0) {
 		snprintf(err, errlen, "%s: cannot set the cache size to %" PRIu64 ": %s",
 			 wpath, off, strerror(errno));
-		memset(brk, 0, sizeof(*brk));
+		ps_stream_break_free(brk);
 		return PS_EIO;
 	}
 	*size_out = off;
@@ -566,6 +566,7 @@ static void dv_close(struct ps_src *s)
 	struct dec_view *v = s->priv;
 	ps_src_close(v->in);
 	free(v->path);
+	ps_stream_break_free(&v->cut);
 	free(v);
 }
 
@@ -595,8 +596,10 @@ int ps_dec_view_new(struct ps_src *in, const char *path, enum ps_compression com
 	}
 	v->in = in;
 	v->comp = comp;
-	if (cut && cut->decoded)
+	if (cut && cut->decoded) {
 		v->cut = *cut;
+		v->cut.msg = cut->msg ? strdup(cut->msg) : NULL;	/* the view's own */
+	}
 	s->fd = in->fd;
 	s->fd_off = in->fd_off;
 	*out = s;

@@ -215,8 +215,11 @@ struct ps_stream_break {
 	uint64_t compressed_off;	/* compressed bytes read when it broke */
 	uint64_t compressed_size;	/* the compressed file's size */
 	uint64_t decoded;		/* bytes that decoded: the image */
-	char msg[320];			/* the decoder's words */
+	char *msg;			/* the decoder's words, whole (owned:
+					 * ps_stream_break_free) */
 };
+/* Free b->msg and clear b. */
+void ps_stream_break_free(struct ps_stream_break *b);
 /* PS_OK and *b if the stream source s failed because its compressed input
  * ended; PS_ENOTFOUND if it did not (or has not yet); PS_EINVAL if s is
  * not a stream source. */

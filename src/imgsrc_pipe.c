@@ -231,7 +231,7 @@ int ps_src_open_pipe(const char *path, const struct ps_open_opts *opts,
 		if (!rc && opts->msg && !ps_src_container_info(*out, &ci) && ci.cut)
 			ps_open_notice(opts, "%s: the %s stream breaks at compressed offset %" PRIu64 " of %" PRIu64 " (%s), after %" PRIu64 " decoded bytes: reading those as a truncated image",
 				       name, ci.format, ci.cut->compressed_off, ci.cut->compressed_size,
-				       ci.cut->msg, ci.cut->decoded);
+				       ci.cut->msg ? ci.cut->msg : "", ci.cut->decoded);
 	}
 	close(wfd);
 	return rc;
