@@ -632,7 +632,7 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 	 * shows them after recovery (docs/journal.md) */
 	struct ps_src *rview = NULL;
 	struct ps_journal js;
-	char jerr[160];
+	char jerr[PS_ERR_LINE_MAX];
 	if (type != PS_FS_XFS &&
 	    ps_ext_journal_open(view, true, &js, &rview, jerr, sizeof(jerr)))
 		rview = NULL;

@@ -226,7 +226,7 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 	 * that recovery writes, nor rest on a view the kernel will not show */
 	struct ps_src *win = NULL, *jview = NULL;
 	struct ps_journal js;
-	char jerr[160];
+	char jerr[PS_ERR_LINE_MAX];
 	memset(&js, 0, sizeof(js));
 	if (s.fstype != PS_FS_XFS && !ps_src_window(src, legacy->off, size, &win)) {
 		r = ps_ext_journal_open(win, true, &js, &jview, jerr, sizeof(jerr));
@@ -343,7 +343,7 @@ int ps_merge_verify(struct ps_src *after, const struct ps_merge_expect *m,
 	 * as the plan saw them */
 	struct ps_src *jview = NULL;
 	struct ps_journal js;
-	char err[320];
+	char err[PS_ERR_LINE_MAX];
 	if (ps_ext_journal_open(view, true, &js, &jview, err, sizeof(err)))
 		jview = NULL;
 	struct ps_fs *fs;
