@@ -5,6 +5,7 @@
 #include "imgsrc_open.h"
 #include "progress.h"
 #include "err.h"
+#include "util.h"
 #include <inttypes.h>
 #include <ctype.h>
 #include <errno.h>
@@ -28,10 +29,55 @@ void cli_err(const char *fmt, ...)
 }
 
 /* Notices from opening a compressed dump ("inflating ... into cache"). */
-void cli_open_notice(void *arg, const char *msg)
+void cli_open_notice(void *arg, const struct ps_notice *n)
 {
 	(void)arg;
-	cli_err("%s", msg);
+	switch (n->kind) {
+	case PS_NOTICE_DECODE_TEMP:
+		cli_err("decoding %s (%s) into a temporary sparse file in %s, deleted at exit (--cache keeps it for the next command)",
+			n->path, ps_compression_name(n->comp), n->dir);
+		break;
+	case PS_NOTICE_CACHE_FILL:
+		cli_err("inflating %s (%s) into cache %s", n->path,
+			ps_compression_name(n->comp), n->cache);
+		break;
+	case PS_NOTICE_CACHE_REUSE:
+		cli_err("reusing cache %s for %s", n->cache, n->path);
+		break;
+	case PS_NOTICE_CACHE_WAIT:
+		cli_err("waiting for another pmemscan inflating %s into %s", n->path, n->cache);
+		break;
+	case PS_NOTICE_CACHE_STALE:
+		cli_err("removed stale cache %s/%s (its input changed)", n->dir, n->cache);
+		break;
+	case PS_NOTICE_CACHE_NOT_KEPT:
+		cli_err("not keeping the cache of %s: the dump is truncated", n->path);
+		break;
+	default:
+		cli_err("%s", n->text ? n->text : "");
+		break;
+	}
+}
+
+void cli_open_hint(char *err, size_t errlen, const struct ps_open_hint *h)
+{
+	size_t n = strlen(err);
+	if (n + 1 >= errlen)
+		return;
+	if (h->kind == PS_HINT_CACHE_NOT_OURS) {
+		snprintf(err + n, errlen - n, " (remove it or choose --cache-dir)");
+		return;
+	}
+	char need[128], hs[32];
+	if (h->size_known)
+		snprintf(need, sizeof(need), "up to %" PRIu64 " bytes (%s; its zero blocks are left as holes)",
+			 h->size, ps_human_fmt(h->size, PS_HUMAN_TENTHS, hs, sizeof(hs)));
+	else
+		snprintf(need, sizeof(need), "more than the %" PRIu64 " bytes written (its size is known only at its end)",
+			 h->done);
+	snprintf(err + n, errlen - n, "; the decoded image needs %s in %s (%s): free room there, or set TMPDIR or give --cache-dir DIR on a filesystem with room",
+		 need, h->dir, h->dir_src == PS_DIR_FROM_OPTION ? "--cache-dir" :
+		 h->dir_src == PS_DIR_FROM_TMPDIR ? "TMPDIR" : "the default, TMPDIR being unset");
 }
 
 size_t cli_report_damage(const char *path, const struct ps_src *s)

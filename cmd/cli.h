@@ -79,7 +79,12 @@ struct cli_cmdline;
 int cmd_cat_file(int argc, char **argv, const struct cli_cmdline *cl);
 int cmd_digest(int argc, char **argv);
 /* ps_open_opts.msg for the CLI: the notice on stderr as "pmemscan: MSG". */
-void cli_open_notice(void *arg, const char *msg);
+struct ps_notice;
+void cli_open_notice(void *arg, const struct ps_notice *n);
+/* ps_open_opts.hint for the CLI: how --cache-dir or TMPDIR settles an
+ * error of the decoded copy, appended to its line. */
+struct ps_open_hint;
+void cli_open_hint(char *err, size_t errlen, const struct ps_open_hint *h);
 /* One line for each damaged range of the image (ps_src_damage: an EWF
  * chunk failing its checksum, read as zeros); returns how many. Every
  * command that reads an image calls it at its end and exits 1 (not 0)

@@ -105,7 +105,10 @@ int cmd_carve(int argc, char **argv)
 				  changed, sizeof(changed)))
 		cli_err("warning: %s: %s", a.image, changed);
 	if (r) {
-		cli_err("%s", err);
+		/* the two the user settles with --force */
+		cli_err("%s%s", err, r == PS_EEXIST ? " (use --force to overwrite it)" :
+			r == PS_EPARTIAL ? " or use --force" : "");
+		ps_carve_stats_free(&cs);
 		return EXIT_USAGE;
 	}
 	if (!a.quiet)
@@ -125,7 +128,9 @@ int cmd_carve(int argc, char **argv)
 		uint64_t nb = sector && cs.bad_bytes % sector == 0 ? cs.bad_bytes / sector : cs.bad_runs;
 		cli_err("carve: %s: %llu block%s unreadable (%s), written as zeros; the first: %s",
 			a.out, (unsigned long long)nb, nb == 1 ? "" : "s",
-			ps_human_fmt(cs.bad_bytes, PS_HUMAN_TENTHS, h1, sizeof(h1)), cs.bad_first);
+			ps_human_fmt(cs.bad_bytes, PS_HUMAN_TENTHS, h1, sizeof(h1)),
+			cs.bad_first ? cs.bad_first : "out of memory");
 	}
+	ps_carve_stats_free(&cs);
 	return cs.bad_bytes || damaged || jprob ? EXIT_PROBLEMS : EXIT_OK;
 }

@@ -104,7 +104,8 @@ int cmd_cat(int argc, char **argv)
 	if (frc >= 0)
 		return frc;
 	struct cat_image_args ca = {
-		.oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice, .verify = true },
+		.oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice, .hint = cli_open_hint,
+			.verify = true },
 	};
 	int orc = cli_opts_parse(&cat_image_cl, argc, argv, cat_image_option, &ca);
 	if (orc >= 0)

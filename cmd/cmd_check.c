@@ -94,7 +94,8 @@ int common_open(struct common *c, bool quiet_diags)
 	int rc;
 	ps_diags_init(&c->d);
 	/* a compressed dump, an EWF or split raw image like a plain one */
-	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice };
+	struct ps_open_opts oo = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice,
+				   .hint = cli_open_hint };
 	if (ps_src_open_auto(c->path, &oo, &c->file, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;

@@ -90,7 +90,8 @@ int cmd_digest(int argc, char **argv)
 {
 	struct digest_args da = {
 		.kind = PS_DIGEST_SHA256, .threads = -1,
-		.oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice, .verify = true },
+		.oo = { .mode = PS_OPEN_STREAM, .msg = cli_open_notice, .hint = cli_open_hint,
+			.verify = true },
 	};
 	int prc = cli_opts_parse(&digest_cl, argc, argv, digest_option, &da);
 	if (prc >= 0)

@@ -197,7 +197,12 @@ int cmd_extract(int argc, char **argv)
 	struct ps_writer *w;
 	int r = ps_writer_open(a.out, a.force, &w, err, sizeof(err));
 	if (r) {
-		cli_err("%s", err);
+		/* the three the user settles with --force */
+		cli_err("%s%s", err,
+			r == PS_EEXIST && ps_archive_kind(a.out) ? " (use --force to replace it)" :
+			r == PS_EPARTIAL ? " or use --force" :
+			r == PS_ENOTEMPTY ? " (--force extracts into it: directories there are "
+					    "entered, nothing there is overwritten, followed or removed)" : "");
 		xview_free(&xv);
 		ps_fs_close(fs);
 		cli_view_close(&v);

@@ -257,6 +257,7 @@ int cmd_repair(int argc, char **argv)
 	struct ps_open_opts oo = vo.open;
 	oo.mode = PS_OPEN_RANDOM;
 	oo.msg = cli_open_notice;
+	oo.hint = cli_open_hint;
 	cli_fill_progress_attach(&oo, repair_quiet);
 	/* -o copies the image: warn if it changed meanwhile (docs/cli.md "scan";
 	 * --in-place changes it itself) */

@@ -140,7 +140,8 @@ int cmd_scan(int argc, char **argv)
 {
 	struct scan_args sa = {
 		.to = {
-			.open = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice, .verify = true },
+			.open = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice,
+				  .hint = cli_open_hint, .verify = true },
 			.hash = PS_HASH_AUTO,
 			.threads = -1,	/* --threads, or the default for the kind */
 		},

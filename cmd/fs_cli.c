@@ -278,7 +278,7 @@ int xview_setup(const struct args *a, struct cli_view *v, struct xview *x)
 	x->split = x->src.split;
 	if (!x->split || !x->split->blocksize) {
 		cli_err("%s: namespace %d: split check failed: %s", a->image, v->ns,
-			x->split && x->split->err[0] ? x->split->err : "out of memory");
+			x->split && x->split->err ? x->split->err : "out of memory");
 		return EXIT_USAGE;
 	}
 	if (a->view == VIEW_MMAP) {

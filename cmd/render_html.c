@@ -418,7 +418,7 @@ static void split_block(FILE *f, const struct ps_report *in, const struct ps_ns 
 		HUMAN(sp->start_pad));
 	if (!sp->blocksize) {
 		fputs("<p class=\"split-error\">not run: ", f);
-		esc(f, sp->err[0] ? sp->err : "no filesystem");
+		esc(f, sp->err ? sp->err : "no filesystem");
 		fputs("</p>\n</div>\n", f);
 		return;
 	}
@@ -431,7 +431,7 @@ static void split_block(FILE *f, const struct ps_report *in, const struct ps_ns 
 		HUMAN(sp->bytes_read), sp->l_off, sp->f_off);
 	if (sp->errors) {
 		fprintf(f, "<p class=\"split-error\">%" PRIu64 " entries not checked; first: ", sp->errors);
-		esc(f, sp->err);
+		esc(f, sp->err ? sp->err : "");
 		fputs("</p>\n", f);
 	}
 	if (ps_split_mapped(sp)) {
@@ -799,7 +799,7 @@ int render_scan_html(FILE *f, const struct ps_report *in, const struct ps_analys
 		const struct ps_stream_break *b = in->container->cut;
 		fprintf(f, "<dt>truncated</dt><dd id=\"stream-cut\">the %s stream breaks at compressed offset %" PRIu64 " of %" PRIu64 " (",
 			in->compression, b->compressed_off, b->compressed_size);
-		esc(f, b->msg);
+		esc(f, b->msg ? b->msg : "");
 		fprintf(f, "); the %" PRIu64 " bytes decoded before it are the image, read as a truncated dump</dd>\n",
 			b->decoded);
 	}

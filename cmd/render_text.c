@@ -73,7 +73,7 @@ int render_scan_text(FILE *f, const struct ps_report *in,
 	if (in->compression && in->container && in->container->cut) {
 		const struct ps_stream_break *b = in->container->cut;
 		fprintf(f, "input: TRUNCATED: the %s stream breaks at compressed offset %" PRIu64 " of %" PRIu64 " (%s); the %" PRIu64 " bytes decoded before it are the image below, read as a truncated dump\n",
-			in->compression, b->compressed_off, b->compressed_size, b->msg,
+			in->compression, b->compressed_off, b->compressed_size, b->msg ? b->msg : "",
 			b->decoded);
 	}
 	render_text_container(f, in);	/* EWF, split raw (render_container.c) */

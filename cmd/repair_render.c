@@ -17,6 +17,126 @@
 
 /* ---- why a unit is refused, what a plan rests on: the words ---- */
 
+/* Where a "pfn" patch's namespace size comes from. */
+static const char *size_src(int s)
+{
+	switch (s) {
+	case PS_SIZE_FROM_OPTION: return "--ns-size";
+	case PS_SIZE_FROM_IMAGE: return "the image size (the namespace is the whole image: dataoff and end_trunc are exactly what nd_pfn_init writes for that size)";
+	default: return "the info block (start_pad + end_trunc + dataoff + npfns pages)";
+	}
+}
+
+/* The sentence of a patch's why (a PS_RW_PATCH_* kind); false for any
+ * other kind. */
+static bool patch_why_print(FILE *f, const struct ps_repair_why *w)
+{
+	char h1[32];
+	switch (w->kind) {
+	case PS_RW_PATCH_NONE:
+		break;
+	case PS_RW_PATCH_FLAGS_CORRUPT:
+		fprintf(f, "version 1.%u guarantees flags 0 and Linux never sets one: these bits are corruption",
+			(unsigned)w->a);
+		break;
+	case PS_RW_PATCH_PADDING_CORRUPT:
+		fprintf(f, "version 1.%u guarantees zero padding (v5.3 \"Fix fsdax-mode namespace info-block zero-fields\"): stray bytes are corruption",
+			(unsigned)w->a);
+		break;
+	case PS_RW_PATCH_PAGE_SIZE_MISSING:
+		fputs("version 1.4 records the creating kernel's PAGE_SIZE; 0 is missing, and dataoff is 4 KiB-page arithmetic, so 4096", f);
+		break;
+	case PS_RW_PATCH_PAGE_STRUCT_SMALL:
+		fputs("version 1.4 records the struct page reservation; below 64 a pmem-mode namespace is refused (\"struct page size mismatch\"); 64 is MAX_STRUCT_PAGE_SIZE of current kernels", f);
+		break;
+	case PS_RW_PATCH_NPFNS:
+		fprintf(f, "npfns must be (size - start_pad - end_trunc - dataoff) / 4096 = %" PRIu64 " for the %s namespace (size from %s)",
+			w->a, ps_human(w->b, h1, sizeof(h1)), size_src(w->code));
+		break;
+	case PS_RW_PATCH_RESEAL:
+		fprintf(f, "stored checksum 0x%016" PRIx64 " is wrong and every field checks out (%s; size %s from %s): the kernel ignores a block with a bad checksum (ENODEV), so it is re-sealed",
+			w->a, w->code ? "the filesystem is at the data start the block gives" :
+			"dataoff is what nd_pfn_init writes for this size",
+			ps_human(w->b, h1, sizeof(h1)), size_src((int)w->c));
+		break;
+	case PS_RW_PATCH_CHECKSUM:
+		fputs("fletcher64 of the rewritten block", f);
+		break;
+	case PS_RW_PATCH_MODE_RAM:
+		fprintf(f, "the memmap a pmem-mode namespace of %s needs (8 KiB + 64 bytes x %" PRIu64 " pages = 0x%" PRIx64 ") does not fit below dataoff 0x%" PRIx64 "; the data cannot move, so the struct pages go to DRAM (map=mem) instead",
+			ps_human(w->a, h1, sizeof(h1)), w->b, w->c, w->d);
+		break;
+	case PS_RW_PATCH_PAD_LEGACY:
+		fprintf(f, "start_pad is deprecated (v5.3+ never pads); the %s pad moves into dataoff so the data start stays at base + 0x%" PRIx64 " (the filesystem does not move)",
+			ps_human(w->a, h1, sizeof(h1)), w->b);
+		break;
+	case PS_RW_PATCH_DATAOFF_LEGACY:
+		fprintf(f, "dataoff' = start_pad + dataoff = 0x%" PRIx64 " + 0x%" PRIx64 ": every kernel reads data at base + start_pad + dataoff, so the filesystem is found at the same bytes",
+			w->a, w->b);
+		break;
+	case PS_RW_PATCH_PAD_FIXED:
+		fputs("the filesystem was written at base + dataoff (start_pad-unaware); with start_pad 0 every kernel reads it there", f);
+		break;
+	case PS_RW_PATCH_DATAOFF_FIXED:
+		fprintf(f, "dataoff stays 0x%" PRIx64 ": the proven filesystem is at base + dataoff", w->a);
+		break;
+	case PS_RW_PATCH_END_TRUNC:
+		fprintf(f, "end_trunc' = (base + size) - ALIGN_DOWN(base + size, max(align, 2 MiB)) as nd_pfn_init writes it (%s): base + size - end_trunc must be 2 MiB aligned (\"resource end misaligned\")",
+			w->code ? "physical base known" : "base assumed aligned");
+		break;
+	case PS_RW_PATCH_NPFNS_REWRITE:
+		fprintf(f, "npfns' = (size - dataoff' - end_trunc') / 4096 = %" PRIu64 " (the kernel recomputes it; written for ndctl and older readers)",
+			w->a);
+		break;
+	case PS_RW_PATCH_VERSION:
+		fputs("version 1.4, the current format: page_size and page_struct_size recorded, padding guaranteed zero", f);
+		break;
+	case PS_RW_PATCH_V14_PAGE_SIZE:
+		fputs("version 1.4 field: PAGE_SIZE 4096", f);
+		break;
+	case PS_RW_PATCH_V14_PAGE_STRUCT:
+		fprintf(f, "version 1.4 field: 64 (MAX_STRUCT_PAGE_SIZE); dataoff' - 8 KiB holds 0x%" PRIx64 " bytes of memmap",
+			w->a);
+		break;
+	case PS_RW_PATCH_ALIGN:
+		fprintf(f, "version 1.2+ field: the mapping alignment (0x%" PRIx64 ")", w->a);
+		break;
+	case PS_RW_PATCH_V13_FLAGS:
+		fputs("version 1.3+ guarantees flags 0", f);
+		break;
+	case PS_RW_PATCH_V13_PADDING:
+		fputs("version 1.3+ guarantees zero padding; stale bytes from the old block's era are cleared", f);
+		break;
+	case PS_RW_PATCH_REWRITE_PART:
+		fputs("part of the version 1.4 rewrite", f);
+		break;
+	case PS_RW_PATCH_LSA_INDEX:
+		fprintf(f, "index %d is invalid%s while index %d (seq %u) is valid and is what the kernel uses: index %d is rewritten as its copy (same free bitmap, so the same labels stay in use), seq %u so index %d stays current",
+			(int)w->a, w->code == 1 ? " (no signature)" : w->code == 0 ? " (bad checksum)" : "",
+			(int)w->b, (unsigned)w->c, (int)w->a, (unsigned)w->d, (int)w->b);
+		break;
+	case PS_RW_PATCH_BTT_PRIMARY:
+		fprintf(f, "BTT arena %u: the primary info block at 0x%" PRIx64 " is unusable and its backup at 0x%" PRIx64 " (info2off 0x%" PRIx64 ") verifies; the kernel reads only the primary (a bad arena-0 primary means \"no existing arenas\" and a fresh BTT over the data when writable), so the primary becomes a byte copy of the backup, as ndctl check-namespace --repair does",
+			(unsigned)w->a, w->off, w->b, w->c);
+		break;
+	case PS_RW_PATCH_BTT_BACKUP:
+		fprintf(f, "BTT arena %u: the backup info block at 0x%" PRIx64 " %s the valid primary at 0x%" PRIx64 "; it must be its byte copy (btt_check_info2), so a later loss of the primary can be recovered",
+			(unsigned)w->a, w->b, w->code ? "differs from" : "is invalid and differs from", w->off);
+		break;
+	case PS_RW_PATCH_MERGE:
+		fprintf(f, "%s (inode %" PRIu64 ", %s) bytes %" PRIu64 "-%" PRIu64 ": what was stored through a mapping sits at F = 0x%" PRIx64 ", start_pad lower; copied into the file's own block at L so that read() gives it after the rewrite",
+			w->path ? w->path : "", w->a, ps_split_class_name((enum ps_split_class)w->code),
+			w->b, w->c, w->off);
+		break;
+	case PS_RW_PATCH_UNDO:
+		fputs("undo", f);
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
 /* The sentence of w (a refusal or note of the plan made from a). */
 void repair_why_print(FILE *f, const struct ps_analysis *a, const struct ps_repair_why *w)
 {
@@ -209,7 +329,8 @@ void repair_why_print(FILE *f, const struct ps_analysis *a, const struct ps_repa
 			n, w->a, (uint32_t)w->b, (uint32_t)w->c);
 		break;
 	default:
-		fprintf(f, "reason %d", (int)w->kind);
+		if (!patch_why_print(f, w))
+			fprintf(f, "reason %d", (int)w->kind);
 		break;
 	}
 }
@@ -293,7 +414,9 @@ void repair_print_plan(FILE *f, const char *path, const struct ps_analysis *a,
 				fprintf(f, "  patch 0x%" PRIx64 " (%u byte%s) %s [%s]: %s -> %s\n",
 					x->off, x->len, x->len == 1 ? "" : "s", x->field,
 					x->kind, x->oldv, x->newv);
-				fprintf(f, "        why: %s\n", x->reason);
+				fputs("        why: ", f);
+				repair_why_print(f, a, &x->why);
+				fputc('\n', f);
 			}
 		}
 		for (size_t k = 0; k < p->nr; k++)
@@ -324,7 +447,9 @@ void repair_print_plan(FILE *f, const char *path, const struct ps_analysis *a,
 			fprintf(f, "  patch 0x%" PRIx64 " (%u byte%s) %s [%s]%s%s%s%s\n", x->off, x->len,
 				x->len == 1 ? "" : "s", x->field, x->kind, x->oldv[0] ? ": " : "",
 				x->oldv, x->oldv[0] ? " -> " : "", x->newv);
-			fprintf(f, "        why: %s\n", x->reason);
+			fputs("        why: ", f);
+			repair_why_print(f, a, &x->why);
+			fputc('\n', f);
 		}
 		for (size_t k = 0; k < p->nr; k++)
 			if (p->r[k].ns == u)
@@ -388,7 +513,9 @@ static json_object *j_unit(const struct ps_analysis *a, const struct ps_plan *p,
 		json_object_object_add(o, "new", jstr(x->newv));
 		json_object_object_add(o, "old_bytes", jstr(oh));
 		json_object_object_add(o, "new_bytes", jstr(nh));
-		json_object_object_add(o, "why", jstr(x->reason));
+		char *why = repair_why_str(a, &x->why);
+		json_object_object_add(o, "why", jstr(why));
+		free(why);
 		json_object_array_add(patches, o);
 	}
 	for (size_t k = 0; k < p->nr; k++) {

@@ -184,7 +184,8 @@ int scan_embedded(const char *path, const char *name, const char *phys_base,
 		  const char *iomem, const char *iomem_name, bool json, json_object **jout)
 {
 	struct ps_triage_opts to = {
-		.open = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice, .verify = true },
+		.open = { .mode = PS_OPEN_RANDOM, .msg = cli_open_notice,
+				  .hint = cli_open_hint, .verify = true },
 		.hash = PS_HASH_AUTO,
 		.threads = -1,
 		.name = name,

@@ -166,7 +166,7 @@ void render_split_text(FILE *f, const struct ps_report *in, int ns,
 	char h[32];
 	fprintf(f, "  split check (start_pad %s under DAX; " PS_DOC("start_pad.md") ", \"Files with two contents\"):", ps_human(s->start_pad, h, sizeof(h)));
 	if (!s->blocksize) {
-		fprintf(f, " not run: %s\n", s->err[0] ? s->err : "no filesystem");
+		fprintf(f, " not run: %s\n", s->err ? s->err : "no filesystem");
 		return;
 	}
 	fprintf(f, " %zu regular files on %s: %" PRIu64 " written through write(), %" PRIu64
@@ -177,7 +177,8 @@ void render_split_text(FILE *f, const struct ps_report *in, int ns,
 	fprintf(f, "    L = offset 0x%" PRIx64 " + g (the legacy data start, block I/O), F = offset 0x%" PRIx64
 		" + g (where DAX stores went)\n", s->l_off, s->f_off);
 	if (s->errors)
-		fprintf(f, "    %" PRIu64 " entries not checked; first: %s\n", s->errors, s->err);
+		fprintf(f, "    %" PRIu64 " entries not checked; first: %s\n", s->errors,
+			s->err ? s->err : "");
 	struct cli_split_listing ls;
 	if (cli_split_listing(s, TEXT_LIST_MAX, &ls))
 		fputs("    (out of memory: the files are not listed)\n", f);
@@ -250,7 +251,7 @@ json_object *render_split_json(const struct ps_report *in, int ns,
 	json_object_object_add(o, "l_offset", ju(s->l_off));
 	json_object_object_add(o, "f_offset", ju(s->f_off));
 	json_object_object_add(o, "ran", json_object_new_boolean(s->blocksize != 0));
-	json_object_object_add(o, "error", s->err[0] ? js(s->err) : NULL);
+	json_object_object_add(o, "error", s->err ? js(s->err) : NULL);
 	if (!s->blocksize)
 		return o;
 	json_object_object_add(o, "filesystem", js(ps_fs_type_name(s->fstype)));

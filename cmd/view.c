@@ -126,6 +126,7 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 	 * compressed dump is decoded once rather than streamed */
 	oo.mode = PS_OPEN_RANDOM;
 	oo.msg = o->quiet ? NULL : cli_open_notice;
+	oo.hint = cli_open_hint;
 	cli_fill_progress_attach(&oo, o->quiet);
 	if (ps_src_open_auto(path, &oo, &v->image, err, sizeof(err))) {
 		cli_err("%s", err);
@@ -193,8 +194,13 @@ int cli_view_open(const char *path, const struct cli_view_opts *o,
 		return EXIT_USAGE;
 	}
 	rc = ps_ns_data_view(v->image, &v->an, ns, o->sem, &v->data, derr, dlen);
-	if (rc)
-		cli_err("%s", derr);
+	if (rc) {
+		enum ps_ns_hint h = rc == PS_EINVAL ? PS_NS_HINT_NONE :
+				    ps_ns_view_hint(&v->an.ns[ns], o->sem);
+		cli_err("%s%s", derr,
+			h == PS_NS_HINT_SEMANTICS ? "; choose with --semantics legacy or --semantics fixed" :
+			h == PS_NS_HINT_OFFSET ? "; give --offset to read elsewhere" : "");
+	}
 	free(derr);
 	if (rc) {
 		cli_view_close(v);

@@ -464,14 +464,15 @@ static const struct ps_src_ops view_ops = {
 
 int ps_btt_view(struct ps_btt *b, struct ps_src **view)
 {
-	char name[512];
+	char *name = NULL;	/* whole: every error of the view names it */
 	uint64_t size;
 	*view = NULL;
 	if (ps_mul_ovf(b->nlba, b->ss, &size))
 		return PS_ERANGE;
-	snprintf(name, sizeof(name), "%s[btt@%llu]", b->ns->name,
-		 (unsigned long long)b->io);
+	if (asprintf(&name, "%s[btt@%llu]", b->ns->name, (unsigned long long)b->io) < 0)
+		return PS_ENOMEM;
 	struct ps_src *v = ps_src_new(&view_ops, b, size, name);
+	free(name);
 	if (!v)
 		return PS_ENOMEM;
 	v->parent = b->ns;

@@ -51,9 +51,8 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 				size_t m = len - k < BADBLK_UNIT ? len - k : BADBLK_UNIT;
 				int r2 = ps_src_pread(src, buf + k, m, p + k);
 				if (r2 == PS_EBADBLK) {
-					if (!st->bad_bytes)
-						snprintf(st->bad_first, sizeof(st->bad_first), "%s",
-							 ps_src_error(src));
+					if (!st->bad_bytes && !st->bad_first)
+						st->bad_first = strdup(ps_src_error(src));
 					if (p + k != bad_end)
 						st->bad_runs++;
 					st->bad_bytes += m;
@@ -98,6 +97,12 @@ static int copy(struct ps_src *src, int fd, uint8_t *buf,
 	return PS_OK;
 }
 
+void ps_carve_stats_free(struct ps_carve_stats *st)
+{
+	free(st->bad_first);
+	st->bad_first = NULL;
+}
+
 int ps_carve(struct ps_src *src, const char *out, int force,
 	     void (*progress)(void *ctx, uint64_t done), void *ctx,
 	     struct ps_carve_stats *st, char *err, size_t errlen)
@@ -110,7 +115,7 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 	if (r)
 		return r;
 	if (!force && lstat(out, &sb) == 0) {
-		snprintf(err, errlen, "%s: exists (use --force to overwrite it)", out);
+		snprintf(err, errlen, "%s: exists", out);
 		return PS_EEXIST;
 	}
 	/* Written as OUT.partial and renamed at the end, so that OUT either
@@ -119,8 +124,8 @@ int ps_carve(struct ps_src *src, const char *out, int force,
 	struct ps_outfile o;
 	r = ps_outfile_open(&o, out, force ? PS_OUT_REPLACE | PS_OUT_CLEAR_STALE : 0,
 			    0644, err, errlen);
-	if (r == PS_EEXIST && strlen(err) + 20 < errlen)
-		strcat(err, " or use --force");	/* it removes a stale one */
+	if (r == PS_EEXIST)
+		r = PS_EPARTIAL;	/* forcing removes a stale one */
 	if (r)
 		return r;
 	uint8_t *buf = NULL;

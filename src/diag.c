@@ -112,6 +112,8 @@ const char *ps_strerror(int err)
 	case PS_EAMBIG: return "ambiguous: more than one reading is possible";
 	case PS_EISINPUT: return "the output is an input";
 	case PS_EBADBLK: return "a block marked unreadable";
+	case PS_EPARTIAL: return "the output's temporary file exists";
+	case PS_ENOTEMPTY: return "the output directory is not empty";
 	default: return "unknown error";
 	}
 }

@@ -194,7 +194,7 @@ static void files_hit(struct ps_src *src, struct ps_earlier *e)
 	uint64_t len = e->fs_size && e->fs_size < e->room ? e->fs_size : e->room;
 	struct ps_src *v;
 	struct ps_fs *fs;
-	char err[256];
+	char err[PS_ERR_LINE_MAX];
 	if (ps_src_window(src, e->off, len, &v))
 		return;
 	if (ps_fs_open(v, PS_FS_AUTO, &fs, err, sizeof(err)) == PS_OK) {

@@ -49,6 +49,10 @@ enum ps_err {
 	PS_EBADBLK,	/* a block its source marks unreadable (a BTT map
 			 * entry's error flag: the kernel's EIO); the blocks
 			 * around it read. The source's error names it */
+	PS_EPARTIAL,	/* an output's temporary OUT.partial exists (left
+			 * by an earlier run; outfile.h): forcing removes it */
+	PS_ENOTEMPTY,	/* an output directory exists and is not empty:
+			 * forcing merges into it (extract.h) */
 };
 
 /* The size of a caller's buffer for rule 2's line (char *err, size_t

@@ -161,7 +161,7 @@ static int map_journal_from(struct ps_src *src, uint32_t ino, const struct stand
 			    struct ovl *o, uint64_t *total_len, struct ps_journal *st)
 {
 	struct ps_fs *fs = NULL;
-	char e[512];
+	char e[PS_ERR_LINE_MAX];
 	if (ps_fs_ext_open(src, &fs, e, sizeof(e))) {
 		st->bad = PS_JBAD_INODE;
 		st->jinode_why = PS_JINO_READ;
@@ -266,7 +266,7 @@ static int jnl_backup(struct ps_src *src, const uint8_t *sb, uint32_t jino, uint
 	/* the damaged inode, compared where it can be read */
 	{
 		struct ps_fs *fs = NULL;
-		char e[256];
+		char e[PS_ERR_LINE_MAX];
 		if (!ps_fs_ext_open(src, &fs, e, sizeof(e))) {
 			struct ext2_inode in;
 			ext2_filsys efs = ps_fs_ext_efs(fs);
@@ -854,7 +854,7 @@ out:
 static void count_orphans(struct ps_src *src, struct ps_journal *st)
 {
 	struct ps_fs *fs = NULL;
-	char e[512];
+	char e[PS_ERR_LINE_MAX];
 	if (ps_fs_ext_open(src, &fs, e, sizeof(e)))
 		return;
 	ext2_filsys efs = ps_fs_ext_efs(fs);

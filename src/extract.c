@@ -2,6 +2,7 @@
 /* Extraction: the name sanitiser and the tree walker that feeds a writer
  * (extract_writer.c, extract_dir.c, extract_archive.c). */
 #include "extract.h"
+#include "extract_int.h"
 #include "util.h"
 #include "imgsrc_open.h"
 #include "err.h"
@@ -394,8 +395,7 @@ static int intr_stop(struct walk *wk)
 		return 0;
 	if (!wk->w->fatal) {
 		wk->w->fatal = 1;
-		snprintf(wk->w->err, sizeof(wk->w->err), "interrupted by %s",
-			 ps_intr_name(sig));
+		ps_werr(wk->w, "interrupted by %s", ps_intr_name(sig));
 	}
 	wk->s->interrupted = sig;
 	return 1;
@@ -572,10 +572,10 @@ static void name_exists(struct walk *wk, struct dirnames *dn, size_t i,
 		wk->s->existing++;
 	} else {
 		wlog(wk, wk->path, "not extracted: %s (not written by this run: the output's filesystem may fold case or normalise names, or something else writes there)%s",
-		     w->err[0] ? w->err : "already in the output", sub);
+		     w->err ? w->err : "already in the output", sub);
 		wk->s->errors++;
 	}
-	w->err[0] = 0;
+	ps_writer_err_clear(w);
 }
 
 static int cmp_cb(void *ctx, uint64_t off, const void *buf, size_t len)
@@ -606,7 +606,7 @@ static int merge_file(struct walk *wk, struct dirnames *dn, size_t i, const char
 		name_exists(wk, dn, i, name, 0);
 		return MERGE_DONE;
 	}
-	w->err[0] = 0;
+	ps_writer_err_clear(w);
 	int c = w->ops->cmp_begin(w, name, st);
 	if (c == PS_EEXIST) {
 		wlog(wk, wk->path, "not extracted: the output has something other than a regular file named so (kept as it is, not followed)");
@@ -761,9 +761,9 @@ static int do_entry(struct walk *wk, const struct ps_walk_entry *e,
 			int rr = PS_OK;
 			if (r && !w->fatal) {
 				wlog(wk, wk->path, "content not extracted: %s",
-				     w->err[0] ? w->err : ps_fs_error(wk->fs));
+				     w->err ? w->err : ps_fs_error(wk->fs));
 				wk->s->errors++;
-				w->err[0] = 0;
+				ps_writer_err_clear(w);
 			} else if (!r && ps_src_damage_reads(wk->fs->src) != dmg) {
 				/* written, but not as it was: an error */
 				wlog(wk, wk->path, "content damaged: part of it lies where the image could not be read, written as zeros there (the damaged ranges are listed at the end)");
@@ -813,15 +813,15 @@ static int do_entry(struct walk *wk, const struct ps_walk_entry *e,
 		/* a limit of the output (format, privileges), not of the
 		 * image: the entry is not there all the same (exit 1) */
 		wlog(wk, wk->path, "not extracted (the output cannot hold it): %s",
-		     w->err[0] ? w->err : ps_strerror(r));
+		     w->err ? w->err : ps_strerror(r));
 		wk->s->dropped++;
 		wk->s->errors++;
-		w->err[0] = 0;
+		ps_writer_err_clear(w);
 		r = PS_OK;
 	} else if (r && !w->fatal && r != PS_ENOMEM) {
-		wlog(wk, wk->path, "not extracted: %s", w->err[0] ? w->err : ps_strerror(r));
+		wlog(wk, wk->path, "not extracted: %s", w->err ? w->err : ps_strerror(r));
 		wk->s->errors++;
-		w->err[0] = 0;
+		ps_writer_err_clear(w);
 		r = PS_OK;
 	}
 	take_warning(wk, nw, nl);
@@ -934,11 +934,10 @@ int ps_extract(struct ps_fs *fs, uint64_t ino, const char *top_name,
 		}
 	}
 	int ok = !r && !w->fatal;
-	char cause[sizeof(w->err)];
-	snprintf(cause, sizeof(cause), "%s", w->err);
+	char *cause = w->err ? strdup(w->err) : NULL;	/* the stop's own */
 	int fr = w->ops->finish(w, ok);
 	if (fr && ok) {
-		wlog(&wk, "", "%s", w->err);
+		wlog(&wk, "", "%s", w->err ? w->err : ps_strerror(fr));
 		r = fr;
 	}
 	if (!ok && w->fatal) {
@@ -947,9 +946,10 @@ int ps_extract(struct ps_fs *fs, uint64_t ino, const char *top_name,
 			stats->errors++;
 		wlog(&wk, wk.fatal_path ? wk.fatal_path : "", "%s %s; %s",
 		     stats->interrupted ? "stopped here:" : "stopped here by a fatal error:",
-		     cause[0] ? cause : "write failed",
-		     w->left[0] ? w->left : "the entries before it are complete");
+		     cause ? cause : "write failed",
+		     w->left ? w->left : "the entries before it are complete");
 	}
+	free(cause);
 	if (!r && w->fatal)
 		r = PS_EIO;
 	im_free(&wk.links);

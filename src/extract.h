@@ -87,15 +87,18 @@ struct ps_writer {
 	size_t nmap;
 	int has_map;		/* map is valid (nmap may be 0: all holes) */
 	int fatal;		/* a write failed in a way that stops the run */
+	/* The writer's words, each NULL (none) or one whole line, owned by
+	 * the writer (set through extract_int.h; never cut: they name paths
+	 * in the output and names from the image). */
 	/* after a fatal stop: what the writer left behind, one phrase */
-	char left[256];
+	char *left;
 	int can_xattr;		/* the output can hold xattrs */
-	char err[512];		/* last error, one line */
-	char warn[512];		/* last non-fatal remark (owner not set...) */
+	char *err;		/* last error, one line */
+	char *warn;		/* last non-fatal remark (owner not set...) */
 	uint64_t nwarn;
 	/* metadata of an entry that was written but not kept whole (an
 	 * xattr that could not be set): an error of that entry, not fatal */
-	char lost[512];
+	char *lost;
 	uint64_t nlost;
 	/* --force into a non-empty directory: PS_EEXIST from the writer means
 	 * "already there, kept"; without it PS_EEXIST is an error */
@@ -110,7 +113,10 @@ struct ps_writer {
  * existing archive is replaced; a non-empty directory is merged into:
  * directories already there are entered, anything else already there is
  * kept and reported (PS_EEXIST from the writer), nothing is overwritten
- * or followed. */
+ * or followed. Without force: PS_EEXIST for an existing archive,
+ * PS_EPARTIAL for its OUT.partial left by an earlier run, PS_ENOTEMPTY
+ * for a directory that is not empty (the line says which; the CLI adds
+ * how forcing settles it). */
 #define PS_WRITE_FORCE 1
 int ps_writer_open(const char *out, int force, struct ps_writer **w,
 		   char *err, size_t errlen);
@@ -122,6 +128,8 @@ int ps_writer_null_open(struct ps_writer **w);
 /* libarchive format name for OUT, or NULL when OUT is a directory. */
 const char *ps_archive_kind(const char *out);
 void ps_writer_free(struct ps_writer *w);
+/* Forget w->err (the walker has said it). */
+void ps_writer_err_clear(struct ps_writer *w);
 
 struct ps_extract_stats {
 	uint64_t files, dirs, symlinks, hardlinks, specials;

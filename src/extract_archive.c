@@ -355,7 +355,7 @@ static int aw_finish(struct ps_writer *w, int ok)
 	}
 	if (ok && !r) {
 		/* OUT checked again: never one of the input's files */
-		char e[512];
+		char e[PS_ERR_LINE_MAX];	/* names OUT and OUT.partial whole */
 		if (ps_outfile_commit(&a->of, e, sizeof(e))) {
 			ps_werr(w, "%s", e);
 			r = PS_EIO;
@@ -367,10 +367,9 @@ static int aw_finish(struct ps_writer *w, int ok)
 		if (stat(a->partial, &sb) == 0)
 			snprintf(sz, sizeof(sz), ", %llu bytes",
 				 (unsigned long long)sb.st_size);
-		snprintf(w->left, sizeof(w->left),
-			 "the incomplete archive is left as %s%s (the entries before this one are whole in it; delete it if not wanted)",
+		ps_wleft(w, "the incomplete archive is left as %s%s (the entries before this one are whole in it; delete it if not wanted)",
 			 a->partial, sz);
-		if (!w->err[0])
+		if (!w->err)
 			ps_werr(w, "incomplete archive left as %s", a->partial);
 	}
 	return r;
@@ -428,7 +427,7 @@ int ps_writer_archive_open(const char *out, int force, struct ps_writer **wp,
 	if (r)
 		return r;
 	if (!force && lstat(out, &sb) == 0) {
-		snprintf(err, errlen, "%s: exists (use --force to replace it)", out);
+		snprintf(err, errlen, "%s: exists", out);
 		return PS_EEXIST;
 	}
 	struct ps_writer *w = calloc(1, sizeof(*w));
@@ -459,8 +458,8 @@ int ps_writer_archive_open(const char *out, int force, struct ps_writer **wp,
 	 * new, never through a symlink (src/outfile.h) */
 	r = ps_outfile_open(&a->of, out, force ? PS_OUT_REPLACE | PS_OUT_CLEAR_STALE : 0,
 				0644, err, errlen);
-	if (r == PS_EEXIST && strlen(err) + 20 < errlen)
-		strcat(err, " or use --force");	/* it removes a stale one */
+	if (r == PS_EEXIST)
+		r = PS_EPARTIAL;	/* forcing removes a stale one */
 	if (r) {
 		ps_writer_free(w);
 		return r;

@@ -58,8 +58,9 @@ static int cur_dir(struct dirw *d) { return d->fds[d->n - 1]; }
 static void set_xattrs(struct ps_writer *w, int fd, const char *path,
 		       const struct ps_fs_stat *st, const char *name)
 {
-	char list[sizeof(w->lost)];
-	size_t o = 0, bad = 0;
+	char *list = NULL;
+	size_t llen = 0, bad = 0;
+	FILE *m = open_memstream(&list, &llen);	/* every name, whole */
 	for (size_t i = 0; i < st->nxattrs; i++) {
 		const struct ps_xattr *x = &st->xattrs[i];
 		int r = fd >= 0 ? fsetxattr(fd, x->name, x->value, x->len, 0) :
@@ -67,15 +68,19 @@ static void set_xattrs(struct ps_writer *w, int fd, const char *path,
 		if (r == 0)
 			continue;
 		const char *en = strerrorname_np(errno);
-		int n = snprintf(list + o, sizeof(list) - o, "%s%s (%s%s%s)", bad ? ", " : "",
-				 x->name, strerror(errno), en ? ", " : "", en ? en : "");
-		if (n > 0 && (size_t)n < sizeof(list) - o)
-			o += (size_t)n;
+		if (m)
+			fprintf(m, "%s%s (%s%s%s)", bad ? ", " : "", x->name, strerror(errno),
+				en ? ", " : "", en ? en : "");
 		bad++;
+	}
+	if (m && fclose(m)) {
+		free(list);
+		list = NULL;
 	}
 	if (bad)
 		ps_wlost(w, "%zu of %zu xattr(s) not set on %s: %s", bad, st->nxattrs, name,
-			 list);
+			 list ? list : "out of memory");
+	free(list);
 }
 
 static void apply_xattrs(struct ps_writer *w, int fd, const struct ps_fs_stat *st,
@@ -424,11 +429,9 @@ static void dw_file_abort(struct ps_writer *w)
 	int u = unlinkat(cur_dir(d), cur_name(d), 0);
 	d->tmp[0] = 0;
 	if (u == 0)
-		snprintf(w->left, sizeof(w->left),
-			 "its partial copy was removed; the entries before it are complete");
+		ps_wleft(w, "its partial copy was removed; the entries before it are complete");
 	else
-		snprintf(w->left, sizeof(w->left),
-			 "its partial copy could not be removed (%s): delete it; the entries before it are complete",
+		ps_wleft(w, "its partial copy could not be removed (%s): delete it; the entries before it are complete",
 			 strerror(errno));
 }
 
@@ -614,11 +617,9 @@ int ps_writer_dir_open_flags(const char *out, int flags, struct ps_writer **wp,
 	int e = dir_is_empty(fd);
 	if (e == -1 || (e == 0 && !(flags & PS_WRITE_FORCE))) {
 		snprintf(err, errlen, "%s: output directory %s", out,
-			 e == 0 ? "exists and is not empty (--force extracts into it: "
-				  "directories there are entered, nothing there is "
-				  "overwritten, followed or removed)" : "unreadable");
+			 e == 0 ? "exists and is not empty" : "unreadable");
 		close(fd);
-		return PS_EEXIST;
+		return e == 0 ? PS_ENOTEMPTY : PS_EEXIST;
 	}
 	struct ps_writer *w = calloc(1, sizeof(*w));
 	struct dirw *d = calloc(1, sizeof(*d));

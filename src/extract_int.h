@@ -10,6 +10,8 @@
 #include "extract.h"
 
 void ps_werr(struct ps_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* what a fatal stop left behind (w->left) */
+void ps_wleft(struct ps_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ps_wwarn(struct ps_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* metadata of an entry written that could not be kept (an xattr): the
  * walker counts it as an error of that entry */

@@ -12,11 +12,40 @@
 
 /* ---- writers: common ---- */
 
+/* *slot = the line, whole (the old one freed); out of memory: a line
+ * that says so, which needs none */
+static const char oom[] = "out of memory";
+
+static void wset(char **slot, const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	if (*slot != oom)
+		free(*slot);
+	*slot = s ? s : (char *)oom;
+}
+
+static void wfree(char **slot)
+{
+	if (*slot != oom)
+		free(*slot);
+	*slot = NULL;
+}
+
 void ps_werr(struct ps_writer *w, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(w->err, sizeof(w->err), fmt, ap);
+	wset(&w->err, fmt, ap);
+	va_end(ap);
+}
+
+void ps_wleft(struct ps_writer *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	wset(&w->left, fmt, ap);
 	va_end(ap);
 }
 
@@ -24,7 +53,7 @@ void ps_wwarn(struct ps_writer *w, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(w->warn, sizeof(w->warn), fmt, ap);
+	wset(&w->warn, fmt, ap);
 	va_end(ap);
 	w->nwarn++;
 }
@@ -33,9 +62,14 @@ void ps_wlost(struct ps_writer *w, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(w->lost, sizeof(w->lost), fmt, ap);
+	wset(&w->lost, fmt, ap);
 	va_end(ap);
 	w->nlost++;
+}
+
+void ps_writer_err_clear(struct ps_writer *w)
+{
+	wfree(&w->err);
 }
 
 int ps_fatal_errno(int e)
@@ -64,6 +98,10 @@ void ps_writer_free(struct ps_writer *w)
 		return;
 	if (w->ops && w->ops->free)
 		w->ops->free(w);
+	wfree(&w->err);
+	wfree(&w->warn);
+	wfree(&w->lost);
+	wfree(&w->left);
 	free(w);
 }
 

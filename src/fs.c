@@ -9,17 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+static char fs_oom[] = "out of memory";	/* the line when none fits */
+
 void ps_fs_set_error(struct ps_fs *fs, const char *fmt, ...)
 {
+	char *s = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(fs->err, sizeof(fs->err), fmt, ap);
+	if (vasprintf(&s, fmt, ap) < 0)	/* whole: it names paths */
+		s = NULL;
 	va_end(ap);
+	if (fs->err != fs_oom)
+		free(fs->err);	/* after: the arguments may be the old line */
+	fs->err = s ? s : fs_oom;
 }
 
 const char *ps_fs_error(const struct ps_fs *fs)
 {
-	return fs->err[0] ? fs->err : "no error";
+	return fs->err && fs->err[0] ? fs->err : "no error";
 }
 
 const char *ps_fs_type_name(enum ps_fs_type t)
@@ -36,7 +43,7 @@ uint64_t ps_fs_root(const struct ps_fs *fs) { return fs->root; }
 
 const char *ps_fs_warning(const struct ps_fs *fs)
 {
-	return fs->warning[0] ? fs->warning : NULL;
+	return fs->warning && fs->warning[0] ? fs->warning : NULL;
 }
 
 unsigned ps_fs_csum(const struct ps_fs *fs, uint64_t *ngroups, uint64_t *off)
@@ -105,6 +112,9 @@ void ps_fs_close(struct ps_fs *fs)
 		return;
 	if (fs->ops && fs->ops->close)
 		fs->ops->close(fs);
+	if (fs->err != fs_oom)
+		free(fs->err);
+	free(fs->warning);
 	free(fs);
 }
 

@@ -174,8 +174,9 @@ struct ps_fs {
 	void *priv;
 	uint64_t root;
 	uint32_t blocksize;
-	char warning[256];
-	char err[512];
+	char *warning;		/* ps_fs_warning's line, NULL if none (owned) */
+	char *err;		/* ps_fs_error's line, whole (owned; set with
+				 * ps_fs_set_error) */
 	unsigned csum_bad;	/* PS_CSUM_SUPER, PS_CSUM_GROUP */
 	uint64_t csum_groups, csum_off;
 	struct ps_xfs_log_info xlog;	/* XFS: its log (state UNKNOWN else) */

@@ -1054,9 +1054,9 @@ int ps_fs_ext_open(struct ps_src *src, struct ps_fs **out, char *err,
 	fs->root = EXT2_ROOT_INO;
 	fs->blocksize = efs->blocksize;
 	if (ext2fs_has_feature_journal_needs_recovery(efs->super))
-		snprintf(fs->warning, sizeof(fs->warning),
-			 "%s: the ext4 journal needs recovery (not replayed): recently written files may be stale or missing",
-			 src->name);
+		if (asprintf(&fs->warning, "%s: the ext4 journal needs recovery (not replayed): recently written files may be stale or missing",
+			     src->name) < 0)
+			fs->warning = NULL;
 	*out = fs;
 	return PS_OK;
 }

@@ -148,20 +148,39 @@ struct xfs_priv {
 	struct ps_xfs_space *space;	/* its space maps, read on first use */
 };
 
+/* The first line of libfsxfs's message for *e, whole (owned; NULL when
+ * there is none or no memory), and *e freed. */
+static char *lib_message(libfsxfs_error_t **e)
+{
+	char *lib = NULL;
+	if (!e || !*e)
+		return NULL;
+	for (size_t n = 1024; n <= ((size_t)1 << 20) && !lib; n *= 4) {
+		char *b = malloc(n);
+		if (!b)
+			break;
+		int k = libfsxfs_error_sprint(*e, b, n);
+		if (k >= 0 && (size_t)k + 1 < n)
+			lib = b;	/* it fitted with room to spare */
+		else
+			free(b);
+	}
+	libfsxfs_error_free(e);
+	char *nl = lib ? strchr(lib, '\n') : NULL;
+	if (nl)
+		*nl = 0;
+	return lib;
+}
+
 static void set_lib_error(struct ps_fs *fs, libfsxfs_error_t **e, const char *fmt,
 			  unsigned long long v)
 {
-	char what[128], lib[256] = "";
+	char what[128];
 	snprintf(what, sizeof(what), fmt, v);
-	if (e && *e) {
-		libfsxfs_error_sprint(*e, lib, sizeof(lib));
-		libfsxfs_error_free(e);
-		char *nl = strchr(lib, '\n');
-		if (nl)
-			*nl = 0;
-	}
+	char *lib = lib_message(e);
 	ps_fs_set_error(fs, "%s: %s: libfsxfs: %s", fs->src->name, what,
-			lib[0] ? lib : "failed");
+			lib && lib[0] ? lib : "failed");
+	free(lib);
 }
 
 static void xfs_close(struct ps_fs *fs)
@@ -1288,18 +1307,13 @@ int ps_fs_xfs_open(struct ps_src *src, struct ps_fs **out, char *err,
 	libfsxfs_error_t *e = NULL;
 	if (libfsxfs_volume_initialize(&p->vol, &e) != 1 ||
 	    libfsxfs_volume_open_file_io_handle(p->vol, p->bfio, LIBFSXFS_OPEN_READ, &e) != 1) {
-		char lib[256] = "failed";
-		if (e) {
-			libfsxfs_error_sprint(e, lib, sizeof(lib));
-			libfsxfs_error_free(&e);
-			char *nl = strchr(lib, '\n');
-			if (nl)
-				*nl = 0;
-		}
+		char *lib = lib_message(&e);
 		if (p->vol)
 			libfsxfs_volume_free(&p->vol, NULL);
 		ps_fs_close(fs);
-		snprintf(err, errlen, "%s: libfsxfs cannot open this XFS: %s", src->name, lib);
+		snprintf(err, errlen, "%s: libfsxfs cannot open this XFS: %s", src->name,
+			 lib && lib[0] ? lib : "failed");
+		free(lib);
 		return PS_EFORMAT;
 	}
 	libfsxfs_file_entry_t *root = NULL;

@@ -440,10 +440,11 @@ int ps_src_window(struct ps_src *parent, uint64_t off, uint64_t len,
 	if (!w)
 		return PS_ENOMEM;
 	w->off = off;
-	char name[512];
-	snprintf(name, sizeof(name), "%s@%llu", parent->name,
-		 (unsigned long long)off);
-	struct ps_src *s = ps_src_new(&win_ops, w, len, name);
+	char *name = NULL;	/* whole: every error of the window names it */
+	if (asprintf(&name, "%s@%llu", parent->name, (unsigned long long)off) < 0)
+		name = NULL;
+	struct ps_src *s = name ? ps_src_new(&win_ops, w, len, name) : NULL;
+	free(name);
 	if (!s) {
 		free(w);
 		return PS_ENOMEM;

@@ -108,8 +108,8 @@ static void remove_stale(const char *dir, const char *id, const char *keep,
 		    !S_ISREG(st.st_mode) || st.st_uid != geteuid())
 			continue;
 		if (!unlinkat(dirfd(dp), e->d_name, 0))
-			ps_open_notice(opts, "removed stale cache %s/%s (its input changed)", dir,
-			       e->d_name);
+			ps_open_note(opts, &(struct ps_notice){ .kind = PS_NOTICE_CACHE_STALE,
+								.dir = dir, .cache = e->d_name });
 	}
 	closedir(dp);
 }
@@ -128,38 +128,35 @@ static void fill_report(const struct ps_open_opts *opts, struct ps_src *src,
 			    ss.compressed_size, last);
 }
 
-/* The directory a decoded copy goes to: --cache-dir, $TMPDIR or /tmp,
- * and which of them it is. */
-static const char *decode_dir(const struct ps_open_opts *opts, const char **why)
+/* The directory a decoded copy goes to: the caller's cache_dir, $TMPDIR
+ * or /tmp, and which of them it is. */
+static const char *decode_dir(const struct ps_open_opts *opts, enum ps_dir_src *why)
 {
 	const char *dir = opts->cache_dir;
-	*why = "--cache-dir";
+	*why = PS_DIR_FROM_OPTION;
 	if (!dir || !*dir) {
 		dir = getenv("TMPDIR");
-		*why = "TMPDIR";
+		*why = PS_DIR_FROM_TMPDIR;
 	}
 	if (!dir || !*dir) {
 		dir = "/tmp";
-		*why = "the default, TMPDIR being unset";
+		*why = PS_DIR_DEFAULT;
 	}
 	return dir;
 }
 
-/* Out of room while decoding (docs/input.md "Random access"): where, how much the
- * decoded image needs, and the two ways to put it elsewhere. */
-static void room_hint(char *out, size_t len, const struct ps_src *src,
+/* Out of room while decoding (docs/input.md "Random access"): where, and
+ * how much the decoded image needs; the caller words how to put it
+ * elsewhere (opts->hint). */
+static void room_hint(char *err, size_t errlen, const struct ps_src *src,
 		      const struct ps_open_opts *opts, uint64_t done)
 {
-	const char *why, *dir = decode_dir(opts, &why);
-	char need[128], h[32];
-	if (ps_src_size_known(src))
-		snprintf(need, sizeof(need), "up to %" PRIu64 " bytes (%s; its zero blocks are left as holes)",
-			 src->size, ps_human_fmt(src->size, PS_HUMAN_TENTHS, h, sizeof(h)));
-	else
-		snprintf(need, sizeof(need), "more than the %" PRIu64 " bytes written (its size is known only at its end)",
-			 done);
-	snprintf(out, len, "; the decoded image needs %s in %s (%s): free room there, or set TMPDIR or give --cache-dir DIR on a filesystem with room",
-		 need, dir, why);
+	if (!opts->hint)
+		return;
+	struct ps_open_hint h = { .kind = PS_HINT_ROOM, .size_known = ps_src_size_known(src),
+				  .size = src->size, .done = done };
+	h.dir = decode_dir(opts, &h.dir_src);
+	opts->hint(err, errlen, &h);
 }
 
 /* Write buf[0..got), image offset off, into wfd: runs of non-zero 4 KiB
@@ -174,7 +171,7 @@ static int write_runs(int wfd, const char *wpath, const uint8_t *buf, size_t got
 		int n = snprintf(err, errlen, "%s: cannot write the cache at offset %" PRIu64 ": %s",
 				 wpath, at, strerror(e));
 		if ((e == ENOSPC || e == EDQUOT) && n > 0 && (size_t)n < errlen)
-			room_hint(err + n, errlen - (size_t)n, src, opts, at);
+			room_hint(err, errlen, src, opts, at);
 		return PS_EIO;
 	}
 	return PS_OK;
@@ -229,7 +226,7 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 			}
 			break;
 		}
-		memset(brk, 0, sizeof(*brk));
+		ps_stream_break_free(brk);
 		if (r) {
 			snprintf(err, errlen, "%s", ps_src_error(src));
 			break;
@@ -246,13 +243,13 @@ static int inflate_into(struct ps_src *src, int wfd, const char *wpath,
 	fill_report(opts, src, off, r ? -1 : 1);
 	ps_intr_leave();
 	if (r) {
-		memset(brk, 0, sizeof(*brk));
+		ps_stream_break_free(brk);
 		return r;
 	}
 	if (ftruncate(wfd, (off_t)off) < 0) {
 		snprintf(err, errlen, "%s: cannot set the cache size to %" PRIu64 ": %s",
 			 wpath, off, strerror(errno));
-		memset(brk, 0, sizeof(*brk));
+		ps_stream_break_free(brk);
 		return PS_EIO;
 	}
 	*size_out = off;
@@ -289,8 +286,8 @@ static int open_temp_decoded(int fd, const struct stat *st, const char *path,
 		close(fd);
 		return PS_EIO;
 	}
-	ps_open_notice(opts, "decoding %s (%s) into a temporary sparse file in %s, deleted at exit (--cache keeps it for the next command)",
-	       path, ps_compression_name(comp), dir);
+	ps_open_note(opts, &(struct ps_notice){ .kind = PS_NOTICE_DECODE_TEMP, .path = path,
+						.comp = comp, .dir = dir });
 	struct ps_src *ss = NULL;
 	uint64_t dsize = 0;
 	int r = ps_open_stream_fd(fd, path, (uint64_t)st->st_size, comp, opts, &ss,
@@ -383,7 +380,8 @@ int ps_open_cached(int fd, const struct stat *st, const char *path,
 		}
 		if (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
 			if (tries == 0)
-				ps_open_notice(opts, "waiting for another pmemscan inflating %s into %s", path, cpath);
+				ps_open_note(opts, &(struct ps_notice){ .kind = PS_NOTICE_CACHE_WAIT,
+									.path = path, .cache = cpath });
 			/* poll, so that Ctrl-C (src/interrupt.h) ends the wait */
 			while (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
 				int sig = ps_intr_check();
@@ -421,12 +419,16 @@ int ps_open_cached(int fd, const struct stat *st, const char *path,
 		int trusted = cache_trusted(cfd);
 		close(cfd);
 		if (!trusted) {
-			snprintf(err, errlen, "%s: refusing the cache %s: not a regular file of ours (remove it or choose --cache-dir)",
+			snprintf(err, errlen, "%s: refusing the cache %s: not a regular file of ours",
 				 path, cpath);
+			if (opts->hint)
+				opts->hint(err, errlen, &(struct ps_open_hint){
+						   .kind = PS_HINT_CACHE_NOT_OURS, .dir = dir });
 			r = PS_EIO;
 			goto out;
 		}
-		ps_open_notice(opts, "reusing cache %s for %s", cpath, path);
+		ps_open_note(opts, &(struct ps_notice){ .kind = PS_NOTICE_CACHE_REUSE,
+							.path = path, .cache = cpath });
 	} else {
 		if (errno != ENOENT) {
 			snprintf(err, errlen, "%s: cannot open the cache %s: %s", path,
@@ -443,8 +445,8 @@ int ps_open_cached(int fd, const struct stat *st, const char *path,
 			r = PS_EIO;
 			goto out;
 		}
-		ps_open_notice(opts, "inflating %s (%s) into cache %s", path,
-		       ps_compression_name(comp), cpath);
+		ps_open_note(opts, &(struct ps_notice){ .kind = PS_NOTICE_CACHE_FILL, .path = path,
+							.comp = comp, .cache = cpath });
 		struct ps_src *ss = NULL;
 		int sfd = dup(fd);
 		r = sfd < 0 ? PS_EIO : ps_open_stream_fd(sfd, path, (uint64_t)st->st_size,
@@ -460,7 +462,8 @@ int ps_open_cached(int fd, const struct stat *st, const char *path,
 			 * would not know where the stream broke */
 			char proc[64];
 			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", wfd);
-			ps_open_notice(opts, "not keeping the cache of %s: the dump is truncated", path);
+			ps_open_note(opts, &(struct ps_notice){ .kind = PS_NOTICE_CACHE_NOT_KEPT,
+								.path = path });
 			r = ps_src_open_file(proc, out, err, errlen);
 			unlink(ppath);
 			unlink(lpath);	/* nothing of it is left in dir */
@@ -563,6 +566,7 @@ static void dv_close(struct ps_src *s)
 	struct dec_view *v = s->priv;
 	ps_src_close(v->in);
 	free(v->path);
+	ps_stream_break_free(&v->cut);
 	free(v);
 }
 
@@ -592,8 +596,10 @@ int ps_dec_view_new(struct ps_src *in, const char *path, enum ps_compression com
 	}
 	v->in = in;
 	v->comp = comp;
-	if (cut && cut->decoded)
+	if (cut && cut->decoded) {
 		v->cut = *cut;
+		v->cut.msg = cut->msg ? strdup(cut->msg) : NULL;	/* the view's own */
+	}
 	s->fd = in->fd;
 	s->fd_off = in->fd_off;
 	*out = s;

@@ -70,9 +70,11 @@ int ps_split_container_info(const struct ps_src *s, struct ps_container_info *ci
 /* ---- compressed dumps ---- */
 
 /* A notice for the user through opts->msg (nothing when it is NULL):
- * what an opener did that the user should know (imgsrc_open.c). */
+ * what an opener did that the user should know (imgsrc_open.c); a line
+ * of text (PS_NOTICE_LINE), or a kind with its data. */
 void ps_open_notice(const struct ps_open_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void ps_open_note(const struct ps_open_opts *o, const struct ps_notice *n);
 
 /* The streaming decoder source over fd (taken, closed on failure), csize
  * bytes of comp-compressed data (imgsrc_stream.c). */

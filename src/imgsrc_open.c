@@ -24,14 +24,23 @@
 
 void ps_open_notice(const struct ps_open_opts *o, const char *fmt, ...)
 {
-	char buf[1024];
+	char *buf = NULL;
 	va_list ap;
 	if (!o || !o->msg)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	int n = vasprintf(&buf, fmt, ap);	/* whole: paths are never cut */
 	va_end(ap);
-	o->msg(o->msg_arg, buf);
+	if (n < 0)
+		return;
+	o->msg(o->msg_arg, &(struct ps_notice){ .kind = PS_NOTICE_LINE, .text = buf });
+	free(buf);
+}
+
+void ps_open_note(const struct ps_open_opts *o, const struct ps_notice *n)
+{
+	if (o && o->msg)
+		o->msg(o->msg_arg, n);
 }
 
 enum ps_compression ps_detect_compression(const uint8_t *b, size_t n)
@@ -195,13 +204,17 @@ int ps_src_open_auto(const char *path, const struct ps_open_opts *opts,
 		struct ps_stream_break brk;
 		memset(&brk, 0, sizeof(brk));
 		int r = ps_open_cached(fd, &st, path, c, opts, &f, &brk, err, errlen);
-		if (r)
+		if (r) {
+			ps_stream_break_free(&brk);
 			return r;
+		}
 		if (brk.decoded)
 			ps_open_notice(opts, "%s: the %s stream breaks at compressed offset %" PRIu64 " of %" PRIu64 " (%s), after %" PRIu64 " decoded bytes: reading those as a truncated image",
 				       path, ps_compression_name(c), brk.compressed_off,
-				       brk.compressed_size, brk.msg, brk.decoded);
-		return ps_dec_view_new(f, path, c, &brk, out, err, errlen);
+				       brk.compressed_size, brk.msg ? brk.msg : "", brk.decoded);
+		r = ps_dec_view_new(f, path, c, &brk, out, err, errlen);
+		ps_stream_break_free(&brk);
+		return r;
 	}
 	return ps_open_stream_fd(fd, path, (uint64_t)st.st_size, c, opts, out, err, errlen);
 }

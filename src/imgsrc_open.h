@@ -63,9 +63,58 @@ enum ps_compression {
 	PS_COMP_LZ4,
 };
 
-/* A notice for the user ("inflating ...", "reusing cache ..."); one line,
- * no trailing newline. */
-typedef void (*ps_open_msg_fn)(void *arg, const char *msg);
+/*
+ * A notice for the user: what an opener did that the user should know. The
+ * decoded copy's notices are kinds with their data, which the CLI words
+ * (cmd/cli.c); the other openers' are one line of text (PS_NOTICE_LINE,
+ * no trailing newline). The strings live for the call only.
+ */
+enum ps_notice_kind {
+	PS_NOTICE_LINE = 0,	/* text */
+	PS_NOTICE_DECODE_TEMP,	/* path, comp, dir: decoding into a temporary
+				 * file there, gone at exit (no cache kept) */
+	PS_NOTICE_CACHE_FILL,	/* path, comp, cache: decoding into that cache */
+	PS_NOTICE_CACHE_REUSE,	/* path, cache: a cache kept earlier is read */
+	PS_NOTICE_CACHE_WAIT,	/* path, cache: another process fills it */
+	PS_NOTICE_CACHE_STALE,	/* dir, cache (its name in dir): removed, its
+				 * input changed */
+	PS_NOTICE_CACHE_NOT_KEPT,	/* path: a truncated dump's copy */
+};
+struct ps_notice {
+	enum ps_notice_kind kind;
+	const char *text;
+	const char *path, *dir, *cache;
+	enum ps_compression comp;
+};
+typedef void (*ps_open_msg_fn)(void *arg, const struct ps_notice *n);
+
+/*
+ * What settles an error of the decoded copy, which the caller words after
+ * the error line (the CLI names its options; cmd/cli.c): the line in err
+ * ends with the error itself.
+ */
+enum ps_open_hint_kind {
+	PS_HINT_ROOM = 1,	/* out of room in dir: need (size_known: the
+				 * decoded size, else more than done bytes),
+				 * dir and where dir comes from (dir_src) */
+	PS_HINT_CACHE_NOT_OURS,	/* a cache file that is not ours: remove it or
+				 * choose another cache directory */
+};
+enum ps_dir_src {
+	PS_DIR_FROM_OPTION = 0,	/* ps_open_opts.cache_dir */
+	PS_DIR_FROM_TMPDIR,	/* $TMPDIR */
+	PS_DIR_DEFAULT,		/* /tmp, TMPDIR being unset */
+};
+struct ps_open_hint {
+	enum ps_open_hint_kind kind;
+	bool size_known;
+	uint64_t size, done;
+	const char *dir;
+	enum ps_dir_src dir_src;
+};
+/* Append the words for h to the line out (len bytes, NUL-terminated,
+ * room left after its end: never cut, at worst shortened). */
+typedef void (*ps_open_hint_fn)(char *out, size_t len, const struct ps_open_hint *h);
 
 /* Progress of filling the decoded copy (decoding a compressed dump, or
  * reading a pipe, into the cache or temporary file): what ("decoding",
@@ -80,6 +129,7 @@ struct ps_open_opts {
 	const char *cache_dir;	/* NULL: $TMPDIR, else /tmp */
 	bool keep_cache;	/* RANDOM: keep the decoded image as a cache */
 	ps_open_msg_fn msg;	/* may be NULL: no notices */
+	ps_open_hint_fn hint;	/* may be NULL: an error line says no more */
 	void *msg_arg;		/* must outlive a stream source (restart and
 				 * trailing-data notices come later) */
 	size_t lookbehind;	/* stream look-behind in bytes; 0: 8 MiB */
@@ -165,8 +215,11 @@ struct ps_stream_break {
 	uint64_t compressed_off;	/* compressed bytes read when it broke */
 	uint64_t compressed_size;	/* the compressed file's size */
 	uint64_t decoded;		/* bytes that decoded: the image */
-	char msg[320];			/* the decoder's words */
+	char *msg;			/* the decoder's words, whole (owned:
+					 * ps_stream_break_free) */
 };
+/* Free b->msg and clear b. */
+void ps_stream_break_free(struct ps_stream_break *b);
 /* PS_OK and *b if the stream source s failed because its compressed input
  * ended; PS_ENOTFOUND if it did not (or has not yet); PS_EINVAL if s is
  * not a stream source. */

@@ -7,6 +7,7 @@
  * compressed file would be. See imgsrc_open.h.
  */
 #include "imgsrc_open.h"
+#include "imgsrc_container.h"
 #include "err.h"
 #include "outfile.h"
 #include "interrupt.h"
@@ -196,12 +197,8 @@ int ps_src_open_pipe(const char *path, const struct ps_open_opts *opts,
 			close(fd);
 		return PS_EIO;
 	}
-	if (opts->msg) {
-		char m[512];
-		snprintf(m, sizeof(m), "reading %s (a pipe) once into a temporary sparse file in %s, deleted at exit",
-			 name, dir);
-		opts->msg(opts->msg_arg, m);
-	}
+	ps_open_notice(opts, "reading %s (a pipe) once into a temporary sparse file in %s, deleted at exit",
+		       name, dir);
 	int rc = spool(fd, wfd, name, info, opts, err, errlen);
 	if (!std)
 		close(fd);
@@ -217,12 +214,9 @@ int ps_src_open_pipe(const char *path, const struct ps_open_opts *opts,
 		o.keep_cache = false;
 		/* its notices would name /proc/self/fd/N: say it here instead */
 		o.msg = NULL;
-		if (opts->msg && info->comp != PS_COMP_NONE) {
-			char m[256];
-			snprintf(m, sizeof(m), "%s: %s-compressed; decoding it", name,
-				 ps_compression_name(info->comp));
-			opts->msg(opts->msg_arg, m);
-		}
+		if (info->comp != PS_COMP_NONE)
+			ps_open_notice(opts, "%s: %s-compressed; decoding it", name,
+				       ps_compression_name(info->comp));
 		char proc[64];
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", wfd);
 		rc = ps_src_open_auto(proc, &o, out, err, errlen);
@@ -234,13 +228,10 @@ int ps_src_open_pipe(const char *path, const struct ps_open_opts *opts,
 		}
 		/* a stream cut short: the notice the opener gave no one */
 		struct ps_container_info ci;
-		if (!rc && opts->msg && !ps_src_container_info(*out, &ci) && ci.cut) {
-			char m[640];
-			snprintf(m, sizeof(m), "%s: the %s stream breaks at compressed offset %" PRIu64 " of %" PRIu64 " (%s), after %" PRIu64 " decoded bytes: reading those as a truncated image",
-				 name, ci.format, ci.cut->compressed_off, ci.cut->compressed_size,
-				 ci.cut->msg, ci.cut->decoded);
-			opts->msg(opts->msg_arg, m);
-		}
+		if (!rc && opts->msg && !ps_src_container_info(*out, &ci) && ci.cut)
+			ps_open_notice(opts, "%s: the %s stream breaks at compressed offset %" PRIu64 " of %" PRIu64 " (%s), after %" PRIu64 " decoded bytes: reading those as a truncated image",
+				       name, ci.format, ci.cut->compressed_off, ci.cut->compressed_size,
+				       ci.cut->msg ? ci.cut->msg : "", ci.cut->decoded);
 	}
 	close(wfd);
 	return rc;

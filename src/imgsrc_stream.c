@@ -72,8 +72,27 @@ struct dec {
 	 * where the index starts and the stream's uncompressed size */
 	struct xz_said { uint64_t index_off, usize; } *xz;
 	size_t nxz;
-	char msg[320];		/* decoder error */
+	char *msg;		/* decoder error, whole (dec_say; NULL: none) */
 };
+
+/* d's error line, whole (the old one freed). */
+static void dec_say(struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void dec_say(struct dec *d, const char *fmt, ...)
+{
+	char *m = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	free(d->msg);
+	d->msg = m;
+}
+
+static const char *dec_msg(const struct dec *d)
+{
+	return d->msg ? d->msg : "out of memory";
+}
 
 static uint64_t dec_consumed(const struct dec *d)
 {
@@ -138,13 +157,13 @@ static int dec_member_init(struct dec *d)
 		d->lz_full = 0;
 		break;
 	default:
-		snprintf(d->msg, sizeof(d->msg), "no decoder");
+		dec_say(d, "no decoder");
 		return PS_EUNSUPP;
 	}
 	d->inited = 1;
 	return PS_OK;
 nomem:
-	snprintf(d->msg, sizeof(d->msg), "cannot initialise the %s decoder (out of memory)",
+	dec_say(d, "cannot initialise the %s decoder (out of memory)",
 		 ps_compression_name(d->comp));
 	return PS_ENOMEM;
 }
@@ -180,7 +199,7 @@ static int dec_fill(struct dec *d, size_t want)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			snprintf(d->msg, sizeof(d->msg), "read error at compressed offset %" PRIu64 ": %s",
+			dec_say(d, "read error at compressed offset %" PRIu64 ": %s",
 				 d->in_off + d->in_len, strerror(errno));
 			return PS_EIO;
 		}
@@ -251,12 +270,13 @@ static int member_stated(struct dec *d)
 /* The frame failed: say what its header's content size says too. */
 static void add_stated(struct dec *d, uint64_t made)
 {
-	size_t n = strlen(d->msg);
-	if (d->stated == PS_SIZE_UNKNOWN || n + 1 >= sizeof(d->msg))
+	if (d->stated == PS_SIZE_UNKNOWN || !d->msg)
 		return;
-	snprintf(d->msg + n, sizeof(d->msg) - n,
-		 " (the %s frame at compressed offset %" PRIu64 " states a content size of %" PRIu64 " bytes in its header; %" PRIu64 " decoded when it failed)",
-		 ps_compression_name(d->comp), d->member_at, d->stated, d->member_out + made);
+	char *old = d->msg;
+	d->msg = NULL;
+	dec_say(d, "%s (the %s frame at compressed offset %" PRIu64 " states a content size of %" PRIu64 " bytes in its header; %" PRIu64 " decoded when it failed)",
+		old, ps_compression_name(d->comp), d->member_at, d->stated, d->member_out + made);
+	free(old);
 }
 
 /*
@@ -279,7 +299,7 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			if (avail == 0)
 				return 0;
 			if (d->comp == PS_COMP_LZ4 && lz4_legacy(d->in + d->in_pos, avail)) {
-				snprintf(d->msg, sizeof(d->msg),
+				dec_say(d,
 					 "lz4 legacy format (lz4 -l) is not supported: it has no checksums; recompress with lz4 without -l");
 				return -PS_EUNSUPP;
 			}
@@ -308,7 +328,7 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			return -r;
 		size_t avail = d->in_len - d->in_pos;
 		if (avail == 0 && d->comp != PS_COMP_XZ) {
-			snprintf(d->msg, sizeof(d->msg),
+			dec_say(d,
 				 "truncated %s data: the compressed input ends at offset %" PRIu64 " inside a %s",
 				 ps_compression_name(d->comp), dec_consumed(d),
 				 d->comp == PS_COMP_ZSTD || d->comp == PS_COMP_LZ4 ?
@@ -339,13 +359,13 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 				    dec_consumed(d) >= 4 &&
 				    pread(d->fd, isz, 4, (off_t)(dec_consumed(d) - 4)) == 4) {
 					uint64_t got = d->member_out + made;
-					snprintf(d->msg, sizeof(d->msg),
+					dec_say(d,
 						 "the ISIZE field of the gzip member at compressed offset %" PRIu64 " (at offset %" PRIu64 ") says %" PRIu32 " bytes (the size mod 2^32), but the member decodes to %" PRIu64 " (%" PRIu64 " mod 2^32): gzip -t: corrupt",
 						 d->member_at, dec_consumed(d) - 4, ps_le32(isz),
 						 got, got & 0xffffffffu);
 					return -PS_EFORMAT;
 				}
-				snprintf(d->msg, sizeof(d->msg), "gzip data is corrupt: %s",
+				dec_say(d, "gzip data is corrupt: %s",
 					 d->z.msg ? d->z.msg : zError(zr));
 				return -PS_EFORMAT;
 			}
@@ -362,7 +382,7 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			if (lr == LZMA_STREAM_END) {
 				end = 1;
 			} else if (lr == LZMA_BUF_ERROR && avail == 0) {
-				snprintf(d->msg, sizeof(d->msg),
+				dec_say(d,
 					 "truncated xz data: the compressed input ends at offset %" PRIu64 " inside a stream",
 					 dec_consumed(d));
 				return -PS_ETRUNC;
@@ -370,7 +390,7 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 				   dec_consumed(d) + used > d->xz[d->member_no - 1].index_off) {
 				/* the blocks decoded, their index disagrees */
 				const struct xz_said *x = &d->xz[d->member_no - 1];
-				snprintf(d->msg, sizeof(d->msg),
+				dec_say(d,
 					 "the xz index of stream %zu (at compressed offset %" PRIu64 ") says %" PRIu64 " uncompressed bytes, but the stream's blocks decode to %" PRIu64 " (xz -t: corrupt)",
 					 d->member_no, x->index_off, x->usize, d->member_out + made);
 				d->in_pos += used;
@@ -381,7 +401,7 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 					lr == LZMA_OPTIONS_ERROR ? "unsupported xz options" :
 					lr == LZMA_DATA_ERROR ? "compressed data is corrupt" :
 					lr == LZMA_MEM_ERROR ? "out of memory" : "decoder error";
-				snprintf(d->msg, sizeof(d->msg), "xz data is corrupt: %s", why);
+				dec_say(d, "xz data is corrupt: %s", why);
 				d->in_pos += used;
 				return -PS_EFORMAT;
 			}
@@ -397,11 +417,11 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 				if (ZSTD_getErrorCode(zr) == ZSTD_error_dstSize_tooSmall &&
 				    d->stated != PS_SIZE_UNKNOWN)
 					/* more data than the header's size */
-					snprintf(d->msg, sizeof(d->msg),
+					dec_say(d,
 						 "the content size field of the zstd frame at compressed offset %" PRIu64 " says %" PRIu64 " bytes, but the frame holds more (%" PRIu64 " decoded when the decoder refused the rest): zstd -t: corrupt",
 						 d->member_at, d->stated, d->member_out + made);
 				else {
-					snprintf(d->msg, sizeof(d->msg), "zstd data is corrupt: %s",
+					dec_say(d, "zstd data is corrupt: %s",
 						 ZSTD_getErrorName(zr));
 					add_stated(d, made);
 				}
@@ -423,7 +443,7 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			if (br == BZ_STREAM_END)
 				end = 1;
 			else if (br != BZ_OK) {
-				snprintf(d->msg, sizeof(d->msg), "bzip2 data is corrupt: %s",
+				dec_say(d, "bzip2 data is corrupt: %s",
 					 br == BZ_DATA_ERROR ? "block CRC or data error" :
 					 br == BZ_DATA_ERROR_MAGIC ? "bad block magic" :
 					 br == BZ_MEM_ERROR ? "out of memory" : "libbz2 error");
@@ -455,11 +475,11 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 			if (LZ4F_isError(lr)) {
 				if (strstr(LZ4F_getErrorName(lr), "frameSize_wrong") &&
 				    d->stated != PS_SIZE_UNKNOWN)
-					snprintf(d->msg, sizeof(d->msg),
+					dec_say(d,
 						 "the content size field of the lz4 frame at compressed offset %" PRIu64 " says %" PRIu64 " bytes, but the frame decodes to %" PRIu64 ": lz4 -t: corrupt",
 						 d->member_at, d->stated, d->member_out);
 				else {
-					snprintf(d->msg, sizeof(d->msg), "lz4 data is corrupt: %s",
+					dec_say(d, "lz4 data is corrupt: %s",
 						 lz4_why(lr));
 					add_stated(d, 0);
 				}
@@ -486,7 +506,7 @@ static ssize_t dec_read(struct dec *d, uint8_t *out, size_t len)
 		} else if (!used && !made && !flush) {
 			/* no progress: the decoder needs more input than we hold */
 			if (d->in_eof || avail >= INBUF_SIZE) {
-				snprintf(d->msg, sizeof(d->msg),
+				dec_say(d,
 					 "truncated %s data: the compressed input ends at offset %" PRIu64,
 					 ps_compression_name(d->comp), d->in_off + d->in_len);
 				return -PS_ETRUNC;
@@ -571,7 +591,7 @@ static int stream_more(struct ps_src *s, struct stream_priv *p)
 		p->fail_coff = dec_consumed(&p->d);
 		set_fail(p, "%s: %s decompression failed at compressed offset %" PRIu64 " (after %" PRIu64 " decoded bytes): %s",
 			 p->path, ps_compression_name(p->d.comp), dec_consumed(&p->d),
-			 p->wend, p->d.msg);
+			 p->wend, dec_msg(&p->d));
 		ps_src_set_error(s, "%s", fail_line(p));
 		return p->fail_code;
 	}
@@ -626,7 +646,7 @@ static int stream_restart(struct ps_src *s, struct stream_priv *p, uint64_t off)
 	p->fail_trunc = 0;
 	int r = dec_reset(&p->d);
 	if (r) {
-		ps_src_set_error(s, "%s: %s", p->path, p->d.msg);
+		ps_src_set_error(s, "%s: %s", p->path, dec_msg(&p->d));
 		return r;
 	}
 	return PS_OK;
@@ -788,6 +808,7 @@ static void stream_close(struct ps_src *s)
 		close(p->d.fd);
 	free(p->d.in);
 	free(p->d.xz);
+	free(p->d.msg);
 	free(p->ring);
 	free(p->path);
 	free(p->fail_msg);
@@ -814,6 +835,12 @@ int ps_src_stream_stats(const struct ps_src *s, struct ps_stream_stats *st)
 	return PS_OK;
 }
 
+void ps_stream_break_free(struct ps_stream_break *b)
+{
+	free(b->msg);
+	memset(b, 0, sizeof(*b));
+}
+
 int ps_src_stream_break(const struct ps_src *s, struct ps_stream_break *b)
 {
 	if (!s || s->ops != &stream_ops)
@@ -825,7 +852,9 @@ int ps_src_stream_break(const struct ps_src *s, struct ps_stream_break *b)
 	b->compressed_off = p->fail_coff;
 	b->compressed_size = p->d.csize;
 	b->decoded = p->wend;
-	snprintf(b->msg, sizeof(b->msg), "%s", p->d.msg);
+	b->msg = strdup(dec_msg(&p->d));
+	if (!b->msg)
+		return PS_ENOMEM;
 	return PS_OK;
 }
 
@@ -946,7 +975,7 @@ int ps_open_stream_fd(int fd, const char *path, uint64_t csize,
 		size = PS_SIZE_UNKNOWN;	/* damaged end: decoding will say where */
 	struct ps_src *s = r ? NULL : ps_src_new(&stream_ops, p, size, path);
 	if (!s) {
-		snprintf(err, errlen, "%s: %s", path, r ? p->d.msg : "out of memory");
+		snprintf(err, errlen, "%s: %s", path, r ? dec_msg(&p->d) : "out of memory");
 		stream_close(&(struct ps_src){ .priv = p });
 		return r ? r : PS_ENOMEM;
 	}

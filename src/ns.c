@@ -773,6 +773,17 @@ int ps_ns_pick(const struct ps_ns *ns, enum ps_sem sem, int *cand)
 	return *cand >= 0 ? PS_OK : PS_ENOTFOUND;
 }
 
+enum ps_ns_hint ps_ns_view_hint(const struct ps_ns *ns, enum ps_sem sem)
+{
+	int pick;
+	if (sem != PS_SEM_AUTO || ps_ns_pick(ns, sem, &pick) == PS_OK)
+		return PS_NS_HINT_NONE;
+	if (ns->verdict != PS_V_AMBIGUOUS && ns->ncand == 1 &&
+	    ns->cand[0].sem == PS_SEM_AUTO)
+		return PS_NS_HINT_OFFSET;
+	return PS_NS_HINT_SEMANTICS;
+}
+
 int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
 		    int idx, enum ps_sem sem, struct ps_src **view, char *err,
 		    size_t errlen)
@@ -790,19 +801,19 @@ int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
 		c = &ns->cand[pick];
 	} else if (sem == PS_SEM_AUTO) {
 		if (ns->verdict == PS_V_AMBIGUOUS) {
-			snprintf(err, errlen, "%s: namespace %d is ambiguous (a filesystem at both data starts)%s%s%s; choose with --semantics legacy or --semantics fixed",
+			snprintf(err, errlen, "%s: namespace %d is ambiguous (a filesystem at both data starts)%s%s%s",
 				 src->name, idx,
 				 ns->weigh.recommend != PS_SEM_AUTO ? ": the evidence favours the " : "",
 				 ns->weigh.recommend != PS_SEM_AUTO ? ps_sem_name(ns->weigh.recommend) : "",
 				 ns->weigh.recommend != PS_SEM_AUTO ? " reading, but not decisively (" PS_DOC("start_pad.md") ")" : "");
 			return PS_EAMBIG;
 		} else if (ns->ncand == 1 && ns->cand[0].sem == PS_SEM_AUTO) {
-			/* nothing to choose between: no --semantics helps */
-			snprintf(err, errlen, "%s: namespace %d: no filesystem at its data start 0x%" PRIx64 " (%s); give --offset to read elsewhere",
+			/* nothing to choose between: only another offset helps */
+			snprintf(err, errlen, "%s: namespace %d: no filesystem at its data start 0x%" PRIx64 " (%s)",
 				 src->name, idx, ns->cand[0].off, ps_verdict_name(ns->verdict));
 			return PS_ENOTFOUND;
 		} else {
-			snprintf(err, errlen, "%s: namespace %d: no candidate data start is proven (%s); choose with --semantics legacy or --semantics fixed",
+			snprintf(err, errlen, "%s: namespace %d: no candidate data start is proven (%s)",
 				 src->name, idx, ps_verdict_name(ns->verdict));
 			return PS_ENOTFOUND;
 		}

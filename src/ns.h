@@ -208,10 +208,22 @@ void ps_analysis_free(struct ps_analysis *a);
  */
 int ps_ns_pick(const struct ps_ns *ns, enum ps_sem sem, int *cand);
 
+/* When ps_ns_data_view(sem) refuses ns for want of a proven data start,
+ * what the user can give to read it anyway (the CLI words it): */
+enum ps_ns_hint {
+	PS_NS_HINT_NONE = 0,	/* nothing refused, or nothing helps */
+	PS_NS_HINT_SEMANTICS,	/* a reading of start_pad (legacy or fixed):
+				 * the namespace has a candidate under each */
+	PS_NS_HINT_OFFSET,	/* another offset: the one data start there is
+				 * holds no filesystem (its cand[0].off) */
+};
+enum ps_ns_hint ps_ns_view_hint(const struct ps_ns *ns, enum ps_sem sem);
+
 /*
  * The data of namespace ns_index as a view (free with ps_src_close before
  * the analysis' source). sem AUTO takes the proven candidate and fails
- * with PS_EAMBIG / PS_ENOTFOUND (and a message in err) otherwise.
+ * with PS_EAMBIG / PS_ENOTFOUND (and a message in err) otherwise; what
+ * settles that is ps_ns_view_hint's.
  */
 int ps_ns_data_view(struct ps_src *src, const struct ps_analysis *a,
 		    int ns_index, enum ps_sem sem, struct ps_src **view,

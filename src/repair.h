@@ -33,18 +33,6 @@
 
 #define PS_PATCH_MAX_LEN 4096u
 
-struct ps_patch {
-	uint64_t off;		/* absolute image offset */
-	uint32_t len;
-	uint8_t old[PS_PATCH_MAX_LEN];
-	uint8_t new_[PS_PATCH_MAX_LEN];
-	int ns;			/* namespace index in the analysis */
-	const char *kind;	/* repair kind */
-	char field[32];		/* on-media field name */
-	char oldv[64], newv[64];	/* values, for humans */
-	char reason[400];
-};
-
 /*
  * Why a planner refuses a unit, or an assumption a plan rests on (a note):
  * a kind and the data its sentence needs. The words are the CLI's
@@ -112,6 +100,53 @@ enum ps_repair_why_kind {
 	PS_RW_NOTE_SPLIT_NONE,		/* ns; a: files */
 	PS_RW_NOTE_MERGED,		/* ns; a: blocks; b: mmap-written; c: mixed */
 	PS_RW_NOTE_JOURNAL_REPLAYED,	/* ns; a: transactions; b: sequence first; c: last */
+	/* why a patch changes its field ("pfn": the in-place fixes) */
+	PS_RW_PATCH_NONE,		/* no sentence */
+	PS_RW_PATCH_FLAGS_CORRUPT,	/* a: version_minor */
+	PS_RW_PATCH_PADDING_CORRUPT,	/* a: version_minor */
+	PS_RW_PATCH_PAGE_SIZE_MISSING,
+	PS_RW_PATCH_PAGE_STRUCT_SMALL,
+	PS_RW_PATCH_NPFNS,		/* a: npfns; b: the size; code: where the size
+					 * comes from (enum ps_repair_size_src) */
+	PS_RW_PATCH_RESEAL,		/* a: the stored checksum; code: 1 the filesystem
+					 * proves the data start, 0 dataoff is nd_pfn_init's;
+					 * b: the size; c: where it comes from */
+	PS_RW_PATCH_CHECKSUM,		/* (the rewritten block's fletcher64) */
+	/* ... the version 1.4 rewrite of a start_pad */
+	PS_RW_PATCH_MODE_RAM,		/* a: size; b: pages; c: memmap bytes; d: dataoff' */
+	PS_RW_PATCH_PAD_LEGACY,		/* a: start_pad; b: dataoff' */
+	PS_RW_PATCH_DATAOFF_LEGACY,	/* a: start_pad; b: dataoff */
+	PS_RW_PATCH_PAD_FIXED,
+	PS_RW_PATCH_DATAOFF_FIXED,	/* a: dataoff' */
+	PS_RW_PATCH_END_TRUNC,		/* code: the physical base is known */
+	PS_RW_PATCH_NPFNS_REWRITE,	/* a: npfns' */
+	PS_RW_PATCH_VERSION,
+	PS_RW_PATCH_V14_PAGE_SIZE,
+	PS_RW_PATCH_V14_PAGE_STRUCT,	/* a: the memmap bytes below dataoff' */
+	PS_RW_PATCH_ALIGN,		/* a: align */
+	PS_RW_PATCH_V13_FLAGS,
+	PS_RW_PATCH_V13_PADDING,
+	PS_RW_PATCH_REWRITE_PART,	/* any other field of the rewrite */
+	/* "label-index" */
+	PS_RW_PATCH_LSA_INDEX,		/* a: the invalid index; b: the valid one; c: its
+					 * seq; d: the seq written; code: 0 bad checksum,
+					 * 1 no signature, 2 otherwise invalid */
+	/* "btt-info" */
+	PS_RW_PATCH_BTT_PRIMARY,	/* a: arena; off: primary; b: backup; c: info2off */
+	PS_RW_PATCH_BTT_BACKUP,		/* a: arena; b: backup; off: primary; code:
+					 * the backup is valid (only differs) */
+	/* "merge-mmap" */
+	PS_RW_PATCH_MERGE,		/* path; a: inode; code: its split class; b, c:
+					 * the file's byte range; off: F */
+	/* an undo file's patch */
+	PS_RW_PATCH_UNDO,
+};
+
+/* Where the namespace size of a "pfn" patch comes from. */
+enum ps_repair_size_src {
+	PS_SIZE_FROM_BLOCK = 0,	/* start_pad + end_trunc + dataoff + npfns pages */
+	PS_SIZE_FROM_OPTION,	/* the caller's ps_repair_opts.ns_size */
+	PS_SIZE_FROM_IMAGE,	/* the image: the namespace is the whole image */
 };
 
 struct ps_repair_why {
@@ -122,6 +157,19 @@ struct ps_repair_why {
 	uint64_t off, a, b, c, d, e;
 	const char *name;
 	const char *path, *path2, *detail;
+};
+
+struct ps_patch {
+	uint64_t off;		/* absolute image offset */
+	uint32_t len;
+	uint8_t old[PS_PATCH_MAX_LEN];
+	uint8_t new_[PS_PATCH_MAX_LEN];
+	int ns;			/* namespace index in the analysis */
+	const char *kind;	/* repair kind */
+	char field[32];		/* on-media field name */
+	char oldv[64], newv[64];	/* values, for humans */
+	struct ps_repair_why why;	/* why it changes (a PS_RW_PATCH_* kind);
+					 * its strings owned by the plan */
 };
 
 struct ps_refusal {
@@ -201,11 +249,12 @@ extern const struct ps_repair_kind ps_repair_kinds[];
 
 void ps_plan_init(struct ps_plan *p);
 void ps_plan_free(struct ps_plan *p);
-/* Add a patch; new/old of len bytes. Returns PS_OK or PS_ENOMEM/PS_EINVAL. */
+/* Add a patch; new/old of len bytes; why is copied, its strings too.
+ * Returns PS_OK or PS_ENOMEM/PS_EINVAL. */
 int ps_plan_add(struct ps_plan *p, int ns, const char *kind, uint64_t off,
 		const uint8_t *old, const uint8_t *new_, uint32_t len,
 		const char *field, const char *oldv, const char *newv,
-		const char *reason_fmt, ...) __attribute__((format(printf, 11, 12)));
+		const struct ps_repair_why *why);
 /* Record a refusal of unit ns, a note: w is copied, its strings too. */
 void ps_plan_refuse(struct ps_plan *p, int ns, const char *kind,
 		    const struct ps_repair_why *w);

@@ -6,6 +6,7 @@
 #include "err.h"
 #include "extract.h"
 #include "walk.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,8 @@ struct walk {
 static void note_err(struct ps_split *s, const char *msg)
 {
 	s->errors++;
-	if (!s->err[0])
-		snprintf(s->err, sizeof(s->err), "%s", msg);
+	if (!s->err)
+		s->err = strdup(msg);
 }
 
 static int add_ext(void *ctx, const struct ps_fs_extent *e)
@@ -589,6 +590,21 @@ out:
 	return r;
 }
 
+/* out's error line, whole: the one that ends the check. */
+static void split_err(struct ps_split *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void split_err(struct ps_split *out, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	free(out->err);
+	out->err = s;
+}
+
 int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 		   uint64_t l_off, uint64_t l_size, enum ps_fs_type type,
 		   struct ps_split *out)
@@ -600,7 +616,7 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 	out->l_off = l_off;
 	out->f_off = base + D;
 	if (!P || l_off != base + P + D || base + D < base) {
-		snprintf(out->err, sizeof(out->err),
+		split_err(out,
 			 "split check: start_pad %llu and data start %llu do not describe a legacy start_pad namespace",
 			 (unsigned long long)P, (unsigned long long)l_off);
 		return PS_EINVAL;
@@ -608,7 +624,7 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 	struct ps_src *view = NULL;
 	int r = ps_src_window(image, l_off, l_size, &view);
 	if (r) {
-		snprintf(out->err, sizeof(out->err), "%s: the legacy data [%llu, +%llu) is outside the image",
+		split_err(out, "%s: the legacy data [%llu, +%llu) is outside the image",
 			 image->name, (unsigned long long)l_off, (unsigned long long)l_size);
 		return r;
 	}
@@ -616,7 +632,7 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 	 * shows them after recovery (docs/journal.md) */
 	struct ps_src *rview = NULL;
 	struct ps_journal js;
-	char jerr[160];
+	char jerr[PS_ERR_LINE_MAX];
 	if (type != PS_FS_XFS &&
 	    ps_ext_journal_open(view, true, &js, &rview, jerr, sizeof(jerr)))
 		rview = NULL;
@@ -625,8 +641,10 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 	    ps_xfs_journal_open(view, true, &js, &rview, jerr, sizeof(jerr)))
 		rview = NULL;
 	struct ps_fs *fs = NULL;
-	r = ps_fs_open(rview ? rview : view, type, &fs, out->err, sizeof(out->err));
+	char ferr[PS_ERR_LINE_MAX];
+	r = ps_fs_open(rview ? rview : view, type, &fs, ferr, sizeof(ferr));
 	if (r) {
+		split_err(out, "%s", ferr);
 		ps_src_close(rview);
 		ps_src_close(view);
 		return r;
@@ -634,7 +652,7 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 	out->fstype = ps_fs_get_type(fs);
 	out->blocksize = ps_fs_block_size(fs);
 	if (!out->blocksize || out->blocksize > SPLIT_CHUNK) {
-		snprintf(out->err, sizeof(out->err), "%s: filesystem block size %u not handled",
+		split_err(out, "%s: filesystem block size %u not handled",
 			 image->name, out->blocksize);
 		ps_fs_close(fs);
 		ps_src_close(rview);
@@ -664,7 +682,7 @@ int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
 	}
 done:
 	if (r == PS_ENOMEM)
-		snprintf(out->err, sizeof(out->err), "split check: out of memory");
+		split_err(out, "split check: out of memory");
 	free(lb);
 	free(fb);
 	free(w.own);
@@ -683,6 +701,7 @@ void ps_split_free(struct ps_split *s)
 		free(s->files[i].prov);
 	}
 	free(s->files);
+	free(s->err);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -131,7 +131,8 @@ struct ps_split {
 	uint64_t victim_blocks[PS_SPLIT_NWHERE];
 	uint64_t dirs, errors;	/* directories walked; entries not checked */
 	uint64_t bytes_read;	/* at L and at F */
-	char err[320];		/* first error met (entries are skipped) */
+	char *err;		/* first error met (entries are skipped), whole;
+				 * NULL if none (owned: ps_split_free) */
 };
 
 /*

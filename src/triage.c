@@ -145,7 +145,7 @@ static enum ps_triage_fail triage_open(const char *path, const struct ps_triage_
 static enum ps_triage_fail triage_map(const struct ps_triage_opts *o, struct ps_report *r,
 				      struct ps_analysis_opts *ao)
 {
-	char perr[256];
+	char perr[PS_ERR_LINE_MAX];
 	char *text = ps_read_text_file(o->map_file, 16 << 20, r->err, sizeof(r->err));
 	if (!text)
 		return fail(r, PS_TRIAGE_MAP_READ, PS_EIO);

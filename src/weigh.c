@@ -99,7 +99,7 @@ static void read_facts(struct ps_src *src, const struct ps_cand *c,
 	}
 	if (f->has_journal) {
 		struct ps_fs *fs = NULL;
-		char err[256];
+		char err[PS_ERR_LINE_MAX];
 		struct ps_fs_stat st;
 		struct jread j = { .n = 0 };
 		if (!ps_fs_open(v, PS_FS_EXT, &fs, err, sizeof(err)) &&

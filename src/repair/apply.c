@@ -305,7 +305,7 @@ int ps_repair_can_apply(struct ps_src *src, const char *path, bool in_place,
 		struct ps_open_opts po = { .mode = PS_OPEN_STREAM };
 		struct ps_src *probe;
 		struct ps_container_info ci;
-		char err[512];
+		char err[PS_ERR_LINE_MAX];
 		if (ps_src_open_auto(path, &po, &probe, err, sizeof(err))) {
 			snprintf(msg, msglen, "%s", err);
 			return PS_EIO;

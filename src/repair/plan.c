@@ -5,7 +5,6 @@
 #include "repair_priv.h"
 #include "err.h"
 #include "le.h"
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,16 +45,33 @@ void ps_plan_free(struct ps_plan *p)
 	free(p->notes);
 	for (size_t k = 0; k < p->nr; k++)
 		why_free(&p->r[k].why);
+	for (size_t k = 0; k < p->n; k++)
+		why_free(&p->p[k].why);
 	free(p->merge);
 	free(p->p);
 	free(p->r);
 	memset(p, 0, sizeof(*p));
 }
 
+/* w's strings copied: false (nothing kept) when one cannot be. */
+static bool why_copy(struct ps_repair_why *to, const struct ps_repair_why *w)
+{
+	*to = *w;
+	to->path = w->path ? strdup(w->path) : NULL;
+	to->path2 = w->path2 ? strdup(w->path2) : NULL;
+	to->detail = w->detail ? strdup(w->detail) : NULL;
+	if ((w->path && !to->path) || (w->path2 && !to->path2) ||
+	    (w->detail && !to->detail)) {
+		why_free(to);
+		return false;
+	}
+	return true;
+}
+
 int ps_plan_add(struct ps_plan *p, int ns, const char *kind, uint64_t off,
 		const uint8_t *old, const uint8_t *new_, uint32_t len,
 		const char *field, const char *oldv, const char *newv,
-		const char *fmt, ...)
+		const struct ps_repair_why *why)
 {
 	uint64_t end;
 	if (!len || len > PS_PATCH_MAX_LEN || ps_add_ovf(off, len, &end))
@@ -79,26 +95,11 @@ int ps_plan_add(struct ps_plan *p, int ns, const char *kind, uint64_t off,
 	snprintf(x->field, sizeof(x->field), "%s", field ? field : "bytes");
 	snprintf(x->oldv, sizeof(x->oldv), "%s", oldv ? oldv : "");
 	snprintf(x->newv, sizeof(x->newv), "%s", newv ? newv : "");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(x->reason, sizeof(x->reason), fmt, ap);
-	va_end(ap);
-	return PS_OK;
-}
-
-/* w's strings copied: false (nothing kept) when one cannot be. */
-static bool why_copy(struct ps_repair_why *to, const struct ps_repair_why *w)
-{
-	*to = *w;
-	to->path = w->path ? strdup(w->path) : NULL;
-	to->path2 = w->path2 ? strdup(w->path2) : NULL;
-	to->detail = w->detail ? strdup(w->detail) : NULL;
-	if ((w->path && !to->path) || (w->path2 && !to->path2) ||
-	    (w->detail && !to->detail)) {
-		why_free(to);
-		return false;
+	if (!why_copy(&x->why, why)) {
+		p->n--;
+		return PS_ENOMEM;
 	}
-	return true;
+	return PS_OK;
 }
 
 void ps_plan_refuse(struct ps_plan *p, int ns, const char *kind,
@@ -143,9 +144,12 @@ void ps_plan_note(struct ps_plan *p, const struct ps_repair_why *w)
 void ps_plan_withdraw(struct ps_plan *p, int ns)
 {
 	size_t j = 0;
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		if (p->p[i].ns != ns)
 			p->p[j++] = p->p[i];
+		else
+			why_free(&p->p[i].why);
+	}
 	p->n = j;
 	j = 0;
 	for (size_t i = 0; i < p->nmerge; i++) {

@@ -62,8 +62,9 @@ int ps_plan_btt(struct ps_src *src, const struct ps_analysis *a,
 				continue;
 			rc = ps_plan_add(plan, n, K, prim, to, from, PS_BTT_INFO_SIZE,
 					 "btt_sb", "primary (bad)", "copy of the backup",
-					 "BTT arena %u: the primary info block at 0x%" PRIx64 " is unusable and its backup at 0x%" PRIx64 " (info2off 0x%" PRIx64 ") verifies; the kernel reads only the primary (a bad arena-0 primary means \"no existing arenas\" and a fresh BTT over the data when writable), so the primary becomes a byte copy of the backup, as ndctl check-namespace --repair does",
-					 i, prim, bak, ar->sb.info2off);
+					 &(struct ps_repair_why){ .kind = PS_RW_PATCH_BTT_PRIMARY, .a = i,
+								  .off = prim, .b = bak,
+								  .c = ar->sb.info2off });
 		} else if (ar->backup_differs) {
 			if (ps_src_pread(src, from, sizeof(from), prim) ||
 			    ps_src_pread(src, to, sizeof(to), bak))
@@ -71,8 +72,9 @@ int ps_plan_btt(struct ps_src *src, const struct ps_analysis *a,
 			rc = ps_plan_add(plan, n, K, bak, to, from, PS_BTT_INFO_SIZE,
 					 "btt_sb.info2", ar->backup_ok ? "differs" : "bad",
 					 "copy of the primary",
-					 "BTT arena %u: the backup info block at 0x%" PRIx64 " %s the valid primary at 0x%" PRIx64 "; it must be its byte copy (btt_check_info2), so a later loss of the primary can be recovered",
-					 i, bak, ar->backup_ok ? "differs from" : "is invalid and differs from", prim);
+					 &(struct ps_repair_why){ .kind = PS_RW_PATCH_BTT_BACKUP, .a = i,
+								  .b = bak, .off = prim,
+								  .code = ar->backup_ok });
 		}
 	}
 	ps_btt_close(b);

@@ -97,11 +97,11 @@ static int plan_lsa_one(struct ps_src *src, size_t ri, const struct ps_rec *r,
 	PS_FIELD_PUT(PS_NSINDEX, b, otheroff, (uint64_t)good * isz);
 	PS_FIELD_PUT(PS_NSINDEX, b, checksum,
 		     ps_fletcher64(b, isz, PS_NSINDEX_OFF_checksum, PS_NSINDEX_LEN_checksum));
-	char reason[400];
-	snprintf(reason, sizeof(reason),
-		 "index %d is invalid%s while index %d (seq %u) is valid and is what the kernel uses: index %d is rewritten as its copy (same free bitmap, so the same labels stay in use), seq %u so index %d stays current",
-		 bad, l->index[bad].sig_ok ? (l->index[bad].checksum_ok ? "" : " (bad checksum)") :
-		 " (no signature)", good, gseq, bad, prev_seq(gseq), good);
+	const struct ps_repair_why reason = {
+		.kind = PS_RW_PATCH_LSA_INDEX, .a = (uint64_t)bad, .b = (uint64_t)good,
+		.c = gseq, .d = prev_seq(gseq),
+		.code = !l->index[bad].sig_ok ? 1 : !l->index[bad].checksum_ok ? 0 : 2,
+	};
 	/* one patch per header field, then the bitmap in runs <= 4 KiB; the
 	 * header fields are the table's rows with a length (free[] has none:
 	 * it runs to the block's end) */
@@ -115,7 +115,7 @@ static int plan_lsa_one(struct ps_src *src, size_t ri, const struct ps_rec *r,
 			snprintf(nv, sizeof(nv), "0x%" PRIx64, f->len == 4 ? ps_le32(b + f->off) : ps_le64(b + f->off));
 		}
 		if ((rc = ps_plan_add(plan, unit, K, boff + f->off, old + f->off, b + f->off,
-				      f->len, f->name, ov, nv, "%s", reason)))
+				      f->len, f->name, ov, nv, &reason)))
 			goto out;
 	}
 	for (uint64_t x = PS_NSINDEX_OFF_free; x < isz;) {
@@ -127,7 +127,7 @@ static int plan_lsa_one(struct ps_src *src, size_t ri, const struct ps_rec *r,
 		while (e < isz && e - x < PS_PATCH_MAX_LEN && old[e] != b[e])
 			e++;
 		if ((rc = ps_plan_add(plan, unit, K, boff + x, old + x, b + x,
-				      (uint32_t)(e - x), "free", "", "", "%s", reason)))
+				      (uint32_t)(e - x), "free", "", "", &reason)))
 			goto out;
 		x = e;
 	}

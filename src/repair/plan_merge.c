@@ -113,9 +113,10 @@ static int merge_file(struct merge_ctx *m, const struct ps_split_file *f, bool d
 					r = ps_plan_add(m->plan, m->ns, "merge-mmap", s->l_off + g, lb, fb,
 							(uint32_t)n, "file data", "read view (L)",
 							"mmap view (F)",
-							"%s (inode %" PRIu64 ", %s) bytes %" PRIu64 "-%" PRIu64 ": what was stored through a mapping sits at F = 0x%" PRIx64 ", start_pad lower; copied into the file's own block at L so that read() gives it after the rewrite",
-							f->path, f->ino, ps_split_class_name(f->cls),
-							off + k, off + k + n, s->f_off + g);
+							&(struct ps_repair_why){
+								.kind = PS_RW_PATCH_MERGE, .path = f->path,
+								.a = f->ino, .code = f->cls, .b = off + k,
+								.c = off + k + n, .off = s->f_off + g });
 					if (r)
 						return r;
 					now = fb;
@@ -192,7 +193,7 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 		/* not a filesystem pmemscan walks (or not walkable): the
 		 * rewrite goes on as before the check existed, said plainly */
 		ps_plan_note(plan, &(struct ps_repair_why){ .kind = PS_RW_NOTE_SPLIT_NOT_RUN, .ns = n,
-						 .detail = s.err[0] ? s.err : NULL, .code = r });
+						 .detail = s.err, .code = r });
 		ps_split_free(&s);
 		return PS_OK;
 	}
@@ -225,7 +226,7 @@ int ps_plan_merge_mmap(struct ps_src *src, const struct ps_ns *ns,
 	 * that recovery writes, nor rest on a view the kernel will not show */
 	struct ps_src *win = NULL, *jview = NULL;
 	struct ps_journal js;
-	char jerr[160];
+	char jerr[PS_ERR_LINE_MAX];
 	memset(&js, 0, sizeof(js));
 	if (s.fstype != PS_FS_XFS && !ps_src_window(src, legacy->off, size, &win)) {
 		r = ps_ext_journal_open(win, true, &js, &jview, jerr, sizeof(jerr));
@@ -342,7 +343,7 @@ int ps_merge_verify(struct ps_src *after, const struct ps_merge_expect *m,
 	 * as the plan saw them */
 	struct ps_src *jview = NULL;
 	struct ps_journal js;
-	char err[320];
+	char err[PS_ERR_LINE_MAX];
 	if (ps_ext_journal_open(view, true, &js, &jview, err, sizeof(err)))
 		jview = NULL;
 	struct ps_fs *fs;

@@ -254,7 +254,8 @@ int ps_undo_parse(const char *t, size_t len, struct ps_undo *u, char *err,
 			if (ps_add_ovf(off, l2, &end) || (have & 2 && end > u->image_size))
 				goto badpatch;
 			if (ps_plan_add(&u->plan, -1, "undo", off, ob, nb, (uint32_t)l2,
-					field, NULL, NULL, "undo"))
+					field, NULL, NULL,
+					&(struct ps_repair_why){ .kind = PS_RW_PATCH_UNDO }))
 				goto badpatch;
 		} else {
 			snprintf(err, errlen, "undo file: unknown line '%.40s'", line);
@@ -303,7 +304,7 @@ static int check_sha256(const char *image, const struct ps_undo *u,
 			struct ps_undo_result *res)
 {
 	struct ps_src *s;
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	if (ps_src_open_file(image, &s, err, sizeof(err)))
 		return ufail(res, PS_STEP_HASH, PS_EIO, 0, "%s", err);
 	uint8_t sha[PS_DIGEST_SIZE];
@@ -333,7 +334,7 @@ static int check_before(const char *image, const struct stat *wst,
 			const struct ps_undo *u, struct ps_undo_result *res)
 {
 	struct ps_src *s, *ov = NULL;
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	if (ps_src_open_file(image, &s, err, sizeof(err)))
 		return ufail(res, PS_STEP_HASH, PS_EIO, 0, "%s", err);
 	struct stat rst;
@@ -372,7 +373,7 @@ int ps_repair_undo(const char *undo_file, const char *image,
 		   const struct ps_repair_faults *faults, struct ps_undo_result *res)
 {
 	memset(res, 0, sizeof(*res));
-	char err[512];
+	char err[PS_ERR_LINE_MAX];
 	/* 64 MiB: far more than any plan (patches are <= 4 KiB, a few per
 	 * unit), little enough to read whole */
 	char *text = ps_read_text_file(undo_file, 64 << 20, err, sizeof(err));

@@ -36,28 +36,12 @@ while read -r c; do
 done <"$T/cmds"
 sort -u "$T/hits" -o "$T/hits"
 
-# Not moved yet, each with what it waits for (a file and word leaves this
-# list when its words move; a stale entry fails too, so the list only
-# shrinks):
-#  ns.c: ps_ns_data_view's hints, once the --semantics decision is one
-#    library function (ps_ns_pick) that returns which hint applies;
-#  imgsrc_cache.c: the decoder's notices and the room hint, which need
-#    notice kinds (ps_open_notice takes a sentence today);
-#  carve.c, extract_archive.c, extract_dir.c: "exists, use --force", which
-#    needs the two PS_EEXIST causes (the output, its stale .partial) told
-#    apart by a code;
-#  repair/plan_pfn.c: the size source in a patch's reason ("size from
-#    --ns-size"), once patch reasons are kinds like refusals and notes.
+# Not moved yet, each as FILE<TAB>WORD with what it waits for (a file
+# and word leaves this list when its words move; a stale entry fails too,
+# so the list only shrinks). Empty: every word has moved to cmd/.
 cat >"$T/pending" <<'PENDING'
-src/carve.c	--force
-src/extract_archive.c	--force
-src/extract_dir.c	--force
-src/imgsrc_cache.c	--cache
-src/imgsrc_cache.c	--cache-dir
-src/ns.c	--offset
-src/ns.c	--semantics
-src/repair/plan_pfn.c	--ns-size
 PENDING
+sed -i '/^$/d' "$T/pending"
 sort -u "$T/pending" -o "$T/pending"
 comm -23 "$T/hits" "$T/pending" >"$T/new"
 comm -13 "$T/hits" "$T/pending" >"$T/stale"
@@ -81,4 +65,49 @@ truncate -s 1M "$T/zero.img"
 expect_exit 3 "scan --ndctl-json with no range: exit 3" "$PMEMSCAN" scan --ndctl-json "$T/ndctl.json" "$T/zero.img" 2>"$T/e"
 check "its line says how to save one, or to pass --phys-base" grep -qxF \
 	"pmemscan: $T/ndctl.json: no object with \"resource\" and \"size\" (save it with 'ndctl list -R -N -v', or pass --phys-base)" "$T/e"
+
+# ... and so do the words src/ left to cmd/ (the library gives a code or a
+# kind, the CLI the sentence): the option that settles a refused data view,
+for n in raw-ext4 both-ext4 current-f8-fsdax-ext4; do
+	fixture "$n" >/dev/null || { not_ok "fixture $n generated"; done_testing; exit; }
+done
+raw=$(fixture raw-ext4) both=$(fixture both-ext4) cur=$(fixture current-f8-fsdax-ext4)
+expect_exit 1 "ls of an ambiguous namespace: exit 1" "$PMEMSCAN" ls "$both" / 2>"$T/e"
+check "... its line ends with the choice of --semantics" sh -c \
+	'grep -q "^pmemscan: $2: namespace 0 is ambiguous (a filesystem at both data starts).*; choose with --semantics legacy or --semantics fixed\$" "$1"' \
+	sh "$T/e" "$both"
+cp --sparse=always "$cur" "$T/nofs.img"
+doff=$("$PMEMSCAN" --json "$T/nofs.img" | jq '.namespaces[0].candidates[0].offset')
+check "the fixture's one data start is known ($doff)" [ "${doff:-0}" -gt 0 ]
+dd if=/dev/zero of="$T/nofs.img" bs=1024 seek=$((doff / 1024 + 1)) count=2 conv=notrunc status=none
+expect_exit 1 "ls of a namespace whose one data start holds no filesystem: exit 1" "$PMEMSCAN" ls "$T/nofs.img" / 2>"$T/e"
+check "... its line names the data start and says to give --offset" grep -qxF \
+	"pmemscan: $T/nofs.img: namespace 0: no filesystem at its data start 0x$(printf %x "$doff") (no-filesystem); give --offset to read elsewhere" "$T/e"
+# the two outputs --force replaces (the output, its stale .partial),
+: >"$T/out.img"
+expect_exit 3 "carve onto an existing file: exit 3" "$PMEMSCAN" carve "$raw" -o "$T/out.img" 2>"$T/e"
+check "... the line says --force overwrites it" grep -qxF \
+	"pmemscan: $T/out.img: exists (use --force to overwrite it)" "$T/e"
+: >"$T/new.img.partial"
+expect_exit 3 "carve with a stale OUT.partial: exit 3" "$PMEMSCAN" carve "$raw" -o "$T/new.img" 2>"$T/e"
+check "... the line ends with 'or use --force'" sh -c \
+	'grep -q "^pmemscan: $2: cannot create $2.partial: .* or use --force\$" "$1"' sh "$T/e" "$T/new.img"
+: >"$T/out.tar"
+expect_exit 3 "extract onto an existing archive: exit 3" "$PMEMSCAN" extract -q "$raw" -o "$T/out.tar" 2>"$T/e"
+check "... the line says --force replaces it" grep -qxF \
+	"pmemscan: $T/out.tar: exists (use --force to replace it)" "$T/e"
+: >"$T/new.tar.partial"
+expect_exit 3 "extract with a stale OUT.partial: exit 3" "$PMEMSCAN" extract -q "$raw" -o "$T/new.tar" 2>"$T/e"
+check "... the line ends with 'or use --force'" sh -c \
+	'grep -q "^pmemscan: $2: cannot create $2.partial: .* or use --force\$" "$1"' sh "$T/e" "$T/new.tar"
+mkdir -p "$T/full" && : >"$T/full/x"
+expect_exit 3 "extract into a directory that is not empty: exit 3" "$PMEMSCAN" extract -q "$raw" -o "$T/full" 2>"$T/e"
+check "... the line says what --force does there" grep -qxF \
+	"pmemscan: $T/full: output directory exists and is not empty (--force extracts into it: directories there are entered, nothing there is overwritten, followed or removed)" "$T/e"
+# and the decoded copy's notice, which names --cache.
+head -c 1048576 /dev/zero >"$T/z.img" && xz -0 "$T/z.img"
+mkdir -p "$T/tmp"
+TMPDIR=$T/tmp "$PMEMSCAN" "$T/z.img.xz" >/dev/null 2>"$T/e"
+check "a compressed dump's notice names the temporary directory and --cache" grep -qxF \
+	"pmemscan: decoding $T/z.img.xz (xz) into a temporary sparse file in $T/tmp, deleted at exit (--cache keeps it for the next command)" "$T/e"
 done_testing

@@ -36,11 +36,11 @@ struct msgs {
 	char last[1024];
 };
 
-static void on_msg(void *arg, const char *m)
+static void on_msg(void *arg, const struct ps_notice *n)
 {
 	struct msgs *ms = arg;
 	ms->n++;
-	snprintf(ms->last, sizeof(ms->last), "%s", m);
+	snprintf(ms->last, sizeof(ms->last), "%s", n->text ? n->text : "");
 }
 
 static void write_file(const char *path, const void *b, size_t n)

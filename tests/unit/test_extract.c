@@ -136,7 +136,7 @@ static const struct ps_fs_ops fake_ops = {
 	.stat = fake_stat, .readdir = fake_readdir, .read = fake_read,
 };
 
-static struct ps_fs fake_fs = { .ops = &fake_ops, .root = 1, .err = "" };
+static struct ps_fs fake_fs = { .ops = &fake_ops, .root = 1 };
 
 static void test_dir_writer(void **state)
 {
@@ -193,7 +193,7 @@ static void test_dir_writer(void **state)
 	assert_int_equal(a.st_mtim.tv_sec, 1000000005);
 
 	/* a non-empty output directory is refused */
-	assert_int_equal(ps_writer_open(out, 0, &w, err, sizeof(err)), PS_EEXIST);
+	assert_int_equal(ps_writer_open(out, 0, &w, err, sizeof(err)), PS_ENOTEMPTY);
 	assert_non_null(strstr(err, "not empty"));
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
@@ -361,7 +361,7 @@ static char file_byte(const char *dir, const char *name)
 static void test_name_order(void **state)
 {
 	(void)state;
-	struct ps_fs nfs = { .ops = &nfake_ops, .root = 1, .err = "" };
+	struct ps_fs nfs = { .ops = &nfake_ops, .root = 1 };
 	char tmpl[] = "/tmp/ps-test-extract.XXXXXX", out[256];
 	assert_non_null(mkdtemp(tmpl));
 	snprintf(out, sizeof(out), "%s/out", tmpl);

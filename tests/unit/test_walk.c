@@ -132,7 +132,7 @@ static const struct ps_walk_ops rec_ops = {
 
 static int walk(struct rec *r, enum ps_walk_loops loops, unsigned max_depth)
 {
-	struct ps_fs fs = { .ops = &fake_ops, .root = 1, .err = "" };
+	struct ps_fs fs = { .ops = &fake_ops, .root = 1 };
 	struct ps_walk w;
 	ps_walk_init(&w, &fs, &(struct ps_walk_opts){ .max_depth = max_depth, .loops = loops },
 		     &rec_ops, r);
@@ -299,7 +299,7 @@ static void test_long_cycle(void **state)
 	static const struct ps_fs_ops ops = { .stat = chain_stat, .readdir = chain_readdir };
 	static const struct ps_walk_ops wops = { .entry = chain_entry, .error = chain_error };
 	for (int loops = PS_WALK_ANCESTORS; loops <= PS_WALK_ONCE; loops++) {
-		struct ps_fs fs = { .ops = &ops, .root = 1, .err = "" };
+		struct ps_fs fs = { .ops = &ops, .root = 1 };
 		struct chain c = { 0 };
 		struct ps_walk w;
 		ps_walk_init(&w, &fs, &(struct ps_walk_opts){ .max_depth = 2 * CHAIN,
