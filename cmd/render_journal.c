@@ -35,8 +35,11 @@ const char *render_xintent_why(enum ps_xintent_why w)
 {
 	switch (w) {
 	case PS_XIW_KERNEL: return "the kernel's work on space metadata";
-	case PS_XIW_BTREE: return "the fork is a btree (not done here)";
-	case PS_XIW_FULL: return "the kernel converts the fork to a btree (not done here)";
+	case PS_XIW_FULL: return "the kernel converts the fork to a btree";
+	case PS_XIW_BT_SPLIT: return "bmbt split needed (a full leaf: the kernel allocates a block)";
+	case PS_XIW_BT_REBAL: return "bmbt rebalance needed (a leaf under its minimum borrows from or joins a sibling)";
+	case PS_XIW_BT_TOEXT: return "the kernel turns the btree fork back into extents (its leaf freed)";
+	case PS_XIW_AFTER: return "an earlier change to the same file is in the read view only";
 	case PS_XIW_NOT_HOLE: return "the range to map is not a hole";
 	case PS_XIW_INODE: return "the inode is not in use";
 	case PS_XIW_FORK: return "no such fork, or not in extents format";
