@@ -199,6 +199,7 @@ struct ps_journal {
 		uint64_t start;		/* first extent: filesystem block */
 		uint64_t len;		/* first extent: blocks */
 		uint64_t blocks;	/* all its extents: blocks */
+		bool in_view;		/* BUI: done in the read view only */
 	} intents_v[8];			/* the first left unfinished */
 	uint64_t intents_v_n;		/* entries of intents_v in use */
 	uint64_t intents_view_only;	/* of intents_finished: done in the

@@ -858,6 +858,7 @@ int ps_xfs_intents_finish(const struct ps_xiu_io *io, const struct ps_xint *v, s
 						pend = np;
 						pend[npend++] = e.owner;
 					}
+					e.in_view = true;
 					st->intents_finished++;
 					st->intents_view_only++;
 					if (g.rmapbt)
