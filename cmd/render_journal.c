@@ -244,6 +244,17 @@ static void journal_inode_text(FILE *f, const struct ps_journal *j, const char *
 }
 
 /* Text report lines under a namespace. */
+/* the end of an intent's line: the file of a BUI, by its path in the
+ * recovered tree, when the report found it */
+static void xintent_path(FILE *f, const struct ps_xintent *e)
+{
+	if (e->kind == PS_XINT_BUI && e->path) {
+		fputs("; the file: ", f);
+		render_text_img(f, e->path, NULL);
+	}
+	fputc('\n', f);
+}
+
 void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent)
 {
 	char line[512];
@@ -267,7 +278,8 @@ void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent
 				indent, j->intents_view_only);
 			for (uint64_t i = 0; i < j->intents_view_v_n; i++) {
 				render_xintent_line(&j->intents_view_v[i], line, sizeof(line));
-				fprintf(f, "%s    %s\n", indent, line);
+				fprintf(f, "%s    %s", indent, line);
+				xintent_path(f, &j->intents_view_v[i]);
 			}
 		}
 		if (j->intents_open) {
@@ -276,7 +288,8 @@ void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent
 				j->intents_refc, j->intents_other);
 			for (uint64_t i = 0; i < j->intents_v_n; i++) {
 				render_xintent_line(&j->intents_v[i], line, sizeof(line));
-				fprintf(f, "%s    %s\n", indent, line);
+				fprintf(f, "%s    %s", indent, line);
+				xintent_path(f, &j->intents_v[i]);
 			}
 			if (j->intents_open > j->intents_v_n)
 				fprintf(f, "%s    ... (%" PRIu64 " more)\n", indent, j->intents_open - j->intents_v_n);
@@ -490,6 +503,7 @@ json_object *render_journal_json(const struct ps_journal *j)
 			const struct ps_xintent *e = &j->intents_view_v[i];
 			json_object *ie = json_object_new_object();
 			json_object_object_add(ie, "owner", I64(e->owner));
+			json_object_object_add(ie, "path", e->path ? render_jstr_img(e->path) : NULL);
 			json_object_object_add(ie, "offset", I64(e->offset));
 			json_object_object_add(ie, "length", I64(e->len));
 			json_object_object_add(ie, "start", I64(e->start));
@@ -512,6 +526,8 @@ json_object *render_journal_json(const struct ps_journal *j)
 				json_object_object_add(ie, "owner", I64(e->owner));
 				json_object_object_add(ie, "offset", I64(e->offset));
 			}
+			if (e->kind == PS_XINT_BUI)
+				json_object_object_add(ie, "path", e->path ? render_jstr_img(e->path) : NULL);
 			if (e->kind != PS_XINT_EFI && e->kind != PS_XINT_OTHER)
 				json_object_object_add(ie, "op", I64(e->op));
 			json_object_object_add(ie, "why", e->kind == PS_XINT_BUI ?

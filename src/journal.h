@@ -200,6 +200,10 @@ struct ps_journal {
 		uint64_t len;		/* first extent: blocks */
 		uint64_t blocks;	/* all its extents: blocks */
 		bool in_view;		/* BUI: done in the read view only */
+		char *path;		/* BUI: the owner's path in the
+					 * recovered tree ("/a/b"), NULL when
+					 * not known; the scan's report
+					 * (triage.c) fills and frees it */
 	} intents_v[8];			/* the first left unfinished */
 	uint64_t intents_v_n;		/* entries of intents_v in use */
 	uint64_t intents_view_only;	/* of intents_finished: done in the

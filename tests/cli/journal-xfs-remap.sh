@@ -3,27 +3,32 @@
 # BUIs the view finishes in the read view only (issue 24): the XFS reader's
 # overlay (src/fs_xfs.c) on a real image. fixtures/xfs-remap.img.xz
 # (tests/support/mkxfs-remap.sh): files made by this host's kernel, /bt with
-# a btree fork whose one leaf is full, /ext with a full extents fork; the
-# log holds four BUIs without BUDs in a record appended in the kernel's
-# format (a test writer: the kernel's race does not reliably leave a BUI on
-# such a fork): map into /bt (the leaf splits), map and unmap in /bt after
-# it, map into /ext (the fork becomes a btree). fixtures/xfs-remap.manifest
-# is the kernel's own recovery of a copy. The reference for the BUIs is
-# xfs_logprint -t, for the bytes the image itself.
+# a btree fork whose one leaf is full, /ext with a full extents fork, the
+# log clean; here tests/support/xlog-poke.py appends a record in the
+# kernel's format (a test writer: the kernel's race does not reliably leave
+# a BUI on such a fork) with four BUIs without BUDs: map into /bt (the leaf
+# splits), map and unmap in /bt after it, map into /ext (the fork becomes a
+# btree). fixtures/xfs-remap.manifest is the kernel's own recovery of a copy
+# of that. The reference for the BUIs is xfs_logprint -t, for the bytes the
+# image itself, for the files' inodes xfs_db's ncheck.
 #   - extract gives each file with the BUI's blocks at the BUI's offsets
 #     (map: the bytes of the blocks it names; unmap: zeros), every file the
 #     kernel's, exit 0; ls sizes and cat agree;
 #   - carve exits 1 saying the carved image is not the kernel's;
-#   - --journal ignore reads the on-disk files.
+#   - --journal ignore reads the on-disk files;
+#   - the scan names the BUIs' files by path (text and JSON), those done in
+#     the read view only and one left unfinished (a map over a mapped block).
 . "$top_srcdir/tests/support/lib.sh"
 command -v jq >/dev/null || skip_all "jq not installed"
 command -v xz >/dev/null || skip_all "xz not installed"
 command -v xfs_logprint >/dev/null || skip_all "xfs_logprint not installed"
+command -v xfs_db >/dev/null || skip_all "xfs_db not installed"
 
 P=$PMEMSCAN
 F=xfs-remap
+BASE=$T/$F.base.img
+xz -dc "$top_srcdir/fixtures/$F.img.xz" >"$BASE"
 IMG=$T/$F.img
-xz -dc "$top_srcdir/fixtures/$F.img.xz" >"$IMG"
 MAN=$top_srcdir/fixtures/$F.manifest
 check "the kernel's manifest lists the two files" test "$(grep -c ' [0-9a-f]\{64\} ' "$MAN")" -eq 2
 
@@ -35,12 +40,27 @@ mkman() {
 	 done)
 }
 # the geometry, from the superblock (big-endian)
-be32() { od -An -j "$1" -N4 -tx1 "$IMG" | tr -d ' \n' | sed 's/^/0x/'; }
+be32() { od -An -j "$1" -N4 -tx1 "$BASE" | tr -d ' \n' | sed 's/^/0x/'; }
 bs=$(($(be32 4)))
 agblocks=$(($(be32 84)))
-agblklog=$(od -An -j 124 -N1 -tu1 "$IMG" | tr -d ' ')
+agblklog=$(od -An -j 124 -N1 -tu1 "$BASE" | tr -d ' ')
 # byte offset of filesystem block $1
 fsb_off() { echo $(((($1 >> agblklog) * agblocks + ($1 & ((1 << agblklog) - 1))) * bs)); }
+
+# the files' inodes and block 10 of /bt (xfs_db: the base's log is clean)
+xfs_db -r -c "blockget -n" -c ncheck "$BASE" 2>/dev/null | awk '{ print $1, "/" $2 }' >"$T/ncheck"
+ino_of() { awk -v p="$1" '$2 == p { print $1 }' "$T/ncheck"; }
+path_of() { awk -v n="$1" '$1 == n { print $2 }' "$T/ncheck"; }
+ino_bt=$(ino_of /bt) ino_ext=$(ino_of /ext)
+check "xfs_db names the inodes of /bt and /ext" test -n "$ino_bt" -a -n "$ino_ext"
+b10=$(xfs_db -r -c "inode $ino_bt" -c "bmap 10 1" "$BASE" | awk '{ print $5 }')
+fsb=$(((1 << agblklog) + 3000))	# AG 1 block 3000 (mkxfs-remap.sh)
+cp "$BASE" "$IMG"
+python3 "$top_srcdir/tests/support/xlog-poke.py" "$IMG" bui \
+	"$ino_bt" 1 1 "$fsb" 1 \
+	"$ino_bt" 1 5 $((fsb + 2)) 1 \
+	"$ino_bt" 2 10 "$b10" 1 \
+	"$ino_ext" 1 1 $((fsb + 3)) 1
 
 # ---- the reference: the BUIs xfs_logprint shows without a BUD ----
 xfs_logprint -t "$IMG" 2>/dev/null | awk '
@@ -64,9 +84,15 @@ same_value "scan: all 4 in the read view only" "$(jx .intents_view_only)" 4
 same_value "scan: the reasons (a full leaf splits, after it, a full extents fork)" \
 	"$(jx '[.intents_view_only_list[].why] | map(sub(" .*"; "")) | unique | join(",")')" "an,bmbt,the"
 
+# the files by path (and inode), text and JSON
+"$P" --hash none "$IMG" >"$T/scan.txt" 2>&1
+same_value "scan text: each BUI in the read view only names its file" \
+	"$(grep -c "BUI .*inode $ino_bt .*done in the read view only.*; the file: /bt$" "$T/scan.txt") $(grep -c "BUI .*inode $ino_ext .*done in the read view only.*; the file: /ext$" "$T/scan.txt")" "3 1"
+same_value "scan JSON: each BUI in the read view only has its inode and path" \
+	"$(jx '[.intents_view_only_list[] | "\(.owner)=\(.path)"] | join(" ")')" \
+	"$ino_bt=/bt $ino_bt=/bt $ino_bt=/bt $ino_ext=/ext"
+
 # ---- extract: the kernel's files, the BUIs' blocks where they map them ----
-"$P" ls --json --journal ignore "$IMG" >"$T/ls0.json" 2>/dev/null
-path_of() { jq -r --argjson n "$1" '.entries[] | select(.inode == $n) | .path' "$T/ls0.json"; }
 rc=0; "$P" extract -q "$IMG" -o "$T/out" 2>"$T/x.err" || rc=$?
 same_value "extract exits 0" "$rc" 0
 mkman "$T/out" >"$T/out.man"
@@ -121,6 +147,17 @@ check "--journal ignore: /bt block 10 is on disk (the unmap not done)" \
 head -c "$bs" /dev/zero >"$T/zero"
 check "--journal ignore: /bt block 1 reads as zeros (the map not done)" \
 	sh -c "dd if='$T/stale/bt' bs=$bs skip=1 count=1 2>/dev/null | cmp -s - '$T/zero'"
+
+# ---- a BUI left unfinished (a map over a mapped block): named by path ----
+cp "$BASE" "$T/left.img"
+python3 "$top_srcdir/tests/support/xlog-poke.py" "$T/left.img" bui "$ino_ext" 1 0 $((fsb + 3)) 1
+"$P" --json --hash none "$T/left.img" >"$T/left.json" 2>/dev/null
+same_value "unfinished BUI: JSON lists it with its inode and path" \
+	"$(jq -r '[.namespaces[].journal.xfs | select(. != null)][0].intents_left[] | select(.kind == "BUI") | "\(.owner)=\(.path)"' "$T/left.json")" \
+	"$ino_ext=/ext"
+"$P" --hash none "$T/left.img" >"$T/left.txt" 2>&1
+check "unfinished BUI: the text names its file" \
+	grep -q "BUI map inode $ino_ext data fork, file block 0, .*left unfinished.*; the file: /ext$" "$T/left.txt"
 
 # ---- the kernel's own recovery of a copy, here ----
 if [ "$(id -u)" -eq 0 ] && command -v mount >/dev/null; then

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # mkxfs-remap.sh OUT_IMG OUT_MANIFEST: an XFS (mkfs.xfs defaults: crc,
-# reflink, 32 MiB, the smallest log) whose dirty log holds four BUIs without
-# their BUDs that the kernel can only finish with a new bmbt block:
+# reflink, 32 MiB, the smallest log), cleanly unmounted, to whose log
+# tests/cli/journal-xfs-remap.sh appends four BUIs without their BUDs that
+# the kernel can only finish with a new bmbt block:
 #   /bt   a fork in btree format whose one leaf is full (251 records: 502
 #         blocks written, every odd one punched by the host kernel); BUI
 #         map of file block 1 (the leaf splits), map of block 5, unmap of
@@ -13,12 +14,13 @@
 #         of file block 1 (the kernel converts the fork to a btree).
 # The files are made by the host kernel through a loop mount, which is
 # unmounted cleanly; the blocks the maps name (AG 1, blocks 3000-3003, free)
-# get the line "BUI-MAPPED block K|" repeated; then tests/support/xlog-poke.py
-# appends one record with the checkpoint of the four BUIs (the kernel's
-# record format: spec xfs-log-recovery.md §2, §4, §5.4) -- what a crash
-# after that checkpoint and before the next leaves. OUT_MANIFEST is the host
-# kernel's own recovery of a copy (mount -o loop; "path size sha256 mode
-# links" a line, sorted), which is the truth the test compares with.
+# get the line "BUI-MAPPED block K|" repeated: that is OUT_IMG. Then, as the
+# test does, tests/support/xlog-poke.py appends one record with the
+# checkpoint of the four BUIs (the kernel's record format: spec
+# xfs-log-recovery.md §2, §4, §5.4) -- what a crash after that checkpoint
+# and before the next leaves -- and OUT_MANIFEST is the host kernel's own
+# recovery of a copy of that (mount -o loop; "path size sha256 mode links"
+# a line, sorted), the truth the test compares with.
 # Needs root, mkfs.xfs, xfs_io, xfs_db, python3.
 set -e
 out=$1 man=$2
@@ -84,13 +86,13 @@ with open(sys.argv[1], "r+b") as f:
         f.seek(int(sys.argv[2]) + k * 4096)
         f.write((("BUI-MAPPED block %d|" % k).encode() * 300)[:4096])
 PY
+cp "$img" "$out"
 b10=$(xfs_db -r -c "inode $ino_bt" -c "bmap 10 1" "$img" | awk '{ print $5 }')
 python3 "$here/xlog-poke.py" "$img" bui \
 	"$ino_bt" 1 1 "$fsb" 1 \
 	"$ino_bt" 1 5 $((fsb + 2)) 1 \
 	"$ino_bt" 2 10 "$b10" 1 \
 	"$ino_ext" 1 1 $((fsb + 3)) 1
-cp "$img" "$out"
 cp "$img" "$tmp/copy"
 mount -o loop "$tmp/copy" "$m"
 (cd "$m" && find . -mindepth 1 \( -type f -o -type d \) -printf '%p %s %m %n\n' | sort |

@@ -58,6 +58,13 @@ def append_bui(f, sb, logoff, a):
         if struct.unpack(">I", h[320:324])[0] > 32768:
             sys.exit("bui: extended headers not handled")
         hlen = struct.unpack(">I", h[12:16])[0]
+        # the tail: a clean log's next record starts it (the head record
+        # is an unmount record: its first op, whose first word the cycle
+        # stamp saved in h_cycle_data[0], has client XFS_LOG and the
+        # UNMOUNT flag); a dirty log keeps the tail of its head record
+        first = h[44:48] + f.read(12)[4:12]
+        clean = first[8] == 0xAA and first[9] & 0x20
+        tail = struct.unpack(">Q", h[24:32])[0]
         prev, blk = blk, blk + 1 + (hlen + 511) // 512
     if cycle != 1 or prev is None:
         sys.exit("bui: not a log in its first cycle")
@@ -83,7 +90,7 @@ def append_bui(f, sb, logoff, a):
     lsn = (cycle << 32) | blk
     h = bytearray(512)
     struct.pack_into(">IIII", h, 0, 0xFEEDBABE, cycle, 2, len(data))
-    struct.pack_into(">QQ", h, 16, lsn, lsn)
+    struct.pack_into(">QQ", h, 16, lsn, lsn if clean else tail)
     struct.pack_into(">II", h, 36, prev, len(ops))
     # cycle stamping (spec §2.3): the first word of each data block saved
     # in h_cycle_data, the cycle in its place
