@@ -21,10 +21,14 @@
  *   work as intents of their own); di_nblocks shrinks by what went;
  * - the inode's extent count follows; a fork in extents format that would
  *   need more records than its literal area holds is converted to a btree
- *   by the kernel: not done here.
+ *   by the kernel.
  *
- * Done only on a fork in extents format that stays so; the inode is
- * written whole with its CRC, or not at all.
+ * Done on disk on a fork in extents format that stays so, and on a btree
+ * fork within its blocks (bt_*); the inode and blocks are written whole
+ * with their CRCs, or not at all. What needs a block the kernel's
+ * allocator picks or frees (a split, a rebalance, a conversion either way)
+ * and every later BUI on that data fork is done in the read view only
+ * (io->remap, followed by src/fs_xfs.c); on the attribute fork it is left.
  */
 #include "config.h"
 #include "be.h"
