@@ -1,18 +1,25 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Test support: the fuzz seed tests/fuzz/seeds/xfs_logrec/bui-btree-full-leaf,
-a log for tests/fuzz/fuzz_xfs_logrec.c (which builds a small v5 filesystem
+"""Test support: the fuzz seeds tests/fuzz/seeds/xfs_logrec/bui-btree-*,
+logs for tests/fuzz/fuzz_xfs_logrec.c (which builds a small v5 filesystem
 around the bytes: 4096-byte blocks, 512-byte inodes, one AG, the log at
 block 16, LOGBLOCKS = ceil(BBs / 8), 48 blocks after it) whose BUI reaches
 the bmbt code of src/xfs_intent.c: one record, one committed checkpoint of
   - a buffer item writing an inode block (inode 8 * INO_BLK, a regular
     file whose data fork is a btree: root in the inode, one leaf),
-  - a buffer item writing that leaf, full (251 records),
-  - a BUI mapping file block 1 (a hole) to a block no record continues:
-    the leaf must split (done in the read view only).
+  - a buffer item writing that leaf: records for file blocks 0, 2, 4 ...
+    (one block each),
+  - a BUI, by VARIANT:
+      full-leaf  251 records; map file block 1 (a hole) to a block no
+                 record continues: the leaf must split (read view only)
+      insert     100 records; the same map: inserted in the leaf on disk
+      unmap      100 records; unmap file block 0: the first record goes,
+                 the root's key follows
+      join       100 records; map file block 1 to the block after file
+                 block 0's: joins it (and file block 2's) on disk
 Formats from the spec (xfs-log-recovery.md §2, §4, §5.1, §5.4) and the
 on-disk dinode and bmbt block; independent of pmemscan's code.
-  mkseed-xfs-bui-bt.py OUT"""
+  mkseed-xfs-bui-bt.py VARIANT OUT"""
 import struct
 import sys
 
@@ -43,16 +50,20 @@ def bmbt_rec(off, start, n):
     return struct.pack(">QQ", (off << 9) | (start >> 43), ((start & ((1 << 43) - 1)) << 21) | n)
 
 
+VARIANT = sys.argv[1]
+NREC = LEAF_MAX if VARIANT == "full-leaf" else 100
+
+
 def leaf():
     b = bytearray(BS)
-    struct.pack_into(">IHHQQQQ", b, 0, 0x424D4133, 0, LEAF_MAX, 2**64 - 1, 2**64 - 1,
+    struct.pack_into(">IHHQQQQ", b, 0, 0x424D4133, 0, NREC, 2**64 - 1, 2**64 - 1,
                      LEAF_BLK * 8, 0)
     b[40:56] = UUID
     struct.pack_into(">Q", b, 56, INO)
-    for i in range(LEAF_MAX):
+    for i in range(NREC):
         # file block 2i: blocks of the fs's tail, shared (no two in a row
         # continue each other in the file)
-        b[72 + 16 * i:88 + 16 * i] = bmbt_rec(2 * i, 60 + i % 8, 1)
+        b[72 + 16 * i:88 + 16 * i] = bmbt_rec(2 * i, 60 + 2 * (i % 4), 1)
     cksum(b, 64)
     return b
 
@@ -70,8 +81,8 @@ def inode_block():
             struct.pack_into(">H", d, 2, 0o100644)
             d[5] = 3                                        # btree
             struct.pack_into(">I", d, 16, 1)                # nlink
-            struct.pack_into(">QQ", d, 56, 2 * LEAF_MAX * BS, LEAF_MAX + 1)
-            struct.pack_into(">I", d, 76, LEAF_MAX)         # nextents
+            struct.pack_into(">QQ", d, 56, 2 * NREC * BS, NREC + 1)
+            struct.pack_into(">I", d, 76, NREC)             # nextents
             d[83] = 2                                       # aformat
             maxr = (ISIZE - 176 - 4) // 16
             struct.pack_into(">HHQ", d, 176, 1, 1, 0)       # level, numrecs, key
@@ -92,8 +103,10 @@ def buf_item(blk, data):
 def main():
     tid = 0x42545245
     regions = buf_item(INO_BLK, inode_block()) + buf_item(LEAF_BLK, leaf())
-    regions.append(struct.pack("<HHIQ", 0x1244, 1, 1, 0xB7) +
-                   struct.pack("<QQQII", INO, NEW_BLK, 1, 1, 1))
+    # owner, startblock, startoff, len, type
+    bui = {"full-leaf": (INO, NEW_BLK, 1, 1, 1), "insert": (INO, NEW_BLK, 1, 1, 1),
+           "unmap": (INO, 60, 0, 1, 2), "join": (INO, 61, 1, 1, 1)}[VARIANT]
+    regions.append(struct.pack("<HHIQ", 0x1244, 1, 1, 0xB7) + struct.pack("<QQQII", *bui))
 
     def op(flags, payload=b""):
         return struct.pack(">IIBBH", tid, len(payload), 0x69, flags, 0) + payload
@@ -119,7 +132,7 @@ def main():
     h[32:36] = struct.pack("<I", c ^ 0xFFFFFFFF)
     out = bytes(h) + bytes(data)
     out += b"\0" * (NBB * BB - len(out))
-    with open(sys.argv[1], "wb") as f:
+    with open(sys.argv[2], "wb") as f:
         f.write(out)
 
 
