@@ -243,7 +243,6 @@ static void journal_inode_text(FILE *f, const struct ps_journal *j, const char *
 		"; not replayed here: --journal backup replays it");
 }
 
-/* Text report lines under a namespace. */
 /* the end of an intent's line: the file of a BUI, by its path in the
  * recovered tree, when the report found it */
 static void xintent_path(FILE *f, const struct ps_xintent *e)
@@ -255,6 +254,7 @@ static void xintent_path(FILE *f, const struct ps_xintent *e)
 	fputc('\n', f);
 }
 
+/* Text report lines under a namespace. */
 void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent)
 {
 	char line[512];

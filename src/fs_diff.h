@@ -44,7 +44,8 @@ void ps_changes_free(struct ps_changes *c);
 /* The path of each inode inos[0..n) in fs's tree of at most max entries
  * (the first in path order when it has several names): paths[i] is
  * allocated ("/a/b"), NULL when the inode is not in the tree (a tree
- * over max entries is searched as far as it was walked). PS_OK, PS_ENOMEM (paths all NULL). */
+ * over max entries is searched as far as it was walked). PS_OK, PS_ENOMEM
+ * (paths all NULL). */
 int ps_fs_paths(struct ps_fs *fs, const uint64_t *inos, size_t n, size_t max, char **paths);
 
 #endif

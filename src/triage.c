@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The journal of namespace i's filesystem (the data the proven start
- * gives), as extract would read it; what recovery changes in the tree. */
 /* The paths of the files of the BUIs the report lists, in the recovered
  * tree (best effort: left NULL when not found or out of memory). */
 static void intent_paths(struct ps_fs *fr, struct ps_journal *j)
@@ -45,6 +43,8 @@ static void intent_paths_free(struct ps_journal *j)
 		free(j->intents_view_v[i].path);
 }
 
+/* The journal of namespace i's filesystem (the data the proven start
+ * gives), as extract would read it; what recovery changes in the tree. */
 static struct ps_changes *triage_journal(struct ps_src *src, const struct ps_analysis *a,
 					 size_t i, bool backup, struct ps_journal *j)
 {
