@@ -35,8 +35,11 @@ const char *render_xintent_why(enum ps_xintent_why w)
 {
 	switch (w) {
 	case PS_XIW_KERNEL: return "the kernel's work on space metadata";
-	case PS_XIW_BTREE: return "the fork is a btree (not done here)";
-	case PS_XIW_FULL: return "the kernel converts the fork to a btree (not done here)";
+	case PS_XIW_FULL: return "the kernel converts the fork to a btree";
+	case PS_XIW_BT_SPLIT: return "bmbt split needed (a full leaf: the kernel allocates a block)";
+	case PS_XIW_BT_REBAL: return "bmbt rebalance needed (a leaf under its minimum borrows from or joins a sibling)";
+	case PS_XIW_BT_TOEXT: return "the kernel turns the btree fork back into extents (its leaf freed)";
+	case PS_XIW_AFTER: return "an earlier change to the same file is in the read view only";
 	case PS_XIW_NOT_HOLE: return "the range to map is not a hole";
 	case PS_XIW_INODE: return "the inode is not in use";
 	case PS_XIW_FORK: return "no such fork, or not in extents format";
@@ -68,6 +71,12 @@ void render_xintent_line(const struct ps_xintent *e, char *buf, size_t len)
 	uint32_t t = e->op & 0xff;
 	switch (e->kind) {
 	case PS_XINT_BUI:
+		if (e->in_view) {
+			snprintf(buf, len, "BUI %s inode %" PRIu64 " data fork, file block %" PRIu64 ", %" PRIu64 " block(s) at filesystem block %" PRIu64 "%s: done in the read view only, %s; the file reads as the kernel shows it, its on-disk block map is not the kernel's",
+				 t == 1 ? "map" : "unmap", e->owner, e->offset, e->len, e->start,
+				 e->op & (1u << 30) ? " (unwritten)" : "", render_xintent_why(e->why));
+			break;
+		}
 		snprintf(buf, len, "BUI %s inode %" PRIu64 " %s fork, file block %" PRIu64 ", %" PRIu64 " block(s) at filesystem block %" PRIu64 "%s: left unfinished, %s; the file's blocks in that range may differ from what the kernel shows",
 			 t == 1 ? "map" : t == 2 ? "unmap" : "(bad type)", e->owner,
 			 e->op & (1u << 31) ? "attribute" : "data", e->offset, e->len, e->start,
@@ -234,6 +243,17 @@ static void journal_inode_text(FILE *f, const struct ps_journal *j, const char *
 		"; not replayed here: --journal backup replays it");
 }
 
+/* the end of an intent's line: the file of a BUI, by its path in the
+ * recovered tree, when the report found it */
+static void xintent_path(FILE *f, const struct ps_xintent *e)
+{
+	if (e->kind == PS_XINT_BUI && e->path) {
+		fputs("; the file: ", f);
+		render_text_img(f, e->path, NULL);
+	}
+	fputc('\n', f);
+}
+
 /* Text report lines under a namespace. */
 void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent)
 {
@@ -253,13 +273,23 @@ void render_journal_text(FILE *f, const struct ps_journal *j, const char *indent
 			fprintf(f, "%s  %" PRIu64 " file mapping change(s) (BUI) the log left unfinished were finished here as the kernel finishes them at mount%s\n",
 				indent, j->intents_finished,
 				j->intents_rmap_followup ? " (their rmap btree updates were not)" : "");
+		if (j->intents_view_only) {
+			fprintf(f, "%s  of those, %" PRIu64 " in the read view only: the files read as the kernel shows them, but the on-disk block map is not the kernel's (a carved image is not):\n",
+				indent, j->intents_view_only);
+			for (uint64_t i = 0; i < j->intents_view_v_n; i++) {
+				render_xintent_line(&j->intents_view_v[i], line, sizeof(line));
+				fprintf(f, "%s    %s", indent, line);
+				xintent_path(f, &j->intents_view_v[i]);
+			}
+		}
 		if (j->intents_open) {
 			fprintf(f, "%s  %" PRIu64 " intent(s) left unfinished, which the kernel finishes after recovery and this view does NOT: %" PRIu64 " file mapping change(s) (BUI: a file's blocks may differ from what the kernel shows), %" PRIu64 " extent free(s) (EFI), %" PRIu64 " rmap and %" PRIu64 " refcount update(s), %" PRIu64 " other\n",
 				indent, j->intents_open, j->intents_bmap, j->intents_efi, j->intents_rmap,
 				j->intents_refc, j->intents_other);
 			for (uint64_t i = 0; i < j->intents_v_n; i++) {
 				render_xintent_line(&j->intents_v[i], line, sizeof(line));
-				fprintf(f, "%s    %s\n", indent, line);
+				fprintf(f, "%s    %s", indent, line);
+				xintent_path(f, &j->intents_v[i]);
 			}
 			if (j->intents_open > j->intents_v_n)
 				fprintf(f, "%s    ... (%" PRIu64 " more)\n", indent, j->intents_open - j->intents_v_n);
@@ -467,6 +497,21 @@ json_object *render_journal_json(const struct ps_journal *j)
 		json_object_object_add(x, "intents_other", I64(j->intents_other));
 		json_object_object_add(x, "intents_finished", I64(j->intents_finished));
 		json_object_object_add(x, "intents_rmap_not_updated", json_object_new_boolean(j->intents_rmap_followup));
+		json_object_object_add(x, "intents_view_only", I64(j->intents_view_only));
+		json_object *iv = json_object_new_array();
+		for (uint64_t i = 0; i < j->intents_view_v_n; i++) {
+			const struct ps_xintent *e = &j->intents_view_v[i];
+			json_object *ie = json_object_new_object();
+			json_object_object_add(ie, "owner", I64(e->owner));
+			json_object_object_add(ie, "path", e->path ? render_jstr_img(e->path) : NULL);
+			json_object_object_add(ie, "offset", I64(e->offset));
+			json_object_object_add(ie, "length", I64(e->len));
+			json_object_object_add(ie, "start", I64(e->start));
+			json_object_object_add(ie, "op", I64(e->op));
+			json_object_object_add(ie, "why", json_object_new_string(render_xintent_why(e->why)));
+			json_object_array_add(iv, ie);
+		}
+		json_object_object_add(x, "intents_view_only_list", iv);
 		json_object *il = json_object_new_array();
 		for (uint64_t i = 0; i < j->intents_v_n; i++) {
 			const struct ps_xintent *e = &j->intents_v[i];
@@ -481,6 +526,8 @@ json_object *render_journal_json(const struct ps_journal *j)
 				json_object_object_add(ie, "owner", I64(e->owner));
 				json_object_object_add(ie, "offset", I64(e->offset));
 			}
+			if (e->kind == PS_XINT_BUI)
+				json_object_object_add(ie, "path", e->path ? render_jstr_img(e->path) : NULL);
 			if (e->kind != PS_XINT_EFI && e->kind != PS_XINT_OTHER)
 				json_object_object_add(ie, "op", I64(e->op));
 			json_object_object_add(ie, "why", e->kind == PS_XINT_BUI ?

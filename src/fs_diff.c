@@ -244,3 +244,30 @@ void ps_changes_free(struct ps_changes *c)
 	free(c->v);
 	memset(c, 0, sizeof(*c));
 }
+
+int ps_fs_paths(struct ps_fs *fs, const uint64_t *inos, size_t n, size_t max, char **paths)
+{
+	struct tree t = { 0 };
+	bool bad = false;
+	for (size_t i = 0; i < n; i++)
+		paths[i] = NULL;
+	int r = walk(fs, max, &t, &bad);
+	if (r == PS_ERANGE)
+		r = PS_OK;
+	if (!r && t.n)
+		qsort(t.v, t.n, sizeof(*t.v), by_path);
+	for (size_t k = 0; !r && k < t.n; k++)
+		for (size_t i = 0; i < n; i++)
+			if (!paths[i] && t.v[k].ino == inos[i] && t.v[k].path[0]) {
+				paths[i] = strdup(t.v[k].path);
+				if (!paths[i])
+					r = PS_ENOMEM;
+			}
+	if (r)
+		for (size_t i = 0; i < n; i++) {
+			free(paths[i]);
+			paths[i] = NULL;
+		}
+	tree_free(&t);
+	return r;
+}

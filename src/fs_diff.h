@@ -41,4 +41,11 @@ int ps_fs_diff(struct ps_fs *old, struct ps_fs *new, size_t max,
 	       struct ps_changes *out);
 void ps_changes_free(struct ps_changes *c);
 
+/* The path of each inode inos[0..n) in fs's tree of at most max entries
+ * (the first in path order when it has several names): paths[i] is
+ * allocated ("/a/b"), NULL when the inode is not in the tree (a tree
+ * over max entries is searched as far as it was walked). PS_OK, PS_ENOMEM
+ * (paths all NULL). */
+int ps_fs_paths(struct ps_fs *fs, const uint64_t *inos, size_t n, size_t max, char **paths);
+
 #endif

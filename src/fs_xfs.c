@@ -17,6 +17,7 @@
 #include "err.h"
 #include "le.h"
 #include "xfs_dinode.h"
+#include "xfs_logrec.h"
 #include "xfs_sb.h"
 #include "xfs_space.h"
 #include <errno.h>
@@ -973,6 +974,51 @@ struct xread {
 	void *ctx;
 };
 
+/* The mapping changes of a replayed log done in the read view only
+ * (src/xfs_intent.c: a BUI whose on-disk bmbt change needs a block the
+ * kernel allocates): laid over [off, off + len) of inode ino's data in buf,
+ * in the order they were made. */
+static int remap_range(struct ps_fs *fs, uint64_t ino, uint8_t *buf, uint64_t off, size_t len)
+{
+	struct xfs_priv *p = fs->priv;
+	const struct ps_xremap *v;
+	size_t n = ps_xfs_view_remaps(fs->src, &v);
+	uint64_t bs = p->g.blocksize;
+	for (size_t i = 0; i < n; i++) {
+		const struct ps_xremap *r = &v[i];
+		if (r->ino != ino || r->off > UINT64_MAX / bs || r->len > UINT64_MAX / bs - r->off)
+			continue;
+		uint64_t a = r->off * bs, b = (r->off + r->len) * bs;
+		uint64_t lo = a > off ? a : off, hi = b < off + len ? b : off + len;
+		if (lo >= hi)
+			continue;
+		uint8_t *d = buf + (lo - off);
+		if (!r->map || r->unwritten) {
+			memset(d, 0, (size_t)(hi - lo));
+			continue;
+		}
+		uint64_t ag = r->start >> p->g.agblklog, agbno = r->start & ((1ull << p->g.agblklog) - 1);
+		uint64_t at = ((ag * p->g.agblocks + agbno) * bs) + (lo - a);
+		int rc = ps_src_pread(fs->src, d, (size_t)(hi - lo), at);
+		if (rc) {
+			ps_fs_set_error(fs, "%s: XFS inode %llu: reading the blocks a log intent maps",
+					fs->src->name, (unsigned long long)ino);
+			return rc;
+		}
+	}
+	return PS_OK;
+}
+
+static bool has_remaps(const struct ps_fs *fs, uint64_t ino)
+{
+	const struct ps_xremap *v;
+	size_t n = ps_xfs_view_remaps(fs->src, &v);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].ino == ino)
+			return true;
+	return false;
+}
+
 /* Read [off, end) through libfsxfs and hand it on; with skip_zero, blocks
  * of zeros are left out (become holes), for files whose map we lack. */
 static int read_range(struct xread *x, uint64_t off, uint64_t end, int skip_zero)
@@ -989,6 +1035,9 @@ static int read_range(struct xread *x, uint64_t off, uint64_t end, int skip_zero
 				      (unsigned long long)x->st->ino);
 			return PS_EIO;
 		}
+		int rr = remap_range(x->fs, x->st->ino, p->buf, off, len);
+		if (rr)
+			return rr;
 		if (!skip_zero) {
 			int r = x->cb(x->ctx, off, p->buf, len);
 			if (r)
@@ -1042,6 +1091,8 @@ static int xfs_walk(struct ps_fs *fs, const struct ps_fs_stat *st,
 	} else if (fmt == 2) {
 		fmt = 3;	/* implausible count: read it all */
 	}
+	if (fmt == 2 && has_remaps(fs, st->ino))
+		fmt = 3;	/* its map changed in the read view: read it all */
 	if (map_only && fmt != 2) {	/* no map at hand: all of it */
 		r = st->size ? cb(ctx, 0, NULL, (size_t)st->size) : PS_OK;
 		return r == PS_FS_STOP ? PS_OK : r;

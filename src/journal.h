@@ -171,8 +171,8 @@ struct ps_journal {
 		} kind;
 		enum ps_xintent_why {
 			PS_XIW_KERNEL = 0,	/* EFI/RUI/CUI: space metadata only */
-			PS_XIW_BTREE,		/* BUI: the fork is a btree */
-			PS_XIW_FULL,		/* BUI: the fork would need a btree */
+			PS_XIW_FULL,		/* BUI: the fork would need a btree
+						 * (read view only) */
 			PS_XIW_NOT_HOLE,	/* BUI map: the range is mapped */
 			PS_XIW_INODE,		/* BUI: no such inode in use */
 			PS_XIW_FORK,		/* BUI: no such fork (attr), or local */
@@ -180,6 +180,16 @@ struct ps_journal {
 			PS_XIW_BAD,		/* BUI: fails the kernel's checks */
 			PS_XIW_STOPPED,		/* BUI: the kernel's recovery stops
 						 * before the intents */
+			/* BUI done in the read view only (src/xfs_intent.c):
+			 * the on-disk bmbt change needs a block the kernel
+			 * allocates or frees */
+			PS_XIW_BT_SPLIT,	/* a full leaf splits */
+			PS_XIW_BT_REBAL,	/* a leaf under its minimum
+						 * borrows or joins */
+			PS_XIW_BT_TOEXT,	/* the fork turns back into
+						 * extents (its leaf freed) */
+			PS_XIW_AFTER,		/* an earlier change to the same
+						 * fork is in the read view only */
 		} why;
 		uint16_t log_type;	/* the item type (0x12xx) */
 		uint32_t op;		/* BUI/RUI/CUI: type byte and flags */
@@ -189,8 +199,19 @@ struct ps_journal {
 		uint64_t start;		/* first extent: filesystem block */
 		uint64_t len;		/* first extent: blocks */
 		uint64_t blocks;	/* all its extents: blocks */
+		bool in_view;		/* BUI: done in the read view only */
+		char *path;		/* BUI: the owner's path in the
+					 * recovered tree ("/a/b"), NULL when
+					 * not known; the scan's report
+					 * (triage.c) fills and frees it */
 	} intents_v[8];			/* the first left unfinished */
 	uint64_t intents_v_n;		/* entries of intents_v in use */
+	uint64_t intents_view_only;	/* of intents_finished: done in the
+					 * read view only (why PS_XIW_FULL or
+					 * PS_XIW_BT_*): the on-disk fork is
+					 * not the kernel's */
+	struct ps_xintent intents_view_v[8];	/* the first of those */
+	uint64_t intents_view_v_n;
 	uint64_t skipped_quota;		/* dquot items (quotas not replayed) */
 	bool log_cleaned;		/* the view's log is clean */
 	/* the AGI unlinked lists, processed after recovery as the mount

@@ -10,6 +10,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The paths of the files of the BUIs the report lists, in the recovered
+ * tree (best effort: left NULL when not found or out of memory). */
+static void intent_paths(struct ps_fs *fr, struct ps_journal *j)
+{
+	enum { NL = sizeof(j->intents_v) / sizeof(j->intents_v[0]),
+	       NV = sizeof(j->intents_view_v) / sizeof(j->intents_view_v[0]) };
+	struct ps_xintent *e[NL + NV];
+	uint64_t ino[NL + NV];
+	char *path[NL + NV];
+	size_t n = 0;
+	for (uint64_t i = 0; i < j->intents_v_n && i < NL; i++)
+		if (j->intents_v[i].kind == PS_XINT_BUI)
+			e[n++] = &j->intents_v[i];
+	for (uint64_t i = 0; i < j->intents_view_v_n && i < NV; i++)
+		e[n++] = &j->intents_view_v[i];
+	if (!n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		ino[i] = e[i]->owner;
+	if (ps_fs_paths(fr, ino, n, 200000, path))
+		return;
+	for (size_t i = 0; i < n; i++)
+		e[i]->path = path[i];
+}
+
+static void intent_paths_free(struct ps_journal *j)
+{
+	for (size_t i = 0; i < sizeof(j->intents_v) / sizeof(j->intents_v[0]); i++)
+		free(j->intents_v[i].path);
+	for (size_t i = 0; i < sizeof(j->intents_view_v) / sizeof(j->intents_view_v[0]); i++)
+		free(j->intents_view_v[i].path);
+}
+
 /* The journal of namespace i's filesystem (the data the proven start
  * gives), as extract would read it; what recovery changes in the tree. */
 static struct ps_changes *triage_journal(struct ps_src *src, const struct ps_analysis *a,
@@ -39,6 +72,8 @@ static struct ps_changes *triage_journal(struct ps_src *src, const struct ps_ana
 				free(ch);
 				ch = NULL;
 			}
+			if (j->kind == PS_JOURNAL_XFS)
+				intent_paths(fr, j);
 		}
 		ps_fs_close(fo);
 		ps_fs_close(fr);
@@ -379,6 +414,8 @@ void ps_report_free(struct ps_report *r)
 			free(r->jchange_v[i]);
 		}
 	free(r->jchange_v);
+	for (size_t i = 0; r->journal_v && i < n; i++)
+		intent_paths_free(&r->journal_v[i]);
 	free(r->journal_v);
 	if (r->analysed)
 		ps_analysis_free(&r->a);

@@ -10,14 +10,25 @@
 #ifndef PS_XFS_IUNLINK_H
 #define PS_XFS_IUNLINK_H
 #include "journal.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* read and write the recovered view (byte offsets of the filesystem) */
+/* a file mapping change done in the read view only (xfs_intent.c): reads
+ * of inode ino's data in [off, off + len) blocks come from filesystem block
+ * start on (map), or read as a hole (unmap, or an unwritten map) */
+struct ps_xremap {
+	uint64_t ino, off, len, start;
+	bool map, unwritten;
+};
+
+/* read and write the recovered view (byte offsets of the filesystem); remap
+ * (may be NULL) records a mapping change the reads of the view follow */
 struct ps_xiu_io {
 	void *ctx;
 	int (*rd)(void *ctx, uint8_t *buf, size_t len, uint64_t off);
 	int (*wr)(void *ctx, const uint8_t *buf, size_t len, uint64_t off);
+	int (*remap)(void *ctx, const struct ps_xremap *r);
 };
 
 /* Walk every AG's unlinked buckets and free what can be freed exactly;

@@ -90,6 +90,10 @@ struct ovl {
 	uint32_t nslots;
 	int fd;			/* slots past the memory bound; -1 until needed */
 	uint32_t mem_slots;
+	/* file mapping changes in the read view only (xfs_intent.c), in
+	 * the order they were made */
+	struct ps_xremap *rm;
+	size_t nrm;
 };
 
 static size_t hslot(uint64_t key, size_t cap)
@@ -267,6 +271,7 @@ static void ovl_free(struct ovl *o)
 {
 	if (!o)
 		return;
+	free(o->rm);
 	free(o->h);
 	for (size_t i = 0; i < o->nchunks; i++)
 		free(o->chunks[i]);
@@ -1351,9 +1356,32 @@ static int iu_wr(void *ctx, const uint8_t *buf, size_t len, uint64_t off)
  * lists (xfs_iunlink.c), before the superblock's counters are taken */
 static int iunlinks(struct rx *x)
 {
-	struct ps_xiu_io io = { x->o, iu_rd, iu_wr };
+	struct ps_xiu_io io = { x->o, iu_rd, iu_wr, NULL };
 	int r = ps_xfs_iunlink_process(&io, x->st->lsn_last, x->st);
 	return r == PS_ENOMEM ? RX_NOMEM : r ? RX_IO : RX_OK;
+}
+
+static int iu_remap(void *ctx, const struct ps_xremap *r)
+{
+	struct ovl *o = ctx;
+	struct ps_xremap *n = realloc(o->rm, (o->nrm + 1) * sizeof(*n));
+	if (!n)
+		return PS_ENOMEM;
+	o->rm = n;
+	o->rm[o->nrm++] = *r;
+	return PS_OK;
+}
+
+size_t ps_xfs_view_remaps(const struct ps_src *s, const struct ps_xremap **v)
+{
+	for (; s; s = s->parent)
+		if (s->ops == &ovl_ops) {
+			const struct ovl *o = s->priv;
+			*v = o->rm;
+			return o->nrm;
+		}
+	*v = NULL;
+	return 0;
 }
 
 /* the intents left without their done item, in log order: BUIs finished
@@ -1366,7 +1394,7 @@ static int intents(struct rx *x, bool finish)
 		return RX_NOMEM;
 	for (size_t i = 0; i < x->nin; i++)
 		v[i] = (struct ps_xint){ x->in[i].type, x->in[i].fmt, x->in[i].len };
-	struct ps_xiu_io io = { x->o, iu_rd, iu_wr };
+	struct ps_xiu_io io = { x->o, iu_rd, iu_wr, iu_remap };
 	int r = ps_xfs_intents_finish(finish ? &io : NULL, v, x->nin, x->st);
 	free(v);
 	return r == PS_ENOMEM ? RX_NOMEM : r ? RX_IO : RX_OK;

@@ -12,6 +12,7 @@
 #define PS_XFS_LOGREC_H
 #include "imgsrc.h"
 #include "journal.h"
+#include "xfs_iunlink.h"
 #include "xfs_log.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,6 +27,12 @@
  */
 int ps_xfs_journal_open(struct ps_src *src, bool replay, struct ps_journal *st,
 			struct ps_src **view, char *err, size_t errlen);
+
+/* The file mapping changes of the view under s (s or a source it reads
+ * through) made in the read view only, in order (*v, their count; 0 when
+ * s is no replayed XFS view): the XFS reader follows them
+ * (docs/journal.md "Intents"). */
+size_t ps_xfs_view_remaps(const struct ps_src *s, const struct ps_xremap **v);
 
 /* The same over a log already examined (info, geometry g): for tests. */
 int ps_xfs_journal_replay(struct ps_src *src, const struct ps_xfs_log_geom *g,

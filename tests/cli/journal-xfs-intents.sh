@@ -7,7 +7,8 @@
 # against the goingdown ioctl); fixtures/xfs-intents.manifest is the same
 # kernel's recovery of a copy (mount -o loop: path, size, sha256, mode,
 # links). fixtures/xfs-intents-cow.img.xz: the same with MODE=cow, a BUI
-# on a fork in extents format, which the view finishes.
+# on a fork in extents format, which the view finishes;
+# fixtures/xfs-intents-bt.img.xz: a BUI on a btree fork and no other intent.
 # The reference for the intents is xfs_logprint -t: the intents it
 # prints without a done item of the same id.
 #   - the default extract equals the kernel's recovery, file for file;
@@ -97,6 +98,8 @@ same_value "the unfinished BUIs' inodes are files of the tree" \
 	"$(wc -l <"$T/$F.bui.paths")" "$(wc -l <"$T/$F.bui.inos")"
 same_value "every unfinished BUI is listed with its inode" \
 	"$([ -s "$T/$F.bui.inos" ] && echo yes || echo no)" "$([ "$(jx .intents_bmap)" -gt 0 ] && echo yes || echo no)"
+same_value "$F: every BUI is finished (on disk or in the read view): none left" "$(jx .intents_bmap)" 0
+same_value "$F: every BUI is finished on disk (no bmbt split or conversion needed)" "$(jx .intents_view_only)" 0
 rc=0; "$P" extract -q "$IMG" -o "$T/$F.out" 2>"$T/$F.x.err" || rc=$?
 same_value "extract exits 1 exactly when a BUI is left unfinished" "$rc" \
 	"$([ "$(jx .intents_bmap)" -gt 0 ] && echo 1 || echo 0)"
@@ -130,6 +133,9 @@ if [ "$left" -gt 0 ]; then
 		grep -q "intent(s) left unfinished (.*EFI.*RUI.*CUI.*xfs_repair -n reports the space they name" "$T/$F.c.err"
 else
 	same_value "$F: carve exits 0: every intent finished" "$rc" 0
+	if command -v xfs_repair >/dev/null; then
+		check "$F: xfs_repair -n passes the carved image" xfs_repair -n "$T/$F.carved.img"
+	fi
 fi
 check "carve wrote the image" test -s "$T/$F.carved.img"
 
@@ -167,8 +173,13 @@ else
 	skip "kernel recovery here" "needs root"
 fi
 }
-# a BUI on a btree fork (left, named) and a CUI left
+# a BUI on a btree fork (a record appended to the last of three leaves:
+# finished in the leaf) and a CUI left
 one xfs-intents
 # a BUI mapping a cloned block into a fork in extents format: finished
 one xfs-intents-cow
+# a BUI on a btree fork of two leaves whose inode exists only in the log
+# (replayed first), and nothing else left: carve exits 0, xfs_repair -n
+# passes
+one xfs-intents-bt
 done_testing

@@ -587,6 +587,14 @@ static void items_trans(struct fsw *w, uint32_t tid, const uint8_t *const *p, co
 	rec(w, o, 3 + n);
 }
 
+static void check_file_crc(const uint8_t *di)
+{
+	uint8_t c[ISIZE];
+	memcpy(c, di, ISIZE);
+	memset(c + 100, 0, 4);
+	assert_int_equal(ps_le32(di + 100), ~ps_crc32c(~0u, c, ISIZE));
+}
+
 /* the extents of the view's FILE_INO, checked against want; its CRC */
 static const uint8_t *check_file(const struct res *r, const struct xe *want, int n, uint64_t nblocks)
 {
@@ -599,10 +607,7 @@ static const uint8_t *check_file(const struct res *r, const struct xe *want, int
 		assert_int_equal((l0 & 0x1ff) << 43 | l1 >> 21, want[i].start);
 		assert_int_equal(l1 & ((1u << 21) - 1), want[i].len);
 	}
-	uint8_t c[ISIZE];
-	memcpy(c, di, ISIZE);
-	memset(c + 100, 0, 4);
-	assert_int_equal(ps_le32(di + 100), ~ps_crc32c(~0u, c, ISIZE));
+	check_file_crc(di);
 	return di;
 }
 
@@ -685,37 +690,298 @@ static void test_bui_with_bud_nothing_to_do(void **state)
 	res_free(&r, &w);
 }
 
-static void test_bui_btree_fork_reported(void **state)
+/* ---- a data fork in btree format: a root in the inode, leaves below ---- */
+
+#define RMAX ((ISIZE - 176 - 4) / 16)		/* keys/pointers in the inode root */
+#define LMAX ((BS - 72) / 16)			/* records in a leaf */
+
+static void bt_seal(uint8_t *b)
+{
+	memset(b + 64, 0, 4);
+	ps_put_le32(b + 64, ~ps_crc32c(~0u, b, BS));
+}
+
+/* block fsb: a bmbt block of FILE_INO at level lvl, n entries (records
+ * of a leaf from v, or keys/pointers of a node), its siblings */
+static void bt_block(struct fsw *w, uint32_t fsb, uint16_t lvl, const struct xe *v, const uint64_t *ptr,
+		     int n, uint64_t left, uint64_t right)
+{
+	uint8_t *b = w->img + (size_t)fsb * BS;
+	memset(b, 0, BS);
+	ps_put_be32(b, 0x424d4133);
+	ps_put_be16(b + 4, lvl);
+	ps_put_be16(b + 6, (uint16_t)n);
+	ps_put_be64(b + 8, left);
+	ps_put_be64(b + 16, right);
+	ps_put_be64(b + 24, (uint64_t)fsb * 8);
+	ps_put_be64(b + 32, 1ULL << 32 | 1);
+	memcpy(b + 40, UUID, 16);
+	ps_put_be64(b + 56, FILE_INO);
+	for (int i = 0; i < n; i++) {
+		if (lvl) {
+			ps_put_be64(b + 72 + 8 * i, v[i].off);
+			ps_put_be64(b + 72 + 8 * LMAX + 8 * i, ptr[i]);
+		} else {
+			ps_put_be64(b + 72 + 16 * i, v[i].off << 9 | v[i].start >> 43);
+			ps_put_be64(b + 80 + 16 * i, v[i].start << 21 | v[i].len);
+		}
+	}
+	bt_seal(b);
+}
+
+/* FILE_INO with a btree data fork: a root of level lvl whose n keys are
+ * the offsets of v and pointers ptr; nextents, nblocks */
+static uint8_t *bt_inode(struct fsw *w, uint16_t lvl, const struct xe *v, const uint64_t *ptr, int n,
+			 uint32_t nextents, uint64_t nblocks)
+{
+	uint8_t *di = file_inode(w, 3, NULL, 0, nblocks);
+	ps_put_be32(di + 76, nextents);
+	ps_put_be16(di + 176, lvl);
+	ps_put_be16(di + 178, (uint16_t)n);
+	for (int i = 0; i < n; i++) {
+		ps_put_be64(di + 180 + 8 * i, v[i].off);
+		ps_put_be64(di + 180 + 8 * RMAX + 8 * i, ptr[i]);
+	}
+	memset(di + 100, 0, 4);
+	ps_put_le32(di + 100, ~ps_crc32c(~0u, di, ISIZE));
+	return di;
+}
+
+/* n records from offset off0, one every 4 blocks, 2 blocks long, at
+ * filesystem blocks 40 + 2 * (i % 100) */
+static void recs(struct xe *v, int n, uint64_t off0)
+{
+	for (int i = 0; i < n; i++)
+		v[i] = (struct xe){ off0 + 4 * (uint64_t)i, 40 + 2 * (uint64_t)(i % 100), 2 };
+}
+
+/* record i of leaf fsb in the view; its count; its CRC checked */
+static struct xe leaf_rec(const struct res *r, uint32_t fsb, int i, int *n)
+{
+	const uint8_t *b = blk(r, fsb);
+	uint8_t c[BS];
+	memcpy(c, b, BS);
+	bt_seal(c);
+	assert_memory_equal(c, b, BS);
+	*n = ps_be16(b + 6);
+	uint64_t l0 = ps_be64(b + 72 + 16 * i), l1 = ps_be64(b + 80 + 16 * i);
+	return (struct xe){ (l0 >> 9) & ((1ULL << 54) - 1), (l0 & 0x1ff) << 43 | l1 >> 21,
+			    l1 & ((1u << 21) - 1) };
+}
+
+static void assert_xe(struct xe a, uint64_t off, uint64_t start, uint64_t len)
+{
+	assert_int_equal(a.off, off);
+	assert_int_equal(a.start, start);
+	assert_int_equal(a.len, len);
+}
+
+/* two leaves (blocks 30 and 31) of 130 records under the inode's root */
+static void two_leaves(struct fsw *w, struct xe *a, struct xe *b)
+{
+	recs(a, 130, 0);
+	recs(b, 130, 1000);
+	bt_block(w, 30, 0, a, NULL, 130, UINT64_MAX, 31);
+	bt_block(w, 31, 0, b, NULL, 130, 30, UINT64_MAX);
+	const struct xe k[2] = { { 0, 0, 0 }, { 1000, 0, 0 } };
+	const uint64_t p[2] = { 30, 31 };
+	bt_inode(w, 1, k, p, 2, 260, 522);
+}
+
+static void test_bui_btree_map_finished(void **state)
 {
 	(void)state;
 	struct fsw w;
 	fs_init(&w);
-	file_inode(&w, 3, NULL, 0, 30);
+	struct xe a[130], b[130];
+	two_leaves(&w, a, b);
+	mkfs_unmount(&w);
+	uint8_t b1[48], b2[48], b3[48];
+	bui(b1, 0x81, 1, 2, 200, 1);	/* into the hole after record 0: inserted */
+	/* [996, 1000) ending where leaf 31's first record starts and
+	 * continuing it on disk (40): it joins it, whose key becomes 996 */
+	bui(b2, 0x82, 1, 996, 36, 4);
+	bui(b3, 0x83, 1, 6, 44, 1);	/* continues record 1 (4, 42, 2): joined */
+	const uint8_t *p[3] = { b1, b2, b3 };
+	const uint32_t l[3] = { 48, 48, 48 };
+	items_trans(&w, 5, p, l, 3);
+	struct res r;
+	replay(&w, &r);
+	assert_int_equal(r.st.intents_finished, 3);
+	assert_int_equal(r.st.intents_view_only, 0);
+	assert_int_equal(r.st.intents_open, 0);
+	int n;
+	assert_xe(leaf_rec(&r, 30, 1, &n), 2, 200, 1);
+	assert_int_equal(n, 131);
+	assert_xe(leaf_rec(&r, 30, 2, &n), 4, 42, 3);
+	assert_xe(leaf_rec(&r, 31, 0, &n), 996, 36, 6);
+	assert_int_equal(n, 130);
+	const uint8_t *di = blk(&r, INO_BLK) + 5 * ISIZE;
+	/* the root's key of leaf 31 follows its first record */
+	assert_int_equal(ps_be64(di + 180 + 8), 996);
+	assert_int_equal(ps_be32(di + 76), 261);
+	assert_int_equal(ps_be64(di + 64), 522 + 6);
+	/* the changed blocks and the inode: the LSN of the head */
+	assert_int_equal(ps_be64(blk(&r, 30) + 32), r.st.head_lsn);
+	assert_int_equal(ps_be64(di + 112), r.st.head_lsn);
+	check_file_crc(di);
+	res_free(&r, &w);
+}
+
+static void test_bui_btree_unmap_finished(void **state)
+{
+	(void)state;
+	struct fsw w;
+	fs_init(&w);
+	struct xe a[130], b[130];
+	two_leaves(&w, a, b);
+	/* record 5 of leaf 30 made 3 long: (20, 50, 3) */
+	a[5].len = 3;
+	bt_block(&w, 30, 0, a, NULL, 130, UINT64_MAX, 31);
+	mkfs_unmount(&w);
+	uint8_t b1[48], b2[48], b3[48];
+	bui(b1, 0x91, 2, 21, 51, 1);	/* the middle of (20, 50, 3): two records */
+	bui(b2, 0x92, 2, 1000, 40, 1);	/* the head of leaf 31's first: key 1001 */
+	bui(b3, 0x93, 2, 8, 44, 2);	/* record 2 whole */
+	const uint8_t *p[3] = { b1, b2, b3 };
+	const uint32_t l[3] = { 48, 48, 48 };
+	items_trans(&w, 5, p, l, 3);
+	struct res r;
+	replay(&w, &r);
+	assert_int_equal(r.st.intents_finished, 3);
+	assert_int_equal(r.st.intents_view_only, 0);
+	int n;
+	assert_xe(leaf_rec(&r, 30, 2, &n), 12, 46, 2);
+	assert_int_equal(n, 130);
+	assert_xe(leaf_rec(&r, 30, 4, &n), 20, 50, 1);
+	assert_xe(leaf_rec(&r, 30, 5, &n), 22, 52, 1);
+	assert_xe(leaf_rec(&r, 31, 0, &n), 1001, 41, 1);
+	const uint8_t *di = blk(&r, INO_BLK) + 5 * ISIZE;
+	assert_int_equal(ps_be64(di + 180 + 8), 1001);
+	assert_int_equal(ps_be32(di + 76), 260);
+	assert_int_equal(ps_be64(di + 64), 522 - 4);
+	check_file_crc(di);
+	res_free(&r, &w);
+}
+
+/* a full leaf: the kernel splits it into a block its allocator picks; done
+ * in the read view only, the on-disk fork untouched */
+static void test_bui_btree_leaf_full_view_only(void **state)
+{
+	(void)state;
+	struct fsw w;
+	fs_init(&w);
+	static struct xe a[LMAX];
+	recs(a, LMAX, 0);
+	bt_block(&w, 30, 0, a, NULL, LMAX, UINT64_MAX, UINT64_MAX);
+	const struct xe k[1] = { { 0, 0, 0 } };
+	const uint64_t p[1] = { 30 };
+	bt_inode(&w, 1, k, p, 1, LMAX, 2 * LMAX + 1);
+	uint8_t before[ISIZE], leaf[BS];
+	memcpy(before, w.img + INO_BLK * BS + 5 * ISIZE, ISIZE);
+	memcpy(leaf, w.img + 30 * BS, BS);
+	mkfs_unmount(&w);
+	uint8_t b1[48], b2[48];
+	bui(b1, 0xA1, 1, 2, 200, 1);
+	bui(b2, 0xA2, 2, 8, 44, 2);	/* after it, the same file: in the view too */
+	const uint8_t *pp[2] = { b1, b2 };
+	const uint32_t l[2] = { 48, 48 };
+	items_trans(&w, 5, pp, l, 2);
+	struct res r;
+	replay(&w, &r);
+	assert_int_equal(r.st.intents_finished, 2);
+	assert_int_equal(r.st.intents_view_only, 2);
+	assert_int_equal(r.st.intents_open, 0);
+	assert_int_equal(r.st.intents_bmap, 0);
+	assert_int_equal(r.st.intents_view_v[0].why, PS_XIW_BT_SPLIT);
+	assert_int_equal(r.st.intents_view_v[1].why, PS_XIW_AFTER);
+	assert_true(r.st.intents_view_v[0].in_view);
+	assert_memory_equal(blk(&r, INO_BLK) + 5 * ISIZE, before, ISIZE);
+	assert_memory_equal(blk(&r, 30), leaf, BS);
+	const struct ps_xremap *rm;
+	assert_int_equal(ps_xfs_view_remaps(r.view, &rm), 2);
+	assert_int_equal(rm[0].ino, FILE_INO);
+	assert_int_equal(rm[0].off, 2);
+	assert_int_equal(rm[0].start, 200);
+	assert_true(rm[0].map);
+	assert_false(rm[1].map);
+	res_free(&r, &w);
+}
+
+/* hostile forks: the BUI is left with a reason, nothing is changed */
+static void hostile(void (*make)(struct fsw *w))
+{
+	struct fsw w;
+	fs_init(&w);
+	make(&w);
 	uint8_t before[ISIZE];
 	memcpy(before, w.img + INO_BLK * BS + 5 * ISIZE, ISIZE);
 	mkfs_unmount(&w);
 	uint8_t b1[48];
-	bui(b1, 0x81, 1, 100, 60, 3);
-	const uint8_t *p1[1] = { b1 };
-	const uint32_t l1[1] = { 48 };
-	items_trans(&w, 5, p1, l1, 1);
+	bui(b1, 0xB1, 1, 2, 200, 1);
+	const uint8_t *p[1] = { b1 };
+	const uint32_t l[1] = { 48 };
+	items_trans(&w, 5, p, l, 1);
 	struct res r;
 	replay(&w, &r);
 	assert_int_equal(r.st.intents_finished, 0);
-	assert_int_equal(r.st.intents_open, 1);
 	assert_int_equal(r.st.intents_bmap, 1);
-	assert_int_equal(r.st.intents_v_n, 1);
-	assert_int_equal(r.st.intents_v[0].kind, PS_XINT_BUI);
-	assert_int_equal(r.st.intents_v[0].why, PS_XIW_BTREE);
-	assert_int_equal(r.st.intents_v[0].owner, FILE_INO);
-	assert_int_equal(r.st.intents_v[0].offset, 100);
-	assert_int_equal(r.st.intents_v[0].start, 60);
-	assert_int_equal(r.st.intents_v[0].len, 3);
+	assert_int_equal(r.st.intents_v[0].why, PS_XIW_BAD);
 	assert_memory_equal(blk(&r, INO_BLK) + 5 * ISIZE, before, ISIZE);
 	res_free(&r, &w);
 }
+static void mk_deep(struct fsw *w)	/* a root level past the most */
+{
+	const struct xe k[1] = { { 0, 0, 0 } };
+	const uint64_t p[1] = { 30 };
+	bt_inode(w, 13, k, p, 1, 300, 10);
+}
+static void mk_outside(struct fsw *w)	/* a pointer outside the filesystem */
+{
+	const struct xe k[1] = { { 0, 0, 0 } };
+	const uint64_t p[1] = { 99999 };
+	bt_inode(w, 1, k, p, 1, 300, 10);
+}
+static void mk_loop(struct fsw *w)	/* a node pointing at itself */
+{
+	const struct xe k[1] = { { 0, 0, 0 } };
+	const uint64_t p[1] = { 30 };
+	bt_block(w, 30, 1, k, p, 1, UINT64_MAX, UINT64_MAX);
+	bt_inode(w, 2, k, p, 1, 300, 10);
+}
+static void mk_numrecs(struct fsw *w)	/* more records than a leaf holds */
+{
+	struct xe a[2];
+	recs(a, 2, 0);
+	bt_block(w, 30, 0, a, NULL, 2, UINT64_MAX, UINT64_MAX);
+	uint8_t *b = w->img + 30 * BS;
+	ps_put_be16(b + 6, LMAX + 1);
+	bt_seal(b);
+	const struct xe k[1] = { { 0, 0, 0 } };
+	const uint64_t p[1] = { 30 };
+	bt_inode(w, 1, k, p, 1, 300, 10);
+}
+static void mk_badcrc(struct fsw *w)	/* a leaf whose CRC fails */
+{
+	struct xe a[2];
+	recs(a, 2, 0);
+	bt_block(w, 30, 0, a, NULL, 2, UINT64_MAX, UINT64_MAX);
+	w->img[30 * BS + 100] ^= 1;
+	const struct xe k[1] = { { 0, 0, 0 } };
+	const uint64_t p[1] = { 30 };
+	bt_inode(w, 1, k, p, 1, 300, 10);
+}
+static void test_bui_btree_hostile(void **state)
+{
+	(void)state;
+	hostile(mk_deep);
+	hostile(mk_outside);
+	hostile(mk_loop);
+	hostile(mk_numrecs);
+	hostile(mk_badcrc);
+}
 
-static void test_bui_fork_full_reported(void **state)
+static void test_bui_fork_full_view_only(void **state)
 {
 	(void)state;
 	struct fsw w;
@@ -738,10 +1004,13 @@ static void test_bui_fork_full_reported(void **state)
 	items_trans(&w, 6, p3, l, 1);
 	struct res r;
 	replay(&w, &r);
-	assert_int_equal(r.st.intents_finished, 2);
-	assert_int_equal(r.st.intents_bmap, 1);
-	assert_int_equal(r.st.intents_v[0].why, PS_XIW_FULL);
-	assert_int_equal(r.st.intents_v[0].offset, 2);
+	/* the 22nd: in the read view only (the kernel's conversion to a
+	 * btree allocates a block); the inode stays as it was */
+	assert_int_equal(r.st.intents_finished, 3);
+	assert_int_equal(r.st.intents_bmap, 0);
+	assert_int_equal(r.st.intents_view_only, 1);
+	assert_int_equal(r.st.intents_view_v[0].why, PS_XIW_FULL);
+	assert_int_equal(r.st.intents_view_v[0].offset, 2);
 	const uint8_t *di = blk(&r, INO_BLK) + 5 * ISIZE;
 	assert_int_equal(ps_be32(di + 76), 21);
 	res_free(&r, &w);
@@ -795,8 +1064,11 @@ int main(void)
 		cmocka_unit_test(test_bui_map_finished),
 		cmocka_unit_test(test_bui_unmap_finished),
 		cmocka_unit_test(test_bui_with_bud_nothing_to_do),
-		cmocka_unit_test(test_bui_btree_fork_reported),
-		cmocka_unit_test(test_bui_fork_full_reported),
+		cmocka_unit_test(test_bui_btree_map_finished),
+		cmocka_unit_test(test_bui_btree_unmap_finished),
+		cmocka_unit_test(test_bui_btree_leaf_full_view_only),
+		cmocka_unit_test(test_bui_btree_hostile),
+		cmocka_unit_test(test_bui_fork_full_view_only),
 		cmocka_unit_test(test_efi_left_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
