@@ -83,12 +83,11 @@ int cmd_carve(int argc, char **argv)
 	}
 	/* BUIs whose on-disk bmbt change needs a block the kernel's allocator
 	 * picks: the files read as the kernel shows them, the image is not */
-	if (xj->kind == PS_JOURNAL_XFS && xj->replayed && xj->intents_view_only) {
+	if (ps_journal_xfs_map_view_only(xj)) {
 		char l[512];
 		render_xintent_line(&xj->intents_view_v[0], l, sizeof(l));
 		cli_err("warning: xfs log: the carved image is not the kernel's: %" PRIu64 " file mapping change(s) (BUI) done in the read view only (the first: %s); its files read as the kernel shows them, its block map of them does not",
 			xj->intents_view_only, l);
-		jprob = true;
 	}
 	struct ps_progress pg;
 	ps_progress_init(&pg, "carve", view->size, a.quiet);

@@ -250,16 +250,27 @@ static inline bool ps_journal_xfs_rmap_stale(const struct ps_journal *j)
 	return j->kind == PS_JOURNAL_XFS && j->replayed && j->intents_rmap_followup;
 }
 
+/* XFS, replayed: BUIs done in the read view only (their on-disk bmbt
+ * change needs a block the kernel's allocator picks): the files read as
+ * the kernel shows them, the inode's block map on disk is not the
+ * kernel's. */
+static inline bool ps_journal_xfs_map_view_only(const struct ps_journal *j)
+{
+	return j->kind == PS_JOURNAL_XFS && j->replayed && j->intents_view_only;
+}
+
 /* Does an image written from the view (carve) still need the kernel's
  * recovery or xfs_repair to be the filesystem the mount leaves: the view
  * differs, or metadata the mount would mend is left as the log found it
  * (XFS unlinked inodes not freed, space intents unfinished, a stale
- * rmap btree)? No file read from it differs in the latter cases. */
+ * rmap btree, a block map changed in the read view only)? No file read
+ * from it differs in the latter cases. */
 static inline bool ps_journal_image_unfinished(const struct ps_journal *j)
 {
 	return ps_journal_view_differs(j) ||
 	       (j->kind == PS_JOURNAL_XFS && j->iunlink_left) ||
-	       ps_journal_xfs_space_left(j) || ps_journal_xfs_rmap_stale(j);
+	       ps_journal_xfs_space_left(j) || ps_journal_xfs_rmap_stale(j) ||
+	       ps_journal_xfs_map_view_only(j);
 }
 
 #endif
