@@ -70,6 +70,8 @@ void ps_src_close(struct ps_src *s)
 		return;
 	if (s->ops && s->ops->close)
 		s->ops->close(s);
+	if (s->memo_free)
+		s->memo_free(s->memo);
 	free(s->name);
 	free(s->err);
 	free(s);

@@ -36,6 +36,10 @@ struct ps_src {
 	int fd;
 	uint64_t fd_off;
 	struct ps_src *parent;	/* views: the source they read */
+	/* results a reader keeps for this source's bytes (probe.c: the
+	 * probe of each view onto this fd); freed by ps_src_close */
+	void *memo;
+	void (*memo_free)(void *memo);
 	char *err;		/* last error, one line, names file/offset;
 				 * NULL if none (owned, sized to fit: never cut) */
 };

@@ -665,7 +665,11 @@ int ps_analyze(struct ps_src *src, const struct ps_analysis_opts *opts,
 	rc = ns_gather_labels(a, src, opts, &data);
 	if (rc)
 		return rc;
-	rc = analyze_data(a, data ? data : src, opts);
+	/* (without a memo every view is probed: the same result, slower) */
+	struct ps_src *d = data ? data : src;
+	(void)ps_probe_memo_begin(d);
+	rc = analyze_data(a, d, opts);
+	ps_probe_memo_end(d);
 	if (data)
 		ps_src_close(data);
 	return rc;

@@ -203,9 +203,12 @@ static void get_value(blkid_probe pr, const char *name, char *dst, size_t n)
 		snprintf(dst, n, "%s", val);
 }
 
+/* one libblkid run; *found: what libblkid's safe probe returned (0 a
+ * result, 1 nothing, -2 ambivalent, -1 an error) */
 static int blkid_once(int fd, uint64_t off, uint64_t size, int badcsum,
-		      struct ps_probe *p)
+		      struct ps_probe *p, int *found)
 {
+	*found = -1;
 	blkid_probe pr = blkid_new_probe();
 	if (!pr)
 		return PS_ENOMEM;
@@ -221,6 +224,7 @@ static int blkid_once(int fd, uint64_t off, uint64_t size, int badcsum,
 	blkid_probe_enable_partitions(pr, 1);
 	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
 	int r = blkid_do_safeprobe(pr);
+	*found = r;
 	if (r == -2) {
 		p->ambivalent = true;
 	} else if (r == 0) {
@@ -248,7 +252,150 @@ out:
 	return rc;
 }
 
+/*
+ * What libblkid finds with checksums enforced and, when that is nothing,
+ * what it finds with bad checksums allowed. The run that allows them
+ * finds every match the enforcing run finds (a prober only differs in
+ * accepting a bad checksum, which it then reports), so it is made first:
+ * when it finds nothing, or one result with a good checksum, the
+ * enforcing run would find just that, and is not made. Each run is
+ * dozens of small reads, and most views probed hold no filesystem.
+ */
+static int blkid_view(int fd, uint64_t off, uint64_t size, struct ps_probe *p)
+{
+	struct ps_probe q;
+	memset(&q, 0, sizeof(q));
+	q.room = size;
+	int rq, r;
+	int rcq = blkid_once(fd, off, size, 1, &q, &rq);
+	if (rcq == PS_OK && (rq == 1 || (rq == 0 && q.type[0] && !q.bad_csum))) {
+		*p = q;
+		return PS_OK;
+	}
+	int rc = blkid_once(fd, off, size, 0, p, &r);
+	if (rc == PS_OK && !p->type[0] && !p->ambivalent && rcq == PS_OK && q.type[0]) {
+		/* nothing valid: a filesystem with bad checksums */
+		*p = q;
+		p->found = false;
+		p->bad_csum = true;
+	}
+	return rc;
+}
+
+/*
+ * The probes made during one analysis, by view: a view onto the same
+ * bytes (the same file descriptor, offset and size) is probed once. The
+ * earlier-layout search and the candidates of overlapping namespaces
+ * (an image tiled with info blocks) probe the same views again and again.
+ */
+enum { MEMO_BUCKETS = 4096, MEMO_MAX = 8192 };
+struct memo_ent {
+	uint64_t off, size;
+	struct ps_probe p;
+	uint32_t next;		/* index + 1 of the next in its bucket, 0 at the end */
+};
+struct probe_memo {
+	int fd;
+	uint32_t n, cap;
+	struct memo_ent *e;
+	uint32_t head[MEMO_BUCKETS];
+};
+
+static void memo_free(void *m)
+{
+	struct probe_memo *pm = m;
+	if (pm)
+		free(pm->e);
+	free(pm);
+}
+
+int ps_probe_memo_begin(struct ps_src *src)
+{
+	if (src->memo || src->fd < 0)
+		return PS_OK;
+	struct probe_memo *pm = calloc(1, sizeof(*pm));
+	if (!pm)
+		return PS_ENOMEM;
+	pm->fd = src->fd;
+	src->memo = pm;
+	src->memo_free = memo_free;
+	return PS_OK;
+}
+
+void ps_probe_memo_end(struct ps_src *src)
+{
+	if (src->memo_free != memo_free)
+		return;
+	memo_free(src->memo);
+	src->memo = NULL;
+	src->memo_free = NULL;
+}
+
+static struct probe_memo *memo_of(struct ps_src *v)
+{
+	if (v->fd < 0 || !ps_src_size_known(v))
+		return NULL;
+	for (struct ps_src *s = v; s && s->fd == v->fd; s = s->parent)
+		if (s->memo_free == memo_free)
+			return ((struct probe_memo *)s->memo)->fd == v->fd ? s->memo : NULL;
+	return NULL;
+}
+
+static uint32_t memo_bucket(uint64_t off, uint64_t size)
+{
+	uint64_t h = (off ^ (size * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+	return (uint32_t)(h >> 52) % MEMO_BUCKETS;
+}
+
+static const struct ps_probe *memo_find(const struct probe_memo *pm, uint64_t off,
+					uint64_t size)
+{
+	for (uint32_t i = pm->head[memo_bucket(off, size)]; i; i = pm->e[i - 1].next)
+		if (pm->e[i - 1].off == off && pm->e[i - 1].size == size)
+			return &pm->e[i - 1].p;
+	return NULL;
+}
+
+/* (a memo that cannot grow keeps what it has: the probe is only made again) */
+static void memo_add(struct probe_memo *pm, uint64_t off, uint64_t size,
+		     const struct ps_probe *p)
+{
+	if (pm->n == MEMO_MAX)
+		return;
+	if (pm->n == pm->cap) {
+		uint32_t cap = pm->cap ? pm->cap * 2 : 64;
+		struct memo_ent *e = realloc(pm->e, cap * sizeof(*e));
+		if (!e)
+			return;
+		pm->e = e;
+		pm->cap = cap;
+	}
+	struct memo_ent *x = &pm->e[pm->n++];
+	uint32_t b = memo_bucket(off, size);
+	x->off = off;
+	x->size = size;
+	x->p = *p;
+	x->next = pm->head[b];
+	pm->head[b] = pm->n;
+}
+
+static int probe_view(struct ps_src *v, struct ps_probe *p);
+
 int ps_probe_view(struct ps_src *v, struct ps_probe *p)
+{
+	struct probe_memo *pm = memo_of(v);
+	const struct ps_probe *known = pm ? memo_find(pm, v->fd_off, v->size) : NULL;
+	if (known) {
+		*p = *known;
+		return PS_OK;
+	}
+	int rc = probe_view(v, p);
+	if (rc == PS_OK && pm)
+		memo_add(pm, v->fd_off, v->size, p);
+	return rc;
+}
+
+static int probe_view(struct ps_src *v, struct ps_probe *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->room = v->size;
@@ -257,18 +404,7 @@ int ps_probe_view(struct ps_src *v, struct ps_probe *p)
 	int rc = view_fd(v, &fd, &off, &owned);
 	if (rc)
 		return rc;
-	rc = blkid_once(fd, off, v->size, 0, p);
-	if (rc == PS_OK && !p->type[0] && !p->ambivalent) {
-		/* nothing valid: is there a filesystem with bad checksums? */
-		struct ps_probe q;
-		memset(&q, 0, sizeof(q));
-		q.room = v->size;
-		if (blkid_once(fd, off, v->size, 1, &q) == PS_OK && q.type[0]) {
-			*p = q;
-			p->found = false;
-			p->bad_csum = true;
-		}
-	}
+	rc = blkid_view(fd, off, v->size, p);
 	if (owned)
 		close(fd);
 	if (rc)

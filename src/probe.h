@@ -51,6 +51,15 @@ struct ps_probe {
 
 /* Probe the whole of view (which may be a window or a BTT view). */
 int ps_probe_view(struct ps_src *view, struct ps_probe *out);
+/*
+ * Between these two calls, a view of src (or of a view of it) that shows
+ * the same bytes of src's file descriptor as one probed before gets that
+ * probe's result: for one analysis, while the bytes cannot change. Begin
+ * does nothing on a source without a file descriptor; its error
+ * (PS_ENOMEM) only means every view is probed.
+ */
+int ps_probe_memo_begin(struct ps_src *src);
+void ps_probe_memo_end(struct ps_src *src);
 const char *ps_content_name(enum ps_content c);
 
 #endif

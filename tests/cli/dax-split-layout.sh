@@ -19,22 +19,7 @@
 # start_pad P (mkfx-pfn F4 256 MiB: P 4 MiB, D 6 MiB) and smaller (the
 # ndctl issue #76 block of tests/kernel: P 64 MiB, D 18 MiB).
 . "$top_srcdir/tests/support/lib.sh"
-for t in jq losetup mkfs.ext4 debugfs mount; do
-	command -v $t >/dev/null 2>&1 || skip_all "$t not installed"
-done
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (a loop device at the legacy data start)"
-mkfx=$top_builddir/tests/support/mkfx-pfn
-[ -x "$mkfx" ] || skip_all "tests/support/mkfx-pfn not built"
-BS=4096
-dev=
-mkdir "$T/mnt"
-cleanup() {
-	umount "$T/mnt" 2>/dev/null
-	[ -n "$dev" ] && losetup -d "$dev" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-sha() { sha256sum <"$1" | cut -d' ' -f1; }
+. "$top_srcdir/tests/support/loop-dax.sh"
 shas() { sha256sum | cut -d' ' -f1; }
 
 # mk_ns IMG SIZE ERA-ARGS...: a namespace image with a planted legacy block;

@@ -12,22 +12,7 @@
 # at the legacy data start, the pool's blocks zeroed in place through the
 # mount (the DAX fault zeroes at L), then its pages stored with dd at F.
 . "$top_srcdir/tests/support/lib.sh"
-for t in jq losetup mkfs.ext4 debugfs mount; do
-	command -v $t >/dev/null 2>&1 || skip_all "$t not installed"
-done
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (a loop device at the legacy data start)"
-mkfx=$top_builddir/tests/support/mkfx-pfn
-[ -x "$mkfx" ] || skip_all "tests/support/mkfx-pfn not built"
-BS=4096
-dev=
-mkdir "$T/mnt"
-cleanup() {
-	umount "$T/mnt" 2>/dev/null
-	[ -n "$dev" ] && losetup -d "$dev" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-sha() { sha256sum <"$1" | cut -d' ' -f1; }
+. "$top_srcdir/tests/support/loop-dax.sh"
 
 img=$T/ns.img
 truncate -s 256M "$img"

@@ -44,22 +44,40 @@ printf '%s\tbuild\n' cc gcc make autoreconf aclocal automake autoconf pkg-config
 # pmemscan's own subcommands show up where a test wraps "$PMEMSCAN" SUBCOMMAND
 own=" scan extract ls carve check repair undo labels cat digest "
 PATHS="/usr/sbin /usr/bin /sbin /bin"
+# where_is CMD: its path, empty if it is not installed
+where_is() {
+	case $1 in
+	/*) [ -x "$1" ] && echo "$1" ;;
+	*) for d in $PATHS; do [ -x "$d/$1" ] && { echo "$d/$1"; break; }; done ;;
+	esac
+}
+# candidates PATH: the names dpkg may know PATH's file by (through
+# alternatives and /bin -> /usr/bin links), in the order they are tried
+candidates() {
+	_real=$(readlink -f "$1")
+	printf '%s\n' "$1" "${1#/usr}" "/usr$1" "$_real" "${_real#/usr}"
+}
+# (every candidate asked of dpkg-query at once: each run reads the file
+# lists of every package; an absolute path matches only itself)
+for cmd in $(cut -f1 "$T/cmds" | sort -u); do
+	path=$(where_is "$cmd")
+	[ -n "$path" ] && candidates "$path"
+done | sort -u >"$T/paths"
+# shellcheck disable=SC2046
+dpkg-query -S $(cat "$T/paths") 2>/dev/null | grep -v "^diversion" >"$T/owners"
 for cmd in $(cut -f1 "$T/cmds" | sort -u); do
 	case "$own" in *" $cmd "*) continue ;; esac
 	where=$(grep -m1 "^$cmd	" "$T/cmds" | cut -f2)
-	path=
-	case $cmd in
-	/*) [ -x "$cmd" ] && path=$cmd ;;
-	*) for d in $PATHS; do [ -x "$d/$cmd" ] && { path=$d/$cmd; break; }; done ;;
-	esac
+	path=$(where_is "$cmd")
 	if [ -z "$path" ]; then
 		not_ok "$cmd ($where) is installed on this machine"
 		continue
 	fi
-	# the package that owns it (through alternatives and /bin -> /usr/bin links)
-	real=$(readlink -f "$path")
-	pkg=$(for p in "$path" "${path#/usr}" "/usr$path" "$real" "${real#/usr}"; do
-		dpkg-query -S "$p" 2>/dev/null | grep -v "^diversion" && break; done | head -n 1 | sed 's/:.*//; s/, .*//')
+	# the package that owns it: the first candidate dpkg knows
+	pkg=$(candidates "$path" | while read -r p; do
+		awk -v p="$p" '{ i = length($0) - length(p) - 1
+			if (i > 1 && substr($0, i) == ": " p) print }' "$T/owners" | grep . && break
+		done | head -n 1 | sed 's/:.*//; s/, .*//')
 	if [ -z "$pkg" ]; then
 		not_ok "$cmd ($where): $path belongs to a Debian package"
 	elif grep -q -x "$pkg" "$T/allowed"; then

@@ -69,9 +69,10 @@ logprint() {
 
 # tree FILE DIR: every entry (type, path, symlink target) and every file's
 # sha256
+# (one sha256sum for many files: "HASH  PATH" turned into "PATH HASH")
 tree() {
 	(cd "$2" && find . -printf '%y %p %l\n' | sort >"$1" &&
-	 find . -type f -printf '%p ' -exec sh -c 'sha256sum <"$1" | cut -c1-64' _ {} \; | sort >>"$1")
+	 find . -type f -exec sha256sum {} + | sed 's/^\([0-9a-f]\{64\}\)  \(.*\)$/\2 \1/' | sort >>"$1")
 }
 # kernel FILE IMG: the tree the kernel shows after mounting a copy of IMG
 # (its log recovery); the copy's dmesg lines in FILE.dmesg
@@ -102,10 +103,12 @@ replayed() {
 jlog() { jq -r ".namespaces[0].candidates[0].xfs_log.$2" "$1"; }
 blk() { echo "${1#*:}"; }
 
+# (made with the mkfs.xfs defaults: reflink, rmapbt where this mkfs enables
+# them; the extract below is checked on it against the kernel's mount)
 img=$T/dirty.img
 mkimg "$img" dirty; rc=$?
 [ $rc -eq 77 ] && skip_all "this kernel cannot mount a loop-device XFS"
-check "a dirty XFS was made" test $rc -eq 0
+check "a dirty XFS with mkfs.xfs defaults was made" test $rc -eq 0
 
 # the witnesses: xfs_repair -n and xfs_logprint
 xfs_repair -n "$img" >"$T/repair.txt" 2>&1
@@ -129,8 +132,10 @@ check "scan: $lp_trans committed transactions, as xfs_logprint -t recovers" \
 check "scan: the log blocks are head - tail" \
 	test "$(jlog "$T/d.json" blocks)" = "$((lp_head - lp_tail))"
 # the records: xfs_logprint prints one "cycle:" line per record, from block 0
-lp_recs=$(xfs_logprint "$img" 2>/dev/null | grep -E '^cycle: ' |
-	sed -n 's/.*[[:space:]]lsn: [0-9]*,\([0-9]*\)[[:space:]].*/\1/p' | awk -v t="$lp_tail" '$1 >= t' | wc -l)
+# (their blocks, in log order, kept for the damage below)
+recs=$(xfs_logprint "$img" 2>/dev/null | grep -E '^cycle: ' |
+	sed -n 's/.*[[:space:]]lsn: [0-9]*,\([0-9]*\)[[:space:]].*/\1/p')
+lp_recs=$(echo "$recs" | awk -v t="$lp_tail" '$1 >= t' | wc -l)
 check "scan: $lp_recs records from the tail, as xfs_logprint lists" \
 	test "$(jlog "$T/d.json" records)" = "$lp_recs"
 check "scan: the verdict keeps its layout meaning (proven)" \
@@ -286,17 +291,10 @@ else
 fi
 rm -f "$T/orph.img"
 
-# the mkfs.xfs defaults (reflink, rmapbt where this mkfs enables them)
-mkimg "$T/def.img" dirty
-check "a dirty XFS with mkfs.xfs defaults was made" test $? -eq 0
-replayed "$T/def.img" defaults
-rm -f "$T/def.img"
-
 # a bad log: an operation's client id in the last record (its CRC
 # resealed) makes the kernel's recovery fail; pmemscan says where
 cp --sparse=always "$img" "$T/bad.img"
-lastrec=$(xfs_logprint "$img" 2>/dev/null | grep -E '^cycle: ' |
-	sed -n 's/.*[[:space:]]lsn: [0-9]*,\([0-9]*\)[[:space:]].*/\1/p' | tail -n 1)
+lastrec=$(echo "$recs" | tail -n 1)
 python3 "$top_srcdir/tests/support/xlog-poke.py" "$T/bad.img" poke "$lastrec" 8 0x42
 cp --sparse=always "$T/bad.img" "$T/k.img"
 check "the kernel refuses to mount the log with a bad client id" \
@@ -310,27 +308,42 @@ rm -rf "$T/bout" "$T/bad.img"
 # hostile logs: a byte changed (CRC resealed) at a few places of every
 # record: whatever the log then says, pmemscan exits 0 or 1 (never a crash),
 # and when it says the kernel's recovery stops, it names a record's block
-recs=$(xfs_logprint "$img" 2>/dev/null | grep -E '^cycle: ' |
-	sed -n 's/.*[[:space:]]lsn: [0-9]*,\([0-9]*\)[[:space:]].*/\1/p')
 hn=0 hbad=0 hstop=0
+# (the damaged copies are made in turn in one copy of the image: each
+# damage, resealed CRC and all, written and then undone, from one
+# xlog-poke.py run that computes them all)
+: >"$T/h.list"
 for r in $recs; do
 	for off in 20 44 300 520; do
 		hn=$((hn + 1))
-		cp --sparse=always "$img" "$T/h.img"
-		python3 "$top_srcdir/tests/support/xlog-poke.py" "$T/h.img" poke "$r" "$off" \
-			$(( (hn * 37) % 256 )) 2>/dev/null || continue
-		"$PMEMSCAN" extract --quiet "$T/h.img" -o "$T/hout" >/dev/null 2>"$T/h.err"; rc=$?
-		rm -rf "$T/hout"
-		if [ $rc -gt 1 ] || grep -q 'Sanitizer\|runtime error' "$T/h.err"; then
-			hbad=$((hbad + 1)); echo "# record $r byte $off: exit $rc" >&2
-		fi
-		b=$(sed -n 's/.*stops at log block \([0-9]*\) (record LSN.*/\1/p' "$T/h.err" | head -1)
-		if [ -n "$b" ]; then
-			hstop=$((hstop + 1))
-			echo "$recs" | grep -qx "$b" || { hbad=$((hbad + 1)); echo "# stop at $b: no record there" >&2; }
-		fi
+		echo "$r $off $(( (hn * 37) % 256 ))" >>"$T/h.list"
 	done
 done
+python3 "$top_srcdir/tests/support/xlog-poke.py" "$img" patches <"$T/h.list" >"$T/h.patches"
+check "hostile logs: a damage (or the reason it cannot be made) for every one asked" \
+	test "$(wc -l <"$T/h.patches")" -eq "$hn"
+cp --sparse=always "$img" "$T/h.img"
+# put IMG OFF OCTAL: write the bytes printf(1) makes of OCTAL at OFF
+put() { printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+exec 3<"$T/h.list"
+while read -r coff crc doff byte ocrc obyte; do
+	read -r r off val <&3
+	[ "$coff" = skip ] && continue
+	put "$T/h.img" "$coff" "$crc"; put "$T/h.img" "$doff" "$byte"
+	"$PMEMSCAN" extract --quiet "$T/h.img" -o "$T/hout" >/dev/null 2>"$T/h.err"; rc=$?
+	put "$T/h.img" "$coff" "$ocrc"; put "$T/h.img" "$doff" "$obyte"
+	rm -rf "$T/hout"
+	if [ $rc -gt 1 ] || grep -q 'Sanitizer\|runtime error' "$T/h.err"; then
+		hbad=$((hbad + 1)); echo "# record $r byte $off: exit $rc" >&2
+	fi
+	b=$(sed -n 's/.*stops at log block \([0-9]*\) (record LSN.*/\1/p' "$T/h.err" | head -1)
+	if [ -n "$b" ]; then
+		hstop=$((hstop + 1))
+		echo "$recs" | grep -qx "$b" || { hbad=$((hbad + 1)); echo "# stop at $b: no record there" >&2; }
+	fi
+done <"$T/h.patches"
+exec 3<&-
+check "hostile logs: every damaged copy was undone (the image is the dirty one again)" cmp -s "$img" "$T/h.img"
 rm -f "$T/h.img"
 check "hostile logs: $hn damaged copies, none crashed or exited above 1, every stop ($hstop) named a record's block" \
 	test "$hn" -gt 10 -a "$hbad" -eq 0 -a "$hstop" -gt 0
@@ -338,8 +351,7 @@ check "hostile logs: $hn damaged copies, none crashed or exited above 1, every s
 # A torn write at the head: the last record's data no longer matches its
 # CRC. The kernel (and pmemscan) then ends the log at that record's start,
 # which is the last record xfs_logprint lists (it checks no CRC).
-last=$(xfs_logprint "$img" 2>/dev/null | grep -E '^cycle: ' |
-	sed -n 's/.*[[:space:]]lsn: [0-9]*,\([0-9]*\)[[:space:]].*/\1/p' | tail -n 1)
+last=$lastrec
 logbb=$(( $(xfs_db -r -c "convert fsb $(xfs_db -r -c 'sb 0' -c 'p logstart' "$img" | sed 's/.*= //') daddr" "$img" |
 	sed 's/.*(\([0-9]*\)).*/\1/') ))
 cp --sparse=always "$img" "$T/torn.img"
@@ -361,12 +373,20 @@ rm -f "$T/torn.img"
 rm -f "$T/wrap.img"; truncate -s 256M "$T/wrap.img"
 if TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f -l size=1368b "$T/wrap.img" 2>/dev/null &&
    mount -o loop "$T/wrap.img" "$MNT" 2>/dev/null; then
-	for r in $(seq 1 300); do
-		mkdir "$MNT/d$r"
-		for i in $(seq 1 100); do : >"$MNT/d$r/f$i"; done
-		xfs_io -c fsync "$MNT/d$r"
-		[ "$r" -gt 3 ] && rm -rf "$MNT/d$((r - 3))"
+	# (churned ten directories at a time, until xfs_logprint, reading what
+	# the fsyncs have forced to the log, sees the second cycle)
+	r=0 wcyc=1
+	while [ "$r" -lt 300 ] && [ "${wcyc:-1}" -lt 2 ]; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			r=$((r + 1))
+			mkdir "$MNT/d$r"
+			for i in $(seq 1 100); do : >"$MNT/d$r/f$i"; done
+			xfs_io -c fsync "$MNT/d$r"
+			[ "$r" -gt 3 ] && rm -rf "$MNT/d$((r - 3))"
+		done
+		wcyc=$(xfs_logprint "$T/wrap.img" 2>/dev/null | sed -n 's/^cycle: \([0-9]*\).*/\1/p' | sort -n | tail -n 1)
 	done
+	echo "# wrapped after $r directories of 100 files"
 	for i in 1 2 3 4 5 6 7 8; do echo "$i" >"$MNT/z$i"; xfs_io -c fsync "$MNT/z$i"; done
 	xfs_io -x -c shutdown "$MNT"
 	umount "$MNT"
