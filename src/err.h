@@ -17,8 +17,8 @@
  *      openers, ps_fs_open, ps_ns_data_view) or writes a file the caller
  *      named (ps_carve) has no handle to keep it in yet, so it takes the
  *      caller's buffer (char *err, size_t errlen). Only these.
- *    No fixed buffer cuts the line: a handle's is sized to fit, a caller's
- *    is PS_ERR_LINE_MAX. The line names no option or command of the CLI
+ *    No fixed buffer cuts the line: a handle's is sized to fit (line.h),
+ *    a caller's is PS_ERR_LINE_MAX. The line names no option or command of the CLI
  *    (tests/cli/words.sh): a case the user can settle with an option gets
  *    its own code or kind, and cmd/ adds the words (repair's refusals and
  *    notes: struct ps_repair_why, said by cmd/repair_render.c).

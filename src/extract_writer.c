@@ -3,6 +3,7 @@
  * and the null writer (ls, and extract's dry runs). The directory writer
  * is extract_dir.c, the archive writer extract_archive.c. */
 #include "extract_int.h"
+#include "line.h"
 #include "err.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -12,26 +13,9 @@
 
 /* ---- writers: common ---- */
 
-/* *slot = the line, whole (the old one freed); out of memory: a line
- * that says so, which needs none */
-static const char oom[] = "out of memory";
-
-static void wset(char **slot, const char *fmt, va_list ap)
-{
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	if (*slot != oom)
-		free(*slot);
-	*slot = s ? s : (char *)oom;
-}
-
-static void wfree(char **slot)
-{
-	if (*slot != oom)
-		free(*slot);
-	*slot = NULL;
-}
+/* the writer's lines are line.h's: whole, freed with the writer */
+#define wset ps_line_vset
+#define wfree ps_line_free
 
 void ps_werr(struct ps_writer *w, const char *fmt, ...)
 {

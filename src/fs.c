@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Filesystem reader: type detection and the backend-independent parts. */
 #include "fs.h"
+#include "line.h"
 #include "err.h"
 #include "ext_sb.h"
 #include "le.h"
@@ -9,19 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char fs_oom[] = "out of memory";	/* the line when none fits */
-
 void ps_fs_set_error(struct ps_fs *fs, const char *fmt, ...)
 {
-	char *s = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)	/* whole: it names paths */
-		s = NULL;
+	ps_line_vset(&fs->err, fmt, ap);	/* whole: it names paths */
 	va_end(ap);
-	if (fs->err != fs_oom)
-		free(fs->err);	/* after: the arguments may be the old line */
-	fs->err = s ? s : fs_oom;
 }
 
 const char *ps_fs_error(const struct ps_fs *fs)
@@ -112,8 +106,7 @@ void ps_fs_close(struct ps_fs *fs)
 		return;
 	if (fs->ops && fs->ops->close)
 		fs->ops->close(fs);
-	if (fs->err != fs_oom)
-		free(fs->err);
+	ps_line_free(&fs->err);
 	free(fs->warning);
 	free(fs);
 }

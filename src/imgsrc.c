@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "imgsrc.h"
+#include "line.h"
 #include "err.h"
 #include "outfile.h"
 #include <errno.h>
@@ -37,16 +38,11 @@ struct ps_src *ps_src_new(const struct ps_src_ops *ops, void *priv,
 void ps_src_set_error(struct ps_src *s, const char *fmt, ...)
 {
 	/* the new line may quote the old one (a view repeating its
-	 * parent's), so the old is freed only after the new is made */
-	char *m = NULL;
+	 * parent's): ps_line_vset frees the old only after */
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&m, fmt, ap);
+	ps_line_vset(&s->err, fmt, ap);
 	va_end(ap);
-	free(s->err);
-	s->err = n < 0 ? NULL : m;
-	if (!s->err)
-		s->err = strdup("out of memory for the error message");
 }
 
 const char *ps_src_error(const struct ps_src *s)
@@ -73,7 +69,7 @@ void ps_src_close(struct ps_src *s)
 	if (s->memo_free)
 		s->memo_free(s->memo);
 	free(s->name);
-	free(s->err);
+	ps_line_free(&s->err);
 	free(s);
 }
 

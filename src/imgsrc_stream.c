@@ -14,6 +14,7 @@
  * the format has and the exact compressed offset where decoding failed.
  */
 #include "imgsrc_open.h"
+#include "line.h"
 #include "imgsrc_container.h"
 #include "err.h"
 #include "le.h"
@@ -79,14 +80,10 @@ struct dec {
 static void dec_say(struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void dec_say(struct dec *d, const char *fmt, ...)
 {
-	char *m = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	ps_line_vset(&d->msg, fmt, ap);
 	va_end(ap);
-	free(d->msg);
-	d->msg = m;
 }
 
 static const char *dec_msg(const struct dec *d)
@@ -272,11 +269,9 @@ static void add_stated(struct dec *d, uint64_t made)
 {
 	if (d->stated == PS_SIZE_UNKNOWN || !d->msg)
 		return;
-	char *old = d->msg;
-	d->msg = NULL;
+	/* (the line quotes the old one: dec_say frees it after) */
 	dec_say(d, "%s (the %s frame at compressed offset %" PRIu64 " states a content size of %" PRIu64 " bytes in its header; %" PRIu64 " decoded when it failed)",
-		old, ps_compression_name(d->comp), d->member_at, d->stated, d->member_out + made);
-	free(old);
+		d->msg, ps_compression_name(d->comp), d->member_at, d->stated, d->member_out + made);
 }
 
 /*
@@ -532,7 +527,7 @@ struct stream_priv {
 	int fail_code;
 	int fail_trunc;		/* it failed because the compressed input ended */
 	uint64_t fail_coff;	/* compressed offset where it failed */
-	char *fail_msg;		/* its line (owned; NULL if out of memory) */
+	char *fail_msg;		/* its line (owned, line.h) */
 	unsigned restarts;
 	struct ps_open_opts opts;	/* cache_dir not kept */
 };
@@ -559,13 +554,10 @@ static void set_fail(struct stream_priv *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void set_fail(struct stream_priv *p, const char *fmt, ...)
 {
-	char *m = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&m, fmt, ap);
+	ps_line_vset(&p->fail_msg, fmt, ap);
 	va_end(ap);
-	free(p->fail_msg);
-	p->fail_msg = n < 0 ? NULL : m;
 }
 
 static const char *fail_line(const struct stream_priv *p)
@@ -808,10 +800,10 @@ static void stream_close(struct ps_src *s)
 		close(p->d.fd);
 	free(p->d.in);
 	free(p->d.xz);
-	free(p->d.msg);
+	ps_line_free(&p->d.msg);
 	free(p->ring);
 	free(p->path);
-	free(p->fail_msg);
+	ps_line_free(&p->fail_msg);
 	free(p);
 }
 

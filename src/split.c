@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The split check of a legacy start_pad namespace under DAX (split.h). */
 #include "split.h"
+#include "line.h"
 #include "ext_journal.h"
 #include "xfs_logrec.h"
 #include "err.h"
@@ -59,7 +60,7 @@ static void note_err(struct ps_split *s, const char *msg)
 {
 	s->errors++;
 	if (!s->err)
-		s->err = strdup(msg);
+		ps_line_set(&s->err, "%s", msg);
 }
 
 static int add_ext(void *ctx, const struct ps_fs_extent *e)
@@ -595,14 +596,10 @@ static void split_err(struct ps_split *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void split_err(struct ps_split *out, const char *fmt, ...)
 {
-	char *s = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	ps_line_vset(&out->err, fmt, ap);
 	va_end(ap);
-	free(out->err);
-	out->err = s;
 }
 
 int ps_split_check(struct ps_src *image, uint64_t base, uint64_t P, uint64_t D,
@@ -701,7 +698,7 @@ void ps_split_free(struct ps_split *s)
 		free(s->files[i].prov);
 	}
 	free(s->files);
-	free(s->err);
+	ps_line_free(&s->err);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -17,6 +17,7 @@
  * died after any number of patches.
  */
 #include "outfile.h"
+#include "line.h"
 #include "interrupt.h"
 #include "repair_priv.h"
 #include "digest.h"
@@ -39,21 +40,14 @@
 
 /* ---- messages ---- */
 
-static char oom_msg[] = "out of memory";
-
 void ps_repair_vmsg(char **msg, const char *fmt, va_list ap)
 {
-	char *s = NULL;
-	int k = vasprintf(&s, fmt, ap);
-	ps_repair_msg_free(msg);
-	*msg = k < 0 ? oom_msg : s;
+	ps_line_vset(msg, fmt, ap);
 }
 
 void ps_repair_msg_free(char **msg)
 {
-	if (*msg != oom_msg)
-		free(*msg);
-	*msg = NULL;
+	ps_line_free(msg);
 }
 
 /* Record where the apply stopped; returns rc, for `return fail(...)`. */
