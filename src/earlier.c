@@ -134,8 +134,10 @@ struct walk {
 	struct ps_fs *fs;
 	struct ps_earlier *e;
 	uint64_t entries;
-	char path[4096];	/* the raw path of the entry at hand */
+	char *path;		/* the raw path of the entry at hand (owned,
+				 * grown to fit: no depth cuts it) */
 	size_t plen;		/* of its directory */
+	size_t pcap;
 	bool hit;
 };
 
@@ -161,8 +163,21 @@ static int walk_entry(void *ctx, struct ps_walk *pw, const struct ps_walk_entry 
 		return PS_FS_STOP;
 	w->entries++;
 	size_t plen = w->plen;
-	if (plen + 1 + d->namelen + 1 > sizeof(w->path) || !d->st)
+	if (!d->st)
 		return 0;
+	if (d->namelen > SIZE_MAX / 2 - plen - 2)
+		return PS_ERANGE;
+	size_t need = plen + 1 + d->namelen + 1;
+	if (need > w->pcap) {
+		size_t cap = w->pcap ? w->pcap : 256;
+		while (cap < need)
+			cap *= 2;
+		char *np = realloc(w->path, cap);
+		if (!np)
+			return PS_ENOMEM;
+		w->path = np;
+		w->pcap = cap;
+	}
 	w->path[plen] = '/';
 	memcpy(w->path + plen + 1, d->name, d->namelen);
 	w->path[plen + 1 + d->namelen] = 0;
@@ -205,6 +220,7 @@ static void files_hit(struct ps_src *src, struct ps_earlier *e)
 		ps_walk_init(&pw, fs, &(struct ps_walk_opts){ .loops = PS_WALK_ONCE }, &walk_ops, &w);
 		ps_walk_tree(&pw, ps_fs_root(fs));
 		ps_walk_free(&pw);
+		free(w.path);
 		ps_fs_close(fs);
 	}
 	ps_src_close(v);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # A filesystem left by an earlier layout whose tree loops: debugfs links a
-# directory into one of its own subdirectories (/a/b/c/up -> /a/b), the
+# directory into one of its own subdirectories (/a/b/c/up -> /a/b), a file
+# lies deeper than a 4096-byte path, the
 # ext4 is placed at an fsdax namespace's data start (ndctl write-infoblock)
 # and a BTT's metadata is written over it (the namespace re-created in
 # sector mode, as earlier-layout.sh's case C). The scan walks the old tree
@@ -41,13 +42,22 @@ write $T/inb /a/b/f.txt
 write $T/inc /a/b/c/g.txt
 link /a/b /a/b/c/up
 EOF
-nfiles=4	# the regular files written above
+# and a file whose path is longer than any fixed buffer (17 directories of
+# 250-byte names: 4285 bytes), made one level at a time
+long=$(printf 'd%.0s' $(seq 1 250))
+{ echo "mkdir /deep"; echo "cd /deep"
+  for i in $(seq 1 17); do echo "mkdir $long"; echo "cd $long"; done
+  echo "write $T/inc leaf.txt"; } | debugfs -w -f - "$T/fs.img" >/dev/null 2>&1
+nfiles=5	# the regular files written above
 check "debugfs made the loop: /a/b/c/up is /a/b" \
 	sh -c 'a=$(debugfs -R "stat /a/b" "$1" 2>/dev/null | sed -n "s/^Inode: \([0-9]*\).*/\1/p")
 	       u=$(debugfs -R "stat /a/b/c/up" "$1" 2>/dev/null | sed -n "s/^Inode: \([0-9]*\).*/\1/p")
 	       [ -n "$a" ] && [ "$a" = "$u" ]' sh "$T/fs.img"
 check "debugfs lists the four files" \
 	sh -c '[ "$(debugfs -R "ls -p /a/b/c" "$1" 2>/dev/null | grep -c "/g.txt/")" -eq 1 ]' sh "$T/fs.img"
+{ echo "cd /deep"; for i in $(seq 1 17); do echo "cd $long"; done; echo "stat leaf.txt"; } |
+	debugfs -f - "$T/fs.img" >"$T/deep.stat" 2>/dev/null
+check "debugfs made the deep file (its path: $((6 + 17 * 251 + 9)) bytes)" grep -q "Type: regular" "$T/deep.stat"
 dd if="$T/fs.img" of="$T/c.img" bs=1M seek=$((D / MiB)) conv=notrunc,sparse status=none
 rm -f "$T/fs.img"
 
