@@ -36,10 +36,12 @@
 
 static void extract_csum_cb(void *ctx, const char *path, const struct ps_fs_stat *st)
 {
-	char p[4200];
 	(void)ctx;
-	snprintf(p, sizeof(p), "/%s", path);
-	csum_line("extract", p, st);
+	char *p = NULL;
+	if (asprintf(&p, "/%s", path) < 0)	/* whole: no depth cuts it */
+		p = NULL;
+	csum_line("extract", p ? p : path, st);
+	free(p);
 }
 
 static unsigned xv_versions(void *ctx, const char *path, const struct ps_fs_stat *st,

@@ -189,15 +189,13 @@ static void ls_print(struct ls_ctx *c, const char *path, const struct ps_fs_stat
 		json_object_put(o);
 		return;
 	}
-	char tgt[1100] = "";
-	if (st->symlink) {
-		char e[1024];
-		ps_name_escape(st->symlink, st->symlink_len, e, sizeof(e));
-		snprintf(tgt, sizeof(tgt), " -> %s", e);
-	}
-	printf("%c/%c %04o %5u %5u %12llu %s %8llu %s%s", type_char(st->mode),
+	/* a symlink's target, whole (it can be longer than a name) */
+	char *tgt = st->symlink ? ps_name_escape_alloc(st->symlink, st->symlink_len) : NULL;
+	printf("%c/%c %04o %5u %5u %12llu %s %8llu %s%s%s", type_char(st->mode),
 	       type_char(st->mode), st->mode & 07777, st->uid, st->gid,
-	       (unsigned long long)st->size, mt, (unsigned long long)st->ino, path, tgt);
+	       (unsigned long long)st->size, mt, (unsigned long long)st->ino, path,
+	       st->symlink ? " -> " : "", tgt ? tgt : st->symlink ? "(out of memory)" : "");
+	free(tgt);
 	if (raw) {
 		char e[1100];
 		ps_name_escape(raw, rawlen, e, sizeof(e));

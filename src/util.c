@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -273,6 +274,17 @@ unsigned ps_cpu_count(void)
 	if (n <= 0)
 		n = 1;
 	return n > 64 ? 64 : (unsigned)n;	/* the digest's worker limit */
+}
+
+char *ps_name_escape_alloc(const char *name, size_t len)
+{
+	if (len > (SIZE_MAX - 6) / 4)
+		return NULL;
+	size_t n = 4 * len + 6;	/* every byte as \xNN, and the loop's margin */
+	char *out = malloc(n);
+	if (out)
+		ps_name_escape(name, len, out, n);
+	return out;
 }
 
 void ps_name_escape(const char *name, size_t len, char *out, size_t outlen)

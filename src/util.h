@@ -93,5 +93,8 @@ int ps_pread_upto(int fd, void *b, size_t n, uint64_t off, size_t *got);
 /* Printable form of a raw name from an image for messages (C-style
  * escapes for control bytes, backslash and quote). */
 void ps_name_escape(const char *name, size_t len, char *out, size_t outlen);
+/* The same, whole, in a new string (free it); NULL when out of memory.
+ * For what can be longer than a name: a symlink's target. */
+char *ps_name_escape_alloc(const char *name, size_t len);
 
 #endif

@@ -78,4 +78,17 @@ if "$MKE2FS" -q -F -t ext4 -d "$T/tree" "$T/big.img" 16M >/dev/null 2>&1 &&
 else
 	skip "extract to a full filesystem deep down" "mke2fs failed or no tmpfs mount (not root)"
 fi
+
+# a symlink whose target is longer than a name (3000 bytes): ls shows the
+# target whole (it was escaped into 1024 bytes and cut)
+mkdir -p "$T/stree"
+target=$(printf 'x/%.0s' $(seq 1 1500))
+if ln -s "$target" "$T/stree/long" 2>/dev/null &&
+   "$MKE2FS" -q -F -t ext4 -b 4096 -d "$T/stree" "$T/sl.img" 16M >/dev/null 2>&1; then
+	"$PMEMSCAN" ls "$T/sl.img" >"$T/ls.out" 2>"$T/e7"
+	check "ls shows a ${#target}-byte symlink target whole" \
+		sh -c 'grep " /long -> " "$1" | grep -qF " -> $2"' sh "$T/ls.out" "$target"
+else
+	skip "ls of a long symlink target" "ln -s or mke2fs -d failed"
+fi
 done_testing
