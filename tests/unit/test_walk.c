@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include "err.h"
 #include "fs.h"
+#include "line.h"
 #include "walk.h"
 
 /* ---- the filesystem ----
@@ -138,6 +139,7 @@ static int walk(struct rec *r, enum ps_walk_loops loops, unsigned max_depth)
 		     &rec_ops, r);
 	int rc = ps_walk_tree(&w, 1);
 	ps_walk_free(&w);
+	ps_line_free(&fs.err);	/* the fake's errors (the fs is not ps_fs_open's) */
 	return rc;
 }
 
@@ -306,6 +308,7 @@ static void test_long_cycle(void **state)
 			     .loops = (enum ps_walk_loops)loops }, &wops, &c);
 		assert_int_equal(ps_walk_tree(&w, 1), PS_OK);
 		ps_walk_free(&w);
+		ps_line_free(&fs.err);
 		assert_int_equal(c.entries, CHAIN);
 		assert_int_equal(c.refused, 1);
 		assert_int_equal(c.deepest, CHAIN - 1);
